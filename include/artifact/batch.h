@@ -1,0 +1,99 @@
+/* The batch driver: turns the user's inputs (paths, trees, name lists) into
+ * items, examines them on --jobs worker threads, and hands each result back
+ * in input order. Every tool that processes many inputs runs on it.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Outline: art_batch_new() with options; art_batch_add_path() and
+ * art_batch_add_list() the inputs in order; art_batch_run() with the work and
+ * emit callbacks; art_batch_free().
+ *
+ * Order: items are emitted in the order they were found (inputs in the order
+ * added; trees in the walker's order), whatever the number of jobs, so the
+ * same inputs give the same output. Memory stays bounded: at most a small
+ * window of items is in flight. Inputs that cannot be examined (a walk
+ * error, a directory without recursion) reach emit with their status and
+ * message and no work is done for them; symlinks not followed, FIFOs,
+ * sockets and devices found inside trees reach emit with their type and
+ * are never opened.
+ */
+#ifndef ART_BATCH_H
+#define ART_BATCH_H
+
+#include "source.h"
+#include "walk.h"
+
+ART_BEGIN_DECLS
+
+typedef struct art_batch art_batch;
+
+typedef struct art_batch_opts {
+  unsigned jobs;       /* worker threads; 0: the number of online CPUs */
+  int recursive;       /* descend into directories */
+  unsigned walk_flags; /* ART_WALK_FOLLOW, ART_WALK_ONE_FS */
+  unsigned max_depth;  /* 0: no limit */
+  int no_images;       /* inputs named by the user are plain files, never
+                          split/E01 images */
+} art_batch_opts;
+
+/* One input; valid only during the callback it is passed to. */
+typedef struct art_batch_item {
+  uint64_t seq;          /* position in output order, from 0 */
+  const char *path;      /* as given, or as found by the walk */
+  art_source_kind kind;  /* what to open it as (AUTO for named inputs) */
+  int named;             /* named by the user rather than found in a tree */
+  art_entry_type type;   /* from lstat (stat for named inputs) */
+  art_status status;     /* ART_OK, or why it cannot be examined */
+  const char *errmsg;    /* "PATH: reason" when status != ART_OK */
+  uint64_t size, dev, ino, nlink;
+  uint32_t mode;
+  int64_t mtime_sec;
+  long mtime_nsec;
+} art_batch_item;
+
+typedef struct art_batch_ops {
+  /* Per worker, on that worker's thread, with the worker's own context.
+   * Either may be NULL. */
+  art_status (*worker_init)(void *userdata, art_ctx *ctx, void **wstate);
+  void (*worker_fini)(void *userdata, void *wstate);
+  /* Examine one item (type ART_ENTRY_FILE, ART_ENTRY_BLOCK_DEVICE for named
+   * devices, status ART_OK) on a worker; the returned result goes to emit. */
+  void *(*work)(void *userdata, void *wstate, art_ctx *ctx,
+                const art_batch_item *item);
+  /* Called once per item in order, one call at a time (on any thread).
+   * RESULT is what work returned, or NULL when no work was done; emit owns
+   * it. Return nonzero to stop the run early. */
+  int (*emit)(void *userdata, const art_batch_item *item, void *result);
+} art_batch_ops;
+
+ART_API art_status art_batch_new(art_ctx *ctx, const art_batch_opts *opts,
+                                 art_batch **out);
+ART_API void art_batch_free(art_batch *batch);
+
+/* Queue a path: a file, a directory (walked when recursive), a device, an
+ * image, or "-" for standard input's bytes. */
+ART_API art_status art_batch_add_path(art_batch *batch, const char *path);
+/* Queue a list of paths read from FD when the run reaches it, one per line
+ * (or NUL-separated when NUL_SEPARATED); each is then handled like
+ * art_batch_add_path(). */
+ART_API art_status art_batch_add_list(art_batch *batch, int fd,
+                                      int nul_separated);
+
+/* Run everything queued. Returns ART_OK when every input was handed to emit
+ * (whatever each item's status), or a fatal error. */
+ART_API art_status art_batch_run(art_ctx *ctx, art_batch *batch,
+                                 const art_batch_ops *ops, void *userdata);
+
+/* For progress displays, from any thread: items and bytes done so far, and
+ * the bytes of the items found so far (*WALK_DONE set once every input has
+ * been found). Workers report bytes with art_batch_add_bytes(). */
+ART_API void art_batch_progress(const art_batch *batch, uint64_t *items_done,
+                                uint64_t *bytes_done, uint64_t *bytes_found,
+                                int *walk_done);
+ART_API void art_batch_add_bytes(art_batch *batch, uint64_t bytes);
+
+/* The number of online CPUs (at least 1). */
+ART_API unsigned art_cpu_count(void);
+
+ART_END_DECLS
+
+#endif

@@ -1,0 +1,38 @@
+/* The per-thread context: carries the last error's status, message and errno.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Outline: art_ctx_new() once per thread; pass the context to library calls;
+ * after a call fails read art_ctx_errmsg()/art_ctx_errno(); art_ctx_free().
+ * A context is not thread-safe: use one per thread. Nothing in the library
+ * prints or exits; messages start with the input they are about.
+ */
+#ifndef ART_CTX_H
+#define ART_CTX_H
+
+#include "error.h"
+
+ART_BEGIN_DECLS
+
+typedef struct art_ctx art_ctx;
+
+ART_API art_status art_ctx_new(art_ctx **out);
+ART_API void art_ctx_free(art_ctx *ctx);
+
+/* The last error's detailed message, borrowed until the next call with ctx.
+ * Empty string when no error has been recorded. */
+ART_API const char *art_ctx_errmsg(const art_ctx *ctx);
+/* The OS errno behind the last error, 0 if none. */
+ART_API int art_ctx_errno(const art_ctx *ctx);
+/* The last error's status (ART_OK after art_ctx_clear). */
+ART_API art_status art_ctx_status(const art_ctx *ctx);
+ART_API void art_ctx_clear(art_ctx *ctx);
+
+/* Release memory the library handed to the caller (char * results). */
+ART_API void art_free(void *p);
+
+/* Library version, "MAJOR.MINOR.PATCH". */
+ART_API const char *art_version(void);
+
+ART_END_DECLS
+
+#endif
