@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "error.h"
 #include "hash.h"
+#include "magic.h"
 #include "reader.h"
 #include "source.h"
 #include "walk.h"
