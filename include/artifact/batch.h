@@ -37,13 +37,13 @@ typedef struct art_batch_opts {
 
 /* One input; valid only during the callback it is passed to. */
 typedef struct art_batch_item {
-  uint64_t seq;          /* position in output order, from 0 */
-  const char *path;      /* as given, or as found by the walk */
-  art_source_kind kind;  /* what to open it as (AUTO for named inputs) */
-  int named;             /* named by the user rather than found in a tree */
-  art_entry_type type;   /* from lstat (stat for named inputs) */
-  art_status status;     /* ART_OK, or why it cannot be examined */
-  const char *errmsg;    /* "PATH: reason" when status != ART_OK */
+  uint64_t seq;         /* position in output order, from 0 */
+  const char *path;     /* as given, or as found by the walk */
+  art_source_kind kind; /* what to open it as (AUTO for named inputs) */
+  int named;            /* named by the user rather than found in a tree */
+  art_entry_type type;  /* from lstat (stat for named inputs) */
+  art_status status;    /* ART_OK, or why it cannot be examined */
+  const char *errmsg;   /* "PATH: reason" when status != ART_OK */
   uint64_t size, dev, ino, nlink;
   uint32_t mode;
   int64_t mtime_sec;
@@ -55,17 +55,22 @@ typedef struct art_batch_ops {
    * Either may be NULL. */
   art_status (*worker_init)(void *userdata, art_ctx *ctx, void **wstate);
   void (*worker_fini)(void *userdata, void *wstate);
-  /* Examine one item (type ART_ENTRY_FILE, ART_ENTRY_BLOCK_DEVICE for named
-   * devices, status ART_OK) on a worker; the returned result goes to emit. */
-  void *(*work)(void *userdata, void *wstate, art_ctx *ctx,
+  /* Examine one item on a worker: a regular file found in a tree, or a
+   * named input of any type but directory and socket (a FIFO or device
+   * named by the user is read). The returned result goes to emit. */
+  void *(*work)(void *userdata,
+                void *wstate,
+                art_ctx *ctx,
                 const art_batch_item *item);
   /* Called once per item in order, one call at a time (on any thread).
    * RESULT is what work returned, or NULL when no work was done; emit owns
-   * it. Return nonzero to stop the run early. */
+   * it. Return nonzero to stop the run early (emit is still called for
+   * items already in flight, so it can release their results). */
   int (*emit)(void *userdata, const art_batch_item *item, void *result);
 } art_batch_ops;
 
-ART_API art_status art_batch_new(art_ctx *ctx, const art_batch_opts *opts,
+ART_API art_status art_batch_new(art_ctx *ctx,
+                                 const art_batch_opts *opts,
                                  art_batch **out);
 ART_API void art_batch_free(art_batch *batch);
 
@@ -75,19 +80,24 @@ ART_API art_status art_batch_add_path(art_batch *batch, const char *path);
 /* Queue a list of paths read from FD when the run reaches it, one per line
  * (or NUL-separated when NUL_SEPARATED); each is then handled like
  * art_batch_add_path(). */
-ART_API art_status art_batch_add_list(art_batch *batch, int fd,
+ART_API art_status art_batch_add_list(art_batch *batch,
+                                      int fd,
                                       int nul_separated);
 
 /* Run everything queued. Returns ART_OK when every input was handed to emit
  * (whatever each item's status), or a fatal error. */
-ART_API art_status art_batch_run(art_ctx *ctx, art_batch *batch,
-                                 const art_batch_ops *ops, void *userdata);
+ART_API art_status art_batch_run(art_ctx *ctx,
+                                 art_batch *batch,
+                                 const art_batch_ops *ops,
+                                 void *userdata);
 
 /* For progress displays, from any thread: items and bytes done so far, and
  * the bytes of the items found so far (*WALK_DONE set once every input has
  * been found). Workers report bytes with art_batch_add_bytes(). */
-ART_API void art_batch_progress(const art_batch *batch, uint64_t *items_done,
-                                uint64_t *bytes_done, uint64_t *bytes_found,
+ART_API void art_batch_progress(const art_batch *batch,
+                                uint64_t *items_done,
+                                uint64_t *bytes_done,
+                                uint64_t *bytes_found,
                                 int *walk_done);
 ART_API void art_batch_add_bytes(art_batch *batch, uint64_t bytes);
 

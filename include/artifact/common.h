@@ -15,7 +15,7 @@
 
 #ifdef __cplusplus
 #define ART_BEGIN_DECLS extern "C" {
-#define ART_END_DECLS }
+#define ART_END_DECLS   }
 #else
 #define ART_BEGIN_DECLS
 #define ART_END_DECLS

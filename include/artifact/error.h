@@ -21,9 +21,9 @@ typedef enum art_status {
   ART_ERR_IO,         /* read/write failure; errno kept in the context */
   ART_ERR_PERMISSION, /* EACCES/EPERM, kept distinct from ENOENT */
   ART_ERR_NOT_FOUND,
-  ART_ERR_FORMAT,    /* not the format we were asked to parse */
-  ART_ERR_CORRUPT,   /* damaged data: partial result */
-  ART_ERR_LIMIT,     /* a size/depth/ratio/count limit was hit: partial */
+  ART_ERR_FORMAT,  /* not the format we were asked to parse */
+  ART_ERR_CORRUPT, /* damaged data: partial result */
+  ART_ERR_LIMIT,   /* a size/depth/ratio/count limit was hit: partial */
   ART_ERR_TIMEOUT,
   ART_ERR_RULES,     /* YARA rules did not compile */
   ART_ERR_DB,        /* database error */

@@ -29,9 +29,9 @@ typedef enum art_hash_alg {
   ART_HASH_COUNT_ /* number of algorithms; not an algorithm */
 } art_hash_alg;
 
-#define ART_HASH_MASK(alg) (1u << (alg))
+#define ART_HASH_MASK(alg)  (1u << (alg))
 #define ART_HASH_MAX_DIGEST 64
-#define ART_HASH_MAX_HEX (2 * ART_HASH_MAX_DIGEST + 1)
+#define ART_HASH_MAX_HEX    (2 * ART_HASH_MAX_DIGEST + 1)
 
 /* Canonical lower-case name: "md5", "sha1", "sha256", "sha512", "sha3-256",
  * "blake2b-512". */
@@ -41,7 +41,8 @@ ART_API const char *art_hash_alg_name(art_hash_alg alg);
 ART_API art_status art_hash_alg_parse(const char *name, art_hash_alg *alg);
 /* Parse a comma-separated list ("md5,sha1,sha256" or "all") into a mask.
  * The message names the bad entry. */
-ART_API art_status art_hash_algs_parse(art_ctx *ctx, const char *list,
+ART_API art_status art_hash_algs_parse(art_ctx *ctx,
+                                       const char *list,
                                        unsigned *mask);
 /* Digest length in bytes. */
 ART_API size_t art_hash_alg_size(art_hash_alg alg);
@@ -58,10 +59,13 @@ ART_API art_status art_hash_set_piecewise(art_hash *h, uint64_t piece);
 ART_API art_status art_hash_reset(art_ctx *ctx, art_hash *h);
 /* Add each selected algorithm to READER as its own consumer, so the reader
  * can balance them over its lanes. Resets H. */
-ART_API art_status art_hash_attach(art_ctx *ctx, art_hash *h,
+ART_API art_status art_hash_attach(art_ctx *ctx,
+                                   art_hash *h,
                                    art_reader *reader);
 /* Direct use without a reader. */
-ART_API art_status art_hash_update(art_ctx *ctx, art_hash *h, const void *data,
+ART_API art_status art_hash_update(art_ctx *ctx,
+                                   art_hash *h,
+                                   const void *data,
                                    size_t len);
 ART_API art_status art_hash_final(art_ctx *ctx, art_hash *h);
 
@@ -71,13 +75,16 @@ ART_API const char *art_hash_hex(const art_hash *h, art_hash_alg alg);
 ART_API uint64_t art_hash_bytes(const art_hash *h);
 ART_API size_t art_hash_piece_count(const art_hash *h);
 /* Piece INDEX: its offset, length and hex digest of ALG (borrowed). */
-ART_API art_status art_hash_piece(const art_hash *h, size_t index,
-                                  art_hash_alg alg, uint64_t *offset,
-                                  uint64_t *len, const char **hex);
+ART_API art_status art_hash_piece(const art_hash *h,
+                                  size_t index,
+                                  art_hash_alg alg,
+                                  uint64_t *offset,
+                                  uint64_t *len,
+                                  const char **hex);
 
 /* One-shot: hex digest of a buffer into HEX (ART_HASH_MAX_HEX bytes). */
-ART_API art_status art_hash_buffer(art_ctx *ctx, art_hash_alg alg,
-                                   const void *data, size_t len, char *hex);
+ART_API art_status art_hash_buffer(
+    art_ctx *ctx, art_hash_alg alg, const void *data, size_t len, char *hex);
 
 ART_END_DECLS
 

@@ -26,7 +26,7 @@ ART_BEGIN_DECLS
 typedef struct art_reader art_reader;
 
 #define ART_READER_BLOCK_DEFAULT (1024u * 1024u)
-#define ART_READER_LANE_MIN (16u * 1024u * 1024u)
+#define ART_READER_LANE_MIN      (16u * 1024u * 1024u)
 
 /* A consumer of the byte stream. The callbacks run on one thread each (not
  * necessarily the caller's); STATE is the consumer's own. */
@@ -41,7 +41,9 @@ typedef struct art_consumer {
   /* Called for each block in order. Return ART_OK to go on, ART_ERR_LIMIT
    * to say the consumer needs no more data (not an error), or another
    * status to fail this consumer (its finish sees it). */
-  art_status (*update)(void *state, const uint8_t *data, size_t len,
+  art_status (*update)(void *state,
+                       const uint8_t *data,
+                       size_t len,
                        uint64_t offset);
   /* Called once at the end with the read status (ART_OK when every byte was
    * read). May be NULL. */
@@ -53,13 +55,15 @@ typedef struct art_reader_opts {
   unsigned threads;  /* lanes for large inputs; 0 or 1: no threads */
 } art_reader_opts;
 
-ART_API art_status art_reader_new(art_ctx *ctx, const art_reader_opts *opts,
+ART_API art_status art_reader_new(art_ctx *ctx,
+                                  const art_reader_opts *opts,
                                   art_reader **out);
 ART_API void art_reader_free(art_reader *reader);
 
 /* Add a consumer; OPS and STATE must stay valid until the reader is cleared
  * or freed (they are not copied). */
-ART_API art_status art_reader_add(art_reader *reader, const art_consumer *ops,
+ART_API art_status art_reader_add(art_reader *reader,
+                                  const art_consumer *ops,
                                   void *state);
 /* Remove all consumers. */
 ART_API void art_reader_clear(art_reader *reader);
@@ -68,8 +72,10 @@ ART_API void art_reader_clear(art_reader *reader);
  * *BYTES (may be NULL) receives the number of bytes read. Returns the read
  * status: ART_OK, or the source's error (the message says where); consumers'
  * own failures are theirs to report. */
-ART_API art_status art_reader_run(art_ctx *ctx, art_reader *reader,
-                                  art_source *src, uint64_t *bytes);
+ART_API art_status art_reader_run(art_ctx *ctx,
+                                  art_reader *reader,
+                                  art_source *src,
+                                  uint64_t *bytes);
 
 /* Progress hook, called on the reading thread after each block with the bytes
  * read so far. May be NULL. */

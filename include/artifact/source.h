@@ -34,14 +34,14 @@ typedef enum art_source_kind {
  * nanoseconds since the epoch; for images they are the first segment's. */
 typedef struct art_source_info {
   art_source_kind kind;
-  int size_known;       /* 0 for standard input and pipes */
-  uint64_t size;        /* media size for images */
-  uint64_t dev, ino;    /* of the (first) file */
-  uint32_t mode;        /* st_mode */
+  int size_known;    /* 0 for standard input and pipes */
+  uint64_t size;     /* media size for images */
+  uint64_t dev, ino; /* of the (first) file */
+  uint32_t mode;     /* st_mode */
   uint64_t nlink;
   int64_t mtime_sec, atime_sec, ctime_sec;
   long mtime_nsec, atime_nsec, ctime_nsec;
-  unsigned segments;    /* files behind the source (split/E01), else 1 */
+  unsigned segments; /* files behind the source (split/E01), else 1 */
 } art_source_info;
 
 /* Open PATH read-only. With ART_SOURCE_AUTO: "-" is standard input; a block
@@ -51,8 +51,10 @@ typedef struct art_source_info {
  * Errors: ART_ERR_NOT_FOUND, ART_ERR_PERMISSION, ART_ERR_IO, ART_ERR_FORMAT
  * (a directory, a FIFO/socket, or an image libewf cannot open),
  * ART_ERR_CORRUPT. The message names PATH. */
-ART_API art_status art_source_open(art_ctx *ctx, const char *path,
-                                   art_source_kind kind, art_source **out);
+ART_API art_status art_source_open(art_ctx *ctx,
+                                   const char *path,
+                                   art_source_kind kind,
+                                   art_source **out);
 ART_API void art_source_free(art_source *src);
 
 ART_API const art_source_info *art_source_get_info(const art_source *src);
@@ -63,27 +65,36 @@ ART_API const char *art_source_kind_name(art_source_kind kind);
 
 /* Read up to LEN bytes at the current position; *GOT is 0 at the end.
  * Corrupt image chunks give ART_ERR_CORRUPT with the offset in the message. */
-ART_API art_status art_source_read(art_ctx *ctx, art_source *src, void *buf,
-                                   size_t len, size_t *got);
+ART_API art_status art_source_read(
+    art_ctx *ctx, art_source *src, void *buf, size_t len, size_t *got);
 /* Read up to LEN bytes at OFFSET without moving the sequential position.
  * ART_ERR_UNSUPPORTED for standard input. */
-ART_API art_status art_source_pread(art_ctx *ctx, art_source *src, void *buf,
-                                    size_t len, uint64_t offset, size_t *got);
+ART_API art_status art_source_pread(art_ctx *ctx,
+                                    art_source *src,
+                                    void *buf,
+                                    size_t len,
+                                    uint64_t offset,
+                                    size_t *got);
 
 /* After reading: *CHANGED is set when the file's size or modification time
  * differs from what it was at open (a file written while being hashed).
  * Always 0 for standard input. */
-ART_API art_status art_source_unchanged(art_ctx *ctx, art_source *src,
+ART_API art_status art_source_unchanged(art_ctx *ctx,
+                                        art_source *src,
                                         int *changed);
 
 /* Hashes stored inside an image at acquisition (E01: "md5", "sha1").
  * Index from 0; returns ART_ERR_NOT_FOUND past the last. Borrowed strings. */
-ART_API art_status art_source_stored_hash(const art_source *src, size_t index,
-                                          const char **alg, const char **hex);
+ART_API art_status art_source_stored_hash(const art_source *src,
+                                          size_t index,
+                                          const char **alg,
+                                          const char **hex);
 /* Header values stored inside an image (E01: case_number, examiner_name,
  * acquiry_date, ...). Index from 0; ART_ERR_NOT_FOUND past the last. */
-ART_API art_status art_source_header(const art_source *src, size_t index,
-                                     const char **key, const char **value);
+ART_API art_status art_source_header(const art_source *src,
+                                     size_t index,
+                                     const char **key,
+                                     const char **value);
 
 ART_END_DECLS
 

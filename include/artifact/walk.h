@@ -48,8 +48,8 @@ typedef enum art_walk_action {
 
 /* One entry; valid only during the callback. */
 typedef struct art_walk_entry {
-  const char *path;   /* root joined with the names below it */
-  const char *name;   /* last component */
+  const char *path; /* root joined with the names below it */
+  const char *name; /* last component */
   art_entry_type type;
   unsigned depth;     /* 0 for the root */
   art_status status;  /* ART_OK, or why the entry could not be read */
@@ -72,8 +72,11 @@ ART_API void art_walk_set_max_depth(art_walk *walk, unsigned depth);
 /* Walk ROOT. Returns ART_OK when the walk completed (even if entries had
  * errors, which the callback saw), an error when ROOT itself cannot be
  * examined (also reported to the callback first). */
-ART_API art_status art_walk_run(art_ctx *ctx, art_walk *walk, const char *root,
-                                art_walk_cb cb, void *userdata);
+ART_API art_status art_walk_run(art_ctx *ctx,
+                                art_walk *walk,
+                                const char *root,
+                                art_walk_cb cb,
+                                void *userdata);
 
 /* Short name of an entry type: "file", "directory", "symlink", "fifo", ... */
 ART_API const char *art_entry_type_name(art_entry_type type);

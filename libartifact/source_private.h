@@ -1,0 +1,38 @@
+/* Internal interface between the source front end and its back ends.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ART_SOURCE_PRIVATE_H
+#define ART_SOURCE_PRIVATE_H
+
+#include <artifact/source.h>
+
+typedef struct art__kv {
+  char *key;
+  char *value;
+} art__kv;
+
+/* EWF back end (source_ewf.c). */
+typedef struct art__ewf art__ewf;
+art_status art__ewf_open(art_ctx *ctx,
+                         const char *path,
+                         art__ewf **out,
+                         uint64_t *media_size,
+                         unsigned *segments);
+art_status art__ewf_pread(art_ctx *ctx,
+                          art__ewf *ewf,
+                          const char *path,
+                          void *buf,
+                          size_t len,
+                          uint64_t offset,
+                          size_t *got);
+/* Stored hashes and header values, read at open. */
+size_t art__ewf_hash_count(const art__ewf *ewf);
+const art__kv *art__ewf_hash(const art__ewf *ewf, size_t i);
+size_t art__ewf_header_count(const art__ewf *ewf);
+const art__kv *art__ewf_header(const art__ewf *ewf, size_t i);
+void art__ewf_close(art__ewf *ewf);
+
+/* Whether the 8 bytes at BUF are the EWF (E01) signature. */
+int art__ewf_signature(const unsigned char *buf, size_t len);
+
+#endif

@@ -1,0 +1,231 @@
+/* What every art-* tool shares: messages, output files, sizes, progress.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *tool_name = "art";
+
+void cli_init(const char *tool)
+{
+  tool_name = tool;
+}
+
+const char *cli_tool(void)
+{
+  return tool_name;
+}
+
+void cli_error(const char *fmt, ...)
+{
+  va_list ap;
+  fprintf(stderr, "%s: ", tool_name);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+void cli_error_ctx(const art_ctx *ctx, art_status st)
+{
+  const char *msg = art_ctx_errmsg(ctx);
+  cli_error("%s", msg && *msg ? msg : art_strerror(st));
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+  va_list ap;
+  fprintf(stderr, "%s: ", tool_name);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_name);
+  return ART_EXIT_USAGE;
+}
+
+void cli_version(void)
+{
+  printf("%s (artifact) %s\n", tool_name, art_version());
+}
+
+FILE *cli_open_output(const char *path)
+{
+  if (!path || strcmp(path, "-") == 0)
+    return stdout;
+  FILE *f = fopen(path, "w");
+  if (!f)
+    cli_error("%s: %s", path, strerror(errno));
+  return f;
+}
+
+int cli_close_output(FILE *f)
+{
+  int rc = 0;
+  if (!f)
+    return 0;
+  if (fflush(f) != 0 || ferror(f)) {
+    cli_error("write error: %s", strerror(errno));
+    rc = -1;
+  }
+  if (f != stdout && fclose(f) != 0 && rc == 0) {
+    cli_error("write error: %s", strerror(errno));
+    rc = -1;
+  }
+  return rc;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+  char *end = NULL;
+  errno = 0;
+  if (!s || !*s || *s == '-')
+    return -1;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s)
+    return -1;
+  uint64_t mul = 1;
+  switch (*end) {
+  case '\0':
+    break;
+  case 'k':
+  case 'K':
+    mul = 1024ull;
+    break;
+  case 'm':
+  case 'M':
+    mul = 1024ull * 1024;
+    break;
+  case 'g':
+  case 'G':
+    mul = 1024ull * 1024 * 1024;
+    break;
+  case 't':
+  case 'T':
+    mul = 1024ull * 1024 * 1024 * 1024;
+    break;
+  default:
+    return -1;
+  }
+  if (*end && end[1] && !(end[1] == 'i' && end[2] == 'B' && !end[3]) &&
+      !(end[1] == 'B' && !end[2]))
+    return -1;
+  if (v > UINT64_MAX / mul)
+    return -1;
+  *out = (uint64_t)v * mul;
+  return 0;
+}
+
+int cli_parse_uint(const char *s, unsigned *out)
+{
+  char *end = NULL;
+  errno = 0;
+  if (!s || !*s || *s == '-')
+    return -1;
+  unsigned long v = strtoul(s, &end, 10);
+  if (errno || *end || v > 0xffffffffUL)
+    return -1;
+  *out = (unsigned)v;
+  return 0;
+}
+
+struct cli_progress {
+  const art_batch *batch;
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int stop;
+  struct timespec start;
+};
+
+static double since(const struct timespec *t0)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) +
+         (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void human(double bytes, char *buf, size_t len)
+{
+  const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 4) {
+    bytes /= 1024;
+    u++;
+  }
+  snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+static void *progress_main(void *arg)
+{
+  cli_progress *p = arg;
+  pthread_mutex_lock(&p->mu);
+  while (!p->stop) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    pthread_cond_timedwait(&p->cv, &p->mu, &until);
+    if (p->stop)
+      break;
+    uint64_t items, done, found;
+    int walk_done;
+    art_batch_progress(p->batch, &items, &done, &found, &walk_done);
+    double secs = since(&p->start);
+    double rate = secs > 0 ? (double)done / secs : 0;
+    char b1[32], b2[32], eta[48] = "";
+    human((double)done, b1, sizeof b1);
+    human(rate, b2, sizeof b2);
+    if (walk_done && rate > 0 && found > done) {
+      uint64_t left = (uint64_t)((double)(found - done) / rate);
+      snprintf(eta, sizeof eta, ", ETA %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64,
+               left / 3600, left / 60 % 60, left % 60);
+    }
+    fprintf(stderr, "\r%s: %" PRIu64 " files, %s, %s/s%s\033[K", tool_name,
+            items, b1, b2, eta);
+    fflush(stderr);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+cli_progress *cli_progress_start(const art_batch *batch)
+{
+  if (!isatty(STDERR_FILENO))
+    return NULL;
+  cli_progress *p = calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  p->batch = batch;
+  clock_gettime(CLOCK_MONOTONIC, &p->start);
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  if (pthread_create(&p->thread, NULL, progress_main, p) != 0) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void cli_progress_stop(cli_progress *p)
+{
+  if (!p)
+    return;
+  pthread_mutex_lock(&p->mu);
+  p->stop = 1;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->thread, NULL);
+  fprintf(stderr, "\r\033[K");
+  fflush(stderr);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  free(p);
+}

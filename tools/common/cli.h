@@ -1,0 +1,49 @@
+/* What every art-* tool shares: exit codes, messages, output files and the
+ * progress line.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ART_CLI_H
+#define ART_CLI_H
+
+#include <artifact/artifact.h>
+#include <stdio.h>
+
+/* Exit codes, the same in every tool (docs/exit-codes.md). */
+enum {
+  ART_EXIT_OK = 0,      /* done, nothing to report */
+  ART_EXIT_FOUND = 1,   /* done, with matches/mismatches to report */
+  ART_EXIT_USAGE = 2,   /* usage error */
+  ART_EXIT_PARTIAL = 3, /* done, but some inputs could not be examined */
+  ART_EXIT_FATAL = 4    /* fatal error */
+};
+
+/* The tool's name for messages ("art-hash"); set once by cli_init. */
+void cli_init(const char *tool);
+const char *cli_tool(void);
+
+/* "art-<tool>: <message>" on stderr. */
+void cli_error(const char *fmt, ...) ART_PRINTF(1, 2);
+/* "art-<tool>: <art_ctx_errmsg>" (or the status text if empty). */
+void cli_error_ctx(const art_ctx *ctx, art_status st);
+/* Print a usage error and the --help hint; returns ART_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) ART_PRINTF(1, 2);
+/* Print "<tool> (artifact) <version>" to stdout. */
+void cli_version(void);
+
+/* Open --output FILE (or stdout for NULL or "-"); NULL on error (reported). */
+FILE *cli_open_output(const char *path);
+/* Flush and close; reports write errors; returns 0 on success. */
+int cli_close_output(FILE *f);
+
+/* Parse a size such as 4096, 64k, 1M, 2G (powers of 1024). 0 on success. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* Parse an unsigned decimal count. 0 on success. */
+int cli_parse_uint(const char *s, unsigned *out);
+
+/* Progress line on stderr, only when stderr is a terminal: a thread prints
+ * files, bytes, rate and ETA once a second from the batch's counters. */
+typedef struct cli_progress cli_progress;
+cli_progress *cli_progress_start(const art_batch *batch);
+void cli_progress_stop(cli_progress *p);
+
+#endif
