@@ -12,6 +12,7 @@
 #ifndef ART_ARTIFACT_H
 #define ART_ARTIFACT_H
 
+#include "archive.h"
 #include "batch.h"
 #include "common.h"
 #include "ctx.h"

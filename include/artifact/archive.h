@@ -1,0 +1,233 @@
+/* Recursion into containers (libarchive): zip, 7z, rar, tar (plain, gz,
+ * bz2, xz, zstd, lz4), cpio, ar (.deb), iso9660, cab and lone gz/bz2/xz/
+ * zstd/lz4 streams. Members are analysed as streams, never written to disk
+ * (unless extraction is asked for), with lineage, password attempts and
+ * limits that are reported when hit.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Outline: art_archive_opts_init() the defaults and change what is needed;
+ * art_archive_new(); art_archive_add_password() for caller passwords;
+ * art_archive_walk_source() (or _path, _buffer) on a container with the
+ * callbacks: begin() for each member may add consumers with
+ * art_archive_add_consumer() (hash, magic, strings... fed block by block
+ * from the one read of the member), data() sees the same blocks, end()
+ * gets the member's result after its own members (if it is a container)
+ * have been walked; read art_archive_walk_result(); art_archive_free().
+ *
+ * Lineage: the input itself has id 0, depth 0; every member gets the next
+ * id in walk order (pre-order: a member, then its members), its parent's
+ * id, root 0, depth parent+1, its path inside the parent, and how it was
+ * reached: an archive member, or the decompressed content of a lone
+ * compressed stream (foo.gz -> foo).
+ *
+ * Memory: a member that is itself a container is kept in memory (at most
+ * max_member_bytes) so that libarchive can seek in it (7z, zip central
+ * directory); other members are streamed in blocks and never kept. Memory
+ * is bounded by max_depth x max_member_bytes and, as members count against
+ * max_total_bytes, by max_total_bytes.
+ *
+ * Limits (defaults; 0 in an option means the default): each hit sets a
+ * flag on the member concerned and on the walk result, and the walk goes on
+ * where that makes sense (a member cut at max_member_bytes is still
+ * reported, with what was read) or stops (the artifact and byte budgets).
+ * The ratio check compares the bytes decompressed from a container with
+ * the bytes libarchive consumed from it, once more than ratio_min_bytes
+ * were decompressed; a bomb (42.zip-style nesting, a compressed run of
+ * zeros) thus ends with ART_ARCHIVE_F_RATIO (or another limit) after about
+ * ratio_min_bytes x max_ratio of work, not after gigabytes.
+ *
+ * Encryption: libarchive decrypts zip only (ZipCrypto, WinZip AES). The
+ * passwords tried, in order: "infected", "password", then the caller's.
+ * Members that cannot be decrypted (wrong passwords, or encrypted 7z/rar)
+ * are still reported, with ART_ARCHIVE_F_ENCRYPTED and status
+ * ART_ERR_UNSUPPORTED; the container result counts them.
+ *
+ * Threads: an art_archive is used by one thread at a time.
+ */
+#ifndef ART_ARCHIVE_H
+#define ART_ARCHIVE_H
+
+#include "reader.h"
+#include "walk.h"
+
+ART_BEGIN_DECLS
+
+typedef struct art_archive art_archive;
+
+typedef struct art_archive_opts {
+  unsigned max_depth;        /* deepest member depth expanded: 10 */
+  uint64_t max_artifacts;    /* members per input: 10000 */
+  uint64_t max_member_bytes; /* bytes read from one member: 256 MiB */
+  uint64_t max_total_bytes;  /* decompressed bytes per input: 2 GiB */
+  double max_ratio;          /* decompressed : compressed: 200 */
+  uint64_t ratio_min_bytes;  /* ratio checked past this: 16 MiB */
+  size_t block_size;         /* bytes per block to consumers: 64 KiB */
+  int no_default_passwords;  /* do not try "infected" and "password" */
+  const char *extract_dir;   /* also write file members under this
+                                existing directory (see extraction) */
+} art_archive_opts;
+
+/* How a member was reached. */
+typedef enum art_archive_via {
+  ART_ARCHIVE_VIA_FILE = 0,    /* the input itself */
+  ART_ARCHIVE_VIA_MEMBER,      /* a member of an archive */
+  ART_ARCHIVE_VIA_DECOMPRESSED /* the content of a lone compressed stream */
+} art_archive_via;
+
+/* Flags on a member and on the walk result. */
+enum {
+  ART_ARCHIVE_F_DEPTH = 1u << 0,       /* a container deeper than max_depth
+                                          was not expanded */
+  ART_ARCHIVE_F_ARTIFACTS = 1u << 1,   /* max_artifacts reached, walk stopped */
+  ART_ARCHIVE_F_MEMBER_SIZE = 1u << 2, /* member cut at max_member_bytes */
+  ART_ARCHIVE_F_TOTAL = 1u << 3,       /* max_total_bytes reached, stopped */
+  ART_ARCHIVE_F_RATIO = 1u << 4,       /* compression ratio over max_ratio */
+  ART_ARCHIVE_F_ENCRYPTED = 1u << 5,   /* encrypted, could not be read */
+  ART_ARCHIVE_F_CORRUPT = 1u << 6,     /* damaged container or member */
+  ART_ARCHIVE_F_UNSAFE_PATH = 1u << 7, /* absolute or ../ name (not
+                                          extracted) */
+  ART_ARCHIVE_F_SPECIAL = 1u << 8,     /* symlink, device, fifo: never read
+                                          or extracted */
+  ART_ARCHIVE_F_DECRYPTED = 1u << 9    /* encrypted, read with a password */
+};
+
+/* One member; valid only during the callback. */
+typedef struct art_archive_member {
+  uint64_t id, parent, root;
+  unsigned depth;
+  art_archive_via via;
+  const char *path;        /* path inside the parent, as stored */
+  const char *name;        /* last component of path */
+  const char *lineage;     /* parent paths joined with "!": a.zip!b.tgz!c */
+  const char *container;   /* the parent's format: "zip", "tar", "raw" */
+  const char *filters;     /* the parent's filters: "gzip", "" */
+  art_entry_type type;     /* file, directory, symlink, device ... */
+  const char *link_target; /* for symlinks and hard links, else NULL */
+  int size_known;
+  uint64_t size; /* as declared by the archive (not trusted) */
+  int has_mtime;
+  int64_t mtime_sec;
+  uint32_t mode;
+  int encrypted; /* the archive says the data is encrypted */
+} art_archive_member;
+
+/* What came of one member. */
+typedef struct art_archive_result {
+  art_status status;          /* ART_OK, or why the member is partial/unread */
+  const char *errmsg;         /* "lineage: reason" when status != ART_OK */
+  unsigned flags;             /* ART_ARCHIVE_F_* */
+  uint64_t bytes;             /* bytes read from the member */
+  const char *password;       /* the password that opened it, else NULL */
+  const char *extracted_path; /* where it was written, else NULL */
+  /* When the member was itself expanded as a container: */
+  int is_container;
+  const char *format, *format_filters; /* "tar", "gzip" */
+  uint64_t entries;                    /* its direct members */
+  uint64_t encrypted_entries;          /* of which could not be decrypted */
+  uint64_t compressed_bytes;           /* bytes libarchive consumed */
+  uint64_t uncompressed_bytes;
+} art_archive_result;
+
+/* The whole walk. */
+typedef struct art_archive_walk_result {
+  unsigned flags;     /* union of the members' flags and the walk's own */
+  uint64_t artifacts; /* members reported */
+  uint64_t bytes;     /* decompressed bytes read */
+  uint64_t encrypted; /* members that could not be decrypted */
+  const char *format, *filters; /* the input's format */
+  uint64_t entries;             /* the input's direct members */
+} art_archive_walk_result;
+
+typedef struct art_archive_ops {
+  /* Before the member's data. Add consumers with art_archive_add_consumer()
+   * here. Return ART_WALK_SKIP to not read this member (nor recurse into
+   * it), ART_WALK_STOP to end the walk. May be NULL. */
+  art_walk_action (*begin)(void *userdata, const art_archive_member *m);
+  /* Each block of the member's bytes, in order. Nonzero stops reading the
+   * member. May be NULL. */
+  int (*data)(void *userdata,
+              const art_archive_member *m,
+              const uint8_t *buf,
+              size_t len,
+              uint64_t offset);
+  /* After the member's data (consumers finished) and, for a container,
+   * after its members. Return ART_WALK_STOP to end the walk. May be NULL. */
+  art_walk_action (*end)(void *userdata,
+                         const art_archive_member *m,
+                         const art_archive_result *r);
+} art_archive_ops;
+
+ART_API void art_archive_opts_init(art_archive_opts *opts);
+
+ART_API art_status art_archive_new(art_ctx *ctx,
+                                   const art_archive_opts *opts,
+                                   art_archive **out);
+ART_API void art_archive_free(art_archive *ar);
+/* Add a password to try after the defaults (copied). */
+ART_API art_status art_archive_add_password(art_ctx *ctx,
+                                            art_archive *ar,
+                                            const char *password);
+
+/* Within begin(): feed this member's bytes to OPS/STATE too (begin,
+ * update for each block, finish with the read status). Not copied: they
+ * must outlive the member. At most 32 per member. */
+ART_API art_status art_archive_add_consumer(art_archive *ar,
+                                            const art_consumer *ops,
+                                            void *state);
+
+/* Whether the first bytes of an input (at least 64 bytes, or 40 KiB for
+ * iso9660 and tar) look like a container this module expands. A cheap
+ * signature test to decide whether to walk an input at all. */
+ART_API int art_archive_is_container(const void *head, size_t len);
+
+/* Walk a container. NAME is the input's name (for lineage and for naming a
+ * lone stream's content). Returns ART_OK when the walk ran (members may
+ * have failed: see their results and the walk result), ART_ERR_FORMAT when
+ * the input is not a container, or a fatal error. ART_ERR_LIMIT when the
+ * walk stopped on the artifact or byte budget. */
+ART_API art_status art_archive_walk_path(art_ctx *ctx,
+                                         art_archive *ar,
+                                         const char *path,
+                                         const art_archive_ops *ops,
+                                         void *userdata);
+ART_API art_status art_archive_walk_source(art_ctx *ctx,
+                                           art_archive *ar,
+                                           art_source *src,
+                                           const char *name,
+                                           const art_archive_ops *ops,
+                                           void *userdata);
+ART_API art_status art_archive_walk_buffer(art_ctx *ctx,
+                                           art_archive *ar,
+                                           const void *data,
+                                           size_t len,
+                                           const char *name,
+                                           const art_archive_ops *ops,
+                                           void *userdata);
+/* After a walk; borrowed until the next walk. */
+ART_API const art_archive_walk_result *
+art_archive_get_result(const art_archive *ar);
+
+/* Short names: "file", "member", "decompressed"; "depth_limit",
+ * "artifact_limit", "size_limit", "byte_budget", "ratio_limit",
+ * "encrypted", "corrupt_container", "unsafe_path", "special_file",
+ * "decrypted" (for one flag bit). */
+ART_API const char *art_archive_via_name(art_archive_via via);
+ART_API const char *art_archive_flag_name(unsigned flag);
+
+/* Extraction. With opts.extract_dir set, every regular file member is also
+ * written below that directory: depth-1 members at DIR/<path>, deeper
+ * members at DIR/<container's extracted path>.d/<path>. Names are made
+ * safe first: absolute names, ".." components and empty names are refused
+ * (the member is flagged ART_ARCHIVE_F_UNSAFE_PATH and not written);
+ * symlinks, hard links, devices and FIFOs are never created (flag
+ * ART_ARCHIVE_F_SPECIAL). Directories are opened component by component
+ * with O_NOFOLLOW and files created with O_EXCL|O_NOFOLLOW, so nothing
+ * already in DIR (or put there by the archive) can redirect a write. An
+ * existing file is not overwritten (status ART_ERR_IO, "File exists"). */
+/* Whether a member path is safe to extract (no absolute, no "..", not
+ * empty); exposed for tests and tools. */
+ART_API int art_archive_path_is_safe(const char *path);
+
+ART_END_DECLS
+
+#endif

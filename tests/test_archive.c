@@ -1,0 +1,708 @@
+/* Check suite for the archive walker: formats, nesting, passwords, unsafe
+ * names, limits and bombs, on archives built here with libarchive.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <artifact/archive.h>
+#include <artifact/artifact.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* ---- building archives in memory ---- */
+
+typedef struct mem_member {
+  const char *name;
+  const void *data;
+  size_t len;
+  unsigned type; /* AE_IFREG, AE_IFLNK, AE_IFDIR; 0: AE_IFREG */
+  const char *link;
+} mem_member;
+
+/* Write MEMBERS with FORMAT (and FILTER, -1 for none) to a new buffer. */
+static void *build(const char *format,
+                   int filter,
+                   const char *passphrase,
+                   const mem_member *members,
+                   size_t n,
+                   size_t *len)
+{
+  struct archive *a = archive_write_new();
+  size_t cap = 64u * 1024u * 1024u, used = 0;
+  void *buf = malloc(cap);
+  ck_assert_int_eq(archive_write_set_format_by_name(a, format), ARCHIVE_OK);
+  if (filter >= 0)
+    ck_assert_int_eq(archive_write_add_filter(a, filter), ARCHIVE_OK);
+  if (passphrase) {
+    ck_assert_int_eq(archive_write_set_options(a, "zip:encryption=zipcrypt"),
+                     ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
+  }
+  archive_write_set_bytes_in_last_block(a, 1);
+  ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+  for (size_t i = 0; i < n; i++) {
+    struct archive_entry *e = archive_entry_new();
+    unsigned type = members[i].type ? members[i].type : AE_IFREG;
+    archive_entry_set_pathname(e, members[i].name);
+    archive_entry_set_filetype(e, type);
+    archive_entry_set_perm(e, type == AE_IFDIR ? 0755 : 0644);
+    archive_entry_set_mtime(e, 1600000000, 0);
+    if (type == AE_IFLNK)
+      archive_entry_set_symlink(e, members[i].link);
+    archive_entry_set_size(e,
+                           type == AE_IFREG ? (la_int64_t)members[i].len : 0);
+    ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+    if (type == AE_IFREG && members[i].len)
+      ck_assert_int_eq(archive_write_data(a, members[i].data, members[i].len),
+                       (la_ssize_t)members[i].len);
+    archive_entry_free(e);
+  }
+  ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+  archive_write_free(a);
+  *len = used;
+  return buf;
+}
+
+/* ---- recording a walk ---- */
+
+#define MAXREC 64
+
+typedef struct rec {
+  uint64_t id, parent;
+  unsigned depth;
+  art_archive_via via;
+  char lineage[512], path[256], container[32], filters[64];
+  art_entry_type type;
+  art_status status;
+  unsigned flags;
+  uint64_t bytes;
+  char password[32];
+  int is_container;
+  char format[32];
+  uint64_t entries, consumer_bytes;
+  char magic_mime[64];
+} rec;
+
+typedef struct walklog {
+  rec r[MAXREC];
+  size_t n, ends;
+  art_magic *magic;
+  art_archive *ar;
+  uint64_t fed;
+  int consumer_finished;
+} walklog;
+
+static art_status
+cnt_update(void *state, const uint8_t *d, size_t len, uint64_t off)
+{
+  walklog *w = state;
+  (void)d;
+  ck_assert_uint_eq(off, w->fed);
+  w->fed += len;
+  return ART_OK;
+}
+
+static art_status cnt_finish(void *state, art_status st)
+{
+  (void)st;
+  ((walklog *)state)->consumer_finished = 1;
+  return ART_OK;
+}
+
+static const art_consumer counter = {
+    .name = "count", .cost = 0, .update = cnt_update, .finish = cnt_finish};
+
+static art_walk_action on_begin(void *ud, const art_archive_member *m)
+{
+  walklog *w = ud;
+  rec *r;
+  ck_assert_uint_lt(w->n, MAXREC);
+  r = &w->r[w->n++];
+  memset(r, 0, sizeof *r);
+  r->id = m->id;
+  r->parent = m->parent;
+  r->depth = m->depth;
+  r->via = m->via;
+  r->type = m->type;
+  snprintf(r->lineage, sizeof r->lineage, "%s", m->lineage);
+  snprintf(r->path, sizeof r->path, "%s", m->path);
+  snprintf(r->container, sizeof r->container, "%s", m->container);
+  snprintf(r->filters, sizeof r->filters, "%s", m->filters);
+  ck_assert_uint_eq(m->root, 0);
+  w->fed = 0;
+  w->consumer_finished = 0;
+  if (w->magic)
+    ck_assert_int_eq(
+        art_archive_add_consumer(w->ar, art_magic_consumer(), w->magic),
+        ART_OK);
+  ck_assert_int_eq(art_archive_add_consumer(w->ar, &counter, w), ART_OK);
+  return ART_WALK_CONTINUE;
+}
+
+static art_walk_action
+on_end(void *ud, const art_archive_member *m, const art_archive_result *res)
+{
+  walklog *w = ud;
+  rec *r = NULL;
+  for (size_t i = 0; i < w->n; i++)
+    if (w->r[i].id == m->id)
+      r = &w->r[i];
+  ck_assert_ptr_nonnull(r);
+  w->ends++;
+  r->status = res->status;
+  r->flags = res->flags;
+  r->bytes = res->bytes;
+  r->is_container = res->is_container;
+  if (res->password)
+    snprintf(r->password, sizeof r->password, "%s", res->password);
+  if (res->is_container) {
+    snprintf(r->format, sizeof r->format, "%s", res->format);
+    r->entries = res->entries;
+  }
+  if (m->type == ART_ENTRY_FILE && !(res->flags & ART_ARCHIVE_F_ENCRYPTED)) {
+    /* Consumers saw exactly the member's bytes (for a container, they ran
+     * before its members: w->fed was overwritten since; skip then). */
+    if (!res->is_container) {
+      ck_assert_uint_eq(w->fed, res->bytes);
+      ck_assert(w->consumer_finished);
+    }
+    if (w->magic && art_magic_mime(w->magic) && !res->is_container)
+      snprintf(r->magic_mime, sizeof r->magic_mime, "%s",
+               art_magic_mime(w->magic));
+  }
+  if (res->status != ART_OK)
+    ck_assert_ptr_nonnull(res->errmsg);
+  return ART_WALK_CONTINUE;
+}
+
+static const art_archive_ops ops = {.begin = on_begin, .end = on_end};
+
+static const rec *find(const walklog *w, const char *lineage)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (!strcmp(w->r[i].lineage, lineage))
+      return &w->r[i];
+  ck_abort_msg("no member %s", lineage);
+  return NULL;
+}
+
+static art_ctx *ctx;
+
+static void setup(void)
+{
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+}
+
+static void teardown(void)
+{
+  art_ctx_free(ctx);
+}
+
+static art_status walk(const art_archive_opts *o,
+                       const void *buf,
+                       size_t len,
+                       const char *name,
+                       walklog *w)
+{
+  art_archive *ar;
+  art_status st;
+  memset(w, 0, sizeof *w);
+  ck_assert_int_eq(art_archive_new(ctx, o, &ar), ART_OK);
+  w->ar = ar;
+  st = art_archive_walk_buffer(ctx, ar, buf, len, name, &ops, w);
+  w->ar = NULL;
+  art_archive_free(ar);
+  return st;
+}
+
+static const char hello[] = "hello, world\n";
+
+/* ---- formats ---- */
+
+START_TEST(test_formats)
+{
+  static const struct {
+    const char *format;
+    int filter;
+    const char *container, *filters;
+  } cases[] = {
+      {"zip", -1, "zip", ""},
+      {"7zip", -1, "7z", ""},
+      {"paxr", -1, "tar", ""},
+      {"ustar", ARCHIVE_FILTER_GZIP, "tar", "gzip"},
+      {"ustar", ARCHIVE_FILTER_BZIP2, "tar", "bzip2"},
+      {"ustar", ARCHIVE_FILTER_XZ, "tar", "xz"},
+      {"ustar", ARCHIVE_FILTER_ZSTD, "tar", "zstd"},
+      {"ustar", ARCHIVE_FILTER_LZ4, "tar", "lz4"},
+      {"newc", -1, "cpio", ""},
+      {"arsvr4", -1, "ar", ""},
+      {"iso9660", -1, "iso9660", ""},
+  };
+  mem_member mm[] = {{"a.txt", hello, sizeof hello - 1, 0, NULL},
+                     {"b.txt", "second\n", 7, 0, NULL}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t len;
+    void *buf = build(cases[i].format, cases[i].filter, NULL, mm, 2, &len);
+    walklog w;
+    const art_archive_walk_result *res;
+    art_archive *ar;
+    size_t files = 0;
+    ck_assert_msg(art_archive_is_container(buf, len), "%s", cases[i].format);
+    ck_assert_int_eq(walk(NULL, buf, len, "in", &w), ART_OK);
+    for (size_t k = 0; k < w.n; k++) {
+      if (w.r[k].type != ART_ENTRY_FILE)
+        continue;
+      files++;
+      ck_assert_str_eq(w.r[k].container, cases[i].container);
+      ck_assert_str_eq(w.r[k].filters, cases[i].filters);
+      ck_assert_uint_eq(w.r[k].depth, 1);
+      ck_assert_uint_eq(w.r[k].parent, 0);
+      ck_assert_int_eq(w.r[k].via, ART_ARCHIVE_VIA_MEMBER);
+      ck_assert_int_eq(w.r[k].status, ART_OK);
+    }
+    ck_assert_msg(files == 2, "%s: %zu files", cases[i].format, files);
+    ck_assert_uint_eq(find(&w, "in!a.txt")->bytes, sizeof hello - 1);
+    ck_assert_uint_eq(w.ends, w.n);
+    /* The walk result names the input's format. */
+    ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+    ck_assert_int_eq(
+        art_archive_walk_buffer(ctx, ar, buf, len, "in", NULL, NULL), ART_OK);
+    res = art_archive_get_result(ar);
+    ck_assert_str_eq(res->format, cases[i].container);
+    ck_assert_uint_ge(res->entries, 2);
+    art_archive_free(ar);
+    free(buf);
+  }
+}
+END_TEST
+
+START_TEST(test_not_container)
+{
+  walklog w;
+  ck_assert_int_eq(walk(NULL, hello, sizeof hello - 1, "plain.txt", &w),
+                   ART_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "plain.txt"));
+  ck_assert_uint_eq(w.n, 0);
+  ck_assert_int_eq(walk(NULL, "", 0, "empty", &w), ART_ERR_FORMAT);
+  ck_assert(!art_archive_is_container(hello, sizeof hello - 1));
+}
+END_TEST
+
+/* A lone gzip stream of LEN bytes of DATA, written by libarchive. */
+static uint8_t *gzip_raw(const void *data, size_t len, size_t *outlen)
+{
+  mem_member mm[] = {{"data", data, len, 0, NULL}};
+  return build("raw", ARCHIVE_FILTER_GZIP, NULL, mm, 1, outlen);
+}
+
+START_TEST(test_lone_stream)
+{
+  size_t len;
+  uint8_t *gz = gzip_raw(hello, sizeof hello - 1, &len);
+  walklog w;
+  const rec *r;
+  ck_assert_int_eq(walk(NULL, gz, len, "dir/notes.txt.gz", &w), ART_OK);
+  ck_assert_uint_eq(w.n, 1);
+  r = find(&w, "dir/notes.txt.gz!notes.txt");
+  ck_assert_int_eq(r->via, ART_ARCHIVE_VIA_DECOMPRESSED);
+  ck_assert_str_eq(r->container, "raw");
+  ck_assert_str_eq(r->filters, "gzip");
+  ck_assert_uint_eq(r->bytes, sizeof hello - 1);
+  free(gz);
+}
+END_TEST
+
+/* zip in tar.gz in 7z, plus a .deb-like ar holding a tar.xz. */
+START_TEST(test_nested)
+{
+  mem_member inner[] = {{"doc/readme.txt", hello, sizeof hello - 1, 0, NULL}};
+  size_t zlen, tlen, slen;
+  void *zip = build("zip", -1, NULL, inner, 1, &zlen);
+  mem_member mid[] = {{"payload/inner.zip", zip, zlen, 0, NULL}};
+  void *tgz = build("ustar", ARCHIVE_FILTER_GZIP, NULL, mid, 1, &tlen);
+  mem_member outer[] = {{"bundle.tar.gz", tgz, tlen, 0, NULL},
+                        {"note.txt", "n\n", 2, 0, NULL}};
+  void *sz = build("7zip", -1, NULL, outer, 2, &slen);
+  walklog w;
+  const rec *a, *b, *c;
+  art_ctx *c2;
+  ck_assert_int_eq(art_ctx_new(&c2), ART_OK);
+  memset(&w, 0, sizeof w);
+  ck_assert_int_eq(walk(NULL, sz, slen, "case.7z", &w), ART_OK);
+  a = find(&w, "case.7z!bundle.tar.gz");
+  b = find(&w, "case.7z!bundle.tar.gz!payload/inner.zip");
+  c = find(&w, "case.7z!bundle.tar.gz!payload/inner.zip!doc/readme.txt");
+  ck_assert_uint_eq(a->depth, 1);
+  ck_assert_uint_eq(b->depth, 2);
+  ck_assert_uint_eq(c->depth, 3);
+  ck_assert_uint_eq(a->parent, 0);
+  ck_assert_uint_eq(b->parent, a->id);
+  ck_assert_uint_eq(c->parent, b->id);
+  ck_assert_uint_lt(a->id, b->id);
+  ck_assert_uint_lt(b->id, c->id);
+  ck_assert_str_eq(a->container, "7z");
+  ck_assert_str_eq(b->container, "tar");
+  ck_assert_str_eq(b->filters, "gzip");
+  ck_assert_str_eq(c->container, "zip");
+  ck_assert(a->is_container);
+  ck_assert_str_eq(a->format, "tar");
+  ck_assert(b->is_container);
+  ck_assert_str_eq(b->format, "zip");
+  ck_assert_uint_eq(b->entries, 1);
+  ck_assert(!c->is_container);
+  ck_assert_uint_eq(c->bytes, sizeof hello - 1);
+  find(&w, "case.7z!note.txt");
+  ck_assert_uint_eq(w.n, 4);
+
+  /* Depth limit 2: the zip at depth 2 is hashed but not expanded. */
+  {
+    art_archive_opts o;
+    art_archive_opts_init(&o);
+    o.max_depth = 2;
+    ck_assert_int_eq(walk(&o, sz, slen, "case.7z", &w), ART_OK);
+    b = find(&w, "case.7z!bundle.tar.gz!payload/inner.zip");
+    ck_assert(!b->is_container);
+    ck_assert(b->flags & ART_ARCHIVE_F_DEPTH);
+    ck_assert_int_eq(b->status, ART_ERR_LIMIT);
+    ck_assert_uint_eq(b->bytes, zlen);
+    ck_assert_uint_eq(w.n, 3);
+  }
+  /* Artifact limit 2. */
+  {
+    art_archive_opts o;
+    art_archive_opts_init(&o);
+    o.max_artifacts = 2;
+    ck_assert_int_eq(walk(&o, sz, slen, "case.7z", &w), ART_ERR_LIMIT);
+    ck_assert_uint_eq(w.n, 2);
+  }
+  art_ctx_free(c2);
+  free(zip);
+  free(tgz);
+  free(sz);
+}
+END_TEST
+
+START_TEST(test_magic_consumer)
+{
+  mem_member mm[] = {{"doc.pdf", "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", 15, 0, NULL}};
+  size_t len;
+  void *zip = build("zip", -1, NULL, mm, 1, &len);
+  walklog w;
+  art_archive *ar;
+  memset(&w, 0, sizeof w);
+  ck_assert_int_eq(art_magic_new(ctx, &w.magic), ART_OK);
+  ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+  w.ar = ar;
+  ck_assert_int_eq(
+      art_archive_walk_buffer(ctx, ar, zip, len, "z.zip", &ops, &w), ART_OK);
+  ck_assert_str_eq(find(&w, "z.zip!doc.pdf")->magic_mime, "application/pdf");
+  art_archive_free(ar);
+  art_magic_free(w.magic);
+  free(zip);
+}
+END_TEST
+
+/* ---- encryption ---- */
+
+START_TEST(test_encrypted)
+{
+  mem_member mm[] = {{"evil.txt", hello, sizeof hello - 1, 0, NULL}};
+  size_t len, len2;
+  void *zip = build("zip", -1, "infected", mm, 1, &len);
+  void *zip2 = build("zip", -1, "s3cret-not-in-list", mm, 1, &len2);
+  walklog w;
+  const rec *r;
+  art_archive *ar;
+  ck_assert_int_eq(walk(NULL, zip, len, "mal.zip", &w), ART_OK);
+  r = find(&w, "mal.zip!evil.txt");
+  ck_assert_int_eq(r->status, ART_OK);
+  ck_assert(r->flags & ART_ARCHIVE_F_DECRYPTED);
+  ck_assert_str_eq(r->password, "infected");
+  ck_assert_uint_eq(r->bytes, sizeof hello - 1);
+
+  /* Unknown password: listed and flagged. */
+  ck_assert_int_eq(walk(NULL, zip2, len2, "mal2.zip", &w), ART_OK);
+  r = find(&w, "mal2.zip!evil.txt");
+  ck_assert(r->flags & ART_ARCHIVE_F_ENCRYPTED);
+  ck_assert_int_eq(r->status, ART_ERR_UNSUPPORTED);
+
+  /* The caller's password opens it. */
+  ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+  ck_assert_int_eq(art_archive_add_password(ctx, ar, "s3cret-not-in-list"),
+                   ART_OK);
+  memset(&w, 0, sizeof w);
+  w.ar = ar;
+  ck_assert_int_eq(
+      art_archive_walk_buffer(ctx, ar, zip2, len2, "mal2.zip", &ops, &w),
+      ART_OK);
+  r = find(&w, "mal2.zip!evil.txt");
+  ck_assert_int_eq(r->status, ART_OK);
+  ck_assert_str_eq(r->password, "s3cret-not-in-list");
+  ck_assert_uint_eq(art_archive_get_result(ar)->encrypted, 0);
+  art_archive_free(ar);
+  free(zip);
+  free(zip2);
+}
+END_TEST
+
+/* ---- unsafe names and extraction ---- */
+
+START_TEST(test_extract)
+{
+  mem_member mm[] = {
+      {"../escape.txt", "bad\n", 4, 0, NULL},
+      {"/abs.txt", "bad\n", 4, 0, NULL},
+      {"link", NULL, 0, AE_IFLNK, "/etc/passwd"},
+      {"link/through.txt", "bad\n", 4, 0, NULL},
+      {"ok/good.txt", hello, sizeof hello - 1, 0, NULL},
+  };
+  mem_member in[] = {{"deep.txt", "deep\n", 5, 0, NULL}};
+  size_t zlen, tlen;
+  void *zip = build("zip", -1, NULL, in, 1, &zlen);
+  mem_member outer_extra[6];
+  void *tar;
+  char *dir = tu_tmpdir(), *out = tu_path(dir, "out"), *p;
+  art_archive_opts o;
+  walklog w;
+  struct stat st;
+  memcpy(outer_extra, mm, sizeof mm);
+  outer_extra[5] = (mem_member){"ok/in.zip", zip, zlen, 0, NULL};
+  tar = build("paxr", -1, NULL, outer_extra, 6, &tlen);
+  ck_assert_int_eq(mkdir(out, 0755), 0);
+  art_archive_opts_init(&o);
+  o.extract_dir = out;
+  ck_assert_int_eq(walk(&o, tar, tlen, "t.tar", &w), ART_OK);
+  ck_assert(find(&w, "t.tar!../escape.txt")->flags & ART_ARCHIVE_F_UNSAFE_PATH);
+  ck_assert(find(&w, "t.tar!/abs.txt")->flags & ART_ARCHIVE_F_UNSAFE_PATH);
+  ck_assert(find(&w, "t.tar!link")->flags & ART_ARCHIVE_F_SPECIAL);
+  ck_assert_int_eq(find(&w, "t.tar!link")->type, ART_ENTRY_SYMLINK);
+  /* link/through.txt: "link" was never created as a symlink, so this is a
+   * plain directory inside OUT. */
+  p = tu_path(out, "link");
+  ck_assert_int_eq(lstat(p, &st), 0);
+  ck_assert(S_ISDIR(st.st_mode));
+  free(p);
+  p = tu_path(dir, "escape.txt");
+  ck_assert_int_ne(access(p, F_OK), 0);
+  free(p);
+  p = tu_path(out, "ok/good.txt");
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_eq(st.st_size, (off_t)(sizeof hello - 1));
+  free(p);
+  p = tu_path(out, "ok/in.zip.d/deep.txt");
+  ck_assert_int_eq(stat(p, &st), 0);
+  free(p);
+  /* A second extraction does not overwrite. */
+  ck_assert_int_eq(walk(&o, tar, tlen, "t.tar", &w), ART_OK);
+  ck_assert_int_eq(find(&w, "t.tar!ok/good.txt")->status, ART_ERR_IO);
+  /* A symlink planted in the folder is not followed. */
+  tu_rmtree(out);
+  ck_assert_int_eq(mkdir(out, 0755), 0);
+  p = tu_path(out, "ok");
+  ck_assert_int_eq(symlink(dir, p), 0);
+  free(p);
+  ck_assert_int_eq(walk(&o, tar, tlen, "t.tar", &w), ART_OK);
+  ck_assert_int_eq(find(&w, "t.tar!ok/good.txt")->status, ART_ERR_IO);
+  p = tu_path(dir, "good.txt");
+  ck_assert_int_ne(access(p, F_OK), 0);
+  free(p);
+
+  ck_assert(art_archive_path_is_safe("a/b/c"));
+  ck_assert(art_archive_path_is_safe("a/..b"));
+  ck_assert(!art_archive_path_is_safe("a/../../b"));
+  ck_assert(!art_archive_path_is_safe("..\\x"));
+  ck_assert(!art_archive_path_is_safe("C:\\x"));
+  ck_assert(!art_archive_path_is_safe(""));
+  ck_assert(!art_archive_path_is_safe("/x"));
+  tu_rmtree(dir);
+  free(dir);
+  free(out);
+  free(zip);
+  free(tar);
+}
+END_TEST
+
+/* ---- bombs ---- */
+
+/* A gzip stream of COPIES gzip members, each 16 MiB of zeros: decompresses
+ * to COPIES x 16 MiB. */
+static uint8_t *zero_gz(size_t copies, size_t *len)
+{
+  size_t chunk = 16u << 20, mlen;
+  uint8_t *zeros = calloc(1, chunk), *member, *out;
+  member = gzip_raw(zeros, chunk, &mlen);
+  out = malloc(mlen * copies);
+  for (size_t i = 0; i < copies; i++)
+    memcpy(out + i * mlen, member, mlen);
+  *len = mlen * copies;
+  free(zeros);
+  free(member);
+  return out;
+}
+
+START_TEST(test_zero_bomb)
+{
+  /* 640 x 16 MiB = 10 GiB of zeros in about 10 MB. */
+  size_t len;
+  uint8_t *gz = zero_gz(640, &len);
+  walklog w;
+  const rec *r;
+  ck_assert_int_eq(walk(NULL, gz, len, "zeros.gz", &w), ART_OK);
+  r = find(&w, "zeros.gz!zeros");
+  ck_assert(r->flags & ART_ARCHIVE_F_RATIO);
+  ck_assert_int_eq(r->status, ART_ERR_LIMIT);
+  /* Stopped soon after the 16 MiB the ratio check waits for. */
+  ck_assert_uint_le(r->bytes, 64u << 20);
+  free(gz);
+}
+END_TEST
+
+START_TEST(test_nested_bomb)
+{
+  /* 42.zip-style: 4 levels of 16 copies of a zip of 32 MiB of zeros. */
+  size_t glen, len;
+  uint8_t *gz = zero_gz(2, &glen);
+  mem_member leaf[] = {{"zeros.gz", gz, glen, 0, NULL}};
+  void *cur = build("zip", -1, NULL, leaf, 1, &len);
+  art_archive_opts o;
+  walklog w;
+  art_archive *ar;
+  const art_archive_walk_result *res;
+  for (int level = 0; level < 4; level++) {
+    mem_member copies[16];
+    char names[16][16];
+    void *next;
+    size_t nlen;
+    for (int i = 0; i < 16; i++) {
+      snprintf(names[i], sizeof names[i], "l%d_%d.zip", level, i);
+      copies[i] = (mem_member){names[i], cur, len, 0, NULL};
+    }
+    next = build("zip", -1, NULL, copies, 16, &nlen);
+    free(cur);
+    cur = next;
+    len = nlen;
+  }
+  art_archive_opts_init(&o);
+  o.max_total_bytes = 256u << 20;
+  ck_assert_int_eq(art_archive_new(ctx, &o, &ar), ART_OK);
+  ck_assert_int_eq(
+      art_archive_walk_buffer(ctx, ar, cur, len, "42.zip", NULL, NULL),
+      ART_ERR_LIMIT);
+  res = art_archive_get_result(ar);
+  ck_assert(res->flags & ART_ARCHIVE_F_TOTAL);
+  ck_assert_uint_le(res->bytes, 256u << 20);
+  art_archive_free(ar);
+  /* Ratio limit inside, artifact limit outside. */
+  art_archive_opts_init(&o);
+  o.max_artifacts = 100;
+  (void)w;
+  ck_assert_int_eq(art_archive_new(ctx, &o, &ar), ART_OK);
+  ck_assert_int_eq(
+      art_archive_walk_buffer(ctx, ar, cur, len, "42.zip", NULL, NULL),
+      ART_ERR_LIMIT);
+  res = art_archive_get_result(ar);
+  ck_assert(res->flags & ART_ARCHIVE_F_ARTIFACTS);
+  ck_assert_uint_eq(res->artifacts, 100);
+  art_archive_free(ar);
+  free(cur);
+  free(gz);
+}
+END_TEST
+
+START_TEST(test_member_limit_and_corrupt)
+{
+  static uint8_t big[200000];
+  mem_member mm[] = {{"big.bin", big, sizeof big, 0, NULL}};
+  size_t len;
+  void *tar = build("paxr", -1, NULL, mm, 1, &len);
+  art_archive_opts o;
+  walklog w;
+  const rec *r;
+  art_archive_opts_init(&o);
+  o.max_member_bytes = 100000;
+  ck_assert_int_eq(walk(&o, tar, len, "t.tar", &w), ART_OK);
+  r = find(&w, "t.tar!big.bin");
+  ck_assert(r->flags & ART_ARCHIVE_F_MEMBER_SIZE);
+  ck_assert_uint_eq(r->bytes, 100000);
+  /* Truncated archive: the member is reported as corrupt. */
+  ck_assert_int_eq(walk(NULL, tar, 100000, "cut.tar", &w), ART_OK);
+  r = find(&w, "cut.tar!big.bin");
+  ck_assert(r->flags & ART_ARCHIVE_F_CORRUPT);
+  ck_assert_int_eq(r->status, ART_ERR_CORRUPT);
+  free(tar);
+}
+END_TEST
+
+START_TEST(test_walk_path)
+{
+  mem_member mm[] = {{"a.txt", hello, sizeof hello - 1, 0, NULL}};
+  size_t len;
+  void *zip = build("7zip", -1, NULL, mm, 1, &len);
+  char *dir = tu_tmpdir(), *p = tu_path(dir, "x.7z");
+  art_archive *ar;
+  walklog w;
+  tu_write(p, zip, len);
+  memset(&w, 0, sizeof w);
+  ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+  w.ar = ar;
+  ck_assert_int_eq(art_archive_walk_path(ctx, ar, p, &ops, &w), ART_OK);
+  ck_assert_uint_eq(w.n, 1);
+  ck_assert_uint_eq(w.r[0].bytes, sizeof hello - 1);
+  ck_assert_int_eq(art_archive_walk_path(ctx, ar, "/nonexistent/x", &ops, &w),
+                   ART_ERR_NOT_FOUND);
+  art_archive_free(ar);
+  ck_assert_str_eq(art_archive_flag_name(ART_ARCHIVE_F_RATIO), "ratio_limit");
+  ck_assert_str_eq(art_archive_via_name(ART_ARCHIVE_VIA_DECOMPRESSED),
+                   "decompressed");
+  tu_rmtree(dir);
+  free(dir);
+  free(p);
+  free(zip);
+}
+END_TEST
+
+static Suite *archive_suite(void)
+{
+  Suite *s = suite_create("archive");
+  TCase *tc = tcase_create("formats");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_formats);
+  tcase_add_test(tc, test_not_container);
+  tcase_add_test(tc, test_lone_stream);
+  tcase_add_test(tc, test_walk_path);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("nesting");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_nested);
+  tcase_add_test(tc, test_magic_consumer);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("encryption");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_encrypted);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("extract");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_extract);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("limits");
+  tcase_set_timeout(tc, 300);
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_zero_bomb);
+  tcase_add_test(tc, test_nested_bomb);
+  tcase_add_test(tc, test_member_limit_and_corrupt);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  return tu_main(archive_suite());
+}
