@@ -16,11 +16,16 @@
 #include "batch.h"
 #include "common.h"
 #include "ctx.h"
+#include "entropy.h"
 #include "error.h"
 #include "hash.h"
+#include "ioc.h"
 #include "magic.h"
 #include "reader.h"
 #include "source.h"
+#include "ssdeep.h"
+#include "strings.h"
+#include "timeline.h"
 #include "walk.h"
 
 #endif
