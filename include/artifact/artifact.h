@@ -25,7 +25,6 @@
 #include "source.h"
 #include "ssdeep.h"
 #include "strings.h"
-#include "timeline.h"
 #include "walk.h"
 
 #endif

@@ -1,0 +1,947 @@
+/* Indicator classification: strict hand-written matchers for URLs, domains,
+ * addresses, paths, registry keys, hashes and more inside one string.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <artifact/ioc.h>
+
+#include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#define MAX_CAND 256
+
+static const char *const class_names[ART_IOC_CLASS_COUNT_] = {
+    "none",      "url",      "email",  "domain",     "ipv4", "ipv6", "win_path",
+    "unix_path", "registry", "pdb",    "bitcoin",    "md5",  "sha1", "sha256",
+    "sha512",    "guid",     "base64", "user_agent", "cve"};
+
+/* Lower wins when candidates overlap. */
+static const unsigned char priority[ART_IOC_CLASS_COUNT_] = {
+    [ART_IOC_NONE] = 99,    [ART_IOC_USER_AGENT] = 0, [ART_IOC_URL] = 1,
+    [ART_IOC_EMAIL] = 2,    [ART_IOC_REGISTRY] = 3,   [ART_IOC_PDB] = 4,
+    [ART_IOC_WIN_PATH] = 5, [ART_IOC_UNIX_PATH] = 6,  [ART_IOC_GUID] = 7,
+    [ART_IOC_BITCOIN] = 8,  [ART_IOC_SHA512] = 9,     [ART_IOC_SHA256] = 10,
+    [ART_IOC_SHA1] = 11,    [ART_IOC_MD5] = 12,       [ART_IOC_CVE] = 13,
+    [ART_IOC_IPV6] = 14,    [ART_IOC_IPV4] = 15,      [ART_IOC_DOMAIN] = 16,
+    [ART_IOC_BASE64] = 17};
+
+const char *art_ioc_class_name(art_ioc_class cls)
+{
+  return (unsigned)cls < ART_IOC_CLASS_COUNT_ ? class_names[cls] : "unknown";
+}
+
+art_status art_ioc_class_parse(const char *name, art_ioc_class *cls)
+{
+  if (!name || !cls)
+    return ART_ERR_INVALID_ARG;
+  for (unsigned i = 0; i < ART_IOC_CLASS_COUNT_; i++)
+    if (strcmp(name, class_names[i]) == 0) {
+      *cls = (art_ioc_class)i;
+      return ART_OK;
+    }
+  return ART_ERR_INVALID_ARG;
+}
+
+/* ---- character classes ---- */
+
+static int is_digit(int c)
+{
+  return c >= '0' && c <= '9';
+}
+static int is_lower(int c)
+{
+  return c >= 'a' && c <= 'z';
+}
+static int is_upper(int c)
+{
+  return c >= 'A' && c <= 'Z';
+}
+static int is_alpha(int c)
+{
+  return is_lower(c) || is_upper(c);
+}
+static int is_alnum(int c)
+{
+  return is_alpha(c) || is_digit(c);
+}
+static int is_hex(int c)
+{
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static int to_lower(int c)
+{
+  return is_upper(c) ? c + 32 : c;
+}
+static int ci_prefix(const char *t, size_t n, const char *p)
+{
+  size_t k = strlen(p);
+  if (n < k)
+    return 0;
+  for (size_t i = 0; i < k; i++)
+    if (to_lower((unsigned char)t[i]) != to_lower((unsigned char)p[i]))
+      return 0;
+  return 1;
+}
+static int at(const char *t, size_t n, size_t i)
+{
+  return i < n ? (unsigned char)t[i] : -1;
+}
+
+/* ---- top-level domains ---- */
+
+/* Delegated country codes and the generic TLDs seen in practice. TLDs that
+ * are mostly file names (zip, mov) are left out. */
+static const char tlds[] =
+    " ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh"
+    " bi bj bm bn bo br bs bt bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr"
+    " cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo"
+    " fr ga gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht"
+    " hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw"
+    " ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo"
+    " mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om"
+    " pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd"
+    " se sg sh si sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk"
+    " tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws"
+    " ye yt za zm zw"
+    " com net org info biz edu gov mil int arpa name pro aero asia cat coop"
+    " jobs mobi museum post tel travel xxx xyz top online site club app dev"
+    " shop store tech website space live life world today news blog cloud"
+    " email link click download win bid loan work party review racing date"
+    " stream trade science men gdn host press icu vip one fun cyou buzz best"
+    " lol monster rest bar sbs cfd ltd group company global digital network"
+    " services solutions systems support center agency media studio design"
+    " art page ink wiki games game zone city land land onion google microsoft"
+    " apple amazon windows office bank money finance capital ventures cash"
+    " exchange market events guru tips tools software codes";
+
+/* Two-label names ending in these are far more often file names. */
+static const char ext_tlds[] =
+    " so md py sh pl rs cc ps pm mk ac am in mo ai cf la bz ml mm sy sc st"
+    " do tk gs ms ts ";
+
+static int in_list(const char *list, const char *w, size_t n)
+{
+  if (n == 0 || n > 24)
+    return 0;
+  char key[28];
+  key[0] = ' ';
+  for (size_t i = 0; i < n; i++)
+    key[i + 1] = (char)to_lower((unsigned char)w[i]);
+  key[n + 1] = ' ';
+  key[n + 2] = '\0';
+  /* The list ends without a space: check that case too. */
+  if (strstr(list, key))
+    return 1;
+  size_t ll = strlen(list);
+  return ll >= n + 1 && list[ll - n - 1] == ' ' &&
+         memcmp(list + ll - n, key + 1, n) == 0;
+}
+
+int art_ioc_is_tld(const char *label, size_t len)
+{
+  if (!label)
+    return 0;
+  for (size_t i = 0; i < len; i++)
+    if (!is_alpha((unsigned char)label[i]))
+      return 0;
+  return in_list(tlds, label, len);
+}
+
+/* A host name: labels of letters, digits and hyphens ending in a known TLD.
+ * STRICT (free text) adds case and file-name checks that a URL's host does
+ * not need. */
+static int valid_domain(const char *t, size_t n, int strict)
+{
+  if (n < 4 || n > 253)
+    return 0;
+  size_t labels = 0, ls = 0, tld_s = 0;
+  int any_lower = 0, any_upper = 0, all_numeric = 1;
+  for (size_t i = 0; i <= n; i++) {
+    if (i == n || t[i] == '.') {
+      size_t ll = i - ls;
+      if (ll == 0 || ll > 63 || t[ls] == '-' || t[i - 1] == '-')
+        return 0;
+      labels++;
+      tld_s = ls;
+      ls = i + 1;
+      continue;
+    }
+    int c = (unsigned char)t[i];
+    if (!is_alnum(c) && c != '-')
+      return 0;
+    if (!is_digit(c) && c != '-')
+      all_numeric = 0;
+    any_lower |= is_lower(c);
+    any_upper |= is_upper(c);
+  }
+  (void)all_numeric;
+  size_t tl = n - tld_s;
+  if (labels < 2 || !art_ioc_is_tld(t + tld_s, tl))
+    return 0;
+  if (!strict)
+    return 1;
+  int tld_upper = is_upper((unsigned char)t[tld_s]);
+  for (size_t i = tld_s; i < n; i++)
+    if (is_upper((unsigned char)t[i]) != tld_upper)
+      return 0; /* "System.Net", "foo.cOm" */
+  if (tld_upper && any_lower)
+    return 0; /* "System.IO" */
+  if (!tld_upper && any_upper) {
+    /* Title-case labels only ("Microsoft.com"). */
+    for (size_t i = 0; i < tld_s; i++)
+      if (is_upper((unsigned char)t[i]) && i > 0 && t[i - 1] != '.')
+        return 0;
+  }
+  if (labels == 2 && in_list(ext_tlds, t + tld_s, tl))
+    return 0;
+  return 1;
+}
+
+/* ---- candidates ---- */
+
+typedef struct cands {
+  art_ioc c[MAX_CAND];
+  size_t n;
+} cands;
+
+static void add(cands *cs, art_ioc_class cls, size_t start, size_t len)
+{
+  if (cs->n < MAX_CAND && len > 0)
+    cs->c[cs->n++] = (art_ioc){cls, start, len};
+}
+
+static int dom_char(int c)
+{
+  return is_alnum(c) || c == '-' || c == '.';
+}
+
+static void find_domains(const char *t, size_t n, cands *cs)
+{
+  size_t i = 0;
+  while (i < n) {
+    if (!dom_char((unsigned char)t[i])) {
+      i++;
+      continue;
+    }
+    size_t a = i;
+    while (i < n && dom_char((unsigned char)t[i]))
+      i++;
+    size_t b = i;
+    int prev = a > 0 ? (unsigned char)t[a - 1] : -1;
+    int next = at(t, n, b);
+    if (prev == '@' || prev == '_' || next == '@' || next == '_')
+      continue;
+    while (a < b && (t[a] == '.' || t[a] == '-'))
+      a++;
+    while (b > a && (t[b - 1] == '.' || t[b - 1] == '-'))
+      b--;
+    if (valid_domain(t + a, b - a, 1))
+      add(cs, ART_IOC_DOMAIN, a, b - a);
+  }
+}
+
+static int parse_ipv4(const char *t, size_t n)
+{
+  size_t i = 0;
+  for (int oct = 0; oct < 4; oct++) {
+    if (oct) {
+      if (i >= n || t[i] != '.')
+        return 0;
+      i++;
+    }
+    size_t s = i;
+    unsigned v = 0;
+    while (i < n && is_digit((unsigned char)t[i]) && i - s < 3)
+      v = v * 10 + (unsigned)(t[i++] - '0');
+    if (i == s || v > 255 || (i - s > 1 && t[s] == '0'))
+      return 0;
+  }
+  return i == n;
+}
+
+static void find_ipv4(const char *t, size_t n, cands *cs)
+{
+  size_t i = 0;
+  while (i < n) {
+    int c = (unsigned char)t[i];
+    if (!is_digit(c) && c != '.') {
+      i++;
+      continue;
+    }
+    size_t a = i;
+    while (i < n && (is_digit((unsigned char)t[i]) || t[i] == '.'))
+      i++;
+    size_t b = i;
+    if ((a > 0 && is_alnum((unsigned char)t[a - 1])) || is_alnum(at(t, n, b)))
+      continue;
+    while (b > a && t[b - 1] == '.')
+      b--;
+    if (a < b && t[a] == '.')
+      continue;
+    if (!parse_ipv4(t + a, b - a))
+      continue;
+    unsigned first = 0;
+    for (size_t k = a; t[k] != '.'; k++)
+      first = first * 10 + (unsigned)(t[k] - '0');
+    /* 0.x, netmasks and reserved space; x.0.0.0 is mostly a version. */
+    if (first == 0 || first >= 240)
+      continue;
+    size_t l = b - a;
+    if (l >= 6 && memcmp(t + b - 6, ".0.0.0", 6) == 0)
+      continue;
+    add(cs, ART_IOC_IPV4, a, l);
+  }
+}
+
+static void find_ipv6(const char *t, size_t n, cands *cs)
+{
+  size_t i = 0;
+  while (i < n) {
+    int c = (unsigned char)t[i];
+    if (!is_hex(c) && c != ':') {
+      i++;
+      continue;
+    }
+    size_t a = i;
+    size_t colons = 0, run = 0, maxrun = 0, groups = 0;
+    while (i < n &&
+           (is_hex((unsigned char)t[i]) || t[i] == ':' || t[i] == '.')) {
+      if (t[i] == ':') {
+        colons++;
+        run = 0;
+      } else if (is_hex((unsigned char)t[i])) {
+        if (run++ == 0)
+          groups++;
+        if (run > maxrun)
+          maxrun = run;
+      }
+      i++;
+    }
+    size_t b = i;
+    while (b > a && t[b - 1] == '.')
+      b--;
+    if ((a > 0 && (is_alnum((unsigned char)t[a - 1]) || t[a - 1] == ':')) ||
+        is_alnum(at(t, n, i)))
+      continue;
+    if (colons < 2 || groups < 2 || maxrun < 3 || b - a > 45)
+      continue;
+    char buf[48];
+    unsigned char addr[16];
+    memcpy(buf, t + a, b - a);
+    buf[b - a] = '\0';
+    if (inet_pton(AF_INET6, buf, addr) == 1)
+      add(cs, ART_IOC_IPV6, a, b - a);
+  }
+}
+
+static int local_char(int c)
+{
+  return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' ||
+         c == '-';
+}
+
+static void find_email(const char *t, size_t n, cands *cs)
+{
+  const char *p = t, *end = t + n;
+  while ((p = memchr(p, '@', (size_t)(end - p))) != NULL) {
+    size_t at_pos = (size_t)(p - t);
+    p++;
+    size_t a = at_pos;
+    while (a > 0 && at_pos - a < 64 && local_char((unsigned char)t[a - 1]))
+      a--;
+    while (a < at_pos && (t[a] == '.' || t[a] == '-'))
+      a++;
+    if (a == at_pos || t[at_pos - 1] == '.')
+      continue;
+    size_t b = at_pos + 1;
+    while (b < n && dom_char((unsigned char)t[b]))
+      b++;
+    while (b > at_pos + 1 && (t[b - 1] == '.' || t[b - 1] == '-'))
+      b--;
+    if (valid_domain(t + at_pos + 1, b - at_pos - 1, 0)) {
+      /* The domain must not itself look like noise: its TLD in one case. */
+      size_t d = b;
+      while (d > at_pos && t[d - 1] != '.')
+        d--;
+      int up = 0, lo = 0;
+      for (size_t k = d; k < b; k++) {
+        up |= is_upper((unsigned char)t[k]);
+        lo |= is_lower((unsigned char)t[k]);
+      }
+      if (!(up && lo))
+        add(cs, ART_IOC_EMAIL, a, b - a);
+    }
+  }
+}
+
+static int url_char(int c)
+{
+  return c > 0x20 && c < 0x7f && c != '"' && c != '\'' && c != '<' &&
+         c != '>' && c != '\\' && c != '`' && c != '{' && c != '}' &&
+         c != '|' && c != '^';
+}
+
+static const char *const schemes[] = {
+    "http", "https", "ftp", "ftps",   "sftp",  "tcp",  "udp",
+    "ws",   "wss",   "smb", "hxxp",   "hxxps", "ldap", "ldaps",
+    "rtsp", "irc",   "ssh", "telnet", "file"};
+
+static void find_urls(const char *t, size_t n, cands *cs)
+{
+  size_t i = 0;
+  while (i + 3 <= n) {
+    const char *p = memchr(t + i, ':', n - i);
+    if (!p)
+      break;
+    size_t c = (size_t)(p - t);
+    i = c + 1;
+    if (c + 3 > n || t[c + 1] != '/' || t[c + 2] != '/')
+      continue;
+    size_t a = c;
+    while (a > 0 && c - a < 8 && is_alpha((unsigned char)t[a - 1]))
+      a--;
+    if (a == c || (a > 0 && is_alnum((unsigned char)t[a - 1])))
+      continue;
+    int known = 0, is_file = 0;
+    for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
+      if (strlen(schemes[k]) == c - a && ci_prefix(t + a, c - a, schemes[k])) {
+        known = 1;
+        is_file = strcmp(schemes[k], "file") == 0;
+      }
+    if (!known)
+      continue;
+    size_t h = c + 3, e = h;
+    while (e < n && url_char((unsigned char)t[e]))
+      e++;
+    /* Trailing punctuation belongs to the sentence. */
+    while (e > h && strchr(".,;:!?)]", t[e - 1]))
+      e--;
+    if (is_file) {
+      if (e > h + 1 && t[h] == '/')
+        add(cs, ART_IOC_URL, a, e - a);
+      i = e;
+      continue;
+    }
+    /* Host: after any user:pass@, up to ':', '/', '?' or '#'. */
+    size_t hs = h, he = h;
+    while (he < e && t[he] != '/' && t[he] != '?' && t[he] != '#')
+      he++;
+    const char *atp = memchr(t + hs, '@', he - hs);
+    if (atp)
+      hs = (size_t)(atp - t) + 1;
+    size_t hend = hs;
+    int ok = 0;
+    if (hs < he && t[hs] == '[') {
+      const char *rb = memchr(t + hs, ']', he - hs);
+      if (rb && (size_t)(rb - t) - hs - 1 < 46) {
+        char buf[48];
+        unsigned char addr[16];
+        size_t l = (size_t)(rb - t) - hs - 1;
+        memcpy(buf, t + hs + 1, l);
+        buf[l] = '\0';
+        ok = inet_pton(AF_INET6, buf, addr) == 1;
+        hend = (size_t)(rb - t) + 1;
+      }
+    } else {
+      while (hend < he && t[hend] != ':')
+        hend++;
+      ok = valid_domain(t + hs, hend - hs, 0) ||
+           parse_ipv4(t + hs, hend - hs) ||
+           (hend - hs == 9 && ci_prefix(t + hs, 9, "localhost"));
+    }
+    if (ok && hend < he) {
+      /* Only a port may follow the host. */
+      if (t[hend] != ':')
+        ok = 0;
+      for (size_t k = hend + 1; ok && k < he; k++)
+        ok = is_digit((unsigned char)t[k]);
+    }
+    if (ok)
+      add(cs, ART_IOC_URL, a, e - a);
+    i = e > i ? e : i;
+  }
+}
+
+static int win_char(int c)
+{
+  return c >= 0x20 && c != '<' && c != '>' && c != '"' && c != '|' &&
+         c != '?' && c != '*' && c != 0x7f;
+}
+
+/* Extend a Windows path from I; returns its end with trailing blanks and
+ * dots dropped. */
+static size_t win_end(const char *t, size_t n, size_t i)
+{
+  while (i < n && win_char((unsigned char)t[i]) &&
+         !(t[i] == ':' && i + 1 < n && t[i + 1] == '\\'))
+    i++;
+  while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '.'))
+    i--;
+  return i;
+}
+
+static void add_path(cands *cs, const char *t, size_t a, size_t e)
+{
+  if (e - a >= 5 && ci_prefix(t + e - 4, 4, ".pdb"))
+    add(cs, ART_IOC_PDB, a, e - a);
+  else
+    add(cs, ART_IOC_WIN_PATH, a, e - a);
+}
+
+static void find_win_paths(const char *t, size_t n, cands *cs)
+{
+  size_t i = 0;
+  while (i < n) {
+    size_t a = i;
+    int c = (unsigned char)t[i];
+    if (is_alpha(c) && at(t, n, i + 1) == ':' && at(t, n, i + 2) == '\\' &&
+        (i == 0 || !is_alnum((unsigned char)t[i - 1]))) {
+      size_t e = win_end(t, n, i + 3);
+      if (e > i + 3 && t[i + 3] != '\\' && t[i + 3] != ' ') {
+        add_path(cs, t, a, e);
+        i = e;
+        continue;
+      }
+    } else if (c == '\\' && at(t, n, i + 1) == '\\' &&
+               (i == 0 || t[i - 1] != '\\')) {
+      /* \\server\share\..., \\?\C:\..., \\.\PhysicalDrive0 */
+      size_t k = i + 2;
+      if (at(t, n, k) == '?' || at(t, n, k) == '.') {
+        if (at(t, n, k + 1) == '\\') {
+          size_t e = k + 2;
+          while (e < n && win_char((unsigned char)t[e]))
+            e++;
+          while (e > k + 2 && t[e - 1] == ' ')
+            e--;
+          if (e > k + 3) {
+            add_path(cs, t, a, e);
+            i = e;
+            continue;
+          }
+        }
+      } else {
+        while (k < n && (is_alnum((unsigned char)t[k]) || t[k] == '-' ||
+                         t[k] == '.' || t[k] == '_'))
+          k++;
+        if (k > i + 2 && at(t, n, k) == '\\' &&
+            (is_alnum(at(t, n, k + 1)) || at(t, n, k + 1) == '$' ||
+             at(t, n, k + 1) == '_')) {
+          size_t e = win_end(t, n, k + 1);
+          add_path(cs, t, a, e);
+          i = e;
+          continue;
+        }
+      }
+    } else if (c == '%' && (i == 0 || !is_alnum((unsigned char)t[i - 1]))) {
+      size_t k = i + 1;
+      while (k < n && (is_alnum((unsigned char)t[k]) || t[k] == '_' ||
+                       t[k] == '(' || t[k] == ')'))
+        k++;
+      if (k > i + 2 && at(t, n, k) == '%' && at(t, n, k + 1) == '\\' &&
+          is_alpha((unsigned char)t[i + 1])) {
+        size_t e = win_end(t, n, k + 2);
+        if (e > k + 2) {
+          add_path(cs, t, a, e);
+          i = e;
+          continue;
+        }
+      }
+    }
+    i++;
+  }
+}
+
+static const char *const unix_roots[] = {
+    "bin",          "boot",    "dev",     "etc",     "home",    "lib",
+    "lib32",        "lib64",   "libx32",  "media",   "mnt",     "opt",
+    "proc",         "root",    "run",     "sbin",    "srv",     "sys",
+    "tmp",          "usr",     "var",     "Users",   "Library", "System",
+    "Applications", "private", "Volumes", "sdcard",  "storage", "data",
+    "system",       "nix",     "snap",    "cygdrive"};
+
+static int unix_char(int c)
+{
+  return is_alnum(c) || c == '.' || c == '_' || c == '-' || c == '+' ||
+         c == '@' || c == '~' || c == '%' || c == ',' || c == '=' || c == '#';
+}
+
+static void find_unix_paths(const char *t, size_t n, cands *cs)
+{
+  size_t i = 0;
+  while (i < n) {
+    int c = (unsigned char)t[i];
+    int tilde = c == '~' && at(t, n, i + 1) == '/';
+    if ((c != '/' && !tilde) ||
+        (i > 0 && (unix_char((unsigned char)t[i - 1]) || t[i - 1] == '/' ||
+                   t[i - 1] == ':' || t[i - 1] == '\\'))) {
+      i++;
+      continue;
+    }
+    size_t a = i, k = tilde ? i + 2 : i + 1;
+    size_t r = k;
+    while (k < n && unix_char((unsigned char)t[k]))
+      k++;
+    int root_ok = tilde && k > r;
+    for (size_t j = 0; !root_ok && j < sizeof(unix_roots) / sizeof(*unix_roots);
+         j++)
+      root_ok = strlen(unix_roots[j]) == k - r &&
+                memcmp(t + r, unix_roots[j], k - r) == 0;
+    if (!root_ok) {
+      i = k > i ? k : i + 1;
+      continue;
+    }
+    size_t comps = 1;
+    while (k < n && t[k] == '/') {
+      size_t s = ++k;
+      while (k < n && unix_char((unsigned char)t[k]))
+        k++;
+      if (k > s)
+        comps++;
+    }
+    if (comps >= 2 || (k > r && t[k - 1] == '/'))
+      add(cs, ART_IOC_UNIX_PATH, a, k - a);
+    i = k;
+  }
+}
+
+static const char *const hives[] = {"HKEY_LOCAL_MACHINE",
+                                    "HKEY_CURRENT_USER",
+                                    "HKEY_CLASSES_ROOT",
+                                    "HKEY_USERS",
+                                    "HKEY_CURRENT_CONFIG",
+                                    "HKEY_PERFORMANCE_DATA",
+                                    "HKLM",
+                                    "HKCU",
+                                    "HKCR",
+                                    "HKU",
+                                    "HKCC"};
+static const char *const reg_roots[] = {
+    "Software\\", "System\\CurrentControlSet\\", "System\\ControlSet0",
+    "\\Registry\\Machine\\", "\\Registry\\User\\"};
+
+static size_t reg_end(const char *t, size_t n, size_t i)
+{
+  while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' && t[i] != 0x7f)
+    i++;
+  while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\\'))
+    i--;
+  return i;
+}
+
+static void find_registry(const char *t, size_t n, cands *cs)
+{
+  for (size_t i = 0; i < n; i++) {
+    int c = (unsigned char)t[i];
+    if ((c != 'H' && c != 'h' && c != 'S' && c != 's' && c != '\\') ||
+        (i > 0 && (is_alnum((unsigned char)t[i - 1]) || t[i - 1] == '_')))
+      continue;
+    size_t e = 0;
+    for (size_t k = 0; !e && k < sizeof(hives) / sizeof(*hives); k++) {
+      size_t l = strlen(hives[k]);
+      if (!ci_prefix(t + i, n - i, hives[k]))
+        continue;
+      int nx = at(t, n, i + l);
+      if (nx == '\\' && is_alnum(at(t, n, i + l + 1)))
+        e = reg_end(t, n, i + l + 1);
+      else if (l > 4 && !is_alnum(nx) && nx != '_')
+        e = i + l; /* a bare full hive name */
+    }
+    for (size_t k = 0; !e && k < sizeof(reg_roots) / sizeof(*reg_roots); k++) {
+      size_t l = strlen(reg_roots[k]);
+      if (ci_prefix(t + i, n - i, reg_roots[k]) && is_alpha(at(t, n, i + l)))
+        e = reg_end(t, n, i + l);
+    }
+    if (e > i) {
+      add(cs, ART_IOC_REGISTRY, i, e - i);
+      i = e - 1;
+    }
+  }
+}
+
+/* ---- tokens of letters and digits: hashes, GUIDs, bitcoin, base64 ---- */
+
+static const char b58[] =
+    "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+static int base58check(const char *t, size_t n)
+{
+  unsigned char num[32] = {0};
+  for (size_t i = 0; i < n; i++) {
+    const char *p = strchr(b58, t[i]);
+    if (!p || !t[i])
+      return 0;
+    unsigned carry = (unsigned)(p - b58);
+    for (int k = 31; k >= 0; k--) {
+      carry += 58u * num[k];
+      num[k] = (unsigned char)(carry & 0xff);
+      carry >>= 8;
+    }
+    if (carry)
+      return 0;
+  }
+  /* 25 bytes: version, 20-byte hash, 4-byte checksum. Leading '1's are
+   * zero bytes. */
+  size_t zeros = 0;
+  while (zeros < n && t[zeros] == '1')
+    zeros++;
+  size_t first = 0;
+  while (first < 32 && num[first] == 0)
+    first++;
+  if (32 - first + zeros != 25)
+    return 0;
+  const unsigned char *payload = num + 7;
+  unsigned char h1[EVP_MAX_MD_SIZE], h2[EVP_MAX_MD_SIZE];
+  unsigned l1 = 0, l2 = 0;
+  if (!EVP_Digest(payload, 21, h1, &l1, EVP_sha256(), NULL) ||
+      !EVP_Digest(h1, l1, h2, &l2, EVP_sha256(), NULL))
+    return 0;
+  if (memcmp(h2, payload + 21, 4) != 0)
+    return 0;
+  return (t[0] == '1' && payload[0] == 0) || (t[0] == '3' && payload[0] == 5);
+}
+
+static int bech32_ok(const char *t, size_t n)
+{
+  static const char cs32[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+  if (n < 14 || n > 74 || memcmp(t, "bc1", 3) != 0)
+    return 0;
+  uint32_t chk = 1;
+  const uint32_t gen[5] = {0x3b6a57b2u, 0x26508e6du, 0x1ea119fau, 0x3d4233ddu,
+                           0x2a1462b3u};
+  /* The human-readable part "bc", expanded. */
+  const uint8_t hrp[5] = {3, 3, 0, 2, 3};
+  for (size_t i = 0; i < n - 3 + 5; i++) {
+    uint8_t v;
+    if (i < 5) {
+      v = hrp[i];
+    } else {
+      const char *p = strchr(cs32, t[i - 5 + 3]);
+      if (!p || !t[i - 5 + 3])
+        return 0;
+      v = (uint8_t)(p - cs32);
+    }
+    uint32_t top = chk >> 25;
+    chk = ((chk & 0x1ffffffu) << 5) ^ v;
+    for (int k = 0; k < 5; k++)
+      if ((top >> k) & 1)
+        chk ^= gen[k];
+  }
+  return chk == 1 || chk == 0x2bc830a3u;
+}
+
+static int b64_char(int c)
+{
+  return is_alnum(c) || c == '+' || c == '/';
+}
+
+static void find_tokens(const char *t, size_t n, cands *cs)
+{
+  size_t i = 0;
+  while (i < n) {
+    if (!b64_char((unsigned char)t[i])) {
+      i++;
+      continue;
+    }
+    size_t a = i;
+    int up = 0, lo = 0, dig = 0, other = 0, hexonly = 1;
+    while (i < n && b64_char((unsigned char)t[i])) {
+      int c = (unsigned char)t[i];
+      up |= is_upper(c);
+      lo |= is_lower(c);
+      dig |= is_digit(c);
+      other |= c == '+' || c == '/';
+      if (!is_hex(c))
+        hexonly = 0;
+      i++;
+    }
+    size_t b = i, pad = 0;
+    while (pad < 2 && at(t, n, b + pad) == '=')
+      pad++;
+    int prev = a > 0 ? (unsigned char)t[a - 1] : -1;
+    int next = at(t, n, b + pad);
+    size_t l = b - a;
+    /* Hex digests. */
+    if (!other && hexonly && pad == 0 && prev != '_' && next != '_' &&
+        (l == 32 || l == 40 || l == 64 || l == 128) && dig && (up || lo) &&
+        !(up && lo)) {
+      add(cs,
+          l == 32   ? ART_IOC_MD5
+          : l == 40 ? ART_IOC_SHA1
+          : l == 64 ? ART_IOC_SHA256
+                    : ART_IOC_SHA512,
+          a, l);
+      continue;
+    }
+    /* Bitcoin addresses. */
+    if (!other && pad == 0 && l >= 26 && l <= 35 &&
+        (t[a] == '1' || t[a] == '3') && base58check(t + a, l)) {
+      add(cs, ART_IOC_BITCOIN, a, l);
+      continue;
+    }
+    if (!other && pad == 0 && l >= 14 && l <= 74 && bech32_ok(t + a, l)) {
+      add(cs, ART_IOC_BITCOIN, a, l);
+      continue;
+    }
+    /* Base64: long, mixed, a whole number of quanta. */
+    if (next != '=' && !b64_char(next) && up && lo && dig &&
+        (l + pad) % 4 == 0 && (l + pad >= 40 || (pad && l + pad >= 24))) {
+      /* Paths and identifiers are not base64 blobs. */
+      int slashes = 0;
+      for (size_t k = a; k < b; k++)
+        slashes += t[k] == '/';
+      if (slashes * 8 < (int)l)
+        add(cs, ART_IOC_BASE64, a, l + pad);
+    }
+    i = b + pad > i ? b + pad : i;
+  }
+}
+
+static int hex_run(const char *t, size_t n, size_t i, size_t len)
+{
+  if (i + len > n)
+    return 0;
+  for (size_t k = 0; k < len; k++)
+    if (!is_hex((unsigned char)t[i + k]))
+      return 0;
+  return 1;
+}
+
+static void find_guids(const char *t, size_t n, cands *cs)
+{
+  static const size_t parts[5] = {8, 4, 4, 4, 12};
+  for (size_t i = 0; i + 36 <= n; i++) {
+    if (!is_hex((unsigned char)t[i]) ||
+        (i > 0 && (is_alnum((unsigned char)t[i - 1]) || t[i - 1] == '-')))
+      continue;
+    size_t k = i;
+    int ok = 1;
+    for (int p = 0; p < 5 && ok; p++) {
+      ok = hex_run(t, n, k, parts[p]);
+      k += parts[p];
+      if (ok && p < 4)
+        ok = at(t, n, k++) == '-';
+    }
+    if (!ok || is_alnum(at(t, n, k)) || at(t, n, k) == '-')
+      continue;
+    size_t a = i, e = k;
+    if (a > 0 && t[a - 1] == '{' && at(t, n, e) == '}') {
+      a--;
+      e++;
+    }
+    add(cs, ART_IOC_GUID, a, e - a);
+    i = k - 1;
+  }
+}
+
+static const char *const agents[] = {"Mozilla/",
+                                     "Opera/",
+                                     "curl/",
+                                     "Wget/",
+                                     "python-requests/",
+                                     "Python-urllib/",
+                                     "Go-http-client/",
+                                     "Java/",
+                                     "libwww-perl/",
+                                     "Microsoft-CryptoAPI/",
+                                     "WinHttp-Autoproxy-Service/"};
+
+static void find_agents(const char *t, size_t n, cands *cs)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0 && is_alnum((unsigned char)t[i - 1]))
+      continue;
+    for (size_t k = 0; k < sizeof(agents) / sizeof(*agents); k++) {
+      size_t l = strlen(agents[k]);
+      if (n - i > l && memcmp(t + i, agents[k], l) == 0 &&
+          is_digit((unsigned char)t[i + l])) {
+        size_t e = i + l;
+        while (e < n && (unsigned char)t[e] >= 0x20 && t[e] != '"' &&
+               (unsigned char)t[e] < 0x7f)
+          e++;
+        while (e > i && t[e - 1] == ' ')
+          e--;
+        add(cs, ART_IOC_USER_AGENT, i, e - i);
+        return;
+      }
+    }
+  }
+}
+
+static void find_cves(const char *t, size_t n, cands *cs)
+{
+  for (size_t i = 0; i + 13 <= n; i++) {
+    if (!ci_prefix(t + i, n - i, "CVE-") ||
+        (i > 0 && is_alnum((unsigned char)t[i - 1])))
+      continue;
+    size_t k = i + 4, d = 0;
+    while (k < n && is_digit((unsigned char)t[k]) && d < 5) {
+      k++;
+      d++;
+    }
+    if (d != 4 || at(t, n, k) != '-')
+      continue;
+    size_t s = ++k;
+    while (k < n && is_digit((unsigned char)t[k]) && k - s < 8)
+      k++;
+    if (k - s >= 4 && k - s <= 7 && !is_alnum(at(t, n, k)))
+      add(cs, ART_IOC_CVE, i, k - i);
+  }
+}
+
+size_t art_ioc_find(const char *text, size_t len, art_ioc *out, size_t max)
+{
+  if (!text || len < 4)
+    return 0;
+  cands cs;
+  cs.n = 0;
+  find_agents(text, len, &cs);
+  find_urls(text, len, &cs);
+  find_email(text, len, &cs);
+  find_registry(text, len, &cs);
+  find_win_paths(text, len, &cs);
+  find_unix_paths(text, len, &cs);
+  find_guids(text, len, &cs);
+  find_tokens(text, len, &cs);
+  find_cves(text, len, &cs);
+  find_ipv6(text, len, &cs);
+  find_ipv4(text, len, &cs);
+  find_domains(text, len, &cs);
+  if (cs.n == 0)
+    return 0;
+  /* Keep the most specific of overlapping candidates: by priority, then by
+   * position (insertion sort: there are few). */
+  for (size_t i = 1; i < cs.n; i++) {
+    art_ioc v = cs.c[i];
+    size_t j = i;
+    while (j > 0 && (priority[cs.c[j - 1].cls] > priority[v.cls] ||
+                     (priority[cs.c[j - 1].cls] == priority[v.cls] &&
+                      cs.c[j - 1].start > v.start))) {
+      cs.c[j] = cs.c[j - 1];
+      j--;
+    }
+    cs.c[j] = v;
+  }
+  art_ioc keep[MAX_CAND];
+  size_t nk = 0;
+  for (size_t i = 0; i < cs.n; i++) {
+    int overlap = 0;
+    for (size_t k = 0; k < nk && !overlap; k++)
+      overlap = cs.c[i].start < keep[k].start + keep[k].len &&
+                keep[k].start < cs.c[i].start + cs.c[i].len;
+    if (!overlap)
+      keep[nk++] = cs.c[i];
+  }
+  for (size_t i = 1; i < nk; i++) {
+    art_ioc v = keep[i];
+    size_t j = i;
+    while (j > 0 && keep[j - 1].start > v.start) {
+      keep[j] = keep[j - 1];
+      j--;
+    }
+    keep[j] = v;
+  }
+  if (out)
+    for (size_t i = 0; i < nk && i < max; i++)
+      out[i] = keep[i];
+  return nk;
+}

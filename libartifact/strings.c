@@ -1,0 +1,805 @@
+/* String extraction as GNU strings steps through its input, plus UTF-8, and
+ * the strings summary (counts, classified indicators) for surface analysis.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <artifact/strings.h>
+
+#include <artifact/ioc.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx_private.h"
+
+#define DEFAULT_MIN 4
+
+typedef struct scan {
+  art_str_enc enc;
+  unsigned nb; /* bytes per unit: 1, 2, 4; 0 for UTF-8 */
+  int big;     /* big-endian units */
+  uint8_t unit[4];
+  unsigned ufill;
+  uint64_t uoff; /* offset of unit[0] */
+  uint64_t start;
+  size_t chars;  /* characters in the whole run */
+  size_t pchars; /* characters in the current piece */
+  int cont;      /* a piece of this run was delivered already */
+  int multi;     /* UTF-8: the run holds a multi-byte character */
+  char *buf;
+  size_t blen, limit; /* deliver a piece when blen reaches limit */
+  /* UTF-8 sequence being read */
+  uint8_t seq[4];
+  unsigned slen, need;
+  uint32_t cp;
+  uint64_t soff;
+  uint64_t count;
+} scan;
+
+struct art_strings {
+  art_strings_opts opts;
+  art_strings_cb cb;
+  void *userdata;
+  uint8_t graphic7[256], graphic8[256];
+  scan sc[ART_STR_ENC_COUNT_];
+  unsigned nscan;
+  uint64_t pos;
+  int stopped;
+};
+
+static const char *const enc_names[ART_STR_ENC_COUNT_] = {
+    "ascii", "8bit", "utf16le", "utf16be", "utf32le", "utf32be", "utf8"};
+static const char enc_letters[ART_STR_ENC_COUNT_] = {'s', 'S', 'l', 'b',
+                                                     'L', 'B', 'u'};
+
+const char *art_str_enc_name(art_str_enc enc)
+{
+  return (unsigned)enc < ART_STR_ENC_COUNT_ ? enc_names[enc] : "unknown";
+}
+
+art_status art_str_enc_parse(const char *spec, unsigned *mask)
+{
+  if (!spec || !mask || !*spec)
+    return ART_ERR_INVALID_ARG;
+  unsigned m = 0;
+  /* Names, comma-separated. */
+  const char *p = spec;
+  int names = 1;
+  while (*p) {
+    const char *e = strchr(p, ',');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    int found = 0;
+    for (unsigned i = 0; i < ART_STR_ENC_COUNT_; i++)
+      if (strlen(enc_names[i]) == n && strncmp(p, enc_names[i], n) == 0) {
+        m |= ART_STR_MASK(i);
+        found = 1;
+      }
+    if (!found) {
+      names = 0;
+      break;
+    }
+    p = e ? e + 1 : p + n;
+    if (e && !*p)
+      return ART_ERR_INVALID_ARG;
+  }
+  if (!names) {
+    m = 0;
+    for (p = spec; *p; p++) {
+      if (*p == ',')
+        continue;
+      const char *l = memchr(enc_letters, *p, sizeof(enc_letters));
+      if (!l)
+        return ART_ERR_INVALID_ARG;
+      m |= ART_STR_MASK((unsigned)(l - enc_letters));
+    }
+  }
+  if (!m)
+    return ART_ERR_INVALID_ARG;
+  *mask = m;
+  return ART_OK;
+}
+
+static void run_clear(scan *c)
+{
+  c->chars = 0;
+  c->pchars = 0;
+  c->blen = 0;
+  c->cont = 0;
+  c->multi = 0;
+}
+
+void art_strings_reset(art_strings *s)
+{
+  if (!s)
+    return;
+  for (unsigned i = 0; i < s->nscan; i++) {
+    scan *c = &s->sc[i];
+    run_clear(c);
+    c->ufill = 0;
+    c->slen = c->need = 0;
+    c->count = 0;
+  }
+  s->pos = 0;
+  s->stopped = 0;
+}
+
+void art_strings_free(art_strings *s)
+{
+  if (!s)
+    return;
+  for (unsigned i = 0; i < s->nscan; i++)
+    free(s->sc[i].buf);
+  free(s);
+}
+
+art_status art_strings_new(art_ctx *ctx,
+                           const art_strings_opts *opts,
+                           art_strings_cb cb,
+                           void *userdata,
+                           art_strings **out)
+{
+  if (!out)
+    return ART_ERR_INVALID_ARG;
+  *out = NULL;
+  art_strings *s = calloc(1, sizeof(*s));
+  if (!s)
+    goto nomem;
+  if (opts)
+    s->opts = *opts;
+  if (!s->opts.encodings)
+    s->opts.encodings = ART_STR_MASK(ART_STR_ASCII);
+  if (s->opts.encodings >= ART_STR_MASK(ART_STR_ENC_COUNT_)) {
+    free(s);
+    if (ctx)
+      art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "strings: bad encodings");
+    return ART_ERR_INVALID_ARG;
+  }
+  if (!s->opts.min_len)
+    s->opts.min_len = DEFAULT_MIN;
+  s->cb = cb;
+  s->userdata = userdata;
+  for (unsigned b = 0; b < 256; b++) {
+    int g = (b >= 0x20 && b <= 0x7e) || b == '\t';
+    if (s->opts.include_whitespace &&
+        (b == '\n' || b == '\v' || b == '\f' || b == '\r'))
+      g = 1;
+    s->graphic7[b] = (uint8_t)g;
+    s->graphic8[b] = (uint8_t)(g || b >= 0x80);
+  }
+  size_t limit = ART_STR_PIECE;
+  for (unsigned e = 0; e < ART_STR_ENC_COUNT_; e++) {
+    if (!(s->opts.encodings & ART_STR_MASK(e)))
+      continue;
+    scan *c = &s->sc[s->nscan++];
+    c->enc = (art_str_enc)e;
+    c->nb = e == ART_STR_UTF8                              ? 0
+            : e == ART_STR_ASCII || e == ART_STR_8BIT      ? 1
+            : e == ART_STR_UTF16LE || e == ART_STR_UTF16BE ? 2
+                                                           : 4;
+    c->big = e == ART_STR_UTF16BE || e == ART_STR_UTF32BE;
+    /* A run must be kept whole until it is long enough to report. */
+    c->limit = s->opts.min_len * 4 > limit ? s->opts.min_len * 4 : limit;
+    c->buf = malloc(c->limit + 8);
+    if (!c->buf) {
+      art_strings_free(s);
+      goto nomem;
+    }
+  }
+  *out = s;
+  return ART_OK;
+nomem:
+  if (ctx)
+    art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
+  return ART_ERR_NOMEM;
+}
+
+static void deliver(art_strings *s, scan *c, int more)
+{
+  if (s->stopped)
+    return;
+  c->buf[c->blen] = '\0';
+  art_string str = {.offset = c->start,
+                    .encoding = c->enc,
+                    .flags = (c->cont ? ART_STR_CONTINUED : 0u) |
+                             (more ? ART_STR_MORE : 0u),
+                    .text = c->buf,
+                    .len = c->blen,
+                    .chars = c->pchars};
+  if (s->cb && s->cb(&str, s->userdata))
+    s->stopped = 1;
+  if (more) {
+    c->cont = 1;
+    c->blen = 0;
+    c->pchars = 0;
+  }
+}
+
+static int reportable(const art_strings *s, const scan *c)
+{
+  if (c->chars < s->opts.min_len)
+    return 0;
+  if (c->nb == 0 && !c->multi &&
+      (s->opts.encodings & ART_STR_MASK(ART_STR_ASCII)))
+    return 0;
+  return 1;
+}
+
+/* End of a run; returns whether it was long enough to be a string. */
+static int end_run(art_strings *s, scan *c)
+{
+  int printed = c->chars >= s->opts.min_len;
+  if (reportable(s, c)) {
+    deliver(s, c, 0);
+    c->count++;
+  }
+  run_clear(c);
+  return printed;
+}
+
+/* The buffer is full: deliver a piece, or (a pure-ASCII UTF-8 run that the
+ * ASCII scanner reports anyway) drop the run. */
+static void full(art_strings *s, scan *c)
+{
+  if (reportable(s, c))
+    deliver(s, c, 1);
+  else
+    run_clear(c);
+}
+
+static void
+feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (c->ufill == 0)
+      c->uoff = base + i;
+    c->unit[c->ufill++] = p[i];
+    if (c->ufill < c->nb)
+      continue;
+    uint32_t v = 0;
+    for (unsigned k = 0; k < c->nb; k++) {
+      unsigned idx = c->big ? k : c->nb - 1 - k;
+      v = (v << 8) | c->unit[idx];
+    }
+    c->ufill = 0;
+    if (v <= 0xff && s->graphic7[v]) {
+      if (c->chars == 0)
+        c->start = c->uoff;
+      c->buf[c->blen++] = (char)v;
+      c->chars++;
+      c->pchars++;
+      if (c->blen >= c->limit)
+        full(s, c);
+    } else if (end_run(s, c)) {
+      /* GNU strings puts back all but the first byte of the unit that
+       * ended a string, so the next one may start at any byte. */
+      memmove(c->unit, c->unit + 1, c->nb - 1);
+      c->ufill = c->nb - 1;
+      c->uoff++;
+    }
+  }
+}
+
+static void
+feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  const uint8_t *g = c->enc == ART_STR_8BIT ? s->graphic8 : s->graphic7;
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i;
+    while (j < n && g[p[j]])
+      j++;
+    if (j > i && c->chars == 0)
+      c->start = base + i;
+    while (i < j) {
+      size_t k = j - i;
+      if (k > c->limit - c->blen)
+        k = c->limit - c->blen;
+      memcpy(c->buf + c->blen, p + i, k);
+      c->blen += k;
+      c->chars += k;
+      c->pchars += k;
+      i += k;
+      if (c->blen >= c->limit)
+        full(s, c);
+    }
+    if (j < n) {
+      if (c->chars)
+        end_run(s, c);
+      i = j + 1;
+    }
+  }
+}
+
+static int printable_cp(uint32_t cp)
+{
+  if (cp >= 0x80 && cp <= 0x9f)
+    return 0;
+  if ((cp & 0xfffe) == 0xfffe || (cp >= 0xfdd0 && cp <= 0xfdef))
+    return 0;
+  return 1;
+}
+
+static void
+u8_add(art_strings *s, scan *c, const uint8_t *b, unsigned n, uint64_t off)
+{
+  if (c->chars == 0)
+    c->start = off;
+  memcpy(c->buf + c->blen, b, n);
+  c->blen += n;
+  c->chars++;
+  c->pchars++;
+  if (n > 1)
+    c->multi = 1;
+  if (c->blen + 4 > c->limit)
+    full(s, c);
+}
+
+static void
+feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  for (size_t i = 0; i < n; i++) {
+    uint8_t b = p[i];
+    if (c->need) {
+      uint8_t lo = 0x80, hi = 0xbf;
+      if (c->slen == 1) {
+        if (c->seq[0] == 0xe0)
+          lo = 0xa0;
+        else if (c->seq[0] == 0xed)
+          hi = 0x9f;
+        else if (c->seq[0] == 0xf0)
+          lo = 0x90;
+        else if (c->seq[0] == 0xf4)
+          hi = 0x8f;
+      }
+      if (b >= lo && b <= hi) {
+        c->seq[c->slen++] = b;
+        c->cp = (c->cp << 6) | (b & 0x3fu);
+        if (--c->need == 0) {
+          if (printable_cp(c->cp))
+            u8_add(s, c, c->seq, c->slen, c->soff);
+          else if (c->chars)
+            end_run(s, c);
+          c->slen = 0;
+        }
+        continue;
+      }
+      c->need = 0;
+      c->slen = 0;
+      if (c->chars)
+        end_run(s, c);
+    }
+    if (b < 0x80) {
+      if (s->graphic7[b])
+        u8_add(s, c, &b, 1, base + i);
+      else if (c->chars)
+        end_run(s, c);
+    } else if (b >= 0xc2 && b <= 0xf4) {
+      c->seq[0] = b;
+      c->slen = 1;
+      c->soff = base + i;
+      c->need = b < 0xe0 ? 1u : b < 0xf0 ? 2u : 3u;
+      c->cp = b & (b < 0xe0 ? 0x1fu : b < 0xf0 ? 0x0fu : 0x07u);
+    } else if (c->chars) {
+      end_run(s, c);
+    }
+  }
+}
+
+static void
+feed(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  if (c->nb == 1)
+    feed_bytes(s, c, p, n, base);
+  else if (c->nb == 0)
+    feed_utf8(s, c, p, n, base);
+  else
+    feed_units(s, c, p, n, base);
+}
+
+art_status
+art_strings_update(art_ctx *ctx, art_strings *s, const void *data, size_t len)
+{
+  (void)ctx;
+  if (!s || (!data && len))
+    return ART_ERR_INVALID_ARG;
+  const uint8_t *p = data;
+  if (s->nscan == 1) {
+    feed(s, &s->sc[0], p, len, s->pos);
+  } else {
+    /* Byte by byte across the scanners, so strings come out in the order
+     * they end whatever the block boundaries. */
+    for (size_t i = 0; i < len && !s->stopped; i++)
+      for (unsigned k = 0; k < s->nscan; k++)
+        feed(s, &s->sc[k], p + i, 1, s->pos + i);
+  }
+  s->pos += len;
+  return s->stopped ? ART_ERR_LIMIT : ART_OK;
+}
+
+art_status art_strings_final(art_ctx *ctx, art_strings *s)
+{
+  (void)ctx;
+  if (!s)
+    return ART_ERR_INVALID_ARG;
+  for (unsigned k = 0; k < s->nscan; k++) {
+    scan *c = &s->sc[k];
+    if (c->chars)
+      end_run(s, c);
+    c->need = c->slen = c->ufill = 0;
+  }
+  return ART_OK;
+}
+
+uint64_t art_strings_count(const art_strings *s, art_str_enc enc)
+{
+  if (!s)
+    return 0;
+  for (unsigned k = 0; k < s->nscan; k++)
+    if (s->sc[k].enc == enc)
+      return s->sc[k].count;
+  return 0;
+}
+
+static art_status c_begin(void *state, int size_known, uint64_t size)
+{
+  (void)size_known;
+  (void)size;
+  art_strings_reset(state);
+  return ART_OK;
+}
+
+static art_status
+c_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
+{
+  (void)offset;
+  return art_strings_update(NULL, state, data, len);
+}
+
+static art_status c_finish(void *state, art_status read_status)
+{
+  art_strings_final(NULL, state);
+  return read_status;
+}
+
+static const art_consumer strings_consumer = {
+    .name = "strings",
+    .cost = 3.0,
+    .begin = c_begin,
+    .update = c_update,
+    .finish = c_finish,
+};
+
+art_status art_strings_attach(art_ctx *ctx, art_strings *s, art_reader *reader)
+{
+  (void)ctx;
+  if (!s || !reader)
+    return ART_ERR_INVALID_ARG;
+  art_strings_reset(s);
+  return art_reader_add(reader, &strings_consumer, s);
+}
+
+/* ---- Summary ---- */
+
+typedef struct kept {
+  uint64_t offset;
+  art_str_enc enc;
+  art_ioc_class cls;
+  char *value;
+} kept;
+
+struct art_strings_summary {
+  art_strings_summary_opts opts;
+  art_strings *st;
+  uint64_t piece_base[ART_STR_ENC_COUNT_];
+  uint64_t ioc_total;
+  kept *iocs;
+  size_t niocs;
+  int truncated;
+  int nomem;
+};
+
+static unsigned unit_bytes(art_str_enc enc)
+{
+  switch (enc) {
+  case ART_STR_UTF16LE:
+  case ART_STR_UTF16BE:
+    return 2;
+  case ART_STR_UTF32LE:
+  case ART_STR_UTF32BE:
+    return 4;
+  default:
+    return 1;
+  }
+}
+
+/* ISO-8859-1 (or ASCII) bytes to UTF-8; UTF-8 text is copied. */
+static char *to_utf8(const char *t, size_t len, art_str_enc enc)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++)
+    n += (enc != ART_STR_UTF8 && (uint8_t)t[i] >= 0x80) ? 2 : 1;
+  char *o = malloc(n + 1);
+  if (!o)
+    return NULL;
+  size_t k = 0;
+  for (size_t i = 0; i < len; i++) {
+    uint8_t b = (uint8_t)t[i];
+    if (enc != ART_STR_UTF8 && b >= 0x80) {
+      o[k++] = (char)(0xc0 | (b >> 6));
+      o[k++] = (char)(0x80 | (b & 0x3f));
+    } else {
+      o[k++] = (char)b;
+    }
+  }
+  o[k] = '\0';
+  return o;
+}
+
+static int summary_cb(const art_string *str, void *userdata)
+{
+  art_strings_summary *sum = userdata;
+  art_ioc found[64];
+  size_t n = art_ioc_find(str->text, str->len, found, 64);
+  if (n > 64)
+    n = 64;
+  unsigned ub = unit_bytes(str->encoding);
+  uint64_t base =
+      (str->flags & ART_STR_CONTINUED) ? sum->piece_base[str->encoding] : 0;
+  for (size_t i = 0; i < n; i++) {
+    sum->ioc_total++;
+    const char *v = str->text + found[i].start;
+    size_t vl = found[i].len;
+    if (vl > sum->opts.max_ioc_len)
+      vl = sum->opts.max_ioc_len;
+    int dup = 0;
+    for (size_t k = 0; k < sum->niocs && !dup; k++)
+      dup = sum->iocs[k].cls == found[i].cls &&
+            strlen(sum->iocs[k].value) == vl &&
+            memcmp(sum->iocs[k].value, v, vl) == 0;
+    if (dup)
+      continue;
+    if (sum->niocs >= sum->opts.max_iocs) {
+      sum->truncated = 1;
+      continue;
+    }
+    char *val = to_utf8(v, vl, str->encoding);
+    if (!val) {
+      sum->nomem = 1;
+      return 1;
+    }
+    kept *kp = &sum->iocs[sum->niocs++];
+    kp->offset = str->offset + (base + found[i].start) * ub;
+    kp->enc = str->encoding;
+    kp->cls = found[i].cls;
+    kp->value = val;
+  }
+  if (str->flags & ART_STR_MORE)
+    sum->piece_base[str->encoding] = base + str->len;
+  return 0;
+}
+
+void art_strings_summary_reset(art_strings_summary *sum)
+{
+  if (!sum)
+    return;
+  art_strings_reset(sum->st);
+  for (size_t k = 0; k < sum->niocs; k++)
+    free(sum->iocs[k].value);
+  sum->niocs = 0;
+  sum->ioc_total = 0;
+  sum->truncated = 0;
+  sum->nomem = 0;
+  memset(sum->piece_base, 0, sizeof(sum->piece_base));
+}
+
+void art_strings_summary_free(art_strings_summary *sum)
+{
+  if (!sum)
+    return;
+  art_strings_summary_reset(sum);
+  art_strings_free(sum->st);
+  free(sum->iocs);
+  free(sum);
+}
+
+art_status art_strings_summary_new(art_ctx *ctx,
+                                   const art_strings_summary_opts *opts,
+                                   art_strings_summary **out)
+{
+  if (!out)
+    return ART_ERR_INVALID_ARG;
+  *out = NULL;
+  art_strings_summary *sum = calloc(1, sizeof(*sum));
+  if (!sum) {
+    if (ctx)
+      art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
+    return ART_ERR_NOMEM;
+  }
+  if (opts)
+    sum->opts = *opts;
+  if (!sum->opts.encodings)
+    sum->opts.encodings = ART_STR_MASK(ART_STR_ASCII) |
+                          ART_STR_MASK(ART_STR_UTF16LE) |
+                          ART_STR_MASK(ART_STR_UTF8);
+  if (!sum->opts.min_len)
+    sum->opts.min_len = DEFAULT_MIN;
+  if (!sum->opts.max_iocs)
+    sum->opts.max_iocs = 100;
+  if (!sum->opts.max_ioc_len)
+    sum->opts.max_ioc_len = 1024;
+  art_strings_opts so = {.encodings = sum->opts.encodings,
+                         .min_len = sum->opts.min_len};
+  art_status st = art_strings_new(ctx, &so, summary_cb, sum, &sum->st);
+  if (st == ART_OK) {
+    sum->iocs = calloc(sum->opts.max_iocs, sizeof(*sum->iocs));
+    if (!sum->iocs) {
+      st = ART_ERR_NOMEM;
+      if (ctx)
+        art__set_error(ctx, st, 0, "strings: out of memory");
+    }
+  }
+  if (st != ART_OK) {
+    art_strings_summary_free(sum);
+    return st;
+  }
+  *out = sum;
+  return ART_OK;
+}
+
+art_status art_strings_summary_update(art_ctx *ctx,
+                                      art_strings_summary *sum,
+                                      const void *data,
+                                      size_t len)
+{
+  if (!sum)
+    return ART_ERR_INVALID_ARG;
+  art_status st = art_strings_update(ctx, sum->st, data, len);
+  if (sum->nomem) {
+    if (ctx)
+      art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
+    return ART_ERR_NOMEM;
+  }
+  return st;
+}
+
+art_status art_strings_summary_final(art_ctx *ctx, art_strings_summary *sum)
+{
+  if (!sum)
+    return ART_ERR_INVALID_ARG;
+  art_strings_final(ctx, sum->st);
+  if (sum->nomem) {
+    if (ctx)
+      art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
+    return ART_ERR_NOMEM;
+  }
+  return ART_OK;
+}
+
+static art_status s_begin(void *state, int size_known, uint64_t size)
+{
+  (void)size_known;
+  (void)size;
+  art_strings_summary_reset(state);
+  return ART_OK;
+}
+
+static art_status
+s_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
+{
+  (void)offset;
+  return art_strings_summary_update(NULL, state, data, len);
+}
+
+static art_status s_finish(void *state, art_status read_status)
+{
+  art_status st = art_strings_summary_final(NULL, state);
+  return st != ART_OK ? st : read_status;
+}
+
+static const art_consumer summary_consumer = {
+    .name = "strings-summary",
+    .cost = 4.0,
+    .begin = s_begin,
+    .update = s_update,
+    .finish = s_finish,
+};
+
+art_status art_strings_summary_attach(art_ctx *ctx,
+                                      art_strings_summary *sum,
+                                      art_reader *reader)
+{
+  (void)ctx;
+  if (!sum || !reader)
+    return ART_ERR_INVALID_ARG;
+  art_strings_summary_reset(sum);
+  return art_reader_add(reader, &summary_consumer, sum);
+}
+
+uint64_t art_strings_summary_count(const art_strings_summary *sum,
+                                   art_str_enc enc)
+{
+  return sum ? art_strings_count(sum->st, enc) : 0;
+}
+
+uint64_t art_strings_summary_ioc_total(const art_strings_summary *sum)
+{
+  return sum ? sum->ioc_total : 0;
+}
+
+size_t art_strings_summary_ioc_count(const art_strings_summary *sum,
+                                     int *truncated)
+{
+  if (truncated)
+    *truncated = sum ? sum->truncated : 0;
+  return sum ? sum->niocs : 0;
+}
+
+art_status art_strings_summary_ioc(const art_strings_summary *sum,
+                                   size_t index,
+                                   art_strings_ioc *ioc)
+{
+  if (!sum || !ioc)
+    return ART_ERR_INVALID_ARG;
+  if (index >= sum->niocs)
+    return ART_ERR_NOT_FOUND;
+  const kept *k = &sum->iocs[index];
+  ioc->offset = k->offset;
+  ioc->encoding = k->enc;
+  ioc->cls = art_ioc_class_name(k->cls);
+  ioc->value = k->value;
+  return ART_OK;
+}
+
+art_status art_strings_summary_json(art_ctx *ctx,
+                                    const art_strings_summary *sum,
+                                    char **out)
+{
+  if (!out)
+    return ART_ERR_INVALID_ARG;
+  *out = NULL;
+  if (!sum)
+    return ART_ERR_INVALID_ARG;
+  json_t *o = json_object(), *encs = json_array(), *cnt = json_object(),
+         *arr = json_array();
+  int bad = !o || !encs || !cnt || !arr;
+  for (unsigned e = 0; e < ART_STR_ENC_COUNT_ && !bad; e++) {
+    if (!(sum->opts.encodings & ART_STR_MASK(e)))
+      continue;
+    bad |= json_array_append_new(encs, json_string(enc_names[e]));
+    bad |= json_object_set_new(
+        cnt, enc_names[e],
+        json_integer((json_int_t)art_strings_count(sum->st, (art_str_enc)e)));
+  }
+  for (size_t k = 0; k < sum->niocs && !bad; k++) {
+    const kept *kp = &sum->iocs[k];
+    json_t *v = json_string(kp->value);
+    if (!v) /* not valid UTF-8 after a cut: keep what is */
+      v = json_string("");
+    bad |= json_array_append_new(
+        arr, json_pack("{s:I,s:s,s:s,s:o}", "offset", (json_int_t)kp->offset,
+                       "encoding", enc_names[kp->enc], "class",
+                       art_ioc_class_name(kp->cls), "value", v));
+  }
+  if (!bad) {
+    bad |= json_object_set_new(o, "min_len",
+                               json_integer((json_int_t)sum->opts.min_len));
+    bad |= json_object_set(o, "encodings", encs);
+    bad |= json_object_set(o, "count", cnt);
+    bad |= json_object_set_new(o, "ioc_total",
+                               json_integer((json_int_t)sum->ioc_total));
+    bad |= json_object_set_new(o, "truncated", json_boolean(sum->truncated));
+    bad |= json_object_set(o, "iocs", arr);
+  }
+  char *txt = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(encs);
+  json_decref(cnt);
+  json_decref(arr);
+  json_decref(o);
+  if (!txt) {
+    if (ctx)
+      art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
+    return ART_ERR_NOMEM;
+  }
+  /* jansson allocates with malloc, which art_free releases. */
+  *out = txt;
+  return ART_OK;
+}
