@@ -25,6 +25,7 @@
 #include "source.h"
 #include "ssdeep.h"
 #include "strings.h"
+#include "timeline.h"
 #include "walk.h"
 
 #endif

@@ -1,0 +1,328 @@
+/* External merge sort of timeline records within a memory budget.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Records are appended to an arena; when the arena and its index would pass
+ * the budget, they are sorted and spilled as a run to an unlinked temporary
+ * file. finish() merges the runs with a binary heap (ties go to the earlier
+ * run, so equal keys keep their arrival order).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "timeline_private.h"
+
+#define RUN_BUFSZ (1u << 16)
+
+struct art__tl_sorter {
+  size_t budget;
+  char *tmpdir;
+  unsigned char *arena;
+  size_t alen, acap;
+  size_t *idx;
+  size_t n, capn;
+  FILE **runs;
+  size_t nruns, capruns;
+  size_t peak;
+};
+
+typedef struct rec_hdr {
+  uint32_t klen, plen;
+} rec_hdr;
+
+art_status art__tl_sorter_new(art_ctx *ctx,
+                              size_t budget,
+                              const char *tmpdir,
+                              art__tl_sorter **out)
+{
+  *out = NULL;
+  art__tl_sorter *s = art__calloc(ctx, 1, sizeof *s);
+  if (!s)
+    return ART_ERR_NOMEM;
+  s->budget = budget < (1u << 20) ? (1u << 20) : budget;
+  s->tmpdir = art__strdup(ctx, tmpdir ? tmpdir : "/tmp");
+  if (!s->tmpdir) {
+    free(s);
+    return ART_ERR_NOMEM;
+  }
+  *out = s;
+  return ART_OK;
+}
+
+void art__tl_sorter_free(art__tl_sorter *s)
+{
+  if (!s)
+    return;
+  for (size_t i = 0; i < s->nruns; i++)
+    if (s->runs[i])
+      fclose(s->runs[i]);
+  free(s->runs);
+  free(s->arena);
+  free(s->idx);
+  free(s->tmpdir);
+  free(s);
+}
+
+uint64_t art__tl_sorter_runs(const art__tl_sorter *s)
+{
+  return s->nruns;
+}
+size_t art__tl_sorter_peak(const art__tl_sorter *s)
+{
+  return s->peak;
+}
+
+static int rec_cmp(const void *a, const void *b, void *arg)
+{
+  const unsigned char *arena = arg;
+  size_t oa = *(const size_t *)a, ob = *(const size_t *)b;
+  rec_hdr ha, hb;
+  memcpy(&ha, arena + oa, sizeof ha);
+  memcpy(&hb, arena + ob, sizeof hb);
+  size_t m = ha.klen < hb.klen ? ha.klen : hb.klen;
+  int c = memcmp(arena + oa + sizeof ha, arena + ob + sizeof hb, m);
+  if (c)
+    return c;
+  if (ha.klen != hb.klen)
+    return ha.klen < hb.klen ? -1 : 1;
+  return oa < ob ? -1 : (oa > ob);
+}
+
+static void sort_arena(art__tl_sorter *s)
+{
+  qsort_r(s->idx, s->n, sizeof *s->idx, rec_cmp, s->arena);
+}
+
+static art_status spill(art_ctx *ctx, art__tl_sorter *s)
+{
+  art__tl_buf path = {0};
+  if (art__tl_buf_addf(&path, "%s/art-timeline-XXXXXX", s->tmpdir))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort buffer");
+  int fd = mkstemp(path.p);
+  if (fd < 0) {
+    art_status st = art__set_errno(ctx, errno, "%s", path.p);
+    art__tl_buf_free(&path);
+    return st;
+  }
+  unlink(path.p);
+  FILE *f = fdopen(fd, "w+b");
+  if (!f) {
+    close(fd);
+    art_status st = art__set_errno(ctx, errno, "%s", path.p);
+    art__tl_buf_free(&path);
+    return st;
+  }
+  if (s->nruns == s->capruns) {
+    size_t cap = s->capruns ? s->capruns * 2 : 8;
+    FILE **r = realloc(s->runs, cap * sizeof *r);
+    if (!r) {
+      fclose(f);
+      art__tl_buf_free(&path);
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort runs");
+    }
+    s->runs = r;
+    s->capruns = cap;
+  }
+  s->runs[s->nruns++] = f;
+  sort_arena(s);
+  for (size_t i = 0; i < s->n; i++) {
+    rec_hdr h;
+    memcpy(&h, s->arena + s->idx[i], sizeof h);
+    if (fwrite(s->arena + s->idx[i], sizeof h + h.klen + h.plen, 1, f) != 1) {
+      art_status st = art__set_errno(ctx, errno ? errno : ENOSPC,
+                                     "%s: writing sorted run", s->tmpdir);
+      art__tl_buf_free(&path);
+      return st;
+    }
+  }
+  if (fflush(f)) {
+    art_status st =
+        art__set_errno(ctx, errno, "%s: writing sorted run", s->tmpdir);
+    art__tl_buf_free(&path);
+    return st;
+  }
+  art__tl_buf_free(&path);
+  s->n = 0;
+  s->alen = 0;
+  return ART_OK;
+}
+
+art_status art__tl_sorter_add(art_ctx *ctx,
+                              art__tl_sorter *s,
+                              const void *key,
+                              size_t klen,
+                              const void *pay,
+                              size_t plen)
+{
+  size_t need = sizeof(rec_hdr) + klen + plen;
+  if (klen > UINT32_MAX / 2 || plen > UINT32_MAX / 2)
+    return art__set_error(ctx, ART_ERR_LIMIT, 0, "timeline record too large");
+  size_t used = s->alen + need + (s->n + 1) * sizeof(size_t);
+  if (used > s->budget && s->n > 0) {
+    art_status st = spill(ctx, s);
+    if (st != ART_OK)
+      return st;
+  }
+  if (s->alen + need > s->acap) {
+    size_t cap = s->acap ? s->acap : (1u << 16);
+    while (cap < s->alen + need)
+      cap *= 2;
+    /* never grow past what the budget leaves for the index */
+    size_t limit = s->budget - s->budget / 8;
+    if (cap > limit && s->alen + need <= limit)
+      cap = limit;
+    unsigned char *a = realloc(s->arena, cap);
+    if (!a)
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort buffer");
+    s->arena = a;
+    s->acap = cap;
+  }
+  if (s->n == s->capn) {
+    size_t cap = s->capn ? s->capn * 2 : 4096;
+    size_t *ix = realloc(s->idx, cap * sizeof *ix);
+    if (!ix)
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort index");
+    s->idx = ix;
+    s->capn = cap;
+  }
+  rec_hdr h = {(uint32_t)klen, (uint32_t)plen};
+  memcpy(s->arena + s->alen, &h, sizeof h);
+  if (klen)
+    memcpy(s->arena + s->alen + sizeof h, key, klen);
+  if (plen)
+    memcpy(s->arena + s->alen + sizeof h + klen, pay, plen);
+  s->idx[s->n++] = s->alen;
+  s->alen += need;
+  size_t held = s->acap + s->capn * sizeof(size_t);
+  if (held > s->peak)
+    s->peak = held;
+  return ART_OK;
+}
+
+typedef struct run_cur {
+  FILE *f;
+  unsigned char *buf;
+  size_t cap;
+  rec_hdr h;
+  int live;
+} run_cur;
+
+static int run_next(run_cur *r)
+{
+  if (fread(&r->h, sizeof r->h, 1, r->f) != 1) {
+    r->live = 0;
+    return 0;
+  }
+  size_t need = (size_t)r->h.klen + r->h.plen;
+  if (need > r->cap) {
+    unsigned char *b = realloc(r->buf, need ? need : 1);
+    if (!b)
+      return -1;
+    r->buf = b;
+    r->cap = need;
+  }
+  if (need && fread(r->buf, need, 1, r->f) != 1)
+    return -1;
+  r->live = 1;
+  return 0;
+}
+
+static int cur_less(const run_cur *c, size_t a, size_t b)
+{
+  const run_cur *x = &c[a], *y = &c[b];
+  size_t m = x->h.klen < y->h.klen ? x->h.klen : y->h.klen;
+  int r = memcmp(x->buf, y->buf, m);
+  if (r)
+    return r < 0;
+  if (x->h.klen != y->h.klen)
+    return x->h.klen < y->h.klen;
+  return a < b;
+}
+
+static void heap_down(const run_cur *c, size_t *heap, size_t n, size_t i)
+{
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < n && cur_less(c, heap[l], heap[m]))
+      m = l;
+    if (r < n && cur_less(c, heap[r], heap[m]))
+      m = r;
+    if (m == i)
+      return;
+    size_t t = heap[i];
+    heap[i] = heap[m];
+    heap[m] = t;
+    i = m;
+  }
+}
+
+art_status art__tl_sorter_finish(art_ctx *ctx,
+                                 art__tl_sorter *s,
+                                 art__tl_emit_fn emit,
+                                 void *user)
+{
+  art_status st = ART_OK;
+  if (s->nruns == 0) {
+    sort_arena(s);
+    for (size_t i = 0; i < s->n && st == ART_OK; i++) {
+      rec_hdr h;
+      const unsigned char *p = s->arena + s->idx[i];
+      memcpy(&h, p, sizeof h);
+      st = emit(user, p + sizeof h, h.klen, p + sizeof h + h.klen, h.plen);
+    }
+    s->n = 0;
+    s->alen = 0;
+    return st;
+  }
+  if (s->n > 0 && (st = spill(ctx, s)) != ART_OK)
+    return st;
+  /* the arena is no longer needed: give its memory back before merging */
+  free(s->arena);
+  s->arena = NULL;
+  s->acap = 0;
+  free(s->idx);
+  s->idx = NULL;
+  s->capn = 0;
+  size_t k = s->nruns;
+  run_cur *c = calloc(k, sizeof *c);
+  size_t *heap = calloc(k, sizeof *heap);
+  if (!c || !heap) {
+    free(c);
+    free(heap);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "merge");
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < k; i++) {
+    c[i].f = s->runs[i];
+    if (fseeko(c[i].f, 0, SEEK_SET) || run_next(&c[i])) {
+      st = art__set_errno(ctx, errno ? errno : EIO, "%s: reading sorted run",
+                          s->tmpdir);
+      goto out;
+    }
+    if (c[i].live)
+      heap[n++] = i;
+  }
+  for (size_t i = n / 2; i-- > 0;)
+    heap_down(c, heap, n, i);
+  while (n > 0) {
+    run_cur *r = &c[heap[0]];
+    st = emit(user, r->buf, r->h.klen, r->buf + r->h.klen, r->h.plen);
+    if (st != ART_OK)
+      goto out;
+    if (run_next(r)) {
+      st = art__set_errno(ctx, errno ? errno : EIO, "%s: reading sorted run",
+                          s->tmpdir);
+      goto out;
+    }
+    if (!r->live)
+      heap[0] = heap[--n];
+    heap_down(c, heap, n, 0);
+  }
+out:
+  for (size_t i = 0; i < k; i++)
+    free(c[i].buf);
+  free(c);
+  free(heap);
+  return st;
+}

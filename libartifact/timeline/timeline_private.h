@@ -1,0 +1,191 @@
+/* Timeline internals shared by the sources, the sorter and the writers.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ART_TIMELINE_PRIVATE_H
+#define ART_TIMELINE_PRIVATE_H
+
+#include <artifact/timeline.h>
+#include <stdio.h>
+
+#include "ctx_private.h"
+
+/* Time slots of one entry: m a c b d. $FILE_NAME lines use the same slots
+ * with entry.fn set. */
+enum { TL_M = 0, TL_A, TL_C, TL_B, TL_D, TL_NSLOTS };
+
+typedef struct art__tl_time {
+  int64_t sec;
+  uint32_t nsec;
+  uint8_t set; /* 0: the source does not store it (not 1970) */
+} art__tl_time;
+
+enum { TL_ALLOC = 0, TL_DELETED = 1, TL_REALLOC = 2 };
+
+/* One file entry (one body line): what a source reports. Strings are
+ * borrowed for the call. */
+typedef struct art__tl_entry {
+  uint32_t src;     /* index in the timeline's source table */
+  const char *path; /* raw bytes: parent path + name, no leading '/' */
+  size_t path_len;
+  const char *ads;  /* NTFS stream name to append after ':' or NULL */
+  const char *link; /* symlink target or NULL */
+  int fn;           /* the $FILE_NAME line */
+  int verbatim;     /* path is already a complete display name (body in) */
+  int alloc;        /* TL_ALLOC / TL_DELETED / TL_REALLOC */
+  char inode[48];   /* "65-128-2", "12" */
+  const char *mode; /* "r/rrw-r--r--" */
+  char md5[40];     /* "0" unless known */
+  uint64_t meta_addr;
+  uint64_t uid, gid;
+  uint64_t size;
+  art__tl_time t[TL_NSLOTS];
+} art__tl_entry;
+
+typedef struct art__tl_source {
+  char *evidence; /* path of the image/tree/archive/body file */
+  char *origin;   /* "tsk", "statx", "archive", "bodyfile" */
+  char *fs_type;  /* "ntfs", "ext4", ... or the archive format */
+  char *tz;       /* zone assumed for local-time file systems, or NULL */
+  uint64_t fs_offset;
+  int has_offset;
+} art__tl_source;
+
+/* Sorter: records are (key, payload) byte strings ordered by key, then by
+ * arrival. Runs beyond the budget go to temporary files. */
+typedef struct art__tl_sorter art__tl_sorter;
+typedef art_status (*art__tl_emit_fn)(void *user,
+                                      const unsigned char *key,
+                                      size_t klen,
+                                      const unsigned char *pay,
+                                      size_t plen);
+art_status art__tl_sorter_new(art_ctx *ctx,
+                              size_t budget,
+                              const char *tmpdir,
+                              art__tl_sorter **out);
+void art__tl_sorter_free(art__tl_sorter *s);
+art_status art__tl_sorter_add(art_ctx *ctx,
+                              art__tl_sorter *s,
+                              const void *key,
+                              size_t klen,
+                              const void *pay,
+                              size_t plen);
+art_status art__tl_sorter_finish(art_ctx *ctx,
+                                 art__tl_sorter *s,
+                                 art__tl_emit_fn emit,
+                                 void *user);
+uint64_t art__tl_sorter_runs(const art__tl_sorter *s);
+size_t art__tl_sorter_peak(const art__tl_sorter *s);
+
+/* Growable byte buffer. */
+typedef struct art__tl_buf {
+  char *p;
+  size_t len, cap;
+} art__tl_buf;
+int art__tl_buf_reserve(art__tl_buf *b, size_t extra);
+int art__tl_buf_add(art__tl_buf *b, const void *d, size_t n);
+int art__tl_buf_addc(art__tl_buf *b, char c);
+int art__tl_buf_adds(art__tl_buf *b, const char *s);
+int art__tl_buf_addf(art__tl_buf *b, const char *fmt, ...) ART_PRINTF(2, 3);
+void art__tl_buf_free(art__tl_buf *b);
+
+/* Name rendering. */
+enum {
+  TL_ESC_TSK = 0,  /* fls: bytes 0x00-0x1F become '^', nothing else */
+  TL_ESC_BODY = 1, /* \\ \| and \xNN for control bytes and bad UTF-8 */
+  TL_ESC_TEXT = 2  /* \\ and \xNN for control bytes and bad UTF-8 */
+};
+int art__tl_escape(art__tl_buf *b, const char *s, size_t n, int mode);
+/* The body-file name field of an entry: "/" path [:ads] [ ($FILE_NAME)]
+ * [ -> link] [ (deleted|deleted-realloc)]. */
+int art__tl_display_name(art__tl_buf *b, const art__tl_entry *e, int mode);
+/* Undo TL_ESC_BODY escapes in place; returns the new length. */
+size_t art__tl_unescape(char *s, size_t n);
+
+/* Event record (sort payload) shared by the sorted writers. */
+typedef struct art__tl_event {
+  int64_t sec;
+  uint32_t nsec;
+  uint32_t src;
+  uint32_t kinds; /* ART_TIMELINE_KIND_BIT mask (merged macb) */
+  uint8_t alloc;
+  uint64_t size, uid, gid, meta_addr;
+  const char *inode, *mode, *name;
+  size_t inode_len, mode_len, name_len;
+} art__tl_event;
+int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev);
+int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev);
+
+/* The job. */
+struct art_timeline {
+  art_timeline_format format;
+  FILE *out;
+  int tsk_compat;
+  int has_from, has_to;
+  int64_t from, to;
+  char *display_tz, *fs_tz, *prefix, *tmpdir;
+  size_t prefix_len;
+  int deleted_only, no_orphans;
+  unsigned kinds;
+  size_t memory;
+  int has_offset;
+  uint64_t offset_sectors;
+  art_timeline_progress_fn progress;
+  void *progress_user;
+  art_timeline_problem_fn problem;
+  void *problem_user;
+  const char *cur_input;
+
+  art__tl_source *srcs;
+  size_t nsrcs, capsrcs;
+  art__tl_sorter *sorter;
+  art__tl_buf scratch, key, pay;
+  art_timeline_stats stats;
+  void *dups; /* mactime: names seen (for "last line wins" side data) */
+  int finished;
+  int write_err;
+};
+
+/* Register a source; returns its index or -1 (NOMEM recorded). */
+int art__tl_source_add(art_ctx *ctx,
+                       art_timeline *tl,
+                       const char *evidence,
+                       const char *origin,
+                       const char *fs_type,
+                       const char *tz,
+                       int has_offset,
+                       uint64_t offset);
+/* Hand one entry to the job: filters, then the body writer or the sorter. */
+art_status
+art__tl_entry_emit(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e);
+/* Set the process time zone (TZ) and tzset(). */
+void art__tl_set_tz(const char *tz);
+void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
+    ART_PRINTF(3, 4);
+
+/* Writers. */
+int art__tl_body_write(art_timeline *tl, const art__tl_entry *e);
+art_status art__tl_mactime_finish(art_ctx *ctx, art_timeline *tl);
+art_status
+art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e);
+art_status
+art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e);
+art_status art__tl_events_finish(art_ctx *ctx, art_timeline *tl);
+void art__tl_dups_free(void *dups);
+
+/* Per-format row writers over sorted events. */
+typedef struct art__tl_writer {
+  art_status (*begin)(art_timeline *tl, void **state);
+  art_status (*row)(art_timeline *tl, void *state, const art__tl_event *ev);
+  art_status (*end)(art_timeline *tl, void *state);
+} art__tl_writer;
+extern const art__tl_writer art__tl_writer_l2tcsv;
+extern const art__tl_writer art__tl_writer_jsonl;
+extern const art__tl_writer art__tl_writer_html;
+
+/* Shared formatting for the event writers. */
+const char *art__tl_kind_desc(art_timeline_kind k); /* plaso timestamp_desc */
+const char *art__tl_kind_name(art_timeline_kind k); /* "m", "fn_b", ... */
+/* ISO 8601 with 6 (or 9) fractional digits and the display zone's offset. */
+int art__tl_iso(char *buf, size_t len, int64_t sec, uint32_t nsec, int digits);
+
+#endif

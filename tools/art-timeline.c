@@ -1,0 +1,283 @@
+/* art-timeline: timeline of file-system, tree, archive and body-file times.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <artifact/artifact.h>
+#include <artifact/timeline.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+
+static void usage(void)
+{
+  printf(
+      "Usage: art-timeline [OPTIONS] [IMAGE|DIR]...\n"
+      "Timeline of file times from disk images (raw, split raw, E01; every\n"
+      "partition), directory trees, archives and body files.\n\n"
+      "Sources:\n"
+      "  IMAGE                 disk image or block device (libtsk)\n"
+      "  DIR                   live directory tree (statx)\n"
+      "  -b, --body FILE       existing body file ('-' for stdin)\n"
+      "  -A, --archive FILE    archive members (libarchive)\n\n"
+      "Output:\n"
+      "  -f, --format FMT      body (default), mactime, l2tcsv, jsonl, html\n"
+      "      --tsk-compat      body exactly as fls -r -m / prints it\n"
+      "  -o, --offset SECTORS  only the file system at this sector offset\n"
+      "  -O, --output FILE     write to FILE instead of standard output\n"
+      "  -z, --timezone TZ     display zone for l2tcsv/jsonl/html (UTC)\n"
+      "      --fs-timezone TZ  zone FAT/exFAT local times are in (UTC)\n\n"
+      "Filters:\n"
+      "      --from DATE       keep times >= DATE (YYYY-MM-DD[THH:MM:SS][Z])\n"
+      "      --to DATE         keep times < DATE\n"
+      "      --path PREFIX     keep paths starting with PREFIX\n"
+      "  -d, --deleted         deleted entries only\n"
+      "  -k, --kinds LIST      time kinds: m,a,c,b,d,fn_m,fn_a,fn_c,fn_b\n"
+      "      --no-orphans      skip the $OrphanFiles hunt on images\n\n"
+      "Scale:\n"
+      "  -m, --memory SIZE     sort buffer budget (default 256M)\n"
+      "  -T, --tmpdir DIR      directory for sort run files ($TMPDIR, /tmp)\n"
+      "  -q, --quiet           no progress line\n"
+      "  -h, --help            this help\n"
+      "      --version         version\n\n"
+      "Exit: 0 done, 2 usage, 3 some inputs or partitions could not be read, "
+      "4 fatal.\n");
+}
+
+typedef struct problem_ctx {
+  int count;
+} problem_ctx;
+
+static void on_problem(void *user, art_status st, const char *msg)
+{
+  (void)st;
+  problem_ctx *p = user;
+  p->count++;
+  cli_error("%s", msg);
+}
+
+static int progress_tty;
+static time_t progress_last;
+
+static void on_progress(void *user, const art_timeline_progress *p)
+{
+  (void)user;
+  time_t now = time(NULL);
+  if (!progress_tty || now == progress_last)
+    return;
+  progress_last = now;
+  fprintf(stderr, "\r%s: %s: %" PRIu64 " entries, %" PRIu64 " events",
+          cli_tool(), p->input ? p->input : "", p->entries, p->events);
+}
+
+enum {
+  OPT_TSK_COMPAT = 256,
+  OPT_FS_TZ,
+  OPT_FROM,
+  OPT_TO,
+  OPT_PATH,
+  OPT_NO_ORPHANS,
+  OPT_VERSION
+};
+
+typedef struct input {
+  char kind; /* 'i' image/tree (decided by stat), 'b' body, 'a' archive */
+  const char *path;
+} input;
+
+int main(int argc, char **argv)
+{
+  cli_init("art-timeline");
+  static const struct option opts[] = {
+      {"body", required_argument, NULL, 'b'},
+      {"archive", required_argument, NULL, 'A'},
+      {"format", required_argument, NULL, 'f'},
+      {"tsk-compat", no_argument, NULL, OPT_TSK_COMPAT},
+      {"offset", required_argument, NULL, 'o'},
+      {"output", required_argument, NULL, 'O'},
+      {"timezone", required_argument, NULL, 'z'},
+      {"fs-timezone", required_argument, NULL, OPT_FS_TZ},
+      {"from", required_argument, NULL, OPT_FROM},
+      {"to", required_argument, NULL, OPT_TO},
+      {"path", required_argument, NULL, OPT_PATH},
+      {"deleted", no_argument, NULL, 'd'},
+      {"kinds", required_argument, NULL, 'k'},
+      {"no-orphans", no_argument, NULL, OPT_NO_ORPHANS},
+      {"memory", required_argument, NULL, 'm'},
+      {"tmpdir", required_argument, NULL, 'T'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, OPT_VERSION},
+      {NULL, 0, NULL, 0}};
+  art_ctx *ctx = NULL;
+  art_timeline *tl = NULL;
+  if (art_ctx_new(&ctx) != ART_OK || art_timeline_new(ctx, &tl) != ART_OK) {
+    cli_error("out of memory");
+    return ART_EXIT_FATAL;
+  }
+  input *inputs = calloc((size_t)argc + 1, sizeof *inputs);
+  size_t ninputs = 0;
+  const char *output = NULL;
+  int quiet = 0, has_from = 0, has_to = 0, rc = ART_EXIT_OK;
+  int64_t from = 0, to = 0;
+  int c;
+  if (!inputs) {
+    cli_error("out of memory");
+    return ART_EXIT_FATAL;
+  }
+  while ((c = getopt_long(argc, argv, "b:A:f:o:O:z:dk:m:T:qh", opts, NULL)) !=
+         -1) {
+    switch (c) {
+    case 'b':
+    case 'A':
+      inputs[ninputs].kind = c == 'b' ? 'b' : 'a';
+      inputs[ninputs++].path = optarg;
+      break;
+    case 'f': {
+      art_timeline_format f;
+      if (art_timeline_format_from_name(optarg, &f) != ART_OK)
+        return cli_usage_error("unknown format '%s'", optarg);
+      art_timeline_set_format(tl, f);
+      break;
+    }
+    case OPT_TSK_COMPAT:
+      art_timeline_set_tsk_compat(tl, 1);
+      break;
+    case 'o': {
+      char *end;
+      unsigned long long v = strtoull(optarg, &end, 10);
+      if (!*optarg || *end)
+        return cli_usage_error("bad offset '%s'", optarg);
+      art_timeline_set_offset(tl, 1, v);
+      break;
+    }
+    case 'O':
+      output = optarg;
+      break;
+    case 'z':
+      if (art_timeline_set_display_timezone(ctx, tl, optarg) != ART_OK)
+        return cli_usage_error("%s", art_ctx_errmsg(ctx));
+      break;
+    case OPT_FS_TZ:
+      if (art_timeline_set_fs_timezone(ctx, tl, optarg) != ART_OK)
+        return cli_usage_error("%s", art_ctx_errmsg(ctx));
+      break;
+    case OPT_FROM:
+    case OPT_TO: {
+      int64_t v;
+      if (art_timeline_parse_time(optarg, &v) != ART_OK)
+        return cli_usage_error("bad date '%s'", optarg);
+      if (c == OPT_FROM) {
+        has_from = 1;
+        from = v;
+      } else {
+        has_to = 1;
+        to = v;
+      }
+      break;
+    }
+    case OPT_PATH:
+      if (art_timeline_set_path_prefix(ctx, tl, optarg) != ART_OK)
+        return ART_EXIT_FATAL;
+      break;
+    case 'd':
+      art_timeline_set_deleted_only(tl, 1);
+      break;
+    case 'k': {
+      unsigned mask;
+      if (art_timeline_kinds_from_string(optarg, &mask) != ART_OK)
+        return cli_usage_error("bad time kinds '%s'", optarg);
+      art_timeline_set_kinds(tl, mask);
+      break;
+    }
+    case OPT_NO_ORPHANS:
+      art_timeline_set_no_orphans(tl, 1);
+      break;
+    case 'm': {
+      uint64_t v;
+      if (cli_parse_size(optarg, &v) || v < (1u << 20))
+        return cli_usage_error("bad memory size '%s' (at least 1M)", optarg);
+      art_timeline_set_memory(tl, (size_t)v);
+      break;
+    }
+    case 'T':
+      if (art_timeline_set_tmpdir(ctx, tl, optarg) != ART_OK)
+        return ART_EXIT_FATAL;
+      break;
+    case 'q':
+      quiet = 1;
+      break;
+    case 'h':
+      usage();
+      return ART_EXIT_OK;
+    case OPT_VERSION:
+      cli_version();
+      return ART_EXIT_OK;
+    default:
+      return cli_usage_error("unknown option");
+    }
+  }
+  for (int i = optind; i < argc; i++) {
+    inputs[ninputs].kind = 'i';
+    inputs[ninputs++].path = argv[i];
+  }
+  if (ninputs == 0)
+    return cli_usage_error("no input (an image, a directory, -b BODY or "
+                           "-A ARCHIVE)");
+  art_timeline_set_range(tl, has_from, from, has_to, to);
+  problem_ctx pc = {0};
+  art_timeline_set_problem(tl, on_problem, &pc);
+  progress_tty = !quiet && isatty(STDERR_FILENO);
+  art_timeline_set_progress(tl, on_progress, NULL);
+  FILE *out = cli_open_output(output);
+  if (!out)
+    return ART_EXIT_FATAL;
+  art_timeline_set_output(tl, out);
+
+  for (size_t i = 0; i < ninputs; i++) {
+    const char *p = inputs[i].path;
+    art_status st;
+    int before = pc.count;
+    if (inputs[i].kind == 'b') {
+      st = art_timeline_add_bodyfile(ctx, tl, p);
+    } else if (inputs[i].kind == 'a') {
+      st = art_timeline_add_archive(ctx, tl, p);
+    } else {
+      struct stat sb;
+      if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+        st = art_timeline_add_tree(ctx, tl, p);
+      else
+        st = art_timeline_add_image(ctx, tl, p);
+    }
+    if (st == ART_OK && pc.count == before)
+      continue;
+    if (st == ART_ERR_NOMEM) {
+      cli_error_ctx(ctx, st);
+      rc = ART_EXIT_FATAL;
+      goto done;
+    }
+    if (st != ART_OK)
+      cli_error_ctx(ctx, st);
+    rc = ART_EXIT_PARTIAL;
+  }
+  {
+    art_status st = art_timeline_finish(ctx, tl);
+    if (st != ART_OK) {
+      cli_error_ctx(ctx, st);
+      rc = ART_EXIT_FATAL;
+    }
+  }
+done:
+  if (progress_tty && progress_last)
+    fputc('\n', stderr);
+  if (cli_close_output(out) && rc < ART_EXIT_FATAL)
+    rc = ART_EXIT_FATAL;
+  art_timeline_free(tl);
+  art_ctx_free(ctx);
+  free(inputs);
+  return rc;
+}
