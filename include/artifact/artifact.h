@@ -27,5 +27,6 @@
 #include "strings.h"
 #include "timeline.h"
 #include "walk.h"
+#include "yara.h"
 
 #endif

@@ -1,0 +1,296 @@
+/* YARA rules (libyara 4.2 behind art_yara_*): compile rule files and folders
+ * with file-and-line diagnostics and a compiled-rules cache, scan artifacts
+ * one scanner per thread, and read or format the matches.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Outline:
+ *   1. art_yara_compiler_new(); art_yara_compiler_add_path() each rules file
+ *      or folder; optionally _define() externals, _set_flags(),
+ *      _set_cache_dir(), _set_diag(); art_yara_compiler_build() gives an
+ *      art_yara_rules; art_yara_compiler_free().
+ *   2. Per worker thread: art_yara_scanner_new() over the shared rules;
+ *      _set_timeout(), _set_max_size(), _set_flags().
+ *   3. Per artifact: art_yara_scanner_set_artifact() (path, lineage: sets the
+ *      externals), then art_yara_scan_buffer(), art_yara_scan_source(), or
+ *      art_yara_attach() to a reader followed by art_reader_run() and
+ *      art_yara_scanner_take_result().
+ *   4. Read the art_yara_result (matches, status) or format it as the yara
+ *      CLI's text lines or as a JSON object; art_yara_result_free().
+ *   5. art_yara_scanner_free() every scanner, then art_yara_rules_free().
+ *
+ * Threads: compiled rules are immutable and shared by any number of
+ * scanners on any threads; a scanner, a compiler and a result are used by one
+ * thread at a time. libyara's process-wide initialisation is done by the
+ * library (reference counted under a lock), never by the caller.
+ *
+ * Externals: every rule set gets the string externals filename, filepath,
+ * extension, filetype (libmagic MIME type of the content) and owner, so public
+ * rule sets written for them (signature-base, Loki/THOR) compile; each scan
+ * sets them for its artifact. art_yara_compiler_define() adds more.
+ *
+ * Whole-artifact scanning: libyara 4.2 cannot scan a stream in pieces (a
+ * string that crosses a block boundary would be missed and conditions read
+ * any offset), so the reader consumer keeps the artifact's bytes in memory up
+ * to the scanner's maximum size and scans them when the read ends. Bytes past
+ * the maximum are not scanned and the result says so (ART_ERR_LIMIT).
+ */
+#ifndef ART_YARA_H
+#define ART_YARA_H
+
+#include "reader.h"
+
+ART_BEGIN_DECLS
+
+typedef struct art_yara_compiler art_yara_compiler;
+typedef struct art_yara_rules art_yara_rules;
+typedef struct art_yara_scanner art_yara_scanner;
+typedef struct art_yara_result art_yara_result;
+
+/* ---- Compiling ---------------------------------------------------------- */
+
+enum {
+  /* Compile the files that compile; report the others as errors and go on. */
+  ART_YARA_SKIP_BAD_FILES = 1u << 0,
+  /* A warning fails its file like an error. */
+  ART_YARA_FAIL_ON_WARNINGS = 1u << 1,
+  /* Do not report warnings to the diagnostic callback. */
+  ART_YARA_NO_WARNINGS = 1u << 2,
+  /* Allow include directives (confined to the folder of the top-level file
+   * or folder given to add_path). Without it every include is an error. */
+  ART_YARA_ALLOW_INCLUDES = 1u << 3
+};
+
+typedef enum art_yara_diag_level {
+  ART_YARA_DIAG_ERROR = 0,
+  ART_YARA_DIAG_WARNING
+} art_yara_diag_level;
+
+/* One compiler diagnostic; valid only during the callback. */
+typedef struct art_yara_diag {
+  art_yara_diag_level level;
+  const char *file;    /* the rules file (or included file) */
+  int line;            /* 0 when unknown */
+  const char *rule;    /* the rule it is about, or NULL */
+  const char *message; /* libyara's message */
+  int skipped;         /* the file is left out (ART_YARA_SKIP_BAD_FILES) */
+} art_yara_diag;
+
+typedef void (*art_yara_diag_cb)(const art_yara_diag *diag, void *userdata);
+
+ART_API art_status art_yara_compiler_new(art_ctx *ctx, art_yara_compiler **out);
+ART_API void art_yara_compiler_free(art_yara_compiler *c);
+
+/* Queue a rules file, or a folder whose *.yar and *.yara files (recursively,
+ * in byte order of their paths) are queued. "-" reads rules from standard
+ * input. Each file gets its own namespace: NS when given (for one file), else
+ * the file's path below the folder without its extension (the file's stem
+ * for a file named directly); a name already taken gets a suffix "_2", ...
+ * Errors: ART_ERR_NOT_FOUND, ART_ERR_PERMISSION, ART_ERR_IO. */
+ART_API art_status art_yara_compiler_add_path(art_ctx *ctx,
+                                              art_yara_compiler *c,
+                                              const char *path,
+                                              const char *ns);
+/* Define an external variable from "NAME=VALUE", typed as the yara CLI does:
+ * an integer, a float (has a dot), true/false, else a string. */
+ART_API art_status art_yara_compiler_define(art_ctx *ctx,
+                                            art_yara_compiler *c,
+                                            const char *assignment);
+ART_API void art_yara_compiler_set_flags(art_yara_compiler *c, unsigned flags);
+ART_API void art_yara_compiler_set_diag(art_yara_compiler *c,
+                                        art_yara_diag_cb cb,
+                                        void *userdata);
+/* Keep compiled rule sets in DIR (created if missing), keyed by the libyara
+ * version, the flags, the externals and every rules file's path and
+ * content; included files are checked too. NULL turns the cache off. Only
+ * caches this library wrote are loaded (their payload hash is verified). */
+ART_API art_status art_yara_compiler_set_cache_dir(art_ctx *ctx,
+                                                   art_yara_compiler *c,
+                                                   const char *dir);
+
+/* Compile everything queued. The diagnostic callback sees every error and
+ * warning with its file and line (replayed from the cache on a cache hit).
+ * ART_ERR_RULES when a file does not compile (without SKIP_BAD_FILES), or
+ * when nothing compiles; the message names the first error's file and line
+ * ("FILE(LINE): MESSAGE"). The compiler can build only once. */
+ART_API art_status art_yara_compiler_build(art_ctx *ctx,
+                                           art_yara_compiler *c,
+                                           art_yara_rules **out);
+
+ART_API void art_yara_rules_free(art_yara_rules *rules);
+/* Number of (non-private) rules. */
+ART_API size_t art_yara_rules_count(const art_yara_rules *rules);
+/* Number of rules files compiled, and left out for errors. */
+ART_API size_t art_yara_rules_files(const art_yara_rules *rules);
+ART_API size_t art_yara_rules_skipped(const art_yara_rules *rules);
+/* 1 when the rules came from the cache, 0 when compiled from source. */
+ART_API int art_yara_rules_from_cache(const art_yara_rules *rules);
+
+/* ---- Scanning ----------------------------------------------------------- */
+
+enum {
+  ART_YARA_SCAN_FAST = 1u << 0,  /* stop at each string's first match */
+  ART_YARA_SCAN_NEGATE = 1u << 1 /* report the rules that do NOT match */
+};
+
+#define ART_YARA_MAX_SIZE_DEFAULT (1024ull * 1024u * 1024u)
+
+/* What is scanned, for the externals and the result. The library copies
+ * everything. */
+typedef struct art_yara_artifact {
+  const char *path;     /* a file's path, or an archive member's lineage
+                           ("a.zip!b.tgz!c.exe", as art_archive gives it) */
+  const char *member;   /* a member's path inside its parent ("c.exe"), or
+                           NULL for a file */
+  const char *root;     /* a member's outermost container on disk, or NULL */
+  unsigned depth;       /* 0 for a file; a member's depth */
+  const char *owner;    /* NULL: the owner of the file (of ROOT for members),
+                           looked up when the rules use it */
+  const char *filetype; /* NULL: the libmagic MIME type of the content,
+                           detected when the rules use it */
+} art_yara_artifact;
+
+/* A scanner over RULES, which must outlive it. One thread at a time. */
+ART_API art_status art_yara_scanner_new(art_ctx *ctx,
+                                        const art_yara_rules *rules,
+                                        art_yara_scanner **out);
+ART_API void art_yara_scanner_free(art_yara_scanner *s);
+/* Per-artifact timeout in whole seconds (libyara's unit); 0: none. */
+ART_API void art_yara_scanner_set_timeout(art_yara_scanner *s,
+                                          unsigned seconds);
+/* Bytes scanned per artifact at most (0: ART_YARA_MAX_SIZE_DEFAULT). */
+ART_API void art_yara_scanner_set_max_size(art_yara_scanner *s, uint64_t bytes);
+ART_API void art_yara_scanner_set_flags(art_yara_scanner *s, unsigned flags);
+/* Set the artifact the next scan is about (and the externals from it). */
+ART_API art_status art_yara_scanner_set_artifact(art_ctx *ctx,
+                                                 art_yara_scanner *s,
+                                                 const art_yara_artifact *a);
+
+/* Scan LEN bytes. *OUT receives the result, also for a partial result:
+ * ART_ERR_TIMEOUT (the timeout fired), ART_ERR_LIMIT (a string had too many
+ * matches and was switched off, or the data was longer than the maximum
+ * size). Other errors leave *OUT NULL. */
+ART_API art_status art_yara_scan_buffer(art_ctx *ctx,
+                                        art_yara_scanner *s,
+                                        const void *data,
+                                        size_t len,
+                                        art_yara_result **out);
+/* Read SRC from its current position (up to the maximum size) and scan it.
+ * A read error gives that error and no result. */
+ART_API art_status art_yara_scan_source(art_ctx *ctx,
+                                        art_yara_scanner *s,
+                                        art_source *src,
+                                        art_yara_result **out);
+/* Add S to READER as a consumer: it keeps the bytes (up to the maximum size)
+ * and scans them when the read ends; then take the result. */
+ART_API art_status art_yara_attach(art_ctx *ctx,
+                                   art_yara_scanner *s,
+                                   art_reader *reader);
+/* The result of the last attached run (NULL if none) and its status, as
+ * art_yara_scan_buffer() would give them; the caller owns the result. */
+ART_API art_status art_yara_scanner_take_result(art_ctx *ctx,
+                                                art_yara_scanner *s,
+                                                art_yara_result **out);
+
+/* A result recording that the current artifact could not be scanned
+ * (status ST, a non-OK status, with MESSAGE), so that it is reported like
+ * any other (status "error" in JSON). */
+ART_API art_status art_yara_result_error(art_ctx *ctx,
+                                         art_yara_scanner *s,
+                                         art_status st,
+                                         const char *message,
+                                         art_yara_result **out);
+
+/* ---- Results ------------------------------------------------------------ */
+
+typedef enum art_yara_meta_type {
+  ART_YARA_META_STRING = 0,
+  ART_YARA_META_INTEGER,
+  ART_YARA_META_BOOLEAN
+} art_yara_meta_type;
+
+typedef struct art_yara_meta {
+  const char *key;
+  art_yara_meta_type type;
+  const char *string; /* ART_YARA_META_STRING */
+  int64_t integer;    /* INTEGER, and BOOLEAN (0 or 1) */
+} art_yara_meta;
+
+#define ART_YARA_DATA_MAX 64 /* bytes of each matched string kept */
+
+typedef struct art_yara_string {
+  const char *id;      /* "$a" */
+  uint64_t offset;     /* from the start of the artifact */
+  uint64_t length;     /* the whole match's length */
+  const uint8_t *data; /* its first bytes */
+  size_t data_len;     /* min(length, ART_YARA_DATA_MAX) */
+  int hex;             /* declared as a hex string */
+} art_yara_string;
+
+typedef struct art_yara_match {
+  const char *rule;
+  const char *ns;
+  const char *const *tags;
+  size_t n_tags;
+  const art_yara_meta *meta; /* in declaration order; author always kept */
+  size_t n_meta;
+  const art_yara_string *strings; /* by string, then by offset */
+  size_t n_strings;
+  int incomplete; /* a string of this rule hit the too-many-matches limit */
+} art_yara_match;
+
+ART_API void art_yara_result_free(art_yara_result *r);
+/* ART_OK, or the partial status the scan gave (TIMEOUT, LIMIT). */
+ART_API art_status art_yara_result_status(const art_yara_result *r);
+/* Why the result is partial ("" when complete). Borrowed. */
+ART_API const char *art_yara_result_message(const art_yara_result *r);
+ART_API size_t art_yara_result_count(const art_yara_result *r);
+/* Match INDEX (in the rule set's order), borrowed until the result is freed;
+ * NULL past the end. */
+ART_API const art_yara_match *art_yara_result_match(const art_yara_result *r,
+                                                    size_t index);
+/* Bytes scanned, and the artifact's path as set before the scan. */
+ART_API uint64_t art_yara_result_bytes(const art_yara_result *r);
+ART_API const char *art_yara_result_path(const art_yara_result *r);
+
+enum {
+  ART_YARA_FMT_STRINGS = 1u << 0, /* -s: matched strings */
+  ART_YARA_FMT_META = 1u << 1,    /* -m */
+  ART_YARA_FMT_TAGS = 1u << 2,    /* -g */
+  ART_YARA_FMT_NS = 1u << 3,      /* -e */
+  ART_YARA_FMT_LENGTH = 1u << 4   /* -L: string lengths */
+};
+
+/* Decide per match whether it is shown (for -t/-i filters); NULL shows all. */
+typedef int (*art_yara_filter_cb)(const art_yara_match *m, void *userdata);
+
+/* The yara CLI's text lines for R: "[ns:]rule [tags] [meta] PATH" per shown
+ * match, and "0xOFFSET[:LEN]:$id: DATA" per string with ART_YARA_FMT_STRINGS.
+ * Control characters in the path are escaped as \xNN. *OUT is "" when
+ * nothing is shown; *SHOWN (may be NULL) counts the matches shown. The
+ * caller frees *OUT with art_free(). */
+ART_API art_status art_yara_result_text(art_ctx *ctx,
+                                        const art_yara_result *r,
+                                        unsigned fmt_flags,
+                                        art_yara_filter_cb filter,
+                                        void *userdata,
+                                        char **out,
+                                        size_t *shown);
+/* One JSON object for R (no newline), schema "artifact.yara/1": path,
+ * for members also member, root and depth; status ("ok", "partial",
+ * "timeout", "error"), error, bytes, and matches [{rule, namespace, tags, meta,
+ * incomplete, strings [{identifier, offset, length, data, data_hex}]}]
+ * (data: the first bytes as text with \xNN escapes). The same filter
+ * applies. The caller frees *OUT with art_free(). */
+ART_API art_status art_yara_result_json(art_ctx *ctx,
+                                        const art_yara_result *r,
+                                        art_yara_filter_cb filter,
+                                        void *userdata,
+                                        char **out,
+                                        size_t *shown);
+
+/* The libyara version the library runs with ("4.2.3"). */
+ART_API const char *art_yara_version(void);
+
+ART_END_DECLS
+
+#endif

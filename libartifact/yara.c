@@ -1,0 +1,2127 @@
+/* The YARA layer: compiling rule files (diagnostics with file and line,
+ * confined includes, externals, skip-bad-files), per-thread scanners over
+ * shared rules, match results and their text/JSON forms.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "yara_private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctx_private.h"
+#include <artifact/magic.h>
+
+/* ---- libyara initialisation -------------------------------------------- */
+
+/* yr_initialize/yr_finalize are reference counted in 4.2 but the counter is
+ * a plain int: serialise every call here. */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned init_refs;
+
+art_status art__yara_init(art_ctx *ctx)
+{
+  int rc;
+  pthread_mutex_lock(&init_lock);
+  rc = yr_initialize();
+  if (rc == ERROR_SUCCESS)
+    init_refs++;
+  pthread_mutex_unlock(&init_lock);
+  if (rc != ERROR_SUCCESS)
+    return art__set_error(ctx, ART_ERR_INTERNAL, 0,
+                          "libyara initialisation failed (error %d)", rc);
+  return ART_OK;
+}
+
+void art__yara_fini(void)
+{
+  pthread_mutex_lock(&init_lock);
+  if (init_refs > 0) {
+    init_refs--;
+    yr_finalize();
+  }
+  pthread_mutex_unlock(&init_lock);
+}
+
+const char *art_yara_version(void)
+{
+  return YR_VERSION;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+  size_t ncap;
+  void *p;
+  if (need <= *cap)
+    return 0;
+  ncap = *cap ? *cap * 2 : 8;
+  while (ncap < need)
+    ncap *= 2;
+  p = realloc(*arr, ncap * elem);
+  if (!p)
+    return -1;
+  *arr = p;
+  *cap = ncap;
+  return 0;
+}
+
+static char *dup_printf(const char *fmt, ...) ART_PRINTF(1, 2);
+static char *dup_printf(const char *fmt, ...)
+{
+  va_list ap;
+  char *s = NULL;
+  int n;
+  va_start(ap, fmt);
+  n = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  return n < 0 ? NULL : s;
+}
+
+static art_status read_fd_all(
+    art_ctx *ctx, int fd, const char *name, unsigned char **out, size_t *len)
+{
+  size_t cap = 0, used = 0;
+  unsigned char *buf = NULL;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    cap = (size_t)st.st_size + 1;
+  for (;;) {
+    ssize_t got;
+    if (used + 1 >= cap) {
+      size_t ncap = cap ? cap * 2 : 65536;
+      unsigned char *p = realloc(buf, ncap);
+      if (!p) {
+        free(buf);
+        return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                              name);
+      }
+      buf = p;
+      cap = ncap;
+    }
+    if (!buf) {
+      buf = malloc(cap);
+      if (!buf)
+        return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                              name);
+    }
+    got = read(fd, buf + used, cap - used - 1);
+    if (got < 0) {
+      if (errno == EINTR)
+        continue;
+      free(buf);
+      return art__set_errno(ctx, errno, "%s", name);
+    }
+    if (got == 0)
+      break;
+    used += (size_t)got;
+  }
+  buf[used] = '\0';
+  *out = buf;
+  *len = used;
+  return ART_OK;
+}
+
+static art_status
+read_file_all(art_ctx *ctx, const char *path, unsigned char **out, size_t *len)
+{
+  art_status st;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return art__set_errno(ctx, errno, "%s", path);
+  st = read_fd_all(ctx, fd, path, out, len);
+  close(fd);
+  return st;
+}
+
+/* ---- compiler ----------------------------------------------------------- */
+
+static const char *const builtin_ext[] = {"filename", "filepath", "extension",
+                                          "filetype", "owner"};
+
+art_status art_yara_compiler_new(art_ctx *ctx, art_yara_compiler **out)
+{
+  art_yara_compiler *c;
+  if (!out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: no output");
+  *out = NULL;
+  c = art__calloc(ctx, 1, sizeof *c);
+  if (!c)
+    return ART_ERR_NOMEM;
+  *out = c;
+  return ART_OK;
+}
+
+static void diags_clear(art_yara_compiler *c)
+{
+  for (size_t i = 0; i < c->n_diags; i++) {
+    free(c->diags[i].file);
+    free(c->diags[i].rule);
+    free(c->diags[i].message);
+  }
+  c->n_diags = 0;
+  for (size_t i = 0; i < c->n_deps; i++)
+    free(c->deps[i].path);
+  c->n_deps = 0;
+}
+
+void art_yara_compiler_free(art_yara_compiler *c)
+{
+  if (!c)
+    return;
+  for (size_t i = 0; i < c->n_srcs; i++) {
+    free(c->srcs[i].path);
+    free(c->srcs[i].ns);
+    free(c->srcs[i].root);
+    free(c->srcs[i].data);
+  }
+  free(c->srcs);
+  for (size_t i = 0; i < c->n_defs; i++) {
+    free(c->defs[i].name);
+    free(c->defs[i].value);
+  }
+  free(c->defs);
+  diags_clear(c);
+  free(c->diags);
+  free(c->deps);
+  free(c->cache_dir);
+  free(c);
+}
+
+void art_yara_compiler_set_flags(art_yara_compiler *c, unsigned flags)
+{
+  if (c)
+    c->flags = flags;
+}
+
+void art_yara_compiler_set_diag(art_yara_compiler *c,
+                                art_yara_diag_cb cb,
+                                void *userdata)
+{
+  if (!c)
+    return;
+  c->diag_cb = cb;
+  c->diag_ud = userdata;
+}
+
+art_status art_yara_compiler_set_cache_dir(art_ctx *ctx,
+                                           art_yara_compiler *c,
+                                           const char *dir)
+{
+  char *d = NULL;
+  if (!c)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: no compiler");
+  if (dir && !(d = art__strdup(ctx, dir)))
+    return ART_ERR_NOMEM;
+  free(c->cache_dir);
+  c->cache_dir = d;
+  return ART_OK;
+}
+
+art_status art__yara_diag_add(art_yara_compiler *c,
+                              art_yara_diag_level level,
+                              const char *file,
+                              int line,
+                              const char *rule,
+                              const char *message,
+                              size_t file_index)
+{
+  art__yara_diag_rec *d;
+  if (grow((void **)&c->diags, &c->cap_diags, c->n_diags + 1, sizeof *c->diags))
+    return ART_ERR_NOMEM;
+  d = &c->diags[c->n_diags];
+  memset(d, 0, sizeof *d);
+  d->level = level;
+  d->line = line;
+  d->file_index = file_index;
+  d->file = strdup(file ? file : "");
+  d->rule = rule ? strdup(rule) : NULL;
+  d->message = strdup(message ? message : "");
+  if (!d->file || !d->message || (rule && !d->rule)) {
+    free(d->file);
+    free(d->rule);
+    free(d->message);
+    return ART_ERR_NOMEM;
+  }
+  c->n_diags++;
+  return ART_OK;
+}
+
+art_status
+art__yara_dep_add(art_yara_compiler *c, const char *path, const char *sha256)
+{
+  for (size_t i = 0; i < c->n_deps; i++)
+    if (strcmp(c->deps[i].path, path) == 0)
+      return ART_OK;
+  if (grow((void **)&c->deps, &c->cap_deps, c->n_deps + 1, sizeof *c->deps))
+    return ART_ERR_NOMEM;
+  c->deps[c->n_deps].path = strdup(path);
+  if (!c->deps[c->n_deps].path)
+    return ART_ERR_NOMEM;
+  memcpy(c->deps[c->n_deps].sha256, sha256, 65);
+  c->n_deps++;
+  return ART_OK;
+}
+
+static int ns_taken(const art_yara_compiler *c, const char *ns)
+{
+  for (size_t i = 0; i < c->n_srcs; i++)
+    if (strcmp(c->srcs[i].ns, ns) == 0)
+      return 1;
+  return 0;
+}
+
+/* Namespace from a relative path: drop the extension. */
+static char *ns_from(const art_yara_compiler *c, const char *rel)
+{
+  const char *slash = strrchr(rel, '/');
+  const char *dot = strrchr(slash ? slash + 1 : rel, '.');
+  size_t n = dot && dot != (slash ? slash + 1 : rel) ? (size_t)(dot - rel)
+                                                     : strlen(rel);
+  char *base = strndup(rel, n);
+  char *ns;
+  if (!base)
+    return NULL;
+  if (!ns_taken(c, base))
+    return base;
+  for (unsigned k = 2;; k++) {
+    ns = dup_printf("%s_%u", base, k);
+    if (!ns || !ns_taken(c, ns)) {
+      free(base);
+      return ns;
+    }
+    free(ns);
+  }
+}
+
+static art_status add_src(art_ctx *ctx,
+                          art_yara_compiler *c,
+                          const char *path,
+                          const char *ns,
+                          const char *rel,
+                          const char *root)
+{
+  art__yara_src *s;
+  art_status st;
+  if (grow((void **)&c->srcs, &c->cap_srcs, c->n_srcs + 1, sizeof *c->srcs))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  s = &c->srcs[c->n_srcs];
+  memset(s, 0, sizeof *s);
+  if (strcmp(path, "-") == 0) {
+    if (c->stdin_used)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "-: standard input given twice as rules");
+    st = read_fd_all(ctx, 0, "-", &s->data, &s->len);
+    c->stdin_used = 1;
+  } else {
+    st = read_file_all(ctx, path, &s->data, &s->len);
+  }
+  if (st != ART_OK)
+    return st;
+  s->path = strdup(path);
+  s->ns = ns ? (ns_taken(c, ns) ? NULL : strdup(ns)) : ns_from(c, rel);
+  s->root = strdup(root);
+  if (!s->path || !s->ns || !s->root) {
+    int dup_ns = ns && !s->ns && s->path && s->root;
+    free(s->path);
+    free(s->ns);
+    free(s->root);
+    free(s->data);
+    if (dup_ns)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "%s: namespace %s is already used", path, ns);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  c->n_srcs++;
+  return ART_OK;
+}
+
+static int is_rules_name(const char *name)
+{
+  size_t n = strlen(name);
+  return (n > 4 && strcmp(name + n - 4, ".yar") == 0) ||
+         (n > 5 && strcmp(name + n - 5, ".yara") == 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every rules file below DIR (REL is its path below the folder given), in
+ * byte order of their paths. Symbolic links to files are followed; links to
+ * folders are not descended (no loops). */
+static art_status add_dir(art_ctx *ctx,
+                          art_yara_compiler *c,
+                          const char *dir,
+                          const char *rel,
+                          const char *root)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  art_status st = ART_OK;
+  if (!d)
+    return art__set_errno(ctx, errno, "%s", dir);
+  while ((e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    if (grow((void **)&names, &cap, n + 1, sizeof *names) ||
+        !(names[n] = strdup(e->d_name))) {
+      st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+      goto out;
+    }
+    n++;
+  }
+  if (n)
+    qsort(names, n, sizeof *names, cmp_str);
+  for (size_t i = 0; i < n && st == ART_OK; i++) {
+    char *full = dup_printf("%s/%s", dir, names[i]);
+    char *sub = *rel ? dup_printf("%s/%s", rel, names[i]) : strdup(names[i]);
+    struct stat lst, sst;
+    if (!full || !sub) {
+      st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+    } else if (lstat(full, &lst) != 0) {
+      st = art__set_errno(ctx, errno, "%s", full);
+    } else if (S_ISDIR(lst.st_mode)) {
+      st = add_dir(ctx, c, full, sub, root);
+    } else if (is_rules_name(names[i]) && stat(full, &sst) == 0 &&
+               S_ISREG(sst.st_mode)) {
+      st = add_src(ctx, c, full, NULL, sub, root);
+    }
+    free(full);
+    free(sub);
+  }
+out:
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+  closedir(d);
+  return st;
+}
+
+art_status art_yara_compiler_add_path(art_ctx *ctx,
+                                      art_yara_compiler *c,
+                                      const char *path,
+                                      const char *ns)
+{
+  struct stat st;
+  if (!c || !path)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: no rules path");
+  if (c->built)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "%s: the rule set is already built", path);
+  if (strcmp(path, "-") == 0)
+    return add_src(ctx, c, path, ns ? ns : "stdin", "stdin", ".");
+  if (stat(path, &st) != 0)
+    return art__set_errno(ctx, errno, "%s", path);
+  if (S_ISDIR(st.st_mode)) {
+    size_t before = c->n_srcs;
+    art_status rc = add_dir(ctx, c, path, "", path);
+    if (rc == ART_OK && c->n_srcs == before)
+      return art__set_error(ctx, ART_ERR_NOT_FOUND, 0,
+                            "%s: no .yar or .yara files in this folder", path);
+    return rc;
+  } else {
+    const char *slash = strrchr(path, '/');
+    char *root =
+        slash ? strndup(path, (size_t)(slash - path) + 1) : strdup(".");
+    art_status rc;
+    if (!root)
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+    rc = add_src(ctx, c, path, ns, slash ? slash + 1 : path, root);
+    free(root);
+    return rc;
+  }
+}
+
+/* The yara CLI's typing of -d values. */
+static int is_integer(const char *s)
+{
+  if (*s == '-')
+    s++;
+  if (!*s)
+    return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9')
+      return 0;
+  return 1;
+}
+
+static int is_float(const char *s)
+{
+  int dots = 0, digits = 0;
+  if (*s == '-')
+    s++;
+  for (; *s; s++) {
+    if (*s == '.')
+      dots++;
+    else if (*s >= '0' && *s <= '9')
+      digits++;
+    else
+      return 0;
+  }
+  return dots == 1 && digits > 0;
+}
+
+art_status art_yara_compiler_define(art_ctx *ctx,
+                                    art_yara_compiler *c,
+                                    const char *assignment)
+{
+  const char *eq;
+  art__yara_define *d;
+  if (!c || !assignment)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: no define");
+  eq = strchr(assignment, '=');
+  if (!eq || eq == assignment)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "%s: an external is defined as NAME=VALUE",
+                          assignment);
+  for (size_t i = 0; i < c->n_defs; i++)
+    if (strlen(c->defs[i].name) == (size_t)(eq - assignment) &&
+        strncmp(c->defs[i].name, assignment, (size_t)(eq - assignment)) == 0)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "%s: external defined twice", assignment);
+  if (grow((void **)&c->defs, &c->cap_defs, c->n_defs + 1, sizeof *c->defs))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  d = &c->defs[c->n_defs];
+  d->name = strndup(assignment, (size_t)(eq - assignment));
+  d->value = strdup(eq + 1);
+  if (!d->name || !d->value) {
+    free(d->name);
+    free(d->value);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  c->n_defs++;
+  return ART_OK;
+}
+
+static int user_defined(const art_yara_compiler *c, const char *name)
+{
+  for (size_t i = 0; i < c->n_defs; i++)
+    if (strcmp(c->defs[i].name, name) == 0)
+      return 1;
+  return 0;
+}
+
+/* State of one libyara compiler while a file is added. */
+typedef struct build_state {
+  art_yara_compiler *c;
+  size_t cur; /* index of the top-level file being added */
+  int record; /* keep diagnostics (first compile of this file only) */
+  size_t errors, warnings;
+  char **include_names; /* raw include names -> resolved paths, for nesting */
+  char **include_paths;
+  size_t n_inc, cap_inc;
+  art_status fatal; /* NOMEM while recording */
+} build_state;
+
+static void on_compile_diag(int level,
+                            const char *file,
+                            int line,
+                            const YR_RULE *rule,
+                            const char *message,
+                            void *ud)
+{
+  build_state *b = ud;
+  art_yara_diag_level lv = level == YARA_ERROR_LEVEL_WARNING
+                               ? ART_YARA_DIAG_WARNING
+                               : ART_YARA_DIAG_ERROR;
+  if (lv == ART_YARA_DIAG_WARNING)
+    b->warnings++;
+  else
+    b->errors++;
+  if (!b->record)
+    return;
+  if (lv == ART_YARA_DIAG_WARNING && (b->c->flags & ART_YARA_NO_WARNINGS) &&
+      !(b->c->flags & ART_YARA_FAIL_ON_WARNINGS))
+    return;
+  if (art__yara_diag_add(b->c, lv, file ? file : b->c->srcs[b->cur].path, line,
+                         rule ? rule->identifier : NULL, message,
+                         b->cur) != ART_OK)
+    b->fatal = ART_ERR_NOMEM;
+}
+
+static int path_under(const char *path, const char *root)
+{
+  size_t n = strlen(root);
+  if (strncmp(path, root, n) != 0)
+    return 0;
+  return n > 0 && (root[n - 1] == '/' || path[n] == '/' || path[n] == '\0');
+}
+
+static unsigned uses_of(const char *text, size_t len)
+{
+  static const unsigned bits[] = {
+      ART__YARA_USES_FILENAME, ART__YARA_USES_FILEPATH,
+      ART__YARA_USES_EXTENSION, ART__YARA_USES_FILETYPE, ART__YARA_USES_OWNER};
+  unsigned u = 0;
+  for (size_t i = 0; i < 5; i++)
+    if (memmem(text, len, builtin_ext[i], strlen(builtin_ext[i])))
+      u |= bits[i];
+  return u;
+}
+
+/* Includes resolve relative to the including file and must stay inside the
+ * top-level file's root folder. */
+static const char *on_include(const char *name,
+                              const char *calling_file,
+                              const char *calling_ns,
+                              void *ud)
+{
+  build_state *b = ud;
+  art__yara_src *top = &b->c->srcs[b->cur];
+  char *base_dir = NULL, *cand = NULL, *real = NULL, *root = NULL;
+  unsigned char *data = NULL;
+  size_t len = 0;
+  char sha[65];
+  (void)calling_ns;
+  if (!(b->c->flags & ART_YARA_ALLOW_INCLUDES))
+    return NULL;
+  if (calling_file) {
+    for (size_t i = 0; i < b->n_inc; i++)
+      if (strcmp(b->include_names[i], calling_file) == 0)
+        calling_file = b->include_paths[i];
+  } else {
+    calling_file = top->path;
+  }
+  if (name[0] == '/') {
+    cand = strdup(name);
+  } else {
+    const char *slash = strrchr(calling_file, '/');
+    base_dir = slash ? strndup(calling_file, (size_t)(slash - calling_file))
+                     : strdup(".");
+    cand = base_dir ? dup_printf("%s/%s", base_dir, name) : NULL;
+  }
+  if (!cand)
+    goto fail;
+  real = realpath(cand, NULL);
+  root = realpath(top->root, NULL);
+  if (!real || !root || !path_under(real, root))
+    goto fail;
+  if (read_file_all(NULL, real, &data, &len) != ART_OK)
+    goto fail;
+  if (art__yara_sha256(NULL, data, len, sha) != ART_OK ||
+      art__yara_dep_add(b->c, real, sha) != ART_OK)
+    goto fail;
+  b->c->uses |= uses_of((const char *)data, len);
+  if (!grow((void **)&b->include_names, &b->cap_inc, b->n_inc + 1,
+            sizeof(char *))) {
+    /* include_paths grows in step with include_names. */
+    char **p = realloc(b->include_paths, b->cap_inc * sizeof(char *));
+    if (p) {
+      b->include_paths = p;
+      b->include_names[b->n_inc] = strdup(name);
+      b->include_paths[b->n_inc] = strdup(real);
+      if (b->include_names[b->n_inc] && b->include_paths[b->n_inc])
+        b->n_inc++;
+      else {
+        free(b->include_names[b->n_inc]);
+        free(b->include_paths[b->n_inc]);
+      }
+    }
+  }
+  free(base_dir);
+  free(cand);
+  free(real);
+  free(root);
+  return (const char *)data;
+fail:
+  free(data);
+  free(base_dir);
+  free(cand);
+  free(real);
+  free(root);
+  return NULL;
+}
+
+static void on_include_free(const char *p, void *ud)
+{
+  (void)ud;
+  free((void *)(uintptr_t)p);
+}
+
+static void build_state_reset(build_state *b)
+{
+  for (size_t i = 0; i < b->n_inc; i++) {
+    free(b->include_names[i]);
+    free(b->include_paths[i]);
+  }
+  free(b->include_names);
+  free(b->include_paths);
+  b->include_names = b->include_paths = NULL;
+  b->n_inc = b->cap_inc = 0;
+}
+
+static int define_externals(YR_COMPILER *yc, const art_yara_compiler *c)
+{
+  for (size_t i = 0; i < 5; i++)
+    if (!user_defined(c, builtin_ext[i]) &&
+        yr_compiler_define_string_variable(yc, builtin_ext[i], "") !=
+            ERROR_SUCCESS)
+      return -1;
+  for (size_t i = 0; i < c->n_defs; i++) {
+    const char *n = c->defs[i].name, *v = c->defs[i].value;
+    int rc;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+      rc = yr_compiler_define_boolean_variable(yc, n, strcmp(v, "true") == 0);
+    else if (is_integer(v))
+      rc = yr_compiler_define_integer_variable(yc, n, strtoll(v, NULL, 10));
+    else if (is_float(v))
+      rc = yr_compiler_define_float_variable(yc, n, strtod(v, NULL));
+    else
+      rc = yr_compiler_define_string_variable(yc, n, v);
+    if (rc != ERROR_SUCCESS)
+      return -1;
+  }
+  return 0;
+}
+
+static art_status new_compiler(art_ctx *ctx, build_state *b, YR_COMPILER **out)
+{
+  YR_COMPILER *yc = NULL;
+  if (yr_compiler_create(&yc) != ERROR_SUCCESS)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  yr_compiler_set_callback(yc, on_compile_diag, b);
+  yr_compiler_set_include_callback(yc, on_include, on_include_free, b);
+  if (define_externals(yc, b->c) != 0) {
+    yr_compiler_destroy(yc);
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "yara: could not define the external variables");
+  }
+  *out = yc;
+  return ART_OK;
+}
+
+/* Add source I; returns the number of errors (warnings count as errors with
+ * FAIL_ON_WARNINGS). */
+static size_t add_one(build_state *b, YR_COMPILER *yc, size_t i, int record)
+{
+  art__yara_src *s = &b->c->srcs[i];
+  FILE *fp;
+  size_t errs;
+  b->cur = i;
+  b->record = record;
+  b->errors = b->warnings = 0;
+  if (s->len == 0)
+    return 0;
+  fp = fmemopen(s->data, s->len, "r");
+  if (!fp) {
+    b->fatal = ART_ERR_NOMEM;
+    return 1;
+  }
+  errs = (size_t)yr_compiler_add_file(yc, fp, s->ns, s->path);
+  fclose(fp);
+  if (errs == 0 && b->errors)
+    errs = b->errors;
+  if (b->c->flags & ART_YARA_FAIL_ON_WARNINGS)
+    errs += b->warnings;
+  return errs;
+}
+
+static int file_recorded(const art_yara_compiler *c, size_t i)
+{
+  for (size_t k = 0; k < c->n_diags; k++)
+    if (c->diags[k].file_index == i)
+      return 1;
+  return 0;
+}
+
+static void deliver_diags(art_yara_compiler *c)
+{
+  if (!c->diag_cb)
+    return;
+  for (size_t i = 0; i < c->n_diags; i++) {
+    const art__yara_diag_rec *r = &c->diags[i];
+    art_yara_diag d;
+    if (r->level == ART_YARA_DIAG_WARNING && (c->flags & ART_YARA_NO_WARNINGS))
+      continue;
+    d.level = r->level;
+    d.file = r->file;
+    d.line = r->line;
+    d.rule = r->rule;
+    d.message = r->message;
+    d.skipped = r->skipped;
+    c->diag_cb(&d, c->diag_ud);
+  }
+}
+
+static art_status rules_wrap(art_ctx *ctx,
+                             const art_yara_compiler *c,
+                             YR_RULES *yr,
+                             size_t files,
+                             size_t skipped,
+                             unsigned uses,
+                             int from_cache,
+                             art_yara_rules **out)
+{
+  art_yara_rules *r = art__calloc(ctx, 1, sizeof *r);
+  const YR_RULE *rule;
+  if (!r)
+    return ART_ERR_NOMEM;
+  r->yr = yr;
+  r->files = files;
+  r->skipped = skipped;
+  r->uses = uses;
+  r->from_cache = from_cache;
+  yr_rules_foreach(yr, rule)
+  {
+    if (!RULE_IS_PRIVATE(rule))
+      r->count++;
+  }
+  if (c->n_defs) {
+    r->user_ext = calloc(c->n_defs, sizeof(char *));
+    if (!r->user_ext) {
+      free(r);
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < c->n_defs; i++) {
+      r->user_ext[i] = strdup(c->defs[i].name);
+      if (r->user_ext[i])
+        r->n_user_ext++;
+    }
+  }
+  *out = r;
+  return ART_OK;
+}
+
+static art_status
+first_error(art_ctx *ctx, const art_yara_compiler *c, size_t bad)
+{
+  for (size_t i = 0; i < c->n_diags; i++) {
+    const art__yara_diag_rec *d = &c->diags[i];
+    if (d->level == ART_YARA_DIAG_ERROR ||
+        (c->flags & ART_YARA_FAIL_ON_WARNINGS))
+      return art__set_error(ctx, ART_ERR_RULES, 0, "%s(%d): %s%s%s%s", d->file,
+                            d->line, d->rule ? "rule \"" : "",
+                            d->rule ? d->rule : "", d->rule ? "\": " : "",
+                            d->message);
+  }
+  return art__set_error(ctx, ART_ERR_RULES, 0,
+                        "%zu rules file(s) did not compile", bad);
+}
+
+art_status art_yara_compiler_build(art_ctx *ctx,
+                                   art_yara_compiler *c,
+                                   art_yara_rules **out)
+{
+  build_state b;
+  YR_COMPILER *yc = NULL;
+  YR_RULES *yr = NULL;
+  art_status st;
+  char key[65];
+  size_t bad = 0, poisoned_at = SIZE_MAX, files = 0;
+  int have_key = 0;
+
+  if (!out || !c)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  if (c->built)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "yara: the rule set is already built");
+  if (c->n_srcs == 0)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: no rules given");
+  c->built = 1;
+  memset(&b, 0, sizeof b);
+  b.c = c;
+  if ((st = art__yara_init(ctx)) != ART_OK)
+    return st;
+
+  for (size_t i = 0; i < c->n_srcs; i++)
+    c->uses |= uses_of((const char *)c->srcs[i].data, c->srcs[i].len);
+
+  if (c->cache_dir && !c->stdin_used &&
+      art__yara_cache_key(ctx, c, key) == ART_OK) {
+    size_t skipped = 0;
+    unsigned uses = 0;
+    have_key = 1;
+    if (art__yara_cache_load(ctx, c, key, &yr, &files, &skipped, &uses) ==
+        ART_OK) {
+      deliver_diags(c);
+      st = rules_wrap(ctx, c, yr, files, skipped, uses, 1, out);
+      if (st != ART_OK) {
+        yr_rules_destroy(yr);
+        art__yara_fini();
+      }
+      return st;
+    }
+    diags_clear(c);
+    art_ctx_clear(ctx);
+  }
+
+  /* One compiler for everything; after the first bad file it is unusable,
+   * so each remaining file is checked in a throw-away compiler to report
+   * every bad file. */
+  if ((st = new_compiler(ctx, &b, &yc)) != ART_OK)
+    goto out;
+  for (size_t i = 0; i < c->n_srcs; i++) {
+    size_t errs;
+    if (poisoned_at == SIZE_MAX) {
+      errs = add_one(&b, yc, i, 1);
+      if (errs && b.errors)
+        poisoned_at = i;
+    } else {
+      YR_COMPILER *tmp = NULL;
+      if ((st = new_compiler(ctx, &b, &tmp)) != ART_OK)
+        goto out;
+      errs = add_one(&b, tmp, i, 1);
+      yr_compiler_destroy(tmp);
+    }
+    if (b.fatal != ART_OK) {
+      st = art__set_error(ctx, b.fatal, ENOMEM, "out of memory");
+      goto out;
+    }
+    if (errs) {
+      c->srcs[i].bad = 1;
+      bad++;
+    }
+  }
+  if (bad && !(c->flags & ART_YARA_SKIP_BAD_FILES)) {
+    deliver_diags(c);
+    st = first_error(ctx, c, bad);
+    goto out;
+  }
+  for (size_t k = 0; k < c->n_diags; k++)
+    if (c->srcs[c->diags[k].file_index].bad)
+      c->diags[k].skipped = 1;
+  /* Rebuild from the good files; a file that fails only in company (a
+   * clash with another file) is dropped in turn. */
+  while (bad) {
+    int again = 0;
+    if (bad == c->n_srcs) {
+      deliver_diags(c);
+      st = art__set_error(ctx, ART_ERR_RULES, 0,
+                          "no rules file compiled (%zu bad)", bad);
+      goto out;
+    }
+    yr_compiler_destroy(yc);
+    yc = NULL;
+    build_state_reset(&b);
+    if ((st = new_compiler(ctx, &b, &yc)) != ART_OK)
+      goto out;
+    for (size_t i = 0; i < c->n_srcs; i++) {
+      if (c->srcs[i].bad)
+        continue;
+      if (add_one(&b, yc, i, !file_recorded(c, i))) {
+        if (!file_recorded(c, i))
+          art__yara_diag_add(c, ART_YARA_DIAG_ERROR, c->srcs[i].path, 0, NULL,
+                             "does not compile together with the other files",
+                             i);
+        for (size_t k = 0; k < c->n_diags; k++)
+          if (c->diags[k].file_index == i)
+            c->diags[k].skipped = 1;
+        c->srcs[i].bad = 1;
+        bad++;
+        again = 1;
+        break;
+      }
+    }
+    if (!again)
+      break;
+  }
+  deliver_diags(c);
+  if (yr_compiler_get_rules(yc, &yr) != ERROR_SUCCESS) {
+    st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM,
+                        "yara: out of memory building the rules");
+    goto out;
+  }
+  files = c->n_srcs - bad;
+  if (have_key)
+    (void)art__yara_cache_save(NULL, c, key, yr, files, bad, c->uses);
+  st = rules_wrap(ctx, c, yr, files, bad, c->uses, 0, out);
+  if (st != ART_OK)
+    yr_rules_destroy(yr);
+  else
+    yr = NULL;
+out:
+  if (yc)
+    yr_compiler_destroy(yc);
+  build_state_reset(&b);
+  if (st != ART_OK)
+    art__yara_fini();
+  return st;
+}
+
+void art_yara_rules_free(art_yara_rules *rules)
+{
+  if (!rules)
+    return;
+  yr_rules_destroy(rules->yr);
+  for (size_t i = 0; i < rules->n_user_ext; i++)
+    free(rules->user_ext[i]);
+  free(rules->user_ext);
+  free(rules);
+  art__yara_fini();
+}
+
+size_t art_yara_rules_count(const art_yara_rules *rules)
+{
+  return rules ? rules->count : 0;
+}
+
+size_t art_yara_rules_files(const art_yara_rules *rules)
+{
+  return rules ? rules->files : 0;
+}
+
+size_t art_yara_rules_skipped(const art_yara_rules *rules)
+{
+  return rules ? rules->skipped : 0;
+}
+
+int art_yara_rules_from_cache(const art_yara_rules *rules)
+{
+  return rules ? rules->from_cache : 0;
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+/* Results live in a chunked arena freed as a whole. */
+typedef struct arena_chunk {
+  struct arena_chunk *next;
+  size_t used, cap;
+  max_align_t data[];
+} arena_chunk;
+
+struct art_yara_result {
+  art_status status;
+  char *message;
+  char *path;   /* display path (a member's lineage) */
+  char *member; /* a member's path inside its parent, or NULL */
+  char *root;   /* a member's outermost container, or NULL */
+  unsigned depth;
+  uint64_t bytes;
+  art_yara_match *matches;
+  size_t n_matches, cap_matches;
+  arena_chunk *arena;
+};
+
+static void *arena_alloc(art_yara_result *r, size_t n)
+{
+  arena_chunk *ch = r->arena;
+  void *p;
+  n = (n + 15) & ~(size_t)15;
+  if (!ch || ch->cap - ch->used < n) {
+    size_t cap = n > 65536 ? n : 65536;
+    ch = malloc(sizeof *ch + cap);
+    if (!ch)
+      return NULL;
+    ch->next = r->arena;
+    ch->used = 0;
+    ch->cap = cap;
+    r->arena = ch;
+  }
+  p = (unsigned char *)ch->data + ch->used;
+  ch->used += n;
+  return p;
+}
+
+static char *arena_strdup(art_yara_result *r, const char *s)
+{
+  size_t n = strlen(s) + 1;
+  char *p = arena_alloc(r, n);
+  if (p)
+    memcpy(p, s, n);
+  return p;
+}
+
+void art_yara_result_free(art_yara_result *r)
+{
+  arena_chunk *ch, *next;
+  if (!r)
+    return;
+  for (ch = r->arena; ch; ch = next) {
+    next = ch->next;
+    free(ch);
+  }
+  free(r->root);
+  free(r->member);
+  free(r->matches);
+  free(r->message);
+  free(r->path);
+  free(r);
+}
+
+art_status art_yara_result_status(const art_yara_result *r)
+{
+  return r ? r->status : ART_ERR_INVALID_ARG;
+}
+
+const char *art_yara_result_message(const art_yara_result *r)
+{
+  return r && r->message ? r->message : "";
+}
+
+size_t art_yara_result_count(const art_yara_result *r)
+{
+  return r ? r->n_matches : 0;
+}
+
+const art_yara_match *art_yara_result_match(const art_yara_result *r,
+                                            size_t index)
+{
+  if (!r || index >= r->n_matches)
+    return NULL;
+  return &r->matches[index];
+}
+
+uint64_t art_yara_result_bytes(const art_yara_result *r)
+{
+  return r ? r->bytes : 0;
+}
+
+const char *art_yara_result_path(const art_yara_result *r)
+{
+  return r && r->path ? r->path : "";
+}
+
+/* Append a partial-result note ("; " between several). */
+static void result_note(art_yara_result *r, art_status st, const char *msg)
+{
+  char *m;
+  if (r->status == ART_OK || st == ART_ERR_TIMEOUT)
+    r->status = st;
+  if (r->message && *r->message)
+    m = dup_printf("%s; %s", r->message, msg);
+  else
+    m = strdup(msg);
+  if (m) {
+    free(r->message);
+    r->message = m;
+  }
+}
+
+/* ---- scanner ------------------------------------------------------------ */
+
+struct art_yara_scanner {
+  const art_yara_rules *rules;
+  YR_SCANNER *yr;
+  unsigned timeout;
+  uint64_t max_size;
+  unsigned flags;
+  /* The artifact the next scan is about. */
+  char *path, *member, *root, *owner, *filetype;
+  unsigned depth;
+  /* Scan in progress. */
+  art_yara_result *cur;
+  uint32_t *tmm_rules; /* rule indexes hit by too-many-matches */
+  size_t n_tmm, cap_tmm;
+  int fatal;
+  /* Bytes kept for one artifact (reader consumer and scan_source). */
+  unsigned char *buf;
+  size_t buf_len, buf_cap;
+  int truncated;
+  uint64_t total;
+  art_consumer consumer;
+  /* The attached run's outcome. */
+  art_yara_result *pending;
+  art_status pending_st;
+  char *pending_msg;
+  art_magic *magic;
+};
+
+static void artifact_clear(art_yara_scanner *s)
+{
+  free(s->path);
+  free(s->member);
+  free(s->owner);
+  free(s->filetype);
+  free(s->root);
+  s->path = s->member = s->root = s->owner = s->filetype = NULL;
+  s->depth = 0;
+}
+
+static int
+on_scan_msg(YR_SCAN_CONTEXT *context, int message, void *data, void *ud);
+
+art_status art_yara_scanner_new(art_ctx *ctx,
+                                const art_yara_rules *rules,
+                                art_yara_scanner **out)
+{
+  art_yara_scanner *s;
+  if (!out || !rules)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: no rules");
+  *out = NULL;
+  s = art__calloc(ctx, 1, sizeof *s);
+  if (!s)
+    return ART_ERR_NOMEM;
+  s->rules = rules;
+  s->max_size = ART_YARA_MAX_SIZE_DEFAULT;
+  /* The YR_RULES is only read by scanners; libyara takes it non-const. */
+  if (yr_scanner_create((YR_RULES *)(uintptr_t)rules->yr, &s->yr) !=
+      ERROR_SUCCESS) {
+    free(s);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM,
+                          "yara: out of memory creating a scanner");
+  }
+  yr_scanner_set_callback(s->yr, on_scan_msg, s);
+  *out = s;
+  return ART_OK;
+}
+
+void art_yara_scanner_free(art_yara_scanner *s)
+{
+  if (!s)
+    return;
+  yr_scanner_destroy(s->yr);
+  artifact_clear(s);
+  art_yara_result_free(s->cur);
+  art_yara_result_free(s->pending);
+  free(s->pending_msg);
+  free(s->tmm_rules);
+  free(s->buf);
+  art_magic_free(s->magic);
+  free(s);
+}
+
+void art_yara_scanner_set_timeout(art_yara_scanner *s, unsigned seconds)
+{
+  if (s)
+    s->timeout = seconds > INT_MAX ? INT_MAX : seconds;
+}
+
+void art_yara_scanner_set_max_size(art_yara_scanner *s, uint64_t bytes)
+{
+  if (s)
+    s->max_size = bytes ? bytes : ART_YARA_MAX_SIZE_DEFAULT;
+}
+
+void art_yara_scanner_set_flags(art_yara_scanner *s, unsigned flags)
+{
+  if (s)
+    s->flags = flags;
+}
+
+art_status art_yara_scanner_set_artifact(art_ctx *ctx,
+                                         art_yara_scanner *s,
+                                         const art_yara_artifact *a)
+{
+  if (!s || !a || !a->path)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: no artifact");
+  artifact_clear(s);
+  s->path = strdup(a->path);
+  s->member = a->member ? strdup(a->member) : NULL;
+  s->root = a->root ? strdup(a->root) : NULL;
+  s->owner = a->owner ? strdup(a->owner) : NULL;
+  s->filetype = a->filetype ? strdup(a->filetype) : NULL;
+  s->depth = a->depth;
+  if (!s->path || (a->member && !s->member) || (a->root && !s->root) ||
+      (a->owner && !s->owner) || (a->filetype && !s->filetype))
+    goto nomem;
+  return ART_OK;
+nomem:
+  artifact_clear(s);
+  return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+}
+
+static int user_ext(const art_yara_rules *r, const char *name)
+{
+  for (size_t i = 0; i < r->n_user_ext; i++)
+    if (strcmp(r->user_ext[i], name) == 0)
+      return 1;
+  return 0;
+}
+
+static void
+set_ext(art_yara_scanner *s, unsigned bit, const char *name, const char *value)
+{
+  if ((s->rules->uses & bit) && !user_ext(s->rules, name))
+    yr_scanner_define_string_variable(s->yr, name, value ? value : "");
+}
+
+static void set_externals(art_yara_scanner *s, const void *data, size_t len)
+{
+  const char *name = s->member ? s->member : (s->path ? s->path : "");
+  const char *slash = strrchr(name, '/');
+  const char *fname = slash ? slash + 1 : name;
+  const char *dot = strrchr(fname, '.');
+  char ext[64] = "";
+  char owner[64] = "";
+  if (dot && dot != fname && strlen(dot) < sizeof ext) {
+    for (size_t i = 0; dot[i]; i++)
+      ext[i] = (char)((dot[i] >= 'A' && dot[i] <= 'Z') ? dot[i] + 32 : dot[i]);
+    ext[strlen(dot)] = '\0';
+  }
+  set_ext(s, ART__YARA_USES_FILENAME, "filename", fname);
+  set_ext(s, ART__YARA_USES_FILEPATH, "filepath", s->path);
+  set_ext(s, ART__YARA_USES_EXTENSION, "extension", ext);
+  if ((s->rules->uses & ART__YARA_USES_OWNER) && !user_ext(s->rules, "owner")) {
+    const char *o = s->owner;
+    const char *file = s->member ? s->root : s->path;
+    struct stat st;
+    if (!o && file && strcmp(file, "-") != 0 && lstat(file, &st) == 0) {
+      struct passwd pw, *res = NULL;
+      char pwbuf[1024];
+      if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
+        snprintf(owner, sizeof owner, "%s", res->pw_name);
+      else
+        snprintf(owner, sizeof owner, "%u", (unsigned)st.st_uid);
+      o = owner;
+    }
+    yr_scanner_define_string_variable(s->yr, "owner", o ? o : "");
+  }
+  if ((s->rules->uses & ART__YARA_USES_FILETYPE) &&
+      !user_ext(s->rules, "filetype")) {
+    const char *t = s->filetype;
+    if (!t) {
+      if (!s->magic)
+        (void)art_magic_new(NULL, &s->magic);
+      if (s->magic && art_magic_buffer(NULL, s->magic, data,
+                                       len > 1048576 ? 1048576 : len) == ART_OK)
+        t = art_magic_mime(s->magic);
+    }
+    yr_scanner_define_string_variable(s->yr, "filetype", t ? t : "");
+  }
+}
+
+static int tmm_has(const art_yara_scanner *s, uint32_t idx)
+{
+  for (size_t i = 0; i < s->n_tmm; i++)
+    if (s->tmm_rules[i] == idx)
+      return 1;
+  return 0;
+}
+
+static int copy_rule(art_yara_scanner *s,
+                     YR_SCAN_CONTEXT *context,
+                     const YR_RULE *rule,
+                     int with_strings)
+{
+  art_yara_result *r = s->cur;
+  art_yara_match *m;
+  const char *tag;
+  const YR_META *meta;
+  const YR_STRING *str;
+  size_t n = 0, k;
+  char **tags;
+  art_yara_meta *metas;
+  art_yara_string *strs;
+  if (grow((void **)&r->matches, &r->cap_matches, r->n_matches + 1,
+           sizeof *r->matches))
+    return -1;
+  m = &r->matches[r->n_matches];
+  memset(m, 0, sizeof *m);
+  if (!(m->rule = arena_strdup(r, rule->identifier)) ||
+      !(m->ns = arena_strdup(r, rule->ns->name)))
+    return -1;
+  m->incomplete =
+      tmm_has(s, (uint32_t)(rule - context->rules->rules_table)) ? 1 : 0;
+  yr_rule_tags_foreach(rule, tag) n++;
+  tags = arena_alloc(r, (n + 1) * sizeof(char *));
+  if (!tags)
+    return -1;
+  k = 0;
+  yr_rule_tags_foreach(rule, tag)
+  {
+    if (!(tags[k++] = arena_strdup(r, tag)))
+      return -1;
+  }
+  tags[k] = NULL;
+  m->tags = (const char *const *)tags;
+  m->n_tags = n;
+  n = 0;
+  yr_rule_metas_foreach(rule, meta) n++;
+  metas = arena_alloc(r, (n ? n : 1) * sizeof *metas);
+  if (!metas)
+    return -1;
+  k = 0;
+  yr_rule_metas_foreach(rule, meta)
+  {
+    art_yara_meta *am = &metas[k++];
+    memset(am, 0, sizeof *am);
+    if (!(am->key = arena_strdup(r, meta->identifier)))
+      return -1;
+    if (meta->type == META_TYPE_STRING) {
+      am->type = ART_YARA_META_STRING;
+      if (!(am->string = arena_strdup(r, meta->string)))
+        return -1;
+    } else {
+      am->type = meta->type == META_TYPE_BOOLEAN ? ART_YARA_META_BOOLEAN
+                                                 : ART_YARA_META_INTEGER;
+      am->integer = meta->integer;
+    }
+  }
+  m->meta = metas;
+  m->n_meta = n;
+  if (with_strings) {
+    /* libyara's match records are not always 8-byte aligned (they live in a
+     * notebook), so each one is copied out with memcpy rather than read in
+     * place as yr_string_matches_foreach() would. */
+    n = 0;
+    yr_rule_strings_foreach(rule, str)
+    {
+      const YR_MATCH *p = context->matches[str->idx].head;
+      while (p) {
+        YR_MATCH ym;
+        memcpy(&ym, p, sizeof ym);
+        if (!ym.is_private)
+          n++;
+        p = ym.next;
+      }
+    }
+    strs = arena_alloc(r, (n ? n : 1) * sizeof *strs);
+    if (!strs)
+      return -1;
+    k = 0;
+    yr_rule_strings_foreach(rule, str)
+    {
+      const char *id = NULL;
+      const YR_MATCH *p = context->matches[str->idx].head;
+      while (p && k < n) {
+        YR_MATCH ym;
+        art_yara_string *as;
+        size_t dl;
+        uint8_t *d;
+        memcpy(&ym, p, sizeof ym);
+        p = ym.next;
+        if (ym.is_private)
+          continue;
+        as = &strs[k++];
+        dl = ym.data_length > 0 ? (size_t)ym.data_length : 0;
+        if (!id && !(id = arena_strdup(r, str->identifier)))
+          return -1;
+        if (dl > 512)
+          dl = 512;
+        d = arena_alloc(r, dl ? dl : 1);
+        if (!d)
+          return -1;
+        if (dl)
+          memcpy(d, ym.data, dl);
+        as->id = id;
+        as->offset = (uint64_t)(ym.base + ym.offset);
+        as->length = ym.match_length > 0 ? (uint64_t)ym.match_length : 0;
+        as->data = d;
+        as->data_len = dl;
+        as->hex = STRING_IS_HEX(str) ? 1 : 0;
+      }
+    }
+    m->strings = strs;
+    m->n_strings = n;
+  }
+  r->n_matches++;
+  return 0;
+}
+
+static int
+on_scan_msg(YR_SCAN_CONTEXT *context, int message, void *data, void *ud)
+{
+  art_yara_scanner *s = ud;
+  switch (message) {
+  case CALLBACK_MSG_RULE_MATCHING:
+    if (copy_rule(s, context, data, 1) != 0) {
+      s->fatal = 1;
+      return CALLBACK_ERROR;
+    }
+    break;
+  case CALLBACK_MSG_RULE_NOT_MATCHING:
+    if (copy_rule(s, context, data, 0) != 0) {
+      s->fatal = 1;
+      return CALLBACK_ERROR;
+    }
+    break;
+  case CALLBACK_MSG_TOO_MANY_MATCHES: {
+    /* libyara switches the string off and goes on when we continue: the
+     * rule's result may be incomplete, and the record says so. */
+    const YR_STRING *str = data;
+    const YR_RULE *rule = &context->rules->rules_table[str->rule_idx];
+    char *msg = dup_printf("too many matches for string %s in rule %s; its "
+                           "matches are incomplete",
+                           str->identifier, rule->identifier);
+    if (!grow((void **)&s->tmm_rules, &s->cap_tmm, s->n_tmm + 1,
+              sizeof *s->tmm_rules))
+      s->tmm_rules[s->n_tmm++] = str->rule_idx;
+    if (msg) {
+      result_note(s->cur, ART_ERR_LIMIT, msg);
+      free(msg);
+    }
+    break;
+  }
+  default:
+    break;
+  }
+  return CALLBACK_CONTINUE;
+}
+
+static art_status
+result_new(art_ctx *ctx, art_yara_scanner *s, art_yara_result **out)
+{
+  art_yara_result *r = art__calloc(ctx, 1, sizeof *r);
+  if (!r)
+    return ART_ERR_NOMEM;
+  r->path = strdup(s->path ? s->path : "");
+  r->member = s->member ? strdup(s->member) : NULL;
+  r->root = s->root ? strdup(s->root) : NULL;
+  r->depth = s->depth;
+  if (!r->path || (s->member && !r->member) || (s->root && !r->root)) {
+    art_yara_result_free(r);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  *out = r;
+  return ART_OK;
+}
+
+/* Scan DATA (LEN bytes) that are the first bytes of an artifact of TOTAL
+ * bytes (TOTAL > LEN when it was cut at the maximum size). */
+static art_status scan_mem(art_ctx *ctx,
+                           art_yara_scanner *s,
+                           const void *data,
+                           size_t len,
+                           uint64_t total,
+                           art_yara_result **out)
+{
+  static const uint8_t empty[1];
+  art_status st;
+  int rc, flags;
+  *out = NULL;
+  if ((st = result_new(ctx, s, &s->cur)) != ART_OK)
+    return st;
+  s->cur->bytes = len;
+  s->n_tmm = 0;
+  s->fatal = 0;
+  flags = SCAN_FLAGS_NO_TRYCATCH;
+  flags |= (s->flags & ART_YARA_SCAN_NEGATE)
+               ? SCAN_FLAGS_REPORT_RULES_NOT_MATCHING
+               : SCAN_FLAGS_REPORT_RULES_MATCHING;
+  if (s->flags & ART_YARA_SCAN_FAST)
+    flags |= SCAN_FLAGS_FAST_MODE;
+  yr_scanner_set_flags(s->yr, flags);
+  yr_scanner_set_timeout(s->yr, (int)s->timeout);
+  set_externals(s, data, len);
+  rc = yr_scanner_scan_mem(s->yr, len ? data : empty, len);
+  if (total > len) {
+    char *msg = dup_printf("only the first %zu of %" PRIu64
+                           " bytes were scanned (maximum size)",
+                           len, total);
+    if (msg) {
+      result_note(s->cur, ART_ERR_LIMIT, msg);
+      free(msg);
+    }
+  }
+  switch (rc) {
+  case ERROR_SUCCESS:
+    break;
+  case ERROR_SCAN_TIMEOUT: {
+    char *msg =
+        dup_printf("scan timed out after %u s; matches incomplete", s->timeout);
+    result_note(s->cur, ART_ERR_TIMEOUT,
+                msg ? msg : "scan timed out; matches incomplete");
+    free(msg);
+    break;
+  }
+  case ERROR_TOO_MANY_MATCHES:
+    result_note(s->cur, ART_ERR_LIMIT, "too many matches");
+    break;
+  case ERROR_INSUFFICIENT_MEMORY:
+    art_yara_result_free(s->cur);
+    s->cur = NULL;
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                          s->path ? s->path : "");
+  default:
+    if (s->fatal) {
+      art_yara_result_free(s->cur);
+      s->cur = NULL;
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                            s->path ? s->path : "");
+    } else {
+      char *msg;
+      YR_STRING *es = yr_scanner_last_error_string(s->yr);
+      YR_RULE *er = yr_scanner_last_error_rule(s->yr);
+      if (es && er)
+        msg = dup_printf("yara error %d in rule %s, string %s", rc,
+                         er->identifier, es->identifier);
+      else
+        msg = dup_printf("yara error %d", rc);
+      result_note(s->cur, ART_ERR_LIMIT, msg ? msg : "yara error");
+      free(msg);
+    }
+  }
+  *out = s->cur;
+  s->cur = NULL;
+  st = (*out)->status;
+  if (st != ART_OK)
+    art__set_error(ctx, st, 0, "%s: %s", (*out)->path, (*out)->message);
+  return st;
+}
+
+art_status art_yara_scan_buffer(art_ctx *ctx,
+                                art_yara_scanner *s,
+                                const void *data,
+                                size_t len,
+                                art_yara_result **out)
+{
+  if (!out || !s || (!data && len))
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  if (len > s->max_size)
+    return scan_mem(ctx, s, data, (size_t)s->max_size, len, out);
+  return scan_mem(ctx, s, data, len, len, out);
+}
+
+/* The byte store shared by scan_source and the reader consumer. */
+static art_status buf_begin(art_yara_scanner *s, int size_known, uint64_t size)
+{
+  /* Do not keep a huge buffer from a previous artifact around. */
+  if (s->buf_cap > 64u * 1024 * 1024) {
+    free(s->buf);
+    s->buf = NULL;
+    s->buf_cap = 0;
+  }
+  s->buf_len = 0;
+  s->total = 0;
+  s->truncated = 0;
+  if (size_known) {
+    uint64_t want = size < s->max_size ? size : s->max_size;
+    if (want > s->buf_cap && want <= SIZE_MAX) {
+      unsigned char *p = realloc(s->buf, (size_t)want ? (size_t)want : 1);
+      if (!p)
+        return ART_ERR_NOMEM;
+      s->buf = p;
+      s->buf_cap = (size_t)want;
+    }
+  }
+  return ART_OK;
+}
+
+static art_status
+buf_append(art_yara_scanner *s, const uint8_t *data, size_t len)
+{
+  size_t room;
+  s->total += len;
+  if (s->buf_len >= s->max_size) {
+    s->truncated = 1;
+    return ART_ERR_LIMIT;
+  }
+  room = (size_t)(s->max_size - s->buf_len);
+  if (len > room) {
+    len = room;
+    s->truncated = 1;
+  }
+  if (s->buf_len + len > s->buf_cap) {
+    size_t ncap = s->buf_cap ? s->buf_cap : 1u << 20;
+    unsigned char *p;
+    while (ncap < s->buf_len + len)
+      ncap *= 2;
+    if (ncap > s->max_size)
+      ncap = (size_t)s->max_size;
+    p = realloc(s->buf, ncap);
+    if (!p)
+      return ART_ERR_NOMEM;
+    s->buf = p;
+    s->buf_cap = ncap;
+  }
+  memcpy(s->buf + s->buf_len, data, len);
+  s->buf_len += len;
+  return s->truncated ? ART_ERR_LIMIT : ART_OK;
+}
+
+art_status art_yara_scan_source(art_ctx *ctx,
+                                art_yara_scanner *s,
+                                art_source *src,
+                                art_yara_result **out)
+{
+  const art_source_info *info;
+  art_status st;
+  if (!out || !s || !src)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  info = art_source_get_info(src);
+  if (buf_begin(s, info->size_known, info->size) != ART_OK)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                          art_source_path(src));
+  for (;;) {
+    size_t got = 0, want;
+    if (s->buf_len >= s->max_size) {
+      uint8_t probe;
+      /* Is there more than the maximum? One byte tells. */
+      st = art_source_read(ctx, src, &probe, 1, &got);
+      if (st != ART_OK)
+        return st;
+      if (got)
+        s->truncated = 1;
+      break;
+    }
+    if (s->buf_cap - s->buf_len < 65536 && s->buf_cap < s->max_size) {
+      size_t ncap = s->buf_cap ? s->buf_cap * 2 : 1u << 20;
+      unsigned char *p;
+      if (ncap > s->max_size)
+        ncap = (size_t)s->max_size;
+      p = realloc(s->buf, ncap);
+      if (!p)
+        return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                              art_source_path(src));
+      s->buf = p;
+      s->buf_cap = ncap;
+    }
+    want = (s->buf_cap < s->max_size ? s->buf_cap : (size_t)s->max_size) -
+           s->buf_len;
+    if (want == 0) {
+      /* A known size that grew while reading: make room. */
+      size_t ncap = s->buf_cap * 2 + 65536;
+      unsigned char *p;
+      if (ncap > s->max_size)
+        ncap = (size_t)s->max_size;
+      p = realloc(s->buf, ncap);
+      if (!p)
+        return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                              art_source_path(src));
+      s->buf = p;
+      s->buf_cap = ncap;
+      want = (s->buf_cap < s->max_size ? s->buf_cap : (size_t)s->max_size) -
+             s->buf_len;
+    }
+    st = art_source_read(ctx, src, s->buf + s->buf_len, want, &got);
+    if (st != ART_OK)
+      return st;
+    if (got == 0)
+      break;
+    s->buf_len += got;
+  }
+  s->total = s->buf_len + (s->truncated ? 1 : 0);
+  if (s->truncated && info->size_known && info->size > s->total)
+    s->total = info->size;
+  return scan_mem(ctx, s, s->buf, s->buf_len, s->total, out);
+}
+
+static art_status cons_begin(void *state, int size_known, uint64_t size)
+{
+  art_yara_scanner *s = state;
+  art_yara_result_free(s->pending);
+  s->pending = NULL;
+  free(s->pending_msg);
+  s->pending_msg = NULL;
+  s->pending_st = ART_OK;
+  return buf_begin(s, size_known, size);
+}
+
+static art_status
+cons_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
+{
+  (void)offset;
+  return buf_append(state, data, len);
+}
+
+static art_status cons_finish(void *state, art_status read_status)
+{
+  art_yara_scanner *s = state;
+  art_ctx *ctx = NULL;
+  if (read_status != ART_OK) {
+    s->pending_st = read_status;
+    s->pending_msg =
+        dup_printf("%s: read failed, not scanned", s->path ? s->path : "");
+    return read_status;
+  }
+  if (art_ctx_new(&ctx) != ART_OK) {
+    s->pending_st = ART_ERR_NOMEM;
+    return ART_ERR_NOMEM;
+  }
+  s->pending_st = scan_mem(ctx, s, s->buf, s->buf_len, s->total, &s->pending);
+  if (s->pending_st != ART_OK)
+    s->pending_msg = strdup(art_ctx_errmsg(ctx));
+  art_ctx_free(ctx);
+  return s->pending_st == ART_ERR_NOMEM ? ART_ERR_NOMEM : ART_OK;
+}
+
+art_status
+art_yara_attach(art_ctx *ctx, art_yara_scanner *s, art_reader *reader)
+{
+  art_status st;
+  if (!s || !reader)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  s->consumer.name = "yara";
+  /* Pattern matching with a large rule set costs a few ns per byte. */
+  s->consumer.cost = 4.0;
+  s->consumer.begin = cons_begin;
+  s->consumer.update = cons_update;
+  s->consumer.finish = cons_finish;
+  art_yara_result_free(s->pending);
+  s->pending = NULL;
+  free(s->pending_msg);
+  s->pending_msg = NULL;
+  s->pending_st = ART_ERR_INVALID_ARG;
+  st = art_reader_add(reader, &s->consumer, s);
+  if (st != ART_OK)
+    return art__set_error(ctx, st, 0, "yara: could not attach to the reader");
+  return ART_OK;
+}
+
+art_status art_yara_scanner_take_result(art_ctx *ctx,
+                                        art_yara_scanner *s,
+                                        art_yara_result **out)
+{
+  art_status st;
+  if (!s || !out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = s->pending;
+  s->pending = NULL;
+  st = s->pending_st;
+  if (st != ART_OK)
+    art__set_error(ctx, st, 0, "%s",
+                   s->pending_msg ? s->pending_msg : "yara: nothing scanned");
+  return st;
+}
+
+art_status art_yara_result_error(art_ctx *ctx,
+                                 art_yara_scanner *s,
+                                 art_status st,
+                                 const char *message,
+                                 art_yara_result **out)
+{
+  art_status rc;
+  if (!s || !out || st == ART_OK)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  if ((rc = result_new(ctx, s, out)) != ART_OK)
+    return rc;
+  (*out)->status = st;
+  (*out)->message = strdup(message ? message : art_strerror(st));
+  if (!(*out)->message) {
+    art_yara_result_free(*out);
+    *out = NULL;
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  return ART_OK;
+}
+
+/* ---- formatting --------------------------------------------------------- */
+
+typedef struct sbuf {
+  char *p;
+  size_t len, cap;
+  int oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+  if (b->oom)
+    return;
+  if (b->len + n + 1 > b->cap) {
+    size_t ncap = b->cap ? b->cap * 2 : 256;
+    char *p;
+    while (ncap < b->len + n + 1)
+      ncap *= 2;
+    p = realloc(b->p, ncap);
+    if (!p) {
+      b->oom = 1;
+      return;
+    }
+    b->p = p;
+    b->cap = ncap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+  sb_add(b, s, strlen(s));
+}
+
+static void sb_fmt(sbuf *b, const char *fmt, ...) ART_PRINTF(2, 3);
+static void sb_fmt(sbuf *b, const char *fmt, ...)
+{
+  char tmp[128];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Printable ASCII as is, everything else as \xNN (the yara CLI's form). */
+static void sb_escaped(sbuf *b, const uint8_t *d, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    if (d[i] >= 32 && d[i] <= 126)
+      sb_add(b, (const char *)&d[i], 1);
+    else
+      sb_fmt(b, "\\x%02X", d[i]);
+  }
+}
+
+/* Paths: only control characters are escaped, so a name with a newline
+ * cannot forge an output line. */
+static void sb_path(sbuf *b, const char *p)
+{
+  for (; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if (ch < 32 || ch == 127)
+      sb_fmt(b, "\\x%02X", ch);
+    else
+      sb_add(b, p, 1);
+  }
+}
+
+static void sb_meta_string(sbuf *b, const char *s)
+{
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') {
+      sb_add(b, "\\", 1);
+      sb_add(b, s, 1);
+    } else if (ch < 32 || ch == 127) {
+      sb_fmt(b, "\\x%02X", ch);
+    } else {
+      sb_add(b, s, 1);
+    }
+  }
+}
+
+art_status art_yara_result_text(art_ctx *ctx,
+                                const art_yara_result *r,
+                                unsigned fmt_flags,
+                                art_yara_filter_cb filter,
+                                void *userdata,
+                                char **out,
+                                size_t *shown)
+{
+  sbuf b = {0};
+  size_t count = 0;
+  if (!r || !out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  sb_add(&b, "", 0);
+  for (size_t i = 0; i < r->n_matches; i++) {
+    const art_yara_match *m = &r->matches[i];
+    if (filter && !filter(m, userdata))
+      continue;
+    count++;
+    if (fmt_flags & ART_YARA_FMT_NS) {
+      sb_str(&b, m->ns);
+      sb_str(&b, ":");
+    }
+    sb_str(&b, m->rule);
+    sb_str(&b, " ");
+    if (fmt_flags & ART_YARA_FMT_TAGS) {
+      sb_str(&b, "[");
+      for (size_t t = 0; t < m->n_tags; t++) {
+        if (t)
+          sb_str(&b, ",");
+        sb_str(&b, m->tags[t]);
+      }
+      sb_str(&b, "] ");
+    }
+    if (fmt_flags & ART_YARA_FMT_META) {
+      sb_str(&b, "[");
+      for (size_t k = 0; k < m->n_meta; k++) {
+        const art_yara_meta *mt = &m->meta[k];
+        if (k)
+          sb_str(&b, ",");
+        sb_str(&b, mt->key);
+        if (mt->type == ART_YARA_META_STRING) {
+          sb_str(&b, "=\"");
+          sb_meta_string(&b, mt->string);
+          sb_str(&b, "\"");
+        } else if (mt->type == ART_YARA_META_BOOLEAN) {
+          sb_str(&b, mt->integer ? "=true" : "=false");
+        } else {
+          sb_fmt(&b, "=%" PRId64, mt->integer);
+        }
+      }
+      sb_str(&b, "] ");
+    }
+    sb_path(&b, r->path);
+    sb_str(&b, "\n");
+    if (!(fmt_flags & ART_YARA_FMT_STRINGS))
+      continue;
+    for (size_t k = 0; k < m->n_strings; k++) {
+      const art_yara_string *s = &m->strings[k];
+      sb_fmt(&b, "0x%" PRIx64, s->offset);
+      if (fmt_flags & ART_YARA_FMT_LENGTH)
+        sb_fmt(&b, ":%" PRIu64, s->length);
+      sb_str(&b, ":");
+      sb_str(&b, s->id);
+      sb_str(&b, ": ");
+      if (s->hex) {
+        size_t n = s->data_len < 64 ? s->data_len : 64;
+        for (size_t j = 0; j < n; j++)
+          sb_fmt(&b, j ? " %02X" : "%02X", s->data[j]);
+        if (s->data_len > 64)
+          sb_str(&b, " ...");
+      } else {
+        sb_escaped(&b, s->data, s->data_len);
+      }
+      sb_str(&b, "\n");
+    }
+  }
+  if (b.oom) {
+    free(b.p);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  *out = b.p;
+  if (shown)
+    *shown = count;
+  return ART_OK;
+}
+
+static const char *status_word(art_status st)
+{
+  switch (st) {
+  case ART_OK:
+    return "ok";
+  case ART_ERR_TIMEOUT:
+    return "timeout";
+  case ART_ERR_LIMIT:
+    return "partial";
+  default:
+    return "error";
+  }
+}
+
+static json_t *json_bytes_text(const uint8_t *d, size_t n)
+{
+  sbuf b = {0};
+  json_t *j;
+  sb_add(&b, "", 0);
+  sb_escaped(&b, d, n);
+  if (b.oom)
+    return NULL;
+  j = json_string(b.p);
+  free(b.p);
+  return j;
+}
+
+static json_t *json_hex(const uint8_t *d, size_t n)
+{
+  static const char hx[] = "0123456789abcdef";
+  char *p = malloc(2 * n + 1);
+  json_t *j;
+  if (!p)
+    return NULL;
+  for (size_t i = 0; i < n; i++) {
+    p[2 * i] = hx[d[i] >> 4];
+    p[2 * i + 1] = hx[d[i] & 15];
+  }
+  p[2 * n] = '\0';
+  j = json_string(p);
+  free(p);
+  return j;
+}
+
+/* Strings that are not valid UTF-8 (paths, meta) are kept with \xNN
+ * escapes rather than dropped. */
+static json_t *json_text(const char *s)
+{
+  json_t *j = json_string(s);
+  if (j)
+    return j;
+  return json_bytes_text((const uint8_t *)s, strlen(s));
+}
+
+static json_t *match_json(const art_yara_match *m)
+{
+  json_t *o = json_object(), *tags = json_array(), *meta = json_object(),
+         *strs = json_array();
+  if (!o || !tags || !meta || !strs)
+    goto fail;
+  json_object_set_new(o, "rule", json_text(m->rule));
+  json_object_set_new(o, "namespace", json_text(m->ns));
+  for (size_t t = 0; t < m->n_tags; t++)
+    json_array_append_new(tags, json_text(m->tags[t]));
+  json_object_set_new(o, "tags", tags);
+  tags = NULL;
+  for (size_t k = 0; k < m->n_meta; k++) {
+    const art_yara_meta *mt = &m->meta[k];
+    json_t *v = mt->type == ART_YARA_META_STRING ? json_text(mt->string)
+                : mt->type == ART_YARA_META_BOOLEAN
+                    ? json_boolean(mt->integer)
+                    : json_integer((json_int_t)mt->integer);
+    json_object_set_new(meta, mt->key, v);
+  }
+  json_object_set_new(o, "meta", meta);
+  meta = NULL;
+  json_object_set_new(o, "incomplete", json_boolean(m->incomplete));
+  for (size_t k = 0; k < m->n_strings; k++) {
+    const art_yara_string *s = &m->strings[k];
+    json_t *so = json_object();
+    if (!so)
+      goto fail;
+    json_object_set_new(so, "identifier", json_text(s->id));
+    json_object_set_new(so, "offset", json_integer((json_int_t)s->offset));
+    json_object_set_new(so, "length", json_integer((json_int_t)s->length));
+    json_object_set_new(so, "data", json_bytes_text(s->data, s->data_len));
+    json_object_set_new(so, "data_hex", json_hex(s->data, s->data_len));
+    json_array_append_new(strs, so);
+  }
+  json_object_set_new(o, "strings", strs);
+  return o;
+fail:
+  json_decref(o);
+  json_decref(tags);
+  json_decref(meta);
+  json_decref(strs);
+  return NULL;
+}
+
+art_status art_yara_result_json(art_ctx *ctx,
+                                const art_yara_result *r,
+                                art_yara_filter_cb filter,
+                                void *userdata,
+                                char **out,
+                                size_t *shown)
+{
+  json_t *o, *arr;
+  char *text;
+  size_t count = 0;
+  if (!r || !out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  o = json_object();
+  arr = json_array();
+  if (!o || !arr) {
+    json_decref(o);
+    json_decref(arr);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  json_object_set_new(o, "schema", json_string("artifact.yara/1"));
+  json_object_set_new(o, "path", json_text(r->path));
+  if (r->member) {
+    json_object_set_new(o, "member", json_text(r->member));
+    json_object_set_new(o, "root", json_text(r->root ? r->root : ""));
+    json_object_set_new(o, "depth", json_integer((json_int_t)r->depth));
+  }
+  json_object_set_new(o, "status", json_string(status_word(r->status)));
+  if (r->status != ART_OK)
+    json_object_set_new(o, "error",
+                        json_text(r->message ? r->message : "unknown"));
+  json_object_set_new(o, "bytes", json_integer((json_int_t)r->bytes));
+  for (size_t i = 0; i < r->n_matches; i++) {
+    const art_yara_match *m = &r->matches[i];
+    json_t *mj;
+    if (filter && !filter(m, userdata))
+      continue;
+    mj = match_json(m);
+    if (!mj) {
+      json_decref(o);
+      json_decref(arr);
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+    }
+    json_array_append_new(arr, mj);
+    count++;
+  }
+  json_object_set_new(o, "matches", arr);
+  text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  if (!text)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  *out = text;
+  if (shown)
+    *shown = count;
+  return ART_OK;
+}

@@ -1,0 +1,805 @@
+/* Check suite for the YARA module: compiling (diagnostics, skip-bad-files,
+ * includes, externals), the compiled cache, scanning (strings, negate,
+ * timeout, too many matches, maximum size, reader consumer, threads) and the
+ * text/JSON forms.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <artifact/artifact.h>
+#include <artifact/yara.h>
+
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static void write_str(const char *dir, const char *name, const char *text)
+{
+  char *p = tu_path(dir, name);
+  tu_write(p, text, strlen(text));
+  free(p);
+}
+
+static const char *RULES_A = "rule Hello : greet demo {\n"
+                             "  meta:\n"
+                             "    author = \"tester\"\n"
+                             "    score = 5\n"
+                             "    ok = true\n"
+                             "  strings:\n"
+                             "    $h = \"hello\"\n"
+                             "    $mz = { 4D 5A }\n"
+                             "  condition:\n"
+                             "    any of them\n"
+                             "}\n"
+                             "rule Never { condition: false }\n";
+
+/* Collects diagnostics. */
+typedef struct diags {
+  int errors, warnings, skipped;
+  char first[512];
+} diags;
+
+static void on_diag(const art_yara_diag *d, void *ud)
+{
+  diags *g = ud;
+  if (d->level == ART_YARA_DIAG_ERROR)
+    g->errors++;
+  else
+    g->warnings++;
+  if (d->skipped)
+    g->skipped++;
+  if (!g->first[0])
+    snprintf(g->first, sizeof g->first, "%s(%d): %s", d->file, d->line,
+             d->message);
+}
+
+static art_yara_rules *build(art_ctx *ctx,
+                             const char *path,
+                             unsigned flags,
+                             const char *cache,
+                             diags *g,
+                             art_status *st)
+{
+  art_yara_compiler *c = NULL;
+  art_yara_rules *r = NULL;
+  ck_assert_int_eq(art_yara_compiler_new(ctx, &c), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_add_path(ctx, c, path, NULL), ART_OK);
+  art_yara_compiler_set_flags(c, flags);
+  if (cache)
+    ck_assert_int_eq(art_yara_compiler_set_cache_dir(ctx, c, cache), ART_OK);
+  if (g)
+    art_yara_compiler_set_diag(c, on_diag, g);
+  *st = art_yara_compiler_build(ctx, c, &r);
+  art_yara_compiler_free(c);
+  return r;
+}
+
+static art_yara_result *scan(art_ctx *ctx,
+                             const art_yara_rules *rules,
+                             const char *path,
+                             const void *data,
+                             size_t len,
+                             art_status *st)
+{
+  art_yara_scanner *s = NULL;
+  art_yara_result *res = NULL;
+  art_yara_artifact a = {0};
+  a.path = path;
+  ck_assert_int_eq(art_yara_scanner_new(ctx, rules, &s), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  *st = art_yara_scan_buffer(ctx, s, data, len, &res);
+  art_yara_scanner_free(s);
+  return res;
+}
+
+START_TEST(test_compile_and_scan)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_result *res;
+  const art_yara_match *m;
+  static const char data[] = "xxhello MZ hello";
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_uint_eq(art_yara_rules_count(r), 2);
+  ck_assert_uint_eq(art_yara_rules_files(r), 1);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 0);
+  res = scan(ctx, r, "mem", data, sizeof data - 1, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  m = art_yara_result_match(res, 0);
+  ck_assert_str_eq(m->rule, "Hello");
+  ck_assert_str_eq(m->ns, "a");
+  ck_assert_uint_eq(m->n_tags, 2);
+  ck_assert_str_eq(m->tags[1], "demo");
+  ck_assert_uint_eq(m->n_meta, 3);
+  ck_assert_str_eq(m->meta[0].key, "author");
+  ck_assert_str_eq(m->meta[0].string, "tester");
+  ck_assert_int_eq(m->meta[1].integer, 5);
+  ck_assert_int_eq(m->meta[2].type, ART_YARA_META_BOOLEAN);
+  ck_assert_uint_eq(m->n_strings, 3);
+  ck_assert_str_eq(m->strings[0].id, "$h");
+  ck_assert_uint_eq(m->strings[0].offset, 2);
+  ck_assert_uint_eq(m->strings[1].offset, 11);
+  ck_assert_str_eq(m->strings[2].id, "$mz");
+  ck_assert_uint_eq(m->strings[2].offset, 8);
+  ck_assert_int_eq(m->strings[2].hex, 1);
+  ck_assert_ptr_null(art_yara_result_match(res, 1));
+  art_yara_result_free(res);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_format)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_result *res;
+  char *text = NULL;
+  size_t shown = 0;
+  static const char data[] = "hello\x01 MZ";
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  res = scan(ctx, r, "dir/f\nx", data, sizeof data - 1, &st);
+  ck_assert_int_eq(art_yara_result_text(ctx, res,
+                                        ART_YARA_FMT_STRINGS |
+                                            ART_YARA_FMT_META |
+                                            ART_YARA_FMT_TAGS | ART_YARA_FMT_NS,
+                                        NULL, NULL, &text, &shown),
+                   ART_OK);
+  ck_assert_uint_eq(shown, 1);
+  ck_assert_str_eq(text, "a:Hello [greet,demo] [author=\"tester\",score=5,"
+                         "ok=true] dir/f\\x0Ax\n"
+                         "0x0:$h: hello\n"
+                         "0x7:$mz: 4D 5A\n");
+  art_free(text);
+  ck_assert_int_eq(
+      art_yara_result_text(ctx, res, ART_YARA_FMT_LENGTH | ART_YARA_FMT_STRINGS,
+                           NULL, NULL, &text, NULL),
+      ART_OK);
+  ck_assert_str_eq(text, "Hello dir/f\\x0Ax\n0x0:5:$h: hello\n0x7:2:$mz: 4D "
+                         "5A\n");
+  art_free(text);
+  ck_assert_int_eq(art_yara_result_json(ctx, res, NULL, NULL, &text, &shown),
+                   ART_OK);
+  ck_assert_ptr_nonnull(strstr(text, "\"schema\":\"artifact.yara/1\""));
+  ck_assert_ptr_nonnull(strstr(text, "\"path\":\"dir/f\\nx\""));
+  ck_assert_ptr_nonnull(strstr(text, "\"status\":\"ok\""));
+  ck_assert_ptr_nonnull(strstr(text, "\"author\":\"tester\""));
+  ck_assert_ptr_nonnull(
+      strstr(text, "{\"identifier\":\"$mz\",\"offset\":7,\"length\":2,"
+                   "\"data\":\"MZ\",\"data_hex\":\"4d5a\"}"));
+  art_free(text);
+  art_yara_result_free(res);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_bad_rules)
+{
+  char *dir = tu_tmpdir();
+  char *sub = tu_path(dir, "set");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  diags g = {0};
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  write_str(sub, "a.yar", RULES_A);
+  write_str(sub, "b.yar",
+            "rule ok2 { condition: true }\n\n"
+            "rule broken { condition: foo }\n");
+  write_str(sub, "c.yara", "rule c1 { strings: $a = \"abc\" condition: $a }\n");
+  write_str(sub, "ignored.txt", "not rules");
+  r = build(ctx, sub, 0, NULL, &g, &st);
+  ck_assert_ptr_null(r);
+  ck_assert_int_eq(st, ART_ERR_RULES);
+  ck_assert_msg(strstr(art_ctx_errmsg(ctx), "set/b.yar(3)") != NULL, "%s",
+                art_ctx_errmsg(ctx));
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "foo"));
+  ck_assert_int_eq(g.errors, 1);
+  ck_assert_ptr_nonnull(strstr(g.first, "b.yar(3)"));
+
+  memset(&g, 0, sizeof g);
+  r = build(ctx, sub, ART_YARA_SKIP_BAD_FILES, NULL, &g, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(g.errors, 1);
+  ck_assert_int_eq(g.skipped, 1);
+  ck_assert_uint_eq(art_yara_rules_files(r), 2);
+  ck_assert_uint_eq(art_yara_rules_skipped(r), 1);
+  ck_assert_uint_eq(art_yara_rules_count(r), 3);
+  art_yara_rules_free(r);
+
+  /* Nothing compiles: an error even with skip. */
+  write_str(sub, "a.yar", "rule {");
+  write_str(sub, "c.yara", "rule x { condition: nope }");
+  r = build(ctx, sub, ART_YARA_SKIP_BAD_FILES, NULL, NULL, &st);
+  ck_assert_ptr_null(r);
+  ck_assert_int_eq(st, ART_ERR_RULES);
+  /* A missing file names itself. */
+  {
+    art_yara_compiler *c = NULL;
+    ck_assert_int_eq(art_yara_compiler_new(ctx, &c), ART_OK);
+    ck_assert_int_eq(
+        art_yara_compiler_add_path(ctx, c, "/nonexistent.yar", NULL),
+        ART_ERR_NOT_FOUND);
+    ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "/nonexistent.yar"));
+    art_yara_compiler_free(c);
+  }
+  art_ctx_free(ctx);
+  free(sub);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_warnings)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "w.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  diags g = {0};
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "w.yar",
+            "rule slow { strings: $a = { 00 ?? } condition: "
+            "$a }\n");
+  r = build(ctx, path, 0, NULL, &g, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(g.warnings, 1);
+  ck_assert_ptr_nonnull(strstr(g.first, "w.yar(1)"));
+  art_yara_rules_free(r);
+  memset(&g, 0, sizeof g);
+  r = build(ctx, path, ART_YARA_NO_WARNINGS, NULL, &g, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(g.warnings, 0);
+  art_yara_rules_free(r);
+  r = build(ctx, path, ART_YARA_FAIL_ON_WARNINGS, NULL, NULL, &st);
+  ck_assert_ptr_null(r);
+  ck_assert_int_eq(st, ART_ERR_RULES);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_includes)
+{
+  char *dir = tu_tmpdir();
+  char *sub = tu_path(dir, "rules");
+  char *top = tu_path(sub, "top.yar");
+  char *esc = tu_path(sub, "escape.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  diags g = {0};
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  write_str(dir, "outside.yar", "rule outside { condition: true }\n");
+  write_str(sub, "inc.yar", "rule included { condition: true }\n");
+  write_str(sub, "top.yar",
+            "include \"inc.yar\"\nrule top { condition: "
+            "included }\n");
+  write_str(sub, "escape.yar", "include \"../outside.yar\"\n");
+  /* Includes are off by default. */
+  r = build(ctx, top, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_ERR_RULES);
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_uint_eq(art_yara_rules_count(r), 2);
+  art_yara_rules_free(r);
+  /* Outside the folder: refused, and the error names the file. */
+  r = build(ctx, esc, ART_YARA_ALLOW_INCLUDES, NULL, &g, &st);
+  ck_assert_int_eq(st, ART_ERR_RULES);
+  ck_assert_ptr_nonnull(strstr(g.first, "escape.yar(1)"));
+  art_ctx_free(ctx);
+  free(top);
+  free(esc);
+  free(sub);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_externals)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "e.yar");
+  art_ctx *ctx = NULL;
+  art_yara_compiler *c = NULL;
+  art_yara_rules *r = NULL;
+  art_yara_scanner *s = NULL;
+  art_yara_result *res = NULL;
+  art_yara_artifact a = {0};
+  static const char pdf[] = "%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n"
+                            "%%EOF\n";
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "e.yar",
+            "rule name { condition: filename == \"doc.PDF\" }\n"
+            "rule ext { condition: extension == \".pdf\" }\n"
+            "rule path { condition: filepath contains \"sub/doc\" }\n"
+            "rule type { condition: filetype == \"application/pdf\" }\n"
+            "rule own { condition: owner == \"someone\" }\n"
+            "rule num { condition: level > 2 and flag and ratio > 0.5 and "
+            "tag == \"x\" }\n");
+  ck_assert_int_eq(art_yara_compiler_new(ctx, &c), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_add_path(ctx, c, path, NULL), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_define(ctx, c, "level=3"), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_define(ctx, c, "flag=true"), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_define(ctx, c, "ratio=0.75"), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_define(ctx, c, "tag=x"), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_define(ctx, c, "novalue"),
+                   ART_ERR_INVALID_ARG);
+  ck_assert_int_eq(art_yara_compiler_build(ctx, c, &r), ART_OK);
+  art_yara_compiler_free(c);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
+  a.path = "/x/sub/doc.PDF";
+  a.owner = "someone";
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, pdf, sizeof pdf - 1, &res),
+                   ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 6);
+  art_yara_result_free(res);
+  /* Another artifact: the externals follow it. */
+  a.path = "/y/other.txt";
+  a.owner = "nobody-else";
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, "text", 4, &res), ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  ck_assert_str_eq(art_yara_result_match(res, 0)->rule, "num");
+  art_yara_result_free(res);
+  /* A member: filename from the member's own path, filepath the lineage. */
+  a.path = "/z/a.zip!sub/doc.PDF";
+  a.member = "sub/doc.PDF";
+  a.root = "/z/a.zip";
+  a.depth = 1;
+  a.owner = NULL;
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, pdf, sizeof pdf - 1, &res),
+                   ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 5);
+  {
+    char *json = NULL;
+    ck_assert_int_eq(art_yara_result_json(ctx, res, NULL, NULL, &json, NULL),
+                     ART_OK);
+    ck_assert_ptr_nonnull(strstr(json, "\"member\":\"sub/doc.PDF\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"root\":\"/z/a.zip\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"depth\":1"));
+    art_free(json);
+  }
+  art_yara_result_free(res);
+  art_yara_scanner_free(s);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_negate_fast)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_scanner *s = NULL;
+  art_yara_result *res = NULL;
+  art_yara_artifact a = {"buf", NULL, NULL, 0, NULL, NULL};
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  art_yara_scanner_set_flags(s, ART_YARA_SCAN_NEGATE);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, "hello", 5, &res), ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  ck_assert_str_eq(art_yara_result_match(res, 0)->rule, "Never");
+  art_yara_result_free(res);
+  art_yara_scanner_set_flags(s, ART_YARA_SCAN_FAST);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, "hello hello", 11, &res),
+                   ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  ck_assert_uint_eq(art_yara_result_match(res, 0)->n_strings, 1);
+  art_yara_result_free(res);
+  art_yara_scanner_free(s);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_limits)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "l.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_scanner *s = NULL;
+  art_yara_result *res = NULL;
+  art_yara_artifact a = {"zeros", NULL, NULL, 0, NULL, NULL};
+  const art_yara_match *m;
+  size_t n = 1100000;
+  unsigned char *zeros = calloc(1, n);
+  ck_assert_ptr_nonnull(zeros);
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "l.yar",
+            "rule many { strings: $z = { 00 00 } condition: $z }\n"
+            "rule tail { strings: $t = \"TAIL\" condition: $t }\n");
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  /* Too many matches: reported as a partial result, not lost. */
+  st = art_yara_scan_buffer(ctx, s, zeros, n, &res);
+  ck_assert_int_eq(st, ART_ERR_LIMIT);
+  ck_assert_ptr_nonnull(res);
+  ck_assert_int_eq(art_yara_result_status(res), ART_ERR_LIMIT);
+  ck_assert_ptr_nonnull(strstr(art_yara_result_message(res), "too many"));
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  m = art_yara_result_match(res, 0);
+  ck_assert_str_eq(m->rule, "many");
+  ck_assert_int_eq(m->incomplete, 1);
+  art_yara_result_free(res);
+  /* Maximum size: the tail is not scanned, and the result says so. */
+  memcpy(zeros + 1000, "TAIL", 4);
+  memset(zeros, 'x', 1000);
+  art_yara_scanner_set_max_size(s, 1002);
+  st = art_yara_scan_buffer(ctx, s, zeros, 1004, &res);
+  ck_assert_int_eq(st, ART_ERR_LIMIT);
+  ck_assert_uint_eq(art_yara_result_count(res), 0);
+  ck_assert_uint_eq(art_yara_result_bytes(res), 1002);
+  ck_assert_ptr_nonnull(strstr(art_yara_result_message(res), "1002 of 1004"));
+  art_yara_result_free(res);
+  art_yara_scanner_set_max_size(s, 1004);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, zeros, 1004, &res), ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  art_yara_result_free(res);
+  art_yara_scanner_free(s);
+  art_yara_rules_free(r);
+  free(zeros);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_timeout)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "t.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_scanner *s = NULL;
+  art_yara_result *res = NULL;
+  art_yara_artifact a = {"slow", NULL, NULL, 0, NULL, NULL};
+  char *json = NULL;
+  size_t n = 200000;
+  unsigned char *buf = malloc(n);
+  ck_assert_ptr_nonnull(buf);
+  for (size_t i = 0; i < n; i++)
+    buf[i] = (unsigned char)(i * 7);
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "t.yar",
+            "rule slow { condition: for all i in (0..filesize) : "
+            "(for all j in (0..filesize) : (uint8(i) != uint8(j) or i == "
+            "j or true)) }\n");
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  art_yara_scanner_set_timeout(s, 1);
+  st = art_yara_scan_buffer(ctx, s, buf, n, &res);
+  ck_assert_int_eq(st, ART_ERR_TIMEOUT);
+  ck_assert_ptr_nonnull(res);
+  ck_assert_int_eq(art_yara_result_status(res), ART_ERR_TIMEOUT);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "slow: scan timed out"));
+  ck_assert_int_eq(art_yara_result_json(ctx, res, NULL, NULL, &json, NULL),
+                   ART_OK);
+  ck_assert_ptr_nonnull(strstr(json, "\"status\":\"timeout\""));
+  art_free(json);
+  art_yara_result_free(res);
+  art_yara_scanner_free(s);
+  art_yara_rules_free(r);
+  free(buf);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_cache)
+{
+  char *dir = tu_tmpdir();
+  char *cache = tu_path(dir, "cache/sub");
+  char *sub = tu_path(dir, "rules");
+  char *top = tu_path(sub, "top.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_result *res;
+  diags g = {0};
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  write_str(sub, "inc.yar",
+            "rule inc { strings: $a = \"abc\" condition: $a "
+            "}\n");
+  write_str(sub, "top.yar",
+            "include \"inc.yar\"\n"
+            "rule slow { strings: $b = { 00 ?? } condition: "
+            "$b }\n");
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES, cache, &g, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 0);
+  ck_assert_int_eq(g.warnings, 1);
+  art_yara_rules_free(r);
+  /* Second run: from the cache, same warnings replayed, same matches. */
+  memset(&g, 0, sizeof g);
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES, cache, &g, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 1);
+  ck_assert_int_eq(g.warnings, 1);
+  ck_assert_ptr_nonnull(strstr(g.first, "top.yar(2)"));
+  ck_assert_uint_eq(art_yara_rules_count(r), 2);
+  res = scan(ctx, r, "m", "xxabc", 5, &st);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  art_yara_result_free(res);
+  art_yara_rules_free(r);
+  /* Other flags: another entry. */
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES | ART_YARA_NO_WARNINGS, cache,
+            NULL, &st);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 0);
+  art_yara_rules_free(r);
+  /* An included file changes: rebuilt, and the new rule is used. */
+  write_str(sub, "inc.yar",
+            "rule inc { strings: $a = \"xyz\" condition: $a "
+            "}\n");
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES, cache, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 0);
+  res = scan(ctx, r, "m", "xxabc", 5, &st);
+  ck_assert_uint_eq(art_yara_result_count(res), 0);
+  art_yara_result_free(res);
+  art_yara_rules_free(r);
+  /* The top file changes: rebuilt. */
+  write_str(sub, "top.yar", "include \"inc.yar\"\n");
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES, cache, NULL, &st);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 0);
+  ck_assert_uint_eq(art_yara_rules_count(r), 1);
+  art_yara_rules_free(r);
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES, cache, NULL, &st);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 1);
+  art_yara_rules_free(r);
+  /* A damaged entry is ignored (rebuilt), never loaded. */
+  {
+    char *cmd = NULL;
+    int status = 0;
+    char *outp;
+    ck_assert_int_ne(asprintf(&cmd,
+                              "for f in '%s'/*.yarc; do printf 'XXXX' | dd "
+                              "of=\"$f\" bs=1 seek=600 conv=notrunc "
+                              "2>/dev/null; done",
+                              cache),
+                     -1);
+    outp = tu_run(cmd, &status);
+    free(outp);
+    free(cmd);
+  }
+  r = build(ctx, top, ART_YARA_ALLOW_INCLUDES, cache, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(art_yara_rules_from_cache(r), 0);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(top);
+  free(sub);
+  free(cache);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+START_TEST(test_reader_and_source)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  char *target = tu_path(dir, "target.bin");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_scanner *s = NULL;
+  art_yara_result *res = NULL;
+  art_reader *reader = NULL;
+  art_reader_opts ro = {4096, 1};
+  art_source *src = NULL;
+  art_yara_artifact a = {0};
+  size_t n = 3 * 4096 + 100;
+  unsigned char *buf = calloc(1, n);
+  ck_assert_ptr_nonnull(buf);
+  /* "hello" across a block boundary must still match. */
+  memcpy(buf + 4094, "hello", 5);
+  memcpy(buf + n - 2, "MZ", 2);
+  tu_write(target, buf, n);
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
+  a.path = target;
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  ck_assert_int_eq(art_reader_new(ctx, &ro, &reader), ART_OK);
+  ck_assert_int_eq(art_yara_attach(ctx, s, reader), ART_OK);
+  ck_assert_int_eq(art_source_open(ctx, target, ART_SOURCE_FILE, &src), ART_OK);
+  ck_assert_int_eq(art_reader_run(ctx, reader, src, NULL), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_take_result(ctx, s, &res), ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  ck_assert_uint_eq(art_yara_result_match(res, 0)->n_strings, 2);
+  ck_assert_uint_eq(art_yara_result_match(res, 0)->strings[0].offset, 4094);
+  ck_assert_uint_eq(art_yara_result_match(res, 0)->strings[1].offset, n - 2);
+  ck_assert_uint_eq(art_yara_result_bytes(res), n);
+  art_yara_result_free(res);
+  art_source_free(src);
+  /* The reader keeps only up to the maximum size. */
+  art_reader_clear(reader);
+  art_yara_scanner_set_max_size(s, 4096);
+  ck_assert_int_eq(art_yara_attach(ctx, s, reader), ART_OK);
+  ck_assert_int_eq(art_source_open(ctx, target, ART_SOURCE_FILE, &src), ART_OK);
+  ck_assert_int_eq(art_reader_run(ctx, reader, src, NULL), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_take_result(ctx, s, &res), ART_ERR_LIMIT);
+  ck_assert_uint_eq(art_yara_result_count(res), 0);
+  ck_assert_uint_eq(art_yara_result_bytes(res), 4096);
+  art_yara_result_free(res);
+  art_source_free(src);
+  art_reader_free(reader);
+  /* scan_source: the same bytes from one read. */
+  art_yara_scanner_set_max_size(s, 0);
+  ck_assert_int_eq(art_source_open(ctx, target, ART_SOURCE_FILE, &src), ART_OK);
+  ck_assert_int_eq(art_yara_scan_source(ctx, s, src, &res), ART_OK);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  ck_assert_uint_eq(art_yara_result_match(res, 0)->n_strings, 2);
+  art_yara_result_free(res);
+  art_source_free(src);
+  art_yara_scanner_set_max_size(s, 5000);
+  ck_assert_int_eq(art_source_open(ctx, target, ART_SOURCE_FILE, &src), ART_OK);
+  ck_assert_int_eq(art_yara_scan_source(ctx, s, src, &res), ART_ERR_LIMIT);
+  ck_assert_uint_eq(art_yara_result_match(res, 0)->n_strings, 1);
+  art_yara_result_free(res);
+  art_source_free(src);
+  art_yara_scanner_free(s);
+  art_yara_rules_free(r);
+  free(buf);
+  art_ctx_free(ctx);
+  free(path);
+  free(target);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+typedef struct thread_arg {
+  const art_yara_rules *rules;
+  int matches;
+} thread_arg;
+
+static void *scan_thread(void *p)
+{
+  thread_arg *t = p;
+  art_ctx *ctx = NULL;
+  art_yara_scanner *s = NULL;
+  art_yara_artifact a = {"t", NULL, NULL, 0, NULL, NULL};
+  if (art_ctx_new(&ctx) != ART_OK ||
+      art_yara_scanner_new(ctx, t->rules, &s) != ART_OK)
+    return NULL;
+  art_yara_scanner_set_artifact(ctx, s, &a);
+  for (int i = 0; i < 200; i++) {
+    art_yara_result *res = NULL;
+    if (art_yara_scan_buffer(ctx, s, "..hello..MZ", 11, &res) == ART_OK)
+      t->matches += (int)art_yara_result_count(res);
+    art_yara_result_free(res);
+  }
+  art_yara_scanner_free(s);
+  art_ctx_free(ctx);
+  return NULL;
+}
+
+START_TEST(test_threads_and_init)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r1, *r2;
+  art_yara_result *res;
+  pthread_t th[4];
+  thread_arg args[4];
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r1 = build(ctx, path, 0, NULL, NULL, &st);
+  r2 = build(ctx, path, 0, NULL, NULL, &st);
+  /* Freeing one rule set must not finalise libyara under the other. */
+  art_yara_rules_free(r1);
+  res = scan(ctx, r2, "m", "hello", 5, &st);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  art_yara_result_free(res);
+  for (int i = 0; i < 4; i++) {
+    args[i].rules = r2;
+    args[i].matches = 0;
+    ck_assert_int_eq(pthread_create(&th[i], NULL, scan_thread, &args[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    ck_assert_int_eq(args[i].matches, 200);
+  }
+  art_yara_rules_free(r2);
+  /* And a fresh start after everything was released. */
+  r1 = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  art_yara_rules_free(r1);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+static Suite *yara_suite(void)
+{
+  Suite *s = suite_create("yara");
+  TCase *tc = tcase_create("compile");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_compile_and_scan);
+  tcase_add_test(tc, test_bad_rules);
+  tcase_add_test(tc, test_warnings);
+  tcase_add_test(tc, test_includes);
+  tcase_add_test(tc, test_externals);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("cache");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_cache);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("scan");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_negate_fast);
+  tcase_add_test(tc, test_limits);
+  tcase_add_test(tc, test_timeout);
+  tcase_add_test(tc, test_reader_and_source);
+  tcase_add_test(tc, test_threads_and_init);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("format");
+  tcase_add_test(tc, test_format);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  return tu_main(yara_suite());
+}
