@@ -1,0 +1,163 @@
+/* Evidence catalogue: JSON and JSON Lines exports (complete enough to
+ * re-verify the chain without libartifact), and the collector the other
+ * exports share.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog_private.h"
+
+json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
+{
+  json_t *all = json_object(), *cases = json_array(), *items = json_array(),
+         *events = json_array(), *cps = json_array();
+  sqlite3_stmt *q = NULL;
+  if (!all || !cases || !items || !events || !cps)
+    goto fail;
+  json_object_set_new(all, "cases", cases);
+  json_object_set_new(all, "items", items);
+  json_object_set_new(all, "events", events);
+  json_object_set_new(all, "checkpoints", cps);
+  if (art__cat_prepare(ctx, cat,
+                       "SELECT number, uuid, title, opened_seq FROM cases "
+                       "ORDER BY id",
+                       &q) != ART_OK)
+    goto fail;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    json_t *c = json_pack(
+        "{s:s, s:s, s:I}", "number", (const char *)sqlite3_column_text(q, 0),
+        "uuid", (const char *)sqlite3_column_text(q, 1), "opened_seq",
+        (json_int_t)sqlite3_column_int64(q, 3));
+    if (c && sqlite3_column_text(q, 2))
+      json_object_set_new(
+          c, "title", json_string((const char *)sqlite3_column_text(q, 2)));
+    json_array_append_new(cases, c);
+  }
+  sqlite3_finalize(q);
+  if (art__cat_prepare(ctx, cat, "SELECT id FROM items ORDER BY id", &q) !=
+      ART_OK)
+    goto fail;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    json_t *it = art__cat_item_json(ctx, cat, sqlite3_column_int64(q, 0), 0);
+    if (!it)
+      goto fail;
+    json_array_append_new(items, it);
+  }
+  sqlite3_finalize(q);
+  if (art__cat_prepare(ctx, cat,
+                       "SELECT " ART__CAT_EVENT_COLS
+                       " FROM events ORDER BY seq",
+                       &q) != ART_OK)
+    goto fail;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    art__cat_event ev;
+    art__cat_event_from_row(q, &ev);
+    json_t *e = art__cat_event_json(&ev);
+    if (!e)
+      goto fail;
+    json_array_append_new(events, e);
+  }
+  sqlite3_finalize(q);
+  if (art__cat_prepare(ctx, cat, "SELECT text FROM checkpoints ORDER BY id",
+                       &q) != ART_OK)
+    goto fail;
+  while (sqlite3_step(q) == SQLITE_ROW)
+    json_array_append_new(
+        cps, json_string((const char *)sqlite3_column_text(q, 0)));
+  sqlite3_finalize(q);
+  return all;
+fail:
+  sqlite3_finalize(q);
+  json_decref(all);
+  if (art_ctx_status(ctx) == ART_OK)
+    art__set_errno(ctx, ENOMEM, "export");
+  return NULL;
+}
+
+static json_t *header(art_catalog *cat, const char *cp)
+{
+  char now[40];
+  art__cat_now(now, sizeof now);
+  char genesis_hex[2 * ART__CAT_HASH_LEN + 1];
+  uint8_t g[ART__CAT_HASH_LEN];
+  art__cat_genesis(cat->uuid, g);
+  art__cat_hex(g, ART__CAT_HASH_LEN, genesis_hex);
+  return json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "schema",
+                   "art-catalog-export/1", "catalog", cat->uuid,
+                   "application_id", ART_CATALOG_APPLICATION_ID,
+                   "schema_version", ART_CATALOG_SCHEMA_VERSION, "encoding",
+                   ART__CAT_MAGIC, "genesis_prev_hash", genesis_hex,
+                   "exported_at", now, "checkpoint", cp);
+}
+
+static int append_line(art__buf *out, json_t *j)
+{
+  char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(j);
+  if (!s)
+    return -1;
+  art__buf_str(out, s);
+  art__buf_str(out, "\n");
+  free(s);
+  return 0;
+}
+
+art_status art__cat_export_json(art_ctx *ctx, art_catalog *cat, art__buf *out,
+                                const char *cp, int lines)
+{
+  json_t *all = art__cat_collect(ctx, cat);
+  json_t *h = header(cat, cp);
+  art_status st = ART_OK;
+  if (!all || !h) {
+    json_decref(all);
+    json_decref(h);
+    return art_ctx_status(ctx) != ART_OK ? art_ctx_status(ctx)
+                                         : art__set_errno(ctx, ENOMEM,
+                                                          "export");
+  }
+  if (!lines) {
+    json_object_update(h, all);
+    char *s = json_dumps(h, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!s)
+      st = art__set_errno(ctx, ENOMEM, "export");
+    art__buf_str(out, s);
+    art__buf_str(out, "\n");
+    free(s);
+  } else {
+    /* One object per line: the header (with the checkpoint) first, then
+     * cases, items, events in chain order, stored checkpoints. */
+    static const char *const groups[][2] = {{"cases", "case"},
+                                            {"items", "item"},
+                                            {"events", "event"},
+                                            {"checkpoints", "checkpoint"}};
+    json_object_set_new(h, "kind", json_string("catalog"));
+    if (append_line(out, json_incref(h)) != 0)
+      st = art__set_errno(ctx, ENOMEM, "export");
+    for (size_t g = 0; g < 4 && st == ART_OK; g++) {
+      size_t i;
+      json_t *e;
+      json_array_foreach(json_object_get(all, groups[g][0]), i, e)
+      {
+        json_t *o;
+        if (json_is_string(e))
+          o = json_pack("{s:s, s:s, s:O}", "schema", "art-catalog-export/1",
+                        "kind", groups[g][1], "text", e);
+        else {
+          o = json_pack("{s:s, s:s}", "schema", "art-catalog-export/1",
+                        "kind", groups[g][1]);
+          if (o)
+            json_object_update(o, e);
+        }
+        if (!o || append_line(out, o) != 0) {
+          st = art__set_errno(ctx, ENOMEM, "export");
+          break;
+        }
+      }
+    }
+  }
+  json_decref(h);
+  json_decref(all);
+  return st;
+}

@@ -1,0 +1,354 @@
+/* Evidence catalogue: examiner keys (Ed25519 through OpenSSL EVP), their
+ * registration and revocation as custody events, and signatures.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog_private.h"
+
+void art__cat_key_id_of(const uint8_t pub[32], char id[33])
+{
+  uint8_t h[ART__CAT_HASH_LEN];
+  art__cat_sha256(pub, 32, h);
+  art__cat_hex(h, 16, id);
+}
+
+static art_status ossl_error(art_ctx *ctx, const char *subject,
+                             const char *what)
+{
+  char buf[256];
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e)
+    ERR_error_string_n(e, buf, sizeof buf);
+  else
+    snprintf(buf, sizeof buf, "unknown OpenSSL error");
+  return art__set_error(ctx, ART_ERR_FORMAT, 0, "%s: %s: %s", subject, what,
+                        buf);
+}
+
+static art_status key_from_pkey(art_ctx *ctx, EVP_PKEY *pkey, int priv,
+                                const char *subject, art_catalog_key **out)
+{
+  if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(pkey);
+    return art__set_error(ctx, ART_ERR_FORMAT, 0, "%s: not an Ed25519 key",
+                          subject);
+  }
+  art_catalog_key *k = art__calloc(ctx, 1, sizeof *k);
+  if (!k) {
+    EVP_PKEY_free(pkey);
+    return ART_ERR_NOMEM;
+  }
+  size_t len = sizeof k->pub;
+  if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &len) != 1 || len != 32) {
+    EVP_PKEY_free(pkey);
+    free(k);
+    return ossl_error(ctx, subject, "public key");
+  }
+  k->pkey = pkey;
+  k->has_private = priv;
+  art__cat_key_id_of(k->pub, k->id);
+  *out = k;
+  return ART_OK;
+}
+
+static art_status write_file_excl(art_ctx *ctx, const char *path, mode_t mode,
+                                  EVP_PKEY *pkey, const char *pass)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0)
+    return art__set_errno(ctx, errno, "%s", path);
+  FILE *fp = fdopen(fd, "w");
+  if (!fp) {
+    int e = errno;
+    close(fd);
+    unlink(path);
+    return art__set_errno(ctx, e, "%s", path);
+  }
+  int ok = pass ? PEM_write_PrivateKey(fp, pkey, EVP_aes_256_cbc(),
+                                       (const unsigned char *)pass,
+                                       (int)strlen(pass), NULL, NULL)
+                : PEM_write_PUBKEY(fp, pkey);
+  int e = errno;
+  if (fclose(fp) != 0 && ok) {
+    ok = 0;
+    e = errno;
+  }
+  if (!ok) {
+    unlink(path);
+    return art__set_errno(ctx, e ? e : EIO, "%s", path);
+  }
+  return ART_OK;
+}
+
+art_status art_catalog_key_generate(art_ctx *ctx, const char *path,
+                                    const char *passphrase)
+{
+  if (!path || !passphrase || !*passphrase)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "%s: a key needs a passphrase",
+                          path ? path : "key");
+  size_t n = strlen(path);
+  char *pub = malloc(n + 5);
+  if (!pub)
+    return art__set_errno(ctx, ENOMEM, "%s", path);
+  memcpy(pub, path, n);
+  memcpy(pub + n, ".pub", 5);
+  art_status st = ART_OK;
+  EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+  if (!pkey) {
+    st = ossl_error(ctx, path, "key generation");
+    goto out;
+  }
+  if ((st = write_file_excl(ctx, path, 0600, pkey, passphrase)) != ART_OK)
+    goto out;
+  if ((st = write_file_excl(ctx, pub, 0644, pkey, NULL)) != ART_OK)
+    unlink(path);
+out:
+  EVP_PKEY_free(pkey);
+  free(pub);
+  return st;
+}
+
+art_status art_catalog_key_load(art_ctx *ctx, const char *path,
+                                const char *passphrase, art_catalog_key **out)
+{
+  *out = NULL;
+  FILE *fp = fopen(path, "re");
+  if (!fp)
+    return art__set_errno(ctx, errno, "%s", path);
+  char head[64] = "";
+  size_t got = fread(head, 1, sizeof head - 1, fp);
+  head[got] = '\0';
+  rewind(fp);
+  EVP_PKEY *pkey = NULL;
+  int priv = 0;
+  if (strstr(head, "PUBLIC KEY")) {
+    pkey = PEM_read_PUBKEY(fp, NULL, NULL, NULL);
+  } else {
+    if (!passphrase) {
+      fclose(fp);
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "%s: the private key needs its passphrase", path);
+    }
+    pkey = PEM_read_PrivateKey(fp, NULL, NULL, (void *)passphrase);
+    priv = 1;
+  }
+  fclose(fp);
+  if (!pkey)
+    return ossl_error(ctx, path,
+                      priv ? "cannot read private key (wrong passphrase?)"
+                           : "cannot read public key");
+  return key_from_pkey(ctx, pkey, priv, path, out);
+}
+
+void art_catalog_key_free(art_catalog_key *key)
+{
+  if (!key)
+    return;
+  EVP_PKEY_free(key->pkey);
+  free(key);
+}
+
+const char *art_catalog_key_id(const art_catalog_key *key)
+{
+  return key ? key->id : "";
+}
+
+int art__cat_key_sign(const art_catalog_key *key, const void *msg, size_t len,
+                      uint8_t sig[ART__CAT_SIG_LEN])
+{
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  size_t siglen = ART__CAT_SIG_LEN;
+  int ok = md &&
+           EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key->pkey,
+                                 NULL) == 1 &&
+           EVP_DigestSign(md, sig, &siglen, msg, len) == 1 &&
+           siglen == ART__CAT_SIG_LEN;
+  EVP_MD_CTX_free(md);
+  ERR_clear_error();
+  return ok ? 0 : -1;
+}
+
+int art__cat_verify_sig(const uint8_t pub[32], const void *msg, size_t len,
+                        const uint8_t sig[ART__CAT_SIG_LEN])
+{
+  EVP_PKEY *pkey =
+      EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, pub, 32);
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int ok = pkey && md &&
+           EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, pkey, NULL) ==
+               1 &&
+           EVP_DigestVerify(md, sig, ART__CAT_SIG_LEN, msg, len) == 1;
+  EVP_MD_CTX_free(md);
+  EVP_PKEY_free(pkey);
+  ERR_clear_error();
+  return ok ? 0 : -1;
+}
+
+art_status art_catalog_set_signer(art_ctx *ctx, art_catalog *cat,
+                                  const art_catalog_key *key)
+{
+  if (!cat)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "catalog: no handle");
+  art_catalog_key_free(cat->signer);
+  cat->signer = NULL;
+  if (!key)
+    return ART_OK;
+  if (!key->has_private)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "key %s: signing needs the private key", key->id);
+  art_catalog_key *k = art__calloc(ctx, 1, sizeof *k);
+  if (!k)
+    return ART_ERR_NOMEM;
+  *k = *key;
+  EVP_PKEY_up_ref(k->pkey);
+  cat->signer = k;
+  return ART_OK;
+}
+
+/* The key's owner and whether it has been registered / revoked, from the
+ * key events in the chain. */
+static art_status key_state(art_ctx *ctx, art_catalog *cat, const char *key_id,
+                            char *owner, size_t owner_len, int *registered,
+                            int *revoked)
+{
+  sqlite3_stmt *st;
+  *registered = *revoked = 0;
+  owner[0] = '\0';
+  art_status s = art__cat_prepare(
+      ctx, cat,
+      "SELECT type, actor FROM events WHERE type IN ('key_register',"
+      "'key_revoke') AND json_extract(payload, '$.key_id') = ? ORDER BY seq",
+      &st);
+  if (s != ART_OK)
+    return s;
+  sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *type = (const char *)sqlite3_column_text(st, 0);
+    const char *actor = (const char *)sqlite3_column_text(st, 1);
+    if (type && strcmp(type, "key_register") == 0 && !*registered) {
+      *registered = 1;
+      snprintf(owner, owner_len, "%s", actor ? actor : "");
+    } else if (type && strcmp(type, "key_revoke") == 0) {
+      *revoked = 1;
+    }
+  }
+  if (rc != SQLITE_DONE)
+    s = art__cat_db_error(ctx, cat, "key lookup");
+  sqlite3_finalize(st);
+  return s;
+}
+
+art_status art__cat_key_check(art_ctx *ctx, art_catalog *cat,
+                              const char *key_id, const char *actor)
+{
+  char owner[256];
+  int reg, rev;
+  art_status s = key_state(ctx, cat, key_id, owner, sizeof owner, &reg, &rev);
+  if (s != ART_OK)
+    return s;
+  if (!reg)
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "key %s: not registered in this catalogue", key_id);
+  if (rev)
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0, "key %s: revoked",
+                          key_id);
+  if (strcmp(owner, actor) != 0)
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "key %s: registered to %s, not to %s", key_id,
+                          owner, actor);
+  return ART_OK;
+}
+
+static art_status key_event(art_ctx *ctx, art_catalog *cat, const char *type,
+                            const char *actor, json_t *payload)
+{
+  char *text = art__cat_json_dump(payload);
+  json_decref(payload);
+  if (!text)
+    return art__set_errno(ctx, ENOMEM, "catalog: key event");
+  art__cat_event ev = {0};
+  ev.f[ART__EV_TYPE] = type;
+  ev.f[ART__EV_ACTOR] = actor;
+  ev.f[ART__EV_PAYLOAD] = text;
+  art_status st = art__cat_append(ctx, cat, &ev, 0);
+  free(text);
+  return st;
+}
+
+art_status art_catalog_key_register(art_ctx *ctx, art_catalog *cat,
+                                    const char *actor,
+                                    const art_catalog_key *key)
+{
+  if (!cat || !key || !actor || !*actor)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "key register: an actor and a key are needed");
+  art_status st = art__cat_tx_begin(ctx, cat);
+  if (st != ART_OK)
+    return st;
+  char owner[256];
+  int reg, rev;
+  if ((st = key_state(ctx, cat, key->id, owner, sizeof owner, &reg, &rev)) !=
+      ART_OK)
+    goto out;
+  if (reg) {
+    st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                        "key %s: already registered (to %s)", key->id, owner);
+    goto out;
+  }
+  char pubhex[65];
+  art__cat_hex(key->pub, 32, pubhex);
+  json_t *p = json_pack("{s:s, s:s, s:s}", "algorithm", "ed25519", "key_id",
+                        key->id, "public_key", pubhex);
+  if (!p) {
+    st = art__set_errno(ctx, ENOMEM, "key %s", key->id);
+    goto out;
+  }
+  st = key_event(ctx, cat, "key_register", actor, p);
+out:
+  if (st == ART_OK)
+    return art__cat_tx_commit(ctx, cat);
+  art__cat_tx_rollback(cat);
+  return st;
+}
+
+art_status art_catalog_key_revoke(art_ctx *ctx, art_catalog *cat,
+                                  const char *actor, const char *key_id)
+{
+  if (!cat || !key_id || !actor || !*actor)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "key revoke: an actor and a key id are needed");
+  art_status st = art__cat_tx_begin(ctx, cat);
+  if (st != ART_OK)
+    return st;
+  char owner[256];
+  int reg, rev;
+  if ((st = key_state(ctx, cat, key_id, owner, sizeof owner, &reg, &rev)) !=
+      ART_OK)
+    goto out;
+  if (!reg || rev) {
+    st = art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "key %s: %s", key_id,
+                        reg ? "already revoked" : "not registered");
+    goto out;
+  }
+  json_t *p = json_pack("{s:s}", "key_id", key_id);
+  if (!p) {
+    st = art__set_errno(ctx, ENOMEM, "key %s", key_id);
+    goto out;
+  }
+  st = key_event(ctx, cat, "key_revoke", actor, p);
+out:
+  if (st == ART_OK)
+    return art__cat_tx_commit(ctx, cat);
+  art__cat_tx_rollback(cat);
+  return st;
+}
