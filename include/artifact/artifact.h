@@ -14,6 +14,7 @@
 
 #include "archive.h"
 #include "batch.h"
+#include "catalog.h"
 #include "common.h"
 #include "ctx.h"
 #include "entropy.h"
