@@ -22,6 +22,7 @@
 #include "hash.h"
 #include "ioc.h"
 #include "magic.h"
+#include "pe.h"
 #include "reader.h"
 #include "source.h"
 #include "ssdeep.h"
