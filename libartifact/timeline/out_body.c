@@ -33,6 +33,19 @@ int art__tl_body_write(art_timeline *tl, const art__tl_entry *e)
   art__tl_buf *b = &tl->scratch;
   int compat = tl->tsk_compat;
   b->len = 0;
+  /* a "($DTIME)" line read back from a body file carries only that time */
+  int dtime_only = e->verbatim && e->t[TL_D].set && !e->t[TL_A].set &&
+                   !e->t[TL_M].set && !e->t[TL_C].set && !e->t[TL_B].set;
+  if (dtime_only) {
+    if (art__tl_buf_adds(b, e->md5[0] ? e->md5 : "0") ||
+        art__tl_buf_addc(b, '|') || art__tl_display_name(b, e, TL_ESC_BODY) ||
+        art__tl_buf_addf(
+            b, " ($DTIME)|%s|%s|%" PRIu64 "|%" PRIu64 "|%" PRIu64 "|0|0|",
+            e->inode, e->mode, e->uid, e->gid, e->size) ||
+        add_time(b, &e->t[TL_D], 0) || art__tl_buf_adds(b, "|0\n"))
+      return -1;
+    return fwrite(b->p, 1, b->len, tl->out) == b->len ? 0 : -1;
+  }
   if (art__tl_buf_adds(b, e->md5[0] ? e->md5 : "0") ||
       art__tl_buf_addc(b, '|') ||
       art__tl_display_name(b, e, compat ? TL_ESC_TSK : TL_ESC_BODY) ||

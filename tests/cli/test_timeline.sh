@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# art-timeline against fls -r -m, mactime -d -y, istat, debugfs, stat, bsdtar.
+# SPDX-License-Identifier: Apache-2.0
+set -euo pipefail
+export TZ=UTC LC_ALL=C
+
+BIN=${ART_BIN:?}/art-timeline
+SAMPLES=/usr/share/forensics-samples
+T=$(mktemp -d "${TMPDIR:-/tmp}/art-tl-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass() { echo "ok   $*"; }
+fail() {
+  echo "FAIL $*"
+  fails=$((fails + 1))
+}
+check() { # check "description" command...
+  local d=$1
+  shift
+  if "$@"; then pass "$d"; else fail "$d"; fi
+}
+
+# ---------------------------------------------------------------- images
+# image name -> partition offsets (sectors) TSK 4.11 can read
+declare -A PARTS=(
+  [ntfs]="2048" [ext4]="2048" [ext2]="2048" [vfat]="2048" [exfat]="2048"
+  [multiple]="227328 309248 391168")
+for img in ntfs ext4 ext2 vfat exfat multiple; do
+  xz -dc "$SAMPLES/fs.$img.xz" >"$T/fs.$img"
+done
+
+compare_image() { # compare_image LABEL IMAGEPATH NAME
+  local label=$1 path=$2 name=$3 o
+  for o in ${PARTS[$name]}; do
+    fls -r -m / -o "$o" "$T/fs.$name" >"$T/ref.body"
+    mactime -b "$T/ref.body" -d -y >"$T/ref.csv"
+    "$BIN" -q -f body --tsk-compat -o "$o" "$path" >"$T/our.body"
+    check "$label @$o: body --tsk-compat == fls -r -m / ($(wc -l <"$T/ref.body") lines)" \
+      cmp -s "$T/ref.body" "$T/our.body"
+    "$BIN" -q -f mactime -o "$o" "$path" >"$T/our.csv"
+    check "$label @$o: -f mactime == mactime -d -y ($(wc -l <"$T/ref.csv") lines)" \
+      cmp -s "$T/ref.csv" "$T/our.csv"
+  done
+}
+
+for img in ntfs ext4 ext2 vfat exfat multiple; do
+  compare_image "fs.$img" "$T/fs.$img" "$img"
+  # the same through an E01 made now
+  ewfacquire -q -u -t "$T/e01-$img" -c deflate:fast -f encase6 \
+    "$T/fs.$img" >/dev/null 2>&1
+  compare_image "fs.$img.E01" "$T/e01-$img.E01" "$img"
+  rm -f "$T"/e01-"$img".E*
+done
+
+# every partition at once: btrfs is reported, the others are read, exit 3
+set +e
+"$BIN" -q --tsk-compat "$T/fs.multiple" >"$T/all.body" 2>"$T/all.err"
+rc=$?
+set -e
+check "fs.multiple: exit 3 when one partition fails" test "$rc" -eq 3
+check "fs.multiple: btrfs partition named as unsupported" \
+  grep -q "fs.multiple: partition at sector 2048 .*unsupported file system" "$T/all.err"
+for o in 227328 309248 391168; do fls -r -m / -o "$o" "$T/fs.multiple"; done >"$T/ref.body"
+check "fs.multiple: other partitions all present" cmp -s "$T/ref.body" "$T/all.body"
+
+# a truncated image: clear message, exit 3, the next input still processed
+head -c 1500000 "$T/fs.ntfs" >"$T/trunc.img"
+set +e
+"$BIN" -q -f body "$T/trunc.img" "$T/fs.ext2" >"$T/tr.body" 2>"$T/tr.err"
+rc=$?
+set -e
+check "truncated image: exit 3" test "$rc" -eq 3
+check "truncated image: message names the image" grep -q "trunc.img" "$T/tr.err"
+check "truncated image: next input processed" grep -q "/audio1/debian.mp3" "$T/tr.body"
+rm -f "$T/fs.multiple" "$T/fs.ext2" "$T/fs.exfat" "$T/trunc.img"
+
+# ---------------------------------------------- extended body on an edge image
+mkdir "$T/src"
+printf x >"$T/src/a|b.txt"
+printf y >"$T/src/new
+line.txt"
+printf z >"$T/src/$(printf 'bad\xff\xfeutf8.txt')"
+printf w >"$T/src/back\\slash.txt"
+printf old >"$T/src/old.txt"
+printf nano >"$T/src/nano.txt"
+printf future >"$T/src/future.txt"
+printf gone >"$T/src/gone.txt"
+mkfs.ext4 -q -I 256 -E root_owner=0:0 -d "$T/src" "$T/edge.img" 4M
+ino() { debugfs -R "stat \"$1\"" "$T/edge.img" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p'; }
+I_OLD=$(ino /old.txt)
+I_NANO=$(ino /nano.txt)
+I_FUT=$(ino /future.txt)
+I_GONE=$(ino /gone.txt)
+dbg() { debugfs -w -R "$1" "$T/edge.img" >/dev/null 2>&1; }
+dbg "sif <$I_OLD> mtime @-10"
+dbg "sif <$I_NANO> mtime_extra 493827156" # (123456789 << 2)
+dbg "sif <$I_FUT> mtime 20400101000000"
+dbg "rm gone.txt"
+"$BIN" -q -f body "$T/edge.img" >"$T/edge.body"
+fls -r -m / "$T/edge.img" >"$T/edge.fls"
+
+check "extended body: every line has 11 fields" \
+  awk '{ n = 0; s = $0; gsub(/\\\\/, "", s); gsub(/\\\|/, "", s);
+         if (split(s, f, "|") != 11) exit 1 }' "$T/edge.body"
+check "extended body: '|' escaped" grep -qF '0|/a\|b.txt|' "$T/edge.body"
+check "extended body: backslash escaped" grep -qF '/back\\slash.txt|' "$T/edge.body"
+check "extended body: newline escaped" grep -qF '/new\x0aline.txt|' "$T/edge.body"
+check "extended body: invalid UTF-8 escaped" grep -qF '/bad\xff\xfeutf8.txt|' "$T/edge.body"
+# nanoseconds, as istat shows them
+nano=$(istat "$T/edge.img" "$I_NANO" | sed -n 's/^File Modified:.*\.\([0-9]\{9\}\) .*/\1/p')
+check "extended body: nanoseconds == istat ($nano)" \
+  grep -qE "^0\|/nano.txt\|$I_NANO\|[^|]*\|0\|0\|4\|[0-9]+\|[0-9]+\.$nano\|" "$T/edge.body"
+check "fls drops them" grep -qE "^0\|/nano.txt\|$I_NANO\|[^|]*\|0\|0\|4\|[0-9]+\|[0-9]+\|" "$T/edge.fls"
+# pre-1970 and after 2038, as debugfs decodes them
+check "debugfs: old.txt mtime is 1969-12-31 23:59:50" \
+  sh -c "debugfs -R 'stat <$I_OLD>' '$T/edge.img' 2>/dev/null | grep -q 'mtime: .*Wed Dec 31 23:59:50 1969'"
+check "extended body: pre-1970 time signed (-10)" \
+  grep -qE "^0\|/old.txt\|$I_OLD\|[^|]*\|0\|0\|3\|[0-9]+\|-10\|" "$T/edge.body"
+check "fls wraps it (4294967286)" grep -qE "\|4294967286\|" "$T/edge.fls"
+check "extended body: 2040 kept (2208988800)" \
+  grep -qE "^0\|/future.txt\|$I_FUT\|[^|]*\|0\|0\|6\|[0-9]+\|2208988800\|" "$T/edge.body"
+# ext deletion time, as debugfs shows it
+dtime=$(debugfs -R "stat <$I_GONE>" "$T/edge.img" 2>/dev/null | sed -n 's/^ *dtime: 0x\([0-9a-f]*\).*/\1/p')
+dtime=$((16#$dtime))
+check "extended body: ext deletion time ($dtime) kept" \
+  grep -qF "0|/gone.txt (deleted) (\$DTIME)|$I_GONE|r/rrw-r--r--|0|0|4|0|0|$dtime|0" "$T/edge.body"
+check "fls has no deletion time" test "$(grep -c gone.txt "$T/edge.fls")" -eq 1
+# the extended body read back gives the same mactime CSV as fls|mactime
+# for lines fls prints correctly (those without '|', wrap or ns)
+grep -avF 'a|b.txt' "$T/edge.fls" >"$T/edge.nopipe" # mactime drops those
+"$BIN" -q -f mactime -b "$T/edge.nopipe" >"$T/edge.ours.csv"
+mactime -b "$T/edge.nopipe" -d -y >"$T/edge.ref.csv"
+check "body file input: -f mactime -b == mactime -b (edge)" cmp -s "$T/edge.ref.csv" "$T/edge.ours.csv"
+"$BIN" -q -f body -b "$T/edge.body" >"$T/edge.rt"
+check "extended body round trip (-b then -f body)" cmp -s "$T/edge.body" "$T/edge.rt"
+
+# ------------------------------------------------------ Timesketch JSONL etc.
+"$BIN" -q -f jsonl "$T/fs.ntfs" >"$T/ntfs.jsonl"
+check "jsonl: required fields, ISO 8601 datetimes on every line" python3 - "$T/ntfs.jsonl" <<'EOF'
+import json, sys, datetime
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    e = json.loads(line)
+    for k in ("message", "datetime", "timestamp", "timestamp_desc"):
+        assert k in e, (k, e)
+    d = datetime.datetime.fromisoformat(e["datetime"])
+    assert d.utcoffset() is not None, e["datetime"]
+    us = int(d.timestamp()) * 1000000 + d.microsecond
+    assert us == e["timestamp"], (us, e["timestamp"])
+    assert isinstance(e["timestamp"], int)
+    for k in ("inode", "evidence", "fs_type", "fs_offset", "allocation", "size", "mode", "time_kind"):
+        assert k in e, (k, e)
+    n += 1
+assert n > 300, n
+EOF
+check "jsonl: NTFS 100 ns kept (debian.mp3 mtime .0262856)" \
+  grep -qF '"datetime_ns":"2020-10-27T04:01:00.026285600+00:00"' "$T/ntfs.jsonl"
+check "jsonl: \$FILE_NAME times present" grep -q '"time_kind":"fn_b"' "$T/ntfs.jsonl"
+"$BIN" -q -f l2tcsv "$T/fs.ntfs" >"$T/ntfs.l2t"
+check "l2tcsv: header + 17 columns on every row" \
+  awk -F, 'NR == 1 && $1 != "date" { exit 1 } NF != 17 { exit 1 }' "$T/ntfs.l2t"
+check "l2tcsv: MM/DD/YYYY dates" \
+  awk -F, 'NR > 1 && $1 !~ /^[0-9][0-9]\/[0-9][0-9]\/[0-9][0-9][0-9][0-9]$/ { exit 1 }' "$T/ntfs.l2t"
+# filters
+"$BIN" -q -f jsonl -d --from 2020-10-27T05:00:00 --to 2020-10-28 -k m,b \
+  --path /audio2 "$T/fs.ntfs" >"$T/filt.jsonl"
+check "filters: deleted, date range, kinds, path prefix" python3 - "$T/filt.jsonl" <<'EOF'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    assert e["allocation"] != "allocated", e
+    assert 1603774800 * 10**6 <= e["timestamp"] < 1603843200 * 10**6, e
+    assert e["time_kind"] in ("m", "b"), e
+    assert e["message"].startswith("/audio2"), e
+    n += 1
+assert n > 0
+EOF
+# the sort spills to run files under a small budget and gives the same bytes
+python3 - "$T/big.body" <<'EOF'
+import sys, random
+r = random.Random(7)
+with open(sys.argv[1], "w") as f:
+    for i in range(60000):
+        t = [r.randrange(1, 2000000000) for _ in range(4)]
+        f.write("0|/d%d/file%d|%d|r/rrw-r--r--|0|0|%d|%d|%d|%d|%d\n" % (i % 97, i, i + 16, i, *t))
+EOF
+"$BIN" -q -f mactime -m 1M -b "$T/big.body" >"$T/big.spill.csv"
+mactime -b "$T/big.body" -d -y >"$T/big.ref.csv"
+check "external sort (1 MiB budget, spilled runs) == mactime on 60k lines" \
+  cmp -s "$T/big.ref.csv" "$T/big.spill.csv"
+"$BIN" -q -f jsonl -m 1M -b "$T/big.body" | md5sum >"$T/a.md5"
+"$BIN" -q -f jsonl -b "$T/big.body" | md5sum >"$T/b.md5"
+check "jsonl: spilled and in-memory sorts identical" cmp -s "$T/a.md5" "$T/b.md5"
+
+# --------------------------------------------------- directory tree (statx)
+mkdir -p "$T/tree/sub"
+printf hello >"$T/tree/sub/f.txt"
+touch -d '2001-02-03 04:05:06.123456789' "$T/tree/sub/f.txt"
+ln -s sub/f.txt "$T/tree/ln"
+"$BIN" -q -f body "$T/tree" >"$T/tree.body"
+m=$(stat -c '%.9Y' "$T/tree/sub/f.txt")
+i=$(stat -c '%i' "$T/tree/sub/f.txt")
+a=$(stat -c '%X' "$T/tree/sub/f.txt")
+check "tree: mtime with ns and inode == stat ($m)" \
+  grep -qE "^0\|/sub/f.txt\|$i\|r/rrw-r--r--\|[0-9]+\|[0-9]+\|5\|$a(\.[0-9]+)?\|$m\|" "$T/tree.body"
+w=$(stat -c '%W' "$T/tree/sub/f.txt")
+if [ "$w" = 0 ] || [ "$w" = - ]; then
+  check "tree: unknown birth time stays 0/unset" grep -qE "^0\|/sub/f.txt\|.*\|0$" "$T/tree.body"
+else
+  check "tree: birth time == stat %W ($w)" grep -qE "^0\|/sub/f.txt\|.*\|$w(\.[0-9]+)?$" "$T/tree.body"
+fi
+check "tree: symlink not followed" grep -qF '0|/ln -> sub/f.txt|' "$T/tree.body"
+
+# ------------------------------------------------------- archive members
+(cd "$T/tree" && bsdtar --format pax -cf "$T/t.tar" sub)
+(cd "$T/tree" && bsdtar --format ustar -cf "$T/u.tar" sub)
+"$BIN" -q -f body -A "$T/t.tar" >"$T/tar.body"
+bsdtar -tvf "$T/t.tar" | awk '{print $5, $NF}' | sort >"$T/tar.ref"
+awk -F'|' '{sub(/^\//, "", $2); print $7, $2}' "$T/tar.body" | sort >"$T/tar.ours"
+check "archive: members and sizes == bsdtar -tv" cmp -s "$T/tar.ref" "$T/tar.ours"
+check "archive (pax): mtime with ns == stat ($m)" grep -qF "|$m|" "$T/tar.body"
+"$BIN" -q -f body -A "$T/u.tar" >"$T/ustar.body"
+check "archive (ustar): unset atime/ctime/birth stay 0, mtime whole seconds" \
+  grep -qE "^0\|/sub/f.txt\|[0-9]+\|r/rrw-r--r--\|[0-9]+\|[0-9]+\|5\|0\|${m%.*}\|0\|0$" "$T/ustar.body"
+
+# ------------------------------------------------------------------ html
+"$BIN" -q -f html -O "$T/tl.html" "$T/fs.ntfs"
+check "html: self-contained (no http(s) references but the SVG namespace)" \
+  sh -c "! grep -oE 'https?://[^\"'\'' ]*' '$T/tl.html' | grep -v 'www.w3.org/2000/svg' | grep -q ."
+if command -v chromium >/dev/null 2>&1; then
+  chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --user-data-dir="$T/chr" --virtual-time-budget=5000 --dump-dom \
+    "file://$T/tl.html" >"$T/dom.html" 2>/dev/null || true
+  rows=$(grep -o '<tr' "$T/dom.html" | wc -l)
+  bars=$(grep -o '<rect' "$T/dom.html" | wc -l)
+  events=$(grep -c '"time_kind"' "$T/ntfs.jsonl")
+  check "html in headless chromium: table rendered ($rows rows for $events events)" \
+    test "$rows" -eq $((events + 1))
+  check "html in headless chromium: histogram drawn ($bars bars)" test "$bars" -gt 0
+  check "html: summary line" grep -q "$events events, $events matching" "$T/dom.html"
+else
+  fail "chromium not installed (scripts/packages lists it)"
+fi
+
+# ------------------------------------------------------------ usage errors
+set +e
+"$BIN" -f nope "$T/fs.ntfs" >/dev/null 2>&1
+rc=$?
+set -e
+check "unknown format: exit 2" test "$rc" -eq 2
+set +e
+"$BIN" -q -b "$T/does-not-exist" >/dev/null 2>"$T/ne.err"
+rc=$?
+set -e
+check "missing body file: exit 3 and named" sh -c "test $rc -eq 3 && grep -q does-not-exist '$T/ne.err'"
+
+echo "$fails failures"
+test "$fails" -eq 0
