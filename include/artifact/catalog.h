@@ -41,8 +41,10 @@ enum {
 /* Open PATH. ART_ERR_FORMAT when the file is not a catalogue,
  * ART_ERR_UNSUPPORTED when its schema is newer than this library's,
  * ART_ERR_NOT_FOUND when it does not exist and CREATE was not given. */
-ART_API art_status art_catalog_open(art_ctx *ctx, const char *path,
-                                    unsigned flags, art_catalog **out);
+ART_API art_status art_catalog_open(art_ctx *ctx,
+                                    const char *path,
+                                    unsigned flags,
+                                    art_catalog **out);
 ART_API void art_catalog_free(art_catalog *cat);
 /* The catalogue's id (a UUID), borrowed. */
 ART_API const char *art_catalog_uuid(const art_catalog *cat);
@@ -54,8 +56,10 @@ ART_API art_status art_catalog_fields_new(art_ctx *ctx,
 ART_API void art_catalog_fields_free(art_catalog_fields *f);
 /* Set NAME (copied) to VALUE (copied; NULL removes it). ART_ERR_INVALID_ARG
  * for a name that is not an item field. */
-ART_API art_status art_catalog_fields_set(art_ctx *ctx, art_catalog_fields *f,
-                                          const char *name, const char *value);
+ART_API art_status art_catalog_fields_set(art_ctx *ctx,
+                                          art_catalog_fields *f,
+                                          const char *name,
+                                          const char *value);
 /* Add a hash declared by a third party (ALG one of md5, sha1, sha256,
  * sha512; HEX its digest), recorded with origin "declared" and compared
  * with the hash computed here. */
@@ -68,10 +72,12 @@ ART_API const char *const *art_catalog_field_names(void);
 
 /* Examiner keys (Ed25519). Generate writes PATH (PKCS#8 PEM encrypted with
  * PASSPHRASE, mode 0600, never overwriting) and PATH.pub (public PEM). */
-ART_API art_status art_catalog_key_generate(art_ctx *ctx, const char *path,
+ART_API art_status art_catalog_key_generate(art_ctx *ctx,
+                                            const char *path,
                                             const char *passphrase);
 /* Load a private key (encrypted PEM, with PASSPHRASE) or a public PEM key. */
-ART_API art_status art_catalog_key_load(art_ctx *ctx, const char *path,
+ART_API art_status art_catalog_key_load(art_ctx *ctx,
+                                        const char *path,
                                         const char *passphrase,
                                         art_catalog_key **out);
 ART_API void art_catalog_key_free(art_catalog_key *key);
@@ -80,19 +86,23 @@ ART_API const char *art_catalog_key_id(const art_catalog_key *key);
 /* Sign what ACTOR appends from now on with KEY (a private key registered to
  * ACTOR and not revoked; checked at each append). NULL stops signing. The
  * catalogue keeps its own reference; the caller still frees KEY. */
-ART_API art_status art_catalog_set_signer(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_set_signer(art_ctx *ctx,
+                                          art_catalog *cat,
                                           const art_catalog_key *key);
 /* Register KEY as ACTOR's, or revoke the key with KEY_ID: both are custody
  * events. */
-ART_API art_status art_catalog_key_register(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_key_register(art_ctx *ctx,
+                                            art_catalog *cat,
                                             const char *actor,
                                             const art_catalog_key *key);
-ART_API art_status art_catalog_key_revoke(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_key_revoke(art_ctx *ctx,
+                                          art_catalog *cat,
                                           const char *actor,
                                           const char *key_id);
 
 /* Open a case (recorded as a case_open event). */
-ART_API art_status art_catalog_case_add(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_case_add(art_ctx *ctx,
+                                        art_catalog *cat,
                                         const char *actor,
                                         const char *case_number,
                                         const char *title);
@@ -103,12 +113,14 @@ ART_API art_status art_catalog_case_add(art_ctx *ctx, art_catalog *cat,
  * size and type are filled in. Records a register event (and an acquire
  * event when the fields name an acquisition). Nothing is written when
  * anything fails. */
-ART_API art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_item_add(art_ctx *ctx,
+                                        art_catalog *cat,
                                         const char *actor,
                                         const char *case_number,
                                         const char *item,
                                         const art_catalog_fields *fields,
-                                        const char *path, uint64_t *seq);
+                                        const char *path,
+                                        uint64_t *seq);
 
 /* A custody event. Types: register collect acquire transfer check_out
  * check_in access copy verify seal unseal move release return dispose note
@@ -128,7 +140,8 @@ typedef struct art_catalog_event_spec {
   const art_catalog_fields *amend; /* for amend: the fields that change */
 } art_catalog_event_spec;
 
-ART_API art_status art_catalog_event_add(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_event_add(art_ctx *ctx,
+                                         art_catalog *cat,
                                          const art_catalog_event_spec *spec,
                                          uint64_t *seq);
 
@@ -143,30 +156,41 @@ ART_API void art_catalog_rollback(art_catalog *cat);
  * "fields":{..},"path":..}, {"op":"event","type":..,"item":..,...}. Every
  * object may name its "actor" (default ACTOR). On any error nothing is
  * written and the message names the line. *COUNT: operations done. */
-ART_API art_status art_catalog_batch(art_ctx *ctx, art_catalog *cat,
-                                     const char *actor, const char *text,
-                                     size_t len, uint64_t *count);
+ART_API art_status art_catalog_batch(art_ctx *ctx,
+                                     art_catalog *cat,
+                                     const char *actor,
+                                     const char *text,
+                                     size_t len,
+                                     uint64_t *count);
 
 /* JSON text (the caller's, art_free) describing one item with its hashes,
  * derived state and custody history, or the list of items (ITEM NULL).
  * CASE_NUMBER may be NULL when the item number is unique. */
-ART_API art_status art_catalog_item_show(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_item_show(art_ctx *ctx,
+                                         art_catalog *cat,
                                          const char *case_number,
-                                         const char *item, char **json);
-ART_API art_status art_catalog_list(art_ctx *ctx, art_catalog *cat,
+                                         const char *item,
+                                         char **json);
+ART_API art_status art_catalog_list(art_ctx *ctx,
+                                    art_catalog *cat,
                                     char **json);
 /* Human-readable renderings of the same. */
-ART_API art_status art_catalog_item_show_text(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_item_show_text(art_ctx *ctx,
+                                              art_catalog *cat,
                                               const char *case_number,
-                                              const char *item, char **text);
-ART_API art_status art_catalog_list_text(art_ctx *ctx, art_catalog *cat,
+                                              const char *item,
+                                              char **text);
+ART_API art_status art_catalog_list_text(art_ctx *ctx,
+                                         art_catalog *cat,
                                          char **text);
 
 /* Record a checkpoint of the chain head (size and head hash), signed with
  * the signer's key when one is set. *TEXT (may be NULL) receives the
  * checkpoint's text (art_free). */
-ART_API art_status art_catalog_checkpoint(art_ctx *ctx, art_catalog *cat,
-                                          const char *actor, char **text);
+ART_API art_status art_catalog_checkpoint(art_ctx *ctx,
+                                          art_catalog *cat,
+                                          const char *actor,
+                                          char **text);
 
 /* Verification result classes. */
 typedef enum art_catalog_verdict {
@@ -205,7 +229,8 @@ typedef struct art_catalog_verify_result {
  * the evidence). Returns ART_OK when the check ran, whatever the verdict;
  * an error when it could not run. *REPORT (may be NULL; art_free) receives
  * a JSON object with the same facts and the per-item rehash results. */
-ART_API art_status art_catalog_verify(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_verify(art_ctx *ctx,
+                                      art_catalog *cat,
                                       const art_catalog_verify_opts *opts,
                                       art_catalog_verify_result *res,
                                       char **report);
@@ -224,17 +249,20 @@ ART_API art_status art_catalog_format_parse(const char *name,
                                             art_catalog_format *fmt);
 
 /* Receives the export's bytes; returns 0 on success. */
-typedef int (*art_catalog_write_fn)(void *userdata, const void *data,
+typedef int (*art_catalog_write_fn)(void *userdata,
+                                    const void *data,
                                     size_t len);
 
 /* Export in FMT: a checkpoint is made first and printed in the export, the
  * bytes go to WRITE, and then an export event with the bytes' SHA-256 is
  * recorded. *SHA256_HEX (may be NULL, ART_HASH_MAX_HEX bytes) receives it. */
-ART_API art_status art_catalog_export(art_ctx *ctx, art_catalog *cat,
+ART_API art_status art_catalog_export(art_ctx *ctx,
+                                      art_catalog *cat,
                                       const char *actor,
                                       art_catalog_format fmt,
                                       art_catalog_write_fn write,
-                                      void *userdata, char *sha256_hex);
+                                      void *userdata,
+                                      char *sha256_hex);
 
 ART_END_DECLS
 

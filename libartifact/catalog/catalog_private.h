@@ -5,6 +5,7 @@
 #define ART_CATALOG_PRIVATE_H
 
 #include <artifact/catalog.h>
+#include <artifact/magic.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -13,9 +14,9 @@
 #include "ctx_private.h"
 
 #define ART__CAT_HASH_LEN 32
-#define ART__CAT_SIG_LEN 64
-#define ART__CAT_MAGIC "LART-CUSTODY-V1"
-#define ART__CAT_BUSY_MS 60000
+#define ART__CAT_SIG_LEN  64
+#define ART__CAT_MAGIC    "LART-CUSTODY-V1"
+#define ART__CAT_BUSY_MS  60000
 
 /* Canonical event fields, in encoding order; the field id is index + 1. */
 enum {
@@ -60,6 +61,8 @@ struct art_catalog {
   int readonly;
   int in_batch; /* inside art_catalog_begin() */
   art_catalog_key *signer;
+  art_magic *magic; /* loaded on first use, kept: loading is slow */
+  int magic_failed;
 };
 
 /* A growing byte buffer. */
@@ -79,14 +82,16 @@ extern const char *const art__cat_item_fields[];
 int art__cat_item_field_index(const char *name);
 
 struct art_catalog_fields {
-  char **values;   /* indexed like art__cat_item_fields */
+  char **values;    /* indexed like art__cat_item_fields */
   json_t *declared; /* [{"algorithm", "value"}] */
 };
 
 /* schema.c */
 art_status art__cat_db_error(art_ctx *ctx, art_catalog *cat, const char *what);
 art_status art__cat_exec(art_ctx *ctx, art_catalog *cat, const char *sql);
-art_status art__cat_prepare(art_ctx *ctx, art_catalog *cat, const char *sql,
+art_status art__cat_prepare(art_ctx *ctx,
+                            art_catalog *cat,
+                            const char *sql,
                             sqlite3_stmt **st);
 art_status art__cat_tx_begin(art_ctx *ctx, art_catalog *cat);
 art_status art__cat_tx_commit(art_ctx *ctx, art_catalog *cat);
@@ -95,53 +100,62 @@ void art__cat_now(char *buf, size_t len);
 void art__cat_uuid4(char *buf, size_t len);
 void art__cat_hex(const uint8_t *data, size_t len, char *out);
 int art__cat_unhex(const char *hex, uint8_t *out, size_t len);
-art_status art__cat_bind_text(art_ctx *ctx, art_catalog *cat, sqlite3_stmt *st,
-                              int idx, const char *s);
+art_status art__cat_bind_text(
+    art_ctx *ctx, art_catalog *cat, sqlite3_stmt *st, int idx, const char *s);
 char *art__cat_json_dump(const json_t *j); /* compact, sorted keys */
 
 /* chain.c */
-void art__cat_genesis(const char *catalog_uuid,
-                      uint8_t out[ART__CAT_HASH_LEN]);
+void art__cat_genesis(const char *catalog_uuid, uint8_t out[ART__CAT_HASH_LEN]);
 /* Canonical record bytes of EV (seq, prev and fields) into B. */
 void art__cat_encode(const art__cat_event *ev, art__buf *b);
 /* record_hash = SHA-256(0x00 || record bytes). */
 int art__cat_record_hash(const art__cat_event *ev,
                          uint8_t out[ART__CAT_HASH_LEN]);
-int art__cat_sha256(const void *data, size_t len,
+int art__cat_sha256(const void *data,
+                    size_t len,
                     uint8_t out[ART__CAT_HASH_LEN]);
 /* The message an event signature covers. */
 void art__cat_sig_message(const uint8_t hash[ART__CAT_HASH_LEN],
-                          uint8_t *msg, size_t *len);
+                          uint8_t *msg,
+                          size_t *len);
 #define ART__CAT_SIG_MSG_MAX 64
 
 /* keys.c */
-int art__cat_key_sign(const art_catalog_key *key, const void *msg, size_t len,
+int art__cat_key_sign(const art_catalog_key *key,
+                      const void *msg,
+                      size_t len,
                       uint8_t sig[ART__CAT_SIG_LEN]);
-int art__cat_verify_sig(const uint8_t pub[32], const void *msg, size_t len,
+int art__cat_verify_sig(const uint8_t pub[32],
+                        const void *msg,
+                        size_t len,
                         const uint8_t sig[ART__CAT_SIG_LEN]);
 void art__cat_key_id_of(const uint8_t pub[32], char id[33]);
 /* Whether KEY_ID is registered to ACTOR and not revoked (in the db). */
-art_status art__cat_key_check(art_ctx *ctx, art_catalog *cat,
-                              const char *key_id, const char *actor);
+art_status art__cat_key_check(art_ctx *ctx,
+                              art_catalog *cat,
+                              const char *key_id,
+                              const char *actor);
 
 /* events.c */
 const char *art__cat_event_type_norm(const char *type);
 /* Append EV (fields set, seq/prev/hash filled in here) inside the current
  * transaction; signs with the catalogue's signer when set and EV's actor
  * owns it. ITEM_ID 0 when the event is not about an item. */
-art_status art__cat_append(art_ctx *ctx, art_catalog *cat, art__cat_event *ev,
+art_status art__cat_append(art_ctx *ctx,
+                           art_catalog *cat,
+                           art__cat_event *ev,
                            int64_t item_id);
 /* Read events in seq order: rows (seq, fields..., prev, hash, sig). */
-#define ART__CAT_EVENT_COLS                                                  \
-  "seq, uuid, type, recorded_at, occurred_at, actor, case_number, "         \
-  "item_number, from_actor, to_actor, purpose, location, payload, key_id, " \
+#define ART__CAT_EVENT_COLS                                                    \
+  "seq, uuid, type, recorded_at, occurred_at, actor, case_number, "            \
+  "item_number, from_actor, to_actor, purpose, location, payload, key_id, "    \
   "prev_hash, record_hash, signature"
 void art__cat_event_from_row(sqlite3_stmt *st, art__cat_event *ev);
 /* Ensure ACTOR / LOCATION exist in their tables. */
-art_status art__cat_actor_touch(art_ctx *ctx, art_catalog *cat,
-                                const char *name);
-art_status art__cat_location_touch(art_ctx *ctx, art_catalog *cat,
-                                   const char *name);
+art_status
+art__cat_actor_touch(art_ctx *ctx, art_catalog *cat, const char *name);
+art_status
+art__cat_location_touch(art_ctx *ctx, art_catalog *cat, const char *name);
 
 /* Derived state of one item from its events. */
 typedef struct art__cat_state {
@@ -152,20 +166,29 @@ typedef struct art__cat_state {
   char last_verify_result[32];
   int sealed;
 } art__cat_state;
-art_status art__cat_item_state(art_ctx *ctx, art_catalog *cat,
-                               int64_t item_id, art__cat_state *state);
+art_status art__cat_item_state(art_ctx *ctx,
+                               art_catalog *cat,
+                               int64_t item_id,
+                               art__cat_state *state);
 
 /* items.c */
 /* Find an item by number (CASE_NUMBER optional). */
-art_status art__cat_item_find(art_ctx *ctx, art_catalog *cat,
-                              const char *case_number, const char *item,
+art_status art__cat_item_find(art_ctx *ctx,
+                              art_catalog *cat,
+                              const char *case_number,
+                              const char *item,
                               int64_t *item_id);
 /* JSON object of an item's register fields, hashes and state. */
-json_t *art__cat_item_json(art_ctx *ctx, art_catalog *cat, int64_t item_id,
+json_t *art__cat_item_json(art_ctx *ctx,
+                           art_catalog *cat,
+                           int64_t item_id,
                            int with_events);
 json_t *art__cat_event_json(const art__cat_event *ev);
 /* Hash one evidence path: md5/sha1/sha256 computed and any stored ones. */
-art_status art__cat_hash_path(art_ctx *ctx, const char *path, json_t **hashes,
+art_status art__cat_hash_path(art_ctx *ctx,
+                              art_catalog *cat,
+                              const char *path,
+                              json_t **hashes,
                               json_t **info);
 
 /* checkpoint.c */
@@ -181,28 +204,39 @@ typedef struct art__cat_checkpoint {
   uint8_t sig[ART__CAT_SIG_LEN];
   size_t body_len; /* bytes of the text the signature covers */
 } art__cat_checkpoint;
-art_status art__cat_checkpoint_parse(art_ctx *ctx, const char *text,
-                                     size_t len, art__cat_checkpoint *cp);
+art_status art__cat_checkpoint_parse(art_ctx *ctx,
+                                     const char *text,
+                                     size_t len,
+                                     art__cat_checkpoint *cp);
 /* Verify a parsed checkpoint's signature over TEXT. */
-int art__cat_checkpoint_sig_ok(const art__cat_checkpoint *cp,
-                               const char *text);
-art_status art__cat_checkpoint_make(art_ctx *ctx, art_catalog *cat,
-                                    const char *actor, char **text);
+int art__cat_checkpoint_sig_ok(const art__cat_checkpoint *cp, const char *text);
+art_status art__cat_checkpoint_make(art_ctx *ctx,
+                                    art_catalog *cat,
+                                    const char *actor,
+                                    char **text);
 /* The newest checkpoint's text (NULL when none). */
-art_status art__cat_checkpoint_latest(art_ctx *ctx, art_catalog *cat,
-                                      char **text);
+art_status
+art__cat_checkpoint_latest(art_ctx *ctx, art_catalog *cat, char **text);
 
 /* export_*.c: each writes the whole export into OUT. CP is the checkpoint
  * text made for this export. */
-art_status art__cat_export_csv(art_ctx *ctx, art_catalog *cat, art__buf *out,
+art_status art__cat_export_csv(art_ctx *ctx,
+                               art_catalog *cat,
+                               art__buf *out,
                                const char *cp);
-art_status art__cat_export_custody_csv(art_ctx *ctx, art_catalog *cat,
-                                       art__buf *out, const char *cp);
-art_status art__cat_export_json(art_ctx *ctx, art_catalog *cat, art__buf *out,
-                                const char *cp, int lines);
-art_status art__cat_export_html(art_ctx *ctx, art_catalog *cat, art__buf *out,
+art_status art__cat_export_custody_csv(art_ctx *ctx,
+                                       art_catalog *cat,
+                                       art__buf *out,
+                                       const char *cp);
+art_status art__cat_export_json(
+    art_ctx *ctx, art_catalog *cat, art__buf *out, const char *cp, int lines);
+art_status art__cat_export_html(art_ctx *ctx,
+                                art_catalog *cat,
+                                art__buf *out,
                                 const char *cp);
-art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
+art_status art__cat_export_case(art_ctx *ctx,
+                                art_catalog *cat,
+                                art__buf *out,
                                 const char *cp);
 /* {"cases", "items" (without events), "events", "checkpoints"}. */
 json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat);

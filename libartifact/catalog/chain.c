@@ -6,7 +6,8 @@
 
 #include "catalog_private.h"
 
-int art__cat_sha256(const void *data, size_t len,
+int art__cat_sha256(const void *data,
+                    size_t len,
                     uint8_t out[ART__CAT_HASH_LEN])
 {
   unsigned int n = 0;
@@ -72,7 +73,8 @@ int art__cat_record_hash(const art__cat_event *ev,
   return rc;
 }
 
-void art__cat_sig_message(const uint8_t hash[ART__CAT_HASH_LEN], uint8_t *msg,
+void art__cat_sig_message(const uint8_t hash[ART__CAT_HASH_LEN],
+                          uint8_t *msg,
                           size_t *len)
 {
   static const char tag[] = ART__CAT_MAGIC " signature";

@@ -28,13 +28,15 @@ static int copy_value(char *dst, size_t cap, const char *src, size_t len)
 /* Parse the checkpoint text exactly as art__cat_checkpoint_make writes it:
  * "art-catalog checkpoint v1", then "catalog:", "size:", "head:", "time:",
  * "actor:" lines, then optionally "key:" and "signature:". */
-art_status art__cat_checkpoint_parse(art_ctx *ctx, const char *text,
-                                     size_t len, art__cat_checkpoint *cp)
+art_status art__cat_checkpoint_parse(art_ctx *ctx,
+                                     const char *text,
+                                     size_t len,
+                                     art__cat_checkpoint *cp)
 {
   memset(cp, 0, sizeof *cp);
-  static const char *const keys[] = {CP_MAGIC, "catalog: ", "size: ",
-                                     "head: ",  "time: ",    "actor: ",
-                                     "key: ",   "signature: "};
+  static const char *const keys[] = {
+      CP_MAGIC, "catalog: ", "size: ", "head: ",
+      "time: ", "actor: ",   "key: ",  "signature: "};
   size_t pos = 0;
   int idx = 0;
   while (pos < len && idx < 8) {
@@ -123,8 +125,10 @@ int art__cat_checkpoint_sig_ok(const art__cat_checkpoint *cp, const char *text)
   return art__cat_verify_sig(cp->pub, text, cp->body_len, cp->sig) == 0;
 }
 
-art_status art__cat_checkpoint_make(art_ctx *ctx, art_catalog *cat,
-                                    const char *actor, char **text)
+art_status art__cat_checkpoint_make(art_ctx *ctx,
+                                    art_catalog *cat,
+                                    const char *actor,
+                                    char **text)
 {
   /* The caller holds the write transaction. */
   *text = NULL;
@@ -150,8 +154,8 @@ art_status art__cat_checkpoint_make(art_ctx *ctx, art_catalog *cat,
       memcpy(head, sqlite3_column_blob(q, 1), ART__CAT_HASH_LEN);
   }
   sqlite3_finalize(q);
-  if (cat->signer && (st = art__cat_key_check(ctx, cat, cat->signer->id,
-                                              actor)) != ART_OK)
+  if (cat->signer &&
+      (st = art__cat_key_check(ctx, cat, cat->signer->id, actor)) != ART_OK)
     return st;
   char now[40], hex[2 * ART__CAT_SIG_LEN + 1];
   art__cat_now(now, sizeof now);
@@ -165,8 +169,7 @@ art_status art__cat_checkpoint_make(art_ctx *ctx, art_catalog *cat,
     art__cat_hex(cat->signer->pub, 32, hex);
     art__buf_printf(&b, "key: %s %s\n", cat->signer->id, hex);
     uint8_t sig[ART__CAT_SIG_LEN];
-    if (b.failed ||
-        art__cat_key_sign(cat->signer, b.data, b.len, sig) != 0) {
+    if (b.failed || art__cat_key_sign(cat->signer, b.data, b.len, sig) != 0) {
       art__buf_free(&b);
       return art__set_error(ctx, ART_ERR_INTERNAL, 0,
                             "checkpoint: signing failed");
@@ -204,8 +207,10 @@ art_status art__cat_checkpoint_make(art_ctx *ctx, art_catalog *cat,
   return ART_OK;
 }
 
-art_status art_catalog_checkpoint(art_ctx *ctx, art_catalog *cat,
-                                  const char *actor, char **text)
+art_status art_catalog_checkpoint(art_ctx *ctx,
+                                  art_catalog *cat,
+                                  const char *actor,
+                                  char **text)
 {
   if (text)
     *text = NULL;
@@ -227,8 +232,8 @@ art_status art_catalog_checkpoint(art_ctx *ctx, art_catalog *cat,
   return st;
 }
 
-art_status art__cat_checkpoint_latest(art_ctx *ctx, art_catalog *cat,
-                                      char **text)
+art_status
+art__cat_checkpoint_latest(art_ctx *ctx, art_catalog *cat, char **text)
 {
   *text = NULL;
   sqlite3_stmt *q;

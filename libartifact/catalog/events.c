@@ -57,8 +57,8 @@ void art__cat_event_from_row(sqlite3_stmt *st, art__cat_event *ev)
   }
 }
 
-static art_status touch(art_ctx *ctx, art_catalog *cat, const char *sql,
-                        const char *name)
+static art_status
+touch(art_ctx *ctx, art_catalog *cat, const char *sql, const char *name)
 {
   sqlite3_stmt *st;
   art_status s = art__cat_prepare(ctx, cat, sql, &st);
@@ -71,15 +71,14 @@ static art_status touch(art_ctx *ctx, art_catalog *cat, const char *sql,
   return s;
 }
 
-art_status art__cat_actor_touch(art_ctx *ctx, art_catalog *cat,
-                                const char *name)
+art_status
+art__cat_actor_touch(art_ctx *ctx, art_catalog *cat, const char *name)
 {
-  return touch(ctx, cat, "INSERT OR IGNORE INTO actors(name) VALUES (?)",
-               name);
+  return touch(ctx, cat, "INSERT OR IGNORE INTO actors(name) VALUES (?)", name);
 }
 
-art_status art__cat_location_touch(art_ctx *ctx, art_catalog *cat,
-                                   const char *name)
+art_status
+art__cat_location_touch(art_ctx *ctx, art_catalog *cat, const char *name)
 {
   return touch(ctx, cat, "INSERT OR IGNORE INTO locations(name) VALUES (?)",
                name);
@@ -90,7 +89,9 @@ static int blank(const char *s)
   return !s || !*s;
 }
 
-art_status art__cat_append(art_ctx *ctx, art_catalog *cat, art__cat_event *ev,
+art_status art__cat_append(art_ctx *ctx,
+                           art_catalog *cat,
+                           art__cat_event *ev,
                            int64_t item_id)
 {
   char uuid[40], now[40];
@@ -167,8 +168,8 @@ art_status art__cat_append(art_ctx *ctx, art_catalog *cat, art__cat_event *ev,
     size_t mlen;
     art__cat_sig_message(ev->hash, msg, &mlen);
     if (art__cat_key_sign(cat->signer, msg, mlen, ev->sig) != 0)
-      return art__set_error(ctx, ART_ERR_INTERNAL, 0,
-                            "key %s: signing failed", cat->signer->id);
+      return art__set_error(ctx, ART_ERR_INTERNAL, 0, "key %s: signing failed",
+                            cat->signer->id);
     ev->has_sig = 1;
   }
 
@@ -205,8 +206,11 @@ art_status art__cat_append(art_ctx *ctx, art_catalog *cat, art__cat_event *ev,
 }
 
 /* Apply an amend: set the changed columns and return before/after. */
-static art_status apply_amend(art_ctx *ctx, art_catalog *cat, int64_t item_id,
-                              const art_catalog_fields *f, json_t *before,
+static art_status apply_amend(art_ctx *ctx,
+                              art_catalog *cat,
+                              int64_t item_id,
+                              const art_catalog_fields *f,
+                              json_t *before,
                               json_t *after)
 {
   art_status st = ART_OK;
@@ -243,7 +247,8 @@ static art_status apply_amend(art_ctx *ctx, art_catalog *cat, int64_t item_id,
   return st;
 }
 
-art_status art_catalog_event_add(art_ctx *ctx, art_catalog *cat,
+art_status art_catalog_event_add(art_ctx *ctx,
+                                 art_catalog *cat,
                                  const art_catalog_event_spec *spec,
                                  uint64_t *seq)
 {
@@ -253,8 +258,7 @@ art_status art_catalog_event_add(art_ctx *ctx, art_catalog *cat,
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "event: no spec");
   const char *type = art__cat_event_type_norm(spec->type);
   if (!type)
-    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                          "%s: unknown event type",
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: unknown event type",
                           spec->type ? spec->type : "(none)");
   if (blank(spec->actor))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
@@ -264,8 +268,7 @@ art_status art_catalog_event_add(art_ctx *ctx, art_catalog *cat,
   if (blank(spec->item))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "%s: an event needs an item (--item)", type);
-  if (strcmp(type, "transfer") == 0 &&
-      (blank(spec->from) || blank(spec->to)))
+  if (strcmp(type, "transfer") == 0 && (blank(spec->from) || blank(spec->to)))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "transfer: needs --from (released by) and --to "
                           "(received by)");
@@ -327,8 +330,8 @@ art_status art_catalog_event_add(art_ctx *ctx, art_catalog *cat,
   ev.f[ART__EV_ACTOR] = spec->actor;
   ev.f[ART__EV_CASE] = case_number;
   ev.f[ART__EV_ITEM] = spec->item;
-  ev.f[ART__EV_OCCURRED_AT] = blank(spec->occurred_at) ? NULL
-                                                       : spec->occurred_at;
+  ev.f[ART__EV_OCCURRED_AT] =
+      blank(spec->occurred_at) ? NULL : spec->occurred_at;
   ev.f[ART__EV_FROM] = blank(spec->from) ? NULL : spec->from;
   ev.f[ART__EV_TO] = blank(spec->to) ? NULL : spec->to;
   ev.f[ART__EV_PURPOSE] = blank(spec->purpose) ? NULL : spec->purpose;
@@ -354,8 +357,10 @@ static void set_str(char *dst, size_t len, const char *s)
   snprintf(dst, len, "%s", s ? s : "");
 }
 
-art_status art__cat_item_state(art_ctx *ctx, art_catalog *cat,
-                               int64_t item_id, art__cat_state *s)
+art_status art__cat_item_state(art_ctx *ctx,
+                               art_catalog *cat,
+                               int64_t item_id,
+                               art__cat_state *s)
 {
   memset(s, 0, sizeof *s);
   sqlite3_stmt *q;
@@ -405,8 +410,8 @@ art_status art__cat_item_state(art_ctx *ctx, art_catalog *cat,
     } else if (strcmp(type, "verify") == 0) {
       set_str(s->last_verified, sizeof s->last_verified, at);
       json_t *p = payload ? json_loads(payload, 0, NULL) : NULL;
-      const char *r = p ? json_string_value(json_object_get(p, "result"))
-                        : NULL;
+      const char *r =
+          p ? json_string_value(json_object_get(p, "result")) : NULL;
       set_str(s->last_verify_result, sizeof s->last_verify_result,
               r ? r : "recorded");
       json_decref(p);

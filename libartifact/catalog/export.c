@@ -8,7 +8,7 @@
 
 #include "catalog_private.h"
 
-static const char *const format_names[] = {"csv",  "custody-csv", "json",
+static const char *const format_names[] = {"csv",   "custody-csv", "json",
                                            "jsonl", "html",        "case"};
 
 art_status art_catalog_format_parse(const char *name, art_catalog_format *fmt)
@@ -21,17 +21,19 @@ art_status art_catalog_format_parse(const char *name, art_catalog_format *fmt)
   return ART_ERR_INVALID_ARG;
 }
 
-art_status art_catalog_export(art_ctx *ctx, art_catalog *cat,
-                              const char *actor, art_catalog_format fmt,
-                              art_catalog_write_fn write, void *userdata,
+art_status art_catalog_export(art_ctx *ctx,
+                              art_catalog *cat,
+                              const char *actor,
+                              art_catalog_format fmt,
+                              art_catalog_write_fn write,
+                              void *userdata,
                               char *sha256_hex)
 {
   if (sha256_hex)
     *sha256_hex = '\0';
   if (!cat || !write ||
       (unsigned)fmt >= sizeof format_names / sizeof format_names[0])
-    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                          "export: bad arguments");
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "export: bad arguments");
   if (!actor || !*actor)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "export: an export is recorded as an event: it "

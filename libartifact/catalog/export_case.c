@@ -16,8 +16,7 @@ static const char *js(json_t *o, const char *k)
 }
 
 /* A stable IRI for something that has a name but no id of its own. */
-static void named_iri(const char *kind, const char *name, char *out,
-                      size_t len)
+static void named_iri(const char *kind, const char *name, char *out, size_t len)
 {
   uint8_t h[ART__CAT_HASH_LEN];
   char hex[33];
@@ -50,46 +49,45 @@ static const char *hash_method(const char *alg)
   return alg;
 }
 
-static void add_person(json_t *graph, json_t *seen, const char *name,
-                       char *iri, size_t len)
+static void
+add_person(json_t *graph, json_t *seen, const char *name, char *iri, size_t len)
 {
   named_iri("person", name, iri, len);
   if (json_object_get(seen, iri))
     return;
   json_object_set_new(seen, iri, json_true());
-  json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", iri,
-                                         "@type", "uco-identity:Person",
-                                         "uco-core:name", name));
+  json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
+                                         "uco-identity:Person", "uco-core:name",
+                                         name));
 }
 
-static void add_location(json_t *graph, json_t *seen, const char *name,
-                         char *iri, size_t len)
+static void add_location(
+    json_t *graph, json_t *seen, const char *name, char *iri, size_t len)
 {
   named_iri("location", name, iri, len);
   if (json_object_get(seen, iri))
     return;
   json_object_set_new(seen, iri, json_true());
-  json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", iri,
-                                         "@type", "uco-location:Location",
+  json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
+                                         "uco-location:Location",
                                          "uco-core:name", name));
 }
 
 static json_t *observable(json_t *it, const char *iri)
 {
-  int is_file = *js(it, "file_name") || json_array_size(json_object_get(
-                                            it, "hashes")) > 0;
-  json_t *o = json_pack("{s:s, s:s}", "@id", iri, "@type",
-                        is_file ? "uco-observable:File"
-                                : "uco-observable:Device");
+  int is_file = *js(it, "file_name") ||
+                json_array_size(json_object_get(it, "hashes")) > 0;
+  json_t *o =
+      json_pack("{s:s, s:s}", "@id", iri, "@type",
+                is_file ? "uco-observable:File" : "uco-observable:Device");
   if (*js(it, "description"))
     json_object_set_new(o, "uco-core:description",
                         json_string(js(it, "description")));
   json_t *facets = json_array();
   const char *uuid = js(it, "uuid");
   char fiol[128];
-  long long size = *js(it, "size_bytes") ? strtoll(js(it, "size_bytes"), NULL,
-                                                   10)
-                                         : -1;
+  long long size =
+      *js(it, "size_bytes") ? strtoll(js(it, "size_bytes"), NULL, 10) : -1;
   if (is_file) {
     snprintf(fiol, sizeof fiol, "kb:file-facet-%s", uuid);
     json_t *ff = json_pack("{s:s, s:s}", "@id", fiol, "@type",
@@ -98,15 +96,13 @@ static json_t *observable(json_t *it, const char *iri)
       json_object_set_new(ff, "uco-observable:fileName",
                           json_string(js(it, "file_name")));
     if (size >= 0)
-      json_object_set_new(ff, "uco-observable:sizeInBytes",
-                          json_integer(size));
+      json_object_set_new(ff, "uco-observable:sizeInBytes", json_integer(size));
     json_array_append_new(facets, ff);
     snprintf(fiol, sizeof fiol, "kb:content-data-facet-%s", uuid);
     json_t *cd = json_pack("{s:s, s:s}", "@id", fiol, "@type",
                            "uco-observable:ContentDataFacet");
     if (size >= 0)
-      json_object_set_new(cd, "uco-observable:sizeInBytes",
-                          json_integer(size));
+      json_object_set_new(cd, "uco-observable:sizeInBytes", json_integer(size));
     if (*js(it, "mime_type"))
       json_object_set_new(cd, "uco-observable:mimeType",
                           json_string(js(it, "mime_type")));
@@ -123,11 +119,11 @@ static json_t *observable(json_t *it, const char *iri)
       snprintf(hid, sizeof hid, "kb:hash-%s-%s-%s", uuid, js(h, "algorithm"),
                js(h, "origin"));
       json_array_append_new(
-          hashes, json_pack("{s:s, s:s, s:s, s:o}", "@id", hid, "@type",
-                            "uco-types:Hash", "uco-types:hashMethod",
-                            hash_method(js(h, "algorithm")),
-                            "uco-types:hashValue",
-                            typed("xsd:hexBinary", js(h, "value"))));
+          hashes,
+          json_pack("{s:s, s:s, s:s, s:o}", "@id", hid, "@type",
+                    "uco-types:Hash", "uco-types:hashMethod",
+                    hash_method(js(h, "algorithm")), "uco-types:hashValue",
+                    typed("xsd:hexBinary", js(h, "value"))));
     }
     if (json_array_size(hashes))
       json_object_set_new(cd, "uco-observable:hash", hashes);
@@ -153,8 +149,10 @@ static json_t *observable(json_t *it, const char *iri)
   return o;
 }
 
-static json_t *provenance(const char *iri, const char *exhibit,
-                          const char *root, const char *item_iri,
+static json_t *provenance(const char *iri,
+                          const char *exhibit,
+                          const char *root,
+                          const char *item_iri,
                           const char *desc)
 {
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "@id", iri, "@type",
@@ -165,7 +163,9 @@ static json_t *provenance(const char *iri, const char *exhibit,
                    "uco-core:object", ref(item_iri));
 }
 
-art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
+art_status art__cat_export_case(art_ctx *ctx,
+                                art_catalog *cat,
+                                art__buf *out,
                                 const char *cp)
 {
   json_t *all = art__cat_collect(ctx, cat);
@@ -179,18 +179,17 @@ art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
       "https://ontology.caseontology.org/case/investigation/", "uco-action",
       "https://ontology.unifiedcyberontology.org/uco/action/", "uco-core",
       "https://ontology.unifiedcyberontology.org/uco/core/", "uco-identity",
-      "https://ontology.unifiedcyberontology.org/uco/identity/",
-      "uco-location",
+      "https://ontology.unifiedcyberontology.org/uco/identity/", "uco-location",
       "https://ontology.unifiedcyberontology.org/uco/location/",
       "uco-observable",
-      "https://ontology.unifiedcyberontology.org/uco/observable/",
-      "uco-tool", "https://ontology.unifiedcyberontology.org/uco/tool/",
-      "uco-types", "https://ontology.unifiedcyberontology.org/uco/types/",
-      "xsd", "http://www.w3.org/2001/XMLSchema#");
+      "https://ontology.unifiedcyberontology.org/uco/observable/", "uco-tool",
+      "https://ontology.unifiedcyberontology.org/uco/tool/", "uco-types",
+      "https://ontology.unifiedcyberontology.org/uco/types/", "xsd",
+      "http://www.w3.org/2001/XMLSchema#");
   json_t *graph = json_array(), *seen = json_object();
   json_t *inv_objects = json_object(); /* case number -> object refs */
-  json_t *last = json_object(); /* item key -> {action, record} */
-  json_t *roots = json_object(); /* item key -> exhibit number */
+  json_t *last = json_object();        /* item key -> {action, record} */
+  json_t *roots = json_object();       /* item key -> exhibit number */
   if (!doc || !graph || !seen || !inv_objects || !last || !roots) {
     json_decref(doc);
     json_decref(graph);
@@ -229,8 +228,8 @@ art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
     json_object_set_new(roots, key, json_string(root));
     json_array_append_new(graph, observable(it, iri));
     json_object_set_new(last, key,
-                        json_pack("{s:s, s:s, s:s, s:s}", "item", iri,
-                                  "record", "", "action", "", "root", root));
+                        json_pack("{s:s, s:s, s:s, s:s}", "item", iri, "record",
+                                  "", "action", "", "root", root));
     json_t *objs = json_object_get(inv_objects, js(it, "case"));
     json_array_append_new(objs, ref(iri));
     (void)rec;
@@ -246,8 +245,8 @@ art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
     if (!*js(e, "item") || !st)
       continue;
     long long seq = (long long)json_integer_value(json_object_get(e, "seq"));
-    char act[128], rec[128], person[128], other[128], place[128],
-        exhibit[700], desc[1024];
+    char act[128], rec[128], person[128], other[128], place[128], exhibit[700],
+        desc[1024];
     snprintf(act, sizeof act, "kb:action-%s", js(e, "uuid"));
     snprintf(rec, sizeof rec, "kb:provenance-record-%s", js(e, "uuid"));
     const char *type = js(e, "type");
@@ -255,15 +254,15 @@ art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
     if (strcmp(type, "transfer") == 0 && *js(e, "to"))
       performer = js(e, "to");
     add_person(graph, seen, performer, person, sizeof person);
-    json_t *a = json_pack(
-        "{s:s, s:s, s:s, s:o, s:o}", "@id", act, "@type",
-        "case-investigation:InvestigativeAction", "uco-core:name", type,
-        "uco-action:startTime",
-        typed("xsd:dateTime", *js(e, "occurred_at") ? js(e, "occurred_at")
+    json_t *a = json_pack("{s:s, s:s, s:s, s:o, s:o}", "@id", act, "@type",
+                          "case-investigation:InvestigativeAction",
+                          "uco-core:name", type, "uco-action:startTime",
+                          typed("xsd:dateTime", *js(e, "occurred_at")
+                                                    ? js(e, "occurred_at")
                                                     : js(e, "recorded_at")),
-        "uco-action:performer", ref(person));
-    snprintf(desc, sizeof desc, "%s of item %s (case %s), event %lld",
-             type, js(e, "item"), js(e, "case"), seq);
+                          "uco-action:performer", ref(person));
+    snprintf(desc, sizeof desc, "%s of item %s (case %s), event %lld", type,
+             js(e, "item"), js(e, "case"), seq);
     art__buf d = {0};
     art__buf_str(&d, desc);
     if (*js(e, "from"))
@@ -296,15 +295,14 @@ art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
                           ref(js(st, "action")));
     json_array_append_new(graph, a);
     if (strcmp(type, "register") == 0)
-      snprintf(exhibit, sizeof exhibit, "%s-%s", js(e, "case"),
-               js(e, "item"));
+      snprintf(exhibit, sizeof exhibit, "%s-%s", js(e, "case"), js(e, "item"));
     else
       snprintf(exhibit, sizeof exhibit, "%s-%s/%lld", js(e, "case"),
                js(e, "item"), seq);
-    snprintf(desc, sizeof desc, "Item %s after %s (event %lld)",
-             js(e, "item"), type, seq);
-    json_array_append_new(graph, provenance(rec, exhibit, js(st, "root"),
-                                            js(st, "item"), desc));
+    snprintf(desc, sizeof desc, "Item %s after %s (event %lld)", js(e, "item"),
+             type, seq);
+    json_array_append_new(
+        graph, provenance(rec, exhibit, js(st, "root"), js(st, "item"), desc));
     json_t *objs2 = json_object_get(inv_objects, js(e, "case"));
     json_array_append_new(objs2, ref(act));
     json_array_append_new(objs2, ref(rec));
@@ -317,10 +315,9 @@ art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
   {
     char iri[128];
     snprintf(iri, sizeof iri, "kb:investigation-%s", js(c, "uuid"));
-    json_t *inv =
-        json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
-                  "case-investigation:Investigation", "uco-core:name",
-                  js(c, "number"));
+    json_t *inv = json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
+                            "case-investigation:Investigation", "uco-core:name",
+                            js(c, "number"));
     if (*js(c, "title"))
       json_object_set_new(inv, "case-investigation:focus",
                           json_string(js(c, "title")));
@@ -340,10 +337,10 @@ art_status art__cat_export_case(art_ctx *ctx, art_catalog *cat, art__buf *out,
       snprintf(inv, sizeof inv, "kb:investigation-%s", js(c, "uuid"));
       json_array_append_new(objs, ref(inv));
     }
-    json_array_append_new(
-        graph, json_pack("{s:s, s:s, s:s, s:o}", "@id", iri, "@type",
-                         "uco-core:Annotation", "uco-core:statement", cp,
-                         "uco-core:object", objs));
+    json_array_append_new(graph,
+                          json_pack("{s:s, s:s, s:s, s:o}", "@id", iri, "@type",
+                                    "uco-core:Annotation", "uco-core:statement",
+                                    cp, "uco-core:object", objs));
   }
   char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   art_status st = ART_OK;

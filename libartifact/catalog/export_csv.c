@@ -73,18 +73,28 @@ static const char *hash_of(json_t *item, const char *alg, const char *origin)
   return "";
 }
 
-art_status art__cat_export_csv(art_ctx *ctx, art_catalog *cat, art__buf *out,
+art_status art__cat_export_csv(art_ctx *ctx,
+                               art_catalog *cat,
+                               art__buf *out,
                                const char *cp)
 {
   json_t *all = art__cat_collect(ctx, cat);
   if (!all)
     return art_ctx_status(ctx);
   static const char *const pre[] = {"case", "item_number"};
-  static const char *const post[] = {
-      "md5",       "sha1",          "sha256",         "imported_md5",
-      "imported_sha1", "status",    "custodian",      "location",
-      "sealed",    "last_verified", "last_verification", "registered_seq",
-      "uuid"};
+  static const char *const post[] = {"md5",
+                                     "sha1",
+                                     "sha256",
+                                     "imported_md5",
+                                     "imported_sha1",
+                                     "status",
+                                     "custodian",
+                                     "location",
+                                     "sealed",
+                                     "last_verified",
+                                     "last_verification",
+                                     "registered_seq",
+                                     "uuid"};
   size_t nf = 0;
   while (art__cat_item_fields[nf])
     nf++;
@@ -117,9 +127,9 @@ art_status art__cat_export_csv(art_ctx *ctx, art_catalog *cat, art__buf *out,
     art__cat_csv_field(out, js(state, "last_verified"), 0);
     art__cat_csv_field(out, js(state, "last_verification"), 0);
     char seq[32];
-    snprintf(seq, sizeof seq, "%lld",
-             (long long)json_integer_value(
-                 json_object_get(it, "registered_seq")));
+    snprintf(
+        seq, sizeof seq, "%lld",
+        (long long)json_integer_value(json_object_get(it, "registered_seq")));
     art__cat_csv_field(out, seq, 0);
     art__cat_csv_field(out, js(it, "uuid"), 1);
   }
@@ -142,30 +152,31 @@ static int cmp_events(const void *a, const void *b)
   return c;
 }
 
-art_status art__cat_export_custody_csv(art_ctx *ctx, art_catalog *cat,
-                                       art__buf *out, const char *cp)
+art_status art__cat_export_custody_csv(art_ctx *ctx,
+                                       art_catalog *cat,
+                                       art__buf *out,
+                                       const char *cp)
 {
   json_t *all = art__cat_collect(ctx, cat);
   if (!all)
     return art_ctx_status(ctx);
-  static const char *const cols[][2] = {
-      {"seq", "seq"},
-      {"recorded_at", "recorded_at"},
-      {"occurred_at", "occurred_at"},
-      {"case", "case"},
-      {"item", "item"},
-      {"event", "type"},
-      {"actor", "actor"},
-      {"released_by", "from"},
-      {"received_by", "to"},
-      {"location", "location"},
-      {"purpose", "purpose"},
-      {"details", "payload"},
-      {"key_id", "key_id"},
-      {"signature", "signature"},
-      {"prev_hash", "prev_hash"},
-      {"record_hash", "record_hash"},
-      {"uuid", "uuid"}};
+  static const char *const cols[][2] = {{"seq", "seq"},
+                                        {"recorded_at", "recorded_at"},
+                                        {"occurred_at", "occurred_at"},
+                                        {"case", "case"},
+                                        {"item", "item"},
+                                        {"event", "type"},
+                                        {"actor", "actor"},
+                                        {"released_by", "from"},
+                                        {"received_by", "to"},
+                                        {"location", "location"},
+                                        {"purpose", "purpose"},
+                                        {"details", "payload"},
+                                        {"key_id", "key_id"},
+                                        {"signature", "signature"},
+                                        {"prev_hash", "prev_hash"},
+                                        {"record_hash", "record_hash"},
+                                        {"uuid", "uuid"}};
   size_t ncols = sizeof cols / sizeof cols[0];
   for (size_t i = 0; i < ncols; i++)
     art__cat_csv_field(out, cols[i][0], i + 1 == ncols);

@@ -85,15 +85,17 @@ static const char *event_detail(json_t *e, char *buf, size_t len)
   if (p) {
     const char *note = js(p, "note"), *seal = js(p, "seal_number"),
                *res = js(p, "result");
-    snprintf(buf, len, "%s%s%s%s%s%s", *note ? note : "",
-             *seal ? " seal " : "", seal, *res ? " result: " : "", res,
+    snprintf(buf, len, "%s%s%s%s%s%s", *note ? note : "", *seal ? " seal " : "",
+             seal, *res ? " result: " : "", res,
              json_object_get(p, "after") ? " (amended fields)" : "");
     json_decref(p);
   }
   return buf;
 }
 
-art_status art__cat_export_html(art_ctx *ctx, art_catalog *cat, art__buf *out,
+art_status art__cat_export_html(art_ctx *ctx,
+                                art_catalog *cat,
+                                art__buf *out,
                                 const char *cp)
 {
   json_t *all = art__cat_collect(ctx, cat);
@@ -164,8 +166,7 @@ art_status art__cat_export_html(art_ctx *ctx, art_catalog *cat, art__buf *out,
       art__buf_str(out, "<tr>");
       cell(out, "td", seq);
       cell(out, "td",
-           *js(e, "occurred_at") ? js(e, "occurred_at")
-                                 : js(e, "recorded_at"));
+           *js(e, "occurred_at") ? js(e, "occurred_at") : js(e, "recorded_at"));
       cell(out, "td", js(e, "type"));
       cell(out, "td", js(e, "from"));
       cell(out, "td", js(e, "to"));
@@ -189,10 +190,11 @@ art_status art__cat_export_html(art_ctx *ctx, art_catalog *cat, art__buf *out,
     esc(out, js(state, "location"));
     art__buf_str(out, "</b>.</p>\n</section>\n");
   }
-  art__buf_str(out, "<footer><h2>Checkpoint</h2>\n<p>This register shows "
-                    "the custody chain up to the checkpoint below. Check a "
-                    "catalogue against it with <code>art-catalog verify "
-                    "--checkpoint FILE</code>.</p>\n<pre class=\"checkpoint\">");
+  art__buf_str(out,
+               "<footer><h2>Checkpoint</h2>\n<p>This register shows "
+               "the custody chain up to the checkpoint below. Check a "
+               "catalogue against it with <code>art-catalog verify "
+               "--checkpoint FILE</code>.</p>\n<pre class=\"checkpoint\">");
   esc(out, cp);
   art__buf_str(out, "</pre>\n</footer>\n</body></html>\n");
   json_decref(all);

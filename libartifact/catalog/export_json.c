@@ -26,13 +26,13 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
                        &q) != ART_OK)
     goto fail;
   while (sqlite3_step(q) == SQLITE_ROW) {
-    json_t *c = json_pack(
-        "{s:s, s:s, s:I}", "number", (const char *)sqlite3_column_text(q, 0),
-        "uuid", (const char *)sqlite3_column_text(q, 1), "opened_seq",
-        (json_int_t)sqlite3_column_int64(q, 3));
+    json_t *c = json_pack("{s:s, s:s, s:I}", "number",
+                          (const char *)sqlite3_column_text(q, 0), "uuid",
+                          (const char *)sqlite3_column_text(q, 1), "opened_seq",
+                          (json_int_t)sqlite3_column_int64(q, 3));
     if (c && sqlite3_column_text(q, 2))
-      json_object_set_new(
-          c, "title", json_string((const char *)sqlite3_column_text(q, 2)));
+      json_object_set_new(c, "title",
+                          json_string((const char *)sqlite3_column_text(q, 2)));
     json_array_append_new(cases, c);
   }
   sqlite3_finalize(q);
@@ -46,10 +46,9 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
     json_array_append_new(items, it);
   }
   sqlite3_finalize(q);
-  if (art__cat_prepare(ctx, cat,
-                       "SELECT " ART__CAT_EVENT_COLS
-                       " FROM events ORDER BY seq",
-                       &q) != ART_OK)
+  if (art__cat_prepare(
+          ctx, cat, "SELECT " ART__CAT_EVENT_COLS " FROM events ORDER BY seq",
+          &q) != ART_OK)
     goto fail;
   while (sqlite3_step(q) == SQLITE_ROW) {
     art__cat_event ev;
@@ -64,8 +63,8 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
                        &q) != ART_OK)
     goto fail;
   while (sqlite3_step(q) == SQLITE_ROW)
-    json_array_append_new(
-        cps, json_string((const char *)sqlite3_column_text(q, 0)));
+    json_array_append_new(cps,
+                          json_string((const char *)sqlite3_column_text(q, 0)));
   sqlite3_finalize(q);
   return all;
 fail:
@@ -104,8 +103,8 @@ static int append_line(art__buf *out, json_t *j)
   return 0;
 }
 
-art_status art__cat_export_json(art_ctx *ctx, art_catalog *cat, art__buf *out,
-                                const char *cp, int lines)
+art_status art__cat_export_json(
+    art_ctx *ctx, art_catalog *cat, art__buf *out, const char *cp, int lines)
 {
   json_t *all = art__cat_collect(ctx, cat);
   json_t *h = header(cat, cp);
@@ -113,9 +112,9 @@ art_status art__cat_export_json(art_ctx *ctx, art_catalog *cat, art__buf *out,
   if (!all || !h) {
     json_decref(all);
     json_decref(h);
-    return art_ctx_status(ctx) != ART_OK ? art_ctx_status(ctx)
-                                         : art__set_errno(ctx, ENOMEM,
-                                                          "export");
+    return art_ctx_status(ctx) != ART_OK
+               ? art_ctx_status(ctx)
+               : art__set_errno(ctx, ENOMEM, "export");
   }
   if (!lines) {
     json_object_update(h, all);
@@ -145,8 +144,8 @@ art_status art__cat_export_json(art_ctx *ctx, art_catalog *cat, art__buf *out,
           o = json_pack("{s:s, s:s, s:O}", "schema", "art-catalog-export/1",
                         "kind", groups[g][1], "text", e);
         else {
-          o = json_pack("{s:s, s:s}", "schema", "art-catalog-export/1",
-                        "kind", groups[g][1]);
+          o = json_pack("{s:s, s:s}", "schema", "art-catalog-export/1", "kind",
+                        groups[g][1]);
           if (o)
             json_object_update(o, e);
         }

@@ -19,17 +19,18 @@ static int blank(const char *s)
   return !s || !*s;
 }
 
-art_status art__cat_item_find(art_ctx *ctx, art_catalog *cat,
-                              const char *case_number, const char *item,
+art_status art__cat_item_find(art_ctx *ctx,
+                              art_catalog *cat,
+                              const char *case_number,
+                              const char *item,
                               int64_t *item_id)
 {
   *item_id = 0;
   sqlite3_stmt *q;
   art_status st;
   if (!blank(case_number)) {
-    if ((st = art__cat_prepare(ctx, cat,
-                               "SELECT id FROM cases WHERE number = ?", &q)) !=
-        ART_OK)
+    if ((st = art__cat_prepare(
+             ctx, cat, "SELECT id FROM cases WHERE number = ?", &q)) != ART_OK)
       return st;
     sqlite3_bind_text(q, 1, case_number, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
@@ -60,8 +61,7 @@ art_status art__cat_item_find(art_ctx *ctx, art_catalog *cat,
     *item_id = 0;
     if (!blank(case_number))
       return art__set_error(ctx, ART_ERR_NOT_FOUND, 0,
-                            "item %s: not found in case %s", item,
-                            case_number);
+                            "item %s: not found in case %s", item, case_number);
     return art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "item %s: not found",
                           item);
   }
@@ -74,8 +74,10 @@ art_status art__cat_item_find(art_ctx *ctx, art_catalog *cat,
   return ART_OK;
 }
 
-art_status art_catalog_case_add(art_ctx *ctx, art_catalog *cat,
-                                const char *actor, const char *case_number,
+art_status art_catalog_case_add(art_ctx *ctx,
+                                art_catalog *cat,
+                                const char *actor,
+                                const char *case_number,
                                 const char *title)
 {
   if (!cat || blank(case_number))
@@ -100,8 +102,8 @@ art_status art_catalog_case_add(art_ctx *ctx, art_catalog *cat,
   sqlite3_finalize(q);
   q = NULL;
   if (exists) {
-    st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                        "case %s: already exists", case_number);
+    st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "case %s: already exists",
+                        case_number);
     goto out;
   }
   art__cat_uuid4(uuid, sizeof uuid);
@@ -144,20 +146,24 @@ out:
 
 /* ---- hashing through the core ---- */
 
-static json_t *hash_entry(const char *alg, const char *value,
-                          const char *origin)
+static json_t *
+hash_entry(const char *alg, const char *value, const char *origin)
 {
   return json_pack("{s:s, s:s, s:s}", "algorithm", alg, "value", value,
                    "origin", origin);
 }
 
-art_status art__cat_hash_path(art_ctx *ctx, const char *path, json_t **hashes,
+art_status art__cat_hash_path(art_ctx *ctx,
+                              art_catalog *cat,
+                              const char *path,
+                              json_t **hashes,
                               json_t **info)
 {
   art_source *src = NULL;
   art_reader *reader = NULL;
   art_hash *h = NULL;
   art_magic *m = NULL;
+  int magic_attached = 0;
   *hashes = json_array();
   *info = json_object();
   art_status st;
@@ -179,12 +185,15 @@ art_status art__cat_hash_path(art_ctx *ctx, const char *path, json_t **hashes,
     goto out;
   /* Type detection is a nicety: without a magic database the item is still
    * registered, only without a MIME type. */
-  if (art_magic_new(ctx, &m) == ART_OK) {
-    if (art_magic_attach(ctx, m, reader) != ART_OK) {
-      art_magic_free(m);
-      m = NULL;
-    }
+  if (!cat->magic && !cat->magic_failed &&
+      art_magic_new(ctx, &cat->magic) != ART_OK) {
+    cat->magic_failed = 1;
+    art_ctx_clear(ctx);
   }
+  if ((m = cat->magic) && art_magic_attach(ctx, m, reader) == ART_OK)
+    magic_attached = 1;
+  else
+    art_ctx_clear(ctx);
   uint64_t bytes = 0;
   if ((st = art_reader_run(ctx, reader, src, &bytes)) != ART_OK)
     goto out;
@@ -201,20 +210,19 @@ art_status art__cat_hash_path(art_ctx *ctx, const char *path, json_t **hashes,
   for (size_t i = 0; i < 3; i++) {
     const char *hex = art_hash_hex(h, algs[i]);
     if (!hex) {
-      st = art__set_error(ctx, ART_ERR_INTERNAL, 0, "%s: %s not computed",
-                          path, art_hash_alg_name(algs[i]));
+      st = art__set_error(ctx, ART_ERR_INTERNAL, 0, "%s: %s not computed", path,
+                          art_hash_alg_name(algs[i]));
       goto out;
     }
-    json_array_append_new(*hashes,
-                          hash_entry(art_hash_alg_name(algs[i]), hex,
-                                     "computed"));
+    json_array_append_new(
+        *hashes, hash_entry(art_hash_alg_name(algs[i]), hex, "computed"));
   }
   const art_source_info *si = art_source_get_info(src);
   json_object_set_new(*info, "source_kind",
                       json_string(art_source_kind_name(si->kind)));
   json_object_set_new(*info, "size", json_integer((json_int_t)bytes));
   json_object_set_new(*info, "segments", json_integer(si->segments));
-  if (m && art_magic_mime(m))
+  if (magic_attached && art_magic_mime(m))
     json_object_set_new(*info, "mime_type", json_string(art_magic_mime(m)));
   /* Hashes an image carries from its acquisition, kept apart from ours and
    * compared with them. */
@@ -239,7 +247,6 @@ art_status art__cat_hash_path(art_ctx *ctx, const char *path, json_t **hashes,
   else
     json_decref(hdr);
 out:
-  art_magic_free(m);
   art_hash_free(h);
   art_reader_free(reader);
   art_source_free(src);
@@ -291,8 +298,10 @@ static void fill_from_info(char **values, const char *path, json_t *info)
   }
 }
 
-static art_status insert_hashes(art_ctx *ctx, art_catalog *cat,
-                                int64_t item_id, json_t *hashes,
+static art_status insert_hashes(art_ctx *ctx,
+                                art_catalog *cat,
+                                int64_t item_id,
+                                json_t *hashes,
                                 uint64_t seq)
 {
   sqlite3_stmt *q;
@@ -308,7 +317,7 @@ static art_status insert_hashes(art_ctx *ctx, art_catalog *cat,
   json_array_foreach(hashes, i, e)
   {
     json_t *match = json_object_get(e, "match");
-    const char *status = !match             ? "recorded"
+    const char *status = !match                ? "recorded"
                          : json_is_true(match) ? "match"
                                                : "mismatch";
     sqlite3_bind_int64(q, 1, item_id);
@@ -316,8 +325,8 @@ static art_status insert_hashes(art_ctx *ctx, art_catalog *cat,
                       -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 3, json_string_value(json_object_get(e, "value")), -1,
                       SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 4, json_string_value(json_object_get(e, "origin")),
-                      -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 4, json_string_value(json_object_get(e, "origin")), -1,
+                      SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 5, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, (sqlite3_int64)seq);
     if (sqlite3_step(q) != SQLITE_DONE) {
@@ -330,8 +339,10 @@ static art_status insert_hashes(art_ctx *ctx, art_catalog *cat,
   return st;
 }
 
-static art_status item_precheck(art_ctx *ctx, art_catalog *cat,
-                                const char *case_number, const char *item,
+static art_status item_precheck(art_ctx *ctx,
+                                art_catalog *cat,
+                                const char *case_number,
+                                const char *item,
                                 int64_t *case_id)
 {
   sqlite3_stmt *q;
@@ -368,11 +379,14 @@ static int is_acq_field(const char *name)
          strcmp(name, "collection_method") == 0;
 }
 
-art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
-                                const char *actor, const char *case_number,
+art_status art_catalog_item_add(art_ctx *ctx,
+                                art_catalog *cat,
+                                const char *actor,
+                                const char *case_number,
                                 const char *item,
                                 const art_catalog_fields *fields,
-                                const char *path, uint64_t *seq)
+                                const char *path,
+                                uint64_t *seq)
 {
   if (seq)
     *seq = 0;
@@ -407,7 +421,7 @@ art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
   if ((st = item_precheck(ctx, cat, case_number, item, &case_id)) != ART_OK)
     goto out;
   if (path) {
-    if ((st = art__cat_hash_path(ctx, path, &hashes, &info)) != ART_OK)
+    if ((st = art__cat_hash_path(ctx, cat, path, &hashes, &info)) != ART_OK)
       goto out;
     fill_from_info(values, path, info);
     abs = realpath(path, NULL);
@@ -435,9 +449,9 @@ art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
                 0)
           json_object_set_new(
               e, "match",
-              json_boolean(strcmp(json_string_value(json_object_get(
-                                      c, "value")),
-                                  val) == 0));
+              json_boolean(
+                  strcmp(json_string_value(json_object_get(c, "value")), val) ==
+                  0));
       }
       json_array_append_new(hashes, e);
     }
@@ -466,8 +480,8 @@ art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
     q = NULL;
     if (!parent_id) {
       st = art__set_error(ctx, ART_ERR_NOT_FOUND, 0,
-                          "item %s: parent item %s not found in case %s",
-                          item, parent, case_number);
+                          "item %s: parent item %s not found in case %s", item,
+                          parent, case_number);
       goto out;
     }
   }
@@ -515,8 +529,7 @@ art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
   fj = json_object();
   for (size_t i = 0; i < nf; i++)
     if (values[i])
-      json_object_set_new(fj, art__cat_item_fields[i],
-                          json_string(values[i]));
+      json_object_set_new(fj, art__cat_item_fields[i], json_string(values[i]));
   payload = json_pack("{s:s, s:O, s:O}", "item_uuid", uuid, "fields", fj,
                       "hashes", hashes);
   if (payload && (abs || path))
@@ -534,8 +547,8 @@ art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
   ev.f[ART__EV_ACTOR] = actor;
   ev.f[ART__EV_CASE] = case_number;
   ev.f[ART__EV_ITEM] = item;
-  ev.f[ART__EV_LOCATION] = values[art__cat_item_field_index(
-      "storage_location")];
+  ev.f[ART__EV_LOCATION] =
+      values[art__cat_item_field_index("storage_location")];
   ev.f[ART__EV_PAYLOAD] = ptext;
   if ((st = art__cat_append(ctx, cat, &ev, item_id)) != ART_OK)
     goto out;
@@ -561,8 +574,7 @@ art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
   json_t *acq = json_object();
   for (size_t i = 0; i < nf; i++)
     if (values[i] && is_acq_field(art__cat_item_fields[i]))
-      json_object_set_new(acq, art__cat_item_fields[i],
-                          json_string(values[i]));
+      json_object_set_new(acq, art__cat_item_fields[i], json_string(values[i]));
   if (path || json_object_size(acq)) {
     if (info)
       json_object_set(acq, "source", info);
@@ -578,8 +590,8 @@ art_status art_catalog_item_add(art_ctx *ctx, art_catalog *cat,
     aev.f[ART__EV_CASE] = case_number;
     aev.f[ART__EV_ITEM] = item;
     aev.f[ART__EV_TO] = values[art__cat_item_field_index("acquired_by")];
-    aev.f[ART__EV_LOCATION] = values[art__cat_item_field_index(
-        "acquired_where")];
+    aev.f[ART__EV_LOCATION] =
+        values[art__cat_item_field_index("acquired_where")];
     aev.f[ART__EV_PAYLOAD] = atext;
     if ((st = art__cat_append(ctx, cat, &aev, item_id)) != ART_OK)
       goto out;
@@ -615,9 +627,8 @@ out:
 json_t *art__cat_event_json(const art__cat_event *ev)
 {
   static const char *const names[ART__EV_NFIELDS] = {
-      "uuid",      "type",     "recorded_at", "occurred_at", "actor",
-      "case",      "item",     "from",        "to",          "purpose",
-      "location",  "payload",  "key_id"};
+      "uuid", "type", "recorded_at", "occurred_at", "actor",   "case",  "item",
+      "from", "to",   "purpose",     "location",    "payload", "key_id"};
   json_t *o = json_object();
   if (!o)
     return NULL;
@@ -637,7 +648,9 @@ json_t *art__cat_event_json(const art__cat_event *ev)
   return o;
 }
 
-json_t *art__cat_item_json(art_ctx *ctx, art_catalog *cat, int64_t item_id,
+json_t *art__cat_item_json(art_ctx *ctx,
+                           art_catalog *cat,
+                           int64_t item_id,
                            int with_events)
 {
   sqlite3_stmt *q;
@@ -667,14 +680,12 @@ json_t *art__cat_item_json(art_ctx *ctx, art_catalog *cat, int64_t item_id,
     if (strcmp(name, "registered_seq") == 0) {
       json_object_set_new(o, name, json_integer(sqlite3_column_int64(q, i)));
     } else if (strcmp(name, "container_metadata") == 0) {
-      json_t *m =
-          json_loads((const char *)sqlite3_column_text(q, i), 0, NULL);
+      json_t *m = json_loads((const char *)sqlite3_column_text(q, i), 0, NULL);
       if (m)
         json_object_set_new(o, name, m);
     } else {
-      json_object_set_new(
-          o, strcmp(name, "case_number") == 0 ? "case" : name,
-          json_string((const char *)sqlite3_column_text(q, i)));
+      json_object_set_new(o, strcmp(name, "case_number") == 0 ? "case" : name,
+                          json_string((const char *)sqlite3_column_text(q, i)));
     }
   }
   sqlite3_finalize(q);
@@ -689,25 +700,23 @@ json_t *art__cat_item_json(art_ctx *ctx, art_catalog *cat, int64_t item_id,
   sqlite3_bind_int64(q, 1, item_id);
   while (sqlite3_step(q) == SQLITE_ROW) {
     json_array_append_new(
-        hashes,
-        json_pack("{s:s, s:s, s:s, s:s, s:I}", "algorithm",
-                  (const char *)sqlite3_column_text(q, 0), "value",
-                  (const char *)sqlite3_column_text(q, 1), "origin",
-                  (const char *)sqlite3_column_text(q, 2), "status",
-                  (const char *)sqlite3_column_text(q, 3), "event_seq",
-                  (json_int_t)sqlite3_column_int64(q, 4)));
+        hashes, json_pack("{s:s, s:s, s:s, s:s, s:I}", "algorithm",
+                          (const char *)sqlite3_column_text(q, 0), "value",
+                          (const char *)sqlite3_column_text(q, 1), "origin",
+                          (const char *)sqlite3_column_text(q, 2), "status",
+                          (const char *)sqlite3_column_text(q, 3), "event_seq",
+                          (json_int_t)sqlite3_column_int64(q, 4)));
   }
   sqlite3_finalize(q);
 
   art__cat_state s;
   if (art__cat_item_state(ctx, cat, item_id, &s) != ART_OK)
     goto fail;
-  json_t *state = json_pack("{s:s, s:s, s:s, s:b}", "custodian", s.custodian,
-                            "location", s.location, "status", s.status,
-                            "sealed", s.sealed);
+  json_t *state =
+      json_pack("{s:s, s:s, s:s, s:b}", "custodian", s.custodian, "location",
+                s.location, "status", s.status, "sealed", s.sealed);
   if (state && s.last_verified[0]) {
-    json_object_set_new(state, "last_verified",
-                        json_string(s.last_verified));
+    json_object_set_new(state, "last_verified", json_string(s.last_verified));
     json_object_set_new(state, "last_verification",
                         json_string(s.last_verify_result));
   }
@@ -745,8 +754,10 @@ static art_status dump_out(art_ctx *ctx, json_t *j, char **out)
   return ART_OK;
 }
 
-art_status art_catalog_item_show(art_ctx *ctx, art_catalog *cat,
-                                 const char *case_number, const char *item,
+art_status art_catalog_item_show(art_ctx *ctx,
+                                 art_catalog *cat,
+                                 const char *case_number,
+                                 const char *item,
                                  char **json)
 {
   *json = NULL;
@@ -835,19 +846,18 @@ static void text_item(art__buf *b, json_t *it, int full)
         strcmp(k, "item_number") != 0)
       art__buf_printf(b, "  %-18s %s\n", k, json_string_value(v));
   }
-  art__buf_printf(b, "State: %s, custodian %s, location %s%s\n",
-                  js(state, "status"), js(state, "custodian"),
-                  js(state, "location"),
-                  json_is_true(json_object_get(state, "sealed")) ? ", sealed"
-                                                                 : "");
+  art__buf_printf(
+      b, "State: %s, custodian %s, location %s%s\n", js(state, "status"),
+      js(state, "custodian"), js(state, "location"),
+      json_is_true(json_object_get(state, "sealed")) ? ", sealed" : "");
   art__buf_str(b, "Hashes:\n");
   size_t i;
   json_array_foreach(json_object_get(it, "hashes"), i, v)
   {
-    art__buf_printf(b, "  %-7s %s  %s %s (event %lld)\n", js(v, "algorithm"),
-                    js(v, "value"), js(v, "origin"), js(v, "status"),
-                    (long long)json_integer_value(
-                        json_object_get(v, "event_seq")));
+    art__buf_printf(
+        b, "  %-7s %s  %s %s (event %lld)\n", js(v, "algorithm"),
+        js(v, "value"), js(v, "origin"), js(v, "status"),
+        (long long)json_integer_value(json_object_get(v, "event_seq")));
   }
   art__buf_str(b, "Custody:\n");
   json_array_foreach(json_object_get(it, "events"), i, v) text_event(b, v);
@@ -865,9 +875,11 @@ static art_status text_out(art_ctx *ctx, art__buf *b, char **out)
   return *out ? ART_OK : art__set_errno(ctx, ENOMEM, "catalog");
 }
 
-art_status art_catalog_item_show_text(art_ctx *ctx, art_catalog *cat,
+art_status art_catalog_item_show_text(art_ctx *ctx,
+                                      art_catalog *cat,
                                       const char *case_number,
-                                      const char *item, char **text)
+                                      const char *item,
+                                      char **text)
 {
   *text = NULL;
   int64_t id;

@@ -19,8 +19,8 @@ void art__cat_key_id_of(const uint8_t pub[32], char id[33])
   art__cat_hex(h, 16, id);
 }
 
-static art_status ossl_error(art_ctx *ctx, const char *subject,
-                             const char *what)
+static art_status
+ossl_error(art_ctx *ctx, const char *subject, const char *what)
 {
   char buf[256];
   unsigned long e = ERR_get_error();
@@ -33,8 +33,11 @@ static art_status ossl_error(art_ctx *ctx, const char *subject,
                         buf);
 }
 
-static art_status key_from_pkey(art_ctx *ctx, EVP_PKEY *pkey, int priv,
-                                const char *subject, art_catalog_key **out)
+static art_status key_from_pkey(art_ctx *ctx,
+                                EVP_PKEY *pkey,
+                                int priv,
+                                const char *subject,
+                                art_catalog_key **out)
 {
   if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(pkey);
@@ -59,8 +62,11 @@ static art_status key_from_pkey(art_ctx *ctx, EVP_PKEY *pkey, int priv,
   return ART_OK;
 }
 
-static art_status write_file_excl(art_ctx *ctx, const char *path, mode_t mode,
-                                  EVP_PKEY *pkey, const char *pass)
+static art_status write_file_excl(art_ctx *ctx,
+                                  const char *path,
+                                  mode_t mode,
+                                  EVP_PKEY *pkey,
+                                  const char *pass)
 {
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0)
@@ -88,13 +94,12 @@ static art_status write_file_excl(art_ctx *ctx, const char *path, mode_t mode,
   return ART_OK;
 }
 
-art_status art_catalog_key_generate(art_ctx *ctx, const char *path,
-                                    const char *passphrase)
+art_status
+art_catalog_key_generate(art_ctx *ctx, const char *path, const char *passphrase)
 {
   if (!path || !passphrase || !*passphrase)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                          "%s: a key needs a passphrase",
-                          path ? path : "key");
+                          "%s: a key needs a passphrase", path ? path : "key");
   size_t n = strlen(path);
   char *pub = malloc(n + 5);
   if (!pub)
@@ -117,8 +122,10 @@ out:
   return st;
 }
 
-art_status art_catalog_key_load(art_ctx *ctx, const char *path,
-                                const char *passphrase, art_catalog_key **out)
+art_status art_catalog_key_load(art_ctx *ctx,
+                                const char *path,
+                                const char *passphrase,
+                                art_catalog_key **out)
 {
   *out = NULL;
   FILE *fp = fopen(path, "re");
@@ -162,38 +169,43 @@ const char *art_catalog_key_id(const art_catalog_key *key)
   return key ? key->id : "";
 }
 
-int art__cat_key_sign(const art_catalog_key *key, const void *msg, size_t len,
+int art__cat_key_sign(const art_catalog_key *key,
+                      const void *msg,
+                      size_t len,
                       uint8_t sig[ART__CAT_SIG_LEN])
 {
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   size_t siglen = ART__CAT_SIG_LEN;
-  int ok = md &&
-           EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key->pkey,
-                                 NULL) == 1 &&
-           EVP_DigestSign(md, sig, &siglen, msg, len) == 1 &&
-           siglen == ART__CAT_SIG_LEN;
+  int ok =
+      md &&
+      EVP_DigestSignInit_ex(md, NULL, NULL, NULL, NULL, key->pkey, NULL) == 1 &&
+      EVP_DigestSign(md, sig, &siglen, msg, len) == 1 &&
+      siglen == ART__CAT_SIG_LEN;
   EVP_MD_CTX_free(md);
   ERR_clear_error();
   return ok ? 0 : -1;
 }
 
-int art__cat_verify_sig(const uint8_t pub[32], const void *msg, size_t len,
+int art__cat_verify_sig(const uint8_t pub[32],
+                        const void *msg,
+                        size_t len,
                         const uint8_t sig[ART__CAT_SIG_LEN])
 {
   EVP_PKEY *pkey =
       EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, pub, 32);
   EVP_MD_CTX *md = EVP_MD_CTX_new();
-  int ok = pkey && md &&
-           EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, pkey, NULL) ==
-               1 &&
-           EVP_DigestVerify(md, sig, ART__CAT_SIG_LEN, msg, len) == 1;
+  int ok =
+      pkey && md &&
+      EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, pkey, NULL) == 1 &&
+      EVP_DigestVerify(md, sig, ART__CAT_SIG_LEN, msg, len) == 1;
   EVP_MD_CTX_free(md);
   EVP_PKEY_free(pkey);
   ERR_clear_error();
   return ok ? 0 : -1;
 }
 
-art_status art_catalog_set_signer(art_ctx *ctx, art_catalog *cat,
+art_status art_catalog_set_signer(art_ctx *ctx,
+                                  art_catalog *cat,
                                   const art_catalog_key *key)
 {
   if (!cat)
@@ -216,8 +228,12 @@ art_status art_catalog_set_signer(art_ctx *ctx, art_catalog *cat,
 
 /* The key's owner and whether it has been registered / revoked, from the
  * key events in the chain. */
-static art_status key_state(art_ctx *ctx, art_catalog *cat, const char *key_id,
-                            char *owner, size_t owner_len, int *registered,
+static art_status key_state(art_ctx *ctx,
+                            art_catalog *cat,
+                            const char *key_id,
+                            char *owner,
+                            size_t owner_len,
+                            int *registered,
                             int *revoked)
 {
   sqlite3_stmt *st;
@@ -248,8 +264,10 @@ static art_status key_state(art_ctx *ctx, art_catalog *cat, const char *key_id,
   return s;
 }
 
-art_status art__cat_key_check(art_ctx *ctx, art_catalog *cat,
-                              const char *key_id, const char *actor)
+art_status art__cat_key_check(art_ctx *ctx,
+                              art_catalog *cat,
+                              const char *key_id,
+                              const char *actor)
 {
   char owner[256];
   int reg, rev;
@@ -260,17 +278,19 @@ art_status art__cat_key_check(art_ctx *ctx, art_catalog *cat,
     return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
                           "key %s: not registered in this catalogue", key_id);
   if (rev)
-    return art__set_error(ctx, ART_ERR_INTEGRITY, 0, "key %s: revoked",
-                          key_id);
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0, "key %s: revoked", key_id);
   if (strcmp(owner, actor) != 0)
     return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
-                          "key %s: registered to %s, not to %s", key_id,
-                          owner, actor);
+                          "key %s: registered to %s, not to %s", key_id, owner,
+                          actor);
   return ART_OK;
 }
 
-static art_status key_event(art_ctx *ctx, art_catalog *cat, const char *type,
-                            const char *actor, json_t *payload)
+static art_status key_event(art_ctx *ctx,
+                            art_catalog *cat,
+                            const char *type,
+                            const char *actor,
+                            json_t *payload)
 {
   char *text = art__cat_json_dump(payload);
   json_decref(payload);
@@ -285,7 +305,8 @@ static art_status key_event(art_ctx *ctx, art_catalog *cat, const char *type,
   return st;
 }
 
-art_status art_catalog_key_register(art_ctx *ctx, art_catalog *cat,
+art_status art_catalog_key_register(art_ctx *ctx,
+                                    art_catalog *cat,
                                     const char *actor,
                                     const art_catalog_key *key)
 {
@@ -321,8 +342,10 @@ out:
   return st;
 }
 
-art_status art_catalog_key_revoke(art_ctx *ctx, art_catalog *cat,
-                                  const char *actor, const char *key_id)
+art_status art_catalog_key_revoke(art_ctx *ctx,
+                                  art_catalog *cat,
+                                  const char *actor,
+                                  const char *key_id)
 {
   if (!cat || !key_id || !actor || !*actor)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,

@@ -11,17 +11,36 @@
 
 #include "catalog_private.h"
 
-const char *const art__cat_item_fields[] = {
-    "description",       "kind",           "type_label",
-    "make",              "model",          "serial_number",
-    "capacity",          "condition",      "source_host",
-    "source_identifier", "owner",          "found_location",
-    "collection_method", "acq_tool",       "acq_tool_version",
-    "acq_settings",      "write_blocker",  "acquired_by",
-    "acquired_at",       "acquired_where", "storage_location",
-    "seal_number",       "file_name",      "size_bytes",
-    "mime_type",         "derivation",     "parent_item",
-    "container_format",  "notes",          NULL};
+const char *const art__cat_item_fields[] = {"description",
+                                            "kind",
+                                            "type_label",
+                                            "make",
+                                            "model",
+                                            "serial_number",
+                                            "capacity",
+                                            "condition",
+                                            "source_host",
+                                            "source_identifier",
+                                            "owner",
+                                            "found_location",
+                                            "collection_method",
+                                            "acq_tool",
+                                            "acq_tool_version",
+                                            "acq_settings",
+                                            "write_blocker",
+                                            "acquired_by",
+                                            "acquired_at",
+                                            "acquired_where",
+                                            "storage_location",
+                                            "seal_number",
+                                            "file_name",
+                                            "size_bytes",
+                                            "mime_type",
+                                            "derivation",
+                                            "parent_item",
+                                            "container_format",
+                                            "notes",
+                                            NULL};
 
 /* The schema. Every TEXT column of items is one of art__cat_item_fields. */
 static const char schema_sql[] =
@@ -260,7 +279,9 @@ art_status art__cat_exec(art_ctx *ctx, art_catalog *cat, const char *sql)
   return ART_OK;
 }
 
-art_status art__cat_prepare(art_ctx *ctx, art_catalog *cat, const char *sql,
+art_status art__cat_prepare(art_ctx *ctx,
+                            art_catalog *cat,
+                            const char *sql,
                             sqlite3_stmt **st)
 {
   if (sqlite3_prepare_v2(cat->db, sql, -1, st, NULL) != SQLITE_OK) {
@@ -270,8 +291,8 @@ art_status art__cat_prepare(art_ctx *ctx, art_catalog *cat, const char *sql,
   return ART_OK;
 }
 
-art_status art__cat_bind_text(art_ctx *ctx, art_catalog *cat, sqlite3_stmt *st,
-                              int idx, const char *s)
+art_status art__cat_bind_text(
+    art_ctx *ctx, art_catalog *cat, sqlite3_stmt *st, int idx, const char *s)
 {
   int rc = s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT)
              : sqlite3_bind_null(st, idx);
@@ -338,8 +359,8 @@ void art_catalog_rollback(art_catalog *cat)
   art__cat_tx_rollback(cat);
 }
 
-static art_status pragma_int(art_ctx *ctx, art_catalog *cat, const char *sql,
-                             int64_t *v)
+static art_status
+pragma_int(art_ctx *ctx, art_catalog *cat, const char *sql, int64_t *v)
 {
   sqlite3_stmt *st;
   art_status s = art__cat_prepare(ctx, cat, sql, &st);
@@ -443,7 +464,9 @@ static art_status check_catalog(art_ctx *ctx, art_catalog *cat)
   return st;
 }
 
-art_status art_catalog_open(art_ctx *ctx, const char *path, unsigned flags,
+art_status art_catalog_open(art_ctx *ctx,
+                            const char *path,
+                            unsigned flags,
                             art_catalog **out)
 {
   art_status st = ART_OK;
@@ -467,11 +490,10 @@ art_status art_catalog_open(art_ctx *ctx, const char *path, unsigned flags,
     free(cat);
     return ART_ERR_NOMEM;
   }
-  int oflags = cat->readonly ? SQLITE_OPEN_READONLY
-                             : SQLITE_OPEN_READWRITE |
-                                   (flags & ART_CATALOG_CREATE
-                                        ? SQLITE_OPEN_CREATE
-                                        : 0);
+  int oflags = cat->readonly
+                   ? SQLITE_OPEN_READONLY
+                   : SQLITE_OPEN_READWRITE |
+                         (flags & ART_CATALOG_CREATE ? SQLITE_OPEN_CREATE : 0);
   oflags |= SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path, &cat->db, oflags, NULL) != SQLITE_OK) {
     st = art__cat_db_error(ctx, cat, "open");
@@ -535,6 +557,7 @@ void art_catalog_free(art_catalog *cat)
     sqlite3_close_v2(cat->db);
   }
   art_catalog_key_free(cat->signer);
+  art_magic_free(cat->magic);
   free(cat->path);
   free(cat);
 }
@@ -574,13 +597,15 @@ void art_catalog_fields_free(art_catalog_fields *f)
   free(f);
 }
 
-art_status art_catalog_fields_set(art_ctx *ctx, art_catalog_fields *f,
-                                  const char *name, const char *value)
+art_status art_catalog_fields_set(art_ctx *ctx,
+                                  art_catalog_fields *f,
+                                  const char *name,
+                                  const char *value)
 {
   int i = name ? art__cat_item_field_index(name) : -1;
   if (!f || i < 0)
-    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                          "%s: not an item field", name ? name : "(null)");
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: not an item field",
+                          name ? name : "(null)");
   char *v = NULL;
   if (value && !(v = art__strdup(ctx, value)))
     return ART_ERR_NOMEM;
@@ -589,8 +614,10 @@ art_status art_catalog_fields_set(art_ctx *ctx, art_catalog_fields *f,
   return ART_OK;
 }
 
-art_status art_catalog_fields_add_hash(art_ctx *ctx, art_catalog_fields *f,
-                                       const char *alg, const char *hex)
+art_status art_catalog_fields_add_hash(art_ctx *ctx,
+                                       art_catalog_fields *f,
+                                       const char *alg,
+                                       const char *hex)
 {
   static const struct {
     const char *name;
@@ -614,9 +641,8 @@ art_status art_catalog_fields_add_hash(art_ctx *ctx, art_catalog_fields *f,
   art__cat_hex(tmp, algs[i].len / 2, low);
   if (!f->declared && !(f->declared = json_array()))
     return art__set_errno(ctx, ENOMEM, "hash");
-  if (json_array_append_new(f->declared,
-                            json_pack("{s:s, s:s}", "algorithm", alg,
-                                      "value", low)) != 0)
+  if (json_array_append_new(f->declared, json_pack("{s:s, s:s}", "algorithm",
+                                                   alg, "value", low)) != 0)
     return art__set_errno(ctx, ENOMEM, "hash");
   return ART_OK;
 }

@@ -14,9 +14,8 @@
 const char *art_catalog_verdict_name(art_catalog_verdict v)
 {
   static const char *const names[] = {
-      "pass",          "modified",      "missing",  "reordered",
-      "truncated",     "rewritten",     "bad_signature", "hash_mismatch",
-      "register",      "foreign"};
+      "pass",      "modified",      "missing",       "reordered", "truncated",
+      "rewritten", "bad_signature", "hash_mismatch", "register",  "foreign"};
   if ((unsigned)v < sizeof names / sizeof names[0])
     return names[v];
   return "unknown";
@@ -38,11 +37,12 @@ typedef struct vstate {
   json_t *rehash; /* report entries */
 } vstate;
 
-static void fail(vstate *v, art_catalog_verdict verdict, uint64_t seq,
-                 const char *fmt, ...) ART_PRINTF(4, 5);
+static void
+fail(vstate *v, art_catalog_verdict verdict, uint64_t seq, const char *fmt, ...)
+    ART_PRINTF(4, 5);
 
-static void fail(vstate *v, art_catalog_verdict verdict, uint64_t seq,
-                 const char *fmt, ...)
+static void
+fail(vstate *v, art_catalog_verdict verdict, uint64_t seq, const char *fmt, ...)
 {
   if (v->res->verdict != ART_CATALOG_PASS)
     return; /* the first failure is the one reported */
@@ -71,9 +71,9 @@ static int key_valid_at(const keyrec *k, uint64_t seq)
 
 static void note_key_event(vstate *v, const art__cat_event *ev)
 {
-  json_t *p = ev->f[ART__EV_PAYLOAD] ? json_loads(ev->f[ART__EV_PAYLOAD], 0,
-                                                   NULL)
-                                     : NULL;
+  json_t *p = ev->f[ART__EV_PAYLOAD]
+                  ? json_loads(ev->f[ART__EV_PAYLOAD], 0, NULL)
+                  : NULL;
   const char *id = json_string_value(json_object_get(p, "key_id"));
   if (!id || strlen(id) != 32) {
     json_decref(p);
@@ -161,8 +161,9 @@ static void check_signature(vstate *v, const art__cat_event *ev)
 static int seq_of_hash(art_catalog *cat, const uint8_t *hash, uint64_t *seq)
 {
   sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(cat->db, "SELECT seq FROM events WHERE record_hash = ?",
-                         -1, &q, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(cat->db,
+                         "SELECT seq FROM events WHERE record_hash = ?", -1, &q,
+                         NULL) != SQLITE_OK)
     return 0;
   sqlite3_bind_blob(q, 1, hash, ART__CAT_HASH_LEN, SQLITE_STATIC);
   int found = sqlite3_step(q) == SQLITE_ROW;
@@ -229,8 +230,7 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
       if (ev.seq > expected)
         fail(v, ART_CATALOG_MISSING, expected,
              "event %llu%s%llu missing: the chain jumps to event %llu",
-             (unsigned long long)expected,
-             ev.seq - expected > 1 ? " to " : "",
+             (unsigned long long)expected, ev.seq - expected > 1 ? " to " : "",
              ev.seq - expected > 1 ? (unsigned long long)(ev.seq - 1) : 0ULL,
              (unsigned long long)ev.seq);
       else
@@ -295,8 +295,11 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
 }
 
 /* Check one checkpoint TEXT against the chain. */
-static void check_checkpoint(art_ctx *ctx, art_catalog *cat, vstate *v,
-                             const char *text, const char *where)
+static void check_checkpoint(art_ctx *ctx,
+                             art_catalog *cat,
+                             vstate *v,
+                             const char *text,
+                             const char *where)
 {
   art__cat_checkpoint cp;
   if (art__cat_checkpoint_parse(ctx, text, strlen(text), &cp) != ART_OK) {
@@ -365,8 +368,7 @@ static void check_checkpoint(art_ctx *ctx, art_catalog *cat, vstate *v,
          where, (unsigned long long)cp.size);
 }
 
-static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat,
-                                     vstate *v)
+static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat, vstate *v)
 {
   sqlite3_stmt *q;
   if (art__cat_prepare(ctx, cat,
@@ -592,9 +594,13 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
 }
 
 /* Re-read one item's evidence and record a verify event. */
-static art_status rehash_item(art_ctx *ctx, art_catalog *cat, vstate *v,
-                              int64_t item_id, const char *case_number,
-                              const char *item, const char *path,
+static art_status rehash_item(art_ctx *ctx,
+                              art_catalog *cat,
+                              vstate *v,
+                              int64_t item_id,
+                              const char *case_number,
+                              const char *item,
+                              const char *path,
                               const char *actor)
 {
   json_t *hashes = NULL, *info = NULL, *rec = json_array();
@@ -602,7 +608,7 @@ static art_status rehash_item(art_ctx *ctx, art_catalog *cat, vstate *v,
                             item, "path", path);
   const char *result = "match";
   char errmsg[512] = "";
-  art_status st = art__cat_hash_path(ctx, path, &hashes, &info);
+  art_status st = art__cat_hash_path(ctx, cat, path, &hashes, &info);
   v->res->rehashed++;
   if (st != ART_OK) {
     snprintf(errmsg, sizeof errmsg, "%s", art_ctx_errmsg(ctx));
@@ -621,8 +627,8 @@ static art_status rehash_item(art_ctx *ctx, art_catalog *cat, vstate *v,
     json_t *e;
     json_array_foreach(hashes, i, e)
     {
-      if (strcmp(json_string_value(json_object_get(e, "origin")),
-                 "computed") != 0)
+      if (strcmp(json_string_value(json_object_get(e, "origin")), "computed") !=
+          0)
         continue;
       const char *alg = json_string_value(json_object_get(e, "algorithm"));
       const char *val = json_string_value(json_object_get(e, "value"));
@@ -634,9 +640,9 @@ static art_status rehash_item(art_ctx *ctx, art_catalog *cat, vstate *v,
       int match = orig && strcmp(orig, val) == 0;
       if (orig && !match)
         result = "mismatch";
-      json_array_append_new(
-          rec, json_pack("{s:s, s:s, s:s, s:b}", "algorithm", alg, "value",
-                         val, "origin", "verify", "match", match));
+      json_array_append_new(rec, json_pack("{s:s, s:s, s:s, s:b}", "algorithm",
+                                           alg, "value", val, "origin",
+                                           "verify", "match", match));
       sqlite3_reset(q);
     }
     sqlite3_finalize(q);
@@ -691,11 +697,10 @@ static art_status rehash_item(art_ctx *ctx, art_catalog *cat, vstate *v,
         sqlite3_bind_text(ins, 3,
                           json_string_value(json_object_get(e, "value")), -1,
                           SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 4,
-                          json_is_true(json_object_get(e, "match"))
-                              ? "match"
-                              : "mismatch",
-                          -1, SQLITE_STATIC);
+        sqlite3_bind_text(
+            ins, 4,
+            json_is_true(json_object_get(e, "match")) ? "match" : "mismatch",
+            -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins, 5, (sqlite3_int64)ev.seq);
         if (sqlite3_step(ins) != SQLITE_DONE) {
           st = art__cat_db_error(ctx, cat, "verify hash");
@@ -718,8 +723,8 @@ out:
   return st;
 }
 
-static art_status rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v,
-                             const char *actor)
+static art_status
+rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v, const char *actor)
 {
   sqlite3_stmt *q;
   art_status st = art__cat_prepare(
@@ -756,9 +761,11 @@ static art_status rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v,
   return st;
 }
 
-art_status art_catalog_verify(art_ctx *ctx, art_catalog *cat,
+art_status art_catalog_verify(art_ctx *ctx,
+                              art_catalog *cat,
                               const art_catalog_verify_opts *opts,
-                              art_catalog_verify_result *res, char **report)
+                              art_catalog_verify_result *res,
+                              char **report)
 {
   if (report)
     *report = NULL;
@@ -832,14 +839,14 @@ art_status art_catalog_verify(art_ctx *ctx, art_catalog *cat,
              (unsigned long long)res->signed_events,
              (unsigned long long)res->checkpoints);
   if (st == ART_OK && report) {
-    json_t *r = json_pack(
-        "{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "schema",
-        "art-catalog-verify/1", "catalog", cat->uuid, "result",
-        res->verdict == ART_CATALOG_PASS ? "PASS" : "FAIL", "seq",
-        (json_int_t)res->seq, "message", res->message, "events",
-        (json_int_t)res->events, "signed_events",
-        (json_int_t)res->signed_events, "checkpoints",
-        (json_int_t)res->checkpoints);
+    json_t *r =
+        json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "schema",
+                  "art-catalog-verify/1", "catalog", cat->uuid, "result",
+                  res->verdict == ART_CATALOG_PASS ? "PASS" : "FAIL", "seq",
+                  (json_int_t)res->seq, "message", res->message, "events",
+                  (json_int_t)res->events, "signed_events",
+                  (json_int_t)res->signed_events, "checkpoints",
+                  (json_int_t)res->checkpoints);
     if (r) {
       json_object_set_new(r, "class",
                           json_string(art_catalog_verdict_name(res->verdict)));
