@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctx_private.h"
+#include "text_private.h"
 
 #define DEFAULT_MIN 4
 
@@ -268,9 +269,10 @@ feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       c->pchars++;
       if (c->blen >= c->limit)
         full(s, c);
-    } else if (end_run(s, c)) {
-      /* GNU strings puts back all but the first byte of the unit that
-       * ended a string, so the next one may start at any byte. */
+    } else {
+      end_run(s, c);
+      /* GNU strings puts back all but the first byte of a unit that is not
+       * a character, so a string may start at any byte. */
       memmove(c->unit, c->unit + 1, c->nb - 1);
       c->ufill = c->nb - 1;
       c->uoff++;
@@ -800,6 +802,54 @@ art_status art_strings_summary_json(art_ctx *ctx,
     return ART_ERR_NOMEM;
   }
   /* jansson allocates with malloc, which art_free releases. */
+  *out = txt;
+  return ART_OK;
+}
+
+art_status art_strings_json_record(art_ctx *ctx,
+                                   const char *path,
+                                   uint64_t offset,
+                                   art_str_enc enc,
+                                   const char *cls,
+                                   const char *text,
+                                   size_t len,
+                                   int truncated,
+                                   char **out)
+{
+  if (!out)
+    return ART_ERR_INVALID_ARG;
+  *out = NULL;
+  if ((unsigned)enc >= ART_STR_ENC_COUNT_ || (!text && len))
+    return ART_ERR_INVALID_ARG;
+  char *val = to_utf8(text ? text : "", len, enc);
+  char *lossy = val && enc == ART_STR_UTF8 && !art__utf8_valid(val)
+                    ? art__utf8_lossy(val)
+                    : NULL;
+  char *p = path ? art__utf8_lossy(path) : NULL;
+  json_t *o = json_object();
+  int bad = !val || !o || (path && !p);
+  if (!bad) {
+    bad |= json_object_set_new(o, "schema", json_string("artifact.strings/1"));
+    if (p)
+      bad |= json_object_set_new(o, "path", json_string(p));
+    bad |= json_object_set_new(o, "offset", json_integer((json_int_t)offset));
+    bad |= json_object_set_new(o, "encoding", json_string(enc_names[enc]));
+    if (cls)
+      bad |= json_object_set_new(o, "class", json_string(cls));
+    bad |= json_object_set_new(o, "value", json_string(lossy ? lossy : val));
+    if (truncated)
+      bad |= json_object_set_new(o, "truncated", json_true());
+  }
+  char *txt = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  free(val);
+  free(lossy);
+  free(p);
+  if (!txt) {
+    if (ctx)
+      art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
+    return ART_ERR_NOMEM;
+  }
   *out = txt;
   return ART_OK;
 }

@@ -105,6 +105,23 @@ ART_API art_status art_strings_attach(art_ctx *ctx,
 /* Whole strings (not pieces) found so far in ENC. */
 ART_API uint64_t art_strings_count(const art_strings *s, art_str_enc enc);
 
+/* One JSON Lines record (no newline; caller frees with art_free), as
+ * art-strings -f jsonl and --ioc print it (docs/art-strings.1):
+ * {"schema":"artifact.strings/1","path":P,"offset":N,"encoding":E,
+ *  "class":C,"value":V,"truncated":true}. PATH NULL leaves "path" out (its
+ * bytes that are not UTF-8 become U+FFFD); CLS NULL leaves "class" out;
+ * "truncated" appears only when TRUNCATED. TEXT (LEN bytes) is in the text
+ * form of ENC (see art_string) and is written as UTF-8. */
+ART_API art_status art_strings_json_record(art_ctx *ctx,
+                                           const char *path,
+                                           uint64_t offset,
+                                           art_str_enc enc,
+                                           const char *cls,
+                                           const char *text,
+                                           size_t len,
+                                           int truncated,
+                                           char **out);
+
 /* ---- Summary for surface analysis ---- */
 
 typedef struct art_strings_summary art_strings_summary;
