@@ -1132,6 +1132,8 @@ struct art_yara_scanner {
   art_yara_result *pending;
   art_status pending_st;
   char *pending_msg;
+  art_yara_result_cb result_cb;
+  void *result_ud;
   art_magic *magic;
 };
 
@@ -1718,21 +1720,87 @@ static art_status cons_finish(void *state, art_status read_status)
 {
   art_yara_scanner *s = state;
   art_ctx *ctx = NULL;
-  if (read_status != ART_OK) {
-    s->pending_st = read_status;
-    s->pending_msg =
-        dup_printf("%s: read failed, not scanned", s->path ? s->path : "");
-    return read_status;
-  }
   if (art_ctx_new(&ctx) != ART_OK) {
     s->pending_st = ART_ERR_NOMEM;
     return ART_ERR_NOMEM;
   }
-  s->pending_st = scan_mem(ctx, s, s->buf, s->buf_len, s->total, &s->pending);
-  if (s->pending_st != ART_OK)
-    s->pending_msg = strdup(art_ctx_errmsg(ctx));
+  if (read_status != ART_OK) {
+    char *msg =
+        dup_printf("read failed (%s), not scanned", art_strerror(read_status));
+    s->pending_st = read_status;
+    s->pending_msg =
+        dup_printf("%s: %s", s->path ? s->path : "", msg ? msg : "read failed");
+    if (art_yara_result_error(ctx, s, read_status, msg, &s->pending) != ART_OK)
+      s->pending = NULL;
+    free(msg);
+  } else {
+    s->pending_st = scan_mem(ctx, s, s->buf, s->buf_len, s->total, &s->pending);
+    if (s->pending_st != ART_OK)
+      s->pending_msg = strdup(art_ctx_errmsg(ctx));
+  }
   art_ctx_free(ctx);
+  if (s->result_cb && s->pending) {
+    art_yara_result *r = s->pending;
+    s->pending = NULL;
+    s->result_cb(r, s->pending_st, s->result_ud);
+  }
   return s->pending_st == ART_ERR_NOMEM ? ART_ERR_NOMEM : ART_OK;
+}
+
+static void consumer_init(art_yara_scanner *s)
+{
+  s->consumer.name = "yara";
+  /* Pattern matching with a large rule set costs a few ns per byte. */
+  s->consumer.cost = 4.0;
+  s->consumer.begin = cons_begin;
+  s->consumer.update = cons_update;
+  s->consumer.finish = cons_finish;
+}
+
+const art_consumer *art_yara_consumer(art_yara_scanner *s)
+{
+  if (!s)
+    return NULL;
+  consumer_init(s);
+  return &s->consumer;
+}
+
+void art_yara_scanner_set_result_cb(art_yara_scanner *s,
+                                    art_yara_result_cb cb,
+                                    void *userdata)
+{
+  if (!s)
+    return;
+  s->result_cb = cb;
+  s->result_ud = userdata;
+}
+
+const void *art_yara_scanner_bytes(const art_yara_scanner *s, size_t *len)
+{
+  if (len)
+    *len = s ? s->buf_len : 0;
+  return s ? s->buf : NULL;
+}
+
+art_status art_yara_result_set_error(art_yara_result *r,
+                                     art_status st,
+                                     const char *message)
+{
+  char *m;
+  if (!r || st == ART_OK)
+    return ART_ERR_INVALID_ARG;
+  if (r->status == ART_OK || r->status == ART_ERR_LIMIT ||
+      st == ART_ERR_TIMEOUT)
+    r->status = st;
+  if (!message)
+    message = art_strerror(st);
+  m = r->message && *r->message ? dup_printf("%s; %s", r->message, message)
+                                : strdup(message);
+  if (!m)
+    return ART_ERR_NOMEM;
+  free(r->message);
+  r->message = m;
+  return ART_OK;
 }
 
 art_status
@@ -1741,12 +1809,7 @@ art_yara_attach(art_ctx *ctx, art_yara_scanner *s, art_reader *reader)
   art_status st;
   if (!s || !reader)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
-  s->consumer.name = "yara";
-  /* Pattern matching with a large rule set costs a few ns per byte. */
-  s->consumer.cost = 4.0;
-  s->consumer.begin = cons_begin;
-  s->consumer.update = cons_update;
-  s->consumer.finish = cons_finish;
+  consumer_init(s);
   art_yara_result_free(s->pending);
   s->pending = NULL;
   free(s->pending_msg);

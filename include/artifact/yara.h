@@ -185,6 +185,26 @@ ART_API art_status art_yara_scan_source(art_ctx *ctx,
 ART_API art_status art_yara_attach(art_ctx *ctx,
                                    art_yara_scanner *s,
                                    art_reader *reader);
+/* The consumer interface, for walkers that feed consumers themselves (the
+ * archive walker: art_archive_add_consumer(ar, art_yara_consumer(s), s)).
+ * The state to pass with it is S. */
+ART_API const art_consumer *art_yara_consumer(art_yara_scanner *s);
+/* Called with each consumer run's result as soon as the run finishes (from
+ * the consumer's finish, on its thread), instead of keeping it for
+ * art_yara_scanner_take_result(): a walker that starts the next artifact
+ * before it reports the last (a container's members) gets every result.
+ * The callback owns R (never NULL: a read failure gives an error result). */
+typedef void (*art_yara_result_cb)(art_yara_result *r,
+                                   art_status st,
+                                   void *userdata);
+ART_API void art_yara_scanner_set_result_cb(art_yara_scanner *s,
+                                            art_yara_result_cb cb,
+                                            void *userdata);
+/* The bytes the last art_yara_scan_source() kept (borrowed until the next
+ * scan with S), so that a caller can look further into them (walk them as a
+ * container) without reading the source again. */
+ART_API const void *art_yara_scanner_bytes(const art_yara_scanner *s,
+                                           size_t *len);
 /* The result of the last attached run (NULL if none) and its status, as
  * art_yara_scan_buffer() would give them; the caller owns the result. */
 ART_API art_status art_yara_scanner_take_result(art_ctx *ctx,
@@ -239,6 +259,12 @@ typedef struct art_yara_match {
 } art_yara_match;
 
 ART_API void art_yara_result_free(art_yara_result *r);
+/* Mark R as partial or failed for a reason found outside the scan (the
+ * container walker's: a member cut short, encrypted, corrupt). Keeps the
+ * matches; the worse status wins. */
+ART_API art_status art_yara_result_set_error(art_yara_result *r,
+                                             art_status st,
+                                             const char *message);
 /* ART_OK, or the partial status the scan gave (TIMEOUT, LIMIT). */
 ART_API art_status art_yara_result_status(const art_yara_result *r);
 /* Why the result is partial ("" when complete). Borrowed. */
