@@ -18,6 +18,7 @@
 #include "common.h"
 #include "ctx.h"
 #include "entropy.h"
+#include "elf.h"
 #include "error.h"
 #include "hash.h"
 #include "ioc.h"
