@@ -158,8 +158,10 @@ art_status art__tl_sorter_add(art_ctx *ctx,
   size_t need = sizeof(rec_hdr) + klen + plen;
   if (klen > UINT32_MAX / 2 || plen > UINT32_MAX / 2)
     return art__set_error(ctx, ART_ERR_LIMIT, 0, "timeline record too large");
-  size_t used = s->alen + need + (s->n + 1) * sizeof(size_t);
-  if (used > s->budget && s->n > 0) {
+  /* three quarters of the budget for records, one for the index */
+  size_t arena_max = s->budget / 4 * 3;
+  size_t idx_max = s->budget / 4 / sizeof(size_t);
+  if (s->n > 0 && (s->alen + need > arena_max || s->n + 1 > idx_max)) {
     art_status st = spill(ctx, s);
     if (st != ART_OK)
       return st;
@@ -168,10 +170,8 @@ art_status art__tl_sorter_add(art_ctx *ctx,
     size_t cap = s->acap ? s->acap : (1u << 16);
     while (cap < s->alen + need)
       cap *= 2;
-    /* never grow past what the budget leaves for the index */
-    size_t limit = s->budget - s->budget / 8;
-    if (cap > limit && s->alen + need <= limit)
-      cap = limit;
+    if (cap > arena_max)
+      cap = s->alen + need > arena_max ? s->alen + need : arena_max;
     unsigned char *a = realloc(s->arena, cap);
     if (!a)
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort buffer");
@@ -180,6 +180,8 @@ art_status art__tl_sorter_add(art_ctx *ctx,
   }
   if (s->n == s->capn) {
     size_t cap = s->capn ? s->capn * 2 : 4096;
+    if (cap > idx_max)
+      cap = idx_max > s->n ? idx_max : s->n + 1;
     size_t *ix = realloc(s->idx, cap * sizeof *ix);
     if (!ix)
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort index");
