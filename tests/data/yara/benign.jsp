@@ -1,0 +1,2 @@
+<%@ page contentType="text/html" %>
+<p>Hello, <%= request.getParameter("name") %></p>

