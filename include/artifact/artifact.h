@@ -21,6 +21,7 @@
 #include "elf.h"
 #include "error.h"
 #include "hash.h"
+#include "hashset.h"
 #include "ioc.h"
 #include "magic.h"
 #include "pe.h"
