@@ -508,11 +508,11 @@ int main(int argc, char **argv)
 {
   opts o = {.format = ART_HASHLIST_HASHDEEP};
   run r = {.o = &o};
-  int rc = parse_opts(argc, argv, &o);
   char *command = NULL;
   art_status st;
   cli_progress *progress = NULL;
   cli_init("art-hash");
+  int rc = parse_opts(argc, argv, &o);
   if (rc >= 0)
     return rc;
   pthread_mutex_init(&r.pool_mu, NULL);
