@@ -42,6 +42,8 @@ static void usage(void)
       "  -m, --memory SIZE     sort buffer budget (default 256M)\n"
       "  -T, --tmpdir DIR      directory for sort run files ($TMPDIR, /tmp)\n"
       "  -q, --quiet           no progress line\n"
+      "  -v, --verbose         counts and sort statistics on stderr at the "
+      "end\n"
       "  -h, --help            this help\n"
       "      --version         version\n\n"
       "Exit: 0 done, 2 usage, 3 some inputs or partitions could not be read, "
@@ -110,6 +112,7 @@ int main(int argc, char **argv)
       {"memory", required_argument, NULL, 'm'},
       {"tmpdir", required_argument, NULL, 'T'},
       {"quiet", no_argument, NULL, 'q'},
+      {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
       {NULL, 0, NULL, 0}};
@@ -122,14 +125,14 @@ int main(int argc, char **argv)
   input *inputs = calloc((size_t)argc + 1, sizeof *inputs);
   size_t ninputs = 0;
   const char *output = NULL;
-  int quiet = 0, has_from = 0, has_to = 0, rc = ART_EXIT_OK;
+  int quiet = 0, verbose = 0, has_from = 0, has_to = 0, rc = ART_EXIT_OK;
   int64_t from = 0, to = 0;
   int c;
   if (!inputs) {
     cli_error("out of memory");
     return ART_EXIT_FATAL;
   }
-  while ((c = getopt_long(argc, argv, "b:A:f:o:O:z:dk:m:T:qh", opts, NULL)) !=
+  while ((c = getopt_long(argc, argv, "b:A:f:o:O:z:dk:m:T:qvh", opts, NULL)) !=
          -1) {
     switch (c) {
     case 'b':
@@ -211,6 +214,9 @@ int main(int argc, char **argv)
     case 'q':
       quiet = 1;
       break;
+    case 'v':
+      verbose = 1;
+      break;
     case 'h':
       usage();
       return ART_EXIT_OK;
@@ -270,6 +276,12 @@ int main(int argc, char **argv)
       cli_error_ctx(ctx, st);
       rc = ART_EXIT_FATAL;
     }
+    const art_timeline_stats *sx = art_timeline_get_stats(tl);
+    if (verbose)
+      cli_error("%" PRIu64 " entries, %" PRIu64 " events, %" PRIu64
+                " rows, %" PRIu64 " sorted runs spilled, sort buffer peak "
+                "%zu bytes",
+                sx->entries, sx->events, sx->rows, sx->runs, sx->peak_buffer);
   }
 done:
   if (progress_tty && progress_last)

@@ -17,7 +17,7 @@
 
 static void member_time(art__tl_time *t, int is_set, time_t sec, long nsec)
 {
-  if (!is_set || (sec == 0 && nsec == 0))
+  if (!is_set || (sec == 0 && nsec == 0) || !TL_SEC_OK((int64_t)sec))
     return;
   t->sec = (int64_t)sec;
   t->nsec = nsec >= 0 && nsec < 1000000000L ? (uint32_t)nsec : 0;

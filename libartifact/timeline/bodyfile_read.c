@@ -46,7 +46,7 @@ static int parse_time(const char *s, size_t n, art__tl_time *t)
   while (dot < n && s[dot] != '.')
     dot++;
   uint64_t sec;
-  if (parse_u64(s, dot, &sec) || sec > (uint64_t)INT64_MAX / 2)
+  if (parse_u64(s, dot, &sec) || sec > (uint64_t)TL_SEC_MAX)
     return -1;
   uint32_t ns = 0;
   if (dot < n) {

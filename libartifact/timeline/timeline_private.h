@@ -19,6 +19,11 @@ typedef struct art__tl_time {
   uint8_t set; /* 0: the source does not store it (not 1970) */
 } art__tl_time;
 
+/* Times outside years 0001..9999 are not kept (dates cannot show them). */
+#define TL_SEC_MIN   INT64_C(-62135596800)
+#define TL_SEC_MAX   INT64_C(253402300799)
+#define TL_SEC_OK(s) ((s) >= TL_SEC_MIN && (s) <= TL_SEC_MAX)
+
 enum { TL_ALLOC = 0, TL_DELETED = 1, TL_REALLOC = 2 };
 
 /* One file entry (one body line): what a source reports. Strings are

@@ -71,6 +71,8 @@ static void make_mode(char *out, size_t len, mode_t m)
 
 static void set_ts(art__tl_time *t, const struct statx_timestamp *ts)
 {
+  if (!TL_SEC_OK(ts->tv_sec))
+    return;
   t->sec = ts->tv_sec;
   t->nsec = ts->tv_nsec;
   t->set = 1;
