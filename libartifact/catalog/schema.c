@@ -521,12 +521,6 @@ art_status art_catalog_open(art_ctx *ctx,
                           path);
     goto out;
   }
-  if (!cat->readonly) {
-    if ((st = art__cat_exec(ctx, cat,
-                            "PRAGMA journal_mode = WAL;"
-                            "PRAGMA synchronous = FULL;")) != ART_OK)
-      goto out;
-  }
   if (n == 0) {
     if (!(flags & ART_CATALOG_CREATE) || cat->readonly) {
       st = art__set_error(ctx, ART_ERR_FORMAT, 0,
@@ -534,10 +528,19 @@ art_status art_catalog_open(art_ctx *ctx,
                           path);
       goto out;
     }
-    if ((st = create_schema(ctx, cat)) != ART_OK)
-      goto out;
+  } else if ((st = check_catalog(ctx, cat)) != ART_OK) {
+    goto out; /* not ours: change nothing in it */
   }
-  st = check_catalog(ctx, cat);
+  /* WAL lets readers work while one process appends; FULL makes every
+   * committed event survive a power loss. */
+  if (!cat->readonly &&
+      (st = art__cat_exec(ctx, cat,
+                          "PRAGMA journal_mode = WAL;"
+                          "PRAGMA synchronous = FULL;")) != ART_OK)
+    goto out;
+  if (n == 0 && ((st = create_schema(ctx, cat)) != ART_OK ||
+                 (st = check_catalog(ctx, cat)) != ART_OK))
+    goto out;
 out:
   if (st != ART_OK) {
     art_catalog_free(cat);

@@ -227,11 +227,17 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
       continue; /* count the rest, report the first failure only */
     }
     if (ev.seq != expected) {
-      if (ev.seq > expected)
+      if (ev.seq > expected && ev.seq - expected > 1)
         fail(v, ART_CATALOG_MISSING, expected,
-             "event %llu%s%llu missing: the chain jumps to event %llu",
-             (unsigned long long)expected, ev.seq - expected > 1 ? " to " : "",
-             ev.seq - expected > 1 ? (unsigned long long)(ev.seq - 1) : 0ULL,
+             "events %llu to %llu are missing: the chain jumps from event "
+             "%llu to event %llu",
+             (unsigned long long)expected, (unsigned long long)(ev.seq - 1),
+             (unsigned long long)(expected - 1), (unsigned long long)ev.seq);
+      else if (ev.seq > expected)
+        fail(v, ART_CATALOG_MISSING, expected,
+             "event %llu is missing: the chain jumps from event %llu to "
+             "event %llu",
+             (unsigned long long)expected, (unsigned long long)(expected - 1),
              (unsigned long long)ev.seq);
       else
         fail(v, ART_CATALOG_REORDERED, ev.seq, "event %llu out of order",
@@ -242,20 +248,27 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
                      !ev.f[ART__EV_RECORDED_AT] || !ev.f[ART__EV_ACTOR];
     if (bad_fields || art__cat_record_hash(&ev, calc) != 0 ||
         memcmp(calc, ev.hash, ART__CAT_HASH_LEN) != 0) {
-      /* Content that hashes right under another position was moved here. */
-      uint64_t k;
+      /* Content that hashes right under a nearby position was moved
+       * here: look a little way either side. */
       art__cat_event moved = ev;
-      if (!bad_fields && seq_of_hash(cat, ev.prev, &k) && k + 1 != ev.seq) {
-        moved.seq = k + 1;
-        if (art__cat_record_hash(&moved, calc) == 0 &&
-            memcmp(calc, ev.hash, ART__CAT_HASH_LEN) == 0) {
-          fail(v, ART_CATALOG_REORDERED, ev.seq,
-               "event %llu holds the record of event %llu: events were "
-               "reordered",
-               (unsigned long long)ev.seq, (unsigned long long)moved.seq);
-          continue;
+      for (uint64_t d = 1; !bad_fields && d <= 64; d++) {
+        for (int sign = 0; sign < 2; sign++) {
+          if (sign && ev.seq <= d)
+            continue;
+          moved.seq = sign ? ev.seq - d : ev.seq + d;
+          if (art__cat_record_hash(&moved, calc) == 0 &&
+              memcmp(calc, ev.hash, ART__CAT_HASH_LEN) == 0) {
+            fail(v, ART_CATALOG_REORDERED, ev.seq,
+                 "event %llu holds the record of event %llu: events were "
+                 "reordered",
+                 (unsigned long long)ev.seq, (unsigned long long)moved.seq);
+            d = 65;
+            break;
+          }
         }
       }
+      if (v->res->verdict != ART_CATALOG_PASS)
+        continue;
       fail(v, ART_CATALOG_MODIFIED, ev.seq,
            "event %llu was modified: its content no longer matches its "
            "record hash",
