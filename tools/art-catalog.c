@@ -85,11 +85,11 @@ static void usage(void)
          "fatal.\n");
 }
 
+/* A command that failed on its input (unknown item, missing or unreadable
+ * evidence) exits 3; a catalogue that cannot be used exits 4. */
 static int exit_for(art_status st)
 {
-  return st == ART_ERR_FORMAT || st == ART_ERR_UNSUPPORTED ||
-                 st == ART_ERR_DB || st == ART_ERR_NOMEM ||
-                 st == ART_ERR_INTERNAL
+  return st == ART_ERR_DB || st == ART_ERR_NOMEM || st == ART_ERR_INTERNAL
              ? ART_EXIT_FATAL
              : ART_EXIT_PARTIAL;
 }
@@ -253,8 +253,10 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
       strcmp(cmd, "key") == 0 && argc > 1 && strcmp(argv[1], "generate") == 0;
   if (!is_key_gen) {
     unsigned flags = strcmp(cmd, "init") == 0 ? ART_CATALOG_CREATE : 0;
-    if ((st = art_catalog_open(ctx, o->db, flags, &cat)) != ART_OK)
-      return fail(ctx, st);
+    if ((st = art_catalog_open(ctx, o->db, flags, &cat)) != ART_OK) {
+      cli_error_ctx(ctx, st);
+      return ART_EXIT_FATAL;
+    }
   }
   if (o->key && !is_key_gen && strcmp(cmd, "key") != 0) {
     char *pass = passphrase(o);
