@@ -1,5 +1,5 @@
 /* Indicator classification: strict hand-written matchers for URLs, domains,
- * addresses, paths, registry keys, hashes and more inside one string.
+ * addresses, paths, registry keys, hashes and more inside string.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <artifact/ioc.h>
@@ -89,7 +89,7 @@ static int at(const char *t, size_t n, size_t i)
 
 /* ---- top-level domains ---- */
 
-/* Delegated country codes and the generic TLDs seen in practice. TLDs that
+/* Delegated country and the generic TLDs seen in practice. TLDs that
  * are mostly file names (zip, mov) are left out. */
 static const char tlds[] =
     " ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh"
@@ -103,21 +103,16 @@ static const char tlds[] =
     " se sg sh si sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk"
     " tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws"
     " ye yt za zm zw"
-    " com net org info biz edu gov mil int arpa name pro aero asia cat coop"
+    " com net org info biz edu gov mil int arpa pro aero asia cat coop"
     " jobs mobi museum post tel travel xxx xyz top online site club app dev"
-    " shop store tech website space live life world today news blog cloud"
-    " email link click download win bid loan work party review racing date"
-    " stream trade science men gdn host press icu vip one fun cyou buzz best"
-    " lol monster rest bar sbs cfd ltd group company global digital network"
-    " services solutions systems support center agency media studio design"
-    " art page ink wiki games game zone city land land onion google microsoft"
-    " apple amazon windows office bank money finance capital ventures cash"
-    " exchange market events guru tips tools software codes";
+    " shop store tech website space link click download win bid loan work"
+    " party review racing trade science men gdn icu vip fun cyou buzz best"
+    " lol monster rest bar sbs cfd ltd ink onion";
 
 /* Two-label names ending in these are far more often file names. */
 static const char ext_tlds[] =
     " so md py sh pl rs cc ps pm mk ac am in mo ai cf la bz ml mm sy sc st"
-    " do tk gs ms ts ";
+    " do tk gs ms ts id ";
 
 static int in_list(const char *list, const char *w, size_t n)
 {
@@ -147,6 +142,19 @@ int art_ioc_is_tld(const char *label, size_t len)
   return in_list(tlds, label, len);
 }
 
+static const char classic_tlds[] = " com net org edu gov mil int info biz ";
+
+/* First labels that make "x.name"-style property accesses in scripts and
+ * code, not host names. */
+static const char code_words[] =
+    " this self node key keys options opts result entry relative window"
+    " document args arg obj item value data config conf request response req"
+    " res ctx context event target parent child element el file module"
+    " exports object error err state props params util utils console process"
+    " math json string array list map type user app server client socket conn"
+    " session url uri path attr field msg message info org net com e a b c d"
+    " i j k n o p r s t v x y ";
+
 /* A host name: labels of letters, digits and hyphens ending in a known TLD.
  * STRICT (free text) adds case and file-name checks that a URL's host does
  * not need. */
@@ -175,6 +183,17 @@ static int valid_domain(const char *t, size_t n, int strict)
     any_upper |= is_upper(c);
   }
   (void)all_numeric;
+  /* A label of digits only ("libfoo-0.21.so") is a version, not a host. */
+  for (size_t i = 0, st = 0; i <= n; i++) {
+    if (i < n && t[i] != '.')
+      continue;
+    size_t k = st;
+    while (k < i && is_digit((unsigned char)t[k]))
+      k++;
+    if (k == i && st > 0)
+      return 0;
+    st = i + 1;
+  }
   size_t tl = n - tld_s;
   if (labels < 2 || !art_ioc_is_tld(t + tld_s, tl))
     return 0;
@@ -192,7 +211,24 @@ static int valid_domain(const char *t, size_t n, int strict)
       if (is_upper((unsigned char)t[i]) && i > 0 && t[i - 1] != '.')
         return 0;
   }
-  if (labels == 2 && in_list(ext_tlds, t + tld_s, tl))
+  if (in_list(ext_tlds, t + tld_s, tl))
+    return 0;
+  /* Mixed case ("Atomics.store") only under the classic TLDs. */
+  if (any_upper && tl > 2 && !in_list(classic_tlds, t + tld_s, tl))
+    return 0;
+  if (labels == 2 && tl == 2) {
+    /* Short names under country codes are mostly noise ("b.nl"): the
+     * second-level label needs three characters, two of them letters. */
+    size_t sl = tld_s - 1, letters = 0;
+    for (size_t i = 0; i < sl; i++)
+      letters += is_alpha((unsigned char)t[i]) ? 1u : 0u;
+    if (sl < 3 || letters < 2)
+      return 0;
+  }
+  if (labels == 2 && in_list(code_words, t, tld_s - 1))
+    return 0;
+  /* Upper-case names: only under generic TLDs or with three labels. */
+  if (tld_upper && labels == 2 && tl == 2)
     return 0;
   return 1;
 }
@@ -231,8 +267,9 @@ static void find_domains(const char *t, size_t n, cands *cs)
     int next = at(t, n, b);
     if (prev == '@' || prev == '_' || next == '@' || next == '_')
       continue;
-    while (a < b && (t[a] == '.' || t[a] == '-'))
-      a++;
+    /* ".data.rel.ro" is a section name, "-foo.de" an option. */
+    if (t[a] == '.' || t[a] == '-')
+      continue;
     while (b > a && (t[b - 1] == '.' || t[b - 1] == '-'))
       b--;
     if (valid_domain(t + a, b - a, 1))
@@ -272,7 +309,8 @@ static void find_ipv4(const char *t, size_t n, cands *cs)
     while (i < n && (is_digit((unsigned char)t[i]) || t[i] == '.'))
       i++;
     size_t b = i;
-    if ((a > 0 && is_alnum((unsigned char)t[a - 1])) || is_alnum(at(t, n, b)))
+    int prev_c = a > 0 ? (unsigned char)t[a - 1] : -1;
+    if (is_alnum(prev_c) || is_alnum(at(t, n, b)))
       continue;
     while (b > a && t[b - 1] == '.')
       b--;
@@ -283,12 +321,21 @@ static void find_ipv4(const char *t, size_t n, cands *cs)
     unsigned first = 0;
     for (size_t k = a; t[k] != '.'; k++)
       first = first * 10 + (unsigned)(t[k] - '0');
+    /* Versions: "v1.2.3.4", "foo-1.2.3.4", and four single digits (but
+     * the well-known resolvers 1.1.1.1, 8.8.8.8, 8.8.4.4, 9.9.9.9). */
+    if (prev_c == 'v' || prev_c == 'V' || prev_c == '-' || prev_c == '_' ||
+        at(t, n, b) == '-')
+      continue;
+    if (b - a == 7 &&
+        !(t[a] == t[a + 2] && t[a] == t[a + 4] && t[a] == t[a + 6]) &&
+        memcmp(t + a, "8.8.4.4", 7) != 0)
+      continue;
     /* 0.x, netmasks and reserved space; x.0.0.0 is mostly a version. */
     if (first == 0 || first >= 240)
       continue;
     size_t l = b - a;
-    if (l >= 6 && memcmp(t + b - 6, ".0.0.0", 6) == 0)
-      continue;
+    if (l >= 2 && memcmp(t + b - 2, ".0", 2) == 0)
+      continue; /* versions (2.0.3.0) and network numbers */
     add(cs, ART_IOC_IPV4, a, l);
   }
 }
@@ -497,7 +544,19 @@ static void find_win_paths(const char *t, size_t n, cands *cs)
     if (is_alpha(c) && at(t, n, i + 1) == ':' && at(t, n, i + 2) == '\\' &&
         (i == 0 || !is_alnum((unsigned char)t[i - 1]))) {
       size_t e = win_end(t, n, i + 3);
-      if (e > i + 3 && t[i + 3] != '\\' && t[i + 3] != ' ') {
+      int f = at(t, n, i + 3);
+      int plain = 1, more = 0;
+      for (size_t k = i + 3; k < e && plain; k++) {
+        int ch = (unsigned char)t[k];
+        plain = is_alnum(ch) || ch >= 0x80 ||
+                strchr(" _.$%~()-\\{}@#&+,;=!'[]", ch);
+        more |= ch == '\\' || ch == '.';
+      }
+      /* Drive paths in noise are short or odd: a name needs a letter, a
+       * digit, '$', '%' or '_' first, plain path characters, and either a
+       * second component, an extension or five characters. */
+      if (plain && (is_alnum(f) || f == '$' || f == '%' || f == '_') &&
+          (e - i - 3 >= 5 || (more && e - i - 3 >= 3))) {
         add_path(cs, t, a, e);
         i = e;
         continue;
@@ -523,7 +582,7 @@ static void find_win_paths(const char *t, size_t n, cands *cs)
         while (k < n && (is_alnum((unsigned char)t[k]) || t[k] == '-' ||
                          t[k] == '.' || t[k] == '_'))
           k++;
-        if (k > i + 2 && at(t, n, k) == '\\' &&
+        if (k > i + 3 && at(t, n, k) == '\\' &&
             (is_alnum(at(t, n, k + 1)) || at(t, n, k + 1) == '$' ||
              at(t, n, k + 1) == '_')) {
           size_t e = win_end(t, n, k + 1);
@@ -581,7 +640,7 @@ static void find_unix_paths(const char *t, size_t n, cands *cs)
     size_t r = k;
     while (k < n && unix_char((unsigned char)t[k]))
       k++;
-    int root_ok = tilde && k > r;
+    int root_ok = tilde && k >= r + 2 && is_alpha((unsigned char)t[r]);
     for (size_t j = 0; !root_ok && j < sizeof(unix_roots) / sizeof(*unix_roots);
          j++)
       root_ok = strlen(unix_roots[j]) == k - r &&
@@ -598,7 +657,7 @@ static void find_unix_paths(const char *t, size_t n, cands *cs)
       if (k > s)
         comps++;
     }
-    if (comps >= 2 || (k > r && t[k - 1] == '/'))
+    if (comps >= 2 || (!tilde && k > r && t[k - 1] == '/'))
       add(cs, ART_IOC_UNIX_PATH, a, k - a);
     i = k;
   }
@@ -787,9 +846,27 @@ static void find_tokens(const char *t, size_t n, cands *cs)
         (l + pad) % 4 == 0 && (l + pad >= 40 || (pad && l + pad >= 24))) {
       /* Paths and identifiers are not base64 blobs. */
       int slashes = 0;
-      for (size_t k = a; k < b; k++)
-        slashes += t[k] == '/';
-      if (slashes * 8 < (int)l)
+      size_t run = 0, maxrun = 0, lower = 0, vowels = 0;
+      for (size_t k = a; k < b; k++) {
+        int ch = (unsigned char)t[k];
+        slashes += ch == '/';
+        if (is_lower(ch)) {
+          lower++;
+          vowels += strchr("aeiou", ch) != NULL;
+        }
+        int same =
+            k > a && (is_lower(ch) == is_lower((unsigned char)t[k - 1]) &&
+                      is_upper(ch) == is_upper((unsigned char)t[k - 1]));
+        run = same && is_alpha(ch) ? run + 1 : 1;
+        if (run > maxrun)
+          maxrun = run;
+      }
+      /* Identifiers and mangled C++ names are long alphanumeric runs too,
+       * but never hold '+', '/' or padding; without them only a long,
+       * word-free run counts (seven letters of one case, or vowels in more
+       * than 30% of the lower-case letters, as in English, mark words). */
+      if (slashes * 8 < (int)l &&
+          (pad || other || (l >= 64 && maxrun < 7 && vowels * 10 < lower * 3)))
         add(cs, ART_IOC_BASE64, a, l + pad);
     }
     i = b + pad > i ? b + pad : i;
