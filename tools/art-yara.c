@@ -21,7 +21,8 @@ typedef struct opts {
       *idents[MAX_LIST];
   size_t n_rules, n_defines, n_tags, n_idents;
   unsigned fmt, scan_flags, compile_flags, timeout, archive_depth;
-  int json, count, exit_on_match, no_cache, no_archives, null_list, quiet;
+  int json, count, exit_on_match, no_cache, no_archives, null_list, quiet,
+      verbose;
   uint64_t max_size;
   const char *output, *cache_dir, *files_from;
   art_batch_opts batch;
@@ -90,6 +91,7 @@ static void usage(void)
          "      --no-images          named .E01/.001 files are plain files\n"
          "  -j, --jobs N             worker threads (also -p; default: CPUs)\n"
          "  -q, --quiet              no compiler warnings\n"
+         "  -v, --verbose            say how the rules were loaded\n"
          "  -h, --help   --version\n\n"
          "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
          "artifacts could not be (fully) scanned; 4 fatal (rules did not "
@@ -156,13 +158,14 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"jobs", required_argument, NULL, 'j'},
       {"threads", required_argument, NULL, 'p'},
       {"quiet", no_argument, NULL, 'q'},
+      {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, O_VERSION},
       {NULL, 0, NULL, 0}};
   int c, rc;
   o->compile_flags = ART_YARA_ALLOW_INCLUDES;
-  while ((c = getopt_long(argc, argv, "R:rLNsmget:i:ncd:a:z:f:o:wT:0j:p:qh", lo,
-                          NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "R:rLNsmget:i:ncd:a:z:f:o:wT:0j:p:qvh",
+                          lo, NULL)) != -1) {
     rc = -1;
     switch (c) {
     case 'R':
@@ -271,6 +274,9 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case 'q':
       o->quiet = 1;
+      break;
+    case 'v':
+      o->verbose = 1;
       break;
     case 'h':
       usage();
@@ -615,6 +621,12 @@ int main(int argc, char **argv)
     cli_error_ctx(ctx, st);
     goto out;
   }
+  if (o.verbose)
+    cli_error("%zu rules from %zu files (%zu skipped), %s",
+              art_yara_rules_count(r.rules), art_yara_rules_files(r.rules),
+              art_yara_rules_skipped(r.rules),
+              art_yara_rules_from_cache(r.rules) ? "from the compiled cache"
+                                                 : "compiled from source");
   if (scanner_new(&r, ctx, &r.err_scanner) != ART_OK ||
       !(r.out = cli_open_output(o.output)))
     goto out;
