@@ -214,6 +214,9 @@ art_status art__cat_checkpoint_make(art_ctx *ctx,
                                     art_catalog *cat,
                                     const char *actor,
                                     char **text);
+/* The checkpoint text found in DATA: a checkpoint file or an earlier export
+ * (JSON, JSONL, CASE, CSV or HTML). NULL when there is none. */
+char *art__cat_checkpoint_extract(const char *data, size_t len);
 /* The newest checkpoint's text (NULL when none). */
 art_status
 art__cat_checkpoint_latest(art_ctx *ctx, art_catalog *cat, char **text);

@@ -446,7 +446,7 @@ static char *html_unescape(const char *s, size_t len)
 /* Find the checkpoint in DATA: a checkpoint file, or an earlier export
  * (JSON or JSON Lines with a "checkpoint" string; CSV or HTML with the
  * text in a footer). */
-static char *extract_checkpoint(const char *data, size_t len)
+char *art__cat_checkpoint_extract(const char *data, size_t len)
 {
   json_error_t jerr;
   json_t *j = json_loadb(data, len, JSON_DISABLE_EOF_CHECK, &jerr);
@@ -809,7 +809,7 @@ art_status art_catalog_verify(art_ctx *ctx,
       return art__set_error(ctx, ART_ERR_IO, 0, "%s: cannot read",
                             opts->checkpoint_file);
     }
-    external = b.data ? extract_checkpoint(b.data, b.len) : NULL;
+    external = b.data ? art__cat_checkpoint_extract(b.data, b.len) : NULL;
     art__buf_free(&b);
     if (!external)
       return art__set_error(ctx, ART_ERR_FORMAT, 0,
