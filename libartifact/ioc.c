@@ -640,7 +640,8 @@ static void find_unix_paths(const char *t, size_t n, cands *cs)
     size_t r = k;
     while (k < n && unix_char((unsigned char)t[k]))
       k++;
-    int root_ok = tilde && k >= r + 2 && is_alpha((unsigned char)t[r]);
+    int root_ok =
+        tilde && k >= r + 2 && (is_alpha((unsigned char)t[r]) || t[r] == '.');
     for (size_t j = 0; !root_ok && j < sizeof(unix_roots) / sizeof(*unix_roots);
          j++)
       root_ok = strlen(unix_roots[j]) == k - r &&
