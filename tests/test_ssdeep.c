@@ -326,6 +326,49 @@ START_TEST(test_compare_formats)
 }
 END_TEST
 
+/* One read through the core reader feeds ssdeep, entropy and the strings
+ * summary; each agrees with its direct use. */
+START_TEST(test_reader_consumers)
+{
+  art_ctx *ctx;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  const char *path = "/usr/bin/ls";
+  art_reader_opts ro = {.block_size = 65536, .threads = 2};
+  art_reader *reader;
+  ck_assert_int_eq(art_reader_new(ctx, &ro, &reader), ART_OK);
+  art_ssdeep *sd;
+  art_entropy *en;
+  art_strings_summary *sum;
+  ck_assert_int_eq(art_ssdeep_new(ctx, &sd), ART_OK);
+  ck_assert_int_eq(art_entropy_new(ctx, 0, &en), ART_OK);
+  ck_assert_int_eq(art_strings_summary_new(ctx, NULL, &sum), ART_OK);
+  for (int round = 0; round < 2; round++) {
+    art_source *src;
+    ck_assert_int_eq(art_source_open(ctx, path, ART_SOURCE_AUTO, &src), ART_OK);
+    art_reader_clear(reader);
+    ck_assert_int_eq(art_ssdeep_attach(ctx, sd, reader), ART_OK);
+    ck_assert_int_eq(art_entropy_attach(ctx, en, reader), ART_OK);
+    ck_assert_int_eq(art_strings_summary_attach(ctx, sum, reader), ART_OK);
+    uint64_t bytes = 0;
+    ck_assert_int_eq(art_reader_run(ctx, reader, src, &bytes), ART_OK);
+    art_source_free(src);
+    ck_assert_int_eq(art_ssdeep_status(sd), ART_OK);
+    char *direct = hash_file(path, 0, 4096);
+    ck_assert_str_eq(art_ssdeep_result(sd), direct);
+    free(direct);
+    ck_assert_uint_eq(art_ssdeep_bytes(sd), bytes);
+    ck_assert_uint_eq(art_entropy_bytes(en), bytes);
+    ck_assert(art_entropy_value(en) > 4.0 && art_entropy_value(en) < 8.0);
+    ck_assert_uint_gt(art_strings_summary_count(sum, ART_STR_ASCII), 100);
+  }
+  art_strings_summary_free(sum);
+  art_entropy_free(en);
+  art_ssdeep_free(sd);
+  art_reader_free(reader);
+  art_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("ssdeep");
@@ -339,6 +382,10 @@ static Suite *suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_compare_against_tool);
   tcase_add_test(tc, test_compare_formats);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("reader");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_reader_consumers);
   suite_add_tcase(s, tc);
   return s;
 }
