@@ -180,10 +180,11 @@ static art_status hd_header(
     if (strcmp(tok, "filename") == 0)
       break;
     if (art_hash_alg_parse(tok, &a) != ART_OK || c->n >= ART_HASH_COUNT_) {
+      art__set_error(ctx, ART_ERR_FORMAT, 0,
+                     "%s:%zu: unsupported hashdeep column '%s'", path, lineno,
+                     tok);
       free(copy);
-      return art__set_error(ctx, ART_ERR_FORMAT, 0,
-                            "%s:%zu: unsupported hashdeep column '%s'", path,
-                            lineno, tok);
+      return ART_ERR_FORMAT;
     }
     c->alg[c->n++] = a;
   }

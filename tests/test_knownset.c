@@ -155,6 +155,11 @@ START_TEST(test_bad_lines_name_the_line)
   ck_assert_int_eq(art_knownset_load(ctx, p, &ks), ART_ERR_FORMAT);
   ck_assert_ptr_null(ks);
   ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "bad.hd:4:"));
+  /* an unknown column is named (found by fuzz_knownset: use after free) */
+  const char *md2 = "%%%% HASHDEEP-1.0\n%%%% size,md2,filename\n";
+  tu_write(p, md2, strlen(md2));
+  ck_assert_int_eq(art_knownset_load(ctx, p, &ks), ART_ERR_FORMAT);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "column 'md2'"));
   tu_write(p, "", 0);
   ck_assert_int_eq(art_knownset_load(ctx, p, &ks), ART_ERR_FORMAT);
   ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "no hashes"));
