@@ -27,6 +27,7 @@ struct art_hashset {
   const uint8_t *map;
   size_t len;
   int mapped;
+  char *path; /* for messages */
   art_hashset_kind kind;
   int64_t created;
   char name[HSET_NAME_MAX], source[HSET_NAME_MAX];
@@ -208,6 +209,11 @@ art_status art_hashset_open_buffer(art_ctx *ctx,
   }
   hs->map = data;
   hs->len = len;
+  hs->path = strdup("buffer");
+  if (!hs->path) {
+    free(hs);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "hashset: buffer");
+  }
   *out = hs;
   return ART_OK;
 }
@@ -260,6 +266,11 @@ art_status art_hashset_open(art_ctx *ctx, const char *path, art_hashset **out)
     goto out;
   /* Lookups jump around: read-ahead would only waste the page cache. */
   madvise(map, (size_t)st.st_size, MADV_RANDOM);
+  hs->path = art__strdup(ctx, path);
+  if (!hs->path) {
+    rc = ART_ERR_NOMEM;
+    goto out;
+  }
   hs->map = map;
   hs->len = (size_t)st.st_size;
   hs->mapped = 1;
@@ -280,6 +291,7 @@ void art_hashset_free(art_hashset *hs)
     return;
   if (hs->mapped)
     munmap((void *)(uintptr_t)hs->map, hs->len);
+  free(hs->path);
   free(hs);
 }
 
@@ -373,7 +385,7 @@ art_status art_hashset_verify(art_ctx *ctx, const art_hashset *hs)
           0)
         return art__set_error(ctx, ART_ERR_CORRUPT, 0,
                               "%s: %s table out of order at record %llu",
-                              hs->name, alg, (unsigned long long)r);
+                              hs->path, alg, (unsigned long long)r);
     for (uint64_t b = 0; b <= nb; b++) {
       uint64_t v = art__hset_get64(t->index + 8 * b);
       /* First record whose prefix is >= b. */
@@ -382,7 +394,7 @@ art_status art_hashset_verify(art_ctx *ctx, const art_hashset *hs)
         pos++;
       if (v != pos)
         return art__set_error(ctx, ART_ERR_CORRUPT, 0,
-                              "%s: %s index wrong at bucket %llu", hs->name,
+                              "%s: %s index wrong at bucket %llu", hs->path,
                               alg, (unsigned long long)b);
     }
   }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Benchmark: art-hashset lookups per second on a 10-million-entry MD5 set
+# built here, against SQLite (an indexed WITHOUT ROWID table, the usual way
+# to keep such a set) answering the same queries; peak memory of each.
+# SPDX-License-Identifier: Apache-2.0
+# Usage: bench/hashset.sh [BUILD_DIR] [ENTRIES] [QUERIES]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+n=${2:-10000000}
+q=${3:-1000000}
+HS=$build/tools/art-hashset
+[ -x "$HS" ] || { echo "no $HS: build first" >&2; exit 2; }
+command -v sqlite3 >/dev/null || { echo "missing sqlite3" >&2; exit 2; }
+export LC_ALL=C
+T=$(mktemp -d "${TMPDIR:-/tmp}/art-bench-hashset-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+
+echo "generating $n random MD5 digests and $q queries (half present)..."
+/usr/bin/python3 - "$n" "$q" "$T" <<'EOF'
+import os, random, sys
+n, q, d = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+random.seed(1)
+picks = set(random.sample(range(n), q // 2))
+present = []
+with open(d + "/set.txt", "w") as f:
+    chunk = 1000000
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        raw = os.urandom(16 * m).hex()
+        lines = [raw[i * 32:(i + 1) * 32] for i in range(m)]
+        for i, h in enumerate(lines):
+            if start + i in picks:
+                present.append(h)
+        f.write("\n".join(lines) + "\n")
+absent = [os.urandom(16).hex() for _ in range(q - len(present))]
+queries = present + absent
+random.shuffle(queries)
+with open(d + "/queries.txt", "w") as f:
+    f.write("\n".join(queries) + "\n")
+EOF
+
+t() {
+  local rc=0
+  /usr/bin/time -f "%e %M" -o "$T/time" "$@" || rc=$?
+  read -r secs kb < <(tail -1 "$T/time")
+  return 0
+}
+
+t "$HS" -q build -n bench -o "$T/bench.hset" "$T/set.txt"
+echo "art-hashset build: ${secs} s, peak ${kb} KB, set file $(stat -c %s "$T/bench.hset") bytes"
+
+# Warm the page cache for both, then measure.
+cat "$T/bench.hset" > /dev/null
+t "$HS" lookup --hits -s "$T/bench.hset" - < "$T/queries.txt" > "$T/ours.txt" || true
+ours_s=$secs ours_kb=$kb
+ours_hits=$(wc -l < "$T/ours.txt")
+
+printf 'CREATE TABLE s (h BLOB PRIMARY KEY) WITHOUT ROWID;\n.mode csv\n.import %s s\n' "$T/set.txt" > "$T/build.sql"
+t sqlite3 "$T/set.db" < "$T/build.sql"
+echo "sqlite3 build: ${secs} s, peak ${kb} KB, database $(stat -c %s "$T/set.db") bytes"
+cat "$T/set.db" > /dev/null
+printf 'CREATE TEMP TABLE q (h BLOB);\n.mode csv\n.import %s q\nSELECT count(*) FROM q WHERE EXISTS (SELECT 1 FROM s WHERE s.h = q.h);\n' "$T/queries.txt" > "$T/query.sql"
+t sqlite3 "$T/set.db" < "$T/query.sql" > "$T/ref.txt"
+ref_s=$secs ref_kb=$kb
+ref_hits=$(tail -1 "$T/ref.txt")
+
+echo
+echo "set: $n MD5 digests; queries: $q (half present)"
+echo "art-hashset lookup: ${ours_s} s, $ours_hits hits, peak ${ours_kb} KB"
+echo "sqlite3 lookup:     ${ref_s} s, $ref_hits hits, peak ${ref_kb} KB"
+[ "$ours_hits" = "$ref_hits" ] || echo "WARNING: hit counts differ"
+awk -v q="$q" -v a="$ours_s" -v b="$ref_s" 'BEGIN {
+  if (a <= 0) a = 0.01; if (b <= 0) b = 0.01;
+  printf "art-hashset: %.2f M lookups/s (text in, text out, one process)\n", q / a / 1e6
+  printf "sqlite3:     %.2f M lookups/s\n", q / b / 1e6
+  printf "ratio (sqlite3 time / art-hashset time): %.2f\n", b / a }'
