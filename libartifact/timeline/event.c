@@ -50,6 +50,7 @@ void art_timeline_free(art_timeline *tl)
   art__tl_buf_free(&tl->key);
   art__tl_buf_free(&tl->pay);
   art__tl_dups_free(tl->dups);
+  art__tl_mac_free(tl->mac);
   free(tl->display_tz);
   free(tl->fs_tz);
   free(tl->prefix);
@@ -437,7 +438,8 @@ art_status art_timeline_finish(art_ctx *ctx, art_timeline *tl)
   }
   if (tl->sorter) {
     tl->stats.runs = art__tl_sorter_runs(tl->sorter);
-    tl->stats.peak_buffer = art__tl_sorter_peak(tl->sorter);
+    if (art__tl_sorter_peak(tl->sorter) > tl->stats.peak_buffer)
+      tl->stats.peak_buffer = art__tl_sorter_peak(tl->sorter);
     art__tl_sorter_free(tl->sorter);
     tl->sorter = NULL;
   }

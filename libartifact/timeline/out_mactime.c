@@ -72,6 +72,7 @@ static int dups_note(dups *d,
                      const char *name,
                      size_t n,
                      const char *mode,
+                     size_t ml,
                      uint64_t uid,
                      uint64_t gid,
                      uint64_t size)
@@ -122,7 +123,7 @@ static int dups_note(dups *d,
     s->next = d->buckets[h % d->nb];
     d->buckets[h % d->nb] = s;
   }
-  char *mc = strdup(mode);
+  char *mc = strndup(mode, ml);
   if (!mc)
     return -1;
   free(s->mode);
@@ -162,6 +163,315 @@ static int64_t slot_value(const art_timeline *tl, const art__tl_time *t)
   return tl->tsk_compat ? (int64_t)(uint32_t)t->sec : t->sec;
 }
 
+/* Write one mactime row. */
+static art_status write_row(art_ctx *ctx,
+                            art_timeline *tl,
+                            int64_t sec,
+                            unsigned letters,
+                            const char *inode,
+                            size_t il,
+                            const char *name,
+                            size_t nl,
+                            const char *mode,
+                            size_t ml,
+                            uint64_t uid,
+                            uint64_t gid,
+                            uint64_t size)
+{
+  char date[64];
+  if (sec == 0) {
+    memcpy(date, "0000-00-00T00:00:00Z", 21);
+  } else {
+    time_t t = (time_t)sec;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+      return art__set_error(ctx, ART_ERR_INTERNAL, 0, "mactime date");
+    snprintf(date, sizeof date, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+             (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+  }
+  char macb[5] = "....";
+  for (int i = 0; i < 4; i++)
+    if (letters & (1u << i))
+      macb[i] = "macb"[i];
+  art__tl_buf *b = &tl->scratch;
+  b->len = 0;
+  int bad = art__tl_buf_addf(b, "%s,%" PRIu64 ",%s,", date, size, macb) ||
+            art__tl_buf_add(b, mode, ml) ||
+            art__tl_buf_addf(b, ",%" PRIu64 ",%" PRIu64 ",", uid, gid) ||
+            art__tl_buf_add(b, inode, il) || art__tl_buf_add(b, ",\"", 2);
+  size_t start = 0;
+  for (size_t i = 0; !bad && i < nl; i++)
+    if (name[i] == '"') {
+      bad = art__tl_buf_add(b, name + start, i + 1 - start) ||
+            art__tl_buf_addc(b, '"');
+      start = i + 1;
+    }
+  if (bad || art__tl_buf_add(b, name + start, nl - start) ||
+      art__tl_buf_add(b, "\"\n", 2))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime row");
+  if (fwrite(b->p, 1, b->len, tl->out) != b->len)
+    return art__set_errno(ctx, errno ? errno : EIO, "writing output");
+  tl->stats.rows++;
+  return ART_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Compact in-memory store: each entry's inode, name and side data once,
+ * events as (time, entry, letters). Used while it fits the budget; beyond
+ * it everything moves to the external sorter (generic records below). */
+
+typedef struct cent {
+  uint64_t size;
+  uint32_t uid, gid; /* entries with larger ids go the generic way */
+  uint32_t inode_len, name_len, mode_len;
+  /* followed by inode, name, mode bytes */
+} cent;
+
+typedef struct cev {
+  int64_t t;
+  uint32_t ent;
+  uint32_t letters;
+} cev;
+
+typedef struct cstore {
+  unsigned char *arena;
+  size_t alen, acap;
+  uint64_t *offs; /* entry index -> arena offset */
+  size_t nents, capents;
+  cev *evs;
+  size_t nevs, capevs;
+  uint32_t *names; /* hash: name -> last entry index + 1 */
+  size_t capnames;
+  size_t held;
+} cstore;
+
+static void cstore_free(cstore *c)
+{
+  if (!c)
+    return;
+  free(c->arena);
+  free(c->offs);
+  free(c->evs);
+  free(c->names);
+  free(c);
+}
+
+void art__tl_mac_free(void *p)
+{
+  cstore_free(p);
+}
+
+static const cent *cent_at(const cstore *c, uint32_t i)
+{
+  return (const cent *)(const void *)(c->arena + c->offs[i]);
+}
+static const char *cent_data(const cent *e)
+{
+  return (const char *)(e + 1);
+}
+
+static size_t cstore_bytes(const cstore *c)
+{
+  return c->acap + c->capents * sizeof(uint64_t) + c->capevs * sizeof(cev) +
+         c->capnames * sizeof(uint32_t);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+  if (need <= *cap)
+    return 0;
+  size_t n = *cap ? *cap : 1024;
+  while (n < need)
+    n *= 2;
+  void *q = realloc(*p, n * elem);
+  if (!q)
+    return -1;
+  *p = q;
+  *cap = n;
+  return 0;
+}
+
+/* Insert entry IDX under its name, replacing an earlier one. */
+static int names_put(cstore *c, uint32_t idx)
+{
+  if ((c->nents + 1) * 2 > c->capnames) {
+    size_t cap = c->capnames ? c->capnames * 2 : 2048;
+    uint32_t *t = calloc(cap, sizeof *t);
+    if (!t)
+      return -1;
+    for (size_t i = 0; i < c->capnames; i++) {
+      uint32_t v = c->names[i];
+      if (!v)
+        continue;
+      const cent *e = cent_at(c, v - 1);
+      uint64_t h = hash64(cent_data(e) + e->inode_len + 1, e->name_len);
+      size_t j = h & (cap - 1);
+      while (t[j])
+        j = (j + 1) & (cap - 1);
+      t[j] = v;
+    }
+    free(c->names);
+    c->names = t;
+    c->capnames = cap;
+  }
+  const cent *e = cent_at(c, idx);
+  const char *nm = cent_data(e) + e->inode_len + 1;
+  uint64_t h = hash64(nm, e->name_len);
+  size_t j = h & (c->capnames - 1);
+  while (c->names[j]) {
+    const cent *o = cent_at(c, c->names[j] - 1);
+    if (o->name_len == e->name_len &&
+        memcmp(cent_data(o) + o->inode_len + 1, nm, e->name_len) == 0)
+      break;
+    j = (j + 1) & (c->capnames - 1);
+  }
+  c->names[j] = idx + 1;
+  return 0;
+}
+
+static const cent *names_get(const cstore *c, const cent *e)
+{
+  const char *nm = cent_data(e) + e->inode_len + 1;
+  uint64_t h = hash64(nm, e->name_len);
+  size_t j = h & (c->capnames - 1);
+  while (c->names[j]) {
+    const cent *o = cent_at(c, c->names[j] - 1);
+    if (o->name_len == e->name_len &&
+        memcmp(cent_data(o) + o->inode_len + 1, nm, e->name_len) == 0)
+      return o;
+    j = (j + 1) & (c->capnames - 1);
+  }
+  return e;
+}
+
+/* mactime compares "%.10d,INODE,NAME" strings. For 0 <= t < 10^10 the
+ * time part orders as numbers; otherwise compare the formatted text. */
+static int time_cmp(int64_t a, int64_t b)
+{
+  if (a == b)
+    return 0;
+  if (a >= 0 && b >= 0 && a < INT64_C(10000000000) && b < INT64_C(10000000000))
+    return a < b ? -1 : 1;
+  char x[32], y[32];
+  snprintf(x, sizeof x, "%.10" PRId64, a);
+  snprintf(y, sizeof y, "%.10" PRId64, b);
+  /* the key continues with ',' after the digits */
+  size_t lx = strlen(x), ly = strlen(y);
+  x[lx] = ',';
+  x[lx + 1] = '\0';
+  y[ly] = ',';
+  y[ly + 1] = '\0';
+  int r = strcmp(x, y);
+  return r < 0 ? -1 : r > 0;
+}
+
+static int key_cmp(const cstore *c, const cent *ea, const cent *eb)
+{
+  (void)c;
+  size_t la = ea->inode_len + 1 + ea->name_len;
+  size_t lb = eb->inode_len + 1 + eb->name_len;
+  int r = memcmp(cent_data(ea), cent_data(eb), la < lb ? la : lb);
+  if (r)
+    return r;
+  return la < lb ? -1 : la > lb;
+}
+
+static int cev_cmp(const void *pa, const void *pb, void *arg)
+{
+  const cstore *c = arg;
+  const cev *a = pa, *b = pb;
+  int r = time_cmp(a->t, b->t);
+  if (r)
+    return r;
+  if (a->ent != b->ent) {
+    r = key_cmp(c, cent_at(c, a->ent), cent_at(c, b->ent));
+    if (r)
+      return r;
+  }
+  return a->ent < b->ent ? -1 : (a->ent > b->ent);
+}
+
+/* Generic record: key "%.10d,INODE,NAME", payload the event fields. */
+static art_status gen_add(art_ctx *ctx,
+                          art_timeline *tl,
+                          int64_t v,
+                          unsigned letters,
+                          const char *inode,
+                          size_t il,
+                          const char *name,
+                          size_t nl,
+                          const char *mode,
+                          size_t ml,
+                          uint64_t uid,
+                          uint64_t gid,
+                          uint64_t size)
+{
+  if (!tl->sorter) {
+    art_status st = art__tl_sorter_new(
+        ctx, tl->memory, tl->tmpdir ? tl->tmpdir : getenv("TMPDIR"),
+        &tl->sorter);
+    if (st != ART_OK)
+      return st;
+  }
+  tl->key.len = 0;
+  /* negative times: "-" then 10^10 + v, so earlier sorts first */
+  if (v < 0
+          ? art__tl_buf_addf(&tl->key, "-%.10" PRId64, (int64_t)10000000000 + v)
+          : art__tl_buf_addf(&tl->key, "%.10" PRId64, v))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime key");
+  if (art__tl_buf_addc(&tl->key, ',') || art__tl_buf_add(&tl->key, inode, il) ||
+      art__tl_buf_addc(&tl->key, ',') || art__tl_buf_add(&tl->key, name, nl))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime key");
+  art__tl_event ev = {0};
+  ev.sec = v;
+  ev.kinds = letters;
+  ev.size = size;
+  ev.uid = uid;
+  ev.gid = gid;
+  ev.inode = inode;
+  ev.inode_len = il;
+  ev.mode = mode;
+  ev.mode_len = ml;
+  ev.name = name;
+  ev.name_len = nl;
+  tl->pay.len = 0;
+  if (art__tl_event_pack(&tl->pay, &ev))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime record");
+  return art__tl_sorter_add(ctx, tl->sorter, tl->key.p, tl->key.len, tl->pay.p,
+                            tl->pay.len);
+}
+
+/* Move the compact store into the external sorter and the name table. */
+static art_status migrate(art_ctx *ctx, art_timeline *tl)
+{
+  cstore *c = tl->mac;
+  if (!tl->dups && !(tl->dups = calloc(1, sizeof(dups))))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
+  for (uint32_t i = 0; i < c->nents; i++) {
+    const cent *e = cent_at(c, i);
+    const char *d = cent_data(e);
+    if (dups_note(tl->dups, d + e->inode_len + 1, e->name_len,
+                  d + e->inode_len + 1 + e->name_len, e->mode_len, e->uid,
+                  e->gid, e->size))
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
+  }
+  for (size_t i = 0; i < c->nevs; i++) {
+    const cent *e = cent_at(c, c->evs[i].ent);
+    const char *d = cent_data(e);
+    art_status st = gen_add(ctx, tl, c->evs[i].t, c->evs[i].letters, d,
+                            e->inode_len, d + e->inode_len + 1, e->name_len,
+                            d + e->inode_len + 1 + e->name_len, e->mode_len,
+                            e->uid, e->gid, e->size);
+    if (st != ART_OK)
+      return st;
+  }
+  cstore_free(c);
+  tl->mac = NULL;
+  tl->mac_generic = 1;
+  return ART_OK;
+}
+
 art_status
 art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
 {
@@ -175,25 +485,18 @@ art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
   }
   if (!any)
     return ART_OK;
-  if (!tl->sorter) {
-    art_status st = art__tl_sorter_new(
-        ctx, tl->memory, tl->tmpdir ? tl->tmpdir : getenv("TMPDIR"),
-        &tl->sorter);
-    if (st != ART_OK)
-      return st;
-  }
-  if (!tl->dups && !(tl->dups = calloc(1, sizeof(dups))))
-    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
   art__tl_buf *name = &tl->scratch;
   name->len = 0;
   if (art__tl_display_name(name, e, TL_ESC_TSK))
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime name");
   name->len = url_decode(name->p, name->len);
-  if (dups_note(tl->dups, name->p, name->len, e->mode, e->uid, e->gid, e->size))
-    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
+  size_t il = strlen(e->inode), ml = strlen(e->mode);
+  /* events of this entry: one per distinct value, letters merged */
+  int64_t ev_t[4];
+  unsigned ev_l[4];
+  int nev = 0;
   for (int i = 0; i < 4; i++) {
-    const art__tl_time *t = &e->t[slots[i]];
-    if (!t->set)
+    if (!e->t[slots[i]].set)
       continue;
     if (tl->has_from ? v[i] < tl->from : (tl->tsk_compat && v[i] < 0))
       continue;
@@ -202,52 +505,74 @@ art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     art_timeline_kind kind = (art_timeline_kind)((e->fn ? 5 : 0) + i);
     if (!(tl->kinds & ART_TIMELINE_KIND_BIT(kind)))
       continue;
-    /* one record per distinct value: letters of equal values merge */
-    int first = 1;
-    unsigned letters = 0;
-    for (int j = 0; j < 4; j++) {
-      if (!e->t[slots[j]].set || v[j] != v[i])
-        continue;
-      if (j < i) {
-        first = 0;
-        break;
-      }
-      art_timeline_kind kj = (art_timeline_kind)((e->fn ? 5 : 0) + j);
-      if (tl->kinds & ART_TIMELINE_KIND_BIT(kj))
-        letters |= 1u << j;
+    int k = 0;
+    while (k < nev && ev_t[k] != v[i])
+      k++;
+    if (k == nev) {
+      ev_t[nev] = v[i];
+      ev_l[nev++] = 0;
     }
-    if (!first)
-      continue;
-    tl->key.len = 0;
-    /* negative times: "-" then 10^10 + v, so earlier sorts first */
-    if (v[i] < 0 ? art__tl_buf_addf(&tl->key, "-%.10" PRId64,
-                                    (int64_t)10000000000 + v[i])
-                 : art__tl_buf_addf(&tl->key, "%.10" PRId64, v[i]))
-      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime key");
-    if (art__tl_buf_addf(&tl->key, ",%s,", e->inode) ||
-        art__tl_buf_add(&tl->key, name->p, name->len))
-      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime key");
-    art__tl_event ev = {0};
-    ev.sec = v[i];
-    ev.nsec = t->nsec;
-    ev.src = e->src;
-    ev.kinds = letters;
-    ev.alloc = (uint8_t)e->alloc;
-    ev.size = e->size;
-    ev.uid = e->uid;
-    ev.gid = e->gid;
-    ev.meta_addr = e->meta_addr;
-    ev.inode = e->inode;
-    ev.inode_len = strlen(e->inode);
-    ev.mode = e->mode;
-    ev.mode_len = strlen(e->mode);
-    ev.name = name->p;
-    ev.name_len = name->len;
-    tl->pay.len = 0;
-    if (art__tl_event_pack(&tl->pay, &ev))
-      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime record");
-    art_status st = art__tl_sorter_add(ctx, tl->sorter, tl->key.p, tl->key.len,
-                                       tl->pay.p, tl->pay.len);
+    ev_l[k] |= 1u << i;
+  }
+  if (!tl->mac_generic) {
+    if (!tl->mac && !(tl->mac = calloc(1, sizeof(cstore))))
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime store");
+    cstore *c = tl->mac;
+    size_t need = sizeof(cent) + il + 1 + name->len + ml;
+    need = (need + 7) & ~(size_t)7;
+    int fits = e->uid <= UINT32_MAX && e->gid <= UINT32_MAX &&
+               name->len <= UINT32_MAX / 2 && c->nents < UINT32_MAX - 1;
+    if (fits) {
+      size_t old = cstore_bytes(c);
+      if (grow((void **)&c->arena, &c->acap, c->alen + need, 1) ||
+          grow((void **)&c->offs, &c->capents, c->nents + 1, sizeof *c->offs) ||
+          grow((void **)&c->evs, &c->capevs, c->nevs + (size_t)nev,
+               sizeof *c->evs))
+        return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime store");
+      (void)old;
+      cent h = {e->size,      (uint32_t)e->uid,    (uint32_t)e->gid,
+                (uint32_t)il, (uint32_t)name->len, (uint32_t)ml};
+      unsigned char *p = c->arena + c->alen;
+      memcpy(p, &h, sizeof h);
+      p += sizeof h;
+      memcpy(p, e->inode, il);
+      p[il] = ',';
+      memcpy(p + il + 1, name->p, name->len);
+      memcpy(p + il + 1 + name->len, e->mode, ml);
+      c->offs[c->nents] = c->alen;
+      c->alen += need;
+      if (names_put(c, (uint32_t)c->nents))
+        return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime store");
+      for (int k = 0; k < nev; k++) {
+        c->evs[c->nevs].t = ev_t[k];
+        c->evs[c->nevs].ent = (uint32_t)c->nents;
+        c->evs[c->nevs++].letters = ev_l[k];
+      }
+      c->nents++;
+      tl->stats.events += (uint64_t)nev;
+      size_t held = cstore_bytes(c);
+      if (held > c->held)
+        c->held = held;
+      if (held > tl->stats.peak_buffer)
+        tl->stats.peak_buffer = held;
+      if (held <= tl->memory)
+        return ART_OK;
+    }
+    /* over the budget (or an entry the compact form cannot hold) */
+    art_status st = migrate(ctx, tl);
+    if (st != ART_OK)
+      return st;
+    if (fits)
+      return ART_OK;
+  }
+  if (!tl->dups && !(tl->dups = calloc(1, sizeof(dups))))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
+  if (dups_note(tl->dups, name->p, name->len, e->mode, ml, e->uid, e->gid,
+                e->size))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
+  for (int k = 0; k < nev; k++) {
+    art_status st = gen_add(ctx, tl, ev_t[k], ev_l[k], e->inode, il, name->p,
+                            name->len, e->mode, ml, e->uid, e->gid, e->size);
     if (st != ART_OK)
       return st;
     tl->stats.events++;
@@ -272,18 +597,6 @@ static art_status flush_row(mac_state *m)
   art__tl_event ev;
   if (art__tl_event_unpack((const unsigned char *)m->row.p, m->row.len, &ev))
     return art__set_error(m->ctx, ART_ERR_INTERNAL, 0, "mactime record");
-  char date[64];
-  if (ev.sec == 0) {
-    snprintf(date, sizeof date, "0000-00-00T00:00:00Z");
-  } else {
-    time_t t = (time_t)ev.sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-      return art__set_error(m->ctx, ART_ERR_INTERNAL, 0, "mactime date");
-    snprintf(date, sizeof date, "%lld-%02d-%02dT%02d:%02d:%02dZ",
-             (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
-  }
   const char *mode = ev.mode;
   size_t mode_len = ev.mode_len;
   uint64_t uid = ev.uid, gid = ev.gid, size = ev.size;
@@ -298,27 +611,9 @@ static art_status flush_row(mac_state *m)
       size = s->size;
     }
   }
-  char macb[5] = "....";
-  for (int i = 0; i < 4; i++)
-    if (m->letters & (1u << i))
-      macb[i] = "macb"[i];
-  art__tl_buf *b = &tl->scratch;
-  b->len = 0;
-  int bad = art__tl_buf_addf(b, "%s,%" PRIu64 ",%s,", date, size, macb) ||
-            art__tl_buf_add(b, mode, mode_len) ||
-            art__tl_buf_addf(b, ",%" PRIu64 ",%" PRIu64 ",", uid, gid) ||
-            art__tl_buf_add(b, ev.inode, ev.inode_len) ||
-            art__tl_buf_add(b, ",\"", 2);
-  for (size_t i = 0; !bad && i < ev.name_len; i++)
-    bad = ev.name[i] == '"' ? art__tl_buf_add(b, "\"\"", 2)
-                            : art__tl_buf_addc(b, ev.name[i]);
-  if (bad || art__tl_buf_add(b, "\"\n", 2))
-    return art__set_error(m->ctx, ART_ERR_NOMEM, ENOMEM, "mactime row");
-  if (fwrite(b->p, 1, b->len, tl->out) != b->len)
-    return art__set_errno(m->ctx, errno ? errno : EIO, "writing output");
-  tl->stats.rows++;
   m->pending = 0;
-  return ART_OK;
+  return write_row(m->ctx, tl, ev.sec, m->letters, ev.inode, ev.inode_len,
+                   ev.name, ev.name_len, mode, mode_len, uid, gid, size);
 }
 
 static art_status mac_emit(void *user,
@@ -350,10 +645,40 @@ static art_status mac_emit(void *user,
   return ART_OK;
 }
 
+static art_status compact_finish(art_ctx *ctx, art_timeline *tl)
+{
+  cstore *c = tl->mac;
+  qsort_r(c->evs, c->nevs, sizeof *c->evs, cev_cmp, c);
+  size_t i = 0;
+  while (i < c->nevs) {
+    const cev *a = &c->evs[i];
+    const cent *ea = cent_at(c, a->ent);
+    unsigned letters = a->letters;
+    size_t j = i + 1;
+    while (j < c->nevs && c->evs[j].t == a->t &&
+           (c->evs[j].ent == a->ent ||
+            key_cmp(c, ea, cent_at(c, c->evs[j].ent)) == 0))
+      letters |= c->evs[j++].letters;
+    const cent *side_e = names_get(c, ea);
+    const char *d = cent_data(ea);
+    const char *sd = cent_data(side_e);
+    art_status st = write_row(
+        ctx, tl, a->t, letters, d, ea->inode_len, d + ea->inode_len + 1,
+        ea->name_len, sd + side_e->inode_len + 1 + side_e->name_len,
+        side_e->mode_len, side_e->uid, side_e->gid, side_e->size);
+    if (st != ART_OK)
+      return st;
+    i = j;
+  }
+  return ART_OK;
+}
+
 art_status art__tl_mactime_finish(art_ctx *ctx, art_timeline *tl)
 {
   if (fputs("Date,Size,Type,Mode,UID,GID,Meta,File Name\n", tl->out) < 0)
     return art__set_errno(ctx, errno ? errno : EIO, "writing output");
+  if (tl->mac)
+    return compact_finish(ctx, tl);
   if (!tl->sorter)
     return ART_OK;
   mac_state m = {tl, ctx, {0}, {0}, 0, 0};

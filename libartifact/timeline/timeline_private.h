@@ -146,6 +146,8 @@ struct art_timeline {
   art__tl_buf scratch, key, pay;
   art_timeline_stats stats;
   void *dups; /* mactime: names seen (for "last line wins" side data) */
+  void *mac;  /* mactime: compact in-memory store while it fits */
+  int mac_generic;
   int finished;
   int write_err;
 };
@@ -176,6 +178,7 @@ art_status
 art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e);
 art_status art__tl_events_finish(art_ctx *ctx, art_timeline *tl);
 void art__tl_dups_free(void *dups);
+void art__tl_mac_free(void *mac);
 
 /* Per-format row writers over sorted events. */
 typedef struct art__tl_writer {
