@@ -565,15 +565,62 @@ static int path_under(const char *path, const char *root)
   return n > 0 && (root[n - 1] == '/' || path[n] == '/' || path[n] == '\0');
 }
 
+static int ident_char(char ch)
+{
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+         (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+static int is_space(char ch)
+{
+  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* Whether TEXT at P (a whole word) is used as a string external: an
+ * external string can only be compared, so an operator follows or an
+ * equality precedes it. A tag or a word in a comment or a meta value of
+ * the same name is not a use (it would cost a libmagic call per artifact
+ * for nothing). */
+static int used_as_external(const char *text, size_t len, size_t at, size_t n)
+{
+  static const char *const after[] = {
+      "==",         "!=",          "contains", "icontains", "matches",
+      "startswith", "istartswith", "endswith", "iendswith", "iequals"};
+  size_t i = at + n, j = at;
+  while (i < len && is_space(text[i]))
+    i++;
+  for (size_t k = 0; k < sizeof after / sizeof *after; k++) {
+    size_t l = strlen(after[k]);
+    if (i + l <= len && memcmp(text + i, after[k], l) == 0)
+      return 1;
+  }
+  while (j > 0 && is_space(text[j - 1]))
+    j--;
+  return j >= 2 && (memcmp(text + j - 2, "==", 2) == 0 ||
+                    memcmp(text + j - 2, "!=", 2) == 0);
+}
+
 static unsigned uses_of(const char *text, size_t len)
 {
   static const unsigned bits[] = {
       ART__YARA_USES_FILENAME, ART__YARA_USES_FILEPATH,
       ART__YARA_USES_EXTENSION, ART__YARA_USES_FILETYPE, ART__YARA_USES_OWNER};
   unsigned u = 0;
-  for (size_t i = 0; i < 5; i++)
-    if (memmem(text, len, builtin_ext[i], strlen(builtin_ext[i])))
-      u |= bits[i];
+  for (size_t i = 0; i < 5; i++) {
+    size_t n = strlen(builtin_ext[i]), off = 0;
+    const char *p;
+    while (off < len &&
+           (p = memmem(text + off, len - off, builtin_ext[i], n)) != NULL) {
+      size_t at = (size_t)(p - text);
+      if ((at == 0 || !ident_char(text[at - 1])) &&
+          (at + n >= len || !ident_char(text[at + n])) &&
+          used_as_external(text, len, at, n)) {
+        u |= bits[i];
+        break;
+      }
+      off = at + n;
+    }
+  }
   return u;
 }
 

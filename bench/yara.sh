@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark art-yara against yara 4.2 on the same rules and tree, in one run:
+# signatures/ plus a generated set of 2,000 rules, over /usr/bin and
+# /usr/lib/x86_64-linux-gnu; `art-yara -r -j 2` (which also walks archives)
+# against `yara -r -N -p 2`; the ratio, peak memory, and the start-up time with
+# the compiled cache against compiling from source.
+# SPDX-License-Identifier: Apache-2.0
+#
+# Usage: bench/yara.sh [BUILD_DIR] [TREE...]   (default build, the two trees)
+set -euo pipefail
+export LC_ALL=C
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$SRC/build}
+shift || true
+TREES=("$@")
+[ ${#TREES[@]} -gt 0 ] || TREES=(/usr/bin /usr/lib/x86_64-linux-gnu)
+Y="$BUILD/tools/art-yara"
+[ -x "$Y" ] || { echo "no $Y: build first" >&2; exit 2; }
+command -v yara >/dev/null || { echo "yara is not installed" >&2; exit 2; }
+W=$(mktemp -d "${TMPDIR:-/tmp}/art-bench-yara-XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export XDG_CACHE_HOME="$W/cache"
+
+# 2,000 generated rules: text, wide, nocase, hex with jumps and regexps, as in
+# public rule sets; a few are meant to match real binaries.
+mkdir "$W/rules"
+cp "$SRC"/signatures/*.yar "$W/rules/"
+awk 'BEGIN {
+  srand(42);
+  split("abcdefghijklmnopqrstuvwxyz0123456789_", al, "");
+  for (i = 0; i < 2000; i++) {
+    w = ""; for (k = 0; k < 8 + int(rand() * 10); k++) w = w al[1 + int(rand() * 37)];
+    h = ""; for (k = 0; k < 6; k++) h = h sprintf("%02X ", int(rand() * 256));
+    printf "rule gen_%04d : bench\n{\n  meta:\n    author = \"bench\"\n", i;
+    printf "    description = \"generated rule %d\"\n  strings:\n", i;
+    if (i % 4 == 0) printf "    $a = \"%s\"\n    $b = \"%s\" wide\n", w, toupper(w);
+    else if (i % 4 == 1) printf "    $a = \"%s\" nocase\n    $b = { %s}\n", w, h;
+    else if (i % 4 == 2) printf "    $a = { %s[2-8] %02X %02X }\n    $b = \"%s\"\n", h, int(rand()*256), int(rand()*256), w;
+    else printf "    $a = /%s[0-9]{2,4}/\n    $b = \"%s\" ascii wide\n", w, w;
+    if (i % 500 == 0) printf "    $c = \"GLIBC_2.%d\"\n", 2 + i / 500;
+    printf "  condition:\n    any of them\n}\n\n";
+  }
+}' > "$W/rules/generated.yar"
+RULES=("$W"/rules/*.yar)
+nrules=$(grep -c '^rule ' "${RULES[@]}" | awk -F: '{ s += $2 } END { print s }')
+printf '%s\n' "${TREES[@]}" > "$W/list"
+files=$(find "${TREES[@]}" -type f | wc -l)
+bytes=$(find "${TREES[@]}" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1048576 }')
+echo "rules: $nrules in ${#RULES[@]} files; tree: ${TREES[*]} ($files files, $bytes MiB)"
+
+# Warm the page cache so both tools read from memory.
+find "${TREES[@]}" -type f -print0 | xargs -0 cat > /dev/null 2>&1 || true
+
+timed() { # OUT CMD...: wall seconds and peak KiB of CMD into OUT.time
+  local out=$1; shift
+  /usr/bin/time -f '%e %M' -o "$out.time" "$@" > "$out" 2> "$out.err" || true
+}
+
+timed "$W/yara.out" yara -w -r -N -p 2 --scan-list "${RULES[@]}" "$W/list"
+"$Y" -w -R "$W/rules" /dev/null > /dev/null 2>&1 || true # fill the cache
+timed "$W/art.out" "$Y" -w -r -j 2 -R "$W/rules" "${TREES[@]}"
+read -r ysec ymem < "$W/yara.out.time"
+read -r asec amem < "$W/art.out.time"
+ylines=$(grep -c . "$W/yara.out" || true)
+alines=$(grep -c . "$W/art.out" || true)
+amembers=$(grep -c '!' "$W/art.out" || true)
+echo "yara -r -N -p 2:   ${ysec} s, peak ${ymem} KiB, $ylines matches"
+echo "art-yara -r -j 2:  ${asec} s, peak ${amem} KiB, $alines matches ($amembers inside archives)"
+awk -v y="$ysec" -v a="$asec" 'BEGIN { printf "ratio (yara time / art-yara time): %.2f\n", y / a }'
+
+# Start-up: load the rules and scan one empty file, 5 times each way.
+: > "$W/empty"
+startup() { # label args...
+  local label=$1 t0 t1; shift
+  t0=$(date +%s.%N)
+  for _ in 1 2 3 4 5; do "$@" > /dev/null 2>&1 || true; done
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v l="$label" 'BEGIN { printf "%s: %.3f s per run\n", l, (b - a) / 5 }' | tee -a "$W/startup"
+}
+startup "start-up, compiling from source " "$Y" -w --no-cache -R "$W/rules" "$W/empty"
+startup "start-up, compiled cache         " "$Y" -w -R "$W/rules" "$W/empty"
+startup "start-up, yara compiling (ref.)  " yara -w "${RULES[@]}" "$W/empty"
+awk '/from source/ { s = $(NF-3) } /compiled cache/ { c = $(NF-3) }
+     END { printf "start-up speed-up with the cache: %.1fx\n", s / c }' "$W/startup"
