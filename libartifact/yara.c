@@ -889,9 +889,6 @@ art_status art_yara_compiler_build(art_ctx *ctx,
   if ((st = art__yara_init(ctx)) != ART_OK)
     return st;
 
-  for (size_t i = 0; i < c->n_srcs; i++)
-    c->uses |= uses_of((const char *)c->srcs[i].data, c->srcs[i].len);
-
   if (c->cache_dir && !c->stdin_used &&
       art__yara_cache_key(ctx, c, key) == ART_OK) {
     size_t skipped = 0;
@@ -911,6 +908,8 @@ art_status art_yara_compiler_build(art_ctx *ctx,
     art_ctx_clear(ctx);
   }
 
+  for (size_t i = 0; i < c->n_srcs; i++)
+    c->uses |= uses_of((const char *)c->srcs[i].data, c->srcs[i].len);
   /* One compiler for everything; after the first bad file it is unusable,
    * so each remaining file is checked in a throw-away compiler to report
    * every bad file. */

@@ -100,15 +100,15 @@ typedef struct mem_stream {
 static size_t ms_read(void *ptr, size_t size, size_t count, void *ud)
 {
   mem_stream *m = ud;
-  size_t want = size * count, n = 0;
-  if (size == 0)
+  size_t items;
+  if (size == 0 || m->pos >= m->len)
     return 0;
-  while (n + size <= want && m->pos + size <= m->len) {
-    memcpy((unsigned char *)ptr + n, m->p + m->pos, size);
-    m->pos += size;
-    n += size;
-  }
-  return n / size;
+  items = (m->len - m->pos) / size;
+  if (items > count)
+    items = count;
+  memcpy(ptr, m->p + m->pos, items * size);
+  m->pos += items * size;
+  return items;
 }
 
 static size_t ms_write(const void *ptr, size_t size, size_t count, void *ud)
