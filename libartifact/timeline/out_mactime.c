@@ -345,18 +345,26 @@ static const cent *names_get(const cstore *c, const cent *e)
   return e;
 }
 
-/* mactime compares "%.10d,INODE,NAME" strings. For 0 <= t < 10^10 the
- * time part orders as numbers; otherwise compare the formatted text. */
+/* The time part of the key: "%.10d" as mactime, and for negative times
+ * (which mactime drops) "-" then 10^10 + v, so earlier sorts first. */
+static void time_key(char *buf, size_t n, int64_t v)
+{
+  if (v < 0)
+    snprintf(buf, n, "-%.10" PRId64, INT64_C(10000000000) + v);
+  else
+    snprintf(buf, n, "%.10" PRId64, v);
+}
+
+/* Order of two times as their keys order ("...," compared as bytes). */
 static int time_cmp(int64_t a, int64_t b)
 {
   if (a == b)
     return 0;
   if (a >= 0 && b >= 0 && a < INT64_C(10000000000) && b < INT64_C(10000000000))
     return a < b ? -1 : 1;
-  char x[32], y[32];
-  snprintf(x, sizeof x, "%.10" PRId64, a);
-  snprintf(y, sizeof y, "%.10" PRId64, b);
-  /* the key continues with ',' after the digits */
+  char x[40], y[40];
+  time_key(x, sizeof x - 1, a);
+  time_key(y, sizeof y - 1, b);
   size_t lx = strlen(x), ly = strlen(y);
   x[lx] = ',';
   x[lx + 1] = '\0';
@@ -392,36 +400,28 @@ static int cev_cmp(const void *pa, const void *pb, void *arg)
   return a->ent < b->ent ? -1 : (a->ent > b->ent);
 }
 
-/* Generic record: key "%.10d,INODE,NAME", payload the event fields. */
-static art_status gen_add(art_ctx *ctx,
-                          art_timeline *tl,
-                          int64_t v,
-                          unsigned letters,
-                          const char *inode,
-                          size_t il,
-                          const char *name,
-                          size_t nl,
-                          const char *mode,
-                          size_t ml,
-                          uint64_t uid,
-                          uint64_t gid,
-                          uint64_t size)
+/* Generic record into tl->key / tl->pay: key "%.10d,INODE,NAME", payload
+ * the event fields. */
+static art_status gen_build(art_ctx *ctx,
+                            art_timeline *tl,
+                            int64_t v,
+                            unsigned letters,
+                            const char *inode,
+                            size_t il,
+                            const char *name,
+                            size_t nl,
+                            const char *mode,
+                            size_t ml,
+                            uint64_t uid,
+                            uint64_t gid,
+                            uint64_t size)
 {
-  if (!tl->sorter) {
-    art_status st = art__tl_sorter_new(
-        ctx, tl->memory, tl->tmpdir ? tl->tmpdir : getenv("TMPDIR"),
-        &tl->sorter);
-    if (st != ART_OK)
-      return st;
-  }
+  char tk[40];
+  time_key(tk, sizeof tk, v);
   tl->key.len = 0;
-  /* negative times: "-" then 10^10 + v, so earlier sorts first */
-  if (v < 0
-          ? art__tl_buf_addf(&tl->key, "-%.10" PRId64, (int64_t)10000000000 + v)
-          : art__tl_buf_addf(&tl->key, "%.10" PRId64, v))
-    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime key");
-  if (art__tl_buf_addc(&tl->key, ',') || art__tl_buf_add(&tl->key, inode, il) ||
-      art__tl_buf_addc(&tl->key, ',') || art__tl_buf_add(&tl->key, name, nl))
+  if (art__tl_buf_adds(&tl->key, tk) || art__tl_buf_addc(&tl->key, ',') ||
+      art__tl_buf_add(&tl->key, inode, il) || art__tl_buf_addc(&tl->key, ',') ||
+      art__tl_buf_add(&tl->key, name, nl))
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime key");
   art__tl_event ev = {0};
   ev.sec = v;
@@ -438,9 +438,42 @@ static art_status gen_add(art_ctx *ctx,
   tl->pay.len = 0;
   if (art__tl_event_pack(&tl->pay, &ev))
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime record");
+  return ART_OK;
+}
+
+static art_status sorter_ready(art_ctx *ctx, art_timeline *tl)
+{
+  if (tl->sorter)
+    return ART_OK;
+  return art__tl_sorter_new(
+      ctx, tl->memory, tl->tmpdir ? tl->tmpdir : getenv("TMPDIR"), &tl->sorter);
+}
+
+static art_status gen_add(art_ctx *ctx,
+                          art_timeline *tl,
+                          int64_t v,
+                          unsigned letters,
+                          const char *inode,
+                          size_t il,
+                          const char *name,
+                          size_t nl,
+                          const char *mode,
+                          size_t ml,
+                          uint64_t uid,
+                          uint64_t gid,
+                          uint64_t size)
+{
+  art_status st = sorter_ready(ctx, tl);
+  if (st == ART_OK)
+    st = gen_build(ctx, tl, v, letters, inode, il, name, nl, mode, ml, uid, gid,
+                   size);
+  if (st != ART_OK)
+    return st;
   return art__tl_sorter_add(ctx, tl->sorter, tl->key.p, tl->key.len, tl->pay.p,
                             tl->pay.len);
 }
+
+static int cev_cmp(const void *pa, const void *pb, void *arg);
 
 /* Move the compact store into the external sorter and the name table. */
 static art_status migrate(art_ctx *ctx, art_timeline *tl)
@@ -456,16 +489,28 @@ static art_status migrate(art_ctx *ctx, art_timeline *tl)
                   e->gid, e->size))
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
   }
+  /* the compact events, sorted, become one run: no second copy in memory */
+  art_status st = sorter_ready(ctx, tl);
+  if (st != ART_OK)
+    return st;
+  qsort_r(c->evs, c->nevs, sizeof *c->evs, cev_cmp, c);
+  if ((st = art__tl_sorter_run_begin(ctx, tl->sorter)) != ART_OK)
+    return st;
   for (size_t i = 0; i < c->nevs; i++) {
     const cent *e = cent_at(c, c->evs[i].ent);
     const char *d = cent_data(e);
-    art_status st = gen_add(ctx, tl, c->evs[i].t, c->evs[i].letters, d,
-                            e->inode_len, d + e->inode_len + 1, e->name_len,
-                            d + e->inode_len + 1 + e->name_len, e->mode_len,
-                            e->uid, e->gid, e->size);
+    st = gen_build(ctx, tl, c->evs[i].t, c->evs[i].letters, d, e->inode_len,
+                   d + e->inode_len + 1, e->name_len,
+                   d + e->inode_len + 1 + e->name_len, e->mode_len, e->uid,
+                   e->gid, e->size);
+    if (st == ART_OK)
+      st = art__tl_sorter_run_add(ctx, tl->sorter, tl->key.p, tl->key.len,
+                                  tl->pay.p, tl->pay.len);
     if (st != ART_OK)
       return st;
   }
+  if ((st = art__tl_sorter_run_end(ctx, tl->sorter)) != ART_OK)
+    return st;
   cstore_free(c);
   tl->mac = NULL;
   tl->mac_generic = 1;
@@ -523,13 +568,24 @@ art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     int fits = e->uid <= UINT32_MAX && e->gid <= UINT32_MAX &&
                name->len <= UINT32_MAX / 2 && c->nents < UINT32_MAX - 1;
     if (fits) {
-      size_t old = cstore_bytes(c);
+      /* what the store would hold after growing for this entry */
+      size_t would = cstore_bytes(c);
+      if (c->alen + need > c->acap)
+        would += c->acap ? c->acap : (size_t)1024 + need;
+      if (c->nents + 1 > c->capents)
+        would += (c->capents ? c->capents : 1024) * sizeof *c->offs;
+      if (c->nevs + (size_t)nev > c->capevs)
+        would += (c->capevs ? c->capevs : 1024) * sizeof *c->evs;
+      if ((c->nents + 2) * 2 > c->capnames)
+        would += (c->capnames ? c->capnames : 2048) * sizeof *c->names;
+      fits = c->nents == 0 || would <= tl->memory;
+    }
+    if (fits) {
       if (grow((void **)&c->arena, &c->acap, c->alen + need, 1) ||
           grow((void **)&c->offs, &c->capents, c->nents + 1, sizeof *c->offs) ||
           grow((void **)&c->evs, &c->capevs, c->nevs + (size_t)nev,
                sizeof *c->evs))
         return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime store");
-      (void)old;
       cent h = {e->size,      (uint32_t)e->uid,    (uint32_t)e->gid,
                 (uint32_t)il, (uint32_t)name->len, (uint32_t)ml};
       unsigned char *p = c->arena + c->alen;
@@ -555,15 +611,12 @@ art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
         c->held = held;
       if (held > tl->stats.peak_buffer)
         tl->stats.peak_buffer = held;
-      if (held <= tl->memory)
-        return ART_OK;
+      return ART_OK;
     }
     /* over the budget (or an entry the compact form cannot hold) */
     art_status st = migrate(ctx, tl);
     if (st != ART_OK)
       return st;
-    if (fits)
-      return ART_OK;
   }
   if (!tl->dups && !(tl->dups = calloc(1, sizeof(dups))))
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");

@@ -25,6 +25,7 @@ struct art__tl_sorter {
   FILE **runs;
   size_t nruns, capruns;
   size_t peak;
+  FILE *open_run; /* a run written in order by the caller */
 };
 
 typedef struct rec_hdr {
@@ -94,8 +95,10 @@ static void sort_arena(art__tl_sorter *s)
   qsort_r(s->idx, s->n, sizeof *s->idx, rec_cmp, s->arena);
 }
 
-static art_status spill(art_ctx *ctx, art__tl_sorter *s)
+/* Open a new unlinked run file and register it. */
+static art_status new_run(art_ctx *ctx, art__tl_sorter *s, FILE **out)
 {
+  *out = NULL;
   art__tl_buf path = {0};
   if (art__tl_buf_addf(&path, "%s/art-timeline-XXXXXX", s->tmpdir))
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort buffer");
@@ -113,38 +116,72 @@ static art_status spill(art_ctx *ctx, art__tl_sorter *s)
     art__tl_buf_free(&path);
     return st;
   }
+  art__tl_buf_free(&path);
   if (s->nruns == s->capruns) {
     size_t cap = s->capruns ? s->capruns * 2 : 8;
     FILE **r = realloc(s->runs, cap * sizeof *r);
     if (!r) {
       fclose(f);
-      art__tl_buf_free(&path);
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort runs");
     }
     s->runs = r;
     s->capruns = cap;
   }
   s->runs[s->nruns++] = f;
+  *out = f;
+  return ART_OK;
+}
+
+static art_status spill(art_ctx *ctx, art__tl_sorter *s)
+{
+  FILE *f;
+  art_status st = new_run(ctx, s, &f);
+  if (st != ART_OK)
+    return st;
   sort_arena(s);
   for (size_t i = 0; i < s->n; i++) {
     rec_hdr h;
     memcpy(&h, s->arena + s->idx[i], sizeof h);
-    if (fwrite(s->arena + s->idx[i], sizeof h + h.klen + h.plen, 1, f) != 1) {
-      art_status st = art__set_errno(ctx, errno ? errno : ENOSPC,
-                                     "%s: writing sorted run", s->tmpdir);
-      art__tl_buf_free(&path);
-      return st;
-    }
+    if (fwrite(s->arena + s->idx[i], sizeof h + h.klen + h.plen, 1, f) != 1)
+      return art__set_errno(ctx, errno ? errno : ENOSPC,
+                            "%s: writing sorted run", s->tmpdir);
   }
-  if (fflush(f)) {
-    art_status st =
-        art__set_errno(ctx, errno, "%s: writing sorted run", s->tmpdir);
-    art__tl_buf_free(&path);
-    return st;
-  }
-  art__tl_buf_free(&path);
+  if (fflush(f))
+    return art__set_errno(ctx, errno, "%s: writing sorted run", s->tmpdir);
   s->n = 0;
   s->alen = 0;
+  return ART_OK;
+}
+
+art_status art__tl_sorter_run_begin(art_ctx *ctx, art__tl_sorter *s)
+{
+  return new_run(ctx, s, &s->open_run);
+}
+
+art_status art__tl_sorter_run_add(art_ctx *ctx,
+                                  art__tl_sorter *s,
+                                  const void *key,
+                                  size_t klen,
+                                  const void *pay,
+                                  size_t plen)
+{
+  if (klen > UINT32_MAX / 2 || plen > UINT32_MAX / 2 || !s->open_run)
+    return art__set_error(ctx, ART_ERR_LIMIT, 0, "timeline record too large");
+  rec_hdr h = {(uint32_t)klen, (uint32_t)plen};
+  if (fwrite(&h, sizeof h, 1, s->open_run) != 1 ||
+      (klen && fwrite(key, klen, 1, s->open_run) != 1) ||
+      (plen && fwrite(pay, plen, 1, s->open_run) != 1))
+    return art__set_errno(ctx, errno ? errno : ENOSPC, "%s: writing sorted run",
+                          s->tmpdir);
+  return ART_OK;
+}
+
+art_status art__tl_sorter_run_end(art_ctx *ctx, art__tl_sorter *s)
+{
+  FILE *f = s->open_run;
+  s->open_run = NULL;
+  if (f && fflush(f))
+    return art__set_errno(ctx, errno, "%s: writing sorted run", s->tmpdir);
   return ART_OK;
 }
 

@@ -78,6 +78,15 @@ art_status art__tl_sorter_finish(art_ctx *ctx,
                                  art__tl_sorter *s,
                                  art__tl_emit_fn emit,
                                  void *user);
+/* Write records the caller has already sorted as one more run. */
+art_status art__tl_sorter_run_begin(art_ctx *ctx, art__tl_sorter *s);
+art_status art__tl_sorter_run_add(art_ctx *ctx,
+                                  art__tl_sorter *s,
+                                  const void *key,
+                                  size_t klen,
+                                  const void *pay,
+                                  size_t plen);
+art_status art__tl_sorter_run_end(art_ctx *ctx, art__tl_sorter *s);
 uint64_t art__tl_sorter_runs(const art__tl_sorter *s);
 size_t art__tl_sorter_peak(const art__tl_sorter *s);
 

@@ -73,6 +73,8 @@ typedef struct walk {
   art_status st;
   int ext_fix; /* read ext inode epoch bits for signed/64-bit times */
   unsigned char *ibuf;
+  int gd_valid; /* last group descriptor read */
+  uint64_t gd_grp, gd_table;
 } walk;
 
 static uint32_t le32(const uint8_t *p)
@@ -102,14 +104,22 @@ static int ext_times(walk *w, TSK_INUM_T inum, art__tl_entry *e)
   unsigned dsz = is64 ? le16(sb->s_desc_size) : 32;
   if (dsz < 32)
     dsz = 32;
-  uint8_t gd[64];
-  size_t gdl = dsz >= 64 ? 64 : 32;
-  if (tsk_fs_read(w->fs, ext->groups_offset + (TSK_OFF_T)(grp * dsz),
-                  (char *)gd, gdl) != (ssize_t)gdl)
-    return -1;
-  uint64_t table = le32(gd + 8);
-  if (gdl == 64)
-    table |= (uint64_t)le32(gd + 0x28) << 32;
+  uint64_t table;
+  if (w->gd_valid && w->gd_grp == grp) {
+    table = w->gd_table;
+  } else {
+    uint8_t gd[64];
+    size_t gdl = dsz >= 64 ? 64 : 32;
+    if (tsk_fs_read(w->fs, ext->groups_offset + (TSK_OFF_T)(grp * dsz),
+                    (char *)gd, gdl) != (ssize_t)gdl)
+      return -1;
+    table = le32(gd + 8);
+    if (gdl == 64)
+      table |= (uint64_t)le32(gd + 0x28) << 32;
+    w->gd_grp = grp;
+    w->gd_table = table;
+    w->gd_valid = 1;
+  }
   TSK_OFF_T ioff =
       (TSK_OFF_T)(table * w->fs->block_size) + (TSK_OFF_T)(idx * isz);
   if (!w->ibuf && !(w->ibuf = malloc(4096)))
