@@ -129,6 +129,10 @@ int art__cat_verify_sig(const uint8_t pub[32],
                         const void *msg,
                         size_t len,
                         const uint8_t sig[ART__CAT_SIG_LEN]);
+int art__cat_verify_sig_pkey(EVP_PKEY *pkey,
+                             const void *msg,
+                             size_t len,
+                             const uint8_t sig[ART__CAT_SIG_LEN]);
 void art__cat_key_id_of(const uint8_t pub[32], char id[33]);
 /* Whether KEY_ID is registered to ACTOR and not revoked (in the db). */
 art_status art__cat_key_check(art_ctx *ctx,
@@ -241,9 +245,18 @@ art_status art__cat_export_case(art_ctx *ctx,
                                 art_catalog *cat,
                                 art__buf *out,
                                 const char *cp);
-/* {"cases", "items" (without events), "events", "checkpoints"}. */
+/* {"cases", "items" (without events), "checkpoints"}. */
 json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat);
-/* Events of one item from the collected "events" array. */
+/* Call CB with each event as JSON (borrowed for the call), in ORDER (an SQL
+ * ORDER BY clause), only those of ITEM_ID when it is > 0. CB returns 0 to go
+ * on. Streams: the events are never all in memory. */
+typedef int (*art__cat_event_cb)(void *ud, json_t *event);
+art_status art__cat_each_event(art_ctx *ctx,
+                               art_catalog *cat,
+                               const char *order,
+                               int64_t item_id,
+                               art__cat_event_cb cb,
+                               void *ud);
 /* One CSV field, RFC 4180 quoted, formula injection neutralised. */
 void art__cat_csv_field(art__buf *b, const char *s, int last);
 

@@ -49,28 +49,48 @@ static const char *hash_method(const char *alg)
   return alg;
 }
 
-static void
-add_person(json_t *graph, json_t *seen, const char *name, char *iri, size_t len)
+/* The graph is written node by node as it is made: the events are never
+ * all in memory. */
+typedef struct case_run {
+  art__buf *out;
+  size_t nodes;
+  int failed;
+  json_t *seen;        /* IRIs of persons and locations written */
+  json_t *inv_objects; /* case number -> refs of what belongs to it */
+  json_t *last;        /* item key -> {item, record, action, root} */
+} case_run;
+
+static void emit(case_run *r, json_t *node)
 {
-  named_iri("person", name, iri, len);
-  if (json_object_get(seen, iri))
+  char *s = node ? json_dumps(node, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(node);
+  if (!s) {
+    r->failed = 1;
     return;
-  json_object_set_new(seen, iri, json_true());
-  json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
-                                         "uco-identity:Person", "uco-core:name",
-                                         name));
+  }
+  art__buf_str(r->out, r->nodes++ ? ",\n    " : "\n    ");
+  art__buf_str(r->out, s);
+  free(s);
 }
 
-static void add_location(
-    json_t *graph, json_t *seen, const char *name, char *iri, size_t len)
+static void add_person(case_run *r, const char *name, char *iri, size_t len)
+{
+  named_iri("person", name, iri, len);
+  if (json_object_get(r->seen, iri))
+    return;
+  json_object_set_new(r->seen, iri, json_true());
+  emit(r, json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
+                    "uco-identity:Person", "uco-core:name", name));
+}
+
+static void add_location(case_run *r, const char *name, char *iri, size_t len)
 {
   named_iri("location", name, iri, len);
-  if (json_object_get(seen, iri))
+  if (json_object_get(r->seen, iri))
     return;
-  json_object_set_new(seen, iri, json_true());
-  json_array_append_new(graph, json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
-                                         "uco-location:Location",
-                                         "uco-core:name", name));
+  json_object_set_new(r->seen, iri, json_true());
+  emit(r, json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
+                    "uco-location:Location", "uco-core:name", name));
 }
 
 static json_t *observable(json_t *it, const char *iri)
@@ -163,19 +183,94 @@ static json_t *provenance(const char *iri,
                    "uco-core:object", ref(item_iri));
 }
 
+/* Custody events: investigative actions. Each one acts on the item and its
+ * previous provenance record and results in a new record. */
+static int case_event(void *ud, json_t *e)
+{
+  case_run *r = ud;
+  char key[600];
+  snprintf(key, sizeof key, "%s\x1f%s", js(e, "case"), js(e, "item"));
+  json_t *st = json_object_get(r->last, key);
+  if (!*js(e, "item") || !st)
+    return 0;
+  long long seq = (long long)json_integer_value(json_object_get(e, "seq"));
+  char act[128], rec[128], person[128], other[128], place[128], exhibit[700],
+      desc[1024];
+  snprintf(act, sizeof act, "kb:action-%s", js(e, "uuid"));
+  snprintf(rec, sizeof rec, "kb:provenance-record-%s", js(e, "uuid"));
+  const char *type = js(e, "type");
+  const char *performer = js(e, "actor");
+  if (strcmp(type, "transfer") == 0 && *js(e, "to"))
+    performer = js(e, "to");
+  add_person(r, performer, person, sizeof person);
+  json_t *a = json_pack("{s:s, s:s, s:s, s:o, s:o}", "@id", act, "@type",
+                        "case-investigation:InvestigativeAction",
+                        "uco-core:name", type, "uco-action:startTime",
+                        typed("xsd:dateTime", *js(e, "occurred_at")
+                                                  ? js(e, "occurred_at")
+                                                  : js(e, "recorded_at")),
+                        "uco-action:performer", ref(person));
+  if (!a)
+    return -1;
+  snprintf(desc, sizeof desc, "%s of item %s (case %s), event %lld", type,
+           js(e, "item"), js(e, "case"), seq);
+  art__buf d = {0};
+  art__buf_str(&d, desc);
+  if (*js(e, "from"))
+    art__buf_printf(&d, "; released by %s", js(e, "from"));
+  if (*js(e, "to"))
+    art__buf_printf(&d, "; received by %s", js(e, "to"));
+  if (*js(e, "purpose"))
+    art__buf_printf(&d, "; purpose: %s", js(e, "purpose"));
+  if (*js(e, "payload"))
+    art__buf_printf(&d, "; details: %s", js(e, "payload"));
+  json_object_set_new(a, "uco-core:description",
+                      json_string(d.data ? d.data : desc));
+  art__buf_free(&d);
+  if (*js(e, "from") && strcmp(js(e, "from"), performer) != 0) {
+    add_person(r, js(e, "from"), other, sizeof other);
+    json_object_set_new(a, "uco-action:participant", ref(other));
+  }
+  if (*js(e, "location")) {
+    add_location(r, js(e, "location"), place, sizeof place);
+    json_object_set_new(a, "uco-action:location", ref(place));
+  }
+  json_t *objs = json_array();
+  json_array_append_new(objs, ref(js(st, "item")));
+  if (*js(st, "record"))
+    json_array_append_new(objs, ref(js(st, "record")));
+  json_object_set_new(a, "uco-action:object", objs);
+  json_object_set_new(a, "uco-action:result", ref(rec));
+  if (*js(st, "action"))
+    json_object_set_new(a, "case-investigation:wasInformedBy",
+                        ref(js(st, "action")));
+  emit(r, a);
+  if (strcmp(type, "register") == 0)
+    snprintf(exhibit, sizeof exhibit, "%s-%s", js(e, "case"), js(e, "item"));
+  else
+    snprintf(exhibit, sizeof exhibit, "%s-%s/%lld", js(e, "case"),
+             js(e, "item"), seq);
+  snprintf(desc, sizeof desc, "Item %s after %s (event %lld)", js(e, "item"),
+           type, seq);
+  emit(r, provenance(rec, exhibit, js(st, "root"), js(st, "item"), desc));
+  json_t *inv = json_object_get(r->inv_objects, js(e, "case"));
+  json_array_append_new(inv, ref(act));
+  json_array_append_new(inv, ref(rec));
+  json_object_set_new(st, "record", json_string(rec));
+  json_object_set_new(st, "action", json_string(act));
+  return r->failed || r->out->failed ? -1 : 0;
+}
+
 art_status art__cat_export_case(art_ctx *ctx,
                                 art_catalog *cat,
                                 art__buf *out,
                                 const char *cp)
 {
-  json_t *all = art__cat_collect(ctx, cat);
-  if (!all)
-    return art_ctx_status(ctx);
   char kb[128];
   snprintf(kb, sizeof kb, "urn:art-catalog:%s:", cat->uuid);
-  json_t *doc = json_pack(
-      "{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "@context",
-      "kb", kb, "case-investigation",
+  json_t *context = json_pack(
+      "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kb", kb,
+      "case-investigation",
       "https://ontology.caseontology.org/case/investigation/", "uco-action",
       "https://ontology.unifiedcyberontology.org/uco/action/", "uco-core",
       "https://ontology.unifiedcyberontology.org/uco/core/", "uco-identity",
@@ -186,31 +281,31 @@ art_status art__cat_export_case(art_ctx *ctx,
       "https://ontology.unifiedcyberontology.org/uco/tool/", "uco-types",
       "https://ontology.unifiedcyberontology.org/uco/types/", "xsd",
       "http://www.w3.org/2001/XMLSchema#");
-  json_t *graph = json_array(), *seen = json_object();
-  json_t *inv_objects = json_object(); /* case number -> object refs */
-  json_t *last = json_object();        /* item key -> {action, record} */
-  json_t *roots = json_object();       /* item key -> exhibit number */
-  if (!doc || !graph || !seen || !inv_objects || !last || !roots) {
-    json_decref(doc);
-    json_decref(graph);
-    json_decref(seen);
-    json_decref(inv_objects);
-    json_decref(last);
-    json_decref(roots);
-    json_decref(all);
-    return art__set_errno(ctx, ENOMEM, "export");
+  json_t *all = art__cat_collect(ctx, cat);
+  case_run r = {out, 0, 0, json_object(), json_object(), json_object()};
+  json_t *roots = json_object(); /* item key -> root exhibit number */
+  art_status st = ART_OK;
+  char *ctext = context
+                    ? json_dumps(context, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                    : NULL;
+  if (!all || !ctext || !r.seen || !r.inv_objects || !r.last || !roots) {
+    st = art_ctx_status(ctx) != ART_OK ? art_ctx_status(ctx)
+                                       : art__set_errno(ctx, ENOMEM, "export");
+    goto out;
   }
-  json_object_set_new(doc, "@graph", graph);
+  art__buf_str(out, "{\n  \"@context\": ");
+  art__buf_str(out, ctext);
+  art__buf_str(out, ",\n  \"@graph\": [");
   size_t i;
-  json_t *c, *it, *e;
+  json_t *c, *it;
   json_array_foreach(json_object_get(all, "cases"), i, c)
-      json_object_set_new(inv_objects, js(c, "number"), json_array());
+      json_object_set_new(r.inv_objects, js(c, "number"), json_array());
 
   /* Items: observables, each entered into custody by a provenance record
    * with its exhibit number (case-item; the root follows parent items). */
   json_array_foreach(json_object_get(all, "items"), i, it)
   {
-    char iri[128], rec[160], key[600], exhibit[600];
+    char iri[128], key[600], exhibit[600];
     snprintf(iri, sizeof iri, "kb:item-%s", js(it, "uuid"));
     snprintf(key, sizeof key, "%s\x1f%s", js(it, "case"),
              js(it, "item_number"));
@@ -226,91 +321,20 @@ art_status art__cat_export_case(art_ctx *ctx,
         root = pr;
     }
     json_object_set_new(roots, key, json_string(root));
-    json_array_append_new(graph, observable(it, iri));
-    json_object_set_new(last, key,
+    emit(&r, observable(it, iri));
+    json_object_set_new(r.last, key,
                         json_pack("{s:s, s:s, s:s, s:s}", "item", iri, "record",
                                   "", "action", "", "root", root));
-    json_t *objs = json_object_get(inv_objects, js(it, "case"));
-    json_array_append_new(objs, ref(iri));
-    (void)rec;
+    json_array_append_new(json_object_get(r.inv_objects, js(it, "case")),
+                          ref(iri));
   }
+  if ((st = art__cat_each_event(ctx, cat, "ORDER BY seq", 0, case_event, &r)) !=
+      ART_OK)
+    goto out;
 
-  /* Custody events: investigative actions. Each one acts on the item and
-   * its previous provenance record and results in a new record. */
-  json_array_foreach(json_object_get(all, "events"), i, e)
-  {
-    char key[600];
-    snprintf(key, sizeof key, "%s\x1f%s", js(e, "case"), js(e, "item"));
-    json_t *st = json_object_get(last, key);
-    if (!*js(e, "item") || !st)
-      continue;
-    long long seq = (long long)json_integer_value(json_object_get(e, "seq"));
-    char act[128], rec[128], person[128], other[128], place[128], exhibit[700],
-        desc[1024];
-    snprintf(act, sizeof act, "kb:action-%s", js(e, "uuid"));
-    snprintf(rec, sizeof rec, "kb:provenance-record-%s", js(e, "uuid"));
-    const char *type = js(e, "type");
-    const char *performer = js(e, "actor");
-    if (strcmp(type, "transfer") == 0 && *js(e, "to"))
-      performer = js(e, "to");
-    add_person(graph, seen, performer, person, sizeof person);
-    json_t *a = json_pack("{s:s, s:s, s:s, s:o, s:o}", "@id", act, "@type",
-                          "case-investigation:InvestigativeAction",
-                          "uco-core:name", type, "uco-action:startTime",
-                          typed("xsd:dateTime", *js(e, "occurred_at")
-                                                    ? js(e, "occurred_at")
-                                                    : js(e, "recorded_at")),
-                          "uco-action:performer", ref(person));
-    snprintf(desc, sizeof desc, "%s of item %s (case %s), event %lld", type,
-             js(e, "item"), js(e, "case"), seq);
-    art__buf d = {0};
-    art__buf_str(&d, desc);
-    if (*js(e, "from"))
-      art__buf_printf(&d, "; released by %s", js(e, "from"));
-    if (*js(e, "to"))
-      art__buf_printf(&d, "; received by %s", js(e, "to"));
-    if (*js(e, "purpose"))
-      art__buf_printf(&d, "; purpose: %s", js(e, "purpose"));
-    if (*js(e, "payload"))
-      art__buf_printf(&d, "; details: %s", js(e, "payload"));
-    json_object_set_new(a, "uco-core:description",
-                        json_string(d.data ? d.data : desc));
-    art__buf_free(&d);
-    if (*js(e, "from") && strcmp(js(e, "from"), performer) != 0) {
-      add_person(graph, seen, js(e, "from"), other, sizeof other);
-      json_object_set_new(a, "uco-action:participant", ref(other));
-    }
-    if (*js(e, "location")) {
-      add_location(graph, seen, js(e, "location"), place, sizeof place);
-      json_object_set_new(a, "uco-action:location", ref(place));
-    }
-    json_t *objs = json_array();
-    json_array_append_new(objs, ref(js(st, "item")));
-    if (*js(st, "record"))
-      json_array_append_new(objs, ref(js(st, "record")));
-    json_object_set_new(a, "uco-action:object", objs);
-    json_object_set_new(a, "uco-action:result", ref(rec));
-    if (*js(st, "action"))
-      json_object_set_new(a, "case-investigation:wasInformedBy",
-                          ref(js(st, "action")));
-    json_array_append_new(graph, a);
-    if (strcmp(type, "register") == 0)
-      snprintf(exhibit, sizeof exhibit, "%s-%s", js(e, "case"), js(e, "item"));
-    else
-      snprintf(exhibit, sizeof exhibit, "%s-%s/%lld", js(e, "case"),
-               js(e, "item"), seq);
-    snprintf(desc, sizeof desc, "Item %s after %s (event %lld)", js(e, "item"),
-             type, seq);
-    json_array_append_new(
-        graph, provenance(rec, exhibit, js(st, "root"), js(st, "item"), desc));
-    json_t *objs2 = json_object_get(inv_objects, js(e, "case"));
-    json_array_append_new(objs2, ref(act));
-    json_array_append_new(objs2, ref(rec));
-    json_object_set_new(st, "record", json_string(rec));
-    json_object_set_new(st, "action", json_string(act));
-  }
-
-  /* One investigation per case, listing what belongs to it. */
+  /* One investigation per case, listing what belongs to it, and the
+   * checkpoint as an annotation on them. */
+  json_t *invs = json_array();
   json_array_foreach(json_object_get(all, "cases"), i, c)
   {
     char iri[128];
@@ -318,42 +342,33 @@ art_status art__cat_export_case(art_ctx *ctx,
     json_t *inv = json_pack("{s:s, s:s, s:s}", "@id", iri, "@type",
                             "case-investigation:Investigation", "uco-core:name",
                             js(c, "number"));
-    if (*js(c, "title"))
+    if (inv && *js(c, "title"))
       json_object_set_new(inv, "case-investigation:focus",
                           json_string(js(c, "title")));
-    json_t *objs = json_object_get(inv_objects, js(c, "number"));
-    if (json_array_size(objs))
+    json_t *objs = json_object_get(r.inv_objects, js(c, "number"));
+    if (inv && json_array_size(objs))
       json_object_set(inv, "uco-core:object", objs);
-    json_array_insert_new(graph, i, inv);
+    emit(&r, inv);
+    json_array_append_new(invs, ref(iri));
   }
-  /* The checkpoint, as an annotation on the catalogue's investigations. */
-  if (json_array_size(json_object_get(all, "cases"))) {
+  if (json_array_size(invs)) {
     char iri[128];
     snprintf(iri, sizeof iri, "kb:annotation-checkpoint-%s", cat->uuid);
-    json_t *objs = json_array();
-    json_array_foreach(json_object_get(all, "cases"), i, c)
-    {
-      char inv[128];
-      snprintf(inv, sizeof inv, "kb:investigation-%s", js(c, "uuid"));
-      json_array_append_new(objs, ref(inv));
-    }
-    json_array_append_new(graph,
-                          json_pack("{s:s, s:s, s:s, s:o}", "@id", iri, "@type",
-                                    "uco-core:Annotation", "uco-core:statement",
-                                    cp, "uco-core:object", objs));
+    emit(&r, json_pack("{s:s, s:s, s:s, s:O}", "@id", iri, "@type",
+                       "uco-core:Annotation", "uco-core:statement", cp,
+                       "uco-core:object", invs));
   }
-  char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  art_status st = ART_OK;
-  if (!s)
+  json_decref(invs);
+  art__buf_str(out, "\n  ]\n}\n");
+  if (r.failed)
     st = art__set_errno(ctx, ENOMEM, "export");
-  art__buf_str(out, s);
-  art__buf_str(out, "\n");
-  free(s);
-  json_decref(doc);
-  json_decref(seen);
-  json_decref(inv_objects);
-  json_decref(last);
-  json_decref(roots);
+out:
+  free(ctext);
+  json_decref(context);
   json_decref(all);
+  json_decref(r.seen);
+  json_decref(r.inv_objects);
+  json_decref(r.last);
+  json_decref(roots);
   return st;
 }

@@ -138,18 +138,44 @@ art_status art__cat_export_csv(art_ctx *ctx,
   return ART_OK;
 }
 
-static int cmp_events(const void *a, const void *b)
+typedef struct custody_run {
+  art__buf *out;
+} custody_run;
+
+static const char *const custody_cols[][2] = {{"seq", "seq"},
+                                              {"recorded_at", "recorded_at"},
+                                              {"occurred_at", "occurred_at"},
+                                              {"case", "case"},
+                                              {"item", "item"},
+                                              {"event", "type"},
+                                              {"actor", "actor"},
+                                              {"released_by", "from"},
+                                              {"received_by", "to"},
+                                              {"location", "location"},
+                                              {"purpose", "purpose"},
+                                              {"details", "payload"},
+                                              {"key_id", "key_id"},
+                                              {"signature", "signature"},
+                                              {"prev_hash", "prev_hash"},
+                                              {"record_hash", "record_hash"},
+                                              {"uuid", "uuid"}};
+#define CUSTODY_NCOLS (sizeof custody_cols / sizeof custody_cols[0])
+
+static int custody_row(void *ud, json_t *e)
 {
-  json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-  int c = strcmp(js(x, "case"), js(y, "case"));
-  if (!c)
-    c = strcmp(js(x, "item"), js(y, "item"));
-  if (!c) {
-    json_int_t s = json_integer_value(json_object_get(x, "seq")),
-               t = json_integer_value(json_object_get(y, "seq"));
-    c = s < t ? -1 : s > t;
+  art__buf *out = ((custody_run *)ud)->out;
+  for (size_t i = 0; i < CUSTODY_NCOLS; i++) {
+    if (i == 0) {
+      char seq[32];
+      snprintf(seq, sizeof seq, "%lld",
+               (long long)json_integer_value(json_object_get(e, "seq")));
+      art__cat_csv_field(out, seq, 0);
+    } else {
+      art__cat_csv_field(out, js(e, custody_cols[i][1]),
+                         i + 1 == CUSTODY_NCOLS);
+    }
   }
-  return c;
+  return out->failed ? -1 : 0;
 }
 
 art_status art__cat_export_custody_csv(art_ctx *ctx,
@@ -157,56 +183,14 @@ art_status art__cat_export_custody_csv(art_ctx *ctx,
                                        art__buf *out,
                                        const char *cp)
 {
-  json_t *all = art__cat_collect(ctx, cat);
-  if (!all)
-    return art_ctx_status(ctx);
-  static const char *const cols[][2] = {{"seq", "seq"},
-                                        {"recorded_at", "recorded_at"},
-                                        {"occurred_at", "occurred_at"},
-                                        {"case", "case"},
-                                        {"item", "item"},
-                                        {"event", "type"},
-                                        {"actor", "actor"},
-                                        {"released_by", "from"},
-                                        {"received_by", "to"},
-                                        {"location", "location"},
-                                        {"purpose", "purpose"},
-                                        {"details", "payload"},
-                                        {"key_id", "key_id"},
-                                        {"signature", "signature"},
-                                        {"prev_hash", "prev_hash"},
-                                        {"record_hash", "record_hash"},
-                                        {"uuid", "uuid"}};
-  size_t ncols = sizeof cols / sizeof cols[0];
-  for (size_t i = 0; i < ncols; i++)
-    art__cat_csv_field(out, cols[i][0], i + 1 == ncols);
+  for (size_t i = 0; i < CUSTODY_NCOLS; i++)
+    art__cat_csv_field(out, custody_cols[i][0], i + 1 == CUSTODY_NCOLS);
   /* What happened to each item, together: by case, item, then sequence
    * (catalogue-wide events first). */
-  json_t *events = json_object_get(all, "events");
-  size_t n = json_array_size(events);
-  json_t **sorted = calloc(n ? n : 1, sizeof *sorted);
-  if (!sorted) {
-    json_decref(all);
-    return art__set_error(ctx, ART_ERR_NOMEM, 0, "export: out of memory");
-  }
-  for (size_t i = 0; i < n; i++)
-    sorted[i] = json_array_get(events, i);
-  qsort(sorted, n, sizeof *sorted, cmp_events);
-  for (size_t k = 0; k < n; k++) {
-    json_t *e = sorted[k];
-    for (size_t i = 0; i < ncols; i++) {
-      if (i == 0) {
-        char seq[32];
-        snprintf(seq, sizeof seq, "%lld",
-                 (long long)json_integer_value(json_object_get(e, "seq")));
-        art__cat_csv_field(out, seq, 0);
-      } else {
-        art__cat_csv_field(out, js(e, cols[i][1]), i + 1 == ncols);
-      }
-    }
-  }
-  free(sorted);
-  footer(out, cp, ncols);
-  json_decref(all);
-  return ART_OK;
+  custody_run r = {out};
+  art_status st = art__cat_each_event(
+      ctx, cat, "ORDER BY case_number, item_number, seq", 0, custody_row, &r);
+  if (st == ART_OK)
+    footer(out, cp, CUSTODY_NCOLS);
+  return st;
 }

@@ -93,14 +93,91 @@ static const char *event_detail(json_t *e, char *buf, size_t len)
   return buf;
 }
 
+static int html_event(void *ud, json_t *e)
+{
+  art__buf *out = ud;
+  char seq[32], detail[600];
+  snprintf(seq, sizeof seq, "%lld",
+           (long long)json_integer_value(json_object_get(e, "seq")));
+  art__buf_str(out, "<tr>");
+  cell(out, "td", seq);
+  cell(out, "td",
+       *js(e, "occurred_at") ? js(e, "occurred_at") : js(e, "recorded_at"));
+  cell(out, "td", js(e, "type"));
+  cell(out, "td", js(e, "from"));
+  cell(out, "td", js(e, "to"));
+  cell(out, "td", js(e, "purpose"));
+  cell(out, "td", js(e, "location"));
+  cell(out, "td", js(e, "actor"));
+  cell(out, "td", event_detail(e, detail, sizeof detail));
+  art__buf_str(out, "<td class=\"sig\">");
+  if (*js(e, "key_id")) {
+    art__buf_str(out, "signed, key <code>");
+    esc(out, js(e, "key_id"));
+    art__buf_str(out, "</code>");
+  }
+  art__buf_str(out, "</td></tr>\n");
+  return out->failed ? -1 : 0;
+}
+
+static art_status
+html_item(art_ctx *ctx, art_catalog *cat, art__buf *out, int64_t id)
+{
+  json_t *it = art__cat_item_json(ctx, cat, id, 0);
+  if (!it)
+    return art_ctx_status(ctx);
+  json_t *state = json_object_get(it, "state");
+  art__buf_str(out, "<section class=\"item\">\n<h2>Item ");
+  esc(out, js(it, "item_number"));
+  art__buf_str(out, " &mdash; case ");
+  esc(out, js(it, "case"));
+  art__buf_str(out, "</h2>\n<h3>Description</h3>\n");
+  kv_table(out, it, 0);
+  art__buf_str(out, "<h3>Hashes</h3>\n<table><tr><th>Algorithm</th>"
+                    "<th>Value</th><th>Origin</th><th>Status</th>"
+                    "<th>Event</th></tr>");
+  size_t i;
+  json_t *h;
+  json_array_foreach(json_object_get(it, "hashes"), i, h)
+  {
+    char seq[32];
+    snprintf(seq, sizeof seq, "%lld",
+             (long long)json_integer_value(json_object_get(h, "event_seq")));
+    art__buf_str(out, "<tr>");
+    cell(out, "td", js(h, "algorithm"));
+    art__buf_str(out, "<td><code>");
+    esc(out, js(h, "value"));
+    art__buf_str(out, "</code></td>");
+    cell(out, "td", js(h, "origin"));
+    cell(out, "td", js(h, "status"));
+    cell(out, "td", seq);
+    art__buf_str(out, "</tr>");
+  }
+  art__buf_str(out, "</table>\n<h3>Acquisition</h3>\n");
+  kv_table(out, it, 1);
+  art__buf_str(out, "<h3>Chain of custody</h3>\n<table><tr><th>#</th>"
+                    "<th>Date/time (UTC)</th><th>Event</th><th>Released by</th>"
+                    "<th>Received by</th><th>Purpose</th><th>Location</th>"
+                    "<th>Recorded by</th><th>Details</th><th>Signature</th>"
+                    "</tr>\n");
+  art_status st =
+      art__cat_each_event(ctx, cat, "ORDER BY seq", id, html_event, out);
+  art__buf_str(out, "</table>\n<p>Status: <b>");
+  esc(out, js(state, "status"));
+  art__buf_str(out, "</b>; custodian: <b>");
+  esc(out, js(state, "custodian"));
+  art__buf_str(out, "</b>; location: <b>");
+  esc(out, js(state, "location"));
+  art__buf_str(out, "</b>.</p>\n</section>\n");
+  json_decref(it);
+  return st;
+}
+
 art_status art__cat_export_html(art_ctx *ctx,
                                 art_catalog *cat,
                                 art__buf *out,
                                 const char *cp)
 {
-  json_t *all = art__cat_collect(ctx, cat);
-  if (!all)
-    return art_ctx_status(ctx);
   char now[40];
   art__cat_now(now, sizeof now);
   art__buf_str(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
@@ -113,83 +190,16 @@ art_status art__cat_export_html(art_ctx *ctx,
   art__buf_str(out, "</code>, exported ");
   esc(out, now);
   art__buf_str(out, " (UTC).</p></header>\n");
-
-  json_t *events = json_object_get(all, "events");
-  size_t k;
-  json_t *it;
-  json_array_foreach(json_object_get(all, "items"), k, it)
-  {
-    json_t *state = json_object_get(it, "state");
-    art__buf_str(out, "<section class=\"item\">\n<h2>Item ");
-    esc(out, js(it, "item_number"));
-    art__buf_str(out, " &mdash; case ");
-    esc(out, js(it, "case"));
-    art__buf_str(out, "</h2>\n<h3>Description</h3>\n");
-    kv_table(out, it, 0);
-    art__buf_str(out, "<h3>Hashes</h3>\n<table><tr><th>Algorithm</th>"
-                      "<th>Value</th><th>Origin</th><th>Status</th>"
-                      "<th>Event</th></tr>");
-    size_t i;
-    json_t *h;
-    json_array_foreach(json_object_get(it, "hashes"), i, h)
-    {
-      char seq[32];
-      snprintf(seq, sizeof seq, "%lld",
-               (long long)json_integer_value(json_object_get(h, "event_seq")));
-      art__buf_str(out, "<tr>");
-      cell(out, "td", js(h, "algorithm"));
-      art__buf_str(out, "<td><code>");
-      esc(out, js(h, "value"));
-      art__buf_str(out, "</code></td>");
-      cell(out, "td", js(h, "origin"));
-      cell(out, "td", js(h, "status"));
-      cell(out, "td", seq);
-      art__buf_str(out, "</tr>");
-    }
-    art__buf_str(out, "</table>\n<h3>Acquisition</h3>\n");
-    kv_table(out, it, 1);
-    art__buf_str(out,
-                 "<h3>Chain of custody</h3>\n<table><tr><th>#</th>"
-                 "<th>Date/time (UTC)</th><th>Event</th><th>Released by</th>"
-                 "<th>Received by</th><th>Purpose</th><th>Location</th>"
-                 "<th>Recorded by</th><th>Details</th><th>Signature</th>"
-                 "</tr>\n");
-    json_t *e;
-    json_array_foreach(events, i, e)
-    {
-      if (strcmp(js(e, "case"), js(it, "case")) != 0 ||
-          strcmp(js(e, "item"), js(it, "item_number")) != 0)
-        continue;
-      char seq[32], detail[600];
-      snprintf(seq, sizeof seq, "%lld",
-               (long long)json_integer_value(json_object_get(e, "seq")));
-      art__buf_str(out, "<tr>");
-      cell(out, "td", seq);
-      cell(out, "td",
-           *js(e, "occurred_at") ? js(e, "occurred_at") : js(e, "recorded_at"));
-      cell(out, "td", js(e, "type"));
-      cell(out, "td", js(e, "from"));
-      cell(out, "td", js(e, "to"));
-      cell(out, "td", js(e, "purpose"));
-      cell(out, "td", js(e, "location"));
-      cell(out, "td", js(e, "actor"));
-      cell(out, "td", event_detail(e, detail, sizeof detail));
-      art__buf_str(out, "<td class=\"sig\">");
-      if (*js(e, "key_id")) {
-        art__buf_str(out, "signed, key <code>");
-        esc(out, js(e, "key_id"));
-        art__buf_str(out, "</code>");
-      }
-      art__buf_str(out, "</td></tr>\n");
-    }
-    art__buf_str(out, "</table>\n<p>Status: <b>");
-    esc(out, js(state, "status"));
-    art__buf_str(out, "</b>; custodian: <b>");
-    esc(out, js(state, "custodian"));
-    art__buf_str(out, "</b>; location: <b>");
-    esc(out, js(state, "location"));
-    art__buf_str(out, "</b>.</p>\n</section>\n");
-  }
+  sqlite3_stmt *q;
+  art_status st =
+      art__cat_prepare(ctx, cat, "SELECT id FROM items ORDER BY id", &q);
+  if (st != ART_OK)
+    return st;
+  while (st == ART_OK && sqlite3_step(q) == SQLITE_ROW)
+    st = html_item(ctx, cat, out, sqlite3_column_int64(q, 0));
+  sqlite3_finalize(q);
+  if (st != ART_OK)
+    return st;
   art__buf_str(out,
                "<footer><h2>Checkpoint</h2>\n<p>This register shows "
                "the custody chain up to the checkpoint below. Check a "
@@ -197,6 +207,5 @@ art_status art__cat_export_html(art_ctx *ctx,
                "--checkpoint FILE</code>.</p>\n<pre class=\"checkpoint\">");
   esc(out, cp);
   art__buf_str(out, "</pre>\n</footer>\n</body></html>\n");
-  json_decref(all);
   return ART_OK;
 }

@@ -12,13 +12,12 @@
 json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
 {
   json_t *all = json_object(), *cases = json_array(), *items = json_array(),
-         *events = json_array(), *cps = json_array();
+         *cps = json_array();
   sqlite3_stmt *q = NULL;
-  if (!all || !cases || !items || !events || !cps)
+  if (!all || !cases || !items || !cps)
     goto fail;
   json_object_set_new(all, "cases", cases);
   json_object_set_new(all, "items", items);
-  json_object_set_new(all, "events", events);
   json_object_set_new(all, "checkpoints", cps);
   if (art__cat_prepare(ctx, cat,
                        "SELECT number, uuid, title, opened_seq FROM cases "
@@ -46,19 +45,6 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
     json_array_append_new(items, it);
   }
   sqlite3_finalize(q);
-  if (art__cat_prepare(
-          ctx, cat, "SELECT " ART__CAT_EVENT_COLS " FROM events ORDER BY seq",
-          &q) != ART_OK)
-    goto fail;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    art__cat_event ev;
-    art__cat_event_from_row(q, &ev);
-    json_t *e = art__cat_event_json(&ev);
-    if (!e)
-      goto fail;
-    json_array_append_new(events, e);
-  }
-  sqlite3_finalize(q);
   if (art__cat_prepare(ctx, cat, "SELECT text FROM checkpoints ORDER BY id",
                        &q) != ART_OK)
     goto fail;
@@ -73,6 +59,40 @@ fail:
   if (art_ctx_status(ctx) == ART_OK)
     art__set_errno(ctx, ENOMEM, "export");
   return NULL;
+}
+
+art_status art__cat_each_event(art_ctx *ctx,
+                               art_catalog *cat,
+                               const char *order,
+                               int64_t item_id,
+                               art__cat_event_cb cb,
+                               void *ud)
+{
+  char sql[512];
+  snprintf(sql, sizeof sql, "SELECT " ART__CAT_EVENT_COLS " FROM events%s %s",
+           item_id > 0 ? " WHERE item_id = ?" : "", order);
+  sqlite3_stmt *q;
+  art_status st = art__cat_prepare(ctx, cat, sql, &q);
+  if (st != ART_OK)
+    return st;
+  if (item_id > 0)
+    sqlite3_bind_int64(q, 1, item_id);
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    art__cat_event ev;
+    art__cat_event_from_row(q, &ev);
+    json_t *e = art__cat_event_json(&ev);
+    int stop = !e || cb(ud, e) != 0;
+    json_decref(e);
+    if (stop) {
+      st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "export: out of memory");
+      break;
+    }
+  }
+  if (st == ART_OK && rc != SQLITE_DONE)
+    st = art__cat_db_error(ctx, cat, "reading events");
+  sqlite3_finalize(q);
+  return st;
 }
 
 static json_t *header(art_catalog *cat, const char *cp)
@@ -103,59 +123,118 @@ static int append_line(art__buf *out, json_t *j)
   return 0;
 }
 
+static int dump_to(art__buf *out, json_t *j, size_t flags)
+{
+  char *s = json_dumps(j, flags | JSON_PRESERVE_ORDER);
+  if (!s)
+    return -1;
+  art__buf_str(out, s);
+  free(s);
+  return out->failed ? -1 : 0;
+}
+
+typedef struct json_run {
+  art__buf *out;
+  int lines;
+  size_t n;
+} json_run;
+
+static int json_event(void *ud, json_t *e)
+{
+  json_run *r = ud;
+  if (r->lines) {
+    json_t *o = json_pack("{s:s, s:s}", "schema", "art-catalog-export/1",
+                          "kind", "event");
+    if (!o)
+      return -1;
+    json_object_update(o, e);
+    int rc = dump_to(r->out, o, JSON_COMPACT);
+    json_decref(o);
+    art__buf_str(r->out, "\n");
+    return rc;
+  }
+  art__buf_str(r->out, r->n++ ? ",\n    " : "\n    ");
+  return dump_to(r->out, e, JSON_COMPACT);
+}
+
 art_status art__cat_export_json(
     art_ctx *ctx, art_catalog *cat, art__buf *out, const char *cp, int lines)
 {
   json_t *all = art__cat_collect(ctx, cat);
   json_t *h = header(cat, cp);
   art_status st = ART_OK;
+  json_run r = {out, lines, 0};
   if (!all || !h) {
-    json_decref(all);
-    json_decref(h);
-    return art_ctx_status(ctx) != ART_OK
-               ? art_ctx_status(ctx)
-               : art__set_errno(ctx, ENOMEM, "export");
+    st = art_ctx_status(ctx) != ART_OK ? art_ctx_status(ctx)
+                                       : art__set_errno(ctx, ENOMEM, "export");
+    goto out;
   }
   if (!lines) {
-    json_object_update(h, all);
-    char *s = json_dumps(h, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!s)
+    /* One object; the events are written one per line as they are read. */
+    json_object_set(h, "cases", json_object_get(all, "cases"));
+    json_object_set(h, "items", json_object_get(all, "items"));
+    char *head = json_dumps(h, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!head) {
       st = art__set_errno(ctx, ENOMEM, "export");
-    art__buf_str(out, s);
-    art__buf_str(out, "\n");
-    free(s);
-  } else {
-    /* One object per line: the header (with the checkpoint) first, then
-     * cases, items, events in chain order, stored checkpoints. */
-    static const char *const groups[][2] = {{"cases", "case"},
-                                            {"items", "item"},
-                                            {"events", "event"},
-                                            {"checkpoints", "checkpoint"}};
-    json_object_set_new(h, "kind", json_string("catalog"));
-    if (append_line(out, json_incref(h)) != 0)
+      goto out;
+    }
+    /* Drop the closing brace to go on with the events. */
+    size_t n = strlen(head);
+    while (n && (head[n - 1] == '\n' || head[n - 1] == ' '))
+      n--;
+    if (n && head[n - 1] == '}')
+      n--;
+    while (n && (head[n - 1] == '\n' || head[n - 1] == ' '))
+      n--;
+    art__buf_add(out, head, n);
+    free(head);
+    art__buf_str(out, ",\n  \"events\": [");
+    if ((st = art__cat_each_event(ctx, cat, "ORDER BY seq", 0, json_event,
+                                  &r)) != ART_OK)
+      goto out;
+    art__buf_str(out, "\n  ],\n  \"checkpoints\": ");
+    if (dump_to(out, json_object_get(all, "checkpoints"), JSON_COMPACT) != 0)
       st = art__set_errno(ctx, ENOMEM, "export");
-    for (size_t g = 0; g < 4 && st == ART_OK; g++) {
-      size_t i;
-      json_t *e;
-      json_array_foreach(json_object_get(all, groups[g][0]), i, e)
-      {
-        json_t *o;
-        if (json_is_string(e))
-          o = json_pack("{s:s, s:s, s:O}", "schema", "art-catalog-export/1",
-                        "kind", groups[g][1], "text", e);
-        else {
-          o = json_pack("{s:s, s:s}", "schema", "art-catalog-export/1", "kind",
-                        groups[g][1]);
-          if (o)
-            json_object_update(o, e);
-        }
-        if (!o || append_line(out, o) != 0) {
-          st = art__set_errno(ctx, ENOMEM, "export");
-          break;
-        }
+    art__buf_str(out, "\n}\n");
+    goto out;
+  }
+  /* One object per line: the header (with the checkpoint) first, then
+   * cases, items, events in chain order, stored checkpoints. */
+  json_object_set_new(h, "kind", json_string("catalog"));
+  if (append_line(out, json_incref(h)) != 0) {
+    st = art__set_errno(ctx, ENOMEM, "export");
+    goto out;
+  }
+  static const char *const groups[][2] = {{"cases", "case"},
+                                          {"items", "item"},
+                                          {NULL, "event"},
+                                          {"checkpoints", "checkpoint"}};
+  for (size_t g = 0; g < 4 && st == ART_OK; g++) {
+    if (!groups[g][0]) {
+      st = art__cat_each_event(ctx, cat, "ORDER BY seq", 0, json_event, &r);
+      continue;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(all, groups[g][0]), i, e)
+    {
+      json_t *o;
+      if (json_is_string(e))
+        o = json_pack("{s:s, s:s, s:O}", "schema", "art-catalog-export/1",
+                      "kind", groups[g][1], "text", e);
+      else {
+        o = json_pack("{s:s, s:s}", "schema", "art-catalog-export/1", "kind",
+                      groups[g][1]);
+        if (o)
+          json_object_update(o, e);
+      }
+      if (!o || append_line(out, o) != 0) {
+        st = art__set_errno(ctx, ENOMEM, "export");
+        break;
       }
     }
   }
+out:
   json_decref(h);
   json_decref(all);
   return st;

@@ -69,6 +69,7 @@ static const char schema_sql[] =
     " container_metadata TEXT, source_path TEXT,"
     " registered_seq INTEGER NOT NULL,"
     " UNIQUE (case_id, item_number)) STRICT;"
+    "CREATE INDEX items_number ON items(item_number);"
     "CREATE TABLE events (seq INTEGER PRIMARY KEY,"
     " uuid TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
     " recorded_at TEXT NOT NULL, occurred_at TEXT, actor TEXT NOT NULL,"

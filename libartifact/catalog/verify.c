@@ -24,6 +24,7 @@ const char *art_catalog_verdict_name(art_catalog_verdict v)
 typedef struct keyrec {
   char id[33];
   uint8_t pub[32];
+  EVP_PKEY *pkey; /* made once: building it per event dominates the cost */
   char actor[256];
   uint64_t reg, rev; /* rev 0: not revoked */
 } keyrec;
@@ -98,6 +99,8 @@ static void note_key_event(vstate *v, const art__cat_event *ev)
           memcpy(k.id, id, 33);
           snprintf(k.actor, sizeof k.actor, "%s", ev->f[ART__EV_ACTOR]);
           k.reg = ev->seq;
+          k.pkey =
+              EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, k.pub, 32);
           v->keys[v->nkeys++] = k;
         }
       }
@@ -149,7 +152,7 @@ static void check_signature(vstate *v, const art__cat_event *ev)
   uint8_t msg[ART__CAT_SIG_MSG_MAX];
   size_t mlen;
   art__cat_sig_message(ev->hash, msg, &mlen);
-  if (art__cat_verify_sig(k->pub, msg, mlen, ev->sig) != 0) {
+  if (art__cat_verify_sig_pkey(k->pkey, msg, mlen, ev->sig) != 0) {
     fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
          "event %llu: bad signature (key %s)", (unsigned long long)ev->seq,
          kid);
@@ -872,6 +875,8 @@ art_status art_catalog_verify(art_ctx *ctx,
       st = art__set_errno(ctx, ENOMEM, "verify report");
   }
   free(external);
+  for (size_t i = 0; i < v.nkeys; i++)
+    EVP_PKEY_free(v.keys[i].pkey);
   free(v.keys);
   json_decref(v.items);
   json_decref(v.hashes);

@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(path, sizeof path, "%s/fuzz.db", dir);
     if (art_catalog_open(ctx, path, ART_CATALOG_CREATE, &cat) != ART_OK ||
         art_catalog_case_add(ctx, cat, "fuzzer", "C", NULL) != ART_OK ||
-        art_catalog_item_add(ctx, cat, "fuzzer", "C", "I", NULL, NULL,
-                             NULL) != ART_OK)
+        art_catalog_item_add(ctx, cat, "fuzzer", "C", "I", NULL, NULL, NULL) !=
+            ART_OK)
       abort();
     /* Speed: the fuzzer does not need durable commits. */
     sqlite3_exec(cat->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);

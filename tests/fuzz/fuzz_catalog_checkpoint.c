@@ -15,8 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (art_ctx_new(&ctx) != ART_OK)
     return 0;
   art__cat_checkpoint cp;
-  if (art__cat_checkpoint_parse(ctx, (const char *)data, size, &cp) ==
-      ART_OK) {
+  if (art__cat_checkpoint_parse(ctx, (const char *)data, size, &cp) == ART_OK) {
     char *text = malloc(size + 1);
     if (text) {
       memcpy(text, data, size);

@@ -36,9 +36,11 @@ def record_hash(seq, prev, ev):
 
 def load(path):
     text = open(path, encoding="utf-8").read()
-    if text.lstrip().startswith("{") and "\n{" not in text.strip():
+    try:
         doc = json.loads(text)
         return doc["catalog"], doc["checkpoint"], doc["events"]
+    except json.JSONDecodeError:
+        pass  # JSON Lines
     header, events = None, []
     for line in text.splitlines():
         obj = json.loads(line)
