@@ -163,7 +163,18 @@ static int64_t slot_value(const art_timeline *tl, const art__tl_time *t)
   return tl->tsk_compat ? (int64_t)(uint32_t)t->sec : t->sec;
 }
 
-/* Write one mactime row. */
+static int add_u64(art__tl_buf *b, uint64_t v)
+{
+  char t[24];
+  size_t i = sizeof t;
+  do {
+    t[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return art__tl_buf_add(b, t + i, sizeof t - i);
+}
+
+/* Write one mactime row (the date text is cached per second). */
 static art_status write_row(art_ctx *ctx,
                             art_timeline *tl,
                             int64_t sec,
@@ -178,17 +189,21 @@ static art_status write_row(art_ctx *ctx,
                             uint64_t gid,
                             uint64_t size)
 {
-  char date[64];
-  if (sec == 0) {
-    memcpy(date, "0000-00-00T00:00:00Z", 21);
-  } else {
-    time_t t = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-      return art__set_error(ctx, ART_ERR_INTERNAL, 0, "mactime date");
-    snprintf(date, sizeof date, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
-             (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec);
+  static __thread int64_t last_sec = -1;
+  static __thread char date[64];
+  if (sec != last_sec || !date[0]) {
+    if (sec == 0) {
+      memcpy(date, "0000-00-00T00:00:00Z", 21);
+    } else {
+      time_t t = (time_t)sec;
+      struct tm tm;
+      if (!gmtime_r(&t, &tm))
+        return art__set_error(ctx, ART_ERR_INTERNAL, 0, "mactime date");
+      snprintf(date, sizeof date, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+               (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+               tm.tm_hour, tm.tm_min, tm.tm_sec);
+    }
+    last_sec = sec;
   }
   char macb[5] = "....";
   for (int i = 0; i < 4; i++)
@@ -196,10 +211,13 @@ static art_status write_row(art_ctx *ctx,
       macb[i] = "macb"[i];
   art__tl_buf *b = &tl->scratch;
   b->len = 0;
-  int bad = art__tl_buf_addf(b, "%s,%" PRIu64 ",%s,", date, size, macb) ||
-            art__tl_buf_add(b, mode, ml) ||
-            art__tl_buf_addf(b, ",%" PRIu64 ",%" PRIu64 ",", uid, gid) ||
-            art__tl_buf_add(b, inode, il) || art__tl_buf_add(b, ",\"", 2);
+  int bad = art__tl_buf_adds(b, date) || art__tl_buf_addc(b, ',') ||
+            add_u64(b, size) || art__tl_buf_addc(b, ',') ||
+            art__tl_buf_add(b, macb, 4) || art__tl_buf_addc(b, ',') ||
+            art__tl_buf_add(b, mode, ml) || art__tl_buf_addc(b, ',') ||
+            add_u64(b, uid) || art__tl_buf_addc(b, ',') || add_u64(b, gid) ||
+            art__tl_buf_addc(b, ',') || art__tl_buf_add(b, inode, il) ||
+            art__tl_buf_add(b, ",\"", 2);
   size_t start = 0;
   for (size_t i = 0; !bad && i < nl; i++)
     if (name[i] == '"') {
@@ -228,11 +246,13 @@ typedef struct cent {
   /* followed by inode, name, mode bytes */
 } cent;
 
-typedef struct cev {
+/* 12 bytes per event: the time, the entry and its merged m/a/c/b bits. */
+typedef struct __attribute__((packed)) cev {
   int64_t t;
-  uint32_t ent;
-  uint32_t letters;
+  unsigned int ent : 28;
+  unsigned int letters : 4;
 } cev;
+#define CEV_MAX_ENTS ((1u << 28) - 2)
 
 typedef struct cstore {
   unsigned char *arena;
@@ -400,6 +420,53 @@ static int cev_cmp(const void *pa, const void *pb, void *arg)
   return a->ent < b->ent ? -1 : (a->ent > b->ent);
 }
 
+/* In-place quicksort of the events (qsort_r would allocate a copy). */
+static void cev_swap(cev *a, cev *b)
+{
+  cev t = *a;
+  *a = *b;
+  *b = t;
+}
+
+static void cev_sort(cev *v, size_t n, const cstore *c)
+{
+  while (n > 16) {
+    size_t m = n / 2;
+    /* median of three into v[0] */
+    if (cev_cmp(&v[m], &v[0], (void *)(uintptr_t)c) < 0)
+      cev_swap(&v[m], &v[0]);
+    if (cev_cmp(&v[n - 1], &v[0], (void *)(uintptr_t)c) < 0)
+      cev_swap(&v[n - 1], &v[0]);
+    if (cev_cmp(&v[n - 1], &v[m], (void *)(uintptr_t)c) < 0)
+      cev_swap(&v[n - 1], &v[m]);
+    cev_swap(&v[0], &v[m]);
+    size_t i = 1, j = n - 1;
+    for (;;) {
+      while (i < n && cev_cmp(&v[i], &v[0], (void *)(uintptr_t)c) < 0)
+        i++;
+      while (cev_cmp(&v[j], &v[0], (void *)(uintptr_t)c) > 0)
+        j--;
+      if (i >= j)
+        break;
+      cev_swap(&v[i++], &v[j--]);
+    }
+    cev_swap(&v[0], &v[j]);
+    /* recurse into the smaller part, loop on the larger */
+    if (j < n - j - 1) {
+      cev_sort(v, j, c);
+      v += j + 1;
+      n -= j + 1;
+    } else {
+      cev_sort(v + j + 1, n - j - 1, c);
+      n = j;
+    }
+  }
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = i;
+         k > 0 && cev_cmp(&v[k], &v[k - 1], (void *)(uintptr_t)c) < 0; k--)
+      cev_swap(&v[k], &v[k - 1]);
+}
+
 /* Generic record into tl->key / tl->pay: key "%.10d,INODE,NAME", payload
  * the event fields. */
 static art_status gen_build(art_ctx *ctx,
@@ -473,8 +540,6 @@ static art_status gen_add(art_ctx *ctx,
                             tl->pay.len);
 }
 
-static int cev_cmp(const void *pa, const void *pb, void *arg);
-
 /* Move the compact store into the external sorter and the name table. */
 static art_status migrate(art_ctx *ctx, art_timeline *tl)
 {
@@ -493,7 +558,7 @@ static art_status migrate(art_ctx *ctx, art_timeline *tl)
   art_status st = sorter_ready(ctx, tl);
   if (st != ART_OK)
     return st;
-  qsort_r(c->evs, c->nevs, sizeof *c->evs, cev_cmp, c);
+  cev_sort(c->evs, c->nevs, c);
   if ((st = art__tl_sorter_run_begin(ctx, tl->sorter)) != ART_OK)
     return st;
   for (size_t i = 0; i < c->nevs; i++) {
@@ -566,7 +631,7 @@ art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     size_t need = sizeof(cent) + il + 1 + name->len + ml;
     need = (need + 7) & ~(size_t)7;
     int fits = e->uid <= UINT32_MAX && e->gid <= UINT32_MAX &&
-               name->len <= UINT32_MAX / 2 && c->nents < UINT32_MAX - 1;
+               name->len <= UINT32_MAX / 2 && c->nents < CEV_MAX_ENTS;
     if (fits) {
       /* what the store would hold after growing for this entry */
       size_t would = cstore_bytes(c);
@@ -601,8 +666,8 @@ art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
         return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime store");
       for (int k = 0; k < nev; k++) {
         c->evs[c->nevs].t = ev_t[k];
-        c->evs[c->nevs].ent = (uint32_t)c->nents;
-        c->evs[c->nevs++].letters = ev_l[k];
+        c->evs[c->nevs].ent = (unsigned)c->nents & 0xFFFFFFFu;
+        c->evs[c->nevs++].letters = ev_l[k] & 0xFu;
       }
       c->nents++;
       tl->stats.events += (uint64_t)nev;
@@ -701,7 +766,7 @@ static art_status mac_emit(void *user,
 static art_status compact_finish(art_ctx *ctx, art_timeline *tl)
 {
   cstore *c = tl->mac;
-  qsort_r(c->evs, c->nevs, sizeof *c->evs, cev_cmp, c);
+  cev_sort(c->evs, c->nevs, c);
   size_t i = 0;
   while (i < c->nevs) {
     const cev *a = &c->evs[i];

@@ -72,6 +72,19 @@ set -e
 check "truncated image: exit 3" test "$rc" -eq 3
 check "truncated image: message names the image" grep -q "trunc.img" "$T/tr.err"
 check "truncated image: next input processed" grep -q "/audio1/debian.mp3" "$T/tr.body"
+# FAT/exFAT local times: an explicit zone, never the process's TZ by accident
+for img in vfat exfat; do
+  fls -z America/Sao_Paulo -r -m / -o 2048 "$T/fs.$img" >"$T/sp.ref"
+  "$BIN" -q --tsk-compat --fs-timezone America/Sao_Paulo -o 2048 "$T/fs.$img" >"$T/sp.ours"
+  check "fs.$img: --fs-timezone America/Sao_Paulo == fls -z America/Sao_Paulo" \
+    cmp -s "$T/sp.ref" "$T/sp.ours"
+  fls -r -m / -o 2048 "$T/fs.$img" >"$T/utc.ref"
+  TZ=America/Sao_Paulo "$BIN" -q --tsk-compat -o 2048 "$T/fs.$img" >"$T/tz.ours"
+  check "fs.$img: process TZ ignored (default fs zone UTC)" cmp -s "$T/utc.ref" "$T/tz.ours"
+  check "fs.$img: the zone matters here" sh -c "! cmp -s '$T/utc.ref' '$T/sp.ref'"
+done
+"$BIN" -q -f jsonl --fs-timezone America/Sao_Paulo -o 2048 "$T/fs.vfat" >"$T/sp.jsonl"
+check "jsonl: FAT events record fs_timezone" grep -q '"fs_timezone":"America/Sao_Paulo"' "$T/sp.jsonl"
 rm -f "$T/fs.multiple" "$T/fs.ext2" "$T/fs.exfat" "$T/trunc.img"
 
 # ---------------------------------------------- extended body on an edge image
@@ -155,6 +168,17 @@ assert n > 300, n
 EOF
 check "jsonl: NTFS 100 ns kept (debian.mp3 mtime .0262856)" \
   grep -qF '"datetime_ns":"2020-10-27T04:01:00.026285600+00:00"' "$T/ntfs.jsonl"
+"$BIN" -q -f jsonl -z America/Sao_Paulo "$T/fs.ntfs" >"$T/ntfs.sp.jsonl"
+check "jsonl -z: same instants, local offset (-03:00)" python3 - "$T/ntfs.jsonl" "$T/ntfs.sp.jsonl" <<'EOF'
+import json, sys, datetime
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+assert len(a) == len(b) and len(a) > 0
+for x, y in zip(a, b):
+    assert x["timestamp"] == y["timestamp"]
+    assert y["datetime"].endswith(("-03:00", "-02:00")), y["datetime"]
+    assert datetime.datetime.fromisoformat(x["datetime"]) == datetime.datetime.fromisoformat(y["datetime"])
+EOF
 check "jsonl: \$FILE_NAME times present" grep -q '"time_kind":"fn_b"' "$T/ntfs.jsonl"
 "$BIN" -q -f l2tcsv "$T/fs.ntfs" >"$T/ntfs.l2t"
 check "l2tcsv: header + 17 columns on every row" \
