@@ -81,8 +81,7 @@ static void check_file(const char *path, unsigned threads, size_t block)
   ck_assert_uint_eq(bytes, art_source_get_info(src)->size);
   char *md5 = ref_sum("md5sum", path), *sha1 = ref_sum("sha1sum", path),
        *sha256 = ref_sum("sha256sum", path),
-       *sha512 = ref_sum("sha512sum", path),
-       *b2 = ref_sum("b2sum", path);
+       *sha512 = ref_sum("sha512sum", path), *b2 = ref_sum("b2sum", path);
   ck_assert_str_eq(art_hash_hex(h, ART_HASH_MD5), md5);
   ck_assert_str_eq(art_hash_hex(h, ART_HASH_SHA1), sha1);
   ck_assert_str_eq(art_hash_hex(h, ART_HASH_SHA256), sha256);
@@ -159,8 +158,8 @@ START_TEST(test_piecewise_against_dd)
     ck_assert_uint_eq(off, i * piece);
     ck_assert_uint_eq(plen, i < 5 ? piece : 1000);
     snprintf(cmd, sizeof cmd,
-             "dd if='%s' bs=65536 skip=%zu count=1 status=none | sha256sum",
-             p, i);
+             "dd if='%s' bs=65536 skip=%zu count=1 status=none | sha256sum", p,
+             i);
     char *ref = tu_run_word(cmd);
     ck_assert_str_eq(hex, ref);
     free(ref);
