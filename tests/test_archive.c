@@ -669,6 +669,63 @@ START_TEST(test_walk_path)
 }
 END_TEST
 
+/* A .deb: an ar archive of debian-binary, control.tar.xz, data.tar.xz. */
+START_TEST(test_deb)
+{
+  mem_member data[] = {{"./usr/bin/tool", hello, sizeof hello - 1, 0, NULL}};
+  mem_member control[] = {{"./control", "Package: x\n", 11, 0, NULL}};
+  size_t dlen, clen, len;
+  void *dtar = build("ustar", ARCHIVE_FILTER_XZ, NULL, data, 1, &dlen);
+  void *ctar = build("ustar", ARCHIVE_FILTER_XZ, NULL, control, 1, &clen);
+  mem_member deb[] = {{"debian-binary", "2.0\n", 4, 0, NULL},
+                      {"control.tar.xz", ctar, clen, 0, NULL},
+                      {"data.tar.xz", dtar, dlen, 0, NULL}};
+  void *ar = build("ar", -1, NULL, deb, 3, &len);
+  walklog w;
+  const rec *r;
+  ck_assert_int_eq(walk(NULL, ar, len, "x.deb", &w), ART_OK);
+  r = find(&w, "x.deb!data.tar.xz!./usr/bin/tool");
+  ck_assert_uint_eq(r->depth, 2);
+  ck_assert_str_eq(r->container, "tar");
+  ck_assert_str_eq(r->filters, "xz");
+  ck_assert_uint_eq(r->bytes, sizeof hello - 1);
+  ck_assert_str_eq(find(&w, "x.deb!debian-binary")->container, "ar");
+  find(&w, "x.deb!control.tar.xz!./control");
+  free(dtar);
+  free(ctar);
+  free(ar);
+}
+END_TEST
+
+/* A cabinet made by gcab (libarchive cannot write CAB). */
+START_TEST(test_cab)
+{
+  char *dir = tu_tmpdir(), cmd[4096], *out, *cab = tu_path(dir, "t.cab");
+  int status;
+  art_archive *ar;
+  walklog w;
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && printf 'hello, world\\n' > a.txt && printf 'x' > "
+           "b.txt && gcab -c -z t.cab a.txt b.txt 2>&1",
+           dir);
+  out = tu_run(cmd, &status);
+  ck_assert_msg(status == 0, "gcab: %s", out);
+  free(out);
+  memset(&w, 0, sizeof w);
+  ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+  w.ar = ar;
+  ck_assert_int_eq(art_archive_walk_path(ctx, ar, cab, &ops, &w), ART_OK);
+  ck_assert_str_eq(art_archive_get_result(ar)->format, "cab");
+  ck_assert_uint_eq(w.n, 2);
+  ck_assert_uint_eq(w.r[0].bytes, sizeof hello - 1);
+  ck_assert_str_eq(w.r[0].container, "cab");
+  art_archive_free(ar);
+  tu_rmtree(dir);
+  free(dir);
+  free(cab);
+}
+END_TEST
+
 static Suite *archive_suite(void)
 {
   Suite *s = suite_create("archive");
@@ -678,6 +735,8 @@ static Suite *archive_suite(void)
   tcase_add_test(tc, test_not_container);
   tcase_add_test(tc, test_lone_stream);
   tcase_add_test(tc, test_walk_path);
+  tcase_add_test(tc, test_deb);
+  tcase_add_test(tc, test_cab);
   suite_add_tcase(s, tc);
   tc = tcase_create("nesting");
   tcase_add_checked_fixture(tc, setup, teardown);

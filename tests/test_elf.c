@@ -297,6 +297,33 @@ START_TEST(test_collector)
 }
 END_TEST
 
+/* The collector fed by the core reader, with the magic consumer beside it:
+ * one read of the file. */
+START_TEST(test_reader)
+{
+  art_ctx *ctx;
+  art_elf_collector *c;
+  art_reader *r;
+  art_source *src;
+  const art_elf *elf;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(art_elf_collector_new(ctx, 0, &c), ART_OK);
+  ck_assert_int_eq(art_reader_new(ctx, NULL, &r), ART_OK);
+  ck_assert_int_eq(art_elf_collector_attach(ctx, c, r), ART_OK);
+  ck_assert_int_eq(art_source_open(ctx, "/usr/bin/ls", ART_SOURCE_FILE, &src),
+                   ART_OK);
+  ck_assert_int_eq(art_reader_run(ctx, r, src, NULL), ART_OK);
+  elf = art_elf_collector_result(c, NULL);
+  ck_assert_ptr_nonnull(elf);
+  ck_assert_str_eq(art_elf_get_info(elf)->interpreter,
+                   "/lib64/ld-linux-x86-64.so.2");
+  art_source_free(src);
+  art_reader_free(r);
+  art_elf_collector_free(c);
+  art_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *elf_suite(void)
 {
   Suite *s = suite_create("elf");
@@ -304,6 +331,7 @@ static Suite *elf_suite(void)
   tcase_add_test(tc, test_known_binary);
   tcase_add_test(tc, test_damaged);
   tcase_add_test(tc, test_collector);
+  tcase_add_test(tc, test_reader);
   suite_add_tcase(s, tc);
   tc = tcase_create("readelf");
   tcase_set_timeout(tc, 120);

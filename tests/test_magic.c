@@ -318,12 +318,39 @@ START_TEST(test_ext_mismatch)
 }
 END_TEST
 
+/* One read of a file through the core reader feeds libmagic. */
+START_TEST(test_reader)
+{
+  art_ctx *ctx;
+  art_magic *m;
+  art_reader *r;
+  art_source *src;
+  uint64_t bytes = 0;
+  art_reader_opts ro = {.block_size = 4096, .threads = 2};
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(art_magic_new(ctx, &m), ART_OK);
+  ck_assert_int_eq(art_reader_new(ctx, &ro, &r), ART_OK);
+  ck_assert_int_eq(art_magic_attach(ctx, m, r), ART_OK);
+  ck_assert_int_eq(art_source_open(ctx, "/usr/bin/ls", ART_SOURCE_FILE, &src),
+                   ART_OK);
+  ck_assert_int_eq(art_reader_run(ctx, r, src, &bytes), ART_OK);
+  ck_assert_uint_gt(bytes, 0);
+  ck_assert_str_eq(art_magic_mime(m), "application/x-pie-executable");
+  ck_assert_ptr_nonnull(strstr(art_magic_description(m), "interpreter"));
+  art_source_free(src);
+  art_reader_free(r);
+  art_magic_free(m);
+  art_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *magic_suite(void)
 {
   Suite *s = suite_create("magic");
   TCase *tc = tcase_create("identify");
   tcase_add_test(tc, test_buffer_and_limit);
   tcase_add_test(tc, test_consumer);
+  tcase_add_test(tc, test_reader);
   suite_add_tcase(s, tc);
   tc = tcase_create("differential");
   tcase_set_timeout(tc, 300);
