@@ -36,6 +36,16 @@ typedef struct scan {
   uint64_t count;
 } scan;
 
+/* With several encodings, strings found in a sub-block are held here and
+ * delivered in the order in which they end. */
+typedef struct pending {
+  uint64_t at; /* input offset of the byte that ended the string or piece */
+  unsigned scan;
+  size_t seq;
+  art_string str;
+  size_t text_off; /* in the arena */
+} pending;
+
 struct art_strings {
   art_strings_opts opts;
   art_strings_cb cb;
@@ -44,8 +54,15 @@ struct art_strings {
   scan sc[ART_STR_ENC_COUNT_];
   unsigned nscan;
   uint64_t pos;
-  int stopped;
+  uint64_t at; /* offset of the byte being looked at */
+  int stopped, nomem;
+  pending *pend;
+  size_t npend, cap_pend;
+  char *arena;
+  size_t arena_len, arena_cap;
 };
+
+#define SUB_BLOCK (256u * 1024u)
 
 static const char *const enc_names[ART_STR_ENC_COUNT_] = {
     "ascii", "8bit", "utf16le", "utf16be", "utf32le", "utf32be", "utf8"};
@@ -121,6 +138,9 @@ void art_strings_reset(art_strings *s)
   }
   s->pos = 0;
   s->stopped = 0;
+  s->nomem = 0;
+  s->npend = 0;
+  s->arena_len = 0;
 }
 
 void art_strings_free(art_strings *s)
@@ -129,6 +149,8 @@ void art_strings_free(art_strings *s)
     return;
   for (unsigned i = 0; i < s->nscan; i++)
     free(s->sc[i].buf);
+  free(s->pend);
+  free(s->arena);
   free(s);
 }
 
@@ -193,6 +215,66 @@ nomem:
   return ART_ERR_NOMEM;
 }
 
+static void hold(art_strings *s, const scan *c, const art_string *str)
+{
+  if (s->nomem)
+    return;
+  if (s->npend == s->cap_pend) {
+    size_t cap = s->cap_pend ? 2 * s->cap_pend : 256;
+    pending *p = realloc(s->pend, cap * sizeof(*p));
+    if (!p) {
+      s->nomem = 1;
+      return;
+    }
+    s->pend = p;
+    s->cap_pend = cap;
+  }
+  if (s->arena_len + str->len + 1 > s->arena_cap) {
+    size_t cap = 2 * (s->arena_len + str->len + 1);
+    char *a = realloc(s->arena, cap);
+    if (!a) {
+      s->nomem = 1;
+      return;
+    }
+    s->arena = a;
+    s->arena_cap = cap;
+  }
+  memcpy(s->arena + s->arena_len, str->text, str->len + 1);
+  pending *p = &s->pend[s->npend];
+  p->at = s->at;
+  p->scan = (unsigned)(c - s->sc);
+  p->seq = s->npend++;
+  p->str = *str;
+  p->text_off = s->arena_len;
+  s->arena_len += str->len + 1;
+}
+
+static int pend_cmp(const void *a, const void *b)
+{
+  const pending *x = a, *y = b;
+  if (x->at != y->at)
+    return x->at < y->at ? -1 : 1;
+  if (x->scan != y->scan)
+    return x->scan < y->scan ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Deliver what the scanners held, in the order the strings end (ties: in
+ * encoding order), as a byte-by-byte scan would have. */
+static void flush_pending(art_strings *s)
+{
+  if (s->npend > 1)
+    qsort(s->pend, s->npend, sizeof(*s->pend), pend_cmp);
+  for (size_t i = 0; i < s->npend && !s->stopped; i++) {
+    pending *p = &s->pend[i];
+    p->str.text = s->arena + p->text_off;
+    if (s->cb && s->cb(&p->str, s->userdata))
+      s->stopped = 1;
+  }
+  s->npend = 0;
+  s->arena_len = 0;
+}
+
 static void deliver(art_strings *s, scan *c, int more)
 {
   if (s->stopped)
@@ -205,8 +287,11 @@ static void deliver(art_strings *s, scan *c, int more)
                     .text = c->buf,
                     .len = c->blen,
                     .chars = c->pchars};
-  if (s->cb && s->cb(&str, s->userdata))
+  if (s->nscan > 1) {
+    hold(s, c, &str);
+  } else if (s->cb && s->cb(&str, s->userdata)) {
     s->stopped = 1;
+  }
   if (more) {
     c->cont = 1;
     c->blen = 0;
@@ -249,7 +334,44 @@ static void full(art_strings *s, scan *c)
 static void
 feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
-  for (size_t i = 0; i < n; i++) {
+  size_t i = 0;
+  /* Whole units in place; the unit buffer is for units cut by the end of
+   * a block. */
+  if (c->ufill == 0) {
+    const unsigned nb = c->nb;
+    while (i + nb <= n) {
+      uint32_t v;
+      if (nb == 2)
+        v = c->big ? (uint32_t)p[i] << 8 | p[i + 1]
+                   : (uint32_t)p[i + 1] << 8 | p[i];
+      else
+        v = c->big ? (uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 |
+                         (uint32_t)p[i + 2] << 8 | p[i + 3]
+                   : (uint32_t)p[i + 3] << 24 | (uint32_t)p[i + 2] << 16 |
+                         (uint32_t)p[i + 1] << 8 | p[i];
+      if (v <= 0xff && s->graphic7[v]) {
+        if (c->chars == 0)
+          c->start = base + i;
+        c->buf[c->blen++] = (char)v;
+        c->chars++;
+        c->pchars++;
+        i += nb;
+        if (c->blen >= c->limit) {
+          s->at = base + i - 1;
+          full(s, c);
+        }
+      } else {
+        if (c->chars) {
+          s->at = base + i + nb - 1;
+          end_run(s, c);
+        }
+        /* GNU strings puts back all but the first byte of a unit that is
+         * not a character. */
+        i++;
+      }
+    }
+  }
+  for (; i < n; i++) {
     if (c->ufill == 0)
       c->uoff = base + i;
     c->unit[c->ufill++] = p[i];
@@ -261,6 +383,7 @@ feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       v = (v << 8) | c->unit[idx];
     }
     c->ufill = 0;
+    s->at = base + i;
     if (v <= 0xff && s->graphic7[v]) {
       if (c->chars == 0)
         c->start = c->uoff;
@@ -300,12 +423,16 @@ feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       c->chars += k;
       c->pchars += k;
       i += k;
-      if (c->blen >= c->limit)
+      if (c->blen >= c->limit) {
+        s->at = base + i - 1;
         full(s, c);
+      }
     }
     if (j < n) {
-      if (c->chars)
+      if (c->chars) {
+        s->at = base + j;
         end_run(s, c);
+      }
       i = j + 1;
     }
   }
@@ -340,6 +467,7 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   for (size_t i = 0; i < n; i++) {
     uint8_t b = p[i];
+    s->at = base + i;
     if (c->need) {
       uint8_t lo = 0x80, hi = 0xbf;
       if (c->slen == 1) {
@@ -406,14 +534,24 @@ art_strings_update(art_ctx *ctx, art_strings *s, const void *data, size_t len)
   const uint8_t *p = data;
   if (s->nscan == 1) {
     feed(s, &s->sc[0], p, len, s->pos);
+    s->pos += len;
   } else {
-    /* Byte by byte across the scanners, so strings come out in the order
-     * they end whatever the block boundaries. */
-    for (size_t i = 0; i < len && !s->stopped; i++)
+    /* Each scanner over a sub-block, then the strings in the order they
+     * end, so the output does not depend on the block boundaries. */
+    for (size_t off = 0; off < len && !s->stopped && !s->nomem;) {
+      size_t n = len - off < SUB_BLOCK ? len - off : SUB_BLOCK;
       for (unsigned k = 0; k < s->nscan; k++)
-        feed(s, &s->sc[k], p + i, 1, s->pos + i);
+        feed(s, &s->sc[k], p + off, n, s->pos);
+      flush_pending(s);
+      off += n;
+      s->pos += n;
+    }
   }
-  s->pos += len;
+  if (s->nomem) {
+    if (ctx)
+      art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
+    return ART_ERR_NOMEM;
+  }
   return s->stopped ? ART_ERR_LIMIT : ART_OK;
 }
 
@@ -422,13 +560,15 @@ art_status art_strings_final(art_ctx *ctx, art_strings *s)
   (void)ctx;
   if (!s)
     return ART_ERR_INVALID_ARG;
+  s->at = s->pos;
   for (unsigned k = 0; k < s->nscan; k++) {
     scan *c = &s->sc[k];
     if (c->chars)
       end_run(s, c);
     c->need = c->slen = c->ufill = 0;
   }
-  return ART_OK;
+  flush_pending(s);
+  return s->nomem ? ART_ERR_NOMEM : ART_OK;
 }
 
 uint64_t art_strings_count(const art_strings *s, art_str_enc enc)

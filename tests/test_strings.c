@@ -284,6 +284,37 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+START_TEST(test_combined_encodings)
+{
+  /* Several encodings at once give each encoding's strings, interleaved
+   * by where they end. */
+  size_t len;
+  unsigned char *b = slurp("/usr/bin/ls", &len);
+  unsigned all = ART_STR_MASK(ART_STR_ASCII) | ART_STR_MASK(ART_STR_UTF16LE) |
+                 ART_STR_MASK(ART_STR_UTF32BE);
+  char *both = run_cb((const char *)b, len, all, 4);
+  const art_str_enc encs[3] = {ART_STR_ASCII, ART_STR_UTF16LE, ART_STR_UTF32BE};
+  for (int e = 0; e < 3; e++) {
+    char *one = run_cb((const char *)b, len, ART_STR_MASK(encs[e]), 4);
+    outbuf f = {0};
+    ob_add(&f, "", 0);
+    char tag[32];
+    snprintf(tag, sizeof tag, ":%s:", art_str_enc_name(encs[e]));
+    for (char *l = both; *l;) {
+      char *nl = strchr(l, '\n');
+      if (strstr(l, tag) && strstr(l, tag) < nl)
+        ob_add(&f, l, (size_t)(nl - l + 1));
+      l = nl + 1;
+    }
+    ck_assert_str_eq(f.p, one);
+    free(f.p);
+    free(one);
+  }
+  free(both);
+  free(b);
+}
+END_TEST
+
 START_TEST(test_enc_parse)
 {
   unsigned m = 0;
@@ -392,6 +423,7 @@ static Suite *suite(void)
   tcase_add_test(tc, test_against_gnu_samples);
   tcase_add_test(tc, test_pieces_and_chunking);
   tcase_add_test(tc, test_utf8);
+  tcase_add_test(tc, test_combined_encodings);
   tcase_add_test(tc, test_enc_parse);
   suite_add_tcase(s, tc);
   tc = tcase_create("summary");
