@@ -95,8 +95,10 @@ static art_catalog *sample(const char *name, char **evidence)
   spec.to = "bob";
   spec.purpose = "analysis";
   spec.location = "Lab A";
+  spec.occurred_at = "2025-03-04T11:00:00Z";
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, &seq), ART_OK);
   spec.type = "check-out";
+  spec.occurred_at = NULL;
   spec.actor = "bob";
   spec.from = NULL;
   spec.to = "carol";
@@ -954,6 +956,15 @@ START_TEST(test_bad_input)
   spec.to = NULL;
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
                    ART_ERR_INVALID_ARG);
+  spec.to = "b";
+  spec.occurred_at = "yesterday";
+  ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
+                   ART_ERR_INVALID_ARG);
+  spec.occurred_at = "2025-03-04T11:00:00.5+01:00";
+  ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL), ART_OK);
+  n++;
+  spec.occurred_at = NULL;
+  spec.to = NULL;
   spec.type = "teleport";
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
                    ART_ERR_INVALID_ARG);

@@ -89,6 +89,36 @@ static int blank(const char *s)
   return !s || !*s;
 }
 
+/* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM): the xsd:dateTime form the
+ * exports need. */
+static int rfc3339(const char *s)
+{
+  static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+  size_t i;
+  for (i = 0; pat[i]; i++) {
+    if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
+      return 0;
+  }
+  if (s[i] == '.') {
+    size_t d = 0;
+    for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+      d++;
+    if (!d)
+      return 0;
+  }
+  if (s[i] == 'Z')
+    return s[i + 1] == '\0';
+  if (s[i] != '+' && s[i] != '-')
+    return 0;
+  static const char tz[] = "dd:dd";
+  for (size_t k = 0; tz[k]; k++) {
+    char c = s[i + 1 + k];
+    if (tz[k] == 'd' ? (c < '0' || c > '9') : c != tz[k])
+      return 0;
+  }
+  return s[i + 6] == '\0';
+}
+
 art_status art__cat_append(art_ctx *ctx,
                            art_catalog *cat,
                            art__cat_event *ev,
@@ -275,6 +305,11 @@ art_status art_catalog_event_add(art_ctx *ctx,
   if (strcmp(type, "move") == 0 && blank(spec->location))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "move: needs --location");
+  if (!blank(spec->occurred_at) && !rfc3339(spec->occurred_at))
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "%s: not an RFC 3339 time "
+                          "(YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM))",
+                          spec->occurred_at);
   if (strcmp(type, "amend") == 0 && !spec->amend)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "amend: no field to change (use --set NAME=VALUE)");

@@ -186,6 +186,21 @@ int art__cat_key_sign(const art_catalog_key *key,
   return ok ? 0 : -1;
 }
 
+int art__cat_verify_sig_pkey(EVP_PKEY *pkey,
+                             const void *msg,
+                             size_t len,
+                             const uint8_t sig[ART__CAT_SIG_LEN])
+{
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int ok =
+      pkey && md &&
+      EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, pkey, NULL) == 1 &&
+      EVP_DigestVerify(md, sig, ART__CAT_SIG_LEN, msg, len) == 1;
+  EVP_MD_CTX_free(md);
+  ERR_clear_error();
+  return ok ? 0 : -1;
+}
+
 int art__cat_verify_sig(const uint8_t pub[32],
                         const void *msg,
                         size_t len,
