@@ -578,7 +578,7 @@ START_TEST(test_nested_bomb)
   const art_archive_walk_result *res;
   for (int level = 0; level < 4; level++) {
     mem_member copies[16];
-    char names[16][16];
+    char names[16][32];
     void *next;
     size_t nlen;
     for (int i = 0; i < 16; i++) {
@@ -697,6 +697,93 @@ START_TEST(test_deb)
 }
 END_TEST
 
+static uint32_t crc32_of(const uint8_t *p, size_t n)
+{
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; i++) {
+    c ^= p[i];
+    for (int k = 0; k < 8; k++)
+      c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+
+static size_t put16(uint8_t *p, unsigned v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  return 2;
+}
+
+static size_t put32(uint8_t *p, uint32_t v)
+{
+  put16(p, v & 0xffff);
+  put16(p + 2, v >> 16);
+  return 4;
+}
+
+/* A RAR 4 archive with one stored member, written by hand from the
+ * published block layout (nothing here can write RAR). */
+static size_t
+make_rar(uint8_t *out, const char *name, const void *data, size_t len)
+{
+  size_t n = 0, h, nl = strlen(name);
+  memcpy(out, "Rar!\x1a\x07\x00", 7);
+  n = 7;
+  /* Archive header: CRC, type 0x73, flags, size 13, 6 reserved bytes. */
+  h = n;
+  n += 2;
+  out[n++] = 0x73;
+  n += put16(out + n, 0);
+  n += put16(out + n, 13);
+  memset(out + n, 0, 6);
+  n += 6;
+  put16(out + h, crc32_of(out + h + 2, 11) & 0xffff);
+  /* File header. */
+  h = n;
+  n += 2;
+  out[n++] = 0x74;
+  n += put16(out + n, 0x8000);
+  n += put16(out + n, (unsigned)(32 + nl));
+  n += put32(out + n, (uint32_t)len);       /* packed size */
+  n += put32(out + n, (uint32_t)len);       /* unpacked size */
+  out[n++] = 0;                             /* host OS: MS-DOS */
+  n += put32(out + n, crc32_of(data, len)); /* data CRC */
+  n += put32(out + n, 0x5a000000);          /* DOS time */
+  out[n++] = 20;                            /* version to extract */
+  out[n++] = 0x30;                          /* method: store */
+  n += put16(out + n, (unsigned)nl);
+  n += put32(out + n, 0x20); /* attributes */
+  memcpy(out + n, name, nl);
+  n += nl;
+  put16(out + h, crc32_of(out + h + 2, 30 + nl) & 0xffff);
+  memcpy(out + n, data, len);
+  n += len;
+  /* End of archive. */
+  h = n;
+  n += 2;
+  out[n++] = 0x7b;
+  n += put16(out + n, 0x4000);
+  n += put16(out + n, 7);
+  put16(out + h, crc32_of(out + h + 2, 5) & 0xffff);
+  return n;
+}
+
+START_TEST(test_rar)
+{
+  uint8_t rar[512];
+  size_t len = make_rar(rar, "inner.txt", hello, sizeof hello - 1);
+  walklog w;
+  const rec *r;
+  ck_assert(art_archive_is_container(rar, len));
+  ck_assert_int_eq(walk(NULL, rar, len, "x.rar", &w), ART_OK);
+  r = find(&w, "x.rar!inner.txt");
+  ck_assert_str_eq(r->container, "rar");
+  ck_assert_int_eq(r->status, ART_OK);
+  ck_assert_uint_eq(r->bytes, sizeof hello - 1);
+}
+END_TEST
+
 /* A cabinet made by gcab (libarchive cannot write CAB). */
 START_TEST(test_cab)
 {
@@ -737,6 +824,7 @@ static Suite *archive_suite(void)
   tcase_add_test(tc, test_walk_path);
   tcase_add_test(tc, test_deb);
   tcase_add_test(tc, test_cab);
+  tcase_add_test(tc, test_rar);
   suite_add_tcase(s, tc);
   tc = tcase_create("nesting");
   tcase_add_checked_fixture(tc, setup, teardown);
