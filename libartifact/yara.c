@@ -2234,3 +2234,40 @@ art_status art_yara_result_json(art_ctx *ctx,
     *shown = count;
   return ART_OK;
 }
+
+art_status art_yara_result_matches_json(art_ctx *ctx,
+                                        const art_yara_result *r,
+                                        art_yara_filter_cb filter,
+                                        void *userdata,
+                                        char **out,
+                                        size_t *shown)
+{
+  json_t *arr;
+  char *text;
+  size_t count = 0;
+  if (!r || !out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  arr = json_array();
+  if (!arr)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  for (size_t i = 0; i < r->n_matches; i++) {
+    json_t *mj;
+    if (filter && !filter(&r->matches[i], userdata))
+      continue;
+    mj = match_json(&r->matches[i]);
+    if (!mj || json_array_append_new(arr, mj) != 0) {
+      json_decref(arr);
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+    }
+    count++;
+  }
+  text = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(arr);
+  if (!text)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  *out = text;
+  if (shown)
+    *shown = count;
+  return ART_OK;
+}

@@ -188,6 +188,13 @@ START_TEST(test_format)
       strstr(text, "{\"identifier\":\"$mz\",\"offset\":7,\"length\":2,"
                    "\"data\":\"MZ\",\"data_hex\":\"4d5a\"}"));
   art_free(text);
+  ck_assert_int_eq(
+      art_yara_result_matches_json(ctx, res, NULL, NULL, &text, &shown),
+      ART_OK);
+  ck_assert_uint_eq(shown, 1);
+  ck_assert_int_eq(text[0], '[');
+  ck_assert_ptr_nonnull(strstr(text, "\"rule\":\"Hello\""));
+  art_free(text);
   art_yara_result_free(res);
   art_yara_rules_free(r);
   art_ctx_free(ctx);

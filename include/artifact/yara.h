@@ -314,6 +314,15 @@ ART_API art_status art_yara_result_json(art_ctx *ctx,
                                         char **out,
                                         size_t *shown);
 
+/* Only the "matches" array of art_yara_result_json() (for records that
+ * embed YARA matches, such as art-surface's). */
+ART_API art_status art_yara_result_matches_json(art_ctx *ctx,
+                                                const art_yara_result *r,
+                                                art_yara_filter_cb filter,
+                                                void *userdata,
+                                                char **out,
+                                                size_t *shown);
+
 /* The libyara version the library runs with ("4.2.3"). */
 ART_API const char *art_yara_version(void);
 
