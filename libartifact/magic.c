@@ -17,6 +17,7 @@
 
 struct art_magic {
   magic_t cookie;
+  int fd; /* the memory file handed to libmagic, reused */
   size_t limit;
   uint8_t *buf;
   size_t len, cap;
@@ -61,6 +62,7 @@ art_status art_magic_new(art_ctx *ctx, art_magic **out)
     return st;
   }
   m->limit = 0;
+  m->fd = -1;
   *out = m;
   return ART_OK;
 }
@@ -70,6 +72,8 @@ void art_magic_free(art_magic *m)
   if (!m)
     return;
   magic_close(m->cookie);
+  if (m->fd >= 0)
+    close(m->fd);
   free(m->buf);
   free(m->desc);
   free(m->mime);
@@ -180,29 +184,37 @@ static art_status write_all(int fd, const uint8_t *p, size_t n)
 static art_status identify(art_magic *m)
 {
   art_status st;
-  int fd;
   free(m->desc);
   free(m->mime);
   m->desc = m->mime = NULL;
-  fd = memfd_create("art-magic", MFD_CLOEXEC);
-  if (fd < 0) {
-    set_err(m, "magic: memfd_create", strerror(errno));
+  if (m->fd < 0) {
+    m->fd = memfd_create("art-magic", MFD_CLOEXEC);
+    if (m->fd < 0) {
+      set_err(m, "magic: memfd_create", strerror(errno));
+      return ART_ERR_IO;
+    }
+  }
+  if (ftruncate(m->fd, 0) != 0 || lseek(m->fd, 0, SEEK_SET) != 0) {
+    set_err(m, "magic: memory file", strerror(errno));
     return ART_ERR_IO;
   }
-  st = write_all(fd, m->buf, m->len);
+  st = write_all(m->fd, m->buf, m->len);
   if (st != ART_OK) {
     set_err(m, "magic: memory file", strerror(errno));
-    goto out;
+    return st;
   }
-  st = identify_fd(m, fd, MAGIC_NONE, &m->desc);
+  st = identify_fd(m, m->fd, MAGIC_NONE, &m->desc);
   if (st == ART_OK)
-    st = identify_fd(m, fd, MAGIC_MIME_TYPE, &m->mime);
+    st = identify_fd(m, m->fd, MAGIC_MIME_TYPE, &m->mime);
   if (st != ART_OK) {
     free(m->desc);
     m->desc = NULL;
   }
-out:
-  close(fd);
+  /* Give the memory back: the next input rewrites the file anyway. */
+  if (ftruncate(m->fd, 0) != 0 && st == ART_OK) {
+    set_err(m, "magic: memory file", strerror(errno));
+    st = ART_ERR_IO;
+  }
   return st;
 }
 
@@ -292,6 +304,13 @@ const char *art_magic_description(const art_magic *m)
 const char *art_magic_mime(const art_magic *m)
 {
   return m ? m->mime : NULL;
+}
+
+const uint8_t *art_magic_head(const art_magic *m, size_t *len)
+{
+  if (len)
+    *len = m ? m->len : 0;
+  return m && m->len ? m->buf : NULL;
 }
 
 const char *art_magic_errmsg(const art_magic *m)

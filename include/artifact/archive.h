@@ -42,6 +42,10 @@
  * are still reported, with ART_ARCHIVE_F_ENCRYPTED and status
  * ART_ERR_UNSUPPORTED; the container result counts them.
  *
+ * Consumers run for regular file members only: for directories, links,
+ * devices and members begin() skips, consumers added in begin() are
+ * dropped without a call.
+ *
  * Threads: an art_archive is used by one thread at a time.
  */
 #ifndef ART_ARCHIVE_H

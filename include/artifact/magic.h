@@ -22,10 +22,11 @@
  * stripped). They differ only when libmagic would look past the limit: ELF
  * files larger than the limit whose section headers lie beyond it (file(1)
  * reads those with pread on the whole file) lose the details that come from
- * section headers, and "data"/text verdicts on files larger than the limit
- * rest on the first bytes (as file(1) itself does). The description never
- * has file(1)'s "setuid "/"setgid "/"sticky " prefixes: those come from the
- * file's mode, not its bytes.
+ * section headers (BuildID, "stripped"; libmagic says "missing section
+ * headers at N" instead; /usr/bin/node is such a file), and "data"/text
+ * verdicts on files larger than the limit rest on the first bytes (as file(1)
+ * itself does). The description never has file(1)'s "setuid "/"setgid "/"sticky
+ * " prefixes: those come from the file's mode, not its bytes.
  */
 #ifndef ART_MAGIC_H
 #define ART_MAGIC_H
@@ -71,6 +72,12 @@ ART_API art_status art_magic_buffer(art_ctx *ctx,
  * NULL before a successful identification. */
 ART_API const char *art_magic_description(const art_magic *m);
 ART_API const char *art_magic_mime(const art_magic *m);
+/* The first bytes of the input that were kept (up to the limit), borrowed
+ * until the next reset; *LEN gets their number. Useful beside the type:
+ * the first bytes as hex, art_archive_is_container() on them, or
+ * art_archive_walk_buffer() when the whole input fitted (LEN below the
+ * limit), which saves a second read of a small container. */
+ART_API const uint8_t *art_magic_head(const art_magic *m, size_t *len);
 /* After a failed identification or consumer run: the reason (empty if
  * none). */
 ART_API const char *art_magic_errmsg(const art_magic *m);
