@@ -28,6 +28,7 @@
 #include "reader.h"
 #include "source.h"
 #include "ssdeep.h"
+#include "surface.h"
 #include "strings.h"
 #include "timeline.h"
 #include "walk.h"

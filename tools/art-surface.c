@@ -1,0 +1,523 @@
+/* art-surface: surface analysis of files, trees and archives, one record per
+ * artifact (JSON Lines or a readable report).
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <artifact/artifact.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cli.h"
+
+typedef struct opts {
+  art_surface_opts s;
+  art_batch_opts batch;
+  int text, format_given, verbose, quiet, no_yara, null_list;
+  const char *output, *files_from, *similar_to;
+  const char **hashsets, **rules, **passwords;
+  size_t n_hashsets, n_rules, n_passwords;
+} opts;
+
+typedef struct result {
+  art_status status;
+  char *errmsg;
+  art_surface_report *rep;
+} result;
+
+typedef struct run {
+  opts *o;
+  FILE *out;
+  art_surface_config *cfg;
+  art_yara_rules *rules;
+  art_ctx *ctx;
+  unsigned long inputs, records, failures, known_skipped, found;
+} run;
+
+static void usage(void)
+{
+  printf(
+      "Usage: art-surface [OPTION]... [FILE|DIR|-]...\n"
+      "Surface analysis: hashes, ssdeep, type, entropy, strings, PE/ELF,\n"
+      "hash sets, YARA and archive members, one record per artifact.\n\n"
+      "  -r, --recursive          descend into directories\n"
+      "  -L, --follow             follow symbolic links inside trees\n"
+      "  -f, --format FMT         jsonl (default when not a terminal), text\n"
+      "  -o, --output FILE        write records to FILE\n"
+      "  -j, --jobs N             worker threads (default: online CPUs)\n"
+      "      --sha512             also compute SHA-512\n"
+      "  -n, --min-len N          minimum string length (default 4)\n"
+      "      --no-strings         leave the strings summary out\n"
+      "      --hashset FILE       report hits in a .hset file (repeatable)\n"
+      "      --skip-known         leave artifacts in known sets out\n"
+      "      --rules PATH         YARA rules file or folder (repeatable;\n"
+      "                           default: the installed signatures)\n"
+      "      --no-yara            no YARA scan\n"
+      "      --password PW        try PW on encrypted zip members, after\n"
+      "                           'infected' and 'password' (repeatable)\n"
+      "      --no-recurse         do not look into containers\n"
+      "      --max-depth N        container depth expanded (10)\n"
+      "      --max-artifacts N    members per input (10000)\n"
+      "      --max-member SIZE    bytes read per member (256M)\n"
+      "      --max-total SIZE     decompressed bytes per input (2G)\n"
+      "      --max-ratio N        compression ratio (200)\n"
+      "      --extract DIR        also write members below DIR (safely)\n"
+      "      --similar-to FILE    compare ssdeep hashes with FILE (ssdeep\n"
+      "                           output or art-surface JSON Lines)\n"
+      "      --threshold N        report similarity scores above N (0)\n"
+      "  -T, --files-from FILE    read input names from FILE (- for stdin)\n"
+      "  -0, --null               names in lists are NUL-separated\n"
+      "  -q, --quiet              no warnings for skipped entries\n"
+      "  -v, --verbose            summary on stderr; report skipped entries\n"
+      "  -h, --help               this help\n"
+      "      --version            version\n\n"
+      "Exit: 0 done; 1 notable hash-set hits or similarity matches; 2 usage;\n"
+      "3 some inputs could not be examined; 4 fatal error.\n");
+}
+
+static int push(const char ***arr, size_t *n, const char *v)
+{
+  const char **p = realloc(*arr, (*n + 1) * sizeof *p);
+  if (!p)
+    return -1;
+  p[(*n)++] = v;
+  *arr = p;
+  return 0;
+}
+
+static int parse_opts(int argc, char **argv, opts *o)
+{
+  enum {
+    O_VERSION = 256,
+    O_SHA512,
+    O_NO_STRINGS,
+    O_HASHSET,
+    O_SKIP_KNOWN,
+    O_RULES,
+    O_NO_YARA,
+    O_PASSWORD,
+    O_NO_RECURSE,
+    O_MAX_DEPTH,
+    O_MAX_ARTIFACTS,
+    O_MAX_MEMBER,
+    O_MAX_TOTAL,
+    O_MAX_RATIO,
+    O_EXTRACT,
+    O_SIMILAR,
+    O_THRESHOLD
+  };
+  static const struct option longopts[] = {
+      {"recursive", no_argument, NULL, 'r'},
+      {"follow", no_argument, NULL, 'L'},
+      {"format", required_argument, NULL, 'f'},
+      {"output", required_argument, NULL, 'o'},
+      {"jobs", required_argument, NULL, 'j'},
+      {"sha512", no_argument, NULL, O_SHA512},
+      {"min-len", required_argument, NULL, 'n'},
+      {"no-strings", no_argument, NULL, O_NO_STRINGS},
+      {"hashset", required_argument, NULL, O_HASHSET},
+      {"skip-known", no_argument, NULL, O_SKIP_KNOWN},
+      {"rules", required_argument, NULL, O_RULES},
+      {"no-yara", no_argument, NULL, O_NO_YARA},
+      {"password", required_argument, NULL, O_PASSWORD},
+      {"no-recurse", no_argument, NULL, O_NO_RECURSE},
+      {"max-depth", required_argument, NULL, O_MAX_DEPTH},
+      {"max-artifacts", required_argument, NULL, O_MAX_ARTIFACTS},
+      {"max-member", required_argument, NULL, O_MAX_MEMBER},
+      {"max-total", required_argument, NULL, O_MAX_TOTAL},
+      {"max-ratio", required_argument, NULL, O_MAX_RATIO},
+      {"extract", required_argument, NULL, O_EXTRACT},
+      {"similar-to", required_argument, NULL, O_SIMILAR},
+      {"threshold", required_argument, NULL, O_THRESHOLD},
+      {"files-from", required_argument, NULL, 'T'},
+      {"null", no_argument, NULL, '0'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, O_VERSION},
+      {NULL, 0, NULL, 0}};
+  int c;
+  unsigned u;
+  uint64_t sz;
+  while ((c = getopt_long(argc, argv, "rLf:o:j:n:T:0qvh", longopts, NULL)) !=
+         -1) {
+    switch (c) {
+    case 'r':
+      o->batch.recursive = 1;
+      break;
+    case 'L':
+      o->batch.walk_flags |= ART_WALK_FOLLOW;
+      break;
+    case 'f':
+      if (strcmp(optarg, "text") != 0 && strcmp(optarg, "jsonl") != 0)
+        return cli_usage_error("unknown format '%s' (jsonl, text)", optarg);
+      o->text = strcmp(optarg, "text") == 0;
+      o->format_given = 1;
+      break;
+    case 'o':
+      o->output = optarg;
+      break;
+    case 'j':
+      if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0)
+        return cli_usage_error("bad job count '%s'", optarg);
+      break;
+    case O_SHA512:
+      o->s.extra_hashes |= ART_HASH_MASK(ART_HASH_SHA512);
+      break;
+    case 'n':
+      if (cli_parse_uint(optarg, &u) != 0 || u == 0)
+        return cli_usage_error("bad minimum length '%s'", optarg);
+      o->s.strings.min_len = u;
+      break;
+    case O_NO_STRINGS:
+      o->s.no_strings = 1;
+      break;
+    case O_HASHSET:
+      if (push(&o->hashsets, &o->n_hashsets, optarg))
+        return ART_EXIT_FATAL;
+      break;
+    case O_SKIP_KNOWN:
+      o->s.skip_known = 1;
+      break;
+    case O_RULES:
+      if (push(&o->rules, &o->n_rules, optarg))
+        return ART_EXIT_FATAL;
+      break;
+    case O_NO_YARA:
+      o->no_yara = 1;
+      break;
+    case O_PASSWORD:
+      if (push(&o->passwords, &o->n_passwords, optarg))
+        return ART_EXIT_FATAL;
+      break;
+    case O_NO_RECURSE:
+      o->s.no_recurse = 1;
+      break;
+    case O_MAX_DEPTH:
+      if (cli_parse_uint(optarg, &u) != 0 || u == 0)
+        return cli_usage_error("bad depth '%s'", optarg);
+      o->s.archive.max_depth = u;
+      break;
+    case O_MAX_ARTIFACTS:
+      if (cli_parse_uint(optarg, &u) != 0 || u == 0)
+        return cli_usage_error("bad artifact count '%s'", optarg);
+      o->s.archive.max_artifacts = u;
+      break;
+    case O_MAX_MEMBER:
+    case O_MAX_TOTAL:
+      if (cli_parse_size(optarg, &sz) != 0 || sz == 0)
+        return cli_usage_error("bad size '%s'", optarg);
+      if (c == O_MAX_MEMBER)
+        o->s.archive.max_member_bytes = sz;
+      else
+        o->s.archive.max_total_bytes = sz;
+      break;
+    case O_MAX_RATIO:
+      if (cli_parse_uint(optarg, &u) != 0 || u == 0)
+        return cli_usage_error("bad ratio '%s'", optarg);
+      o->s.archive.max_ratio = u;
+      break;
+    case O_EXTRACT:
+      o->s.archive.extract_dir = optarg;
+      break;
+    case O_SIMILAR:
+      o->similar_to = optarg;
+      break;
+    case O_THRESHOLD:
+      if (cli_parse_uint(optarg, &u) != 0 || u > 100)
+        return cli_usage_error("bad threshold '%s' (0-100)", optarg);
+      o->s.similar_threshold = (int)u;
+      break;
+    case 'T':
+      o->files_from = optarg;
+      break;
+    case '0':
+      o->null_list = 1;
+      break;
+    case 'q':
+      o->quiet = 1;
+      break;
+    case 'v':
+      o->verbose = 1;
+      break;
+    case 'h':
+      usage();
+      exit(ART_EXIT_OK);
+    case O_VERSION:
+      cli_version();
+      exit(ART_EXIT_OK);
+    default:
+      return cli_usage_error("unknown option");
+    }
+  }
+  if (!o->format_given)
+    o->text = !o->output && isatty(STDOUT_FILENO);
+  return -1;
+}
+
+static art_status worker_init(void *ud, art_ctx *ctx, void **ws)
+{
+  run *r = ud;
+  return art_surface_new(ctx, r->cfg, (art_surface **)ws);
+}
+
+static void worker_fini(void *ud, void *ws)
+{
+  (void)ud;
+  art_surface_free(ws);
+}
+
+static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
+{
+  (void)ud;
+  result *res = calloc(1, sizeof *res);
+  art_source *src = NULL;
+  if (!res)
+    return NULL;
+  res->status = art_source_open(ctx, it->path, it->kind, &src);
+  if (res->status == ART_OK)
+    res->status =
+        art_surface_examine(ctx, ws, src, it->path, it->seq, &res->rep);
+  if (res->status != ART_OK)
+    res->errmsg = strdup(art_ctx_errmsg(ctx));
+  art_source_free(src);
+  return res;
+}
+
+static void write_error_record(run *r, const art_batch_item *it, const char *m)
+{
+  char *line = NULL;
+  if (r->o->text) {
+    fprintf(r->out, "== %s\n  %-10s %s\n\n", it->path, "errors", m);
+    return;
+  }
+  if (art_surface_error_json(r->ctx, it->path, it->seq, m, &line) == ART_OK)
+    fprintf(r->out, "%s\n", line);
+  art_free(line);
+}
+
+static int emit(void *ud, const art_batch_item *it, void *resp)
+{
+  run *r = ud;
+  result *res = resp;
+  if (it->status != ART_OK) {
+    cli_error("%s", it->errmsg);
+    r->failures++;
+    write_error_record(r, it, it->errmsg);
+    return 0;
+  }
+  if (!res) {
+    if (it->type != ART_ENTRY_FILE && r->o->verbose)
+      cli_error("%s: skipped %s", it->path, art_entry_type_name(it->type));
+    return 0;
+  }
+  r->inputs++;
+  if (res->status != ART_OK) {
+    cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
+    r->failures++;
+    if (!res->rep)
+      write_error_record(r, it,
+                         res->errmsg ? res->errmsg : art_strerror(res->status));
+  }
+  size_t n = art_surface_report_count(res->rep);
+  for (size_t i = 0; i < n; i++) {
+    const art_surface_record *rec = art_surface_record_get(res->rep, i);
+    char *text = NULL;
+    if (rec->known && r->o->s.skip_known) {
+      r->known_skipped++;
+      continue;
+    }
+    if (rec->directory && r->o->text)
+      continue;
+    if (rec->notable || rec->similar)
+      r->found++;
+    r->records++;
+    art_status st = r->o->text
+                        ? art_surface_record_text(r->ctx, res->rep, i, &text)
+                        : art_surface_record_json(r->ctx, res->rep, i, &text);
+    if (st == ART_OK)
+      fprintf(r->out, r->o->text ? "%s" : "%s\n", text);
+    art_free(text);
+  }
+  art_surface_report_free(res->rep);
+  free(res->errmsg);
+  free(res);
+  return 0;
+}
+
+/* The project's signatures: $ART_SIGNATURES, installed beside the tool
+ * (../share/artifact/signatures), or the source tree's (../../signatures
+ * from a build folder's tools/). */
+static char *default_rules(void)
+{
+  const char *env = getenv("ART_SIGNATURES");
+  char exe[PATH_MAX], *p, *dir = NULL;
+  static const char *const rel[] = {"/../share/artifact/signatures",
+                                    "/../../signatures"};
+  struct stat sb;
+  ssize_t n;
+  if (env && *env)
+    return strdup(env);
+  n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0)
+    return NULL;
+  exe[n] = '\0';
+  p = strrchr(exe, '/');
+  if (!p)
+    return NULL;
+  *p = '\0';
+  for (size_t i = 0; i < 2; i++) {
+    if (asprintf(&dir, "%s%s", exe, rel[i]) < 0)
+      return NULL;
+    if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+      return dir;
+    free(dir);
+    dir = NULL;
+  }
+  return NULL;
+}
+
+static char *cache_dir(void)
+{
+  const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+  char *p = NULL;
+  if (x && *x)
+    return asprintf(&p, "%s/artifact/yara", x) < 0 ? NULL : p;
+  if (h && *h)
+    return asprintf(&p, "%s/.cache/artifact/yara", h) < 0 ? NULL : p;
+  return NULL;
+}
+
+/* Compile --rules, or the default signatures when there are any. Returns
+ * an exit code, or -1 to go on. */
+static int load_rules(run *r)
+{
+  art_yara_compiler *c = NULL;
+  char *def = NULL, *cache = NULL;
+  size_t n = r->o->n_rules;
+  art_status st;
+  if (r->o->no_yara)
+    return -1;
+  if (!n && !(def = default_rules()))
+    return -1;
+  st = art_yara_compiler_new(r->ctx, &c);
+  for (size_t i = 0; st == ART_OK && i < (n ? n : 1); i++)
+    st = art_yara_compiler_add_path(r->ctx, c, n ? r->o->rules[i] : def, NULL);
+  art_yara_compiler_set_flags(c, ART_YARA_NO_WARNINGS);
+  if (st == ART_OK && (cache = cache_dir()) &&
+      art_yara_compiler_set_cache_dir(r->ctx, c, cache) != ART_OK)
+    art_ctx_clear(r->ctx); /* no cache then */
+  if (st == ART_OK)
+    st = art_yara_compiler_build(r->ctx, c, &r->rules);
+  art_yara_compiler_free(c);
+  free(cache);
+  free(def);
+  if (st != ART_OK) {
+    cli_error("rules: %s", art_ctx_errmsg(r->ctx));
+    return n ? ART_EXIT_FATAL : -1; /* broken default rules: go on */
+  }
+  art_surface_config_set_rules(r->cfg, r->rules);
+  return -1;
+}
+
+static int setup(run *r)
+{
+  opts *o = r->o;
+  art_status st = art_surface_config_new(r->ctx, &o->s, &r->cfg);
+  for (size_t i = 0; st == ART_OK && i < o->n_hashsets; i++)
+    st = art_surface_config_add_hashset(r->ctx, r->cfg, o->hashsets[i]);
+  for (size_t i = 0; st == ART_OK && i < o->n_passwords; i++)
+    st = art_surface_config_add_password(r->ctx, r->cfg, o->passwords[i]);
+  if (st == ART_OK && o->similar_to)
+    st = art_surface_config_add_similar(r->ctx, r->cfg, o->similar_to, NULL);
+  if (st != ART_OK) {
+    cli_error_ctx(r->ctx, st);
+    return ART_EXIT_FATAL;
+  }
+  if (o->s.archive.extract_dir && mkdir(o->s.archive.extract_dir, 0700) != 0 &&
+      errno != EEXIST) {
+    cli_error("%s: %s", o->s.archive.extract_dir, strerror(errno));
+    return ART_EXIT_FATAL;
+  }
+  return load_rules(r);
+}
+
+static art_status queue_inputs(run *r, art_batch *batch, int argc, char **argv)
+{
+  art_status st = ART_OK;
+  if (r->o->files_from) {
+    int fd = strcmp(r->o->files_from, "-") == 0
+                 ? STDIN_FILENO
+                 : open(r->o->files_from, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      cli_error("%s: %s", r->o->files_from, strerror(errno));
+      return ART_ERR_NOT_FOUND;
+    }
+    st = art_batch_add_list(batch, fd, r->o->null_list);
+  }
+  for (int i = 0; st == ART_OK && i < argc; i++)
+    st = art_batch_add_path(batch, argv[i]);
+  if (st == ART_OK && argc == 0 && !r->o->files_from)
+    st = art_batch_add_path(batch, "-");
+  return st;
+}
+
+int main(int argc, char **argv)
+{
+  opts o = {0};
+  run r = {.o = &o};
+  art_batch *batch = NULL;
+  cli_progress *progress = NULL;
+  art_status st;
+  cli_init("art-surface");
+  art_surface_opts_init(&o.s);
+  o.s.reader_threads = art_cpu_count();
+  int rc = parse_opts(argc, argv, &o);
+  if (rc >= 0)
+    return rc;
+  if (art_ctx_new(&r.ctx) != ART_OK)
+    return ART_EXIT_FATAL;
+  rc = setup(&r);
+  if (rc >= 0)
+    goto out;
+  rc = ART_EXIT_FATAL;
+  r.out = cli_open_output(o.output);
+  if (!r.out)
+    goto out;
+  setvbuf(r.out, NULL, _IOFBF, 1 << 20);
+  st = art_batch_new(r.ctx, &o.batch, &batch);
+  if (st == ART_OK)
+    st = queue_inputs(&r, batch, argc - optind, argv + optind);
+  if (st != ART_OK) {
+    cli_error_ctx(r.ctx, st);
+    goto out;
+  }
+  art_batch_ops ops = {worker_init, worker_fini, work, emit};
+  progress = cli_progress_start(batch);
+  st = art_batch_run(r.ctx, batch, &ops, &r);
+  cli_progress_stop(progress);
+  if (st != ART_OK) {
+    cli_error_ctx(r.ctx, st);
+    goto out;
+  }
+  if (o.verbose || o.s.skip_known)
+    cli_error("%lu inputs, %lu records written, %lu known skipped, %lu "
+              "inputs failed",
+              r.inputs, r.records, r.known_skipped, r.failures);
+  rc = r.failures ? ART_EXIT_PARTIAL : r.found ? ART_EXIT_FOUND : ART_EXIT_OK;
+out:
+  if (r.out && cli_close_output(r.out) != 0)
+    rc = ART_EXIT_FATAL;
+  art_batch_free(batch);
+  art_surface_config_free(r.cfg);
+  art_yara_rules_free(r.rules);
+  art_ctx_free(r.ctx);
+  free(o.hashsets);
+  free(o.rules);
+  free(o.passwords);
+  return rc;
+}
