@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "common/cli.h"
 
 #define SPOOL_MEM (1u << 20)
 #define JSON_CAP  (1u << 20)
