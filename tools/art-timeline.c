@@ -118,19 +118,19 @@ int main(int argc, char **argv)
       {NULL, 0, NULL, 0}};
   art_ctx *ctx = NULL;
   art_timeline *tl = NULL;
-  if (art_ctx_new(&ctx) != ART_OK || art_timeline_new(ctx, &tl) != ART_OK) {
-    cli_error("out of memory");
-    return ART_EXIT_FATAL;
-  }
   input *inputs = calloc((size_t)argc + 1, sizeof *inputs);
   size_t ninputs = 0;
   const char *output = NULL;
+  FILE *out = NULL;
   int quiet = 0, verbose = 0, has_from = 0, has_to = 0, rc = ART_EXIT_OK;
   int64_t from = 0, to = 0;
   int c;
-  if (!inputs) {
+  problem_ctx pc = {0};
+  if (!inputs || art_ctx_new(&ctx) != ART_OK ||
+      art_timeline_new(ctx, &tl) != ART_OK) {
     cli_error("out of memory");
-    return ART_EXIT_FATAL;
+    rc = ART_EXIT_FATAL;
+    goto done;
   }
   while ((c = getopt_long(argc, argv, "b:A:f:o:O:z:dk:m:T:qvh", opts, NULL)) !=
          -1) {
@@ -142,8 +142,10 @@ int main(int argc, char **argv)
       break;
     case 'f': {
       art_timeline_format f;
-      if (art_timeline_format_from_name(optarg, &f) != ART_OK)
-        return cli_usage_error("unknown format '%s'", optarg);
+      if (art_timeline_format_from_name(optarg, &f) != ART_OK) {
+        rc = cli_usage_error("unknown format '%s'", optarg);
+        goto done;
+      }
       art_timeline_set_format(tl, f);
       break;
     }
@@ -153,8 +155,10 @@ int main(int argc, char **argv)
     case 'o': {
       char *end;
       unsigned long long v = strtoull(optarg, &end, 10);
-      if (!*optarg || *end)
-        return cli_usage_error("bad offset '%s'", optarg);
+      if (!*optarg || *end) {
+        rc = cli_usage_error("bad offset '%s'", optarg);
+        goto done;
+      }
       art_timeline_set_offset(tl, 1, v);
       break;
     }
@@ -162,18 +166,24 @@ int main(int argc, char **argv)
       output = optarg;
       break;
     case 'z':
-      if (art_timeline_set_display_timezone(ctx, tl, optarg) != ART_OK)
-        return cli_usage_error("%s", art_ctx_errmsg(ctx));
+      if (art_timeline_set_display_timezone(ctx, tl, optarg) != ART_OK) {
+        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        goto done;
+      }
       break;
     case OPT_FS_TZ:
-      if (art_timeline_set_fs_timezone(ctx, tl, optarg) != ART_OK)
-        return cli_usage_error("%s", art_ctx_errmsg(ctx));
+      if (art_timeline_set_fs_timezone(ctx, tl, optarg) != ART_OK) {
+        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        goto done;
+      }
       break;
     case OPT_FROM:
     case OPT_TO: {
       int64_t v;
-      if (art_timeline_parse_time(optarg, &v) != ART_OK)
-        return cli_usage_error("bad date '%s'", optarg);
+      if (art_timeline_parse_time(optarg, &v) != ART_OK) {
+        rc = cli_usage_error("bad date '%s'", optarg);
+        goto done;
+      }
       if (c == OPT_FROM) {
         has_from = 1;
         from = v;
@@ -184,16 +194,20 @@ int main(int argc, char **argv)
       break;
     }
     case OPT_PATH:
-      if (art_timeline_set_path_prefix(ctx, tl, optarg) != ART_OK)
-        return ART_EXIT_FATAL;
+      if (art_timeline_set_path_prefix(ctx, tl, optarg) != ART_OK) {
+        rc = ART_EXIT_FATAL;
+        goto done;
+      }
       break;
     case 'd':
       art_timeline_set_deleted_only(tl, 1);
       break;
     case 'k': {
       unsigned mask;
-      if (art_timeline_kinds_from_string(optarg, &mask) != ART_OK)
-        return cli_usage_error("bad time kinds '%s'", optarg);
+      if (art_timeline_kinds_from_string(optarg, &mask) != ART_OK) {
+        rc = cli_usage_error("bad time kinds '%s'", optarg);
+        goto done;
+      }
       art_timeline_set_kinds(tl, mask);
       break;
     }
@@ -202,14 +216,18 @@ int main(int argc, char **argv)
       break;
     case 'm': {
       uint64_t v;
-      if (cli_parse_size(optarg, &v) || v < (1u << 20))
-        return cli_usage_error("bad memory size '%s' (at least 1M)", optarg);
+      if (cli_parse_size(optarg, &v) || v < (1u << 20)) {
+        rc = cli_usage_error("bad memory size '%s' (at least 1M)", optarg);
+        goto done;
+      }
       art_timeline_set_memory(tl, (size_t)v);
       break;
     }
     case 'T':
-      if (art_timeline_set_tmpdir(ctx, tl, optarg) != ART_OK)
-        return ART_EXIT_FATAL;
+      if (art_timeline_set_tmpdir(ctx, tl, optarg) != ART_OK) {
+        rc = ART_EXIT_FATAL;
+        goto done;
+      }
       break;
     case 'q':
       quiet = 1;
@@ -219,29 +237,40 @@ int main(int argc, char **argv)
       break;
     case 'h':
       usage();
-      return ART_EXIT_OK;
+      {
+        rc = ART_EXIT_OK;
+        goto done;
+      }
     case OPT_VERSION:
       cli_version();
-      return ART_EXIT_OK;
-    default:
-      return cli_usage_error("unknown option");
+      {
+        rc = ART_EXIT_OK;
+        goto done;
+      }
+    default: {
+      rc = cli_usage_error("unknown option");
+      goto done;
+    }
     }
   }
   for (int i = optind; i < argc; i++) {
     inputs[ninputs].kind = 'i';
     inputs[ninputs++].path = argv[i];
   }
-  if (ninputs == 0)
-    return cli_usage_error("no input (an image, a directory, -b BODY or "
-                           "-A ARCHIVE)");
+  if (ninputs == 0) {
+    rc = cli_usage_error("no input (an image, a directory, -b BODY or "
+                         "-A ARCHIVE)");
+    goto done;
+  }
   art_timeline_set_range(tl, has_from, from, has_to, to);
-  problem_ctx pc = {0};
   art_timeline_set_problem(tl, on_problem, &pc);
   progress_tty = !quiet && isatty(STDERR_FILENO);
   art_timeline_set_progress(tl, on_progress, NULL);
-  FILE *out = cli_open_output(output);
-  if (!out)
-    return ART_EXIT_FATAL;
+  out = cli_open_output(output);
+  if (!out) {
+    rc = ART_EXIT_FATAL;
+    goto done;
+  }
   art_timeline_set_output(tl, out);
 
   for (size_t i = 0; i < ninputs; i++) {
@@ -286,7 +315,7 @@ int main(int argc, char **argv)
 done:
   if (progress_tty && progress_last)
     fputc('\n', stderr);
-  if (cli_close_output(out) && rc < ART_EXIT_FATAL)
+  if (out && cli_close_output(out) && rc < ART_EXIT_FATAL)
     rc = ART_EXIT_FATAL;
   art_timeline_free(tl);
   art_ctx_free(ctx);

@@ -376,7 +376,6 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
                           tsk_msg());
   }
   tl->cur_input = path;
-  uint64_t before = tl->stats.problems;
   int ok = 0, failed = 0;
   st = ART_OK;
   if (tl->has_offset) {
@@ -417,7 +416,6 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
                         "%s: %d of %d file systems could not be read", path,
                         failed, ok + failed);
   }
-  (void)before;
 out:
   tsk_img_close(img);
   art_source_free(src);
