@@ -70,7 +70,15 @@ typedef struct art__buf {
   char *data;
   size_t len, cap;
   int failed;
+  /* When set, the buffer is a window: past ART__BUF_FLUSH bytes its content
+   * goes to FLUSH (which returns nonzero on failure) and it starts over. */
+  int (*flush)(void *ud, const void *data, size_t len);
+  void *flush_ud;
 } art__buf;
+
+#define ART__BUF_FLUSH (1u << 20)
+/* Hand what is buffered to the flush hook (no-op without one). */
+void art__buf_flush(art__buf *b);
 
 void art__buf_add(art__buf *b, const void *data, size_t len);
 void art__buf_str(art__buf *b, const char *s);

@@ -21,6 +21,29 @@ art_status art_catalog_format_parse(const char *name, art_catalog_format *fmt)
   return ART_ERR_INVALID_ARG;
 }
 
+/* Where an export's bytes go as they are made: hashed and written in
+ * windows of ART__BUF_FLUSH bytes, so memory stays bounded. */
+typedef struct sink {
+  EVP_MD_CTX *md;
+  art_catalog_write_fn write;
+  void *userdata;
+  uint64_t bytes;
+  int write_failed;
+} sink;
+
+static int sink_flush(void *ud, const void *data, size_t len)
+{
+  sink *k = ud;
+  if (EVP_DigestUpdate(k->md, data, len) != 1)
+    return -1;
+  if (k->write(k->userdata, data, len) != 0) {
+    k->write_failed = 1;
+    return -1;
+  }
+  k->bytes += len;
+  return 0;
+}
+
 art_status art_catalog_export(art_ctx *ctx,
                               art_catalog *cat,
                               const char *actor,
@@ -40,11 +63,20 @@ art_status art_catalog_export(art_ctx *ctx,
                           "needs an actor (--actor or ART_ACTOR)");
   art__buf out = {0};
   char *cp = NULL, *ptext = NULL;
+  sink k = {EVP_MD_CTX_new(), write, userdata, 0, 0};
+  if (!k.md || EVP_DigestInit_ex(k.md, EVP_sha256(), NULL) != 1) {
+    EVP_MD_CTX_free(k.md);
+    return art__set_errno(ctx, ENOMEM, "export");
+  }
+  out.flush = sink_flush;
+  out.flush_ud = &k;
   /* Holding the write lock from the checkpoint to the export event makes
    * the export show exactly the chain its checkpoint covers. */
   art_status st = art__cat_tx_begin(ctx, cat);
-  if (st != ART_OK)
+  if (st != ART_OK) {
+    EVP_MD_CTX_free(k.md);
     return st;
+  }
   if ((st = art__cat_checkpoint_make(ctx, cat, actor, &cp)) != ART_OK)
     goto out;
   switch (fmt) {
@@ -69,22 +101,25 @@ art_status art_catalog_export(art_ctx *ctx,
   }
   if (st != ART_OK)
     goto out;
+  art__buf_flush(&out);
   if (out.failed) {
-    st = art__set_errno(ctx, ENOMEM, "export");
+    st = k.write_failed
+             ? art__set_error(ctx, ART_ERR_IO, errno, "export: write failed")
+             : art__set_errno(ctx, ENOMEM, "export");
     goto out;
   }
   uint8_t digest[ART__CAT_HASH_LEN];
+  unsigned int dlen = 0;
   char hex[2 * ART__CAT_HASH_LEN + 1];
-  art__cat_sha256(out.data ? out.data : "", out.len, digest);
-  art__cat_hex(digest, ART__CAT_HASH_LEN, hex);
-  if (write(userdata, out.data ? out.data : "", out.len) != 0) {
-    st = art__set_error(ctx, ART_ERR_IO, errno, "export: write failed");
+  if (EVP_DigestFinal_ex(k.md, digest, &dlen) != 1) {
+    st = art__set_error(ctx, ART_ERR_INTERNAL, 0, "export: SHA-256 failed");
     goto out;
   }
+  art__cat_hex(digest, ART__CAT_HASH_LEN, hex);
   art__cat_checkpoint parsed;
   art__cat_checkpoint_parse(ctx, cp, strlen(cp), &parsed);
   json_t *p = json_pack("{s:s, s:s, s:I, s:I}", "format", format_names[fmt],
-                        "sha256", hex, "bytes", (json_int_t)out.len,
+                        "sha256", hex, "bytes", (json_int_t)k.bytes,
                         "checkpoint_size", (json_int_t)parsed.size);
   ptext = p ? art__cat_json_dump(p) : NULL;
   json_decref(p);
@@ -106,6 +141,7 @@ out:
   else
     art__cat_tx_rollback(cat);
   art__buf_free(&out);
+  EVP_MD_CTX_free(k.md);
   free(cp);
   free(ptext);
   return st;

@@ -88,6 +88,7 @@ static const char schema_sql[] =
     " status TEXT NOT NULL DEFAULT 'recorded' CHECK (status IN"
     " ('recorded','match','mismatch')),"
     " event_seq INTEGER NOT NULL REFERENCES events(seq)) STRICT;"
+    "CREATE INDEX hashes_item ON hashes(item_id);"
     "CREATE UNIQUE INDEX hashes_once ON hashes(item_id, algorithm, origin)"
     " WHERE origin <> 'verify';"
     "CREATE TABLE checkpoints (id INTEGER PRIMARY KEY,"
@@ -132,6 +133,18 @@ void art__buf_add(art__buf *b, const void *data, size_t len)
   memcpy(b->data + b->len, data, len);
   b->len += len;
   b->data[b->len] = '\0';
+  if (b->flush && b->len >= ART__BUF_FLUSH)
+    art__buf_flush(b);
+}
+
+void art__buf_flush(art__buf *b)
+{
+  if (!b->flush || b->failed || b->len == 0)
+    return;
+  if (b->flush(b->flush_ud, b->data, b->len) != 0)
+    b->failed = 1;
+  b->len = 0;
+  b->data[0] = '\0';
 }
 
 void art__buf_str(art__buf *b, const char *s)
