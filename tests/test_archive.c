@@ -530,6 +530,58 @@ START_TEST(test_extract)
 }
 END_TEST
 
+/* Zip Slip: a zip with ../ and absolute names and a symlink to follow. */
+START_TEST(test_zip_slip)
+{
+  mem_member mm[] = {
+      {"../../evil.txt", "bad\n", 4, 0, NULL},
+      {"/tmp/abs-evil.txt", "bad\n", 4, 0, NULL},
+      {"ln", NULL, 0, AE_IFLNK, ".."},
+      {"ln/through.txt", "bad\n", 4, 0, NULL},
+      {"fine.txt", hello, sizeof hello - 1, 0, NULL},
+  };
+  size_t len;
+  void *zip = build("zip", -1, NULL, mm, 5, &len);
+  char *dir = tu_tmpdir(), *out = tu_path(dir, "x"), *p;
+  art_archive_opts o;
+  walklog w;
+  struct stat st;
+  ck_assert_int_eq(mkdir(out, 0755), 0);
+  art_archive_opts_init(&o);
+  o.extract_dir = out;
+  ck_assert_int_eq(walk(&o, zip, len, "slip.zip", &w), ART_OK);
+  ck_assert(find(&w, "slip.zip!../../evil.txt")->flags &
+            ART_ARCHIVE_F_UNSAFE_PATH);
+  ck_assert_int_eq(find(&w, "slip.zip!../../evil.txt")->status,
+                   ART_ERR_PERMISSION);
+  ck_assert(find(&w, "slip.zip!/tmp/abs-evil.txt")->flags &
+            ART_ARCHIVE_F_UNSAFE_PATH);
+  ck_assert_int_eq(find(&w, "slip.zip!ln")->type, ART_ENTRY_SYMLINK);
+  ck_assert(find(&w, "slip.zip!ln")->flags & ART_ARCHIVE_F_SPECIAL);
+  /* The unsafe members are still read and analysed, only not written. */
+  ck_assert_uint_eq(find(&w, "slip.zip!../../evil.txt")->bytes, 4);
+  p = tu_path(dir, "evil.txt");
+  ck_assert_int_ne(access(p, F_OK), 0);
+  free(p);
+  ck_assert_int_ne(access("/tmp/abs-evil.txt", F_OK), 0);
+  p = tu_path(out, "ln");
+  ck_assert_int_eq(lstat(p, &st), 0);
+  ck_assert(S_ISDIR(st.st_mode)); /* a directory, never a link */
+  free(p);
+  p = tu_path(out, "fine.txt");
+  ck_assert_int_eq(stat(p, &st), 0);
+  free(p);
+  /* Without extraction the names are flagged all the same. */
+  ck_assert_int_eq(walk(NULL, zip, len, "slip.zip", &w), ART_OK);
+  ck_assert(find(&w, "slip.zip!../../evil.txt")->flags &
+            ART_ARCHIVE_F_UNSAFE_PATH);
+  tu_rmtree(dir);
+  free(dir);
+  free(out);
+  free(zip);
+}
+END_TEST
+
 /* ---- bombs ---- */
 
 /* A gzip stream of COPIES gzip members, each 16 MiB of zeros: decompresses
@@ -838,6 +890,7 @@ static Suite *archive_suite(void)
   tc = tcase_create("extract");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_extract);
+  tcase_add_test(tc, test_zip_slip);
   suite_add_tcase(s, tc);
   tc = tcase_create("limits");
   tcase_set_timeout(tc, 300);
