@@ -122,12 +122,13 @@ START_TEST(test_hash_real_files)
   char *dir = tu_tmpdir();
   char *list = tu_path(dir, "list");
   char cmd[1024];
-  /* A sample of /usr/bin (every 12th regular file) and the forensic
-   * samples. */
+  /* A sample of /usr/bin (every 12th regular file), the forensic sample
+   * files and one 30 MB image. */
   snprintf(cmd, sizeof cmd,
            "{ find /usr/bin -maxdepth 1 -type f | sort | awk 'NR%%12==0' | "
-           "head -60; find /usr/share/forensics-samples -type f -size -40M "
-           "2>/dev/null | sort; } > '%s'",
+           "head -40; find /usr/share/forensics-samples -type f -size -8M "
+           "2>/dev/null | sort; ls /usr/share/forensics-samples/fs.ntfs.xz "
+           "2>/dev/null; } > '%s'",
            list);
   int st;
   free(tu_run(cmd, &st));
