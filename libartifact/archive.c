@@ -1121,3 +1121,29 @@ art_status art_archive_walk_path(art_ctx *ctx,
   art_source_free(src);
   return st;
 }
+
+art_status art_archive_extract(art_ctx *ctx,
+                               const art_archive_opts *opts,
+                               const char *path,
+                               const char *dir,
+                               const art_archive_ops *ops,
+                               void *userdata)
+{
+  art_archive_opts o;
+  art_archive *ar = NULL;
+  art_status st;
+  if (!path || !dir)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "archive: extract needs an input and a folder");
+  if (opts)
+    o = *opts;
+  else
+    art_archive_opts_init(&o);
+  o.extract_dir = dir;
+  st = art_archive_new(ctx, &o, &ar);
+  if (st != ART_OK)
+    return st;
+  st = art_archive_walk_path(ctx, ar, path, ops, userdata);
+  art_archive_free(ar);
+  return st;
+}

@@ -544,11 +544,13 @@ art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
     s->va_adj = sa && s->pub.virtual_address % sa
                     ? sa * (s->pub.virtual_address / sa)
                     : s->pub.virtual_address;
-    if (s->pub.raw_offset < len) {
+    /* Entropy over the bytes pefile's get_data() returns: from the
+     * aligned-down raw offset, SizeOfRawData bytes, cut at the file's end. */
+    if (s->raw_adj < len) {
       uint64_t n = s->pub.raw_size;
-      if (n > len - s->pub.raw_offset)
-        n = len - s->pub.raw_offset;
-      s->pub.entropy = entropy(pe->d + s->pub.raw_offset, (size_t)n);
+      if (n > len - s->raw_adj)
+        n = len - s->raw_adj;
+      s->pub.entropy = entropy(pe->d + s->raw_adj, (size_t)n);
     }
     if ((uint64_t)s->pub.raw_offset + s->pub.raw_size > end_of_sections &&
         s->pub.raw_size)

@@ -571,6 +571,22 @@ START_TEST(test_zip_slip)
   p = tu_path(out, "fine.txt");
   ck_assert_int_eq(stat(p, &st), 0);
   free(p);
+  /* The one-call form, from a file. */
+  {
+    char *zpath = tu_path(dir, "slip.zip"), *out2 = tu_path(dir, "y");
+    ck_assert_int_eq(mkdir(out2, 0755), 0);
+    tu_write(zpath, zip, len);
+    ck_assert_int_eq(art_archive_extract(ctx, NULL, zpath, out2, NULL, NULL),
+                     ART_OK);
+    p = tu_path(out2, "fine.txt");
+    ck_assert_int_eq(stat(p, &st), 0);
+    free(p);
+    ck_assert_int_eq(
+        art_archive_extract(ctx, NULL, zpath, "/nonexistent", NULL, NULL),
+        ART_ERR_NOT_FOUND);
+    free(zpath);
+    free(out2);
+  }
   /* Without extraction the names are flagged all the same. */
   ck_assert_int_eq(walk(NULL, zip, len, "slip.zip", &w), ART_OK);
   ck_assert(find(&w, "slip.zip!../../evil.txt")->flags &

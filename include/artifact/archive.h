@@ -228,6 +228,16 @@ ART_API const char *art_archive_flag_name(unsigned flag);
  * with O_NOFOLLOW and files created with O_EXCL|O_NOFOLLOW, so nothing
  * already in DIR (or put there by the archive) can redirect a write. An
  * existing file is not overwritten (status ART_ERR_IO, "File exists"). */
+/* Extract every member of the container at PATH (and of the containers
+ * inside it) below DIR, an existing directory, as described above, with
+ * OPTS' limits (NULL: the defaults) and the default passwords; OPS may be
+ * NULL or observe each member. A walk with opts.extract_dir set. */
+ART_API art_status art_archive_extract(art_ctx *ctx,
+                                       const art_archive_opts *opts,
+                                       const char *path,
+                                       const char *dir,
+                                       const art_archive_ops *ops,
+                                       void *userdata);
 /* Whether a member path is safe to extract (no absolute, no "..", not
  * empty); exposed for tests and tools. */
 ART_API int art_archive_path_is_safe(const char *path);

@@ -27,6 +27,10 @@
  * file). A damaged file gives ART_ERR_CORRUPT, or ART_ERR_FORMAT when it is
  * not a hash set at all, with the reason in the message.
  *
+ * A set file must not be rewritten in place while it is open (a mapped
+ * file cut short under a reader makes the reader fault): the builder
+ * writes a new file and renames it over the old one, which is safe.
+ *
  * Building keeps the digests in memory (16, 20 and 32 bytes each) and
  * sorts them; the output is written to a temporary name and renamed.
  */
