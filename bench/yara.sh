@@ -51,22 +51,26 @@ echo "rules: $nrules in ${#RULES[@]} files; tree: ${TREES[*]} ($files files, $by
 # Warm the page cache so both tools read from memory.
 find "${TREES[@]}" -type f -print0 | xargs -0 cat > /dev/null 2>&1 || true
 
-timed() { # OUT CMD...: wall seconds and peak KiB of CMD into OUT.time
+timed() { # OUT CMD...: wall seconds, peak KiB, user and sys seconds
   local out=$1; shift
-  /usr/bin/time -f '%e %M' -o "$out.time" "$@" > "$out" 2> "$out.err" || true
+  /usr/bin/time -f '%e %M %U %S' -o "$out.time" "$@" > "$out" 2> "$out.err" || true
 }
 
 timed "$W/yara.out" yara -w -r -N -p 2 --scan-list "${RULES[@]}" "$W/list"
 "$Y" -w -R "$W/rules" /dev/null > /dev/null 2>&1 || true # fill the cache
 timed "$W/art.out" "$Y" -w -r -j 2 -R "$W/rules" "${TREES[@]}"
-read -r ysec ymem < "$W/yara.out.time"
-read -r asec amem < "$W/art.out.time"
+read -r ysec ymem yusr ysys < "$W/yara.out.time"
+read -r asec amem ausr asys < "$W/art.out.time"
 ylines=$(grep -c . "$W/yara.out" || true)
 alines=$(grep -c . "$W/art.out" || true)
 amembers=$(grep -c '!' "$W/art.out" || true)
-echo "yara -r -N -p 2:   ${ysec} s, peak ${ymem} KiB, $ylines matches"
-echo "art-yara -r -j 2:  ${asec} s, peak ${amem} KiB, $alines matches ($amembers inside archives)"
-awk -v y="$ysec" -v a="$asec" 'BEGIN { printf "ratio (yara time / art-yara time): %.2f\n", y / a }'
+only=$(comm -3 <(sort "$W/yara.out") <(grep -v '!' "$W/art.out" | sort) | wc -l)
+echo "yara -r -N -p 2:   ${ysec} s wall, ${yusr}+${ysys} s CPU, peak ${ymem} KiB, $ylines matches"
+echo "art-yara -r -j 2:  ${asec} s wall, ${ausr}+${asys} s CPU, peak ${amem} KiB, $alines matches ($amembers inside archives)"
+echo "(rule, file) pairs found by only one tool, archive members aside: $only"
+awk -v y="$ysec" -v a="$asec" -v yc="$yusr $ysys" -v ac="$ausr $asys" 'BEGIN {
+  split(yc, p, " "); split(ac, q, " ");
+  printf "ratio (yara time / art-yara time): %.2f wall, %.2f CPU\n", y / a, (p[1] + p[2]) / (q[1] + q[2]) }'
 
 # Start-up: load the rules and scan one empty file, 5 times each way.
 : > "$W/empty"
