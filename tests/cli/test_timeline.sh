@@ -147,6 +147,12 @@ check "body file input: -f mactime -b == mactime -b (edge)" cmp -s "$T/edge.ref.
 "$BIN" -q -f body -b "$T/edge.body" >"$T/edge.rt"
 check "extended body round trip (-b then -f body)" cmp -s "$T/edge.body" "$T/edge.rt"
 
+# NTFS keeps 100 ns: the extended body against istat's $STANDARD_INFORMATION
+"$BIN" -q -o 2048 "$T/fs.ntfs" >"$T/ntfs.ext.body"
+si_m=$(istat -o 2048 "$T/fs.ntfs" 65 | sed -n '/STANDARD_INFORMATION/,/FILE_NAME/s/^File Modified:.*:\([0-9][0-9]\.[0-9]*\) .*/\1/p')
+check "NTFS extended body: \$SI mtime fraction == istat (${si_m#*.})" \
+  grep -qE "^0\|/audio1/debian.mp3\|65-128-2\|.*\|[0-9]+\.[0-9]+\|[0-9]+\.${si_m#*.}\|" "$T/ntfs.ext.body"
+
 # ------------------------------------------------------ Timesketch JSONL etc.
 "$BIN" -q -f jsonl "$T/fs.ntfs" >"$T/ntfs.jsonl"
 check "jsonl: required fields, ISO 8601 datetimes on every line" python3 - "$T/ntfs.jsonl" <<'EOF'
