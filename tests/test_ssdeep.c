@@ -112,6 +112,7 @@ START_TEST(test_hash_random_sizes)
   ck_assert_int_eq(compare_list(list), 31);
   free(list);
   tu_rmtree(dir);
+  free(dir);
 }
 END_TEST
 
@@ -135,6 +136,7 @@ START_TEST(test_hash_real_files)
   ck_assert_int_gt(compare_list(list), 20);
   free(list);
   tu_rmtree(dir);
+  free(dir);
 }
 END_TEST
 
@@ -286,6 +288,7 @@ START_TEST(test_compare_against_tool)
   ck_assert_int_eq(n, 45);
   ck_assert_int_ge(nonzero, 6);
   tu_rmtree(dir);
+  free(dir);
 }
 END_TEST
 

@@ -182,6 +182,7 @@ START_TEST(test_against_gnu)
   diff_gnu(mixed, "s", 20);
   free(mixed);
   tu_rmtree(dir);
+  free(dir);
 }
 END_TEST
 
