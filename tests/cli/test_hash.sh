@@ -197,6 +197,15 @@ rc=0; "$H" -c md5 "$img/mm.E01" > /dev/null 2> "$T/mm.err" || rc=$?
 check "stored hash mismatch reported" grep -q "does not match" "$T/mm.err"
 [ $rc -eq 1 ] && ok "stored hash mismatch: exit 1" || fail "stored hash mismatch: exit $rc"
 
+# --- progress: on a terminal only --------------------------------------------
+need script
+truncate -s 3G "$T/progress.img"
+script -qec "'$H' -c md5,sha1 '$T/progress.img' > /dev/null" /dev/null > "$T/tty.out" 2>&1 || true
+check "progress line on a terminal (files, bytes, rate)" grep -aq 'art-hash: [0-9]* files, .*/s' "$T/tty.out"
+"$H" -c md5 "$T/progress.img" > /dev/null 2> "$T/notty.err"
+check "no progress line when stderr is not a terminal" bash -c "[ ! -s '$T/notty.err' ]"
+rm -f "$T/progress.img"
+
 # --- evidence is not touched ----------------------------------------------------
 before=$(stat -c '%X %Y %Z' "$tree/plain.txt")
 "$H" -c md5 "$tree/plain.txt" > /dev/null
