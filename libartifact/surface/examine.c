@@ -54,7 +54,9 @@ struct art_surface {
   art_surface_report *rep;
   const char *root;
   uint64_t input;
-  size_t cur; /* record of the member being read */
+  size_t cur;          /* record of the member being read */
+  uint64_t walk_bytes; /* member bytes read in this walk */
+  int ratio_stop;      /* the input-wide ratio stopped the walk */
 };
 
 /* ---- records ------------------------------------------------------------ */
@@ -381,6 +383,7 @@ static art_status c_finish(void *state, art_status read_status)
   for (size_t i = 0; i < s->n_subs; i++)
     if (s->subs[i].ops->finish)
       s->subs[i].ops->finish(s->subs[i].state, read_status);
+  s->walk_bytes += s->seen;
   if (s->cur < s->rep->n)
     harvest(s, &s->rep->recs[s->cur], read_status);
   return ART_OK;
@@ -825,6 +828,17 @@ static void set_yara_artifact(art_surface *s,
 static art_walk_action m_begin(void *ud, const art_archive_member *m)
 {
   art_surface *s = ud;
+  const art_archive_opts *ao = &s->cfg->o.archive;
+  uint64_t in_size = s->rep->recs[0].pub.size;
+  double max_ratio = ao->max_ratio > 0 ? ao->max_ratio : 200.0;
+  uint64_t min_bytes = ao->ratio_min_bytes ? ao->ratio_min_bytes : 16u << 20;
+  /* Nested bombs (42.zip) keep each container's own ratio in bounds until
+   * it has given min_bytes; the input as a whole must stay in bounds too. */
+  if (s->walk_bytes > min_bytes &&
+      (double)s->walk_bytes > max_ratio * (double)(in_size ? in_size : 1)) {
+    s->ratio_stop = 1;
+    return ART_WALK_STOP;
+  }
   srec *r = art__surface_rec_add(s->rep);
   if (!r)
     return ART_WALK_SKIP;
@@ -940,6 +954,8 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
   art_status st;
   art_source *again = NULL;
   const char *path = s->root;
+  s->walk_bytes = 0;
+  s->ratio_stop = 0;
   if (!s->keep_over) {
     st = art_archive_walk_buffer(ctx, s->ar, s->keep, s->keep_len, path, &ops,
                                  s);
@@ -985,6 +1001,16 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
   }
   if (st == ART_ERR_LIMIT)
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
+  if (s->ratio_stop) {
+    art__surface_rec_limit(root, "ratio_limit");
+    art__surface_rec_error(
+        root,
+        "%s: walk stopped: %llu bytes decompressed from "
+        "%llu (ratio over %.0f:1)",
+        path, (unsigned long long)s->walk_bytes,
+        (unsigned long long)root->pub.size,
+        s->cfg->o.archive.max_ratio > 0 ? s->cfg->o.archive.max_ratio : 200.0);
+  }
 }
 
 static void report_free_recs(art_surface_report *rep)

@@ -1,0 +1,277 @@
+# CLI and differential tests for art-surface: records against file(1),
+# sha256sum, md5sum, ssdeep and GNU strings on real files; nested archives,
+# passwords, unsafe names, symlinks and bombs with their lineage and flags;
+# hash sets, --skip-known, --similar-to against ssdeep -m; determinism over
+# jobs; stdin; exit codes; unreadable input.
+# SPDX-License-Identifier: Apache-2.0
+. "$ART_SOURCE_DIR/tests/cli/lib.sh"
+need jq file sha256sum md5sum ssdeep strings bsdtar zip python3
+S=$ART_BIN/art-surface
+H=$ART_BIN/art-hashset
+# No user rules or caches from the environment.
+export XDG_CACHE_HOME=$T/cache
+FS=/usr/share/forensics-samples/original-files
+
+# ---- the corpus: forensic sample files and a sample of /usr/bin ----------
+list=$T/corpus.list
+{
+  [ -d "$FS" ] && find "$FS" -type f
+  find /usr/bin -maxdepth 1 -type f -size -3M | sort | awk 'NR % 40 == 1'
+} | sort >"$list"
+n=$(wc -l <"$list")
+[ "$n" -ge 30 ] && ok "corpus of $n files" || fail "corpus too small ($n files)"
+"$S" --no-yara -j 2 -T "$list" >"$T/corpus.jsonl" 2>"$T/corpus.err" || true
+jq -c 'select(.lineage.id == 0)' "$T/corpus.jsonl" >"$T/roots.jsonl"
+check "one top-level record per corpus file" test "$(wc -l <"$T/roots.jsonl")" -eq "$n"
+check "every record has the schema field" \
+  bash -c "jq -e 'select(.schema != \"artifact.surface/1\")' '$T/corpus.jsonl' | grep -q . && exit 1 || exit 0"
+bad_type=0 bad_mime=0 bad_sha=0 bad_md5=0 bad_ssd=0 bad_str=0 bad_u16=0 bad_size=0
+while IFS= read -r f; do
+  rec=$(jq -c --arg p "$f" 'select(.path == $p)' "$T/roots.jsonl")
+  want=$(file -b "$f" | sed -E 's/^(setuid |setgid |sticky )+//')
+  [ "$(jq -r .type.description <<<"$rec")" = "$want" ] || { bad_type=$((bad_type + 1)); echo "type: $f: $(jq -r .type.description <<<"$rec") / $want" >&2; }
+  [ "$(jq -r .type.mime <<<"$rec")" = "$(file -b --mime-type "$f")" ] || { bad_mime=$((bad_mime + 1)); echo "mime: $f" >&2; }
+  [ "$(jq -r .hashes.sha256 <<<"$rec")" = "$(sha256sum <"$f" | cut -d' ' -f1)" ] || bad_sha=$((bad_sha + 1))
+  [ "$(jq -r .hashes.md5 <<<"$rec")" = "$(md5sum <"$f" | cut -d' ' -f1)" ] || bad_md5=$((bad_md5 + 1))
+  [ "$(jq -r .size <<<"$rec")" = "$(stat -c %s "$f")" ] || bad_size=$((bad_size + 1))
+  ref=$(ssdeep -s -b "$f" | tail -n +2 | cut -d, -f1)
+  [ "$(jq -r '.hashes.ssdeep // ""' <<<"$rec")" = "$ref" ] || { bad_ssd=$((bad_ssd + 1)); echo "ssdeep: $f" >&2; }
+  [ "$(jq -r .strings.count.ascii <<<"$rec")" = "$(strings -a -n 4 "$f" | wc -l)" ] || { bad_str=$((bad_str + 1)); echo "strings: $f" >&2; }
+  [ "$(jq -r .strings.count.utf16le <<<"$rec")" = "$(strings -a -n 4 -e l "$f" | wc -l)" ] || { bad_u16=$((bad_u16 + 1)); echo "strings -e l: $f" >&2; }
+done <"$list"
+check "type.description = file -b on all $n files" test $bad_type -eq 0
+check "type.mime = file -b --mime-type on all $n files" test $bad_mime -eq 0
+check "hashes.sha256 = sha256sum" test $bad_sha -eq 0
+check "hashes.md5 = md5sum" test $bad_md5 -eq 0
+check "size = stat" test $bad_size -eq 0
+check "hashes.ssdeep = ssdeep" test $bad_ssd -eq 0
+check "strings.count.ascii = strings -a -n 4 | wc -l" test $bad_str -eq 0
+check "strings.count.utf16le = strings -a -e l | wc -l" test $bad_u16 -eq 0
+check "ELF details for /usr/bin files (interpreter, needed)" \
+  bash -c "jq -e 'select(.path | startswith(\"/usr/bin/\")) | select(.type.mime == \"application/x-pie-executable\") | .elf.needed | length > 0' '$T/roots.jsonl' | grep -q true"
+if [ -d "$FS" ]; then
+  check "a .docx is walked as a zip container with members" \
+    bash -c "jq -e 'select(.path | endswith(\"a-text.docx\")) | .container.format == \"zip\"' '$T/roots.jsonl' | grep -q true && grep -q 'a-text.docx!word/document.xml' '$T/corpus.jsonl'"
+fi
+
+# ---- nested archives: zip in tar.gz in 7z -------------------------------
+mkdir -p "$T/n/in"
+printf 'visit http://198.51.100.7/stage2 now\n' >"$T/n/in/note.txt"
+(cd "$T/n/in" && zip -q -X ../inner.zip note.txt)
+bsdtar -czf "$T/n/middle.tar.gz" -C "$T/n" inner.zip
+bsdtar --format 7zip -cf "$T/n/outer.7z" -C "$T/n" middle.tar.gz
+"$S" --no-yara "$T/n/outer.7z" >"$T/nested.jsonl"
+check "nested: 4 records (7z, tar.gz, zip, note.txt)" test "$(wc -l <"$T/nested.jsonl")" -eq 4
+got=$(jq -r '[.lineage.id, (.lineage.parent // "-"), .lineage.depth, .lineage.via, (.lineage.parent_format // "-"), .name] | join(" ")' "$T/nested.jsonl" | tr '\n' ';')
+check "nested: ids, parents, depths, via and parent formats" \
+  test "$got" = "0 - 0 file - outer.7z;1 0 1 member 7z middle.tar.gz;2 1 2 member tar inner.zip;3 2 3 member zip note.txt;"
+check "nested: every record names the root" \
+  test "$(jq -r .lineage.root "$T/nested.jsonl" | sort -u)" = "$T/n/outer.7z"
+check "nested: path is the lineage" \
+  test "$(jq -r 'select(.lineage.id == 3) | .path' "$T/nested.jsonl")" = "$T/n/outer.7z!middle.tar.gz!inner.zip!note.txt"
+check "nested: innermost member's sha256 = sha256sum" \
+  test "$(jq -r 'select(.lineage.id == 3) | .hashes.sha256' "$T/nested.jsonl")" = "$(sha256sum <"$T/n/in/note.txt" | cut -d' ' -f1)"
+check "nested: innermost member's indicators" \
+  bash -c "jq -e 'select(.lineage.id == 3) | .strings.iocs[0].value == \"http://198.51.100.7/stage2\"' '$T/nested.jsonl' | grep -q true"
+check "nested: container summaries (7z, tar+gzip, zip)" \
+  test "$(jq -r 'select(.container) | .container.format + "/" + .container.filters' "$T/nested.jsonl" | tr '\n' ' ')" = "7z/ tar/gzip zip/ "
+"$S" --no-yara --max-depth 1 "$T/n/outer.7z" >"$T/depth.jsonl"
+check "--max-depth 1: the tar.gz is flagged depth_limit and not expanded" \
+  bash -c "test \$(wc -l <'$T/depth.jsonl') -eq 2 && jq -e 'select(.lineage.id == 1) | .limits_hit | index(\"depth_limit\") != null' '$T/depth.jsonl' | grep -q true"
+"$S" --no-yara --no-recurse "$T/n/outer.7z" >"$T/norec.jsonl"
+check "--no-recurse: one record" test "$(wc -l <"$T/norec.jsonl")" -eq 1
+
+# ---- encrypted zip, unsafe names, symlink member -------------------------
+mkdir -p "$T/z"
+printf 'malware sample\n' >"$T/z/sample.txt"
+(cd "$T/z" && zip -q -P infected enc.zip sample.txt && zip -q -P s3cret enc2.zip sample.txt)
+"$S" --no-yara "$T/z/enc.zip" >"$T/enc.jsonl"
+check "encrypted zip: opened with 'infected', flagged decrypted" \
+  bash -c "jq -e 'select(.lineage.id == 1) | (.lineage.password == \"infected\") and (.flags | index(\"decrypted\") != null)' '$T/enc.jsonl' | grep -q true"
+check "encrypted zip: member sha256 = sha256sum of the plain file" \
+  test "$(jq -r 'select(.lineage.id == 1) | .hashes.sha256' "$T/enc.jsonl")" = "$(sha256sum <"$T/z/sample.txt" | cut -d' ' -f1)"
+"$S" --no-yara "$T/z/enc2.zip" >"$T/enc2.jsonl"
+check "unknown password: member listed, flagged encrypted, no hashes, error given" \
+  bash -c "jq -e 'select(.lineage.id == 1) | (.flags | index(\"encrypted\") != null) and (.hashes == null) and (.errors | length > 0)' '$T/enc2.jsonl' | grep -q true"
+check "unknown password: the container counts it" \
+  test "$(jq -r 'select(.lineage.id == 0) | .container.encrypted_entries' "$T/enc2.jsonl")" = 1
+"$S" --no-yara --password s3cret "$T/z/enc2.zip" >"$T/enc3.jsonl"
+check "--password: the member is read" \
+  test "$(jq -r 'select(.lineage.id == 1) | .lineage.password' "$T/enc3.jsonl")" = s3cret
+python3 - "$T/z/trav.zip" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("../escape.txt", "up\n")
+    z.writestr("/abs.txt", "abs\n")
+    z.writestr("fine/ok.txt", "ok\n")
+EOF
+mkdir -p "$T/x/out"
+"$S" --no-yara --extract "$T/x/out" "$T/z/trav.zip" >"$T/trav.jsonl"
+check "../ and absolute names flagged unsafe_path" \
+  test "$(jq -r 'select(.flags | index("unsafe_path")) | .name' "$T/trav.jsonl" | sort | tr '\n' ' ')" = "abs.txt escape.txt "
+check "--extract: the safe member is written, nothing escapes" \
+  bash -c "test -f '$T/x/out/fine/ok.txt' && ! test -e '$T/x/escape.txt' && ! test -e /abs.txt.art-test && test \$(find '$T/x' -type f | wc -l) -eq 1"
+check "--extract: the record says where" \
+  test "$(jq -r 'select(.name == "ok.txt") | .lineage.extracted_to' "$T/trav.jsonl")" = "fine/ok.txt"
+ln -s /etc/shadow "$T/z/link"
+bsdtar -cf "$T/z/sym.tar" -C "$T/z" link sample.txt
+"$S" --no-yara "$T/z/sym.tar" >"$T/sym.jsonl"
+check "symlink member: listed with its target, flagged, never read" \
+  bash -c "jq -e 'select(.name == \"link\") | (.lineage.entry_type == \"symlink\") and (.lineage.link_target == \"/etc/shadow\") and (.flags | index(\"special_file\") != null) and (.hashes == null)' '$T/sym.jsonl' | grep -q true"
+
+# ---- bombs: a compressed run of zeros, and a 42.zip-style nesting ---------
+head -c 400M /dev/zero | gzip -1 >"$T/z/zeros.gz"
+rc=0
+/usr/bin/time -f %M -o "$T/bomb.mem" "$S" --no-yara "$T/z/zeros.gz" >"$T/bomb.jsonl" || rc=$?
+check "zeros.gz bomb: exit 0, root and partial member records" \
+  bash -c "test $rc -eq 0 && test \$(wc -l <'$T/bomb.jsonl') -eq 2"
+check "zeros.gz bomb: ratio_limit on the root and on the member" \
+  test "$(jq -r '.limits_hit | index("ratio_limit") != null' "$T/bomb.jsonl" | tr '\n' ' ')" = "true true "
+check "zeros.gz bomb: the member's record is partial (size below 400 MiB)" \
+  test "$(jq -r 'select(.lineage.id == 1) | .size < 419430400' "$T/bomb.jsonl")" = true
+check "zeros.gz bomb: peak memory under 256 MiB" test "$(cat "$T/bomb.mem")" -lt 262144
+python3 - "$T/z/nest.zip" <<'EOF'
+import io, sys, zipfile
+# 42.zip in small: 16 copies of 32 MiB of zeros per level, three levels.
+zeros = bytes(32 << 20)
+layer = io.BytesIO()
+with zipfile.ZipFile(layer, "w", zipfile.ZIP_DEFLATED) as z:
+    for i in range(16):
+        z.writestr("zeros%02d.bin" % i, zeros)
+data = layer.getvalue()
+for level in range(2):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in range(16):
+            z.writestr("lib%d_%02d.zip" % (level, i), data)
+    data = out.getvalue()
+open(sys.argv[1], "wb").write(data)
+EOF
+rc=0
+/usr/bin/time -f %M -o "$T/nest.mem" "$S" --no-yara "$T/z/nest.zip" >"$T/nest.jsonl" || rc=$?
+check "nested zip bomb: exit 0 and a bounded number of records" \
+  bash -c "test $rc -eq 0 && test \$(wc -l <'$T/nest.jsonl') -lt 10"
+check "nested zip bomb: flagged ratio_limit on the root" \
+  bash -c "jq -e 'select(.lineage.id == 0) | .limits_hit | index(\"ratio_limit\") != null' '$T/nest.jsonl' | grep -q true"
+check "nested zip bomb: peak memory under 256 MiB" test "$(cat "$T/nest.mem")" -lt 262144
+"$S" --no-yara --max-artifacts 5 "$T/z/nest.zip" >"$T/cap.jsonl"
+check "--max-artifacts 5: 6 records, artifact_limit on the root" \
+  bash -c "test \$(wc -l <'$T/cap.jsonl') -eq 6 && jq -e 'select(.lineage.id == 0) | .limits_hit | index(\"artifact_limit\") != null' '$T/cap.jsonl' | grep -q true"
+rm -f "$T/z/zeros.gz" "$T/z/nest.zip"
+
+# ---- hash sets and --skip-known ------------------------------------------
+mkdir -p "$T/h"
+printf 'known one\n' >"$T/h/known.txt"
+printf 'bad one\n' >"$T/h/bad.txt"
+printf 'new one\n' >"$T/h/new.txt"
+sha256sum "$T/h/known.txt" >"$T/known.sums"
+md5sum "$T/h/bad.txt" >"$T/bad.sums"
+"$H" build -q -n os-image -k known -o "$T/known.hset" "$T/known.sums"
+"$H" build -q -n case-bad -k notable -o "$T/bad.hset" "$T/bad.sums"
+rc=0
+"$S" --no-yara -r --hashset "$T/known.hset" --hashset "$T/bad.hset" "$T/h" >"$T/hs.jsonl" || rc=$?
+check "hash sets: exit 1 for a notable hit" test $rc -eq 1
+check "hash sets: known hit on sha256" \
+  test "$(jq -c 'select(.name == "known.txt") | .hashsets' "$T/hs.jsonl")" = '[{"set":"os-image","kind":"known","matched_on":["sha256"]}]'
+check "hash sets: notable hit on md5" \
+  test "$(jq -c 'select(.name == "bad.txt") | .hashsets' "$T/hs.jsonl")" = '[{"set":"case-bad","kind":"notable","matched_on":["md5"]}]'
+check "hash sets: no hit for the new file" \
+  test "$(jq -c 'select(.name == "new.txt") | .hashsets' "$T/hs.jsonl")" = '[]'
+rc=0
+"$S" --no-yara -r --hashset "$T/known.hset" --skip-known "$T/h" >"$T/skip.jsonl" 2>"$T/skip.err" || rc=$?
+check "--skip-known: exit 0, known file left out, others kept" \
+  bash -c "test $rc -eq 0 && ! grep -q known.txt '$T/skip.jsonl' && test \$(wc -l <'$T/skip.jsonl') -eq 2"
+check "--skip-known: counted in the summary on stderr" grep -q "1 known skipped" "$T/skip.err"
+
+# ---- similarity against ssdeep -m ----------------------------------------
+mkdir -p "$T/s"
+python3 - "$T/s" <<'EOF'
+import random, sys
+r = random.Random(7)
+base = bytes(r.getrandbits(8) for _ in range(200000))
+open(sys.argv[1] + "/a.bin", "wb").write(base)
+b = bytearray(base)
+for i in range(0, 200000, 20000):
+    b[i:i + 500] = bytes(r.getrandbits(8) for _ in range(500))
+open(sys.argv[1] + "/b.bin", "wb").write(bytes(b))
+c = bytearray(base[:120000]) + bytes(r.getrandbits(8) for _ in range(80000))
+open(sys.argv[1] + "/c.bin", "wb").write(bytes(c))
+open(sys.argv[1] + "/d.bin", "wb").write(bytes(r.getrandbits(8) for _ in range(200000)))
+EOF
+(cd "$T/s" && ssdeep -b a.bin >"$T/known.ssdeep")
+(cd "$T/s" && ssdeep -b -m "$T/known.ssdeep" b.bin c.bin d.bin) | sed -E 's/^([^ ]+) matches [^:]*:?([^ ]+) \(([0-9]+)\)$/\1 \2 \3/' | sort >"$T/ssdeep.m"
+rc=0
+(cd "$T/s" && "$S" --no-yara --similar-to "$T/known.ssdeep" b.bin c.bin d.bin) >"$T/sim.jsonl" || rc=$?
+jq -r 'select(.similar | length > 0) | .name as $n | .similar[] | "\($n) \(.peer) \(.score)"' "$T/sim.jsonl" | sort >"$T/ours.m"
+check "--similar-to: matches and scores = ssdeep -m ($(wc -l <"$T/ssdeep.m") matches)" \
+  bash -c "test -s '$T/ssdeep.m' && diff -u '$T/ssdeep.m' '$T/ours.m'"
+check "--similar-to: exit 1 with matches" test $rc -eq 1
+"$S" --no-yara -r "$T/s" >"$T/sims.jsonl"
+(cd "$T/s" && "$S" --no-yara --similar-to "$T/sims.jsonl" --threshold 99 b.bin) >"$T/sim99.jsonl" || true
+check "--similar-to JSON Lines; --threshold 99 leaves out lower scores" \
+  test "$(jq -r '.similar | map(.peer | split("/") | last) | join(",")' "$T/sim99.jsonl")" = "b.bin"
+
+# ---- determinism, stdin, text, YARA --------------------------------------
+mkdir -p "$T/tree/bin"
+head -n 12 "$list" | while IFS= read -r f; do cp "$f" "$T/tree/bin/$(basename "$f")"; done
+cp "$T/n/outer.7z" "$T/z/enc.zip" "$T/tree/"
+"$S" --no-yara -r -j 1 "$T/tree" >"$T/j1.jsonl"
+"$S" --no-yara -r -j 2 "$T/tree" >"$T/j2.jsonl"
+check "-j 1 and -j 2 give the same bytes" cmp -s "$T/j1.jsonl" "$T/j2.jsonl"
+f=$(head -n 1 "$list")
+"$S" --no-yara - <"$f" >"$T/stdin.jsonl"
+check "stdin: hashes as for the file" \
+  test "$(jq -r .hashes.sha256 "$T/stdin.jsonl")" = "$(sha256sum <"$f" | cut -d' ' -f1)"
+"$S" --no-yara - <"$T/n/outer.7z" >"$T/stdin7z.jsonl"
+check "stdin: a container is walked too" test "$(wc -l <"$T/stdin7z.jsonl")" -eq 4
+"$S" --no-yara -f text "$T/n/outer.7z" >"$T/report.txt"
+check "-f text: a block per artifact" \
+  bash -c "grep -q '^== $T/n/outer.7z\$' '$T/report.txt' && test \$(grep -c '^-- ' '$T/report.txt') -eq 3"
+"$S" --no-yara -o "$T/o.jsonl" "$f"
+check "-o FILE: JSON Lines by default" jq -e .schema "$T/o.jsonl"
+printf 'rule has_stage2 { strings: $a = "stage2" condition: $a }\n' >"$T/r.yar"
+"$S" --rules "$T/r.yar" "$T/n/outer.7z" >"$T/yara.jsonl"
+check "--rules: the member that holds the string matches" \
+  test "$(jq -r 'select(.name == "note.txt") | .yara.matches[0].rule' "$T/yara.jsonl")" = has_stage2
+check "--rules: the compressed outer layers do not" \
+  test "$(jq -r 'select(.lineage.depth < 2) | .yara.matches | length' "$T/yara.jsonl" | tr '\n' ' ')" = "0 0 "
+if [ -d "$ART_SOURCE_DIR/signatures" ]; then
+  ART_SIGNATURES=$ART_SOURCE_DIR/signatures "$S" "$f" >"$T/sig.jsonl"
+  check "default rules (signatures/) are used without --rules" jq -e '.yara.matches' "$T/sig.jsonl"
+fi
+
+# ---- exit codes and bad input --------------------------------------------
+expect_rc 2 "unknown option" "$S" --bogus
+expect_rc 2 "bad format" "$S" -f xml "$f"
+expect_rc 4 "missing hash set" "$S" --hashset "$T/none.hset" "$f"
+expect_rc 4 "rules that do not compile" "$S" --rules "$T/known.sums" "$f"
+rc=0
+"$S" --no-yara "$T/missing" "$f" >"$T/miss.jsonl" 2>"$T/miss.err" || rc=$?
+check "missing input: exit 3" test $rc -eq 3
+check "missing input: named on stderr" grep -q "art-surface: $T/missing: " "$T/miss.err"
+check "missing input: an error record, and the other input still examined" \
+  bash -c "jq -e 'select(.path == \"$T/missing\") | .errors | length == 1' '$T/miss.jsonl' | grep -q true && test \$(wc -l <'$T/miss.jsonl') -eq 2"
+if [ "$(id -u)" -eq 0 ]; then
+  need setpriv
+  u=$T/unpriv
+  mkdir -p "$u"
+  printf 'ok' >"$u/readable"
+  printf 'no' >"$u/secret"
+  chmod 755 "$T" "$u"
+  chmod 644 "$u/readable"
+  chmod 000 "$u/secret"
+  rc=0
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$S" --no-yara -r "$u" >"$T/unpriv.out" 2>"$T/unpriv.err" || rc=$?
+  check "unreadable file (as nobody): exit 3" test $rc -eq 3
+  check "unreadable file (as nobody): named on stderr" grep -qx "art-surface: $u/secret: Permission denied" "$T/unpriv.err"
+  check "unreadable file (as nobody): the other file examined" \
+    test "$(jq -r 'select(.name == "readable") | .hashes.sha256' "$T/unpriv.out")" = "$(printf ok | sha256sum | cut -d' ' -f1)"
+fi
+
+# ---- the sample set of the quickstart ------------------------------------
+"$ART_SOURCE_DIR/scripts/sample-set" "$T/sample" "$ART_BIN" >/dev/null
+rc=0
+"$S" --no-yara -r -f text --hashset "$T/sample/known.hset" "$T/sample/tree" >"$T/sample.txt" || rc=$?
+check "sample set: runs, shows the known file and the nested members" \
+  bash -c "test $rc -eq 0 && grep -q 'known: sample-known' '$T/sample.txt' && grep -q '!dropper.txt' '$T/sample.txt' && grep -q 'elf ' '$T/sample.txt'"
+finish
