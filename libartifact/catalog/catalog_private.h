@@ -62,6 +62,13 @@ struct art_catalog {
   int in_batch; /* inside art_catalog_begin() */
   art_catalog_key *signer;
   art_magic *magic; /* loaded on first use, kept: loading is slow */
+  /* Prepared statements kept for reuse, keyed by their SQL text: an append
+   * runs the same handful of statements every time. */
+  struct {
+    char *sql;
+    sqlite3_stmt *st;
+    int busy;
+  } stmts[32];
   int magic_failed;
 };
 
@@ -97,6 +104,9 @@ struct art_catalog_fields {
 /* schema.c */
 art_status art__cat_db_error(art_ctx *ctx, art_catalog *cat, const char *what);
 art_status art__cat_exec(art_ctx *ctx, art_catalog *cat, const char *sql);
+/* Done with a statement from art__cat_prepare: reset for reuse when it is
+ * a cached one, finalized otherwise. */
+void art__cat_finish(art_catalog *cat, sqlite3_stmt *st);
 art_status art__cat_prepare(art_ctx *ctx,
                             art_catalog *cat,
                             const char *sql,

@@ -153,7 +153,7 @@ art_status art__cat_checkpoint_make(art_ctx *ctx,
     if (sqlite3_column_bytes(q, 1) == ART__CAT_HASH_LEN)
       memcpy(head, sqlite3_column_blob(q, 1), ART__CAT_HASH_LEN);
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (cat->signer &&
       (st = art__cat_key_check(ctx, cat, cat->signer->id, actor)) != ART_OK)
     return st;
@@ -198,7 +198,7 @@ art_status art__cat_checkpoint_make(art_ctx *ctx,
   sqlite3_bind_text(q, 6, b.data, -1, SQLITE_STATIC);
   if (sqlite3_step(q) != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, "checkpoint");
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (st != ART_OK) {
     art__buf_free(&b);
     return st;
@@ -246,6 +246,6 @@ art__cat_checkpoint_latest(art_ctx *ctx, art_catalog *cat, char **text)
     if (!*text)
       st = art__set_errno(ctx, ENOMEM, "checkpoint");
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return st;
 }

@@ -67,7 +67,7 @@ touch(art_ctx *ctx, art_catalog *cat, const char *sql, const char *name)
   sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
   if (sqlite3_step(st) != SQLITE_DONE)
     s = art__cat_db_error(ctx, cat, name);
-  sqlite3_finalize(st);
+  art__cat_finish(cat, st);
   return s;
 }
 
@@ -163,7 +163,7 @@ art_status art__cat_append(art_ctx *ctx,
     ev->seq = (uint64_t)sqlite3_column_int64(q, 0) + 1;
     const void *h = sqlite3_column_blob(q, 1);
     if (!h || sqlite3_column_bytes(q, 1) != ART__CAT_HASH_LEN) {
-      sqlite3_finalize(q);
+      art__cat_finish(cat, q);
       return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
                             "%s: the chain head is damaged; run verify",
                             cat->path);
@@ -173,10 +173,10 @@ art_status art__cat_append(art_ctx *ctx,
     ev->seq = 1;
     art__cat_genesis(cat->uuid, ev->prev);
   } else {
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
     return art__cat_db_error(ctx, cat, "chain head");
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
 
   int sign = 0;
   if (cat->signer) {
@@ -226,7 +226,7 @@ art_status art__cat_append(art_ctx *ctx,
     sqlite3_bind_int64(ins, ART__EV_NFIELDS + 5, item_id);
   if (sqlite3_step(ins) != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, "append event");
-  sqlite3_finalize(ins);
+  art__cat_finish(cat, ins);
   /* The uuid/time buffers are local: do not leave EV pointing at them. */
   if (ev->f[ART__EV_UUID] == uuid)
     ev->f[ART__EV_UUID] = NULL;
@@ -259,7 +259,7 @@ static art_status apply_amend(art_ctx *ctx,
       const char *old = (const char *)sqlite3_column_text(q, 0);
       json_object_set_new(before, name, old ? json_string(old) : json_null());
     }
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
     json_object_set_new(after, name, json_string(f->values[i]));
     snprintf(sql, sizeof sql, "UPDATE items SET %s = ? WHERE id = ?", name);
     if ((st = art__cat_prepare(ctx, cat, sql, &q)) != ART_OK)
@@ -268,7 +268,7 @@ static art_status apply_amend(art_ctx *ctx,
     sqlite3_bind_int64(q, 2, item_id);
     if (sqlite3_step(q) != SQLITE_DONE)
       st = art__cat_db_error(ctx, cat, name);
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
     changed++;
   }
   if (st == ART_OK && !changed)
@@ -335,7 +335,7 @@ art_status art_catalog_event_add(art_ctx *ctx,
   if (sqlite3_step(q) == SQLITE_ROW)
     snprintf(case_number, sizeof case_number, "%s",
              (const char *)sqlite3_column_text(q, 0));
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (!payload) {
     st = art__set_errno(ctx, ENOMEM, "event");
     goto out;
@@ -454,6 +454,6 @@ art_status art__cat_item_state(art_ctx *ctx,
   }
   if (rc != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, "item state");
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return st;
 }

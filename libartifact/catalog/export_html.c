@@ -197,7 +197,7 @@ art_status art__cat_export_html(art_ctx *ctx,
     return st;
   while (st == ART_OK && sqlite3_step(q) == SQLITE_ROW)
     st = html_item(ctx, cat, out, sqlite3_column_int64(q, 0));
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (st != ART_OK)
     return st;
   art__buf_str(out,

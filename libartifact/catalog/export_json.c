@@ -34,7 +34,7 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
                           json_string((const char *)sqlite3_column_text(q, 2)));
     json_array_append_new(cases, c);
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (art__cat_prepare(ctx, cat, "SELECT id FROM items ORDER BY id", &q) !=
       ART_OK)
     goto fail;
@@ -44,17 +44,17 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
       goto fail;
     json_array_append_new(items, it);
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (art__cat_prepare(ctx, cat, "SELECT text FROM checkpoints ORDER BY id",
                        &q) != ART_OK)
     goto fail;
   while (sqlite3_step(q) == SQLITE_ROW)
     json_array_append_new(cps,
                           json_string((const char *)sqlite3_column_text(q, 0)));
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return all;
 fail:
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   json_decref(all);
   if (art_ctx_status(ctx) == ART_OK)
     art__set_errno(ctx, ENOMEM, "export");
@@ -91,7 +91,7 @@ art_status art__cat_each_event(art_ctx *ctx,
   }
   if (st == ART_OK && rc != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, "reading events");
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return st;
 }
 

@@ -34,7 +34,7 @@ art_status art__cat_item_find(art_ctx *ctx,
       return st;
     sqlite3_bind_text(q, 1, case_number, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
     if (rc != SQLITE_ROW)
       return art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "case %s: not found",
                             case_number);
@@ -54,7 +54,7 @@ art_status art__cat_item_find(art_ctx *ctx,
     if (n++ == 0)
       *item_id = sqlite3_column_int64(q, 0);
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (rc != SQLITE_DONE)
     return art__cat_db_error(ctx, cat, "item lookup");
   if (n == 0) {
@@ -99,7 +99,7 @@ art_status art_catalog_case_add(art_ctx *ctx,
     goto out;
   sqlite3_bind_text(q, 1, case_number, -1, SQLITE_STATIC);
   int exists = sqlite3_step(q) == SQLITE_ROW;
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   q = NULL;
   if (exists) {
     st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "case %s: already exists",
@@ -136,7 +136,7 @@ art_status art_catalog_case_add(art_ctx *ctx,
   if (sqlite3_step(q) != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, case_number);
 out:
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   free(ptext);
   if (st == ART_OK)
     return art__cat_tx_commit(ctx, cat);
@@ -335,7 +335,7 @@ static art_status insert_hashes(art_ctx *ctx,
     }
     sqlite3_reset(q);
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return st;
 }
 
@@ -353,7 +353,7 @@ static art_status item_precheck(art_ctx *ctx,
   sqlite3_bind_text(q, 1, case_number, -1, SQLITE_STATIC);
   int rc = sqlite3_step(q);
   *case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (rc != SQLITE_ROW)
     return art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "case %s: not found",
                           case_number);
@@ -365,7 +365,7 @@ static art_status item_precheck(art_ctx *ctx,
   sqlite3_bind_int64(q, 1, *case_id);
   sqlite3_bind_text(q, 2, item, -1, SQLITE_STATIC);
   rc = sqlite3_step(q);
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (rc == SQLITE_ROW)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "item %s: already registered in case %s", item,
@@ -476,7 +476,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
     sqlite3_bind_text(q, 2, parent, -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW)
       parent_id = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
     q = NULL;
     if (!parent_id) {
       st = art__set_error(ctx, ART_ERR_NOT_FOUND, 0,
@@ -520,7 +520,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
     st = art__cat_db_error(ctx, cat, item);
     goto out;
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   q = NULL;
   int64_t item_id = sqlite3_last_insert_rowid(cat->db);
 
@@ -566,7 +566,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
     st = art__cat_db_error(ctx, cat, item);
     goto out;
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   q = NULL;
 
   /* The acquisition, when there was one: the file read here, or an
@@ -601,7 +601,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
   if (seq)
     *seq = reg_seq;
 out:
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (in_tx) {
     if (st == ART_OK)
       st = art__cat_tx_commit(ctx, cat);
@@ -664,7 +664,7 @@ json_t *art__cat_item_json(art_ctx *ctx,
     goto fail;
   sqlite3_bind_int64(q, 1, item_id);
   if (sqlite3_step(q) != SQLITE_ROW) {
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
     art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "item %lld: not found",
                    (long long)item_id);
     goto fail;
@@ -688,7 +688,7 @@ json_t *art__cat_item_json(art_ctx *ctx,
                           json_string((const char *)sqlite3_column_text(q, i)));
     }
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
 
   json_t *hashes = json_array();
   json_object_set_new(o, "hashes", hashes);
@@ -707,7 +707,7 @@ json_t *art__cat_item_json(art_ctx *ctx,
                           (const char *)sqlite3_column_text(q, 3), "event_seq",
                           (json_int_t)sqlite3_column_int64(q, 4)));
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
 
   art__cat_state s;
   if (art__cat_item_state(ctx, cat, item_id, &s) != ART_OK)
@@ -736,7 +736,7 @@ json_t *art__cat_item_json(art_ctx *ctx,
       art__cat_event_from_row(q, &ev);
       json_array_append_new(evs, art__cat_event_json(&ev));
     }
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
   }
   return o;
 fail:
@@ -787,7 +787,7 @@ static json_t *list_json(art_ctx *ctx, art_catalog *cat)
     }
     json_array_append_new(arr, it);
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return arr;
 }
 

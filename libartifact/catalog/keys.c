@@ -275,7 +275,7 @@ static art_status key_state(art_ctx *ctx,
   }
   if (rc != SQLITE_DONE)
     s = art__cat_db_error(ctx, cat, "key lookup");
-  sqlite3_finalize(st);
+  art__cat_finish(cat, st);
   return s;
 }
 

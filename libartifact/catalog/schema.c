@@ -298,11 +298,52 @@ art_status art__cat_prepare(art_ctx *ctx,
                             const char *sql,
                             sqlite3_stmt **st)
 {
-  if (sqlite3_prepare_v2(cat->db, sql, -1, st, NULL) != SQLITE_OK) {
+  size_t n = sizeof cat->stmts / sizeof cat->stmts[0], i, free_slot = n;
+  for (i = 0; i < n; i++) {
+    if (!cat->stmts[i].sql) {
+      if (free_slot == n)
+        free_slot = i;
+      continue;
+    }
+    if (strcmp(cat->stmts[i].sql, sql) == 0) {
+      if (cat->stmts[i].busy)
+        break; /* in use further up the stack: make a fresh one */
+      cat->stmts[i].busy = 1;
+      *st = cat->stmts[i].st;
+      return ART_OK;
+    }
+  }
+  if (sqlite3_prepare_v3(cat->db, sql, -1,
+                         i == n && free_slot < n ? SQLITE_PREPARE_PERSISTENT
+                                                 : 0,
+                         st, NULL) != SQLITE_OK) {
     *st = NULL;
     return art__cat_db_error(ctx, cat, "prepare");
   }
+  if (i == n && free_slot < n) {
+    char *copy = strdup(sql);
+    if (copy) {
+      cat->stmts[free_slot].sql = copy;
+      cat->stmts[free_slot].st = *st;
+      cat->stmts[free_slot].busy = 1;
+    }
+  }
   return ART_OK;
+}
+
+void art__cat_finish(art_catalog *cat, sqlite3_stmt *st)
+{
+  if (!st)
+    return;
+  for (size_t i = 0; i < sizeof cat->stmts / sizeof cat->stmts[0]; i++) {
+    if (cat->stmts[i].st == st && cat->stmts[i].sql) {
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+      cat->stmts[i].busy = 0;
+      return;
+    }
+  }
+  sqlite3_finalize(st);
 }
 
 art_status art__cat_bind_text(
@@ -385,7 +426,7 @@ pragma_int(art_ctx *ctx, art_catalog *cat, const char *sql, int64_t *v)
     *v = sqlite3_column_int64(st, 0);
   else
     s = art__cat_db_error(ctx, cat, sql);
-  sqlite3_finalize(st);
+  art__cat_finish(cat, st);
   return s;
 }
 
@@ -429,7 +470,7 @@ static art_status create_schema(art_ctx *ctx, art_catalog *cat)
       st = art__cat_db_error(ctx, cat, "meta");
     sqlite3_reset(ins);
   }
-  sqlite3_finalize(ins);
+  art__cat_finish(cat, ins);
 out:
   if (st == ART_OK)
     st = art__cat_exec(ctx, cat, "COMMIT");
@@ -474,7 +515,7 @@ static art_status check_catalog(art_ctx *ctx, art_catalog *cat)
   else
     st = art__set_error(ctx, ART_ERR_FORMAT, 0, "%s: catalogue has no id",
                         cat->path);
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return st;
 }
 
@@ -522,7 +563,8 @@ art_status art_catalog_open(art_ctx *ctx,
    * without firing its DELETE trigger. */
   if ((st = art__cat_exec(ctx, cat,
                           "PRAGMA foreign_keys = ON;"
-                          "PRAGMA recursive_triggers = ON;")) != ART_OK)
+                          "PRAGMA recursive_triggers = ON;"
+                          "PRAGMA cache_size = -32768;")) != ART_OK)
     goto out;
   /* Reading the schema count tells a non-database file apart early. */
   int64_t n = 0;
@@ -568,6 +610,12 @@ void art_catalog_free(art_catalog *cat)
 {
   if (!cat)
     return;
+  for (size_t i = 0; i < sizeof cat->stmts / sizeof cat->stmts[0]; i++) {
+    if (cat->stmts[i].sql) {
+      sqlite3_finalize(cat->stmts[i].st);
+      free(cat->stmts[i].sql);
+    }
+  }
   if (cat->db) {
     if (!sqlite3_get_autocommit(cat->db))
       sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);

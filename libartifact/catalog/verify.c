@@ -172,7 +172,7 @@ static int seq_of_hash(art_catalog *cat, const uint8_t *hash, uint64_t *seq)
   int found = sqlite3_step(q) == SQLITE_ROW;
   if (found)
     *seq = (uint64_t)sqlite3_column_int64(q, 0);
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return found;
 }
 
@@ -306,7 +306,7 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
   }
   if (rc != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, "reading events");
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   return st;
 }
 
@@ -368,7 +368,7 @@ static void check_checkpoint(art_ctx *ctx,
         memcpy(head, sqlite3_column_blob(q, 0), ART__CAT_HASH_LEN);
         found = 1;
       }
-      sqlite3_finalize(q);
+      art__cat_finish(cat, q);
     }
     if (!found) {
       fail(v, ART_CATALOG_MISSING, cp.size,
@@ -412,7 +412,7 @@ static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat, vstate *v)
     }
     check_checkpoint(ctx, cat, v, text, where);
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
 }
 
 static char *html_unescape(const char *s, size_t len)
@@ -568,7 +568,7 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
       }
     }
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   if (v->res->verdict != ART_CATALOG_PASS)
     return;
   /* Every stored hash must be one its event recorded. */
@@ -606,7 +606,7 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
       break;
     }
   }
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
 }
 
 /* Re-read one item's evidence and record a verify event. */
@@ -661,7 +661,7 @@ static art_status rehash_item(art_ctx *ctx,
                                            "verify", "match", match));
       sqlite3_reset(q);
     }
-    sqlite3_finalize(q);
+    art__cat_finish(cat, q);
   }
   json_object_set_new(entry, "result", json_string(result));
   if (*errmsg)
@@ -724,7 +724,7 @@ static art_status rehash_item(art_ctx *ctx,
         }
         sqlite3_reset(ins);
       }
-      sqlite3_finalize(ins);
+      art__cat_finish(cat, ins);
     }
   }
   if (st == ART_OK)
@@ -761,7 +761,7 @@ rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v, const char *actor)
                         (const char *)sqlite3_column_text(q, 1), "item",
                         (const char *)sqlite3_column_text(q, 2), "path",
                         (const char *)sqlite3_column_text(q, 3)));
-  sqlite3_finalize(q);
+  art__cat_finish(cat, q);
   size_t i;
   json_t *t;
   json_array_foreach(todo, i, t)
