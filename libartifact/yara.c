@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1181,6 +1182,10 @@ struct art_yara_scanner {
   art_yara_result_cb result_cb;
   void *result_ud;
   art_magic *magic;
+  /* A regular file mapped for its scan (see map_source). */
+  void *map;
+  size_t map_len;
+  int trycatch;
 };
 
 static void artifact_clear(art_yara_scanner *s)
@@ -1196,6 +1201,7 @@ static void artifact_clear(art_yara_scanner *s)
 
 static int
 on_scan_msg(YR_SCAN_CONTEXT *context, int message, void *data, void *ud);
+static void unmap(art_yara_scanner *s);
 
 art_status art_yara_scanner_new(art_ctx *ctx,
                                 const art_yara_rules *rules,
@@ -1227,6 +1233,7 @@ void art_yara_scanner_free(art_yara_scanner *s)
   if (!s)
     return;
   yr_scanner_destroy(s->yr);
+  unmap(s);
   artifact_clear(s);
   art_yara_result_free(s->cur);
   art_yara_result_free(s->pending);
@@ -1541,7 +1548,10 @@ static art_status scan_mem(art_ctx *ctx,
   s->cur->bytes = len;
   s->n_tmm = 0;
   s->fatal = 0;
-  flags = SCAN_FLAGS_NO_TRYCATCH;
+  /* libyara's SIGBUS/SIGSEGV guard is needed only for mapped files (a file
+   * truncated under the scan); our own buffers never fault, and the guard's
+   * process-wide handlers clash with sanitizers. */
+  flags = s->trycatch ? 0 : SCAN_FLAGS_NO_TRYCATCH;
   flags |= (s->flags & ART_YARA_SCAN_NEGATE)
                ? SCAN_FLAGS_REPORT_RULES_NOT_MATCHING
                : SCAN_FLAGS_REPORT_RULES_MATCHING;
@@ -1614,14 +1624,72 @@ art_status art_yara_scan_buffer(art_ctx *ctx,
 {
   if (!out || !s || (!data && len))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  s->trycatch = 0;
   if (len > s->max_size)
     return scan_mem(ctx, s, data, (size_t)s->max_size, len, out);
   return scan_mem(ctx, s, data, len, len, out);
 }
 
 /* The byte store shared by scan_source and the reader consumer. */
+static void unmap(art_yara_scanner *s)
+{
+  if (s->map) {
+    munmap(s->map, s->map_len);
+    s->map = NULL;
+    s->map_len = 0;
+  }
+  s->trycatch = 0;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ART_YARA_MMAP 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ART_YARA_MMAP 0
+#endif
+#endif
+#ifndef ART_YARA_MMAP
+#define ART_YARA_MMAP 1
+#endif
+
+/* A regular file of a fair size is mapped rather than copied into the
+ * buffer, as the yara CLI does: the one read is then the page faults, and
+ * no copy is made. The file is opened again by path (read-only, without
+ * touching its access time) and must be the very file the source opened
+ * (same device, inode and size); anything else takes the read path. */
+static int
+map_source(art_yara_scanner *s, art_source *src, const art_source_info *info)
+{
+  struct stat st;
+  void *p;
+  int fd;
+  if (!ART_YARA_MMAP || info->kind != ART_SOURCE_FILE || !info->size_known ||
+      info->size < 65536 || info->size > s->max_size || info->size > SIZE_MAX)
+    return 0;
+  fd = open(art_source_path(src), O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM)
+    fd = open(art_source_path(src), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      (uint64_t)st.st_dev != info->dev || (uint64_t)st.st_ino != info->ino ||
+      (uint64_t)st.st_size != info->size) {
+    close(fd);
+    return 0;
+  }
+  p = mmap(NULL, (size_t)info->size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED)
+    return 0;
+  s->map = p;
+  s->map_len = (size_t)info->size;
+  s->trycatch = 1;
+  return 1;
+}
+
 static art_status buf_begin(art_yara_scanner *s, int size_known, uint64_t size)
 {
+  unmap(s);
   /* Do not keep a huge buffer from a previous artifact around. */
   if (s->buf_cap > 64u * 1024 * 1024) {
     free(s->buf);
@@ -1687,6 +1755,11 @@ art_status art_yara_scan_source(art_ctx *ctx,
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
   *out = NULL;
   info = art_source_get_info(src);
+  unmap(s);
+  if (map_source(s, src, info)) {
+    s->buf_len = 0;
+    return scan_mem(ctx, s, s->map, s->map_len, s->map_len, out);
+  }
   if (buf_begin(s, info->size_known, info->size) != ART_OK)
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
                           art_source_path(src));
@@ -1823,9 +1896,14 @@ void art_yara_scanner_set_result_cb(art_yara_scanner *s,
 
 const void *art_yara_scanner_bytes(const art_yara_scanner *s, size_t *len)
 {
+  if (!s) {
+    if (len)
+      *len = 0;
+    return NULL;
+  }
   if (len)
-    *len = s ? s->buf_len : 0;
-  return s ? s->buf : NULL;
+    *len = s->map ? s->map_len : s->buf_len;
+  return s->map ? s->map : s->buf;
 }
 
 art_status art_yara_result_set_error(art_yara_result *r,

@@ -701,6 +701,32 @@ START_TEST(test_reader_and_source)
   ck_assert_uint_eq(art_yara_result_match(res, 0)->n_strings, 1);
   art_yara_result_free(res);
   art_source_free(src);
+  /* A larger file (mapped rather than copied): the same matches, and its
+   * bytes stay readable for a container walk. */
+  {
+    size_t big = 300000;
+    unsigned char *b2 = calloc(1, big);
+    const void *bytes;
+    size_t blen = 0;
+    ck_assert_ptr_nonnull(b2);
+    memcpy(b2 + 70000, "hello", 5);
+    memcpy(b2 + big - 2, "MZ", 2);
+    tu_write(target, b2, big);
+    art_yara_scanner_set_max_size(s, 0);
+    ck_assert_int_eq(art_source_open(ctx, target, ART_SOURCE_FILE, &src),
+                     ART_OK);
+    ck_assert_int_eq(art_yara_scan_source(ctx, s, src, &res), ART_OK);
+    ck_assert_uint_eq(art_yara_result_count(res), 1);
+    ck_assert_uint_eq(art_yara_result_match(res, 0)->n_strings, 2);
+    ck_assert_uint_eq(art_yara_result_match(res, 0)->strings[0].offset, 70000);
+    ck_assert_uint_eq(art_yara_result_bytes(res), big);
+    bytes = art_yara_scanner_bytes(s, &blen);
+    ck_assert_uint_eq(blen, big);
+    ck_assert_int_eq(memcmp(bytes, b2, big), 0);
+    art_yara_result_free(res);
+    art_source_free(src);
+    free(b2);
+  }
   art_yara_scanner_free(s);
   art_yara_rules_free(r);
   free(buf);
