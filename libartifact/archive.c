@@ -74,6 +74,7 @@ typedef struct level {
   uint64_t uncompressed, entries, encrypted;
   unsigned flags;
   char format[64], filters[128];
+  char err[256]; /* why a recognised container could not be read */
 } level;
 
 /* ---- options and object ---- */
@@ -232,8 +233,11 @@ int art_archive_is_container(const void *head, size_t len)
   return has(h, len, 0, "PK\3\4", 4) || has(h, len, 0, "PK\5\6", 4) ||
          has(h, len, 0, "PK\7\x08", 4) ||
          has(h, len, 0, "7z\xbc\xaf\x27\x1c", 6) ||
-         has(h, len, 0, "Rar!\x1a\x07", 6) || has(h, len, 0, "\x1f\x8b", 2) ||
-         (has(h, len, 0, "BZh", 3) && len > 3 && h[3] >= '1' && h[3] <= '9') ||
+         has(h, len, 0, "Rar!\x1a\x07", 6) ||
+         has(h, len, 0, "\x1f\x8b\x08", 3) ||
+         (has(h, len, 0, "BZh", 3) && len > 3 && h[3] >= '1' && h[3] <= '9' &&
+          (len < 10 || has(h, len, 4, "1AY&SY", 6) ||
+           has(h, len, 4, "\x17rE8P\x90", 6))) ||
          has(h, len, 0,
              "\xfd"
              "7zXZ\0",
@@ -241,7 +245,7 @@ int art_archive_is_container(const void *head, size_t len)
          has(h, len, 0, "\x28\xb5\x2f\xfd", 4) ||
          has(h, len, 0, "\x04\x22\x4d\x18", 4) ||
          has(h, len, 0, "\x1f\x9d", 2) || has(h, len, 0, "LZIP", 4) ||
-         has(h, len, 0, "0707", 4) || has(h, len, 0, "\xc7\x71", 2) ||
+         has(h, len, 0, "07070", 5) || has(h, len, 0, "\xc7\x71", 2) ||
          has(h, len, 0, "\x71\xc7", 2) || has(h, len, 0, "!<arch>\n", 8) ||
          has(h, len, 0, "MSCF\0\0\0\0", 8) || has(h, len, 0, "xar!", 4) ||
          has(h, len, 257, "ustar", 5) || has(h, len, 0x8001, "CD001", 5);
@@ -745,12 +749,7 @@ static void expand(member_ctx *mc)
     child.xprefix = xp;
   }
   st = walk_level(&child);
-  if (st == ART_ERR_FORMAT) {
-    if (!child.entries)
-      member_error(mc, ART_ERR_CORRUPT, ART_ARCHIVE_F_CORRUPT,
-                   "looks like a container but cannot be read: %s",
-                   child.format[0] ? child.format : "unknown format");
-  } else {
+  if (st != ART_ERR_FORMAT) { /* not a container at all: nothing to say */
     mc->r.is_container = 1;
     copy_str(mc->fmt, sizeof mc->fmt, child.format);
     copy_str(mc->flt, sizeof mc->flt, child.filters);
@@ -764,7 +763,8 @@ static void expand(member_ctx *mc)
     if (child.flags & ART_ARCHIVE_F_RATIO)
       member_error(mc, ART_ERR_LIMIT, 0, "stopped: compression ratio");
     else if (child.flags & ART_ARCHIVE_F_CORRUPT)
-      member_error(mc, ART_ERR_CORRUPT, 0, "damaged container");
+      member_error(mc, ART_ERR_CORRUPT, 0, "damaged %s container%s%s",
+                   child.format, child.err[0] ? ": " : "", child.err);
   }
   free(xp);
 }
@@ -977,8 +977,10 @@ static art_status walk_level_as(level *lv, int raw_only)
   }
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
     if (r != ARCHIVE_EOF) {
-      copy_str(lv->format, sizeof lv->format, archive_error_string(lv->a));
-      st = ART_ERR_FORMAT;
+      /* libarchive knew the format but cannot read it: damaged. */
+      copy_str(lv->err, sizeof lv->err, archive_error_string(lv->a));
+      lv->flags |= ART_ARCHIVE_F_CORRUPT;
+      st = ART_ERR_CORRUPT;
     }
     goto out;
   }
@@ -1053,6 +1055,9 @@ static art_status walk_input(art_ctx *ctx,
   if (st == ART_ERR_FORMAT)
     art__set_error(ctx, ART_ERR_FORMAT, 0, "%s: not a container%s%s", lineage,
                    root.format[0] ? ": " : "", root.format);
+  else if (st == ART_ERR_CORRUPT)
+    art__set_error(ctx, ART_ERR_CORRUPT, 0, "%s: damaged %s container: %s",
+                   lineage, root.format, root.err);
   else if (st == ART_OK && ar->stop_status == ART_ERR_LIMIT)
     st = art__set_error(ctx, ART_ERR_LIMIT, 0, "%s: walk stopped: %s", lineage,
                         ar->result.flags & ART_ARCHIVE_F_ARTIFACTS

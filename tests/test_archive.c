@@ -292,6 +292,10 @@ START_TEST(test_not_container)
   ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "plain.txt"));
   ck_assert_uint_eq(w.n, 0);
   ck_assert_int_eq(walk(NULL, "", 0, "empty", &w), ART_ERR_FORMAT);
+  /* Text that starts like a cpio header is not taken for one. */
+  ck_assert(!art_archive_is_container("0707 555 0199\n", 14));
+  ck_assert_int_eq(walk(NULL, "0707 555 0199\n", 14, "phone.txt", &w),
+                   ART_ERR_FORMAT);
   ck_assert(!art_archive_is_container(hello, sizeof hello - 1));
 }
 END_TEST
@@ -700,6 +704,24 @@ START_TEST(test_member_limit_and_corrupt)
   r = find(&w, "t.tar!big.bin");
   ck_assert(r->flags & ART_ARCHIVE_F_MEMBER_SIZE);
   ck_assert_uint_eq(r->bytes, 100000);
+  /* A zip cut inside its first header: a damaged container, not "not a
+   * container". */
+  {
+    mem_member zm[] = {{"a.txt", hello, sizeof hello - 1, 0, NULL}};
+    size_t zlen;
+    void *zip = build("zip", -1, NULL, zm, 1, &zlen);
+    mem_member outer[] = {{"cut.zip", zip, 20, 0, NULL}};
+    size_t tlen;
+    void *t2 = build("paxr", -1, NULL, outer, 1, &tlen);
+    ck_assert_int_eq(walk(NULL, zip, 20, "cut.zip", &w), ART_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "damaged zip"));
+    ck_assert_int_eq(walk(NULL, t2, tlen, "t.tar", &w), ART_OK);
+    r = find(&w, "t.tar!cut.zip");
+    ck_assert(r->flags & ART_ARCHIVE_F_CORRUPT);
+    ck_assert_int_eq(r->status, ART_ERR_CORRUPT);
+    free(zip);
+    free(t2);
+  }
   /* Truncated archive: the member is reported as corrupt. */
   ck_assert_int_eq(walk(NULL, tar, 100000, "cut.tar", &w), ART_OK);
   r = find(&w, "cut.tar!big.bin");

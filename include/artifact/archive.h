@@ -187,8 +187,12 @@ ART_API int art_archive_is_container(const void *head, size_t len);
 /* Walk a container. NAME is the input's name (for lineage and for naming a
  * lone stream's content). Returns ART_OK when the walk ran (members may
  * have failed: see their results and the walk result), ART_ERR_FORMAT when
- * the input is not a container, or a fatal error. ART_ERR_LIMIT when the
- * walk stopped on the artifact or byte budget. */
+ * the input is not a container, ART_ERR_CORRUPT when libarchive knows its
+ * format but cannot read its first header, ART_ERR_LIMIT when the walk
+ * stopped on the artifact or byte budget, or a fatal error. A member that
+ * is a damaged container gets the same treatment: flag
+ * ART_ARCHIVE_F_CORRUPT, status ART_ERR_CORRUPT; a member whose first
+ * bytes merely look like a container is just a file. */
 ART_API art_status art_archive_walk_path(art_ctx *ctx,
                                          art_archive *ar,
                                          const char *path,
