@@ -154,7 +154,13 @@ check "nested zip bomb: exit 0 and a bounded number of records" \
 check "nested zip bomb: flagged ratio_limit on the root" \
   bash -c "jq -e 'select(.lineage.id == 0) | .limits_hit | index(\"ratio_limit\") != null' '$T/nest.jsonl' | grep -q true"
 check "nested zip bomb: peak memory under 256 MiB" test "$(cat "$T/nest.mem")" -lt 262144
-"$S" --no-yara --max-artifacts 5 "$T/z/nest.zip" >"$T/cap.jsonl"
+python3 -c "
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    for i in range(10):
+        z.writestr('f%d.txt' % i, 'file %d\\n' % i)
+" "$T/z/many.zip"
+"$S" --no-yara --max-artifacts 5 "$T/z/many.zip" >"$T/cap.jsonl"
 check "--max-artifacts 5: 6 records, artifact_limit on the root" \
   bash -c "test \$(wc -l <'$T/cap.jsonl') -eq 6 && jq -e 'select(.lineage.id == 0) | .limits_hit | index(\"artifact_limit\") != null' '$T/cap.jsonl' | grep -q true"
 rm -f "$T/z/zeros.gz" "$T/z/nest.zip"
