@@ -171,10 +171,16 @@ static void engine(art_ssdeep *s, const uint8_t *p, size_t len)
     if (s->need_lasth)
       s->lasth = sum_hash(s->lasth, c);
 
+    /* h % (3 << i) == (3 << i) - 1 exactly when h + 1 (in 64 bits) has i
+     * low zero bits and the rest is a multiple of 3: a mask test first,
+     * no division on most bytes. */
+    uint64_t h1p = (uint64_t)h + 1;
+    if (h1p & ((UINT64_C(1) << s->bhstart) - 1))
+      continue;
     for (unsigned i = s->bhstart; i < s->bhend; i++) {
       /* A trigger point for block size 2b is one for b too, so the first
        * miss ends the loop. */
-      if ((uint64_t)h % BS(i) != BS(i) - 1)
+      if ((h1p & ((UINT64_C(1) << i) - 1)) || (h1p >> i) % 3 != 0)
         break;
       blockhash *b = &s->bh[i];
       if (b->dlen == 0)

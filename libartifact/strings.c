@@ -339,7 +339,27 @@ feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
    * a block. */
   if (c->ufill == 0) {
     const unsigned nb = c->nb;
+    const uint8_t *g = s->graphic7;
     while (i + nb <= n) {
+      if (c->chars == 0) {
+        /* Outside a string: on to the next unit that is a character. */
+        if (nb == 2 && !c->big)
+          while (i + 2 <= n && !(p[i + 1] == 0 && g[p[i]]))
+            i++;
+        else if (nb == 2)
+          while (i + 2 <= n && !(p[i] == 0 && g[p[i + 1]]))
+            i++;
+        else if (!c->big)
+          while (i + 4 <= n &&
+                 !((p[i + 1] | p[i + 2] | p[i + 3]) == 0 && g[p[i]]))
+            i++;
+        else
+          while (i + 4 <= n &&
+                 !((p[i] | p[i + 1] | p[i + 2]) == 0 && g[p[i + 3]]))
+            i++;
+        if (i + nb > n)
+          break;
+      }
       uint32_t v;
       if (nb == 2)
         v = c->big ? (uint32_t)p[i] << 8 | p[i + 1]
