@@ -159,5 +159,12 @@ b' && '$Y' -R '$SIG/eicar.yar' '$T/fx/a
 b' | grep -qx 'EICAR_Test_File $T/fx/a\\\\x0Ab'"
 check "the evidence is untouched (no atime/mtime change)" \
   bash -c "before=\$(stat -c '%X %Y' '$T/fx/pe.exe'); '$Y' -R '$SIG' '$T/fx/pe.exe' > /dev/null; test \"\$before\" = \"\$(stat -c '%X %Y' '$T/fx/pe.exe')\""
+head -c 300000 /dev/urandom > "$T/big.bin"
+touch -a -d '2001-01-01 00:00:00' "$T/big.bin"
+atime=$(stat -c %X "$T/big.bin")
+"$Y" -R "$SIG" "$T/big.bin" > /dev/null
+check "a large (mapped) file keeps its access time" test "$atime" = "$(stat -c %X "$T/big.bin")"
+check "... and a plain read of it would have changed it (relatime)" \
+  bash -c "cat '$T/big.bin' > /dev/null; test '$atime' != \"\$(stat -c %X '$T/big.bin')\""
 
 finish
