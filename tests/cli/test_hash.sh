@@ -199,7 +199,7 @@ check "stored hash mismatch reported" grep -q "does not match" "$T/mm.err"
 
 # --- progress: on a terminal only --------------------------------------------
 need script
-truncate -s 3G "$T/progress.img"
+truncate -s 2G "$T/progress.img"
 script -qec "'$H' -c md5,sha1 '$T/progress.img' > /dev/null" /dev/null > "$T/tty.out" 2>&1 || true
 check "progress line on a terminal (files, bytes, rate)" grep -aq 'art-hash: [0-9]* files, .*/s' "$T/tty.out"
 "$H" -c md5 "$T/progress.img" > /dev/null 2> "$T/notty.err"
