@@ -175,7 +175,7 @@ START_TEST(test_file_record)
   ck_assert_str_eq(jget(j, "header", "ascii"),
                    "Call home: https://c2.example.co");
   json_t *iocs = json_object_get(json_object_get(j, "strings"), "iocs");
-  ck_assert_uint_eq(json_array_size(iocs), 4);
+  ck_assert_uint_eq(json_array_size(iocs), 3);
   ck_assert_str_eq(jget(json_array_get(iocs, 0), "class", NULL), "url");
   ck_assert_str_eq(jget(json_array_get(iocs, 1), "class", NULL), "ipv4");
   ck_assert_str_eq(jget(json_array_get(iocs, 2), "class", NULL), "email");
