@@ -331,13 +331,59 @@ static void full(art_strings *s, scan *c)
     run_clear(c);
 }
 
+/* 16-bit units in place, as feed_units() steps; returns where it stopped
+ * (less than one unit before the end). */
+static size_t
+feed_u16(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  const uint8_t *g = s->graphic7;
+  const size_t lo = c->big ? 1 : 0, hi = 1 - lo;
+  size_t i = 0;
+  while (i + 2 <= n) {
+    if (c->chars == 0) {
+      while (i + 2 <= n && !(p[i + hi] == 0 && g[p[i + lo]]))
+        i++;
+      if (i + 2 > n)
+        break;
+      c->start = base + i;
+    }
+    size_t room = c->limit - c->blen, k = 0;
+    while (i + 2 <= n && k < room && p[i + hi] == 0 && g[p[i + lo]]) {
+      c->buf[c->blen + k++] = (char)p[i + lo];
+      i += 2;
+    }
+    c->blen += k;
+    c->chars += k;
+    c->pchars += k;
+    if (c->blen >= c->limit) {
+      s->at = base + i - 1;
+      full(s, c);
+      continue;
+    }
+    if (i + 2 > n)
+      break;
+    /* The unit at i is not a character: the run ends there, and the next
+     * unit starts one byte further on. */
+    if (c->chars >= s->opts.min_len) {
+      s->at = base + i + 1;
+      end_run(s, c);
+    } else {
+      run_clear(c);
+    }
+    i++;
+  }
+  return i;
+}
+
 static void
 feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   size_t i = 0;
   /* Whole units in place; the unit buffer is for units cut by the end of
    * a block. */
-  if (c->ufill == 0) {
+  if (c->ufill == 0 && c->nb == 2) {
+    i = feed_u16(s, c, p, n, base);
+  } else if (c->ufill == 0) {
     const unsigned nb = c->nb;
     const uint8_t *g = s->graphic7;
     while (i + nb <= n) {
@@ -419,6 +465,15 @@ feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       memmove(c->unit, c->unit + 1, c->nb - 1);
       c->ufill = c->nb - 1;
       c->uoff++;
+    }
+    /* Back to the fast path once the next unit starts inside this block
+     * (only the first units of a block come here). */
+    if (c->ufill == 0 || c->uoff >= base) {
+      size_t j = c->ufill == 0 ? i + 1 : (size_t)(c->uoff - base);
+      c->ufill = 0;
+      if (j < n)
+        feed_units(s, c, p + j, n - j, base + j);
+      return;
     }
   }
 }
