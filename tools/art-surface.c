@@ -35,6 +35,7 @@ typedef struct run {
   art_surface_config *cfg;
   art_yara_rules *rules;
   art_ctx *ctx;
+  art_batch *batch;
   unsigned long inputs, records, failures, known_skipped, found;
 } run;
 
@@ -273,7 +274,7 @@ static void worker_fini(void *ud, void *ws)
 
 static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
 {
-  (void)ud;
+  run *r = ud;
   result *res = calloc(1, sizeof *res);
   art_source *src = NULL;
   if (!res)
@@ -284,6 +285,8 @@ static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
         art_surface_examine(ctx, ws, src, it->path, it->seq, &res->rep);
   if (res->status != ART_OK)
     res->errmsg = strdup(art_ctx_errmsg(ctx));
+  if (res->rep)
+    art_batch_add_bytes(r->batch, art_surface_record_get(res->rep, 0)->size);
   art_source_free(src);
   return res;
 }
@@ -490,6 +493,7 @@ int main(int argc, char **argv)
     goto out;
   setvbuf(r.out, NULL, _IOFBF, 1 << 20);
   st = art_batch_new(r.ctx, &o.batch, &batch);
+  r.batch = batch;
   if (st == ART_OK)
     st = queue_inputs(&r, batch, argc - optind, argv + optind);
   if (st != ART_OK) {
