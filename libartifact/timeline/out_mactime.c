@@ -20,16 +20,20 @@
 typedef struct side {
   char *name;
   size_t name_len;
+  uint64_t h;
   char *mode;
   uint64_t uid, gid, size;
   struct side *next;
 } side;
 
+/* Names seen, as 32-bit fingerprints; a name whose fingerprint was seen
+ * before gets a side node keyed by the full name (a fingerprint collision
+ * only costs that node: lookups compare full names). */
 typedef struct dups {
-  uint64_t *hashes; /* open addressing, 0 = empty */
+  uint32_t *fp; /* open addressing, 0 = empty, load <= 3/4 */
   size_t cap, n;
-  side **buckets; /* names seen more than once */
-  size_t nb;
+  side **buckets;
+  size_t nb, nside;
 } dups;
 
 void art__tl_dups_free(void *p)
@@ -45,7 +49,7 @@ void art__tl_dups_free(void *p)
       free(s);
     }
   free(d->buckets);
-  free(d->hashes);
+  free(d->fp);
   free(d);
 }
 
@@ -61,10 +65,30 @@ static uint64_t hash64(const char *s, size_t n)
 
 static side *side_find(dups *d, const char *name, size_t n, uint64_t h)
 {
+  if (!d->nb)
+    return NULL;
   for (side *s = d->buckets[h % d->nb]; s; s = s->next)
-    if (s->name_len == n && memcmp(s->name, name, n) == 0)
+    if (s->h == h && s->name_len == n && memcmp(s->name, name, n) == 0)
       return s;
   return NULL;
+}
+
+static int side_grow(dups *d)
+{
+  size_t nb = d->nb ? d->nb * 2 + 1 : 1021;
+  side **b = calloc(nb, sizeof *b);
+  if (!b)
+    return -1;
+  for (size_t i = 0; i < d->nb; i++)
+    for (side *s = d->buckets[i], *nx; s; s = nx) {
+      nx = s->next;
+      s->next = b[s->h % nb];
+      b[s->h % nb] = s;
+    }
+  free(d->buckets);
+  d->buckets = b;
+  d->nb = nb;
+  return 0;
 }
 
 /* Record NAME; returns -1 on allocation failure. */
@@ -78,41 +102,38 @@ static int dups_note(dups *d,
                      uint64_t size)
 {
   uint64_t h = hash64(name, n);
-  if ((d->n + 1) * 2 > d->cap) {
+  uint32_t f = (uint32_t)(h >> 32) ? (uint32_t)(h >> 32) : 1u;
+  if ((d->n + 1) * 4 > d->cap * 3) {
     size_t cap = d->cap ? d->cap * 2 : 1024;
-    uint64_t *t = calloc(cap, sizeof *t);
+    uint32_t *t = calloc(cap, sizeof *t);
     if (!t)
       return -1;
     for (size_t i = 0; i < d->cap; i++) {
-      uint64_t v = d->hashes[i];
+      uint32_t v = d->fp[i];
       if (!v)
         continue;
-      size_t j = v & (cap - 1);
+      size_t j = (v * 2654435761u) & (cap - 1);
       while (t[j])
         j = (j + 1) & (cap - 1);
       t[j] = v;
     }
-    free(d->hashes);
-    d->hashes = t;
+    free(d->fp);
+    d->fp = t;
     d->cap = cap;
   }
-  size_t j = h & (d->cap - 1);
-  while (d->hashes[j] && d->hashes[j] != h)
+  size_t j = (f * 2654435761u) & (d->cap - 1);
+  while (d->fp[j] && d->fp[j] != f)
     j = (j + 1) & (d->cap - 1);
-  if (!d->hashes[j]) {
-    d->hashes[j] = h;
+  if (!d->fp[j]) {
+    d->fp[j] = f;
     d->n++;
     return 0;
   }
-  /* seen before (or a hash collision): keep this line's side data */
-  if (!d->buckets) {
-    d->nb = 1021;
-    d->buckets = calloc(d->nb, sizeof *d->buckets);
-    if (!d->buckets)
-      return -1;
-  }
+  /* seen before (or a fingerprint collision): keep this line's side data */
   side *s = side_find(d, name, n, h);
   if (!s) {
+    if (d->nside + 1 > d->nb * 2 && side_grow(d))
+      return -1;
     s = calloc(1, sizeof *s);
     if (!s || !(s->name = malloc(n ? n : 1))) {
       free(s);
@@ -120,8 +141,10 @@ static int dups_note(dups *d,
     }
     memcpy(s->name, name, n);
     s->name_len = n;
+    s->h = h;
     s->next = d->buckets[h % d->nb];
     d->buckets[h % d->nb] = s;
+    d->nside++;
   }
   char *mc = strndup(mode, ml);
   if (!mc)
@@ -544,16 +567,6 @@ static art_status gen_add(art_ctx *ctx,
 static art_status migrate(art_ctx *ctx, art_timeline *tl)
 {
   cstore *c = tl->mac;
-  if (!tl->dups && !(tl->dups = calloc(1, sizeof(dups))))
-    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
-  for (uint32_t i = 0; i < c->nents; i++) {
-    const cent *e = cent_at(c, i);
-    const char *d = cent_data(e);
-    if (dups_note(tl->dups, d + e->inode_len + 1, e->name_len,
-                  d + e->inode_len + 1 + e->name_len, e->mode_len, e->uid,
-                  e->gid, e->size))
-      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
-  }
   /* the compact events, sorted, become one run: no second copy in memory */
   art_status st = sorter_ready(ctx, tl);
   if (st != ART_OK)
@@ -576,6 +589,23 @@ static art_status migrate(art_ctx *ctx, art_timeline *tl)
   }
   if ((st = art__tl_sorter_run_end(ctx, tl->sorter)) != ART_OK)
     return st;
+  /* then the names, with the events' memory already given back */
+  free(c->evs);
+  c->evs = NULL;
+  c->nevs = c->capevs = 0;
+  free(c->names);
+  c->names = NULL;
+  c->capnames = 0;
+  if (!tl->dups && !(tl->dups = calloc(1, sizeof(dups))))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
+  for (uint32_t i = 0; i < c->nents; i++) {
+    const cent *e = cent_at(c, i);
+    const char *d = cent_data(e);
+    if (dups_note(tl->dups, d + e->inode_len + 1, e->name_len,
+                  d + e->inode_len + 1 + e->name_len, e->mode_len, e->uid,
+                  e->gid, e->size))
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime names");
+  }
   cstore_free(c);
   tl->mac = NULL;
   tl->mac_generic = 1;
@@ -719,7 +749,7 @@ static art_status flush_row(mac_state *m)
   size_t mode_len = ev.mode_len;
   uint64_t uid = ev.uid, gid = ev.gid, size = ev.size;
   dups *d = tl->dups;
-  if (d && d->buckets) {
+  if (d && d->nside) {
     side *s = side_find(d, ev.name, ev.name_len, hash64(ev.name, ev.name_len));
     if (s) {
       mode = s->mode;
