@@ -77,7 +77,7 @@ int main(int argc, char **argv)
   char line[128];
   size_t n = 0, cap = 1 << 20, hits = 0;
   uint8_t(*q)[16] = malloc(cap * 16);
-  struct timespec a, b;
+  struct timespec a, b, ca, cb;
   art_hash_alg alg;
   if (art_ctx_new(&ctx) || art_hashset_open(ctx, argv[1], &hs) || !f)
     return 1;
@@ -85,16 +85,19 @@ int main(int argc, char **argv)
     if (art_hashset_parse_hex(line, 32, &alg, q[n]) == ART_OK)
       n++;
   clock_gettime(CLOCK_MONOTONIC, &a);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ca);
   for (size_t i = 0; i < n; i++)
     hits += (size_t)art_hashset_contains(hs, ART_HASH_MD5, q[i]);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cb);
   clock_gettime(CLOCK_MONOTONIC, &b);
   double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-  printf("%zu %zu %.4f\n", n, hits, s);
+  double c = (double)(cb.tv_sec - ca.tv_sec) + (double)(cb.tv_nsec - ca.tv_nsec) / 1e9;
+  printf("%zu %zu %.4f %.4f\n", n, hits, s, c);
   return 0;
 }
 CEOF
 cc -O2 -I"$here/include" "$T/lib.c" -o "$T/lib" -L"$build" -lartifact -Wl,-rpath,"$build"
-read -r lib_n lib_hits lib_s < <("$T/lib" "$T/bench.hset" "$T/queries.txt")
+read -r lib_n lib_hits lib_s lib_cpu < <("$T/lib" "$T/bench.hset" "$T/queries.txt")
 
 printf 'CREATE TABLE s (h BLOB PRIMARY KEY) WITHOUT ROWID;\n.mode csv\n.import %s s\n' "$T/sorted.txt" > "$T/build.sql"
 t sqlite3 "$T/set.db" < "$T/build.sql"
@@ -109,12 +112,13 @@ echo
 echo "set: $n MD5 digests; queries: $q (half present)"
 echo "art-hashset lookup: ${ours_s} s elapsed, ${ours_cpu} s CPU, $ours_hits hits, peak ${ours_kb} KB"
 echo "sqlite3 lookup:     ${ref_s} s elapsed, ${ref_cpu} s CPU, $ref_hits hits, peak ${ref_kb} KB"
-echo "libartifact (art_hashset_contains on binary digests): ${lib_s} s for $lib_n, $lib_hits hits"
+echo "libartifact (art_hashset_contains on binary digests): ${lib_s} s elapsed, ${lib_cpu} s CPU for $lib_n, $lib_hits hits"
 [ "$ours_hits" = "$ref_hits" ] && [ "$lib_hits" = "$ref_hits" ] || echo "WARNING: hit counts differ"
 awk -v q="$q" -v a="$ours_s" -v b="$ref_s" -v ac="$ours_cpu" -v bc="$ref_cpu" 'BEGIN {
   if (a <= 0) a = 0.01; if (b <= 0) b = 0.01; if (ac <= 0) ac = 0.01; if (bc <= 0) bc = 0.01;
   printf "art-hashset: %.2f M lookups/s elapsed, %.2f M/s per CPU second (text in, text out)\n", q / a / 1e6, q / ac / 1e6
   printf "sqlite3:     %.2f M lookups/s elapsed, %.2f M/s per CPU second\n", q / b / 1e6, q / bc / 1e6
   printf "ratio (sqlite3 time / art-hashset time): %.2f elapsed, %.2f CPU\n", b / a, bc / ac }'
-awk -v n="$lib_n" -v s="$lib_s" 'BEGIN { if (s <= 0) s = 1e-6;
-  printf "libartifact lookups alone: %.2f M lookups/s\n", n / s / 1e6 }'
+awk -v n="$lib_n" -v s="$lib_s" -v c="$lib_cpu" 'BEGIN { if (s <= 0) s = 1e-6; if (c <= 0) c = 1e-6;
+  printf "libartifact lookups alone: %.2f M lookups/s elapsed, %.2f M/s per CPU second\n", n / s / 1e6, n / c / 1e6 }'
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
