@@ -563,8 +563,7 @@ art_status art_catalog_open(art_ctx *ctx,
    * without firing its DELETE trigger. */
   if ((st = art__cat_exec(ctx, cat,
                           "PRAGMA foreign_keys = ON;"
-                          "PRAGMA recursive_triggers = ON;"
-                          "PRAGMA cache_size = -32768;")) != ART_OK)
+                          "PRAGMA recursive_triggers = ON;")) != ART_OK)
     goto out;
   /* Reading the schema count tells a non-database file apart early. */
   int64_t n = 0;
@@ -592,7 +591,8 @@ art_status art_catalog_open(art_ctx *ctx,
   if (!cat->readonly &&
       (st = art__cat_exec(ctx, cat,
                           "PRAGMA journal_mode = WAL;"
-                          "PRAGMA synchronous = FULL;")) != ART_OK)
+                          "PRAGMA synchronous = FULL;"
+                          "PRAGMA cache_size = -32768;")) != ART_OK)
     goto out;
   if (n == 0 && ((st = create_schema(ctx, cat)) != ART_OK ||
                  (st = check_catalog(ctx, cat)) != ART_OK))
