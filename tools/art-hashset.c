@@ -119,9 +119,8 @@ static int cmd_build(art_ctx *ctx, int argc, char **argv, int quiet)
                 (unsigned long long)s.first_bad_line);
     if (!quiet)
       fprintf(stderr, "%s: %s: %llu md5, %llu sha1, %llu sha256\n", argv[i],
-              art_hashset_format_name(s.format),
-              (unsigned long long)s.added[0], (unsigned long long)s.added[1],
-              (unsigned long long)s.added[2]);
+              art_hashset_format_name(s.format), (unsigned long long)s.added[0],
+              (unsigned long long)s.added[1], (unsigned long long)s.added[2]);
   }
   if (!ok) {
     cli_error("%s: not written: no input could be read", out);
