@@ -74,11 +74,9 @@ static int to_lower(int c)
 }
 static int ci_prefix(const char *t, size_t n, const char *p)
 {
-  size_t k = strlen(p);
-  if (n < k)
-    return 0;
-  for (size_t i = 0; i < k; i++)
-    if (to_lower((unsigned char)t[i]) != to_lower((unsigned char)p[i]))
+  for (size_t i = 0; p[i]; i++)
+    if (i >= n ||
+        to_lower((unsigned char)t[i]) != to_lower((unsigned char)p[i]))
       return 0;
   return 1;
 }
@@ -697,9 +695,9 @@ static void find_registry(const char *t, size_t n, cands *cs)
       continue;
     size_t e = 0;
     for (size_t k = 0; !e && k < sizeof(hives) / sizeof(*hives); k++) {
-      size_t l = strlen(hives[k]);
       if (!ci_prefix(t + i, n - i, hives[k]))
         continue;
+      size_t l = strlen(hives[k]);
       int nx = at(t, n, i + l);
       if (nx == '\\' && is_alnum(at(t, n, i + l + 1)))
         e = reg_end(t, n, i + l + 1);
@@ -929,6 +927,8 @@ static void find_agents(const char *t, size_t n, cands *cs)
     if (i > 0 && is_alnum((unsigned char)t[i - 1]))
       continue;
     for (size_t k = 0; k < sizeof(agents) / sizeof(*agents); k++) {
+      if (t[i] != agents[k][0])
+        continue;
       size_t l = strlen(agents[k]);
       if (n - i > l && memcmp(t + i, agents[k], l) == 0 &&
           is_digit((unsigned char)t[i + l])) {

@@ -573,10 +573,33 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
         end_run(s, c);
     }
     if (b < 0x80) {
-      if (s->graphic7[b])
-        u8_add(s, c, &b, 1, base + i);
-      else if (c->chars)
+      if (s->graphic7[b]) {
+        /* A run of ASCII characters at once. */
+        size_t j = i;
+        while (j < n && s->graphic7[p[j]])
+          j++;
+        if (c->chars == 0)
+          c->start = base + i;
+        while (i < j) {
+          size_t k = j - i, room = c->limit - 3 - c->blen;
+          if (k > room)
+            k = room;
+          memcpy(c->buf + c->blen, p + i, k);
+          c->blen += k;
+          c->chars += k;
+          c->pchars += k;
+          i += k;
+          if (c->blen + 4 > c->limit) {
+            s->at = base + i - 1;
+            full(s, c);
+            if (c->chars == 0 && i < j)
+              c->start = base + i;
+          }
+        }
+        i--;
+      } else if (c->chars) {
         end_run(s, c);
+      }
     } else if (b >= 0xc2 && b <= 0xf4) {
       c->seq[0] = b;
       c->slen = 1;
