@@ -495,7 +495,7 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
     size_t len = 0;
     const void *bytes = art_yara_scanner_bytes(ws->top, &len);
     if (art_archive_is_container(bytes, len)) {
-      art_archive_ops ops = {m_begin, NULL, m_end};
+      art_archive_ops ops = {.begin = m_begin, .end = m_end};
       art_yara_scanner_set_result_cb(ws->member, on_member_result, &j);
       st = art_archive_walk_buffer(ctx, ws->ar, bytes, len, it->path, &ops, &j);
       art_yara_scanner_set_result_cb(ws->member, NULL, NULL);
@@ -645,7 +645,10 @@ int main(int argc, char **argv)
   for (int i = first; st == ART_OK && i < argc; i++)
     st = art_batch_add_path(batch, argv[i]);
   if (st == ART_OK) {
-    art_batch_ops ops = {worker_init, worker_fini, work, emit};
+    art_batch_ops ops = {.worker_init = worker_init,
+                         .worker_fini = worker_fini,
+                         .work = work,
+                         .emit = emit};
     progress = cli_progress_start(batch);
     st = art_batch_run(ctx, batch, &ops, &r);
     cli_progress_stop(progress);
