@@ -164,9 +164,12 @@ static void engine(art_ssdeep *s, const uint8_t *p, size_t len)
     h3 = (h3 << 5) ^ c;
     uint32_t h = h1 + h2 + h3;
 
-    for (unsigned i = s->bhstart; i < s->bhend; i++) {
-      s->bh[i].h = sum_hash(s->bh[i].h, c);
-      s->bh[i].halfh = sum_hash(s->bh[i].halfh, c);
+    /* Byte stores may alias anything: read the bounds once. */
+    const unsigned start = s->bhstart, end = s->bhend;
+    blockhash *bh = s->bh;
+    for (unsigned i = start; i < end; i++) {
+      bh[i].h = sum_hash(bh[i].h, c);
+      bh[i].halfh = sum_hash(bh[i].halfh, c);
     }
     if (s->need_lasth)
       s->lasth = sum_hash(s->lasth, c);
@@ -175,7 +178,7 @@ static void engine(art_ssdeep *s, const uint8_t *p, size_t len)
      * low zero bits and the rest is a multiple of 3: a mask test first,
      * no division on most bytes. */
     uint64_t h1p = (uint64_t)h + 1;
-    if (h1p & ((UINT64_C(1) << s->bhstart) - 1))
+    if (h1p & ((UINT64_C(1) << start) - 1))
       continue;
     for (unsigned i = s->bhstart; i < s->bhend; i++) {
       /* A trigger point for block size 2b is one for b too, so the first
