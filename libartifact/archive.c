@@ -884,9 +884,21 @@ static int process_entry(level *lv, struct archive_entry *e)
     mc.r.flags |= ART_ARCHIVE_F_DECRYPTED;
     mc.r.password = lv->pw_last;
   }
+  if (ar->ops->read_done) {
+    art_walk_action a = ar->ops->read_done(ar->userdata, &mc.m, &mc.r);
+    if (a == ART_WALK_STOP)
+      ar->stop = 1;
+    else if (a == ART_WALK_SKIP)
+      mc.keeping = 0;
+  }
   if (mc.keeping == 1 && !ar->stop)
     expand(&mc);
+  goto end_cb;
 end:
+  if (ar->ops->read_done &&
+      ar->ops->read_done(ar->userdata, &mc.m, &mc.r) == ART_WALK_STOP)
+    ar->stop = 1;
+end_cb:
   ar->result.flags |= mc.r.flags;
   if (mc.r.flags & ART_ARCHIVE_F_ENCRYPTED)
     ar->result.encrypted++;

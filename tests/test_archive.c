@@ -167,23 +167,44 @@ on_end(void *ud, const art_archive_member *m, const art_archive_result *res)
     snprintf(r->format, sizeof r->format, "%s", res->format);
     r->entries = res->entries;
   }
-  if (m->type == ART_ENTRY_FILE && !(res->flags & ART_ARCHIVE_F_ENCRYPTED)) {
-    /* Consumers saw exactly the member's bytes (for a container, they ran
-     * before its members: w->fed was overwritten since; skip then). */
-    if (!res->is_container) {
-      ck_assert_uint_eq(w->fed, res->bytes);
-      ck_assert(w->consumer_finished);
-    }
-    if (w->magic && art_magic_mime(w->magic) && !res->is_container)
-      snprintf(r->magic_mime, sizeof r->magic_mime, "%s",
-               art_magic_mime(w->magic));
-  }
+  /* Consumers saw exactly the member's bytes. */
+  if (m->type == ART_ENTRY_FILE && !(res->flags & ART_ARCHIVE_F_ENCRYPTED))
+    ck_assert_uint_eq(r->consumer_bytes, res->bytes);
   if (res->status != ART_OK)
     ck_assert_ptr_nonnull(res->errmsg);
   return ART_WALK_CONTINUE;
 }
 
-static const art_archive_ops ops = {.begin = on_begin, .end = on_end};
+/* The consumers' results are taken here, before a container's members
+ * reuse the same consumer objects. */
+static art_walk_action on_read_done(void *ud,
+                                    const art_archive_member *m,
+                                    const art_archive_result *res)
+{
+  walklog *w = ud;
+  rec *r = &w->r[w->n - 1];
+  ck_assert_uint_eq(r->id, m->id); /* right after this member's begin */
+  ck_assert(!res->is_container);
+  if (m->type == ART_ENTRY_FILE && !(res->flags & ART_ARCHIVE_F_ENCRYPTED)) {
+    ck_assert_uint_eq(w->fed, res->bytes);
+    ck_assert(w->consumer_finished);
+    r->consumer_bytes = w->fed;
+    if (w->magic && art_magic_mime(w->magic))
+      snprintf(r->magic_mime, sizeof r->magic_mime, "%s",
+               art_magic_mime(w->magic));
+  }
+  return ART_WALK_CONTINUE;
+}
+
+static const art_archive_ops ops = {
+    .begin = on_begin, .read_done = on_read_done, .end = on_end};
+
+static art_walk_action
+skip_all(void *ud, const art_archive_member *m, const art_archive_result *res)
+{
+  on_read_done(ud, m, res);
+  return ART_WALK_SKIP;
+}
 
 static const rec *find(const walklog *w, const char *lineage)
 {
@@ -379,6 +400,21 @@ START_TEST(test_nested)
     ck_assert_uint_eq(b->bytes, zlen);
     ck_assert_uint_eq(w.n, 3);
   }
+  /* read_done() saying SKIP keeps containers closed. */
+  {
+    art_archive *ar;
+    static const art_archive_ops flat = {
+        .begin = on_begin, .read_done = skip_all, .end = on_end};
+    memset(&w, 0, sizeof w);
+    ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+    w.ar = ar;
+    ck_assert_int_eq(
+        art_archive_walk_buffer(ctx, ar, sz, slen, "case.7z", &flat, &w),
+        ART_OK);
+    ck_assert_uint_eq(w.n, 2);
+    ck_assert(!find(&w, "case.7z!bundle.tar.gz")->is_container);
+    art_archive_free(ar);
+  }
   /* Artifact limit 2. */
   {
     art_archive_opts o;
@@ -396,9 +432,13 @@ END_TEST
 
 START_TEST(test_magic_consumer)
 {
-  mem_member mm[] = {{"doc.pdf", "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", 15, 0, NULL}};
-  size_t len;
-  void *zip = build("zip", -1, NULL, mm, 1, &len);
+  static const char pdf[] = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
+  mem_member in[] = {{"deep.pdf", pdf, sizeof pdf - 1, 0, NULL}};
+  size_t ilen, len;
+  void *izip = build("zip", -1, NULL, in, 1, &ilen);
+  mem_member mm[] = {{"doc.pdf", pdf, sizeof pdf - 1, 0, NULL},
+                     {"inner.zip", izip, ilen, 0, NULL}};
+  void *zip = build("zip", -1, NULL, mm, 2, &len);
   walklog w;
   art_archive *ar;
   memset(&w, 0, sizeof w);
@@ -407,9 +447,14 @@ START_TEST(test_magic_consumer)
   w.ar = ar;
   ck_assert_int_eq(
       art_archive_walk_buffer(ctx, ar, zip, len, "z.zip", &ops, &w), ART_OK);
+  /* One magic object served every member, the container included. */
   ck_assert_str_eq(find(&w, "z.zip!doc.pdf")->magic_mime, "application/pdf");
+  ck_assert_str_eq(find(&w, "z.zip!inner.zip")->magic_mime, "application/zip");
+  ck_assert_str_eq(find(&w, "z.zip!inner.zip!deep.pdf")->magic_mime,
+                   "application/pdf");
   art_archive_free(ar);
   art_magic_free(w.magic);
+  free(izip);
   free(zip);
 }
 END_TEST
