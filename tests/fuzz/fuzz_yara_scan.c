@@ -70,14 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   if (art_yara_scanner_set_artifact(ctx, scanner, &a) != ART_OK)
     return 0;
-  art_yara_scanner_set_flags(scanner, size && (data[0] & 1)
-                                          ? ART_YARA_SCAN_NEGATE
-                                          : 0);
+  art_yara_scanner_set_flags(scanner,
+                             size && (data[0] & 1) ? ART_YARA_SCAN_NEGATE : 0);
   art_yara_scan_buffer(ctx, scanner, data, size, &res);
   if (!res)
     return 0;
-  if (art_yara_result_text(ctx, res, 0x1f, NULL, NULL, &text, NULL) ==
-      ART_OK)
+  if (art_yara_result_text(ctx, res, 0x1f, NULL, NULL, &text, NULL) == ART_OK)
     art_free(text);
   if (art_yara_result_json(ctx, res, NULL, NULL, &text, NULL) == ART_OK)
     art_free(text);
