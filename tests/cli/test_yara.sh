@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # CLI tests for art-yara: differential against `yara -s` (same (rule, file)
 # pairs and string offsets) on the project's fixtures and on /usr/bin; rule
 # errors with file and line, --skip-bad-rules, per-artifact timeout, too many
