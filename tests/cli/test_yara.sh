@@ -160,6 +160,10 @@ b' && '$Y' -R '$SIG/eicar.yar' '$T/fx/a
 b' | grep -qx 'EICAR_Test_File $T/fx/a\\\\x0Ab'"
 check "the evidence is untouched (no atime/mtime change)" \
   bash -c "before=\$(stat -c '%X %Y' '$T/fx/pe.exe'); '$Y' -R '$SIG' '$T/fx/pe.exe' > /dev/null; test \"\$before\" = \"\$(stat -c '%X %Y' '$T/fx/pe.exe')\""
+printf '%s\0%s\0' "$T/fx/eicar.com" "$T/fx/upx.exe" > "$T/list0"
+check "-T FILE -0 reads NUL-separated targets" \
+  bash -c "test \"\$('$Y' -T '$T/list0' -0 -R '$SIG' | awk '{ print \$1 }' | tr '\\n' ' ')\" = 'EICAR_Test_File PE_File UPX_Packed '"
+
 head -c 300000 /dev/urandom > "$T/big.bin"
 touch -a -d '2001-01-01 00:00:00' "$T/big.bin"
 atime=$(stat -c %X "$T/big.bin")
