@@ -10,6 +10,8 @@
 
 #include "ctx_private.h"
 
+#define MAX_STRING_BYTES (16u * 1024u * 1024u)
+
 #define MAX_ENTRIES 65535
 #define MAX_NEEDED  4096
 #define MAX_DYN     65536
@@ -21,7 +23,7 @@ struct art_elf {
   art_elf_section *sections;
   const char **needed;
   char **strings;
-  size_t n_strings, cap_strings;
+  size_t n_strings, cap_strings, string_bytes;
   const uint8_t *d; /* during parsing only */
   size_t len;
 };
@@ -66,9 +68,15 @@ static const char *own(art_elf *e, const char *s, size_t n)
     e->strings = ns;
     e->cap_strings = cap;
   }
+  /* A hostile file cannot make us keep more than this in names. */
+  if (e->string_bytes + n + 1 > MAX_STRING_BYTES) {
+    partial(e, "names larger than 16 MiB in all");
+    return NULL;
+  }
   c = malloc(n + 1);
   if (!c)
     return NULL;
+  e->string_bytes += n + 1;
   memcpy(c, s, n);
   c[n] = '\0';
   e->strings[e->n_strings++] = c;

@@ -12,13 +12,16 @@
 #include <string.h>
 
 #include "ctx_private.h"
+
+#define MAX_STRING_BYTES (16u * 1024u * 1024u)
 #include "pe_private.h"
 
-#define MAX_SECTIONS 96
-#define MAX_DLLS     4096
-#define MAX_IMPORTS  65536
-#define MAX_EXPORTS  65536
-#define MAX_NAME     512
+#define MAX_SECTIONS    96
+#define MAX_DLLS        4096
+#define MAX_IMPORTS     65536
+#define MAX_EXPORTS     65536
+#define MAX_NAME        512
+#define MAX_THUNK_STEPS (1u << 20)
 
 typedef struct sect {
   art_pe_section pub;
@@ -33,7 +36,7 @@ struct art_pe {
   art_pe_export *exports;
   size_t cap_imports, cap_exports;
   char **strings; /* every name we own */
-  size_t n_strings, cap_strings;
+  size_t n_strings, cap_strings, string_bytes;
   char imphash[33];
   const uint8_t *d; /* during parsing only */
   size_t len;
@@ -86,9 +89,15 @@ static const char *own(art_pe *pe, const char *s, size_t n)
     pe->strings = ns;
     pe->cap_strings = cap;
   }
+  /* A hostile file cannot make us keep more than this in names. */
+  if (pe->string_bytes + n + 1 > MAX_STRING_BYTES) {
+    partial(pe, "names larger than 16 MiB in all");
+    return NULL;
+  }
   c = malloc(n + 1);
   if (!c)
     return NULL;
+  pe->string_bytes += n + 1;
   memcpy(c, s, n);
   c[n] = '\0';
   pe->strings[pe->n_strings++] = c;
@@ -223,6 +232,7 @@ static void parse_imports(art_pe *pe, uint32_t dir_rva, uint32_t dir_size)
 {
   uint64_t off;
   int is64 = pe->info.is_64;
+  size_t steps = 0;
   (void)dir_size;
   if (!dir_rva)
     return;
@@ -258,6 +268,11 @@ static void parse_imports(art_pe *pe, uint32_t dir_rva, uint32_t dir_size)
     }
     for (size_t t = 0; t < MAX_IMPORTS; t++) {
       art_pe_import imp = {.dll = dll};
+      /* Bound the work on hostile tables, whatever they hold. */
+      if (++steps > MAX_THUNK_STEPS) {
+        partial(pe, "import tables too long");
+        return;
+      }
       uint64_t v;
       uint32_t v32;
       int ord;
