@@ -342,6 +342,7 @@ art_elf_parse(art_ctx *ctx, const void *data, size_t len, art_elf **out)
   int bad = 0, is64;
   uint64_t phoff, shoff, phnum, shnum, shstrndx, phentsize, shentsize;
   uint32_t *name_idx = NULL;
+  uint64_t entropy_budget = (uint64_t)len + (1u << 20);
   if (!out)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "elf: no output");
   *out = NULL;
@@ -480,7 +481,14 @@ art_elf_parse(art_ctx *ctx, const void *data, size_t len, art_elf **out)
     s->type_name = section_type_name(s->type, e->info.machine);
     if (s->type != 8 && s->offset < e->len) {
       uint64_t n = s->size > e->len - s->offset ? e->len - s->offset : s->size;
-      s->entropy = entropy(e->d + s->offset, (size_t)n);
+      /* Sections do not overlap in real files: a budget of the file's size
+       * (plus slack) keeps overlapping hostile ones from costing more. */
+      if (n <= entropy_budget) {
+        entropy_budget -= n;
+        s->entropy = entropy(e->d + s->offset, (size_t)n);
+      } else {
+        partial(e, "overlapping sections: entropy not computed for all");
+      }
     }
     e->info.n_sections++;
   }

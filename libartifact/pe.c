@@ -471,6 +471,7 @@ art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
   uint16_t nsect, optsize, magic;
   uint64_t opt, dirs, sec, end_of_sections = 0;
   uint32_t imp_rva = 0, imp_size = 0, exp_rva = 0, exp_size = 0;
+  uint64_t entropy_budget = (uint64_t)len + (1u << 20);
   art_status st;
   if (!out)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "pe: no output");
@@ -565,7 +566,13 @@ art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
       uint64_t n = s->pub.raw_size;
       if (n > len - s->raw_adj)
         n = len - s->raw_adj;
-      s->pub.entropy = entropy(pe->d + s->raw_adj, (size_t)n);
+      /* Overlapping hostile sections must not multiply the work. */
+      if (n <= entropy_budget) {
+        entropy_budget -= n;
+        s->pub.entropy = entropy(pe->d + s->raw_adj, (size_t)n);
+      } else {
+        partial(pe, "overlapping sections: entropy not computed for all");
+      }
     }
     if ((uint64_t)s->pub.raw_offset + s->pub.raw_size > end_of_sections &&
         s->pub.raw_size)
