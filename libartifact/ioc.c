@@ -328,6 +328,18 @@ static void find_ipv4(const char *t, size_t n, cands *cs)
         !(t[a] == t[a + 2] && t[a] == t[a + 4] && t[a] == t[a + 6]) &&
         memcmp(t + a, "8.8.4.4", 7) != 0)
       continue;
+    /* Three leading single digits ("1.1.0.14") are versions; X.500 and
+     * SNMP object identifiers ("2.5.29.14", "1.3.6.1") are not hosts. */
+    int resolver =
+        b - a == 7 &&
+        ((t[a] == t[a + 2] && t[a] == t[a + 4] && t[a] == t[a + 6]) ||
+         memcmp(t + a, "8.8.4.4", 7) == 0);
+    if (!resolver && b - a >= 7 && t[a + 1] == '.' && t[a + 3] == '.' &&
+        t[a + 5] == '.')
+      continue;
+    if (ci_prefix(t + a, b - a, "2.5.29.") ||
+        ci_prefix(t + a, b - a, "2.5.4.") || ci_prefix(t + a, b - a, "1.3.6."))
+      continue;
     /* 0.x, netmasks and reserved space; x.0.0.0 is mostly a version. */
     if (first == 0 || first >= 240)
       continue;
