@@ -206,6 +206,17 @@ check "progress line on a terminal (files, bytes, rate)" grep -aq 'art-hash: [0-
 check "no progress line when stderr is not a terminal" bash -c "[ ! -s '$T/notty.err' ]"
 rm -f "$T/progress.img"
 
+# --- a block device (a loop device over a raw image) ---------------------------
+need losetup
+head -c 3145728 /dev/urandom > "$T/blk.img"
+dev=$(losetup -f --show -r "$T/blk.img")
+trap 'losetup -d "$dev" 2>/dev/null; cleanup' EXIT
+check "block device hashed like the image behind it" bash -c \
+  "[ \"\$('$H' -f sum -c sha256 '$dev' | cut -d' ' -f1)\" = \"\$(sha256sum < '$T/blk.img' | cut -d' ' -f1)\" ]"
+"$H" -f jsonl -c md5 "$dev" > "$T/blk.json"
+check "block device: kind and size" grep -q '"source":"device","size":3145728' "$T/blk.json"
+losetup -d "$dev"; trap cleanup EXIT
+
 # --- evidence is not touched ----------------------------------------------------
 before=$(stat -c '%X %Y %Z' "$tree/plain.txt")
 "$H" -c md5 "$tree/plain.txt" > /dev/null
