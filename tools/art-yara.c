@@ -631,6 +631,11 @@ int main(int argc, char **argv)
       !(r.out = cli_open_output(o.output)))
     goto out;
   setvbuf(r.out, NULL, _IOFBF, 1 << 20);
+  if (!o.batch.recursive) {
+    /* As yara: a folder named without -r is scanned one level deep. */
+    o.batch.recursive = 1;
+    o.batch.max_depth = 1;
+  }
   st = art_batch_new(ctx, &o.batch, &batch);
   if (st == ART_OK && o.files_from) {
     int fd = strcmp(o.files_from, "-") == 0

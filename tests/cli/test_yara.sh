@@ -160,6 +160,13 @@ b' && '$Y' -R '$SIG/eicar.yar' '$T/fx/a
 b' | grep -qx 'EICAR_Test_File $T/fx/a\\\\x0Ab'"
 check "the evidence is untouched (no atime/mtime change)" \
   bash -c "before=\$(stat -c '%X %Y' '$T/fx/pe.exe'); '$Y' -R '$SIG' '$T/fx/pe.exe' > /dev/null; test \"\$before\" = \"\$(stat -c '%X %Y' '$T/fx/pe.exe')\""
+mkdir -p "$T/lvl/sub"
+cp "$T/fx/eicar.com" "$T/lvl/"
+cp "$T/fx/upx.exe" "$T/lvl/sub/"
+yara -c "$SIG/eicar.yar" "$T/lvl" > "$T/lvl_y.txt"
+"$Y" -c -R "$SIG/eicar.yar" "$T/lvl" > "$T/lvl_a.txt"
+check "a folder without -r is scanned one level deep, as yara does" diff "$T/lvl_y.txt" "$T/lvl_a.txt"
+
 printf '%s\0%s\0' "$T/fx/eicar.com" "$T/fx/upx.exe" > "$T/list0"
 check "-T FILE -0 reads NUL-separated targets" \
   bash -c "test \"\$('$Y' -T '$T/list0' -0 -R '$SIG' | awk '{ print \$1 }' | tr '\\n' ' ')\" = 'EICAR_Test_File PE_File UPX_Packed '"
