@@ -342,6 +342,33 @@ START_TEST(test_lone_stream)
   ck_assert_str_eq(r->filters, "gzip");
   ck_assert_uint_eq(r->bytes, sizeof hello - 1);
   free(gz);
+  /* The other lone streams. */
+  {
+    static const struct {
+      int filter;
+      const char *name, *member, *filters;
+    } streams[] = {
+        {ARCHIVE_FILTER_BZIP2, "a.txt.bz2", "a.txt", "bzip2"},
+        {ARCHIVE_FILTER_XZ, "a.txt.xz", "a.txt", "xz"},
+        {ARCHIVE_FILTER_ZSTD, "a.txt.zst", "a.txt", "zstd"},
+        {ARCHIVE_FILTER_LZ4, "a.txt.lz4", "a.txt", "lz4"},
+        {ARCHIVE_FILTER_GZIP, "a.tgz", "a.tar", "gzip"},
+    };
+    mem_member mm[] = {{"data", hello, sizeof hello - 1, 0, NULL}};
+    for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++) {
+      char lineage[64];
+      uint8_t *raw = build("raw", streams[i].filter, NULL, mm, 1, &len);
+      ck_assert(art_archive_is_container(raw, len));
+      ck_assert_int_eq(walk(NULL, raw, len, streams[i].name, &w), ART_OK);
+      snprintf(lineage, sizeof lineage, "%s!%s", streams[i].name,
+               streams[i].member);
+      r = find(&w, lineage);
+      ck_assert_int_eq(r->via, ART_ARCHIVE_VIA_DECOMPRESSED);
+      ck_assert_str_eq(r->filters, streams[i].filters);
+      ck_assert_uint_eq(r->bytes, sizeof hello - 1);
+      free(raw);
+    }
+  }
 }
 END_TEST
 
