@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 
 #include "catalog_private.h"
@@ -519,6 +520,31 @@ static art_status check_catalog(art_ctx *ctx, art_catalog *cat)
   return st;
 }
 
+/* WAL needs shared memory and POSIX locks that NFS and SMB do not give. */
+static int on_network_fs(const char *path)
+{
+  struct statfs fs;
+  char *dir = strdup(path);
+  if (!dir)
+    return 0;
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    slash[slash == dir ? 1 : 0] = '\0';
+  int rc = statfs(slash ? dir : ".", &fs);
+  free(dir);
+  if (rc != 0)
+    return 0;
+  switch ((unsigned long)fs.f_type) {
+  case 0x6969UL:     /* NFS */
+  case 0x517BUL:     /* SMB */
+  case 0xFF534D42UL: /* CIFS */
+  case 0xFE534D42UL: /* SMB2 */
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 art_status art_catalog_open(art_ctx *ctx,
                             const char *path,
                             unsigned flags,
@@ -537,6 +563,12 @@ art_status art_catalog_open(art_ctx *ctx,
   if (exists && !S_ISREG(sb.st_mode))
     return art__set_error(ctx, ART_ERR_FORMAT, 0,
                           "%s: not an evidence catalogue (not a file)", path);
+  if (!(flags & ART_CATALOG_READONLY) && on_network_fs(path))
+    return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
+                          "%s: on a network file system, where SQLite's "
+                          "write-ahead log and locks are not safe; keep the "
+                          "catalogue on a local disk",
+                          path);
   art_catalog *cat = art__calloc(ctx, 1, sizeof *cat);
   if (!cat)
     return ART_ERR_NOMEM;
