@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctx_private.h"
@@ -45,6 +46,7 @@ struct art_archive {
   int extract_dirfd;
   art_archive_walk_result result;
   char format[64], filters[128];
+  struct timespec deadline; /* when timeout_ms is set */
 };
 
 /* Where libarchive reads a container from. */
@@ -210,7 +212,7 @@ const char *art_archive_flag_name(unsigned flag)
   static const char *const names[] = {
       "depth_limit",  "artifact_limit", "size_limit",        "byte_budget",
       "ratio_limit",  "encrypted",      "corrupt_container", "unsafe_path",
-      "special_file", "decrypted"};
+      "special_file", "decrypted",      "timed_out"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (flag == (1u << i))
       return names[i];
@@ -600,6 +602,22 @@ static void write_out(member_ctx *mc, const uint8_t *p, size_t n)
 
 static art_status walk_level(level *lv);
 
+/* Past the walk's deadline? Marks the walk stopped when so. */
+static int timed_out(art_archive *ar)
+{
+  struct timespec now;
+  if (!ar->opts.timeout_ms)
+    return 0;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (now.tv_sec < ar->deadline.tv_sec ||
+      (now.tv_sec == ar->deadline.tv_sec && now.tv_nsec < ar->deadline.tv_nsec))
+    return 0;
+  ar->result.flags |= ART_ARCHIVE_F_TIMEOUT;
+  ar->stop = 1;
+  ar->stop_status = ART_ERR_TIMEOUT;
+  return 1;
+}
+
 /* Read a member's data: to the consumers, the data callback, the extract
  * file and (for containers) to memory. */
 static void read_member(member_ctx *mc, struct archive_entry *e)
@@ -678,6 +696,13 @@ static void read_member(member_ctx *mc, struct archive_entry *e)
     }
     if (mc->keeping < 0)
       return;
+    if (timed_out(ar)) {
+      member_error(mc, ART_ERR_TIMEOUT, ART_ARCHIVE_F_TIMEOUT,
+                   "time limit of %u ms reached: read cut there",
+                   o->timeout_ms);
+      mc->keeping = 0;
+      return;
+    }
     if (lv->uncompressed > o->ratio_min_bytes) {
       int64_t raw = archive_filter_bytes(lv->a, -1);
       double ratio = (double)lv->uncompressed / (double)(raw > 0 ? raw : 1);
@@ -996,7 +1021,7 @@ static art_status walk_level_as(level *lv, int raw_only)
     }
     goto out;
   }
-  while (!ar->stop) {
+  while (!ar->stop && !timed_out(ar)) {
     if (ar->result.artifacts >= ar->opts.max_artifacts) {
       ar->result.flags |= ART_ARCHIVE_F_ARTIFACTS;
       lv->flags |= ART_ARCHIVE_F_ARTIFACTS;
@@ -1051,6 +1076,15 @@ static art_status walk_input(art_ctx *ctx,
   ar->next_id = 0;
   ar->stop = 0;
   ar->stop_status = ART_OK;
+  if (ar->opts.timeout_ms) {
+    clock_gettime(CLOCK_MONOTONIC, &ar->deadline);
+    ar->deadline.tv_sec += (time_t)(ar->opts.timeout_ms / 1000u);
+    ar->deadline.tv_nsec += (long)(ar->opts.timeout_ms % 1000u) * 1000000L;
+    if (ar->deadline.tv_nsec >= 1000000000L) {
+      ar->deadline.tv_sec++;
+      ar->deadline.tv_nsec -= 1000000000L;
+    }
+  }
   memset(&root, 0, sizeof root);
   root.ar = ar;
   root.in = in;
@@ -1075,6 +1109,10 @@ static art_status walk_input(art_ctx *ctx,
                         ar->result.flags & ART_ARCHIVE_F_ARTIFACTS
                             ? "artifact limit reached"
                             : "decompressed byte budget reached");
+  else if (st == ART_OK && ar->stop_status == ART_ERR_TIMEOUT)
+    st = art__set_error(ctx, ART_ERR_TIMEOUT, 0,
+                        "%s: walk stopped: time limit of %u ms reached",
+                        lineage, ar->opts.timeout_ms);
   else if (st == ART_OK && ar->stop_status != ART_OK)
     st = ar->stop_status;
   free(lineage);

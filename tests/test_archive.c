@@ -744,6 +744,16 @@ START_TEST(test_nested_bomb)
   ck_assert(res->flags & ART_ARCHIVE_F_TOTAL);
   ck_assert_uint_le(res->bytes, 256u << 20);
   art_archive_free(ar);
+  /* A time limit of 1 ms stops the walk, flagged. */
+  art_archive_opts_init(&o);
+  o.timeout_ms = 1;
+  ck_assert_int_eq(art_archive_new(ctx, &o, &ar), ART_OK);
+  ck_assert_int_eq(
+      art_archive_walk_buffer(ctx, ar, cur, len, "42.zip", NULL, NULL),
+      ART_ERR_TIMEOUT);
+  ck_assert(art_archive_get_result(ar)->flags & ART_ARCHIVE_F_TIMEOUT);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "time limit"));
+  art_archive_free(ar);
   /* Ratio limit inside, artifact limit outside. */
   art_archive_opts_init(&o);
   o.max_artifacts = 100;

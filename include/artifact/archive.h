@@ -71,6 +71,9 @@ typedef struct art_archive_opts {
   int no_default_passwords;  /* do not try "infected" and "password" */
   const char *extract_dir;   /* also write file members under this
                                 existing directory (see extraction) */
+  unsigned timeout_ms;       /* wall-clock time per input, checked between
+                                blocks; 0 (the default): none, so that
+                                results do not depend on machine speed */
 } art_archive_opts;
 
 /* How a member was reached. */
@@ -94,7 +97,8 @@ enum {
                                           extracted) */
   ART_ARCHIVE_F_SPECIAL = 1u << 8,     /* symlink, device, fifo: never read
                                           or extracted */
-  ART_ARCHIVE_F_DECRYPTED = 1u << 9    /* encrypted, read with a password */
+  ART_ARCHIVE_F_DECRYPTED = 1u << 9,   /* encrypted, read with a password */
+  ART_ARCHIVE_F_TIMEOUT = 1u << 10     /* timeout_ms reached, walk stopped */
 };
 
 /* One member; valid only during the callback. */
@@ -201,7 +205,8 @@ ART_API int art_archive_is_container(const void *head, size_t len);
  * have failed: see their results and the walk result), ART_ERR_FORMAT when
  * the input is not a container, ART_ERR_CORRUPT when libarchive knows its
  * format but cannot read its first header, ART_ERR_LIMIT when the walk
- * stopped on the artifact or byte budget, or a fatal error. A member that
+ * stopped on the artifact or byte budget, ART_ERR_TIMEOUT when it stopped
+ * on timeout_ms, or a fatal error. A member that
  * is a damaged container gets the same treatment: flag
  * ART_ARCHIVE_F_CORRUPT, status ART_ERR_CORRUPT; a member whose first
  * bytes merely look like a container is just a file. */
@@ -230,7 +235,7 @@ art_archive_get_result(const art_archive *ar);
 /* Short names: "file", "member", "decompressed"; "depth_limit",
  * "artifact_limit", "size_limit", "byte_budget", "ratio_limit",
  * "encrypted", "corrupt_container", "unsafe_path", "special_file",
- * "decrypted" (for one flag bit). */
+ * "decrypted", "timed_out" (for one flag bit). */
 ART_API const char *art_archive_via_name(art_archive_via via);
 ART_API const char *art_archive_flag_name(unsigned flag);
 
