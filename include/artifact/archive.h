@@ -37,7 +37,7 @@
  * were decompressed, and stops that container when the ratio is over
  * max_ratio: a compressed run of zeros ends with ART_ARCHIVE_F_RATIO after
  * about ratio_min_bytes of output (10 GiB of zeros in 10 MB of gzip: 16
- * MiB read, a few milliseconds); 42.zip-style nesting ends on the ratio of
+ * MiB read, about 30 ms); 42.zip-style nesting ends on the ratio of
  * each inner container and then on max_total_bytes or max_artifacts
  * (2 GiB of output, about 5 s on the 2-core development machine).
  *
