@@ -605,6 +605,28 @@ START_TEST(test_checkpoint_text)
     ck_assert_int_eq(
         art__cat_checkpoint_parse(ctx, bad[i], strlen(bad[i]), &cp),
         ART_ERR_FORMAT);
+  /* A signed checkpoint whose text was edited no longer verifies. */
+  char *kf = tu_path(dir, "cp.pem");
+  art_catalog_key *key;
+  ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
+  ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &key), ART_OK);
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", key), ART_OK);
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, key), ART_OK);
+  char *signed_text;
+  ck_assert_int_eq(art_catalog_checkpoint(ctx, cat, "alice", &signed_text),
+                   ART_OK);
+  char *sf = tu_path(dir, "signed.txt");
+  tu_write(sf, signed_text, strlen(signed_text));
+  ck_assert_int_eq(verify(cat, sf, NULL), ART_CATALOG_PASS);
+  char *actor_line = strstr(signed_text, "actor: alice");
+  ck_assert_ptr_nonnull(actor_line);
+  memcpy(actor_line, "actor: bobby", 12);
+  tu_write(sf, signed_text, strlen(signed_text));
+  ck_assert_int_eq(verify(cat, sf, NULL), ART_CATALOG_BAD_SIGNATURE);
+  art_free(signed_text);
+  art_catalog_key_free(key);
+  free(kf);
+  free(sf);
   /* A checkpoint of another catalogue. */
   art_catalog *other = new_catalog("other.db");
   char *f = tu_path(dir, "cp.txt");

@@ -107,6 +107,14 @@ done
 grep -q '^art-catalog checkpoint v1,' reg.csv && ok "csv footer holds the checkpoint" || fail "csv footer"
 check "json re-verified without libartifact" /usr/bin/python3 "$DATA/reverify.py" reg.json
 check "jsonl re-verified without libartifact" /usr/bin/python3 "$DATA/reverify.py" reg.jsonl
+/usr/bin/python3 - reg.json forged.json <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+t = [e for e in doc["events"] if e["type"] == "transfer"][0]
+t["purpose"] = "personal use"
+json.dump(doc, open(sys.argv[2], "w"))
+EOF
+expect_rc 1 "the reference verifier catches an edited export" /usr/bin/python3 "$DATA/reverify.py" forged.json
 /usr/bin/python3 - reg.csv <<'EOF' && ok "csv is RFC 4180 (python csv, strict)" || fail "csv parse"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline=""), strict=True))
