@@ -47,6 +47,7 @@ struct art_archive {
   art_archive_walk_result result;
   char format[64], filters[128];
   struct timespec deadline; /* when timeout_ms is set */
+  art_archive_read_done_cb read_done;
 };
 
 /* Where libarchive reads a container from. */
@@ -187,6 +188,12 @@ art_archive_add_consumer(art_archive *ar, const art_consumer *ops, void *state)
   ar->consumers[ar->n_consumers++] =
       (consumer_slot){.ops = ops, .state = state};
   return ART_OK;
+}
+
+void art_archive_set_read_done(art_archive *ar, art_archive_read_done_cb cb)
+{
+  if (ar)
+    ar->read_done = cb;
 }
 
 const art_archive_walk_result *art_archive_get_result(const art_archive *ar)
@@ -909,8 +916,8 @@ static int process_entry(level *lv, struct archive_entry *e)
     mc.r.flags |= ART_ARCHIVE_F_DECRYPTED;
     mc.r.password = lv->pw_last;
   }
-  if (ar->ops->read_done) {
-    art_walk_action a = ar->ops->read_done(ar->userdata, &mc.m, &mc.r);
+  if (ar->read_done) {
+    art_walk_action a = ar->read_done(ar->userdata, &mc.m, &mc.r);
     if (a == ART_WALK_STOP)
       ar->stop = 1;
     else if (a == ART_WALK_SKIP)
@@ -920,8 +927,8 @@ static int process_entry(level *lv, struct archive_entry *e)
     expand(&mc);
   goto end_cb;
 end:
-  if (ar->ops->read_done &&
-      ar->ops->read_done(ar->userdata, &mc.m, &mc.r) == ART_WALK_STOP)
+  if (ar->read_done &&
+      ar->read_done(ar->userdata, &mc.m, &mc.r) == ART_WALK_STOP)
     ar->stop = 1;
 end_cb:
   ar->result.flags |= mc.r.flags;

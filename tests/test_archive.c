@@ -196,8 +196,7 @@ static art_walk_action on_read_done(void *ud,
   return ART_WALK_CONTINUE;
 }
 
-static const art_archive_ops ops = {
-    .begin = on_begin, .read_done = on_read_done, .end = on_end};
+static const art_archive_ops ops = {.begin = on_begin, .end = on_end};
 
 static art_walk_action
 skip_all(void *ud, const art_archive_member *m, const art_archive_result *res)
@@ -237,6 +236,7 @@ static art_status walk(const art_archive_opts *o,
   art_status st;
   memset(w, 0, sizeof *w);
   ck_assert_int_eq(art_archive_new(ctx, o, &ar), ART_OK);
+  art_archive_set_read_done(ar, on_read_done);
   w->ar = ar;
   st = art_archive_walk_buffer(ctx, ar, buf, len, name, &ops, w);
   w->ar = NULL;
@@ -430,13 +430,12 @@ START_TEST(test_nested)
   /* read_done() saying SKIP keeps containers closed. */
   {
     art_archive *ar;
-    static const art_archive_ops flat = {
-        .begin = on_begin, .read_done = skip_all, .end = on_end};
     memset(&w, 0, sizeof w);
     ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+    art_archive_set_read_done(ar, skip_all);
     w.ar = ar;
     ck_assert_int_eq(
-        art_archive_walk_buffer(ctx, ar, sz, slen, "case.7z", &flat, &w),
+        art_archive_walk_buffer(ctx, ar, sz, slen, "case.7z", &ops, &w),
         ART_OK);
     ck_assert_uint_eq(w.n, 2);
     ck_assert(!find(&w, "case.7z!bundle.tar.gz")->is_container);
@@ -471,6 +470,7 @@ START_TEST(test_magic_consumer)
   memset(&w, 0, sizeof w);
   ck_assert_int_eq(art_magic_new(ctx, &w.magic), ART_OK);
   ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+  art_archive_set_read_done(ar, on_read_done);
   w.ar = ar;
   ck_assert_int_eq(
       art_archive_walk_buffer(ctx, ar, zip, len, "z.zip", &ops, &w), ART_OK);
@@ -515,6 +515,7 @@ START_TEST(test_encrypted)
   ck_assert_int_eq(art_archive_add_password(ctx, ar, "s3cret-not-in-list"),
                    ART_OK);
   memset(&w, 0, sizeof w);
+  art_archive_set_read_done(ar, on_read_done);
   w.ar = ar;
   ck_assert_int_eq(
       art_archive_walk_buffer(ctx, ar, zip2, len2, "mal2.zip", &ops, &w),
@@ -824,6 +825,7 @@ START_TEST(test_walk_path)
   tu_write(p, zip, len);
   memset(&w, 0, sizeof w);
   ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+  art_archive_set_read_done(ar, on_read_done);
   w.ar = ar;
   ck_assert_int_eq(art_archive_walk_path(ctx, ar, p, &ops, &w), ART_OK);
   ck_assert_uint_eq(w.n, 1);
@@ -972,6 +974,7 @@ START_TEST(test_cab)
   free(out);
   memset(&w, 0, sizeof w);
   ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+  art_archive_set_read_done(ar, on_read_done);
   w.ar = ar;
   ck_assert_int_eq(art_archive_walk_path(ctx, ar, cab, &ops, &w), ART_OK);
   ck_assert_str_eq(art_archive_get_result(ar)->format, "cab");

@@ -10,11 +10,11 @@
  * art_archive_walk_source() (or _path, _buffer) on a container with the
  * callbacks: begin() for each member may add consumers with
  * art_archive_add_consumer() (hash, magic, strings... fed block by block
- * from the one read of the member), data() sees the same blocks,
- * read_done() comes when the member's own bytes are done (take the
- * consumers' results there), end() gets the member's full result after its
- * own members (if it is a container) have been walked; read
- * art_archive_get_result(); art_archive_free().
+ * from the one read of the member), data() sees the same blocks, the
+ * read_done callback (art_archive_set_read_done) comes when the member's own
+ * bytes are done (take the consumers' results there), end() gets the member's
+ * full result after its own members (if it is a container) have been walked;
+ * read art_archive_get_result(); art_archive_free().
  *
  * Lineage: the input itself has id 0, depth 0; every member gets the next
  * id in walk order (pre-order: a member, then its members), its parent's
@@ -163,22 +163,22 @@ typedef struct art_archive_ops {
               const uint8_t *buf,
               size_t len,
               uint64_t offset);
-  /* After the member's own bytes were read and its consumers finished,
-   * before its members (if it is a container) are walked: the place to take
-   * the consumers' results, since the same consumer objects may then be
-   * used for its members. R holds the member's own outcome (is_container
-   * and the container fields are not known yet). Called for every member,
-   * also those not read. Return ART_WALK_SKIP to not expand it,
-   * ART_WALK_STOP to end the walk. May be NULL. */
-  art_walk_action (*read_done)(void *userdata,
-                               const art_archive_member *m,
-                               const art_archive_result *r);
   /* Last, after the member's members for a container, with the complete
    * result. Return ART_WALK_STOP to end the walk. May be NULL. */
   art_walk_action (*end)(void *userdata,
                          const art_archive_member *m,
                          const art_archive_result *r);
 } art_archive_ops;
+
+/* Called after a member's own bytes were read and its consumers finished,
+ * before its members (if it is a container) are walked: the place to take
+ * the consumers' results, since the same consumer objects may then be used
+ * for its members. R holds the member's own outcome (is_container and the
+ * container fields are not known yet). Called for every member, also those
+ * not read, with the walk's userdata. Return ART_WALK_SKIP to not expand
+ * the member, ART_WALK_STOP to end the walk. */
+typedef art_walk_action (*art_archive_read_done_cb)(
+    void *userdata, const art_archive_member *m, const art_archive_result *r);
 
 ART_API void art_archive_opts_init(art_archive_opts *opts);
 
@@ -190,6 +190,11 @@ ART_API void art_archive_free(art_archive *ar);
 ART_API art_status art_archive_add_password(art_ctx *ctx,
                                             art_archive *ar,
                                             const char *password);
+
+/* Set (or clear with NULL) the read_done callback for the next walks. Kept
+ * out of art_archive_ops so that initializers of that struct stay valid. */
+ART_API void art_archive_set_read_done(art_archive *ar,
+                                       art_archive_read_done_cb cb);
 
 /* Within begin(): feed this member's bytes to OPS/STATE too (begin,
  * update for each block, finish with the read status). Not copied: they
