@@ -292,6 +292,71 @@ START_TEST(test_compare_against_tool)
 }
 END_TEST
 
+START_TEST(test_match_against_tool)
+{
+  /* ssdeep -m: files against a list of known hashes. Our scores use the
+   * list's own hash strings, as read from the file. */
+  if (!have_ssdeep())
+    return;
+  char *dir = tu_tmpdir();
+  make_similar(dir);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && ssdeep -s -l a c f i > known.txt && "
+           "ssdeep -s -a -l -m known.txt b d e g h j",
+           dir);
+  int st;
+  char *out = tu_run(cmd, &st);
+  char *kp = tu_path(dir, "known.txt");
+  FILE *kf = fopen(kp, "r");
+  ck_assert_ptr_nonnull(kf);
+  char known[8][400];
+  char names[8][400];
+  int nk = 0;
+  char line[400];
+  while (fgets(line, sizeof line, kf) && nk < 8) {
+    if (strncmp(line, "ssdeep,", 7) == 0)
+      continue;
+    line[strcspn(line, "\n")] = '\0';
+    snprintf(known[nk], sizeof known[nk], "%s", line);
+    char *q = strrchr(line, '"');
+    *q = '\0';
+    snprintf(names[nk], sizeof names[nk], "%s", strchr(line, '"') + 1);
+    nk++;
+  }
+  fclose(kf);
+  ck_assert_int_eq(nk, 4);
+  int n = 0;
+  char *save = NULL;
+  for (char *l = strtok_r(out, "\n", &save); l;
+       l = strtok_r(NULL, "\n", &save)) {
+    char fa[256], fb[256];
+    int score;
+    ck_assert_int_eq(
+        sscanf(l, "%255s matches known.txt:%255s (%d)", fa, fb, &score), 3);
+    char ha[ART_SSDEEP_MAX_RESULT];
+    char *pa = tu_path(dir, fa);
+    on_hash(pa, ha);
+    free(pa);
+    const char *kh = NULL;
+    for (int k = 0; k < nk; k++)
+      if (strcmp(names[k], fb) == 0)
+        kh = known[k];
+    ck_assert_ptr_nonnull(kh);
+    int mine = -1;
+    ck_assert_int_eq(art_ssdeep_compare(NULL, ha, kh, &mine), ART_OK);
+    ck_assert_msg(mine == score, "%s vs %s: ours %d, ssdeep -m %d", fa, fb,
+                  mine, score);
+    n++;
+  }
+  ck_assert_int_eq(n, 24);
+  free(out);
+  free(kp);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 START_TEST(test_compare_formats)
 {
   int s = -1;
@@ -385,6 +450,7 @@ static Suite *suite(void)
   tc = tcase_create("compare");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_compare_against_tool);
+  tcase_add_test(tc, test_match_against_tool);
   tcase_add_test(tc, test_compare_formats);
   suite_add_tcase(s, tc);
   tc = tcase_create("reader");
