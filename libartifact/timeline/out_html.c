@@ -109,11 +109,22 @@ static art_status h_row(art_timeline *tl, void *state, const art__tl_event *ev)
   const char *alloc = ev->alloc == TL_ALLOC     ? "allocated"
                       : ev->alloc == TL_DELETED ? "deleted"
                                                 : "reallocated";
-  json_t *a = json_pack(
-      "[f s s s# s# I s# s s]", (double)ev->sec + ev->nsec / 1e9, dt,
-      art__tl_kind_desc((art_timeline_kind)kind), ev->name, (int)ev->name_len,
-      ev->inode, (int)ev->inode_len, (json_int_t)ev->size, ev->mode,
-      (int)ev->mode_len, alloc, src->evidence);
+  json_t *a = json_array();
+  if (a &&
+      (json_array_append_new(a, json_real((double)ev->sec + ev->nsec / 1e9)) ||
+       json_array_append_new(a, json_string(dt)) ||
+       json_array_append_new(
+           a, json_string(art__tl_kind_desc((art_timeline_kind)kind))) ||
+       json_array_append_new(a, art__tl_jstr(ev->name, ev->name_len)) ||
+       json_array_append_new(a, art__tl_jstr(ev->inode, ev->inode_len)) ||
+       json_array_append_new(a, json_integer((json_int_t)ev->size)) ||
+       json_array_append_new(a, art__tl_jstr(ev->mode, ev->mode_len)) ||
+       json_array_append_new(a, json_string(alloc)) ||
+       json_array_append_new(
+           a, art__tl_jstr(src->evidence, strlen(src->evidence))))) {
+    json_decref(a);
+    a = NULL;
+  }
   if (!a)
     return ART_ERR_NOMEM;
   char *txt = json_dumps(a, JSON_COMPACT | JSON_ESCAPE_SLASH);

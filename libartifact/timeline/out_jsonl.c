@@ -14,6 +14,18 @@
 
 #include "timeline_private.h"
 
+struct json_t *art__tl_jstr(const char *s, size_t n)
+{
+  json_t *j = json_stringn(s, n);
+  if (j)
+    return j;
+  art__tl_buf b = {0};
+  if (art__tl_escape(&b, s, n, TL_ESC_TEXT) == 0)
+    j = json_stringn(b.p ? b.p : "", b.len);
+  art__tl_buf_free(&b);
+  return j;
+}
+
 static art_status j_begin(art_timeline *tl, void **state)
 {
   (void)tl;
@@ -62,7 +74,7 @@ json_t *art__tl_event_json(art_timeline *tl, const art__tl_event *ev)
   json_t *o = json_object();
   if (!o)
     return NULL;
-  json_t *name = json_stringn(ev->name, ev->name_len);
+  json_t *name = art__tl_jstr(ev->name, ev->name_len);
   json_t *disp = NULL;
   if (name) {
     size_t dl = strlen(display);
@@ -92,10 +104,10 @@ json_t *art__tl_event_json(art_timeline *tl, const art__tl_event *ev)
       json_object_set_new(o, "data_type", json_string("fs:stat")) ||
       json_object_set_new(o, "display_name", disp) ||
       json_object_set(o, "path", name) ||
-      json_object_set_new(o, "inode", json_stringn(ev->inode, ev->inode_len)) ||
+      json_object_set_new(o, "inode", art__tl_jstr(ev->inode, ev->inode_len)) ||
       json_object_set_new(o, "meta_addr",
                           json_integer((json_int_t)ev->meta_addr)) ||
-      json_object_set_new(o, "mode", json_stringn(ev->mode, ev->mode_len)) ||
+      json_object_set_new(o, "mode", art__tl_jstr(ev->mode, ev->mode_len)) ||
       json_object_set_new(o, "uid", json_integer((json_int_t)ev->uid)) ||
       json_object_set_new(o, "gid", json_integer((json_int_t)ev->gid)) ||
       json_object_set_new(o, "size", json_integer((json_int_t)ev->size)) ||
@@ -103,14 +115,17 @@ json_t *art__tl_event_json(art_timeline *tl, const art__tl_event *ev)
                           json_boolean(ev->alloc == TL_ALLOC)) ||
       json_object_set_new(o, "allocation",
                           json_string(alloc_name(ev->alloc))) ||
-      json_object_set_new(o, "evidence", json_string(src->evidence)) ||
+      json_object_set_new(o, "evidence",
+                          art__tl_jstr(src->evidence, strlen(src->evidence))) ||
       json_object_set_new(o, "origin", json_string(src->origin)) ||
-      json_object_set_new(o, "fs_type", json_string(src->fs_type)) ||
+      json_object_set_new(o, "fs_type",
+                          art__tl_jstr(src->fs_type, strlen(src->fs_type))) ||
       (src->has_offset &&
        json_object_set_new(o, "fs_offset",
                            json_integer((json_int_t)src->fs_offset))) ||
       (src->tz &&
-       json_object_set_new(o, "fs_timezone", json_string(src->tz))) ||
+       json_object_set_new(o, "fs_timezone",
+                           art__tl_jstr(src->tz, strlen(src->tz)))) ||
       json_object_set_new(o, "schema", json_integer(1));
   json_decref(name);
   if (bad) {

@@ -200,6 +200,9 @@ extern const art__tl_writer art__tl_writer_jsonl;
 extern const art__tl_writer art__tl_writer_html;
 
 /* Shared formatting for the event writers. */
+struct json_t;
+/* A JSON string of N bytes; bytes that are not valid UTF-8 become \xNN. */
+struct json_t *art__tl_jstr(const char *s, size_t n);
 const char *art__tl_kind_desc(art_timeline_kind k); /* plaso timestamp_desc */
 const char *art__tl_kind_name(art_timeline_kind k); /* "m", "fn_b", ... */
 /* ISO 8601 with 6 (or 9) fractional digits and the display zone's offset. */
