@@ -313,6 +313,17 @@ START_TEST(jsonl_fields)
 }
 END_TEST
 
+START_TEST(jsonl_invalid_utf8_fields)
+{
+  char *r =
+      run_body("0|/a\xff|1\xfe|r/r\xfd|0|0|1|0|7|0|0\n", ART_TIMELINE_JSONL, 0);
+  ck_assert_ptr_nonnull(strstr(r, "\"message\":\"/a\\\\xff\""));
+  ck_assert_ptr_nonnull(strstr(r, "\"inode\":\"1\\\\xfe\""));
+  ck_assert_ptr_nonnull(strstr(r, "\"mode\":\"r/r\\\\xfd\""));
+  free(r);
+}
+END_TEST
+
 START_TEST(l2tcsv_row)
 {
   char *r = run_body("0|/a,b|5|r/rrw-r--r--|0|0|1|0|1340821021|0|0\n",
@@ -411,6 +422,7 @@ static Suite *suite(void)
   tcase_add_test(tc, mactime_last_line_wins_by_name);
   tcase_add_test(tc, body_extended_vs_compat);
   tcase_add_test(tc, jsonl_fields);
+  tcase_add_test(tc, jsonl_invalid_utf8_fields);
   tcase_add_test(tc, l2tcsv_row);
   suite_add_tcase(s, tc);
   tc = tcase_create("sources");
