@@ -84,8 +84,9 @@ grep -q "released by Alice Examiner  received by Bob Custodian" show.txt && ok "
 
 # A signature checked by openssl alone: the message is the tag and the record hash.
 row=$(field "SELECT hex(record_hash) || ' ' || hex(signature) FROM events WHERE type='transfer'")
-{ printf 'LART-CUSTODY-V1 signature\0'; echo "${row% *}" | xxd -r -p; } > msg.bin
-echo "${row#* }" | xxd -r -p > sig.bin
+unhex() { /usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
+{ printf 'LART-CUSTODY-V1 signature\0'; unhex "${row% *}"; } > msg.bin
+unhex "${row#* }" > sig.bin
 check "openssl verifies an event signature" openssl pkeyutl -verify -pubin -inkey alice.pem.pub \
   -rawin -in msg.bin -sigfile sig.bin
 
