@@ -21,6 +21,7 @@ typedef struct opts {
   int radix; /* 0, 'd', 'x', 'o' */
   int format, format_given;
   int ioc, print_name;
+  unsigned classes; /* --class: mask of art_ioc_class; 0: all */
   const char *sep;
   const char *output;
 } opts;
@@ -136,6 +137,8 @@ static void on_iocs(job *j, const art_string *s)
   unsigned ub = unit_bytes(s->encoding);
   for (size_t i = 0; i < n && i < 64; i++) {
     uint64_t off = s->offset + (base + found[i].start) * ub;
+    if (j->o->classes && !(j->o->classes & (1u << found[i].cls)))
+      continue;
     const char *cls = art_ioc_class_name(found[i].cls);
     if (j->o->format == FMT_JSONL) {
       put_json(j, off, s->encoding, cls, s->text + found[i].start, found[i].len,
@@ -315,6 +318,8 @@ static void usage(void)
       "a newline\n"
       "      --print-file-name  print the file name before each string\n"
       "      --ioc              print only the indicators found in strings\n"
+      "      --class LIST       only these indicator classes (url,ipv4,...); "
+      "implies --ioc\n"
       "  -f, --format FMT       text (default) or jsonl\n"
       "  -r, --recursive        descend into directories\n"
       "  -j, --jobs N           worker threads for many inputs\n"
@@ -327,7 +332,7 @@ static void usage(void)
 
 static int parse_opts(int argc, char **argv, opts *o)
 {
-  enum { OPT_VERSION = 256, OPT_IOC, OPT_NAME };
+  enum { OPT_VERSION = 256, OPT_IOC, OPT_NAME, OPT_CLASS };
   static const struct option lo[] = {
       {"all", no_argument, NULL, 'a'},
       {"bytes", required_argument, NULL, 'n'},
@@ -337,6 +342,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"output-separator", required_argument, NULL, 's'},
       {"print-file-name", no_argument, NULL, OPT_NAME},
       {"ioc", no_argument, NULL, OPT_IOC},
+      {"class", required_argument, NULL, OPT_CLASS},
       {"format", required_argument, NULL, 'f'},
       {"recursive", no_argument, NULL, 'r'},
       {"jobs", required_argument, NULL, 'j'},
@@ -374,6 +380,16 @@ static int parse_opts(int argc, char **argv, opts *o)
       o->print_name = 1;
       break;
     case OPT_IOC:
+      o->ioc = 1;
+      break;
+    case OPT_CLASS:
+      for (char *save = NULL, *w = strtok_r(optarg, ",", &save); w;
+           w = strtok_r(NULL, ",", &save)) {
+        art_ioc_class cls;
+        if (art_ioc_class_parse(w, &cls) != ART_OK || cls == ART_IOC_NONE)
+          return cli_usage_error("unknown indicator class '%s'", w);
+        o->classes |= 1u << cls;
+      }
       o->ioc = 1;
       break;
     case 'f':

@@ -64,6 +64,8 @@ done
 check "ioc values are the planted ones" test "$(jq -r 'select(.class=="registry") | .value' "$T/ioc.jsonl" | sort | uniq -c | sort -rn | head -1 | awk '{print $2}')" = 'Software\Microsoft\Windows\CurrentVersion\Run'
 off=$(jq -r 'select(.class=="url" and .encoding=="ascii") | .offset' "$T/ioc.jsonl" | head -1)
 check "ioc offset points at the value" test "$(dd if="$T/mixed.bin" bs=1 skip="$off" count=32 2>/dev/null)" = "http://evil.example.com/gate.php"
+check "--class filters" test "$("$S" --class url,ipv4 -e sl "$T/mixed.bin" | jq -r .class | sort -u | tr '\n' ' ')" = "ipv4 url "
+expect_rc 2 "unknown class" "$S" --class nope "$T/mixed.bin"
 check "ioc text form" bash -c '"$0" --ioc -f text -t x "$1" | grep -q "url	http://evil.example.com/gate.php"' "$S" "$T/mixed.bin"
 check "random noise gives (almost) no indicators" bash -c 'head -c 4000000 /dev/urandom | "$0" --ioc -e slu | wc -l | awk "{exit !(\$1 <= 3)}"' "$S"
 
