@@ -38,6 +38,8 @@ struct art_batch {
   size_t win_size;
   uint64_t next_seq, next_emit, next_work;
   int producing, stop;
+  unsigned idle_workers; /* waiting on cv_work */
+  int producer_waiting;  /* waiting on cv_space */
   pthread_mutex_t mu, emit_mu;
   pthread_cond_t cv_work, cv_space;
   art_walk *walker;
@@ -140,30 +142,40 @@ void art_batch_add_bytes(art_batch *b, uint64_t bytes)
 }
 
 /* Emit every finished item at the head of the window, in order. Called by
- * whoever just finished an item; emit_mu serialises the emit callbacks. */
+ * whoever just finished the item at the head; emit_mu serialises the emit
+ * callbacks, and only the holder of emit_mu moves next_emit, so the slots it
+ * counted stay put while it emits them without holding mu. */
 static void drain(art_batch *b)
 {
   pthread_mutex_lock(&b->emit_mu);
   for (;;) {
+    uint64_t k = 0, head;
     pthread_mutex_lock(&b->mu);
-    if (b->next_emit == b->next_seq ||
-        !b->win[b->next_emit % b->win_size].done) {
-      pthread_mutex_unlock(&b->mu);
-      break;
-    }
-    slot *s = &b->win[b->next_emit % b->win_size];
+    head = b->next_emit;
+    while (head + k < b->next_seq && b->win[(head + k) % b->win_size].done)
+      k++;
     pthread_mutex_unlock(&b->mu);
-    /* After a stop, emit still runs so it can release the result. */
-    int stop = b->ops->emit(b->ud, &s->item, s->result);
-    free(s->path);
-    free(s->errmsg);
-    memset(s, 0, sizeof *s);
-    atomic_fetch_add(&b->items_done, 1);
+    if (k == 0)
+      break;
+    int stop = 0;
+    for (uint64_t q = head; q < head + k; q++) {
+      slot *s = &b->win[q % b->win_size];
+      /* After a stop, emit still runs so it can release the result. */
+      if (b->ops->emit(b->ud, &s->item, s->result))
+        stop = 1;
+      free(s->path);
+      free(s->errmsg);
+      memset(s, 0, sizeof *s);
+    }
+    atomic_fetch_add(&b->items_done, k);
     pthread_mutex_lock(&b->mu);
     if (stop)
       b->stop = 1;
-    b->next_emit++;
-    pthread_cond_broadcast(&b->cv_space);
+    b->next_emit = head + k;
+    if (b->producer_waiting || stop)
+      pthread_cond_broadcast(&b->cv_space);
+    if (stop)
+      pthread_cond_broadcast(&b->cv_work);
     pthread_mutex_unlock(&b->mu);
   }
   pthread_mutex_unlock(&b->emit_mu);
@@ -173,8 +185,11 @@ static void drain(art_batch *b)
 static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
 {
   pthread_mutex_lock(&b->mu);
-  while (!b->stop && b->next_seq - b->next_emit >= b->win_size)
+  while (!b->stop && b->next_seq - b->next_emit >= b->win_size) {
+    b->producer_waiting = 1;
     pthread_cond_wait(&b->cv_space, &b->mu);
+    b->producer_waiting = 0;
+  }
   if (b->stop) {
     pthread_mutex_unlock(&b->mu);
     return -1;
@@ -190,7 +205,7 @@ static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
   s->needs_work = needs_work;
   s->done = !needs_work;
   b->next_seq++;
-  if (needs_work)
+  if (needs_work && b->idle_workers > 0)
     pthread_cond_signal(&b->cv_work);
   pthread_mutex_unlock(&b->mu);
   if (!needs_work)
@@ -341,7 +356,9 @@ static slot *take_work(art_batch *b)
     }
     if (s || b->stop || !b->producing)
       break;
+    b->idle_workers++;
     pthread_cond_wait(&b->cv_work, &b->mu);
+    b->idle_workers--;
   }
   pthread_mutex_unlock(&b->mu);
   return s;
@@ -368,8 +385,10 @@ static void *worker_main(void *arg)
     pthread_mutex_lock(&b->mu);
     s->result = res;
     s->done = 1;
+    int at_head = s == &b->win[b->next_emit % b->win_size];
     pthread_mutex_unlock(&b->mu);
-    drain(b);
+    if (at_head) /* otherwise whoever finishes the head emits this too */
+      drain(b);
   }
   if (b->ops->worker_fini)
     b->ops->worker_fini(b->ud, wstate);

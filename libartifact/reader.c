@@ -128,6 +128,19 @@ static art_status ensure_slot(art_ctx *ctx, art_reader *r, int i)
   return ART_OK;
 }
 
+/* How much to ask for next: a block, or for a regular file of known size
+ * just what is left, so no extra read() is spent confirming the end (a file
+ * that grows meanwhile is caught by art_source_unchanged). 0: done. */
+static size_t
+next_want(const art_reader *r, const art_source_info *info, uint64_t off)
+{
+  if (info->kind != ART_SOURCE_FILE || !info->size_known)
+    return r->block;
+  if (off >= info->size)
+    return 0;
+  return info->size - off < r->block ? (size_t)(info->size - off) : r->block;
+}
+
 /* Every consumer on this thread, block by block. */
 static art_status
 run_inline(art_ctx *ctx, art_reader *r, art_source *src, uint64_t *bytes)
@@ -136,9 +149,12 @@ run_inline(art_ctx *ctx, art_reader *r, art_source *src, uint64_t *bytes)
   uint64_t off = 0;
   if (st != ART_OK)
     return st;
+  const art_source_info *info = art_source_get_info(src);
   for (;;) {
-    size_t got = 0;
-    st = art_source_read(ctx, src, r->slots[0], r->block, &got);
+    size_t got = 0, want = next_want(r, info, off);
+    if (want == 0)
+      break;
+    st = art_source_read(ctx, src, r->slots[0], want, &got);
     if (got > 0) {
       for (size_t i = 0; i < r->n_consumers; i++)
         feed(&r->consumers[i], r->slots[0], got, off);
@@ -146,7 +162,7 @@ run_inline(art_ctx *ctx, art_reader *r, art_source *src, uint64_t *bytes)
       if (r->progress)
         r->progress(off, r->progress_ud);
     }
-    if (st != ART_OK || got < r->block)
+    if (st != ART_OK || got < want || want < r->block)
       break;
   }
   *bytes = off;
@@ -264,14 +280,17 @@ static art_status run_lanes(art_ctx *ctx,
     threaded = started;
   }
   lane *mine = &lanes[n_lanes - 1];
+  const art_source_info *info = art_source_get_info(src);
   for (uint64_t seq = 0;; seq++) {
     int s = (int)(seq % RING_SLOTS);
-    size_t got = 0;
+    size_t got = 0, want = next_want(r, info, off);
+    if (want == 0)
+      break;
     pthread_mutex_lock(&r->mu);
     while (r->slot_pending[s] > 0)
       pthread_cond_wait(&r->cv_free, &r->mu);
     pthread_mutex_unlock(&r->mu);
-    st = art_source_read(ctx, src, r->slots[s], r->block, &got);
+    st = art_source_read(ctx, src, r->slots[s], want, &got);
     if (got > 0) {
       r->slot_len[s] = got;
       r->slot_off[s] = off;
@@ -286,7 +305,7 @@ static art_status run_lanes(art_ctx *ctx,
       if (r->progress)
         r->progress(off, r->progress_ud);
     }
-    if (st != ART_OK || got < r->block)
+    if (st != ART_OK || got < want || want < r->block)
       break;
   }
   pthread_mutex_lock(&r->mu);

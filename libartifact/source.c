@@ -58,13 +58,18 @@ static int open_evidence(const char *path)
   int fd = open(path, flags | O_NOATIME);
   if (fd < 0 && errno == EPERM) /* O_NOATIME needs ownership or CAP_FOWNER */
     fd = open(path, flags);
-  if (fd >= 0) {
-    /* O_NONBLOCK only kept a FIFO from blocking in open(); reads block. */
+  return fd;
+}
+
+/* O_NONBLOCK only kept a FIFO from blocking in open(); reads of FIFOs and
+ * character devices must block. Regular files and block devices ignore it. */
+static void make_blocking(int fd, const struct stat *st)
+{
+  if (S_ISFIFO(st->st_mode) || S_ISCHR(st->st_mode)) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0)
       fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
   }
-  return fd;
 }
 
 static void fill_info(art_source_info *info, const struct stat *st)
@@ -197,7 +202,8 @@ static art_status open_fd_source(art_ctx *ctx,
   art_status s = add_segment(ctx, src, fd, src->path, size);
   if (s != ART_OK && fd != STDIN_FILENO)
     close(fd);
-  if (s == ART_OK && src->info.size_known)
+  /* Read-ahead advice pays only for inputs larger than one read. */
+  if (s == ART_OK && src->info.size_known && size > (1u << 20))
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return s;
 }
@@ -217,6 +223,7 @@ static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
     return art__set_errno(ctx, e, "%s", path);
   }
   fill_info(&src->info, &st);
+  make_blocking(fd, &st);
   if (S_ISDIR(st.st_mode)) {
     close(fd);
     return art__set_error(ctx, ART_ERR_FORMAT, EISDIR, "%s: Is a directory",
