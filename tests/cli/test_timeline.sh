@@ -52,6 +52,14 @@ for img in ntfs ext4 ext2 vfat exfat multiple; do
   rm -f "$T"/e01-"$img".E*
 done
 
+# split raw (NAME.001, NAME.002, ...)
+mkdir "$T/split"
+split -b 20000000 -d -a 3 --numeric-suffixes=1 "$T/fs.ext4" "$T/split/fs.ext4."
+fls -r -m / -o 2048 "$T/fs.ext4" >"$T/ref.body"
+"$BIN" -q --tsk-compat -o 2048 "$T/split/fs.ext4.001" >"$T/our.body"
+check "fs.ext4 split in 3 raw segments: body --tsk-compat == fls" cmp -s "$T/ref.body" "$T/our.body"
+rm -rf "$T/split"
+
 # every partition at once: btrfs is reported, the others are read, exit 3
 set +e
 "$BIN" -q --tsk-compat "$T/fs.multiple" >"$T/all.body" 2>"$T/all.err"
