@@ -250,7 +250,8 @@ static art_status map_whole(const char *path, unsigned char **out, size_t *len)
     close(fd);
     return ART_ERR_NOT_FOUND;
   }
-  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+           0);
   close(fd);
   if (p == MAP_FAILED)
     return ART_ERR_NOT_FOUND;
