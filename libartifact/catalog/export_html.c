@@ -62,7 +62,7 @@ static const char style[] =
 
 static void kv_table(art__buf *b, json_t *it, int acq)
 {
-  art__buf_str(b, "<table class=\"kv\">");
+  int rows = 0;
   for (size_t i = 0; art__cat_item_fields[i]; i++) {
     const char *name = art__cat_item_fields[i];
     int is_acq = strncmp(name, "acq", 3) == 0 ||
@@ -70,12 +70,12 @@ static void kv_table(art__buf *b, json_t *it, int acq)
                  strcmp(name, "collection_method") == 0;
     if (is_acq != acq || !*js(it, name))
       continue;
-    art__buf_str(b, "<tr>");
+    art__buf_str(b, rows++ ? "<tr>" : "<table class=\"kv\"><tr>");
     cell(b, "th", name);
     cell(b, "td", js(it, name));
     art__buf_str(b, "</tr>");
   }
-  art__buf_str(b, "</table>\n");
+  art__buf_str(b, rows ? "</table>\n" : "<p>None recorded.</p>\n");
 }
 
 static const char *event_detail(json_t *e, char *buf, size_t len)
@@ -167,7 +167,7 @@ html_item(art_ctx *ctx, art_catalog *cat, art__buf *out, int64_t id)
   art__buf_str(out, "</b>; custodian: <b>");
   esc(out, js(state, "custodian"));
   art__buf_str(out, "</b>; location: <b>");
-  esc(out, js(state, "location"));
+  esc(out, *js(state, "location") ? js(state, "location") : "not recorded");
   art__buf_str(out, "</b>.</p>\n</section>\n");
   json_decref(it);
   return st;
