@@ -599,8 +599,8 @@ START_TEST(test_checkpoint_text)
   /* Malformed texts are refused, not half-read. */
   const char *bad[] = {"", "art-catalog checkpoint v1\n",
                        "art-catalog checkpoint v1\ncatalog: x\nsize: 1x\n",
-                       "art-catalog checkpoint v1\ncatalog: x\nsize: 1\n"
-                       "head: 00\ntime: t\nactor: a\n"};
+                       ("art-catalog checkpoint v1\ncatalog: x\nsize: 1\n"
+                        "head: 00\ntime: t\nactor: a\n")};
   for (size_t i = 0; i < 4; i++)
     ck_assert_int_eq(
         art__cat_checkpoint_parse(ctx, bad[i], strlen(bad[i]), &cp),
