@@ -90,9 +90,55 @@ static int rec_cmp(const void *a, const void *b, void *arg)
   return oa < ob ? -1 : (oa > ob);
 }
 
+/* In-place quicksort of the index (qsort_r may allocate a copy of it,
+ * which the budget does not allow for). Ties are broken by offset, so the
+ * order is total and arrival order is kept for equal keys. */
+static void idx_sort(size_t *v, size_t n, void *arena)
+{
+  while (n > 16) {
+    size_t m = n / 2, t;
+#define SWAP(a, b) (t = v[a], v[a] = v[b], v[b] = t)
+    if (rec_cmp(&v[m], &v[0], arena) < 0)
+      SWAP(m, 0);
+    if (rec_cmp(&v[n - 1], &v[0], arena) < 0)
+      SWAP(n - 1, 0);
+    if (rec_cmp(&v[n - 1], &v[m], arena) < 0)
+      SWAP(n - 1, m);
+    SWAP(0, m);
+    size_t i = 1, j = n - 1;
+    for (;;) {
+      while (i < n && rec_cmp(&v[i], &v[0], arena) < 0)
+        i++;
+      while (rec_cmp(&v[j], &v[0], arena) > 0)
+        j--;
+      if (i >= j)
+        break;
+      SWAP(i, j);
+      i++;
+      j--;
+    }
+    SWAP(0, j);
+#undef SWAP
+    if (j < n - j - 1) {
+      idx_sort(v, j, arena);
+      v += j + 1;
+      n -= j + 1;
+    } else {
+      idx_sort(v + j + 1, n - j - 1, arena);
+      n = j;
+    }
+  }
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = i; k > 0 && rec_cmp(&v[k], &v[k - 1], arena) < 0; k--) {
+      size_t t = v[k];
+      v[k] = v[k - 1];
+      v[k - 1] = t;
+    }
+}
+
 static void sort_arena(art__tl_sorter *s)
 {
-  qsort_r(s->idx, s->n, sizeof *s->idx, rec_cmp, s->arena);
+  idx_sort(s->idx, s->n, s->arena);
 }
 
 /* Open a new unlinked run file and register it. */
