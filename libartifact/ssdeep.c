@@ -148,63 +148,116 @@ static void try_reduce(art_ssdeep *s)
   s->bhstart++;
 }
 
+/* The reset points at the byte with index K of the current update, whose
+ * rolling value plus one is H1P. */
+static void triggers(art_ssdeep *s, uint64_t h1p, size_t k)
+{
+  for (unsigned i = s->bhstart; i < s->bhend; i++) {
+    /* h % (3 << i) == (3 << i) - 1 exactly when h + 1 (in 64 bits) has i
+     * low zero bits and the rest is a multiple of 3. A trigger point for
+     * block size 2b is one for b too, so the first miss ends the loop. */
+    if ((h1p & ((UINT64_C(1) << i) - 1)) || (h1p >> i) % 3 != 0)
+      break;
+    blockhash *b = &s->bh[i];
+    if (b->dlen == 0)
+      try_fork(s);
+    b->digest[b->dlen] = b64[b->h];
+    b->halfdigest = b64[b->halfh];
+    if (b->dlen < SPAMSUM_LEN - 1) {
+      /* The last piece absorbs the rest once the digest is full. */
+      b->digest[++b->dlen] = '\0';
+      b->h = SUM_INIT;
+      if (b->dlen < SPAMSUM_LEN / 2) {
+        b->halfh = SUM_INIT;
+        b->halfdigest = '\0';
+      }
+    } else {
+      s->total += k + 1; /* try_reduce needs the size so far */
+      try_reduce(s);
+      s->total -= k + 1;
+    }
+  }
+}
+
+/* Broadcast a byte to four 16-bit lanes, and keep six bits of each. */
+#define LANES16    UINT64_C(0x0001000100010001)
+#define LANE_MASK  UINT64_C(0x003F003F003F003F)
+#define MAX_PACKED 8
+
 static void engine(art_ssdeep *s, const uint8_t *p, size_t len)
 {
   uint32_t h1 = s->h1, h2 = s->h2, h3 = s->h3;
+  uint32_t win[ROLL_WINDOW];
   unsigned wpos = s->wpos;
-  for (size_t k = 0; k < len; k++) {
-    uint8_t c = p[k];
-    /* The rolling hash over the last ROLL_WINDOW bytes. */
-    h2 -= h1;
-    h2 += ROLL_WINDOW * (uint32_t)c;
-    h1 += c;
-    h1 -= s->win[wpos];
-    s->win[wpos] = c;
-    wpos = wpos + 1 == ROLL_WINDOW ? 0 : wpos + 1;
-    h3 = (h3 << 5) ^ c;
-    uint32_t h = h1 + h2 + h3;
-
-    /* Byte stores may alias anything: read the bounds once. */
-    const unsigned start = s->bhstart, end = s->bhend;
-    blockhash *bh = s->bh;
-    for (unsigned i = start; i < end; i++) {
-      bh[i].h = sum_hash(bh[i].h, c);
-      bh[i].halfh = sum_hash(bh[i].halfh, c);
-    }
-    if (s->need_lasth)
-      s->lasth = sum_hash(s->lasth, c);
-
-    /* h % (3 << i) == (3 << i) - 1 exactly when h + 1 (in 64 bits) has i
-     * low zero bits and the rest is a multiple of 3: a mask test first,
-     * no division on most bytes. */
-    uint64_t h1p = (uint64_t)h + 1;
-    if (h1p & ((UINT64_C(1) << start) - 1))
-      continue;
-    for (unsigned i = s->bhstart; i < s->bhend; i++) {
-      /* A trigger point for block size 2b is one for b too, so the first
-       * miss ends the loop. */
-      if ((h1p & ((UINT64_C(1) << i) - 1)) || (h1p >> i) % 3 != 0)
-        break;
-      blockhash *b = &s->bh[i];
-      if (b->dlen == 0)
-        try_fork(s);
-      b->digest[b->dlen] = b64[b->h];
-      b->halfdigest = b64[b->halfh];
-      if (b->dlen < SPAMSUM_LEN - 1) {
-        /* The last piece absorbs the rest once the digest is full. */
-        b->digest[++b->dlen] = '\0';
-        b->h = SUM_INIT;
-        if (b->dlen < SPAMSUM_LEN / 2) {
-          b->halfh = SUM_INIT;
-          b->halfdigest = '\0';
+  memcpy(win, s->win, sizeof(win));
+#define ROLL(c)                                                                \
+  do {                                                                         \
+    h2 -= h1;                                                                  \
+    h2 += ROLL_WINDOW * (uint32_t)(c);                                         \
+    h1 += (c);                                                                 \
+    h1 -= win[wpos];                                                           \
+    win[wpos] = (c);                                                           \
+    wpos = wpos + 1 == ROLL_WINDOW ? 0 : wpos + 1;                             \
+    h3 = (h3 << 5) ^ (c);                                                      \
+  } while (0)
+  size_t k = 0;
+  while (k < len) {
+    const unsigned start = s->bhstart, end = s->bhend, nl = end - start;
+    /* Bytes where the rolling value is no reset point for the smallest
+     * tracked block size only update the piecewise hashes. */
+    const uint64_t tmask = (UINT64_C(1) << start) - 1;
+    if (nl <= MAX_PACKED && !s->need_lasth) {
+      /* The states (h, halfh) of up to eight block sizes in the 16-bit
+       * lanes of four words, all updated by one multiply per word: a lane
+       * holds at most 63 * 0x13 ^ 0xff < 2^11, so nothing crosses lanes. */
+      uint64_t w[4] = {0, 0, 0, 0};
+      for (unsigned j = 0; j < nl; j++)
+        w[j / 2] |= ((uint64_t)s->bh[start + j].h |
+                     (uint64_t)s->bh[start + j].halfh << 16)
+                    << (32 * (j % 2));
+      uint64_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], h1p = 0;
+      int trig = 0;
+      while (k < len) {
+        uint32_t c = p[k++];
+        ROLL(c);
+        uint64_t cc = c * LANES16;
+        w0 = ((w0 * SUM_MUL) ^ cc) & LANE_MASK;
+        w1 = ((w1 * SUM_MUL) ^ cc) & LANE_MASK;
+        w2 = ((w2 * SUM_MUL) ^ cc) & LANE_MASK;
+        w3 = ((w3 * SUM_MUL) ^ cc) & LANE_MASK;
+        h1p = (uint64_t)(uint32_t)(h1 + h2 + h3) + 1;
+        if (!(h1p & tmask)) {
+          trig = 1;
+          break;
         }
-      } else {
-        s->total += k + 1; /* try_reduce needs the size so far */
-        try_reduce(s);
-        s->total -= k + 1;
       }
+      w[0] = w0;
+      w[1] = w1;
+      w[2] = w2;
+      w[3] = w3;
+      for (unsigned j = 0; j < nl; j++) {
+        uint64_t v = w[j / 2] >> (32 * (j % 2));
+        s->bh[start + j].h = (uint8_t)(v & 63u);
+        s->bh[start + j].halfh = (uint8_t)((v >> 16) & 63u);
+      }
+      if (trig)
+        triggers(s, h1p, k - 1);
+    } else {
+      uint8_t c = p[k++];
+      ROLL(c);
+      for (unsigned i = start; i < end; i++) {
+        s->bh[i].h = sum_hash(s->bh[i].h, c);
+        s->bh[i].halfh = sum_hash(s->bh[i].halfh, c);
+      }
+      if (s->need_lasth)
+        s->lasth = sum_hash(s->lasth, c);
+      uint64_t h1p = (uint64_t)(uint32_t)(h1 + h2 + h3) + 1;
+      if (!(h1p & tmask))
+        triggers(s, h1p, k - 1);
     }
   }
+#undef ROLL
+  memcpy(s->win, win, sizeof(win));
   s->h1 = h1;
   s->h2 = h2;
   s->h3 = h3;
