@@ -6,7 +6,6 @@
 #include <artifact/hashlist.h>
 #include <artifact/knownset.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -479,31 +478,6 @@ static char *join_argv(int argc, char **argv)
   return s;
 }
 
-static art_status queue_inputs(run *r, int argc, char **argv)
-{
-  art_status st = ART_OK;
-  int list_fd = -1;
-  if (r->o->files_from) {
-    list_fd = strcmp(r->o->files_from, "-") == 0
-                  ? STDIN_FILENO
-                  : open(r->o->files_from, O_RDONLY | O_CLOEXEC);
-    if (list_fd < 0) {
-      cli_error("%s: %s", r->o->files_from, strerror(errno));
-      return ART_ERR_NOT_FOUND;
-    }
-    st = art_batch_add_list(r->batch, list_fd, r->o->null_list);
-  }
-  for (int i = 0; st == ART_OK && i < argc; i++) {
-    if (strcmp(argv[i], "-") == 0 && r->o->null_list)
-      st = art_batch_add_list(r->batch, STDIN_FILENO, 1);
-    else
-      st = art_batch_add_path(r->batch, argv[i]);
-  }
-  if (st == ART_OK && argc == 0 && !r->o->files_from)
-    st = art_batch_add_path(r->batch, "-");
-  return st;
-}
-
 int main(int argc, char **argv)
 {
   opts o = {.format = ART_HASHLIST_HASHDEEP};
@@ -543,12 +517,13 @@ int main(int argc, char **argv)
     }
   }
   st = art_batch_new(r.ctx, &o.batch, &r.batch);
-  if (st == ART_OK)
-    st = queue_inputs(&r, argc - optind, argv + optind);
   if (st != ART_OK) {
     cli_error_ctx(r.ctx, st);
     goto out;
   }
+  if (cli_add_inputs(r.batch, argc - optind, argv + optind, o.files_from,
+                     o.null_list) != 0)
+    goto out;
   art_batch_ops ops = {worker_init, worker_fini, work, emit};
   progress = cli_progress_start(r.batch);
   st = art_batch_run(r.ctx, r.batch, &ops, &r);

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -133,6 +134,38 @@ int cli_parse_uint(const char *s, unsigned *out)
   if (errno || *end || v > 0xffffffffUL)
     return -1;
   *out = (unsigned)v;
+  return 0;
+}
+
+int cli_add_inputs(art_batch *batch,
+                   int argc,
+                   char **argv,
+                   const char *files_from,
+                   int null_list)
+{
+  art_status st = ART_OK;
+  if (files_from) {
+    int fd = strcmp(files_from, "-") == 0
+                 ? STDIN_FILENO
+                 : open(files_from, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      cli_error("%s: %s", files_from, strerror(errno));
+      return -1;
+    }
+    st = art_batch_add_list(batch, fd, null_list);
+  }
+  for (int i = 0; st == ART_OK && i < argc; i++) {
+    if (null_list && strcmp(argv[i], "-") == 0)
+      st = art_batch_add_list(batch, STDIN_FILENO, 1);
+    else
+      st = art_batch_add_path(batch, argv[i]);
+  }
+  if (st == ART_OK && argc == 0 && !files_from)
+    st = art_batch_add_path(batch, "-");
+  if (st != ART_OK) {
+    cli_error("%s", art_strerror(st));
+    return -1;
+  }
   return 0;
 }
 

@@ -40,6 +40,17 @@ int cli_parse_size(const char *s, uint64_t *out);
 /* Parse an unsigned decimal count. 0 on success. */
 int cli_parse_uint(const char *s, unsigned *out);
 
+/* Queue the inputs of a tool run on BATCH: names from FILES_FROM (a file, or
+ * "-" for standard input; NUL-separated with NULL_LIST), then each argument
+ * (with NULL_LIST, "-" means a NUL-separated list on standard input rather
+ * than standard input's bytes); no input at all means standard input.
+ * Errors are reported; returns 0 on success. */
+int cli_add_inputs(art_batch *batch,
+                   int argc,
+                   char **argv,
+                   const char *files_from,
+                   int null_list);
+
 /* Progress line on stderr, only when stderr is a terminal: a thread prints
  * files, bytes, rate and ETA once a second from the batch's counters. */
 typedef struct cli_progress cli_progress;
