@@ -277,8 +277,6 @@ static void flush_pending(art_strings *s)
 
 static void deliver(art_strings *s, scan *c, int more)
 {
-  if (s->stopped)
-    return;
   c->buf[c->blen] = '\0';
   art_string str = {.offset = c->start,
                     .encoding = c->enc,
@@ -287,7 +285,10 @@ static void deliver(art_strings *s, scan *c, int more)
                     .text = c->buf,
                     .len = c->blen,
                     .chars = c->pchars};
-  if (s->nscan > 1) {
+  if (s->stopped) {
+    /* Nothing more is delivered, but the buffer is emptied all the same so
+     * the scan can go on to the end of the data. */
+  } else if (s->nscan > 1) {
     hold(s, c, &str);
   } else if (s->cb && s->cb(&str, s->userdata)) {
     s->stopped = 1;

@@ -316,6 +316,38 @@ START_TEST(test_combined_encodings)
 }
 END_TEST
 
+static int stop_cb(const art_string *s, void *ud)
+{
+  (void)s;
+  int *n = ud;
+  return ++*n >= 2;
+}
+
+START_TEST(test_stop)
+{
+  /* The callback stops the scan in the middle of a long string: no more
+   * calls, and no endless loop on the full buffer. */
+  size_t len = 400000;
+  char *b = malloc(len);
+  memset(b, 'Z', len);
+  for (unsigned mask = 1; mask <= ART_STR_MASK(ART_STR_UTF8) * 2 - 1;
+       mask = mask * 2 + 1) {
+    art_strings_opts o = {.encodings = mask};
+    int n = 0;
+    art_strings *s;
+    ck_assert_int_eq(art_strings_new(NULL, &o, stop_cb, &n, &s), ART_OK);
+    art_status st = art_strings_update(NULL, s, b, len);
+    ck_assert(st == ART_ERR_LIMIT || st == ART_OK);
+    st = art_strings_update(NULL, s, b, len);
+    ck_assert_int_eq(st, ART_ERR_LIMIT);
+    art_strings_final(NULL, s);
+    ck_assert_int_eq(n, 2);
+    art_strings_free(s);
+  }
+  free(b);
+}
+END_TEST
+
 START_TEST(test_enc_parse)
 {
   unsigned m = 0;
@@ -425,6 +457,7 @@ static Suite *suite(void)
   tcase_add_test(tc, test_pieces_and_chunking);
   tcase_add_test(tc, test_utf8);
   tcase_add_test(tc, test_combined_encodings);
+  tcase_add_test(tc, test_stop);
   tcase_add_test(tc, test_enc_parse);
   suite_add_tcase(s, tc);
   tc = tcase_create("summary");
