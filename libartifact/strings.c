@@ -803,6 +803,12 @@ static int summary_cb(const art_string *str, void *userdata)
       continue;
     }
     char *val = to_utf8(v, vl, str->encoding);
+    if (val && !art__utf8_valid(val)) {
+      /* A UTF-8 value cut at max_ioc_len inside a character. */
+      char *l = art__utf8_lossy(val);
+      free(val);
+      val = l;
+    }
     if (!val) {
       sum->nomem = 1;
       return 1;
