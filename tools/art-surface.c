@@ -52,6 +52,9 @@ static void usage(void)
       "  -j, --jobs N             worker threads (default: online CPUs)\n"
       "      --sha512             also compute SHA-512\n"
       "  -n, --min-len N          minimum string length (default 4)\n"
+      "  -e, --encodings LIST     strings summary encodings, as art-strings "
+      "-e\n"
+      "                           (default: ascii,utf16le,utf8)\n"
       "      --no-strings         leave the strings summary out\n"
       "      --hashset FILE       report hits in a .hset file (repeatable)\n"
       "      --skip-known         leave artifacts in known sets out\n"
@@ -119,6 +122,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"jobs", required_argument, NULL, 'j'},
       {"sha512", no_argument, NULL, O_SHA512},
       {"min-len", required_argument, NULL, 'n'},
+      {"encodings", required_argument, NULL, 'e'},
       {"no-strings", no_argument, NULL, O_NO_STRINGS},
       {"hashset", required_argument, NULL, O_HASHSET},
       {"skip-known", no_argument, NULL, O_SKIP_KNOWN},
@@ -144,7 +148,7 @@ static int parse_opts(int argc, char **argv, opts *o)
   int c;
   unsigned u;
   uint64_t sz;
-  while ((c = getopt_long(argc, argv, "rLf:o:j:n:T:0qvh", longopts, NULL)) !=
+  while ((c = getopt_long(argc, argv, "rLf:o:j:n:e:T:0qvh", longopts, NULL)) !=
          -1) {
     switch (c) {
     case 'r':
@@ -173,6 +177,11 @@ static int parse_opts(int argc, char **argv, opts *o)
       if (cli_parse_uint(optarg, &u) != 0 || u == 0)
         return cli_usage_error("bad minimum length '%s'", optarg);
       o->s.strings.min_len = u;
+      break;
+    case 'e':
+      if (art_str_enc_parse(optarg, &o->s.strings.encodings) != ART_OK ||
+          o->s.strings.encodings == 0)
+        return cli_usage_error("bad encodings '%s'", optarg);
       break;
     case O_NO_STRINGS:
       o->s.no_strings = 1;

@@ -52,17 +52,17 @@ typedef struct art_surface_opts {
                             ART_HASH_MASK(ART_HASH_SHA512), ... */
   size_t header_bytes;   /* first bytes shown: 0 -> 32 */
   size_t entropy_block;  /* 0 -> ART_ENTROPY_BLOCK_DEFAULT */
-  size_t exe_limit;      /* bytes kept for the PE/ELF parsers: 0 -> 64 MiB;
-                            longer executables are flagged */
-  size_t keep_limit;     /* a container up to this size is walked from
-                            memory: 0 -> 64 MiB */
+  size_t keep_limit;     /* bytes of an artifact kept in memory for the
+                            PE/ELF parsers, YARA and (top level) the
+                            container walk: 0 -> 64 MiB; longer ones are
+                            parsed and scanned up to there (flagged) and
+                            walked with a second, streaming read */
   art_strings_summary_opts strings; /* 0s: the summary's defaults */
   int no_strings;                   /* leave the strings summary out */
   int no_recurse;                   /* do not look into containers */
   int skip_known;           /* do not expand containers a known set holds */
   art_archive_opts archive; /* limits, extraction (see archive.h) */
   unsigned reader_threads;  /* reader lanes for large inputs (0, 1: none) */
-  uint64_t yara_max_size;   /* bytes scanned per artifact: 0 -> 64 MiB */
   unsigned yara_timeout;    /* seconds per artifact, 0: none */
   int similar_threshold;    /* ssdeep matches must score above this */
 } art_surface_opts;

@@ -26,12 +26,8 @@ static void fill_defaults(art_surface_opts *o)
     o->header_bytes = SURFACE_HEAD_MAX;
   if (!o->entropy_block)
     o->entropy_block = ART_ENTROPY_BLOCK_DEFAULT;
-  if (!o->exe_limit)
-    o->exe_limit = 64u << 20;
   if (!o->keep_limit)
     o->keep_limit = 64u << 20;
-  if (!o->yara_max_size)
-    o->yara_max_size = 64u << 20;
 }
 
 art_status art_surface_config_new(art_ctx *ctx,

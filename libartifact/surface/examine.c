@@ -34,17 +34,22 @@ struct art_surface {
   art_magic *magic;
   art_entropy *ent;
   art_strings_summary *sum;
-  art_pe_collector *pe;
-  art_elf_collector *elf;
   art_yara_scanner *yara;
   art_archive *ar;
-  /* header and container keeper */
+  /* header and bytes keeper: the first keep_limit bytes of an artifact
+   * that is (or may be) a container, a PE or ELF file, or of every
+   * artifact when YARA runs; shared by the parsers, YARA and the walk */
   uint8_t head[SURFACE_HEAD_MAX];
   size_t head_len;
   uint8_t *keep;
   size_t keep_len, keep_cap;
   int container; /* -1 undecided, 0 no, 1 yes */
-  int keep_over; /* a container larger than keep_limit */
+  int keeping;   /* -1 undecided, 0 no, 1 yes */
+  int top;       /* keeping for the input itself (containers too) */
+  int keep_over; /* longer than keep_limit: the keep is cut there */
+  /* what YARA is told about the artifact being read */
+  const char *y_path, *y_member, *y_root;
+  unsigned y_depth;
   uint64_t seen;
   /* member composite */
   sub subs[4];
@@ -190,14 +195,10 @@ art_surface_new(art_ctx *ctx, const art_surface_config *cfg, art_surface **out)
     st = art_entropy_new(ctx, cfg->o.entropy_block, &s->ent);
   if (st == ART_OK && !cfg->o.no_strings)
     st = art_strings_summary_new(ctx, &cfg->o.strings, &s->sum);
-  if (st == ART_OK)
-    st = art_pe_collector_new(ctx, cfg->o.exe_limit, &s->pe);
-  if (st == ART_OK)
-    st = art_elf_collector_new(ctx, cfg->o.exe_limit, &s->elf);
   if (st == ART_OK && cfg->rules) {
     st = art_yara_scanner_new(ctx, cfg->rules, &s->yara);
     if (st == ART_OK) {
-      art_yara_scanner_set_max_size(s->yara, cfg->o.yara_max_size);
+      art_yara_scanner_set_max_size(s->yara, cfg->o.keep_limit);
       art_yara_scanner_set_timeout(s->yara, cfg->o.yara_timeout);
     }
   }
@@ -224,8 +225,6 @@ void art_surface_free(art_surface *s)
   art_magic_free(s->magic);
   art_entropy_free(s->ent);
   art_strings_summary_free(s->sum);
-  art_pe_collector_free(s->pe);
-  art_elf_collector_free(s->elf);
   art_yara_scanner_free(s->yara);
   art_archive_free(s->ar);
   free(s->keep);
@@ -265,47 +264,78 @@ static int keep_append(art_surface *s, const uint8_t *data, size_t len)
   return 0;
 }
 
-static art_status k_begin(void *state, int size_known, uint64_t size)
+static void keep_begin(art_surface *s, int top)
 {
-  art_surface *s = state;
-  (void)size_known;
-  (void)size;
   s->head_len = 0;
   s->keep_len = 0;
   s->seen = 0;
   s->keep_over = 0;
-  s->container = s->ar ? -1 : 0;
+  s->top = top;
+  s->container = top && s->ar ? -1 : 0;
+  s->keeping = s->yara ? 1 : -1;
+}
+
+/* Whether the first bytes call for keeping the artifact. */
+static int keep_wanted(art_surface *s)
+{
+  if (s->container < 0)
+    s->container = art_archive_is_container(s->keep, s->keep_len);
+  return s->container == 1 || art_pe_is_pe(s->keep, s->keep_len) ||
+         art_elf_is_elf(s->keep, s->keep_len);
+}
+
+static art_status
+keep_feed(art_surface *s, const uint8_t *data, size_t len, uint64_t offset)
+{
+  take_head(s, data, len, offset);
+  s->seen = offset + len;
+  if (s->keeping == 0 || s->keep_over)
+    return s->head_len >= s->cfg->o.header_bytes ? ART_ERR_LIMIT : ART_OK;
+  if (s->keep_len + len > s->cfg->o.keep_limit) {
+    size_t room = s->cfg->o.keep_limit - s->keep_len;
+    if (keep_append(s, data, room) != 0)
+      return ART_ERR_NOMEM;
+    s->keep_over = 1;
+  } else if (keep_append(s, data, len) != 0) {
+    return ART_ERR_NOMEM;
+  }
+  if (s->keeping < 0 && (s->keep_len >= DECIDE_BYTES || s->keep_over)) {
+    s->keeping = keep_wanted(s);
+    if (!s->keeping)
+      s->keep_len = 0;
+  }
+  return ART_OK;
+}
+
+static void keep_end(art_surface *s)
+{
+  if (s->keeping < 0) {
+    s->keeping = keep_wanted(s);
+    if (!s->keeping)
+      s->keep_len = 0;
+  }
+  if (s->container < 0)
+    s->container = art_archive_is_container(s->keep, s->keep_len);
+}
+
+static art_status k_begin(void *state, int size_known, uint64_t size)
+{
+  (void)size_known;
+  (void)size;
+  keep_begin(state, 1);
   return ART_OK;
 }
 
 static art_status
 k_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
 {
-  art_surface *s = state;
-  take_head(s, data, len, offset);
-  s->seen = offset + len;
-  if (s->container != 0 && !s->keep_over) {
-    if (s->keep_len + len > s->cfg->o.keep_limit) {
-      s->keep_over = 1;
-      if (s->container < 0)
-        s->container = art_archive_is_container(s->keep, s->keep_len);
-    } else if (keep_append(s, data, len) != 0) {
-      return ART_ERR_NOMEM;
-    }
-    if (s->container < 0 && s->keep_len >= DECIDE_BYTES)
-      s->container = art_archive_is_container(s->keep, s->keep_len);
-  }
-  if (s->container == 0 || s->keep_over)
-    return s->head_len >= s->cfg->o.header_bytes ? ART_ERR_LIMIT : ART_OK;
-  return ART_OK;
+  return keep_feed(state, data, len, offset);
 }
 
 static art_status k_finish(void *state, art_status read_status)
 {
-  art_surface *s = state;
   (void)read_status;
-  if (s->container < 0)
-    s->container = art_archive_is_container(s->keep, s->keep_len);
+  keep_end(state);
   return ART_OK;
 }
 
@@ -322,8 +352,7 @@ static art_status c_begin(void *state, int size_known, uint64_t size)
   art_surface *s = state;
   (void)size_known;
   (void)size; /* declared by the archive: not trusted */
-  s->head_len = 0;
-  s->seen = 0;
+  keep_begin(s, 0);
   s->hash_st = art_hash_reset(s->ctx, s->hash);
   art_ssdeep_reset(s->ssd);
   s->ssd_st = ART_OK;
@@ -334,10 +363,6 @@ static art_status c_begin(void *state, int size_known, uint64_t size)
   s->sum_st = ART_OK;
   s->n_subs = 0;
   s->subs[s->n_subs++] = (sub){art_magic_consumer(), s->magic, 0};
-  s->subs[s->n_subs++] = (sub){art_pe_collector_consumer(), s->pe, 0};
-  s->subs[s->n_subs++] = (sub){art_elf_collector_consumer(), s->elf, 0};
-  if (s->yara)
-    s->subs[s->n_subs++] = (sub){art_yara_consumer(s->yara), s->yara, 0};
   for (size_t i = 0; i < s->n_subs; i++)
     if (s->subs[i].ops->begin &&
         s->subs[i].ops->begin(s->subs[i].state, 0, 0) != ART_OK)
@@ -349,8 +374,8 @@ static art_status
 c_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
 {
   art_surface *s = state;
-  take_head(s, data, len, offset);
-  s->seen = offset + len;
+  if (keep_feed(s, data, len, offset) == ART_ERR_NOMEM)
+    return ART_ERR_NOMEM;
   if (s->hash_st == ART_OK)
     s->hash_st = art_hash_update(s->ctx, s->hash, data, len);
   if (s->ssd_st == ART_OK)
@@ -383,6 +408,7 @@ static art_status c_finish(void *state, art_status read_status)
   for (size_t i = 0; i < s->n_subs; i++)
     if (s->subs[i].ops->finish)
       s->subs[i].ops->finish(s->subs[i].state, read_status);
+  keep_end(s);
   s->walk_bytes += s->seen;
   if (s->cur < s->rep->n)
     harvest(s, &s->rep->recs[s->cur], read_status);
@@ -663,14 +689,8 @@ static void harvest(art_surface *s, srec *r, art_status read_status)
   art_ctx *ctx = s->ctx;
   r->pub.size = bytes;
   json_object_set_new(o, "size", json_integer((json_int_t)bytes));
-  if (read_status != ART_OK && bytes == 0) {
-    if (s->yara) { /* drop the result of a scan of nothing */
-      art_yara_result *yr = NULL;
-      art_yara_scanner_take_result(ctx, s->yara, &yr);
-      art_yara_result_free(yr);
-    }
+  if (read_status != ART_OK && bytes == 0)
     return; /* nothing was read: no hashes of nothing */
-  }
   /* hashes */
   json_t *h = json_object();
   if (s->hash_st == ART_OK) {
@@ -749,33 +769,43 @@ static void harvest(art_surface *s, srec *r, art_status read_status)
   } else if (s->sum) {
     art__surface_rec_error(r, "strings: %s", art_strerror(s->sum_st));
   }
-  /* executables */
-  int trunc = 0;
-  const art_pe *pe = art_pe_collector_result(s->pe, &trunc);
-  if (pe) {
-    json_t *pj = pe_json(pe);
-    json_object_set_new(pj, "truncated", json_boolean(trunc));
-    json_object_set_new(o, "pe", pj);
-    if (trunc)
-      art__surface_rec_limit(r, "executable_size");
-  }
-  trunc = 0;
-  const art_elf *elf = art_elf_collector_result(s->elf, &trunc);
-  if (elf) {
-    json_t *ej = elf_json(elf);
-    json_object_set_new(ej, "truncated", json_boolean(trunc));
-    json_object_set_new(o, "elf", ej);
-    if (trunc)
-      art__surface_rec_limit(r, "executable_size");
+  /* executables, from the bytes kept */
+  if (s->keeping == 1 && art_pe_is_pe(s->keep, s->keep_len)) {
+    art_pe *pe = NULL;
+    if (art_pe_parse(ctx, s->keep, s->keep_len, &pe) == ART_OK) {
+      json_t *pj = pe_json(pe);
+      json_object_set_new(pj, "truncated", json_boolean(s->keep_over));
+      json_object_set_new(o, "pe", pj);
+      if (s->keep_over)
+        art__surface_rec_limit(r, "executable_size");
+    }
+    art_pe_free(pe);
+  } else if (s->keeping == 1 && art_elf_is_elf(s->keep, s->keep_len)) {
+    art_elf *elf = NULL;
+    if (art_elf_parse(ctx, s->keep, s->keep_len, &elf) == ART_OK) {
+      json_t *ej = elf_json(elf);
+      json_object_set_new(ej, "truncated", json_boolean(s->keep_over));
+      json_object_set_new(o, "elf", ej);
+      if (s->keep_over)
+        art__surface_rec_limit(r, "executable_size");
+    }
+    art_elf_free(elf);
   }
   hashset_hits(s, r);
   if (s->yara) {
     art_yara_result *yr = NULL;
-    art_status yst = art_yara_scanner_take_result(ctx, s->yara, &yr);
+    art_yara_artifact a = {s->y_path,  s->y_member, s->y_root,
+                           s->y_depth, NULL,        mime};
+    art_status yst = art_yara_scanner_set_artifact(ctx, s->yara, &a);
+    if (yst == ART_OK)
+      yst = art_yara_scan_buffer(ctx, s->yara, s->keep, s->keep_len, &yr);
     if (yr) {
+      if (s->keep_over)
+        art_yara_result_set_error(yr, ART_ERR_LIMIT,
+                                  "only the first bytes were scanned");
       json_object_set_new(o, "yara", yara_json(yr, r));
       art_yara_result_free(yr);
-    } else if (yst != ART_OK) {
+    } else {
       art__surface_rec_error(r, "yara: %s", art_ctx_errmsg(ctx));
     }
   }
@@ -820,9 +850,10 @@ static void set_yara_artifact(art_surface *s,
                               const char *root,
                               unsigned depth)
 {
-  art_yara_artifact a = {path, member, root, depth, NULL, NULL};
-  if (s->yara)
-    art_yara_scanner_set_artifact(s->ctx, s->yara, &a);
+  s->y_path = path;
+  s->y_member = member;
+  s->y_root = root;
+  s->y_depth = depth;
 }
 
 static art_walk_action m_begin(void *ud, const art_archive_member *m)
@@ -957,8 +988,14 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
   s->walk_bytes = 0;
   s->ratio_stop = 0;
   if (!s->keep_over) {
-    st = art_archive_walk_buffer(ctx, s->ar, s->keep, s->keep_len, path, &ops,
-                                 s);
+    /* The members' bytes are kept in s->keep while the walk runs: walk the
+     * input's bytes from a buffer of their own. */
+    uint8_t *buf = s->keep;
+    size_t len = s->keep_len;
+    s->keep = NULL;
+    s->keep_len = s->keep_cap = 0;
+    st = art_archive_walk_buffer(ctx, s->ar, buf, len, path, &ops, s);
+    free(buf);
   } else {
     /* Too large to keep: a second, streaming read of the input. */
     const art_source_info *info = art_source_get_info(src);
@@ -1080,12 +1117,6 @@ art_status art_surface_examine(art_ctx *ctx,
     st = art_entropy_attach(ctx, s->ent, s->reader);
   if (st == ART_OK && s->sum)
     st = art_strings_summary_attach(ctx, s->sum, s->reader);
-  if (st == ART_OK)
-    st = art_pe_collector_attach(ctx, s->pe, s->reader);
-  if (st == ART_OK)
-    st = art_elf_collector_attach(ctx, s->elf, s->reader);
-  if (st == ART_OK && s->yara)
-    st = art_yara_attach(ctx, s->yara, s->reader);
   if (st == ART_OK)
     st = art_reader_add(s->reader, &keep_ops, s);
   if (st != ART_OK) {

@@ -57,6 +57,10 @@ check "ELF details for /usr/bin files (interpreter, needed)" \
 if [ -d "$FS" ]; then
   check "a .docx is walked as a zip container with members" \
     bash -c "jq -e 'select(.path | endswith(\"a-text.docx\")) | .container.format == \"zip\"' '$T/roots.jsonl' | grep -q true && grep -q 'a-text.docx!word/document.xml' '$T/corpus.jsonl'"
+  for d in "$FS/text1/a-text.docx" "$FS/text2/d-text.odt"; do
+    check "$(basename "$d"): one record per member, as bsdtar -tf lists them" \
+      test "$(jq -r --arg p "$d" 'select(.lineage.root == $p and .lineage.depth == 1) | .lineage.path_in_parent' "$T/corpus.jsonl")" = "$(bsdtar -tf "$d")"
+  done
 fi
 
 # ---- nested archives: zip in tar.gz in 7z -------------------------------
