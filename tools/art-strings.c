@@ -229,7 +229,20 @@ typedef struct run {
   const opts *o;
   FILE *out;
   unsigned failures;
+  art_batch *batch;
 } run;
+
+typedef struct progress {
+  art_batch *batch;
+  uint64_t last;
+} progress;
+
+static void on_progress(uint64_t bytes, void *ud)
+{
+  progress *p = ud;
+  art_batch_add_bytes(p->batch, bytes - p->last);
+  p->last = bytes;
+}
 
 static art_status worker_init(void *ud, art_ctx *ctx, void **ws)
 {
@@ -254,7 +267,10 @@ static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
   if (!res)
     return NULL;
   job j = {.o = r->o, .path = it->path, .sp = &res->sp};
+  progress pr = {r->batch, 0};
+  art_reader_set_progress(ws, on_progress, &pr);
   res->status = run_one(ctx, ws, r->o, it->path, it->kind, &j);
+  art_reader_set_progress(ws, NULL, NULL);
   if (res->status == ART_OK && res->sp.err) {
     res->status = ART_ERR_IO;
     if (asprintf(&res->errmsg, "%s: spooling output: %s", it->path,
@@ -467,7 +483,10 @@ int main(int argc, char **argv)
       st = art_batch_add_path(batch, argv[i]);
     if (st == ART_OK) {
       art_batch_ops ops = {worker_init, worker_fini, work, emit};
+      r.batch = batch;
+      cli_progress *prog = cli_progress_start(batch);
       st = art_batch_run(ctx, batch, &ops, &r);
+      cli_progress_stop(prog);
     }
     if (st != ART_OK) {
       cli_error_ctx(ctx, st);
