@@ -5,7 +5,11 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <artifact/artifact.h>
+#include <artifact/archive.h>
 #include <artifact/yara.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include <check.h>
 #include <pthread.h>
@@ -738,6 +742,104 @@ START_TEST(test_reader_and_source)
 }
 END_TEST
 
+/* Archive members through the consumer interface: the results come back by
+ * the callback, one per member, in walk order, with the member's identity. */
+typedef struct member_results {
+  art_yara_scanner *s;
+  art_archive *ar;
+  art_yara_result *res[8];
+  size_t n;
+} member_results;
+
+static void on_member(art_yara_result *r, art_status st, void *ud)
+{
+  member_results *m = ud;
+  (void)st;
+  if (m->n < 8)
+    m->res[m->n++] = r;
+  else
+    art_yara_result_free(r);
+}
+
+static art_walk_action member_begin(void *ud, const art_archive_member *mem)
+{
+  member_results *m = ud;
+  art_yara_artifact a = {mem->lineage, mem->path, "a.zip",
+                         mem->depth,   NULL,      NULL};
+  if (mem->type != ART_ENTRY_FILE)
+    return ART_WALK_CONTINUE;
+  art_yara_scanner_set_artifact(NULL, m->s, &a);
+  art_archive_add_consumer(m->ar, art_yara_consumer(m->s), m->s);
+  return ART_WALK_CONTINUE;
+}
+
+START_TEST(test_archive_members)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_result *disk;
+  member_results m = {0};
+  struct archive *a = archive_write_new();
+  static const char body1[] = "xx hello yy MZ", body2[] = "nothing here";
+  const char *bodies[2] = {body1, body2}, *names[2] = {"d/one.bin", "two"};
+  unsigned char zip[4096];
+  size_t used = 0;
+  art_archive_ops ops = {.begin = member_begin};
+  art_archive_opts ao;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
+  ck_assert_int_eq(archive_write_open_memory(a, zip, sizeof zip, &used),
+                   ARCHIVE_OK);
+  for (int i = 0; i < 2; i++) {
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, names[i]);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)strlen(bodies[i]));
+    ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_data(a, bodies[i], strlen(bodies[i])),
+                     (la_ssize_t)strlen(bodies[i]));
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &m.s), ART_OK);
+  art_archive_opts_init(&ao);
+  ck_assert_int_eq(art_archive_new(ctx, &ao, &m.ar), ART_OK);
+  art_yara_scanner_set_result_cb(m.s, on_member, &m);
+  ck_assert_int_eq(
+      art_archive_walk_buffer(ctx, m.ar, zip, used, "a.zip", &ops, &m), ART_OK);
+  ck_assert_uint_eq(m.n, 2);
+  /* The member matches as the same bytes do on their own. */
+  disk = scan(ctx, r, "one.bin", body1, strlen(body1), &st);
+  ck_assert_uint_eq(art_yara_result_count(m.res[0]),
+                    art_yara_result_count(disk));
+  ck_assert_uint_eq(art_yara_result_count(m.res[0]), 1);
+  ck_assert_uint_eq(art_yara_result_match(m.res[0], 0)->n_strings,
+                    art_yara_result_match(disk, 0)->n_strings);
+  for (size_t k = 0; k < art_yara_result_match(disk, 0)->n_strings; k++)
+    ck_assert_uint_eq(art_yara_result_match(m.res[0], 0)->strings[k].offset,
+                      art_yara_result_match(disk, 0)->strings[k].offset);
+  ck_assert_str_eq(art_yara_result_path(m.res[0]), "a.zip!d/one.bin");
+  ck_assert_uint_eq(art_yara_result_count(m.res[1]), 0);
+  art_yara_result_free(disk);
+  for (size_t i = 0; i < m.n; i++)
+    art_yara_result_free(m.res[i]);
+  art_archive_free(m.ar);
+  art_yara_scanner_free(m.s);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 typedef struct thread_arg {
   const art_yara_rules *rules;
   int matches;
@@ -825,6 +927,7 @@ static Suite *yara_suite(void)
   tcase_add_test(tc, test_limits);
   tcase_add_test(tc, test_timeout);
   tcase_add_test(tc, test_reader_and_source);
+  tcase_add_test(tc, test_archive_members);
   tcase_add_test(tc, test_threads_and_init);
   suite_add_tcase(s, tc);
   tc = tcase_create("format");
