@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Usage: bench/timeline.sh [BUILD_DIR]   (default: build)
-# Prints wall seconds and peak RSS (KB, /usr/bin/time -f %M) of each side,
-# the speed ratio and the memory ratio, and checks the outputs are equal.
+# Prints wall seconds, CPU seconds (user+sys, steadier on a shared machine)
+# and peak RSS (KB, /usr/bin/time -f %M) of each side, the speed ratios and
+# the memory ratio, and checks the outputs are equal.
 set -euo pipefail
 export TZ=UTC LC_ALL=C
 
@@ -40,27 +41,29 @@ rm -rf "$W/src"
 
 echo "== reference: fls -r -m / | mactime -d -y"
 t0=$(now)
-/usr/bin/time -f "%M" -o "$W/fls.mem" fls -r -m / "$W/bench.img" |
-  /usr/bin/time -f "%M" -o "$W/mac.mem" mactime -d -y >"$W/ref.csv"
+/usr/bin/time -f "%M %U %S" -o "$W/fls.mem" fls -r -m / "$W/bench.img" |
+  /usr/bin/time -f "%M %U %S" -o "$W/mac.mem" mactime -d -y >"$W/ref.csv"
 t1=$(now)
 ref_s=$(secs "$t0" "$t1")
-fls_kb=$(tail -1 "$W/fls.mem")
-mac_kb=$(tail -1 "$W/mac.mem")
+read -r fls_kb fls_u fls_s < <(tail -1 "$W/fls.mem")
+read -r mac_kb mac_u mac_s < <(tail -1 "$W/mac.mem")
+ref_cpu=$(awk -v a="$fls_u" -v b="$fls_s" -v c="$mac_u" -v d="$mac_s" 'BEGIN { printf "%.2f", a + b + c + d }')
 
 echo "== ours: art-timeline -f mactime"
 t0=$(now)
-/usr/bin/time -f "%M" -o "$W/ours.mem" "$BIN" -q -f mactime "$W/bench.img" >"$W/ours.csv"
+/usr/bin/time -f "%M %U %S" -o "$W/ours.mem" "$BIN" -q -f mactime "$W/bench.img" >"$W/ours.csv"
 t1=$(now)
 our_s=$(secs "$t0" "$t1")
-our_kb=$(tail -1 "$W/ours.mem")
+read -r our_kb our_u our_s < <(tail -1 "$W/ours.mem")
+our_cpu=$(awk -v a="$our_u" -v b="$our_s" 'BEGIN { printf "%.2f", a + b }')
 
 if cmp -s "$W/ref.csv" "$W/ours.csv"; then same=identical; else same=DIFFERENT; fi
 rows=$(($(wc -l <"$W/ref.csv") - 1))
 echo "rows: $rows (outputs $same)"
-echo "fls|mactime: ${ref_s} s wall; peak RSS fls ${fls_kb} KB, mactime ${mac_kb} KB"
-echo "art-timeline: ${our_s} s wall; peak RSS ${our_kb} KB"
-awk -v r="$ref_s" -v o="$our_s" -v m="$mac_kb" -v k="$our_kb" 'BEGIN {
-  printf "speed ratio (fls|mactime / ours): %.1fx\n", r / o
+echo "fls|mactime: ${ref_s} s wall, ${ref_cpu} s CPU; peak RSS fls ${fls_kb} KB, mactime ${mac_kb} KB"
+echo "art-timeline: ${our_s} s wall, ${our_cpu} s CPU; peak RSS ${our_kb} KB"
+awk -v r="$ref_s" -v o="$our_s" -v rc="$ref_cpu" -v oc="$our_cpu" -v m="$mac_kb" -v k="$our_kb" 'BEGIN {
+  printf "speed ratio (fls|mactime / ours): %.1fx wall, %.1fx CPU\n", r / o, rc / oc
   printf "memory ratio (ours / mactime peak): %.2f\n", k / m }'
 rm -f "$W/ref.csv" "$W/ours.csv" "$W/bench.img"
 
