@@ -140,6 +140,7 @@ int art_ioc_is_tld(const char *label, size_t len)
   return in_list(tlds, label, len);
 }
 
+static const char third_level_cc[] = " uk au nz za br kr ";
 static const char classic_tlds[] = " com net org edu gov mil int info biz ";
 
 /* First labels that make "x.name"-style property accesses in scripts and
@@ -223,7 +224,18 @@ static int valid_domain(const char *t, size_t n, int strict)
     if (sl < 3 || letters < 2)
       return 0;
   }
-  if (labels == 2 && in_list(code_words, t, tld_s - 1))
+  if (labels == 2 && strict == 1 && in_list(code_words, t, tld_s - 1))
+    return 0;
+  if (labels == 2 && tl > 2 && !in_list(classic_tlds, t + tld_s, tl)) {
+    /* "1t.lol": under the newer generic TLDs, short names are noise. */
+    size_t sl = tld_s - 1, letters = 0;
+    for (size_t i = 0; i < sl; i++)
+      letters += is_alpha((unsigned char)t[i]) ? 1u : 0u;
+    if (sl < 3 || letters < 2)
+      return 0;
+  }
+  /* Where names are registered one level down (co.uk, com.au). */
+  if (labels == 2 && in_list(third_level_cc, t + tld_s, tl))
     return 0;
   /* Upper-case names: only under generic TLDs or with three labels. */
   if (tld_upper && labels == 2 && tl == 2)
@@ -380,7 +392,14 @@ static void find_ipv6(const char *t, size_t n, cands *cs)
     if ((a > 0 && (is_alnum((unsigned char)t[a - 1]) || t[a - 1] == ':')) ||
         is_alnum(at(t, n, i)))
       continue;
-    if (colons < 2 || groups < 2 || maxrun < 3 || b - a > 45)
+    if (colons < 2 || groups < 2 || b - a > 45 || (maxrun < 4 && groups < 4))
+      continue;
+    int up = 0, lo = 0;
+    for (size_t k = a; k < b; k++) {
+      up |= is_upper((unsigned char)t[k]);
+      lo |= is_lower((unsigned char)t[k]);
+    }
+    if (up && lo)
       continue;
     char buf[48];
     unsigned char addr[16];
@@ -415,7 +434,7 @@ static void find_email(const char *t, size_t n, cands *cs)
       b++;
     while (b > at_pos + 1 && (t[b - 1] == '.' || t[b - 1] == '-'))
       b--;
-    if (valid_domain(t + at_pos + 1, b - at_pos - 1, 0)) {
+    if (at_pos - a >= 2 && valid_domain(t + at_pos + 1, b - at_pos - 1, 2)) {
       /* The domain must not itself look like noise: its TLD in one case. */
       size_t d = b;
       while (d > at_pos && t[d - 1] != '.')
@@ -555,9 +574,10 @@ static void find_win_paths(const char *t, size_t n, cands *cs)
         (i == 0 || !is_alnum((unsigned char)t[i - 1]))) {
       size_t e = win_end(t, n, i + 3);
       int f = at(t, n, i + 3);
-      int plain = 1, more = 0;
+      int plain = 1, more = 0, letters = 0;
       for (size_t k = i + 3; k < e && plain; k++) {
         int ch = (unsigned char)t[k];
+        letters += is_alpha(ch);
         plain = is_alnum(ch) || ch >= 0x80 ||
                 strchr(" _.$%~()-\\{}@#&+,;=!'[]", ch);
         more |= ch == '\\' || ch == '.';
@@ -565,7 +585,8 @@ static void find_win_paths(const char *t, size_t n, cands *cs)
       /* Drive paths in noise are short or odd: a name needs a letter, a
        * digit, '$', '%' or '_' first, plain path characters, and either a
        * second component, an extension or five characters. */
-      if (plain && (is_alnum(f) || f == '$' || f == '%' || f == '_') &&
+      if (plain && letters >= 4 &&
+          (is_alnum(f) || f == '$' || f == '%' || f == '_') &&
           (e - i - 3 >= 5 || (more && e - i - 3 >= 3))) {
         add_path(cs, t, a, e);
         i = e;
@@ -596,9 +617,17 @@ static void find_win_paths(const char *t, size_t n, cands *cs)
             (is_alnum(at(t, n, k + 1)) || at(t, n, k + 1) == '$' ||
              at(t, n, k + 1) == '_')) {
           size_t e = win_end(t, n, k + 1);
-          add_path(cs, t, a, e);
-          i = e;
-          continue;
+          /* \\server\share needs more: a further component, an
+           * administrative share ("C$") or a dotted server name. */
+          size_t sh = k + 1;
+          while (sh < e && t[sh] != '\\')
+            sh++;
+          int dotted = memchr(t + i + 2, '.', k - i - 2) != NULL;
+          if (sh - k - 1 >= 2 && (sh < e || t[sh - 1] == '$' || dotted)) {
+            add_path(cs, t, a, e);
+            i = e;
+            continue;
+          }
         }
       }
     } else if (c == '%' && (i == 0 || !is_alnum((unsigned char)t[i - 1]))) {
@@ -799,6 +828,21 @@ static int bech32_ok(const char *t, size_t n)
   return chk == 1 || chk == 0x2bc830a3u;
 }
 
+/* Digests look uniform; hex-encoded text ("FEFF004C0069...") repeats
+ * some digits far more than chance would. */
+static int skewed(const char *t, size_t l)
+{
+  unsigned counts[16] = {0};
+  for (size_t i = 0; i < l; i++) {
+    int c = to_lower((unsigned char)t[i]);
+    counts[is_digit(c) ? c - '0' : c - 'a' + 10]++;
+  }
+  for (unsigned i = 0; i < 16; i++)
+    if (counts[i] > l / 4 + 2)
+      return 1;
+  return 0;
+}
+
 static int b64_char(int c)
 {
   return is_alnum(c) || c == '+' || c == '/';
@@ -833,7 +877,7 @@ static void find_tokens(const char *t, size_t n, cands *cs)
     /* Hex digests. */
     if (!other && hexonly && pad == 0 && prev != '_' && next != '_' &&
         (l == 32 || l == 40 || l == 64 || l == 128) && dig && (up || lo) &&
-        !(up && lo)) {
+        !(up && lo) && !skewed(t + a, l)) {
       add(cs,
           l == 32   ? ART_IOC_MD5
           : l == 40 ? ART_IOC_SHA1

@@ -91,6 +91,12 @@ START_TEST(test_network)
       {"12:30:45", NULL, NULL},
       {"00:11:22:33:44:55", NULL, NULL},
       {"a::b", NULL, NULL},
+      {"3AE::4", NULL, NULL},
+      {"2001:db8:Ab::1", NULL, NULL},
+      {"q@RI.de", NULL, NULL},
+      {"1t.lol", NULL, NULL},
+      {"news.bbc.co.uk", "domain", NULL},
+      {"shop.uk", NULL, NULL},
   };
   check(v, sizeof v / sizeof *v);
 }
@@ -107,6 +113,14 @@ START_TEST(test_paths)
       {"\\\\.\\PhysicalDrive0", "win_path", NULL},
       {"D:\\a\\b\\project\\Release\\loader.pdb", "pdb", NULL},
       {"A:\\-", NULL, NULL},
+      {"d:\\r\xc7\xb6"
+       "2#",
+       NULL, NULL},
+      {"\\\\TM\\L", NULL, NULL},
+      {"\\\\Xpwxyzd\\bqphkr", NULL, NULL},
+      {"\\\\srv.corp.local\\pub", "win_path", NULL},
+      {"\\\\%s\\ADMIN$", NULL, NULL},
+      {"\\\\host\\ADMIN$", "win_path", NULL},
       {"q:\\C", NULL, NULL},
       {"/etc/passwd", "unix_path", NULL},
       {"exec /bin/sh -c", "unix_path", "/bin/sh"},
@@ -143,6 +157,8 @@ START_TEST(test_tokens)
        "sha256",
        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
       {"00000000000000000000000000000000", NULL, NULL},
+      {"FEFF004C0069006200720065004F0066006600690063006500200037002E0030", NULL,
+       NULL},
       {"{6B29FC40-CA47-1067-B31D-00DD010662DA}", "guid", NULL},
       {"clsid 6b29fc40-ca47-1067-b31d-00dd010662da", "guid",
        "6b29fc40-ca47-1067-b31d-00dd010662da"},
