@@ -129,11 +129,14 @@ typedef struct art_archive_member {
 
 /* What came of one member. */
 typedef struct art_archive_result {
-  art_status status;          /* ART_OK, or why the member is partial/unread */
-  const char *errmsg;         /* "lineage: reason" when status != ART_OK */
-  unsigned flags;             /* ART_ARCHIVE_F_* */
-  uint64_t bytes;             /* bytes read from the member */
-  const char *password;       /* the password that opened it, else NULL */
+  art_status status;  /* ART_OK, or why the member is partial/unread */
+  const char *errmsg; /* "lineage: reason" when status != ART_OK */
+  unsigned flags;     /* ART_ARCHIVE_F_* */
+  uint64_t bytes;     /* bytes read from the member */
+  /* The password that opened it, else NULL. libarchive does not say which
+   * of its candidates worked: this is the last one it was handed, right
+   * unless members of one archive use different passwords. */
+  const char *password;
   const char *extracted_path; /* where it was written, else NULL */
   /* When the member was itself expanded as a container: */
   int is_container;
