@@ -37,7 +37,9 @@ static void usage(void)
       "      --path PREFIX     keep paths starting with PREFIX\n"
       "  -d, --deleted         deleted entries only\n"
       "  -k, --kinds LIST      time kinds: m,a,c,b,d,fn_m,fn_a,fn_c,fn_b\n"
-      "      --no-orphans      skip the $OrphanFiles hunt on images\n\n"
+      "      --no-orphans      skip the $OrphanFiles hunt on images\n"
+      "      --hash-evidence   SHA-256 of each image, carried in every "
+      "event\n\n"
       "Scale:\n"
       "  -m, --memory SIZE     sort buffer budget (default 256M)\n"
       "  -T, --tmpdir DIR      directory for sort run files ($TMPDIR, /tmp)\n"
@@ -83,6 +85,7 @@ enum {
   OPT_TO,
   OPT_PATH,
   OPT_NO_ORPHANS,
+  OPT_HASH_EVIDENCE,
   OPT_VERSION
 };
 
@@ -109,6 +112,7 @@ int main(int argc, char **argv)
       {"deleted", no_argument, NULL, 'd'},
       {"kinds", required_argument, NULL, 'k'},
       {"no-orphans", no_argument, NULL, OPT_NO_ORPHANS},
+      {"hash-evidence", no_argument, NULL, OPT_HASH_EVIDENCE},
       {"memory", required_argument, NULL, 'm'},
       {"tmpdir", required_argument, NULL, 'T'},
       {"quiet", no_argument, NULL, 'q'},
@@ -213,6 +217,9 @@ int main(int argc, char **argv)
     }
     case OPT_NO_ORPHANS:
       art_timeline_set_no_orphans(tl, 1);
+      break;
+    case OPT_HASH_EVIDENCE:
+      art_timeline_set_hash_evidence(tl, 1);
       break;
     case 'm': {
       uint64_t v;

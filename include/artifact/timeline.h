@@ -127,6 +127,9 @@ ART_API art_status art_timeline_set_tmpdir(art_ctx *ctx,
 /* Images: use only the file system at this sector offset (like fls -o). */
 ART_API void
 art_timeline_set_offset(art_timeline *tl, int has, uint64_t sectors);
+/* Images: compute the SHA-256 of the image's media bytes (for an E01,
+ * of the data it holds) and carry it in every event (evidence_sha256). */
+ART_API void art_timeline_set_hash_evidence(art_timeline *tl, int on);
 /* Images: skip the $OrphanFiles hunt (faster on big volumes). */
 ART_API void art_timeline_set_no_orphans(art_timeline *tl, int on);
 ART_API void art_timeline_set_progress(art_timeline *tl,

@@ -43,6 +43,7 @@ void art_timeline_free(art_timeline *tl)
     free(tl->srcs[i].origin);
     free(tl->srcs[i].fs_type);
     free(tl->srcs[i].tz);
+    free(tl->srcs[i].sha256);
   }
   free(tl->srcs);
   art__tl_sorter_free(tl->sorter);
@@ -275,6 +276,10 @@ void art_timeline_set_offset(art_timeline *tl, int has, uint64_t sectors)
   tl->has_offset = has;
   tl->offset_sectors = sectors;
 }
+void art_timeline_set_hash_evidence(art_timeline *tl, int on)
+{
+  tl->hash_evidence = on;
+}
 void art_timeline_set_no_orphans(art_timeline *tl, int on)
 {
   tl->no_orphans = on;
@@ -339,6 +344,14 @@ int art__tl_source_add(art_ctx *ctx,
   s->tz = tz ? art__strdup(ctx, tz) : NULL;
   s->has_offset = has_offset;
   s->fs_offset = offset;
+  s->sha256 = NULL;
+  if (tl->cur_sha256 && !(s->sha256 = art__strdup(ctx, tl->cur_sha256))) {
+    free(s->evidence);
+    free(s->origin);
+    free(s->fs_type);
+    free(s->tz);
+    return -1;
+  }
   if (!s->evidence || !s->origin || !s->fs_type || (tz && !s->tz)) {
     free(s->evidence);
     free(s->origin);

@@ -123,6 +123,8 @@ json_t *art__tl_event_json(art_timeline *tl, const art__tl_event *ev)
       (src->has_offset &&
        json_object_set_new(o, "fs_offset",
                            json_integer((json_int_t)src->fs_offset))) ||
+      (src->sha256 &&
+       json_object_set_new(o, "evidence_sha256", json_string(src->sha256))) ||
       (src->tz &&
        json_object_set_new(o, "fs_timezone",
                            art__tl_jstr(src->tz, strlen(src->tz)))) ||

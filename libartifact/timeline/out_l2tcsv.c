@@ -87,6 +87,8 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
         art__tl_buf_addf(b, ",-,filestat,allocation: %s; evidence: ",
                          alloc_name(ev->alloc)) ||
         add_clean(b, src->evidence, strlen(src->evidence)) ||
+        (src->sha256 && (art__tl_buf_adds(b, "; evidence_sha256: ") ||
+                         art__tl_buf_adds(b, src->sha256))) ||
         art__tl_buf_adds(b, "; fs_offset: ") ||
         (src->has_offset ? art__tl_buf_addf(b, "%" PRIu64, src->fs_offset)
                          : art__tl_buf_addc(b, '-')) ||

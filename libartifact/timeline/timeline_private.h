@@ -51,6 +51,7 @@ typedef struct art__tl_source {
   char *origin;   /* "tsk", "statx", "archive", "bodyfile" */
   char *fs_type;  /* "ntfs", "ext4", ... or the archive format */
   char *tz;       /* zone assumed for local-time file systems, or NULL */
+  char *sha256;   /* of the evidence's media bytes, or NULL */
   uint64_t fs_offset;
   int has_offset;
 } art__tl_source;
@@ -138,7 +139,8 @@ struct art_timeline {
   int64_t from, to;
   char *display_tz, *fs_tz, *prefix, *tmpdir;
   size_t prefix_len;
-  int deleted_only, no_orphans;
+  int deleted_only, no_orphans, hash_evidence;
+  char *cur_sha256; /* of the image being read */
   unsigned kinds;
   size_t memory;
   int has_offset;

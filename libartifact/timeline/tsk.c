@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <artifact/hash.h>
 #include <artifact/source.h>
 #include <tsk/libtsk.h>
 #include <tsk/fs/tsk_ext2fs.h>
@@ -347,6 +348,41 @@ static int walk_fs(art_ctx *ctx,
   return ret;
 }
 
+/* SHA-256 of the media bytes, read through the source. */
+static art_status
+hash_image(art_ctx *ctx, art_source *src, const char *path, char **out)
+{
+  art_hash *h = NULL;
+  art_status st = art_hash_new(ctx, ART_HASH_MASK(ART_HASH_SHA256), &h);
+  if (st != ART_OK)
+    return st;
+  size_t bufsz = 1u << 20;
+  unsigned char *buf = malloc(bufsz);
+  uint64_t off = 0;
+  if (!buf) {
+    art_hash_free(h);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", path);
+  }
+  for (;;) {
+    size_t got = 0;
+    st = art_source_pread(ctx, src, buf, bufsz, off, &got);
+    if (st != ART_OK || got == 0)
+      break;
+    if ((st = art_hash_update(ctx, h, buf, got)) != ART_OK)
+      break;
+    off += got;
+  }
+  if (st == ART_OK && (st = art_hash_final(ctx, h)) == ART_OK) {
+    free(*out);
+    *out = art__strdup(ctx, art_hash_hex(h, ART_HASH_SHA256));
+    if (!*out)
+      st = ART_ERR_NOMEM;
+  }
+  free(buf);
+  art_hash_free(h);
+  return st;
+}
+
 art_status
 art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
 {
@@ -376,6 +412,13 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
                           tsk_msg());
   }
   tl->cur_input = path;
+  if (tl->hash_evidence &&
+      (st = hash_image(ctx, src, path, &tl->cur_sha256)) != ART_OK) {
+    tsk_img_close(img);
+    art_source_free(src);
+    tl->cur_input = NULL;
+    return st;
+  }
   int ok = 0, failed = 0;
   st = ART_OK;
   if (tl->has_offset) {
@@ -420,5 +463,7 @@ out:
   tsk_img_close(img);
   art_source_free(src);
   tl->cur_input = NULL;
+  free(tl->cur_sha256);
+  tl->cur_sha256 = NULL;
   return st;
 }

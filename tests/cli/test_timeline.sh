@@ -49,6 +49,14 @@ for img in ntfs ext4 ext2 vfat exfat multiple; do
   ewfacquire -q -u -t "$T/e01-$img" -c deflate:fast -f encase6 \
     "$T/fs.$img" >/dev/null 2>&1
   compare_image "fs.$img.E01" "$T/e01-$img.E01" "$img"
+  if [ "$img" = ntfs ]; then
+    want=$(sha256sum <"$T/fs.ntfs" | cut -c1-64)
+    for src in "$T/fs.ntfs" "$T/e01-ntfs.E01"; do
+      got=$("$BIN" -q -f jsonl --hash-evidence -o 2048 "$src" | head -1 |
+        python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["evidence_sha256"])')
+      check "--hash-evidence on $(basename "$src") == sha256sum of the raw image" test "$got" = "$want"
+    done
+  fi
   rm -f "$T"/e01-"$img".E*
 done
 
