@@ -270,6 +270,16 @@ check "archive (pax): mtime with ns == stat ($m)" grep -qF "|$m|" "$T/tar.body"
 check "archive (ustar): unset atime/ctime/birth stay 0, mtime whole seconds" \
   grep -qE "^0\|/sub/f.txt\|[0-9]+\|r/rrw-r--r--\|[0-9]+\|[0-9]+\|5\|0\|${m%.*}\|0\|0$" "$T/ustar.body"
 
+# ISO 9660 (written by bsdtar): as an image through libtsk, and as an archive
+bsdtar --format iso9660 -cf "$T/t.iso" -C "$T/tree" sub
+fls -r -m / "$T/t.iso" >"$T/iso.ref"
+"$BIN" -q --tsk-compat "$T/t.iso" >"$T/iso.ours"
+check "ISO 9660 image: body --tsk-compat == fls -r -m /" cmp -s "$T/iso.ref" "$T/iso.ours"
+"$BIN" -q -f body -A "$T/t.iso" >"$T/isoa.body"
+bsdtar -tvf "$T/t.iso" | awk '{print $5, $NF}' | sort >"$T/isoa.ref"
+awk -F'|' '{sub(/^\//, "", $2); sub(/ -> .*/, "", $2); print $7, $2}' "$T/isoa.body" | sort >"$T/isoa.ours"
+check "ISO 9660 as archive: members and sizes == bsdtar -tv" cmp -s "$T/isoa.ref" "$T/isoa.ours"
+
 # ------------------------------------------------------------------ html
 "$BIN" -q -f html -O "$T/tl.html" "$T/fs.ntfs"
 check "html: self-contained (no http(s) references but the SVG namespace)" \
