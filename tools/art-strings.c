@@ -85,7 +85,8 @@ static void prefix(job *j, uint64_t off)
 {
   char buf[64];
   if (j->o->print_name) {
-    sp_puts(j, j->path);
+    /* As GNU strings names standard input. */
+    sp_puts(j, strcmp(j->path, "-") == 0 ? "{standard input}" : j->path);
     sp_puts(j, ": ");
   }
   int n = 0;

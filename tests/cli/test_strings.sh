@@ -37,6 +37,7 @@ for f in "${files[@]}"; do
 done
 
 check "standard input" cmp -s <(strings -a -t x /usr/bin/ls) <("$S" -t x - < /usr/bin/ls)
+check "file name of standard input" cmp -s <(strings -a -f < /usr/bin/ls) <("$S" --print-file-name < /usr/bin/ls)
 check "no argument reads standard input" cmp -s <(strings -a /usr/bin/ls) <("$S" < /usr/bin/ls)
 check "several inputs in order" cmp -s <(strings -a -f /usr/bin/ls /usr/bin/strings "$T/mixed.bin") \
   <("$S" --print-file-name -j 2 /usr/bin/ls /usr/bin/strings "$T/mixed.bin")
