@@ -55,7 +55,8 @@ ART_API const char *art_str_enc_name(art_str_enc enc);
 ART_API art_status art_str_enc_parse(const char *spec, unsigned *mask);
 
 /* Flags of one delivered piece. Strings longer than ART_STR_PIECE bytes
- * arrive in several pieces, so memory stays bounded. */
+ * (or 4 x min_len bytes when that is more) arrive in several pieces, so
+ * memory stays bounded. */
 enum {
   ART_STR_CONTINUED = 1u << 0, /* continues the previous piece */
   ART_STR_MORE = 1u << 1       /* more pieces of this string follow */
