@@ -483,11 +483,30 @@ static void
 feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   const uint8_t *g = c->enc == ART_STR_8BIT ? s->graphic8 : s->graphic7;
+  /* Eight bytes at a time inside long runs of 0x20-0x7e (7-bit, without
+   * -w); the table decides everywhere else. */
+  const int swar = c->enc == ART_STR_ASCII && !s->opts.include_whitespace;
+  const uint64_t ones = UINT64_C(0x0101010101010101);
+  const uint64_t highs = UINT64_C(0x8080808080808080);
   size_t i = 0;
   while (i < n) {
     size_t j = i;
-    while (j < n && g[p[j]])
+    while (j < n && g[p[j]]) {
       j++;
+      if (swar) {
+        while (j + 8 <= n) {
+          uint64_t x;
+          memcpy(&x, p + j, 8);
+          uint64_t bad = x & highs;              /* >= 0x80 */
+          bad |= (x - 0x20 * ones) & ~x & highs; /* < 0x20 */
+          uint64_t d = x ^ (0x7f * ones);        /* == 0x7f */
+          bad |= (d - ones) & ~d & highs;
+          if (bad)
+            break;
+          j += 8;
+        }
+      }
+    }
     if (j > i && c->chars == 0)
       c->start = base + i;
     while (i < j) {
