@@ -232,7 +232,7 @@ art_status art_hash_new(art_ctx *ctx, unsigned mask, art_hash **out)
                           algs[i].name);
       break;
     }
-    s->ops = (art_consumer){algs[i].name, algs[i].cost, NULL, alg_update,
+    s->ops = (art_consumer){algs[i].name, algs[i].cost, alg_begin, alg_update,
                             alg_finish};
   }
   if (st == ART_OK)

@@ -200,6 +200,41 @@ START_TEST(test_update_final_and_reset)
 }
 END_TEST
 
+/* The consumers driven by hand, as the archive walker does: begin resets,
+ * so one hash object serves input after input. */
+START_TEST(test_consumers_for_other_drivers)
+{
+  art_ctx *ctx;
+  art_hash *h;
+  const art_consumer *ops[ART_HASH_COUNT_];
+  void *states[ART_HASH_COUNT_];
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(
+      art_hash_new(
+          ctx, ART_HASH_MASK(ART_HASH_MD5) | ART_HASH_MASK(ART_HASH_SHA1), &h),
+      ART_OK);
+  size_t n = art_hash_consumers(h, ops, states, ART_HASH_COUNT_);
+  ck_assert_uint_eq(n, 2);
+  const char *inputs[2] = {"first input", "abc"};
+  for (int round = 0; round < 2; round++) {
+    for (size_t i = 0; i < n; i++) {
+      ck_assert_int_eq(ops[i]->begin(states[i], 1, 3), ART_OK);
+      ck_assert_int_eq(ops[i]->update(states[i], (const uint8_t *)inputs[round],
+                                      strlen(inputs[round]), 0),
+                       ART_OK);
+      ck_assert_int_eq(ops[i]->finish(states[i], ART_OK), ART_OK);
+    }
+  }
+  ck_assert_str_eq(art_hash_hex(h, ART_HASH_MD5),
+                   "900150983cd24fb0d6963f7d28e17f72");
+  ck_assert_str_eq(art_hash_hex(h, ART_HASH_SHA1),
+                   "a9993e364706816aba3e25717850c26c9cd0d89d");
+  ck_assert_uint_eq(art_hash_consumers(h, ops, states, 1), 1);
+  art_hash_free(h);
+  art_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *hash_suite(void)
 {
   Suite *s = suite_create("hash");
@@ -207,6 +242,7 @@ static Suite *hash_suite(void)
   tcase_add_test(tc, test_names);
   tcase_add_test(tc, test_known_vectors);
   tcase_add_test(tc, test_update_final_and_reset);
+  tcase_add_test(tc, test_consumers_for_other_drivers);
   suite_add_tcase(s, tc);
   tc = tcase_create("reader");
   tcase_set_timeout(tc, 120);

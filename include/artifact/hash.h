@@ -62,6 +62,14 @@ ART_API art_status art_hash_reset(art_ctx *ctx, art_hash *h);
 ART_API art_status art_hash_attach(art_ctx *ctx,
                                    art_hash *h,
                                    art_reader *reader);
+/* The consumers that compute H's algorithms, one per algorithm, for drivers
+ * other than the reader (the archive walker feeds members through them).
+ * Each resets its algorithm in begin(), so they can be reused input after
+ * input. Writes at most MAX entries to OPS and STATES; returns how many. */
+ART_API size_t art_hash_consumers(art_hash *h,
+                                  const art_consumer **ops,
+                                  void **states,
+                                  size_t max);
 /* Direct use without a reader. */
 ART_API art_status art_hash_update(art_ctx *ctx,
                                    art_hash *h,
