@@ -153,6 +153,26 @@ static int close_piece(alg_state *s)
   return 0;
 }
 
+/* Start this algorithm over (each consumer resets itself in begin, so any
+ * driver can reuse it). */
+static art_status alg_begin(void *state, int size_known, uint64_t size)
+{
+  alg_state *s = state;
+  (void)size_known;
+  (void)size;
+  s->bytes = 0;
+  s->failed = 0;
+  s->n_pieces = 0;
+  s->piece_fill = 0;
+  s->hex[0] = '\0';
+  if (EVP_DigestInit_ex2(s->whole, s->md, NULL) != 1 ||
+      EVP_DigestInit_ex2(s->piece, s->md, NULL) != 1) {
+    s->failed = 1;
+    return ART_ERR_INTERNAL;
+  }
+  return ART_OK;
+}
+
 static art_status
 alg_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
 {
@@ -297,6 +317,21 @@ art_status art_hash_attach(art_ctx *ctx, art_hash *h, art_reader *reader)
   if (st != ART_OK && st != ART_ERR_INTERNAL)
     return art__set_error(ctx, st, 0, "cannot attach hashes to the reader");
   return st;
+}
+
+size_t art_hash_consumers(art_hash *h,
+                          const art_consumer **ops,
+                          void **states,
+                          size_t max)
+{
+  size_t n = 0;
+  for (int i = 0; i < ART_HASH_COUNT_ && n < max; i++)
+    if (h->a[i].enabled) {
+      ops[n] = &h->a[i].ops;
+      states[n] = &h->a[i];
+      n++;
+    }
+  return n;
 }
 
 art_status
