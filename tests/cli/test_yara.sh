@@ -172,11 +172,15 @@ check "-T FILE -0 reads NUL-separated targets" \
   bash -c "test \"\$('$Y' -T '$T/list0' -0 -R '$SIG' | awk '{ print \$1 }' | tr '\\n' ' ')\" = 'EICAR_Test_File PE_File UPX_Packed '"
 
 head -c 300000 /dev/urandom > "$T/big.bin"
-touch -a -d '2001-01-01 00:00:00' "$T/big.bin"
+cp "$T/big.bin" "$T/probe.bin"
+touch -a -d '2001-01-01 00:00:00' "$T/big.bin" "$T/probe.bin"
 atime=$(stat -c %X "$T/big.bin")
 "$Y" -R "$SIG" "$T/big.bin" > /dev/null
 check "a large (mapped) file keeps its access time" test "$atime" = "$(stat -c %X "$T/big.bin")"
-check "... and a plain read of it would have changed it (relatime)" \
-  bash -c "cat '$T/big.bin' > /dev/null; test '$atime' != \"\$(stat -c %X '$T/big.bin')\""
+# Only meaningful where reads update atime (relatime with an old atime).
+cat "$T/probe.bin" > /dev/null
+if [ "$(stat -c %X "$T/probe.bin")" = "$atime" ]; then
+  echo "note - reads do not update atime on this file system; the check above is vacuous"
+fi
 
 finish
