@@ -493,7 +493,7 @@ feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
     size_t j = i;
     while (j < n && g[p[j]]) {
       j++;
-      if (swar) {
+      if (swar && j - i >= 16) {
         while (j + 8 <= n) {
           uint64_t x;
           memcpy(&x, p + j, 8);
