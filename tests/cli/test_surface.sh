@@ -256,6 +256,23 @@ if [ -d "$ART_SOURCE_DIR/signatures" ]; then
   check "default rules (signatures/) are used without --rules" jq -e '.yara.matches' "$T/sig.jsonl"
 fi
 
+# ---- PE: imphash against YARA's pe.imphash() ----------------------------
+if command -v x86_64-w64-mingw32-gcc >/dev/null; then
+  mkdir -p "$T/pe"
+  printf '#include <windows.h>\nint main(void){MessageBoxA(0,"a","b",0);return (int)GetTickCount();}\n' >"$T/pe/m.c"
+  x86_64-w64-mingw32-gcc -O1 -o "$T/pe/m.exe" "$T/pe/m.c"
+  "$S" --no-yara "$T/pe/m.exe" >"$T/pe.jsonl"
+  imp=$(jq -r .pe.imphash "$T/pe.jsonl")
+  printf 'import "pe"\nrule imphash_agrees { condition: pe.imphash() == "%s" }\n' "$imp" >"$T/pe/imp.yar"
+  "$S" --rules "$T/pe/imp.yar" "$T/pe/m.exe" >"$T/pe2.jsonl"
+  check "PE: imphash ($imp) = YARA's pe.imphash()" \
+    test "$(jq -r '.yara.matches[0].rule' "$T/pe2.jsonl")" = imphash_agrees
+  check "PE: machine, subsystem, imports of user32 and kernel32" \
+    test "$(jq -r '[.pe.machine, .pe.subsystem, (.pe.imports | map(.library | ascii_downcase) | sort | map(select(. == "user32.dll" or . == "kernel32.dll")) | join(","))] | join(" ")' "$T/pe.jsonl")" = "amd64 windows_cui kernel32.dll,user32.dll"
+else
+  fail "missing reference tool: x86_64-w64-mingw32-gcc"
+fi
+
 # ---- exit codes and bad input --------------------------------------------
 expect_rc 2 "unknown option" "$S" --bogus
 expect_rc 2 "bad format" "$S" -f xml "$f"
