@@ -45,17 +45,17 @@ t0=$(now)
   /usr/bin/time -f "%M %U %S" -o "$W/mac.mem" mactime -d -y >"$W/ref.csv"
 t1=$(now)
 ref_s=$(secs "$t0" "$t1")
-read -r fls_kb fls_u fls_s < <(tail -1 "$W/fls.mem")
-read -r mac_kb mac_u mac_s < <(tail -1 "$W/mac.mem")
-ref_cpu=$(awk -v a="$fls_u" -v b="$fls_s" -v c="$mac_u" -v d="$mac_s" 'BEGIN { printf "%.2f", a + b + c + d }')
+read -r fls_kb fls_u fls_sys < <(tail -1 "$W/fls.mem")
+read -r mac_kb mac_u mac_sys < <(tail -1 "$W/mac.mem")
+ref_cpu=$(awk -v a="$fls_u" -v b="$fls_sys" -v c="$mac_u" -v d="$mac_sys" 'BEGIN { printf "%.2f", a + b + c + d }')
 
 echo "== ours: art-timeline -f mactime"
 t0=$(now)
 /usr/bin/time -f "%M %U %S" -o "$W/ours.mem" "$BIN" -q -f mactime "$W/bench.img" >"$W/ours.csv"
 t1=$(now)
 our_s=$(secs "$t0" "$t1")
-read -r our_kb our_u our_s < <(tail -1 "$W/ours.mem")
-our_cpu=$(awk -v a="$our_u" -v b="$our_s" 'BEGIN { printf "%.2f", a + b }')
+read -r our_kb our_u our_sys < <(tail -1 "$W/ours.mem")
+our_cpu=$(awk -v a="$our_u" -v b="$our_sys" 'BEGIN { printf "%.2f", a + b }')
 
 if cmp -s "$W/ref.csv" "$W/ours.csv"; then same=identical; else same=DIFFERENT; fi
 rows=$(($(wc -l <"$W/ref.csv") - 1))
