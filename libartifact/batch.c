@@ -222,6 +222,8 @@ static void fill_from_stat(art_batch_item *it, const struct stat *st)
   it->mode = (uint32_t)st->st_mode;
   it->mtime_sec = (int64_t)st->st_mtim.tv_sec;
   it->mtime_nsec = st->st_mtim.tv_nsec;
+  it->uid = (uint32_t)st->st_uid;
+  it->gid = (uint32_t)st->st_gid;
 }
 
 static art_walk_action on_entry(const art_walk_entry *e, void *ud)
@@ -240,6 +242,8 @@ static art_walk_action on_entry(const art_walk_entry *e, void *ud)
   it.mode = e->mode;
   it.mtime_sec = e->mtime_sec;
   it.mtime_nsec = e->mtime_nsec;
+  it.uid = e->uid;
+  it.gid = e->gid;
   it.named = e->depth == 0;
   if (it.named && !b->opts.no_images)
     it.kind = ART_SOURCE_AUTO;

@@ -86,6 +86,11 @@ void art_free(void *p)
   free(p);
 }
 
+const char *art_signatures_dir(void)
+{
+  return ART_SIGNATURES_DIR;
+}
+
 const char *art_version(void)
 {
   return ART_VERSION_STRING;

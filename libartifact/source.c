@@ -78,6 +78,8 @@ static void fill_info(art_source_info *info, const struct stat *st)
   info->ino = (uint64_t)st->st_ino;
   info->mode = (uint32_t)st->st_mode;
   info->nlink = (uint64_t)st->st_nlink;
+  info->uid = (uint32_t)st->st_uid;
+  info->gid = (uint32_t)st->st_gid;
   info->mtime_sec = (int64_t)st->st_mtim.tv_sec;
   info->mtime_nsec = st->st_mtim.tv_nsec;
   info->atime_sec = (int64_t)st->st_atim.tv_sec;

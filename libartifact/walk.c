@@ -91,6 +91,8 @@ static void fill_entry(art_walk_entry *e, const struct stat *st)
   e->mode = (uint32_t)st->st_mode;
   e->mtime_sec = (int64_t)st->st_mtim.tv_sec;
   e->mtime_nsec = st->st_mtim.tv_nsec;
+  e->uid = (uint32_t)st->st_uid;
+  e->gid = (uint32_t)st->st_gid;
 }
 
 static art_walk_action report(walk_run *r, art_walk_entry *e)

@@ -71,6 +71,10 @@ START_TEST(test_version)
 {
   ck_assert_ptr_nonnull(art_version());
   ck_assert_int_gt((int)strlen(art_version()), 4);
+  const char *sig = art_signatures_dir();
+  size_t n = strlen(sig);
+  ck_assert_uint_gt(n, 26);
+  ck_assert_str_eq(sig + n - 26, "share/artifact/signatures");
 }
 END_TEST
 

@@ -55,6 +55,8 @@ START_TEST(test_file)
   ck_assert_int_eq(info->kind, ART_SOURCE_FILE);
   ck_assert_int_eq(info->size_known, 1);
   ck_assert_uint_eq(info->size, 11);
+  ck_assert_uint_eq(info->uid, (uint32_t)geteuid());
+  ck_assert_uint_eq(info->gid, (uint32_t)getegid());
   char buf[8];
   size_t got;
   ck_assert_int_eq(art_source_pread(ctx, src, buf, 5, 6, &got), ART_OK);

@@ -48,6 +48,7 @@ typedef struct art_batch_item {
   uint32_t mode;
   int64_t mtime_sec;
   long mtime_nsec;
+  uint32_t uid, gid;
 } art_batch_item;
 
 typedef struct art_batch_ops {

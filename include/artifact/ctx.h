@@ -30,6 +30,11 @@ ART_API void art_ctx_clear(art_ctx *ctx);
 /* Release memory the library handed to the caller (char * results). */
 ART_API void art_free(void *p);
 
+/* Where the project's own YARA rules are installed
+ * (PREFIX/share/artifact/signatures); a caller may fall back to the source
+ * tree's signatures/ when this folder does not exist. */
+ART_API const char *art_signatures_dir(void);
+
 /* Library version, "MAJOR.MINOR.PATCH". */
 ART_API const char *art_version(void);
 

@@ -42,6 +42,7 @@ typedef struct art_source_info {
   int64_t mtime_sec, atime_sec, ctime_sec;
   long mtime_nsec, atime_nsec, ctime_nsec;
   unsigned segments; /* files behind the source (split/E01), else 1 */
+  uint32_t uid, gid; /* owner of the (first) file */
 } art_source_info;
 
 /* Open PATH read-only. With ART_SOURCE_AUTO: "-" is standard input; a block

@@ -58,6 +58,7 @@ typedef struct art_walk_entry {
   uint32_t mode;
   int64_t mtime_sec;
   long mtime_nsec;
+  uint32_t uid, gid;
 } art_walk_entry;
 
 typedef art_walk_action (*art_walk_cb)(const art_walk_entry *entry,
