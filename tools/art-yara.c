@@ -637,18 +637,9 @@ int main(int argc, char **argv)
     o.batch.max_depth = 1;
   }
   st = art_batch_new(ctx, &o.batch, &batch);
-  if (st == ART_OK && o.files_from) {
-    int fd = strcmp(o.files_from, "-") == 0
-                 ? STDIN_FILENO
-                 : open(o.files_from, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      cli_error("%s: %s", o.files_from, strerror(errno));
-      goto out;
-    }
-    st = art_batch_add_list(batch, fd, o.null_list);
-  }
-  for (int i = first; st == ART_OK && i < argc; i++)
-    st = art_batch_add_path(batch, argv[i]);
+  if (st == ART_OK && cli_add_inputs(batch, argc - first, argv + first,
+                                     o.files_from, o.null_list) != 0)
+    goto out;
   if (st == ART_OK) {
     art_batch_ops ops = {.worker_init = worker_init,
                          .worker_fini = worker_fini,
