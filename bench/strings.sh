@@ -30,7 +30,7 @@ cat > "$W/sd.c" <<'C'
 #include <stdio.h>
 int main(int argc, char **argv) {
   art_ctx *ctx; art_reader *r; art_source *src; art_ssdeep *s;
-  art_reader_opts ro = {0, 1};
+  art_reader_opts ro = {256u * 1024u, 1};
   if (argc < 2 || art_ctx_new(&ctx) || art_reader_new(ctx, &ro, &r) ||
       art_ssdeep_new(ctx, &s) || art_source_open(ctx, argv[1], ART_SOURCE_AUTO, &src) ||
       art_ssdeep_attach(ctx, s, r) || art_reader_run(ctx, r, src, NULL) ||
