@@ -39,29 +39,41 @@ EOF
 mkfs.ext4 -q -N $((NFILES + 10000)) -I 256 -d "$W/src" "$W/bench.img" 600M
 rm -rf "$W/src"
 
-echo "== reference: fls -r -m / | mactime -d -y"
-t0=$(now)
-/usr/bin/time -f "%M %U %S" -o "$W/fls.mem" fls -r -m / "$W/bench.img" |
-  /usr/bin/time -f "%M %U %S" -o "$W/mac.mem" mactime -d -y >"$W/ref.csv"
-t1=$(now)
-ref_s=$(secs "$t0" "$t1")
-read -r fls_kb fls_u fls_sys < <(tail -1 "$W/fls.mem")
-read -r mac_kb mac_u mac_sys < <(tail -1 "$W/mac.mem")
-ref_cpu=$(awk -v a="$fls_u" -v b="$fls_sys" -v c="$mac_u" -v d="$mac_sys" 'BEGIN { printf "%.2f", a + b + c + d }')
+RUNS=${RUNS:-3}
+echo "== $RUNS alternating runs of each side; the best wall and CPU time is kept"
+ref_s=999999 ref_cpu=999999 our_s=999999 our_cpu=999999 fls_kb=0 mac_kb=0 our_kb=0
+for run in $(seq "$RUNS"); do
+  t0=$(now)
+  /usr/bin/time -f "%M %U %S" -o "$W/fls.mem" fls -r -m / "$W/bench.img" |
+    /usr/bin/time -f "%M %U %S" -o "$W/mac.mem" mactime -d -y >"$W/ref.csv"
+  t1=$(now)
+  read -r k1 u1 s1 < <(tail -1 "$W/fls.mem")
+  read -r k2 u2 s2 < <(tail -1 "$W/mac.mem")
+  w=$(secs "$t0" "$t1")
+  c=$(awk -v a="$u1" -v b="$s1" -v c="$u2" -v d="$s2" 'BEGIN { printf "%.2f", a + b + c + d }')
+  echo "  fls|mactime run $run: $w s wall, $c s CPU, RSS fls $k1 KB, mactime $k2 KB"
+  ref_s=$(awk -v a="$ref_s" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
+  ref_cpu=$(awk -v a="$ref_cpu" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
+  [ "$k1" -gt "$fls_kb" ] && fls_kb=$k1
+  [ "$k2" -gt "$mac_kb" ] && mac_kb=$k2
 
-echo "== ours: art-timeline -f mactime"
-t0=$(now)
-/usr/bin/time -f "%M %U %S" -o "$W/ours.mem" "$BIN" -q -f mactime "$W/bench.img" >"$W/ours.csv"
-t1=$(now)
-our_s=$(secs "$t0" "$t1")
-read -r our_kb our_u our_sys < <(tail -1 "$W/ours.mem")
-our_cpu=$(awk -v a="$our_u" -v b="$our_sys" 'BEGIN { printf "%.2f", a + b }')
+  t0=$(now)
+  /usr/bin/time -f "%M %U %S" -o "$W/ours.mem" "$BIN" -q -f mactime "$W/bench.img" >"$W/ours.csv"
+  t1=$(now)
+  read -r k3 u3 s3 < <(tail -1 "$W/ours.mem")
+  w=$(secs "$t0" "$t1")
+  c=$(awk -v a="$u3" -v b="$s3" 'BEGIN { printf "%.2f", a + b }')
+  echo "  art-timeline run $run: $w s wall, $c s CPU, RSS $k3 KB"
+  our_s=$(awk -v a="$our_s" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
+  our_cpu=$(awk -v a="$our_cpu" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
+  [ "$k3" -gt "$our_kb" ] && our_kb=$k3
+done
 
 if cmp -s "$W/ref.csv" "$W/ours.csv"; then same=identical; else same=DIFFERENT; fi
 rows=$(($(wc -l <"$W/ref.csv") - 1))
 echo "rows: $rows (outputs $same)"
-echo "fls|mactime: ${ref_s} s wall, ${ref_cpu} s CPU; peak RSS fls ${fls_kb} KB, mactime ${mac_kb} KB"
-echo "art-timeline: ${our_s} s wall, ${our_cpu} s CPU; peak RSS ${our_kb} KB"
+echo "fls|mactime: best ${ref_s} s wall, ${ref_cpu} s CPU; peak RSS fls ${fls_kb} KB, mactime ${mac_kb} KB"
+echo "art-timeline: best ${our_s} s wall, ${our_cpu} s CPU; peak RSS ${our_kb} KB"
 awk -v r="$ref_s" -v o="$our_s" -v rc="$ref_cpu" -v oc="$our_cpu" -v m="$mac_kb" -v k="$our_kb" 'BEGIN {
   printf "speed ratio (fls|mactime / ours): %.1fx wall, %.1fx CPU\n", r / o, rc / oc
   printf "memory ratio (ours / mactime peak): %.2f\n", k / m }'
