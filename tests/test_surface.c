@@ -357,13 +357,54 @@ START_TEST(test_hashset_and_similar)
   json_decref(j);
   art_surface_report_free(rep);
   art_surface_config_free(cfg);
-  /* skip_known: a known container is not expanded */
   free(ssd);
   free(sha);
   art_ctx_free(ctx);
   free(p);
   free(set);
   free(sims);
+}
+END_TEST
+
+START_TEST(test_skip_known_container)
+{
+  char cmd[4096];
+  int status = 0;
+  art_ctx *ctx = NULL;
+  art_hashset_builder *b = NULL;
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && printf 'x\\n' > m.txt && zip -q -X k.zip m.txt", dir);
+  free(tu_run(cmd, &status));
+  ck_assert_int_eq(status, 0);
+  char *zip = tu_path(dir, "k.zip");
+  char *set = tu_path(dir, "k.hset");
+  char *sha = ref("sha256sum < ", zip, " | cut -d' ' -f1");
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(art_hashset_builder_new(ctx, "k", ART_HASHSET_KNOWN, &b),
+                   ART_OK);
+  ck_assert_int_eq(art_hashset_builder_add_hex(ctx, b, sha), ART_OK);
+  ck_assert_int_eq(art_hashset_builder_write(ctx, b, set, NULL), ART_OK);
+  art_hashset_builder_free(b);
+  art_surface_opts o;
+  art_surface_opts_init(&o);
+  art_surface_config *cfg = config(&o);
+  ck_assert_int_eq(art_surface_config_add_hashset(ctx, cfg, set), ART_OK);
+  art_surface_report *rep = examine(cfg, zip);
+  ck_assert_uint_eq(art_surface_report_count(rep), 2); /* expanded */
+  art_surface_report_free(rep);
+  art_surface_config_free(cfg);
+  o.skip_known = 1;
+  cfg = config(&o);
+  ck_assert_int_eq(art_surface_config_add_hashset(ctx, cfg, set), ART_OK);
+  rep = examine(cfg, zip);
+  ck_assert_uint_eq(art_surface_report_count(rep), 1); /* not expanded */
+  ck_assert_int_eq(art_surface_record_get(rep, 0)->known, 1);
+  art_surface_report_free(rep);
+  art_surface_config_free(cfg);
+  art_ctx_free(ctx);
+  free(sha);
+  free(zip);
+  free(set);
 }
 END_TEST
 
@@ -474,6 +515,7 @@ static Suite *suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_hashset_and_similar);
+  tcase_add_test(tc, test_skip_known_container);
   suite_add_tcase(s, tc);
   tc = tcase_create("errors");
   tcase_add_checked_fixture(tc, setup, teardown);
