@@ -882,10 +882,11 @@ art_status art_strings_summary_new(art_ctx *ctx,
   }
   if (opts)
     sum->opts = *opts;
+  /* ASCII and UTF-16LE by default, as FLOSS extracts: the UTF-8 pass
+   * about doubles the cost of a surface record; it is opt-in. */
   if (!sum->opts.encodings)
-    sum->opts.encodings = ART_STR_MASK(ART_STR_ASCII) |
-                          ART_STR_MASK(ART_STR_UTF16LE) |
-                          ART_STR_MASK(ART_STR_UTF8);
+    sum->opts.encodings =
+        ART_STR_MASK(ART_STR_ASCII) | ART_STR_MASK(ART_STR_UTF16LE);
   if (!sum->opts.min_len)
     sum->opts.min_len = DEFAULT_MIN;
   if (!sum->opts.max_iocs)

@@ -54,7 +54,7 @@ static void usage(void)
       "  -n, --min-len N          minimum string length (default 4)\n"
       "  -e, --encodings LIST     strings summary encodings, as art-strings "
       "-e\n"
-      "                           (default: ascii,utf16le,utf8)\n"
+      "                           (default: ascii,utf16le)\n"
       "      --no-strings         leave the strings summary out\n"
       "      --hashset FILE       report hits in a .hset file (repeatable)\n"
       "      --skip-known         leave artifacts in known sets out\n"

@@ -128,7 +128,7 @@ ART_API art_status art_strings_json_record(art_ctx *ctx,
 typedef struct art_strings_summary art_strings_summary;
 
 typedef struct art_strings_summary_opts {
-  unsigned encodings; /* 0: ASCII, UTF-16LE and UTF-8 */
+  unsigned encodings; /* 0: ASCII and UTF-16LE */
   size_t min_len;     /* 0: 4 */
   size_t max_iocs;    /* indicators kept; 0: 100 */
   size_t max_ioc_len; /* longer indicator values are cut; 0: 1024 bytes */
