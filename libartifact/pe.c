@@ -467,7 +467,7 @@ art_status
 art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
 {
   art_pe *pe;
-  uint32_t lfanew, ndirs = 0;
+  uint32_t lfanew = 0, ndirs = 0;
   uint16_t nsect, optsize, magic;
   uint64_t opt, dirs, sec, end_of_sections = 0;
   uint32_t imp_rva = 0, imp_size = 0, exp_rva = 0, exp_size = 0;
