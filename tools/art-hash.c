@@ -4,6 +4,7 @@
  */
 #include <artifact/artifact.h>
 #include <artifact/hashlist.h>
+#include <artifact/hashset.h>
 #include <artifact/knownset.h>
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +28,8 @@ typedef struct opts {
   const char *audit, *match, *not_match;
   int null_list, quiet, verbose;
   const char *files_from;
+  const char *hashsets[16];
+  int n_hashsets, skip_known;
   art_batch_opts batch;
 } opts;
 
@@ -43,6 +46,7 @@ typedef struct result {
   art_stored_hash stored[4];
   char *stored_alg[4], *stored_hex[4];
   size_t n_stored;
+  const char *set_kind, *set_name; /* hash-set hit, borrowed from the set */
 } result;
 
 typedef struct run {
@@ -52,6 +56,8 @@ typedef struct run {
   art_knownset *known;
   art_batch *batch;
   art_ctx *ctx;
+  art_hashset *sets[16];
+  unsigned long skipped_known, notable;
   unsigned long failures, mismatches, counts[ART_AUDIT_MISSING + 1];
   pthread_mutex_t pool_mu;
   art_hash **pool;
@@ -81,6 +87,11 @@ static void usage(void)
       "differ\n"
       "      --match KNOWN      print only inputs whose hashes are in KNOWN\n"
       "      --not-match KNOWN  print only inputs whose hashes are not\n"
+      "      --hashset FILE     look each input up in a .hset file "
+      "(repeatable);\n"
+      "                         hits appear in jsonl records, a notable hit\n"
+      "                         makes the exit code 1\n"
+      "      --skip-known       leave inputs found in a 'known' set out\n"
       "  -T, --files-from FILE  read input names from FILE (- for stdin)\n"
       "  -0, --null             names in lists are NUL-separated; with it, a\n"
       "                         '-' argument is a list of names on stdin\n"
@@ -103,7 +114,9 @@ static int parse_opts(int argc, char **argv, opts *o)
     OPT_MATCH,
     OPT_NOT_MATCH,
     OPT_ONE_FS,
-    OPT_NO_IMAGES
+    OPT_NO_IMAGES,
+    OPT_HASHSET,
+    OPT_SKIP_KNOWN
   };
   static const struct option longopts[] = {
       {"compute", required_argument, NULL, 'c'},
@@ -116,6 +129,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"audit", required_argument, NULL, OPT_AUDIT},
       {"match", required_argument, NULL, OPT_MATCH},
       {"not-match", required_argument, NULL, OPT_NOT_MATCH},
+      {"hashset", required_argument, NULL, OPT_HASHSET},
+      {"skip-known", no_argument, NULL, OPT_SKIP_KNOWN},
       {"files-from", required_argument, NULL, 'T'},
       {"null", no_argument, NULL, '0'},
       {"no-images", no_argument, NULL, OPT_NO_IMAGES},
@@ -175,6 +190,16 @@ static int parse_opts(int argc, char **argv, opts *o)
     case OPT_NOT_MATCH:
       o->not_match = optarg;
       break;
+    case OPT_HASHSET:
+      if (o->n_hashsets == 16) {
+        art_ctx_free(ctx);
+        return cli_usage_error("at most 16 --hashset files");
+      }
+      o->hashsets[o->n_hashsets++] = optarg;
+      break;
+    case OPT_SKIP_KNOWN:
+      o->skip_known = 1;
+      break;
     case 'T':
       o->files_from = optarg;
       break;
@@ -215,6 +240,8 @@ static int parse_opts(int argc, char **argv, opts *o)
         "--audit, --match and --not-match exclude each other");
   if (o->piece && (o->audit || o->match || o->not_match))
     return cli_usage_error("--piecewise does not combine with audit or match");
+  if (o->skip_known && !o->n_hashsets)
+    return cli_usage_error("--skip-known needs --hashset");
   if (!o->mask_given)
     /* a sum list holds one algorithm: the default is then sha256 */
     o->mask = o->format == ART_HASHLIST_SUM ? ART_HASH_MASK(ART_HASH_SHA256)
@@ -320,6 +347,30 @@ static art_hash *hash_for(run *r, art_ctx *ctx, art_source *src, result *res)
   return h;
 }
 
+/* Hash-set hits: the first set holding any of the digests; a notable hit
+ * wins over a known one. */
+static void lookup_sets(run *r, art_ctx *ctx, result *res)
+{
+  static const art_hash_alg order[] = {ART_HASH_SHA256, ART_HASH_SHA1,
+                                       ART_HASH_MD5};
+  for (int i = 0; i < r->o->n_hashsets; i++) {
+    for (size_t a = 0; a < sizeof order / sizeof order[0]; a++) {
+      const char *hex = art_hash_hex(res->hash, order[a]);
+      int found = 0;
+      if (!hex || art_hashset_count(r->sets[i], order[a]) == 0 ||
+          art_hashset_lookup_hex(ctx, r->sets[i], hex, &found) != ART_OK ||
+          !found)
+        continue;
+      art_hashset_kind k = art_hashset_get_kind(r->sets[i]);
+      if (!res->set_kind || k == ART_HASHSET_NOTABLE) {
+        res->set_kind = art_hashset_kind_name(k);
+        res->set_name = art_hashset_name(r->sets[i]);
+      }
+      break;
+    }
+  }
+}
+
 static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
 {
   run *r = ud;
@@ -361,6 +412,8 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
     res->stored[i].verdict =
         !mine ? -1 : strcasecmp(mine, res->stored_hex[i]) == 0;
   }
+  if (res->status == ART_OK)
+    lookup_sets(r, ctx, res);
 out:
   if (res->status != ART_OK)
     res->errmsg = strdup(art_ctx_errmsg(ctx));
@@ -418,7 +471,17 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
                          .mtime_sec = res->mtime_sec,
                          .mtime_nsec = res->mtime_nsec,
                          .stored = res->stored,
-                         .n_stored = res->n_stored};
+                         .n_stored = res->n_stored,
+                         .hashset_kind = res->set_kind,
+                         .hashset_name = res->set_name};
+  if (res->set_kind && strcmp(res->set_kind, "notable") == 0)
+    r->notable++;
+  if (r->o->skip_known && res->set_kind &&
+      strcmp(res->set_kind, "known") == 0) {
+    r->skipped_known++;
+    free_result(r, res);
+    return 0;
+  }
   if (res->status != ART_OK) {
     cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
     r->failures++;
@@ -503,6 +566,13 @@ int main(int argc, char **argv)
     if (!o.mask_given)
       o.mask = art_knownset_mask(r.known) & ((1u << ART_HASH_COUNT_) - 1);
   }
+  for (int i = 0; i < o.n_hashsets; i++) {
+    st = art_hashset_open(r.ctx, o.hashsets[i], &r.sets[i]);
+    if (st != ART_OK) {
+      cli_error_ctx(r.ctx, st);
+      goto out;
+    }
+  }
   r.out = cli_open_output(o.output);
   if (!r.out)
     goto out;
@@ -540,14 +610,18 @@ int main(int argc, char **argv)
                                 r.failures))
       r.mismatches++;
   }
-  rc = r.failures     ? ART_EXIT_PARTIAL
-       : r.mismatches ? ART_EXIT_FOUND
-                      : ART_EXIT_OK;
+  if (o.skip_known && !o.quiet)
+    cli_error("%lu known file(s) skipped", r.skipped_known);
+  rc = r.failures                  ? ART_EXIT_PARTIAL
+       : r.mismatches || r.notable ? ART_EXIT_FOUND
+                                   : ART_EXIT_OK;
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
   art_hashlist_writer_free(r.writer);
   art_knownset_free(r.known);
+  for (int i = 0; i < o.n_hashsets; i++)
+    art_hashset_free(r.sets[i]);
   art_batch_free(r.batch);
   for (size_t i = 0; i < r.n_pool; i++)
     art_hash_free(r.pool[i]);

@@ -152,6 +152,25 @@ check "--match prints only known content" bash -c "grep -q ' ./same$' '$T/m' && 
 (cd "$a" && "$H" -r -f sum -c md5 --not-match "$T/known.hashdeep" .) > "$T/x"
 check "--not-match prints only unknown content" bash -c "grep -q ' ./fresh$' '$T/x' && ! grep -q ' ./same$' '$T/x'"
 
+# --- hash sets (--hashset, --skip-known) ---------------------------------------
+hs=$T/hs; mkdir -p "$hs/tree"
+printf 'known content' > "$hs/tree/known.txt"; printf 'bad content' > "$hs/tree/bad.bin"
+printf 'other' > "$hs/tree/other.txt"
+sha256sum "$hs/tree/known.txt" > "$hs/known.sum"; md5sum "$hs/tree/bad.bin" > "$hs/bad.sum"
+"$ART_BIN/art-hashset" build -n os-files -k known -o "$hs/known.hset" "$hs/known.sum" > /dev/null
+"$ART_BIN/art-hashset" build -n malware -k notable -o "$hs/bad.hset" "$hs/bad.sum" > /dev/null
+rc=0; "$H" -r -f jsonl --hashset "$hs/known.hset" --hashset "$hs/bad.hset" "$hs/tree" > "$hs/out" || rc=$?
+check "hashset: known hit by sha256" grep -q '"path":"[^"]*known.txt".*"hashset":{"kind":"known","set":"os-files"}' "$hs/out"
+check "hashset: notable hit by md5" grep -q '"path":"[^"]*bad.bin".*"hashset":{"kind":"notable","set":"malware"}' "$hs/out"
+check "hashset: no hit on other content" bash -c "! grep 'other.txt' '$hs/out' | grep -q hashset"
+[ $rc -eq 1 ] && ok "hashset: a notable hit gives exit 1" || fail "hashset: exit $rc, wanted 1"
+rc=0; "$H" -r -f sum -c sha256 --hashset "$hs/known.hset" --skip-known "$hs/tree" > "$hs/skip" 2> "$hs/skip.err" || rc=$?
+check "--skip-known leaves the known file out" bash -c "! grep -q known.txt '$hs/skip' && [ \$(wc -l < '$hs/skip') -eq 2 ]"
+check "--skip-known counts on stderr" grep -qx 'art-hash: 1 known file(s) skipped' "$hs/skip.err"
+[ $rc -eq 0 ] && ok "--skip-known with known hits only: exit 0" || fail "--skip-known: exit $rc"
+expect_rc 2 "--skip-known without --hashset" "$H" --skip-known "$hs/tree/other.txt"
+expect_rc 4 "a damaged hash set is fatal" bash -c "head -c 100 '$hs/known.hset' > '$hs/cut.hset'; '$H' --hashset '$hs/cut.hset' '$hs/tree/other.txt' >/dev/null 2>&1"
+
 # --- split raw and E01 images ---------------------------------------------------
 img=$T/img; mkdir -p "$img"
 head -c 4194304 /dev/urandom > "$img/raw.dd"
