@@ -158,12 +158,6 @@ art_status art__set_errno(art_ctx *ctx, int errnum, const char *fmt, ...)
   return status;
 }
 
-void art__copy_error(art_ctx *dst, const art_ctx *src)
-{
-  if (dst && src && dst != src)
-    *dst = *src;
-}
-
 void *art__calloc(art_ctx *ctx, size_t n, size_t size)
 {
   void *p = calloc(n ? n : 1, size ? size : 1);

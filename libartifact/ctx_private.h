@@ -20,9 +20,6 @@ art_status art__set_errno(art_ctx *ctx, int errnum, const char *fmt, ...)
     ART_PRINTF(3, 4);
 /* The status an errno maps to. */
 art_status art__status_from_errno(int errnum);
-/* Copy another context's error into CTX (for results made on workers). */
-void art__copy_error(art_ctx *dst, const art_ctx *src);
-
 /* Allocation helpers that record ART_ERR_NOMEM. */
 void *art__calloc(art_ctx *ctx, size_t n, size_t size);
 char *art__strdup(art_ctx *ctx, const char *s);

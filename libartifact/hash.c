@@ -293,15 +293,7 @@ art_status art_hash_reset(art_ctx *ctx, art_hash *h)
 {
   for (int i = 0; i < ART_HASH_COUNT_; i++) {
     alg_state *s = &h->a[i];
-    if (!s->enabled)
-      continue;
-    s->bytes = 0;
-    s->failed = 0;
-    s->n_pieces = 0;
-    s->piece_fill = 0;
-    s->hex[0] = '\0';
-    if (EVP_DigestInit_ex2(s->whole, s->md, NULL) != 1 ||
-        EVP_DigestInit_ex2(s->piece, s->md, NULL) != 1)
+    if (s->enabled && alg_begin(s, 0, 0) != ART_OK)
       return art__set_error(ctx, ART_ERR_INTERNAL, 0, "OpenSSL cannot start %s",
                             algs[i].name);
   }
@@ -310,7 +302,9 @@ art_status art_hash_reset(art_ctx *ctx, art_hash *h)
 
 art_status art_hash_attach(art_ctx *ctx, art_hash *h, art_reader *reader)
 {
-  art_status st = art_hash_reset(ctx, h);
+  /* No reset here: each algorithm's begin() starts it over when the reader
+   * runs, and a reset now would initialise every context twice per input. */
+  art_status st = ART_OK;
   for (int i = 0; st == ART_OK && i < ART_HASH_COUNT_; i++)
     if (h->a[i].enabled)
       st = art_reader_add(reader, &h->a[i].ops, &h->a[i]);

@@ -493,12 +493,9 @@ static int same_content(const entry *e, uint64_t size, const art_hash *h)
 
 /* An entry with the same content, found through the first common
  * algorithm's index. */
-static entry *find_by_content(const art_knownset *ks,
-                              uint64_t size,
-                              const art_hash *h,
-                              const entry *prefer_unused)
+static entry *
+find_by_content(const art_knownset *ks, uint64_t size, const art_hash *h)
 {
-  (void)prefer_unused;
   for (int a = ART_HASH_COUNT_ - 1; a >= 0; a--) {
     const char *hex = art_hash_hex(h, (art_hash_alg)a);
     if (!hex || !(ks->mask & ART_HASH_MASK(a)))
@@ -543,7 +540,7 @@ art_audit_result art_knownset_audit(art_knownset *ks,
       *known_name = named->name;
     return ART_AUDIT_CHANGED;
   }
-  e = find_by_content(ks, size, h, NULL);
+  e = find_by_content(ks, size, h);
   if (e) {
     e->used = 1;
     if (known_name)
@@ -555,7 +552,7 @@ art_audit_result art_knownset_audit(art_knownset *ks,
 
 int art_knownset_contains(const art_knownset *ks, const art_hash *h)
 {
-  return find_by_content(ks, SIZE_UNKNOWN, h, NULL) != NULL;
+  return find_by_content(ks, SIZE_UNKNOWN, h) != NULL;
 }
 
 void art_knownset_foreach_unused(const art_knownset *ks,

@@ -58,7 +58,7 @@ ART_API art_status art_hash_set_piecewise(art_hash *h, uint64_t piece);
 /* Start over for a new input. */
 ART_API art_status art_hash_reset(art_ctx *ctx, art_hash *h);
 /* Add each selected algorithm to READER as its own consumer, so the reader
- * can balance them over its lanes. Resets H. */
+ * can balance them over its lanes. H starts over when the reader runs. */
 ART_API art_status art_hash_attach(art_ctx *ctx,
                                    art_hash *h,
                                    art_reader *reader);
