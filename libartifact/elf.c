@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctx_private.h"
+#include "keep_private.h"
 
 #define MAX_STRING_BYTES (16u * 1024u * 1024u)
 
@@ -550,10 +551,8 @@ const char *art_elf_needed_at(const art_elf *e, size_t index)
 /* ---- collector ---- */
 
 struct art_elf_collector {
-  size_t limit;
-  uint8_t *buf;
-  size_t len, cap;
-  int active, truncated;
+  art__keep keep; /* the file's first bytes, up to the limit */
+  int active;
   art_elf *elf;
 };
 
@@ -566,7 +565,7 @@ art_elf_collector_new(art_ctx *ctx, size_t limit, art_elf_collector **out)
   c = art__calloc(ctx, 1, sizeof *c);
   if (!c)
     return ART_ERR_NOMEM;
-  c->limit = limit ? limit : 64u * 1024u * 1024u;
+  c->keep.limit = limit ? limit : 64u * 1024u * 1024u;
   *out = c;
   return ART_OK;
 }
@@ -576,7 +575,7 @@ void art_elf_collector_free(art_elf_collector *c)
   if (!c)
     return;
   art_elf_free(c->elf);
-  free(c->buf);
+  art__keep_free(&c->keep);
   free(c);
 }
 
@@ -587,9 +586,8 @@ static art_status ec_begin(void *state, int size_known, uint64_t size)
   (void)size;
   art_elf_free(c->elf);
   c->elf = NULL;
-  c->len = 0;
+  art__keep_reset(&c->keep);
   c->active = 1;
-  c->truncated = 0;
   return ART_OK;
 }
 
@@ -606,26 +604,10 @@ ec_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
   }
   if (!c->active)
     return ART_ERR_LIMIT;
-  if (len > c->limit - c->len) {
-    len = c->limit - c->len;
-    c->truncated = 1;
-  }
-  if (c->len + len > c->cap) {
-    size_t cap = c->cap ? c->cap : 1u << 20;
-    uint8_t *nb;
-    while (cap < c->len + len)
-      cap *= 2;
-    nb = realloc(c->buf, cap);
-    if (!nb) {
-      c->active = 0;
-      return ART_ERR_NOMEM;
-    }
-    c->buf = nb;
-    c->cap = cap;
-  }
-  memcpy(c->buf + c->len, data, len);
-  c->len += len;
-  return c->truncated ? ART_ERR_LIMIT : ART_OK;
+  art_status st = art__keep_append(&c->keep, data, len);
+  if (st == ART_ERR_NOMEM)
+    c->active = 0;
+  return st;
 }
 
 static art_status ec_finish(void *state, art_status read_status)
@@ -634,12 +616,12 @@ static art_status ec_finish(void *state, art_status read_status)
   art_ctx *ctx = NULL;
   art_status st = ART_OK;
   (void)read_status;
-  if (c->active && art_elf_is_elf(c->buf, c->len) &&
+  if (c->active && art_elf_is_elf(c->keep.buf, c->keep.len) &&
       art_ctx_new(&ctx) == ART_OK) {
-    st = art_elf_parse(ctx, c->buf, c->len, &c->elf);
+    st = art_elf_parse(ctx, c->keep.buf, c->keep.len, &c->elf);
     art_ctx_free(ctx);
   }
-  c->len = 0;
+  c->keep.len = 0;
   return st == ART_ERR_FORMAT ? ART_OK : st;
 }
 
@@ -666,6 +648,6 @@ const art_elf *art_elf_collector_result(const art_elf_collector *c,
                                         int *truncated)
 {
   if (truncated)
-    *truncated = c ? c->truncated : 0;
+    *truncated = c ? c->keep.truncated : 0;
   return c ? c->elf : NULL;
 }

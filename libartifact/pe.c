@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctx_private.h"
+#include "keep_private.h"
 
 #define MAX_STRING_BYTES (16u * 1024u * 1024u)
 #include "pe_private.h"
@@ -636,10 +637,8 @@ const char *art_pe_imphash(const art_pe *pe)
 /* ---- collector ---- */
 
 struct art_pe_collector {
-  size_t limit;
-  uint8_t *buf;
-  size_t len, cap;
-  int active, truncated;
+  art__keep keep; /* the file's first bytes, up to the limit */
+  int active;
   art_pe *pe;
 };
 
@@ -652,7 +651,7 @@ art_pe_collector_new(art_ctx *ctx, size_t limit, art_pe_collector **out)
   c = art__calloc(ctx, 1, sizeof *c);
   if (!c)
     return ART_ERR_NOMEM;
-  c->limit = limit ? limit : 64u * 1024u * 1024u;
+  c->keep.limit = limit ? limit : 64u * 1024u * 1024u;
   *out = c;
   return ART_OK;
 }
@@ -662,7 +661,7 @@ void art_pe_collector_free(art_pe_collector *c)
   if (!c)
     return;
   art_pe_free(c->pe);
-  free(c->buf);
+  art__keep_free(&c->keep);
   free(c);
 }
 
@@ -673,9 +672,8 @@ static art_status pc_begin(void *state, int size_known, uint64_t size)
   (void)size;
   art_pe_free(c->pe);
   c->pe = NULL;
-  c->len = 0;
+  art__keep_reset(&c->keep);
   c->active = 1;
-  c->truncated = 0;
   return ART_OK;
 }
 
@@ -689,26 +687,10 @@ pc_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
   }
   if (!c->active)
     return ART_ERR_LIMIT;
-  if (len > c->limit - c->len) {
-    len = c->limit - c->len;
-    c->truncated = 1;
-  }
-  if (c->len + len > c->cap) {
-    size_t cap = c->cap ? c->cap : 1u << 20;
-    uint8_t *nb;
-    while (cap < c->len + len)
-      cap *= 2;
-    nb = realloc(c->buf, cap);
-    if (!nb) {
-      c->active = 0;
-      return ART_ERR_NOMEM;
-    }
-    c->buf = nb;
-    c->cap = cap;
-  }
-  memcpy(c->buf + c->len, data, len);
-  c->len += len;
-  return c->truncated ? ART_ERR_LIMIT : ART_OK;
+  art_status st = art__keep_append(&c->keep, data, len);
+  if (st == ART_ERR_NOMEM)
+    c->active = 0;
+  return st;
 }
 
 static art_status pc_finish(void *state, art_status read_status)
@@ -717,12 +699,12 @@ static art_status pc_finish(void *state, art_status read_status)
   art_ctx *ctx = NULL;
   art_status st = ART_OK;
   (void)read_status;
-  if (c->active && c->len && art_pe_is_pe(c->buf, c->len) &&
+  if (c->active && c->keep.len && art_pe_is_pe(c->keep.buf, c->keep.len) &&
       art_ctx_new(&ctx) == ART_OK) {
-    st = art_pe_parse(ctx, c->buf, c->len, &c->pe);
+    st = art_pe_parse(ctx, c->keep.buf, c->keep.len, &c->pe);
     art_ctx_free(ctx);
   }
-  c->len = 0;
+  c->keep.len = 0;
   return st == ART_ERR_FORMAT ? ART_OK : st;
 }
 
@@ -748,6 +730,6 @@ art_pe_collector_attach(art_ctx *ctx, art_pe_collector *c, art_reader *reader)
 const art_pe *art_pe_collector_result(const art_pe_collector *c, int *truncated)
 {
   if (truncated)
-    *truncated = c ? c->truncated : 0;
+    *truncated = c ? c->keep.truncated : 0;
   return c ? c->pe : NULL;
 }
