@@ -4,7 +4,6 @@
  */
 #include <artifact/artifact.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -74,7 +73,8 @@ static void usage(void)
       "                           output or art-surface JSON Lines)\n"
       "      --threshold N        report similarity scores above N (0)\n"
       "  -T, --files-from FILE    read input names from FILE (- for stdin)\n"
-      "  -0, --null               names in lists are NUL-separated\n"
+      "  -0, --null               names in lists are NUL-separated; a '-'\n"
+      "                           argument is then a list on stdin\n"
       "  -q, --quiet              no warnings for skipped entries\n"
       "  -v, --verbose            summary on stderr; report skipped entries\n"
       "  -h, --help               this help\n"
@@ -458,26 +458,6 @@ static int setup(run *r)
   return load_rules(r);
 }
 
-static art_status queue_inputs(run *r, art_batch *batch, int argc, char **argv)
-{
-  art_status st = ART_OK;
-  if (r->o->files_from) {
-    int fd = strcmp(r->o->files_from, "-") == 0
-                 ? STDIN_FILENO
-                 : open(r->o->files_from, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      cli_error("%s: %s", r->o->files_from, strerror(errno));
-      return ART_ERR_NOT_FOUND;
-    }
-    st = art_batch_add_list(batch, fd, r->o->null_list);
-  }
-  for (int i = 0; st == ART_OK && i < argc; i++)
-    st = art_batch_add_path(batch, argv[i]);
-  if (st == ART_OK && argc == 0 && !r->o->files_from)
-    st = art_batch_add_path(batch, "-");
-  return st;
-}
-
 int main(int argc, char **argv)
 {
   opts o = {0};
@@ -503,12 +483,13 @@ int main(int argc, char **argv)
   setvbuf(r.out, NULL, _IOFBF, 1 << 20);
   st = art_batch_new(r.ctx, &o.batch, &batch);
   r.batch = batch;
-  if (st == ART_OK)
-    st = queue_inputs(&r, batch, argc - optind, argv + optind);
   if (st != ART_OK) {
     cli_error_ctx(r.ctx, st);
     goto out;
   }
+  if (cli_add_inputs(batch, argc - optind, argv + optind, o.files_from,
+                     o.null_list) != 0)
+    goto out;
   art_batch_ops ops = {worker_init, worker_fini, work, emit};
   progress = cli_progress_start(batch);
   st = art_batch_run(r.ctx, batch, &ops, &r);
