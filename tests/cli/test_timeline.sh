@@ -296,7 +296,7 @@ if command -v chromium >/dev/null 2>&1; then
   check "html in headless chromium: histogram drawn ($bars bars)" test "$bars" -gt 0
   check "html: summary line" grep -q "$events events, $events matching" "$T/dom.html"
 else
-  fail "chromium not installed (scripts/packages lists it)"
+  fail "chromium not installed (scripts/packages-test lists it)"
 fi
 
 # ------------------------------------------------------------ usage errors
