@@ -222,7 +222,9 @@ typedef struct art_catalog_verify_result {
   uint64_t checkpoints;        /* checkpoints checked */
   unsigned rehashed;           /* items re-read (rehash) */
   unsigned unreadable;         /* items whose evidence could not be read */
-  char message[512];           /* what happened, in words */
+  uint64_t anchored;  /* events covered by the newest checkpoint given out */
+  int external_match; /* --checkpoint: 1 matched, 0 not checked, -1 not */
+  char message[1024]; /* what happened, in words */
 } art_catalog_verify_result;
 
 /* Walk the chain, its signatures and checkpoints (and with REHASH re-read
@@ -263,6 +265,32 @@ ART_API art_status art_catalog_export(art_ctx *ctx,
                                       art_catalog_write_fn write,
                                       void *userdata,
                                       char *sha256_hex);
+
+/* Flags of the file-writing calls. */
+enum { ART_CATALOG_FORCE = 1u << 0 /* replace an existing file */ };
+
+/* Export in FMT into the file PATH: written under a temporary name in the
+ * same folder, synced, then renamed into place, so PATH is either the
+ * whole export or untouched; an existing PATH is refused unless FLAGS has
+ * ART_CATALOG_FORCE. A full disk reads "disk full while writing PATH". */
+ART_API art_status art_catalog_export_file(art_ctx *ctx,
+                                           art_catalog *cat,
+                                           const char *actor,
+                                           art_catalog_format fmt,
+                                           const char *path,
+                                           unsigned flags,
+                                           char *sha256_hex);
+
+/* Copy the catalogue to DEST with SQLite's online backup API (a consistent
+ * snapshot, -wal content included, while others keep appending), after
+ * recording a checkpoint in it; then open the copy read-only and verify it
+ * into *RES (may be NULL). Same file rules as art_catalog_export_file. */
+ART_API art_status art_catalog_backup(art_ctx *ctx,
+                                      art_catalog *cat,
+                                      const char *actor,
+                                      const char *dest,
+                                      unsigned flags,
+                                      art_catalog_verify_result *res);
 
 ART_END_DECLS
 

@@ -70,6 +70,7 @@ struct art_catalog {
     int busy;
   } stmts[32];
   int magic_failed;
+  int wal_pending; /* the last checkpoint of the WAL did not finish */
 };
 
 /* A growing byte buffer. */
@@ -112,6 +113,31 @@ art_status art__cat_prepare(art_ctx *ctx,
                             const char *sql,
                             sqlite3_stmt **st);
 art_status art__cat_tx_begin(art_ctx *ctx, art_catalog *cat);
+void art__cat_wal_checkpoint(art_catalog *cat);
+/* Offset (1-based) of the first byte that is not valid UTF-8, 0 if none. */
+size_t art__cat_utf8_bad(const char *s);
+/* ART_ERR_INVALID_ARG naming WHAT when S is not valid UTF-8. */
+art_status art__cat_check_text(art_ctx *ctx, const char *what, const char *s);
+/* S with each byte that is not valid UTF-8 written as \xHH and each
+ * backslash doubled (only when S has such bytes); malloc'd. */
+char *art__cat_escape_bytes(const char *s);
+/* A parsed RFC 3339 date: UTC seconds, fraction digits, the offset. */
+typedef struct art__cat_time {
+  int64_t secs;
+  char frac[10];
+  int offset_min;
+  int utc_given;
+  char utc[48];   /* normalised: YYYY-MM-DDTHH:MM:SS[.f]Z */
+  char offset[8]; /* "Z" or "+HH:MM" as given */
+} art__cat_time;
+art_status art__cat_time_parse(art_ctx *ctx,
+                               const char *what,
+                               const char *s,
+                               art__cat_time *t);
+void art__cat_time_format_utc(int64_t secs,
+                              const char *frac,
+                              char *out,
+                              size_t len);
 art_status art__cat_tx_commit(art_ctx *ctx, art_catalog *cat);
 void art__cat_tx_rollback(art_catalog *cat);
 void art__cat_now(char *buf, size_t len);
@@ -275,6 +301,27 @@ art_status art__cat_each_event(art_ctx *ctx,
                                int64_t item_id,
                                art__cat_event_cb cb,
                                void *ud);
+/* A file written under a temporary name in the destination's folder and
+ * renamed into place only when complete (never over an existing file
+ * unless ART_CATALOG_FORCE). */
+typedef struct art__cat_tmpfile {
+  char *tmp, *dest;
+  int fd, done, err;
+  unsigned flags;
+  art_ctx *ctx;
+} art__cat_tmpfile;
+art_status art__cat_tmp_create(art_ctx *ctx,
+                               const char *dest,
+                               unsigned flags,
+                               art__cat_tmpfile *t);
+art_status art__cat_tmp_write(art_ctx *ctx,
+                              art__cat_tmpfile *t,
+                              const void *data,
+                              size_t len);
+/* fsync, then rename into place. */
+art_status art__cat_tmp_commit(art_ctx *ctx, art__cat_tmpfile *t);
+/* Close and remove the temporary file (if not committed); frees T. */
+void art__cat_tmp_discard(art__cat_tmpfile *t);
 /* One CSV field, RFC 4180 quoted, formula injection neutralised. */
 void art__cat_csv_field(art__buf *b, const char *s, int last);
 

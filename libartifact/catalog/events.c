@@ -131,6 +131,13 @@ art_status art__cat_append(art_ctx *ctx,
                           "%s: an event needs an actor (--actor or "
                           "ART_ACTOR)",
                           cat->path);
+  /* Text goes into the chain exactly as given, and the exports are UTF-8:
+   * refuse bytes that are not UTF-8 rather than store what an export could
+   * not show. */
+  for (int i = 0; i < ART__EV_NFIELDS; i++)
+    if (ev->f[i] && (st = art__cat_check_text(ctx, "event text", ev->f[i])) !=
+                        ART_OK)
+      return st;
   if (!ev->f[ART__EV_UUID]) {
     art__cat_uuid4(uuid, sizeof uuid);
     ev->f[ART__EV_UUID] = uuid;
@@ -295,6 +302,20 @@ art_status art_catalog_event_add(art_ctx *ctx,
                           "%s: an event needs an actor (--actor or "
                           "ART_ACTOR)",
                           type);
+  {
+    const struct {
+      const char *name, *v;
+    } texts[] = {{"--actor", spec->actor},       {"--case", spec->case_number},
+                 {"--item", spec->item},         {"--from", spec->from},
+                 {"--to", spec->to},             {"--purpose", spec->purpose},
+                 {"--location", spec->location}, {"--note", spec->note},
+                 {"--seal", spec->seal},         {"--at", spec->occurred_at}};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+      art_status cst = art__cat_check_text(ctx, texts[i].name, texts[i].v);
+      if (cst != ART_OK)
+        return cst;
+    }
+  }
   if (blank(spec->item))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "%s: an event needs an item (--item)", type);

@@ -3,8 +3,12 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "catalog_private.h"
 
@@ -44,6 +48,20 @@ static int sink_flush(void *ud, const void *data, size_t len)
   return 0;
 }
 
+/* Called once every byte is written, before the export event is recorded:
+ * nonzero fails the export (nothing recorded). */
+typedef art_status (*finish_fn)(art_ctx *ctx, void *ud);
+
+static art_status export_run(art_ctx *ctx,
+                             art_catalog *cat,
+                             const char *actor,
+                             art_catalog_format fmt,
+                             art_catalog_write_fn write,
+                             void *userdata,
+                             char *sha256_hex,
+                             finish_fn finish,
+                             void *finish_ud);
+
 art_status art_catalog_export(art_ctx *ctx,
                               art_catalog *cat,
                               const char *actor,
@@ -51,6 +69,173 @@ art_status art_catalog_export(art_ctx *ctx,
                               art_catalog_write_fn write,
                               void *userdata,
                               char *sha256_hex)
+{
+  return export_run(ctx, cat, actor, fmt, write, userdata, sha256_hex, NULL,
+                    NULL);
+}
+
+/* ---- files written whole or not at all ---- */
+
+art_status art__cat_tmp_create(art_ctx *ctx,
+                               const char *dest,
+                               unsigned flags,
+                               art__cat_tmpfile *t)
+{
+  memset(t, 0, sizeof *t);
+  t->fd = -1;
+  struct stat sb;
+  if (!(flags & ART_CATALOG_FORCE) && lstat(dest, &sb) == 0)
+    return art__set_error(ctx, ART_ERR_IO, EEXIST,
+                          "%s: already exists; not overwritten (use --force)",
+                          dest);
+  size_t n = strlen(dest);
+  if (!(t->tmp = malloc(n + 16)) || !(t->dest = strdup(dest))) {
+    free(t->tmp);
+    t->tmp = NULL;
+    return art__set_errno(ctx, ENOMEM, "%s", dest);
+  }
+  /* In the same folder, so the final rename cannot cross file systems. */
+  const char *slash = strrchr(dest, '/');
+  size_t dl = slash ? (size_t)(slash - dest + 1) : 0;
+  snprintf(t->tmp, n + 16, "%.*s.%s.XXXXXX", (int)dl, dest, dest + dl);
+  t->fd = mkstemp(t->tmp);
+  if (t->fd < 0) {
+    int e = errno;
+    art_status st = art__set_error(
+        ctx, e == EACCES || e == EPERM || e == EROFS ? ART_ERR_PERMISSION
+                                                     : ART_ERR_IO,
+        e, "%s: cannot write here: %s", dest, strerror(e));
+    art__cat_tmp_discard(t);
+    return st;
+  }
+  fchmod(t->fd, 0644);
+  t->flags = flags;
+  return ART_OK;
+}
+
+art_status art__cat_tmp_write(art_ctx *ctx,
+                              art__cat_tmpfile *t,
+                              const void *data,
+                              size_t len)
+{
+  const char *p = data;
+  while (len) {
+    ssize_t w = write(t->fd, p, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      int e = w < 0 ? errno : EIO;
+      t->err = e;
+      if (e == ENOSPC || e == EDQUOT)
+        return art__set_error(ctx, ART_ERR_IO, e,
+                              "%s: disk full while writing it (nothing "
+                              "written under that name)",
+                              t->dest);
+      return art__set_error(ctx, ART_ERR_IO, e, "%s: write failed: %s",
+                            t->dest, strerror(e));
+    }
+    p += w;
+    len -= (size_t)w;
+  }
+  return ART_OK;
+}
+
+art_status art__cat_tmp_commit(art_ctx *ctx, art__cat_tmpfile *t)
+{
+  if (fsync(t->fd) != 0 || close(t->fd) != 0) {
+    int e = errno;
+    t->fd = -1;
+    return art__set_error(ctx, ART_ERR_IO, e,
+                          e == ENOSPC ? "%s: disk full while writing it"
+                                      : "%s: write failed",
+                          t->dest);
+  }
+  t->fd = -1;
+  int rc;
+  if (t->flags & ART_CATALOG_FORCE) {
+    rc = rename(t->tmp, t->dest);
+  } else {
+    /* link() fails when the name was taken meanwhile: never overwrite. */
+    rc = link(t->tmp, t->dest);
+    if (rc == 0)
+      unlink(t->tmp);
+  }
+  if (rc != 0)
+    return art__set_error(ctx, ART_ERR_IO, errno, "%s: %s", t->dest,
+                          errno == EEXIST
+                              ? "already exists; not overwritten (use --force)"
+                              : strerror(errno));
+  t->done = 1;
+  char *dir = strdup(t->dest);
+  if (dir) {
+    char *slash = strrchr(dir, '/');
+    if (slash)
+      slash[slash == dir ? 1 : 0] = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      fsync(dfd);
+      close(dfd);
+    }
+    free(dir);
+  }
+  return ART_OK;
+}
+
+void art__cat_tmp_discard(art__cat_tmpfile *t)
+{
+  if (t->fd >= 0)
+    close(t->fd);
+  t->fd = -1;
+  if (t->tmp && !t->done)
+    unlink(t->tmp);
+  free(t->tmp);
+  free(t->dest);
+  t->tmp = t->dest = NULL;
+}
+
+static int tmp_write_cb(void *ud, const void *data, size_t len)
+{
+  art__cat_tmpfile *t = ud;
+  return art__cat_tmp_write(t->ctx, t, data, len) == ART_OK ? 0 : -1;
+}
+
+static art_status tmp_finish_cb(art_ctx *ctx, void *ud)
+{
+  return art__cat_tmp_commit(ctx, ud);
+}
+
+art_status art_catalog_export_file(art_ctx *ctx,
+                                   art_catalog *cat,
+                                   const char *actor,
+                                   art_catalog_format fmt,
+                                   const char *path,
+                                   unsigned flags,
+                                   char *sha256_hex)
+{
+  if (!path || !*path)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "export: no file");
+  art__cat_tmpfile t;
+  art_status st = art__cat_tmp_create(ctx, path, flags, &t);
+  if (st != ART_OK)
+    return st;
+  t.ctx = ctx;
+  st = export_run(ctx, cat, actor, fmt, tmp_write_cb, &t, sha256_hex,
+                  tmp_finish_cb, &t);
+  if (st != ART_OK && t.done)
+    unlink(path); /* renamed, but the export event could not be recorded */
+  art__cat_tmp_discard(&t);
+  return st;
+}
+
+static art_status export_run(art_ctx *ctx,
+                             art_catalog *cat,
+                             const char *actor,
+                             art_catalog_format fmt,
+                             art_catalog_write_fn write,
+                             void *userdata,
+                             char *sha256_hex,
+                             finish_fn finish,
+                             void *finish_ud)
 {
   if (sha256_hex)
     *sha256_hex = '\0';
@@ -103,11 +288,18 @@ art_status art_catalog_export(art_ctx *ctx,
     goto out;
   art__buf_flush(&out);
   if (out.failed) {
-    st = k.write_failed
-             ? art__set_error(ctx, ART_ERR_IO, errno, "export: write failed")
-             : art__set_errno(ctx, ENOMEM, "export");
+    if (!k.write_failed)
+      st = art__set_errno(ctx, ENOMEM, "export");
+    else if (art_ctx_status(ctx) != ART_OK)
+      st = art_ctx_status(ctx); /* the writer said why */
+    else
+      st = art__set_error(ctx, ART_ERR_IO, errno,
+                          errno == ENOSPC ? "export: disk full while writing"
+                                          : "export: write failed");
     goto out;
   }
+  if (finish && (st = finish(ctx, finish_ud)) != ART_OK)
+    goto out;
   uint8_t digest[ART__CAT_HASH_LEN];
   unsigned int dlen = 0;
   char hex[2 * ART__CAT_HASH_LEN + 1];

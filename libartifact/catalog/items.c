@@ -88,8 +88,12 @@ art_status art_catalog_case_add(art_ctx *ctx,
                           "case %s: an event needs an actor (--actor or "
                           "ART_ACTOR)",
                           case_number);
-  art_status st = art__cat_tx_begin(ctx, cat);
-  if (st != ART_OK)
+  art_status st;
+  if ((st = art__cat_check_text(ctx, "case number", case_number)) != ART_OK ||
+      (st = art__cat_check_text(ctx, "--title", title)) != ART_OK ||
+      (st = art__cat_check_text(ctx, "--actor", actor)) != ART_OK)
+    return st;
+  if ((st = art__cat_tx_begin(ctx, cat)) != ART_OK)
     return st;
   sqlite3_stmt *q = NULL;
   char uuid[40];
@@ -240,8 +244,14 @@ art_status art__cat_hash_path(art_ctx *ctx,
   }
   json_t *hdr = json_object();
   for (size_t i = 0; art_source_header(src, i, &key, &value) == ART_OK; i++)
-    if (value && *value)
-      json_object_set_new(hdr, key, json_string(value));
+    if (value && *value) {
+      /* Header text is the image's, not ours: bytes that are not UTF-8
+       * are kept visible as \xHH rather than dropped. */
+      char *v = art__cat_escape_bytes(value);
+      if (v)
+        json_object_set_new(hdr, key, json_string(v));
+      free(v);
+    }
   if (json_object_size(hdr))
     json_object_set_new(*info, "headers", hdr);
   else
@@ -270,7 +280,9 @@ static void fill(char **values, const char *name, const char *value)
 static void fill_from_info(char **values, const char *path, json_t *info)
 {
   const char *base = strrchr(path, '/');
-  fill(values, "file_name", base ? base + 1 : path);
+  char *name = art__cat_escape_bytes(base ? base + 1 : path);
+  fill(values, "file_name", name);
+  free(name);
   char size[32];
   snprintf(size, sizeof size, "%lld",
            (long long)json_integer_value(json_object_get(info, "size")));
@@ -399,6 +411,12 @@ art_status art_catalog_item_add(art_ctx *ctx,
                           "item %s: an event needs an actor (--actor or "
                           "ART_ACTOR)",
                           item);
+  art_status cst;
+  if ((cst = art__cat_check_text(ctx, "case number", case_number)) !=
+          ART_OK ||
+      (cst = art__cat_check_text(ctx, "item number", item)) != ART_OK ||
+      (cst = art__cat_check_text(ctx, "--actor", actor)) != ART_OK)
+    return cst;
   size_t nf = 0;
   while (art__cat_item_fields[nf])
     nf++;
@@ -532,8 +550,13 @@ art_status art_catalog_item_add(art_ctx *ctx,
       json_object_set_new(fj, art__cat_item_fields[i], json_string(values[i]));
   payload = json_pack("{s:s, s:O, s:O}", "item_uuid", uuid, "fields", fj,
                       "hashes", hashes);
-  if (payload && (abs || path))
-    json_object_set_new(payload, "source_path", json_string(abs ? abs : path));
+  if (payload && (abs || path)) {
+    /* The path as the file system spells it; bytes that are not UTF-8
+     * shown as \xHH (the register row keeps the exact bytes to re-read). */
+    char *sp = art__cat_escape_bytes(abs ? abs : path);
+    json_object_set_new(payload, "source_path", json_string(sp ? sp : ""));
+    free(sp);
+  }
   if (payload && info && json_object_get(info, "headers"))
     json_object_set(payload, "container_metadata",
                     json_object_get(info, "headers"));

@@ -277,6 +277,16 @@ art_status art__cat_db_error(art_ctx *ctx, art_catalog *cat, const char *what)
   const char *msg = cat && cat->db ? sqlite3_errmsg(cat->db) : "no database";
   int code = cat && cat->db ? sqlite3_extended_errcode(cat->db) : 0;
   art_status st = ART_ERR_DB;
+  const char *path = cat ? cat->path : "catalog";
+  if ((code & 0xff) == SQLITE_FULL)
+    return art__set_error(ctx, ART_ERR_IO, ENOSPC,
+                          "%s: disk full while writing the catalogue (%s)",
+                          path, what);
+  if ((code & 0xff) == SQLITE_CORRUPT)
+    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                          "%s: the catalogue is damaged (%s: %s); restore it "
+                          "from a backup (art-catalog backup) and verify",
+                          path, what, msg);
   if (code == SQLITE_NOTADB)
     st = ART_ERR_FORMAT;
   else if ((code & 0xff) == SQLITE_BUSY)
@@ -369,6 +379,21 @@ art_status art__cat_tx_begin(art_ctx *ctx, art_catalog *cat)
   return art__cat_exec(ctx, cat, "BEGIN IMMEDIATE");
 }
 
+/* Copy the write-ahead log into the main file after every write: the
+ * catalogue is small and writes are rare, and an event that lives only in
+ * the -wal file is lost with it (someone deleting or not copying it). A
+ * reader holding an old snapshot may keep some frames back; the next write
+ * copies them. Never an error: the commit already happened. */
+void art__cat_wal_checkpoint(art_catalog *cat)
+{
+  int log = 0, done = 0;
+  sqlite3_busy_timeout(cat->db, 2000);
+  int rc = sqlite3_wal_checkpoint_v2(cat->db, NULL, SQLITE_CHECKPOINT_FULL,
+                                     &log, &done);
+  sqlite3_busy_timeout(cat->db, ART__CAT_BUSY_MS);
+  cat->wal_pending = rc != SQLITE_OK || log != done;
+}
+
 art_status art__cat_tx_commit(art_ctx *ctx, art_catalog *cat)
 {
   if (cat->in_batch)
@@ -376,6 +401,8 @@ art_status art__cat_tx_commit(art_ctx *ctx, art_catalog *cat)
   art_status st = art__cat_exec(ctx, cat, "COMMIT");
   if (st != ART_OK)
     art__cat_tx_rollback(cat);
+  else
+    art__cat_wal_checkpoint(cat);
   return st;
 }
 
@@ -601,7 +628,18 @@ art_status art_catalog_open(art_ctx *ctx,
   int64_t n = 0;
   if ((st = pragma_int(ctx, cat, "SELECT count(*) FROM sqlite_schema", &n)) !=
       ART_OK) {
-    if (st == ART_ERR_FORMAT || st == ART_ERR_DB)
+    char magic[16] = "";
+    FILE *fp = fopen(path, "rb");
+    size_t got = fp ? fread(magic, 1, sizeof magic, fp) : 0;
+    if (fp)
+      fclose(fp);
+    int sqlite = got == sizeof magic && memcmp(magic, "SQLite format 3", 16) == 0;
+    if (sqlite && st != ART_ERR_CORRUPT && st != ART_ERR_TIMEOUT)
+      st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                          "%s: the catalogue is damaged (SQLite: %s); restore "
+                          "it from a backup (art-catalog backup) and verify",
+                          path, sqlite3_errmsg(cat->db));
+    else if (st == ART_ERR_FORMAT || st == ART_ERR_DB)
       st = art__set_error(ctx, ART_ERR_FORMAT, 0,
                           "%s: not an evidence catalogue (not a SQLite "
                           "database)",
@@ -703,6 +741,9 @@ art_status art_catalog_fields_set(art_ctx *ctx,
   if (!f || i < 0)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: not an item field",
                           name ? name : "(null)");
+  art_status st = art__cat_check_text(ctx, name, value);
+  if (st != ART_OK)
+    return st;
   char *v = NULL;
   if (value && !(v = art__strdup(ctx, value)))
     return ART_ERR_NOMEM;
@@ -742,4 +783,218 @@ art_status art_catalog_fields_add_hash(art_ctx *ctx,
                                                    alg, "value", low)) != 0)
     return art__set_errno(ctx, ENOMEM, "hash");
   return ART_OK;
+}
+
+/* ---- text and time checks ---- */
+
+size_t art__cat_utf8_bad(const char *s)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (p[i]) {
+    unsigned c = p[i];
+    size_t n;
+    unsigned min;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf)
+      n = 1, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef)
+      n = 2, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4)
+      n = 3, min = 0x10000;
+    else
+      return i + 1;
+    unsigned cp = c & (0x3f >> n);
+    for (size_t k = 1; k <= n; k++) {
+      if ((p[i + k] & 0xc0) != 0x80)
+        return i + 1;
+      cp = cp << 6 | (p[i + k] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+      return i + 1;
+    i += n + 1;
+  }
+  return 0;
+}
+
+art_status art__cat_check_text(art_ctx *ctx, const char *what, const char *s)
+{
+  size_t bad = s ? art__cat_utf8_bad(s) : 0;
+  if (!bad)
+    return ART_OK;
+  return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                        "%s: not valid UTF-8 (byte 0x%02X at offset %zu); "
+                        "nothing was written. Convert the text first, e.g. "
+                        "iconv -f latin1 -t utf-8 or iconv -f cp932 -t "
+                        "utf-8",
+                        what, (unsigned)(unsigned char)s[bad - 1], bad - 1);
+}
+
+char *art__cat_escape_bytes(const char *s)
+{
+  if (!s || !art__cat_utf8_bad(s))
+    return s ? strdup(s) : NULL;
+  art__buf b = {0};
+  const char *p = s;
+  while (*p) {
+    size_t bad = art__cat_utf8_bad(p);
+    size_t good = bad ? bad - 1 : strlen(p);
+    for (size_t i = 0; i < good; i++) {
+      if (p[i] == '\\')
+        art__buf_str(&b, "\\\\");
+      else
+        art__buf_add(&b, p + i, 1);
+    }
+    p += good;
+    if (!bad)
+      break;
+    art__buf_printf(&b, "\\x%02X", (unsigned)(unsigned char)*p);
+    p++;
+  }
+  if (b.failed) {
+    art__buf_free(&b);
+    return NULL;
+  }
+  return b.data ? b.data : strdup("");
+}
+
+static int days_in(int y, int m)
+{
+  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+    return 29;
+  return d[m - 1];
+}
+
+/* Days since 1970-01-01 (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t yy = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = (int)(yy + (*m <= 2));
+}
+
+static int digits(const char *s, int n, int *out)
+{
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+void art__cat_time_format_utc(int64_t secs, const char *frac, char *out,
+                              size_t len)
+{
+  int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  int64_t rem = secs - days * 86400;
+  int y, m, d;
+  civil_from_days(days, &y, &m, &d);
+  snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%s%sZ", y, m, d,
+           (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
+           frac && *frac ? "." : "", frac ? frac : "");
+}
+
+art_status art__cat_time_parse(art_ctx *ctx,
+                               const char *what,
+                               const char *s,
+                               art__cat_time *t)
+{
+  memset(t, 0, sizeof *t);
+  int y, mo, d, h, mi, sec, oh = 0, om = 0;
+  const char *why = NULL;
+  if (!s || !*s) {
+    why = "empty";
+    goto bad;
+  }
+  if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' ||
+      digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d) ||
+      (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
+      s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+      digits(s + 17, 2, &sec)) {
+    why = "not YYYY-MM-DDTHH:MM:SS";
+    goto bad;
+  }
+  const char *p = s + 19;
+  if (*p == '.') {
+    size_t n = 0;
+    for (p++; p[n] >= '0' && p[n] <= '9'; n++)
+      ;
+    if (n == 0 || n > 9) {
+      why = "a fraction of a second needs 1 to 9 digits";
+      goto bad;
+    }
+    memcpy(t->frac, p, n);
+    t->frac[n] = '\0';
+    p += n;
+  }
+  if (*p == 'Z' || *p == 'z') {
+    if (p[1]) {
+      why = "text after the time zone";
+      goto bad;
+    }
+    t->offset_min = 0;
+    t->utc_given = 1;
+  } else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+             !digits(p + 1, 2, &oh) && p[3] == ':' && !digits(p + 4, 2, &om)) {
+    if (om > 59 || oh * 60 + om > 14 * 60) {
+      why = "the offset is outside -14:00..+14:00";
+      goto bad;
+    }
+    t->offset_min = (*p == '-' ? -1 : 1) * (oh * 60 + om);
+  } else {
+    why = "no time zone (Z or +HH:MM/-HH:MM)";
+    goto bad;
+  }
+  if (y < 1900 || y > 2199) {
+    why = "the year is outside 1900..2199";
+    goto bad;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo)) {
+    why = "no such day";
+    goto bad;
+  }
+  if (h > 23 || mi > 59 || sec > 59) {
+    why = sec == 60 ? "leap seconds are not accepted (use :59)"
+                    : "no such time of day";
+    goto bad;
+  }
+  t->secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+            (int64_t)t->offset_min * 60;
+  art__cat_time_format_utc(t->secs, t->frac, t->utc, sizeof t->utc);
+  if (t->utc_given)
+    snprintf(t->offset, sizeof t->offset, "Z");
+  else
+    snprintf(t->offset, sizeof t->offset, "%c%02d:%02d",
+             t->offset_min < 0 ? '-' : '+', oh, om);
+  return ART_OK;
+bad:
+  return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                        "%s: '%s' is not a valid RFC 3339 date and time "
+                        "(%s; e.g. 2026-03-04T09:30:00Z or "
+                        "2026-03-04T10:30:00+01:00)",
+                        what, s ? s : "", why);
 }

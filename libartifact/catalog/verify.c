@@ -411,6 +411,8 @@ static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat, vstate *v)
       continue;
     }
     check_checkpoint(ctx, cat, v, text, where);
+    if (cp.size > v->res->anchored)
+      v->res->anchored = cp.size;
   }
   art__cat_finish(cat, q);
 }
@@ -620,8 +622,10 @@ static art_status rehash_item(art_ctx *ctx,
                               const char *actor)
 {
   json_t *hashes = NULL, *info = NULL, *rec = json_array();
+  /* PATH holds the exact bytes to open; JSON shows them escaped. */
+  char *shown = art__cat_escape_bytes(path);
   json_t *entry = json_pack("{s:s, s:s, s:s}", "case", case_number, "item",
-                            item, "path", path);
+                            item, "path", shown ? shown : "");
   const char *result = "match";
   char errmsg[512] = "";
   art_status st = art__cat_hash_path(ctx, cat, path, &hashes, &info);
@@ -674,7 +678,7 @@ static art_status rehash_item(art_ctx *ctx,
 
   /* The verify event and, next to the registered hashes, the new ones. */
   json_t *p = json_pack("{s:s, s:O, s:s}", "result", result, "hashes", rec,
-                        "source_path", path);
+                        "source_path", shown ? shown : "");
   if (p && *errmsg)
     json_object_set_new(p, "error", json_string(errmsg));
   char *ptext = p ? art__cat_json_dump(p) : NULL;
@@ -695,6 +699,8 @@ static art_status rehash_item(art_ctx *ctx,
   ev.f[ART__EV_PAYLOAD] = ptext;
   st = art__cat_append(ctx, cat, &ev, item_id);
   free(ptext);
+  if (st == ART_OK)
+    v->res->events++;
   if (st == ART_OK) {
     sqlite3_stmt *ins;
     if ((st = art__cat_prepare(ctx, cat,
@@ -732,6 +738,7 @@ static art_status rehash_item(art_ctx *ctx,
   else
     art__cat_tx_rollback(cat);
 out:
+  free(shown);
   json_decref(entry);
   json_decref(rec);
   json_decref(hashes);
@@ -752,28 +759,47 @@ rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v, const char *actor)
   if (st != ART_OK)
     return st;
   /* Collect first: appending while a read statement is open on the same
-   * connection would hold its snapshot. */
-  json_t *todo = json_array();
-  while (sqlite3_step(q) == SQLITE_ROW)
-    json_array_append_new(
-        todo, json_pack("{s:I, s:s, s:s, s:s}", "id",
-                        (json_int_t)sqlite3_column_int64(q, 0), "case",
-                        (const char *)sqlite3_column_text(q, 1), "item",
-                        (const char *)sqlite3_column_text(q, 2), "path",
-                        (const char *)sqlite3_column_text(q, 3)));
-  art__cat_finish(cat, q);
-  size_t i;
-  json_t *t;
-  json_array_foreach(todo, i, t)
-  {
-    st = rehash_item(ctx, cat, v, json_integer_value(json_object_get(t, "id")),
-                     json_string_value(json_object_get(t, "case")),
-                     json_string_value(json_object_get(t, "item")),
-                     json_string_value(json_object_get(t, "path")), actor);
-    if (st != ART_OK)
-      break;
+   * connection would hold its snapshot. Plain strings, not JSON: a path
+   * may hold bytes that are not UTF-8, and it must still be re-read. */
+  struct todo {
+    int64_t id;
+    char *f[3];
+  } *todo = NULL;
+  size_t n = 0, cap = 0;
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    if (n == cap) {
+      size_t nc = cap ? 2 * cap : 16;
+      struct todo *t = realloc(todo, nc * sizeof *t);
+      if (!t) {
+        st = art__set_errno(ctx, ENOMEM, "verify");
+        break;
+      }
+      todo = t;
+      cap = nc;
+    }
+    todo[n].id = sqlite3_column_int64(q, 0);
+    for (int k = 0; k < 3; k++) {
+      const char *s = (const char *)sqlite3_column_text(q, k + 1);
+      todo[n].f[k] = strdup(s ? s : "");
+    }
+    n++;
   }
-  json_decref(todo);
+  if (st == ART_OK && rc != SQLITE_DONE)
+    st = art__cat_db_error(ctx, cat, "items");
+  art__cat_finish(cat, q);
+  for (size_t i = 0; i < n && st == ART_OK; i++) {
+    if (!todo[i].f[0] || !todo[i].f[1] || !todo[i].f[2]) {
+      st = art__set_errno(ctx, ENOMEM, "verify");
+      break;
+    }
+    st = rehash_item(ctx, cat, v, todo[i].id, todo[i].f[0], todo[i].f[1],
+                     todo[i].f[2], actor);
+  }
+  for (size_t i = 0; i < n; i++)
+    for (int k = 0; k < 3; k++)
+      free(todo[i].f[k]);
+  free(todo);
   return st;
 }
 
@@ -839,8 +865,13 @@ art_status art_catalog_verify(art_ctx *ctx,
                 sqlite3_exec(cat->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
   if ((st = walk_chain(ctx, cat, &v)) == ART_OK) {
     check_stored_checkpoints(ctx, cat, &v);
-    if (external)
+    if (external) {
+      art_catalog_verdict before = res->verdict;
       check_checkpoint(ctx, cat, &v, external, opts->checkpoint_file);
+      res->external_match =
+          before == ART_CATALOG_PASS && res->verdict != ART_CATALOG_PASS ? -1
+                                                                         : 1;
+    }
     if (res->verdict == ART_CATALOG_PASS)
       check_register(ctx, cat, &v);
   }
@@ -848,12 +879,34 @@ art_status art_catalog_verify(art_ctx *ctx,
     sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL);
   if (st == ART_OK && opts->rehash)
     st = rehash_all(ctx, cat, &v, opts->actor);
-  if (st == ART_OK && res->verdict == ART_CATALOG_PASS)
-    snprintf(res->message, sizeof res->message,
-             "%llu events, %llu signed, %llu checkpoints verified",
-             (unsigned long long)res->events,
-             (unsigned long long)res->signed_events,
-             (unsigned long long)res->checkpoints);
+  if (st == ART_OK && res->verdict == ART_CATALOG_PASS) {
+    size_t n = (size_t)snprintf(
+        res->message, sizeof res->message,
+        "%llu events, %llu signed, %llu checkpoints verified",
+        (unsigned long long)res->events,
+        (unsigned long long)res->signed_events,
+        (unsigned long long)res->checkpoints);
+    if (external && n < sizeof res->message)
+      n += (size_t)snprintf(res->message + n, sizeof res->message - n,
+                            "; the checkpoint in %s matched",
+                            opts->checkpoint_file);
+    if (opts->rehash && n < sizeof res->message)
+      n += (size_t)snprintf(res->message + n, sizeof res->message - n,
+                            "; %u items re-read, %u unreadable",
+                            res->rehashed, res->unreadable);
+    /* Only a checkpoint kept outside this file proves that no event was
+     * lost from its end (a deleted -wal, a truncation): say when the
+     * newest one given out is behind the head. */
+    if (res->anchored < res->events && n < sizeof res->message)
+      snprintf(res->message + n, sizeof res->message - n,
+               "; note: the newest checkpoint given out covers %llu of %llu "
+               "events: events %llu to %llu are not yet anchored outside "
+               "this file (export, checkpoint -o FILE or backup)",
+               (unsigned long long)res->anchored,
+               (unsigned long long)res->events,
+               (unsigned long long)res->anchored + 1,
+               (unsigned long long)res->events);
+  }
   if (st == ART_OK && report) {
     json_t *r =
         json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "schema",
@@ -866,6 +919,11 @@ art_status art_catalog_verify(art_ctx *ctx,
     if (r) {
       json_object_set_new(r, "class",
                           json_string(art_catalog_verdict_name(res->verdict)));
+      json_object_set_new(r, "anchored", json_integer((json_int_t)res->anchored));
+      if (external)
+        json_object_set_new(r, "external_checkpoint",
+                            json_string(res->external_match > 0 ? "matched"
+                                                                : "differs"));
       if (opts->rehash)
         json_object_set(r, "rehash", v.rehash);
       *report = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
