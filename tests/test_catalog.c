@@ -975,6 +975,7 @@ START_TEST(test_bad_input)
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
                    ART_ERR_NOT_FOUND);
   spec.item = "E001";
+  spec.from = "alice";
   spec.to = NULL;
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
                    ART_ERR_INVALID_ARG);
@@ -982,9 +983,23 @@ START_TEST(test_bad_input)
   spec.occurred_at = "yesterday";
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
                    ART_ERR_INVALID_ARG);
-  spec.occurred_at = "2025-03-04T11:00:00.5+01:00";
+  /* Checked out items are checked in before they change hands. */
+  spec.occurred_at = NULL;
+  ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
+                   ART_ERR_INTEGRITY);
+  spec.type = "check-in";
+  spec.actor = "carol";
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL), ART_OK);
   n++;
+  spec.type = "transfer";
+  spec.actor = "alice";
+  spec.from = "b";
+  spec.occurred_at = "2025-03-04T11:00:00.5+01:00";
+  spec.late_entry = "copied from the paper form";
+  ck_assert_msg(art_catalog_event_add(ctx, cat, &spec, NULL) == ART_OK, "%s",
+                art_ctx_errmsg(ctx));
+  n++;
+  spec.late_entry = NULL;
   spec.occurred_at = NULL;
   spec.to = NULL;
   spec.type = "teleport";

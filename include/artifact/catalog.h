@@ -55,7 +55,9 @@ ART_API art_status art_catalog_fields_new(art_ctx *ctx,
                                           art_catalog_fields **out);
 ART_API void art_catalog_fields_free(art_catalog_fields *f);
 /* Set NAME (copied) to VALUE (copied; NULL removes it). ART_ERR_INVALID_ARG
- * for a name that is not an item field. */
+ * for a name that is not an item field, text that is not UTF-8, an
+ * acquired_at that is not an RFC 3339 date (stored normalised to UTC), a
+ * size_bytes that is not a number or an unknown derivation. */
 ART_API art_status art_catalog_fields_set(art_ctx *ctx,
                                           art_catalog_fields *f,
                                           const char *name,
@@ -67,6 +69,12 @@ ART_API art_status art_catalog_fields_add_hash(art_ctx *ctx,
                                                art_catalog_fields *f,
                                                const char *alg,
                                                const char *hex);
+/* The zone of dates that carry none (an E01 header's acquisition date):
+ * "UTC", "Z" or "+HH:MM"/"-HH:MM". Without it such a date is stored
+ * without a zone and flagged as such. */
+ART_API art_status art_catalog_fields_set_tz(art_ctx *ctx,
+                                             art_catalog_fields *f,
+                                             const char *tz);
 /* The item field names, NULL-terminated. */
 ART_API const char *const *art_catalog_field_names(void);
 
@@ -122,9 +130,11 @@ ART_API art_status art_catalog_item_add(art_ctx *ctx,
                                         const char *path,
                                         uint64_t *seq);
 
-/* A custody event. Types: register collect acquire transfer check_out
+/* A custody event. Types: collect acquire transfer receive check_out
  * check_in access copy verify seal unseal move release return dispose note
- * amend (the hyphenated forms check-out/check-in are accepted). */
+ * amend analysis (the hyphenated forms check-out/check-in are accepted).
+ * The rules of custody (docs/catalog-format.md) are enforced: an event that
+ * could not have happened is refused with ART_ERR_INTEGRITY. */
 typedef struct art_catalog_event_spec {
   const char *type;
   const char *case_number; /* optional when ITEM is unique in the catalogue */
@@ -138,6 +148,9 @@ typedef struct art_catalog_event_spec {
   const char *note;
   const char *seal;
   const art_catalog_fields *amend; /* for amend: the fields that change */
+  const char *late_entry; /* reason an out-of-order date is recorded */
+  const char *tool;       /* analysis: the tool (and version) used */
+  const char *result;     /* analysis: what it found */
 } art_catalog_event_spec;
 
 ART_API art_status art_catalog_event_add(art_ctx *ctx,

@@ -100,6 +100,8 @@ int art__cat_item_field_index(const char *name);
 struct art_catalog_fields {
   char **values;    /* indexed like art__cat_item_fields */
   json_t *declared; /* [{"algorithm", "value"}] */
+  char tz[8];       /* offset for zone-less dates ("" unknown) */
+  char acquired_offset[8]; /* the offset --acquired-at was given with */
 };
 
 /* schema.c */
@@ -186,6 +188,8 @@ art_status art__cat_key_check(art_ctx *ctx,
 
 /* events.c */
 const char *art__cat_event_type_norm(const char *type);
+/* The user event types, space-separated, for messages. */
+const char *art__cat_event_types(void);
 /* Append EV (fields set, seq/prev/hash filled in here) inside the current
  * transaction; signs with the catalogue's signer when set and EV's actor
  * owns it. ITEM_ID 0 when the event is not about an item. */
@@ -205,15 +209,37 @@ art__cat_actor_touch(art_ctx *ctx, art_catalog *cat, const char *name);
 art_status
 art__cat_location_touch(art_ctx *ctx, art_catalog *cat, const char *name);
 
-/* Derived state of one item from its events. */
+/* Derived state of one item from its events (the rules of custody in
+ * docs/catalog-format.md; event_add refuses what they do not allow). */
 typedef struct art__cat_state {
   char custodian[256];
   char location[256];
   char status[32];
   char last_verified[64];
   char last_verify_result[32];
+  char checked_out_to[256];
+  char seal_number[128];
   int sealed;
+  int terminal;         /* disposed of or returned: no further custody */
+  uint64_t pending;     /* seq of a transfer not yet acknowledged, or 0 */
+  char pending_to[256]; /* its receiver */
+  char pending_hash[65];
+  int has_time;         /* last_secs is set */
+  int64_t last_secs;    /* the latest event date so far (UTC seconds) */
+  long last_nanos;
+  uint64_t events;
 } art__cat_state;
+/* Fold one event into S. */
+void art__cat_state_apply(art__cat_state *s,
+                          const char *type,
+                          const char *actor,
+                          const char *to,
+                          const char *loc,
+                          const char *payload,
+                          const char *occurred,
+                          const char *recorded,
+                          uint64_t seq,
+                          const uint8_t *record_hash);
 art_status art__cat_item_state(art_ctx *ctx,
                                art_catalog *cat,
                                int64_t item_id,

@@ -11,9 +11,17 @@
 /* Event types a user may record; register, case_open, key_* and export are
  * recorded by the library itself. */
 static const char *const user_types[] = {
-    "collect", "acquire", "transfer", "check_out", "check_in", "access",
-    "copy",    "verify",  "seal",     "unseal",    "move",     "release",
-    "return",  "dispose", "note",     "amend",     NULL};
+    "collect", "acquire", "transfer", "receive", "check_out", "check_in",
+    "access",  "copy",    "verify",   "seal",    "unseal",    "move",
+    "release", "return",  "dispose",  "note",    "amend",     "analysis",
+    NULL};
+
+const char *art__cat_event_types(void)
+{
+  return "collect acquire transfer receive check-out check-in access copy "
+         "verify seal unseal move release return dispose note amend "
+         "analysis";
+}
 
 const char *art__cat_event_type_norm(const char *type)
 {
@@ -87,36 +95,6 @@ art__cat_location_touch(art_ctx *ctx, art_catalog *cat, const char *name)
 static int blank(const char *s)
 {
   return !s || !*s;
-}
-
-/* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM): the xsd:dateTime form the
- * exports need. */
-static int rfc3339(const char *s)
-{
-  static const char pat[] = "dddd-dd-ddTdd:dd:dd";
-  size_t i;
-  for (i = 0; pat[i]; i++) {
-    if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
-      return 0;
-  }
-  if (s[i] == '.') {
-    size_t d = 0;
-    for (i++; s[i] >= '0' && s[i] <= '9'; i++)
-      d++;
-    if (!d)
-      return 0;
-  }
-  if (s[i] == 'Z')
-    return s[i + 1] == '\0';
-  if (s[i] != '+' && s[i] != '-')
-    return 0;
-  static const char tz[] = "dd:dd";
-  for (size_t k = 0; tz[k]; k++) {
-    char c = s[i + 1 + k];
-    if (tz[k] == 'd' ? (c < '0' || c > '9') : c != tz[k])
-      return 0;
-  }
-  return s[i + 6] == '\0';
 }
 
 art_status art__cat_append(art_ctx *ctx,
@@ -284,6 +262,139 @@ static art_status apply_amend(art_ctx *ctx,
   return st;
 }
 
+static int same(const char *a, const char *b)
+{
+  return a && b && strcmp(a, b) == 0;
+}
+
+/* The item's acquisition time as UTC seconds; 0 when unknown. A time
+ * without a zone (an E01 header read without --tz) may be up to 14 hours
+ * later in UTC terms: only what is surely before it is refused. */
+static int acquired_secs(art_catalog *cat, int64_t item_id, int64_t *secs)
+{
+  sqlite3_stmt *q;
+  int ok = 0;
+  if (art__cat_prepare(NULL, cat, "SELECT acquired_at FROM items WHERE id = ?",
+                       &q) != ART_OK)
+    return 0;
+  sqlite3_bind_int64(q, 1, item_id);
+  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+    const char *a = (const char *)sqlite3_column_text(q, 0);
+    art__cat_time t;
+    char buf[64];
+    if (art__cat_time_parse(NULL, "acquired_at", a, &t) == ART_OK) {
+      *secs = t.secs;
+      ok = 1;
+    } else if (strlen(a) == 19 && snprintf(buf, sizeof buf, "%sZ", a) > 0 &&
+               art__cat_time_parse(NULL, "acquired_at", buf, &t) == ART_OK) {
+      *secs = t.secs - 14 * 3600;
+      ok = 1;
+    }
+  }
+  art__cat_finish(cat, q);
+  return ok;
+}
+
+static long frac_nanos(const char *frac)
+{
+  long n = 0;
+  int i = 0;
+  for (; frac && frac[i] && i < 9; i++)
+    n = n * 10 + (frac[i] - '0');
+  for (; i < 9; i++)
+    n *= 10;
+  return n;
+}
+
+/* The rules of custody: a history that cannot have happened is refused. */
+static art_status check_rules(art_ctx *ctx,
+                              art_catalog *cat,
+                              int64_t item_id,
+                              const char *type,
+                              const art_catalog_event_spec *spec,
+                              const art__cat_state *s,
+                              const art__cat_time *at)
+{
+  const char *item = spec->item;
+  int passive = same(type, "note") || same(type, "verify") ||
+                same(type, "amend") || same(type, "analysis");
+  if (s->terminal && !same(type, "note") && !same(type, "verify") &&
+      !same(type, "amend"))
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "item %s: %s: refused, the item was %s; only notes "
+                          "and verification may follow",
+                          item, type, s->status);
+  if (same(type, "transfer")) {
+    if (s->checked_out_to[0])
+      return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                            "item %s: transfer: refused, it is checked out "
+                            "to %s; check it in first",
+                            item, s->checked_out_to);
+    if (!same(spec->from, s->custodian))
+      return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                            "item %s: transfer --from %s: refused, %s holds "
+                            "the item now",
+                            item, spec->from,
+                            s->custodian[0] ? s->custodian : "nobody");
+  }
+  if (same(type, "receive")) {
+    if (!s->pending)
+      return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                            "item %s: receive: no transfer awaits "
+                            "acknowledgement",
+                            item);
+    if (!same(spec->actor, s->pending_to))
+      return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                            "item %s: receive: the transfer at event %llu "
+                            "is to %s; only %s can acknowledge it",
+                            item, (unsigned long long)s->pending,
+                            s->pending_to, s->pending_to);
+    if (!cat->signer)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "item %s: receive: the receiver acknowledges "
+                            "with their own key (--key)",
+                            item);
+  }
+  if (same(type, "check_out") && s->checked_out_to[0])
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "item %s: check-out: refused, already checked out "
+                          "to %s",
+                          item, s->checked_out_to);
+  if (same(type, "check_in") && !s->checked_out_to[0])
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "item %s: check-in: refused, it is not checked out",
+                          item);
+  if (same(type, "seal") && s->sealed)
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "item %s: seal: refused, already sealed (%s); "
+                          "unseal it first",
+                          item, s->seal_number[0] ? s->seal_number : "");
+  if (same(type, "unseal") && !s->sealed)
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "item %s: unseal: refused, it is not sealed",
+                          item);
+  (void)passive;
+  /* Dates: not before the acquisition, not before the previous event. */
+  if (at && !spec->late_entry) {
+    long ns = frac_nanos(at->frac);
+    int64_t acq;
+    if (acquired_secs(cat, item_id, &acq) && at->secs < acq)
+      return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                            "item %s: %s at %s is before the item's "
+                            "acquisition; give --late-entry REASON to "
+                            "record it as a late entry",
+                            item, type, at->utc);
+    if (s->has_time && (at->secs < s->last_secs ||
+                        (at->secs == s->last_secs && ns < s->last_nanos)))
+      return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                            "item %s: %s at %s is before the item's previous "
+                            "event; give --late-entry REASON to record it as "
+                            "a late entry",
+                            item, type, at->utc);
+  }
+  return ART_OK;
+}
+
 art_status art_catalog_event_add(art_ctx *ctx,
                                  art_catalog *cat,
                                  const art_catalog_event_spec *spec,
@@ -295,8 +406,10 @@ art_status art_catalog_event_add(art_ctx *ctx,
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "event: no spec");
   const char *type = art__cat_event_type_norm(spec->type);
   if (!type)
-    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: unknown event type",
-                          spec->type ? spec->type : "(none)");
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "%s: unknown event type (valid: %s)",
+                          spec->type ? spec->type : "(none)",
+                          art__cat_event_types());
   if (blank(spec->actor))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "%s: an event needs an actor (--actor or "
@@ -326,11 +439,20 @@ art_status art_catalog_event_add(art_ctx *ctx,
   if (strcmp(type, "move") == 0 && blank(spec->location))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "move: needs --location");
-  if (!blank(spec->occurred_at) && !rfc3339(spec->occurred_at))
+  art__cat_time at;
+  int has_at = spec->occurred_at != NULL;
+  if (has_at) {
+    art_status tst = art__cat_time_parse(ctx, "--at", spec->occurred_at, &at);
+    if (tst != ART_OK)
+      return tst;
+  }
+  if (spec->late_entry && !*spec->late_entry)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                          "%s: not an RFC 3339 time "
-                          "(YYYY-MM-DDTHH:MM:SS[.f](Z|+HH:MM))",
-                          spec->occurred_at);
+                          "--late-entry needs a reason");
+  if (strcmp(type, "analysis") == 0 && blank(spec->tool))
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "analysis: needs --tool (what examined it) and "
+                          "--result");
   if (strcmp(type, "amend") == 0 && !spec->amend)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "amend: no field to change (use --set NAME=VALUE)");
@@ -361,10 +483,30 @@ art_status art_catalog_event_add(art_ctx *ctx,
     st = art__set_errno(ctx, ENOMEM, "event");
     goto out;
   }
+  art__cat_state state;
+  if ((st = art__cat_item_state(ctx, cat, item_id, &state)) != ART_OK)
+    goto out;
+  if ((st = check_rules(ctx, cat, item_id, type, spec, &state,
+                        has_at ? &at : NULL)) != ART_OK)
+    goto out;
   if (!blank(spec->note))
     json_object_set_new(payload, "note", json_string(spec->note));
   if (!blank(spec->seal))
     json_object_set_new(payload, "seal_number", json_string(spec->seal));
+  if (has_at && !at.utc_given)
+    json_object_set_new(payload, "occurred_offset", json_string(at.offset));
+  if (spec->late_entry)
+    json_object_set_new(payload, "late_entry", json_string(spec->late_entry));
+  if (!blank(spec->tool))
+    json_object_set_new(payload, "tool", json_string(spec->tool));
+  if (!blank(spec->result))
+    json_object_set_new(payload, "result", json_string(spec->result));
+  if (strcmp(type, "receive") == 0) {
+    json_object_set_new(payload, "transfer_seq",
+                        json_integer((json_int_t)state.pending));
+    json_object_set_new(payload, "transfer_hash",
+                        json_string(state.pending_hash));
+  }
   if (strcmp(type, "amend") == 0) {
     before = json_object();
     after = json_object();
@@ -386,8 +528,7 @@ art_status art_catalog_event_add(art_ctx *ctx,
   ev.f[ART__EV_ACTOR] = spec->actor;
   ev.f[ART__EV_CASE] = case_number;
   ev.f[ART__EV_ITEM] = spec->item;
-  ev.f[ART__EV_OCCURRED_AT] =
-      blank(spec->occurred_at) ? NULL : spec->occurred_at;
+  ev.f[ART__EV_OCCURRED_AT] = has_at ? at.utc : NULL;
   ev.f[ART__EV_FROM] = blank(spec->from) ? NULL : spec->from;
   ev.f[ART__EV_TO] = blank(spec->to) ? NULL : spec->to;
   ev.f[ART__EV_PURPOSE] = blank(spec->purpose) ? NULL : spec->purpose;
@@ -413,6 +554,92 @@ static void set_str(char *dst, size_t len, const char *s)
   snprintf(dst, len, "%s", s ? s : "");
 }
 
+void art__cat_state_apply(art__cat_state *s,
+                          const char *type,
+                          const char *actor,
+                          const char *to,
+                          const char *loc,
+                          const char *payload,
+                          const char *occurred,
+                          const char *recorded,
+                          uint64_t seq,
+                          const uint8_t *record_hash)
+{
+  const char *holder = to ? to : actor;
+  if (!type)
+    return;
+  s->events++;
+  art__cat_time t;
+  const char *when = occurred ? occurred : recorded;
+  /* A registration is dated when it was typed in, not when the item was
+   * seized: its time is the acquisition date, checked on its own. */
+  if (strcmp(type, "register") == 0 || strcmp(type, "acquire") == 0)
+    when = occurred;
+  if (when && art__cat_time_parse(NULL, "date", when, &t) == ART_OK) {
+    long ns = frac_nanos(t.frac);
+    if (!s->has_time || t.secs > s->last_secs ||
+        (t.secs == s->last_secs && ns > s->last_nanos)) {
+      s->last_secs = t.secs;
+      s->last_nanos = ns;
+      s->has_time = 1;
+    }
+  }
+  if (loc && strcmp(type, "note") != 0 && strcmp(type, "export") != 0)
+    set_str(s->location, sizeof s->location, loc);
+  json_t *p = NULL;
+  if (payload && (strcmp(type, "verify") == 0 || strcmp(type, "seal") == 0))
+    p = json_loads(payload, 0, NULL);
+  if (strcmp(type, "register") == 0 || strcmp(type, "collect") == 0 ||
+      strcmp(type, "acquire") == 0) {
+    if (!s->terminal) {
+      set_str(s->custodian, sizeof s->custodian, holder);
+      if (strcmp(type, "acquire") != 0 || !s->status[0])
+        set_str(s->status, sizeof s->status, "in_custody");
+    }
+  } else if (strcmp(type, "transfer") == 0) {
+    set_str(s->custodian, sizeof s->custodian, holder);
+    set_str(s->status, sizeof s->status, "in_custody");
+    s->pending = seq;
+    set_str(s->pending_to, sizeof s->pending_to, to);
+    if (record_hash)
+      art__cat_hex(record_hash, ART__CAT_HASH_LEN, s->pending_hash);
+  } else if (strcmp(type, "receive") == 0) {
+    s->pending = 0;
+    s->pending_to[0] = s->pending_hash[0] = '\0';
+  } else if (strcmp(type, "check_in") == 0) {
+    s->checked_out_to[0] = '\0';
+    set_str(s->custodian, sizeof s->custodian, holder);
+    set_str(s->status, sizeof s->status, "in_custody");
+  } else if (strcmp(type, "check_out") == 0) {
+    set_str(s->checked_out_to, sizeof s->checked_out_to, holder);
+    set_str(s->custodian, sizeof s->custodian, holder);
+    set_str(s->status, sizeof s->status, "checked_out");
+  } else if (strcmp(type, "release") == 0) {
+    set_str(s->custodian, sizeof s->custodian, to);
+    set_str(s->status, sizeof s->status, "released");
+  } else if (strcmp(type, "return") == 0) {
+    set_str(s->custodian, sizeof s->custodian, to);
+    set_str(s->status, sizeof s->status, "returned");
+    s->terminal = 1;
+  } else if (strcmp(type, "dispose") == 0) {
+    set_str(s->custodian, sizeof s->custodian, NULL);
+    set_str(s->status, sizeof s->status, "disposed");
+    s->terminal = 1;
+  } else if (strcmp(type, "seal") == 0) {
+    s->sealed = 1;
+    set_str(s->seal_number, sizeof s->seal_number,
+            json_string_value(json_object_get(p, "seal_number")));
+  } else if (strcmp(type, "unseal") == 0) {
+    s->sealed = 0;
+  } else if (strcmp(type, "verify") == 0) {
+    set_str(s->last_verified, sizeof s->last_verified, recorded);
+    const char *r = json_string_value(json_object_get(p, "result"));
+    set_str(s->last_verify_result, sizeof s->last_verify_result,
+            r ? r : "recorded");
+  }
+  json_decref(p);
+}
+
 art_status art__cat_item_state(art_ctx *ctx,
                                art_catalog *cat,
                                int64_t item_id,
@@ -422,56 +649,26 @@ art_status art__cat_item_state(art_ctx *ctx,
   sqlite3_stmt *q;
   art_status st = art__cat_prepare(
       ctx, cat,
-      "SELECT type, actor, to_actor, location, payload, recorded_at "
-      "FROM events WHERE item_id = ? ORDER BY seq",
+      "SELECT type, actor, to_actor, location, payload, occurred_at, "
+      "recorded_at, seq, record_hash FROM events WHERE item_id = ? ORDER BY "
+      "seq",
       &q);
   if (st != ART_OK)
     return st;
   sqlite3_bind_int64(q, 1, item_id);
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    const char *type = (const char *)sqlite3_column_text(q, 0);
-    const char *actor = (const char *)sqlite3_column_text(q, 1);
-    const char *to = (const char *)sqlite3_column_text(q, 2);
-    const char *loc = (const char *)sqlite3_column_text(q, 3);
-    const char *payload = (const char *)sqlite3_column_text(q, 4);
-    const char *at = (const char *)sqlite3_column_text(q, 5);
-    const char *holder = to ? to : actor;
-    if (!type)
-      continue;
-    if (loc && strcmp(type, "note") != 0 && strcmp(type, "export") != 0)
-      set_str(s->location, sizeof s->location, loc);
-    if (strcmp(type, "register") == 0 || strcmp(type, "collect") == 0 ||
-        strcmp(type, "acquire") == 0 || strcmp(type, "transfer") == 0 ||
-        strcmp(type, "check_in") == 0) {
-      set_str(s->custodian, sizeof s->custodian, holder);
-      if (strcmp(type, "acquire") != 0 || !s->status[0])
-        set_str(s->status, sizeof s->status, "in_custody");
-    } else if (strcmp(type, "check_out") == 0) {
-      set_str(s->custodian, sizeof s->custodian, holder);
-      set_str(s->status, sizeof s->status, "checked_out");
-    } else if (strcmp(type, "release") == 0) {
-      set_str(s->custodian, sizeof s->custodian, to);
-      set_str(s->status, sizeof s->status, "released");
-    } else if (strcmp(type, "return") == 0) {
-      set_str(s->custodian, sizeof s->custodian, to);
-      set_str(s->status, sizeof s->status, "returned");
-    } else if (strcmp(type, "dispose") == 0) {
-      set_str(s->custodian, sizeof s->custodian, NULL);
-      set_str(s->status, sizeof s->status, "disposed");
-    } else if (strcmp(type, "seal") == 0) {
-      s->sealed = 1;
-    } else if (strcmp(type, "unseal") == 0) {
-      s->sealed = 0;
-    } else if (strcmp(type, "verify") == 0) {
-      set_str(s->last_verified, sizeof s->last_verified, at);
-      json_t *p = payload ? json_loads(payload, 0, NULL) : NULL;
-      const char *r =
-          p ? json_string_value(json_object_get(p, "result")) : NULL;
-      set_str(s->last_verify_result, sizeof s->last_verify_result,
-              r ? r : "recorded");
-      json_decref(p);
-    }
+    const uint8_t *h = sqlite3_column_bytes(q, 8) == ART__CAT_HASH_LEN
+                           ? sqlite3_column_blob(q, 8)
+                           : NULL;
+    art__cat_state_apply(s, (const char *)sqlite3_column_text(q, 0),
+                         (const char *)sqlite3_column_text(q, 1),
+                         (const char *)sqlite3_column_text(q, 2),
+                         (const char *)sqlite3_column_text(q, 3),
+                         (const char *)sqlite3_column_text(q, 4),
+                         (const char *)sqlite3_column_text(q, 5),
+                         (const char *)sqlite3_column_text(q, 6),
+                         (uint64_t)sqlite3_column_int64(q, 7), h);
   }
   if (rc != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, "item state");

@@ -310,6 +310,43 @@ static void fill_from_info(char **values, const char *path, json_t *info)
   }
 }
 
+/* An E01 header's acquisition date ("Thu Dec  3 06:23:13 2026", local
+ * time without a zone) as RFC 3339: in UTC with TZ, else without a zone.
+ * Returns how the zone is known ("+09:00", "Z", or "unknown"), or NULL when
+ * the value is not such a date (then left as it is). */
+static const char *e01_date(char **values, const char *tz)
+{
+  static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr",
+                                    "May", "Jun", "Jul", "Aug",
+                                    "Sep", "Oct", "Nov", "Dec"};
+  int i = art__cat_item_field_index("acquired_at");
+  const char *v = values[i];
+  char wd[8], mn[8];
+  int d, h, mi, sec, y;
+  if (!v || sscanf(v, "%3s %3s %d %d:%d:%d %d", wd, mn, &d, &h, &mi, &sec,
+                   &y) != 7)
+    return NULL;
+  int m;
+  for (m = 0; m < 12 && strcmp(mon[m], mn) != 0; m++)
+    ;
+  if (m == 12)
+    return NULL;
+  char buf[64];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, m + 1, d, h,
+           mi, sec, tz && *tz ? tz : "Z");
+  art__cat_time t;
+  if (art__cat_time_parse(NULL, "acquired_at", buf, &t) != ART_OK)
+    return NULL;
+  free(values[i]);
+  if (tz && *tz) {
+    values[i] = strdup(t.utc);
+    return strcmp(tz, "Z") == 0 ? "Z" : tz;
+  }
+  buf[19] = '\0'; /* no zone: the local time as written */
+  values[i] = strdup(buf);
+  return "unknown";
+}
+
 static art_status insert_hashes(art_ctx *ctx,
                                 art_catalog *cat,
                                 int64_t item_id,
@@ -424,6 +461,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
   json_t *hashes = NULL, *info = NULL, *payload = NULL, *fj = NULL;
   char *ptext = NULL, *atext = NULL, *meta = NULL;
   char *abs = NULL;
+  const char *acq_zone = NULL;
   sqlite3_stmt *q = NULL;
   int in_tx = 0;
   art_status st = ART_OK;
@@ -441,7 +479,10 @@ art_status art_catalog_item_add(art_ctx *ctx,
   if (path) {
     if ((st = art__cat_hash_path(ctx, cat, path, &hashes, &info)) != ART_OK)
       goto out;
+    int had_acq = values[art__cat_item_field_index("acquired_at")] != NULL;
     fill_from_info(values, path, info);
+    if (!had_acq)
+      acq_zone = e01_date(values, fields ? fields->tz : "");
     abs = realpath(path, NULL);
     json_t *hdr = json_object_get(info, "headers");
     if (hdr)
@@ -557,6 +598,12 @@ art_status art_catalog_item_add(art_ctx *ctx,
     json_object_set_new(payload, "source_path", json_string(sp ? sp : ""));
     free(sp);
   }
+  if (payload && fields && fields->acquired_offset[0] &&
+      strcmp(fields->acquired_offset, "Z") != 0)
+    json_object_set_new(payload, "acquired_at_offset",
+                        json_string(fields->acquired_offset));
+  if (payload && acq_zone)
+    json_object_set_new(payload, "acquired_at_zone", json_string(acq_zone));
   if (payload && info && json_object_get(info, "headers"))
     json_object_set(payload, "container_metadata",
                     json_object_get(info, "headers"));
@@ -742,6 +789,17 @@ json_t *art__cat_item_json(art_ctx *ctx,
     json_object_set_new(state, "last_verified", json_string(s.last_verified));
     json_object_set_new(state, "last_verification",
                         json_string(s.last_verify_result));
+  }
+  if (state && s.sealed && s.seal_number[0])
+    json_object_set_new(state, "seal_number", json_string(s.seal_number));
+  if (state && s.checked_out_to[0])
+    json_object_set_new(state, "checked_out_to",
+                        json_string(s.checked_out_to));
+  if (state && s.pending) {
+    json_object_set_new(state, "unacknowledged_transfer",
+                        json_integer((json_int_t)s.pending));
+    json_object_set_new(state, "awaiting_receipt_by",
+                        json_string(s.pending_to));
   }
   json_object_set_new(o, "state", state);
 

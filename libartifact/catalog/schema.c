@@ -744,6 +744,34 @@ art_status art_catalog_fields_set(art_ctx *ctx,
   art_status st = art__cat_check_text(ctx, name, value);
   if (st != ART_OK)
     return st;
+  char norm[64];
+  if (value && strcmp(name, "acquired_at") == 0) {
+    /* A real date, kept as UTC; the offset it was given with goes into the
+     * register event. */
+    art__cat_time t;
+    if ((st = art__cat_time_parse(ctx, "--acquired-at", value, &t)) != ART_OK)
+      return st;
+    snprintf(norm, sizeof norm, "%s", t.utc);
+    snprintf(f->acquired_offset, sizeof f->acquired_offset, "%s", t.offset);
+    value = norm;
+  } else if (value && strcmp(name, "size_bytes") == 0) {
+    size_t n = strspn(value, "0123456789");
+    if (!*value || value[n] || n > 20)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "--size-bytes: '%s' is not a number of bytes",
+                            value);
+  } else if (value && strcmp(name, "derivation") == 0) {
+    static const char *const ok[] = {"original", "image", "working_copy",
+                                     "extracted", "export"};
+    size_t k, n = sizeof ok / sizeof ok[0];
+    for (k = 0; k < n && strcmp(ok[k], value) != 0; k++)
+      ;
+    if (k == n)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "--derivation: '%s' is not one of original, "
+                            "image, working_copy, extracted, export",
+                            value);
+  }
   char *v = NULL;
   if (value && !(v = art__strdup(ctx, value)))
     return ART_ERR_NOMEM;
@@ -997,4 +1025,23 @@ bad:
                         "(%s; e.g. 2026-03-04T09:30:00Z or "
                         "2026-03-04T10:30:00+01:00)",
                         what, s ? s : "", why);
+}
+
+art_status art_catalog_fields_set_tz(art_ctx *ctx,
+                                     art_catalog_fields *f,
+                                     const char *tz)
+{
+  char probe[40];
+  art__cat_time t;
+  if (!f || !tz)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "--tz: no value");
+  const char *z = strcmp(tz, "UTC") == 0 || strcmp(tz, "utc") == 0 ? "Z" : tz;
+  snprintf(probe, sizeof probe, "2000-01-01T00:00:00%s", z);
+  if (strlen(z) > 6 || art__cat_time_parse(NULL, "--tz", probe, &t) != ART_OK)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "--tz: '%s' is not an offset (UTC, Z or +HH:MM / "
+                          "-HH:MM within 14:00)",
+                          tz);
+  snprintf(f->tz, sizeof f->tz, "%s", z);
+  return ART_OK;
 }
