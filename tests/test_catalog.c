@@ -474,8 +474,13 @@ START_TEST(test_keys_and_signed_events)
   spec.actor = "alice";
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
                    ART_ERR_INTEGRITY);
-  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", pk), ART_OK);
-  ck_assert_int_ne(art_catalog_key_register(ctx, cat, "alice", pk), ART_OK);
+  /* A registration is signed by the new key (proof of possession). */
+  ck_assert_int_ne(art_catalog_key_register(ctx, cat, "alice", "alice", pk),
+                   ART_OK);
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+                   ART_OK);
+  ck_assert_int_ne(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+                   ART_OK);
   uint64_t seq;
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, &seq), ART_OK);
   /* Bob cannot sign with Alice's key. */
@@ -530,7 +535,8 @@ START_TEST(test_revoked_key_signature)
   ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
   ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &key), ART_OK);
   art_catalog *cat = sample("rv.db", NULL);
-  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", key), ART_OK);
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+                   ART_OK);
   ck_assert_int_eq(
       art_catalog_key_revoke(ctx, cat, "alice", art_catalog_key_id(key)),
       ART_OK);
@@ -610,7 +616,8 @@ START_TEST(test_checkpoint_text)
   art_catalog_key *key;
   ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
   ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &key), ART_OK);
-  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", key), ART_OK);
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+                   ART_OK);
   ck_assert_int_eq(art_catalog_set_signer(ctx, cat, key), ART_OK);
   char *signed_text;
   ck_assert_int_eq(art_catalog_checkpoint(ctx, cat, "alice", &signed_text),
@@ -895,7 +902,9 @@ START_TEST(test_rehash)
 {
   char *ev;
   art_catalog *cat = sample("rh.db", &ev);
-  art_catalog_verify_opts o = {1, NULL, "alice"};
+  art_catalog_verify_opts o = {0};
+  o.rehash = 1;
+  o.actor = "alice";
   art_catalog_verify_result r;
   char *report;
   ck_assert_int_eq(art_catalog_verify(ctx, cat, &o, &r, &report), ART_OK);

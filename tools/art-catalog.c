@@ -8,6 +8,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "common/cli.h"
 
@@ -32,15 +34,21 @@ enum {
   OPT_REHASH,
   OPT_CHECKPOINT,
   OPT_VERSION,
+  OPT_FORCE,
+  OPT_LATE,
+  OPT_TOOL,
+  OPT_RESULT,
+  OPT_TZ,
+  OPT_ADMIN_KEY,
   OPT_FIELD = 1000 /* + index of an item field */
 };
 
 typedef struct opts {
   const char *db, *actor, *key, *passfile, *output, *format, *checkpoint;
-  const char *title, *case_number, *item;
+  const char *title, *case_number, *item, *admin_key;
   art_catalog_event_spec ev;
   art_catalog_fields *fields;
-  int json, quiet, rehash, has_fields;
+  int json, quiet, rehash, has_fields, force, help;
 } opts;
 
 static void usage(void)
@@ -48,21 +56,27 @@ static void usage(void)
   printf(
       "Usage: art-catalog [OPTIONS] COMMAND [ARGS]\n"
       "Evidence catalogue with a tamper-evident chain of custody.\n\n"
-      "Commands:\n"
-      "  init                       create the catalogue\n"
-      "  case add NUMBER [--title T]\n"
+      "Commands (art-catalog COMMAND --help for one):\n"
+      "  init [--admin-key FILE]    create the catalogue and its "
+      "administrator key\n"
+      "  case add NUMBER [--title T] | case list | case show NUMBER\n"
       "  add --case N --item I [metadata] [PATH]   register an item (hashes "
       "PATH)\n"
       "  event TYPE --item I [--from A --to B --purpose P --location L]\n"
-      "        TYPE: collect acquire transfer check-out check-in access copy\n"
-      "              verify seal unseal move release return dispose note "
-      "amend\n"
+      "        TYPE: collect acquire transfer receive check-out check-in "
+      "access\n"
+      "              copy verify seal unseal move release return dispose "
+      "note\n"
+      "              amend analysis\n"
       "  show [ITEM] [--case N]     an item with hashes and custody history\n"
       "  list                       every item with its current state\n"
-      "  key generate FILE | key register [FILE] | key revoke KEY_ID\n"
+      "  key generate FILE | key admin FILE | key request FILE |\n"
+      "  key register REQUEST | key revoke KEY_ID\n"
       "  checkpoint                 record and print a checkpoint\n"
       "  verify [--rehash] [--checkpoint FILE]\n"
-      "  export -f csv|custody-csv|json|jsonl|html|case [-o FILE]\n"
+      "  export -f csv|custody-csv|json|jsonl|html|case [-o FILE [--force]]\n"
+      "  backup DEST [--force]      copy with SQLite's backup API, verify "
+      "the copy\n"
       "  batch [FILE]               JSON lines of operations, one "
       "transaction\n\n"
       "Options:\n"
@@ -71,18 +85,102 @@ static void usage(void)
       "  --actor NAME       who acts (default $ART_ACTOR); required for "
       "changes\n"
       "  --key FILE         sign with this private key (default $ART_KEY)\n"
-      "  --passphrase-file FILE   key passphrase (default "
-      "$ART_KEY_PASSPHRASE)\n"
+      "  --passphrase-file FILE   the key's passphrase, first line (default "
+      "the file\n"
+      "                     named by $ART_KEY_PASSPHRASE_FILE, else "
+      "$ART_KEY_PASSPHRASE\n"
+      "                     itself, else asked on the terminal without "
+      "echo)\n"
       "  --set NAME=VALUE   an item field (add, amend); --hash ALG:HEX a "
       "declared hash\n"
-      "  --at TIME --note TEXT --seal NUMBER   event details\n"
-      "  -o, --output FILE  -f, --format FMT  --json  -q, --quiet\n"
+      "  --at TIME          when it happened (RFC 3339, e.g. "
+      "2026-03-04T10:30:00+01:00)\n"
+      "  --late-entry REASON   record an event dated before the previous "
+      "one\n"
+      "  --note TEXT --seal NUMBER --tool T --result R   event details\n"
+      "  --tz OFFSET        zone of E01 header dates (UTC, +09:00...)\n"
+      "  -o, --output FILE  -f, --format FMT  --force  --json  -q, --quiet\n"
       "  -h, --help  --version\n\n"
       "Item fields (also as --NAME with '-' for '_'):\n ");
   for (const char *const *f = art_catalog_field_names(); *f; f++)
     printf(" %s", *f);
-  printf("\n\nExit: 0 done, 1 verification failed, 2 usage, 3 bad input, 4 "
+  printf("\n\nEnvironment: ART_CATALOG (catalogue path), ART_ACTOR (who "
+         "acts), ART_KEY\n(private key file), ART_KEY_PASSPHRASE_FILE (file "
+         "holding its passphrase),\nART_KEY_PASSPHRASE (the passphrase "
+         "itself; visible to other users in /proc).\n"
+         "Exit: 0 done, 1 verification failed, 2 usage, 3 bad input, 4 "
          "fatal.\n");
+}
+
+static const struct {
+  const char *cmd, *text;
+} command_help[] = {
+    {"init", "Usage: art-catalog init [--admin-key FILE] [--actor NAME]\n"
+             "Create the catalogue. With --admin-key, FILE is the "
+             "administrator's\nprivate key (made there, with the "
+             "passphrase, when it does not exist):\nonly that key may "
+             "register or revoke examiners' keys.\n"},
+    {"case", "Usage: art-catalog case add NUMBER [--title TITLE]\n"
+             "       art-catalog case list [--json]\n"
+             "       art-catalog case show NUMBER [--json]\n"},
+    {"add", "Usage: art-catalog add --case N --item I [--NAME VALUE...] "
+            "[--hash ALG:HEX] [--tz OFFSET] [PATH]\n"
+            "Register an item; with PATH the file or image (raw, E01...) is "
+            "hashed\n(md5, sha1, sha256) and an E01's stored hashes and "
+            "header values imported.\n--acquired-at takes an RFC 3339 date; "
+            "an E01 header date has no zone: --tz\ngives it, else it is "
+            "stored without one and flagged.\n"},
+    {"event", "Usage: art-catalog event TYPE --item I [--case N] [--from A] "
+              "[--to B]\n         [--purpose P] [--location L] [--at TIME] "
+              "[--late-entry REASON]\n         [--note T] [--seal S] "
+              "[--tool T --result R] [--set NAME=VALUE]\n"
+              "Types: collect acquire transfer receive check-out check-in "
+              "access copy\nverify seal unseal move release return dispose "
+              "note amend analysis.\ntransfer needs --from (who holds it now) "
+              "and --to; receive is the receiver\nacknowledging the latest "
+              "transfer with their own --key; analysis needs\n--tool and "
+              "--result. A disposed or returned item takes only notes and\n"
+              "verification.\n"},
+    {"show", "Usage: art-catalog show ITEM [--case N] [--json] [-o FILE]\n"},
+    {"list", "Usage: art-catalog list [--json] [-o FILE]\n"},
+    {"key",
+     "Usage: art-catalog key generate FILE      a new Ed25519 key "
+     "(FILE, FILE.pub)\n"
+     "       art-catalog key admin FILE         make FILE the "
+     "administrator key\n"
+     "       art-catalog --actor ME key request FILE [-o REQ]   a "
+     "registration request\n"
+     "                                          signed by the key (proof "
+     "of possession)\n"
+     "       art-catalog --key ADMIN key register REQ   register it "
+     "(administrator)\n"
+     "       art-catalog --key ADMIN|OWN key revoke KEY_ID\n"},
+    {"checkpoint", "Usage: art-catalog checkpoint [-o FILE]\n"},
+    {"verify", "Usage: art-catalog verify [--rehash] [--checkpoint FILE] "
+               "[--json]\nWalk the chain, signatures and checkpoints; "
+               "--rehash re-reads the evidence\nand records verify events; "
+               "--checkpoint checks against a checkpoint kept\nelsewhere "
+               "(a checkpoint file or any export).\n"},
+    {"export", "Usage: art-catalog export -f csv|custody-csv|json|jsonl|html|"
+               "case [-o FILE] [--force]\nThe file is written under a "
+               "temporary name and renamed when complete; an\nexisting file "
+               "is replaced only with --force.\n"},
+    {"backup", "Usage: art-catalog backup DEST [--force]\nA consistent copy "
+               "(SQLite's online backup API, write-ahead log included),\n"
+               "then a verify of the copy.\n"},
+    {"batch", "Usage: art-catalog batch [FILE]\nJSON lines (see "
+              "docs/catalog-format.md), all in one transaction.\n"},
+};
+
+static int help_for(const char *cmd)
+{
+  for (size_t i = 0; i < sizeof command_help / sizeof command_help[0]; i++)
+    if (strcmp(command_help[i].cmd, cmd) == 0) {
+      fputs(command_help[i].text, stdout);
+      return ART_EXIT_OK;
+    }
+  usage();
+  return ART_EXIT_OK;
 }
 
 /* A command that failed on its input (unknown item, missing or unreadable
@@ -92,6 +190,14 @@ static int exit_for(art_status st)
   return st == ART_ERR_DB || st == ART_ERR_NOMEM || st == ART_ERR_INTERNAL
              ? ART_EXIT_FATAL
              : ART_EXIT_PARTIAL;
+}
+
+static int need(const char *value, const char *what)
+{
+  if (value && *value)
+    return 0;
+  cli_usage_error("%s", what);
+  return 1;
 }
 
 static int fail(art_ctx *ctx, art_status st)
@@ -123,24 +229,92 @@ static char *read_all(FILE *fp, size_t *len)
   return buf;
 }
 
-/* The passphrase: the first line of --passphrase-file, or the environment. */
-static char *passphrase(const opts *o)
+static char *first_line_of(const char *path)
 {
-  if (o->passfile) {
-    FILE *fp = fopen(o->passfile, "re");
-    if (!fp) {
-      cli_error("%s: %s", o->passfile, strerror(errno));
-      return NULL;
-    }
-    size_t len;
-    char *p = read_all(fp, &len);
-    fclose(fp);
-    if (p)
-      p[strcspn(p, "\r\n")] = '\0';
-    return p;
+  FILE *fp = fopen(path, "re");
+  if (!fp) {
+    cli_error("%s: %s", path, strerror(errno));
+    return NULL;
   }
+  size_t len;
+  char *p = read_all(fp, &len);
+  fclose(fp);
+  if (p)
+    p[strcspn(p, "\r\n")] = '\0';
+  return p;
+}
+
+/* Ask on the terminal, without echo. */
+static char *prompt_passphrase(const char *what)
+{
+  FILE *tty = fopen("/dev/tty", "r+e");
+  if (!tty)
+    return NULL;
+  struct termios old, quiet;
+  int fd = fileno(tty), restore = 0;
+  if (tcgetattr(fd, &old) == 0) {
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    quiet.c_lflag |= ICANON;
+    restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+  }
+  fprintf(tty, "Passphrase for %s: ", what);
+  fflush(tty);
+  char buf[1024];
+  char *got = fgets(buf, sizeof buf, tty);
+  if (restore)
+    tcsetattr(fd, TCSAFLUSH, &old);
+  fputc('\n', tty);
+  fclose(tty);
+  if (!got)
+    return NULL;
+  buf[strcspn(buf, "\r\n")] = '\0';
+  char *p = strdup(buf);
+  explicit_bzero(buf, sizeof buf);
+  return p;
+}
+
+/* The passphrase: the first line of --passphrase-file or of the file named
+ * by ART_KEY_PASSPHRASE_FILE, else ART_KEY_PASSPHRASE, else asked on the
+ * terminal (no echo) when there is one. NULL when none. */
+static char *passphrase(const opts *o, const char *what)
+{
+  if (o->passfile)
+    return first_line_of(o->passfile);
+  const char *file = getenv("ART_KEY_PASSPHRASE_FILE");
+  if (file && *file)
+    return first_line_of(file);
   const char *env = getenv("ART_KEY_PASSPHRASE");
-  return env ? strdup(env) : NULL;
+  if (env)
+    return strdup(env);
+  if (isatty(STDIN_FILENO))
+    return prompt_passphrase(what);
+  return NULL;
+}
+
+static int is_private_key_file(const char *path)
+{
+  FILE *fp = fopen(path, "re");
+  if (!fp)
+    return 0;
+  char head[64] = "";
+  size_t got = fread(head, 1, sizeof head - 1, fp);
+  head[got] = '\0';
+  fclose(fp);
+  return strstr(head, "PRIVATE KEY") != NULL;
+}
+
+/* Load KEYFILE, asking for the passphrase only when it is a private key. */
+static art_status
+load_key(art_ctx *ctx, const opts *o, const char *keyfile, art_catalog_key **k)
+{
+  char *pass = is_private_key_file(keyfile) ? passphrase(o, keyfile) : NULL;
+  art_status st = art_catalog_key_load(ctx, keyfile, pass, k);
+  if (pass) {
+    explicit_bzero(pass, strlen(pass));
+    free(pass);
+  }
+  return st;
 }
 
 static int write_out(void *userdata, const void *data, size_t len)
@@ -161,26 +335,25 @@ static int
 cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
 {
   if (argc < 1)
-    return cli_usage_error("key: generate, register or revoke");
+    return cli_usage_error("key: generate, admin, request, register or revoke");
   art_status st;
   if (strcmp(argv[0], "generate") == 0) {
     if (argc != 2)
       return cli_usage_error("key generate FILE");
-    char *pass = passphrase(o);
+    char *pass = passphrase(o, argv[1]);
     if (!pass)
-      return cli_usage_error("key generate: a passphrase is needed "
-                             "(--passphrase-file or ART_KEY_PASSPHRASE)");
+      return cli_usage_error(
+          "key generate: a passphrase is needed (--passphrase-file, "
+          "ART_KEY_PASSPHRASE_FILE, ART_KEY_PASSPHRASE or a terminal)");
     st = art_catalog_key_generate(ctx, argv[1], pass);
     free(pass);
     if (st != ART_OK)
       return fail(ctx, st);
     art_catalog_key *k;
-    if ((st = art_catalog_key_load(ctx, argv[1], NULL, &k)) != ART_OK) {
-      char pub[4096];
-      snprintf(pub, sizeof pub, "%s.pub", argv[1]);
-      if ((st = art_catalog_key_load(ctx, pub, NULL, &k)) != ART_OK)
-        return fail(ctx, st);
-    }
+    char pub[4096];
+    snprintf(pub, sizeof pub, "%s.pub", argv[1]);
+    if ((st = art_catalog_key_load(ctx, pub, NULL, &k)) != ART_OK)
+      return fail(ctx, st);
     if (!o->quiet)
       printf("key %s written to %s (public key %s.pub)\n",
              art_catalog_key_id(k), argv[1], argv[1]);
@@ -189,25 +362,71 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
   }
   if (!*cat)
     return ART_EXIT_FATAL;
-  if (strcmp(argv[0], "register") == 0) {
-    const char *file = argc > 1 ? argv[1] : o->key;
-    if (!file)
-      return cli_usage_error("key register FILE (a public or private key)");
-    char *pass = passphrase(o);
+  if (strcmp(argv[0], "admin") == 0) {
+    if (argc != 2)
+      return cli_usage_error("key admin FILE (the administrator's private "
+                             "key)");
+    if (need(o->actor, "key admin: --actor (the administrator's name) is "
+                       "needed"))
+      return ART_EXIT_USAGE;
     art_catalog_key *k;
-    st = art_catalog_key_load(ctx, file, pass, &k);
-    free(pass);
-    if (st != ART_OK)
+    if ((st = load_key(ctx, o, argv[1], &k)) != ART_OK)
       return fail(ctx, st);
-    st = art_catalog_key_register(ctx, *cat, o->actor, k);
+    st = art_catalog_admin_init(ctx, *cat, o->actor, k);
     if (st == ART_OK && !o->quiet)
-      printf("key %s registered to %s\n", art_catalog_key_id(k), o->actor);
+      printf("administrator key %s (%s)\n", art_catalog_key_id(k), o->actor);
     art_catalog_key_free(k);
     return st == ART_OK ? ART_EXIT_OK : fail(ctx, st);
+  }
+  if (strcmp(argv[0], "request") == 0) {
+    if (argc != 2)
+      return cli_usage_error("key request FILE (your private key)");
+    if (need(o->actor, "key request: --actor (the key's owner) is needed"))
+      return ART_EXIT_USAGE;
+    art_catalog_key *k;
+    if ((st = load_key(ctx, o, argv[1], &k)) != ART_OK)
+      return fail(ctx, st);
+    char *text = NULL;
+    st = art_catalog_key_request(ctx, *cat, o->actor, k, &text);
+    art_catalog_key_free(k);
+    if (st != ART_OK)
+      return fail(ctx, st);
+    FILE *out = cli_open_output(o->output);
+    if (!out) {
+      art_free(text);
+      return ART_EXIT_PARTIAL;
+    }
+    print_text(out, text);
+    return cli_close_output(out) == 0 ? ART_EXIT_OK : ART_EXIT_PARTIAL;
+  }
+  if (strcmp(argv[0], "register") == 0) {
+    if (argc != 2)
+      return cli_usage_error("key register REQUEST (made by 'key request')");
+    if (need(o->actor, "key register: --actor is needed"))
+      return ART_EXIT_USAGE;
+    FILE *in = fopen(argv[1], "re");
+    if (!in) {
+      cli_error("%s: %s", argv[1], strerror(errno));
+      return ART_EXIT_PARTIAL;
+    }
+    size_t len = 0;
+    char *text = read_all(in, &len);
+    fclose(in);
+    if (!text)
+      return fail(ctx, ART_ERR_NOMEM);
+    st = art_catalog_key_register_request(ctx, *cat, o->actor, text, len);
+    free(text);
+    if (st != ART_OK)
+      return fail(ctx, st);
+    if (!o->quiet)
+      printf("key registered from %s\n", argv[1]);
+    return ART_EXIT_OK;
   }
   if (strcmp(argv[0], "revoke") == 0) {
     if (argc != 2)
       return cli_usage_error("key revoke KEY_ID");
+    if (need(o->actor, "key revoke: --actor is needed"))
+      return ART_EXIT_USAGE;
     st = art_catalog_key_revoke(ctx, *cat, o->actor, argv[1]);
     if (st == ART_OK && !o->quiet)
       printf("key %s revoked\n", argv[1]);
@@ -216,31 +435,87 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
   return cli_usage_error("key: unknown subcommand '%s'", argv[0]);
 }
 
+static void progress(void *ud, const char *phase, uint64_t done, uint64_t total)
+{
+  (void)ud;
+  fprintf(stderr, "\rverify: %s %llu/%llu", phase, (unsigned long long)done,
+          (unsigned long long)total);
+  if (done >= total && strcmp(phase, "signatures") == 0)
+    fputs("\r\033[K", stderr);
+  fflush(stderr);
+}
+
 static int cmd_verify(art_ctx *ctx, art_catalog *cat, opts *o, FILE *out)
 {
-  art_catalog_verify_opts vo = {o->rehash, o->checkpoint, o->actor};
+  art_catalog_verify_opts vo = {0};
+  vo.rehash = o->rehash;
+  vo.checkpoint_file = o->checkpoint;
+  vo.actor = o->actor;
+  if (!o->quiet && !o->json && isatty(STDERR_FILENO))
+    vo.progress = progress;
   art_catalog_verify_result res;
   char *report = NULL;
+  if (o->rehash &&
+      need(o->actor, "verify --rehash records events: --actor is needed"))
+    return ART_EXIT_USAGE;
   art_status st =
       art_catalog_verify(ctx, cat, &vo, &res, o->json ? &report : NULL);
+  if (vo.progress)
+    fputs("\r\033[K", stderr);
   if (st != ART_OK)
     return fail(ctx, st);
+  /* Name each item whose evidence could not be re-read. */
+  if (res.unreadable_items[0])
+    cli_error("evidence unreadable: %s", res.unreadable_items);
   if (o->json) {
     fprintf(out, "%s\n", report);
-    art_free(report);
   } else if (res.verdict == ART_CATALOG_PASS) {
     fprintf(out, "PASS: %s\n", res.message);
-  } else {
+  } else if (res.seq) {
     fprintf(out, "FAIL: %s at event %llu: %s\n",
             art_catalog_verdict_name(res.verdict), (unsigned long long)res.seq,
             res.message);
+  } else {
+    fprintf(out, "FAIL: %s: %s\n", art_catalog_verdict_name(res.verdict),
+            res.message);
   }
-  if (o->rehash && !o->json && !o->quiet)
-    fprintf(out, "rehash: %u items re-read, %u unreadable\n", res.rehashed,
-            res.unreadable);
-  if (res.verdict != ART_CATALOG_PASS)
-    return ART_EXIT_FOUND;
-  return res.unreadable ? ART_EXIT_PARTIAL : ART_EXIT_OK;
+  art_free(report);
+  if (res.unreadable)
+    return ART_EXIT_PARTIAL;
+  return res.verdict != ART_CATALOG_PASS ? ART_EXIT_FOUND : ART_EXIT_OK;
+}
+
+static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
+{
+  if (o->admin_key) {
+    art_status st;
+    if (need(o->actor, "init --admin-key: --actor (the administrator's "
+                       "name) is needed"))
+      return ART_EXIT_USAGE;
+    if (access(o->admin_key, F_OK) != 0) {
+      char *pass = passphrase(o, o->admin_key);
+      if (!pass)
+        return cli_usage_error("init: a passphrase for the new "
+                               "administrator key is needed");
+      st = art_catalog_key_generate(ctx, o->admin_key, pass);
+      free(pass);
+      if (st != ART_OK)
+        return fail(ctx, st);
+    }
+    art_catalog_key *k;
+    if ((st = load_key(ctx, o, o->admin_key, &k)) != ART_OK)
+      return fail(ctx, st);
+    st = art_catalog_admin_init(ctx, cat, o->actor, k);
+    if (st == ART_OK && !o->quiet)
+      printf("administrator key %s (%s) in %s\n", art_catalog_key_id(k),
+             o->actor, o->admin_key);
+    art_catalog_key_free(k);
+    if (st != ART_OK)
+      return fail(ctx, st);
+  }
+  if (!o->quiet)
+    printf("catalogue %s: %s\n", art_catalog_uuid(cat), o->db);
+  return ART_EXIT_OK;
 }
 
 static int run(art_ctx *ctx, opts *o, int argc, char **argv)
@@ -249,6 +524,38 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
   art_catalog *cat = NULL;
   art_status st;
   int rc = ART_EXIT_OK;
+  static const char *const known[] = {
+      "init", "case",       "add",    "event",  "show",   "list",
+      "key",  "checkpoint", "verify", "export", "backup", "batch"};
+  size_t k;
+  for (k = 0; k < sizeof known / sizeof known[0]; k++)
+    if (strcmp(cmd, known[k]) == 0)
+      break;
+  if (k == sizeof known / sizeof known[0])
+    return cli_usage_error("unknown command '%s'", cmd);
+  /* Missing required options are usage errors, found before anything is
+   * opened. */
+  if (strcmp(cmd, "add") == 0 &&
+      (need(o->case_number, "add: --case is needed") ||
+       need(o->item, "add: --item is needed") ||
+       need(o->actor, "add: --actor (or ART_ACTOR) is needed")))
+    return ART_EXIT_USAGE;
+  if (strcmp(cmd, "event") == 0 &&
+      (need(o->item, "event: --item is needed") ||
+       need(o->actor, "event: --actor (or ART_ACTOR) is needed")))
+    return ART_EXIT_USAGE;
+  if ((strcmp(cmd, "export") == 0 || strcmp(cmd, "backup") == 0 ||
+       strcmp(cmd, "checkpoint") == 0 || strcmp(cmd, "batch") == 0 ||
+       (strcmp(cmd, "case") == 0 && argc > 1 && strcmp(argv[1], "add") == 0)) &&
+      need(o->actor, "--actor (or ART_ACTOR) is needed: this command is "
+                     "recorded"))
+    return ART_EXIT_USAGE;
+  if (strcmp(cmd, "export") == 0) {
+    art_catalog_format fmt;
+    if (!o->format || art_catalog_format_parse(o->format, &fmt) != ART_OK)
+      return cli_usage_error("export: -f csv, custody-csv, json, jsonl, "
+                             "html or case");
+  }
   int is_key_gen =
       strcmp(cmd, "key") == 0 && argc > 1 && strcmp(argv[1], "generate") == 0;
   if (!is_key_gen) {
@@ -258,14 +565,14 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
       return ART_EXIT_FATAL;
     }
   }
-  if (o->key && !is_key_gen && strcmp(cmd, "key") != 0) {
-    char *pass = passphrase(o);
-    art_catalog_key *k = NULL;
-    st = art_catalog_key_load(ctx, o->key, pass, &k);
-    free(pass);
+  if (o->key && !is_key_gen &&
+      !(strcmp(cmd, "key") == 0 && argc > 1 &&
+        (strcmp(argv[1], "request") == 0 || strcmp(argv[1], "admin") == 0))) {
+    art_catalog_key *key = NULL;
+    st = load_key(ctx, o, o->key, &key);
     if (st == ART_OK)
-      st = art_catalog_set_signer(ctx, cat, k);
-    art_catalog_key_free(k);
+      st = art_catalog_set_signer(ctx, cat, key);
+    art_catalog_key_free(key);
     if (st != ART_OK) {
       rc = fail(ctx, st);
       goto out;
@@ -273,16 +580,27 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
   }
   FILE *out = NULL;
   if (strcmp(cmd, "init") == 0) {
-    if (!o->quiet)
-      printf("catalogue %s: %s\n", art_catalog_uuid(cat), o->db);
+    rc = cmd_init(ctx, cat, o);
   } else if (strcmp(cmd, "case") == 0) {
-    if (argc != 3 || strcmp(argv[1], "add") != 0) {
-      rc = cli_usage_error("case add NUMBER [--title TITLE]");
-      goto out;
+    char *text = NULL;
+    if (argc == 3 && strcmp(argv[1], "add") == 0) {
+      if ((st = art_catalog_case_add(ctx, cat, o->actor, argv[2], o->title)) !=
+          ART_OK)
+        rc = fail(ctx, st);
+    } else if ((argc == 2 && strcmp(argv[1], "list") == 0) ||
+               (argc == 3 && strcmp(argv[1], "show") == 0)) {
+      if ((st = art_catalog_cases(ctx, cat, argc == 3 ? argv[2] : NULL, o->json,
+                                  &text)) != ART_OK)
+        rc = fail(ctx, st);
+      else if (!(out = cli_open_output(o->output)))
+        rc = ART_EXIT_PARTIAL;
+      else
+        print_text(out, text), text = NULL;
+      art_free(text);
+    } else {
+      rc = cli_usage_error("case add NUMBER [--title TITLE] | case list | "
+                           "case show NUMBER");
     }
-    if ((st = art_catalog_case_add(ctx, cat, o->actor, argv[2], o->title)) !=
-        ART_OK)
-      rc = fail(ctx, st);
   } else if (strcmp(cmd, "add") == 0) {
     if (argc > 2) {
       rc = cli_usage_error("add: one PATH per item");
@@ -311,7 +629,10 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     o->ev.amend = o->has_fields ? o->fields : NULL;
     uint64_t seq;
     if ((st = art_catalog_event_add(ctx, cat, &o->ev, &seq)) != ART_OK)
-      rc = fail(ctx, st);
+      rc = st == ART_ERR_INVALID_ARG &&
+                   strstr(art_ctx_errmsg(ctx), "unknown event type")
+               ? cli_usage_error("%s", art_ctx_errmsg(ctx))
+               : fail(ctx, st);
     else if (!o->quiet)
       printf("event %llu: %s of item %s\n", (unsigned long long)seq, argv[1],
              o->item);
@@ -330,7 +651,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     if (st != ART_OK)
       rc = fail(ctx, st);
     else if (!(out = cli_open_output(o->output)))
-      rc = ART_EXIT_FATAL;
+      rc = ART_EXIT_PARTIAL;
     else
       print_text(out, text);
   } else if (strcmp(cmd, "key") == 0) {
@@ -340,31 +661,48 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     if ((st = art_catalog_checkpoint(ctx, cat, o->actor, &text)) != ART_OK)
       rc = fail(ctx, st);
     else if (!(out = cli_open_output(o->output)))
-      rc = ART_EXIT_FATAL;
+      rc = ART_EXIT_PARTIAL;
     else
       print_text(out, text);
   } else if (strcmp(cmd, "verify") == 0) {
     if (!(out = cli_open_output(o->output)))
-      rc = ART_EXIT_FATAL;
+      rc = ART_EXIT_PARTIAL;
     else
       rc = cmd_verify(ctx, cat, o, out);
   } else if (strcmp(cmd, "export") == 0) {
     art_catalog_format fmt;
-    if (!o->format || art_catalog_format_parse(o->format, &fmt) != ART_OK) {
-      rc = cli_usage_error("export: -f csv, custody-csv, json, jsonl, html "
-                           "or case");
-      goto out;
-    }
-    if (!(out = cli_open_output(o->output))) {
-      rc = ART_EXIT_FATAL;
-      goto out;
-    }
+    art_catalog_format_parse(o->format, &fmt);
     char sha[65];
-    if ((st = art_catalog_export(ctx, cat, o->actor, fmt, write_out, out,
-                                 sha)) != ART_OK)
+    if (o->output && strcmp(o->output, "-") != 0) {
+      if ((st = art_catalog_export_file(ctx, cat, o->actor, fmt, o->output,
+                                        o->force ? ART_CATALOG_FORCE : 0,
+                                        sha)) != ART_OK)
+        rc = fail(ctx, st);
+      else if (!o->quiet)
+        fprintf(stderr, "%s: sha256 %s\n", o->output, sha);
+    } else {
+      out = stdout;
+      if ((st = art_catalog_export(ctx, cat, o->actor, fmt, write_out, out,
+                                   sha)) != ART_OK)
+        rc = fail(ctx, st);
+    }
+  } else if (strcmp(cmd, "backup") == 0) {
+    if (argc != 2) {
+      rc = cli_usage_error("backup DEST");
+      goto out;
+    }
+    art_catalog_verify_result res;
+    if ((st = art_catalog_backup(ctx, cat, o->actor, argv[1],
+                                 o->force ? ART_CATALOG_FORCE : 0, &res)) !=
+        ART_OK) {
       rc = fail(ctx, st);
-    else if (!o->quiet && o->output && strcmp(o->output, "-") != 0)
-      fprintf(stderr, "%s: sha256 %s\n", o->output, sha);
+    } else if (res.verdict != ART_CATALOG_PASS) {
+      printf("%s: copied, but the copy FAILS verify: %s: %s\n", argv[1],
+             art_catalog_verdict_name(res.verdict), res.message);
+      rc = ART_EXIT_FOUND;
+    } else if (!o->quiet) {
+      printf("%s: backup verified: %s\n", argv[1], res.message);
+    }
   } else if (strcmp(cmd, "batch") == 0) {
     FILE *in = stdin;
     const char *name = argc > 1 ? argv[1] : "-";
@@ -386,11 +724,9 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     else if (!o->quiet)
       printf("%llu operations\n", (unsigned long long)count);
     free(text);
-  } else {
-    rc = cli_usage_error("unknown command '%s'", cmd);
   }
   if (out && cli_close_output(out) != 0 && rc == ART_EXIT_OK)
-    rc = ART_EXIT_FATAL;
+    rc = ART_EXIT_PARTIAL;
 out:
   art_catalog_free(cat);
   return rc;
@@ -419,6 +755,12 @@ int main(int argc, char **argv)
       {"json", no_argument, NULL, OPT_JSON},
       {"rehash", no_argument, NULL, OPT_REHASH},
       {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+      {"force", no_argument, NULL, OPT_FORCE},
+      {"late-entry", required_argument, NULL, OPT_LATE},
+      {"tool", required_argument, NULL, OPT_TOOL},
+      {"result", required_argument, NULL, OPT_RESULT},
+      {"tz", required_argument, NULL, OPT_TZ},
+      {"admin-key", required_argument, NULL, OPT_ADMIN_KEY},
       {"output", required_argument, NULL, 'o'},
       {"format", required_argument, NULL, 'f'},
       {"quiet", no_argument, NULL, 'q'},
@@ -521,8 +863,26 @@ int main(int argc, char **argv)
       o.quiet = 1;
       break;
     case 'h':
-      usage();
-      goto out;
+      o.help = 1;
+      break;
+    case OPT_FORCE:
+      o.force = 1;
+      break;
+    case OPT_LATE:
+      o.ev.late_entry = optarg;
+      break;
+    case OPT_TOOL:
+      o.ev.tool = optarg;
+      break;
+    case OPT_RESULT:
+      o.ev.result = optarg;
+      break;
+    case OPT_ADMIN_KEY:
+      o.admin_key = optarg;
+      break;
+    case OPT_TZ:
+      st = art_catalog_fields_set_tz(ctx, o.fields, optarg);
+      break;
     case OPT_VERSION:
       cli_version();
       goto out;
@@ -562,6 +922,13 @@ int main(int argc, char **argv)
       rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
       goto out;
     }
+  }
+  if (o.help) {
+    if (optind < argc)
+      rc = help_for(argv[optind]);
+    else
+      usage();
+    goto out;
   }
   if (optind >= argc) {
     rc = cli_usage_error("no command");

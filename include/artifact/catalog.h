@@ -97,12 +97,40 @@ ART_API const char *art_catalog_key_id(const art_catalog_key *key);
 ART_API art_status art_catalog_set_signer(art_ctx *ctx,
                                           art_catalog *cat,
                                           const art_catalog_key *key);
-/* Register KEY as ACTOR's, or revoke the key with KEY_ID: both are custody
- * events. */
+/* Trust model (docs/catalog-format.md): a catalogue has one administrator
+ * key, recorded by art_catalog_admin_init (an admin_key event signed by
+ * that key; normally at init). Registering an examiner's key then needs
+ * the administrator key as signer (art_catalog_set_signer) and a proof of
+ * possession made by the new key (art_catalog_key_request); revoking needs
+ * the administrator key or the revoked key itself. verify fails on any
+ * registration or revocation not so authorised. Catalogues made before
+ * administrator keys keep verifying, with their registrations reported as
+ * unauthenticated. */
+ART_API art_status art_catalog_admin_init(art_ctx *ctx,
+                                          art_catalog *cat,
+                                          const char *actor,
+                                          const art_catalog_key *key);
+/* A registration request for OWNER's KEY (private) in this catalogue: text
+ * (the caller's, art_free) carrying the public key and the proof of
+ * possession, for the administrator to register. */
+ART_API art_status art_catalog_key_request(art_ctx *ctx,
+                                           art_catalog *cat,
+                                           const char *owner,
+                                           const art_catalog_key *key,
+                                           char **text);
+/* Register the key of a request; ACTOR records it (the administrator). */
+ART_API art_status art_catalog_key_register_request(art_ctx *ctx,
+                                                    art_catalog *cat,
+                                                    const char *actor,
+                                                    const char *text,
+                                                    size_t len);
+/* Both steps at once, when the caller holds OWNER's private KEY. */
 ART_API art_status art_catalog_key_register(art_ctx *ctx,
                                             art_catalog *cat,
                                             const char *actor,
+                                            const char *owner,
                                             const art_catalog_key *key);
+/* Revoke the key with KEY_ID (a custody event). */
 ART_API art_status art_catalog_key_revoke(art_ctx *ctx,
                                           art_catalog *cat,
                                           const char *actor,
@@ -148,9 +176,9 @@ typedef struct art_catalog_event_spec {
   const char *note;
   const char *seal;
   const art_catalog_fields *amend; /* for amend: the fields that change */
-  const char *late_entry; /* reason an out-of-order date is recorded */
-  const char *tool;       /* analysis: the tool (and version) used */
-  const char *result;     /* analysis: what it found */
+  const char *late_entry;          /* reason an out-of-order date is recorded */
+  const char *tool;                /* analysis: the tool (and version) used */
+  const char *result;              /* analysis: what it found */
 } art_catalog_event_spec;
 
 ART_API art_status art_catalog_event_add(art_ctx *ctx,
@@ -197,6 +225,14 @@ ART_API art_status art_catalog_list_text(art_ctx *ctx,
                                          art_catalog *cat,
                                          char **text);
 
+/* The cases (NUMBER NULL: all, one line each) or one case with its items,
+ * as JSON or text (the caller's, art_free). */
+ART_API art_status art_catalog_cases(art_ctx *ctx,
+                                     art_catalog *cat,
+                                     const char *number,
+                                     int as_json,
+                                     char **out);
+
 /* Record a checkpoint of the chain head (size and head hash), signed with
  * the signer's key when one is set. *TEXT (may be NULL) receives the
  * checkpoint's text (art_free). */
@@ -225,6 +261,11 @@ typedef struct art_catalog_verify_opts {
   int rehash;                  /* re-read evidence, record verify events */
   const char *checkpoint_file; /* an external checkpoint to check against */
   const char *actor;           /* required with rehash */
+  unsigned threads; /* signature checks in parallel; 0: one per core */
+  /* Called now and then from the calling thread: PHASE "chain" (events
+   * walked) or "signatures" (signatures checked), DONE of TOTAL. */
+  void (*progress)(void *ud, const char *phase, uint64_t done, uint64_t total);
+  void *progress_ud;
 } art_catalog_verify_opts;
 
 typedef struct art_catalog_verify_result {
@@ -238,6 +279,8 @@ typedef struct art_catalog_verify_result {
   uint64_t anchored;  /* events covered by the newest checkpoint given out */
   int external_match; /* --checkpoint: 1 matched, 0 not checked, -1 not */
   char message[1024]; /* what happened, in words */
+  /* rehash: the items that could not be re-read and why ("" if none) */
+  char unreadable_items[1024];
 } art_catalog_verify_result;
 
 /* Walk the chain, its signatures and checkpoints (and with REHASH re-read

@@ -64,16 +64,14 @@ art_status art_catalog_backup(art_ctx *ctx,
     goto out;
   }
   if (sqlite3_close(dst) != SQLITE_OK) {
-    st = art__set_error(ctx, ART_ERR_IO, 0, "%s: backup failed on close",
-                        dest);
+    st = art__set_error(ctx, ART_ERR_IO, 0, "%s: backup failed on close", dest);
     goto out;
   }
   if ((st = art__cat_tmp_commit(ctx, &t)) != ART_OK)
     goto out;
   /* The copy must stand on its own: open it as any reader would. */
   art_catalog *copy = NULL;
-  if ((st = art_catalog_open(ctx, dest, ART_CATALOG_READONLY, &copy)) !=
-      ART_OK)
+  if ((st = art_catalog_open(ctx, dest, ART_CATALOG_READONLY, &copy)) != ART_OK)
     goto out;
   art_catalog_verify_result local;
   st = art_catalog_verify(ctx, copy, NULL, res ? res : &local, NULL);

@@ -98,9 +98,9 @@ extern const char *const art__cat_item_fields[];
 int art__cat_item_field_index(const char *name);
 
 struct art_catalog_fields {
-  char **values;    /* indexed like art__cat_item_fields */
-  json_t *declared; /* [{"algorithm", "value"}] */
-  char tz[8];       /* offset for zone-less dates ("" unknown) */
+  char **values;           /* indexed like art__cat_item_fields */
+  json_t *declared;        /* [{"algorithm", "value"}] */
+  char tz[8];              /* offset for zone-less dates ("" unknown) */
   char acquired_offset[8]; /* the offset --acquired-at was given with */
 };
 
@@ -123,6 +123,11 @@ art_status art__cat_check_text(art_ctx *ctx, const char *what, const char *s);
 /* S with each byte that is not valid UTF-8 written as \xHH and each
  * backslash doubled (only when S has such bytes); malloc'd. */
 char *art__cat_escape_bytes(const char *s);
+/* Append S shown safely: control characters escaped (\xHH, \n, \t),
+ * bidirectional and invisible characters as visible markers (<U+202E>, or
+ * in HTML a [U+202E] span), bytes that are not UTF-8 as \xHH; with HTML
+ * also the markup characters escaped. */
+void art__cat_text_safe(art__buf *b, const char *s, int html);
 /* A parsed RFC 3339 date: UTC seconds, fraction digits, the offset. */
 typedef struct art__cat_time {
   int64_t secs;
@@ -186,6 +191,18 @@ art_status art__cat_key_check(art_ctx *ctx,
                               const char *key_id,
                               const char *actor);
 
+art_status art__cat_admin_id(art_ctx *ctx, art_catalog *cat, char id[33]);
+/* Proof of possession: "LART-CUSTODY-V1 key-proof" 0x00 || catalog uuid
+ * 0x00 || owner 0x00 || raw public key, signed by the key. */
+void art__cat_proof_message(const char *catalog,
+                            const char *owner,
+                            const uint8_t pub[32],
+                            art__buf *b);
+int art__cat_proof_ok(const char *catalog,
+                      const char *owner,
+                      const uint8_t pub[32],
+                      const char *proof_hex);
+
 /* events.c */
 const char *art__cat_event_type_norm(const char *type);
 /* The user event types, space-separated, for messages. */
@@ -224,8 +241,8 @@ typedef struct art__cat_state {
   uint64_t pending;     /* seq of a transfer not yet acknowledged, or 0 */
   char pending_to[256]; /* its receiver */
   char pending_hash[65];
-  int has_time;         /* last_secs is set */
-  int64_t last_secs;    /* the latest event date so far (UTC seconds) */
+  int has_time;      /* last_secs is set */
+  int64_t last_secs; /* the latest event date so far (UTC seconds) */
   long last_nanos;
   uint64_t events;
 } art__cat_state;

@@ -102,8 +102,9 @@ art_status art__cat_tmp_create(art_ctx *ctx,
   if (t->fd < 0) {
     int e = errno;
     art_status st = art__set_error(
-        ctx, e == EACCES || e == EPERM || e == EROFS ? ART_ERR_PERMISSION
-                                                     : ART_ERR_IO,
+        ctx,
+        e == EACCES || e == EPERM || e == EROFS ? ART_ERR_PERMISSION
+                                                : ART_ERR_IO,
         e, "%s: cannot write here: %s", dest, strerror(e));
     art__cat_tmp_discard(t);
     return st;
@@ -131,8 +132,8 @@ art_status art__cat_tmp_write(art_ctx *ctx,
                               "%s: disk full while writing it (nothing "
                               "written under that name)",
                               t->dest);
-      return art__set_error(ctx, ART_ERR_IO, e, "%s: write failed: %s",
-                            t->dest, strerror(e));
+      return art__set_error(ctx, ART_ERR_IO, e, "%s: write failed: %s", t->dest,
+                            strerror(e));
     }
     p += w;
     len -= (size_t)w;

@@ -316,15 +316,14 @@ static void fill_from_info(char **values, const char *path, json_t *info)
  * the value is not such a date (then left as it is). */
 static const char *e01_date(char **values, const char *tz)
 {
-  static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr",
-                                    "May", "Jun", "Jul", "Aug",
-                                    "Sep", "Oct", "Nov", "Dec"};
+  static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   int i = art__cat_item_field_index("acquired_at");
   const char *v = values[i];
   char wd[8], mn[8];
   int d, h, mi, sec, y;
-  if (!v || sscanf(v, "%3s %3s %d %d:%d:%d %d", wd, mn, &d, &h, &mi, &sec,
-                   &y) != 7)
+  if (!v ||
+      sscanf(v, "%3s %3s %d %d:%d:%d %d", wd, mn, &d, &h, &mi, &sec, &y) != 7)
     return NULL;
   int m;
   for (m = 0; m < 12 && strcmp(mon[m], mn) != 0; m++)
@@ -449,8 +448,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
                           "ART_ACTOR)",
                           item);
   art_status cst;
-  if ((cst = art__cat_check_text(ctx, "case number", case_number)) !=
-          ART_OK ||
+  if ((cst = art__cat_check_text(ctx, "case number", case_number)) != ART_OK ||
       (cst = art__cat_check_text(ctx, "item number", item)) != ART_OK ||
       (cst = art__cat_check_text(ctx, "--actor", actor)) != ART_OK)
     return cst;
@@ -793,8 +791,7 @@ json_t *art__cat_item_json(art_ctx *ctx,
   if (state && s.sealed && s.seal_number[0])
     json_object_set_new(state, "seal_number", json_string(s.seal_number));
   if (state && s.checked_out_to[0])
-    json_object_set_new(state, "checked_out_to",
-                        json_string(s.checked_out_to));
+    json_object_set_new(state, "checked_out_to", json_string(s.checked_out_to));
   if (state && s.pending) {
     json_object_set_new(state, "unacknowledged_transfer",
                         json_integer((json_int_t)s.pending));
@@ -885,52 +882,129 @@ static const char *js(json_t *o, const char *k)
   return s ? s : "";
 }
 
+/* Everything shown on a terminal goes through art__cat_text_safe. */
+static void S(art__buf *b, const char *s)
+{
+  art__cat_text_safe(b, s, 0);
+}
+
 static void text_event(art__buf *b, json_t *e)
 {
-  art__buf_printf(b, "  #%lld %s  %s  by %s",
+  art__buf_printf(b, "  #%lld %s  ",
                   (long long)json_integer_value(json_object_get(e, "seq")),
-                  js(e, "recorded_at"), js(e, "type"), js(e, "actor"));
-  if (*js(e, "from"))
-    art__buf_printf(b, "  released by %s", js(e, "from"));
-  if (*js(e, "to"))
-    art__buf_printf(b, "  received by %s", js(e, "to"));
-  if (*js(e, "location"))
-    art__buf_printf(b, "  at %s", js(e, "location"));
-  if (*js(e, "purpose"))
-    art__buf_printf(b, "  purpose: %s", js(e, "purpose"));
-  if (*js(e, "occurred_at"))
-    art__buf_printf(b, "  (occurred %s)", js(e, "occurred_at"));
+                  js(e, "recorded_at"));
+  S(b, js(e, "type"));
+  art__buf_str(b, "  by ");
+  S(b, js(e, "actor"));
+  static const char *const parts[][2] = {{"from", "  released by "},
+                                         {"to", "  received by "},
+                                         {"location", "  at "},
+                                         {"purpose", "  purpose: "}};
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    if (*js(e, parts[i][0])) {
+      art__buf_str(b, parts[i][1]);
+      S(b, js(e, parts[i][0]));
+    }
+  json_t *p = json_loads(js(e, "payload"), 0, NULL);
+  if (*js(e, "occurred_at")) {
+    art__buf_str(b, "  (occurred ");
+    S(b, js(e, "occurred_at"));
+    if (*js(p, "occurred_offset")) {
+      art__buf_str(b, ", given with offset ");
+      S(b, js(p, "occurred_offset"));
+    }
+    art__buf_str(b, ")");
+  }
+  if (*js(p, "late_entry")) {
+    art__buf_str(b, "  LATE ENTRY: ");
+    S(b, js(p, "late_entry"));
+  }
+  if (*js(p, "seal_number")) {
+    art__buf_str(b, "  seal ");
+    S(b, js(p, "seal_number"));
+  }
   if (*js(e, "key_id"))
     art__buf_printf(b, "  signed %s", js(e, "key_id"));
   art__buf_str(b, "\n");
-  if (*js(e, "payload"))
-    art__buf_printf(b, "      %s\n", js(e, "payload"));
+  json_decref(p);
+  if (*js(e, "payload")) {
+    art__buf_str(b, "      ");
+    S(b, js(e, "payload"));
+    art__buf_str(b, "\n");
+  }
 }
 
 static void text_item(art__buf *b, json_t *it, int full)
 {
   json_t *state = json_object_get(it, "state");
   if (!full) {
-    art__buf_printf(b, "%s\t%s\t%s\t%s\t%s\t%s\n", js(it, "case"),
-                    js(it, "item_number"), js(state, "status"),
-                    js(state, "custodian"), js(state, "location"),
-                    js(it, "description"));
+    const char *cols[] = {js(it, "case"), js(it, "item_number"),
+                          js(state, "status"), js(state, "custodian"),
+                          js(state, "location")};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+      S(b, cols[i]);
+      art__buf_str(b, "\t");
+    }
+    /* seal: the seal number when sealed; verified: the last re-hash */
+    if (json_is_true(json_object_get(state, "sealed"))) {
+      art__buf_str(b, "sealed ");
+      S(b,
+        *js(state, "seal_number") ? js(state, "seal_number") : "(no number)");
+    } else {
+      art__buf_str(b, "unsealed");
+    }
+    art__buf_str(b, "\t");
+    S(b,
+      *js(state, "last_verification") ? js(state, "last_verification") : "-");
+    if (json_object_get(state, "unacknowledged_transfer"))
+      art__buf_str(b, " (transfer not acknowledged)");
+    art__buf_str(b, "\t");
+    S(b, js(it, "description"));
+    art__buf_str(b, "\n");
     return;
   }
-  art__buf_printf(b, "Item %s (case %s)\n", js(it, "item_number"),
-                  js(it, "case"));
+  art__buf_str(b, "Item ");
+  S(b, js(it, "item_number"));
+  art__buf_str(b, " (case ");
+  S(b, js(it, "case"));
+  art__buf_str(b, ")\n");
   const char *k;
   json_t *v;
   json_object_foreach(it, k, v)
   {
     if (json_is_string(v) && strcmp(k, "case") != 0 &&
-        strcmp(k, "item_number") != 0)
-      art__buf_printf(b, "  %-18s %s\n", k, json_string_value(v));
+        strcmp(k, "item_number") != 0) {
+      art__buf_printf(b, "  %-18s ", k);
+      S(b, json_string_value(v));
+      art__buf_str(b, "\n");
+    }
   }
-  art__buf_printf(
-      b, "State: %s, custodian %s, location %s%s\n", js(state, "status"),
-      js(state, "custodian"), js(state, "location"),
-      json_is_true(json_object_get(state, "sealed")) ? ", sealed" : "");
+  art__buf_str(b, "State: ");
+  S(b, js(state, "status"));
+  art__buf_str(b, ", custodian ");
+  S(b, js(state, "custodian"));
+  art__buf_str(b, ", location ");
+  S(b, js(state, "location"));
+  if (json_is_true(json_object_get(state, "sealed"))) {
+    art__buf_str(b, ", sealed");
+    if (*js(state, "seal_number")) {
+      art__buf_str(b, " (seal ");
+      S(b, js(state, "seal_number"));
+      art__buf_str(b, ")");
+    }
+  }
+  if (*js(state, "last_verification")) {
+    art__buf_str(b, ", last verification ");
+    S(b, js(state, "last_verification"));
+  }
+  art__buf_str(b, "\n");
+  if (json_object_get(state, "unacknowledged_transfer")) {
+    art__buf_printf(b, "Transfer at event %lld not yet acknowledged by ",
+                    (long long)json_integer_value(
+                        json_object_get(state, "unacknowledged_transfer")));
+    S(b, js(state, "awaiting_receipt_by"));
+    art__buf_str(b, " (event receive)\n");
+  }
   art__buf_str(b, "Hashes:\n");
   size_t i;
   json_array_foreach(json_object_get(it, "hashes"), i, v)
@@ -983,10 +1057,129 @@ art_status art_catalog_list_text(art_ctx *ctx, art_catalog *cat, char **text)
   if (!arr)
     return art_ctx_status(ctx);
   art__buf b = {0};
-  art__buf_str(&b, "case\titem\tstatus\tcustodian\tlocation\tdescription\n");
+  art__buf_str(&b, "case\titem\tstatus\tcustodian\tlocation\tseal\t"
+                   "verification\tdescription\n");
   size_t i;
   json_t *it;
   json_array_foreach(arr, i, it) text_item(&b, it, 0);
   json_decref(arr);
   return text_out(ctx, &b, text);
+}
+
+/* ---- cases ---- */
+
+static json_t *cases_json(art_ctx *ctx, art_catalog *cat, const char *number)
+{
+  sqlite3_stmt *q;
+  json_t *arr = json_array();
+  if (!arr || art__cat_prepare(ctx, cat,
+                               "SELECT c.id, c.number, c.title, c.uuid, "
+                               "c.opened_seq, e.recorded_at, e.actor, "
+                               "(SELECT count(*) FROM items i WHERE "
+                               "i.case_id = c.id) FROM cases c LEFT JOIN "
+                               "events e ON e.seq = c.opened_seq WHERE ?1 IS "
+                               "NULL OR c.number = ?1 ORDER BY c.id",
+                               &q) != ART_OK) {
+    json_decref(arr);
+    return NULL;
+  }
+  if (number)
+    sqlite3_bind_text(q, 1, number, -1, SQLITE_STATIC);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    json_t *c = json_object();
+    const char *keys[] = {NULL, "number",    "title",    "uuid",
+                          NULL, "opened_at", "opened_by"};
+    for (int i = 1; i < 7; i++)
+      if (keys[i] && sqlite3_column_type(q, i) != SQLITE_NULL)
+        json_object_set_new(
+            c, keys[i], json_string((const char *)sqlite3_column_text(q, i)));
+    json_object_set_new(c, "opened_seq",
+                        json_integer(sqlite3_column_int64(q, 4)));
+    json_object_set_new(c, "items", json_integer(sqlite3_column_int64(q, 7)));
+    if (number) {
+      json_t *items = json_array();
+      sqlite3_stmt *iq;
+      if (art__cat_prepare(ctx, cat,
+                           "SELECT id FROM items WHERE case_id = ? ORDER BY "
+                           "id",
+                           &iq) == ART_OK) {
+        sqlite3_bind_int64(iq, 1, sqlite3_column_int64(q, 0));
+        while (sqlite3_step(iq) == SQLITE_ROW) {
+          json_t *it =
+              art__cat_item_json(ctx, cat, sqlite3_column_int64(iq, 0), 0);
+          if (it)
+            json_array_append_new(items, it);
+        }
+        art__cat_finish(cat, iq);
+      }
+      json_object_set_new(c, "item_list", items);
+    }
+    json_array_append_new(arr, c);
+  }
+  art__cat_finish(cat, q);
+  return arr;
+}
+
+art_status art_catalog_cases(
+    art_ctx *ctx, art_catalog *cat, const char *number, int as_json, char **out)
+{
+  *out = NULL;
+  art_ctx_clear(ctx);
+  json_t *arr = cases_json(ctx, cat, number);
+  if (!arr)
+    return art_ctx_status(ctx) != ART_OK ? art_ctx_status(ctx)
+                                         : art__set_errno(ctx, ENOMEM, "case");
+  if (number && json_array_size(arr) == 0) {
+    json_decref(arr);
+    return art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "case %s: not found",
+                          number);
+  }
+  if (as_json) {
+    json_t *one = number ? json_incref(json_array_get(arr, 0)) : NULL;
+    json_decref(number ? arr : NULL);
+    return dump_out(ctx, number ? one : arr, out);
+  }
+  art__buf b = {0};
+  size_t i;
+  json_t *c;
+  if (!number)
+    art__buf_str(&b, "case\titems\topened\topened by\ttitle\n");
+  json_array_foreach(arr, i, c)
+  {
+    if (number) {
+      art__buf_str(&b, "Case ");
+      S(&b, js(c, "number"));
+      art__buf_str(&b, "\n  title              ");
+      S(&b, js(c, "title"));
+      art__buf_str(&b, "\n  uuid               ");
+      S(&b, js(c, "uuid"));
+      art__buf_str(&b, "\n  opened             ");
+      S(&b, js(c, "opened_at"));
+      art__buf_str(&b, " by ");
+      S(&b, js(c, "opened_by"));
+      art__buf_printf(
+          &b, " (event %lld)\nItems: %lld\n",
+          (long long)json_integer_value(json_object_get(c, "opened_seq")),
+          (long long)json_integer_value(json_object_get(c, "items")));
+      size_t k;
+      json_t *it;
+      json_array_foreach(json_object_get(c, "item_list"), k, it)
+      {
+        art__buf_str(&b, "  ");
+        text_item(&b, it, 0);
+      }
+      continue;
+    }
+    S(&b, js(c, "number"));
+    art__buf_printf(&b, "\t%lld\t",
+                    (long long)json_integer_value(json_object_get(c, "items")));
+    S(&b, js(c, "opened_at"));
+    art__buf_str(&b, "\t");
+    S(&b, js(c, "opened_by"));
+    art__buf_str(&b, "\t");
+    S(&b, js(c, "title"));
+    art__buf_str(&b, "\n");
+  }
+  json_decref(arr);
+  return text_out(ctx, &b, out);
 }

@@ -256,8 +256,9 @@ static art_status key_state(art_ctx *ctx,
   owner[0] = '\0';
   art_status s = art__cat_prepare(
       ctx, cat,
-      "SELECT type, actor FROM events WHERE type IN ('key_register',"
-      "'key_revoke') AND json_extract(payload, '$.key_id') = ? ORDER BY seq",
+      "SELECT type, coalesce(json_extract(payload, '$.owner'), actor) FROM "
+      "events WHERE type IN ('key_register', 'key_revoke', 'admin_key') AND "
+      "json_extract(payload, '$.key_id') = ? ORDER BY seq",
       &st);
   if (s != ART_OK)
     return s;
@@ -266,7 +267,9 @@ static art_status key_state(art_ctx *ctx,
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *type = (const char *)sqlite3_column_text(st, 0);
     const char *actor = (const char *)sqlite3_column_text(st, 1);
-    if (type && strcmp(type, "key_register") == 0 && !*registered) {
+    if (type &&
+        (strcmp(type, "key_register") == 0 || strcmp(type, "admin_key") == 0) &&
+        !*registered) {
       *registered = 1;
       snprintf(owner, owner_len, "%s", actor ? actor : "");
     } else if (type && strcmp(type, "key_revoke") == 0) {
@@ -320,36 +323,278 @@ static art_status key_event(art_ctx *ctx,
   return st;
 }
 
+/* The administrator key's id, from the admin_key event ("" when the
+ * catalogue has none: made before administrator keys existed). */
+art_status art__cat_admin_id(art_ctx *ctx, art_catalog *cat, char id[33])
+{
+  sqlite3_stmt *q;
+  id[0] = '\0';
+  art_status st = art__cat_prepare(
+      ctx, cat,
+      "SELECT json_extract(payload, '$.key_id') FROM events WHERE type = "
+      "'admin_key' ORDER BY seq LIMIT 1",
+      &q);
+  if (st != ART_OK)
+    return st;
+  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+    snprintf(id, 33, "%s", (const char *)sqlite3_column_text(q, 0));
+  art__cat_finish(cat, q);
+  return ART_OK;
+}
+
+void art__cat_proof_message(const char *catalog,
+                            const char *owner,
+                            const uint8_t pub[32],
+                            art__buf *b)
+{
+  static const char tag[] = ART__CAT_MAGIC " key-proof";
+  art__buf_add(b, tag, sizeof tag); /* with its NUL */
+  art__buf_add(b, catalog, strlen(catalog) + 1);
+  art__buf_add(b, owner, strlen(owner) + 1);
+  art__buf_add(b, pub, 32);
+}
+
+int art__cat_proof_ok(const char *catalog,
+                      const char *owner,
+                      const uint8_t pub[32],
+                      const char *proof_hex)
+{
+  uint8_t sig[ART__CAT_SIG_LEN];
+  if (!proof_hex || art__cat_unhex(proof_hex, sig, sizeof sig) != 0)
+    return 0;
+  art__buf b = {0};
+  art__cat_proof_message(catalog, owner, pub, &b);
+  int ok = !b.failed && art__cat_verify_sig(pub, b.data, b.len, sig) == 0;
+  art__buf_free(&b);
+  return ok;
+}
+
+static art_status need_text(art_ctx *ctx, const char *what, const char *s)
+{
+  if (!s || !*s || strpbrk(s, "\r\n"))
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "%s: a name on one line is needed", what);
+  return art__cat_check_text(ctx, what, s);
+}
+
+art_status art_catalog_key_request(art_ctx *ctx,
+                                   art_catalog *cat,
+                                   const char *owner,
+                                   const art_catalog_key *key,
+                                   char **text)
+{
+  *text = NULL;
+  art_status st;
+  if (!cat || !key)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "key request: a key is needed");
+  if ((st = need_text(ctx, "key request: the owner (--actor)", owner)) !=
+      ART_OK)
+    return st;
+  if (!key->has_private)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "key %s: a request is signed with the private key "
+                          "(proof of possession)",
+                          key->id);
+  art__buf m = {0};
+  art__cat_proof_message(cat->uuid, owner, key->pub, &m);
+  uint8_t sig[ART__CAT_SIG_LEN];
+  int ok = !m.failed && art__cat_key_sign(key, m.data, m.len, sig) == 0;
+  art__buf_free(&m);
+  if (!ok)
+    return art__set_error(ctx, ART_ERR_INTERNAL, 0, "key %s: signing failed",
+                          key->id);
+  char pub[65], sighex[2 * ART__CAT_SIG_LEN + 1];
+  art__cat_hex(key->pub, 32, pub);
+  art__cat_hex(sig, sizeof sig, sighex);
+  art__buf b = {0};
+  art__buf_printf(&b,
+                  "art-catalog key request v1\ncatalog: %s\nowner: %s\n"
+                  "key: %s %s\nproof: %s\n",
+                  cat->uuid, owner, key->id, pub, sighex);
+  if (b.failed) {
+    art__buf_free(&b);
+    return art__set_errno(ctx, ENOMEM, "key request");
+  }
+  *text = b.data;
+  return ART_OK;
+}
+
+/* Record the registration: payload {algorithm, key_id, public_key, owner,
+ * proof}; signed by the administrator key when the catalogue has one. */
+static art_status register_key(art_ctx *ctx,
+                               art_catalog *cat,
+                               const char *actor,
+                               const char *owner,
+                               const uint8_t pub[32],
+                               const char *proof_hex)
+{
+  char id[33], admin[33], pubhex[65];
+  art_status st;
+  art__cat_key_id_of(pub, id);
+  if ((st = need_text(ctx, "key register: the owner", owner)) != ART_OK ||
+      (st = art__cat_check_text(ctx, "--actor", actor)) != ART_OK)
+    return st;
+  if (!art__cat_proof_ok(cat->uuid, owner, pub, proof_hex))
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "key %s: the proof of possession does not verify "
+                          "(a request for another catalogue or owner?)",
+                          id);
+  if ((st = art__cat_tx_begin(ctx, cat)) != ART_OK)
+    return st;
+  char who[256];
+  int reg, rev;
+  if ((st = art__cat_admin_id(ctx, cat, admin)) != ART_OK ||
+      (st = key_state(ctx, cat, id, who, sizeof who, &reg, &rev)) != ART_OK)
+    goto out;
+  if (reg) {
+    st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                        "key %s: already registered (to %s)", id, who);
+    goto out;
+  }
+  if (admin[0] && (!cat->signer || strcmp(cat->signer->id, admin) != 0)) {
+    st = art__set_error(ctx, ART_ERR_PERMISSION, 0,
+                        "key %s: registering a key needs the catalogue's "
+                        "administrator key %s (--key)",
+                        id, admin);
+    goto out;
+  }
+  art__cat_hex(pub, 32, pubhex);
+  json_t *p =
+      json_pack("{s:s, s:s, s:s, s:s, s:s}", "algorithm", "ed25519", "key_id",
+                id, "public_key", pubhex, "owner", owner, "proof", proof_hex);
+  if (!p) {
+    st = art__set_errno(ctx, ENOMEM, "key %s", id);
+    goto out;
+  }
+  st = key_event(ctx, cat, "key_register", actor, p);
+out:
+  if (st == ART_OK)
+    return art__cat_tx_commit(ctx, cat);
+  art__cat_tx_rollback(cat);
+  return st;
+}
+
+art_status art_catalog_key_register_request(art_ctx *ctx,
+                                            art_catalog *cat,
+                                            const char *actor,
+                                            const char *text,
+                                            size_t len)
+{
+  if (!cat || !text)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "key register: no request");
+  char catalog[512] = "", owner[512] = "", id[64] = "", pub[80] = "",
+       proof[512] = "";
+  const char *p = text, *end = text + len;
+  int magic = 0;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    char line[512];
+    if (l < sizeof line) {
+      memcpy(line, p, l);
+      line[l] = '\0';
+      if (strcmp(line, "art-catalog key request v1") == 0)
+        magic = 1;
+      else if (strncmp(line, "catalog: ", 9) == 0)
+        snprintf(catalog, sizeof catalog, "%s", line + 9);
+      else if (strncmp(line, "owner: ", 7) == 0)
+        snprintf(owner, sizeof owner, "%s", line + 7);
+      else if (strncmp(line, "key: ", 5) == 0)
+        sscanf(line + 5, "%63s %79s", id, pub);
+      else if (strncmp(line, "proof: ", 7) == 0)
+        snprintf(proof, sizeof proof, "%s", line + 7);
+    }
+    p += l + 1;
+  }
+  uint8_t raw[32];
+  char calc[33];
+  if (!magic || !owner[0] || art__cat_unhex(pub, raw, 32) != 0)
+    return art__set_error(ctx, ART_ERR_FORMAT, 0,
+                          "not a key request (art-catalog key request)");
+  art__cat_key_id_of(raw, calc);
+  if (strcmp(calc, id) != 0)
+    return art__set_error(ctx, ART_ERR_FORMAT, 0,
+                          "key request: the key id does not match the key");
+  if (strcmp(catalog, cat->uuid) != 0)
+    return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
+                          "key request: made for catalogue %s, not this one "
+                          "(%s)",
+                          catalog, cat->uuid);
+  return register_key(ctx, cat, actor, owner, raw, proof);
+}
+
 art_status art_catalog_key_register(art_ctx *ctx,
                                     art_catalog *cat,
                                     const char *actor,
+                                    const char *owner,
                                     const art_catalog_key *key)
 {
   if (!cat || !key || !actor || !*actor)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "key register: an actor and a key are needed");
-  art_status st = art__cat_tx_begin(ctx, cat);
+  char *req = NULL;
+  art_status st = art_catalog_key_request(ctx, cat, owner, key, &req);
   if (st != ART_OK)
     return st;
-  char owner[256];
+  st = art_catalog_key_register_request(ctx, cat, actor, req, strlen(req));
+  free(req);
+  return st;
+}
+
+art_status art_catalog_admin_init(art_ctx *ctx,
+                                  art_catalog *cat,
+                                  const char *actor,
+                                  const art_catalog_key *key)
+{
+  art_status st;
+  if (!cat || !key)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "administrator key: a key is needed");
+  if ((st = need_text(ctx, "administrator key: --actor", actor)) != ART_OK)
+    return st;
+  if (!key->has_private)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "key %s: the administrator key is given with its "
+                          "private part (it signs its own record)",
+                          key->id);
+  if ((st = art__cat_tx_begin(ctx, cat)) != ART_OK)
+    return st;
+  char admin[33], who[256];
   int reg, rev;
-  if ((st = key_state(ctx, cat, key->id, owner, sizeof owner, &reg, &rev)) !=
-      ART_OK)
+  if ((st = art__cat_admin_id(ctx, cat, admin)) != ART_OK ||
+      (st = key_state(ctx, cat, key->id, who, sizeof who, &reg, &rev)) !=
+          ART_OK)
     goto out;
+  if (admin[0]) {
+    st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                        "this catalogue already has an administrator key "
+                        "(%s)",
+                        admin);
+    goto out;
+  }
   if (reg) {
     st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                        "key %s: already registered (to %s)", key->id, owner);
+                        "key %s: already registered (to %s)", key->id, who);
     goto out;
   }
   char pubhex[65];
   art__cat_hex(key->pub, 32, pubhex);
-  json_t *p = json_pack("{s:s, s:s, s:s}", "algorithm", "ed25519", "key_id",
-                        key->id, "public_key", pubhex);
+  json_t *p =
+      json_pack("{s:s, s:s, s:s, s:s}", "algorithm", "ed25519", "key_id",
+                key->id, "public_key", pubhex, "owner", actor);
   if (!p) {
     st = art__set_errno(ctx, ENOMEM, "key %s", key->id);
     goto out;
   }
-  st = key_event(ctx, cat, "key_register", actor, p);
+  /* The record is signed by the key it names: append signs with the
+   * catalogue's signer, which must be this key. */
+  art_catalog_key *saved = cat->signer;
+  art_catalog_key tmp = *key;
+  cat->signer = &tmp;
+  st = key_event(ctx, cat, "admin_key", actor, p);
+  cat->signer = saved;
 out:
   if (st == ART_OK)
     return art__cat_tx_commit(ctx, cat);
@@ -368,14 +613,23 @@ art_status art_catalog_key_revoke(art_ctx *ctx,
   art_status st = art__cat_tx_begin(ctx, cat);
   if (st != ART_OK)
     return st;
-  char owner[256];
+  char owner[256], admin[33];
   int reg, rev;
-  if ((st = key_state(ctx, cat, key_id, owner, sizeof owner, &reg, &rev)) !=
-      ART_OK)
+  if ((st = art__cat_admin_id(ctx, cat, admin)) != ART_OK ||
+      (st = key_state(ctx, cat, key_id, owner, sizeof owner, &reg, &rev)) !=
+          ART_OK)
     goto out;
   if (!reg || rev) {
     st = art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "key %s: %s", key_id,
                         reg ? "already revoked" : "not registered");
+    goto out;
+  }
+  if (admin[0] && (!cat->signer || (strcmp(cat->signer->id, admin) != 0 &&
+                                    strcmp(cat->signer->id, key_id) != 0))) {
+    st = art__set_error(ctx, ART_ERR_PERMISSION, 0,
+                        "key %s: revoking a key needs the administrator key "
+                        "%s or the key itself (--key)",
+                        key_id, admin);
     goto out;
   }
   json_t *p = json_pack("{s:s}", "key_id", key_id);

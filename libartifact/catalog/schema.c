@@ -633,7 +633,8 @@ art_status art_catalog_open(art_ctx *ctx,
     size_t got = fp ? fread(magic, 1, sizeof magic, fp) : 0;
     if (fp)
       fclose(fp);
-    int sqlite = got == sizeof magic && memcmp(magic, "SQLite format 3", 16) == 0;
+    int sqlite =
+        got == sizeof magic && memcmp(magic, "SQLite format 3", 16) == 0;
     if (sqlite && st != ART_ERR_CORRUPT && st != ART_ERR_TIMEOUT)
       st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
                           "%s: the catalogue is damaged (SQLite: %s); restore "
@@ -934,7 +935,9 @@ static int digits(const char *s, int n, int *out)
   return 0;
 }
 
-void art__cat_time_format_utc(int64_t secs, const char *frac, char *out,
+void art__cat_time_format_utc(int64_t secs,
+                              const char *frac,
+                              char *out,
                               size_t len)
 {
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
@@ -960,9 +963,8 @@ art_status art__cat_time_parse(art_ctx *ctx,
   }
   if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' ||
       digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d) ||
-      (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
-      s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-      digits(s + 17, 2, &sec)) {
+      (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) || s[13] != ':' ||
+      digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec)) {
     why = "not YYYY-MM-DDTHH:MM:SS";
     goto bad;
   }
@@ -1027,9 +1029,8 @@ bad:
                         what, s ? s : "", why);
 }
 
-art_status art_catalog_fields_set_tz(art_ctx *ctx,
-                                     art_catalog_fields *f,
-                                     const char *tz)
+art_status
+art_catalog_fields_set_tz(art_ctx *ctx, art_catalog_fields *f, const char *tz)
 {
   char probe[40];
   art__cat_time t;
@@ -1044,4 +1045,75 @@ art_status art_catalog_fields_set_tz(art_ctx *ctx,
                           tz);
   snprintf(f->tz, sizeof f->tz, "%s", z);
   return ART_OK;
+}
+
+/* Characters that change how the text around them reads without showing
+ * themselves: bidirectional controls and invisible ones. */
+static int hidden_cp(unsigned cp)
+{
+  return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+         cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+         (cp >= 0x200b && cp <= 0x200d) || (cp >= 0x2060 && cp <= 0x2064) ||
+         cp == 0xfeff || cp == 0x00ad || cp == 0x180e || cp == 0x034f ||
+         (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+void art__cat_text_safe(art__buf *b, const char *s, int html)
+{
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  while (*p) {
+    unsigned c = *p;
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) {
+        /* Terminal escapes, tabs and line breaks would let a value draw
+         * over or split what the reader sees. */
+        if (html)
+          art__buf_printf(b, "<span class=\"cc\">[\\x%02X]</span>", c);
+        else if (c == '\n')
+          art__buf_str(b, "\\n");
+        else if (c == '\t')
+          art__buf_str(b, "\\t");
+        else if (c == '\r')
+          art__buf_str(b, "\\r");
+        else
+          art__buf_printf(b, "\\x%02X", c);
+      } else if (html &&
+                 (c == '&' || c == '<' || c == '>' || c == '"' || c == '\'')) {
+        art__buf_str(b, c == '&'   ? "&amp;"
+                        : c == '<' ? "&lt;"
+                        : c == '>' ? "&gt;"
+                        : c == '"' ? "&quot;"
+                                   : "&#39;");
+      } else if (!html && c == '\\') {
+        art__buf_str(b, "\\\\");
+      } else {
+        art__buf_add(b, p, 1);
+      }
+      p++;
+      continue;
+    }
+    size_t bad = art__cat_utf8_bad((const char *)p);
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (bad == 1) {
+      art__buf_printf(
+          b, html ? "<span class=\"cc\">[\\x%02X]</span>" : "\\x%02X", c);
+      p++;
+      continue;
+    }
+    unsigned cp = c & (0x7f >> n);
+    for (size_t k = 1; k < n; k++)
+      cp = cp << 6 | (p[k] & 0x3f);
+    if (hidden_cp(cp) || (cp >= 0x80 && cp < 0xa0)) {
+      if (html)
+        art__buf_printf(b,
+                        "<span class=\"cc\" title=\"invisible or "
+                        "direction-changing character\">[U+%04X]</span>",
+                        cp);
+      else
+        art__buf_printf(b, "<U+%04X>", cp);
+    } else {
+      art__buf_add(b, p, n);
+    }
+    p += n;
+  }
 }

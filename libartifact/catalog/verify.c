@@ -3,9 +3,11 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog_private.h"
 
@@ -29,10 +31,30 @@ typedef struct keyrec {
   uint64_t reg, rev; /* rev 0: not revoked */
 } keyrec;
 
+/* A signature to check once the walk is done: each is independent, so
+ * they are checked on all cores. */
+typedef struct sigjob {
+  uint64_t seq;
+  uint8_t hash[ART__CAT_HASH_LEN];
+  uint8_t sig[ART__CAT_SIG_LEN];
+  EVP_PKEY *pkey; /* borrowed from the key list */
+  char key_id[33];
+  int bad;
+} sigjob;
+
 typedef struct vstate {
   art_catalog_verify_result *res;
+  const art_catalog_verify_opts *opts;
+  const char *uuid;
   keyrec *keys;
   size_t nkeys, capkeys;
+  sigjob *jobs;
+  size_t njobs, capjobs;
+  int jobs_failed; /* out of memory queueing: checked inline instead */
+  char admin_id[33];
+  uint64_t admin_seq;
+  unsigned legacy_regs;
+  uint64_t total; /* events, for progress */
   json_t *items;  /* "case\x1fitem" -> fields from register + amend */
   json_t *hashes; /* "seq" -> hashes array of register/verify events */
   json_t *rehash; /* report entries */
@@ -70,43 +92,119 @@ static int key_valid_at(const keyrec *k, uint64_t seq)
   return k->reg < seq && (k->rev == 0 || seq <= k->rev);
 }
 
+static keyrec *key_add(vstate *v,
+                       const char *id,
+                       const uint8_t pub[32],
+                       const char *owner,
+                       uint64_t reg)
+{
+  if (key_find(v, id) || v->nkeys >= 4096)
+    return NULL;
+  if (v->nkeys == v->capkeys) {
+    size_t cap = v->capkeys ? 2 * v->capkeys : 8;
+    keyrec *n = realloc(v->keys, cap * sizeof *n);
+    if (!n)
+      return NULL;
+    v->keys = n;
+    v->capkeys = cap;
+  }
+  keyrec k = {0};
+  memcpy(k.id, id, 33);
+  memcpy(k.pub, pub, 32);
+  snprintf(k.actor, sizeof k.actor, "%s", owner);
+  k.reg = reg;
+  k.pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, k.pub, 32);
+  v->keys[v->nkeys] = k;
+  return &v->keys[v->nkeys++];
+}
+
+/* The administrator key's record: the first admin_key event, signed by
+ * the key it names. Run before the event's signature is checked. */
+static void note_admin(vstate *v, const art__cat_event *ev)
+{
+  json_t *p = ev->f[ART__EV_PAYLOAD]
+                  ? json_loads(ev->f[ART__EV_PAYLOAD], 0, NULL)
+                  : NULL;
+  const char *id = json_string_value(json_object_get(p, "key_id"));
+  const char *pub = json_string_value(json_object_get(p, "public_key"));
+  uint8_t raw[32];
+  char calc[33];
+  if (v->admin_seq) {
+    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+         "event %llu: a second administrator key (the first is key %s, "
+         "event %llu)",
+         (unsigned long long)ev->seq, v->admin_id,
+         (unsigned long long)v->admin_seq);
+  } else if (!id || !pub || art__cat_unhex(pub, raw, 32) != 0 ||
+             (art__cat_key_id_of(raw, calc), strcmp(calc, id) != 0)) {
+    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+         "event %llu: the administrator key record is malformed",
+         (unsigned long long)ev->seq);
+  } else if (!ev->f[ART__EV_KEY_ID] || strcmp(ev->f[ART__EV_KEY_ID], id) != 0 ||
+             ev->has_sig != 1) {
+    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+         "event %llu: the administrator key %s record is not signed by that "
+         "key",
+         (unsigned long long)ev->seq, id);
+  } else {
+    const char *owner = json_string_value(json_object_get(p, "owner"));
+    key_add(v, id, raw, owner ? owner : ev->f[ART__EV_ACTOR], ev->seq - 1);
+    memcpy(v->admin_id, id, 33);
+    v->admin_seq = ev->seq;
+  }
+  json_decref(p);
+}
+
 static void note_key_event(vstate *v, const art__cat_event *ev)
 {
   json_t *p = ev->f[ART__EV_PAYLOAD]
                   ? json_loads(ev->f[ART__EV_PAYLOAD], 0, NULL)
                   : NULL;
   const char *id = json_string_value(json_object_get(p, "key_id"));
+  const char *signer = ev->f[ART__EV_KEY_ID];
   if (!id || strlen(id) != 32) {
     json_decref(p);
     return;
   }
   if (strcmp(ev->f[ART__EV_TYPE], "key_register") == 0) {
     const char *pub = json_string_value(json_object_get(p, "public_key"));
-    keyrec k = {0};
+    const char *owner = json_string_value(json_object_get(p, "owner"));
+    if (!owner)
+      owner = ev->f[ART__EV_ACTOR];
+    uint8_t raw[32];
     char calc[33];
-    if (!key_find(v, id) && pub && art__cat_unhex(pub, k.pub, 32) == 0) {
-      art__cat_key_id_of(k.pub, calc);
-      if (strcmp(calc, id) == 0 && v->nkeys < 4096) {
-        if (v->nkeys == v->capkeys) {
-          size_t cap = v->capkeys ? 2 * v->capkeys : 8;
-          keyrec *n = realloc(v->keys, cap * sizeof *n);
-          if (n) {
-            v->keys = n;
-            v->capkeys = cap;
-          }
+    if (pub && art__cat_unhex(pub, raw, 32) == 0) {
+      art__cat_key_id_of(raw, calc);
+      if (strcmp(calc, id) == 0) {
+        if (v->admin_seq) {
+          /* Authorised: signed by the administrator key (its signature is
+           * checked with the others) and proven by the new key. */
+          if (!signer || strcmp(signer, v->admin_id) != 0)
+            fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                 "event %llu: the registration of key %s for %s is not "
+                 "signed by the administrator key %s",
+                 (unsigned long long)ev->seq, id, owner, v->admin_id);
+          else if (!art__cat_proof_ok(
+                       v->uuid, owner, raw,
+                       json_string_value(json_object_get(p, "proof"))))
+            fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                 "event %llu: the registration of key %s for %s has no "
+                 "valid proof of possession",
+                 (unsigned long long)ev->seq, id, owner);
+        } else {
+          v->legacy_regs++;
         }
-        if (v->nkeys < v->capkeys) {
-          memcpy(k.id, id, 33);
-          snprintf(k.actor, sizeof k.actor, "%s", ev->f[ART__EV_ACTOR]);
-          k.reg = ev->seq;
-          k.pkey =
-              EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, k.pub, 32);
-          v->keys[v->nkeys++] = k;
-        }
+        key_add(v, id, raw, owner, ev->seq);
       }
     }
   } else {
     keyrec *k = key_find(v, id);
+    if (v->admin_seq && (!signer || (strcmp(signer, v->admin_id) != 0 &&
+                                     strcmp(signer, id) != 0)))
+      fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+           "event %llu: the revocation of key %s is signed neither by the "
+           "administrator key nor by the key itself",
+           (unsigned long long)ev->seq, id);
     if (k && !k->rev)
       k->rev = ev->seq;
   }
@@ -149,6 +247,26 @@ static void check_signature(vstate *v, const art__cat_event *ev)
          (unsigned long long)ev->seq, ev->f[ART__EV_ACTOR], k->actor, kid);
     return;
   }
+  if (!v->jobs_failed && v->njobs == v->capjobs) {
+    size_t cap = v->capjobs ? 2 * v->capjobs : 1024;
+    sigjob *n = realloc(v->jobs, cap * sizeof *n);
+    if (n) {
+      v->jobs = n;
+      v->capjobs = cap;
+    } else {
+      v->jobs_failed = 1;
+    }
+  }
+  if (!v->jobs_failed) {
+    sigjob *j = &v->jobs[v->njobs++];
+    j->seq = ev->seq;
+    memcpy(j->hash, ev->hash, sizeof j->hash);
+    memcpy(j->sig, ev->sig, sizeof j->sig);
+    j->pkey = k->pkey;
+    memcpy(j->key_id, kid, sizeof j->key_id);
+    j->bad = 0;
+    return;
+  }
   uint8_t msg[ART__CAT_SIG_MSG_MAX];
   size_t mlen;
   art__cat_sig_message(ev->hash, msg, &mlen);
@@ -159,6 +277,110 @@ static void check_signature(vstate *v, const art__cat_event *ev)
     return;
   }
   v->res->signed_events++;
+}
+
+typedef struct sigpool {
+  sigjob *jobs;
+  size_t n;
+  size_t next; /* guarded by mu */
+  size_t done;
+  pthread_mutex_t mu;
+} sigpool;
+
+#define SIG_CHUNK 256
+
+static void *sig_worker(void *arg)
+{
+  sigpool *p = arg;
+  for (;;) {
+    pthread_mutex_lock(&p->mu);
+    size_t start = p->next;
+    p->next = start + SIG_CHUNK < p->n ? start + SIG_CHUNK : p->n;
+    size_t end = p->next;
+    pthread_mutex_unlock(&p->mu);
+    if (start >= end)
+      break;
+    for (size_t i = start; i < end; i++) {
+      uint8_t msg[ART__CAT_SIG_MSG_MAX];
+      size_t mlen;
+      art__cat_sig_message(p->jobs[i].hash, msg, &mlen);
+      p->jobs[i].bad = art__cat_verify_sig_pkey(p->jobs[i].pkey, msg, mlen,
+                                                p->jobs[i].sig) != 0;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->done += end - start;
+    pthread_mutex_unlock(&p->mu);
+  }
+  return NULL;
+}
+
+/* Check the queued signatures on all cores; the first bad one (by seq)
+ * is a failure unless an earlier event already failed. */
+static void check_queued_signatures(vstate *v)
+{
+  if (!v->njobs)
+    return;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned n = v->opts && v->opts->threads ? v->opts->threads
+               : cores > 0                 ? (unsigned)cores
+                                           : 1;
+  if (n > 64)
+    n = 64;
+  if ((size_t)n * SIG_CHUNK > v->njobs)
+    n = (unsigned)((v->njobs + SIG_CHUNK - 1) / SIG_CHUNK);
+  sigpool p = {v->jobs, v->njobs, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+  pthread_t tids[64];
+  unsigned started = 0;
+  for (unsigned i = 1; i < n; i++)
+    if (pthread_create(&tids[started], NULL, sig_worker, &p) == 0)
+      started++;
+  if (v->opts && v->opts->progress) {
+    /* This thread reports progress and takes its share of the work. */
+    for (;;) {
+      pthread_mutex_lock(&p.mu);
+      size_t start = p.next;
+      p.next = start + SIG_CHUNK < p.n ? start + SIG_CHUNK : p.n;
+      size_t end = p.next;
+      pthread_mutex_unlock(&p.mu);
+      if (start >= end)
+        break;
+      for (size_t i = start; i < end; i++) {
+        uint8_t msg[ART__CAT_SIG_MSG_MAX];
+        size_t mlen;
+        art__cat_sig_message(p.jobs[i].hash, msg, &mlen);
+        p.jobs[i].bad = art__cat_verify_sig_pkey(p.jobs[i].pkey, msg, mlen,
+                                                 p.jobs[i].sig) != 0;
+      }
+      pthread_mutex_lock(&p.mu);
+      p.done += end - start;
+      size_t done = p.done;
+      pthread_mutex_unlock(&p.mu);
+      v->opts->progress(v->opts->progress_ud, "signatures", done, p.n);
+    }
+  } else {
+    sig_worker(&p);
+  }
+  for (unsigned i = 0; i < started; i++)
+    pthread_join(tids[i], NULL);
+  if (v->opts && v->opts->progress)
+    v->opts->progress(v->opts->progress_ud, "signatures", p.n, p.n);
+  pthread_mutex_destroy(&p.mu);
+  for (size_t i = 0; i < v->njobs; i++) {
+    sigjob *j = &v->jobs[i];
+    if (!j->bad) {
+      v->res->signed_events++;
+      continue;
+    }
+    if (v->res->verdict == ART_CATALOG_PASS || v->res->seq > j->seq ||
+        v->res->seq == 0) {
+      v->res->verdict = ART_CATALOG_BAD_SIGNATURE;
+      v->res->seq = j->seq;
+      snprintf(v->res->message, sizeof v->res->message,
+               "event %llu: bad signature (key %s)", (unsigned long long)j->seq,
+               j->key_id);
+    }
+    break;
+  }
 }
 
 static int seq_of_hash(art_catalog *cat, const uint8_t *hash, uint64_t *seq)
@@ -296,13 +518,17 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
              (unsigned long long)(ev.seq - 1), (unsigned long long)ev.seq);
       continue;
     }
-    check_signature(v, &ev);
     const char *type = ev.f[ART__EV_TYPE];
+    if (strcmp(type, "admin_key") == 0)
+      note_admin(v, &ev);
+    check_signature(v, &ev);
     if (strcmp(type, "key_register") == 0 || strcmp(type, "key_revoke") == 0)
       note_key_event(v, &ev);
     note_register(v, &ev);
     memcpy(prev, ev.hash, ART__CAT_HASH_LEN);
     expected = ev.seq + 1;
+    if (v->opts && v->opts->progress && (ev.seq & 4095) == 0)
+      v->opts->progress(v->opts->progress_ud, "chain", ev.seq, v->total);
   }
   if (rc != SQLITE_DONE)
     st = art__cat_db_error(ctx, cat, "reading events");
@@ -635,6 +861,12 @@ static art_status rehash_item(art_ctx *ctx,
     art_ctx_clear(ctx);
     result = "unreadable";
     v->res->unreadable++;
+    size_t ul = strlen(v->res->unreadable_items);
+    if (ul + 4 < sizeof v->res->unreadable_items)
+      snprintf(v->res->unreadable_items + ul,
+               sizeof v->res->unreadable_items - ul,
+               "%sitem %s of case %s (%s)", ul ? "; " : "", item, case_number,
+               errmsg);
   } else {
     /* Compare each computed digest with the one registered. */
     sqlite3_stmt *q;
@@ -863,7 +1095,19 @@ art_status art_catalog_verify(art_ctx *ctx,
    * one moment even while others append. */
   int reading = sqlite3_get_autocommit(cat->db) &&
                 sqlite3_exec(cat->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+  v.opts = opts;
+  v.uuid = cat->uuid;
+  if (opts->progress) {
+    sqlite3_stmt *cq;
+    if (art__cat_prepare(ctx, cat, "SELECT max(seq) FROM events", &cq) ==
+        ART_OK) {
+      if (sqlite3_step(cq) == SQLITE_ROW)
+        v.total = (uint64_t)sqlite3_column_int64(cq, 0);
+      art__cat_finish(cat, cq);
+    }
+  }
   if ((st = walk_chain(ctx, cat, &v)) == ART_OK) {
+    check_queued_signatures(&v);
     check_stored_checkpoints(ctx, cat, &v);
     if (external) {
       art_catalog_verdict before = res->verdict;
@@ -883,8 +1127,7 @@ art_status art_catalog_verify(art_ctx *ctx,
     size_t n = (size_t)snprintf(
         res->message, sizeof res->message,
         "%llu events, %llu signed, %llu checkpoints verified",
-        (unsigned long long)res->events,
-        (unsigned long long)res->signed_events,
+        (unsigned long long)res->events, (unsigned long long)res->signed_events,
         (unsigned long long)res->checkpoints);
     if (external && n < sizeof res->message)
       n += (size_t)snprintf(res->message + n, sizeof res->message - n,
@@ -892,11 +1135,18 @@ art_status art_catalog_verify(art_ctx *ctx,
                             opts->checkpoint_file);
     if (opts->rehash && n < sizeof res->message)
       n += (size_t)snprintf(res->message + n, sizeof res->message - n,
-                            "; %u items re-read, %u unreadable",
-                            res->rehashed, res->unreadable);
+                            "; %u items re-read, %u unreadable", res->rehashed,
+                            res->unreadable);
     /* Only a checkpoint kept outside this file proves that no event was
      * lost from its end (a deleted -wal, a truncation): say when the
      * newest one given out is behind the head. */
+    if (!v.admin_seq && v.legacy_regs && n < sizeof res->message)
+      n += (size_t)snprintf(
+          res->message + n, sizeof res->message - n,
+          "; note: this catalogue has no administrator key, so its %u key "
+          "registrations were authorised by no one (made before "
+          "administrator keys)",
+          v.legacy_regs);
     if (res->anchored < res->events && n < sizeof res->message)
       snprintf(res->message + n, sizeof res->message - n,
                "; note: the newest checkpoint given out covers %llu of %llu "
@@ -919,11 +1169,12 @@ art_status art_catalog_verify(art_ctx *ctx,
     if (r) {
       json_object_set_new(r, "class",
                           json_string(art_catalog_verdict_name(res->verdict)));
-      json_object_set_new(r, "anchored", json_integer((json_int_t)res->anchored));
+      json_object_set_new(r, "anchored",
+                          json_integer((json_int_t)res->anchored));
       if (external)
-        json_object_set_new(r, "external_checkpoint",
-                            json_string(res->external_match > 0 ? "matched"
-                                                                : "differs"));
+        json_object_set_new(
+            r, "external_checkpoint",
+            json_string(res->external_match > 0 ? "matched" : "differs"));
       if (opts->rehash)
         json_object_set(r, "rehash", v.rehash);
       *report = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -936,6 +1187,7 @@ art_status art_catalog_verify(art_ctx *ctx,
   for (size_t i = 0; i < v.nkeys; i++)
     EVP_PKEY_free(v.keys[i].pkey);
   free(v.keys);
+  free(v.jobs);
   json_decref(v.items);
   json_decref(v.hashes);
   json_decref(v.rehash);

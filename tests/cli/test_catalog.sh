@@ -21,7 +21,9 @@ field() { sqlite3 "$ART_CATALOG" "$1"; }
 out_of() { "$@" 2>&1 || true; }
 
 # --- registration -----------------------------------------------------------
-check "init" "$CAT" init -q
+echo "correct horse" > pass
+check "init with an administrator key" "$CAT" --actor "Lab Admin" init -q --admin-key admin.pem --passphrase-file pass
+grep -q "BEGIN ENCRYPTED PRIVATE KEY" admin.pem && ok "administrator key made, encrypted" || fail "admin key"
 check "case add" "$CAT" case add IR-1 --title "Exfiltration from HOST01"
 head -c 524288 /dev/urandom > usb.raw
 cp usb.raw usb.copy
@@ -58,10 +60,22 @@ check "declared hash" "$CAT" add -q --case IR-1 --item E003 --description "Cloud
   --hash "sha256:$sha"
 
 # --- keys and custody ---------------------------------------------------------
-echo "correct horse" > pass
 check "key generate" "$CAT" key generate alice.pem --passphrase-file pass -q
 grep -q "BEGIN ENCRYPTED PRIVATE KEY" alice.pem && ok "private key encrypted" || fail "key not encrypted"
-check "key register" "$CAT" key register alice.pem.pub -q
+check "key request (proof of possession)" "$CAT" key request alice.pem --passphrase-file pass -o alice.req
+A=(--actor "Lab Admin" --key admin.pem --passphrase-file pass)
+expect_rc 3 "registration without the administrator key refused" "$CAT" key register alice.req
+check "key register by the administrator" "$CAT" "${A[@]}" key register alice.req -q
+# Mallory registers a key in Bob's name: refused without the admin key.
+check "key generate (mallory)" "$CAT" key generate evil.pem --passphrase-file pass -q
+"$CAT" --actor "Bob Custodian" key request evil.pem --passphrase-file pass -o evil.req
+expect_rc 3 "a key in someone else's name without the admin key: refused" \
+  "$CAT" --actor "Bob Custodian" --key alice.pem --passphrase-file pass key register evil.req
+kid=$(field "SELECT json_extract(payload, '\$.key_id') FROM events WHERE type='key_register'")
+expect_rc 3 "revoking Alice's key with another key: refused" \
+  "$CAT" --actor "Bob Custodian" key revoke "$kid"
+# The passphrase from the file ART_KEY_PASSPHRASE_FILE names.
+ART_KEY_PASSPHRASE_FILE="$T/pass" check "ART_KEY_PASSPHRASE_FILE" "$CAT" --key alice.pem event note --item E003 --note "via env file" -q
 S=(--key alice.pem --passphrase-file pass)
 check "transfer (signed)" "$CAT" "${S[@]}" event transfer --item E001 --from "Alice Examiner" \
   --to "Bob Custodian" --purpose "secure storage" --location "Locker 3" -q
@@ -71,7 +85,7 @@ check "check-out" "$CAT" --actor "Bob Custodian" event check-out --item E001 --t
 check "check-in" "$CAT" --actor "Bob Custodian" event check-in --item E001 --location "Locker 3" -q
 check "amend" "$CAT" event amend --item E001 --set condition=scratched -q
 check "move" "$CAT" event move --item E002 --location "Server room" -q
-expect_rc 3 "event without actor refused" env -u ART_ACTOR "$CAT" event note --item E001 --note x
+expect_rc 2 "event without actor: usage error" env -u ART_ACTOR "$CAT" event note --item E001 --note x
 expect_rc 3 "signing as another examiner refused" "$CAT" "${S[@]}" --actor "Bob Custodian" event note --item E001
 "$CAT" show E001 > show.txt
 grep -q "State: in_custody, custodian Bob Custodian, location Locker 3, sealed" show.txt \
