@@ -703,7 +703,7 @@ START_TEST(test_export_csv)
 {
   art_catalog *cat = export_sample();
   char *csv = export(cat, ART_CATALOG_CSV);
-  ck_assert_ptr_nonnull(strstr(csv, "case,item_number,description,"));
+  ck_assert_ptr_nonnull(strstr(csv, "case,case_title,item_number,description,"));
   ck_assert_ptr_nonnull(
       strstr(csv, "\"'=HYPERLINK(\"\"x\"\") <script>alert(1)</script>, "
                   "\"\"q\"\"\""));

@@ -191,6 +191,9 @@ art_status art__cat_key_check(art_ctx *ctx,
                               const char *key_id,
                               const char *actor);
 
+/* [{key_id, owner, role, public_key, fingerprint_sha256, registered_seq,
+ * revoked_seq?, authorised_by}] from the key events. */
+json_t *art__cat_keys_json(art_ctx *ctx, art_catalog *cat);
 art_status art__cat_admin_id(art_ctx *ctx, art_catalog *cat, char id[33]);
 /* Proof of possession: "LART-CUSTODY-V1 key-proof" 0x00 || catalog uuid
  * 0x00 || owner 0x00 || raw public key, signed by the key. */

@@ -13,8 +13,12 @@ void art__cat_csv_field(art__buf *b, const char *s, int last)
     s = "";
   /* A cell a spreadsheet would evaluate as a formula is prefixed with a
    * quote so it stays text. */
-  int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
-                s[0] == '\t' || s[0] == '\r';
+  /* Spreadsheets skip leading blanks and line breaks before a formula, so
+   * " =cmd" and "\n=cmd" are formulas too. */
+  size_t lead = strspn(s, " \t\r\n");
+  char c = s[lead];
+  int formula = c == '=' || c == '+' || c == '-' || c == '@' || s[0] == '\t' ||
+                s[0] == '\r';
   int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
   if (quote)
     art__buf_str(b, "\"");
@@ -60,6 +64,39 @@ static void footer(art__buf *b, const char *cp, size_t ncols)
   }
 }
 
+/* After an empty row, one row per key: "key", id, owner, role,
+ * fingerprint, registered at, revoked at, authorised by. */
+static void keys_rows(art__buf *b, json_t *keys, size_t ncols)
+{
+  if (!json_array_size(keys) || ncols < 8)
+    return;
+  for (size_t i = 0; i < ncols; i++)
+    art__cat_csv_field(b, "", i + 1 == ncols);
+  size_t k;
+  json_t *key;
+  json_array_foreach(keys, k, key)
+  {
+    char reg[32] = "", rev[32] = "";
+    snprintf(
+        reg, sizeof reg, "%lld",
+        (long long)json_integer_value(json_object_get(key, "registered_seq")));
+    if (json_object_get(key, "revoked_seq"))
+      snprintf(
+          rev, sizeof rev, "%lld",
+          (long long)json_integer_value(json_object_get(key, "revoked_seq")));
+    const char *cells[] = {"key",
+                           js(key, "key_id"),
+                           js(key, "owner"),
+                           js(key, "role"),
+                           js(key, "fingerprint_sha256"),
+                           reg,
+                           rev,
+                           js(key, "authorised_by")};
+    for (size_t i = 0; i < ncols; i++)
+      art__cat_csv_field(b, i < 8 ? cells[i] : "", i + 1 == ncols);
+  }
+}
+
 static const char *hash_of(json_t *item, const char *alg, const char *origin)
 {
   size_t i;
@@ -81,7 +118,7 @@ art_status art__cat_export_csv(art_ctx *ctx,
   json_t *all = art__cat_collect(ctx, cat);
   if (!all)
     return art_ctx_status(ctx);
-  static const char *const pre[] = {"case", "item_number"};
+  static const char *const pre[] = {"case", "case_title", "item_number"};
   static const char *const post[] = {"md5",
                                      "sha1",
                                      "sha256",
@@ -91,6 +128,8 @@ art_status art__cat_export_csv(art_ctx *ctx,
                                      "custodian",
                                      "location",
                                      "sealed",
+                                     "current_seal",
+                                     "awaiting_receipt_by",
                                      "last_verified",
                                      "last_verification",
                                      "registered_seq",
@@ -98,8 +137,8 @@ art_status art__cat_export_csv(art_ctx *ctx,
   size_t nf = 0;
   while (art__cat_item_fields[nf])
     nf++;
-  size_t ncols = 2 + nf + sizeof post / sizeof post[0];
-  for (size_t i = 0; i < 2; i++)
+  size_t ncols = 3 + nf + sizeof post / sizeof post[0];
+  for (size_t i = 0; i < 3; i++)
     art__cat_csv_field(out, pre[i], 0);
   for (size_t i = 0; i < nf; i++)
     art__cat_csv_field(out, art__cat_item_fields[i], 0);
@@ -111,6 +150,15 @@ art_status art__cat_export_csv(art_ctx *ctx,
   {
     json_t *state = json_object_get(it, "state");
     art__cat_csv_field(out, js(it, "case"), 0);
+    const char *title = "";
+    size_t ci;
+    json_t *c;
+    json_array_foreach(json_object_get(all, "cases"), ci, c)
+    {
+      if (strcmp(js(c, "number"), js(it, "case")) == 0)
+        title = js(c, "title");
+    }
+    art__cat_csv_field(out, title, 0);
     art__cat_csv_field(out, js(it, "item_number"), 0);
     for (size_t i = 0; i < nf; i++)
       art__cat_csv_field(out, js(it, art__cat_item_fields[i]), 0);
@@ -124,6 +172,8 @@ art_status art__cat_export_csv(art_ctx *ctx,
     art__cat_csv_field(out, js(state, "location"), 0);
     art__cat_csv_field(
         out, json_is_true(json_object_get(state, "sealed")) ? "yes" : "no", 0);
+    art__cat_csv_field(out, js(state, "seal_number"), 0);
+    art__cat_csv_field(out, js(state, "awaiting_receipt_by"), 0);
     art__cat_csv_field(out, js(state, "last_verified"), 0);
     art__cat_csv_field(out, js(state, "last_verification"), 0);
     char seq[32];
@@ -133,6 +183,7 @@ art_status art__cat_export_csv(art_ctx *ctx,
     art__cat_csv_field(out, seq, 0);
     art__cat_csv_field(out, js(it, "uuid"), 1);
   }
+  keys_rows(out, json_object_get(all, "keys"), ncols);
   footer(out, cp, ncols);
   json_decref(all);
   return ART_OK;
@@ -153,6 +204,7 @@ static const char *const custody_cols[][2] = {{"seq", "seq"},
                                               {"received_by", "to"},
                                               {"location", "location"},
                                               {"purpose", "purpose"},
+                                              {"seal", "@seal"},
                                               {"details", "payload"},
                                               {"key_id", "key_id"},
                                               {"signature", "signature"},
@@ -170,6 +222,10 @@ static int custody_row(void *ud, json_t *e)
       snprintf(seq, sizeof seq, "%lld",
                (long long)json_integer_value(json_object_get(e, "seq")));
       art__cat_csv_field(out, seq, 0);
+    } else if (strcmp(custody_cols[i][1], "@seal") == 0) {
+      json_t *p = json_loads(js(e, "payload"), 0, NULL);
+      art__cat_csv_field(out, js(p, "seal_number"), 0);
+      json_decref(p);
     } else {
       art__cat_csv_field(out, js(e, custody_cols[i][1]),
                          i + 1 == CUSTODY_NCOLS);

@@ -52,6 +52,11 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
     json_array_append_new(cps,
                           json_string((const char *)sqlite3_column_text(q, 0)));
   art__cat_finish(cat, q);
+  q = NULL;
+  json_t *keys = art__cat_keys_json(ctx, cat);
+  if (!keys)
+    goto fail;
+  json_object_set_new(all, "keys", keys);
   return all;
 fail:
   art__cat_finish(cat, q);
@@ -173,6 +178,7 @@ art_status art__cat_export_json(
     /* One object; the events are written one per line as they are read. */
     json_object_set(h, "cases", json_object_get(all, "cases"));
     json_object_set(h, "items", json_object_get(all, "items"));
+    json_object_set(h, "keys", json_object_get(all, "keys"));
     char *head = json_dumps(h, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!head) {
       st = art__set_errno(ctx, ENOMEM, "export");
@@ -206,10 +212,11 @@ art_status art__cat_export_json(
     goto out;
   }
   static const char *const groups[][2] = {{"cases", "case"},
+                                          {"keys", "key"},
                                           {"items", "item"},
                                           {NULL, "event"},
                                           {"checkpoints", "checkpoint"}};
-  for (size_t g = 0; g < 4 && st == ART_OK; g++) {
+  for (size_t g = 0; g < 5 && st == ART_OK; g++) {
     if (!groups[g][0]) {
       st = art__cat_each_event(ctx, cat, "ORDER BY seq", 0, json_event, &r);
       continue;

@@ -644,3 +644,66 @@ out:
   art__cat_tx_rollback(cat);
   return st;
 }
+
+/* The keys named in the chain, with their owners and fingerprints: for the
+ * exports, so a reader can tell whose key signed what. */
+json_t *art__cat_keys_json(art_ctx *ctx, art_catalog *cat)
+{
+  sqlite3_stmt *q;
+  json_t *arr = json_array();
+  if (!arr || art__cat_prepare(ctx, cat,
+                               "SELECT seq, type, actor, payload, key_id FROM "
+                               "events WHERE type IN ('admin_key', "
+                               "'key_register', 'key_revoke') ORDER BY seq",
+                               &q) != ART_OK) {
+    json_decref(arr);
+    return NULL;
+  }
+  int has_admin = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    const char *type = (const char *)sqlite3_column_text(q, 1);
+    const char *actor = (const char *)sqlite3_column_text(q, 2);
+    const char *signer = (const char *)sqlite3_column_text(q, 4);
+    json_t *p = json_loads((const char *)sqlite3_column_text(q, 3), 0, NULL);
+    const char *id = json_string_value(json_object_get(p, "key_id"));
+    json_int_t seq = (json_int_t)sqlite3_column_int64(q, 0);
+    if (!id || !type) {
+      json_decref(p);
+      continue;
+    }
+    if (strcmp(type, "key_revoke") == 0) {
+      size_t i;
+      json_t *k;
+      json_array_foreach(arr, i, k)
+      {
+        if (strcmp(json_string_value(json_object_get(k, "key_id")), id) == 0 &&
+            !json_object_get(k, "revoked_seq"))
+          json_object_set_new(k, "revoked_seq", json_integer(seq));
+      }
+      json_decref(p);
+      continue;
+    }
+    const char *pub = json_string_value(json_object_get(p, "public_key"));
+    const char *owner = json_string_value(json_object_get(p, "owner"));
+    uint8_t raw[32], fp[ART__CAT_HASH_LEN];
+    char fphex[2 * ART__CAT_HASH_LEN + 1] = "";
+    if (pub && art__cat_unhex(pub, raw, 32) == 0 &&
+        art__cat_sha256(raw, 32, fp) == 0)
+      art__cat_hex(fp, sizeof fp, fphex);
+    int admin = strcmp(type, "admin_key") == 0;
+    if (admin)
+      has_admin = 1;
+    const char *auth = admin                 ? "self (administrator key)"
+                       : has_admin && signer ? "administrator key"
+                                             : "none (no administrator key)";
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "key_id", id,
+                       "owner", owner ? owner : (actor ? actor : ""), "role",
+                       admin ? "administrator" : "examiner", "public_key",
+                       pub ? pub : "", "fingerprint_sha256", fphex,
+                       "registered_seq", seq, "authorised_by", auth));
+    json_decref(p);
+  }
+  art__cat_finish(cat, q);
+  return arr;
+}

@@ -133,9 +133,13 @@ expect_rc 1 "the reference verifier catches an edited export" /usr/bin/python3 "
 /usr/bin/python3 - reg.csv <<'EOF' && ok "csv is RFC 4180 (python csv, strict)" || fail "csv parse"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline=""), strict=True))
-assert rows[0][:2] == ["case", "item_number"], rows[0]
+assert rows[0][:3] == ["case", "case_title", "item_number"], rows[0]
 assert len({len(r) for r in rows}) == 1
-assert [r[1] for r in rows[1:4]] == ["E001", "E002", "E003"]
+assert [r[2] for r in rows[1:4]] == ["E001", "E002", "E003"]
+assert rows[1][1] == "Exfiltration from HOST01", rows[1][1]
+keys = [r for r in rows if r[0] == "key"]
+assert {k[3] for k in keys} == {"administrator", "examiner"}, keys
+assert all(len(k[4]) == 64 for k in keys)
 EOF
 
 # The HTML register in headless Chromium, printed to PDF.
