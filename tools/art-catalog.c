@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -40,12 +41,13 @@ enum {
   OPT_RESULT,
   OPT_TZ,
   OPT_ADMIN_KEY,
+  OPT_PAPER,
   OPT_FIELD = 1000 /* + index of an item field */
 };
 
 typedef struct opts {
   const char *db, *actor, *key, *passfile, *output, *format, *checkpoint;
-  const char *title, *case_number, *item, *admin_key;
+  const char *title, *case_number, *item, *admin_key, *paper;
   art_catalog_event_spec ev;
   art_catalog_fields *fields;
   int json, quiet, rehash, has_fields, force, help;
@@ -75,6 +77,7 @@ static void usage(void)
       "  checkpoint                 record and print a checkpoint\n"
       "  verify [--rehash] [--checkpoint FILE]\n"
       "  export -f csv|custody-csv|json|jsonl|html|case [-o FILE [--force]]\n"
+      "                             [--paper a4|letter] (html)\n"
       "  backup DEST [--force]      copy with SQLite's backup API, verify "
       "the copy\n"
       "  batch [FILE]               JSON lines of operations, one "
@@ -672,6 +675,8 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
   } else if (strcmp(cmd, "export") == 0) {
     art_catalog_format fmt;
     art_catalog_format_parse(o->format, &fmt);
+    if (o->paper)
+      art_catalog_set_paper(ctx, cat, o->paper);
     char sha[65];
     if (o->output && strcmp(o->output, "-") != 0) {
       if ((st = art_catalog_export_file(ctx, cat, o->actor, fmt, o->output,
@@ -761,6 +766,7 @@ int main(int argc, char **argv)
       {"result", required_argument, NULL, OPT_RESULT},
       {"tz", required_argument, NULL, OPT_TZ},
       {"admin-key", required_argument, NULL, OPT_ADMIN_KEY},
+      {"paper", required_argument, NULL, OPT_PAPER},
       {"output", required_argument, NULL, 'o'},
       {"format", required_argument, NULL, 'f'},
       {"quiet", no_argument, NULL, 'q'},
@@ -879,6 +885,13 @@ int main(int argc, char **argv)
       break;
     case OPT_ADMIN_KEY:
       o.admin_key = optarg;
+      break;
+    case OPT_PAPER:
+      if (strcasecmp(optarg, "a4") != 0 && strcasecmp(optarg, "letter") != 0) {
+        rc = cli_usage_error("--paper: a4 or letter, not '%s'", optarg);
+        goto out;
+      }
+      o.paper = optarg;
       break;
     case OPT_TZ:
       st = art_catalog_fields_set_tz(ctx, o.fields, optarg);

@@ -322,6 +322,11 @@ ART_API art_status art_catalog_export(art_ctx *ctx,
                                       void *userdata,
                                       char *sha256_hex);
 
+/* The HTML register's paper: "a4" (the default) or "letter" (landscape). */
+ART_API art_status art_catalog_set_paper(art_ctx *ctx,
+                                         art_catalog *cat,
+                                         const char *paper);
+
 /* Flags of the file-writing calls. */
 enum { ART_CATALOG_FORCE = 1u << 0 /* replace an existing file */ };
 

@@ -71,6 +71,7 @@ struct art_catalog {
   } stmts[32];
   int magic_failed;
   int wal_pending; /* the last checkpoint of the WAL did not finish */
+  char paper[16];  /* HTML register page size: "A4" or "letter" */
 };
 
 /* A growing byte buffer. */

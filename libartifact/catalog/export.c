@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -338,4 +339,17 @@ out:
   free(cp);
   free(ptext);
   return st;
+}
+
+art_status
+art_catalog_set_paper(art_ctx *ctx, art_catalog *cat, const char *paper)
+{
+  if (!cat || !paper ||
+      (strcasecmp(paper, "a4") != 0 && strcasecmp(paper, "letter") != 0))
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "--paper: '%s' is not a4 or letter",
+                          paper ? paper : "");
+  snprintf(cat->paper, sizeof cat->paper, "%s",
+           strcasecmp(paper, "a4") == 0 ? "A4" : "letter");
+  return ART_OK;
 }

@@ -1,35 +1,53 @@
-/* Evidence catalogue: the printable HTML register, one chain-of-custody
- * form per item, self-contained, with the checkpoint at the foot.
+/* Evidence catalogue: the printable HTML register (a court exhibit): an
+ * index of items, one chain-of-custody form per item with case and item on
+ * every printed page, signature verification and key fingerprints, blank
+ * lines for handwritten signatures, the checkpoint at the foot.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog_private.h"
 
+/* Every value goes through the neutraliser: markup escaped, control,
+ * bidirectional and invisible characters shown as visible markers. */
 static void esc(art__buf *b, const char *s)
 {
-  if (!s)
+  art__cat_text_safe(b, s, 1);
+}
+
+/* A CSS string's content (for @page headers): only plain characters kept,
+ * everything else as a hex escape, so no value can end the string or the
+ * style sheet. */
+static void css_str(art__buf *b, const char *s)
+{
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  if (art__cat_utf8_bad((const char *)p)) {
+    art__buf_str(b, "(not UTF-8)");
     return;
-  for (const char *p = s; *p; p++) {
-    switch (*p) {
-    case '&':
-      art__buf_str(b, "&amp;");
-      break;
-    case '<':
-      art__buf_str(b, "&lt;");
-      break;
-    case '>':
-      art__buf_str(b, "&gt;");
-      break;
-    case '"':
-      art__buf_str(b, "&quot;");
-      break;
-    case '\'':
-      art__buf_str(b, "&#39;");
-      break;
-    default:
+  }
+  for (; *p; p++) {
+    if (*p < 0x20 || *p == '"' || *p == '\\' || *p == '<' || *p == '>' ||
+        *p == '&' || *p == 0x7f)
+      art__buf_printf(b, "\\%x ", *p);
+    else if (*p >= 0x80) {
+      /* bidi/invisible controls become a visible code */
+      unsigned n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+      unsigned cp = *p & (0x7f >> n);
+      for (unsigned k = 1; k < n && p[k]; k++)
+        cp = cp << 6 | (p[k] & 0x3f);
+      art__buf tmp = {0};
+      char one[5] = {0};
+      memcpy(one, p, n);
+      art__cat_text_safe(&tmp, one, 0);
+      if (tmp.data && strcmp(tmp.data, one) == 0)
+        art__buf_add(b, p, n);
+      else
+        art__buf_printf(b, "[U+%04X]", cp);
+      art__buf_free(&tmp);
+      p += n - 1;
+    } else
       art__buf_add(b, p, 1);
-    }
   }
 }
 
@@ -39,28 +57,192 @@ static const char *js(json_t *o, const char *k)
   return s ? s : "";
 }
 
-static void cell(art__buf *b, const char *tag, const char *s)
+static void cell(art__buf *b, const char *cls, const char *s)
 {
-  art__buf_printf(b, "<%s>", tag);
+  if (cls)
+    art__buf_printf(b, "<td class=\"%s\">", cls);
+  else
+    art__buf_str(b, "<td>");
   esc(b, s);
-  art__buf_printf(b, "</%s>", tag);
+  art__buf_str(b, "</td>");
 }
 
+/* Print rules: table headers repeat on every page (thead), words and
+ * numbers never split (no break-all; hashes and ids do not wrap), one form
+ * per item starting on a new page. */
 static const char style[] =
-    "body{font-family:serif;font-size:11pt;margin:1.5cm;color:#000}"
-    "h1{font-size:16pt}h2{font-size:13pt;border-bottom:1px solid #000}"
-    "h3{font-size:11pt;margin:.8em 0 .3em}"
-    "table{border-collapse:collapse;width:100%;margin-bottom:.5em}"
+    "body{font-family:'DejaVu Serif',serif;font-size:10pt;color:#000;"
+    "margin:0}"
+    "h1{font-size:15pt;margin:0 0 .3em}h2{font-size:12.5pt;margin:.2em 0;"
+    "border-bottom:1px solid #000}h3{font-size:10.5pt;margin:.7em 0 .25em}"
+    "table{border-collapse:collapse;width:100%;margin-bottom:.45em}"
+    "thead{display:table-header-group}tfoot{display:table-footer-group}"
+    "tr{break-inside:avoid;page-break-inside:avoid}"
     "th,td{border:1px solid #444;padding:2px 4px;text-align:left;"
-    "vertical-align:top;font-size:9pt;word-break:break-all}"
-    "table.kv th{width:22%;background:#eee}"
-    "td.sig{min-width:7em;height:2.2em}"
-    "code,pre{font-family:monospace;font-size:8pt}"
-    "pre.checkpoint{border:1px solid #000;padding:4px;white-space:pre-wrap}"
-    "section.item{page-break-after:always;break-after:page}"
-    "@media print{body{margin:0}}";
+    "vertical-align:top;font-size:8.5pt;word-break:normal;"
+    "overflow-wrap:normal;hyphens:none}"
+    "th{background:#eee}"
+    "tr.caption th{background:#fff;border:none;border-bottom:1px solid #000;"
+    "font-weight:normal;font-size:8pt;padding:0 0 2px}"
+    "td.n,td.t,td.id,code{white-space:nowrap}"
+    "td.n{text-align:right}"
+    "code,td.id,td.h{font-family:'DejaVu Sans Mono',monospace;font-size:7pt}"
+    "table.kv th{width:20%}"
+    "td.sig{white-space:nowrap}"
+    "span.cc{border:1px solid #c00;color:#c00;font-family:monospace;"
+    "font-size:7pt;padding:0 1px}"
+    "span.ok{font-weight:bold}span.bad{font-weight:bold;color:#c00}"
+    "pre.checkpoint{border:1px solid #000;padding:4px;font-size:7.5pt;"
+    "white-space:pre-wrap;word-break:normal}"
+    "section.item{break-before:page;page-break-before:always}"
+    "table.sign td{height:2.4em;border:none;border-bottom:1px solid #000}"
+    "table.sign th{border:none;background:none;width:14%;"
+    "vertical-align:bottom}"
+    "@media screen{body{margin:1.5cm}}";
 
-static void kv_table(art__buf *b, json_t *it, int acq)
+/* One key of the chain, for the signature column. */
+typedef struct hkey {
+  char id[33];
+  uint8_t pub[32];
+  char owner[256];
+  uint64_t reg, rev;
+  int authorised;
+} hkey;
+
+typedef struct html_run {
+  art__buf *out;
+  hkey *keys;
+  size_t nkeys;
+  const char *caption; /* case and item, in every table head */
+} html_run;
+
+static const hkey *find_key(const html_run *r, const char *id)
+{
+  for (size_t i = 0; i < r->nkeys; i++)
+    if (strcmp(r->keys[i].id, id) == 0)
+      return &r->keys[i];
+  return NULL;
+}
+
+/* "valid", "key unknown" or "invalid (...)", checked here from the
+ * registered public key, the way verify does. */
+static const char *sig_status(const html_run *r, json_t *e, int *good)
+{
+  *good = 0;
+  const char *kid = js(e, "key_id");
+  if (!*kid)
+    return "";
+  const hkey *k = find_key(r, kid);
+  uint64_t seq = (uint64_t)json_integer_value(json_object_get(e, "seq"));
+  int self = strcmp(js(e, "type"), "admin_key") == 0;
+  if (!k || (!self && k->reg >= seq))
+    return "key unknown";
+  uint8_t hash[ART__CAT_HASH_LEN], sig[ART__CAT_SIG_LEN];
+  if (art__cat_unhex(js(e, "record_hash"), hash, sizeof hash) != 0 ||
+      art__cat_unhex(js(e, "signature"), sig, sizeof sig) != 0)
+    return "invalid (no signature)";
+  uint8_t msg[ART__CAT_SIG_MSG_MAX];
+  size_t mlen;
+  art__cat_sig_message(hash, msg, &mlen);
+  if (art__cat_verify_sig(k->pub, msg, mlen, sig) != 0)
+    return "invalid";
+  if (k->rev && k->rev < seq)
+    return "invalid (key revoked)";
+  if (strcmp(k->owner, js(e, "actor")) != 0)
+    return "invalid (not the actor's key)";
+  *good = 1;
+  return k->authorised ? "valid" : "valid (key not authorised)";
+}
+
+static void caption_row(art__buf *b, const char *caption, int cols)
+{
+  art__buf_printf(b, "<tr class=\"caption\"><th colspan=\"%d\">", cols);
+  art__buf_str(b, caption); /* already escaped */
+  art__buf_str(b, "</th></tr>");
+}
+
+static void event_detail(art__buf *b, json_t *e)
+{
+  json_t *p = json_loads(js(e, "payload"), 0, NULL);
+  if (!p)
+    return;
+  static const char *const keys[][2] = {{"note", ""},
+                                        {"seal_number", "seal "},
+                                        {"result", "result: "},
+                                        {"tool", "tool: "},
+                                        {"late_entry", "LATE ENTRY: "}};
+  int any = 0;
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (*js(p, keys[i][0])) {
+      if (any++)
+        art__buf_str(b, "; ");
+      art__buf_str(b, keys[i][1]);
+      esc(b, js(p, keys[i][0]));
+    }
+  if (json_object_get(p, "after"))
+    art__buf_str(b, any++ ? "; amended fields" : "amended fields");
+  if (*js(p, "occurred_offset")) {
+    art__buf_str(b, any++ ? "; " : "");
+    art__buf_str(b, "given with offset ");
+    esc(b, js(p, "occurred_offset"));
+  }
+  if (json_integer_value(json_object_get(p, "transfer_seq"))) {
+    art__buf_printf(
+        b, "%sacknowledges event %lld", any++ ? "; " : "",
+        (long long)json_integer_value(json_object_get(p, "transfer_seq")));
+  }
+  json_decref(p);
+}
+
+/* A date shown in UTC whatever offset it was recorded with. */
+static void utc_cell(art__buf *b, const char *when)
+{
+  art__cat_time t;
+  if (art__cat_time_parse(NULL, "date", when, &t) == ART_OK) {
+    /* seconds precision: the register is read by people */
+    char s[48];
+    art__cat_time_format_utc(t.secs, NULL, s, sizeof s);
+    cell(b, "t", s);
+  } else {
+    cell(b, "t", when);
+  }
+}
+
+static int html_event(void *ud, json_t *e)
+{
+  html_run *r = ud;
+  art__buf *out = r->out;
+  char seq[32];
+  snprintf(seq, sizeof seq, "%lld",
+           (long long)json_integer_value(json_object_get(e, "seq")));
+  art__buf_str(out, "<tr>");
+  cell(out, "n", seq);
+  utc_cell(out,
+           *js(e, "occurred_at") ? js(e, "occurred_at") : js(e, "recorded_at"));
+  cell(out, NULL, js(e, "type"));
+  cell(out, NULL, js(e, "from"));
+  cell(out, NULL, js(e, "to"));
+  cell(out, NULL, js(e, "purpose"));
+  cell(out, NULL, js(e, "location"));
+  cell(out, NULL, js(e, "actor"));
+  art__buf_str(out, "<td>");
+  event_detail(out, e);
+  art__buf_str(out, "</td><td class=\"sig\">");
+  int good;
+  const char *status = sig_status(r, e, &good);
+  if (*status) {
+    art__buf_printf(out, "<span class=\"%s\">%s</span><br><code>",
+                    good ? "ok" : "bad", status);
+    esc(out, js(e, "key_id"));
+    art__buf_str(out, "</code>");
+  } else {
+    art__buf_str(out, "unsigned");
+  }
+  art__buf_str(out, "</td></tr>\n");
+  return out->failed ? -1 : 0;
+}
+
+static void kv_table(art__buf *b, json_t *it, int acq, const char *caption)
 {
   int rows = 0;
   for (size_t i = 0; art__cat_item_fields[i]; i++) {
@@ -70,72 +252,53 @@ static void kv_table(art__buf *b, json_t *it, int acq)
                  strcmp(name, "collection_method") == 0;
     if (is_acq != acq || !*js(it, name))
       continue;
-    art__buf_str(b, rows++ ? "<tr>" : "<table class=\"kv\"><tr>");
-    cell(b, "th", name);
-    cell(b, "td", js(it, name));
+    if (!rows++) {
+      art__buf_str(b, "<table class=\"kv\"><thead>");
+      caption_row(b, caption, 2);
+      art__buf_str(b, "</thead><tbody>");
+    }
+    art__buf_str(b, "<tr><th>");
+    esc(b, name);
+    art__buf_str(b, "</th>");
+    cell(b, strcmp(name, "size_bytes") == 0 ? "n" : NULL, js(it, name));
     art__buf_str(b, "</tr>");
   }
-  art__buf_str(b, rows ? "</table>\n" : "<p>None recorded.</p>\n");
+  art__buf_str(b, rows ? "</tbody></table>\n" : "<p>None recorded.</p>\n");
 }
 
-static const char *event_detail(json_t *e, char *buf, size_t len)
+static void sign_block(art__buf *b)
 {
-  json_t *p = json_loads(js(e, "payload"), 0, NULL);
-  buf[0] = '\0';
-  if (p) {
-    const char *note = js(p, "note"), *seal = js(p, "seal_number"),
-               *res = js(p, "result");
-    snprintf(buf, len, "%s%s%s%s%s%s", *note ? note : "", *seal ? " seal " : "",
-             seal, *res ? " result: " : "", res,
-             json_object_get(p, "after") ? " (amended fields)" : "");
-    json_decref(p);
-  }
-  return buf;
-}
-
-static int html_event(void *ud, json_t *e)
-{
-  art__buf *out = ud;
-  char seq[32], detail[600];
-  snprintf(seq, sizeof seq, "%lld",
-           (long long)json_integer_value(json_object_get(e, "seq")));
-  art__buf_str(out, "<tr>");
-  cell(out, "td", seq);
-  cell(out, "td",
-       *js(e, "occurred_at") ? js(e, "occurred_at") : js(e, "recorded_at"));
-  cell(out, "td", js(e, "type"));
-  cell(out, "td", js(e, "from"));
-  cell(out, "td", js(e, "to"));
-  cell(out, "td", js(e, "purpose"));
-  cell(out, "td", js(e, "location"));
-  cell(out, "td", js(e, "actor"));
-  cell(out, "td", event_detail(e, detail, sizeof detail));
-  art__buf_str(out, "<td class=\"sig\">");
-  if (*js(e, "key_id")) {
-    art__buf_str(out, "signed, key <code>");
-    esc(out, js(e, "key_id"));
-    art__buf_str(out, "</code>");
-  }
-  art__buf_str(out, "</td></tr>\n");
-  return out->failed ? -1 : 0;
+  art__buf_str(b, "<h3>Signatures (by hand)</h3>\n<table class=\"sign\">"
+                  "<tr><th>Name</th><td></td><th>Signature</th><td></td>"
+                  "<th>Date</th><td></td></tr>"
+                  "<tr><th>Name</th><td></td><th>Signature</th><td></td>"
+                  "<th>Date</th><td></td></tr></table>\n");
 }
 
 static art_status
-html_item(art_ctx *ctx, art_catalog *cat, art__buf *out, int64_t id)
+html_item(art_ctx *ctx, art_catalog *cat, html_run *r, int64_t id, int n)
 {
+  art__buf *out = r->out;
   json_t *it = art__cat_item_json(ctx, cat, id, 0);
   if (!it)
     return art_ctx_status(ctx);
   json_t *state = json_object_get(it, "state");
-  art__buf_str(out, "<section class=\"item\">\n<h2>Item ");
+  art__buf cap = {0};
+  art__buf_str(&cap, "Case ");
+  esc(&cap, js(it, "case"));
+  art__buf_str(&cap, " &middot; item ");
+  esc(&cap, js(it, "item_number"));
+  r->caption = cap.data ? cap.data : "";
+  art__buf_printf(out, "<section class=\"item\" id=\"item-%d\">\n<h2>Item ", n);
   esc(out, js(it, "item_number"));
   art__buf_str(out, " &mdash; case ");
   esc(out, js(it, "case"));
   art__buf_str(out, "</h2>\n<h3>Description</h3>\n");
-  kv_table(out, it, 0);
-  art__buf_str(out, "<h3>Hashes</h3>\n<table><tr><th>Algorithm</th>"
-                    "<th>Value</th><th>Origin</th><th>Status</th>"
-                    "<th>Event</th></tr>");
+  kv_table(out, it, 0, r->caption);
+  art__buf_str(out, "<h3>Hashes</h3>\n<table><thead>");
+  caption_row(out, r->caption, 5);
+  art__buf_str(out, "<tr><th>Algorithm</th><th>Value</th><th>Origin</th>"
+                    "<th>Status</th><th>Event</th></tr></thead><tbody>");
   size_t i;
   json_t *h;
   json_array_foreach(json_object_get(it, "hashes"), i, h)
@@ -144,33 +307,73 @@ html_item(art_ctx *ctx, art_catalog *cat, art__buf *out, int64_t id)
     snprintf(seq, sizeof seq, "%lld",
              (long long)json_integer_value(json_object_get(h, "event_seq")));
     art__buf_str(out, "<tr>");
-    cell(out, "td", js(h, "algorithm"));
-    art__buf_str(out, "<td><code>");
-    esc(out, js(h, "value"));
-    art__buf_str(out, "</code></td>");
-    cell(out, "td", js(h, "origin"));
-    cell(out, "td", js(h, "status"));
-    cell(out, "td", seq);
+    cell(out, NULL, js(h, "algorithm"));
+    cell(out, "h", js(h, "value"));
+    cell(out, NULL, js(h, "origin"));
+    cell(out, NULL, js(h, "status"));
+    cell(out, "n", seq);
     art__buf_str(out, "</tr>");
   }
-  art__buf_str(out, "</table>\n<h3>Acquisition</h3>\n");
-  kv_table(out, it, 1);
-  art__buf_str(out, "<h3>Chain of custody</h3>\n<table><tr><th>#</th>"
-                    "<th>Date/time (UTC)</th><th>Event</th><th>Released by</th>"
-                    "<th>Received by</th><th>Purpose</th><th>Location</th>"
-                    "<th>Recorded by</th><th>Details</th><th>Signature</th>"
-                    "</tr>\n");
+  art__buf_str(out, "</tbody></table>\n<h3>Acquisition</h3>\n");
+  kv_table(out, it, 1, r->caption);
+  art__buf_str(out, "<h3>Chain of custody</h3>\n<table><thead>");
+  caption_row(out, r->caption, 10);
+  art__buf_str(out, "<tr><th>#</th><th>Date/time (UTC)</th><th>Event</th>"
+                    "<th>Released by</th><th>Received by</th><th>Purpose</th>"
+                    "<th>Location</th><th>Recorded by</th><th>Details</th>"
+                    "<th>Signature check</th></tr></thead><tbody>\n");
   art_status st =
-      art__cat_each_event(ctx, cat, "ORDER BY seq", id, html_event, out);
-  art__buf_str(out, "</table>\n<p>Status: <b>");
+      art__cat_each_event(ctx, cat, "ORDER BY seq", id, html_event, r);
+  art__buf_str(out, "</tbody></table>\n<p>Status: <b>");
   esc(out, js(state, "status"));
   art__buf_str(out, "</b>; custodian: <b>");
   esc(out, js(state, "custodian"));
   art__buf_str(out, "</b>; location: <b>");
   esc(out, *js(state, "location") ? js(state, "location") : "not recorded");
-  art__buf_str(out, "</b>.</p>\n</section>\n");
+  art__buf_str(out, "</b>");
+  if (json_is_true(json_object_get(state, "sealed"))) {
+    art__buf_str(out, "; sealed, seal <b>");
+    esc(out,
+        *js(state, "seal_number") ? js(state, "seal_number") : "(no number)");
+    art__buf_str(out, "</b>");
+  }
+  if (json_object_get(state, "unacknowledged_transfer")) {
+    art__buf_printf(out,
+                    "; <span class=\"bad\">transfer at event %lld not yet "
+                    "acknowledged by ",
+                    (long long)json_integer_value(
+                        json_object_get(state, "unacknowledged_transfer")));
+    esc(out, js(state, "awaiting_receipt_by"));
+    art__buf_str(out, "</span>");
+  }
+  art__buf_str(out, ".</p>\n");
+  sign_block(out);
+  art__buf_str(out, "</section>\n");
+  r->caption = NULL;
+  art__buf_free(&cap);
   json_decref(it);
   return st;
+}
+
+static void load_keys(html_run *r, json_t *keys)
+{
+  size_t n = json_array_size(keys), i;
+  json_t *k;
+  r->keys = n ? calloc(n, sizeof *r->keys) : NULL;
+  if (!r->keys)
+    return;
+  json_array_foreach(keys, i, k)
+  {
+    hkey *h = &r->keys[r->nkeys];
+    if (art__cat_unhex(js(k, "public_key"), h->pub, 32) != 0)
+      continue;
+    snprintf(h->id, sizeof h->id, "%s", js(k, "key_id"));
+    snprintf(h->owner, sizeof h->owner, "%s", js(k, "owner"));
+    h->reg = (uint64_t)json_integer_value(json_object_get(k, "registered_seq"));
+    h->rev = (uint64_t)json_integer_value(json_object_get(k, "revoked_seq"));
+    h->authorised = strncmp(js(k, "authorised_by"), "none", 4) != 0;
+    r->nkeys++;
+  }
 }
 
 art_status art__cat_export_html(art_ctx *ctx,
@@ -180,24 +383,134 @@ art_status art__cat_export_html(art_ctx *ctx,
 {
   char now[40];
   art__cat_now(now, sizeof now);
+  now[19] = 'Z';
+  now[20] = '\0';
+  json_t *all = art__cat_collect(ctx, cat);
+  if (!all)
+    return art_ctx_status(ctx);
+  html_run r = {out, NULL, 0, NULL};
+  load_keys(&r, json_object_get(all, "keys"));
+  json_t *cases = json_object_get(all, "cases"),
+         *items = json_object_get(all, "items");
   art__buf_str(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-                    "charset=\"utf-8\">\n<title>Evidence register ");
-  esc(out, cat->uuid);
-  art__buf_printf(out, "</title>\n<style>%s</style>\n</head><body>\n", style);
-  art__buf_str(out, "<header><h1>Evidence register and chain of "
-                    "custody</h1>\n<p>Catalogue <code>");
+                    "charset=\"utf-8\">\n<title>Evidence register");
+  size_t i;
+  json_t *c;
+  json_array_foreach(cases, i, c)
+  {
+    art__buf_str(out, i ? ", " : " &mdash; case ");
+    esc(out, js(c, "number"));
+  }
+  art__buf_printf(out, "</title>\n<style>%s", style);
+  /* The paper, and on every page the case and item it belongs to (a named
+   * page per item with its own header). */
+  art__buf_printf(out,
+                  "@page{size:%s landscape;margin:14mm 10mm 14mm 10mm;"
+                  "@bottom-right{content:\"Page \" counter(page) \" of \" "
+                  "counter(pages);font-size:8pt}"
+                  "@bottom-left{content:\"Catalogue %s\";font-size:7pt}}",
+                  cat->paper[0] ? cat->paper : "A4", cat->uuid);
+  art__buf_str(out, "@page index{@top-left{content:\"Evidence register: "
+                    "index\";font-size:8pt}}section.index{page:index}");
+  json_array_foreach(items, i, c)
+  {
+    art__buf_printf(out, "@page p%zu{@top-left{content:\"Case ", i + 1);
+    css_str(out, js(c, "case"));
+    art__buf_str(out, " \\b7  item ");
+    css_str(out, js(c, "item_number"));
+    art__buf_printf(out, "\";font-size:8pt}}#item-%zu{page:p%zu}", i + 1,
+                    i + 1);
+  }
+  art__buf_str(out, "</style>\n</head><body>\n");
+  art__buf_str(out, "<section class=\"index\"><header><h1>Evidence register "
+                    "and chain of custody</h1>\n<p>Catalogue <code>");
   esc(out, cat->uuid);
   art__buf_str(out, "</code>, exported ");
   esc(out, now);
-  art__buf_str(out, " (UTC).</p></header>\n");
+  art__buf_str(out, " (UTC). All dates are UTC.</p></header>\n");
+  /* Cases */
+  art__buf_str(out, "<h2>Cases</h2>\n<table><thead><tr><th>Case</th>"
+                    "<th>Title</th><th>Opened at event</th></tr></thead>"
+                    "<tbody>");
+  json_array_foreach(cases, i, c)
+  {
+    char seq[32];
+    snprintf(seq, sizeof seq, "%lld",
+             (long long)json_integer_value(json_object_get(c, "opened_seq")));
+    art__buf_str(out, "<tr>");
+    cell(out, NULL, js(c, "number"));
+    cell(out, NULL, js(c, "title"));
+    cell(out, "n", seq);
+    art__buf_str(out, "</tr>");
+  }
+  art__buf_str(out, "</tbody></table>\n");
+  /* Index of items */
+  art__buf_str(out, "<h2>Index of items</h2>\n<table><thead><tr><th>#</th>"
+                    "<th>Case</th><th>Item</th><th>Description</th>"
+                    "<th>Status</th><th>Custodian</th><th>Seal</th>"
+                    "</tr></thead><tbody>");
+  json_array_foreach(items, i, c)
+  {
+    json_t *state = json_object_get(c, "state");
+    art__buf_printf(out,
+                    "<tr><td class=\"n\"><a href=\"#item-%zu\">%zu</a>"
+                    "</td>",
+                    i + 1, i + 1);
+    cell(out, NULL, js(c, "case"));
+    cell(out, NULL, js(c, "item_number"));
+    cell(out, NULL, js(c, "description"));
+    cell(out, NULL, js(state, "status"));
+    cell(out, NULL, js(state, "custodian"));
+    cell(out, NULL,
+         json_is_true(json_object_get(state, "sealed"))
+             ? js(state, "seal_number")
+             : "");
+    art__buf_str(out, "</tr>");
+  }
+  art__buf_str(out, "</tbody></table>\n");
+  /* Keys */
+  art__buf_str(out,
+               "<h2>Signing keys</h2>\n<p>Each signature in the custody "
+               "tables was checked against the public key registered in the "
+               "chain: <i>valid</i>, <i>key unknown</i> (not registered "
+               "before it signed) or <i>invalid</i>.</p>\n<table><thead><tr>"
+               "<th>Key id</th><th>Person</th><th>Role</th><th>Fingerprint "
+               "(SHA-256 of the public key)</th><th>Registered</th>"
+               "<th>Revoked</th><th>Authorised by</th></tr></thead><tbody>");
+  json_t *k;
+  json_array_foreach(json_object_get(all, "keys"), i, k)
+  {
+    char reg[32], rev[32] = "";
+    snprintf(
+        reg, sizeof reg, "event %lld",
+        (long long)json_integer_value(json_object_get(k, "registered_seq")));
+    if (json_object_get(k, "revoked_seq"))
+      snprintf(
+          rev, sizeof rev, "event %lld",
+          (long long)json_integer_value(json_object_get(k, "revoked_seq")));
+    art__buf_str(out, "<tr>");
+    cell(out, "id", js(k, "key_id"));
+    cell(out, NULL, js(k, "owner"));
+    cell(out, NULL, js(k, "role"));
+    cell(out, "id", js(k, "fingerprint_sha256"));
+    cell(out, "t", reg);
+    cell(out, "t", rev);
+    cell(out, NULL, js(k, "authorised_by"));
+    art__buf_str(out, "</tr>");
+  }
+  if (!json_array_size(json_object_get(all, "keys")))
+    art__buf_str(out, "<tr><td colspan=\"7\">No keys: the events are "
+                      "unsigned.</td></tr>");
+  art__buf_str(out, "</tbody></table>\n</section>\n");
   sqlite3_stmt *q;
   art_status st =
       art__cat_prepare(ctx, cat, "SELECT id FROM items ORDER BY id", &q);
-  if (st != ART_OK)
-    return st;
+  int n = 0;
   while (st == ART_OK && sqlite3_step(q) == SQLITE_ROW)
-    st = html_item(ctx, cat, out, sqlite3_column_int64(q, 0));
+    st = html_item(ctx, cat, &r, sqlite3_column_int64(q, 0), ++n);
   art__cat_finish(cat, q);
+  free(r.keys);
+  json_decref(all);
   if (st != ART_OK)
     return st;
   art__buf_str(out,
@@ -206,6 +519,8 @@ art_status art__cat_export_html(art_ctx *ctx,
                "catalogue against it with <code>art-catalog verify "
                "--checkpoint FILE</code>.</p>\n<pre class=\"checkpoint\">");
   esc(out, cp);
-  art__buf_str(out, "</pre>\n</footer>\n</body></html>\n");
+  art__buf_str(out, "</pre>\n");
+  sign_block(out);
+  art__buf_str(out, "</footer>\n</body></html>\n");
   return ART_OK;
 }
