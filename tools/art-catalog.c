@@ -205,6 +205,12 @@ static int need(const char *value, const char *what)
 
 static int fail(art_ctx *ctx, art_status st)
 {
+  const char *m = art_ctx_errmsg(ctx);
+  /* A bad option value (text that is not UTF-8, a date that is not one) is
+   * a usage error, whichever layer noticed it. */
+  if (st == ART_ERR_INVALID_ARG && m &&
+      (strstr(m, "not valid UTF-8") || strstr(m, "not a valid RFC 3339")))
+    return cli_usage_error("%s", m);
   cli_error_ctx(ctx, st);
   return exit_for(st);
 }
@@ -623,6 +629,19 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
   } else if (strcmp(cmd, "event") == 0) {
     if (argc != 2) {
       rc = cli_usage_error("event TYPE --item ITEM");
+      goto out;
+    }
+    if (strcmp(argv[1], "analysis") == 0 &&
+        (need(o->ev.tool, "event analysis: --tool is needed (what examined "
+                          "the item)") ||
+         need(o->ev.result, "event analysis: --result is needed"))) {
+      rc = ART_EXIT_USAGE;
+      goto out;
+    }
+    if (strcmp(argv[1], "transfer") == 0 &&
+        (need(o->ev.from, "event transfer: --from (released by) is needed") ||
+         need(o->ev.to, "event transfer: --to (received by) is needed"))) {
+      rc = ART_EXIT_USAGE;
       goto out;
     }
     o->ev.type = argv[1];

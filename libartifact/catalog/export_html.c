@@ -518,7 +518,16 @@ art_status art__cat_export_html(art_ctx *ctx,
                "the custody chain up to the checkpoint below. Check a "
                "catalogue against it with <code>art-catalog verify "
                "--checkpoint FILE</code>.</p>\n<pre class=\"checkpoint\">");
-  esc(out, cp);
+  /* Our own text (ASCII lines): markup escaped, line breaks kept, so
+   * verify --checkpoint can read it back. */
+  for (const char *p = cp; *p; p++) {
+    if (*p == '\n')
+      art__buf_str(out, "\n");
+    else {
+      char one[2] = {*p, 0};
+      esc(out, one);
+    }
+  }
   art__buf_str(out, "</pre>\n");
   sign_block(out);
   art__buf_str(out, "</footer>\n</body></html>\n");

@@ -252,4 +252,178 @@ wait
   && ok "102 contiguous events" || fail "events not contiguous"
 expect_rc 0 "concurrent chain verifies" "$CAT" --db conc.db verify
 
+# --- issue 10: text that is not UTF-8 is refused before anything is written --
+export ART_CATALOG="$T/i10.db"
+check "i10: init with an administrator key" "$CAT" --actor "Lab Admin" init -q --admin-key i10admin.pem --passphrase-file pass
+check "i10: case" "$CAT" case add IR-10 --title "Chain of custody" -q
+n=$(events)
+cp932=$(printf '\xe6\x97\xa5\xe6\x9c\xac' | iconv -f utf-8 -t cp932)
+for bad in $'caf\xe9' "$cp932" $'\xed\xa0\x80' $'\xc0\xaf' $'ok\xff'; do
+  expect_rc 2 "non-UTF-8 description refused ($(printf %s "$bad" | od -An -tx1 | tr -d ' '))" \
+    "$CAT" add --case IR-10 --item X1 --description "$bad"
+done
+out_of "$CAT" add --case IR-10 --item X1 --description $'caf\xe9' | grep -q 'description: not valid UTF-8 (byte 0xE9 at offset 3)' \
+  && ok "message names the field and the byte" || fail "non-UTF-8 message"
+expect_rc 2 "non-UTF-8 --note refused" "$CAT" event note --item E404 --note $'caf\xe9'
+[ "$(events)" = "$n" ] && ok "nothing written for refused text" || fail "refused text wrote events"
+printf 'latin' > $'caf\xe9.bin'
+check "i10: a file whose name is not UTF-8 is registered" "$CAT" add -q --case IR-10 --item E1 $'caf\xe9.bin'
+[ "$(field "SELECT file_name FROM items WHERE item_number='E1'")" = 'caf\xE9.bin' ] \
+  && ok "its name kept visible as \\xE9" || fail "file name: $(field "SELECT file_name FROM items WHERE item_number='E1'")"
+expect_rc 0 "verify after non-UTF-8 attempts passes" "$CAT" verify -q
+expect_rc 0 "rehash re-reads the file with the non-UTF-8 name" "$CAT" verify --rehash -q
+[ "$(field "SELECT json_extract(payload, '\$.result') FROM events WHERE type='verify' AND item_number='E1'")" = match ] \
+  && ok "rehash of the non-UTF-8 name matched" || fail "rehash non-UTF-8 name"
+
+# --- the write-ahead log is checkpointed after each write ---------------------
+mkfifo hold.fifo
+sqlite3 "$ART_CATALOG" < hold.fifo > /dev/null &
+holder=$!
+exec 9> hold.fifo
+echo "SELECT count(*) FROM events;" >&9
+for i in 1 2 3; do "$CAT" event note --item E1 --note "wal $i" -q; done
+n=$(events)
+cp "$ART_CATALOG" walcopy.db          # the main file alone, as a careless copy
+rm -f "$ART_CATALOG-wal"             # and the log deleted while held open
+[ "$(sqlite3 walcopy.db 'SELECT count(*) FROM events')" = "$n" ] \
+  && ok "every event is in the main file (no -wal needed)" || fail "events only in the -wal"
+exec 9>&-
+wait "$holder" || true
+expect_rc 0 "verify after the -wal was deleted" "$CAT" verify -q
+out_of "$CAT" verify | grep -q "not yet anchored outside this file" \
+  && ok "verify says the newest events are not anchored elsewhere" || fail "anchor note"
+check "i10: checkpoint -o" "$CAT" checkpoint -o i10cp.txt
+out_of "$CAT" verify --checkpoint i10cp.txt | grep -q "the checkpoint in i10cp.txt matched" \
+  && ok "verify --checkpoint says it matched" || fail "checkpoint matched message"
+out_of "$CAT" verify | grep -q "not yet anchored" && fail "anchor note after a checkpoint" || ok "no anchor note once checkpointed"
+
+# --- backup -------------------------------------------------------------------
+expect_rc 0 "backup with the online backup API" "$CAT" backup i10.bak
+out_of "$CAT" backup i10.bak | grep -q 'already exists' && ok "backup never overwrites" || fail "backup overwrite"
+expect_rc 3 "backup onto an existing file: exit 3" "$CAT" backup i10.bak
+expect_rc 0 "backup --force" "$CAT" backup --force i10.bak -q
+[ "$(sqlite3 i10.bak 'SELECT count(*) FROM events')" = "$(events)" ] && ok "the copy holds every event" || fail "backup events"
+expect_rc 0 "the copy verifies on its own" "$CAT" --db i10.bak verify -q
+
+# --- exports: temporary file and rename, no overwrite, disk full --------------
+check "i10: export" "$CAT" export -f csv -o i10.csv -q
+sum=$(sha256sum i10.csv)
+expect_rc 3 "export onto an existing file refused" "$CAT" export -f csv -o i10.csv
+[ "$(sha256sum i10.csv)" = "$sum" ] && ok "existing export untouched" || fail "existing export changed"
+expect_rc 0 "export --force replaces it" "$CAT" export -f csv -o i10.csv --force -q
+expect_rc 3 "unwritable export target: exit 3" "$CAT" export -f csv -o i10.csv/x.csv
+if unshare -Urm true 2>/dev/null; then
+  mkdir full
+  rc=0
+  unshare -Urm sh -c "mount -t tmpfs -o size=64k tmpfs '$T/full' && \
+    head -c 61440 /dev/zero > '$T/full/filler' && \
+    '$CAT' export -f json -o '$T/full/reg.json' 2> '$T/full.err'; echo \$? > '$T/full.rc'; ls -A '$T/full' > '$T/full.ls'" || rc=$?
+  [ "$(cat full.rc)" = 3 ] && ok "disk full: exit 3" || fail "disk full: exit $(cat full.rc)"
+  grep -q 'disk full while writing' full.err && ok "disk full in our words" || fail "disk full message: $(cat full.err)"
+  [ "$(cat full.ls)" = filler ] && ok "no truncated export, no temporary file left" || fail "left behind: $(cat full.ls)"
+else
+  echo "skip: unshare -Urm not permitted here, disk-full case not run" >&2
+fi
+
+# --- damaged catalogue --------------------------------------------------------
+cp i10.bak damaged.db
+sz=$(stat -c %s damaged.db)
+dd if=/dev/urandom of=damaged.db bs=4096 seek=1 count=$((sz / 4096 - 1)) conv=notrunc status=none
+head -c $((sz / 3)) i10.bak > truncated.db
+for d in damaged.db truncated.db; do
+  rc=0; msg=$("$CAT" --db "$d" list 2>&1 >/dev/null) || rc=$?
+  if [ $rc -ne 0 ] && echo "$msg" | grep -q damaged; then ok "$d: says damaged (exit $rc)"
+  else
+    rc=0; msg=$("$CAT" --db "$d" verify 2>&1) || rc=$?
+    { [ $rc -ne 0 ] && echo "$msg" | grep -qi -e damaged -e FAIL; } && ok "$d: verify fails (exit $rc)" || fail "$d: exit $rc: $msg"
+  fi
+done
+
+# --- rules of custody ---------------------------------------------------------
+"$CAT" --actor "Lab Admin" --key i10admin.pem --passphrase-file pass key generate bob10.pem -q 2>/dev/null || \
+  "$CAT" key generate bob10.pem --passphrase-file pass -q
+"$CAT" --actor "Bob" key request bob10.pem --passphrase-file pass -o bob10.req
+check "i10: admin registers Bob" "$CAT" --actor "Lab Admin" --key i10admin.pem --passphrase-file pass key register bob10.req -q
+check "i10: item with an acquisition date" "$CAT" add -q --case IR-10 --item E2 --acquired-at 2026-03-04T10:30:00+01:00 --description "Laptop"
+[ "$(field "SELECT acquired_at FROM items WHERE item_number='E2'")" = 2026-03-04T09:30:00Z ] \
+  && ok "--acquired-at stored in UTC" || fail "acquired_at: $(field "SELECT acquired_at FROM items WHERE item_number='E2'")"
+[ "$(field "SELECT json_extract(payload, '\$.acquired_at_offset') FROM events WHERE type='register' AND item_number='E2'")" = "+01:00" ] \
+  && ok "its offset kept in the register event" || fail "acquired_at offset"
+for d in 2026-13-45T25:61:61Z 2026-02-30T10:00:00Z 2026-03-04T10:00:00+25:00 2026-06-30T23:59:60Z \
+         0000-01-01T00:00:00Z 9999-12-31T23:59:59Z "" 2026-03-04 "2026-03-04 10:00:00Z"; do
+  expect_rc 2 "--at '$d' refused" "$CAT" event note --item E2 --at "$d"
+done
+expect_rc 2 "--acquired-at banana refused" "$CAT" add --case IR-10 --item E9 --acquired-at banana
+check "i10: --at with an offset" "$CAT" event move --item E2 --location "Locker 9" --at 2026-03-05T08:00:00-05:00 -q
+[ "$(field "SELECT occurred_at || ' ' || json_extract(payload, '\$.occurred_offset') FROM events WHERE type='move' AND item_number='E2'")" = "2026-03-05T13:00:00Z -05:00" ] \
+  && ok "--at normalised to UTC, offset kept" || fail "occurred_at normalisation"
+expect_rc 3 "event dated before the acquisition refused" "$CAT" event note --item E2 --at 2026-03-01T00:00:00Z
+expect_rc 3 "event dated before the previous event refused" "$CAT" event note --item E2 --at 2026-03-05T12:00:00Z
+check "i10: --late-entry records it" "$CAT" event note --item E2 --at 2026-03-05T12:00:00Z --late-entry "from the paper log" -q
+"$CAT" show E2 | grep -q "LATE ENTRY: from the paper log" && ok "late entry shown" || fail "late entry not shown"
+expect_rc 3 "transfer --from someone who does not hold it" "$CAT" event transfer --item E2 --from Bob --to Carol
+check "i10: transfer to Bob" "$CAT" event transfer --item E2 --from "Alice Examiner" --to Bob -q
+"$CAT" list | grep -P '^IR-10\tE2\t' | grep -q "transfer not acknowledged" && ok "list shows the unacknowledged transfer" || fail "unacknowledged not listed"
+expect_rc 3 "receive by someone else refused" "$CAT" --actor Carol event receive --item E2
+expect_rc 3 "receive without the receiver's key refused" "$CAT" --actor Bob event receive --item E2
+check "i10: Bob acknowledges with his key" "$CAT" --actor Bob --key bob10.pem --passphrase-file pass event receive --item E2 -q
+"$CAT" list | grep -P '^IR-10\tE2\t' | grep -q "not acknowledged" && fail "still unacknowledged" || ok "acknowledged"
+check "i10: check-out" "$CAT" --actor Bob event check-out --item E2 --to Dana -q
+expect_rc 3 "transfer while checked out refused" "$CAT" --actor Bob event transfer --item E2 --from Dana --to Carol
+expect_rc 3 "second check-out refused" "$CAT" --actor Bob event check-out --item E2 --to Eve
+check "i10: check-in" "$CAT" --actor Dana event check-in --item E2 -q
+check "i10: seal with a number" "$CAT" --actor Dana event seal --item E2 --seal S-0001234 -q
+expect_rc 3 "second seal refused" "$CAT" --actor Dana event seal --item E2 --seal S-2
+"$CAT" list | grep -P '^IR-10\tE2\t' | grep -q "sealed S-0001234" && ok "list shows the seal number" || fail "seal in list"
+check "i10: analysis event" "$CAT" --actor Dana event analysis --item E2 --tool "art-strings 0.4" --result "no indicators" -q
+expect_rc 2 "analysis without --tool: usage error" "$CAT" --actor Dana event analysis --item E2
+check "i10: dispose" "$CAT" --actor Dana event dispose --item E2 --note "destroyed by court order" -q
+for t in "transfer --from Dana --to Bob" check-out check-in "seal --seal S-3" dispose; do
+  expect_rc 3 "after disposal: $t refused" "$CAT" --actor Dana event $t --item E2
+done
+check "i10: a note after disposal is fine" "$CAT" --actor Dana event note --item E2 --note "certificate filed" -q
+expect_rc 0 "verify after the custody story" "$CAT" verify -q
+
+# --- usability ------------------------------------------------------------------
+"$CAT" event --help | grep -q "^Types:" && ok "event --help" || fail "event --help"
+"$CAT" export --help | grep -q -- "--force" && ok "export --help" || fail "export --help"
+"$CAT" --help | grep -q ART_KEY_PASSPHRASE_FILE && ok "--help names the passphrase variables" || fail "help env"
+out_of "$CAT" event teleport --item E2 | grep -q "valid: collect acquire transfer receive" && ok "unknown event type lists the valid ones" || fail "unknown type message"
+expect_rc 2 "unknown event type: usage error" "$CAT" event teleport --item E2
+expect_rc 2 "event without --item" "$CAT" event note
+expect_rc 2 "--size-bytes banana" "$CAT" add --case IR-10 --item E9 --size-bytes banana
+out_of "$CAT" add --case IR-10 --item E9 --derivation bogus | grep -q "original, image, working_copy, extracted, export" \
+  && ok "bad --derivation lists the valid values" || fail "derivation message"
+"$CAT" case list | grep -qP '^IR-10\t2\t' && ok "case list" || fail "case list: $("$CAT" case list)"
+"$CAT" case show IR-10 | grep -q "title              Chain of custody" && ok "case show" || fail "case show"
+expect_rc 3 "case show of an unknown case" "$CAT" case show NOPE
+
+# --- hostile text -------------------------------------------------------------
+rlo=$'\xe2\x80\xae'; zw=$'\xe2\x80\x8b'
+check "i10: hostile description" "$CAT" add -q --case IR-10 --item E3 \
+  --description "photo${rlo}gpj.scr ${zw}x "$'\e[2J\e]0;pwned\a<script>alert(1)</script>'
+"$CAT" show E3 > hostile.txt
+grep -q 'photo<U+202E>gpj.scr <U+200B>x \\x1B\[2J' hostile.txt && ok "show: bidi, zero-width and escapes neutralised" || fail "show hostile: $(grep description hostile.txt)"
+! grep -q $'\e' hostile.txt && ok "show prints no raw escape" || fail "raw escape in show"
+"$CAT" list | grep -q 'photo<U+202E>gpj.scr' && ok "list neutralised" || fail "list hostile"
+check "i10: formula cells" "$CAT" add -q --case IR-10 --item E4 --description " =1+1" --notes $'\n@SUM(A1)' --owner $'\t-2'
+check "i10: html export" "$CAT" --actor "Lab Admin" --key i10admin.pem --passphrase-file pass export -f html -o i10.html -q
+grep -q 'photo<span class="cc"[^>]*>\[U+202E\]</span>gpj.scr' i10.html && ok "html: visible marker for U+202E" || fail "html bidi marker"
+! grep -q "$rlo" i10.html && ok "html: no raw U+202E" || fail "raw U+202E in html"
+grep -q '&lt;script&gt;' i10.html && ! grep -q '<script>' i10.html && ok "html: markup escaped" || fail "html markup"
+check "i10: csv export" "$CAT" export -f csv -o i10b.csv -q
+/usr/bin/python3 - i10b.csv <<'EOF2' && ok "csv: formulas after blanks and line breaks neutralised; seal and title present" || fail "csv formula / seal"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline=""), strict=True))
+h = rows[0]
+e4 = [r for r in rows if len(r) > 2 and r[2] == "E4"][0]
+for col in ("description", "notes", "owner"):
+    assert e4[h.index(col)].startswith("'"), (col, e4[h.index(col)])
+e2 = [r for r in rows if len(r) > 2 and r[2] == "E2"][0]
+assert e2[h.index("case_title")] == "Chain of custody"
+assert e2[h.index("status")] == "disposed"
+EOF2
+check "i10: custody csv" "$CAT" export -f custody-csv -o i10c.csv -q
+grep -q 'S-0001234' i10c.csv && ok "custody csv carries the seal number" || fail "seal in custody csv"
+
 finish
