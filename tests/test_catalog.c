@@ -589,6 +589,329 @@ START_TEST(test_revoked_key_signature)
 }
 END_TEST
 
+/* Append an event behind the library's back with a correct chain link and
+ * hash, signed with SIGNER when given: an insider with the file and some
+ * key, but not the administrator key. Returns its seq. */
+static uint64_t forge(art_catalog *cat,
+                      const char *type,
+                      const char *actor,
+                      const char *payload,
+                      const art_catalog_key *signer)
+{
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_prepare_v2(cat->db,
+                                      "SELECT seq, record_hash FROM events "
+                                      "ORDER BY seq DESC LIMIT 1",
+                                      -1, &q, NULL),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+  art__cat_event ev = {0};
+  ev.seq = (uint64_t)sqlite3_column_int64(q, 0) + 1;
+  memcpy(ev.prev, sqlite3_column_blob(q, 1), 32);
+  sqlite3_finalize(q);
+  char uuid[40];
+  art__cat_uuid4(uuid, sizeof uuid);
+  ev.f[ART__EV_UUID] = uuid;
+  ev.f[ART__EV_TYPE] = type;
+  ev.f[ART__EV_RECORDED_AT] = "2030-01-01T00:00:00.000000Z";
+  ev.f[ART__EV_ACTOR] = actor;
+  ev.f[ART__EV_PAYLOAD] = payload;
+  if (signer)
+    ev.f[ART__EV_KEY_ID] = signer->id;
+  ck_assert_int_eq(art__cat_record_hash(&ev, ev.hash), 0);
+  if (signer) {
+    uint8_t msg[ART__CAT_SIG_MSG_MAX];
+    size_t mlen;
+    art__cat_sig_message(ev.hash, msg, &mlen);
+    ck_assert_int_eq(art__cat_key_sign(signer, msg, mlen, ev.sig), 0);
+  }
+  ck_assert_int_eq(
+      sqlite3_prepare_v2(cat->db,
+                         "INSERT INTO events (seq, uuid, type, recorded_at, "
+                         "actor, payload, key_id, prev_hash, record_hash, "
+                         "signature) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                         -1, &q, NULL),
+      SQLITE_OK);
+  sqlite3_bind_int64(q, 1, (sqlite3_int64)ev.seq);
+  sqlite3_bind_text(q, 2, uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 3, type, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 4, ev.f[ART__EV_RECORDED_AT], -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 5, actor, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 6, payload, -1, SQLITE_STATIC);
+  if (signer) {
+    sqlite3_bind_text(q, 7, signer->id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 10, ev.sig, 64, SQLITE_STATIC);
+  }
+  sqlite3_bind_blob(q, 8, ev.prev, 32, SQLITE_STATIC);
+  sqlite3_bind_blob(q, 9, ev.hash, 32, SQLITE_STATIC);
+  ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
+  sqlite3_finalize(q);
+  return ev.seq;
+}
+
+static art_catalog_key *gen_key(const char *name)
+{
+  char *kf = tu_path(dir, name);
+  art_catalog_key *k = NULL;
+  ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
+  ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &k), ART_OK);
+  free(kf);
+  return k;
+}
+
+/* A registration payload for OWNER's KEY with a proof made by PROVER. */
+static char *reg_payload(art_catalog *cat,
+                         const char *owner,
+                         const art_catalog_key *key,
+                         const art_catalog_key *prover)
+{
+  art__buf m = {0};
+  art__cat_proof_message(cat->uuid, owner, key->pub, &m);
+  uint8_t sig[64];
+  ck_assert_int_eq(art__cat_key_sign(prover, m.data, m.len, sig), 0);
+  art__buf_free(&m);
+  char pub[65], proof[129], *out = malloc(512);
+  art__cat_hex(key->pub, 32, pub);
+  art__cat_hex(sig, 64, proof);
+  snprintf(out, 512,
+           "{\"algorithm\":\"ed25519\",\"key_id\":\"%s\",\"owner\":\"%s\","
+           "\"proof\":\"%s\",\"public_key\":\"%s\"}",
+           key->id, owner, proof, pub);
+  return out;
+}
+
+START_TEST(test_admin_trust_model)
+{
+  art_catalog_key *admin = gen_key("admin.pem"), *bob = gen_key("bob.pem"),
+                  *evil = gen_key("evil.pem");
+  art_catalog *cat = sample("adm.db", NULL);
+  ck_assert_int_eq(art_catalog_admin_init(ctx, cat, "lab admin", admin),
+                   ART_OK);
+  ck_assert_int_ne(art_catalog_admin_init(ctx, cat, "lab admin", evil), ART_OK);
+  /* Registering needs the administrator key as signer. */
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "bob", "bob", bob),
+                   ART_ERR_PERMISSION);
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, evil), ART_OK);
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "bob", "bob", bob),
+                   ART_ERR_PERMISSION);
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, admin), ART_OK);
+  /* A request for another owner than the proof names is refused. */
+  char *req = NULL;
+  ck_assert_int_eq(art_catalog_key_request(ctx, cat, "bob", bob, &req), ART_OK);
+  char *swapped = strdup(req);
+  char *o = strstr(swapped, "owner: bob");
+  ck_assert_ptr_nonnull(o);
+  memcpy(o + 7, "eve", 3);
+  ck_assert_int_eq(art_catalog_key_register_request(ctx, cat, "lab admin",
+                                                    swapped, strlen(swapped)),
+                   ART_ERR_INTEGRITY);
+  free(swapped);
+  ck_assert_msg(art_catalog_key_register_request(ctx, cat, "lab admin", req,
+                                                 strlen(req)) == ART_OK,
+                "%s", art_ctx_errmsg(ctx));
+  art_free(req);
+  /* Bob signs as Bob. */
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, bob), ART_OK);
+  art_catalog_event_spec spec = {0};
+  spec.type = "note";
+  spec.item = "E002";
+  spec.actor = "bob";
+  ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL), ART_OK);
+  /* Anyone but the administrator or Bob cannot revoke Bob's key. */
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, NULL), ART_OK);
+  ck_assert_int_eq(art_catalog_key_revoke(ctx, cat, "mallory", bob->id),
+                   ART_ERR_PERMISSION);
+  art_catalog_verify_result r;
+  ck_assert_int_eq(art_catalog_verify(ctx, cat, NULL, &r, NULL), ART_OK);
+  ck_assert_msg(r.verdict == ART_CATALOG_PASS, "%s", r.message);
+  ck_assert_uint_eq(r.signed_events, 3); /* admin_key, register, note */
+  art_catalog_free(cat);
+
+  /* Forged behind the library's back, each caught by verify. */
+  const char *cases[] = {"unsigned", "self-signed", "bad proof", "revoke"};
+  for (size_t c = 0; c < 4; c++) {
+    char name[32];
+    snprintf(name, sizeof name, "forge%zu.db", c);
+    cat = sample(name, NULL);
+    ck_assert_int_eq(art_catalog_admin_init(ctx, cat, "lab admin", admin),
+                     ART_OK);
+    ck_assert_int_eq(art_catalog_set_signer(ctx, cat, admin), ART_OK);
+    ck_assert_int_eq(
+        art_catalog_key_register(ctx, cat, "lab admin", "bob", bob), ART_OK);
+    art_catalog_set_signer(ctx, cat, NULL);
+    uint64_t bad;
+    if (c < 3) {
+      /* Mallory registers her key as "bob"'s and signs as bob. */
+      char *p = reg_payload(cat, "bob", evil, c == 2 ? bob : evil);
+      bad = forge(cat, "key_register", c == 1 ? "bob" : "lab admin", p,
+                  c == 1 ? evil : (c == 2 ? admin : NULL));
+      free(p);
+      forge(cat, "note", "bob", "{\"note\":\"forged\"}", evil);
+    } else {
+      char p[128];
+      snprintf(p, sizeof p, "{\"key_id\":\"%s\"}", bob->id);
+      bad = forge(cat, "key_revoke", "mallory", p, NULL);
+    }
+    uint64_t at;
+    ck_assert_msg(verify(cat, NULL, &at) == ART_CATALOG_BAD_SIGNATURE,
+                  "case %s", cases[c]);
+    ck_assert_uint_eq(at, bad);
+    art_catalog_free(cat);
+  }
+  art_catalog_key_free(admin);
+  art_catalog_key_free(bob);
+  art_catalog_key_free(evil);
+}
+END_TEST
+
+static unsigned progress_calls;
+static void
+count_progress(void *ud, const char *phase, uint64_t done, uint64_t total)
+{
+  (void)ud;
+  (void)phase;
+  ck_assert_uint_le(done, total);
+  progress_calls++;
+}
+
+START_TEST(test_parallel_signatures)
+{
+  /* Many signed events checked on several threads: the same verdicts and
+   * the first bad signature found whatever thread met it. */
+  art_catalog_key *k = gen_key("p.pem");
+  art_catalog *cat = sample("par.db", NULL);
+  ck_assert_int_eq(art_catalog_admin_init(ctx, cat, "alice", k), ART_OK);
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, k), ART_OK);
+  art_catalog_event_spec spec = {0};
+  spec.type = "note";
+  spec.item = "E002";
+  spec.actor = "alice";
+  spec.note = "n";
+  ck_assert_int_eq(art_catalog_begin(ctx, cat), ART_OK);
+  for (int i = 0; i < 3000; i++)
+    ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL), ART_OK);
+  ck_assert_int_eq(art_catalog_commit(ctx, cat), ART_OK);
+  art_catalog_verify_opts o = {0};
+  art_catalog_verify_result r;
+  for (unsigned t = 1; t <= 4; t *= 2) {
+    o.threads = t;
+    o.progress = count_progress;
+    progress_calls = 0;
+    ck_assert_int_eq(art_catalog_verify(ctx, cat, &o, &r, NULL), ART_OK);
+    ck_assert_msg(r.verdict == ART_CATALOG_PASS, "%s", r.message);
+    ck_assert_uint_eq(r.signed_events, 3001);
+    ck_assert_uint_gt(progress_calls, 0);
+  }
+  tamper(cat, "DROP TRIGGER events_no_update; UPDATE events SET signature "
+              "= zeroblob(64) WHERE seq IN (2500, 900)");
+  for (unsigned t = 1; t <= 4; t *= 2) {
+    o.threads = t;
+    ck_assert_int_eq(art_catalog_verify(ctx, cat, &o, &r, NULL), ART_OK);
+    ck_assert_int_eq(r.verdict, ART_CATALOG_BAD_SIGNATURE);
+    ck_assert_uint_eq(r.seq, 900);
+  }
+  art_catalog_free(cat);
+  art_catalog_key_free(k);
+}
+END_TEST
+
+START_TEST(test_text_and_dates)
+{
+  art__cat_time t;
+  ck_assert_int_eq(
+      art__cat_time_parse(ctx, "at", "2026-03-04T10:30:00.25+01:00", &t),
+      ART_OK);
+  ck_assert_str_eq(t.utc, "2026-03-04T09:30:00.25Z");
+  ck_assert_str_eq(t.offset, "+01:00");
+  ck_assert_int_eq(
+      art__cat_time_parse(ctx, "at", "2024-02-29T23:00:00-14:00", &t), ART_OK);
+  ck_assert_str_eq(t.utc, "2024-03-01T13:00:00Z");
+  const char *bad[] = {"2026-13-45T25:61:61Z",
+                       "2026-02-30T00:00:00Z",
+                       "2025-02-29T00:00:00Z",
+                       "2026-01-01T00:00:00+25:00",
+                       "2026-01-01T00:00:00+14:01",
+                       "2026-06-30T23:59:60Z",
+                       "0000-01-01T00:00:00Z",
+                       "9999-12-31T23:59:59Z",
+                       "",
+                       "2026-01-01T00:00:00",
+                       "2026-01-01T00:00:00Zjunk",
+                       "2026-01-01T00:00:00.Z"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    ck_assert_msg(art__cat_time_parse(ctx, "at", bad[i], &t) ==
+                      ART_ERR_INVALID_ARG,
+                  "%s accepted", bad[i]);
+  /* UTF-8: Latin-1, CP932, surrogates, overlongs refused; real text kept */
+  ck_assert_uint_eq(art__cat_utf8_bad("caf\xc3\xa9 \xe6\x97\xa5"), 0);
+  ck_assert_uint_eq(art__cat_utf8_bad("caf\xe9"), 4);
+  ck_assert_uint_eq(art__cat_utf8_bad("\x93\xfa\x96\x7b"), 1);
+  ck_assert_uint_eq(art__cat_utf8_bad("\xed\xa0\x80"), 1);
+  ck_assert_uint_eq(art__cat_utf8_bad("\xc0\xaf"), 1);
+  ck_assert_uint_eq(art__cat_utf8_bad("\xf4\x90\x80\x80"), 1);
+  art_catalog_fields *f;
+  ck_assert_int_eq(art_catalog_fields_new(ctx, &f), ART_OK);
+  ck_assert_int_eq(art_catalog_fields_set(ctx, f, "description", "caf\xe9"),
+                   ART_ERR_INVALID_ARG);
+  ck_assert_int_eq(art_catalog_fields_set(ctx, f, "size_bytes", "banana"),
+                   ART_ERR_INVALID_ARG);
+  ck_assert_int_eq(art_catalog_fields_set(ctx, f, "derivation", "copy"),
+                   ART_ERR_INVALID_ARG);
+  ck_assert_int_eq(art_catalog_fields_set_tz(ctx, f, "+15:00"),
+                   ART_ERR_INVALID_ARG);
+  art_catalog_fields_free(f);
+  /* Escaped display */
+  art__buf b = {0};
+  art__cat_text_safe(&b,
+                     "a\xe2\x80\xae"
+                     "b\x1b[1m\xe2\x80\x8b\n",
+                     0);
+  ck_assert_str_eq(b.data, "a<U+202E>b\\x1B[1m<U+200B>\\n");
+  art__buf_free(&b);
+  char *e = art__cat_escape_bytes("caf\xe9\\x");
+  ck_assert_str_eq(e, "caf\\xE9\\\\x");
+  free(e);
+}
+END_TEST
+
+START_TEST(test_export_file_and_backup)
+{
+  art_catalog *cat = sample("ef.db", NULL);
+  char *path = tu_path(dir, "reg.json"), *bak = tu_path(dir, "copy.db");
+  char sha[65];
+  ck_assert_int_eq(art_catalog_export_file(ctx, cat, "alice", ART_CATALOG_JSON,
+                                           path, 0, sha),
+                   ART_OK);
+  ck_assert_int_eq(art_catalog_export_file(ctx, cat, "alice", ART_CATALOG_JSON,
+                                           path, 0, sha),
+                   ART_ERR_IO);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "already exists"));
+  ck_assert_int_eq(art_catalog_export_file(ctx, cat, "alice", ART_CATALOG_JSON,
+                                           path, ART_CATALOG_FORCE, sha),
+                   ART_OK);
+  art_catalog_verify_result r;
+  ck_assert_int_eq(art_catalog_backup(ctx, cat, "alice", bak, 0, &r), ART_OK);
+  ck_assert_msg(r.verdict == ART_CATALOG_PASS, "%s", r.message);
+  ck_assert_int_eq(art_catalog_backup(ctx, cat, "alice", bak, 0, &r),
+                   ART_ERR_IO);
+  art_catalog *copy;
+  ck_assert_int_eq(art_catalog_open(ctx, bak, ART_CATALOG_READONLY, &copy),
+                   ART_OK);
+  ck_assert_str_eq(art_catalog_uuid(copy), art_catalog_uuid(cat));
+  art_catalog_free(copy);
+  /* Nothing but the two files in the folder: no temporary left over. */
+  int status;
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -c '^\\.'", dir);
+  char *n = tu_run(cmd, &status);
+  ck_assert_str_eq(n, "0\n");
+  free(n);
+  art_catalog_free(cat);
+  free(path);
+  free(bak);
+}
+END_TEST
+
 /* ---- checkpoints ---- */
 
 START_TEST(test_checkpoint_text)
@@ -703,7 +1026,8 @@ START_TEST(test_export_csv)
 {
   art_catalog *cat = export_sample();
   char *csv = export(cat, ART_CATALOG_CSV);
-  ck_assert_ptr_nonnull(strstr(csv, "case,case_title,item_number,description,"));
+  ck_assert_ptr_nonnull(
+      strstr(csv, "case,case_title,item_number,description,"));
   ck_assert_ptr_nonnull(
       strstr(csv, "\"'=HYPERLINK(\"\"x\"\") <script>alert(1)</script>, "
                   "\"\"q\"\"\""));
@@ -1145,6 +1469,10 @@ static Suite *catalog_suite(void)
   tcase_add_test(tc, test_rfc8032);
   tcase_add_test(tc, test_keys_and_signed_events);
   tcase_add_test(tc, test_revoked_key_signature);
+  tcase_add_test(tc, test_admin_trust_model);
+  tcase_add_test(tc, test_parallel_signatures);
+  tcase_add_test(tc, test_text_and_dates);
+  tcase_add_test(tc, test_export_file_and_backup);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("checkpoints");
