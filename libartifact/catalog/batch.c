@@ -90,6 +90,9 @@ one(art_ctx *ctx, art_catalog *cat, const char *actor, json_t *op)
     ev.occurred_at = str(op, "at");
     ev.note = str(op, "note");
     ev.seal = str(op, "seal");
+    ev.late_entry = str(op, "late_entry");
+    ev.tool = str(op, "tool");
+    ev.result = str(op, "result");
     ev.amend = set ? f : NULL;
     st = art_catalog_event_add(ctx, cat, &ev, NULL);
   } else {

@@ -2,8 +2,12 @@
  * checkpoints and the register, and re-hashing of the evidence.
  * SPDX-License-Identifier: Apache-2.0
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,7 +324,11 @@ static void check_queued_signatures(vstate *v)
 {
   if (!v->njobs)
     return;
+  /* The cores this process may run on (taskset, cgroups), not all. */
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    cores = CPU_COUNT(&set);
   unsigned n = v->opts && v->opts->threads ? v->opts->threads
                : cores > 0                 ? (unsigned)cores
                                            : 1;
