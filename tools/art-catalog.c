@@ -265,14 +265,14 @@ static char *prompt_passphrase(const char *what)
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
     quiet.c_lflag |= ICANON;
-    restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+    restore = tcsetattr(fd, TCSANOW, &quiet) == 0;
   }
   fprintf(tty, "Passphrase for %s: ", what);
   fflush(tty);
   char buf[1024];
   char *got = fgets(buf, sizeof buf, tty);
   if (restore)
-    tcsetattr(fd, TCSAFLUSH, &old);
+    tcsetattr(fd, TCSANOW, &old);
   fputc('\n', tty);
   fclose(tty);
   if (!got)

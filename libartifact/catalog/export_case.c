@@ -328,6 +328,32 @@ art_status art__cat_export_case(art_ctx *ctx,
     json_array_append_new(json_object_get(r.inv_objects, js(it, "case")),
                           ref(iri));
   }
+  /* Signing keys: who each belongs to, with its fingerprint, as an
+   * annotation on the person. */
+  json_t *k;
+  json_array_foreach(json_object_get(all, "keys"), i, k)
+  {
+    char person[128], iri[128], stmt[1024], rev[48] = "";
+    add_person(&r, js(k, "owner"), person, sizeof person);
+    if (json_object_get(k, "revoked_seq"))
+      snprintf(
+          rev, sizeof rev, ", revoked at event %lld",
+          (long long)json_integer_value(json_object_get(k, "revoked_seq")));
+    snprintf(
+        stmt, sizeof stmt,
+        "Ed25519 %s key %s of %s, SHA-256 fingerprint %s, registered at "
+        "event %lld%s, authorised by %s",
+        js(k, "role"), js(k, "key_id"), js(k, "owner"),
+        js(k, "fingerprint_sha256"),
+        (long long)json_integer_value(json_object_get(k, "registered_seq")),
+        rev, js(k, "authorised_by"));
+    snprintf(iri, sizeof iri, "kb:annotation-key-%s", js(k, "key_id"));
+    json_t *objs = json_array();
+    json_array_append_new(objs, ref(person));
+    emit(&r, json_pack("{s:s, s:s, s:s, s:o}", "@id", iri, "@type",
+                       "uco-core:Annotation", "uco-core:statement", stmt,
+                       "uco-core:object", objs));
+  }
   if ((st = art__cat_each_event(ctx, cat, "ORDER BY seq", 0, case_event, &r)) !=
       ART_OK)
     goto out;

@@ -56,6 +56,18 @@ check "register the E01" "$CAT" add -q --case IR-1 --item E002 --parent-item E00
   && ok "stored and computed hashes agree" || fail "stored vs computed"
 [ "$(field "SELECT acquired_by || '|' || description FROM items WHERE item_number='E002'")" = "Eve Imager|HOST01 internal disk" ] \
   && ok "E01 header values imported" || fail "E01 header values"
+# The E01 header's acquisition date has no zone: flagged without --tz,
+# converted to UTC with it.
+ewfdate=$(ewfinfo disk.E01 2>/dev/null | sed -n 's/^[[:space:]]*Acquisition date[[:space:]]*:[[:space:]]*//p' | head -1)
+acq=$(field "SELECT acquired_at FROM items WHERE item_number='E002'")
+[ "$(field "SELECT json_extract(payload, '\$.acquired_at_zone') FROM events WHERE type='register' AND item_number='E002'")" = unknown ] \
+  && [[ "$acq" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$ ]] \
+  && ok "E01 date without a zone stored as local time and flagged ($ewfdate -> $acq)" || fail "E01 date flag: $acq"
+check "E01 registered again with --tz +09:00" "$CAT" add -q --case IR-1 --item E002B --tz +09:00 disk.E01
+want=$(date -u -d "$(echo "$acq" | tr T ' ') +0900" +%Y-%m-%dT%H:%M:%SZ)
+[ "$(field "SELECT acquired_at FROM items WHERE item_number='E002B'")" = "$want" ] \
+  && ok "E01 date with --tz converted to UTC ($want, by date(1))" || fail "E01 --tz: $(field "SELECT acquired_at FROM items WHERE item_number='E002B'") != $want"
+expect_rc 2 "--tz +15:00 refused" "$CAT" add --case IR-1 --item E002C --tz +15:00 disk.E01
 check "declared hash" "$CAT" add -q --case IR-1 --item E003 --description "Cloud export" \
   --hash "sha256:$sha"
 
@@ -74,6 +86,14 @@ expect_rc 3 "a key in someone else's name without the admin key: refused" \
 kid=$(field "SELECT json_extract(payload, '\$.key_id') FROM events WHERE type='key_register'")
 expect_rc 3 "revoking Alice's key with another key: refused" \
   "$CAT" --actor "Bob Custodian" key revoke "$kid"
+# No passphrase given on a terminal: asked without echo (script(1) gives a tty).
+if command -v script >/dev/null; then
+  (sleep 1; printf 'typed secret\n') | script -qec "env -u ART_KEY_PASSPHRASE -u ART_KEY_PASSPHRASE_FILE '$CAT' key generate '$T/tty.pem'" /dev/null > tty.out 2>&1 || true
+  grep -q 'Passphrase for' tty.out && ! grep -q 'typed secret' tty.out && ok "passphrase asked on the terminal, not echoed" || fail "prompt: $(cat -v tty.out)"
+  printf 'typed secret\n' > tty.pass
+  check "the typed passphrase opens the key" "$CAT" key request tty.pem --passphrase-file tty.pass -o /dev/null
+fi
+expect_rc 2 "no passphrase and no terminal: usage error" env -u ART_KEY_PASSPHRASE "$CAT" key generate nopass.pem < /dev/null
 # The passphrase from the file ART_KEY_PASSPHRASE_FILE names.
 ART_KEY_PASSPHRASE_FILE="$T/pass" check "ART_KEY_PASSPHRASE_FILE" "$CAT" --key alice.pem event note --item E003 --note "via env file" -q
 S=(--key alice.pem --passphrase-file pass)
@@ -92,7 +112,7 @@ grep -q "State: in_custody, custodian Bob Custodian, location Locker 3, sealed" 
   && ok "current state derived from events" || fail "state: $(grep State show.txt)"
 grep -q "released by Alice Examiner  received by Bob Custodian" show.txt && ok "show lists the transfer" || fail "show transfer"
 "$CAT" list > list.txt
-[ "$(grep -c '^IR-1' list.txt)" = 3 ] && ok "list shows 3 items" || fail "list"
+[ "$(grep -c '^IR-1' list.txt)" = 4 ] && ok "list shows 4 items" || fail "list"
 "$CAT" show --json E002 | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["state"]["location"]=="Server room"' \
   && ok "show --json" || fail "show --json"
 
@@ -148,7 +168,7 @@ import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline=""), strict=True))
 assert rows[0][:3] == ["case", "case_title", "item_number"], rows[0]
 assert len({len(r) for r in rows}) == 1
-assert [r[2] for r in rows[1:4]] == ["E001", "E002", "E003"]
+assert [r[2] for r in rows[1:5]] == ["E001", "E002", "E002B", "E003"]
 assert rows[1][1] == "Exfiltration from HOST01", rows[1][1]
 keys = [r for r in rows if r[0] == "key"]
 assert {k[3] for k in keys} == {"administrator", "examiner"}, keys
@@ -197,6 +217,8 @@ for r in types[CI + "ProvenanceRecord"]:
 hashes = [h for f in types[UCO + "observable/File"] for facet in f[UCO + "core/hasFacet"]
           for h in facet.get(UCO + "observable/hash", [])]
 assert hashes, "no hashes"
+notes = [a[UCO + "core/statement"][0]["@value"] for a in types[UCO + "core/Annotation"]]
+assert any("SHA-256 fingerprint" in n and "Alice Examiner" in n for n in notes), notes
 nq = jsonld.to_rdf(doc, {"format": "application/n-quads"})
 assert "http://www.w3.org/2001/XMLSchema#hexBinary" in nq
 EOF
@@ -228,6 +250,7 @@ expect_rc 1 "verify --rehash flags changed evidence" "$CAT" verify --rehash
   && ok "original hash kept" || fail "original hash lost"
 [ "$(field "SELECT count(*) FROM hashes WHERE origin='verify' AND status='mismatch'")" -ge 1 ] \
   && ok "mismatch recorded next to it" || fail "mismatch not recorded"
+"$CAT" list | grep -P '^IR-1\tE001\t' | grep -q mismatch && ok "list shows the hash mismatch" || fail "list mismatch"
 cp usb.copy usb.raw
 
 # --- bad input ----------------------------------------------------------------
