@@ -357,6 +357,16 @@ if unshare -Urm true 2>/dev/null; then
   [ "$(cat full.rc)" = 3 ] && ok "disk full: exit 3" || fail "disk full: exit $(cat full.rc)"
   grep -q 'disk full while writing' full.err && ok "disk full in our words" || fail "disk full message: $(cat full.err)"
   [ "$(cat full.ls)" = filler ] && ok "no truncated export, no temporary file left" || fail "left behind: $(cat full.ls)"
+  # The catalogue itself on a full disk: our words, exit 3, nothing lost.
+  mkdir full2
+  unshare -Urm sh -c "mount -t tmpfs -o size=256k tmpfs '$T/full2' && cd '$T/full2' && \
+    export ART_CATALOG='$T/full2/e.db' && '$CAT' init -q && '$CAT' case add C -q && '$CAT' add -q --case C --item I && \
+    big=\$(head -c 3000 /dev/zero | tr '\\0' x) && \
+    for i in \$(seq 80); do '$CAT' event note --item I --note \"\$big\" -q 2> '$T/full2.err' || { echo \$? > '$T/full2.rc'; break; }; done; \
+    '$CAT' verify -q; echo \$? > '$T/full2.vrc'"
+  [ "$(cat full2.rc 2>/dev/null)" = 3 ] && ok "catalogue on a full disk: exit 3" || fail "catalogue disk full: exit $(cat full2.rc 2>/dev/null)"
+  grep -q 'disk full while writing the catalogue' full2.err && ok "catalogue disk full in our words" || fail "catalogue disk full message: $(cat full2.err)"
+  [ "$(cat full2.vrc)" = 0 ] && ok "the catalogue still verifies after the full disk" || fail "verify after disk full: $(cat full2.vrc)"
 else
   echo "skip: unshare -Urm not permitted here, disk-full case not run" >&2
 fi
