@@ -325,8 +325,6 @@ static art_status check_rules(art_ctx *ctx,
                               const art__cat_time *at)
 {
   const char *item = spec->item;
-  int passive = same(type, "note") || same(type, "verify") ||
-                same(type, "amend") || same(type, "analysis");
   if (s->terminal && !same(type, "note") && !same(type, "verify") &&
       !same(type, "amend"))
     return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
@@ -381,7 +379,6 @@ static art_status check_rules(art_ctx *ctx,
   if (same(type, "unseal") && !s->sealed)
     return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
                           "item %s: unseal: refused, it is not sealed", item);
-  (void)passive;
   /* Dates: not before the acquisition, not before the previous event. */
   if (at && !spec->late_entry) {
     long ns = frac_nanos(at->frac);
