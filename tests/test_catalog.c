@@ -446,6 +446,16 @@ START_TEST(test_rfc8032)
 }
 END_TEST
 
+static art_catalog_key *gen_key(const char *name)
+{
+  char *kf = tu_path(dir, name);
+  art_catalog_key *k = NULL;
+  ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
+  ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &k), ART_OK);
+  free(kf);
+  return k;
+}
+
 START_TEST(test_keys_and_signed_events)
 {
   char *kf = tu_path(dir, "alice.pem"), *pub = tu_path(dir, "alice.pem.pub");
@@ -466,6 +476,11 @@ START_TEST(test_keys_and_signed_events)
   free(first);
 
   art_catalog *cat = sample("k.db", NULL);
+  /* No administrator key: no registration can be authorised. */
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+                   ART_ERR_PERMISSION);
+  art_catalog_key *admin = gen_key("kadmin.pem");
+  ck_assert_int_eq(art_catalog_admin_init(ctx, cat, "admin", admin), ART_OK);
   /* An unregistered key signs nothing. */
   ck_assert_int_eq(art_catalog_set_signer(ctx, cat, key), ART_OK);
   art_catalog_event_spec spec = {0};
@@ -474,13 +489,16 @@ START_TEST(test_keys_and_signed_events)
   spec.actor = "alice";
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, NULL),
                    ART_ERR_INTEGRITY);
-  /* A registration is signed by the new key (proof of possession). */
-  ck_assert_int_ne(art_catalog_key_register(ctx, cat, "alice", "alice", pk),
+  /* A registration is signed by the new key (proof of possession) and by
+   * the administrator key. */
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, admin), ART_OK);
+  ck_assert_int_ne(art_catalog_key_register(ctx, cat, "admin", "alice", pk),
                    ART_OK);
-  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "admin", "alice", key),
                    ART_OK);
-  ck_assert_int_ne(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+  ck_assert_int_ne(art_catalog_key_register(ctx, cat, "admin", "alice", key),
                    ART_OK);
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, key), ART_OK);
   uint64_t seq;
   ck_assert_int_eq(art_catalog_event_add(ctx, cat, &spec, &seq), ART_OK);
   /* Bob cannot sign with Alice's key. */
@@ -490,7 +508,7 @@ START_TEST(test_keys_and_signed_events)
   art_catalog_verify_result r;
   ck_assert_int_eq(art_catalog_verify(ctx, cat, NULL, &r, NULL), ART_OK);
   ck_assert_int_eq(r.verdict, ART_CATALOG_PASS);
-  ck_assert_uint_eq(r.signed_events, 1);
+  ck_assert_uint_eq(r.signed_events, 3); /* admin_key, key_register, note */
   /* Signed checkpoint. */
   spec.actor = "alice";
   char *text;
@@ -505,7 +523,9 @@ START_TEST(test_keys_and_signed_events)
                    ART_ERR_INTEGRITY);
   ck_assert_int_eq(art_catalog_verify(ctx, cat, NULL, &r, NULL), ART_OK);
   ck_assert_int_eq(r.verdict, ART_CATALOG_PASS);
-  ck_assert_uint_eq(r.signed_events, 2); /* the note and the revocation */
+  /* admin_key, key_register, the note, the checkpoint's nothing, and the
+   * revocation (signed by the key itself) */
+  ck_assert_uint_eq(r.signed_events, 4);
   /* A flipped signature byte. */
   char sql[256];
   snprintf(sql, sizeof sql,
@@ -519,6 +539,7 @@ START_TEST(test_keys_and_signed_events)
   art_catalog_free(cat);
   art_catalog_key_free(key);
   art_catalog_key_free(pk);
+  art_catalog_key_free(admin);
   free(kf);
   free(pub);
 }
@@ -535,8 +556,12 @@ START_TEST(test_revoked_key_signature)
   ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
   ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &key), ART_OK);
   art_catalog *cat = sample("rv.db", NULL);
-  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", "alice", key),
+  art_catalog_key *admin = gen_key("rvadmin.pem");
+  ck_assert_int_eq(art_catalog_admin_init(ctx, cat, "admin", admin), ART_OK);
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, admin), ART_OK);
+  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "admin", "alice", key),
                    ART_OK);
+  ck_assert_int_eq(art_catalog_set_signer(ctx, cat, key), ART_OK);
   ck_assert_int_eq(
       art_catalog_key_revoke(ctx, cat, "alice", art_catalog_key_id(key)),
       ART_OK);
@@ -585,6 +610,7 @@ START_TEST(test_revoked_key_signature)
   ck_assert_uint_eq(bad, ev.seq);
   art_catalog_free(cat);
   art_catalog_key_free(key);
+  art_catalog_key_free(admin);
   free(kf);
 }
 END_TEST
@@ -647,16 +673,6 @@ static uint64_t forge(art_catalog *cat,
   ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
   sqlite3_finalize(q);
   return ev.seq;
-}
-
-static art_catalog_key *gen_key(const char *name)
-{
-  char *kf = tu_path(dir, name);
-  art_catalog_key *k = NULL;
-  ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
-  ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &k), ART_OK);
-  free(kf);
-  return k;
 }
 
 /* A registration payload for OWNER's KEY with a proof made by PROVER. */
@@ -939,8 +955,8 @@ START_TEST(test_checkpoint_text)
   art_catalog_key *key;
   ck_assert_int_eq(art_catalog_key_generate(ctx, kf, "pw"), ART_OK);
   ck_assert_int_eq(art_catalog_key_load(ctx, kf, "pw", &key), ART_OK);
-  ck_assert_int_eq(art_catalog_key_register(ctx, cat, "alice", "alice", key),
-                   ART_OK);
+  /* Alice's key is the administrator key: it is registered to her. */
+  ck_assert_int_eq(art_catalog_admin_init(ctx, cat, "alice", key), ART_OK);
   ck_assert_int_eq(art_catalog_set_signer(ctx, cat, key), ART_OK);
   char *signed_text;
   ck_assert_int_eq(art_catalog_checkpoint(ctx, cat, "alice", &signed_text),

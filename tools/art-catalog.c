@@ -524,6 +524,11 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
   }
   if (!o->quiet)
     printf("catalogue %s: %s\n", art_catalog_uuid(cat), o->db);
+  if (!o->admin_key && !o->quiet)
+    fprintf(stderr,
+            "art-catalog: note: no administrator key (--admin-key FILE): "
+            "examiners' keys cannot be registered until one is given with "
+            "'key admin FILE'\n");
   return ART_EXIT_OK;
 }
 

@@ -452,7 +452,15 @@ static art_status register_key(art_ctx *ctx,
                         "key %s: already registered (to %s)", id, who);
     goto out;
   }
-  if (admin[0] && (!cat->signer || strcmp(cat->signer->id, admin) != 0)) {
+  if (!admin[0]) {
+    st = art__set_error(ctx, ART_ERR_PERMISSION, 0,
+                        "key %s: this catalogue has no administrator key, so "
+                        "no registration could be authorised; give it one "
+                        "first (art-catalog key admin FILE)",
+                        id);
+    goto out;
+  }
+  if (!cat->signer || strcmp(cat->signer->id, admin) != 0) {
     st = art__set_error(ctx, ART_ERR_PERMISSION, 0,
                         "key %s: registering a key needs the catalogue's "
                         "administrator key %s (--key)",
