@@ -73,7 +73,7 @@ static void usage(void)
       "  show [ITEM] [--case N]     an item with hashes and custody history\n"
       "  list                       every item with its current state\n"
       "  key generate FILE | key admin FILE | key request FILE |\n"
-      "  key register REQUEST | key revoke KEY_ID\n"
+      "  key register REQUEST | key revoke KEY_ID | key list\n"
       "  checkpoint                 record and print a checkpoint\n"
       "  verify [--rehash] [--checkpoint FILE]\n"
       "  export -f csv|custody-csv|json|jsonl|html|case [-o FILE [--force]]\n"
@@ -157,7 +157,9 @@ static const struct {
      "of possession)\n"
      "       art-catalog --key ADMIN key register REQ   register it "
      "(administrator)\n"
-     "       art-catalog --key ADMIN|OWN key revoke KEY_ID\n"},
+     "       art-catalog --key ADMIN|OWN key revoke KEY_ID\n"
+     "       art-catalog key list [--json]       keys, owners, "
+     "fingerprints\n"},
     {"checkpoint", "Usage: art-catalog checkpoint [-o FILE]\n"},
     {"verify", "Usage: art-catalog verify [--rehash] [--checkpoint FILE] "
                "[--json]\nWalk the chain, signatures and checkpoints; "
@@ -301,6 +303,30 @@ static char *passphrase(const opts *o, const char *what)
   return NULL;
 }
 
+/* A new key's passphrase: when asked on the terminal, asked twice. */
+static char *new_passphrase(const opts *o, const char *what)
+{
+  if (o->passfile || getenv("ART_KEY_PASSPHRASE_FILE") ||
+      getenv("ART_KEY_PASSPHRASE") || !isatty(STDIN_FILENO))
+    return passphrase(o, what);
+  char *a = prompt_passphrase(what),
+       *b = a ? prompt_passphrase("it again") : NULL;
+  if (a && b && strcmp(a, b) == 0 && *a) {
+    explicit_bzero(b, strlen(b));
+    free(b);
+    return a;
+  }
+  if (a && b)
+    cli_error("%s: the passphrases differ (or are empty)", what);
+  if (a)
+    explicit_bzero(a, strlen(a));
+  if (b)
+    explicit_bzero(b, strlen(b));
+  free(a);
+  free(b);
+  return NULL;
+}
+
 static int is_private_key_file(const char *path)
 {
   FILE *fp = fopen(path, "re");
@@ -344,12 +370,13 @@ static int
 cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
 {
   if (argc < 1)
-    return cli_usage_error("key: generate, admin, request, register or revoke");
+    return cli_usage_error(
+        "key: generate, admin, request, register, revoke or list");
   art_status st;
   if (strcmp(argv[0], "generate") == 0) {
     if (argc != 2)
       return cli_usage_error("key generate FILE");
-    char *pass = passphrase(o, argv[1]);
+    char *pass = new_passphrase(o, argv[1]);
     if (!pass)
       return cli_usage_error(
           "key generate: a passphrase is needed (--passphrase-file, "
@@ -431,6 +458,13 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
       printf("key registered from %s\n", argv[1]);
     return ART_EXIT_OK;
   }
+  if (strcmp(argv[0], "list") == 0) {
+    char *text = NULL;
+    if ((st = art_catalog_keys(ctx, *cat, o->json, &text)) != ART_OK)
+      return fail(ctx, st);
+    print_text(stdout, text);
+    return ART_EXIT_OK;
+  }
   if (strcmp(argv[0], "revoke") == 0) {
     if (argc != 2)
       return cli_usage_error("key revoke KEY_ID");
@@ -502,7 +536,7 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
                        "name) is needed"))
       return ART_EXIT_USAGE;
     if (access(o->admin_key, F_OK) != 0) {
-      char *pass = passphrase(o, o->admin_key);
+      char *pass = new_passphrase(o, o->admin_key);
       if (!pass)
         return cli_usage_error("init: a passphrase for the new "
                                "administrator key is needed");

@@ -130,6 +130,12 @@ ART_API art_status art_catalog_key_register(art_ctx *ctx,
                                             const char *actor,
                                             const char *owner,
                                             const art_catalog_key *key);
+/* The keys of the chain with their owners, roles and SHA-256 fingerprints,
+ * as JSON or text (the caller's, art_free). */
+ART_API art_status art_catalog_keys(art_ctx *ctx,
+                                    art_catalog *cat,
+                                    int as_json,
+                                    char **out);
 /* Revoke the key with KEY_ID (a custody event). */
 ART_API art_status art_catalog_key_revoke(art_ctx *ctx,
                                           art_catalog *cat,

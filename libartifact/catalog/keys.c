@@ -715,3 +715,53 @@ json_t *art__cat_keys_json(art_ctx *ctx, art_catalog *cat)
   art__cat_finish(cat, q);
   return arr;
 }
+
+art_status
+art_catalog_keys(art_ctx *ctx, art_catalog *cat, int as_json, char **out)
+{
+  *out = NULL;
+  json_t *keys = art__cat_keys_json(ctx, cat);
+  if (!keys)
+    return art_ctx_status(ctx) != ART_OK ? art_ctx_status(ctx)
+                                         : art__set_errno(ctx, ENOMEM, "keys");
+  if (as_json) {
+    *out = json_dumps(keys, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(keys);
+    return *out ? ART_OK : art__set_errno(ctx, ENOMEM, "keys");
+  }
+  art__buf b = {0};
+  art__buf_str(&b, "key\trole\towner\tfingerprint (sha256)\tregistered\t"
+                   "revoked\tauthorised by\n");
+  size_t i;
+  json_t *k;
+  json_array_foreach(keys, i, k)
+  {
+    const char *cols[] = {
+        json_string_value(json_object_get(k, "key_id")),
+        json_string_value(json_object_get(k, "role")),
+        json_string_value(json_object_get(k, "owner")),
+        json_string_value(json_object_get(k, "fingerprint_sha256"))};
+    for (size_t c = 0; c < 4; c++) {
+      art__cat_text_safe(&b, cols[c] ? cols[c] : "", 0);
+      art__buf_str(&b, "\t");
+    }
+    art__buf_printf(
+        &b, "event %lld\t",
+        (long long)json_integer_value(json_object_get(k, "registered_seq")));
+    if (json_object_get(k, "revoked_seq"))
+      art__buf_printf(
+          &b, "event %lld\t",
+          (long long)json_integer_value(json_object_get(k, "revoked_seq")));
+    else
+      art__buf_str(&b, "-\t");
+    art__buf_str(&b, json_string_value(json_object_get(k, "authorised_by")));
+    art__buf_str(&b, "\n");
+  }
+  json_decref(keys);
+  if (b.failed) {
+    art__buf_free(&b);
+    return art__set_errno(ctx, ENOMEM, "keys");
+  }
+  *out = b.data;
+  return ART_OK;
+}

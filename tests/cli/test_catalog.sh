@@ -78,6 +78,9 @@ check "key request (proof of possession)" "$CAT" key request alice.pem --passphr
 A=(--actor "Lab Admin" --key admin.pem --passphrase-file pass)
 expect_rc 3 "registration without the administrator key refused" "$CAT" key register alice.req
 check "key register by the administrator" "$CAT" "${A[@]}" key register alice.req -q
+"$CAT" key list > keys.txt
+afp=$(openssl pkey -pubin -in alice.pem.pub -outform DER | tail -c 32 | sha256sum | cut -d' ' -f1)
+grep -P "^[0-9a-f]{32}\texaminer\tAlice Examiner\t$afp\t" keys.txt && ok "key list: Alice's fingerprint (openssl) and owner" || fail "key list: $(cat keys.txt)"
 # Mallory registers a key in Bob's name: refused without the admin key.
 check "key generate (mallory)" "$CAT" key generate evil.pem --passphrase-file pass -q
 "$CAT" --actor "Bob Custodian" key request evil.pem --passphrase-file pass -o evil.req
@@ -88,7 +91,7 @@ expect_rc 3 "revoking Alice's key with another key: refused" \
   "$CAT" --actor "Bob Custodian" key revoke "$kid"
 # No passphrase given on a terminal: asked without echo (script(1) gives a tty).
 if command -v script >/dev/null; then
-  (sleep 1; printf 'typed secret\n') | script -qec "env -u ART_KEY_PASSPHRASE -u ART_KEY_PASSPHRASE_FILE '$CAT' key generate '$T/tty.pem'" /dev/null > tty.out 2>&1 || true
+  (sleep 1; printf 'typed secret\n'; sleep 1; printf 'typed secret\n') | script -qec "env -u ART_KEY_PASSPHRASE -u ART_KEY_PASSPHRASE_FILE '$CAT' key generate '$T/tty.pem'" /dev/null > tty.out 2>&1 || true
   grep -q 'Passphrase for' tty.out && ! grep -q 'typed secret' tty.out && ok "passphrase asked on the terminal, not echoed" || fail "prompt: $(cat -v tty.out)"
   printf 'typed secret\n' > tty.pass
   check "the typed passphrase opens the key" "$CAT" key request tty.pem --passphrase-file tty.pass -o /dev/null
