@@ -80,7 +80,7 @@ expect_rc 3 "registration without the administrator key refused" "$CAT" key regi
 check "key register by the administrator" "$CAT" "${A[@]}" key register alice.req -q
 "$CAT" key list > keys.txt
 afp=$(openssl pkey -pubin -in alice.pem.pub -outform DER | tail -c 32 | sha256sum | cut -d' ' -f1)
-grep -P "^[0-9a-f]{32}\texaminer\tAlice Examiner\t$afp\t" keys.txt && ok "key list: Alice's fingerprint (openssl) and owner" || fail "key list: $(cat keys.txt)"
+grep -qP "^[0-9a-f]{32}\texaminer\tAlice Examiner\t$afp\t" keys.txt && ok "key list: Alice's fingerprint (openssl) and owner" || fail "key list: $(cat keys.txt)"
 # Mallory registers a key in Bob's name: refused without the admin key.
 check "key generate (mallory)" "$CAT" key generate evil.pem --passphrase-file pass -q
 "$CAT" --actor "Bob Custodian" key request evil.pem --passphrase-file pass -o evil.req
