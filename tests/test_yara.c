@@ -170,7 +170,7 @@ START_TEST(test_format)
                                         NULL, NULL, &text, &shown),
                    ART_OK);
   ck_assert_uint_eq(shown, 1);
-  ck_assert_str_eq(text, "a:Hello [greet,demo] [author=\"tester\",score=5,"
+  ck_assert_str_eq(text, "a:Hello [greet,demo] [author=\"tester\",score =5,"
                          "ok=true] dir/f\\x0Ax\n"
                          "0x0:$h: hello\n"
                          "0x7:$mz: 4D 5A\n");

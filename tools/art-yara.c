@@ -63,6 +63,7 @@ typedef struct run {
   uint64_t rules_shown; /* for -l */
   time_t deadline;      /* -a: one deadline for the run, as yara */
   int limit_hit;
+  int single; /* one file named (yara's single-target mode: -c prints N) */
 } run;
 
 typedef struct wstate {
@@ -677,8 +678,8 @@ static const char *reason_only(const char *msg, const char *path)
 }
 
 /* Format one result into S (and count it); frees it. */
-static void
-put_result(run *r, art_ctx *ctx, output *out, stream *s, art_yara_result *res)
+static void put_result(
+    run *r, art_ctx *ctx, output *out, stream *s, art_yara_result *res, int top)
 {
   char *text = NULL;
   size_t shown = 0;
@@ -704,7 +705,9 @@ put_result(run *r, art_ctx *ctx, output *out, stream *s, art_yara_result *res)
                                   &shown) == ART_OK) {
     if (r->o->count) {
       char *line = NULL;
-      int n = asprintf(&line, "%s: %zu\n", art_yara_result_path(res), shown);
+      int n = r->single && top ? asprintf(&line, "%zu\n", shown)
+                               : asprintf(&line, "%s: %zu\n",
+                                          art_yara_result_path(res), shown);
       if (n > 0)
         stream_add(r, s, line, (size_t)n);
       free(line);
@@ -728,7 +731,7 @@ static void flush_members(job *j, int all)
 {
   size_t k = 0;
   while (k < j->n && (all || j->q[k].done)) {
-    put_result(j->r, j->ctx, j->out, &j->out->body, j->q[k].res);
+    put_result(j->r, j->ctx, j->out, &j->out->body, j->q[k].res, 0);
     k++;
   }
   if (k) {
@@ -829,7 +832,7 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
                              : "socket, skipped",
                          &res);
     if (res)
-      put_result(r, ctx, out, &out->head, res);
+      put_result(r, ctx, out, &out->head, res, 1);
     return out;
   }
   if (r->o->skip_larger && !it->named && it->size > r->o->skip_larger) {
@@ -842,7 +845,7 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
     art_yara_result_skip(ctx, ws->top, why ? why : "skipped (-z)", &res);
     free(why);
     if (res)
-      put_result(r, ctx, out, &out->head, res);
+      put_result(r, ctx, out, &out->head, res, 1);
     return out;
   }
   left = remaining(r);
@@ -851,7 +854,7 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
                           "not scanned: the run's timeout (-a) had passed",
                           &res);
     if (res)
-      put_result(r, ctx, out, &out->head, res);
+      put_result(r, ctx, out, &out->head, res, 1);
     else
       out->failures++;
     return out;
@@ -885,14 +888,14 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
   flush_members(&j, 1);
   free(j.q);
   art_source_free(src);
-  put_result(r, ctx, out, &out->head, res);
+  put_result(r, ctx, out, &out->head, res, 1);
   return out;
 failed:
   art_source_free(src);
   art_yara_result_error(ctx, ws->top, st,
                         reason_only(art_ctx_errmsg(ctx), it->path), &res);
   if (res)
-    put_result(r, ctx, out, &out->head, res);
+    put_result(r, ctx, out, &out->head, res, 1);
   else
     out->failures++;
   return out;
@@ -1114,6 +1117,12 @@ int main(int argc, char **argv)
   }
   if (o.timeout)
     r.deadline = time(NULL) + (time_t)o.timeout;
+  {
+    struct stat tst;
+    r.single = !o.scan_list && !o.files_from && argc - first == 1 &&
+               (strcmp(argv[first], "-") == 0 ||
+                (stat(argv[first], &tst) == 0 && !S_ISDIR(tst.st_mode)));
+  }
   st = art_batch_new(ctx, &o.batch, &batch);
   if (st == ART_OK &&
       (o.scan_list ? cli_add_inputs(batch, 0, NULL, argv[argc - 1], 0)

@@ -2531,15 +2531,20 @@ static void sb_path(sbuf *b, const char *p)
   }
 }
 
+/* Meta strings as yara -m prints them: C escapes (\\n \\t \\" \\' ...) and
+ * three-digit octal for other bytes that are not printable ASCII. */
 static void sb_meta_string(sbuf *b, const char *s)
 {
+  static const char from[] = "\a\b\f\n\r\t\v\\\"'";
+  static const char to[] = "abfnrtv\\\"'";
   for (; *s; s++) {
     unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') {
-      sb_add(b, "\\", 1);
-      sb_add(b, s, 1);
-    } else if (ch < 32 || ch == 127) {
-      sb_fmt(b, "\\x%02X", ch);
+    const char *k = ch ? strchr(from, ch) : NULL;
+    if (k) {
+      char esc[2] = {'\\', to[k - from]};
+      sb_add(b, esc, 2);
+    } else if (ch < 32 || ch > 126) {
+      sb_fmt(b, "\\%03o", ch);
     } else {
       sb_add(b, s, 1);
     }
@@ -2594,7 +2599,7 @@ art_status art_yara_result_text(art_ctx *ctx,
         } else if (mt->type == ART_YARA_META_BOOLEAN) {
           sb_str(&b, mt->integer ? "=true" : "=false");
         } else {
-          sb_fmt(&b, "=%" PRId64, mt->integer);
+          sb_fmt(&b, " =%" PRId64, mt->integer); /* yara's spacing */
         }
       }
       sb_str(&b, "] ");

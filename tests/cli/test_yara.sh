@@ -63,7 +63,7 @@ yara -s "$T/diff.yar" /usr/bin/true > "$T/y1.txt"
 check "RULES TARGET order: same output as yara for one file" \
   diff <(norm "$T/y1.txt") <(norm "$T/a1.txt")
 check "-m -g -e: namespace, tags and meta on the rule line" \
-  bash -c "'$Y' -m -g -e -R '$SIG/eicar.yar' '$T/fx/eicar.com' | grep -qx 'eicar:EICAR_Test_File \[test\] \[author=\"artifact project\",.*date=\"2026-11-22\"\] .*/eicar.com'"
+  bash -c "'$Y' -m -g -e -R '$SIG/eicar.yar' '$T/fx/eicar.com' | grep -qx 'default:EICAR_Test_File \[test\] \[author=\"artifact project\",.*date=\"2026-11-22\"\] .*/eicar.com'"
 check "-t TAG shows only rules with the tag" \
   bash -c "'$Y' -t packer -R '$SIG' '$T/fx/upx.exe' | grep -qx 'UPX_Packed .*' && ! '$Y' -t packer -R '$SIG' '$T/fx/upx.exe' | grep -q PE_File"
 check "-i RULE shows only that rule" \
@@ -71,7 +71,7 @@ check "-i RULE shows only that rule" \
 check "-n lists the rules that do not match" \
   bash -c "'$Y' -n -R '$SIG' '$T/fx/eicar.com' | grep -q '^PE_File ' && ! '$Y' -n -R '$SIG' '$T/fx/eicar.com' | grep -q EICAR"
 check "-c counts matching rules per artifact" \
-  bash -c "test \"\$('$Y' -c -R '$SIG' '$T/fx/upx.exe')\" = '$T/fx/upx.exe: 2'"
+  bash -c "test \"\$('$Y' -c -R '$SIG' '$T/fx/upx.exe')\" = '2'"
 check "standard input as a target" \
   bash -c "'$Y' -R '$SIG' - < '$T/fx/eicar.com' | grep -qx 'EICAR_Test_File -'"
 check "-d defines an external" \
@@ -92,7 +92,7 @@ cat > "$T/slow.yar" <<'EOF'
 rule slow { condition: for all i in (0..filesize) : (for all j in (0..filesize) : (uint8(i) != uint8(j) or i == j or true)) }
 rule quick { strings: $a = "ELF" condition: $a }
 EOF
-rc_to 3 "a timeout is a partial scan" "$T/slow.json" "$T/err.txt" "$Y" --no-cache -a 1 -f jsonl "$T/slow.yar" "$T/slow.bin"
+rc_to 3 "a timeout is a partial scan" "$T/slow.json" "$T/err.txt" "$Y" --no-cache -a 1 --format jsonl "$T/slow.yar" "$T/slow.bin"
 check "the record says timeout" jq -e 'select(.status == "timeout") | .error | test("timed out")' "$T/slow.json"
 rc_to 3 "text mode: timeout reported on stderr" /dev/null "$T/err.txt" "$Y" -a 1 "$T/slow.yar" "$T/slow.bin"
 check "... naming the artifact" grep -q "slow.bin: scan timed out" "$T/err.txt"
@@ -100,28 +100,28 @@ check "... naming the artifact" grep -q "slow.bin: scan timed out" "$T/err.txt"
 # Too many matches: reported as a partial result with the rule marked.
 head -c 1100000 /dev/zero > "$T/zeros.bin"
 echo 'rule many { strings: $z = { 00 00 } condition: $z }' > "$T/many.yar"
-rc_to 3 "too many matches is reported" "$T/many.json" /dev/null "$Y" -f jsonl "$T/many.yar" "$T/zeros.bin"
+rc_to 3 "too many matches is reported" "$T/many.json" /dev/null "$Y" --format jsonl "$T/many.yar" "$T/zeros.bin"
 check "... as partial, with the rule's matches marked incomplete" \
   jq -e 'select(.status == "partial" and (.error | test("too many matches")) and .matches[0].rule == "many" and .matches[0].incomplete)' "$T/many.json"
 
 # Maximum size: the rest is not scanned, and the record says so.
-rc_to 3 "--max-size cuts and reports" "$T/max.json" /dev/null "$Y" -z 1k -f jsonl "$T/good.yar" "$T/zeros.bin"
+rc_to 3 "--max-scan-size cuts and reports" "$T/max.json" /dev/null "$Y" --max-scan-size 1k --format jsonl "$T/good.yar" "$T/zeros.bin"
 check "... bytes scanned and the reason" jq -e 'select(.bytes == 1024 and (.error | test("maximum size")))' "$T/max.json"
 
 # The compiled cache: used on the second run, rebuilt when a rule changes.
 rm -rf "$T/cache"
 mkdir "$T/rs"
 cp "$SIG"/*.yar "$T/rs/"
-"$Y" -v -R "$T/rs" /usr/bin/true 2> "$T/c1.txt" > /dev/null
-"$Y" -v -R "$T/rs" /usr/bin/true 2> "$T/c2.txt" > /dev/null
+"$Y" --verbose -R "$T/rs" /usr/bin/true 2> "$T/c1.txt" > /dev/null
+"$Y" --verbose -R "$T/rs" /usr/bin/true 2> "$T/c2.txt" > /dev/null
 check "first run compiles from source" grep -q "compiled from source" "$T/c1.txt"
 check "second run loads the compiled cache" grep -q "from the compiled cache" "$T/c2.txt"
 check "one cache entry" test "$(find "$T/cache" -name '*.yarc' | wc -l)" -eq 1
 echo 'rule added { condition: filesize > 0 }' >> "$T/rs/eicar.yar"
-"$Y" -v -R "$T/rs" /usr/bin/true 2> "$T/c3.txt" > "$T/c3.out"
+"$Y" --verbose -R "$T/rs" /usr/bin/true 2> "$T/c3.txt" > "$T/c3.out"
 check "a changed rule file is recompiled" grep -q "compiled from source" "$T/c3.txt"
 check "... and the new rule is used" grep -qx "added /usr/bin/true" "$T/c3.out"
-"$Y" -v --no-cache -R "$T/rs" /usr/bin/true 2> "$T/c4.txt" > /dev/null
+"$Y" --verbose --no-cache -R "$T/rs" /usr/bin/true 2> "$T/c4.txt" > /dev/null
 check "--no-cache compiles" grep -q "compiled from source" "$T/c4.txt"
 
 # Archive members (zip inside tar.gz): the same rules as the same bytes on disk.
@@ -134,7 +134,7 @@ awk '{ n = split($2, p, "[!/]"); print $1, p[n] }' "$T/arc.txt" | grep -v ' inne
 awk '{ n = split($2, p, "/"); print $1, p[n] }' "$T/disk.txt" | sort > "$T/disk.norm"
 check "archive members match the same rules as the files on disk" diff "$T/disk.norm" "$T/arc.norm"
 check "members carry their lineage" grep -qx "EICAR_Test_File $T/outer.tgz!inner.zip!eicar.com" "$T/arc.txt"
-"$Y" -f jsonl -R "$SIG" "$T/outer.tgz" > "$T/arc.json"
+"$Y" --format jsonl -R "$SIG" "$T/outer.tgz" > "$T/arc.json"
 check "jsonl: one valid object per artifact, members with depth and root" \
   jq -e -s 'length == 10 and (map(select(.member == "eicar.com" and .depth == 2 and (.root | endswith("outer.tgz")))) | length == 1)' "$T/arc.json"
 "$Y" --no-archives -R "$SIG" "$T/outer.tgz" > "$T/noarc.txt"
@@ -149,7 +149,7 @@ expect_rc 2 "usage: no target" "$Y" "$T/good.yar"
 expect_rc 2 "usage: bad option" "$Y" --bogus "$T/good.yar" /usr/bin/true
 rc_to 3 "a missing target is never silent" /dev/null "$T/err.txt" "$Y" -R "$T/good.yar" /usr/bin/true "$T/missing"
 check "... it is named on stderr" grep -q "art-yara: $T/missing: No such file or directory" "$T/err.txt"
-"$Y" -f jsonl -R "$T/good.yar" "$T/missing" > "$T/missing.json" 2> /dev/null || true
+"$Y" --format jsonl -R "$T/good.yar" "$T/missing" > "$T/missing.json" 2> /dev/null || true
 check "... and in jsonl it gets an error record" jq -e 'select(.status == "error")' "$T/missing.json"
 expect_rc 4 "missing rules file: 4" "$Y" "$T/nope.yar" /usr/bin/true
 check "output is deterministic whatever -j" \
