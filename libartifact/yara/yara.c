@@ -2049,9 +2049,15 @@ static art_status scan_mem(art_ctx *ctx,
   set_externals(s, data, len);
   rc = yr_scanner_scan_mem(s->yr, len ? data : empty, len);
   if (total > len) {
-    char *msg = dup_printf("only the first %zu of %" PRIu64
-                           " bytes were scanned (maximum size)",
-                           len, total);
+    /* TOTAL is LEN + 1 when the size is not known (a pipe, a device such
+     * as /dev/zero): say "more than", never a made-up size. */
+    char *msg = total == (uint64_t)len + 1
+                    ? dup_printf("more than %zu bytes: only the first %zu "
+                                 "were scanned (maximum size)",
+                                 len, len)
+                    : dup_printf("only the first %zu of %" PRIu64
+                                 " bytes were scanned (maximum size)",
+                                 len, total);
     if (msg) {
       result_note(s->cur, ART_ERR_LIMIT, msg);
       free(msg);

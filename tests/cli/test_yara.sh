@@ -183,4 +183,135 @@ if [ "$(stat -c %X "$T/probe.bin")" = "$atime" ]; then
   echo "note - reads do not update atime on this file system; the check above is vacuous"
 fi
 
+# ---- Bounded output and memory (issue 16) --------------------------------
+# Strings that match tens of thousands of times in each file.
+mkdir "$T/many"
+python3 - "$T/many" <<'PY'
+import sys, os
+d = sys.argv[1]
+for i in range(12):
+    with open(os.path.join(d, "m%02d.bin" % i), "wb") as f:
+        f.write(b"abcd" * 60000 + bytes([i]) + b"\x00\x01\x02" * 20000)
+PY
+cat > "$T/many.yar" <<'EOF'
+rule many_ab { strings: $a = "ab" $b = "bcda" condition: #a > 1000 and $b }
+rule many_bin { strings: $z = { 00 01 02 } condition: $z }
+EOF
+yara -s "$T/many.yar" "$T/many/m00.bin" > "$T/many_y.txt"
+ya=$(grep -c ':\$a: ' "$T/many_y.txt")
+yz=$(grep -c ':\$z: ' "$T/many_y.txt")
+check "the test file really matches tens of thousands of times (yara: $ya, $yz)" \
+  test "$ya" -ge 50000 -a "$yz" -ge 20000
+"$Y" --format jsonl "$T/many.yar" "$T/many/m00.bin" > "$T/many.json"
+check "default JSONL is a summary: under 4 KB for the file" \
+  test "$(wc -c < "$T/many.json")" -lt 4096
+check "... with the exact count per string, as yara finds" \
+  jq -e --argjson a "$ya" --argjson z "$yz" \
+  '[.matches[].strings[] | {(.identifier): .count}] | add | .["$a"] == $a and .["$z"] == $z' "$T/many.json"
+jq -r '.matches[0].strings[0].offsets[]' "$T/many.json" | awk '{ printf "0x%x\n", $1 }' > "$T/off_a.txt"
+awk -F: '$2 == "$a" && n < 10 { print $1; n++ }' "$T/many_y.txt" > "$T/off_y.txt"
+check "... and the first 10 offsets, as yara's first 10" cmp "$T/off_y.txt" "$T/off_a.txt"
+"$Y" --format jsonl -s --max-matches 3 --max-match-data 2 "$T/many.yar" "$T/many/m00.bin" > "$T/many_s.json"
+check "-s: matched data bounded by --max-matches and --max-match-data" \
+  jq -e 'all(.matches[].strings[]; (.matches | length) == 3 and all(.matches[]; ((.data // "") | length) <= 2 and ((.data_hex // "") | length) <= 4))' "$T/many_s.json"
+check "-s: text when printable, hex otherwise, never both" \
+  jq -e '[.matches[].strings[].matches[]] | all((has("data") and (has("data_hex") | not)) or (has("data_hex") and (has("data") | not))) and any(has("data_hex"))' "$T/many_s.json"
+check "-s: counts stay exact" \
+  jq -e --argjson a "$ya" '.matches[0].strings[0].count == $a' "$T/many_s.json"
+"$Y" -s "$T/many.yar" "$T/many/m00.bin" > "$T/many_a.txt"
+check "text -s equals yara -s byte for byte on this file ($(wc -l < "$T/many_y.txt") lines)" \
+  cmp "$T/many_y.txt" "$T/many_a.txt"
+peak_kib() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
+/usr/bin/time -v "$Y" --format jsonl -r -j 2 "$T/many.yar" "$T/many" > "$T/rss.json" 2> "$T/rss.txt"
+check "default JSONL over the tree: peak RSS under 256 MiB ($(peak_kib "$T/rss.txt") KiB)" \
+  test "$(peak_kib "$T/rss.txt")" -lt 262144
+check "... one record per file" test "$(wc -l < "$T/rss.json")" -eq 12
+/usr/bin/time -v "$Y" -r -j 2 "$T/many.yar" "$T/many" > /dev/null 2> "$T/rss.txt"
+check "default text over the tree: peak RSS under 256 MiB ($(peak_kib "$T/rss.txt") KiB)" \
+  test "$(peak_kib "$T/rss.txt")" -lt 262144
+/usr/bin/time -v "$Y" -s -r -j 2 "$T/many.yar" "$T/many" > "$T/rss_s.txt" 2> "$T/rss.txt"
+check "-s over the tree (every match printed, big records streamed through temporary files): peak RSS under 256 MiB ($(peak_kib "$T/rss.txt") KiB)" \
+  test "$(peak_kib "$T/rss.txt")" -lt 262144
+yara -s -r "$T/many.yar" "$T/many" | sort > "$T/rss_y.sorted"
+sort "$T/rss_s.txt" > "$T/rss_a.sorted"
+check "... and the same lines as yara -s" cmp "$T/rss_y.sorted" "$T/rss_a.sorted"
+
+# ---- Loops and special files ----------------------------------------------
+mkdir -p "$T/loop/d"
+cp "$T/fx/eicar.com" "$T/loop/d/"
+ln -s . "$T/loop/x"
+ln -s .. "$T/loop/d/up"
+rc_to 0 "--follow: symlink loops are skipped, not failures" "$T/loop.out" "$T/loop.err" \
+  "$Y" -r --follow -R "$SIG/eicar.yar" "$T/loop"
+check "... each loop said once on stderr, as skipped" \
+  bash -c "test \"\$(grep -c 'symbolic link loop.*skipped' '$T/loop.err')\" -eq 2 && grep -q '/loop/x: ' '$T/loop.err'"
+check "... and everything else scanned once" \
+  bash -c "test \"\$(cat '$T/loop.out')\" = 'EICAR_Test_File $T/loop/d/eicar.com'"
+"$Y" -r --follow --format jsonl -R "$SIG/eicar.yar" "$T/loop" > "$T/loop.json" 2> /dev/null
+check "... in JSONL a skipped record per loop" \
+  jq -s -e 'map(select(.status == "skipped")) | length == 2' "$T/loop.json"
+mkfifo "$T/fifo"
+rc_to 0 "a FIFO is not read (it could block for ever)" /dev/null "$T/fifo.err" \
+  timeout 20 "$Y" -R "$SIG/eicar.yar" "$T/fifo"
+check "... and said skipped" grep -q "fifo: FIFO, skipped" "$T/fifo.err"
+timeout 20 "$Y" --format jsonl -R "$SIG/eicar.yar" "$T/fifo" > "$T/fifo.json" 2> /dev/null || true
+check "... status skipped in JSONL" jq -e 'select(.status == "skipped" and .bytes == 0)' "$T/fifo.json"
+if [ -c /dev/zero ]; then
+  /usr/bin/time -v "$Y" --format jsonl -R "$SIG/eicar.yar" /dev/zero > "$T/zero.json" 2> "$T/zero.err" || true
+  check "/dev/zero: read to a bound, reported partial without an invented size" \
+    jq -e 'select(.status == "partial" and .bytes == 67108864 and (.error | test("more than 67108864 bytes")))' "$T/zero.json"
+  check "... in bounded memory ($(peak_kib "$T/zero.err") KiB)" test "$(peak_kib "$T/zero.err")" -lt 262144
+fi
+
+# ---- Names and messages ---------------------------------------------------
+cp "$T/fx/eicar.com" "$T/fx/b\\x0Ac"
+"$Y" -R "$SIG/eicar.yar" "$T/fx/b\\x0Ac" > "$T/bs.txt"
+check "text output doubles a backslash in a name (a literal \\x0A is no newline)" \
+  grep -qxF "EICAR_Test_File $T/fx/b\\\\x0Ac" "$T/bs.txt"
+chmod 000 "$T/fx/pe.exe"
+if [ "$(id -u)" -ne 0 ]; then
+  "$Y" -R "$SIG/eicar.yar" "$T/fx/pe.exe" > /dev/null 2> "$T/perm.err" || true
+  check "an error names its path once" \
+    test "$(cat "$T/perm.err")" = "art-yara: $T/fx/pe.exe: Permission denied"
+else
+  echo "note - running as root: the unreadable-file message is checked through a missing file instead"
+  "$Y" -R "$SIG/eicar.yar" "$T/fx/gone.exe" > /dev/null 2> "$T/perm.err" || true
+  check "an error names its path once" \
+    test "$(cat "$T/perm.err")" = "art-yara: $T/fx/gone.exe: No such file or directory"
+fi
+chmod 644 "$T/fx/pe.exe"
+printf 'include "nothere.yar"\nrule i { condition: true }\n' > "$T/inc.yar"
+rc_to 4 "a missing include is fatal" /dev/null "$T/inc.err" "$Y" "$T/inc.yar" /usr/bin/true
+check "... and says why (not libyara's 'callback failed')" \
+  grep -q 'include "nothere.yar": .*nothere.yar: No such file or directory' "$T/inc.err"
+
+# ---- Namespaces as yara: a helper file used by the files after it ---------
+mkdir "$T/yr"
+echo 'private rule is__elf { condition: uint32(0) == 0x464c457f }' > "$T/yr/000_common_rules.yar"
+echo 'rule elf_a { strings: $s = "GLIBC" condition: is__elf and $s }' > "$T/yr/elf_a.yar"
+echo 'rule elf_b { condition: is__elf and filesize > 100 }' > "$T/yr/elf_b.yar"
+yara -e "$T"/yr/*.yar /usr/bin/true > "$T/ns_y.txt"
+"$Y" -e "$T"/yr/*.yar /usr/bin/true > "$T/ns_a.txt"
+check "rules files share the default namespace, as yara" cmp "$T/ns_y.txt" "$T/ns_a.txt"
+check "... a real comparison" grep -q '^default:elf_b ' "$T/ns_a.txt"
+expect_rc 4 "--namespace-per-file keeps each file apart (is__elf unknown there)" \
+  "$Y" --namespace-per-file "$T"/yr/*.yar /usr/bin/true
+
+# ---- filetype: MIME by default, THOR names on request ---------------------
+echo 'rule thor_elf { condition: filetype == "ELF" } rule mime_elf { condition: filetype contains "application/x-" }' > "$T/ft.yar"
+check "filetype is libmagic's MIME type by default" \
+  test "$("$Y" "$T/ft.yar" /usr/bin/true)" = "mime_elf /usr/bin/true"
+check "--filetype-names thor gives THOR/Loki names" \
+  test "$("$Y" --filetype-names thor "$T/ft.yar" /usr/bin/true)" = "thor_elf /usr/bin/true"
+
+# ---- The compiled cache: canonical paths, eviction ------------------------
+rm -rf "$T/cache"
+(cd "$T" && "$Y" --verbose rs/eicar.yar /usr/bin/true 2> "$T/cr1.txt" > /dev/null)
+"$Y" --verbose "$T/rs/eicar.yar" /usr/bin/true 2> "$T/cr2.txt" > /dev/null
+check "the same rules by a relative and an absolute path: one cache entry" \
+  bash -c "grep -q 'from the compiled cache' '$T/cr2.txt' && test \$(find '$T/cache' -name '*.yarc' | wc -l) -eq 1"
+"$Y" --cache-max 1 "$T/rs/packers.yar" /usr/bin/true > /dev/null
+check "--cache-max evicts the least recently used entries" \
+  test "$(find "$T/cache" -name '*.yarc' | wc -l)" -eq 1
+
 finish
