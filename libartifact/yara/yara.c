@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "ctx_private.h"
-#include <artifact/magic.h>
+#include <magic.h>
 
 /* ---- libyara initialisation -------------------------------------------- */
 
@@ -1412,7 +1412,10 @@ struct art_yara_scanner {
   char *pending_msg;
   art_yara_result_cb result_cb;
   void *result_ud;
-  art_magic *magic;
+  magic_t mime; /* libmagic, MIME types only, for the filetype external */
+  int mime_failed;
+  long owner_uid; /* the last owner looked up (-1: none) */
+  char owner_name[64];
   /* A regular file mapped for its scan (see map_source). */
   void *map;
   size_t map_len;
@@ -1449,6 +1452,7 @@ art_status art_yara_scanner_new(art_ctx *ctx,
   s->max_size = ART_YARA_MAX_SIZE_DEFAULT;
   s->keep = ART_YARA_KEEP_DEFAULT;
   s->max_data = ART_YARA_DATA_DEFAULT;
+  s->owner_uid = -1;
   /* The YR_RULES is only read by scanners; libyara takes it non-const. */
   if (yr_scanner_create((YR_RULES *)(uintptr_t)rules->yr, &s->yr) !=
       ERROR_SUCCESS) {
@@ -1478,7 +1482,8 @@ void art_yara_scanner_free(art_yara_scanner *s)
   }
   free(s->mods);
   free(s->buf);
-  art_magic_free(s->magic);
+  if (s->mime)
+    magic_close(s->mime);
   free(s);
 }
 
@@ -1575,6 +1580,64 @@ set_ext(art_yara_scanner *s, unsigned bit, const char *name, const char *value)
     yr_scanner_define_string_variable(s->yr, name, value ? value : "");
 }
 
+static uint64_t rd(const uint8_t *p, size_t n, int be)
+{
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++)
+    v |= (uint64_t)p[be ? n - 1 - i : i] << (8 * i);
+  return v;
+}
+
+/* libmagic tells a PIE executable from a shared library with its ELF parser,
+ * which it runs only on a descriptor (file(1) does); from a buffer both are
+ * "x-sharedlib". Do what the parser does: an ET_DYN object whose dynamic
+ * section has DT_FLAGS_1 with DF_1_PIE is a PIE executable. */
+static int elf_is_pie(const uint8_t *p, size_t len)
+{
+  int c64, be;
+  uint64_t phoff, phnum, phsize;
+  if (len < 52 || memcmp(p,
+                         "\x7f"
+                         "ELF",
+                         4) != 0)
+    return 0;
+  c64 = p[4] == 2;
+  be = p[5] == 2;
+  if (rd(p + 16, 2, be) != 3) /* ET_DYN */
+    return 0;
+  if (c64 && len < 64)
+    return 0;
+  phoff = c64 ? rd(p + 32, 8, be) : rd(p + 28, 4, be);
+  phsize = c64 ? rd(p + 54, 2, be) : rd(p + 42, 2, be);
+  phnum = c64 ? rd(p + 56, 2, be) : rd(p + 44, 2, be);
+  if (phsize < (c64 ? 56u : 32u))
+    return 0;
+  for (uint64_t i = 0; i < phnum && i < 256; i++) {
+    uint64_t o = phoff + i * phsize, off, size;
+    if (o > len || len - o < phsize)
+      return 0;
+    if (rd(p + o, 4, be) != 2) /* PT_DYNAMIC */
+      continue;
+    off = c64 ? rd(p + o + 8, 8, be) : rd(p + o + 4, 4, be);
+    size = c64 ? rd(p + o + 32, 8, be) : rd(p + o + 16, 4, be);
+    for (uint64_t d = 0; d + (c64 ? 16u : 8u) <= size; d += c64 ? 16u : 8u) {
+      uint64_t tag, val;
+      if (off + d > len || len - (off + d) < (c64 ? 16u : 8u))
+        return 0;
+      tag = c64 ? rd(p + off + d, 8, be) : rd(p + off + d, 4, be);
+      val = c64 ? rd(p + off + d + 8, 8, be) : rd(p + off + d + 4, 4, be);
+      if (tag == 0) /* DT_NULL */
+        break;
+      if (tag == 0x6ffffffb)            /* DT_FLAGS_1 */
+        return (val & 0x08000000) != 0; /* DF_1_PIE */
+    }
+    return 0;
+  }
+  return 0;
+}
+
+static const char *thor_name(const char *mime, const void *data, size_t len);
+
 static void set_externals(art_yara_scanner *s, const void *data, size_t len)
 {
   const char *name = s->member ? s->member : (s->path ? s->path : "");
@@ -1596,12 +1659,19 @@ static void set_externals(art_yara_scanner *s, const void *data, size_t len)
     const char *file = s->member ? s->root : s->path;
     struct stat st;
     if (!o && file && strcmp(file, "-") != 0 && lstat(file, &st) == 0) {
-      struct passwd pw, *res = NULL;
-      char pwbuf[1024];
-      if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
-        snprintf(owner, sizeof owner, "%s", res->pw_name);
-      else
-        snprintf(owner, sizeof owner, "%u", (unsigned)st.st_uid);
+      /* A tree has few owners: the passwd lookup (a read of /etc/passwd
+       * with the files backend) is done once per owner in a row. */
+      if (s->owner_uid != (long)st.st_uid) {
+        struct passwd pw, *res = NULL;
+        char pwbuf[1024];
+        if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
+          snprintf(s->owner_name, sizeof s->owner_name, "%s", res->pw_name);
+        else
+          snprintf(s->owner_name, sizeof s->owner_name, "%u",
+                   (unsigned)st.st_uid);
+        s->owner_uid = (long)st.st_uid;
+      }
+      snprintf(owner, sizeof owner, "%s", s->owner_name);
       o = owner;
     }
     yr_scanner_define_string_variable(s->yr, "owner", o ? o : "");
@@ -1610,16 +1680,24 @@ static void set_externals(art_yara_scanner *s, const void *data, size_t len)
       !user_ext(s->rules, "filetype")) {
     const char *t = s->filetype;
     if (!t) {
-      if (!s->magic)
-        (void)art_magic_new(NULL, &s->magic);
-      /* The head is enough to type a file (libmagic reads its first MiB at
-       * most anyway); a smaller one costs less per artifact. */
-      if (s->magic && art_magic_buffer(NULL, s->magic, data,
-                                       len > 262144 ? 262144 : len) == ART_OK)
-        t = (s->flags & ART_YARA_SCAN_FILETYPE_THOR)
-                ? art_yara_filetype_name(art_magic_mime(s->magic),
-                                         art_magic_description(s->magic))
-                : art_magic_mime(s->magic);
+      /* One libmagic pass for the MIME type only, over the head (64 KiB
+       * types every format libmagic knows by its start): this external is
+       * computed for every artifact, so it must cost little. */
+      if (!s->mime && !s->mime_failed) {
+        s->mime = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+        if (s->mime && magic_load(s->mime, NULL) != 0) {
+          magic_close(s->mime);
+          s->mime = NULL;
+        }
+        s->mime_failed = !s->mime;
+      }
+      if (s->mime)
+        t = magic_buffer(s->mime, len ? data : "", len > 65536 ? 65536 : len);
+      if (t && strcmp(t, "application/x-sharedlib") == 0 &&
+          elf_is_pie(data, len))
+        t = "application/x-pie-executable";
+      if (t && (s->flags & ART_YARA_SCAN_FILETYPE_THOR))
+        t = thor_name(t, data, len);
     }
     yr_scanner_define_string_variable(s->yr, "filetype", t ? t : "");
   }
@@ -1709,6 +1787,22 @@ const char *art_yara_filetype_name(const char *mime, const char *desc)
   if (desc && strncmp(desc, "ELF ", 4) == 0)
     return "ELF";
   return "";
+}
+
+/* THOR's names from the MIME type; EXE or DLL from the PE header's
+ * characteristics (IMAGE_FILE_DLL), so no second libmagic pass is needed. */
+static const char *thor_name(const char *mime, const void *data, size_t len)
+{
+  const uint8_t *p = data;
+  if (len >= 64 && p[0] == 'M' && p[1] == 'Z') {
+    uint32_t pe = (uint32_t)p[60] | (uint32_t)p[61] << 8 |
+                  (uint32_t)p[62] << 16 | (uint32_t)p[63] << 24;
+    if (pe <= len - 24 && memcmp(p + pe, "PE\0\0", 4) == 0) {
+      unsigned ch = (unsigned)p[pe + 22] | (unsigned)p[pe + 23] << 8;
+      return (ch & 0x2000) ? "DLL" : "EXE";
+    }
+  }
+  return art_yara_filetype_name(mime, NULL);
 }
 
 static int tmm_has(const art_yara_scanner *s, uint32_t idx)
