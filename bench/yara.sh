@@ -83,7 +83,8 @@ find "${TREES[@]}" -type f -print0 | xargs -0 cat > /dev/null 2>&1 || true
 timed() { # OUT CMD...: wall seconds, peak KiB, user and sys seconds
   local out=$1
   shift
-  /usr/bin/time -f '%e %M %U %S' -o "$out.time" "$@" > "$out" 2> "$out.err" || true
+  /usr/bin/time -f '%e %M %U %S' -o "$out.time.all" "$@" > "$out" 2> "$out.err" || true
+  tail -1 "$out.time.all" > "$out.time" # after "Command exited with ..."
 }
 pairs() { # FILE: "rule path" lines, archive members left out
   grep -v '!' "$1" | grep -v '^0x' | sort -u || true
@@ -107,6 +108,8 @@ for set in "${SETS[@]}"; do
     echo "$name: yara does not compile this set ($(head -1 "$W/$name.yarac.err")); skipped"
     continue
   fi
+  RARGS=()
+  for f in "${RULES[@]}"; do RARGS+=(-R "$f"); done
   rsize=$(du -k "$W/$name.yarc" | cut -f1)
   echo
   echo "== $name: $nrules rules in ${#RULES[@]} files (compiled: $rsize KiB)"
@@ -125,8 +128,12 @@ for set in "${SETS[@]}"; do
   awk -v a="$f1" -v b="$f2" 'BEGIN { printf "second run with the cache: %.1fx faster to start than the first (%s)\n", a / (b > 0.005 ? b : 0.005), (b <= a ? "no slower" : "SLOWER") }'
 
   timed "$W/$name.yara" yara -w -r -N -p 2 "${DEFS[@]}" "${RULES[@]}" --scan-list "$W/list"
-  timed "$W/$name.art" "$Y" -w -r -j 2 "${DEFS[@]}" "${RULES[@]}" "${TREES[@]}"
-  timed "$W/$name.artna" "$Y" -w -r -j 2 --no-archives "${DEFS[@]}" "${RULES[@]}" "${TREES[@]}"
+  timed "$W/$name.art" "$Y" -w -r -j 2 "${DEFS[@]}" "${RARGS[@]}" "${TREES[@]}"
+  timed "$W/$name.artna" "$Y" -w -r -j 2 --no-archives "${DEFS[@]}" "${RARGS[@]}" "${TREES[@]}"
+  if grep -q 'status [24]$' "$W/$name.art.time.all" "$W/$name.artna.time.all"; then
+    echo "$name: art-yara failed:"; head -3 "$W/$name.art.err"
+    continue
+  fi
   read -r ysec ymem yusr ysys < "$W/$name.yara.time"
   read -r asec amem ausr asys < "$W/$name.art.time"
   read -r nsec nmem nusr nsys < "$W/$name.artna.time"

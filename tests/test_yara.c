@@ -924,6 +924,105 @@ START_TEST(test_threads_and_init)
 }
 END_TEST
 
+/* The per-artifact library call: the members' records in walk order, the
+ * artifact's own last (marked top); an unreadable path still gives a
+ * record. */
+typedef struct records {
+  char paths[8][128];
+  int top[8];
+  size_t n;
+} records;
+
+static void on_record(art_yara_result *res, int top, void *ud)
+{
+  records *rc = ud;
+  if (rc->n < 8) {
+    snprintf(rc->paths[rc->n], sizeof rc->paths[0], "%s:%zu:%s",
+             art_yara_result_path(res), art_yara_result_count(res),
+             art_yara_result_status(res) == ART_OK ? "ok" : "error");
+    rc->top[rc->n++] = top;
+  }
+  art_yara_result_free(res);
+}
+
+START_TEST(test_scan_artifact)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  char *zpath = tu_path(dir, "a.zip");
+  char *missing = tu_path(dir, "missing");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_scanner *top = NULL, *mem = NULL;
+  art_archive *ar = NULL;
+  art_archive_opts ao;
+  records rc;
+  struct archive *a = archive_write_new();
+  static const char body1[] = "xx hello yy MZ", body2[] = "nothing here";
+  const char *bodies[2] = {body1, body2}, *names[2] = {"one.bin", "two"};
+  char want[256];
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
+  ck_assert_int_eq(archive_write_open_filename(a, zpath), ARCHIVE_OK);
+  for (int i = 0; i < 2; i++) {
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, names[i]);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)strlen(bodies[i]));
+    ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+    archive_write_data(a, bodies[i], strlen(bodies[i]));
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &top), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &mem), ART_OK);
+  art_archive_opts_init(&ao);
+  ck_assert_int_eq(art_archive_new(ctx, &ao, &ar), ART_OK);
+  memset(&rc, 0, sizeof rc);
+  ck_assert_int_eq(art_yara_scan_artifact(ctx, top, mem, ar, zpath,
+                                          ART_SOURCE_FILE, on_record, &rc),
+                   ART_OK);
+  ck_assert_uint_eq(rc.n, 3);
+  snprintf(want, sizeof want, "%s!one.bin:1:ok", zpath);
+  ck_assert_str_eq(rc.paths[0], want);
+  ck_assert_int_eq(rc.top[0], 0);
+  snprintf(want, sizeof want, "%s!two:0:ok", zpath);
+  ck_assert_str_eq(rc.paths[1], want);
+  snprintf(want, sizeof want, "%s:0:ok", zpath);
+  ck_assert_str_eq(rc.paths[2], want);
+  ck_assert_int_eq(rc.top[2], 1);
+  /* Without the archive walker: the file alone. */
+  memset(&rc, 0, sizeof rc);
+  ck_assert_int_eq(art_yara_scan_artifact(ctx, top, NULL, NULL, zpath,
+                                          ART_SOURCE_FILE, on_record, &rc),
+                   ART_OK);
+  ck_assert_uint_eq(rc.n, 1);
+  /* A path that cannot be opened is an error record, never nothing. */
+  memset(&rc, 0, sizeof rc);
+  ck_assert_int_eq(art_yara_scan_artifact(ctx, top, mem, ar, missing,
+                                          ART_SOURCE_FILE, on_record, &rc),
+                   ART_OK);
+  ck_assert_uint_eq(rc.n, 1);
+  snprintf(want, sizeof want, "%s:0:error", missing);
+  ck_assert_str_eq(rc.paths[0], want);
+  art_archive_free(ar);
+  art_yara_scanner_free(top);
+  art_yara_scanner_free(mem);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  free(zpath);
+  free(missing);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 /* Strings matching tens of thousands of times: the result keeps the exact
  * count and only the first matches asked for, so its size does not grow
  * with the matches; with every match kept, all are there. */
@@ -1168,6 +1267,7 @@ static Suite *yara_suite(void)
   tcase_add_test(tc, test_archive_members);
   tcase_add_test(tc, test_threads_and_init);
   tcase_add_test(tc, test_bounded_matches);
+  tcase_add_test(tc, test_scan_artifact);
   tcase_add_test(tc, test_xor_key);
   suite_add_tcase(s, tc);
   tc = tcase_create("format");

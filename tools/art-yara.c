@@ -37,8 +37,9 @@ typedef struct modarg {
 } modarg;
 
 typedef struct opts {
-  const char *rules[MAX_LIST], *defines[MAX_LIST], *tags[MAX_LIST],
-      *idents[MAX_LIST], *modules[MAX_LIST];
+  const char **rules; /* -R, as many as given (public sets have 1,000) */
+  const char *defines[MAX_LIST], *tags[MAX_LIST], *idents[MAX_LIST],
+      *modules[MAX_LIST];
   size_t n_rules, n_defines, n_tags, n_idents, n_modules;
   modarg mods[MAX_LIST];
   unsigned fmt, scan_flags, compile_flags, timeout, scan_timeout, archive_depth,
@@ -82,24 +83,6 @@ typedef struct output {
   stream head, body; /* the input's own record; its members' */
   unsigned long failures, matches;
 } output;
-
-/* A member result waiting for its member's end (which may mark it). */
-typedef struct pend {
-  art_yara_result *res;
-  uint64_t id;
-  int done;
-} pend;
-
-typedef struct job {
-  run *r;
-  art_ctx *ctx;
-  const char *input;
-  wstate *ws;
-  output *out;
-  pend *q;
-  size_t n, cap;
-  uint64_t cur; /* the member being read */
-} job;
 
 static void usage(void)
 {
@@ -173,6 +156,9 @@ static int add_list(const char **list, size_t *n, const char *v)
   list[(*n)++] = v;
   return -1;
 }
+
+/* The -R list; freed by main whatever path the run took. */
+static const char **rules_list;
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -391,7 +377,14 @@ static int parse_opts(int argc, char **argv, opts *o)
       o->atom_table = optarg;
       break;
     case 'R':
-      rc = add_list(o->rules, &o->n_rules, optarg);
+      if (o->n_rules % 64 == 0) {
+        const char **p =
+            realloc(o->rules, (o->n_rules + 64) * sizeof *o->rules);
+        if (!p)
+          return cli_usage_error("out of memory");
+        o->rules = rules_list = p;
+      }
+      o->rules[o->n_rules++] = optarg;
       break;
     case O_FOLLOW:
       o->batch.walk_flags |= ART_WALK_FOLLOW;
@@ -724,73 +717,18 @@ static void put_result(
   art_yara_result_free(res);
 }
 
-/* ---- members ------------------------------------------------------------ */
+/* A record of the input (TOP) or of one of its members. */
+typedef struct job {
+  run *r;
+  art_ctx *ctx;
+  output *out;
+} job;
 
-/* Print the member results whose member has ended, in walk order. */
-static void flush_members(job *j, int all)
-{
-  size_t k = 0;
-  while (k < j->n && (all || j->q[k].done)) {
-    put_result(j->r, j->ctx, j->out, &j->out->body, j->q[k].res, 0);
-    k++;
-  }
-  if (k) {
-    memmove(j->q, j->q + k, (j->n - k) * sizeof *j->q);
-    j->n -= k;
-  }
-}
-
-static void on_member_result(art_yara_result *res, art_status st, void *ud)
+static void on_record(art_yara_result *res, int top, void *ud)
 {
   job *j = ud;
-  (void)st;
-  if (j->n == j->cap) {
-    size_t cap = j->cap ? j->cap * 2 : 8;
-    pend *p = realloc(j->q, cap * sizeof *p);
-    if (!p) {
-      art_yara_result_free(res);
-      j->out->failures++;
-      return;
-    }
-    j->q = p;
-    j->cap = cap;
-  }
-  j->q[j->n].res = res;
-  j->q[j->n].id = j->cur;
-  j->q[j->n++].done = 0;
-}
-
-static art_walk_action m_begin(void *ud, const art_archive_member *m)
-{
-  job *j = ud;
-  art_ctx *ctx = NULL;
-  art_yara_artifact a = {m->lineage, m->path, j->input, m->depth, NULL, NULL};
-  if (m->type != ART_ENTRY_FILE)
-    return ART_WALK_CONTINUE;
-  if (art_ctx_new(&ctx) != ART_OK ||
-      art_yara_scanner_set_artifact(ctx, j->ws->member, &a) != ART_OK) {
-    art_ctx_free(ctx);
-    return ART_WALK_SKIP;
-  }
-  art_ctx_free(ctx);
-  j->cur = m->id;
-  art_archive_add_consumer(j->ws->ar, art_yara_consumer(j->ws->member),
-                           j->ws->member);
-  return ART_WALK_CONTINUE;
-}
-
-static art_walk_action
-m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
-{
-  job *j = ud;
-  for (size_t i = 0; i < j->n; i++)
-    if (j->q[i].id == m->id) {
-      if (res->status != ART_OK)
-        art_yara_result_set_error(j->q[i].res, res->status, res->errmsg);
-      j->q[i].done = 1;
-    }
-  flush_members(j, 0);
-  return ART_WALK_CONTINUE;
+  put_result(j->r, j->ctx, j->out, top ? &j->out->head : &j->out->body, res,
+             top);
 }
 
 /* ---- one input ---------------------------------------------------------- */
@@ -813,11 +751,10 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
   run *r = ud;
   wstate *ws = wsp;
   output *out = calloc(1, sizeof *out);
-  job j = {r, ctx, it->path, ws, out, NULL, 0, 0, 0};
-  art_source *src = NULL;
+  job j = {r, ctx, out};
   art_yara_result *res = NULL;
   art_yara_artifact a = {it->path, NULL, NULL, 0, NULL, NULL};
-  art_status st, rs;
+  art_status st;
   unsigned left;
   if (!out)
     return NULL;
@@ -863,35 +800,14 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
   art_yara_scanner_set_timeout(ws->member, left);
   if (it->type == ART_ENTRY_CHAR_DEVICE && !r->o->max_size_set)
     art_yara_scanner_set_max_size(ws->top, DEVICE_MAX);
-  st = art_source_open(ctx, it->path, it->kind, &src);
-  if (st == ART_OK)
-    st = art_yara_scan_source(ctx, ws->top, src, &res);
+  st = art_yara_scan_artifact(ctx, ws->top, ws->member, ws->ar, it->path,
+                              it->kind, on_record, &j);
   if (it->type == ART_ENTRY_CHAR_DEVICE && !r->o->max_size_set)
     art_yara_scanner_set_max_size(ws->top, r->o->max_size);
-  if (!res)
+  if (st != ART_OK)
     goto failed;
-  rs = art_yara_result_status(res);
-  if (ws->ar && src &&
-      (rs == ART_OK || rs == ART_ERR_LIMIT || rs == ART_ERR_TIMEOUT)) {
-    size_t len = 0;
-    const void *bytes = art_yara_scanner_bytes(ws->top, &len);
-    if (art_archive_is_container(bytes, len)) {
-      art_archive_ops ops = {.begin = m_begin, .end = m_end};
-      art_yara_scanner_set_result_cb(ws->member, on_member_result, &j);
-      st = art_archive_walk_buffer(ctx, ws->ar, bytes, len, it->path, &ops, &j);
-      art_yara_scanner_set_result_cb(ws->member, NULL, NULL);
-      if (st != ART_OK && st != ART_ERR_FORMAT)
-        art_yara_result_set_error(res, st,
-                                  reason_only(art_ctx_errmsg(ctx), it->path));
-    }
-  }
-  flush_members(&j, 1);
-  free(j.q);
-  art_source_free(src);
-  put_result(r, ctx, out, &out->head, res, 1);
   return out;
 failed:
-  art_source_free(src);
   art_yara_result_error(ctx, ws->top, st,
                         reason_only(art_ctx_errmsg(ctx), it->path), &res);
   if (res)
@@ -1056,7 +972,7 @@ static int read_modules(opts *o)
   return 0;
 }
 
-int main(int argc, char **argv)
+static int yara_main(int argc, char **argv)
 {
   opts o = {0};
   run r = {.o = &o};
@@ -1157,5 +1073,13 @@ out:
     free((char *)(uintptr_t)o.mods[i].module);
     free(o.mods[i].data);
   }
+
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  int rc = yara_main(argc, argv);
+  free(rules_list);
   return rc;
 }

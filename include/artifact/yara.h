@@ -274,6 +274,32 @@ ART_API art_status art_yara_scanner_take_result(art_ctx *ctx,
                                                 art_yara_scanner *s,
                                                 art_yara_result **out);
 
+/* ---- One artifact and its members --------------------------------------- */
+
+typedef struct art_archive art_archive; /* archive.h */
+
+/* Called with each record of art_yara_scan_artifact(), which it owns. TOP is
+ * 1 for the artifact's own record (always handed over last, when it is
+ * final: it comes first in output order), 0 for a member's (handed over in
+ * walk order as soon as the member has ended). */
+typedef void (*art_yara_record_cb)(art_yara_result *r, int top, void *ud);
+
+/* Scan the artifact PATH (opened as KIND with art_source_open) with TOP and,
+ * when AR is given and the artifact is a container, each of its members at
+ * any depth with MEMBER (AR's limits apply). Every record goes to CB, also
+ * for an artifact that could not be opened or read (an error record), so
+ * nothing is silently left out. The unit of work of art-yara's workers,
+ * and what a sandboxed worker runs for it. ART_OK once every record was
+ * handed over; an error only for bad arguments or memory exhaustion. */
+ART_API art_status art_yara_scan_artifact(art_ctx *ctx,
+                                          art_yara_scanner *top,
+                                          art_yara_scanner *member,
+                                          art_archive *ar,
+                                          const char *path,
+                                          art_source_kind kind,
+                                          art_yara_record_cb cb,
+                                          void *userdata);
+
 /* A result recording that the current artifact could not be scanned
  * (status ST, a non-OK status, with MESSAGE), so that it is reported like
  * any other (status "error" in JSON). */
