@@ -65,6 +65,7 @@ typedef struct run {
   time_t deadline;      /* -a: one deadline for the run, as yara */
   int limit_hit;
   int single; /* one file named (yara's single-target mode: -c prints N) */
+  art_batch *batch; /* for the progress line's byte count */
 } run;
 
 typedef struct wstate {
@@ -712,6 +713,8 @@ static void put_result(
     }
   }
   art_free(text);
+  if (r->batch)
+    art_batch_add_bytes(r->batch, art_yara_result_bytes(res));
   out->matches += shown;
   atomic_fetch_add(&r->matches, (unsigned long)shown);
   art_yara_result_free(res);
@@ -1050,6 +1053,7 @@ static int yara_main(int argc, char **argv)
                          .worker_fini = worker_fini,
                          .work = work,
                          .emit = emit};
+    r.batch = batch;
     progress = cli_progress_start(batch);
     cli_progress_count(progress, "matches", &r.matches);
     st = art_batch_run(ctx, batch, &ops, &r);
