@@ -2313,6 +2313,8 @@ buf_append(art_yara_scanner *s, const uint8_t *data, size_t len)
     len = room;
     s->truncated = 1;
   }
+  if (len == 0) /* BUF may still be NULL: no arithmetic on it */
+    return s->truncated ? ART_ERR_LIMIT : ART_OK;
   if (s->buf_len + len > s->buf_cap) {
     size_t ncap = s->buf_cap ? s->buf_cap : 1u << 20;
     unsigned char *p;

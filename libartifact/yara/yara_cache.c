@@ -129,6 +129,8 @@ static size_t ms_write(const void *ptr, size_t size, size_t count, void *ud)
   size_t n = size * count;
   if (m->oom)
     return 0;
+  if (n == 0) /* P may still be NULL: memcpy(NULL, ..., 0) is undefined */
+    return count;
   if (m->len + n > m->cap) {
     size_t ncap = m->cap ? m->cap * 2 : 1u << 20;
     unsigned char *p;
