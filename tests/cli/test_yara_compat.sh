@@ -123,6 +123,10 @@ same "--fail-on-warnings" exact --fail-on-warnings "$T/warn.yar" "$F" || true
 printf 'rule r6 { strings: $a="a1" $b="b2" $c="c3" $d="d4" $e="e5" $f="f6" condition: any of them }\n' > "$T/six.yar"
 same "--max-strings-per-rule below a rule's count" exact --max-strings-per-rule=3 "$T/six.yar" "$F" || true
 
+# --atom-quality-table: a table of (atom, quality) entries, 4 + 1 bytes each.
+printf 'hell\310worl\144' > "$T/atoms.bin"
+same "--atom-quality-table" exact --atom-quality-table="$T/atoms.bin" -s -d ext_var=x "$T/opt.yar" "$F"
+
 # -v: the version, as yara prints it (the libyara version).
 check "-v prints the libyara version, as yara" bash -c "test \"\$('$Y' -v)\" = \"\$(yara -v)\""
 
