@@ -243,6 +243,18 @@ yara -s -r "$T/many.yar" "$T/many" | sort > "$T/rss_y.sorted"
 sort "$T/rss_s.txt" > "$T/rss_a.sorted"
 check "... and the same lines as yara -s" cmp "$T/rss_y.sorted" "$T/rss_a.sorted"
 
+# The progress line, on a terminal only: files, bytes and matches so far.
+if command -v script > /dev/null; then
+  # A run of a few seconds (the line is drawn once a second).
+  script -qfc "timeout 4 '$Y' -r -R '$T/many.yar' /usr/lib /usr/bin > /dev/null" /dev/null > "$T/tty.txt" 2>&1 || true
+  check "a progress line on a terminal (files, bytes, matches)" \
+    grep -aq 'art-yara: [0-9]* files, .*, [0-9]* matches' "$T/tty.txt"
+  "$Y" -r "$T/many.yar" "$T/many" 2> "$T/notty.txt" > /dev/null
+  check "... and none when stderr is not a terminal" test ! -s "$T/notty.txt"
+else
+  echo "note - script(1) is missing: the progress line is not checked"
+fi
+
 # ---- Loops and special files ----------------------------------------------
 mkdir -p "$T/loop/d"
 cp "$T/fx/eicar.com" "$T/loop/d/"
