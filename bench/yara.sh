@@ -1,17 +1,40 @@
 #!/usr/bin/env bash
-# Benchmark art-yara against yara 4.2 on the same rules and tree, in one run:
-# signatures/ plus a generated set of 2,000 rules, over /usr/bin and
-# /usr/lib/x86_64-linux-gnu; `art-yara -r -j 2` (which also walks archives)
-# against `yara -r -N -p 2`; the ratio, peak memory, and the start-up time with
-# the compiled cache against compiling from source.
+# Benchmark art-yara against yara 4.2 on the same rules and tree, in one run,
+# per rule set: the public rule sets analysts load (signature-base,
+# Yara-Rules, elastic's protections-artifacts, ...), copied in from paths
+# given on the command line (they are not redistributed with the project),
+# or, without any, signatures/ plus a generated set of 2,000 rules.
+# For each set: `yara -r -N -p 2` against `art-yara -r -j 2` (which also walks
+# archives; and with --no-archives), wall and CPU ratios, peak memory, the
+# (rule, file) pairs found by only one tool, and the start-up with the
+# compiled cache against compiling (first run with an empty cache, second run
+# with it: the second must be no slower).
 # SPDX-License-Identifier: Apache-2.0
 #
-# Usage: bench/yara.sh [BUILD_DIR] [TREE...]   (default build, the two trees)
+# Usage: bench/yara.sh [-b BUILD_DIR] [-s NAME=PATH]... [TREE...]
+#   -s NAME=PATH  a rule set: a rules file (Yara-Rules' index.yar, which
+#                 includes the others) or a folder whose *.yar/*.yara files
+#                 are all loaded (signature-base/yara,
+#                 protections-artifacts/yara/rules); repeatable.
+#   TREE          what to scan (default /usr/bin /usr/lib/x86_64-linux-gnu).
+# Example:
+#   bench/yara.sh -s sigbase=~/src/signature-base/yara \
+#     -s yararules=~/src/rules/index.yar \
+#     -s elastic=~/src/protections-artifacts/yara/rules /usr/bin
 set -euo pipefail
 export LC_ALL=C
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-$SRC/build}
-shift || true
+BUILD=$SRC/build
+SETS=()
+while getopts "b:s:h" opt; do
+  case $opt in
+    b) BUILD=$OPTARG ;;
+    s) SETS+=("$OPTARG") ;;
+    h) sed -n '2,23p' "$0"; exit 0 ;;
+    *) exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
 TREES=("$@")
 [ ${#TREES[@]} -gt 0 ] || TREES=(/usr/bin /usr/lib/x86_64-linux-gnu)
 Y="$BUILD/tools/art-yara"
@@ -20,79 +43,114 @@ command -v yara >/dev/null || { echo "yara is not installed" >&2; exit 2; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/art-bench-yara-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export XDG_CACHE_HOME="$W/cache"
+# The externals Loki/THOR rule sets (signature-base) need, empty as in their
+# own CI, for both tools (art-yara would otherwise compute them per file).
+DEFS=(-d filename= -d filepath= -d extension= -d filetype= -d owner=)
 
-# 2,000 generated rules with 5 or 6 strings each, as in public sets
-# (signature-base: 33,247 strings in 5,918 rules): text, wide, nocase, hex
-# with a jump, and a regexp; a few are meant to match real binaries.
-mkdir "$W/rules"
-cp "$SRC"/signatures/*.yar "$W/rules/"
-awk 'function word(n,   w, k) { w = ""; for (k = 0; k < n; k++) w = w al[1 + int(rand() * 37)]; return w }
-     function hex(n,   h, k) { h = ""; for (k = 0; k < n; k++) h = h sprintf("%02X ", int(rand() * 256)); return h }
-BEGIN {
-  srand(42);
-  split("abcdefghijklmnopqrstuvwxyz0123456789_", al, "");
-  for (i = 0; i < 2000; i++) {
-    printf "rule gen_%04d : bench\n{\n  meta:\n    author = \"bench\"\n", i;
-    printf "    description = \"generated rule %d\"\n  strings:\n", i;
-    printf "    $t = \"%s\"\n", word(8 + int(rand() * 10));
-    printf "    $w = \"%s\" wide\n", word(8 + int(rand() * 6));
-    printf "    $n = \"%s\" nocase\n", word(8 + int(rand() * 6));
-    printf "    $h = { %s[2-8] %s}\n", hex(4), hex(2);
-    printf "    $r = /%s[0-9]{2,4}/\n", word(6 + int(rand() * 4));
-    if (i % 500 == 0) printf "    $c = \"GLIBC_2.%d\"\n", 2 + i / 500;
-    printf "  condition:\n    any of them\n}\n\n";
-  }
-}' > "$W/rules/generated.yar"
-RULES=("$W"/rules/*.yar)
-nrules=$(grep -c '^rule ' "${RULES[@]}" | awk -F: '{ s += $2 } END { print s }')
+if [ ${#SETS[@]} -eq 0 ]; then
+  # 2,000 generated rules with 5 or 6 strings each, as in public sets
+  # (signature-base: 33,247 strings in 5,918 rules): text, wide, nocase, hex
+  # with a jump, and a regexp; a few are meant to match real binaries.
+  mkdir "$W/generated"
+  cp "$SRC"/signatures/*.yar "$W/generated/"
+  awk 'function word(n,   w, k) { w = ""; for (k = 0; k < n; k++) w = w al[1 + int(rand() * 37)]; return w }
+       function hex(n,   h, k) { h = ""; for (k = 0; k < n; k++) h = h sprintf("%02X ", int(rand() * 256)); return h }
+  BEGIN {
+    srand(42);
+    split("abcdefghijklmnopqrstuvwxyz0123456789_", al, "");
+    for (i = 0; i < 2000; i++) {
+      printf "rule gen_%04d : bench\n{\n  meta:\n    author = \"bench\"\n", i;
+      printf "    description = \"generated rule %d\"\n  strings:\n", i;
+      printf "    $t = \"%s\"\n", word(8 + int(rand() * 10));
+      printf "    $w = \"%s\" wide\n", word(8 + int(rand() * 6));
+      printf "    $n = \"%s\" nocase\n", word(8 + int(rand() * 6));
+      printf "    $h = { %s[2-8] %s}\n", hex(4), hex(2);
+      printf "    $r = /%s[0-9]{2,4}/\n", word(6 + int(rand() * 4));
+      if (i % 500 == 0) printf "    $c = \"GLIBC_2.%d\"\n", 2 + i / 500;
+      printf "  condition:\n    any of them\n}\n\n";
+    }
+  }' > "$W/generated/generated.yar"
+  SETS=("generated=$W/generated")
+fi
+
 printf '%s\n' "${TREES[@]}" > "$W/list"
 files=$(find "${TREES[@]}" -type f | wc -l)
 bytes=$(find "${TREES[@]}" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1048576 }')
-echo "rules: $nrules in ${#RULES[@]} files; tree: ${TREES[*]} ($files files, $bytes MiB)"
-
+echo "tree: ${TREES[*]} ($files files, $bytes MiB); $(nproc) CPUs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 # Warm the page cache so both tools read from memory.
 find "${TREES[@]}" -type f -print0 | xargs -0 cat > /dev/null 2>&1 || true
 
 timed() { # OUT CMD...: wall seconds, peak KiB, user and sys seconds
-  local out=$1; shift
-  /usr/bin/time -f '%e %M %U %S' -o "$out.time" "$@" > "$out" 2> "$out.err" || true
-}
-
-timed "$W/yara.out" yara -w -r -N -p 2 --scan-list "${RULES[@]}" "$W/list"
-"$Y" -w -R "$W/rules" /dev/null > /dev/null 2>&1 || true # fill the cache
-timed "$W/art.out" "$Y" -w -r -j 2 -R "$W/rules" "${TREES[@]}"
-read -r ysec ymem yusr ysys < "$W/yara.out.time"
-read -r asec amem ausr asys < "$W/art.out.time"
-ylines=$(grep -c . "$W/yara.out" || true)
-alines=$(grep -c . "$W/art.out" || true)
-amembers=$(grep -c '!' "$W/art.out" || true)
-only=$(comm -3 <(sort "$W/yara.out") <(grep -v '!' "$W/art.out" | sort) | wc -l)
-echo "yara -r -N -p 2:   ${ysec} s wall, ${yusr}+${ysys} s CPU, peak ${ymem} KiB, $ylines matches"
-echo "art-yara -r -j 2:  ${asec} s wall, ${ausr}+${asys} s CPU, peak ${amem} KiB, $alines matches ($amembers inside archives)"
-echo "(rule, file) pairs found by only one tool, archive members aside: $only"
-awk -v y="$ysec" -v a="$asec" -v yc="$yusr $ysys" -v ac="$ausr $asys" 'BEGIN {
-  split(yc, p, " "); split(ac, q, " ");
-  printf "ratio (yara time / art-yara time): %.2f wall, %.2f CPU\n", y / a, (p[1] + p[2]) / (q[1] + q[2]) }'
-
-# Start-up: load the rules and scan one empty file, 5 times each way.
-: > "$W/empty"
-startup() { # label args...: wall and CPU (user+sys) seconds per run, 5 runs
-  local label=$1
+  local out=$1
   shift
-  /usr/bin/time -f '%e %U %S' -o "$W/st.time" bash -c \
-    'for _ in 1 2 3 4 5; do "$@" > /dev/null 2>&1 || true; done' _ "$@"
-  awk -v l="$label" '{ printf "%s: %.3f s wall, %.3f s CPU per run\n", l, $1 / 5, ($2 + $3) / 5 }' \
-    "$W/st.time" | tee -a "$W/startup"
+  /usr/bin/time -f '%e %M %U %S' -o "$out.time.all" "$@" > "$out" 2> "$out.err" || true
+  tail -1 "$out.time.all" > "$out.time" # after "Command exited with ..."
 }
-mkdir "$W/one"
-echo 'rule one { condition: false }' > "$W/one/one.yar"
-"$Y" -R "$W/one" "$W/empty" > /dev/null 2>&1 || true
-startup "start-up, compiling from source " "$Y" -w --no-cache -R "$W/rules" "$W/empty"
-startup "start-up, compiled cache         " "$Y" -w -R "$W/rules" "$W/empty"
-startup "start-up, one cached rule (fixed)" "$Y" -w -R "$W/one" "$W/empty"
-startup "start-up, yara compiling (ref.)  " yara -w "${RULES[@]}" "$W/empty"
-# Ratios on CPU time (wall time is noisy on a shared machine).
-awk -F'[:,]' '/from source/ { split($4, a, " "); s = a[1] } /compiled cache/ { split($4, a, " "); c = a[1] }
-     /fixed/ { split($4, a, " "); f = a[1] }
-     END { printf "start-up speed-up with the cache (CPU): %.1fx; %.1fx beyond the fixed process start (%.3f s CPU)\n",
-           s / c, (s - f) / (c - f > 0.0005 ? c - f : 0.0005), f }' "$W/startup"
+pairs() { # FILE: "rule path" lines, archive members left out
+  grep -v '!' "$1" | grep -v '^0x' | sort -u || true
+}
+
+for set in "${SETS[@]}"; do
+  name=${set%%=*}
+  path=${set#*=}
+  [ -e "$path" ] || { echo "$name: $path does not exist" >&2; continue; }
+  # Copy the set in (a folder with its includes, or the folder of a file).
+  mkdir -p "$W/sets/$name"
+  if [ -d "$path" ]; then
+    cp -r "$path/." "$W/sets/$name/"
+    mapfile -t RULES < <(find "$W/sets/$name" -type f \( -name '*.yar' -o -name '*.yara' \) | sort)
+  else
+    cp -r "$(dirname "$path")/." "$W/sets/$name/"
+    RULES=("$W/sets/$name/$(basename "$path")")
+  fi
+  nrules=$(yarac -w "${DEFS[@]}" "${RULES[@]}" "$W/$name.yarc" 2> "$W/$name.yarac.err" && yara -S -C "$W/$name.yarc" /dev/null 2> /dev/null | awk -F: '/number of rules/ { print $2 + 0 }' || true)
+  if [ -z "$nrules" ]; then
+    echo "$name: yara does not compile this set ($(head -1 "$W/$name.yarac.err")); skipped"
+    continue
+  fi
+  RARGS=()
+  for f in "${RULES[@]}"; do RARGS+=(-R "$f"); done
+  rsize=$(du -k "$W/$name.yarc" | cut -f1)
+  echo
+  echo "== $name: $nrules rules in ${#RULES[@]} files (compiled: $rsize KiB)"
+  rm -rf "$W/cache"
+  # Start-up: compile (empty cache), then load the cache; yara compiles.
+  : > "$W/empty"
+  timed "$W/$name.first" "$Y" -w "${DEFS[@]}" "${RULES[@]}" "$W/empty"
+  timed "$W/$name.second" "$Y" -w "${DEFS[@]}" "${RULES[@]}" "$W/empty"
+  timed "$W/$name.ystart" yara -w "${DEFS[@]}" "${RULES[@]}" "$W/empty"
+  timed "$W/$name.ycstart" yara -w -C "$W/$name.yarc" "$W/empty"
+  read -r f1 m1 u1 s1 < "$W/$name.first.time"
+  read -r f2 m2 u2 s2 < "$W/$name.second.time"
+  read -r f3 m3 u3 s3 < "$W/$name.ystart.time"
+  read -r f4 m4 u4 s4 < "$W/$name.ycstart.time"
+  echo "start-up: art-yara compiling ${f1} s (${m1} KiB), with its cache ${f2} s (${m2} KiB); yara compiling ${f3} s (${m3} KiB), yara -C ${f4} s (${m4} KiB)"
+  awk -v a="$f1" -v b="$f2" 'BEGIN { printf "second run with the cache: %.1fx faster to start than the first (%s)\n", a / (b > 0.005 ? b : 0.005), (b <= a ? "no slower" : "SLOWER") }'
+
+  timed "$W/$name.yara" yara -w -r -N -p 2 "${DEFS[@]}" "${RULES[@]}" --scan-list "$W/list"
+  timed "$W/$name.art" "$Y" -w -r -j 2 "${DEFS[@]}" "${RARGS[@]}" "${TREES[@]}"
+  timed "$W/$name.artna" "$Y" -w -r -j 2 --no-archives "${DEFS[@]}" "${RARGS[@]}" "${TREES[@]}"
+  if grep -q 'status [24]$' "$W/$name.art.time.all" "$W/$name.artna.time.all"; then
+    echo "$name: art-yara failed:"; head -3 "$W/$name.art.err"
+    continue
+  fi
+  read -r ysec ymem yusr ysys < "$W/$name.yara.time"
+  read -r asec amem ausr asys < "$W/$name.art.time"
+  read -r nsec nmem nusr nsys < "$W/$name.artna.time"
+  ylines=$(grep -vc '^0x' "$W/$name.yara" || true)
+  alines=$(grep -vc '^0x' "$W/$name.art" || true)
+  amembers=$(grep -c '!' "$W/$name.art" || true)
+  only=$(comm -3 <(pairs "$W/$name.yara") <(pairs "$W/$name.art") | wc -l)
+  echo "yara -r -N -p 2:              ${ysec} s wall, ${yusr}+${ysys} s CPU, peak ${ymem} KiB, $ylines matches"
+  echo "art-yara -r -j 2:             ${asec} s wall, ${ausr}+${asys} s CPU, peak ${amem} KiB, $alines matches ($amembers inside archives)"
+  echo "art-yara -r -j 2 --no-archives: ${nsec} s wall, ${nusr}+${nsys} s CPU, peak ${nmem} KiB"
+  echo "(rule, file) pairs found by only one tool, archive members aside: $only"
+  awk -v n="$name" -v y="$ysec" -v a="$asec" -v b="$nsec" -v yc="$yusr $ysys" -v ac="$ausr $asys" -v bc="$nusr $nsys" 'BEGIN {
+    split(yc, p, " "); split(ac, q, " "); split(bc, r, " ");
+    printf "%s: ratio yara/art-yara %.2f wall, %.2f CPU; without archives %.2f wall, %.2f CPU\n",
+      n, y / a, (p[1] + p[2]) / (q[1] + q[2]), y / b, (p[1] + p[2]) / (r[1] + r[2]) }' | tee -a "$W/summary"
+  grep -m3 -v '^$' "$W/$name.art.err" | sed 's/^/  art-yara stderr: /' || true
+done
+echo
+echo "== summary (ratio > 1: art-yara faster)"
+cat "$W/summary" 2>/dev/null || true

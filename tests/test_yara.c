@@ -170,7 +170,7 @@ START_TEST(test_format)
                                         NULL, NULL, &text, &shown),
                    ART_OK);
   ck_assert_uint_eq(shown, 1);
-  ck_assert_str_eq(text, "a:Hello [greet,demo] [author=\"tester\",score=5,"
+  ck_assert_str_eq(text, "a:Hello [greet,demo] [author=\"tester\",score =5,"
                          "ok=true] dir/f\\x0Ax\n"
                          "0x0:$h: hello\n"
                          "0x7:$mz: 4D 5A\n");
@@ -184,13 +184,31 @@ START_TEST(test_format)
   art_free(text);
   ck_assert_int_eq(art_yara_result_json(ctx, res, NULL, NULL, &text, &shown),
                    ART_OK);
-  ck_assert_ptr_nonnull(strstr(text, "\"schema\":\"artifact.yara/1\""));
+  ck_assert_ptr_nonnull(strstr(text, "\"schema\":\"artifact.yara/2\""));
   ck_assert_ptr_nonnull(strstr(text, "\"path\":\"dir/f\\nx\""));
   ck_assert_ptr_nonnull(strstr(text, "\"status\":\"ok\""));
   ck_assert_ptr_nonnull(strstr(text, "\"author\":\"tester\""));
+  /* The summary: per string its count and first offsets, no data. */
   ck_assert_ptr_nonnull(
-      strstr(text, "{\"identifier\":\"$mz\",\"offset\":7,\"length\":2,"
-                   "\"data\":\"MZ\",\"data_hex\":\"4d5a\"}"));
+      strstr(text, "{\"identifier\":\"$mz\",\"count\":1,\"offsets\":[7]}"));
+  ck_assert_ptr_null(strstr(text, "data"));
+  art_free(text);
+  /* With -s: the data too, as text (printable) or hex, never both. */
+  ck_assert_int_eq(art_yara_result_json_fmt(ctx, res, ART_YARA_FMT_STRINGS,
+                                            NULL, NULL, &text, &shown),
+                   ART_OK);
+  ck_assert_ptr_nonnull(
+      strstr(text, "{\"identifier\":\"$mz\",\"count\":1,\"matches\":[{"
+                   "\"offset\":7,\"length\":2,\"data\":\"MZ\"}]}"));
+  ck_assert_ptr_null(strstr(text, "data_hex"));
+  art_free(text);
+  /* A backslash in a name is doubled in text, so it cannot pass for an
+   * escape: "a\x0Ab" (literal) and "a<LF>b" print differently. */
+  art_yara_result_free(res);
+  res = scan(ctx, r, "a\\x0Ab", data, sizeof data - 1, &st);
+  ck_assert_int_eq(art_yara_result_text(ctx, res, 0, NULL, NULL, &text, NULL),
+                   ART_OK);
+  ck_assert_str_eq(text, "Hello a\\\\x0Ab\n");
   art_free(text);
   ck_assert_int_eq(
       art_yara_result_matches_json(ctx, res, NULL, NULL, &text, &shown),
@@ -906,6 +924,323 @@ START_TEST(test_threads_and_init)
 }
 END_TEST
 
+/* The per-artifact library call: the members' records in walk order, the
+ * artifact's own last (marked top); an unreadable path still gives a
+ * record. */
+typedef struct records {
+  char paths[8][128];
+  int top[8];
+  size_t n;
+} records;
+
+static void on_record(art_yara_result *res, int top, void *ud)
+{
+  records *rc = ud;
+  if (rc->n < 8) {
+    snprintf(rc->paths[rc->n], sizeof rc->paths[0], "%s:%zu:%s",
+             art_yara_result_path(res), art_yara_result_count(res),
+             art_yara_result_status(res) == ART_OK ? "ok" : "error");
+    rc->top[rc->n++] = top;
+  }
+  art_yara_result_free(res);
+}
+
+START_TEST(test_scan_artifact)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "a.yar");
+  char *zpath = tu_path(dir, "a.zip");
+  char *missing = tu_path(dir, "missing");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_scanner *top = NULL, *mem = NULL;
+  art_archive *ar = NULL;
+  art_archive_opts ao;
+  records rc;
+  struct archive *a = archive_write_new();
+  static const char body1[] = "xx hello yy MZ", body2[] = "nothing here";
+  const char *bodies[2] = {body1, body2}, *names[2] = {"one.bin", "two"};
+  char want[256];
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "a.yar", RULES_A);
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
+  ck_assert_int_eq(archive_write_open_filename(a, zpath), ARCHIVE_OK);
+  for (int i = 0; i < 2; i++) {
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, names[i]);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)strlen(bodies[i]));
+    ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+    archive_write_data(a, bodies[i], strlen(bodies[i]));
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &top), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &mem), ART_OK);
+  art_archive_opts_init(&ao);
+  ck_assert_int_eq(art_archive_new(ctx, &ao, &ar), ART_OK);
+  memset(&rc, 0, sizeof rc);
+  ck_assert_int_eq(art_yara_scan_artifact(ctx, top, mem, ar, zpath,
+                                          ART_SOURCE_FILE, on_record, &rc),
+                   ART_OK);
+  ck_assert_uint_eq(rc.n, 3);
+  snprintf(want, sizeof want, "%s!one.bin:1:ok", zpath);
+  ck_assert_str_eq(rc.paths[0], want);
+  ck_assert_int_eq(rc.top[0], 0);
+  snprintf(want, sizeof want, "%s!two:0:ok", zpath);
+  ck_assert_str_eq(rc.paths[1], want);
+  snprintf(want, sizeof want, "%s:0:ok", zpath);
+  ck_assert_str_eq(rc.paths[2], want);
+  ck_assert_int_eq(rc.top[2], 1);
+  /* Without the archive walker: the file alone. */
+  memset(&rc, 0, sizeof rc);
+  ck_assert_int_eq(art_yara_scan_artifact(ctx, top, NULL, NULL, zpath,
+                                          ART_SOURCE_FILE, on_record, &rc),
+                   ART_OK);
+  ck_assert_uint_eq(rc.n, 1);
+  /* A path that cannot be opened is an error record, never nothing. */
+  memset(&rc, 0, sizeof rc);
+  ck_assert_int_eq(art_yara_scan_artifact(ctx, top, mem, ar, missing,
+                                          ART_SOURCE_FILE, on_record, &rc),
+                   ART_OK);
+  ck_assert_uint_eq(rc.n, 1);
+  snprintf(want, sizeof want, "%s:0:error", missing);
+  ck_assert_str_eq(rc.paths[0], want);
+  art_archive_free(ar);
+  art_yara_scanner_free(top);
+  art_yara_scanner_free(mem);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  free(zpath);
+  free(missing);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* Strings matching tens of thousands of times: the result keeps the exact
+ * count and only the first matches asked for, so its size does not grow
+ * with the matches; with every match kept, all are there. */
+START_TEST(test_bounded_matches)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "many.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_scanner *s = NULL;
+  art_yara_result *res = NULL;
+  art_yara_artifact a = {0};
+  const art_yara_match *m;
+  char *text = NULL;
+  size_t n = 100000;
+  char *data = malloc(n);
+  ck_assert_ptr_nonnull(data);
+  for (size_t i = 0; i < n; i += 2)
+    memcpy(data + i, "ab", 2);
+  memcpy(data + 100, "h\0i\0", 4);
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "many.yar",
+            "rule many { strings: $ab = \"ab\" $w = \"hi\" wide "
+            "$long = /(ab){40}/ condition: $ab or $w or $long }\n");
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  a.path = "many.bin";
+  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, data, n, &res), ART_OK);
+  m = art_yara_result_match(res, 0);
+  ck_assert_uint_eq(m->n_idents, 3);
+  ck_assert_str_eq(m->idents[0].id, "$ab");
+  ck_assert_uint_eq(m->idents[0].count, n / 2 - 2); /* "h\0i\0" broke two */
+  ck_assert_uint_eq(m->idents[0].n_matches, ART_YARA_KEEP_DEFAULT);
+  ck_assert_uint_eq(m->n_strings, 2 * ART_YARA_KEEP_DEFAULT + 1);
+  ck_assert_uint_eq(m->idents[1].count, 1);
+  ck_assert_uint_eq(m->idents[2].matches[0].data_len, ART_YARA_DATA_DEFAULT);
+  ck_assert_int_eq(art_yara_result_json_fmt(ctx, res, ART_YARA_FMT_STRINGS,
+                                            NULL, NULL, &text, NULL),
+                   ART_OK);
+  ck_assert_uint_lt(strlen(text), 4096);
+  ck_assert_ptr_nonnull(strstr(text, "\"data_hex\":\"68006900\""));
+  art_free(text);
+  art_yara_result_free(res);
+  /* None kept: only the counts. */
+  art_yara_scanner_set_max_matches(s, 0);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, data, n, &res), ART_OK);
+  m = art_yara_result_match(res, 0);
+  ck_assert_uint_eq(m->n_strings, 0);
+  ck_assert_uint_eq(m->idents[0].count, n / 2 - 2);
+  art_yara_result_free(res);
+  /* All of them (yara -s), data cut at 8 bytes. */
+  art_yara_scanner_set_max_matches(s, SIZE_MAX);
+  art_yara_scanner_set_max_data(s, 8);
+  ck_assert_int_eq(art_yara_scan_buffer(ctx, s, data, n, &res), ART_OK);
+  m = art_yara_result_match(res, 0);
+  ck_assert_uint_eq(m->idents[0].n_matches, n / 2 - 2);
+  ck_assert_uint_eq(m->idents[2].matches[0].data_len, 8);
+  ck_assert_uint_eq(m->idents[2].matches[0].length, 80);
+  art_yara_result_free(res);
+  art_yara_scanner_free(s);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(data);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* yara's namespaces: files share "default", so a helper file's rules serve
+ * the files after it (Yara-Rules' is__elf); per file, they do not. */
+START_TEST(test_shared_namespace)
+{
+  char *dir = tu_tmpdir();
+  char *common = tu_path(dir, "000_common.yar");
+  char *user = tu_path(dir, "elf_user.yar");
+  art_ctx *ctx = NULL;
+  art_yara_compiler *c = NULL;
+  art_yara_rules *r = NULL;
+  art_yara_result *res;
+  art_status st;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "000_common.yar",
+            "private rule is__elf { condition: uint32(0) == 0x464c457f }\n");
+  write_str(dir, "elf_user.yar",
+            "rule elf_user { condition: is__elf and filesize > 4 }\n");
+  for (int shared = 0; shared < 2; shared++) {
+    ck_assert_int_eq(art_yara_compiler_new(ctx, &c), ART_OK);
+    art_yara_compiler_set_flags(c, shared ? ART_YARA_SHARED_NAMESPACE : 0);
+    ck_assert_int_eq(art_yara_compiler_add_path(ctx, c, common, NULL), ART_OK);
+    ck_assert_int_eq(art_yara_compiler_add_path(ctx, c, user, NULL), ART_OK);
+    st = art_yara_compiler_build(ctx, c, &r);
+    art_yara_compiler_free(c);
+    ck_assert_int_eq(st, shared ? ART_OK : ART_ERR_RULES);
+  }
+  res = scan(ctx, r, "e",
+             "\x7f"
+             "ELF\x02\x01",
+             6, &st);
+  ck_assert_uint_eq(art_yara_result_count(res), 1);
+  ck_assert_str_eq(art_yara_result_match(res, 0)->ns, "default");
+  art_yara_result_free(res);
+  art_yara_rules_free(r);
+  /* The same namespace named twice is yara's default:a default:b. */
+  ck_assert_int_eq(art_yara_compiler_new(ctx, &c), ART_OK);
+  art_yara_compiler_set_flags(c, ART_YARA_SHARED_NAMESPACE);
+  ck_assert_int_eq(art_yara_compiler_add_path(ctx, c, common, "x"), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_add_path(ctx, c, user, "x"), ART_OK);
+  ck_assert_int_eq(art_yara_compiler_build(ctx, c, &r), ART_OK);
+  art_yara_compiler_free(c);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(common);
+  free(user);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* A failed include says why, not libyara's "callback failed to provide
+ * include resource". */
+START_TEST(test_include_reasons)
+{
+  char *dir = tu_tmpdir();
+  char *sub = tu_path(dir, "rules");
+  char *miss = tu_path(sub, "missing.yar");
+  char *esc = tu_path(sub, "escape.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  diags g = {0};
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(mkdir(sub, 0700), 0);
+  write_str(dir, "outside.yar", "rule outside { condition: true }\n");
+  write_str(sub, "missing.yar", "include \"nope.yar\"\n");
+  write_str(sub, "escape.yar", "include \"../outside.yar\"\n");
+  ck_assert_ptr_null(build(ctx, miss, ART_YARA_ALLOW_INCLUDES, NULL, &g, &st));
+  ck_assert_msg(strstr(g.first, "include \"nope.yar\"") &&
+                    strstr(g.first, "No such file or directory"),
+                "%s", g.first);
+  memset(&g, 0, sizeof g);
+  ck_assert_ptr_null(build(ctx, esc, ART_YARA_ALLOW_INCLUDES, NULL, &g, &st));
+  ck_assert_msg(strstr(g.first, "outside the rules folder"), "%s", g.first);
+  memset(&g, 0, sizeof g);
+  ck_assert_ptr_null(build(ctx, esc, 0, NULL, &g, &st));
+  ck_assert_msg(strstr(g.first, "includes are disabled"), "%s", g.first);
+  art_ctx_free(ctx);
+  free(miss);
+  free(esc);
+  free(sub);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
+/* THOR/Loki type names from libmagic's answers (signature-base compares
+ * filetype with them). */
+START_TEST(test_filetype_names)
+{
+  ck_assert_str_eq(art_yara_filetype_name("application/x-dosexec",
+                                          "PE32 executable (GUI) Intel 80386, "
+                                          "for MS Windows"),
+                   "EXE");
+  ck_assert_str_eq(
+      art_yara_filetype_name("application/x-dosexec",
+                             "PE32+ executable (DLL) (console) x86-64, for MS "
+                             "Windows"),
+      "DLL");
+  ck_assert_str_eq(art_yara_filetype_name("application/x-pie-executable",
+                                          "ELF 64-bit LSB pie executable"),
+                   "ELF");
+  ck_assert_str_eq(art_yara_filetype_name("application/zip", "Zip archive"),
+                   "ZIP");
+  ck_assert_str_eq(art_yara_filetype_name("application/x-7z-compressed", ""),
+                   "7Z");
+  ck_assert_str_eq(art_yara_filetype_name("image/jpeg", ""), "JPG");
+  ck_assert_str_eq(art_yara_filetype_name("application/msword", ""), "DOC");
+  ck_assert_str_eq(art_yara_filetype_name("application/octet-stream", "data"),
+                   "");
+}
+END_TEST
+
+/* -X on libyara 4.2: the key comes from the match's first byte. */
+START_TEST(test_xor_key)
+{
+  char *dir = tu_tmpdir();
+  char *path = tu_path(dir, "x.yar");
+  art_ctx *ctx = NULL;
+  art_status st;
+  art_yara_rules *r;
+  art_yara_result *res;
+  char *text = NULL;
+  char data[32] = "..";
+  const char *plain = "secret!";
+  for (size_t i = 0; i < strlen(plain); i++)
+    data[2 + i] = (char)(plain[i] ^ 0x41);
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  write_str(dir, "x.yar",
+            "rule x { strings: $x = \"secret!\" xor condition: $x }\n");
+  r = build(ctx, path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  res = scan(ctx, r, "f", data, 2 + strlen(plain), &st);
+  ck_assert_int_eq(
+      art_yara_result_text(ctx, res, ART_YARA_FMT_XOR, NULL, NULL, &text, NULL),
+      ART_OK);
+  ck_assert_str_eq(text, "x f\n0x2:$x:xor(0x41,secret!)\n");
+  art_free(text);
+  art_yara_result_free(res);
+  art_yara_rules_free(r);
+  art_ctx_free(ctx);
+  free(path);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 static Suite *yara_suite(void)
 {
   Suite *s = suite_create("yara");
@@ -916,6 +1251,8 @@ static Suite *yara_suite(void)
   tcase_add_test(tc, test_warnings);
   tcase_add_test(tc, test_includes);
   tcase_add_test(tc, test_externals);
+  tcase_add_test(tc, test_shared_namespace);
+  tcase_add_test(tc, test_include_reasons);
   suite_add_tcase(s, tc);
   tc = tcase_create("cache");
   tcase_set_timeout(tc, 60);
@@ -929,9 +1266,13 @@ static Suite *yara_suite(void)
   tcase_add_test(tc, test_reader_and_source);
   tcase_add_test(tc, test_archive_members);
   tcase_add_test(tc, test_threads_and_init);
+  tcase_add_test(tc, test_bounded_matches);
+  tcase_add_test(tc, test_scan_artifact);
+  tcase_add_test(tc, test_xor_key);
   suite_add_tcase(s, tc);
   tc = tcase_create("format");
   tcase_add_test(tc, test_format);
+  tcase_add_test(tc, test_filetype_names);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -457,7 +457,9 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
     return 0;
   }
   if (!res) {
-    if (it->type != ART_ENTRY_FILE && r->o->verbose)
+    if (*it->errmsg) /* a symlink loop under -L: skipped, not a failure */
+      cli_error("%s", it->errmsg);
+    else if (it->type != ART_ENTRY_FILE && r->o->verbose)
       cli_error("%s: skipped %s", it->path, art_entry_type_name(it->type));
     return 0;
   }

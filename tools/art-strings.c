@@ -293,6 +293,8 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   if (it->status != ART_OK) {
     cli_error("%s", it->errmsg);
     r->failures++;
+  } else if (!res && *it->errmsg) {
+    cli_error("%s", it->errmsg); /* a symlink loop: skipped, no failure */
   }
   if (!res)
     return 0;

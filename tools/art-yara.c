@@ -1,5 +1,6 @@
 /* art-yara: scan files, trees, images and archive members (at any depth,
- * with lineage) with YARA rules; yara's text lines or JSON Lines.
+ * with lineage) with YARA rules; yara 4.2's command line and text lines, or
+ * bounded JSON Lines.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <artifact/artifact.h>
@@ -8,23 +9,47 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cli.h"
 
 #define MAX_LIST 64
+/* Output held for in-order printing: a record bigger than REC_MEM, or any
+ * record once HELD_MAX bytes are held in total, goes to a temporary file
+ * instead, so the ordering window is bounded in bytes whatever the size of
+ * a record (a huge one streams through the file). */
+#define REC_MEM  (1u << 20)
+#define HELD_MAX (32u << 20)
+/* A character device named as a target (/dev/zero) is read this far at
+ * most unless --max-scan-size says otherwise. */
+#define DEVICE_MAX (64ull << 20)
+
+typedef struct modarg {
+  const char *module;
+  unsigned char *data;
+  size_t len;
+} modarg;
 
 typedef struct opts {
-  const char *rules[MAX_LIST], *defines[MAX_LIST], *tags[MAX_LIST],
-      *idents[MAX_LIST];
-  size_t n_rules, n_defines, n_tags, n_idents;
-  unsigned fmt, scan_flags, compile_flags, timeout, archive_depth;
+  const char **rules; /* -R, as many as given (public sets have 1,000) */
+  const char *defines[MAX_LIST], *tags[MAX_LIST], *idents[MAX_LIST],
+      *modules[MAX_LIST];
+  size_t n_rules, n_defines, n_tags, n_idents, n_modules;
+  modarg mods[MAX_LIST];
+  unsigned fmt, scan_flags, compile_flags, timeout, scan_timeout, archive_depth,
+      max_strings, stack_size;
   int json, count, exit_on_match, no_cache, no_archives, null_list, quiet,
-      verbose;
-  uint64_t max_size;
-  const char *output, *cache_dir, *files_from;
+      verbose, compiled, stats, scan_list, max_size_set, max_matches_set,
+      max_data_set;
+  uint64_t max_size, skip_larger, max_rules, cache_max;
+  size_t max_matches, max_data;
+  const char *output, *cache_dir, *files_from, *atom_table;
   art_batch_opts batch;
 } opts;
 
@@ -33,7 +58,14 @@ typedef struct run {
   FILE *out;
   art_yara_rules *rules;
   art_yara_scanner *err_scanner; /* records for inputs never scanned */
-  unsigned long failures, matches;
+  unsigned long failures;
+  _Atomic unsigned long matches;
+  _Atomic size_t held;  /* output bytes held in memory, all records */
+  uint64_t rules_shown; /* for -l */
+  time_t deadline;      /* -a: one deadline for the run, as yara */
+  int limit_hit;
+  int single; /* one file named (yara's single-target mode: -c prints N) */
+  art_batch *batch; /* for the progress line's byte count */
 } run;
 
 typedef struct wstate {
@@ -41,61 +73,81 @@ typedef struct wstate {
   art_archive *ar;
 } wstate;
 
-/* Every record of one input: the input, then its members in walk order. */
-typedef struct job {
-  const char *input;
-  wstate *ws;
-  art_yara_result **recs;
-  uint64_t *ids;
-  size_t n, cap;
-  uint64_t cur; /* the member being read */
-} job;
+/* Text held for one item: in memory, or in a temporary file past a size. */
+typedef struct stream {
+  char *mem;
+  size_t len, cap;
+  FILE *spill;
+} stream;
 
 typedef struct output {
-  char *text;
+  stream head, body; /* the input's own record; its members' */
   unsigned long failures, matches;
 } output;
 
 static void usage(void)
 {
-  printf("Usage: art-yara [OPTION]... RULES... TARGET\n"
-         "   or: art-yara [OPTION]... -R RULES [-R RULES]... TARGET...\n"
-         "Scan files, trees, images and archive members with YARA rules.\n\n"
-         "  -R, --rules PATH         rules file or folder (repeatable)\n"
-         "  -r, --recursive          descend into directories\n"
-         "  -L, --follow             follow symbolic links inside trees\n"
-         "  -N, --no-follow-symlinks do not follow them (the default)\n"
-         "  -s, --print-strings      matched strings\n"
-         "      --print-string-length  with their lengths\n"
-         "  -m, --print-meta         -g, --print-tags   -e, "
-         "--print-namespace\n"
-         "  -t, --tag TAG            only rules with TAG (repeatable)\n"
-         "  -i, --identifier RULE    only rule RULE (repeatable)\n"
-         "  -n, --negate             rules that do not match\n"
-         "  -c, --count              number of matching rules per artifact\n"
-         "  -d, --define NAME=VALUE  external variable\n"
-         "      --fast               stop at each string's first match\n"
-         "  -a, --timeout SECS       per-artifact scan timeout\n"
-         "  -z, --max-size SIZE      bytes scanned per artifact (default 1G)\n"
-         "      --no-archives        do not scan inside archives\n"
-         "      --archive-depth N    deepest member scanned (default 10)\n"
-         "  -f, --format FMT         text (yara's lines, default) or jsonl\n"
-         "  -o, --output FILE        write results to FILE\n"
-         "  -w, --no-warnings        --fail-on-warnings   --skip-bad-rules\n"
-         "      --no-includes        refuse include directives\n"
-         "      --cache-dir DIR      compiled rules cache "
-         "(default ~/.cache/artifact/yara)\n"
-         "      --no-cache           always compile from source\n"
-         "      --exit-on-match      exit 1 when something matched\n"
-         "  -T, --files-from FILE    targets listed in FILE; -0 NUL-separated\n"
-         "      --no-images          named .E01/.001 files are plain files\n"
-         "  -j, --jobs N             worker threads (also -p; default: CPUs)\n"
-         "  -q, --quiet              no compiler warnings\n"
-         "  -v, --verbose            say how the rules were loaded\n"
-         "  -h, --help   --version\n\n"
-         "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
-         "artifacts could not be (fully) scanned; 4 fatal (rules did not "
-         "compile).\n");
+  printf(
+      "Usage: art-yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR\n"
+      "   or: art-yara [OPTION]... -R RULES [-R RULES]... TARGET...\n"
+      "Scan files, trees, images and archive members with YARA rules.\n"
+      "yara 4.2's options mean what they mean in yara:\n"
+      "  -C, --compiled-rules       RULES_FILE was compiled by yarac\n"
+      "  -c, --count                number of matching rules per artifact\n"
+      "  -d, --define VAR=VALUE     external variable\n"
+      "      --fail-on-warnings     warnings fail their rules file\n"
+      "  -f, --fast-scan            stop at each string's first match\n"
+      "  -i, --identifier RULE      only rule RULE (repeatable)\n"
+      "  -l, --max-rules N          stop after N matching rules\n"
+      "      --max-strings-per-rule N  (default 10000)\n"
+      "  -x, --module-data MOD=FILE pass FILE's bytes to module MOD\n"
+      "  -n, --negate               rules that do not match\n"
+      "  -N, --no-follow-symlinks   do not follow symlinks (the default)\n"
+      "  -w, --no-warnings          no compiler warnings\n"
+      "  -m, --print-meta   -g, --print-tags   -e, --print-namespace\n"
+      "  -D, --print-module-data    module data of each artifact\n"
+      "  -S, --print-stats          rule set statistics\n"
+      "  -s, --print-strings        matched strings\n"
+      "  -L, --print-string-length  lengths of matched strings\n"
+      "  -X, --print-xor-key        xor key and plaintext (yara 4.3)\n"
+      "  -r, --recursive            descend into directories\n"
+      "      --scan-list            TARGET lists the files to scan\n"
+      "  -z, --skip-larger N        skip files in trees larger than N bytes\n"
+      "  -k, --stack-size SLOTS     condition stack (default 16384)\n"
+      "  -t, --tag TAG              only rules with TAG (repeatable)\n"
+      "  -p, --threads N            worker threads (default: CPUs)\n"
+      "  -a, --timeout SECS         stop scanning after SECS (whole run)\n"
+      "      --atom-quality-table FILE   --max-process-memory-chunk N\n"
+      "  -v, --version    -h, --help\n"
+      "art-yara's own:\n"
+      "  -R, --rules PATH           rules file or folder (repeatable)\n"
+      "      --follow               follow symbolic links inside trees\n"
+      "      --format FMT           text (yara's lines, default) or jsonl\n"
+      "      --max-matches N        matches printed per string (jsonl: "
+      "10)\n"
+      "      --max-match-data N     bytes printed per match (jsonl: 64)\n"
+      "      --max-scan-size SIZE   bytes scanned per artifact (default 1G)\n"
+      "      --scan-timeout SECS    per-artifact scan timeout\n"
+      "      --filetype-names thor  filetype external as THOR/Loki names\n"
+      "      --namespace-per-file   each rules file in its own namespace\n"
+      "      --no-archives          do not scan inside archives\n"
+      "      --archive-depth N      deepest member scanned (default 10)\n"
+      "  -o, --output FILE          write results to FILE\n"
+      "      --skip-bad-rules       scan with the rules files that compile\n"
+      "      --no-includes          refuse include directives\n"
+      "      --cache-dir DIR        compiled rules cache "
+      "(default ~/.cache/artifact/yara)\n"
+      "      --cache-max SIZE       cache size kept (default 1G)\n"
+      "      --no-cache             always compile from source\n"
+      "      --exit-on-match        exit 1 when something matched\n"
+      "  -T, --files-from FILE      targets listed in FILE; -0 NUL-separated\n"
+      "      --no-images            named .E01/.001 files are plain files\n"
+      "  -j, --jobs N               as -p\n"
+      "      --quiet                no compiler warnings\n"
+      "      --verbose              say how the rules were loaded\n\n"
+      "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
+      "artifacts could not be (fully) scanned; 4 fatal (rules did not "
+      "compile).\n");
 }
 
 static int add_list(const char **list, size_t *n, const char *v)
@@ -106,103 +158,120 @@ static int add_list(const char **list, size_t *n, const char *v)
   return -1;
 }
 
+/* The -R list; freed by main whatever path the run took. */
+static const char **rules_list;
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+  char *end;
+  unsigned long long v;
+  if (!*s || *s == '-')
+    return -1;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
 static int parse_opts(int argc, char **argv, opts *o)
 {
   enum {
     O_VERSION = 256,
-    O_LEN,
-    O_FAST,
+    O_FOLLOW,
+    O_FORMAT,
+    O_MAXSCAN,
+    O_VERBOSE,
+    O_QUIET,
     O_NO_ARCH,
     O_DEPTH,
     O_FAILW,
     O_SKIP,
     O_NOINC,
     O_CACHE,
+    O_CACHEMAX,
     O_NOCACHE,
     O_EXIT,
-    O_NOIMG
+    O_NOIMG,
+    O_MAXSTR,
+    O_SCANLIST,
+    O_MAXMATCH,
+    O_MAXDATA,
+    O_SCANTO,
+    O_FTNAMES,
+    O_NSFILE,
+    O_ATOM,
+    O_CHUNK
   };
   static const struct option lo[] = {
-      {"rules", required_argument, NULL, 'R'},
-      {"recursive", no_argument, NULL, 'r'},
-      {"follow", no_argument, NULL, 'L'},
-      {"no-follow-symlinks", no_argument, NULL, 'N'},
-      {"print-strings", no_argument, NULL, 's'},
-      {"print-string-length", no_argument, NULL, O_LEN},
-      {"print-meta", no_argument, NULL, 'm'},
-      {"print-tags", no_argument, NULL, 'g'},
-      {"print-namespace", no_argument, NULL, 'e'},
-      {"tag", required_argument, NULL, 't'},
-      {"identifier", required_argument, NULL, 'i'},
-      {"negate", no_argument, NULL, 'n'},
+      {"compiled-rules", no_argument, NULL, 'C'},
       {"count", no_argument, NULL, 'c'},
       {"define", required_argument, NULL, 'd'},
-      {"fast", no_argument, NULL, O_FAST},
-      {"fast-scan", no_argument, NULL, O_FAST},
+      {"fail-on-warnings", no_argument, NULL, O_FAILW},
+      {"fast-scan", no_argument, NULL, 'f'},
+      {"help", no_argument, NULL, 'h'},
+      {"identifier", required_argument, NULL, 'i'},
+      {"max-process-memory-chunk", required_argument, NULL, O_CHUNK},
+      {"max-rules", required_argument, NULL, 'l'},
+      {"max-strings-per-rule", required_argument, NULL, O_MAXSTR},
+      {"module-data", required_argument, NULL, 'x'},
+      {"negate", no_argument, NULL, 'n'},
+      {"no-follow-symlinks", no_argument, NULL, 'N'},
+      {"no-warnings", no_argument, NULL, 'w'},
+      {"print-meta", no_argument, NULL, 'm'},
+      {"print-module-data", no_argument, NULL, 'D'},
+      {"print-namespace", no_argument, NULL, 'e'},
+      {"print-stats", no_argument, NULL, 'S'},
+      {"print-strings", no_argument, NULL, 's'},
+      {"print-string-length", no_argument, NULL, 'L'},
+      {"print-xor-key", no_argument, NULL, 'X'},
+      {"print-tags", no_argument, NULL, 'g'},
+      {"recursive", no_argument, NULL, 'r'},
+      {"scan-list", no_argument, NULL, O_SCANLIST},
+      {"skip-larger", required_argument, NULL, 'z'},
+      {"stack-size", required_argument, NULL, 'k'},
+      {"tag", required_argument, NULL, 't'},
+      {"threads", required_argument, NULL, 'p'},
       {"timeout", required_argument, NULL, 'a'},
-      {"max-size", required_argument, NULL, 'z'},
+      {"version", no_argument, NULL, 'v'},
+      {"atom-quality-table", required_argument, NULL, O_ATOM},
+      /* art-yara's own */
+      {"rules", required_argument, NULL, 'R'},
+      {"follow", no_argument, NULL, O_FOLLOW},
+      {"format", required_argument, NULL, O_FORMAT},
+      {"max-scan-size", required_argument, NULL, O_MAXSCAN},
+      {"max-matches", required_argument, NULL, O_MAXMATCH},
+      {"max-match-data", required_argument, NULL, O_MAXDATA},
+      {"scan-timeout", required_argument, NULL, O_SCANTO},
+      {"filetype-names", required_argument, NULL, O_FTNAMES},
+      {"namespace-per-file", no_argument, NULL, O_NSFILE},
       {"no-archives", no_argument, NULL, O_NO_ARCH},
       {"archive-depth", required_argument, NULL, O_DEPTH},
-      {"format", required_argument, NULL, 'f'},
       {"output", required_argument, NULL, 'o'},
-      {"no-warnings", no_argument, NULL, 'w'},
-      {"fail-on-warnings", no_argument, NULL, O_FAILW},
       {"skip-bad-rules", no_argument, NULL, O_SKIP},
       {"no-includes", no_argument, NULL, O_NOINC},
       {"cache-dir", required_argument, NULL, O_CACHE},
+      {"cache-max", required_argument, NULL, O_CACHEMAX},
       {"no-cache", no_argument, NULL, O_NOCACHE},
       {"exit-on-match", no_argument, NULL, O_EXIT},
       {"files-from", required_argument, NULL, 'T'},
       {"null", no_argument, NULL, '0'},
       {"no-images", no_argument, NULL, O_NOIMG},
       {"jobs", required_argument, NULL, 'j'},
-      {"threads", required_argument, NULL, 'p'},
-      {"quiet", no_argument, NULL, 'q'},
-      {"verbose", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, O_VERSION},
+      {"quiet", no_argument, NULL, O_QUIET},
+      {"verbose", no_argument, NULL, O_VERBOSE},
       {NULL, 0, NULL, 0}};
   int c, rc;
-  o->compile_flags = ART_YARA_ALLOW_INCLUDES;
-  while ((c = getopt_long(argc, argv, "R:rLNsmget:i:ncd:a:z:f:o:wT:0j:p:qvh",
-                          lo, NULL)) != -1) {
+  uint64_t v;
+  o->compile_flags = ART_YARA_ALLOW_INCLUDES | ART_YARA_SHARED_NAMESPACE;
+  while ((c = getopt_long(argc, argv,
+                          "Ccd:fhi:l:x:nNwmDeSsLXgrz:k:t:p:a:vR:o:T:0j:", lo,
+                          NULL)) != -1) {
     rc = -1;
     switch (c) {
-    case 'R':
-      rc = add_list(o->rules, &o->n_rules, optarg);
-      break;
-    case 'r':
-      o->batch.recursive = 1;
-      break;
-    case 'L':
-      o->batch.walk_flags |= ART_WALK_FOLLOW;
-      break;
-    case 'N':
-      o->batch.walk_flags &= ~(unsigned)ART_WALK_FOLLOW;
-      break;
-    case 's':
-      o->fmt |= ART_YARA_FMT_STRINGS;
-      break;
-    case O_LEN:
-      o->fmt |= ART_YARA_FMT_STRINGS | ART_YARA_FMT_LENGTH;
-      break;
-    case 'm':
-      o->fmt |= ART_YARA_FMT_META;
-      break;
-    case 'g':
-      o->fmt |= ART_YARA_FMT_TAGS;
-      break;
-    case 'e':
-      o->fmt |= ART_YARA_FMT_NS;
-      break;
-    case 't':
-      rc = add_list(o->tags, &o->n_tags, optarg);
-      break;
-    case 'i':
-      rc = add_list(o->idents, &o->n_idents, optarg);
-      break;
-    case 'n':
-      o->scan_flags |= ART_YARA_SCAN_NEGATE;
+    case 'C':
+      o->compiled = 1;
       break;
     case 'c':
       o->count = 1;
@@ -210,16 +279,157 @@ static int parse_opts(int argc, char **argv, opts *o)
     case 'd':
       rc = add_list(o->defines, &o->n_defines, optarg);
       break;
-    case O_FAST:
+    case O_FAILW:
+      o->compile_flags |= ART_YARA_FAIL_ON_WARNINGS;
+      break;
+    case 'f':
       o->scan_flags |= ART_YARA_SCAN_FAST;
+      break;
+    case 'h':
+      usage();
+      exit(ART_EXIT_OK);
+    case 'i':
+      rc = add_list(o->idents, &o->n_idents, optarg);
+      break;
+    case O_CHUNK:
+      /* Process memory is not scanned: accepted for yara's command lines. */
+      if (parse_u64(optarg, &v) != 0)
+        return cli_usage_error("bad chunk size '%s'", optarg);
+      break;
+    case 'l':
+      if (parse_u64(optarg, &o->max_rules) != 0)
+        return cli_usage_error("bad rule count '%s'", optarg);
+      break;
+    case O_MAXSTR:
+      if (cli_parse_uint(optarg, &o->max_strings) != 0 || !o->max_strings)
+        return cli_usage_error("bad string count '%s'", optarg);
+      break;
+    case 'x':
+      if (!strchr(optarg, '='))
+        return cli_usage_error("-x wants MODULE=FILE, not '%s'", optarg);
+      rc = add_list(o->modules, &o->n_modules, optarg);
+      break;
+    case 'n':
+      o->scan_flags |= ART_YARA_SCAN_NEGATE;
+      break;
+    case 'N':
+      o->batch.walk_flags &= ~(unsigned)ART_WALK_FOLLOW;
+      break;
+    case 'w':
+      o->compile_flags |= ART_YARA_NO_WARNINGS;
+      break;
+    case 'm':
+      o->fmt |= ART_YARA_FMT_META;
+      break;
+    case 'D':
+      o->scan_flags |= ART_YARA_SCAN_MODULE_DATA;
+      break;
+    case 'e':
+      o->fmt |= ART_YARA_FMT_NS;
+      break;
+    case 'S':
+      o->stats = 1;
+      break;
+    case 's':
+      o->fmt |= ART_YARA_FMT_STRINGS;
+      break;
+    case 'L':
+      o->fmt |= ART_YARA_FMT_LENGTH;
+      break;
+    case 'X':
+      o->fmt |= ART_YARA_FMT_XOR;
+      break;
+    case 'g':
+      o->fmt |= ART_YARA_FMT_TAGS;
+      break;
+    case 'r':
+      o->batch.recursive = 1;
+      break;
+    case O_SCANLIST:
+      o->scan_list = 1;
+      break;
+    case 'z':
+      if (parse_u64(optarg, &o->skip_larger) != 0)
+        return cli_usage_error("bad size '%s'", optarg);
+      break;
+    case 'k':
+      if (cli_parse_uint(optarg, &o->stack_size) != 0 || !o->stack_size)
+        return cli_usage_error("bad stack size '%s'", optarg);
+      break;
+    case 't':
+      rc = add_list(o->tags, &o->n_tags, optarg);
+      break;
+    case 'p':
+    case 'j':
+      if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0)
+        return cli_usage_error("bad thread count '%s'", optarg);
       break;
     case 'a':
       if (cli_parse_uint(optarg, &o->timeout) != 0)
         return cli_usage_error("bad timeout '%s'", optarg);
       break;
-    case 'z':
+    case 'v':
+      printf("%s\n", art_yara_version());
+      exit(ART_EXIT_OK);
+    case O_VERSION:
+      cli_version();
+      exit(ART_EXIT_OK);
+    case O_ATOM:
+      o->atom_table = optarg;
+      break;
+    case 'R':
+      if (o->n_rules % 64 == 0) {
+        const char **p =
+            realloc(o->rules, (o->n_rules + 64) * sizeof *o->rules);
+        if (!p)
+          return cli_usage_error("out of memory");
+        o->rules = rules_list = p;
+      }
+      o->rules[o->n_rules++] = optarg;
+      break;
+    case O_FOLLOW:
+      o->batch.walk_flags |= ART_WALK_FOLLOW;
+      break;
+    case O_FORMAT:
+      if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "ndjson") == 0)
+        o->json = 1;
+      else if (strcmp(optarg, "text") != 0)
+        return cli_usage_error("unknown format '%s' (text, jsonl)", optarg);
+      break;
+    case O_MAXSCAN:
       if (cli_parse_size(optarg, &o->max_size) != 0 || o->max_size == 0)
         return cli_usage_error("bad size '%s'", optarg);
+      o->max_size_set = 1;
+      break;
+    case O_MAXMATCH:
+      if (parse_u64(optarg, &v) != 0)
+        return cli_usage_error("bad match count '%s'", optarg);
+      o->max_matches = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+      o->max_matches_set = 1;
+      break;
+    case O_MAXDATA:
+      if (parse_u64(optarg, &v) != 0 || v > ART_YARA_DATA_MAX)
+        return cli_usage_error("bad data size '%s' (0 to %d: yara keeps no "
+                               "more)",
+                               optarg, ART_YARA_DATA_MAX);
+      o->max_data = (size_t)v;
+      o->max_data_set = 1;
+      break;
+    case O_SCANTO:
+      if (cli_parse_uint(optarg, &o->scan_timeout) != 0)
+        return cli_usage_error("bad timeout '%s'", optarg);
+      break;
+    case O_FTNAMES:
+      if (strcmp(optarg, "thor") == 0)
+        o->scan_flags |= ART_YARA_SCAN_FILETYPE_THOR;
+      else if (strcmp(optarg, "mime") == 0)
+        o->scan_flags &= ~(unsigned)ART_YARA_SCAN_FILETYPE_THOR;
+      else
+        return cli_usage_error("unknown file type names '%s' (mime, thor)",
+                               optarg);
+      break;
+    case O_NSFILE:
+      o->compile_flags &= ~(unsigned)ART_YARA_SHARED_NAMESPACE;
       break;
     case O_NO_ARCH:
       o->no_archives = 1;
@@ -228,20 +438,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       if (cli_parse_uint(optarg, &o->archive_depth) != 0)
         return cli_usage_error("bad depth '%s'", optarg);
       break;
-    case 'f':
-      if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "ndjson") == 0)
-        o->json = 1;
-      else if (strcmp(optarg, "text") != 0)
-        return cli_usage_error("unknown format '%s' (text, jsonl)", optarg);
-      break;
     case 'o':
       o->output = optarg;
-      break;
-    case 'w':
-      o->compile_flags |= ART_YARA_NO_WARNINGS;
-      break;
-    case O_FAILW:
-      o->compile_flags |= ART_YARA_FAIL_ON_WARNINGS;
       break;
     case O_SKIP:
       o->compile_flags |= ART_YARA_SKIP_BAD_FILES;
@@ -251,6 +449,10 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_CACHE:
       o->cache_dir = optarg;
+      break;
+    case O_CACHEMAX:
+      if (cli_parse_size(optarg, &o->cache_max) != 0)
+        return cli_usage_error("bad size '%s'", optarg);
       break;
     case O_NOCACHE:
       o->no_cache = 1;
@@ -267,29 +469,32 @@ static int parse_opts(int argc, char **argv, opts *o)
     case O_NOIMG:
       o->batch.no_images = 1;
       break;
-    case 'j':
-    case 'p':
-      if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0)
-        return cli_usage_error("bad job count '%s'", optarg);
-      break;
-    case 'q':
+    case O_QUIET:
       o->quiet = 1;
       break;
-    case 'v':
+    case O_VERBOSE:
       o->verbose = 1;
       break;
-    case 'h':
-      usage();
-      exit(ART_EXIT_OK);
-    case O_VERSION:
-      cli_version();
-      exit(ART_EXIT_OK);
     default:
       return cli_usage_error("unknown option");
     }
     if (rc >= 0)
       return rc;
   }
+  /* What is kept per string: yara's text lines show every match (up to 512
+   * bytes of each); JSON Lines a summary. Without -s/-L/-X the text lines
+   * show no strings, so none are kept. */
+  if (!o->max_matches_set) {
+    if (o->json)
+      o->max_matches = ART_YARA_KEEP_DEFAULT;
+    else if (o->fmt &
+             (ART_YARA_FMT_STRINGS | ART_YARA_FMT_LENGTH | ART_YARA_FMT_XOR))
+      o->max_matches = SIZE_MAX;
+    else
+      o->max_matches = 0;
+  }
+  if (!o->max_data_set)
+    o->max_data = o->json ? ART_YARA_DATA_DEFAULT : ART_YARA_DATA_MAX;
   return -1;
 }
 
@@ -323,10 +528,15 @@ static void on_diag(const art_yara_diag *d, void *ud)
 static art_status scanner_new(run *r, art_ctx *ctx, art_yara_scanner **s)
 {
   art_status st = art_yara_scanner_new(ctx, r->rules, s);
+  for (size_t i = 0; st == ART_OK && i < r->o->n_modules; i++)
+    st = art_yara_scanner_set_module_data(
+        ctx, *s, r->o->mods[i].module, r->o->mods[i].data, r->o->mods[i].len);
   if (st == ART_OK) {
-    art_yara_scanner_set_timeout(*s, r->o->timeout);
+    art_yara_scanner_set_timeout(*s, r->o->scan_timeout);
     art_yara_scanner_set_max_size(*s, r->o->max_size);
     art_yara_scanner_set_flags(*s, r->o->scan_flags);
+    art_yara_scanner_set_max_matches(*s, r->o->max_matches);
+    art_yara_scanner_set_max_data(*s, r->o->max_data);
   }
   return st;
 }
@@ -366,154 +576,275 @@ static void worker_fini(void *ud, void *p)
   free(ws);
 }
 
-static void job_add(job *j, art_yara_result *res, uint64_t id)
+/* ---- held output -------------------------------------------------------- */
+
+static void stream_add(run *r, stream *s, const char *text, size_t n)
 {
-  if (j->n == j->cap) {
-    size_t cap = j->cap ? j->cap * 2 : 8;
-    art_yara_result **p = realloc(j->recs, cap * sizeof *p);
-    uint64_t *q = p ? realloc(j->ids, cap * sizeof *q) : NULL;
-    if (p)
-      j->recs = p;
-    if (!q) {
-      art_yara_result_free(res);
-      return;
+  if (!n)
+    return;
+  if (!s->spill &&
+      (s->len + n > REC_MEM || atomic_load(&r->held) + n > HELD_MAX)) {
+    s->spill = tmpfile();
+    if (s->spill) {
+      if (s->len)
+        fwrite(s->mem, 1, s->len, s->spill);
+      atomic_fetch_sub(&r->held, s->len);
+      free(s->mem);
+      s->mem = NULL;
+      s->len = s->cap = 0;
     }
-    j->ids = q;
-    j->cap = cap;
   }
-  j->recs[j->n] = res;
-  j->ids[j->n++] = id;
-}
-
-static void on_member_result(art_yara_result *res, art_status st, void *ud)
-{
-  job *j = ud;
-  (void)st;
-  job_add(j, res, j->cur);
-}
-
-static art_walk_action m_begin(void *ud, const art_archive_member *m)
-{
-  job *j = ud;
-  art_ctx *ctx = NULL;
-  art_yara_artifact a = {m->lineage, m->path, j->input, m->depth, NULL, NULL};
-  if (m->type != ART_ENTRY_FILE)
-    return ART_WALK_CONTINUE;
-  if (art_ctx_new(&ctx) != ART_OK ||
-      art_yara_scanner_set_artifact(ctx, j->ws->member, &a) != ART_OK) {
-    art_ctx_free(ctx);
-    return ART_WALK_SKIP;
+  if (s->spill) {
+    fwrite(text, 1, n, s->spill);
+    return;
   }
-  art_ctx_free(ctx);
-  j->cur = m->id;
-  art_archive_add_consumer(j->ws->ar, art_yara_consumer(j->ws->member),
-                           j->ws->member);
-  return ART_WALK_CONTINUE;
+  if (s->len + n > s->cap) {
+    size_t cap = s->cap ? s->cap : 4096;
+    char *p;
+    while (cap < s->len + n)
+      cap *= 2;
+    p = realloc(s->mem, cap);
+    if (!p)
+      return; /* dropped only under memory exhaustion */
+    s->mem = p;
+    s->cap = cap;
+  }
+  memcpy(s->mem + s->len, text, n);
+  s->len += n;
+  atomic_fetch_add(&r->held, n);
 }
 
-static art_walk_action
-m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
+/* Copy a held stream to the output. With -l, only up to the limit of rule
+ * lines (a line not starting "0x" is a rule line: rule names never start
+ * with a digit, and control characters in paths are escaped). */
+static void stream_emit(run *r, stream *s)
 {
-  job *j = ud;
-  if (res->status == ART_OK)
-    return ART_WALK_CONTINUE;
-  for (size_t i = 0; i < j->n; i++)
-    if (j->ids[i] == m->id)
-      art_yara_result_set_error(j->recs[i], res->status, res->errmsg);
-  return ART_WALK_CONTINUE;
-}
-
-static void format_job(run *r, art_ctx *ctx, job *j, output *out)
-{
-  size_t len = 0;
-  for (size_t i = 0; i < j->n; i++) {
-    char *text = NULL;
-    size_t shown = 0;
-    art_yara_result *res = j->recs[i];
-    art_status rs = art_yara_result_status(res);
-    if (rs != ART_OK) {
-      out->failures++;
-      if (!r->o->json)
-        cli_error("%s: %s", art_yara_result_path(res),
-                  art_yara_result_message(res));
-    }
-    if (r->o->json)
-      art_yara_result_json(ctx, res, filter, r->o, &text, &shown);
-    else
-      art_yara_result_text(ctx, res, r->o->fmt, filter, r->o, &text, &shown);
-    out->matches += shown;
-    if (text && r->o->count && !r->o->json) {
-      art_free(text);
-      text = NULL;
-      if (asprintf(&text, "%s: %zu\n", art_yara_result_path(res), shown) < 0)
-        text = NULL;
-    } else if (text && r->o->json) {
-      char *line = NULL;
-      if (asprintf(&line, "%s\n", text) < 0)
-        line = NULL;
-      art_free(text);
-      text = line;
-    }
-    if (text) {
-      size_t tl = strlen(text);
-      char *p = realloc(out->text, len + tl + 1);
-      if (p) {
-        memcpy(p + len, text, tl + 1);
-        out->text = p;
-        len += tl;
+  FILE *in = NULL;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  if (s->spill) {
+    rewind(s->spill);
+    in = s->spill;
+  } else if (s->len) {
+    in = fmemopen(s->mem, s->len, "r");
+  }
+  if (in && !r->o->max_rules) {
+    char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+      fwrite(buf, 1, got, r->out);
+  } else if (in) {
+    while ((n = getline(&line, &cap, in)) > 0) {
+      int rule_line = !(n > 2 && line[0] == '0' && line[1] == 'x');
+      if (rule_line && r->o->json)
+        rule_line = 0; /* records are counted by their matches, in emit */
+      if (rule_line && !r->o->count) {
+        if (r->rules_shown >= r->o->max_rules) {
+          r->limit_hit = 1;
+          break;
+        }
+        r->rules_shown++;
+      } else if (!rule_line && r->limit_hit) {
+        break;
       }
-      free(text);
+      fwrite(line, 1, (size_t)n, r->out);
     }
-    art_yara_result_free(res);
   }
+  free(line);
+  if (in && in != s->spill)
+    fclose(in);
+  if (s->spill)
+    fclose(s->spill);
+  atomic_fetch_sub(&r->held, s->len);
+  free(s->mem);
+  memset(s, 0, sizeof *s);
+}
+
+/* "PATH: reason" messages from the library name the path; a record's
+ * message is printed after its path, so the path is said once. */
+static const char *reason_only(const char *msg, const char *path)
+{
+  size_t n = strlen(path);
+  if (n && strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+    return msg + n + 2;
+  return msg;
+}
+
+/* Format one result into S (and count it); frees it. */
+static void put_result(
+    run *r, art_ctx *ctx, output *out, stream *s, art_yara_result *res, int top)
+{
+  char *text = NULL;
+  size_t shown = 0;
+  art_status rs = art_yara_result_status(res);
+  if (rs != ART_OK) {
+    out->failures++;
+    if (!r->o->json)
+      cli_error(
+          "%s: %s", art_yara_result_path(res),
+          reason_only(art_yara_result_message(res), art_yara_result_path(res)));
+  } else if (art_yara_result_skipped(res) && !r->o->json) {
+    cli_error("%s: %s", art_yara_result_path(res),
+              art_yara_result_message(res));
+  }
+  if (r->o->json) {
+    if (art_yara_result_json_fmt(ctx, res, r->o->fmt, filter, r->o, &text,
+                                 &shown) == ART_OK) {
+      stream_add(r, s, text, strlen(text));
+      stream_add(r, s, "\n", 1);
+    }
+  } else if (!art_yara_result_skipped(res) &&
+             art_yara_result_text(ctx, res, r->o->fmt, filter, r->o, &text,
+                                  &shown) == ART_OK) {
+    if (r->o->count) {
+      char *line = NULL;
+      int n = r->single && top ? asprintf(&line, "%zu\n", shown)
+                               : asprintf(&line, "%s: %zu\n",
+                                          art_yara_result_path(res), shown);
+      if (n > 0)
+        stream_add(r, s, line, (size_t)n);
+      free(line);
+    } else {
+      const char *mod = art_yara_result_module_data(res);
+      if (mod)
+        stream_add(r, s, mod, strlen(mod));
+      stream_add(r, s, text, strlen(text));
+    }
+  }
+  art_free(text);
+  if (r->batch)
+    art_batch_add_bytes(r->batch, art_yara_result_bytes(res));
+  out->matches += shown;
+  atomic_fetch_add(&r->matches, (unsigned long)shown);
+  art_yara_result_free(res);
+}
+
+/* A record of the input (TOP) or of one of its members. */
+typedef struct job {
+  run *r;
+  art_ctx *ctx;
+  output *out;
+} job;
+
+static void on_record(art_yara_result *res, int top, void *ud)
+{
+  job *j = ud;
+  put_result(j->r, j->ctx, j->out, top ? &j->out->head : &j->out->body, res,
+             top);
+}
+
+/* ---- one input ---------------------------------------------------------- */
+
+static unsigned remaining(const run *r)
+{
+  time_t now;
+  if (!r->deadline)
+    return r->o->scan_timeout;
+  now = time(NULL);
+  if (now >= r->deadline)
+    return 0;
+  unsigned left = (unsigned)(r->deadline - now);
+  return r->o->scan_timeout && r->o->scan_timeout < left ? r->o->scan_timeout
+                                                         : left;
 }
 
 static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
 {
   run *r = ud;
   wstate *ws = wsp;
-  job j = {it->path, ws, NULL, NULL, 0, 0, 0};
   output *out = calloc(1, sizeof *out);
-  art_source *src = NULL;
+  job j = {r, ctx, out};
   art_yara_result *res = NULL;
   art_yara_artifact a = {it->path, NULL, NULL, 0, NULL, NULL};
-  art_status st, rs;
+  art_status st;
+  unsigned left;
   if (!out)
     return NULL;
   st = art_yara_scanner_set_artifact(ctx, ws->top, &a);
-  if (st == ART_OK)
-    st = art_source_open(ctx, it->path, it->kind, &src);
-  if (st == ART_OK)
-    st = art_yara_scan_source(ctx, ws->top, src, &res);
-  if (!res)
-    art_yara_result_error(ctx, ws->top, st, art_ctx_errmsg(ctx), &res);
-  if (res)
-    job_add(&j, res, 0);
-  rs = res ? art_yara_result_status(res) : ART_ERR_NOMEM;
-  if (ws->ar && src &&
-      (rs == ART_OK || rs == ART_ERR_LIMIT || rs == ART_ERR_TIMEOUT)) {
-    size_t len = 0;
-    const void *bytes = art_yara_scanner_bytes(ws->top, &len);
-    if (art_archive_is_container(bytes, len)) {
-      art_archive_ops ops = {.begin = m_begin, .end = m_end};
-      art_yara_scanner_set_result_cb(ws->member, on_member_result, &j);
-      st = art_archive_walk_buffer(ctx, ws->ar, bytes, len, it->path, &ops, &j);
-      art_yara_scanner_set_result_cb(ws->member, NULL, NULL);
-      if (st != ART_OK && st != ART_ERR_FORMAT)
-        art_yara_result_set_error(res, st, art_ctx_errmsg(ctx));
-    }
+  if (st != ART_OK)
+    goto failed;
+  if (it->type == ART_ENTRY_FIFO || it->type == ART_ENTRY_SOCKET) {
+    /* Never opened: a FIFO without a writer blocks for ever. */
+    art_yara_result_skip(ctx, ws->top,
+                         it->type == ART_ENTRY_FIFO
+                             ? "FIFO, skipped (not read: it may never end)"
+                             : "socket, skipped",
+                         &res);
+    if (res)
+      put_result(r, ctx, out, &out->head, res, 1);
+    return out;
   }
-  art_source_free(src);
-  format_job(r, ctx, &j, out);
-  free(j.recs);
-  free(j.ids);
+  if (r->o->skip_larger && !it->named && it->size > r->o->skip_larger) {
+    char *why = NULL;
+    if (asprintf(&why,
+                 "skipped: %" PRIu64 " bytes, larger than %" PRIu64
+                 " bytes (-z)",
+                 it->size, r->o->skip_larger) < 0)
+      why = NULL;
+    art_yara_result_skip(ctx, ws->top, why ? why : "skipped (-z)", &res);
+    free(why);
+    if (res)
+      put_result(r, ctx, out, &out->head, res, 1);
+    return out;
+  }
+  left = remaining(r);
+  if (r->deadline && left == 0) {
+    art_yara_result_error(ctx, ws->top, ART_ERR_TIMEOUT,
+                          "not scanned: the run's timeout (-a) had passed",
+                          &res);
+    if (res)
+      put_result(r, ctx, out, &out->head, res, 1);
+    else
+      out->failures++;
+    return out;
+  }
+  art_yara_scanner_set_timeout(ws->top, left);
+  art_yara_scanner_set_timeout(ws->member, left);
+  if (it->type == ART_ENTRY_CHAR_DEVICE && !r->o->max_size_set)
+    art_yara_scanner_set_max_size(ws->top, DEVICE_MAX);
+  st = art_yara_scan_artifact(ctx, ws->top, ws->member, ws->ar, it->path,
+                              it->kind, on_record, &j);
+  if (it->type == ART_ENTRY_CHAR_DEVICE && !r->o->max_size_set)
+    art_yara_scanner_set_max_size(ws->top, r->o->max_size);
+  if (st != ART_OK)
+    goto failed;
   return out;
+failed:
+  art_yara_result_error(ctx, ws->top, st,
+                        reason_only(art_ctx_errmsg(ctx), it->path), &res);
+  if (res)
+    put_result(r, ctx, out, &out->head, res, 1);
+  else
+    out->failures++;
+  return out;
+}
+
+static void emit_skipped(run *r, const art_batch_item *it, const char *why)
+{
+  art_yara_result *res = NULL;
+  char *text = NULL;
+  art_yara_artifact a = {it->path, NULL, NULL, 0, NULL, NULL};
+  if (art_yara_scanner_set_artifact(NULL, r->err_scanner, &a) == ART_OK &&
+      art_yara_result_skip(NULL, r->err_scanner, why, &res) == ART_OK &&
+      art_yara_result_json(NULL, res, NULL, NULL, &text, NULL) == ART_OK)
+    fprintf(r->out, "%s\n", text);
+  art_free(text);
+  art_yara_result_free(res);
 }
 
 static int emit(void *ud, const art_batch_item *it, void *resp)
 {
   run *r = ud;
   output *out = resp;
+  if (r->limit_hit) {
+    if (out) {
+      stream_emit(r, &out->head); /* frees */
+      stream_emit(r, &out->body);
+      free(out);
+    }
+    return 1;
+  }
   if (it->status != ART_OK) {
     r->failures++;
     cli_error("%s", it->errmsg);
@@ -522,7 +853,8 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
       char *text = NULL;
       art_yara_artifact a = {it->path, NULL, NULL, 0, NULL, NULL};
       if (art_yara_scanner_set_artifact(NULL, r->err_scanner, &a) == ART_OK &&
-          art_yara_result_error(NULL, r->err_scanner, it->status, it->errmsg,
+          art_yara_result_error(NULL, r->err_scanner, it->status,
+                                reason_only(it->errmsg, it->path),
                                 &res) == ART_OK &&
           art_yara_result_json(NULL, res, NULL, NULL, &text, NULL) == ART_OK)
         fprintf(r->out, "%s\n", text);
@@ -531,15 +863,26 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
     }
     return 0;
   }
-  if (!out)
-    return 0; /* symlinks not followed, special files: not scanned */
-  if (out->text)
-    fputs(out->text, r->out);
+  if (!out) {
+    /* Not scanned on purpose: symlinks not followed, special files in
+     * trees (as yara, silently in text), a loop under --follow (said once
+     * on stderr: nothing below it goes unscanned). */
+    if (*it->errmsg)
+      cli_error("%s", it->errmsg);
+    if (r->o->json && (*it->errmsg || it->type != ART_ENTRY_SYMLINK))
+      emit_skipped(r, it,
+                   *it->errmsg ? reason_only(it->errmsg, it->path)
+                               : art_entry_type_name(it->type));
+    return 0;
+  }
+  stream_emit(r, &out->head);
+  stream_emit(r, &out->body);
   r->failures += out->failures;
-  r->matches += out->matches;
-  free(out->text);
   free(out);
-  return 0;
+  if (r->o->max_rules && r->o->json &&
+      atomic_load(&r->matches) >= r->o->max_rules)
+    r->limit_hit = 1;
+  return r->limit_hit;
 }
 
 static char *default_cache(void)
@@ -559,14 +902,20 @@ static art_status
 compile(run *r, art_ctx *ctx, int argc, char **argv, int *first_target)
 {
   art_yara_compiler *c = NULL;
-  art_status st = art_yara_compiler_new(ctx, &c);
+  art_status st;
   char *cache = NULL;
   size_t n = r->o->n_rules;
-  *first_target = 0;
-  if (n == 0)
-    *first_target = argc - 1;
+  *first_target = n ? 0 : argc - 1;
+  if (r->o->compiled)
+    return art_yara_rules_load(ctx, n ? r->o->rules[0] : argv[0], &r->rules);
+  st = art_yara_compiler_new(ctx, &c);
   for (size_t i = 0; st == ART_OK && i < r->o->n_defines; i++)
     st = art_yara_compiler_define(ctx, c, r->o->defines[i]);
+  if (st == ART_OK && r->o->max_strings)
+    art_yara_compiler_set_max_strings_per_rule(c, r->o->max_strings);
+  if (st == ART_OK && r->o->atom_table)
+    st = art_yara_compiler_set_atom_quality_table(ctx, c, r->o->atom_table);
+  art_yara_compiler_set_flags(c, r->o->compile_flags);
   for (int i = 0; st == ART_OK && i < (n ? (int)n : argc - 1); i++) {
     const char *p = n ? r->o->rules[i] : argv[i];
     const char *colon = strchr(p, ':');
@@ -578,12 +927,13 @@ compile(run *r, art_ctx *ctx, int argc, char **argv, int *first_target)
     st = art_yara_compiler_add_path(ctx, c, p, ns);
     free(ns);
   }
-  art_yara_compiler_set_flags(c, r->o->compile_flags);
   art_yara_compiler_set_diag(c, on_diag, r->o);
   if (st == ART_OK && !r->o->no_cache &&
-      (r->o->cache_dir || (cache = default_cache())))
+      (r->o->cache_dir || (cache = default_cache()))) {
     st = art_yara_compiler_set_cache_dir(
         ctx, c, r->o->cache_dir ? r->o->cache_dir : cache);
+    art_yara_compiler_set_cache_max(c, r->o->cache_max);
+  }
   if (st == ART_OK)
     st = art_yara_compiler_build(ctx, c, &r->rules);
   free(cache);
@@ -591,7 +941,41 @@ compile(run *r, art_ctx *ctx, int argc, char **argv, int *first_target)
   return st;
 }
 
-int main(int argc, char **argv)
+static int read_modules(opts *o)
+{
+  for (size_t i = 0; i < o->n_modules; i++) {
+    const char *eq = strchr(o->modules[i], '=');
+    char *mod = strndup(o->modules[i], (size_t)(eq - o->modules[i]));
+    FILE *f = fopen(eq + 1, "rb");
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    if (!mod || !f) {
+      cli_error("%s: %s", eq + 1, strerror(errno));
+      free(mod);
+      if (f)
+        fclose(f);
+      return -1;
+    }
+    do {
+      if (len == cap) {
+        unsigned char *p = realloc(buf, cap ? cap * 2 : 65536);
+        if (!p)
+          break;
+        buf = p;
+        cap = cap ? cap * 2 : 65536;
+      }
+      got = fread(buf + len, 1, cap - len, f);
+      len += got;
+    } while (got > 0);
+    fclose(f);
+    o->mods[i].module = mod;
+    o->mods[i].data = buf;
+    o->mods[i].len = len;
+  }
+  return 0;
+}
+
+static int yara_main(int argc, char **argv)
 {
   opts o = {0};
   run r = {.o = &o};
@@ -609,9 +993,17 @@ int main(int argc, char **argv)
     return cli_usage_error("give RULES... TARGET, or -R RULES TARGET...");
   if (o.n_rules && argc == 0 && !o.files_from)
     return cli_usage_error("no target");
+  if (o.scan_list && o.n_rules && argc != 1)
+    return cli_usage_error("--scan-list takes one list file as the target");
+  if (o.compiled && (o.n_rules ? o.n_rules : (size_t)argc - 1) != 1)
+    return cli_usage_error("-C takes exactly one compiled rules file");
+  if (read_modules(&o) != 0)
+    return ART_EXIT_FATAL;
   if (art_ctx_new(&ctx) != ART_OK)
     return ART_EXIT_FATAL;
   rc = ART_EXIT_FATAL;
+  if (o.stack_size)
+    art_yara_set_stack_size(o.stack_size);
   st = compile(&r, ctx, argc, argv, &first);
   if (st == ART_ERR_RULES) {
     /* Each error was reported with its file and line. */
@@ -631,21 +1023,39 @@ int main(int argc, char **argv)
       !(r.out = cli_open_output(o.output)))
     goto out;
   setvbuf(r.out, NULL, _IOFBF, 1 << 20);
+  if (o.stats) {
+    char *text = NULL;
+    if (art_yara_rules_stats_text(ctx, r.rules, &text) == ART_OK)
+      fputs(text, r.out);
+    art_free(text);
+  }
   if (!o.batch.recursive) {
     /* As yara: a folder named without -r is scanned one level deep. */
     o.batch.recursive = 1;
     o.batch.max_depth = 1;
   }
+  if (o.timeout)
+    r.deadline = time(NULL) + (time_t)o.timeout;
+  {
+    struct stat tst;
+    r.single = !o.scan_list && !o.files_from && argc - first == 1 &&
+               (strcmp(argv[first], "-") == 0 ||
+                (stat(argv[first], &tst) == 0 && !S_ISDIR(tst.st_mode)));
+  }
   st = art_batch_new(ctx, &o.batch, &batch);
-  if (st == ART_OK && cli_add_inputs(batch, argc - first, argv + first,
-                                     o.files_from, o.null_list) != 0)
+  if (st == ART_OK &&
+      (o.scan_list ? cli_add_inputs(batch, 0, NULL, argv[argc - 1], 0)
+                   : cli_add_inputs(batch, argc - first, argv + first,
+                                    o.files_from, o.null_list)) != 0)
     goto out;
   if (st == ART_OK) {
     art_batch_ops ops = {.worker_init = worker_init,
                          .worker_fini = worker_fini,
                          .work = work,
                          .emit = emit};
+    r.batch = batch;
     progress = cli_progress_start(batch);
+    cli_progress_count(progress, "matches", &r.matches);
     st = art_batch_run(ctx, batch, &ops, &r);
     cli_progress_stop(progress);
   }
@@ -653,9 +1063,9 @@ int main(int argc, char **argv)
     cli_error_ctx(ctx, st);
     goto out;
   }
-  rc = r.failures                       ? ART_EXIT_PARTIAL
-       : (o.exit_on_match && r.matches) ? ART_EXIT_FOUND
-                                        : ART_EXIT_OK;
+  rc = r.failures                                     ? ART_EXIT_PARTIAL
+       : (o.exit_on_match && atomic_load(&r.matches)) ? ART_EXIT_FOUND
+                                                      : ART_EXIT_OK;
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
@@ -663,5 +1073,17 @@ out:
   art_yara_scanner_free(r.err_scanner);
   art_yara_rules_free(r.rules);
   art_ctx_free(ctx);
+  for (size_t i = 0; i < o.n_modules; i++) {
+    free((char *)(uintptr_t)o.mods[i].module);
+    free(o.mods[i].data);
+  }
+
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  int rc = yara_main(argc, argv);
+  free(rules_list);
   return rc;
 }

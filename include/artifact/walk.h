@@ -53,7 +53,11 @@ typedef struct art_walk_entry {
   art_entry_type type;
   unsigned depth;     /* 0 for the root */
   art_status status;  /* ART_OK, or why the entry could not be read */
-  const char *errmsg; /* "PATH: reason" when status != ART_OK, else "" */
+  const char *errmsg; /* "PATH: reason" when status != ART_OK; with ART_OK,
+                         "" or a note on an entry skipped without failure
+                         (a symlink loop under ART_WALK_FOLLOW: reported
+                         once as a symlink not followed, "PATH: symbolic
+                         link loop, skipped") */
   uint64_t size, dev, ino, nlink;
   uint32_t mode;
   int64_t mtime_sec;

@@ -57,8 +57,16 @@ enum {
   ART_YARA_NO_WARNINGS = 1u << 2,
   /* Allow include directives (confined to the folder of the top-level file
    * or folder given to add_path). Without it every include is an error. */
-  ART_YARA_ALLOW_INCLUDES = 1u << 3
+  ART_YARA_ALLOW_INCLUDES = 1u << 3,
+  /* Namespaces as the yara CLI gives them: every file added without a
+   * namespace goes to "default", and several files may be added to the
+   * same namespace (so a file can use rules a helper file defines, as
+   * Yara-Rules' 000_common_rules.yar). Set before adding files. Without
+   * it each file gets its own namespace (see add_path). */
+  ART_YARA_SHARED_NAMESPACE = 1u << 4
 };
+
+#define ART_YARA_CACHE_MAX_DEFAULT (1024ull * 1024u * 1024u)
 
 typedef enum art_yara_diag_level {
   ART_YARA_DIAG_ERROR = 0,
@@ -107,6 +115,18 @@ ART_API art_status art_yara_compiler_set_cache_dir(art_ctx *ctx,
                                                    art_yara_compiler *c,
                                                    const char *dir);
 
+/* yara's --max-strings-per-rule (0: libyara's default, 10000). */
+ART_API void art_yara_compiler_set_max_strings_per_rule(art_yara_compiler *c,
+                                                        unsigned n);
+/* yara's --atom-quality-table FILE. */
+ART_API art_status art_yara_compiler_set_atom_quality_table(
+    art_ctx *ctx, art_yara_compiler *c, const char *path);
+/* Bytes the cache folder may hold: least recently used entries beyond it
+ * are removed when an entry is written (0: ART_YARA_CACHE_MAX_DEFAULT). The
+ * cache is keyed on each file's canonical path and content. */
+ART_API void art_yara_compiler_set_cache_max(art_yara_compiler *c,
+                                             uint64_t bytes);
+
 /* Compile everything queued. The diagnostic callback sees every error and
  * warning with its file and line (replayed from the cache on a cache hit).
  * ART_ERR_RULES when a file does not compile (without SKIP_BAD_FILES), or
@@ -117,6 +137,20 @@ ART_API art_status art_yara_compiler_build(art_ctx *ctx,
                                            art_yara_rules **out);
 
 ART_API void art_yara_rules_free(art_yara_rules *rules);
+/* Load rules compiled by yarac (yara -C). Such files can run code paths
+ * libyara does not check: load only files you trust. ART_ERR_RULES for a
+ * file of another libyara version or not of compiled rules. */
+ART_API art_status art_yara_rules_load(art_ctx *ctx,
+                                       const char *path,
+                                       art_yara_rules **out);
+/* yara -S: the rule set's statistics as yara prints them. The caller frees
+ * *OUT with art_free(). */
+ART_API art_status art_yara_rules_stats_text(art_ctx *ctx,
+                                             const art_yara_rules *rules,
+                                             char **out);
+/* yara -k: slots of the condition stack (process-wide; 0: 16384). Call
+ * before scanning. */
+ART_API void art_yara_set_stack_size(unsigned slots);
 /* Number of (non-private) rules. */
 ART_API size_t art_yara_rules_count(const art_yara_rules *rules);
 /* Number of rules files compiled, and left out for errors. */
@@ -128,9 +162,23 @@ ART_API int art_yara_rules_from_cache(const art_yara_rules *rules);
 /* ---- Scanning ----------------------------------------------------------- */
 
 enum {
-  ART_YARA_SCAN_FAST = 1u << 0,  /* stop at each string's first match */
-  ART_YARA_SCAN_NEGATE = 1u << 1 /* report the rules that do NOT match */
+  ART_YARA_SCAN_FAST = 1u << 0,   /* stop at each string's first match */
+  ART_YARA_SCAN_NEGATE = 1u << 1, /* report the rules that do NOT match */
+  /* The filetype external holds a THOR/Loki type name ("EXE", "ELF", "ZIP",
+   * ...; see art_yara_filetype_name) instead of the MIME type. */
+  ART_YARA_SCAN_FILETYPE_THOR = 1u << 2,
+  /* Keep each imported module's data as yara -D prints it
+   * (art_yara_result_module_data). */
+  ART_YARA_SCAN_MODULE_DATA = 1u << 3
 };
+
+/* The THOR/Loki file type name for a libmagic MIME type and description
+ * (what signature-base's rules compare "filetype" with): EXE, DLL, ELF,
+ * MACHO, ZIP, RAR, 7Z, GZIP, BZIP2, XZ, CAB, MSI, DOC, DOCX, XLS, XLSX,
+ * PPT, PPTX, RTF, PDF, JPG, PNG, GIF, BMP, TIF, ICO, SWF, JAR, CLASS, LNK,
+ * CHM, ISO, EML, SCRIPT, TXT; "" when none fits. */
+ART_API const char *art_yara_filetype_name(const char *mime,
+                                           const char *description);
 
 #define ART_YARA_MAX_SIZE_DEFAULT (1024ull * 1024u * 1024u)
 
@@ -160,6 +208,21 @@ ART_API void art_yara_scanner_set_timeout(art_yara_scanner *s,
 /* Bytes scanned per artifact at most (0: ART_YARA_MAX_SIZE_DEFAULT). */
 ART_API void art_yara_scanner_set_max_size(art_yara_scanner *s, uint64_t bytes);
 ART_API void art_yara_scanner_set_flags(art_yara_scanner *s, unsigned flags);
+/* Matches kept per string in results (the count stays exact): N, or
+ * SIZE_MAX for all of them (yara -s prints all), 0 for none (only counts).
+ * Default ART_YARA_KEEP_DEFAULT. This bounds a result's memory whatever the
+ * number of matches. */
+ART_API void art_yara_scanner_set_max_matches(art_yara_scanner *s, size_t n);
+/* Bytes of data kept per match, at most ART_YARA_DATA_MAX (default
+ * ART_YARA_DATA_DEFAULT). */
+ART_API void art_yara_scanner_set_max_data(art_yara_scanner *s, size_t bytes);
+/* yara -x MODULE=FILE: DATA (copied) is given to MODULE when a rule
+ * imports it (cuckoo's JSON report, ...). */
+ART_API art_status art_yara_scanner_set_module_data(art_ctx *ctx,
+                                                    art_yara_scanner *s,
+                                                    const char *module,
+                                                    const void *data,
+                                                    size_t len);
 /* Set the artifact the next scan is about (and the externals from it). */
 ART_API art_status art_yara_scanner_set_artifact(art_ctx *ctx,
                                                  art_yara_scanner *s,
@@ -211,6 +274,32 @@ ART_API art_status art_yara_scanner_take_result(art_ctx *ctx,
                                                 art_yara_scanner *s,
                                                 art_yara_result **out);
 
+/* ---- One artifact and its members --------------------------------------- */
+
+typedef struct art_archive art_archive; /* archive.h */
+
+/* Called with each record of art_yara_scan_artifact(), which it owns. TOP is
+ * 1 for the artifact's own record (always handed over last, when it is
+ * final: it comes first in output order), 0 for a member's (handed over in
+ * walk order as soon as the member has ended). */
+typedef void (*art_yara_record_cb)(art_yara_result *r, int top, void *ud);
+
+/* Scan the artifact PATH (opened as KIND with art_source_open) with TOP and,
+ * when AR is given and the artifact is a container, each of its members at
+ * any depth with MEMBER (AR's limits apply). Every record goes to CB, also
+ * for an artifact that could not be opened or read (an error record), so
+ * nothing is silently left out. The unit of work of art-yara's workers,
+ * and what a sandboxed worker runs for it. ART_OK once every record was
+ * handed over; an error only for bad arguments or memory exhaustion. */
+ART_API art_status art_yara_scan_artifact(art_ctx *ctx,
+                                          art_yara_scanner *top,
+                                          art_yara_scanner *member,
+                                          art_archive *ar,
+                                          const char *path,
+                                          art_source_kind kind,
+                                          art_yara_record_cb cb,
+                                          void *userdata);
+
 /* A result recording that the current artifact could not be scanned
  * (status ST, a non-OK status, with MESSAGE), so that it is reported like
  * any other (status "error" in JSON). */
@@ -235,16 +324,33 @@ typedef struct art_yara_meta {
   int64_t integer;    /* INTEGER, and BOOLEAN (0 or 1) */
 } art_yara_meta;
 
-#define ART_YARA_DATA_MAX 64 /* bytes of each matched string kept */
+#define ART_YARA_DATA_MAX                                                      \
+  512                            /* bytes of each matched string kept, at most \
+                                    (libyara keeps no more) */
+#define ART_YARA_DATA_DEFAULT 64 /* ... by default */
+#define ART_YARA_KEEP_DEFAULT 10 /* matches kept per string by default */
 
+/* One match of a string (among the first ones kept). */
 typedef struct art_yara_string {
   const char *id;      /* "$a" */
   uint64_t offset;     /* from the start of the artifact */
   uint64_t length;     /* the whole match's length */
   const uint8_t *data; /* its first bytes */
-  size_t data_len;     /* min(length, ART_YARA_DATA_MAX) */
+  size_t data_len;     /* min(length, the scanner's maximum match data) */
   int hex;             /* declared as a hex string */
+  uint8_t xor_key;     /* the key of an xor string's match (else 0) */
 } art_yara_string;
+
+/* Per string identifier of a matching rule: the exact number of matches
+ * and the first ones kept (the scanner's maximum matches, in offset order).
+ * Only strings that matched are listed. */
+typedef struct art_yara_ident {
+  const char *id;
+  uint64_t count; /* every match libyara found (at most 1,000,000) */
+  const art_yara_string *matches;
+  size_t n_matches; /* <= count */
+  int hex;
+} art_yara_ident;
 
 typedef struct art_yara_match {
   const char *rule;
@@ -253,8 +359,12 @@ typedef struct art_yara_match {
   size_t n_tags;
   const art_yara_meta *meta; /* in declaration order; author always kept */
   size_t n_meta;
-  const art_yara_string *strings; /* by string, then by offset */
+  /* The matches kept, by string then by offset (every string's kept
+   * matches one after the other: the idents' arrays point into it). */
+  const art_yara_string *strings;
   size_t n_strings;
+  const art_yara_ident *idents;
+  size_t n_idents;
   int incomplete; /* a string of this rule hit the too-many-matches limit */
 } art_yara_match;
 
@@ -265,6 +375,17 @@ ART_API void art_yara_result_free(art_yara_result *r);
 ART_API art_status art_yara_result_set_error(art_yara_result *r,
                                              art_status st,
                                              const char *message);
+/* A record that the current artifact was skipped on purpose (a FIFO, a file
+ * over yara's -z size): status ART_OK, "skipped" in JSON, with WHY. */
+ART_API art_status art_yara_result_skip(art_ctx *ctx,
+                                        art_yara_scanner *s,
+                                        const char *why,
+                                        art_yara_result **out);
+/* The imported modules' data as yara -D prints it, with
+ * ART_YARA_SCAN_MODULE_DATA; else NULL. Borrowed. */
+ART_API const char *art_yara_result_module_data(const art_yara_result *r);
+/* 1 for a record made by art_yara_result_skip(). */
+ART_API int art_yara_result_skipped(const art_yara_result *r);
 /* ART_OK, or the partial status the scan gave (TIMEOUT, LIMIT). */
 ART_API art_status art_yara_result_status(const art_yara_result *r);
 /* Why the result is partial ("" when complete). Borrowed. */
@@ -283,15 +404,19 @@ enum {
   ART_YARA_FMT_META = 1u << 1,    /* -m */
   ART_YARA_FMT_TAGS = 1u << 2,    /* -g */
   ART_YARA_FMT_NS = 1u << 3,      /* -e */
-  ART_YARA_FMT_LENGTH = 1u << 4   /* -L: string lengths */
+  ART_YARA_FMT_LENGTH = 1u << 4,  /* -L: string lengths */
+  ART_YARA_FMT_XOR = 1u << 5      /* -X: xor key and plaintext */
 };
 
 /* Decide per match whether it is shown (for -t/-i filters); NULL shows all. */
 typedef int (*art_yara_filter_cb)(const art_yara_match *m, void *userdata);
 
 /* The yara CLI's text lines for R: "[ns:]rule [tags] [meta] PATH" per shown
- * match, and "0xOFFSET[:LEN]:$id: DATA" per string with ART_YARA_FMT_STRINGS.
- * Control characters in the path are escaped as \xNN. *OUT is "" when
+ * match, and "0xOFFSET[:LEN]:$id[:xor(0xKK,PLAIN)][: DATA]" per kept string
+ * match with ART_YARA_FMT_STRINGS, _LENGTH or _XOR (yara 4.3's -X form).
+ * In the path, control characters are escaped as \xNN and a backslash is
+ * doubled (yara 4.2 prints names raw), so no name can forge a line and
+ * "a<LF>b" and a literal "a\x0Ab" stay distinct. *OUT is "" when
  * nothing is shown; *SHOWN (may be NULL) counts the matches shown. The
  * caller frees *OUT with art_free(). */
 ART_API art_status art_yara_result_text(art_ctx *ctx,
@@ -301,12 +426,23 @@ ART_API art_status art_yara_result_text(art_ctx *ctx,
                                         void *userdata,
                                         char **out,
                                         size_t *shown);
-/* One JSON object for R (no newline), schema "artifact.yara/1": path,
- * for members also member, root and depth; status ("ok", "partial",
- * "timeout", "error"), error, bytes, and matches [{rule, namespace, tags, meta,
- * incomplete, strings [{identifier, offset, length, data, data_hex}]}]
- * (data: the first bytes as text with \xNN escapes). The same filter
- * applies. The caller frees *OUT with art_free(). */
+/* One JSON object for R (no newline), schema "artifact.yara/2"
+ * (docs/yara-schema.md): path, for members also member, root and depth;
+ * status ("ok", "partial", "timeout", "error", "skipped"), error, bytes, and
+ * matches [{rule, namespace, tags, meta, incomplete, strings [{identifier,
+ * count, offsets [...]}]}]: per string that matched, the exact count and the
+ * offsets of the matches kept (the scanner's maximum matches). With
+ * ART_YARA_FMT_STRINGS in FMT_FLAGS, "offsets" becomes "matches" [{offset,
+ * length, data | data_hex}]: the kept bytes as text when printable, else as
+ * hex. The same filter applies. The caller frees *OUT with art_free(). */
+ART_API art_status art_yara_result_json_fmt(art_ctx *ctx,
+                                            const art_yara_result *r,
+                                            unsigned fmt_flags,
+                                            art_yara_filter_cb filter,
+                                            void *userdata,
+                                            char **out,
+                                            size_t *shown);
+/* art_yara_result_json_fmt() with FMT_FLAGS 0. */
 ART_API art_status art_yara_result_json(art_ctx *ctx,
                                         const art_yara_result *r,
                                         art_yara_filter_cb filter,

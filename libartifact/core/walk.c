@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,6 +104,32 @@ static art_walk_action report(walk_run *r, art_walk_entry *e)
   return a;
 }
 
+/* A loop met while following links is not a failure: nothing below it is
+ * left unscanned (every directory in it is walked once, from above). The
+ * entry is reported once, as a symlink that is not followed, with status
+ * ART_OK and a note in ERRMSG ("PATH: symbolic link loop, skipped"), so
+ * that tools can say so on stderr and still exit 0. */
+static art_walk_action report_skip(walk_run *r,
+                                   art_walk_entry *e,
+                                   const struct stat *lst,
+                                   const char *why)
+{
+  size_t n = strlen(e->path) + strlen(why) + 3;
+  char *msg = malloc(n);
+  art_walk_action a;
+  fill_entry(e, lst);
+  if (S_ISLNK(lst->st_mode))
+    e->type = ART_ENTRY_SYMLINK;
+  e->status = ART_OK;
+  if (msg)
+    snprintf(msg, n, "%s: %s", e->path, why);
+  e->errmsg = msg ? msg : why;
+  a = report(r, e);
+  free(msg);
+  e->errmsg = "";
+  return a;
+}
+
 static art_walk_action
 report_error(walk_run *r, art_walk_entry *e, int err, const char *what)
 {
@@ -180,7 +207,10 @@ static int list_dir(const char *path, char ***names_out, size_t *n_out)
     free(names);
     return err;
   }
-  qsort(names, n, sizeof *names, cmp_names);
+  /* qsort with a NULL base is undefined even for 0 elements (an empty
+   * directory leaves NAMES NULL). */
+  if (n > 1)
+    qsort(names, n, sizeof *names, cmp_names);
   *names_out = names;
   *n_out = n;
   return 0;
@@ -222,7 +252,7 @@ static void visit(walk_run *r,
     if (stat(path, &tst) == 0) {
       fill_entry(&e, &tst);
     } else if (errno == ELOOP) {
-      report_error(r, &e, ELOOP, "symbolic link loop");
+      report_skip(r, &e, &st, "symbolic link loop, skipped");
       return;
     } /* a dangling link stays a symlink */
   }
@@ -232,7 +262,11 @@ static void visit(walk_run *r,
   }
   for (const ancestor *a = up; a; a = a->up)
     if (a->dev == e.dev && a->ino == e.ino) {
-      report_error(r, &e, ELOOP, "directory loop (already visited above)");
+      report_skip(r, &e, &st,
+                  S_ISLNK(st.st_mode)
+                      ? "symbolic link loop (its target is a folder above), "
+                        "skipped"
+                      : "directory loop (already visited above), skipped");
       return;
     }
   if ((r->walk->flags & ART_WALK_ONE_FS) && e.dev != r->root_dev)

@@ -181,7 +181,8 @@ static void walk_dir(tree *w, int dfd, int depth)
       break;
     n++;
   }
-  qsort(names, n, sizeof *names, name_cmp);
+  if (n > 1) /* NAMES is NULL for an empty folder: qsort(NULL) is UB */
+    qsort(names, n, sizeof *names, name_cmp);
   size_t base = w->path.len;
   for (size_t i = 0; i < n; i++) {
     if (w->st == ART_OK) {

@@ -24,7 +24,7 @@
 #include <jansson.h>
 
 #include "ctx_private.h"
-#include <artifact/magic.h>
+#include <magic.h>
 
 /* ---- libyara initialisation -------------------------------------------- */
 
@@ -91,6 +91,52 @@ static char *dup_printf(const char *fmt, ...)
   n = vasprintf(&s, fmt, ap);
   va_end(ap);
   return n < 0 ? NULL : s;
+}
+
+typedef struct sbuf {
+  char *p;
+  size_t len, cap;
+  int oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+  if (b->oom)
+    return;
+  if (b->len + n + 1 > b->cap) {
+    size_t ncap = b->cap ? b->cap * 2 : 256;
+    char *p;
+    while (ncap < b->len + n + 1)
+      ncap *= 2;
+    p = realloc(b->p, ncap);
+    if (!p) {
+      b->oom = 1;
+      return;
+    }
+    b->p = p;
+    b->cap = ncap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+  sb_add(b, s, strlen(s));
+}
+
+static void sb_fmt(sbuf *b, const char *fmt, ...) ART_PRINTF(2, 3);
+static void sb_fmt(sbuf *b, const char *fmt, ...)
+{
+  char tmp[128];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n > 0)
+    sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 static art_status read_fd_all(
@@ -163,6 +209,7 @@ art_status art_yara_compiler_new(art_ctx *ctx, art_yara_compiler **out)
   c = art__calloc(ctx, 1, sizeof *c);
   if (!c)
     return ART_ERR_NOMEM;
+  c->cache_max = ART_YARA_CACHE_MAX_DEFAULT;
   *out = c;
   return ART_OK;
 }
@@ -186,6 +233,7 @@ void art_yara_compiler_free(art_yara_compiler *c)
     return;
   for (size_t i = 0; i < c->n_srcs; i++) {
     free(c->srcs[i].path);
+    free(c->srcs[i].canon);
     free(c->srcs[i].ns);
     free(c->srcs[i].root);
     free(c->srcs[i].data);
@@ -200,7 +248,42 @@ void art_yara_compiler_free(art_yara_compiler *c)
   free(c->diags);
   free(c->deps);
   free(c->cache_dir);
+  free(c->atom_table);
   free(c);
+}
+
+void art_yara_compiler_set_max_strings_per_rule(art_yara_compiler *c,
+                                                unsigned n)
+{
+  if (c)
+    c->max_strings = n;
+}
+
+art_status art_yara_compiler_set_atom_quality_table(art_ctx *ctx,
+                                                    art_yara_compiler *c,
+                                                    const char *path)
+{
+  unsigned char *data = NULL;
+  size_t len = 0;
+  art_status st;
+  if (!c || !path)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  if ((st = read_file_all(ctx, path, &data, &len)) != ART_OK)
+    return st;
+  st = art__yara_sha256(ctx, data, len, c->atom_sha);
+  free(data);
+  if (st != ART_OK)
+    return st;
+  free(c->atom_table);
+  if (!(c->atom_table = art__strdup(ctx, path)))
+    return ART_ERR_NOMEM;
+  return ART_OK;
+}
+
+void art_yara_compiler_set_cache_max(art_yara_compiler *c, uint64_t bytes)
+{
+  if (c)
+    c->cache_max = bytes ? bytes : ART_YARA_CACHE_MAX_DEFAULT;
 }
 
 void art_yara_compiler_set_flags(art_yara_compiler *c, unsigned flags)
@@ -334,10 +417,15 @@ static art_status add_src(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   s->path = strdup(path);
-  s->ns = ns ? (ns_taken(c, ns) ? NULL : strdup(ns)) : ns_from(c, rel);
+  s->canon = strcmp(path, "-") == 0 ? NULL : realpath(path, NULL);
+  if (c->flags & ART_YARA_SHARED_NAMESPACE)
+    s->ns = strdup(ns ? ns : "default"); /* yara: files share namespaces */
+  else
+    s->ns = ns ? (ns_taken(c, ns) ? NULL : strdup(ns)) : ns_from(c, rel);
   s->root = strdup(root);
   if (!s->path || !s->ns || !s->root) {
     int dup_ns = ns && !s->ns && s->path && s->root;
+    free(s->canon);
     free(s->path);
     free(s->ns);
     free(s->root);
@@ -529,7 +617,9 @@ typedef struct build_state {
   char **include_names; /* raw include names -> resolved paths, for nesting */
   char **include_paths;
   size_t n_inc, cap_inc;
-  art_status fatal; /* NOMEM while recording */
+  art_status fatal;   /* NOMEM while recording */
+  char inc_err[1024]; /* why the last include failed (libyara says only
+                         "callback failed to provide include resource") */
 } build_state;
 
 static void on_compile_diag(int level,
@@ -547,6 +637,11 @@ static void on_compile_diag(int level,
     b->warnings++;
   else
     b->errors++;
+  if (b->inc_err[0] &&
+      strncmp(message, "callback failed to provide include resource",
+              strlen("callback failed to provide include resource")) == 0) {
+    message = b->inc_err;
+  }
   if (!b->record)
     return;
   if (lv == ART_YARA_DIAG_WARNING && (b->c->flags & ART_YARA_NO_WARNINGS) &&
@@ -639,8 +734,12 @@ static const char *on_include(const char *name,
   size_t len = 0;
   char sha[65];
   (void)calling_ns;
-  if (!(b->c->flags & ART_YARA_ALLOW_INCLUDES))
+  b->inc_err[0] = '\0';
+  if (!(b->c->flags & ART_YARA_ALLOW_INCLUDES)) {
+    snprintf(b->inc_err, sizeof b->inc_err,
+             "include \"%s\": includes are disabled (--no-includes)", name);
     return NULL;
+  }
   if (calling_file) {
     for (size_t i = 0; i < b->n_inc; i++)
       if (strcmp(b->include_names[i], calling_file) == 0)
@@ -656,14 +755,32 @@ static const char *on_include(const char *name,
                      : strdup(".");
     cand = base_dir ? dup_printf("%s/%s", base_dir, name) : NULL;
   }
-  if (!cand)
+  if (!cand) {
+    snprintf(b->inc_err, sizeof b->inc_err, "include \"%s\": out of memory",
+             name);
     goto fail;
+  }
   real = realpath(cand, NULL);
+  if (!real) {
+    char why[256];
+    snprintf(b->inc_err, sizeof b->inc_err, "include \"%s\": %s: %s", name,
+             cand, art__strerror_r(errno, why, sizeof why));
+    goto fail;
+  }
   root = realpath(top->root, NULL);
-  if (!real || !root || !path_under(real, root))
+  if (!root || !path_under(real, root)) {
+    snprintf(b->inc_err, sizeof b->inc_err,
+             "include \"%s\": %s is outside the rules folder %s", name, real,
+             root ? root : top->root);
     goto fail;
-  if (read_file_all(NULL, real, &data, &len) != ART_OK)
+  }
+  if (read_file_all(NULL, real, &data, &len) != ART_OK) {
+    char why[256];
+    snprintf(b->inc_err, sizeof b->inc_err,
+             "include \"%s\": read error on %s: %s", name, real,
+             art__strerror_r(errno, why, sizeof why));
     goto fail;
+  }
   if (art__yara_sha256(NULL, data, len, sha) != ART_OK ||
       art__yara_dep_add(b->c, real, sha) != ART_OK)
     goto fail;
@@ -747,6 +864,12 @@ static art_status new_compiler(art_ctx *ctx, build_state *b, YR_COMPILER **out)
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
   yr_compiler_set_callback(yc, on_compile_diag, b);
   yr_compiler_set_include_callback(yc, on_include, on_include_free, b);
+  if (b->c->atom_table && yr_compiler_load_atom_quality_table(
+                              yc, b->c->atom_table, 0) != ERROR_SUCCESS) {
+    yr_compiler_destroy(yc);
+    return art__set_error(ctx, ART_ERR_FORMAT, 0,
+                          "%s: not an atom quality table", b->c->atom_table);
+  }
   if (define_externals(yc, b->c) != 0) {
     yr_compiler_destroy(yc);
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
@@ -911,6 +1034,11 @@ art_status art_yara_compiler_build(art_ctx *ctx,
 
   for (size_t i = 0; i < c->n_srcs; i++)
     c->uses |= uses_of((const char *)c->srcs[i].data, c->srcs[i].len);
+  /* A process-wide libyara setting read while parsing: set it for this
+   * build (the cache key has it). */
+  yr_set_configuration_uint32(YR_CONFIG_MAX_STRINGS_PER_RULE,
+                              c->max_strings ? c->max_strings
+                                             : DEFAULT_MAX_STRINGS_PER_RULE);
   /* One compiler for everything; after the first bad file it is unusable,
    * so each remaining file is checked in a throw-away compiler to report
    * every bad file. */
@@ -1031,6 +1159,97 @@ size_t art_yara_rules_skipped(const art_yara_rules *rules)
   return rules ? rules->skipped : 0;
 }
 
+void art_yara_set_stack_size(unsigned slots)
+{
+  yr_set_configuration_uint32(YR_CONFIG_STACK_SIZE,
+                              slots ? slots : DEFAULT_STACK_SIZE);
+}
+
+art_status
+art_yara_rules_load(art_ctx *ctx, const char *path, art_yara_rules **out)
+{
+  YR_RULES *yr = NULL;
+  const YR_EXTERNAL_VARIABLE *ev;
+  unsigned uses = 0;
+  art_status st;
+  int rc;
+  if (!out || !path)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  if ((st = art__yara_init(ctx)) != ART_OK)
+    return st;
+  rc = yr_rules_load(path, &yr);
+  if (rc != ERROR_SUCCESS) {
+    art__yara_fini();
+    switch (rc) {
+    case ERROR_COULD_NOT_OPEN_FILE:
+      return art__set_errno(ctx, errno ? errno : ENOENT, "%s", path);
+    case ERROR_INSUFFICIENT_MEMORY:
+      return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s: out of memory",
+                            path);
+    case ERROR_UNSUPPORTED_FILE_VERSION:
+      return art__set_error(ctx, ART_ERR_RULES, 0,
+                            "%s: compiled by another yara version (this is "
+                            "libyara %s)",
+                            path, YR_VERSION);
+    default:
+      return art__set_error(ctx, ART_ERR_RULES, 0,
+                            "%s: not a file of compiled rules (yara error %d)",
+                            path, rc);
+    }
+  }
+  /* Only the built-in externals yarac defined are set per artifact. */
+  for (ev = yr->ext_vars_table; ev && !EXTERNAL_VARIABLE_IS_NULL(ev); ev++)
+    for (size_t i = 0; i < 5; i++)
+      if (ev->identifier && strcmp(ev->identifier, builtin_ext[i]) == 0 &&
+          ev->type == EXTERNAL_VARIABLE_TYPE_STRING)
+        uses |= 1u << i;
+  {
+    art_yara_compiler none;
+    memset(&none, 0, sizeof none);
+    st = rules_wrap(ctx, &none, yr, 1, 0, uses, 0, out);
+  }
+  if (st != ART_OK) {
+    yr_rules_destroy(yr);
+    art__yara_fini();
+  }
+  return st;
+}
+
+art_status
+art_yara_rules_stats_text(art_ctx *ctx, const art_yara_rules *rules, char **out)
+{
+  YR_RULES_STATS stats;
+  sbuf b = {0};
+  if (!rules || !out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  if (yr_rules_get_stats((YR_RULES *)(uintptr_t)rules->yr, &stats) !=
+      ERROR_SUCCESS)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  /* The yara CLI's -S block. */
+  sb_fmt(&b, "size of AC transition table        : %u\n", stats.ac_tables_size);
+  sb_fmt(&b, "average length of AC matches lists : %f\n",
+         (double)stats.ac_average_match_list_length);
+  sb_fmt(&b, "number of rules                    : %u\n", stats.num_rules);
+  sb_fmt(&b, "number of strings                  : %u\n", stats.num_strings);
+  sb_fmt(&b, "number of AC matches               : %u\n", stats.ac_matches);
+  sb_fmt(&b, "number of AC matches in root node  : %u\n",
+         stats.ac_root_match_list_length);
+  sb_str(&b, "number of AC matches in top 100 longest lists\n");
+  for (int i = 0; i < 100; i++)
+    sb_fmt(&b, " %3d: %u\n", i + 1, stats.top_ac_match_list_lengths[i]);
+  sb_str(&b, "match list length percentiles\n");
+  for (int i = 100; i >= 0; i--)
+    sb_fmt(&b, " %3d: %u\n", i, stats.ac_match_list_length_pctls[i]);
+  if (b.oom) {
+    free(b.p);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  *out = b.p;
+  return ART_OK;
+}
+
 int art_yara_rules_from_cache(const art_yara_rules *rules)
 {
   return rules ? rules->from_cache : 0;
@@ -1053,6 +1272,8 @@ struct art_yara_result {
   char *root;   /* a member's outermost container, or NULL */
   unsigned depth;
   uint64_t bytes;
+  int skipped;
+  char *moddata; /* -D */
   art_yara_match *matches;
   size_t n_matches, cap_matches;
   arena_chunk *arena;
@@ -1098,6 +1319,7 @@ void art_yara_result_free(art_yara_result *r)
   }
   free(r->root);
   free(r->member);
+  free(r->moddata);
   free(r->matches);
   free(r->message);
   free(r->path);
@@ -1161,6 +1383,15 @@ struct art_yara_scanner {
   unsigned timeout;
   uint64_t max_size;
   unsigned flags;
+  size_t keep;     /* matches kept per string */
+  size_t max_data; /* bytes kept per match */
+  /* -x MODULE=FILE */
+  struct {
+    char *module;
+    void *data;
+    size_t len;
+  } * mods;
+  size_t n_mods;
   /* The artifact the next scan is about. */
   char *path, *member, *root, *owner, *filetype;
   unsigned depth;
@@ -1181,7 +1412,10 @@ struct art_yara_scanner {
   char *pending_msg;
   art_yara_result_cb result_cb;
   void *result_ud;
-  art_magic *magic;
+  magic_t mime; /* libmagic, MIME types only, for the filetype external */
+  int mime_failed;
+  long owner_uid; /* the last owner looked up (-1: none) */
+  char owner_name[64];
   /* A regular file mapped for its scan (see map_source). */
   void *map;
   size_t map_len;
@@ -1216,6 +1450,9 @@ art_status art_yara_scanner_new(art_ctx *ctx,
     return ART_ERR_NOMEM;
   s->rules = rules;
   s->max_size = ART_YARA_MAX_SIZE_DEFAULT;
+  s->keep = ART_YARA_KEEP_DEFAULT;
+  s->max_data = ART_YARA_DATA_DEFAULT;
+  s->owner_uid = -1;
   /* The YR_RULES is only read by scanners; libyara takes it non-const. */
   if (yr_scanner_create((YR_RULES *)(uintptr_t)rules->yr, &s->yr) !=
       ERROR_SUCCESS) {
@@ -1239,8 +1476,14 @@ void art_yara_scanner_free(art_yara_scanner *s)
   art_yara_result_free(s->pending);
   free(s->pending_msg);
   free(s->tmm_rules);
+  for (size_t i = 0; i < s->n_mods; i++) {
+    free(s->mods[i].module);
+    free(s->mods[i].data);
+  }
+  free(s->mods);
   free(s->buf);
-  art_magic_free(s->magic);
+  if (s->mime)
+    magic_close(s->mime);
   free(s);
 }
 
@@ -1260,6 +1503,44 @@ void art_yara_scanner_set_flags(art_yara_scanner *s, unsigned flags)
 {
   if (s)
     s->flags = flags;
+}
+
+art_status art_yara_scanner_set_module_data(art_ctx *ctx,
+                                            art_yara_scanner *s,
+                                            const char *module,
+                                            const void *data,
+                                            size_t len)
+{
+  void *p;
+  if (!s || !module || (!data && len))
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  p = realloc(s->mods, (s->n_mods + 1) * sizeof *s->mods);
+  if (!p)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  s->mods = p;
+  s->mods[s->n_mods].module = strdup(module);
+  s->mods[s->n_mods].data = malloc(len ? len : 1);
+  if (!s->mods[s->n_mods].module || !s->mods[s->n_mods].data) {
+    free(s->mods[s->n_mods].module);
+    free(s->mods[s->n_mods].data);
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  }
+  if (len)
+    memcpy(s->mods[s->n_mods].data, data, len);
+  s->mods[s->n_mods++].len = len;
+  return ART_OK;
+}
+
+void art_yara_scanner_set_max_matches(art_yara_scanner *s, size_t n)
+{
+  if (s)
+    s->keep = n;
+}
+
+void art_yara_scanner_set_max_data(art_yara_scanner *s, size_t bytes)
+{
+  if (s)
+    s->max_data = bytes > ART_YARA_DATA_MAX ? ART_YARA_DATA_MAX : bytes;
 }
 
 art_status art_yara_scanner_set_artifact(art_ctx *ctx,
@@ -1299,6 +1580,64 @@ set_ext(art_yara_scanner *s, unsigned bit, const char *name, const char *value)
     yr_scanner_define_string_variable(s->yr, name, value ? value : "");
 }
 
+static uint64_t rd(const uint8_t *p, size_t n, int be)
+{
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++)
+    v |= (uint64_t)p[be ? n - 1 - i : i] << (8 * i);
+  return v;
+}
+
+/* libmagic tells a PIE executable from a shared library with its ELF parser,
+ * which it runs only on a descriptor (file(1) does); from a buffer both are
+ * "x-sharedlib". Do what the parser does: an ET_DYN object whose dynamic
+ * section has DT_FLAGS_1 with DF_1_PIE is a PIE executable. */
+static int elf_is_pie(const uint8_t *p, size_t len)
+{
+  int c64, be;
+  uint64_t phoff, phnum, phsize;
+  if (len < 52 || memcmp(p,
+                         "\x7f"
+                         "ELF",
+                         4) != 0)
+    return 0;
+  c64 = p[4] == 2;
+  be = p[5] == 2;
+  if (rd(p + 16, 2, be) != 3) /* ET_DYN */
+    return 0;
+  if (c64 && len < 64)
+    return 0;
+  phoff = c64 ? rd(p + 32, 8, be) : rd(p + 28, 4, be);
+  phsize = c64 ? rd(p + 54, 2, be) : rd(p + 42, 2, be);
+  phnum = c64 ? rd(p + 56, 2, be) : rd(p + 44, 2, be);
+  if (phsize < (c64 ? 56u : 32u))
+    return 0;
+  for (uint64_t i = 0; i < phnum && i < 256; i++) {
+    uint64_t o = phoff + i * phsize, off, size;
+    if (o > len || len - o < phsize)
+      return 0;
+    if (rd(p + o, 4, be) != 2) /* PT_DYNAMIC */
+      continue;
+    off = c64 ? rd(p + o + 8, 8, be) : rd(p + o + 4, 4, be);
+    size = c64 ? rd(p + o + 32, 8, be) : rd(p + o + 16, 4, be);
+    for (uint64_t d = 0; d + (c64 ? 16u : 8u) <= size; d += c64 ? 16u : 8u) {
+      uint64_t tag, val;
+      if (off + d > len || len - (off + d) < (c64 ? 16u : 8u))
+        return 0;
+      tag = c64 ? rd(p + off + d, 8, be) : rd(p + off + d, 4, be);
+      val = c64 ? rd(p + off + d + 8, 8, be) : rd(p + off + d + 4, 4, be);
+      if (tag == 0) /* DT_NULL */
+        break;
+      if (tag == 0x6ffffffb)            /* DT_FLAGS_1 */
+        return (val & 0x08000000) != 0; /* DF_1_PIE */
+    }
+    return 0;
+  }
+  return 0;
+}
+
+static const char *thor_name(const char *mime, const void *data, size_t len);
+
 static void set_externals(art_yara_scanner *s, const void *data, size_t len)
 {
   const char *name = s->member ? s->member : (s->path ? s->path : "");
@@ -1320,12 +1659,19 @@ static void set_externals(art_yara_scanner *s, const void *data, size_t len)
     const char *file = s->member ? s->root : s->path;
     struct stat st;
     if (!o && file && strcmp(file, "-") != 0 && lstat(file, &st) == 0) {
-      struct passwd pw, *res = NULL;
-      char pwbuf[1024];
-      if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
-        snprintf(owner, sizeof owner, "%s", res->pw_name);
-      else
-        snprintf(owner, sizeof owner, "%u", (unsigned)st.st_uid);
+      /* A tree has few owners: the passwd lookup (a read of /etc/passwd
+       * with the files backend) is done once per owner in a row. */
+      if (s->owner_uid != (long)st.st_uid) {
+        struct passwd pw, *res = NULL;
+        char pwbuf[1024];
+        if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf, &res) == 0 && res)
+          snprintf(s->owner_name, sizeof s->owner_name, "%s", res->pw_name);
+        else
+          snprintf(s->owner_name, sizeof s->owner_name, "%u",
+                   (unsigned)st.st_uid);
+        s->owner_uid = (long)st.st_uid;
+      }
+      snprintf(owner, sizeof owner, "%s", s->owner_name);
       o = owner;
     }
     yr_scanner_define_string_variable(s->yr, "owner", o ? o : "");
@@ -1334,14 +1680,129 @@ static void set_externals(art_yara_scanner *s, const void *data, size_t len)
       !user_ext(s->rules, "filetype")) {
     const char *t = s->filetype;
     if (!t) {
-      if (!s->magic)
-        (void)art_magic_new(NULL, &s->magic);
-      if (s->magic && art_magic_buffer(NULL, s->magic, data,
-                                       len > 1048576 ? 1048576 : len) == ART_OK)
-        t = art_magic_mime(s->magic);
+      /* One libmagic pass for the MIME type only, over the head (64 KiB
+       * types every format libmagic knows by its start): this external is
+       * computed for every artifact, so it must cost little. */
+      if (!s->mime && !s->mime_failed) {
+        s->mime = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+        if (s->mime && magic_load(s->mime, NULL) != 0) {
+          magic_close(s->mime);
+          s->mime = NULL;
+        }
+        s->mime_failed = !s->mime;
+      }
+      if (s->mime)
+        t = magic_buffer(s->mime, len ? data : "", len > 65536 ? 65536 : len);
+      if (t && strcmp(t, "application/x-sharedlib") == 0 &&
+          elf_is_pie(data, len))
+        t = "application/x-pie-executable";
+      if (t && (s->flags & ART_YARA_SCAN_FILETYPE_THOR))
+        t = thor_name(t, data, len);
     }
     yr_scanner_define_string_variable(s->yr, "filetype", t ? t : "");
   }
+}
+
+static int has(const char *s, const char *part)
+{
+  return s && strstr(s, part) != NULL;
+}
+
+const char *art_yara_filetype_name(const char *mime, const char *desc)
+{
+  /* MIME types first, then what only the description tells. */
+  static const struct {
+    const char *mime, *name;
+  } map[] = {
+      {"application/x-executable", "ELF"},
+      {"application/x-sharedlib", "ELF"},
+      {"application/x-pie-executable", "ELF"},
+      {"application/x-object", "ELF"},
+      {"application/x-coredump", "ELF"},
+      {"application/x-mach-binary", "MACHO"},
+      {"application/x-msi", "MSI"},
+      {"application/java-archive", "JAR"},
+      {"application/vnd.openxmlformats-officedocument.wordprocessingml."
+       "document",
+       "DOCX"},
+      {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+       "XLSX"},
+      {"application/vnd.openxmlformats-officedocument.presentationml."
+       "presentation",
+       "PPTX"},
+      {"application/zip", "ZIP"},
+      {"application/x-rar", "RAR"},
+      {"application/vnd.rar", "RAR"},
+      {"application/x-7z-compressed", "7Z"},
+      {"application/gzip", "GZIP"},
+      {"application/x-gzip", "GZIP"},
+      {"application/x-bzip2", "BZIP2"},
+      {"application/x-xz", "XZ"},
+      {"application/vnd.ms-cab-compressed", "CAB"},
+      {"application/msword", "DOC"},
+      {"application/vnd.ms-excel", "XLS"},
+      {"application/vnd.ms-powerpoint", "PPT"},
+      {"application/x-ole-storage", "DOC"},
+      {"application/CDFV2", "DOC"},
+      {"text/rtf", "RTF"},
+      {"application/rtf", "RTF"},
+      {"application/pdf", "PDF"},
+      {"image/jpeg", "JPG"},
+      {"image/png", "PNG"},
+      {"image/gif", "GIF"},
+      {"image/bmp", "BMP"},
+      {"image/x-ms-bmp", "BMP"},
+      {"image/tiff", "TIF"},
+      {"image/vnd.microsoft.icon", "ICO"},
+      {"image/x-icon", "ICO"},
+      {"application/x-shockwave-flash", "SWF"},
+      {"application/x-java-applet", "CLASS"},
+      {"application/x-ms-shortcut", "LNK"},
+      {"application/vnd.ms-htmlhelp", "CHM"},
+      {"application/x-iso9660-image", "ISO"},
+      {"message/rfc822", "EML"},
+      {"text/x-shellscript", "SCRIPT"},
+      {"text/x-python", "SCRIPT"},
+      {"text/x-perl", "SCRIPT"},
+      {"text/x-php", "SCRIPT"},
+      {"text/x-msdos-batch", "SCRIPT"},
+      {"application/javascript", "SCRIPT"},
+      {"text/javascript", "SCRIPT"},
+      {"text/plain", "TXT"}};
+  if (mime &&
+      (strcmp(mime, "application/x-dosexec") == 0 ||
+       strcmp(mime, "application/vnd.microsoft.portable-executable") == 0 ||
+       strcmp(mime, "application/x-msdownload") == 0)) {
+    if (has(desc, "(DLL)") || has(desc, "DLL "))
+      return "DLL";
+    return "EXE";
+  }
+  if (has(desc, "MSI Installer"))
+    return "MSI";
+  if (has(desc, "MS Windows shortcut"))
+    return "LNK";
+  for (size_t i = 0; mime && i < sizeof map / sizeof *map; i++)
+    if (strcmp(mime, map[i].mime) == 0)
+      return map[i].name;
+  if (desc && strncmp(desc, "ELF ", 4) == 0)
+    return "ELF";
+  return "";
+}
+
+/* THOR's names from the MIME type; EXE or DLL from the PE header's
+ * characteristics (IMAGE_FILE_DLL), so no second libmagic pass is needed. */
+static const char *thor_name(const char *mime, const void *data, size_t len)
+{
+  const uint8_t *p = data;
+  if (len >= 64 && p[0] == 'M' && p[1] == 'Z') {
+    uint32_t pe = (uint32_t)p[60] | (uint32_t)p[61] << 8 |
+                  (uint32_t)p[62] << 16 | (uint32_t)p[63] << 24;
+    if (pe <= len - 24 && memcmp(p + pe, "PE\0\0", 4) == 0) {
+      unsigned ch = (unsigned)p[pe + 22] | (unsigned)p[pe + 23] << 8;
+      return (ch & 0x2000) ? "DLL" : "EXE";
+    }
+  }
+  return art_yara_filetype_name(mime, NULL);
 }
 
 static int tmm_has(const art_yara_scanner *s, uint32_t idx)
@@ -1414,30 +1875,41 @@ static int copy_rule(art_yara_scanner *s,
   m->meta = metas;
   m->n_meta = n;
   if (with_strings) {
-    /* libyara's match records are not always 8-byte aligned (they live in a
-     * notebook), so each one is copied out with memcpy rather than read in
-     * place as yr_string_matches_foreach() would. */
-    n = 0;
+    size_t n_ids = 0, n_keep = 0, ki = 0;
+    art_yara_ident *ids;
+    /* Count first: the arrays are sized once. Only the first KEEP matches
+     * of each string are walked (the count is libyara's), so a string
+     * matching a million times costs no more than one matching ten. */
     yr_rule_strings_foreach(rule, str)
     {
-      const YR_MATCH *p = context->matches[str->idx].head;
-      while (p) {
-        YR_MATCH ym;
-        memcpy(&ym, p, sizeof ym);
-        if (!ym.is_private)
-          n++;
-        p = ym.next;
-      }
+      const YR_MATCHES *mm = &context->matches[str->idx];
+      if (STRING_IS_PRIVATE(str) || mm->count <= 0)
+        continue;
+      n_ids++;
+      n_keep += (size_t)mm->count < s->keep ? (size_t)mm->count : s->keep;
     }
-    strs = arena_alloc(r, (n ? n : 1) * sizeof *strs);
-    if (!strs)
+    ids = arena_alloc(r, (n_ids ? n_ids : 1) * sizeof *ids);
+    strs = arena_alloc(r, (n_keep ? n_keep : 1) * sizeof *strs);
+    if (!ids || !strs)
       return -1;
     k = 0;
     yr_rule_strings_foreach(rule, str)
     {
-      const char *id = NULL;
-      const YR_MATCH *p = context->matches[str->idx].head;
-      while (p && k < n) {
+      const YR_MATCHES *mm = &context->matches[str->idx];
+      const YR_MATCH *p = mm->head;
+      art_yara_ident *id;
+      size_t first = k;
+      if (STRING_IS_PRIVATE(str) || mm->count <= 0)
+        continue;
+      id = &ids[ki++];
+      if (!(id->id = arena_strdup(r, str->identifier)))
+        return -1;
+      id->count = (uint64_t)mm->count;
+      id->hex = STRING_IS_HEX(str) ? 1 : 0;
+      /* libyara's match records are not always 8-byte aligned (they live
+       * in a notebook), so each one is copied out with memcpy rather than
+       * read in place as yr_string_matches_foreach() would. */
+      while (p && k < n_keep && k - first < s->keep) {
         YR_MATCH ym;
         art_yara_string *as;
         size_t dl;
@@ -1448,28 +1920,113 @@ static int copy_rule(art_yara_scanner *s,
           continue;
         as = &strs[k++];
         dl = ym.data_length > 0 ? (size_t)ym.data_length : 0;
-        if (!id && !(id = arena_strdup(r, str->identifier)))
-          return -1;
-        if (dl > 512)
-          dl = 512;
+        if (dl > s->max_data)
+          dl = s->max_data;
         d = arena_alloc(r, dl ? dl : 1);
         if (!d)
           return -1;
         if (dl)
           memcpy(d, ym.data, dl);
-        as->id = id;
+        as->id = id->id;
         as->offset = (uint64_t)(ym.base + ym.offset);
         as->length = ym.match_length > 0 ? (uint64_t)ym.match_length : 0;
         as->data = d;
         as->data_len = dl;
-        as->hex = STRING_IS_HEX(str) ? 1 : 0;
+        as->hex = id->hex;
+        as->xor_key = 0;
+#if YR_MAJOR_VERSION > 4 || (YR_MAJOR_VERSION == 4 && YR_MINOR_VERSION >= 3)
+        as->xor_key = ym.xor_key;
+#else
+        /* libyara 4.2 does not keep the key: the first byte tells it (the
+         * match is the plain text, or its wide form, xored). */
+        if (STRING_IS_XOR(str) && dl > 0 && str->length > 0)
+          as->xor_key = (uint8_t)(d[0] ^ str->string[0]);
+#endif
       }
+      id->matches = &strs[first];
+      id->n_matches = k - first;
     }
     m->strings = strs;
-    m->n_strings = n;
+    m->n_strings = k;
+    m->idents = ids;
+    m->n_idents = ki;
   }
   r->n_matches++;
   return 0;
+}
+
+/* A module's object tree in the yara CLI's -D layout: one "name = value"
+ * line per member, nested members indented by tabs, array items as [i] and
+ * dictionary items by key. */
+static void print_object(sbuf *b, const YR_OBJECT *o, int indent, int named)
+{
+  char tabs[32];
+  int n = indent < 31 ? indent : 31;
+  memset(tabs, '\t', (size_t)n);
+  tabs[n] = '\0';
+  if (named && o->type != OBJECT_TYPE_FUNCTION) {
+    sb_str(b, tabs);
+    sb_str(b, o->identifier ? o->identifier : "");
+  }
+  switch (o->type) {
+  case OBJECT_TYPE_INTEGER:
+    if ((uint64_t)o->value.i != (uint64_t)YR_UNDEFINED)
+      sb_fmt(b, " = %" PRIu64, (uint64_t)o->value.i);
+    else
+      sb_str(b, " = UNDEFINED");
+    break;
+  case OBJECT_TYPE_FLOAT:
+    if (o->value.d == o->value.d) /* not NaN */
+      sb_fmt(b, " = %f", o->value.d);
+    else
+      sb_str(b, " = UNDEFINED");
+    break;
+  case OBJECT_TYPE_STRING:
+    if (o->value.ss) {
+      sb_str(b, " = \"");
+      for (uint32_t i = 0; i < o->value.ss->length; i++) {
+        unsigned char ch = (unsigned char)o->value.ss->c_string[i];
+        if (ch >= 32 && ch <= 126)
+          sb_add(b, (const char *)&ch, 1);
+        else
+          sb_fmt(b, "\\x%02x", ch);
+      }
+      sb_str(b, "\"");
+    } else {
+      sb_str(b, " = UNDEFINED");
+    }
+    break;
+  case OBJECT_TYPE_STRUCTURE:
+    for (const YR_STRUCTURE_MEMBER *m = object_as_structure(o)->members; m;
+         m = m->next)
+      if (m->object->type != OBJECT_TYPE_FUNCTION) {
+        sb_str(b, "\n");
+        print_object(b, m->object, indent + 1, 1);
+      }
+    break;
+  case OBJECT_TYPE_ARRAY: {
+    const YR_ARRAY_ITEMS *it = object_as_array(o)->items;
+    for (int i = 0; it && i < it->length; i++)
+      if (it->objects[i]) {
+        sb_fmt(b, "\n%s\t[%d]", tabs, i);
+        print_object(b, it->objects[i], indent + 1, 0);
+      }
+    break;
+  }
+  case OBJECT_TYPE_DICTIONARY: {
+    const YR_DICTIONARY_ITEMS *it = object_as_dictionary(o)->items;
+    for (int i = 0; it && i < it->used; i++) {
+      sb_str(b, "\n");
+      sb_str(b, tabs);
+      sb_str(b, "\t");
+      sb_str(b, it->objects[i].key ? it->objects[i].key->c_string : "");
+      print_object(b, it->objects[i].obj, indent + 1, 0);
+    }
+    break;
+  }
+  default:
+    break;
+  }
 }
 
 static int
@@ -1477,6 +2034,30 @@ on_scan_msg(YR_SCAN_CONTEXT *context, int message, void *data, void *ud)
 {
   art_yara_scanner *s = ud;
   switch (message) {
+  case CALLBACK_MSG_IMPORT_MODULE: {
+    YR_MODULE_IMPORT *mi = data;
+    for (size_t i = 0; i < s->n_mods; i++)
+      if (strcmp(mi->module_name, s->mods[i].module) == 0) {
+        mi->module_data = s->mods[i].data;
+        mi->module_data_size = s->mods[i].len;
+      }
+    break;
+  }
+  case CALLBACK_MSG_MODULE_IMPORTED:
+    if (s->flags & ART_YARA_SCAN_MODULE_DATA) {
+      sbuf b = {0};
+      if (s->cur->moddata)
+        sb_str(&b, s->cur->moddata);
+      print_object(&b, data, 0, 1);
+      sb_str(&b, "\n");
+      if (!b.oom) {
+        free(s->cur->moddata);
+        s->cur->moddata = b.p;
+      } else {
+        free(b.p);
+      }
+    }
+    break;
   case CALLBACK_MSG_RULE_MATCHING:
     if (copy_rule(s, context, data, 1) != 0) {
       s->fatal = 1;
@@ -1562,9 +2143,15 @@ static art_status scan_mem(art_ctx *ctx,
   set_externals(s, data, len);
   rc = yr_scanner_scan_mem(s->yr, len ? data : empty, len);
   if (total > len) {
-    char *msg = dup_printf("only the first %zu of %" PRIu64
-                           " bytes were scanned (maximum size)",
-                           len, total);
+    /* TOTAL is LEN + 1 when the size is not known (a pipe, a device such
+     * as /dev/zero): say "more than", never a made-up size. */
+    char *msg = total == (uint64_t)len + 1
+                    ? dup_printf("more than %zu bytes: only the first %zu "
+                                 "were scanned (maximum size)",
+                                 len, len)
+                    : dup_printf("only the first %zu of %" PRIu64
+                                 " bytes were scanned (maximum size)",
+                                 len, total);
     if (msg) {
       result_note(s->cur, ART_ERR_LIMIT, msg);
       free(msg);
@@ -1726,6 +2313,8 @@ buf_append(art_yara_scanner *s, const uint8_t *data, size_t len)
     len = room;
     s->truncated = 1;
   }
+  if (len == 0) /* BUF may still be NULL: no arithmetic on it */
+    return s->truncated ? ART_ERR_LIMIT : ART_OK;
   if (s->buf_len + len > s->buf_cap) {
     size_t ncap = s->buf_cap ? s->buf_cap : 1u << 20;
     unsigned char *p;
@@ -1983,53 +2572,38 @@ art_status art_yara_result_error(art_ctx *ctx,
   return ART_OK;
 }
 
-/* ---- formatting --------------------------------------------------------- */
-
-typedef struct sbuf {
-  char *p;
-  size_t len, cap;
-  int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
+art_status art_yara_result_skip(art_ctx *ctx,
+                                art_yara_scanner *s,
+                                const char *why,
+                                art_yara_result **out)
 {
-  if (b->oom)
-    return;
-  if (b->len + n + 1 > b->cap) {
-    size_t ncap = b->cap ? b->cap * 2 : 256;
-    char *p;
-    while (ncap < b->len + n + 1)
-      ncap *= 2;
-    p = realloc(b->p, ncap);
-    if (!p) {
-      b->oom = 1;
-      return;
-    }
-    b->p = p;
-    b->cap = ncap;
+  art_status rc;
+  if (!s || !out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  *out = NULL;
+  if ((rc = result_new(ctx, s, out)) != ART_OK)
+    return rc;
+  (*out)->skipped = 1;
+  (*out)->message = strdup(why ? why : "skipped");
+  if (!(*out)->message) {
+    art_yara_result_free(*out);
+    *out = NULL;
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
   }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = '\0';
+  return ART_OK;
 }
 
-static void sb_str(sbuf *b, const char *s)
+const char *art_yara_result_module_data(const art_yara_result *r)
 {
-  sb_add(b, s, strlen(s));
+  return r ? r->moddata : NULL;
 }
 
-static void sb_fmt(sbuf *b, const char *fmt, ...) ART_PRINTF(2, 3);
-static void sb_fmt(sbuf *b, const char *fmt, ...)
+int art_yara_result_skipped(const art_yara_result *r)
 {
-  char tmp[128];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+  return r ? r->skipped : 0;
 }
+
+/* ---- formatting --------------------------------------------------------- */
 
 /* Printable ASCII as is, everything else as \xNN (the yara CLI's form). */
 static void sb_escaped(sbuf *b, const uint8_t *d, size_t n)
@@ -2042,28 +2616,37 @@ static void sb_escaped(sbuf *b, const uint8_t *d, size_t n)
   }
 }
 
-/* Paths: only control characters are escaped, so a name with a newline
- * cannot forge an output line. */
+/* Paths: control characters are escaped as \xNN and a backslash is
+ * doubled, so a name with a newline cannot forge an output line and the
+ * escaping cannot be mistaken for a name (yara 4.2 prints names raw). Other
+ * bytes, UTF-8 or not, are printed as they are, as yara does. */
 static void sb_path(sbuf *b, const char *p)
 {
   for (; *p; p++) {
     unsigned char ch = (unsigned char)*p;
     if (ch < 32 || ch == 127)
       sb_fmt(b, "\\x%02X", ch);
+    else if (ch == '\\')
+      sb_add(b, "\\\\", 2);
     else
       sb_add(b, p, 1);
   }
 }
 
+/* Meta strings as yara -m prints them: C escapes (\\n \\t \\" \\' ...) and
+ * three-digit octal for other bytes that are not printable ASCII. */
 static void sb_meta_string(sbuf *b, const char *s)
 {
+  static const char from[] = "\a\b\f\n\r\t\v\\\"'";
+  static const char to[] = "abfnrtv\\\"'";
   for (; *s; s++) {
     unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') {
-      sb_add(b, "\\", 1);
-      sb_add(b, s, 1);
-    } else if (ch < 32 || ch == 127) {
-      sb_fmt(b, "\\x%02X", ch);
+    const char *k = ch ? strchr(from, ch) : NULL;
+    if (k) {
+      char esc[2] = {'\\', to[k - from]};
+      sb_add(b, esc, 2);
+    } else if (ch < 32 || ch > 126) {
+      sb_fmt(b, "\\%03o", ch);
     } else {
       sb_add(b, s, 1);
     }
@@ -2118,31 +2701,44 @@ art_status art_yara_result_text(art_ctx *ctx,
         } else if (mt->type == ART_YARA_META_BOOLEAN) {
           sb_str(&b, mt->integer ? "=true" : "=false");
         } else {
-          sb_fmt(&b, "=%" PRId64, mt->integer);
+          sb_fmt(&b, " =%" PRId64, mt->integer); /* yara's spacing */
         }
       }
       sb_str(&b, "] ");
     }
     sb_path(&b, r->path);
     sb_str(&b, "\n");
-    if (!(fmt_flags & ART_YARA_FMT_STRINGS))
+    if (!(fmt_flags &
+          (ART_YARA_FMT_STRINGS | ART_YARA_FMT_LENGTH | ART_YARA_FMT_XOR)))
       continue;
     for (size_t k = 0; k < m->n_strings; k++) {
       const art_yara_string *s = &m->strings[k];
       sb_fmt(&b, "0x%" PRIx64, s->offset);
+      /* yara prints the length of the data it keeps (at most 512). */
       if (fmt_flags & ART_YARA_FMT_LENGTH)
-        sb_fmt(&b, ":%" PRIu64, s->length);
+        sb_fmt(&b, ":%" PRIu64,
+               s->length < ART_YARA_DATA_MAX ? s->length : ART_YARA_DATA_MAX);
       sb_str(&b, ":");
       sb_str(&b, s->id);
-      sb_str(&b, ": ");
-      if (s->hex) {
-        size_t n = s->data_len < 64 ? s->data_len : 64;
-        for (size_t j = 0; j < n; j++)
-          sb_fmt(&b, j ? " %02X" : "%02X", s->data[j]);
-        if (s->data_len > 64)
-          sb_str(&b, " ...");
-      } else {
-        sb_escaped(&b, s->data, s->data_len);
+      if (fmt_flags & ART_YARA_FMT_XOR) {
+        sb_fmt(&b, ":xor(0x%02x,", s->xor_key);
+        for (size_t j = 0; j < s->data_len; j++) {
+          uint8_t ch = (uint8_t)(s->data[j] ^ s->xor_key);
+          sb_escaped(&b, &ch, 1);
+        }
+        sb_str(&b, ")");
+      }
+      if (fmt_flags & ART_YARA_FMT_STRINGS) {
+        sb_str(&b, ": ");
+        if (s->hex) {
+          size_t n = s->data_len < 64 ? s->data_len : 64;
+          for (size_t j = 0; j < n; j++)
+            sb_fmt(&b, j ? " %02X" : "%02X", s->data[j]);
+          if (s->data_len > 64)
+            sb_str(&b, " ...");
+        } else {
+          sb_escaped(&b, s->data, s->data_len);
+        }
       }
       sb_str(&b, "\n");
     }
@@ -2157,9 +2753,11 @@ art_status art_yara_result_text(art_ctx *ctx,
   return ART_OK;
 }
 
-static const char *status_word(art_status st)
+static const char *status_word(const art_yara_result *r)
 {
-  switch (st) {
+  if (r->skipped)
+    return "skipped";
+  switch (r->status) {
   case ART_OK:
     return "ok";
   case ART_ERR_TIMEOUT:
@@ -2211,7 +2809,51 @@ static json_t *json_text(const char *s)
   return json_bytes_text((const uint8_t *)s, strlen(s));
 }
 
-static json_t *match_json(const art_yara_match *m)
+/* Matched bytes as text when every byte is printable ASCII (or tab, CR,
+ * LF), so the JSON string holds them exactly; else as hex. Never both. */
+static int printable(const uint8_t *d, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if ((d[i] < 32 || d[i] > 126) && d[i] != '\t' && d[i] != '\r' &&
+        d[i] != '\n')
+      return 0;
+  return 1;
+}
+
+static json_t *ident_json(const art_yara_ident *id, unsigned fmt)
+{
+  json_t *so = json_object(), *arr = json_array();
+  if (!so || !arr) {
+    json_decref(so);
+    json_decref(arr);
+    return NULL;
+  }
+  json_object_set_new(so, "identifier", json_text(id->id));
+  json_object_set_new(so, "count", json_integer((json_int_t)id->count));
+  for (size_t k = 0; k < id->n_matches; k++) {
+    const art_yara_string *ms = &id->matches[k];
+    if (!(fmt & ART_YARA_FMT_STRINGS)) {
+      json_array_append_new(arr, json_integer((json_int_t)ms->offset));
+      continue;
+    }
+    json_t *mo = json_object();
+    if (!mo)
+      break;
+    json_object_set_new(mo, "offset", json_integer((json_int_t)ms->offset));
+    json_object_set_new(mo, "length", json_integer((json_int_t)ms->length));
+    if (printable(ms->data, ms->data_len))
+      json_object_set_new(mo, "data",
+                          json_stringn((const char *)ms->data, ms->data_len));
+    else
+      json_object_set_new(mo, "data_hex", json_hex(ms->data, ms->data_len));
+    json_array_append_new(arr, mo);
+  }
+  json_object_set_new(so, (fmt & ART_YARA_FMT_STRINGS) ? "matches" : "offsets",
+                      arr);
+  return so;
+}
+
+static json_t *match_json(const art_yara_match *m, unsigned fmt)
 {
   json_t *o = json_object(), *tags = json_array(), *meta = json_object(),
          *strs = json_array();
@@ -2234,16 +2876,10 @@ static json_t *match_json(const art_yara_match *m)
   json_object_set_new(o, "meta", meta);
   meta = NULL;
   json_object_set_new(o, "incomplete", json_boolean(m->incomplete));
-  for (size_t k = 0; k < m->n_strings; k++) {
-    const art_yara_string *s = &m->strings[k];
-    json_t *so = json_object();
+  for (size_t k = 0; k < m->n_idents; k++) {
+    json_t *so = ident_json(&m->idents[k], fmt);
     if (!so)
       goto fail;
-    json_object_set_new(so, "identifier", json_text(s->id));
-    json_object_set_new(so, "offset", json_integer((json_int_t)s->offset));
-    json_object_set_new(so, "length", json_integer((json_int_t)s->length));
-    json_object_set_new(so, "data", json_bytes_text(s->data, s->data_len));
-    json_object_set_new(so, "data_hex", json_hex(s->data, s->data_len));
     json_array_append_new(strs, so);
   }
   json_object_set_new(o, "strings", strs);
@@ -2263,6 +2899,17 @@ art_status art_yara_result_json(art_ctx *ctx,
                                 char **out,
                                 size_t *shown)
 {
+  return art_yara_result_json_fmt(ctx, r, 0, filter, userdata, out, shown);
+}
+
+art_status art_yara_result_json_fmt(art_ctx *ctx,
+                                    const art_yara_result *r,
+                                    unsigned fmt_flags,
+                                    art_yara_filter_cb filter,
+                                    void *userdata,
+                                    char **out,
+                                    size_t *shown)
+{
   json_t *o, *arr;
   char *text;
   size_t count = 0;
@@ -2276,24 +2923,26 @@ art_status art_yara_result_json(art_ctx *ctx,
     json_decref(arr);
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
   }
-  json_object_set_new(o, "schema", json_string("artifact.yara/1"));
+  json_object_set_new(o, "schema", json_string("artifact.yara/2"));
   json_object_set_new(o, "path", json_text(r->path));
   if (r->member) {
     json_object_set_new(o, "member", json_text(r->member));
     json_object_set_new(o, "root", json_text(r->root ? r->root : ""));
     json_object_set_new(o, "depth", json_integer((json_int_t)r->depth));
   }
-  json_object_set_new(o, "status", json_string(status_word(r->status)));
+  json_object_set_new(o, "status", json_string(status_word(r)));
   if (r->status != ART_OK)
     json_object_set_new(o, "error",
                         json_text(r->message ? r->message : "unknown"));
+  else if (r->skipped)
+    json_object_set_new(o, "reason", json_text(r->message ? r->message : ""));
   json_object_set_new(o, "bytes", json_integer((json_int_t)r->bytes));
   for (size_t i = 0; i < r->n_matches; i++) {
     const art_yara_match *m = &r->matches[i];
     json_t *mj;
     if (filter && !filter(m, userdata))
       continue;
-    mj = match_json(m);
+    mj = match_json(m, fmt_flags);
     if (!mj) {
       json_decref(o);
       json_decref(arr);
@@ -2333,7 +2982,7 @@ art_status art_yara_result_matches_json(art_ctx *ctx,
     json_t *mj;
     if (filter && !filter(&r->matches[i], userdata))
       continue;
-    mj = match_json(&r->matches[i]);
+    mj = match_json(&r->matches[i], 0);
     if (!mj || json_array_append_new(arr, mj) != 0) {
       json_decref(arr);
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");

@@ -11,6 +11,7 @@
  */
 #include "yara_private.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -63,6 +64,11 @@ art__yara_cache_key(art_ctx *ctx, const art_yara_compiler *c, char key[65])
   FEEDS(CACHE_MAGIC);
   FEEDS(YR_VERSION);
   FEED(&flags, sizeof flags);
+  FEED(&c->max_strings, sizeof c->max_strings);
+  if (c->atom_table) {
+    FEEDS("atoms");
+    FEEDS(c->atom_sha);
+  }
   for (size_t i = 0; i < c->n_defs; i++) {
     FEEDS("define");
     FEEDS(c->defs[i].name);
@@ -70,10 +76,15 @@ art__yara_cache_key(art_ctx *ctx, const art_yara_compiler *c, char key[65])
   }
   for (size_t i = 0; i < c->n_srcs; i++) {
     uint64_t len = c->srcs[i].len;
+    /* The canonical path: the same rules named by a relative and an
+     * absolute path (or through a link) are one entry. The root is where
+     * includes are confined, canonical too. */
+    char *root = realpath(c->srcs[i].root, NULL);
     FEEDS("file");
-    FEEDS(c->srcs[i].path);
+    FEEDS(c->srcs[i].canon ? c->srcs[i].canon : c->srcs[i].path);
     FEEDS(c->srcs[i].ns);
-    FEEDS(c->srcs[i].root);
+    FEEDS(root ? root : c->srcs[i].root);
+    free(root);
     FEED(&len, sizeof len);
     FEED(c->srcs[i].data, c->srcs[i].len);
   }
@@ -118,6 +129,8 @@ static size_t ms_write(const void *ptr, size_t size, size_t count, void *ud)
   size_t n = size * count;
   if (m->oom)
     return 0;
+  if (n == 0) /* P may still be NULL: memcpy(NULL, ..., 0) is undefined */
+    return count;
   if (m->len + n > m->cap) {
     size_t ncap = m->cap ? m->cap * 2 : 1u << 20;
     unsigned char *p;
@@ -425,6 +438,8 @@ art_status art__yara_cache_load(art_ctx *ctx,
     goto out;
   }
   st = ART_OK;
+  /* Used now: the eviction keeps the most recently used entries. */
+  (void)utimensat(AT_FDCWD, path, NULL, 0);
 out:
   free(path);
   if (data)
@@ -525,6 +540,7 @@ art_status art__yara_cache_save(art_ctx *ctx,
   free(tmp);
   tmp = NULL;
   st = ART_OK;
+  art__yara_cache_evict(c->cache_dir, c->cache_max, path);
 out:
   if (f)
     fclose(f);
@@ -537,4 +553,69 @@ out:
   free(path);
   free(ms.p);
   return st;
+}
+
+typedef struct cache_ent {
+  char *path;
+  uint64_t size;
+  int64_t mtime;
+} cache_ent;
+
+static int ent_older(const void *a, const void *b)
+{
+  const cache_ent *x = a, *y = b;
+  return x->mtime < y->mtime ? -1 : x->mtime > y->mtime;
+}
+
+void art__yara_cache_evict(const char *dir, uint64_t max, const char *keep)
+{
+  DIR *d;
+  struct dirent *e;
+  cache_ent *ents = NULL;
+  size_t n = 0, cap = 0;
+  uint64_t total = 0;
+  if (!dir || !max || !(d = opendir(dir)))
+    return;
+  while ((e = readdir(d)) != NULL) {
+    size_t l = strlen(e->d_name);
+    struct stat st;
+    char *p;
+    if (l < 6 || strcmp(e->d_name + l - 5, ".yarc") != 0)
+      continue;
+    if (!(p = malloc(strlen(dir) + l + 2)))
+      break;
+    snprintf(p, strlen(dir) + l + 2, "%s/%s", dir, e->d_name);
+    if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+      free(p);
+      continue;
+    }
+    if (n == cap) {
+      size_t nc = cap ? cap * 2 : 32;
+      cache_ent *q = realloc(ents, nc * sizeof *q);
+      if (!q) {
+        free(p);
+        break;
+      }
+      ents = q;
+      cap = nc;
+    }
+    ents[n].path = p;
+    ents[n].size = (uint64_t)st.st_size;
+    ents[n].mtime =
+        (int64_t)st.st_mtim.tv_sec * 1000000000 + (int64_t)st.st_mtim.tv_nsec;
+    total += ents[n].size;
+    n++;
+  }
+  closedir(d);
+  if (n > 1)
+    qsort(ents, n, sizeof *ents, ent_older);
+  for (size_t i = 0; i < n && total > max; i++) {
+    if (keep && strcmp(ents[i].path, keep) == 0)
+      continue;
+    if (unlink(ents[i].path) == 0)
+      total -= ents[i].size;
+  }
+  for (size_t i = 0; i < n; i++)
+    free(ents[i].path);
+  free(ents);
 }

@@ -33,7 +33,8 @@ typedef struct art__yara_diag_rec {
 /* A top-level rules file as read for this build: the bytes hashed for the
  * cache key are the bytes compiled. */
 typedef struct art__yara_src {
-  char *path; /* as given (display and diagnostics) */
+  char *path;  /* as given (display and diagnostics) */
+  char *canon; /* canonical (realpath), for the cache key; NULL for stdin */
   char *ns;
   char *root; /* folder includes are confined to */
   unsigned char *data;
@@ -58,6 +59,10 @@ struct art_yara_compiler {
   art__yara_define *defs;
   size_t n_defs, cap_defs;
   unsigned flags;
+  unsigned max_strings; /* --max-strings-per-rule (0: libyara's) */
+  char *atom_table;     /* --atom-quality-table file, or NULL */
+  char atom_sha[65];    /* its SHA-256, for the cache key */
+  uint64_t cache_max;   /* bytes the cache folder may hold */
   char *cache_dir;
   art_yara_diag_cb diag_cb;
   void *diag_ud;
@@ -80,6 +85,10 @@ struct art_yara_rules {
   char **user_ext;
   size_t n_user_ext;
 };
+
+/* Evict the least recently used entries of the cache folder until it holds
+ * at most MAX bytes (KEEP, the entry just written or used, stays). */
+void art__yara_cache_evict(const char *dir, uint64_t max, const char *keep);
 
 /* Reference-counted libyara initialisation, under a lock. */
 art_status art__yara_init(art_ctx *ctx);

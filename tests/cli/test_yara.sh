@@ -63,7 +63,7 @@ yara -s "$T/diff.yar" /usr/bin/true > "$T/y1.txt"
 check "RULES TARGET order: same output as yara for one file" \
   diff <(norm "$T/y1.txt") <(norm "$T/a1.txt")
 check "-m -g -e: namespace, tags and meta on the rule line" \
-  bash -c "'$Y' -m -g -e -R '$SIG/eicar.yar' '$T/fx/eicar.com' | grep -qx 'eicar:EICAR_Test_File \[test\] \[author=\"artifact project\",.*date=\"2026-11-22\"\] .*/eicar.com'"
+  bash -c "'$Y' -m -g -e -R '$SIG/eicar.yar' '$T/fx/eicar.com' | grep -qx 'default:EICAR_Test_File \[test\] \[author=\"artifact project\",.*date=\"2026-11-22\"\] .*/eicar.com'"
 check "-t TAG shows only rules with the tag" \
   bash -c "'$Y' -t packer -R '$SIG' '$T/fx/upx.exe' | grep -qx 'UPX_Packed .*' && ! '$Y' -t packer -R '$SIG' '$T/fx/upx.exe' | grep -q PE_File"
 check "-i RULE shows only that rule" \
@@ -71,7 +71,7 @@ check "-i RULE shows only that rule" \
 check "-n lists the rules that do not match" \
   bash -c "'$Y' -n -R '$SIG' '$T/fx/eicar.com' | grep -q '^PE_File ' && ! '$Y' -n -R '$SIG' '$T/fx/eicar.com' | grep -q EICAR"
 check "-c counts matching rules per artifact" \
-  bash -c "test \"\$('$Y' -c -R '$SIG' '$T/fx/upx.exe')\" = '$T/fx/upx.exe: 2'"
+  bash -c "test \"\$('$Y' -c -R '$SIG' '$T/fx/upx.exe')\" = '2'"
 check "standard input as a target" \
   bash -c "'$Y' -R '$SIG' - < '$T/fx/eicar.com' | grep -qx 'EICAR_Test_File -'"
 check "-d defines an external" \
@@ -92,7 +92,7 @@ cat > "$T/slow.yar" <<'EOF'
 rule slow { condition: for all i in (0..filesize) : (for all j in (0..filesize) : (uint8(i) != uint8(j) or i == j or true)) }
 rule quick { strings: $a = "ELF" condition: $a }
 EOF
-rc_to 3 "a timeout is a partial scan" "$T/slow.json" "$T/err.txt" "$Y" --no-cache -a 1 -f jsonl "$T/slow.yar" "$T/slow.bin"
+rc_to 3 "a timeout is a partial scan" "$T/slow.json" "$T/err.txt" "$Y" --no-cache -a 1 --format jsonl "$T/slow.yar" "$T/slow.bin"
 check "the record says timeout" jq -e 'select(.status == "timeout") | .error | test("timed out")' "$T/slow.json"
 rc_to 3 "text mode: timeout reported on stderr" /dev/null "$T/err.txt" "$Y" -a 1 "$T/slow.yar" "$T/slow.bin"
 check "... naming the artifact" grep -q "slow.bin: scan timed out" "$T/err.txt"
@@ -100,28 +100,28 @@ check "... naming the artifact" grep -q "slow.bin: scan timed out" "$T/err.txt"
 # Too many matches: reported as a partial result with the rule marked.
 head -c 1100000 /dev/zero > "$T/zeros.bin"
 echo 'rule many { strings: $z = { 00 00 } condition: $z }' > "$T/many.yar"
-rc_to 3 "too many matches is reported" "$T/many.json" /dev/null "$Y" -f jsonl "$T/many.yar" "$T/zeros.bin"
+rc_to 3 "too many matches is reported" "$T/many.json" /dev/null "$Y" --format jsonl "$T/many.yar" "$T/zeros.bin"
 check "... as partial, with the rule's matches marked incomplete" \
   jq -e 'select(.status == "partial" and (.error | test("too many matches")) and .matches[0].rule == "many" and .matches[0].incomplete)' "$T/many.json"
 
 # Maximum size: the rest is not scanned, and the record says so.
-rc_to 3 "--max-size cuts and reports" "$T/max.json" /dev/null "$Y" -z 1k -f jsonl "$T/good.yar" "$T/zeros.bin"
+rc_to 3 "--max-scan-size cuts and reports" "$T/max.json" /dev/null "$Y" --max-scan-size 1k --format jsonl "$T/good.yar" "$T/zeros.bin"
 check "... bytes scanned and the reason" jq -e 'select(.bytes == 1024 and (.error | test("maximum size")))' "$T/max.json"
 
 # The compiled cache: used on the second run, rebuilt when a rule changes.
 rm -rf "$T/cache"
 mkdir "$T/rs"
 cp "$SIG"/*.yar "$T/rs/"
-"$Y" -v -R "$T/rs" /usr/bin/true 2> "$T/c1.txt" > /dev/null
-"$Y" -v -R "$T/rs" /usr/bin/true 2> "$T/c2.txt" > /dev/null
+"$Y" --verbose -R "$T/rs" /usr/bin/true 2> "$T/c1.txt" > /dev/null
+"$Y" --verbose -R "$T/rs" /usr/bin/true 2> "$T/c2.txt" > /dev/null
 check "first run compiles from source" grep -q "compiled from source" "$T/c1.txt"
 check "second run loads the compiled cache" grep -q "from the compiled cache" "$T/c2.txt"
 check "one cache entry" test "$(find "$T/cache" -name '*.yarc' | wc -l)" -eq 1
 echo 'rule added { condition: filesize > 0 }' >> "$T/rs/eicar.yar"
-"$Y" -v -R "$T/rs" /usr/bin/true 2> "$T/c3.txt" > "$T/c3.out"
+"$Y" --verbose -R "$T/rs" /usr/bin/true 2> "$T/c3.txt" > "$T/c3.out"
 check "a changed rule file is recompiled" grep -q "compiled from source" "$T/c3.txt"
 check "... and the new rule is used" grep -qx "added /usr/bin/true" "$T/c3.out"
-"$Y" -v --no-cache -R "$T/rs" /usr/bin/true 2> "$T/c4.txt" > /dev/null
+"$Y" --verbose --no-cache -R "$T/rs" /usr/bin/true 2> "$T/c4.txt" > /dev/null
 check "--no-cache compiles" grep -q "compiled from source" "$T/c4.txt"
 
 # Archive members (zip inside tar.gz): the same rules as the same bytes on disk.
@@ -134,7 +134,7 @@ awk '{ n = split($2, p, "[!/]"); print $1, p[n] }' "$T/arc.txt" | grep -v ' inne
 awk '{ n = split($2, p, "/"); print $1, p[n] }' "$T/disk.txt" | sort > "$T/disk.norm"
 check "archive members match the same rules as the files on disk" diff "$T/disk.norm" "$T/arc.norm"
 check "members carry their lineage" grep -qx "EICAR_Test_File $T/outer.tgz!inner.zip!eicar.com" "$T/arc.txt"
-"$Y" -f jsonl -R "$SIG" "$T/outer.tgz" > "$T/arc.json"
+"$Y" --format jsonl -R "$SIG" "$T/outer.tgz" > "$T/arc.json"
 check "jsonl: one valid object per artifact, members with depth and root" \
   jq -e -s 'length == 10 and (map(select(.member == "eicar.com" and .depth == 2 and (.root | endswith("outer.tgz")))) | length == 1)' "$T/arc.json"
 "$Y" --no-archives -R "$SIG" "$T/outer.tgz" > "$T/noarc.txt"
@@ -149,7 +149,7 @@ expect_rc 2 "usage: no target" "$Y" "$T/good.yar"
 expect_rc 2 "usage: bad option" "$Y" --bogus "$T/good.yar" /usr/bin/true
 rc_to 3 "a missing target is never silent" /dev/null "$T/err.txt" "$Y" -R "$T/good.yar" /usr/bin/true "$T/missing"
 check "... it is named on stderr" grep -q "art-yara: $T/missing: No such file or directory" "$T/err.txt"
-"$Y" -f jsonl -R "$T/good.yar" "$T/missing" > "$T/missing.json" 2> /dev/null || true
+"$Y" --format jsonl -R "$T/good.yar" "$T/missing" > "$T/missing.json" 2> /dev/null || true
 check "... and in jsonl it gets an error record" jq -e 'select(.status == "error")' "$T/missing.json"
 expect_rc 4 "missing rules file: 4" "$Y" "$T/nope.yar" /usr/bin/true
 check "output is deterministic whatever -j" \
@@ -182,5 +182,174 @@ cat "$T/probe.bin" > /dev/null
 if [ "$(stat -c %X "$T/probe.bin")" = "$atime" ]; then
   echo "note - reads do not update atime on this file system; the check above is vacuous"
 fi
+
+# ---- Bounded output and memory (issue 16) --------------------------------
+# Strings that match tens of thousands of times in each file.
+mkdir "$T/many"
+python3 - "$T/many" <<'PY'
+import sys, os
+d = sys.argv[1]
+for i in range(12):
+    with open(os.path.join(d, "m%02d.bin" % i), "wb") as f:
+        f.write(b"abcd" * 60000 + bytes([i]) + b"\x00\x01\x02" * 20000)
+PY
+cat > "$T/many.yar" <<'EOF'
+rule many_ab { strings: $a = "ab" $b = "bcda" condition: #a > 1000 and $b }
+rule many_bin { strings: $z = { 00 01 02 } condition: $z }
+EOF
+yara -s "$T/many.yar" "$T/many/m00.bin" > "$T/many_y.txt"
+ya=$(grep -c ':\$a: ' "$T/many_y.txt")
+yz=$(grep -c ':\$z: ' "$T/many_y.txt")
+check "the test file really matches tens of thousands of times (yara: $ya, $yz)" \
+  test "$ya" -ge 50000 -a "$yz" -ge 20000
+"$Y" --format jsonl "$T/many.yar" "$T/many/m00.bin" > "$T/many.json"
+check "default JSONL is a summary: under 4 KB for the file" \
+  test "$(wc -c < "$T/many.json")" -lt 4096
+check "... with the exact count per string, as yara finds" \
+  jq -e --argjson a "$ya" --argjson z "$yz" \
+  '[.matches[].strings[] | {(.identifier): .count}] | add | .["$a"] == $a and .["$z"] == $z' "$T/many.json"
+jq -r '.matches[0].strings[0].offsets[]' "$T/many.json" | awk '{ printf "0x%x\n", $1 }' > "$T/off_a.txt"
+awk -F: '$2 == "$a" && n < 10 { print $1; n++ }' "$T/many_y.txt" > "$T/off_y.txt"
+check "... and the first 10 offsets, as yara's first 10" cmp "$T/off_y.txt" "$T/off_a.txt"
+"$Y" --format jsonl -s --max-matches 3 --max-match-data 2 "$T/many.yar" "$T/many/m00.bin" > "$T/many_s.json"
+check "-s: matched data bounded by --max-matches and --max-match-data" \
+  jq -e 'all(.matches[].strings[]; (.matches | length) == 3 and all(.matches[]; ((.data // "") | length) <= 2 and ((.data_hex // "") | length) <= 4))' "$T/many_s.json"
+check "-s: text when printable, hex otherwise, never both" \
+  jq -e '[.matches[].strings[].matches[]] | all((has("data") and (has("data_hex") | not)) or (has("data_hex") and (has("data") | not))) and any(has("data_hex"))' "$T/many_s.json"
+check "-s: counts stay exact" \
+  jq -e --argjson a "$ya" '.matches[0].strings[0].count == $a' "$T/many_s.json"
+"$Y" -s "$T/many.yar" "$T/many/m00.bin" > "$T/many_a.txt"
+check "text -s equals yara -s byte for byte on this file ($(wc -l < "$T/many_y.txt") lines)" \
+  cmp "$T/many_y.txt" "$T/many_a.txt"
+peak_kib() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
+# The bound is 256 MiB; a sanitizer build keeps freed memory in quarantine
+# and shadows all of it, so there the bound is four times that (noted).
+RSS_MAX=262144
+if ldd "$Y" 2>/dev/null | grep -q 'libasan'; then
+  RSS_MAX=$((4 * 262144))
+  echo "note - sanitizer build: the memory bound checked is 1 GiB, not 256 MiB"
+fi
+/usr/bin/time -v "$Y" --format jsonl -r -j 2 "$T/many.yar" "$T/many" > "$T/rss.json" 2> "$T/rss.txt"
+check "default JSONL over the tree: peak RSS under 256 MiB ($(peak_kib "$T/rss.txt") KiB)" \
+  test "$(peak_kib "$T/rss.txt")" -lt "$RSS_MAX"
+check "... one record per file" test "$(wc -l < "$T/rss.json")" -eq 12
+/usr/bin/time -v "$Y" -r -j 2 "$T/many.yar" "$T/many" > /dev/null 2> "$T/rss.txt"
+check "default text over the tree: peak RSS under 256 MiB ($(peak_kib "$T/rss.txt") KiB)" \
+  test "$(peak_kib "$T/rss.txt")" -lt "$RSS_MAX"
+/usr/bin/time -v "$Y" -s -r -j 2 "$T/many.yar" "$T/many" > "$T/rss_s.txt" 2> "$T/rss.txt"
+check "-s over the tree (every match printed, big records streamed through temporary files): peak RSS under 256 MiB ($(peak_kib "$T/rss.txt") KiB)" \
+  test "$(peak_kib "$T/rss.txt")" -lt "$RSS_MAX"
+yara -s -r "$T/many.yar" "$T/many" | sort > "$T/rss_y.sorted"
+sort "$T/rss_s.txt" > "$T/rss_a.sorted"
+check "... and the same lines as yara -s" cmp "$T/rss_y.sorted" "$T/rss_a.sorted"
+
+# The progress line, on a terminal only: files, bytes and matches so far.
+if command -v script > /dev/null; then
+  # A run of a few seconds (the line is drawn once a second).
+  script -qfc "timeout 4 '$Y' -r -R '$T/many.yar' /usr/lib /usr/bin > /dev/null" /dev/null > "$T/tty.txt" 2>&1 || true
+  check "a progress line on a terminal (files, bytes, matches)" \
+    grep -aq 'art-yara: [0-9]* files, .*, [0-9]* matches' "$T/tty.txt"
+  "$Y" -r "$T/many.yar" "$T/many" 2> "$T/notty.txt" > /dev/null
+  check "... and none when stderr is not a terminal" test ! -s "$T/notty.txt"
+else
+  echo "note - script(1) is missing: the progress line is not checked"
+fi
+
+# ---- Loops and special files ----------------------------------------------
+mkdir -p "$T/loop/d"
+cp "$T/fx/eicar.com" "$T/loop/d/"
+ln -s . "$T/loop/x"
+ln -s .. "$T/loop/d/up"
+rc_to 0 "--follow: symlink loops are skipped, not failures" "$T/loop.out" "$T/loop.err" \
+  "$Y" -r --follow -R "$SIG/eicar.yar" "$T/loop"
+check "... each loop said once on stderr, as skipped" \
+  bash -c "test \"\$(grep -c 'symbolic link loop.*skipped' '$T/loop.err')\" -eq 2 && grep -q '/loop/x: ' '$T/loop.err'"
+check "... and everything else scanned once" \
+  bash -c "test \"\$(cat '$T/loop.out')\" = 'EICAR_Test_File $T/loop/d/eicar.com'"
+"$Y" -r --follow --format jsonl -R "$SIG/eicar.yar" "$T/loop" > "$T/loop.json" 2> /dev/null
+check "... in JSONL a skipped record per loop" \
+  jq -s -e 'map(select(.status == "skipped")) | length == 2' "$T/loop.json"
+mkfifo "$T/fifo"
+rc_to 0 "a FIFO is not read (it could block for ever)" /dev/null "$T/fifo.err" \
+  timeout 20 "$Y" -R "$SIG/eicar.yar" "$T/fifo"
+check "... and said skipped" grep -q "fifo: FIFO, skipped" "$T/fifo.err"
+timeout 20 "$Y" --format jsonl -R "$SIG/eicar.yar" "$T/fifo" > "$T/fifo.json" 2> /dev/null || true
+check "... status skipped in JSONL" jq -e 'select(.status == "skipped" and .bytes == 0)' "$T/fifo.json"
+if [ -c /dev/zero ]; then
+  /usr/bin/time -v "$Y" --format jsonl -R "$SIG/eicar.yar" /dev/zero > "$T/zero.json" 2> "$T/zero.err" || true
+  check "/dev/zero: read to a bound, reported partial without an invented size" \
+    jq -e 'select(.status == "partial" and .bytes == 67108864 and (.error | test("more than 67108864 bytes")))' "$T/zero.json"
+  check "... in bounded memory ($(peak_kib "$T/zero.err") KiB)" test "$(peak_kib "$T/zero.err")" -lt "$RSS_MAX"
+fi
+
+# ---- Names and messages ---------------------------------------------------
+cp "$T/fx/eicar.com" "$T/fx/b\\x0Ac"
+"$Y" -R "$SIG/eicar.yar" "$T/fx/b\\x0Ac" > "$T/bs.txt"
+check "text output doubles a backslash in a name (a literal \\x0A is no newline)" \
+  grep -qxF "EICAR_Test_File $T/fx/b\\\\x0Ac" "$T/bs.txt"
+chmod 000 "$T/fx/pe.exe"
+if [ "$(id -u)" -ne 0 ]; then
+  "$Y" -R "$SIG/eicar.yar" "$T/fx/pe.exe" > /dev/null 2> "$T/perm.err" || true
+  check "an error names its path once" \
+    test "$(cat "$T/perm.err")" = "art-yara: $T/fx/pe.exe: Permission denied"
+else
+  echo "note - running as root: the unreadable-file message is checked through a missing file instead"
+  "$Y" -R "$SIG/eicar.yar" "$T/fx/gone.exe" > /dev/null 2> "$T/perm.err" || true
+  check "an error names its path once" \
+    test "$(cat "$T/perm.err")" = "art-yara: $T/fx/gone.exe: No such file or directory"
+fi
+chmod 644 "$T/fx/pe.exe"
+printf 'include "nothere.yar"\nrule i { condition: true }\n' > "$T/inc.yar"
+rc_to 4 "a missing include is fatal" /dev/null "$T/inc.err" "$Y" "$T/inc.yar" /usr/bin/true
+check "... and says why (not libyara's 'callback failed')" \
+  grep -q 'include "nothere.yar": .*nothere.yar: No such file or directory' "$T/inc.err"
+
+# ---- Namespaces as yara: a helper file used by the files after it ---------
+mkdir "$T/yr"
+echo 'private rule is__elf { condition: uint32(0) == 0x464c457f }' > "$T/yr/000_common_rules.yar"
+echo 'rule elf_a { strings: $s = "GLIBC" condition: is__elf and $s }' > "$T/yr/elf_a.yar"
+echo 'rule elf_b { condition: is__elf and filesize > 100 }' > "$T/yr/elf_b.yar"
+yara -e "$T"/yr/*.yar /usr/bin/true > "$T/ns_y.txt"
+"$Y" -e "$T"/yr/*.yar /usr/bin/true > "$T/ns_a.txt"
+check "rules files share the default namespace, as yara" cmp "$T/ns_y.txt" "$T/ns_a.txt"
+check "... a real comparison" grep -q '^default:elf_b ' "$T/ns_a.txt"
+expect_rc 4 "--namespace-per-file keeps each file apart (is__elf unknown there)" \
+  "$Y" --namespace-per-file "$T"/yr/*.yar /usr/bin/true
+
+# ---- filetype: MIME by default, THOR names on request ---------------------
+echo 'rule thor_elf { condition: filetype == "ELF" } rule mime_elf { condition: filetype contains "application/x-" }' > "$T/ft.yar"
+check "filetype is libmagic's MIME type by default" \
+  test "$("$Y" "$T/ft.yar" /usr/bin/true)" = "mime_elf /usr/bin/true"
+check "--filetype-names thor gives THOR/Loki names" \
+  test "$("$Y" --filetype-names thor "$T/ft.yar" /usr/bin/true)" = "thor_elf /usr/bin/true"
+
+# The filetype external is file(1)'s MIME type (one libmagic pass over the
+# head; PIE executables told from shared libraries as file(1) does).
+if command -v file > /dev/null; then
+  : > "$T/ft_cases"
+  for f in $(find /usr/bin /usr/lib/x86_64-linux-gnu -maxdepth 1 -type f 2> /dev/null | sort | awk 'NR % 37 == 1' | head -40) "$T/fx"/*; do
+    [ -f "$f" ] || continue
+    m=$(file -b --mime-type "$f")
+    m=${m%%,*} # file(1) appends its ELF parser's complaints ("x, no program header")
+    printf 'rule ft { condition: filetype == "%s" }\n' "$m" > "$T/ft1.yar"
+    if [ -z "$("$Y" --no-cache --no-archives "$T/ft1.yar" "$f")" ]; then
+      echo "$f: file(1) says $m" >> "$T/ft_cases"
+    fi
+  done
+  check "filetype equals file --mime-type on system files and the fixtures" test ! -s "$T/ft_cases"
+  cat "$T/ft_cases" >&2
+else
+  echo "note - file(1) is not installed: filetype not compared"
+fi
+
+# ---- The compiled cache: canonical paths, eviction ------------------------
+rm -rf "$T/cache"
+(cd "$T" && "$Y" --verbose rs/eicar.yar /usr/bin/true 2> "$T/cr1.txt" > /dev/null)
+"$Y" --verbose "$T/rs/eicar.yar" /usr/bin/true 2> "$T/cr2.txt" > /dev/null
+check "the same rules by a relative and an absolute path: one cache entry" \
+  bash -c "grep -q 'from the compiled cache' '$T/cr2.txt' && test \$(find '$T/cache' -name '*.yarc' | wc -l) -eq 1"
+"$Y" --cache-max 1 "$T/rs/packers.yar" /usr/bin/true > /dev/null
+check "--cache-max evicts the least recently used entries" \
+  test "$(find "$T/cache" -name '*.yarc' | wc -l)" -eq 1
 
 finish

@@ -176,6 +176,8 @@ struct cli_progress {
   pthread_cond_t cv;
   int stop;
   struct timespec start;
+  const char *label;
+  const _Atomic unsigned long *count;
 };
 
 static double since(const struct timespec *t0)
@@ -221,8 +223,12 @@ static void *progress_main(void *arg)
       snprintf(eta, sizeof eta, ", ETA %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64,
                left / 3600, left / 60 % 60, left % 60);
     }
-    fprintf(stderr, "\r%s: %" PRIu64 " files, %s, %s/s%s\033[K", tool_name,
-            items, b1, b2, eta);
+    char extra[64] = "";
+    if (p->count)
+      snprintf(extra, sizeof extra, ", %lu %s", (unsigned long)*p->count,
+               p->label);
+    fprintf(stderr, "\r%s: %" PRIu64 " files, %s, %s/s%s%s\033[K", tool_name,
+            items, b1, b2, extra, eta);
     fflush(stderr);
   }
   pthread_mutex_unlock(&p->mu);
@@ -245,6 +251,18 @@ cli_progress *cli_progress_start(const art_batch *batch)
     return NULL;
   }
   return p;
+}
+
+void cli_progress_count(cli_progress *p,
+                        const char *label,
+                        const _Atomic unsigned long *count)
+{
+  if (!p)
+    return;
+  pthread_mutex_lock(&p->mu);
+  p->label = label;
+  p->count = count;
+  pthread_mutex_unlock(&p->mu);
 }
 
 void cli_progress_stop(cli_progress *p)

@@ -55,6 +55,11 @@ int cli_add_inputs(art_batch *batch,
  * files, bytes, rate and ETA once a second from the batch's counters. */
 typedef struct cli_progress cli_progress;
 cli_progress *cli_progress_start(const art_batch *batch);
+/* Also show a running count (art-yara: "matches"); P may be NULL. COUNT is
+ * read once a second and must outlive the progress line. */
+void cli_progress_count(cli_progress *p,
+                        const char *label,
+                        const _Atomic unsigned long *count);
 void cli_progress_stop(cli_progress *p);
 
 #endif
