@@ -47,6 +47,11 @@ typedef struct result {
   char *stored_alg[4], *stored_hex[4];
   size_t n_stored;
   const char *set_kind, *set_name; /* hash-set hit, borrowed from the set */
+  uint64_t media_size;             /* 0 when the size is unknown */
+  int size_known;
+  const char *format; /* image format (static string), NULL for a file */
+  char **files;       /* files behind an image */
+  size_t n_files;
 } result;
 
 typedef struct run {
@@ -73,7 +78,8 @@ static void usage(void)
 {
   printf(
       "Usage: art-hash [OPTION]... [FILE|DIR|IMAGE|-]...\n"
-      "Hash files, trees, lists and disk images (raw, split .001, E01).\n\n"
+      "Hash files, trees, lists and disk images (E01, split .001 with\n"
+      "--image, VMDK, VHD, VHDX, QCOW2: the media bytes).\n\n"
       "  -c, --compute LIST     algorithms: md5,sha1,sha256,sha512,sha3-256,\n"
       "                         blake2b-512 or all (default md5,sha256)\n"
       "  -r, --recursive        descend into directories\n"
@@ -95,7 +101,9 @@ static void usage(void)
       "  -T, --files-from FILE  read input names from FILE (- for stdin)\n"
       "  -0, --null             names in lists are NUL-separated; with it, a\n"
       "                         '-' argument is a list of names on stdin\n"
-      "      --no-images        hash named .E01/.001 files as plain files\n"
+      "      --image, --media   a named NAME.001 with NAME.002 beside it is a\n"
+      "                         split raw image: hash the media\n"
+      "      --no-images        hash named images as plain files\n"
       "  -j, --jobs N           worker threads (default: online CPUs)\n"
       "  -q, --quiet            no warnings for skipped entries\n"
       "  -v, --verbose          report skipped symlinks and special files\n"
@@ -115,6 +123,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     OPT_NOT_MATCH,
     OPT_ONE_FS,
     OPT_NO_IMAGES,
+    OPT_IMAGE,
     OPT_HASHSET,
     OPT_SKIP_KNOWN
   };
@@ -134,6 +143,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"files-from", required_argument, NULL, 'T'},
       {"null", no_argument, NULL, '0'},
       {"no-images", no_argument, NULL, OPT_NO_IMAGES},
+      {"image", no_argument, NULL, OPT_IMAGE},
+      {"media", no_argument, NULL, OPT_IMAGE},
       {"jobs", required_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
@@ -208,6 +219,9 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case OPT_NO_IMAGES:
       o->batch.no_images = 1;
+      break;
+    case OPT_IMAGE:
+      o->batch.split_images = 1;
       break;
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0) {
@@ -386,6 +400,18 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
     goto out;
   const art_source_info *info = art_source_get_info(src);
   res->kind = art_source_kind_name(info->kind);
+  res->size_known = info->size_known;
+  res->media_size = info->size;
+  if (art_source_file(src, 0)) {
+    res->format = info->format;
+    while (art_source_file(src, (unsigned)res->n_files))
+      res->n_files++;
+    res->files = calloc(res->n_files, sizeof *res->files);
+    for (size_t i = 0; res->files && i < res->n_files; i++)
+      res->files[i] = strdup(art_source_file(src, (unsigned)i));
+    if (!res->files)
+      res->n_files = 0;
+  }
   res->mtime_sec = info->mtime_sec;
   res->mtime_nsec = info->mtime_nsec;
   res->hash = hash_for(r, ctx, src, res);
@@ -427,6 +453,9 @@ static void free_result(run *r, result *res)
     return;
   pool_put(r, res->hash);
   free(res->errmsg);
+  for (size_t i = 0; i < res->n_files; i++)
+    free(res->files[i]);
+  free(res->files);
   for (size_t i = 0; i < res->n_stored; i++) {
     free(res->stored_alg[i]);
     free(res->stored_hex[i]);
@@ -473,7 +502,18 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
                          .stored = res->stored,
                          .n_stored = res->n_stored,
                          .hashset_kind = res->set_kind,
-                         .hashset_name = res->set_name};
+                         .hashset_name = res->set_name,
+                         .via = res->format ? "image" : NULL,
+                         .format = res->format,
+                         .files = (const char *const *)res->files,
+                         .n_files = res->n_files};
+  /* size is the media's (or file's) size; the bytes read apart when an
+   * error cut the read short */
+  if (res->size_known && res->status != ART_OK) {
+    rec.has_bytes_read = 1;
+    rec.bytes_read = res->size;
+    rec.size = res->media_size;
+  }
   if (res->set_kind && strcmp(res->set_kind, "notable") == 0)
     r->notable++;
   if (r->o->skip_known && res->set_kind &&

@@ -29,7 +29,64 @@ typedef struct tl_img {
   TSK_IMG_INFO img; /* must be first: libtsk sees only this part */
   art_source *src;
   art_ctx *ctx;
+  art_timeline *tl;
+  unsigned read_errors; /* reads that failed, for the layer that asked */
+  char **reported;      /* read errors already reported (once each) */
+  size_t n_reported;
+  int probing;    /* libtsk is trying file system or partition types */
+  char **pending; /* read errors met while probing */
+  size_t n_pending;
 } tl_img;
+
+static int list_add(char ***list, size_t *n, const char *msg)
+{
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*list)[i], msg) == 0)
+      return 0;
+  if (*n >= 1024)
+    return 0;
+  char **r = realloc(*list, (*n + 1) * sizeof *r);
+  if (!r)
+    return 0;
+  *list = r;
+  if (!(r[*n] = strdup(msg)))
+    return 0;
+  (*n)++;
+  return 1;
+}
+
+/* A media read error (a damaged E01 range, a missing segment) is reported
+ * once, with its range; the read that met it fails, the others go on. */
+static void report_read_error(tl_img *t, const char *msg)
+{
+  t->read_errors++;
+  if (t->probing) {
+    list_add(&t->pending, &t->n_pending, msg);
+    return;
+  }
+  if (list_add(&t->reported, &t->n_reported, msg))
+    art__tl_problem(t->tl, ART_ERR_CORRUPT, "%s", msg);
+}
+
+/* libtsk's type probes read places no found type needs (yaffs2 scans the
+ * image): their read errors count only when no type was found. */
+static void probe_begin(tl_img *t)
+{
+  t->probing = 1;
+}
+
+static void probe_end(tl_img *t, int found)
+{
+  t->probing = 0;
+  for (size_t i = 0; i < t->n_pending; i++) {
+    if (!found)
+      report_read_error(t, t->pending[i]);
+    free(t->pending[i]);
+  }
+  free(t->pending);
+  t->pending = NULL;
+  t->n_pending = 0;
+}
 
 static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
 {
@@ -42,6 +99,7 @@ static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
     art_status st = art_source_pread(t->ctx, t->src, buf + done, len - done,
                                      (uint64_t)off + done, &got);
     if (st != ART_OK) {
+      report_read_error(t, art_ctx_errmsg(t->ctx));
       tsk_error_reset();
       tsk_error_set_errno(TSK_ERR_IMG_READ);
       tsk_error_set_errstr("%s", art_ctx_errmsg(t->ctx));
@@ -56,6 +114,11 @@ static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
 
 static void img_close(TSK_IMG_INFO *img)
 {
+  tl_img *t = (tl_img *)img;
+  probe_end(t, 1);
+  for (size_t i = 0; i < t->n_reported; i++)
+    free(t->reported[i]);
+  free(t->reported);
   tsk_img_free(img);
 }
 
@@ -275,10 +338,31 @@ static TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE *f, const char *path, void *arg)
   return line(w, f, NULL);
 }
 
+/* libtsk's message on one line: its parts are joined with "; " (libtsk
+ * separates them with newlines), trailing blanks dropped. */
 static const char *tsk_msg(void)
 {
+  static __thread char line[1024];
   const char *m = tsk_error_get();
-  return m && *m ? m : "unknown error";
+  size_t n = 0;
+  if (!m || !*m)
+    return "unknown error";
+  for (const char *p = m; *p && n + 3 < sizeof line; p++) {
+    if (*p == '\n' || *p == '\r') {
+      while (n > 0 && line[n - 1] == ' ')
+        n--;
+      if (n > 0 && p[1] && p[1] != '\n' && p[1] != '\r') {
+        line[n++] = ';';
+        line[n++] = ' ';
+      }
+      continue;
+    }
+    line[n++] = *p;
+  }
+  while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == ';'))
+    n--;
+  line[n] = '\0';
+  return line;
 }
 
 /* Walk one file system at byte offset OFF. Returns 0 on success, -1 when
@@ -293,17 +377,38 @@ static int walk_fs(art_ctx *ctx,
                    art_status *st)
 {
   uint64_t sector = (uint64_t)off / 512u;
+  tl_img *t = (tl_img *)img;
+  unsigned errs_before = t->read_errors;
   art__tl_set_tz(tl->fs_tz);
   tsk_error_reset();
+  probe_begin(t);
   TSK_FS_INFO *fs = tsk_fs_open_img(img, off, TSK_FS_TYPE_DETECT);
+  probe_end(t, fs != NULL);
   if (!fs) {
     uint32_t en = tsk_error_get_errno();
     int unsupp = en == TSK_ERR_FS_UNSUPTYPE || en == TSK_ERR_FS_UNKTYPE;
-    art__tl_problem(
-        tl, unsupp ? ART_ERR_UNSUPPORTED : ART_ERR_CORRUPT,
-        "%s: partition at sector %" PRIu64 " (%s): %s (%s)", path, sector, desc,
-        unsupp ? "unsupported file system" : "cannot open file system",
-        tsk_msg());
+    char enc[512];
+    if (t->read_errors != errs_before) {
+      /* the media layer failed under the file system: say so */
+      art__tl_problem(tl, ART_ERR_CORRUPT,
+                      "%s: partition at sector %" PRIu64
+                      " (%s): file system not read: the image could not be "
+                      "read there (see the read error reported)",
+                      path, sector, desc);
+    } else if (art_source_encryption(t->src, (uint64_t)off, enc, sizeof enc)) {
+      art__tl_problem(tl, ART_ERR_UNSUPPORTED,
+                      "%s: partition at sector %" PRIu64
+                      " (%s): encryption layer: %s",
+                      path, sector, desc, enc);
+    } else {
+      art__tl_problem(tl, unsupp ? ART_ERR_UNSUPPORTED : ART_ERR_CORRUPT,
+                      "%s: partition at sector %" PRIu64
+                      " (%s): file system layer: %s (%s)",
+                      path, sector, desc,
+                      unsupp ? "unsupported file system"
+                             : "cannot open file system",
+                      tsk_msg());
+    }
     tsk_error_reset();
     return -1;
   }
@@ -396,6 +501,13 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
     return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
                           "%s: an image must be a file or device", path);
   }
+  if (info->format_unsupported) {
+    st = art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
+                        "%s: image format not supported: %s", path,
+                        info->format);
+    art_source_free(src);
+    return st;
+  }
   tl_img *t = tsk_img_malloc(sizeof *t);
   if (!t) {
     art_source_free(src);
@@ -403,6 +515,13 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
   }
   t->src = src;
   t->ctx = ctx;
+  t->tl = tl;
+  t->read_errors = 0;
+  t->reported = NULL;
+  t->n_reported = 0;
+  t->probing = 0;
+  t->pending = NULL;
+  t->n_pending = 0;
   TSK_IMG_INFO *img = tsk_img_open_external(t, (TSK_OFF_T)info->size, 512,
                                             img_read, img_close, img_imgstat);
   if (!img) {
@@ -412,14 +531,19 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
                           tsk_msg());
   }
   tl->cur_input = path;
+  int ok = 0, failed = 0;
   if (tl->hash_evidence &&
       (st = hash_image(ctx, src, path, &tl->cur_sha256)) != ART_OK) {
-    tsk_img_close(img);
-    art_source_free(src);
-    tl->cur_input = NULL;
-    return st;
+    if (st != ART_ERR_CORRUPT && st != ART_ERR_IO) {
+      tsk_img_close(img);
+      art_source_free(src);
+      tl->cur_input = NULL;
+      return st;
+    }
+    /* damaged media: no evidence hash, but the timeline of what can be
+     * read goes on (the problem counts for the exit code) */
+    art__tl_problem(tl, st, "%s; no evidence hash", art_ctx_errmsg(ctx));
   }
-  int ok = 0, failed = 0;
   st = ART_OK;
   if (tl->has_offset) {
     int r =
@@ -430,8 +554,19 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
     r == 0 ? ok++ : failed++;
   } else {
     tsk_error_reset();
+    unsigned errs_before = t->read_errors;
+    probe_begin(t);
     TSK_VS_INFO *vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
-    if (!vs) {
+    probe_end(t, vs != NULL);
+    if (!vs && t->read_errors != errs_before) {
+      /* the partition table itself could not be read */
+      art__tl_problem(tl, ART_ERR_CORRUPT,
+                      "%s: partition table layer: sector 0 could not be read "
+                      "(see the read error reported); no partition walked",
+                      path);
+      tsk_error_reset();
+      failed++;
+    } else if (!vs) {
       tsk_error_reset();
       int r = walk_fs(ctx, tl, img, path, 0, "whole image", &st);
       if (r == -2)
