@@ -30,6 +30,7 @@ typedef struct opts {
   const char *files_from;
   const char *hashsets[16];
   int n_hashsets, skip_known;
+  int vss; /* --vss: also each shadow copy store of NTFS volumes */
   art_batch_opts batch;
 } opts;
 
@@ -52,6 +53,8 @@ typedef struct result {
   const char *format; /* image format (static string), NULL for a file */
   char **files;       /* files behind an image */
   size_t n_files;
+  char *path;          /* a row of its own (a VSS store), else NULL */
+  struct result *next; /* further rows of the same input */
 } result;
 
 typedef struct run {
@@ -104,6 +107,9 @@ static void usage(void)
       "      --image, --media   a named NAME.001 with NAME.002 beside it is a\n"
       "                         split raw image: hash the media\n"
       "      --no-images        hash named images as plain files\n"
+      "      --vss              also hash each Volume Shadow Copy store of\n"
+      "                         the NTFS volumes of an image (rows named\n"
+      "                         IMAGE:vssN)\n"
       "  -j, --jobs N           worker threads (default: online CPUs)\n"
       "  -q, --quiet            no warnings for skipped entries\n"
       "  -v, --verbose          report skipped symlinks and special files\n"
@@ -124,6 +130,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     OPT_ONE_FS,
     OPT_NO_IMAGES,
     OPT_IMAGE,
+    OPT_VSS,
     OPT_HASHSET,
     OPT_SKIP_KNOWN
   };
@@ -145,6 +152,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"no-images", no_argument, NULL, OPT_NO_IMAGES},
       {"image", no_argument, NULL, OPT_IMAGE},
       {"media", no_argument, NULL, OPT_IMAGE},
+      {"vss", no_argument, NULL, OPT_VSS},
       {"jobs", required_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
@@ -222,6 +230,9 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case OPT_IMAGE:
       o->batch.split_images = 1;
+      break;
+    case OPT_VSS:
+      o->vss = 1;
       break;
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0) {
@@ -385,19 +396,12 @@ static void lookup_sets(run *r, art_ctx *ctx, result *res)
   }
 }
 
-static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+/* Hash SRC into RES (opened already): its hashes, stored-hash verdicts and
+ * hash-set hits. */
+static void
+hash_src(run *r, wstate *ws, art_ctx *ctx, art_source *src, result *res)
 {
-  run *r = ud;
-  wstate *ws = wsp;
-  result *res = calloc(1, sizeof *res);
-  art_source *src = NULL;
   progress_ctx pc = {r, ws};
-  if (!res)
-    return NULL;
-  res->kind = art_source_kind_name(it->kind);
-  res->status = art_source_open(ctx, it->path, it->kind, &src);
-  if (res->status != ART_OK)
-    goto out;
   const art_source_info *info = art_source_get_info(src);
   res->kind = art_source_kind_name(info->kind);
   res->size_known = info->size_known;
@@ -411,18 +415,20 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
       res->files[i] = strdup(art_source_file(src, (unsigned)i));
     if (!res->files)
       res->n_files = 0;
+  } else if (info->kind == ART_SOURCE_VSS) {
+    res->format = info->format;
   }
   res->mtime_sec = info->mtime_sec;
   res->mtime_nsec = info->mtime_nsec;
   res->hash = hash_for(r, ctx, src, res);
   if (!res->hash) {
     res->status = ART_ERR_NOMEM;
-    goto out;
+    return;
   }
   art_reader_clear(ws->reader);
   res->status = art_hash_attach(ctx, res->hash, ws->reader);
   if (res->status != ART_OK)
-    goto out;
+    return;
   ws->last = 0;
   art_reader_set_progress(ws->reader, on_progress, &pc);
   res->status = art_reader_run(ctx, ws->reader, src, &res->size);
@@ -440,9 +446,68 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
   }
   if (res->status == ART_OK)
     lookup_sets(r, ctx, res);
-out:
-  if (res->status != ART_OK)
+}
+
+/* --vss: one more row per shadow copy store of each NTFS volume of SRC. */
+static void
+hash_vss(run *r, wstate *ws, art_ctx *ctx, art_source *src, result *res)
+{
+  art_volume vols[64];
+  size_t nv = 0;
+  result **tail = &res->next;
+  if (art_source_ntfs_volumes(ctx, src, vols, 64, &nv) != ART_OK)
+    return;
+  for (size_t v = 0; v < nv; v++) {
+    unsigned n = 0;
+    art_status st =
+        art_source_vss_count(ctx, src, vols[v].offset, vols[v].size, &n);
+    for (unsigned k = 1; (st != ART_OK && k == 1) || k <= n; k++) {
+      result *x = calloc(1, sizeof *x);
+      art_source *vs = NULL;
+      if (!x)
+        return;
+      *tail = x;
+      tail = &x->next;
+      if (st == ART_OK)
+        x->status = art_source_open_vss(ctx, src, vols[v].offset, vols[v].size,
+                                        k, &vs, NULL);
+      else
+        x->status = st;
+      if (x->status == ART_OK) {
+        x->path = strdup(art_source_path(vs));
+        hash_src(r, ws, ctx, vs, x);
+      } else {
+        x->path = strdup(art_source_path(src));
+        x->kind = "vss";
+      }
+      if (x->status != ART_OK)
+        x->errmsg = strdup(art_ctx_errmsg(ctx));
+      art_source_free(vs);
+      if (st != ART_OK)
+        break;
+    }
+  }
+}
+
+static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+{
+  run *r = ud;
+  wstate *ws = wsp;
+  result *res = calloc(1, sizeof *res);
+  art_source *src = NULL;
+  if (!res)
+    return NULL;
+  res->kind = art_source_kind_name(it->kind);
+  res->status = art_source_open(ctx, it->path, it->kind, &src);
+  if (res->status == ART_OK) {
+    hash_src(r, ws, ctx, src, res);
+    if (res->status != ART_OK)
+      res->errmsg = strdup(art_ctx_errmsg(ctx));
+    if (r->o->vss && art_source_get_info(src)->size_known)
+      hash_vss(r, ws, ctx, src, res);
+  } else {
     res->errmsg = strdup(art_ctx_errmsg(ctx));
+  }
   art_source_free(src);
   return res;
 }
@@ -451,6 +516,8 @@ static void free_result(run *r, result *res)
 {
   if (!res)
     return;
+  free_result(r, res->next);
+  free(res->path);
   pool_put(r, res->hash);
   free(res->errmsg);
   for (size_t i = 0; i < res->n_files; i++)
@@ -470,27 +537,10 @@ print_audit(run *r, art_audit_result a, const char *path, const char *known)
   art_audit_write(r->out, r->o->format == ART_HASHLIST_JSONL, a, path, known);
 }
 
-static int emit(void *ud, const art_batch_item *it, void *resp)
+/* One row: RES for PATH. */
+static void emit_one(run *r, const char *path, result *res)
 {
-  run *r = ud;
-  result *res = resp;
-  if (it->status != ART_OK) {
-    cli_error("%s", it->errmsg);
-    r->failures++;
-    art_hash_record rec = {.path = it->path,
-                           .status = it->status,
-                           .errmsg = it->errmsg,
-                           .kind = "file"};
-    if (!r->known)
-      art_hashlist_write(r->ctx, r->writer, &rec);
-    return 0;
-  }
-  if (!res) {
-    if (it->type != ART_ENTRY_FILE && r->o->verbose)
-      cli_error("%s: skipped %s", it->path, art_entry_type_name(it->type));
-    return 0;
-  }
-  art_hash_record rec = {.path = it->path,
+  art_hash_record rec = {.path = path,
                          .kind = res->kind,
                          .status = res->status,
                          .errmsg = res->errmsg,
@@ -519,22 +569,20 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   if (r->o->skip_known && res->set_kind &&
       strcmp(res->set_kind, "known") == 0) {
     r->skipped_known++;
-    free_result(r, res);
-    return 0;
+    return;
   }
   if (res->status != ART_OK) {
     cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
     r->failures++;
   } else if (res->changed) {
-    cli_error("%s: changed while being read (size or modification time)",
-              it->path);
+    cli_error("%s: changed while being read (size or modification time)", path);
     r->failures++;
   }
   for (size_t i = 0; res->status == ART_OK && i < res->n_stored; i++)
     if (res->stored[i].verdict == 0) {
       art_hash_alg a;
       art_hash_alg_parse(res->stored[i].alg, &a);
-      cli_error("%s: stored %s %s does not match the media's %s", it->path,
+      cli_error("%s: stored %s %s does not match the media's %s", path,
                 res->stored[i].alg, res->stored[i].hex,
                 art_hash_hex(res->hash, a));
       r->mismatches++;
@@ -543,8 +591,8 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
     if (r->o->audit) {
       const char *known = NULL;
       art_audit_result a =
-          art_knownset_audit(r->known, it->path, res->size, res->hash, &known);
-      print_audit(r, a, it->path, known);
+          art_knownset_audit(r->known, path, res->size, res->hash, &known);
+      print_audit(r, a, path, known);
     } else {
       int in = art_knownset_contains(r->known, res->hash);
       if (in == (r->o->match != NULL))
@@ -553,6 +601,30 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   } else if (!r->known) {
     art_hashlist_write(r->ctx, r->writer, &rec);
   }
+}
+
+static int emit(void *ud, const art_batch_item *it, void *resp)
+{
+  run *r = ud;
+  result *res = resp;
+  if (it->status != ART_OK) {
+    cli_error("%s", it->errmsg);
+    r->failures++;
+    art_hash_record rec = {.path = it->path,
+                           .status = it->status,
+                           .errmsg = it->errmsg,
+                           .kind = "file"};
+    if (!r->known)
+      art_hashlist_write(r->ctx, r->writer, &rec);
+    return 0;
+  }
+  if (!res) {
+    if (it->type != ART_ENTRY_FILE && r->o->verbose)
+      cli_error("%s: skipped %s", it->path, art_entry_type_name(it->type));
+    return 0;
+  }
+  for (result *x = res; x; x = x->next)
+    emit_one(r, x->path ? x->path : it->path, x);
   free_result(r, res);
   return 0;
 }

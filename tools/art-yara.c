@@ -58,44 +58,48 @@ typedef struct output {
 
 static void usage(void)
 {
-  printf("Usage: art-yara [OPTION]... RULES... TARGET\n"
-         "   or: art-yara [OPTION]... -R RULES [-R RULES]... TARGET...\n"
-         "Scan files, trees, images and archive members with YARA rules.\n\n"
-         "  -R, --rules PATH         rules file or folder (repeatable)\n"
-         "  -r, --recursive          descend into directories\n"
-         "  -L, --follow             follow symbolic links inside trees\n"
-         "  -N, --no-follow-symlinks do not follow them (the default)\n"
-         "  -s, --print-strings      matched strings\n"
-         "      --print-string-length  with their lengths\n"
-         "  -m, --print-meta         -g, --print-tags   -e, "
-         "--print-namespace\n"
-         "  -t, --tag TAG            only rules with TAG (repeatable)\n"
-         "  -i, --identifier RULE    only rule RULE (repeatable)\n"
-         "  -n, --negate             rules that do not match\n"
-         "  -c, --count              number of matching rules per artifact\n"
-         "  -d, --define NAME=VALUE  external variable\n"
-         "      --fast               stop at each string's first match\n"
-         "  -a, --timeout SECS       per-artifact scan timeout\n"
-         "  -z, --max-size SIZE      bytes scanned per artifact (default 1G)\n"
-         "      --no-archives        do not scan inside archives\n"
-         "      --archive-depth N    deepest member scanned (default 10)\n"
-         "  -f, --format FMT         text (yara's lines, default) or jsonl\n"
-         "  -o, --output FILE        write results to FILE\n"
-         "  -w, --no-warnings        --fail-on-warnings   --skip-bad-rules\n"
-         "      --no-includes        refuse include directives\n"
-         "      --cache-dir DIR      compiled rules cache "
-         "(default ~/.cache/artifact/yara)\n"
-         "      --no-cache           always compile from source\n"
-         "      --exit-on-match      exit 1 when something matched\n"
-         "  -T, --files-from FILE    targets listed in FILE; -0 NUL-separated\n"
-         "      --no-images          named .E01/.001 files are plain files\n"
-         "  -j, --jobs N             worker threads (also -p; default: CPUs)\n"
-         "  -q, --quiet              no compiler warnings\n"
-         "  -v, --verbose            say how the rules were loaded\n"
-         "  -h, --help   --version\n\n"
-         "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
-         "artifacts could not be (fully) scanned; 4 fatal (rules did not "
-         "compile).\n");
+  printf(
+      "Usage: art-yara [OPTION]... RULES... TARGET\n"
+      "   or: art-yara [OPTION]... -R RULES [-R RULES]... TARGET...\n"
+      "Scan files, trees, images and archive members with YARA rules.\n\n"
+      "  -R, --rules PATH         rules file or folder (repeatable)\n"
+      "  -r, --recursive          descend into directories\n"
+      "  -L, --follow             follow symbolic links inside trees\n"
+      "  -N, --no-follow-symlinks do not follow them (the default)\n"
+      "  -s, --print-strings      matched strings\n"
+      "      --print-string-length  with their lengths\n"
+      "  -m, --print-meta         -g, --print-tags   -e, "
+      "--print-namespace\n"
+      "  -t, --tag TAG            only rules with TAG (repeatable)\n"
+      "  -i, --identifier RULE    only rule RULE (repeatable)\n"
+      "  -n, --negate             rules that do not match\n"
+      "  -c, --count              number of matching rules per artifact\n"
+      "  -d, --define NAME=VALUE  external variable\n"
+      "      --fast               stop at each string's first match\n"
+      "  -a, --timeout SECS       per-artifact scan timeout\n"
+      "  -z, --max-size SIZE      bytes scanned per artifact (default 1G)\n"
+      "      --no-archives        do not scan inside archives\n"
+      "      --archive-depth N    deepest member scanned (default 10)\n"
+      "  -f, --format FMT         text (yara's lines, default) or jsonl\n"
+      "  -o, --output FILE        write results to FILE\n"
+      "  -w, --no-warnings        --fail-on-warnings   --skip-bad-rules\n"
+      "      --no-includes        refuse include directives\n"
+      "      --cache-dir DIR      compiled rules cache "
+      "(default ~/.cache/artifact/yara)\n"
+      "      --no-cache           always compile from source\n"
+      "      --exit-on-match      exit 1 when something matched\n"
+      "  -T, --files-from FILE    targets listed in FILE; -0 NUL-separated\n"
+      "      --image              a named NAME.001 (with NAME.002) is a split\n"
+      "                           raw image: scan its media\n"
+      "      --no-images          named E01/VMDK/VHD/QCOW2 files are plain "
+      "files\n"
+      "  -j, --jobs N             worker threads (also -p; default: CPUs)\n"
+      "  -q, --quiet              no compiler warnings\n"
+      "  -v, --verbose            say how the rules were loaded\n"
+      "  -h, --help   --version\n\n"
+      "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
+      "artifacts could not be (fully) scanned; 4 fatal (rules did not "
+      "compile).\n");
 }
 
 static int add_list(const char **list, size_t *n, const char *v)
@@ -155,6 +159,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"files-from", required_argument, NULL, 'T'},
       {"null", no_argument, NULL, '0'},
       {"no-images", no_argument, NULL, O_NOIMG},
+      {"image", no_argument, NULL, CLI_OPT_IMAGE},
       {"jobs", required_argument, NULL, 'j'},
       {"threads", required_argument, NULL, 'p'},
       {"quiet", no_argument, NULL, 'q'},
@@ -266,6 +271,9 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_NOIMG:
       o->batch.no_images = 1;
+      break;
+    case CLI_OPT_IMAGE:
+      cli_image_option(c, &o->batch);
       break;
     case 'j':
     case 'p':

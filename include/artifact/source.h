@@ -36,7 +36,9 @@ typedef enum art_source_kind {
   ART_SOURCE_VMDK,     /* VMware VMDK (flat, sparse, split, stream-optimised) */
   ART_SOURCE_VHD,      /* Microsoft VHD or VHDX (fixed, dynamic,
                           differential with its parent) */
-  ART_SOURCE_QCOW      /* QEMU QCOW/QCOW2 (with its backing file) */
+  ART_SOURCE_QCOW,     /* QEMU QCOW/QCOW2 (with its backing file) */
+  ART_SOURCE_VSS,      /* a Volume Shadow Copy store of an NTFS volume */
+  ART_SOURCE_BDE       /* a BitLocker volume, decrypted */
 } art_source_kind;
 
 /* Facts about the source as it was when opened. Times are seconds and
@@ -132,6 +134,62 @@ ART_API art_status art_source_header(const art_source *src,
                                      size_t index,
                                      const char **key,
                                      const char **value);
+
+/* Volume Shadow Copies (libvshadow) of the NTFS volume at byte OFFSET (SIZE
+ * bytes) of SRC. */
+typedef struct art_vss_store {
+  unsigned number;      /* 1-based, as vshadowinfo counts */
+  uint64_t volume_size; /* size of the volume the store reproduces */
+  int64_t creation_sec; /* creation time, seconds since the epoch */
+  long creation_nsec;   /* and nanoseconds (FILETIME: 100 ns steps) */
+  char identifier[40];  /* store GUID, as vshadowinfo prints it */
+  char copy_set[40];    /* shadow copy set GUID */
+} art_vss_store;
+
+/* A volume inside a source: its byte offset and size. */
+typedef struct art_volume {
+  uint64_t offset, size;
+} art_volume;
+/* The NTFS volumes of SRC (at most MAX): the whole source when it is one,
+ * else the MBR partitions and GPT entries whose boot sector says NTFS. */
+ART_API art_status art_source_ntfs_volumes(
+    art_ctx *ctx, art_source *src, art_volume *out, size_t max, size_t *count);
+
+/* Number of shadow copy stores of the volume (0 when it has none, or is no
+ * NTFS volume with a VSS catalog). */
+ART_API art_status art_source_vss_count(art_ctx *ctx,
+                                        art_source *src,
+                                        uint64_t offset,
+                                        uint64_t size,
+                                        unsigned *count);
+/* Open store NUMBER (1-based) as a source of its own: the volume as it was
+ * when the snapshot was taken. PARENT must outlive it. INFO (may be NULL)
+ * receives the store's facts. */
+ART_API art_status art_source_open_vss(art_ctx *ctx,
+                                       art_source *parent,
+                                       uint64_t offset,
+                                       uint64_t size,
+                                       unsigned number,
+                                       art_source **out,
+                                       art_vss_store *info);
+
+/* Keys for encrypted volumes; NULL members are not given. */
+typedef struct art_volume_keys {
+  const char *recovery_password; /* BitLocker 48-digit recovery password */
+  const char *password;          /* BitLocker user password */
+  const char *startup_key;       /* BitLocker startup key file (.BEK) */
+} art_volume_keys;
+
+/* Open the BitLocker volume at byte OFFSET (SIZE bytes) of PARENT with one
+ * of KEYS, as a source of decrypted bytes. ART_ERR_PERMISSION when no key
+ * unlocks it (the message names the volume and its protectors),
+ * ART_ERR_FORMAT when it is no BitLocker volume. */
+ART_API art_status art_source_open_bde(art_ctx *ctx,
+                                       art_source *parent,
+                                       uint64_t offset,
+                                       uint64_t size,
+                                       const art_volume_keys *keys,
+                                       art_source **out);
 
 /* Whether the volume at byte OFFSET of SRC is encrypted: BitLocker (named
  * with its volume GUID, encryption method and key protectors) or LUKS

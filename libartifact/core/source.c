@@ -57,6 +57,10 @@ const char *art_source_kind_name(art_source_kind kind)
     return "qcow";
   case ART_SOURCE_NAMED:
     return "named";
+  case ART_SOURCE_VSS:
+    return "vss";
+  case ART_SOURCE_BDE:
+    return "bitlocker";
   default:
     return "auto";
   }
@@ -486,6 +490,34 @@ out:
     art_source_free(src);
     return st;
   }
+  *out = src;
+  return ART_OK;
+}
+
+art_status art__source_from_media(art_ctx *ctx,
+                                  const char *name,
+                                  art_source_kind kind,
+                                  art__media *m,
+                                  art_source **out)
+{
+  art_source *src = art__calloc(ctx, 1, sizeof *src);
+  *out = NULL;
+  if (src)
+    src->path = art__strdup(ctx, name);
+  if (!src || !src->path) {
+    if (m->ops)
+      m->ops->close(m);
+    art__media_free_files(m);
+    free(src);
+    return ART_ERR_NOMEM;
+  }
+  src->media = *m;
+  src->media.path = src->path;
+  src->info.kind = kind;
+  src->info.size_known = 1;
+  src->info.size = m->size;
+  src->info.format = m->format;
+  src->info.segments = 1;
   *out = src;
   return ART_OK;
 }

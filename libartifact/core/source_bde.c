@@ -162,10 +162,11 @@ int art_source_encryption(art_source *src,
     goto done;
   if (memcmp(s + 3, "-FVE-FS-", 8) == 0) {
     found = 1;
-    /* Windows 7 and later: three FVE metadata offsets at 0x1b0 (relative
-     * to the volume); Vista: at 0x38 (in clusters) is not read here. */
+    /* Windows 7 and later: the BitLocker identifier at 0xa0, then three
+     * FVE metadata offsets (relative to the volume) at 0xb0; Vista's
+     * offset at 0x38 is not read here (the volume is still named). */
     for (int i = 0; i < 3; i++) {
-      uint64_t mo = le64(s + 0x1b0 + 8 * i);
+      uint64_t mo = le64(s + 0xb0 + 8 * i);
       if (mo && describe_fve(src, ctx, offset + mo, out, len))
         break;
     }
@@ -193,4 +194,158 @@ int art_source_encryption(art_source *src,
 done:
   art_ctx_free(ctx);
   return found;
+}
+
+/* libbde's error as one line (the last of its chain), freed. */
+static void bde_reason(libbde_error_t *err, char *buf, size_t len)
+{
+  buf[0] = '\0';
+  if (err) {
+    libbde_error_sprint(err, buf, len);
+    libbde_error_free(&err);
+  }
+  char *nl;
+  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
+    *nl = '\0';
+  if ((nl = strrchr(buf, '\n')))
+    memmove(buf, nl + 1, strlen(nl + 1) + 1);
+  if (!buf[0])
+    snprintf(buf, len, "libbde error");
+}
+
+typedef struct bde_open {
+  libbde_volume_t *vol;
+  libbfio_handle_t *io;
+} bde_open;
+
+static void bde_release(bde_open *b)
+{
+  if (b->vol) {
+    libbde_volume_close(b->vol, NULL);
+    libbde_volume_free(&b->vol, NULL);
+  }
+  art__bfio_free(&b->io);
+  free(b);
+}
+
+static art_status bde_pread(art_ctx *ctx,
+                            art__media *m,
+                            void *buf,
+                            size_t len,
+                            uint64_t offset,
+                            size_t *got)
+{
+  bde_open *b = m->h;
+  libbde_error_t *err = NULL;
+  char reason[512];
+  ssize_t n = libbde_volume_read_buffer_at_offset(b->vol, buf, len,
+                                                  (off64_t)offset, &err);
+  if (n < 0) {
+    bde_reason(err, reason, sizeof reason);
+    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                          "%s: encryption layer (BitLocker): cannot read "
+                          "offset %llu: %s",
+                          m->path, (unsigned long long)offset, reason);
+  }
+  *got = (size_t)n;
+  return ART_OK;
+}
+
+static void bde_close(art__media *m)
+{
+  if (m->h)
+    bde_release(m->h);
+  m->h = NULL;
+}
+
+static const art__media_ops bde_ops = {bde_pread, bde_close};
+
+art_status art_source_open_bde(art_ctx *ctx,
+                               art_source *parent,
+                               uint64_t offset,
+                               uint64_t size,
+                               const art_volume_keys *keys,
+                               art_source **out)
+{
+  libbde_error_t *err = NULL;
+  char reason[512], desc[1024];
+  const char *path = art_source_path(parent);
+  art_status st;
+  *out = NULL;
+  if (!art_source_encryption(parent, offset, desc, sizeof desc) ||
+      strncmp(desc, "BitLocker", 9) != 0)
+    return art__set_error(ctx, ART_ERR_FORMAT, 0,
+                          "%s: volume at byte %llu is no BitLocker volume",
+                          path, (unsigned long long)offset);
+  char *locked = strstr(desc, "; locked:");
+  if (locked)
+    *locked = '\0';
+  bde_open *b = calloc(1, sizeof *b);
+  if (!b)
+    return art__set_error(ctx, ART_ERR_NOMEM, 0, "out of memory");
+  if ((st = art__bfio_range(ctx, parent, offset, size, &b->io)) != ART_OK) {
+    bde_release(b);
+    return st;
+  }
+  if (libbde_volume_initialize(&b->vol, &err) != 1) {
+    bde_reason(err, reason, sizeof reason);
+    bde_release(b);
+    return art__set_error(ctx, ART_ERR_NOMEM, 0, "%s: %s", path, reason);
+  }
+  int keyed = 0, rc = 1;
+  if (keys && keys->recovery_password) {
+    keyed = 1;
+    rc = libbde_volume_set_utf8_recovery_password(
+        b->vol, (const uint8_t *)keys->recovery_password,
+        strlen(keys->recovery_password), &err);
+  }
+  if (rc == 1 && keys && keys->password) {
+    keyed = 1;
+    rc = libbde_volume_set_utf8_password(
+        b->vol, (const uint8_t *)keys->password, strlen(keys->password), &err);
+  }
+  if (rc == 1 && keys && keys->startup_key) {
+    keyed = 1;
+    rc = libbde_volume_read_startup_key(b->vol, keys->startup_key, &err);
+  }
+  if (rc != 1) {
+    bde_reason(err, reason, sizeof reason);
+    bde_release(b);
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "%s: encryption layer (BitLocker): the key given "
+                          "is not usable: %s",
+                          path, reason);
+  }
+  if (libbde_volume_open_file_io_handle(b->vol, b->io, LIBBDE_OPEN_READ,
+                                        &err) != 1) {
+    bde_reason(err, reason, sizeof reason);
+    bde_release(b);
+    if (keyed) /* libbde reads the keys' VMKs as it opens */
+      return art__set_error(ctx, ART_ERR_PERMISSION, 0,
+                            "%s: encryption layer: %s: the key given does "
+                            "not unlock it (libbde: %s)",
+                            path, desc, reason);
+    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                          "%s: encryption layer: %s: libbde cannot open it: "
+                          "%s",
+                          path, desc, reason);
+  }
+  if (libbde_volume_is_locked(b->vol, NULL) != 0) {
+    bde_release(b);
+    return art__set_error(
+        ctx, ART_ERR_PERMISSION, 0, "%s: encryption layer: %s: %s", path, desc,
+        keyed ? "the key given does not unlock it" : "locked (no key given)");
+  }
+  art__media m;
+  memset(&m, 0, sizeof m);
+  m.ops = &bde_ops;
+  m.h = b;
+  m.format = "BitLocker";
+  size64_t vsize = 0;
+  libbde_volume_get_size(b->vol, &vsize, NULL);
+  m.size = vsize;
+  char name[4200];
+  snprintf(name, sizeof name, "%s:bitlocker@%llu", path,
+           (unsigned long long)offset);
+  return art__source_from_media(ctx, name, ART_SOURCE_BDE, &m, out);
 }

@@ -73,6 +73,15 @@ void art__media_free_files(art__media *m);
  * absolute. malloc'd, NULL when out of memory. */
 char *art__media_sibling(const char *base, const char *name);
 
+/* A source over a media handle that a volume back end (VSS, BitLocker)
+ * opened: takes M over (closed with the source, also on error). NAME is the
+ * source's path for messages. */
+art_status art__source_from_media(art_ctx *ctx,
+                                  const char *name,
+                                  art_source_kind kind,
+                                  art__media *m,
+                                  art_source **out);
+
 art_status art__vmdk_open(art_ctx *ctx, const char *path, art__media *m);
 art_status art__vhdi_open(art_ctx *ctx, const char *path, art__media *m);
 art_status art__qcow_open(art_ctx *ctx, const char *path, art__media *m);

@@ -256,4 +256,120 @@ done
 check "a VDI is still hashed as a file by art-hash (== sha256sum)" \
   test "$("$H" -f sum -c sha256 d.vdi | cut -c1-64)" = "$(sha256sum <d.vdi | cut -c1-64)"
 
+# --- issue 14: encrypted volumes are named, never "unsupported file system" --
+# No Linux tool makes a BitLocker volume: a Windows 7 volume header and FVE
+# metadata (volume GUID, AES-XTS, a description, two key protectors) are
+# written here, and libbde's bdeinfo is the reference for what they say.
+python3 - bde.raw <<'PY'
+import struct, sys, uuid
+size = 8 * 1024 * 1024
+vol = bytearray(size)
+offs = [0x100000, 0x200000, 0x300000]
+bs = bytearray(512)
+bs[0:3] = b'\xeb\x58\x90'
+bs[3:11] = b'-FVE-FS-'
+struct.pack_into('<HBH', bs, 11, 512, 8, 0)
+bs[0xa0:0xb0] = uuid.UUID('4967d63b-2e29-4ad8-8399-f6a339e3d001').bytes_le
+for i, o in enumerate(offs):
+    struct.pack_into('<Q', bs, 0xb0 + 8 * i, o)
+bs[510:512] = b'\x55\xaa'
+vol[0:512] = bs
+vid = uuid.UUID('12345678-9abc-def0-1122-334455667788')
+def vmk(guid, ptype):
+    val = guid.bytes_le + struct.pack('<QHH', 0x01d0000000000000, 0, ptype)
+    return struct.pack('<HHHH', 8 + len(val), 0x0002, 0x0008, 1) + val
+desc = 'ARTIFACT-TEST C: 03/12/2026'.encode('utf-16-le') + b'\0\0'
+entries = struct.pack('<HHHH', 8 + len(desc), 0x0007, 0x0002, 1) + desc
+entries += vmk(uuid.UUID('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'), 0x0800)
+entries += vmk(uuid.UUID('11111111-2222-3333-4444-555555555555'), 0x0100)
+msize = 48 + len(entries)
+mh = struct.pack('<IIII', msize, 1, 48, msize) + vid.bytes_le + struct.pack('<IIQ', 1, 0x8004, 0x01d0000000000000)
+for o in offs:
+    bh = bytearray(64)
+    bh[0:8] = b'-FVE-FS-'
+    struct.pack_into('<HHHHQIIQQQQ', bh, 8, 64 + msize, 2, 4, 1, size, 0, 16, offs[0], offs[1], offs[2], 0x400000)
+    blk = bh + mh + entries
+    vol[o:o + len(blk)] = blk
+open(sys.argv[1], 'wb').write(vol)
+PY
+need bdeinfo blkid
+bdeinfo bde.raw >bdeinfo.out 2>&1 || true
+bde_guid=$(sed -n 's/^[[:space:]]*Volume identifier[[:space:]]*: //p' bdeinfo.out | tr a-f A-F)
+check "bdeinfo reads the header made here (volume GUID)" test -n "$bde_guid"
+rc=0
+"$TL" -q bde.raw >/dev/null 2>bde.err || rc=$?
+check "BitLocker without a key: exit 3" test "$rc" -eq 3
+check "BitLocker: named with bdeinfo's volume GUID" grep -q "encryption layer: BitLocker volume {$bde_guid}" bde.err
+check "BitLocker: bdeinfo's encryption method" \
+  bash -c "grep -q 'AES-XTS 128-bit' bdeinfo.out && grep -q 'AES-128-XTS' bde.err"
+while read -r id type; do
+  check "BitLocker: protector $type {$id} as bdeinfo lists it" \
+    grep -qi "$type {$id}" bde.err
+done < <(awk -F': ' '/Identifier/ {id=$2} /Type/ {t=tolower($2); print id, t}' bdeinfo.out)
+check "BitLocker: never 'unsupported file system'" bash -c "! grep -q 'unsupported file system' bde.err"
+rc=0
+"$TL" -q --recovery-password 111111-222222-333333-444444-555555-666666-777777-888888 \
+  bde.raw >/dev/null 2>bdekey.err || rc=$?
+check "BitLocker with a wrong recovery password: refused, exit 3" \
+  bash -c "[ $rc -eq 3 ] && grep -q 'the key given does not unlock it' bdekey.err"
+python3 - luks.raw <<'PY'
+import struct, sys
+h = bytearray(2 * 1024 * 1024)
+h[0:6] = b'LUKS\xba\xbe'
+h[6:8] = struct.pack('>H', 1)
+h[8:11] = b'aes'
+h[40:51] = b'xts-plain64'
+h[72:78] = b'sha256'
+struct.pack_into('>II', h, 104, 4096, 64)
+h[168:204] = b'0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'
+open(sys.argv[1], 'wb').write(h)
+PY
+luks_uuid=$(blkid -p -o value -s UUID luks.raw)
+rc=0
+"$TL" -q luks.raw >/dev/null 2>luks.err || rc=$?
+check "LUKS: named with blkid's UUID, exit 3" \
+  bash -c "[ $rc -eq 3 ] && grep -q 'encryption layer: LUKS1 encrypted volume (UUID $luks_uuid)' luks.err"
+
+# --- issue 14: Volume Shadow Copies (plaso's vsstest.qcow2) -------------------
+VSS=${ART_SOURCE_DIR:-$(dirname "$0")/../..}/../shared/corpora/plaso/vsstest.qcow2
+GOLD=${ART_SOURCE_DIR:-$(dirname "$0")/../..}/tests/data/media
+if [ ! -f "$VSS" ]; then
+  echo "skip - ../shared/corpora/plaso/vsstest.qcow2 absent: shadow copy cases not run"
+else
+  "$TL" -q --tsk-compat --vss all "$VSS" >vss.body
+  check "--vss all: the volume itself == fls (golden)" \
+    cmp -s "$GOLD/vsstest.body" <(grep -v '^0|vss[0-9]*:' vss.body)
+  for n in 1 2; do
+    check "--vss all: store $n == fls -m vss$n: on vshadowmount's export (golden)" \
+      cmp -s "$GOLD/vsstest.vss$n.body" <(grep "^0|vss$n:" vss.body)
+  done
+  "$TL" -q --tsk-compat --vss 2 "$VSS" >vss2.body
+  check "--vss 2: only store 2 besides the volume" \
+    bash -c "! grep -q '^0|vss1:' vss2.body && cmp -s '$GOLD/vsstest.vss2.body' <(grep '^0|vss2:' vss2.body)"
+  "$TL" -q -f jsonl --vss all "$VSS" >vss.jsonl
+  for n in 1 2; do
+    when=$(awk -v n="$n" '/^Store:/ {s=$2} s==n && /Creation time/ {sub(/.*: /, ""); print}' "$GOLD/vsstest.vshadowinfo")
+    iso=$(date -u -d "$(echo "$when" | sed 's/\.[0-9]* UTC$//')" +%Y-%m-%dT%H:%M:%S)
+    frac=$(echo "$when" | sed -n 's/.*\.\([0-9]\{7\}\).*/\1/p')
+    check "store $n events carry the store and vshadowinfo's creation time ($iso.$frac)" \
+      grep -q "\"evidence\":\"[^\"]*vsstest.qcow2 (vss$n, created $iso.${frac}Z)\"" vss.jsonl
+  done
+  "$H" --vss -f sum -c sha256 "$VSS" >vss.sum
+  while read -r sum store; do
+    check "art-hash --vss: $store == sha256sum of vshadowmount's export (golden)" \
+      grep -q "^$sum  .*vsstest.qcow2:$store\$" vss.sum
+  done <"$GOLD/vsstest.stores.sha256"
+  rc=0
+  "$TL" -q --vss 3 "$VSS" >/dev/null 2>vss3.err || rc=$?
+  check "--vss 3 on a volume with 2 stores: named, exit 3" \
+    bash -c "[ $rc -eq 3 ] && grep -q 'volume shadow copy layer: no store 3 (the volume has 2)' vss3.err"
+fi
+
+# --- APFS: no APFS image can be made on Linux; the option is checked ---------
+rc=0
+"$TL" -q --apfs-volume x disk.raw >/dev/null 2>&1 || rc=$?
+check "--apfs-volume x: usage error" test "$rc" -eq 2
+"$TL" -q -f body --tsk-compat --apfs-volume 1 -o 6144 disk.raw >apfs.body
+check "--apfs-volume on a disk without APFS changes nothing (== fls)" cmp -s ref6144.body apfs.body
+
 finish
