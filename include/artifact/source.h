@@ -97,8 +97,9 @@ ART_API const char *art_source_file(const art_source *src, unsigned index);
  * a later segment of a split raw (only when SPLIT_RAW) or E01 image. Returns
  * the segment number (0 when PATH is no segment, 1 for a first segment) and,
  * for a later segment, the first segment's path in *FIRST (malloc'd; the
- * caller frees it; NULL when it could not be named). Reads only the first
- * bytes of PATH; a missing or unreadable PATH gives 0. */
+ * caller frees it; NULL when it could not be named). Only a name that can
+ * be a segment's (NAME.E02, NAME.Ex02, NAME.002, ...) is opened, and only
+ * its first bytes read; a missing or unreadable PATH gives 0. */
 ART_API unsigned
 art_source_segment_number(const char *path, int split_raw, char **first);
 

@@ -278,12 +278,44 @@ static unsigned split_later(const char *path, char **first)
   return 0;
 }
 
+/* Whether the name can be a segment's: NAME.E02 (a letter and two digits),
+ * NAME.Ex02, NAME.EAB (upper-case letters, as EnCase counts past 99), or
+ * NAME.NNN (three or more digits). Other names are not opened, so a long
+ * list of named files costs no extra open. */
+static int segment_like_name(const char *path)
+{
+  const char *dot = strrchr(path, '.');
+  const char *slash = strrchr(path, '/');
+  if (!dot || (slash && dot < slash))
+    return 0;
+  const char *x = dot + 1;
+  size_t n = strlen(x);
+#define D(c) ((c) >= '0' && (c) <= '9')
+#define L(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define U(c) ((c) >= 'A' && (c) <= 'Z')
+  size_t d = 0;
+  while (d < n && D(x[d]))
+    d++;
+  if (d == n)
+    return n >= 3;
+  if (n == 3)
+    return L(x[0]) && ((D(x[1]) && D(x[2])) || (U(x[0]) && U(x[1]) && U(x[2])));
+  if (n == 4)
+    return L(x[0]) && (x[1] == 'x' || x[1] == 'X') && D(x[2]) && D(x[3]);
+  return 0;
+#undef D
+#undef L
+#undef U
+}
+
 unsigned
 art_source_segment_number(const char *path, int split_raw, char **first)
 {
   unsigned char head[16];
   struct stat st;
   *first = NULL;
+  if (!segment_like_name(path))
+    return 0;
   int fd = open_evidence(path);
   if (fd < 0)
     return 0;
@@ -382,7 +414,9 @@ static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
     if (S_ISREG(st.st_mode)) {
       ssize_t n = pread(fd, head, sizeof head, 0);
       ssize_t tn = -1;
-      if (st.st_size >= 1024)
+      /* a fixed VHD (or a DMG) ends in a 512-byte footer: its size is a
+       * multiple of 512, so other files need no second read */
+      if (st.st_size >= 1024 && st.st_size % 512 == 0)
         tn = pread(fd, tail, sizeof tail, (off_t)(st.st_size - 512));
       art_source_kind ik = ART_SOURCE_FILE;
       const char *fmt =
