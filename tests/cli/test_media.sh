@@ -365,6 +365,28 @@ else
     bash -c "[ $rc -eq 3 ] && grep -q 'volume shadow copy layer: no store 3 (the volume has 2)' vss3.err"
 fi
 
+# --- issue 9.4: the virtual disks of plaso's test data, against fls ----------
+PL=${ART_SOURCE_DIR:-$(dirname "$0")/../..}/../shared/corpora/plaso
+if [ ! -d "$PL" ]; then
+  echo "skip - ../shared/corpora/plaso absent: corpus virtual disks not run"
+else
+  for f in image.vhd image.vmdk; do # fls opens these through its own libyal
+    fls -r -m / "$PL/$f" >ref.$f.body
+    "$TL" -q --tsk-compat "$PL/$f" >our.$f.body
+    check "plaso $f: art-timeline == fls -r -m / on the same file" cmp -s ref.$f.body our.$f.body
+  done
+  # fls has no QCOW2 reader: it reads qemu-img's raw conversion
+  qemu-img convert -O raw "$PL/image.qcow2" q.raw
+  fls -r -m / q.raw >ref.q.body
+  "$TL" -q --tsk-compat "$PL/image.qcow2" >our.q.body
+  check "plaso image.qcow2: art-timeline == fls on qemu-img's raw conversion" cmp -s ref.q.body our.q.body
+  for f in image.vhd:vpc image.vmdk:vmdk image.qcow2:qcow2; do
+    qemu-img convert -f "${f#*:}" -O raw "$PL/${f%:*}" c.raw
+    check "plaso ${f%:*}: art-hash == sha256sum of qemu-img convert -O raw" \
+      test "$("$H" -f sum -c sha256 "$PL/${f%:*}" | cut -c1-64)" = "$(sha256sum <c.raw | cut -c1-64)"
+  done
+fi
+
 # --- APFS: no APFS image can be made on Linux; the option is checked ---------
 rc=0
 "$TL" -q --apfs-volume x disk.raw >/dev/null 2>&1 || rc=$?
