@@ -370,6 +370,7 @@ open_media(art_ctx *ctx, art_source *src, art_source_kind kind)
   if (s != ART_OK) {
     if (src->media.ops)
       src->media.ops->close(&src->media);
+    art__media_close_raw(&src->media);
     art__media_free_files(&src->media);
     memset(&src->media, 0, sizeof src->media);
     return s;
@@ -569,6 +570,7 @@ void art_source_free(art_source *src)
   art__ewf_close(src->ewf);
   if (src->media.ops)
     src->media.ops->close(&src->media);
+  art__media_close_raw(&src->media);
   art__media_free_files(&src->media);
   free(src->path);
   free(src);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 typedef struct range_io {
-  art_ctx *ctx;
+  art_ctx *ctx; /* its own: the range may outlive the caller's context */
   art_source *src;
   uint64_t start, size, pos;
   int open;
@@ -21,7 +21,10 @@ typedef struct range_io {
 static int r_free(intptr_t **io, libbfio_error_t **err)
 {
   (void)err;
-  free(*io);
+  range_io *r = (range_io *)*io;
+  if (r)
+    art_ctx_free(r->ctx);
+  free(r);
   *io = NULL;
   return 1;
 }
@@ -33,6 +36,10 @@ static int r_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **err)
   if (!c)
     return -1;
   memcpy(c, src, sizeof *c);
+  if (art_ctx_new(&c->ctx) != ART_OK) {
+    free(c);
+    return -1;
+  }
   *dst = (intptr_t *)c;
   return 1;
 }
@@ -130,9 +137,10 @@ art_status art__bfio_range(art_ctx *ctx,
 {
   range_io *r = calloc(1, sizeof *r);
   *out = NULL;
-  if (!r)
+  if (!r || art_ctx_new(&r->ctx) != ART_OK) {
+    free(r);
     return art__set_error(ctx, ART_ERR_NOMEM, 0, "out of memory");
-  r->ctx = ctx;
+  }
   r->src = src;
   r->start = offset;
   r->size = size;
@@ -142,6 +150,7 @@ art_status art__bfio_range(art_ctx *ctx,
                                 LIBBFIO_FLAG_IO_HANDLE_MANAGED |
                                     LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION,
                                 NULL) != 1) {
+    art_ctx_free(r->ctx);
     free(r);
     *out = NULL;
     return art__set_error(ctx, ART_ERR_NOMEM, 0, "out of memory (libbfio)");
@@ -154,4 +163,37 @@ void art__bfio_free(libbfio_handle_t **h)
   if (*h)
     libbfio_handle_free(h, NULL);
   *h = NULL;
+}
+
+art_status art__media_open_raw(art_ctx *ctx,
+                               art__media *m,
+                               const char *path,
+                               libbfio_handle_t **io)
+{
+  art_source *raw = NULL;
+  *io = NULL;
+  if (m->n_raw >= sizeof m->raw / sizeof m->raw[0])
+    return art__set_error(ctx, ART_ERR_LIMIT, 0, "%s: too many files", path);
+  art_status st = art_source_open(ctx, path, ART_SOURCE_FILE, &raw);
+  if (st != ART_OK)
+    return st;
+  st = art__bfio_range(ctx, raw, 0, art_source_get_info(raw)->size, io);
+  if (st != ART_OK) {
+    art_source_free(raw);
+    return st;
+  }
+  m->raw[m->n_raw] = raw;
+  m->io[m->n_raw] = *io;
+  m->n_raw++;
+  return ART_OK;
+}
+
+void art__media_close_raw(art__media *m)
+{
+  for (unsigned i = 0; i < m->n_raw; i++) {
+    art__bfio_free(&m->io[i]);
+    art_source_free(m->raw[i]);
+    m->raw[i] = NULL;
+  }
+  m->n_raw = 0;
 }

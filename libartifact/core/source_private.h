@@ -5,6 +5,7 @@
 #define ART_SOURCE_PRIVATE_H
 
 #include <artifact/source.h>
+#include <libbfio.h>
 
 typedef struct art__kv {
   char *key;
@@ -63,6 +64,11 @@ struct art__media {
   const char *format; /* "VMDK", "VHD", "VHDX", "QCOW2" */
   char **files;       /* files behind the media, first the one named */
   unsigned n_files;
+  /* files the back end reads through art_source (read-only, O_NOATIME),
+   * each behind a libbfio handle; closed after the library's handles */
+  art_source *raw[9];
+  libbfio_handle_t *io[9];
+  unsigned n_raw;
 };
 
 /* Add a file name to M->files (copied). */
@@ -88,13 +94,21 @@ art_status art__qcow_open(art_ctx *ctx, const char *path, art__media *m);
 
 /* A libbfio handle reading SRC's bytes [OFFSET, OFFSET + SIZE) through
  * art_source_pread (source_bfio.c); libbfio owns the range once made. */
-#include <libbfio.h>
 art_status art__bfio_range(art_ctx *ctx,
                            art_source *src,
                            uint64_t offset,
                            uint64_t size,
                            libbfio_handle_t **out);
 void art__bfio_free(libbfio_handle_t **h);
+
+/* Open PATH as a plain file source and a libbfio handle over all of it,
+ * kept in M (art__media_close_raw frees them after the library's handles
+ * are closed): so libyal back ends read evidence through art_source. */
+art_status art__media_open_raw(art_ctx *ctx,
+                               art__media *m,
+                               const char *path,
+                               libbfio_handle_t **io);
+void art__media_close_raw(art__media *m);
 
 /* The image format that the first bytes HEAD (and the last 512 bytes TAIL of
  * the file, or NULL) announce: "E01", "VMDK", "VHD", "VHDX", "QCOW2", or a

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#define LIBQCOW_HAVE_BFIO                                                      \
+  1 /* its libbfio entry points, exported by the library */
 #include <libqcow.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +119,7 @@ static char *backing_name(const char *path, int *bad)
 }
 
 static art_status open_one(art_ctx *ctx,
+                           art__media *m,
                            const char *path,
                            const char *named,
                            libqcow_file_t **out)
@@ -129,7 +132,13 @@ static art_status open_one(art_ctx *ctx,
     qcow_reason(err, reason, sizeof reason);
     return art__set_error(ctx, ART_ERR_NOMEM, 0, "%s: %s", named, reason);
   }
-  if (libqcow_file_open(f, path, LIBQCOW_OPEN_READ, &err) != 1) {
+  libbfio_handle_t *io = NULL;
+  art_status st = art__media_open_raw(ctx, m, path, &io);
+  if (st != ART_OK) {
+    libqcow_file_free(&f, NULL);
+    return st;
+  }
+  if (libqcow_file_open_file_io_handle(f, io, LIBQCOW_OPEN_READ, &err) != 1) {
     qcow_reason(err, reason, sizeof reason);
     libqcow_file_free(&f, NULL);
     return art__set_error(ctx, ART_ERR_CORRUPT, 0,
@@ -154,7 +163,7 @@ art_status art__qcow_open(art_ctx *ctx, const char *path, art__media *m)
   libqcow_file_t *f = NULL;
   libqcow_error_t *err = NULL;
   char reason[512];
-  art_status st = open_one(ctx, path, path, &f);
+  art_status st = open_one(ctx, m, path, path, &f);
   if (st != ART_OK)
     return st;
   m->ops = &qcow_ops;
@@ -187,7 +196,9 @@ art_status art__qcow_open(art_ctx *ctx, const char *path, art__media *m)
                             path, m->format, MAX_PARENTS);
     }
     unsigned char sig[4] = {0};
-    int pfd = open(pname, O_RDONLY | O_CLOEXEC);
+    int pfd = open(pname, O_RDONLY | O_CLOEXEC | O_NOATIME);
+    if (pfd < 0 && errno == EPERM)
+      pfd = open(pname, O_RDONLY | O_CLOEXEC);
     if (pfd >= 0) {
       if (pread(pfd, sig, sizeof sig, 0) != (ssize_t)sizeof sig)
         memset(sig, 0, sizeof sig);
@@ -203,7 +214,7 @@ art_status art__qcow_open(art_ctx *ctx, const char *path, art__media *m)
       return st;
     }
     libqcow_file_t *pf = NULL;
-    st = open_one(ctx, pname, path, &pf);
+    st = open_one(ctx, m, pname, path, &pf);
     if (st != ART_OK) {
       char prev[512];
       snprintf(prev, sizeof prev, "%s", art_ctx_errmsg(ctx));

@@ -6,6 +6,8 @@
 #include "ctx_private.h"
 #include "source_private.h"
 
+#define LIBVHDI_HAVE_BFIO                                                      \
+  1 /* its libbfio entry points, exported by the library */
 #include <libvhdi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,7 @@ static void vhdi_close(art__media *m)
 static const art__media_ops vhdi_ops = {vhdi_pread, vhdi_close};
 
 static art_status open_one(art_ctx *ctx,
+                           art__media *m,
                            const char *path,
                            const char *named,
                            libvhdi_file_t **out)
@@ -88,7 +91,13 @@ static art_status open_one(art_ctx *ctx,
     vhdi_reason(err, reason, sizeof reason);
     return art__set_error(ctx, ART_ERR_NOMEM, 0, "%s: %s", named, reason);
   }
-  if (libvhdi_file_open(f, path, LIBVHDI_OPEN_READ, &err) != 1) {
+  libbfio_handle_t *io = NULL;
+  art_status st = art__media_open_raw(ctx, m, path, &io);
+  if (st != ART_OK) {
+    libvhdi_file_free(&f, NULL);
+    return st;
+  }
+  if (libvhdi_file_open_file_io_handle(f, io, LIBVHDI_OPEN_READ, &err) != 1) {
     vhdi_reason(err, reason, sizeof reason);
     libvhdi_file_free(&f, NULL);
     return art__set_error(ctx, ART_ERR_CORRUPT, 0,
@@ -127,7 +136,7 @@ art_status art__vhdi_open(art_ctx *ctx, const char *path, art__media *m)
   libvhdi_file_t *f = NULL;
   libvhdi_error_t *err = NULL;
   char reason[512];
-  art_status st = open_one(ctx, path, path, &f);
+  art_status st = open_one(ctx, m, path, path, &f);
   if (st != ART_OK)
     return st;
   m->ops = &vhdi_ops;
@@ -160,7 +169,7 @@ art_status art__vhdi_open(art_ctx *ctx, const char *path, art__media *m)
                             path, m->format, MAX_PARENTS);
     }
     libvhdi_file_t *pf = NULL;
-    st = open_one(ctx, pname, path, &pf);
+    st = open_one(ctx, m, pname, path, &pf);
     if (st != ART_OK) {
       char prev[512];
       snprintf(prev, sizeof prev, "%s", art_ctx_errmsg(ctx));
