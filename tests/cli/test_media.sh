@@ -218,6 +218,11 @@ for img in d.qcow2 d1.qcow sparse.vmdk stream.vmdk flat.vmdk split.vmdk splitsp.
   got=$("$H" -f sum -c sha256 "$img" | cut -c1-64)
   check "$img: art-hash == sha256sum of qemu-img convert -O raw" test "$got" = "$want"
 done
+for img in d.qcow2 stream.vmdk d.vhdx; do
+  "$SURF" -f jsonl "$img" >surf.json
+  check "art-surface $img: via image, the media's sha256" \
+    python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); sys.exit(not (r.get("via")=="image" and sys.argv[2] in json.dumps(r)))' surf.json "$raw_sha"
+done
 for img in d.qcow2 sparse.vmdk stream.vmdk split.vmdk dyn.vhd fixed.vhd d.vhdx; do
   for o in 2048 6144; do
     "$TL" -q -f body --tsk-compat -o $o "$img" >v.body
