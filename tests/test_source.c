@@ -312,6 +312,174 @@ START_TEST(test_stdin)
 }
 END_TEST
 
+/* A split raw segment named to a file tool is the file; the segment number
+ * and first segment are found for folding globbed names. */
+START_TEST(test_named_split_is_a_file)
+{
+  char name[64];
+  unsigned char part[1000];
+  memset(part, 'x', sizeof part);
+  for (int s = 0; s < 3; s++) {
+    snprintf(name, sizeof name, "notes.txt.%03d", s + 1);
+    char *p = tu_path(dir, name);
+    tu_write(p, part, sizeof part);
+    free(p);
+  }
+  char *first = tu_path(dir, "notes.txt.001");
+  char *second = tu_path(dir, "notes.txt.002");
+  art_source *src;
+  ck_assert_int_eq(art_source_open(ctx, first, ART_SOURCE_NAMED, &src), ART_OK);
+  ck_assert_int_eq(art_source_get_info(src)->kind, ART_SOURCE_FILE);
+  ck_assert_uint_eq(art_source_get_info(src)->size, 1000);
+  ck_assert_ptr_null(art_source_file(src, 0));
+  art_source_free(src);
+  ck_assert_int_eq(art_source_open(ctx, first, ART_SOURCE_AUTO, &src), ART_OK);
+  ck_assert_int_eq(art_source_get_info(src)->kind, ART_SOURCE_SPLIT);
+  ck_assert_str_eq(art_source_file(src, 1), second);
+  ck_assert_ptr_null(art_source_file(src, 3));
+  art_source_free(src);
+  char *f = NULL;
+  ck_assert_uint_eq(art_source_segment_number(second, 1, &f), 2);
+  ck_assert_str_eq(f, first);
+  free(f);
+  ck_assert_uint_eq(art_source_segment_number(second, 0, &f), 0);
+  ck_assert_ptr_null(f);
+  ck_assert_uint_eq(art_source_segment_number(first, 1, &f), 1);
+  free(first);
+  free(second);
+}
+END_TEST
+
+/* One damaged chunk fails the reads that meet it, every time, and no
+ * other read (issue 9.1). */
+START_TEST(test_ewf_damage_belongs_to_its_read)
+{
+  char cmd[8192];
+  char *raw = tu_path(dir, "raw.dd");
+  tu_write_random(raw, 256 * 1024, 9);
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && ewfacquire -u -q -t dmg -c none -f encase6 raw.dd "
+           ">/dev/null 2>&1",
+           dir);
+  int status;
+  free(tu_run(cmd, &status));
+  ck_assert_int_eq(status, 0);
+  char *e01 = tu_path(dir, "dmg.E01");
+  /* flip one byte of chunk 2 (sectors 128-191): uncompressed chunks are
+   * 32 KiB of data and a 4-byte checksum after the sectors section header */
+  FILE *f = fopen(e01, "r+b");
+  ck_assert_ptr_nonnull(f);
+  static unsigned char img[1 << 20];
+  size_t n = fread(img, 1, sizeof img, f);
+  size_t at = 0;
+  for (size_t i = 13; i + 16 < n; i++)
+    if (memcmp(img + i, "sectors\0\0\0\0\0\0\0\0\0", 16) == 0) {
+      at = i + 76 + 2 * (32768 + 4) + 100;
+      break;
+    }
+  ck_assert_uint_gt(at, 0);
+  img[at] ^= 0xff;
+  fseek(f, (long)at, SEEK_SET);
+  fputc(img[at], f);
+  fclose(f);
+  FILE *rf = fopen(raw, "rb");
+  static unsigned char want[256 * 1024];
+  ck_assert_uint_eq(fread(want, 1, sizeof want, rf), sizeof want);
+  fclose(rf);
+
+  art_source *src;
+  ck_assert_int_eq(art_source_open(ctx, e01, ART_SOURCE_AUTO, &src), ART_OK);
+  static unsigned char buf[65536];
+  size_t got;
+  for (int round = 0; round < 2; round++) {
+    ck_assert_int_eq(art_source_pread(ctx, src, buf, 32768, 2 * 32768, &got),
+                     ART_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(
+        strstr(art_ctx_errmsg(ctx), "checksum error in sectors 128-191"));
+    ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "dmg.E01"));
+    /* reads elsewhere, before and after, succeed with the right bytes */
+    ck_assert_int_eq(art_source_pread(ctx, src, buf, 32768, 5 * 32768, &got),
+                     ART_OK);
+    ck_assert_uint_eq(got, 32768);
+    ck_assert_int_eq(memcmp(buf, want + 5 * 32768, 32768), 0);
+    ck_assert_int_eq(art_source_pread(ctx, src, buf, 32768, 0, &got), ART_OK);
+    ck_assert_int_eq(memcmp(buf, want, 32768), 0);
+  }
+  /* a read across the damage returns the good bytes before it */
+  ck_assert_int_eq(art_source_pread(ctx, src, buf, 65536, 32768, &got),
+                   ART_ERR_CORRUPT);
+  ck_assert_uint_eq(got, 32768);
+  ck_assert_int_eq(memcmp(buf, want + 32768, 32768), 0);
+  art_source_free(src);
+  free(e01);
+  free(raw);
+}
+END_TEST
+
+/* Virtual disks by signature, also for file tools; formats no back end
+ * reads are named and read as files. */
+START_TEST(test_virtual_disks)
+{
+  char cmd[8192];
+  char *raw = tu_path(dir, "raw.dd");
+  tu_write_random(raw, 1024 * 1024, 11);
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && qemu-img convert -O qcow2 raw.dd d.qcow2 && "
+           "qemu-img convert -O vhdx raw.dd d.vhdx && "
+           "qemu-img convert -O vmdk -o subformat=streamOptimized raw.dd "
+           "d.vmdk && qemu-img convert -O vdi raw.dd d.vdi",
+           dir);
+  int status;
+  free(tu_run(cmd, &status));
+  ck_assert_int_eq(status, 0);
+  FILE *rf = fopen(raw, "rb");
+  static unsigned char want[1024 * 1024];
+  ck_assert_uint_eq(fread(want, 1, sizeof want, rf), sizeof want);
+  fclose(rf);
+  static const struct {
+    const char *name, *format;
+    art_source_kind kind;
+  } cases[] = {{"d.qcow2", "QCOW2", ART_SOURCE_QCOW},
+               {"d.vhdx", "VHDX", ART_SOURCE_VHD},
+               {"d.vmdk", "VMDK", ART_SOURCE_VMDK}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *p = tu_path(dir, cases[i].name);
+    art_source *src;
+    struct stat before, after;
+    struct timespec old[2] = {{1000000, 0}, {1000000, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, p, old, 0), 0);
+    ck_assert_int_eq(stat(p, &before), 0);
+    ck_assert_int_eq(art_source_open(ctx, p, ART_SOURCE_NAMED, &src), ART_OK);
+    const art_source_info *info = art_source_get_info(src);
+    ck_assert_int_eq(info->kind, cases[i].kind);
+    ck_assert_str_eq(info->format, cases[i].format);
+    ck_assert_uint_eq(info->size, sizeof want);
+    ck_assert_str_eq(art_source_file(src, 0), p);
+    size_t n;
+    unsigned char *all = slurp(src, &n);
+    ck_assert_uint_eq(n, sizeof want);
+    ck_assert_int_eq(memcmp(all, want, n), 0);
+    free(all);
+    art_source_free(src);
+    /* read through art_source: the access time is not touched (libvmdk
+     * opens its extent files itself, without O_NOATIME) */
+    ck_assert_int_eq(stat(p, &after), 0);
+    if (cases[i].kind != ART_SOURCE_VMDK)
+      ck_assert_int_eq(before.st_atim.tv_sec, after.st_atim.tv_sec);
+    free(p);
+  }
+  char *vdi = tu_path(dir, "d.vdi");
+  art_source *src;
+  ck_assert_int_eq(art_source_open(ctx, vdi, ART_SOURCE_AUTO, &src), ART_OK);
+  ck_assert_int_eq(art_source_get_info(src)->kind, ART_SOURCE_FILE);
+  ck_assert_int_eq(art_source_get_info(src)->format_unsupported, 1);
+  ck_assert_str_eq(art_source_get_info(src)->format, "VDI");
+  art_source_free(src);
+  free(vdi);
+  free(raw);
+}
+END_TEST
+
 static Suite *source_suite(void)
 {
   Suite *s = suite_create("source");
@@ -329,6 +497,9 @@ static Suite *source_suite(void)
   tcase_add_test(tc, test_split_raw);
   tcase_add_test(tc, test_ewf_image);
   tcase_add_test(tc, test_truncated_ewf_is_an_error);
+  tcase_add_test(tc, test_named_split_is_a_file);
+  tcase_add_test(tc, test_ewf_damage_belongs_to_its_read);
+  tcase_add_test(tc, test_virtual_disks);
   suite_add_tcase(s, tc);
   return s;
 }

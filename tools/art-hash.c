@@ -30,6 +30,7 @@ typedef struct opts {
   const char *files_from;
   const char *hashsets[16];
   int n_hashsets, skip_known;
+  int vss; /* --vss: also each shadow copy store of NTFS volumes */
   art_batch_opts batch;
 } opts;
 
@@ -47,6 +48,13 @@ typedef struct result {
   char *stored_alg[4], *stored_hex[4];
   size_t n_stored;
   const char *set_kind, *set_name; /* hash-set hit, borrowed from the set */
+  uint64_t media_size;             /* 0 when the size is unknown */
+  int size_known;
+  const char *format; /* image format (static string), NULL for a file */
+  char **files;       /* files behind an image */
+  size_t n_files;
+  char *path;          /* a row of its own (a VSS store), else NULL */
+  struct result *next; /* further rows of the same input */
 } result;
 
 typedef struct run {
@@ -73,7 +81,8 @@ static void usage(void)
 {
   printf(
       "Usage: art-hash [OPTION]... [FILE|DIR|IMAGE|-]...\n"
-      "Hash files, trees, lists and disk images (raw, split .001, E01).\n\n"
+      "Hash files, trees, lists and disk images (E01, split .001 with\n"
+      "--image, VMDK, VHD, VHDX, QCOW2: the media bytes).\n\n"
       "  -c, --compute LIST     algorithms: md5,sha1,sha256,sha512,sha3-256,\n"
       "                         blake2b-512 or all (default md5,sha256)\n"
       "  -r, --recursive        descend into directories\n"
@@ -95,7 +104,12 @@ static void usage(void)
       "  -T, --files-from FILE  read input names from FILE (- for stdin)\n"
       "  -0, --null             names in lists are NUL-separated; with it, a\n"
       "                         '-' argument is a list of names on stdin\n"
-      "      --no-images        hash named .E01/.001 files as plain files\n"
+      "      --image, --media   a named NAME.001 with NAME.002 beside it is a\n"
+      "                         split raw image: hash the media\n"
+      "      --no-images        hash named images as plain files\n"
+      "      --vss              also hash each Volume Shadow Copy store of\n"
+      "                         the NTFS volumes of an image (rows named\n"
+      "                         IMAGE:vssN)\n"
       "  -j, --jobs N           worker threads (default: online CPUs)\n"
       "  -q, --quiet            no warnings for skipped entries\n"
       "  -v, --verbose          report skipped symlinks and special files\n"
@@ -115,6 +129,8 @@ static int parse_opts(int argc, char **argv, opts *o)
     OPT_NOT_MATCH,
     OPT_ONE_FS,
     OPT_NO_IMAGES,
+    OPT_IMAGE,
+    OPT_VSS,
     OPT_HASHSET,
     OPT_SKIP_KNOWN
   };
@@ -134,6 +150,9 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"files-from", required_argument, NULL, 'T'},
       {"null", no_argument, NULL, '0'},
       {"no-images", no_argument, NULL, OPT_NO_IMAGES},
+      {"image", no_argument, NULL, OPT_IMAGE},
+      {"media", no_argument, NULL, OPT_IMAGE},
+      {"vss", no_argument, NULL, OPT_VSS},
       {"jobs", required_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, 'q'},
       {"verbose", no_argument, NULL, 'v'},
@@ -208,6 +227,12 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case OPT_NO_IMAGES:
       o->batch.no_images = 1;
+      break;
+    case OPT_IMAGE:
+      o->batch.split_images = 1;
+      break;
+    case OPT_VSS:
+      o->vss = 1;
       break;
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0) {
@@ -371,32 +396,39 @@ static void lookup_sets(run *r, art_ctx *ctx, result *res)
   }
 }
 
-static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+/* Hash SRC into RES (opened already): its hashes, stored-hash verdicts and
+ * hash-set hits. */
+static void
+hash_src(run *r, wstate *ws, art_ctx *ctx, art_source *src, result *res)
 {
-  run *r = ud;
-  wstate *ws = wsp;
-  result *res = calloc(1, sizeof *res);
-  art_source *src = NULL;
   progress_ctx pc = {r, ws};
-  if (!res)
-    return NULL;
-  res->kind = art_source_kind_name(it->kind);
-  res->status = art_source_open(ctx, it->path, it->kind, &src);
-  if (res->status != ART_OK)
-    goto out;
   const art_source_info *info = art_source_get_info(src);
   res->kind = art_source_kind_name(info->kind);
+  res->size_known = info->size_known;
+  res->media_size = info->size;
+  if (art_source_file(src, 0)) {
+    res->format = info->format;
+    while (art_source_file(src, (unsigned)res->n_files))
+      res->n_files++;
+    res->files = calloc(res->n_files, sizeof *res->files);
+    for (size_t i = 0; res->files && i < res->n_files; i++)
+      res->files[i] = strdup(art_source_file(src, (unsigned)i));
+    if (!res->files)
+      res->n_files = 0;
+  } else if (info->kind == ART_SOURCE_VSS) {
+    res->format = info->format;
+  }
   res->mtime_sec = info->mtime_sec;
   res->mtime_nsec = info->mtime_nsec;
   res->hash = hash_for(r, ctx, src, res);
   if (!res->hash) {
     res->status = ART_ERR_NOMEM;
-    goto out;
+    return;
   }
   art_reader_clear(ws->reader);
   res->status = art_hash_attach(ctx, res->hash, ws->reader);
   if (res->status != ART_OK)
-    goto out;
+    return;
   ws->last = 0;
   art_reader_set_progress(ws->reader, on_progress, &pc);
   res->status = art_reader_run(ctx, ws->reader, src, &res->size);
@@ -414,9 +446,68 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
   }
   if (res->status == ART_OK)
     lookup_sets(r, ctx, res);
-out:
-  if (res->status != ART_OK)
+}
+
+/* --vss: one more row per shadow copy store of each NTFS volume of SRC. */
+static void
+hash_vss(run *r, wstate *ws, art_ctx *ctx, art_source *src, result *res)
+{
+  art_volume vols[64];
+  size_t nv = 0;
+  result **tail = &res->next;
+  if (art_source_ntfs_volumes(ctx, src, vols, 64, &nv) != ART_OK)
+    return;
+  for (size_t v = 0; v < nv; v++) {
+    unsigned n = 0;
+    art_status st =
+        art_source_vss_count(ctx, src, vols[v].offset, vols[v].size, &n);
+    for (unsigned k = 1; (st != ART_OK && k == 1) || k <= n; k++) {
+      result *x = calloc(1, sizeof *x);
+      art_source *vs = NULL;
+      if (!x)
+        return;
+      *tail = x;
+      tail = &x->next;
+      if (st == ART_OK)
+        x->status = art_source_open_vss(ctx, src, vols[v].offset, vols[v].size,
+                                        k, &vs, NULL);
+      else
+        x->status = st;
+      if (x->status == ART_OK) {
+        x->path = strdup(art_source_path(vs));
+        hash_src(r, ws, ctx, vs, x);
+      } else {
+        x->path = strdup(art_source_path(src));
+        x->kind = "vss";
+      }
+      if (x->status != ART_OK)
+        x->errmsg = strdup(art_ctx_errmsg(ctx));
+      art_source_free(vs);
+      if (st != ART_OK)
+        break;
+    }
+  }
+}
+
+static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+{
+  run *r = ud;
+  wstate *ws = wsp;
+  result *res = calloc(1, sizeof *res);
+  art_source *src = NULL;
+  if (!res)
+    return NULL;
+  res->kind = art_source_kind_name(it->kind);
+  res->status = art_source_open(ctx, it->path, it->kind, &src);
+  if (res->status == ART_OK) {
+    hash_src(r, ws, ctx, src, res);
+    if (res->status != ART_OK)
+      res->errmsg = strdup(art_ctx_errmsg(ctx));
+    if (r->o->vss && art_source_get_info(src)->size_known)
+      hash_vss(r, ws, ctx, src, res);
+  } else {
     res->errmsg = strdup(art_ctx_errmsg(ctx));
+  }
   art_source_free(src);
   return res;
 }
@@ -425,8 +516,13 @@ static void free_result(run *r, result *res)
 {
   if (!res)
     return;
+  free_result(r, res->next);
+  free(res->path);
   pool_put(r, res->hash);
   free(res->errmsg);
+  for (size_t i = 0; i < res->n_files; i++)
+    free(res->files[i]);
+  free(res->files);
   for (size_t i = 0; i < res->n_stored; i++) {
     free(res->stored_alg[i]);
     free(res->stored_hex[i]);
@@ -439,6 +535,72 @@ print_audit(run *r, art_audit_result a, const char *path, const char *known)
 {
   r->counts[a]++;
   art_audit_write(r->out, r->o->format == ART_HASHLIST_JSONL, a, path, known);
+}
+
+/* One row: RES for PATH. */
+static void emit_one(run *r, const char *path, result *res)
+{
+  art_hash_record rec = {.path = path,
+                         .kind = res->kind,
+                         .status = res->status,
+                         .errmsg = res->errmsg,
+                         .size = res->size,
+                         .hash = res->status == ART_OK ? res->hash : NULL,
+                         .changed = res->changed,
+                         .mtime_sec = res->mtime_sec,
+                         .mtime_nsec = res->mtime_nsec,
+                         .stored = res->stored,
+                         .n_stored = res->n_stored,
+                         .hashset_kind = res->set_kind,
+                         .hashset_name = res->set_name,
+                         .via = res->format ? "image" : NULL,
+                         .format = res->format,
+                         .files = (const char *const *)res->files,
+                         .n_files = res->n_files};
+  /* size is the media's (or file's) size; the bytes read apart when an
+   * error cut the read short */
+  if (res->size_known && res->status != ART_OK) {
+    rec.has_bytes_read = 1;
+    rec.bytes_read = res->size;
+    rec.size = res->media_size;
+  }
+  if (res->set_kind && strcmp(res->set_kind, "notable") == 0)
+    r->notable++;
+  if (r->o->skip_known && res->set_kind &&
+      strcmp(res->set_kind, "known") == 0) {
+    r->skipped_known++;
+    return;
+  }
+  if (res->status != ART_OK) {
+    cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
+    r->failures++;
+  } else if (res->changed) {
+    cli_error("%s: changed while being read (size or modification time)", path);
+    r->failures++;
+  }
+  for (size_t i = 0; res->status == ART_OK && i < res->n_stored; i++)
+    if (res->stored[i].verdict == 0) {
+      art_hash_alg a;
+      art_hash_alg_parse(res->stored[i].alg, &a);
+      cli_error("%s: stored %s %s does not match the media's %s", path,
+                res->stored[i].alg, res->stored[i].hex,
+                art_hash_hex(res->hash, a));
+      r->mismatches++;
+    }
+  if (r->known && res->status == ART_OK) {
+    if (r->o->audit) {
+      const char *known = NULL;
+      art_audit_result a =
+          art_knownset_audit(r->known, path, res->size, res->hash, &known);
+      print_audit(r, a, path, known);
+    } else {
+      int in = art_knownset_contains(r->known, res->hash);
+      if (in == (r->o->match != NULL))
+        art_hashlist_write(r->ctx, r->writer, &rec);
+    }
+  } else if (!r->known) {
+    art_hashlist_write(r->ctx, r->writer, &rec);
+  }
 }
 
 static int emit(void *ud, const art_batch_item *it, void *resp)
@@ -463,58 +625,8 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
       cli_error("%s: skipped %s", it->path, art_entry_type_name(it->type));
     return 0;
   }
-  art_hash_record rec = {.path = it->path,
-                         .kind = res->kind,
-                         .status = res->status,
-                         .errmsg = res->errmsg,
-                         .size = res->size,
-                         .hash = res->status == ART_OK ? res->hash : NULL,
-                         .changed = res->changed,
-                         .mtime_sec = res->mtime_sec,
-                         .mtime_nsec = res->mtime_nsec,
-                         .stored = res->stored,
-                         .n_stored = res->n_stored,
-                         .hashset_kind = res->set_kind,
-                         .hashset_name = res->set_name};
-  if (res->set_kind && strcmp(res->set_kind, "notable") == 0)
-    r->notable++;
-  if (r->o->skip_known && res->set_kind &&
-      strcmp(res->set_kind, "known") == 0) {
-    r->skipped_known++;
-    free_result(r, res);
-    return 0;
-  }
-  if (res->status != ART_OK) {
-    cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
-    r->failures++;
-  } else if (res->changed) {
-    cli_error("%s: changed while being read (size or modification time)",
-              it->path);
-    r->failures++;
-  }
-  for (size_t i = 0; res->status == ART_OK && i < res->n_stored; i++)
-    if (res->stored[i].verdict == 0) {
-      art_hash_alg a;
-      art_hash_alg_parse(res->stored[i].alg, &a);
-      cli_error("%s: stored %s %s does not match the media's %s", it->path,
-                res->stored[i].alg, res->stored[i].hex,
-                art_hash_hex(res->hash, a));
-      r->mismatches++;
-    }
-  if (r->known && res->status == ART_OK) {
-    if (r->o->audit) {
-      const char *known = NULL;
-      art_audit_result a =
-          art_knownset_audit(r->known, it->path, res->size, res->hash, &known);
-      print_audit(r, a, it->path, known);
-    } else {
-      int in = art_knownset_contains(r->known, res->hash);
-      if (in == (r->o->match != NULL))
-        art_hashlist_write(r->ctx, r->writer, &rec);
-    }
-  } else if (!r->known) {
-    art_hashlist_write(r->ctx, r->writer, &rec);
-  }
+  for (result *x = res; x; x = x->next)
+    emit_one(r, x->path ? x->path : it->path, x);
   free_result(r, res);
   return 0;
 }

@@ -343,7 +343,7 @@ static void usage(void)
       "      --class LIST       only these indicator classes (url,ipv4,...); "
       "implies --ioc\n"
       "  -f, --format FMT       text (default) or jsonl\n"
-      "  -r, --recursive        descend into directories\n"
+      "  -r, --recursive        descend into directories\n" CLI_IMAGE_HELP
       "  -j, --jobs N           worker threads for many inputs\n"
       "  -o, --output FILE      write to FILE instead of standard output\n"
       "  -h, --help             this help\n"
@@ -367,6 +367,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"class", required_argument, NULL, OPT_CLASS},
       {"format", required_argument, NULL, 'f'},
       {"recursive", no_argument, NULL, 'r'},
+      CLI_IMAGE_OPTIONS,
       {"jobs", required_argument, NULL, 'j'},
       {"output", required_argument, NULL, 'o'},
       {"help", no_argument, NULL, 'h'},
@@ -376,6 +377,10 @@ static int parse_opts(int argc, char **argv, opts *o)
   unsigned u;
   while ((c = getopt_long(argc, argv, "an:t:e:ws:f:rj:o:h", lo, NULL)) != -1) {
     switch (c) {
+    case CLI_OPT_IMAGE:
+    case CLI_OPT_NO_IMAGES:
+      cli_image_option(c, &o->batch);
+      break;
     case 'a':
       break;
     case 'n':
@@ -478,7 +483,9 @@ int main(int argc, char **argv)
       goto out;
     }
     job j = {.o = &o, .path = path, .out = r.out};
-    st = run_one(ctx, reader, &o, path, ART_SOURCE_AUTO, &j);
+    st = run_one(
+        ctx, reader, &o, path,
+        strcmp(path, "-") ? cli_image_kind(&o.batch) : ART_SOURCE_STDIN, &j);
     if (st != ART_OK) {
       cli_error_ctx(ctx, st);
       r.failures++;
@@ -486,7 +493,10 @@ int main(int argc, char **argv)
   } else {
     st = art_batch_new(ctx, &o.batch, &batch);
     for (int i = optind; st == ART_OK && i < argc; i++)
-      st = art_batch_add_path(batch, argv[i]);
+      if (o.batch.no_images ||
+          !cli_segment_skip(argc - optind, argv + optind, i - optind,
+                            o.batch.split_images))
+        st = art_batch_add_path(batch, argv[i]);
     if (st == ART_OK) {
       art_batch_ops ops = {worker_init, worker_fini, work, emit};
       r.batch = batch;

@@ -47,7 +47,7 @@ static void usage(void)
       "  -r, --recursive          descend into directories\n"
       "  -L, --follow             follow symbolic links inside trees\n"
       "  -f, --format FMT         jsonl (default when not a terminal), text\n"
-      "  -o, --output FILE        write records to FILE\n"
+      "  -o, --output FILE        write records to FILE\n" CLI_IMAGE_HELP
       "  -j, --jobs N             worker threads (default: online CPUs)\n"
       "      --sha512             also compute SHA-512\n"
       "  -n, --min-len N          minimum string length (default 4)\n"
@@ -138,6 +138,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"extract", required_argument, NULL, O_EXTRACT},
       {"similar-to", required_argument, NULL, O_SIMILAR},
       {"threshold", required_argument, NULL, O_THRESHOLD},
+      CLI_IMAGE_OPTIONS,
       {"files-from", required_argument, NULL, 'T'},
       {"null", no_argument, NULL, '0'},
       {"quiet", no_argument, NULL, 'q'},
@@ -151,6 +152,10 @@ static int parse_opts(int argc, char **argv, opts *o)
   while ((c = getopt_long(argc, argv, "rLf:o:j:n:e:T:0qvh", longopts, NULL)) !=
          -1) {
     switch (c) {
+    case CLI_OPT_IMAGE:
+    case CLI_OPT_NO_IMAGES:
+      cli_image_option(c, &o->batch);
+      break;
     case 'r':
       o->batch.recursive = 1;
       break;

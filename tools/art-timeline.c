@@ -40,6 +40,15 @@ static void usage(void)
       "      --no-orphans      skip the $OrphanFiles hunt on images\n"
       "      --hash-evidence   SHA-256 of each image, carried in every "
       "event\n\n"
+      "Volumes:\n"
+      "      --vss all|N       also the Volume Shadow Copies of NTFS volumes\n"
+      "                        (names under vssN:, evidence with the store's\n"
+      "                        creation time)\n"
+      "      --apfs-volume N   only volume N of an APFS pool (default: all,\n"
+      "                        names under apfsN: when there are several)\n"
+      "      --recovery-password KEY  BitLocker recovery password\n"
+      "      --password PW     BitLocker (or APFS) password\n"
+      "      --startup-key FILE  BitLocker startup key (.BEK)\n\n"
       "Scale:\n"
       "  -m, --memory SIZE     sort buffer budget (default 256M)\n"
       "  -T, --tmpdir DIR      directory for sort run files ($TMPDIR, /tmp)\n"
@@ -86,8 +95,27 @@ enum {
   OPT_PATH,
   OPT_NO_ORPHANS,
   OPT_HASH_EVIDENCE,
-  OPT_VERSION
+  OPT_VERSION,
+  OPT_VSS,
+  OPT_APFS_VOLUME,
+  OPT_RECOVERY_PASSWORD,
+  OPT_PASSWORD,
+  OPT_STARTUP_KEY
 };
+
+/* "all" (ALL) or a volume number from 1. 0 on success. */
+static int parse_volume(const char *s, int all, int *out)
+{
+  unsigned n;
+  if (strcmp(s, "all") == 0) {
+    *out = all;
+    return 0;
+  }
+  if (cli_parse_uint(s, &n) || n == 0 || n > 4096)
+    return -1;
+  *out = (int)n;
+  return 0;
+}
 
 typedef struct input {
   char kind; /* 'i' image/tree (decided by stat), 'b' body, 'a' archive */
@@ -113,6 +141,11 @@ int main(int argc, char **argv)
       {"kinds", required_argument, NULL, 'k'},
       {"no-orphans", no_argument, NULL, OPT_NO_ORPHANS},
       {"hash-evidence", no_argument, NULL, OPT_HASH_EVIDENCE},
+      {"vss", required_argument, NULL, OPT_VSS},
+      {"apfs-volume", required_argument, NULL, OPT_APFS_VOLUME},
+      {"recovery-password", required_argument, NULL, OPT_RECOVERY_PASSWORD},
+      {"password", required_argument, NULL, OPT_PASSWORD},
+      {"startup-key", required_argument, NULL, OPT_STARTUP_KEY},
       {"memory", required_argument, NULL, 'm'},
       {"tmpdir", required_argument, NULL, 'T'},
       {"quiet", no_argument, NULL, 'q'},
@@ -130,6 +163,7 @@ int main(int argc, char **argv)
   int64_t from = 0, to = 0;
   int c;
   problem_ctx pc = {0};
+  art_timeline_media media = {0};
   if (!inputs || art_ctx_new(&ctx) != ART_OK ||
       art_timeline_new(ctx, &tl) != ART_OK) {
     cli_error("out of memory");
@@ -221,6 +255,28 @@ int main(int argc, char **argv)
     case OPT_HASH_EVIDENCE:
       art_timeline_set_hash_evidence(tl, 1);
       break;
+    case OPT_VSS:
+    case OPT_APFS_VOLUME:
+      if (parse_volume(optarg, c == OPT_VSS ? -1 : 0,
+                       c == OPT_VSS ? &media.vss : &media.apfs_volume)) {
+        rc =
+            cli_usage_error("bad volume '%s' (all or a number from 1)", optarg);
+        goto done;
+      }
+      art_timeline_set_media(tl, &media);
+      break;
+    case OPT_RECOVERY_PASSWORD:
+      media.keys.recovery_password = optarg;
+      art_timeline_set_media(tl, &media);
+      break;
+    case OPT_PASSWORD:
+      media.keys.password = optarg;
+      art_timeline_set_media(tl, &media);
+      break;
+    case OPT_STARTUP_KEY:
+      media.keys.startup_key = optarg;
+      art_timeline_set_media(tl, &media);
+      break;
     case 'm': {
       uint64_t v;
       if (cli_parse_size(optarg, &v) || v < (1u << 20)) {
@@ -261,6 +317,9 @@ int main(int argc, char **argv)
     }
   }
   for (int i = optind; i < argc; i++) {
+    /* segments named with their first (img.E0*): the image is read once */
+    if (cli_segment_skip(argc - optind, argv + optind, i - optind, 1))
+      continue;
     inputs[ninputs].kind = 'i';
     inputs[ninputs++].path = argv[i];
   }

@@ -141,7 +141,11 @@ static void usage(void)
       "      --no-cache             always compile from source\n"
       "      --exit-on-match        exit 1 when something matched\n"
       "  -T, --files-from FILE      targets listed in FILE; -0 NUL-separated\n"
-      "      --no-images            named .E01/.001 files are plain files\n"
+      "      --image                a named NAME.001 (with NAME.002) is a "
+      "split\n"
+      "                             raw image: scan its media\n"
+      "      --no-images            named E01/VMDK/VHD/QCOW2 files are plain "
+      "files\n"
       "  -j, --jobs N               as -p\n"
       "      --quiet                no compiler warnings\n"
       "      --verbose              say how the rules were loaded\n\n"
@@ -258,6 +262,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"files-from", required_argument, NULL, 'T'},
       {"null", no_argument, NULL, '0'},
       {"no-images", no_argument, NULL, O_NOIMG},
+      {"image", no_argument, NULL, CLI_OPT_IMAGE},
       {"jobs", required_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, O_QUIET},
       {"verbose", no_argument, NULL, O_VERBOSE},
@@ -468,6 +473,9 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_NOIMG:
       o->batch.no_images = 1;
+      break;
+    case CLI_OPT_IMAGE:
+      cli_image_option(c, &o->batch);
       break;
     case O_QUIET:
       o->quiet = 1;

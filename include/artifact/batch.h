@@ -33,6 +33,10 @@ typedef struct art_batch_opts {
   unsigned max_depth;  /* 0: no limit */
   int no_images;       /* inputs named by the user are plain files, never
                           split/E01 images */
+  int split_images;    /* a named NAME.001 with a NAME.002 beside it is a
+                          split raw image (ART_SOURCE_AUTO); without it a
+                          named input is ART_SOURCE_NAMED: an image only when
+                          its content says so (E01, virtual disks) */
 } art_batch_opts;
 
 /* One input; valid only during the callback it is passed to. */
@@ -74,6 +78,9 @@ ART_API art_status art_batch_new(art_ctx *ctx,
                                  const art_batch_opts *opts,
                                  art_batch **out);
 ART_API void art_batch_free(art_batch *batch);
+
+/* The options the batch was made with (borrowed). */
+ART_API const art_batch_opts *art_batch_get_opts(const art_batch *batch);
 
 /* Queue a path: a file, a directory (walked when recursive), a device, an
  * image, or "-" for standard input's bytes. */

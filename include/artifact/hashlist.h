@@ -53,6 +53,17 @@ typedef struct art_hash_record {
   /* For hash-set lookups (issue 3): "known"/"notable" and the set's name,
    * or NULL. */
   const char *hashset_kind, *hashset_name;
+  /* SIZE is the media size of an image (or the file's size); when fewer
+   * bytes could be read (an error part way), BYTES_READ says how many and
+   * HAS_BYTES_READ is set. */
+  int has_bytes_read;
+  uint64_t bytes_read;
+  /* An input read as an image (E01, split raw, virtual disk): VIA is
+   * "image", FORMAT its format ("E01", "split", "VMDK", ...) and FILES the
+   * N_FILES files behind it (segments, extents, parents). NULL otherwise. */
+  const char *via, *format;
+  const char *const *files;
+  size_t n_files;
 } art_hash_record;
 
 typedef struct art_hashlist_writer art_hashlist_writer;

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "ctx.h"
+#include "source.h"
 
 ART_BEGIN_DECLS
 
@@ -132,6 +133,19 @@ art_timeline_set_offset(art_timeline *tl, int has, uint64_t sectors);
 ART_API void art_timeline_set_hash_evidence(art_timeline *tl, int on);
 /* Images: skip the $OrphanFiles hunt (faster on big volumes). */
 ART_API void art_timeline_set_no_orphans(art_timeline *tl, int on);
+/* Images: the volume layers (tsk.c). VSS: 0 none, -1 every store, N store
+ * N of each NTFS volume, walked after the volume itself, names shown under
+ * "vssN:" and the evidence naming the store and its creation time. APFS:
+ * 0 every volume of a pool, N volume N only (fls -B selects by block).
+ * KEYS open BitLocker volumes; strings are borrowed for the timeline's
+ * life. */
+typedef struct art_timeline_media {
+  int vss;
+  int apfs_volume;
+  art_volume_keys keys;
+} art_timeline_media;
+ART_API void art_timeline_set_media(art_timeline *tl,
+                                    const art_timeline_media *m);
 ART_API void art_timeline_set_progress(art_timeline *tl,
                                        art_timeline_progress_fn fn,
                                        void *user);

@@ -103,6 +103,11 @@ static art_status add_input(art_batch *b, input in)
   return ART_OK;
 }
 
+const art_batch_opts *art_batch_get_opts(const art_batch *b)
+{
+  return &b->opts;
+}
+
 art_status art_batch_add_path(art_batch *b, const char *path)
 {
   input in = {strdup(path), -1, 0};
@@ -246,7 +251,7 @@ static art_walk_action on_entry(const art_walk_entry *e, void *ud)
   it.gid = e->gid;
   it.named = e->depth == 0;
   if (it.named && !b->opts.no_images)
-    it.kind = ART_SOURCE_AUTO;
+    it.kind = b->opts.split_images ? ART_SOURCE_AUTO : ART_SOURCE_NAMED;
   int work = e->status == ART_OK && e->type == ART_ENTRY_FILE;
   if (work)
     atomic_fetch_add(&b->bytes_found, e->size);
@@ -262,7 +267,9 @@ static int produce_path(art_batch *b, art_ctx *ctx, const char *path)
   char *msg = NULL;
   it.path = path;
   it.named = 1;
-  it.kind = b->opts.no_images ? ART_SOURCE_FILE : ART_SOURCE_AUTO;
+  it.kind = b->opts.no_images      ? ART_SOURCE_FILE
+            : b->opts.split_images ? ART_SOURCE_AUTO
+                                   : ART_SOURCE_NAMED;
   it.errmsg = "";
   if (strcmp(path, "-") == 0) {
     it.kind = ART_SOURCE_STDIN;

@@ -1,5 +1,7 @@
 /* Byte sources: files, block devices, standard input and split raw images,
- * opened read-only; E01 images are delegated to source_ewf.c.
+ * opened read-only; E01 images are delegated to source_ewf.c, virtual disks
+ * to source_vmdk.c, source_vhdi.c and source_qcow.c. The decision what a
+ * named path is (image or file) is taken here, for every tool.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "ctx_private.h"
@@ -29,8 +31,9 @@ struct art_source {
   segment *segs; /* FILE/DEVICE/STDIN: one; SPLIT: several */
   unsigned n_segs;
   art__ewf *ewf;
-  uint64_t pos; /* sequential position */
-  int own_fd;   /* 0 for standard input */
+  art__media media; /* virtual disks: ops set */
+  uint64_t pos;     /* sequential position */
+  int own_fd;       /* 0 for standard input */
 };
 
 const char *art_source_kind_name(art_source_kind kind)
@@ -46,6 +49,18 @@ const char *art_source_kind_name(art_source_kind kind)
     return "split";
   case ART_SOURCE_EWF:
     return "ewf";
+  case ART_SOURCE_VMDK:
+    return "vmdk";
+  case ART_SOURCE_VHD:
+    return "vhd";
+  case ART_SOURCE_QCOW:
+    return "qcow";
+  case ART_SOURCE_NAMED:
+    return "named";
+  case ART_SOURCE_VSS:
+    return "vss";
+  case ART_SOURCE_BDE:
+    return "bitlocker";
   default:
     return "auto";
   }
@@ -210,12 +225,171 @@ static art_status open_fd_source(art_ctx *ctx,
   return s;
 }
 
+/* Segment number of an E01 segment file from its header (EWF v1: a 16-bit
+ * number after the signature and one byte). */
+static unsigned ewf_segment_number(const unsigned char *head, size_t n)
+{
+  if (n < 13 || !art__ewf_signature(head, n))
+    return 0;
+  return (unsigned)head[9] | (unsigned)head[10] << 8;
+}
+
+/* For NAME.EXY: NAME.E01 in the same case, malloc'd; NULL otherwise. */
+static char *ewf_first_name(const char *path)
+{
+  size_t n = strlen(path);
+  if (n < 5 || path[n - 4] != '.')
+    return NULL;
+  char *f = strdup(path);
+  if (f) {
+    f[n - 2] = '0';
+    f[n - 1] = '1';
+  }
+  return f;
+}
+
+/* NAME.NNN (three or more digits, number > 1) whose NAME.001 (or .000)
+ * exists: the segment number and the first segment's name. */
+static unsigned split_later(const char *path, char **first)
+{
+  size_t n = strlen(path), d = 0;
+  struct stat st;
+  while (d < n && path[n - 1 - d] >= '0' && path[n - 1 - d] <= '9')
+    d++;
+  if (d < 3 || d > 6 || d == n || path[n - 1 - d] != '.')
+    return 0;
+  unsigned num = 0;
+  for (size_t i = n - d; i < n; i++)
+    num = num * 10 + (unsigned)(path[i] - '0');
+  if (num < 2)
+    return 0;
+  char *f = malloc(n - d + 4);
+  if (!f)
+    return 0;
+  memcpy(f, path, n - d);
+  for (int start = 1; start >= 0; start--) {
+    snprintf(f + n - d, 4, "%03d", start);
+    if (stat(f, &st) == 0 && S_ISREG(st.st_mode)) {
+      *first = f;
+      return start == 0 ? num + 1 : num;
+    }
+  }
+  free(f);
+  return 0;
+}
+
+/* Whether the name can be a segment's: NAME.E02 (a letter and two digits),
+ * NAME.Ex02, NAME.EAB (upper-case letters, as EnCase counts past 99), or
+ * NAME.NNN (three or more digits). Other names are not opened, so a long
+ * list of named files costs no extra open. */
+static int segment_like_name(const char *path)
+{
+  const char *dot = strrchr(path, '.');
+  const char *slash = strrchr(path, '/');
+  if (!dot || (slash && dot < slash))
+    return 0;
+  const char *x = dot + 1;
+  size_t n = strlen(x);
+#define D(c) ((c) >= '0' && (c) <= '9')
+#define L(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define U(c) ((c) >= 'A' && (c) <= 'Z')
+  size_t d = 0;
+  while (d < n && D(x[d]))
+    d++;
+  if (d == n)
+    return n >= 3;
+  if (n == 3)
+    return L(x[0]) && ((D(x[1]) && D(x[2])) || (U(x[0]) && U(x[1]) && U(x[2])));
+  if (n == 4)
+    return L(x[0]) && (x[1] == 'x' || x[1] == 'X') && D(x[2]) && D(x[3]);
+  return 0;
+#undef D
+#undef L
+#undef U
+}
+
+unsigned
+art_source_segment_number(const char *path, int split_raw, char **first)
+{
+  unsigned char head[16];
+  struct stat st;
+  *first = NULL;
+  if (!segment_like_name(path))
+    return 0;
+  int fd = open_evidence(path);
+  if (fd < 0)
+    return 0;
+  ssize_t n = -1;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    n = pread(fd, head, sizeof head, 0);
+  close(fd);
+  if (n < 0)
+    return 0;
+  unsigned num = ewf_segment_number(head, (size_t)n);
+  if (num > 1) {
+    *first = ewf_first_name(path);
+    return num;
+  }
+  if (num == 1)
+    return 1;
+  if (!split_raw)
+    return 0;
+  char next[4096];
+  if (looks_split(path, next, sizeof next))
+    return 1;
+  return split_later(path, first);
+}
+
+const char *art_source_file(const art_source *src, unsigned index)
+{
+  if (src->ewf)
+    return art__ewf_segment(src->ewf, index);
+  if (src->media.ops)
+    return index < src->media.n_files ? src->media.files[index] : NULL;
+  if (src->info.kind == ART_SOURCE_SPLIT)
+    return index < src->n_segs ? src->segs[index].path : NULL;
+  return NULL;
+}
+
+static art_status
+open_media(art_ctx *ctx, art_source *src, art_source_kind kind)
+{
+  art_status s;
+  src->media.path = src->path;
+  switch (kind) {
+  case ART_SOURCE_VMDK:
+    s = art__vmdk_open(ctx, src->path, &src->media);
+    break;
+  case ART_SOURCE_VHD:
+    s = art__vhdi_open(ctx, src->path, &src->media);
+    break;
+  default:
+    s = art__qcow_open(ctx, src->path, &src->media);
+    break;
+  }
+  if (s != ART_OK) {
+    if (src->media.ops)
+      src->media.ops->close(&src->media);
+    art__media_close_raw(&src->media);
+    art__media_free_files(&src->media);
+    memset(&src->media, 0, sizeof src->media);
+    return s;
+  }
+  src->info.kind = kind;
+  src->info.size_known = 1;
+  src->info.size = src->media.size;
+  src->info.format = src->media.format;
+  src->info.segments = src->media.n_files ? src->media.n_files : 1;
+  src->own_fd = 0;
+  return ART_OK;
+}
+
 static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
 {
   const char *path = src->path;
   struct stat st;
   char next[4096];
-  unsigned char sig[8];
+  unsigned char head[512], tail[512];
   int fd = open_evidence(path);
   if (fd < 0)
     return art__set_errno(ctx, errno, "%s", path);
@@ -235,14 +409,37 @@ static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
     close(fd);
     return art__set_error(ctx, ART_ERR_FORMAT, 0, "%s: is a socket", path);
   }
-  if (kind == ART_SOURCE_AUTO) {
+  if (kind == ART_SOURCE_AUTO || kind == ART_SOURCE_NAMED) {
+    int split_ok = kind == ART_SOURCE_AUTO;
     kind = S_ISBLK(st.st_mode) ? ART_SOURCE_DEVICE : ART_SOURCE_FILE;
     if (S_ISREG(st.st_mode)) {
-      ssize_t n = pread(fd, sig, sizeof sig, 0);
-      if (n == (ssize_t)sizeof sig && art__ewf_signature(sig, sizeof sig))
-        kind = ART_SOURCE_EWF;
-      else if (looks_split(path, next, sizeof next))
+      ssize_t n = pread(fd, head, sizeof head, 0);
+      ssize_t tn = -1;
+      /* a fixed VHD (or a DMG) ends in a 512-byte footer: its size is a
+       * multiple of 512, so other files need no second read */
+      if (st.st_size >= 1024 && st.st_size % 512 == 0)
+        tn = pread(fd, tail, sizeof tail, (off_t)(st.st_size - 512));
+      art_source_kind ik = ART_SOURCE_FILE;
+      const char *fmt =
+          n > 0
+              ? art__image_format(head, (size_t)n,
+                                  tn == (ssize_t)sizeof tail ? tail : NULL, &ik)
+              : NULL;
+      unsigned num = n > 0 ? ewf_segment_number(head, (size_t)n) : 0;
+      char *first = NULL;
+      if (num > 1) {
+        src->info.later_segment = num; /* a later E01 segment: a file */
+      } else if (fmt && ik != ART_SOURCE_FILE) {
+        kind = ik;
+      } else if (fmt) {
+        src->info.format = fmt;
+        src->info.format_unsupported = 1;
+      } else if (split_ok && looks_split(path, next, sizeof next)) {
         kind = ART_SOURCE_SPLIT;
+      } else if (split_ok && (num = split_later(path, &first)) > 1) {
+        src->info.later_segment = num;
+      }
+      free(first);
     }
   }
   switch (kind) {
@@ -252,10 +449,16 @@ static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
     src->own_fd = 0;
     src->info.kind = ART_SOURCE_EWF;
     src->info.size_known = 1;
+    src->info.format = "E01";
     s = art__ewf_open(ctx, path, &src->ewf, &src->info.size,
                       &src->info.segments);
     return s;
   }
+  case ART_SOURCE_VMDK:
+  case ART_SOURCE_VHD:
+  case ART_SOURCE_QCOW:
+    close(fd);
+    return open_media(ctx, src, kind);
   case ART_SOURCE_SPLIT:
     if (!S_ISREG(st.st_mode)) {
       close(fd);
@@ -265,6 +468,7 @@ static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
     }
     src->info.kind = ART_SOURCE_SPLIT;
     src->info.size_known = 1;
+    src->info.format = "split";
     return open_split(ctx, src, fd, &st);
   default:
     return open_fd_source(ctx, src, fd, &st,
@@ -325,6 +529,34 @@ out:
   return ART_OK;
 }
 
+art_status art__source_from_media(art_ctx *ctx,
+                                  const char *name,
+                                  art_source_kind kind,
+                                  art__media *m,
+                                  art_source **out)
+{
+  art_source *src = art__calloc(ctx, 1, sizeof *src);
+  *out = NULL;
+  if (src)
+    src->path = art__strdup(ctx, name);
+  if (!src || !src->path) {
+    if (m->ops)
+      m->ops->close(m);
+    art__media_free_files(m);
+    free(src);
+    return ART_ERR_NOMEM;
+  }
+  src->media = *m;
+  src->media.path = src->path;
+  src->info.kind = kind;
+  src->info.size_known = 1;
+  src->info.size = m->size;
+  src->info.format = m->format;
+  src->info.segments = 1;
+  *out = src;
+  return ART_OK;
+}
+
 void art_source_free(art_source *src)
 {
   if (!src)
@@ -336,6 +568,10 @@ void art_source_free(art_source *src)
   }
   free(src->segs);
   art__ewf_close(src->ewf);
+  if (src->media.ops)
+    src->media.ops->close(&src->media);
+  art__media_close_raw(&src->media);
+  art__media_free_files(&src->media);
   free(src->path);
   free(src);
 }
@@ -391,6 +627,13 @@ art_status art_source_pread(art_ctx *ctx,
   *got = 0;
   if (src->ewf)
     return art__ewf_pread(ctx, src->ewf, src->path, buf, len, offset, got);
+  if (src->media.ops) {
+    if (offset >= src->media.size)
+      return ART_OK;
+    if (len > src->media.size - offset)
+      len = (size_t)(src->media.size - offset);
+    return src->media.ops->pread(ctx, &src->media, buf, len, offset, got);
+  }
   if (src->info.kind == ART_SOURCE_STDIN)
     return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
                           "standard input: cannot read at an offset");
@@ -424,7 +667,7 @@ art_status art_source_read(
 {
   art_status st;
   *got = 0;
-  if (src->ewf || src->n_segs > 1) {
+  if (src->ewf || src->media.ops || src->n_segs > 1) {
     st = art_source_pread(ctx, src, buf, len, src->pos, got);
   } else {
     /* Plain read() follows growing files and works on pipes. */

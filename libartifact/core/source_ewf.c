@@ -5,14 +5,23 @@
 #include "ctx_private.h"
 #include "source_private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libewf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct art__ewf {
   libewf_handle_t *handle;
   uint64_t size;
+  uint32_t bps; /* bytes per sector */
+  char **segs;  /* segment file names, as found beside the first */
+  unsigned n_segs;
+  char *missing; /* the first segment file found missing, or NULL */
+  uint64_t bad_first, bad_count; /* sectors of the last damaged range met */
   art__kv *hashes;
   size_t n_hashes;
   art__kv *headers;
@@ -43,6 +52,101 @@ static void ewf_reason(libewf_error_t *err, char *buf, size_t len)
     memmove(buf, nl + 1, strlen(nl + 1) + 1);
   if (!buf[0])
     snprintf(buf, len, "libewf error");
+}
+
+/* Name of segment NUMBER (1-based) in the naming of FIRST (NAME.E01 or
+ * NAME.s01 ...): the last two characters replaced, for numbers up to 99;
+ * "segment N" past that (the letter series E0A.. is not guessed). */
+static char *segment_name(art_ctx *ctx, const char *first, unsigned number)
+{
+  size_t n = strlen(first);
+  char *out;
+  if (number >= 1 && number <= 99 && n >= 4 && first[n - 4] == '.') {
+    out = art__strdup(ctx, first);
+    if (out) {
+      out[n - 2] = (char)('0' + number / 10);
+      out[n - 1] = (char)('0' + number % 10);
+    }
+    return out;
+  }
+  out = malloc(32);
+  if (out)
+    snprintf(out, 32, "segment %u", number);
+  else
+    art__set_error(ctx, ART_ERR_NOMEM, 0, "out of memory");
+  return out;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* Whether the last section of the segment file at PATH is "next" (another
+ * segment follows) rather than "done". 1: next, 0: done or undecided. */
+static int ends_with_next(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+  struct stat st;
+  int next = 0;
+  if (fd < 0 && errno == EPERM)
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return 0;
+  }
+  uint64_t off = 13, fsize = (uint64_t)st.st_size;
+  for (unsigned k = 0; k < (1u << 22) && off + 76 <= fsize; k++) {
+    unsigned char d[32];
+    if (pread(fd, d, sizeof d, (off_t)off) != (ssize_t)sizeof d)
+      break;
+    if (memcmp(d, "done", 5) == 0)
+      break;
+    if (memcmp(d, "next", 5) == 0) {
+      next = 1;
+      break;
+    }
+    uint64_t nx = le64(d + 16);
+    if (nx <= off)
+      break;
+    off = nx;
+  }
+  close(fd);
+  return next;
+}
+
+/* A gap in the segment numbers, or a last segment that says another one
+ * follows: remember the first missing segment's name. */
+static art_status find_missing(art_ctx *ctx, art__ewf *ewf)
+{
+  unsigned want = 1;
+  for (unsigned i = 0; i < ewf->n_segs; i++, want++) {
+    unsigned char h[13];
+    int fd = open(ewf->segs[i], O_RDONLY | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM)
+      fd = open(ewf->segs[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    ssize_t n = pread(fd, h, sizeof h, 0);
+    close(fd);
+    if (n != (ssize_t)sizeof h || !art__ewf_signature(h, sizeof h))
+      continue;
+    unsigned number = (unsigned)h[9] | (unsigned)h[10] << 8;
+    if (number > want)
+      break;
+  }
+  if (want <= ewf->n_segs ||
+      (ewf->n_segs > 0 && ends_with_next(ewf->segs[ewf->n_segs - 1]))) {
+    ewf->missing = segment_name(ctx, ewf->segs[0], want);
+    if (!ewf->missing)
+      return ART_ERR_NOMEM;
+  }
+  return ART_OK;
 }
 
 typedef int (*ewf_count_fn)(libewf_handle_t *, uint32_t *, libewf_error_t **);
@@ -179,6 +283,23 @@ art_status art__ewf_open(art_ctx *ctx,
     for (char *p = ewf->hashes[i].key; *p; p++)
       if (*p >= 'A' && *p <= 'Z')
         *p = (char)(*p - 'A' + 'a');
+  if (libewf_handle_get_bytes_per_sector(ewf->handle, &ewf->bps, NULL) != 1 ||
+      ewf->bps == 0)
+    ewf->bps = 512;
+  ewf->segs = art__calloc(ctx, (size_t)n_names, sizeof *ewf->segs);
+  if (!ewf->segs) {
+    st = ART_ERR_NOMEM;
+    goto out;
+  }
+  for (int i = 0; i < n_names; i++) {
+    if (!(ewf->segs[i] = art__strdup(ctx, names[i]))) {
+      st = ART_ERR_NOMEM;
+      goto out;
+    }
+    ewf->n_segs++;
+  }
+  if ((st = find_missing(ctx, ewf)) != ART_OK)
+    goto out;
   *media_size = ewf->size;
   *segments = (unsigned)n_names;
 out:
@@ -211,24 +332,84 @@ art_status art__ewf_pread(art_ctx *ctx,
   n = libewf_handle_read_random(ewf->handle, buf, len, (off64_t)offset, &err);
   if (n < 0) {
     ewf_reason(err, reason, sizeof reason);
+    if (ewf->missing)
+      return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                            "%s: cannot read media offset %llu: segment file "
+                            "%s is missing (%s)",
+                            path, (unsigned long long)offset, ewf->missing,
+                            reason);
     return art__set_error(ctx, ART_ERR_CORRUPT, 0,
                           "%s: corrupt E01 data near media offset %llu: %s",
                           path, (unsigned long long)offset, reason);
   }
-  uint32_t bad = 0;
-  if (libewf_handle_get_number_of_checksum_errors(ewf->handle, &bad, NULL) ==
-          1 &&
-      bad > 0) {
-    uint64_t first = 0, count = 0;
-    libewf_handle_get_checksum_error(ewf->handle, 0, &first, &count, NULL);
+  /* libewf keeps every damaged range it has met on the handle: only the
+   * ranges this read overlaps belong to it. The first one cuts the read. */
+  uint32_t nbad = 0;
+  uint64_t lo = offset / ewf->bps, hi = (offset + (uint64_t)n) / ewf->bps;
+  if ((offset + (uint64_t)n) % ewf->bps)
+    hi++;
+  uint64_t cut_first = 0, cut_count = 0;
+  int cut = 0;
+  if (n > 0 && libewf_handle_get_number_of_checksum_errors(ewf->handle, &nbad,
+                                                           NULL) == 1) {
+    for (uint32_t i = 0; i < nbad; i++) {
+      uint64_t first = 0, count = 0;
+      if (libewf_handle_get_checksum_error(ewf->handle, i, &first, &count,
+                                           NULL) != 1 ||
+          count == 0)
+        continue;
+      if (first >= hi || first + count <= lo)
+        continue;
+      if (!cut || first < cut_first) {
+        cut_first = first;
+        cut_count = count;
+        cut = 1;
+      }
+    }
+  }
+  if (cut) {
+    uint64_t bad_off = cut_first * ewf->bps;
+    *got = bad_off > offset ? (size_t)(bad_off - offset) : 0;
+    ewf->bad_first = cut_first;
+    ewf->bad_count = cut_count;
+    if (ewf->missing)
+      return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                            "%s: sectors %llu-%llu unreadable: segment file "
+                            "%s is missing",
+                            path, (unsigned long long)cut_first,
+                            (unsigned long long)(cut_first + cut_count - 1),
+                            ewf->missing);
     return art__set_error(ctx, ART_ERR_CORRUPT, 0,
-                          "%s: E01 checksum error in %llu sector(s) from "
-                          "sector %llu",
-                          path, (unsigned long long)count,
-                          (unsigned long long)first);
+                          "%s: E01 checksum error in sectors %llu-%llu "
+                          "(%llu sectors)",
+                          path, (unsigned long long)cut_first,
+                          (unsigned long long)(cut_first + cut_count - 1),
+                          (unsigned long long)cut_count);
   }
   *got = (size_t)n;
   return ART_OK;
+}
+
+int art__ewf_last_bad(const art__ewf *ewf, uint64_t *first, uint64_t *count)
+{
+  *first = ewf->bad_first;
+  *count = ewf->bad_count;
+  return ewf->bad_count != 0;
+}
+
+unsigned art__ewf_segment_count(const art__ewf *ewf)
+{
+  return ewf->n_segs;
+}
+
+const char *art__ewf_segment(const art__ewf *ewf, unsigned i)
+{
+  return i < ewf->n_segs ? ewf->segs[i] : NULL;
+}
+
+const char *art__ewf_missing(const art__ewf *ewf)
+{
+  return ewf->missing;
 }
 
 size_t art__ewf_hash_count(const art__ewf *ewf)
@@ -270,5 +451,9 @@ void art__ewf_close(art__ewf *ewf)
   }
   free_pairs(ewf->hashes, ewf->n_hashes);
   free_pairs(ewf->headers, ewf->n_headers);
+  for (unsigned i = 0; i < ewf->n_segs; i++)
+    free(ewf->segs[i]);
+  free(ewf->segs);
+  free(ewf->missing);
   free(ewf);
 }

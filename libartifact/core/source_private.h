@@ -5,6 +5,7 @@
 #define ART_SOURCE_PRIVATE_H
 
 #include <artifact/source.h>
+#include <libbfio.h>
 
 typedef struct art__kv {
   char *key;
@@ -34,5 +35,89 @@ void art__ewf_close(art__ewf *ewf);
 
 /* Whether the 8 bytes at BUF are the EWF (E01) signature. */
 int art__ewf_signature(const unsigned char *buf, size_t len);
+/* Segment files found at open, the first one missing (NULL when none), and
+ * the sectors of the last damaged range a read met. */
+unsigned art__ewf_segment_count(const art__ewf *ewf);
+const char *art__ewf_segment(const art__ewf *ewf, unsigned i);
+const char *art__ewf_missing(const art__ewf *ewf);
+int art__ewf_last_bad(const art__ewf *ewf, uint64_t *first, uint64_t *count);
+
+/* Virtual disk back ends (source_vmdk.c, source_vhdi.c, source_qcow.c): a
+ * handle that reads media bytes at offsets. */
+typedef struct art__media art__media;
+typedef struct art__media_ops {
+  art_status (*pread)(art_ctx *ctx,
+                      art__media *m,
+                      void *buf,
+                      size_t len,
+                      uint64_t offset,
+                      size_t *got);
+  void (*close)(art__media *m);
+} art__media_ops;
+
+struct art__media {
+  const art__media_ops *ops;
+  void *h;        /* the library's handle */
+  void *extra[8]; /* parents or backing files, opened by the back end */
+  const char *path;
+  uint64_t size;
+  const char *format; /* "VMDK", "VHD", "VHDX", "QCOW2" */
+  char **files;       /* files behind the media, first the one named */
+  unsigned n_files;
+  /* files the back end reads through art_source (read-only, O_NOATIME),
+   * each behind a libbfio handle; closed after the library's handles */
+  art_source *raw[9];
+  libbfio_handle_t *io[9];
+  unsigned n_raw;
+};
+
+/* Add a file name to M->files (copied). */
+art_status art__media_add_file(art_ctx *ctx, art__media *m, const char *path);
+/* Free M->files. */
+void art__media_free_files(art__media *m);
+/* "DIR/NAME" for NAME relative to the directory of BASE; NAME itself when
+ * absolute. malloc'd, NULL when out of memory. */
+char *art__media_sibling(const char *base, const char *name);
+
+/* A source over a media handle that a volume back end (VSS, BitLocker)
+ * opened: takes M over (closed with the source, also on error). NAME is the
+ * source's path for messages. */
+art_status art__source_from_media(art_ctx *ctx,
+                                  const char *name,
+                                  art_source_kind kind,
+                                  art__media *m,
+                                  art_source **out);
+
+art_status art__vmdk_open(art_ctx *ctx, const char *path, art__media *m);
+art_status art__vhdi_open(art_ctx *ctx, const char *path, art__media *m);
+art_status art__qcow_open(art_ctx *ctx, const char *path, art__media *m);
+
+/* A libbfio handle reading SRC's bytes [OFFSET, OFFSET + SIZE) through
+ * art_source_pread (source_bfio.c); libbfio owns the range once made. */
+art_status art__bfio_range(art_ctx *ctx,
+                           art_source *src,
+                           uint64_t offset,
+                           uint64_t size,
+                           libbfio_handle_t **out);
+void art__bfio_free(libbfio_handle_t **h);
+
+/* Open PATH as a plain file source and a libbfio handle over all of it,
+ * kept in M (art__media_close_raw frees them after the library's handles
+ * are closed): so libyal back ends read evidence through art_source. */
+art_status art__media_open_raw(art_ctx *ctx,
+                               art__media *m,
+                               const char *path,
+                               libbfio_handle_t **io);
+void art__media_close_raw(art__media *m);
+
+/* The image format that the first bytes HEAD (and the last 512 bytes TAIL of
+ * the file, or NULL) announce: "E01", "VMDK", "VHD", "VHDX", "QCOW2", or a
+ * format no back end reads ("VDI", "QED", "QCOW1", "Ex01", "AFF", "DMG",
+ * "L01"); NULL for none. *KIND is the source kind that reads it, or
+ * ART_SOURCE_FILE. */
+const char *art__image_format(const unsigned char *head,
+                              size_t head_len,
+                              const unsigned char *tail,
+                              art_source_kind *kind);
 
 #endif

@@ -370,6 +370,21 @@ static void write_jsonl(art_hashlist_writer *w, const art_hash_record *r)
   json_set_path(o, "path", r->path);
   json_object_set_new(o, "source", json_string(r->kind ? r->kind : "file"));
   json_object_set_new(o, "size", json_integer((json_int_t)r->size));
+  if (r->has_bytes_read && r->bytes_read != r->size)
+    json_object_set_new(o, "bytes_read",
+                        json_integer((json_int_t)r->bytes_read));
+  if (r->via) {
+    json_t *segs = json_array();
+    json_object_set_new(o, "via", json_string(r->via));
+    if (r->format)
+      json_object_set_new(o, "format", json_string(r->format));
+    for (size_t i = 0; i < r->n_files; i++) {
+      char *lossy = art__utf8_lossy(r->files[i]);
+      json_array_append_new(segs, json_string(lossy ? lossy : ""));
+      free(lossy);
+    }
+    json_object_set_new(o, "segments", segs);
+  }
   if (r->status == ART_OK && r->hash) {
     json_t *h = json_object();
     for (int a = 0; a < ART_HASH_COUNT_; a++)
@@ -411,7 +426,9 @@ static void write_jsonl(art_hashlist_writer *w, const art_hash_record *r)
         all = 0;
     }
     json_object_set_new(img, "stored_hashes", st);
-    json_object_set_new(img, "verified", json_boolean(all));
+    /* a media read only in part is neither verified nor refuted */
+    if (r->status == ART_OK)
+      json_object_set_new(img, "verified", json_boolean(all));
     json_object_set_new(o, "image", img);
   }
   if (r->changed)

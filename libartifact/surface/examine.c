@@ -1105,6 +1105,15 @@ art_status art_surface_examine(art_ctx *ctx,
   s->root = path;
   s->input = input;
   art__surface_rec_fill_root(r, path, input);
+  if (art_source_file(src, 0)) { /* read as an image: say so, and from what */
+    json_t *segs = json_array();
+    for (unsigned i = 0; art_source_file(src, i); i++)
+      json_array_append_new(segs, jstr(art_source_file(src, i)));
+    json_object_set_new(r->obj, "via", json_string("image"));
+    json_object_set_new(r->obj, "image_format",
+                        jstr(art_source_get_info(src)->format));
+    json_object_set_new(r->obj, "segments", segs);
+  }
 
   art_reader_clear(s->reader);
   set_yara_artifact(s, path, NULL, NULL, 0);

@@ -145,6 +145,7 @@ struct art_timeline {
   size_t memory;
   int has_offset;
   uint64_t offset_sectors;
+  art_timeline_media media; /* volume layers: VSS, APFS, BitLocker (tsk.c) */
   art_timeline_progress_fn progress;
   void *progress_user;
   art_timeline_problem_fn problem;

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <artifact/hash.h>
 #include <artifact/source.h>
@@ -29,7 +30,64 @@ typedef struct tl_img {
   TSK_IMG_INFO img; /* must be first: libtsk sees only this part */
   art_source *src;
   art_ctx *ctx;
+  art_timeline *tl;
+  unsigned read_errors; /* reads that failed, for the layer that asked */
+  char **reported;      /* read errors already reported (once each) */
+  size_t n_reported;
+  int probing;    /* libtsk is trying file system or partition types */
+  char **pending; /* read errors met while probing */
+  size_t n_pending;
 } tl_img;
+
+static int list_add(char ***list, size_t *n, const char *msg)
+{
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*list)[i], msg) == 0)
+      return 0;
+  if (*n >= 1024)
+    return 0;
+  char **r = realloc(*list, (*n + 1) * sizeof *r);
+  if (!r)
+    return 0;
+  *list = r;
+  if (!(r[*n] = strdup(msg)))
+    return 0;
+  (*n)++;
+  return 1;
+}
+
+/* A media read error (a damaged E01 range, a missing segment) is reported
+ * once, with its range; the read that met it fails, the others go on. */
+static void report_read_error(tl_img *t, const char *msg)
+{
+  t->read_errors++;
+  if (t->probing) {
+    list_add(&t->pending, &t->n_pending, msg);
+    return;
+  }
+  if (list_add(&t->reported, &t->n_reported, msg))
+    art__tl_problem(t->tl, ART_ERR_CORRUPT, "%s", msg);
+}
+
+/* libtsk's type probes read places no found type needs (yaffs2 scans the
+ * image): their read errors count only when no type was found. */
+static void probe_begin(tl_img *t)
+{
+  t->probing = 1;
+}
+
+static void probe_end(tl_img *t, int found)
+{
+  t->probing = 0;
+  for (size_t i = 0; i < t->n_pending; i++) {
+    if (!found)
+      report_read_error(t, t->pending[i]);
+    free(t->pending[i]);
+  }
+  free(t->pending);
+  t->pending = NULL;
+  t->n_pending = 0;
+}
 
 static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
 {
@@ -42,6 +100,7 @@ static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
     art_status st = art_source_pread(t->ctx, t->src, buf + done, len - done,
                                      (uint64_t)off + done, &got);
     if (st != ART_OK) {
+      report_read_error(t, art_ctx_errmsg(t->ctx));
       tsk_error_reset();
       tsk_error_set_errno(TSK_ERR_IMG_READ);
       tsk_error_set_errstr("%s", art_ctx_errmsg(t->ctx));
@@ -56,6 +115,11 @@ static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
 
 static void img_close(TSK_IMG_INFO *img)
 {
+  tl_img *t = (tl_img *)img;
+  probe_end(t, 1);
+  for (size_t i = 0; i < t->n_reported; i++)
+    free(t->reported[i]);
+  free(t->reported);
   tsk_img_free(img);
 }
 
@@ -66,6 +130,8 @@ static void img_imgstat(TSK_IMG_INFO *img, FILE *f)
 }
 
 typedef struct walk {
+  const char *mount; /* put before every name ("vss1:"), or NULL */
+  art__tl_buf disp;  /* the display name with the mount */
   art_timeline *tl;
   art_ctx *ctx;
   TSK_FS_INFO *fs;
@@ -228,6 +294,30 @@ static TSK_WALK_RET_ENUM line(walk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *a)
       }
     }
   }
+  if (w->mount) {
+    /* a volume layer's name (vss1:) before the name fls would print; the
+     * whole display name is then taken as it is */
+    art__tl_buf *d = &w->disp;
+    d->len = 0;
+    int bad =
+        art__tl_buf_adds(d, w->mount) || art__tl_buf_addc(d, '/') ||
+        art__tl_buf_add(d, e.path, e.path_len) ||
+        (e.ads && (art__tl_buf_addc(d, ':') || art__tl_buf_adds(d, e.ads))) ||
+        (e.fn && art__tl_buf_adds(d, " ($FILE_NAME)")) ||
+        (e.link &&
+         (art__tl_buf_adds(d, " -> ") || art__tl_buf_adds(d, e.link))) ||
+        (e.alloc == TL_DELETED && art__tl_buf_adds(d, " (deleted)")) ||
+        (e.alloc == TL_REALLOC && art__tl_buf_adds(d, " (deleted-realloc)"));
+    if (bad) {
+      w->st = art__set_error(w->ctx, ART_ERR_NOMEM, ENOMEM, "timeline path");
+      w->path.len = plen;
+      w->path.p[plen] = '\0';
+      return TSK_WALK_STOP;
+    }
+    e.path = d->p;
+    e.path_len = d->len;
+    e.verbatim = 1;
+  }
   art_status st = art__tl_entry_emit(w->ctx, w->tl, &e);
   w->path.len = plen;
   w->path.p[plen] = '\0';
@@ -275,41 +365,72 @@ static TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE *f, const char *path, void *arg)
   return line(w, f, NULL);
 }
 
+/* libtsk's message on one line: its parts are joined with "; " (libtsk
+ * separates them with newlines), trailing blanks dropped. */
 static const char *tsk_msg(void)
 {
+  static __thread char line[1024];
   const char *m = tsk_error_get();
-  return m && *m ? m : "unknown error";
+  size_t n = 0;
+  if (!m || !*m)
+    return "unknown error";
+  for (const char *p = m; *p && n + 3 < sizeof line; p++) {
+    if (*p == '\n' || *p == '\r') {
+      while (n > 0 && line[n - 1] == ' ')
+        n--;
+      if (n > 0 && p[1] && p[1] != '\n' && p[1] != '\r') {
+        line[n++] = ';';
+        line[n++] = ' ';
+      }
+      continue;
+    }
+    line[n++] = *p;
+  }
+  while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == ';'))
+    n--;
+  line[n] = '\0';
+  return line;
 }
 
-/* Walk one file system at byte offset OFF. Returns 0 on success, -1 when
- * this file system could not be read (reported as a problem), -2 on a
- * fatal error (status in *st). */
-static int walk_fs(art_ctx *ctx,
-                   art_timeline *tl,
-                   TSK_IMG_INFO *img,
-                   const char *path,
-                   TSK_OFF_T off,
-                   const char *desc,
-                   art_status *st)
+/* A libtsk image over SRC (SIZE bytes), reading only through art_source. */
+static TSK_IMG_INFO *
+img_new(art_ctx *ctx, art_timeline *tl, art_source *src, uint64_t size)
 {
-  uint64_t sector = (uint64_t)off / 512u;
-  art__tl_set_tz(tl->fs_tz);
-  tsk_error_reset();
-  TSK_FS_INFO *fs = tsk_fs_open_img(img, off, TSK_FS_TYPE_DETECT);
-  if (!fs) {
-    uint32_t en = tsk_error_get_errno();
-    int unsupp = en == TSK_ERR_FS_UNSUPTYPE || en == TSK_ERR_FS_UNKTYPE;
-    art__tl_problem(
-        tl, unsupp ? ART_ERR_UNSUPPORTED : ART_ERR_CORRUPT,
-        "%s: partition at sector %" PRIu64 " (%s): %s (%s)", path, sector, desc,
-        unsupp ? "unsupported file system" : "cannot open file system",
-        tsk_msg());
-    tsk_error_reset();
-    return -1;
-  }
+  tl_img *t = tsk_img_malloc(sizeof *t);
+  if (!t)
+    return NULL;
+  t->src = src;
+  t->ctx = ctx;
+  t->tl = tl;
+  t->read_errors = 0;
+  t->reported = NULL;
+  t->n_reported = 0;
+  t->probing = 0;
+  t->pending = NULL;
+  t->n_pending = 0;
+  TSK_IMG_INFO *img = tsk_img_open_external(t, (TSK_OFF_T)size, 512, img_read,
+                                            img_close, img_imgstat);
+  if (!img)
+    tsk_img_free(t);
+  return img;
+}
+
+/* Walk an opened file system (closed here). EVIDENCE names the source of
+ * its events, OFF is its byte offset in the image, MOUNT (or NULL) is put
+ * before every name ("vss1:"), WHERE names it in messages. 0, -1 (walk
+ * stopped, reported) or -2 (fatal, *ST). */
+static int walk_open_fs(art_ctx *ctx,
+                        art_timeline *tl,
+                        TSK_FS_INFO *fs,
+                        const char *evidence,
+                        TSK_OFF_T off,
+                        const char *mount,
+                        const char *where,
+                        art_status *st)
+{
   const char *ftype = tsk_fs_type_toname(fs->ftype);
   int local = TSK_FS_TYPE_ISFAT(fs->ftype);
-  int si = art__tl_source_add(ctx, tl, path, "tsk", ftype ? ftype : "",
+  int si = art__tl_source_add(ctx, tl, evidence, "tsk", ftype ? ftype : "",
                               local ? tl->fs_tz : NULL, 1, (uint64_t)off);
   if (si < 0) {
     tsk_fs_close(fs);
@@ -323,6 +444,7 @@ static int walk_fs(art_ctx *ctx,
   w.fs = fs;
   w.src = (uint32_t)si;
   w.st = ART_OK;
+  w.mount = mount;
   w.ext_fix = TSK_FS_TYPE_ISEXT(fs->ftype) && !tl->tsk_compat;
   TSK_FS_DIR_WALK_FLAG_ENUM flags = TSK_FS_DIR_WALK_FLAG_RECURSE |
                                     TSK_FS_DIR_WALK_FLAG_ALLOC |
@@ -335,17 +457,267 @@ static int walk_fs(art_ctx *ctx,
     *st = w.st;
     ret = -2;
   } else if (r) {
-    art__tl_problem(tl, ART_ERR_CORRUPT,
-                    "%s: partition at sector %" PRIu64
-                    " (%s): walk stopped: %s",
-                    path, sector, ftype ? ftype : "?", tsk_msg());
+    art__tl_problem(tl, ART_ERR_CORRUPT, "%s (%s): walk stopped: %s", where,
+                    ftype ? ftype : "?", tsk_msg());
     ret = -1;
   }
   tsk_error_reset();
   art__tl_buf_free(&w.path);
+  art__tl_buf_free(&w.disp);
   free(w.ibuf);
   tsk_fs_close(fs);
   return ret;
+}
+
+/* The shadow copies of the NTFS volume at OFF (SIZE bytes) of T's source,
+ * as tl->media.vss asks: each store's file system, its names under
+ * "vssN:", its evidence naming the store and its creation time. */
+static int walk_vss(art_ctx *ctx,
+                    art_timeline *tl,
+                    tl_img *t,
+                    const char *path,
+                    TSK_OFF_T off,
+                    uint64_t size,
+                    const char *where,
+                    art_status *st)
+{
+  unsigned n = 0;
+  int ret = 0;
+  if (art_source_vss_count(ctx, t->src, (uint64_t)off, size, &n) != ART_OK) {
+    art__tl_problem(tl, ART_ERR_CORRUPT, "%s", art_ctx_errmsg(ctx));
+    return -1;
+  }
+  if (tl->media.vss > 0 && (unsigned)tl->media.vss > n) {
+    art__tl_problem(tl, ART_ERR_NOT_FOUND,
+                    "%s: volume shadow copy layer: no store %d (the volume "
+                    "has %u)",
+                    where, tl->media.vss, n);
+    return -1;
+  }
+  for (unsigned k = 1; k <= n; k++) {
+    if (tl->media.vss > 0 && (unsigned)tl->media.vss != k)
+      continue;
+    art_source *vs = NULL;
+    art_vss_store info;
+    if (art_source_open_vss(ctx, t->src, (uint64_t)off, size, k, &vs, &info) !=
+        ART_OK) {
+      art__tl_problem(tl, ART_ERR_CORRUPT, "%s", art_ctx_errmsg(ctx));
+      ret = -1;
+      continue;
+    }
+    char created[64] = "?", evidence[4400], mount[24], vwhere[4600];
+    struct tm tm;
+    time_t ct = (time_t)info.creation_sec;
+    if (gmtime_r(&ct, &tm))
+      snprintf(created, sizeof created, "%04d-%02d-%02dT%02d:%02d:%02d.%07ldZ",
+               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+               tm.tm_min, tm.tm_sec, info.creation_nsec / 100);
+    snprintf(evidence, sizeof evidence, "%s (vss%u, created %s)", path, k,
+             created);
+    snprintf(mount, sizeof mount, "vss%u:", k);
+    snprintf(vwhere, sizeof vwhere, "%s, volume shadow copy store %u", where,
+             k);
+    TSK_IMG_INFO *vimg = img_new(ctx, tl, vs, art_source_get_info(vs)->size);
+    if (!vimg) {
+      art_source_free(vs);
+      *st = art__set_error(ctx, ART_ERR_NOMEM, 0, "%s: libtsk: %s", path,
+                           tsk_msg());
+      return -2;
+    }
+    tsk_error_reset();
+    TSK_FS_INFO *fs = tsk_fs_open_img(vimg, 0, TSK_FS_TYPE_DETECT);
+    int r;
+    if (!fs) {
+      art__tl_problem(tl, ART_ERR_CORRUPT, "%s: file system layer: %s", vwhere,
+                      tsk_msg());
+      r = -1;
+    } else {
+      r = walk_open_fs(ctx, tl, fs, evidence, off, mount, vwhere, st);
+    }
+    tsk_img_close(vimg);
+    art_source_free(vs);
+    if (r == -2)
+      return -2;
+    if (r)
+      ret = -1;
+  }
+  return ret;
+}
+
+/* The volumes of an APFS pool at OFF (fls -B selects one by its block):
+ * every volume, or tl->media.apfs_volume only. -3 when OFF holds no pool. */
+static int walk_apfs(art_ctx *ctx,
+                     art_timeline *tl,
+                     tl_img *t,
+                     const char *path,
+                     TSK_OFF_T off,
+                     const char *where,
+                     art_status *st)
+{
+  probe_begin(t);
+  tsk_error_reset();
+  const TSK_POOL_INFO *pool =
+      tsk_pool_open_img_sing(&t->img, off, TSK_POOL_TYPE_DETECT);
+  probe_end(t, pool != NULL);
+  tsk_error_reset();
+  if (!pool)
+    return -3;
+  int ret = 0, seen = 0;
+  int many = pool->num_vols > 1 && tl->media.apfs_volume == 0;
+  for (const TSK_POOL_VOLUME_INFO *v = pool->vol_list; v; v = v->next) {
+    int number = v->index + 1;
+    if (tl->media.apfs_volume > 0 && tl->media.apfs_volume != number)
+      continue;
+    seen = 1;
+    char vwhere[4600], mount[24], evidence[4400];
+    snprintf(vwhere, sizeof vwhere,
+             "%s, APFS volume %d (%s, block %" PRIu64 ")", where, number,
+             v->desc ? v->desc : "?", v->block);
+    snprintf(mount, sizeof mount, "apfs%d:", number);
+    snprintf(evidence, sizeof evidence,
+             "%s (APFS volume %d, block %" PRIu64 ")", path, number, v->block);
+    TSK_IMG_INFO *pimg = pool->get_img_info(pool, (TSK_DADDR_T)v->block);
+    if (!pimg) {
+      art__tl_problem(tl, ART_ERR_CORRUPT, "%s: volume layer: %s", vwhere,
+                      tsk_msg());
+      ret = -1;
+      continue;
+    }
+    const char *pw = tl->media.keys.password ? tl->media.keys.password : "";
+    tsk_error_reset();
+    TSK_FS_INFO *fs =
+        tsk_fs_open_img_decrypt(pimg, off, TSK_FS_TYPE_APFS_DETECT, pw);
+    int r;
+    if (!fs) {
+      if (v->flags & TSK_POOL_VOLUME_FLAG_ENCRYPTED)
+        art__tl_problem(tl, ART_ERR_PERMISSION,
+                        "%s: encryption layer: APFS volume %d is encrypted%s"
+                        "%s%s (give --password)",
+                        vwhere, number, v->password_hint ? "; hint: " : "",
+                        v->password_hint ? v->password_hint : "",
+                        tl->media.keys.password
+                            ? ", the password given does not unlock it"
+                            : "");
+      else
+        art__tl_problem(tl, ART_ERR_CORRUPT, "%s: file system layer: %s",
+                        vwhere, tsk_msg());
+      r = -1;
+    } else {
+      r = walk_open_fs(ctx, tl, fs, many ? evidence : path, off,
+                       many ? mount : NULL, vwhere, st);
+    }
+    tsk_img_close(pimg);
+    if (r == -2) {
+      tsk_pool_close(pool);
+      return -2;
+    }
+    if (r)
+      ret = -1;
+  }
+  if (!seen) {
+    art__tl_problem(tl, ART_ERR_NOT_FOUND,
+                    "%s: APFS pool has no volume %d (it has %d)", where,
+                    tl->media.apfs_volume, pool->num_vols);
+    ret = -1;
+  }
+  tsk_pool_close(pool);
+  return ret;
+}
+
+/* Walk the volume at byte offset OFF (SIZE bytes): its file system, then
+ * its shadow copies; or the volumes of an APFS pool; or a BitLocker volume
+ * opened with the keys given. Returns 0 on success, -1 when this volume
+ * could not be read (reported as a problem, naming the layer), -2 on a
+ * fatal error (status in *st). */
+static int walk_fs(art_ctx *ctx,
+                   art_timeline *tl,
+                   TSK_IMG_INFO *img,
+                   const char *path,
+                   TSK_OFF_T off,
+                   uint64_t size,
+                   const char *desc,
+                   int depth,
+                   art_status *st)
+{
+  uint64_t sector = (uint64_t)off / 512u;
+  tl_img *t = (tl_img *)img;
+  unsigned errs_before = t->read_errors;
+  char where[4400];
+  snprintf(where, sizeof where, "%s: partition at sector %" PRIu64 " (%s)",
+           path, sector, desc);
+  art__tl_set_tz(tl->fs_tz);
+  tsk_error_reset();
+  probe_begin(t);
+  TSK_FS_INFO *fs = tsk_fs_open_img(img, off, TSK_FS_TYPE_DETECT);
+  probe_end(t, fs != NULL);
+  if (fs) {
+    int ntfs = TSK_FS_TYPE_ISNTFS(fs->ftype);
+    int r = walk_open_fs(ctx, tl, fs, path, off, NULL, where, st);
+    if (r == -2)
+      return -2;
+    if (ntfs && tl->media.vss) {
+      int v = walk_vss(ctx, tl, t, path, off, size, where, st);
+      if (v == -2)
+        return -2;
+      if (v)
+        r = -1;
+    }
+    return r;
+  }
+  uint32_t en = tsk_error_get_errno();
+  int unsupp = en == TSK_ERR_FS_UNSUPTYPE || en == TSK_ERR_FS_UNKTYPE;
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", tsk_msg());
+  tsk_error_reset();
+  char enc[1024];
+  if (t->read_errors != errs_before) {
+    /* the media layer failed under the file system: say so */
+    art__tl_problem(tl, ART_ERR_CORRUPT,
+                    "%s: file system not read: the image could not be read "
+                    "there (see the read error reported)",
+                    where);
+    return -1;
+  }
+  if (art_source_encryption(t->src, (uint64_t)off, enc, sizeof enc)) {
+    const art_volume_keys *k = &tl->media.keys;
+    if (depth == 0 && strncmp(enc, "BitLocker", 9) == 0 &&
+        (k->recovery_password || k->password || k->startup_key)) {
+      art_source *bs = NULL;
+      if (art_source_open_bde(ctx, t->src, (uint64_t)off, size, k, &bs) !=
+          ART_OK) {
+        const char *m = art_ctx_errmsg(ctx);
+        size_t pl = strlen(path);
+        if (strncmp(m, path, pl) == 0 && m[pl] == ':' && m[pl + 1] == ' ')
+          m += pl + 2; /* the path is in WHERE already */
+        art__tl_problem(tl, ART_ERR_PERMISSION, "%s: %s", where, m);
+        return -1;
+      }
+      uint64_t bsize = art_source_get_info(bs)->size;
+      TSK_IMG_INFO *bimg = img_new(ctx, tl, bs, bsize);
+      if (!bimg) {
+        art_source_free(bs);
+        *st = art__set_error(ctx, ART_ERR_NOMEM, 0, "%s: libtsk: %s", path,
+                             tsk_msg());
+        return -2;
+      }
+      int r = walk_fs(ctx, tl, bimg, art_source_path(bs), 0, bsize,
+                      "BitLocker, decrypted", depth + 1, st);
+      tsk_img_close(bimg);
+      art_source_free(bs);
+      return r;
+    }
+    art__tl_problem(tl, ART_ERR_UNSUPPORTED, "%s: encryption layer: %s", where,
+                    enc);
+    return -1;
+  }
+  int a = walk_apfs(ctx, tl, t, path, off, where, st);
+  if (a != -3)
+    return a;
+  art__tl_problem(
+      tl, unsupp ? ART_ERR_UNSUPPORTED : ART_ERR_CORRUPT,
+      "%s: file system layer: %s (%s)", where,
+      unsupp ? "unsupported file system" : "cannot open file system", msg);
+  return -1;
 }
 
 /* SHA-256 of the media bytes, read through the source. */
@@ -396,44 +768,59 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
     return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
                           "%s: an image must be a file or device", path);
   }
-  tl_img *t = tsk_img_malloc(sizeof *t);
-  if (!t) {
+  if (info->format_unsupported) {
+    st = art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
+                        "%s: image format not supported: %s", path,
+                        info->format);
     art_source_free(src);
-    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", path);
+    return st;
   }
-  t->src = src;
-  t->ctx = ctx;
-  TSK_IMG_INFO *img = tsk_img_open_external(t, (TSK_OFF_T)info->size, 512,
-                                            img_read, img_close, img_imgstat);
+  TSK_IMG_INFO *img = img_new(ctx, tl, src, info->size);
   if (!img) {
-    tsk_img_free(t);
     art_source_free(src);
     return art__set_error(ctx, ART_ERR_INTERNAL, 0, "%s: libtsk: %s", path,
                           tsk_msg());
   }
+  tl_img *t = (tl_img *)img;
   tl->cur_input = path;
+  int ok = 0, failed = 0;
   if (tl->hash_evidence &&
       (st = hash_image(ctx, src, path, &tl->cur_sha256)) != ART_OK) {
-    tsk_img_close(img);
-    art_source_free(src);
-    tl->cur_input = NULL;
-    return st;
+    if (st != ART_ERR_CORRUPT && st != ART_ERR_IO) {
+      tsk_img_close(img);
+      art_source_free(src);
+      tl->cur_input = NULL;
+      return st;
+    }
+    /* damaged media: no evidence hash, but the timeline of what can be
+     * read goes on (the problem counts for the exit code) */
+    art__tl_problem(tl, st, "%s; no evidence hash", art_ctx_errmsg(ctx));
   }
-  int ok = 0, failed = 0;
   st = ART_OK;
   if (tl->has_offset) {
-    int r =
-        walk_fs(ctx, tl, img, path,
-                (TSK_OFF_T)(tl->offset_sectors * img->sector_size), "-o", &st);
+    uint64_t o = tl->offset_sectors * img->sector_size;
+    int r = walk_fs(ctx, tl, img, path, (TSK_OFF_T)o,
+                    o < info->size ? info->size - o : 0, "-o", 0, &st);
     if (r == -2)
       goto out;
     r == 0 ? ok++ : failed++;
   } else {
     tsk_error_reset();
+    unsigned errs_before = t->read_errors;
+    probe_begin(t);
     TSK_VS_INFO *vs = tsk_vs_open(img, 0, TSK_VS_TYPE_DETECT);
-    if (!vs) {
+    probe_end(t, vs != NULL);
+    if (!vs && t->read_errors != errs_before) {
+      /* the partition table itself could not be read */
+      art__tl_problem(tl, ART_ERR_CORRUPT,
+                      "%s: partition table layer: sector 0 could not be read "
+                      "(see the read error reported); no partition walked",
+                      path);
       tsk_error_reset();
-      int r = walk_fs(ctx, tl, img, path, 0, "whole image", &st);
+      failed++;
+    } else if (!vs) {
+      tsk_error_reset();
+      int r = walk_fs(ctx, tl, img, path, 0, info->size, "whole image", 0, &st);
       if (r == -2)
         goto out;
       r == 0 ? ok++ : failed++;
@@ -443,7 +830,9 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
         if (!p || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
           continue;
         TSK_OFF_T off = (TSK_OFF_T)p->start * vs->block_size;
-        int r = walk_fs(ctx, tl, img, path, off, p->desc ? p->desc : "?", &st);
+        int r =
+            walk_fs(ctx, tl, img, path, off, (uint64_t)p->len * vs->block_size,
+                    p->desc ? p->desc : "?", 0, &st);
         if (r == -2) {
           tsk_vs_close(vs);
           goto out;
@@ -466,4 +855,12 @@ out:
   free(tl->cur_sha256);
   tl->cur_sha256 = NULL;
   return st;
+}
+
+void art_timeline_set_media(art_timeline *tl, const art_timeline_media *m)
+{
+  if (m)
+    tl->media = *m;
+  else
+    memset(&tl->media, 0, sizeof tl->media);
 }

@@ -176,7 +176,7 @@ img=$T/img; mkdir -p "$img"
 head -c 4194304 /dev/urandom > "$img/raw.dd"
 raw_md5=$(md5sum < "$img/raw.dd" | cut -d' ' -f1)
 split -b 1500000 -d -a 3 --numeric-suffixes=1 "$img/raw.dd" "$img/disk."
-check "split raw image hashes as the whole" bash -c "'$H' -f sum -c md5 '$img/disk.001' | grep -q '^$raw_md5 '"
+check "split raw image hashes as the whole (--image)" bash -c "'$H' -f sum -c md5 --image '$img/disk.001' | grep -q '^$raw_md5 '"
 (cd "$img" && ewfacquire -u -q -t ev -d sha1 -c none -S 1MiB -C CASE-7 -e examiner -D desc -E EV-1 -N notes -f encase6 raw.dd > /dev/null 2>&1)
 ewf_md5=$(ewfverify -q "$img/ev.E01" | sed -n 's/^MD5 hash calculated over data:[[:space:]]*//p')
 check "E01 media md5 equals the raw image's" bash -c "'$H' -f sum -c md5 '$img/ev.E01' | grep -q '^$raw_md5 '"

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,6 +138,51 @@ int cli_parse_uint(const char *s, unsigned *out)
   return 0;
 }
 
+void cli_image_option(int opt, art_batch_opts *batch)
+{
+  if (opt == CLI_OPT_IMAGE)
+    batch->split_images = 1;
+  else if (opt == CLI_OPT_NO_IMAGES)
+    batch->no_images = 1;
+}
+
+art_source_kind cli_image_kind(const art_batch_opts *batch)
+{
+  return batch->no_images      ? ART_SOURCE_FILE
+         : batch->split_images ? ART_SOURCE_AUTO
+                               : ART_SOURCE_NAMED;
+}
+
+/* Same file (by device and inode)? */
+static int same_file(const char *a, const char *b)
+{
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+int cli_segment_skip(int argc, char **argv, int i, int split_raw)
+{
+  char *first = NULL;
+  unsigned num = art_source_segment_number(argv[i], split_raw, &first);
+  int skip = 0;
+  if (num > 1) {
+    for (int j = 0; j < argc && !skip; j++)
+      if (j != i && first && same_file(argv[j], first))
+        skip = 1;
+    if (skip)
+      cli_error("note: %s: segment %u of the image %s, also named: read "
+                "once, as part of that image",
+                argv[i], num, first);
+    else
+      cli_error("warning: %s: segment %u of an image whose first segment "
+                "(%s) was not named: read as a plain file",
+                argv[i], num, first ? first : "?");
+  }
+  free(first);
+  return skip;
+}
+
 int cli_add_inputs(art_batch *batch,
                    int argc,
                    char **argv,
@@ -157,6 +203,10 @@ int cli_add_inputs(art_batch *batch,
   for (int i = 0; st == ART_OK && i < argc; i++) {
     if (null_list && strcmp(argv[i], "-") == 0)
       st = art_batch_add_list(batch, STDIN_FILENO, 1);
+    else if (!art_batch_get_opts(batch)->no_images &&
+             cli_segment_skip(argc, argv, i,
+                              art_batch_get_opts(batch)->split_images))
+      continue;
     else
       st = art_batch_add_path(batch, argv[i]);
   }

@@ -51,6 +51,39 @@ int cli_add_inputs(art_batch *batch,
                    const char *files_from,
                    int null_list);
 
+/* Segments named on the command line (a shell glob such as img.E0*): when
+ * ARGV[I] is a later segment of a split raw (only with SPLIT_RAW) or E01
+ * image whose first segment is also among the ARGC arguments, print a note
+ * and return 1 (skip it: the image is read once, through its first
+ * segment); a later segment named without its first one is read as a plain
+ * file, with a warning; returns 0 then and for any other input. */
+int cli_segment_skip(int argc, char **argv, int i, int split_raw);
+
+/* The image options every tool that opens images offers, as one line in
+ * its option table and one case in its option switch:
+ *   CLI_IMAGE_OPTIONS,                         (in struct option[])
+ *   case CLI_OPT_IMAGE: case CLI_OPT_NO_IMAGES:
+ *     cli_image_option(c, &o->batch); break;
+ * --image: a named NAME.001 with NAME.002 beside it is a split raw image;
+ * --no-images: named inputs are plain files, whatever their content. An E01
+ * or a virtual disk is opened as an image by its signature (the source
+ * layer decides: ART_SOURCE_NAMED). */
+enum { CLI_OPT_IMAGE = 0x4900, CLI_OPT_NO_IMAGES };
+#define CLI_IMAGE_OPTIONS                                                      \
+  {"image", no_argument, NULL, CLI_OPT_IMAGE},                                 \
+  {                                                                            \
+    "no-images", no_argument, NULL, CLI_OPT_NO_IMAGES                          \
+  }
+#define CLI_IMAGE_HELP                                                         \
+  "      --image              a named NAME.001 (with NAME.002) is a split\n"   \
+  "                           raw image: read its media\n"                     \
+  "      --no-images          named E01/VMDK/VHD/QCOW2 files are plain "       \
+  "files\n"
+void cli_image_option(int opt, art_batch_opts *batch);
+/* The source kind for a named input under these options (for tools that
+ * open named inputs themselves). */
+art_source_kind cli_image_kind(const art_batch_opts *batch);
+
 /* Progress line on stderr, only when stderr is a terminal: a thread prints
  * files, bytes, rate and ETA once a second from the batch's counters. */
 typedef struct cli_progress cli_progress;
