@@ -963,6 +963,8 @@ typedef struct walk_state {
   const char *input;
 } walk_state;
 
+static const char *hdr(GMimeObject *o, const char *name);
+
 static GByteArray *part_bytes(GMimeObject *obj, int decode)
 {
   GMimeStream *ms = g_mime_stream_mem_new();
@@ -1022,8 +1024,7 @@ walk_part(walk_state *ws, GMimeObject *obj, const char *partid, unsigned depth)
     if (inner) {
       GByteArray *b = part_bytes(GMIME_OBJECT(inner), 0);
       char *subj = NULL;
-      const char *rawsubj =
-          g_mime_object_get_header(GMIME_OBJECT(inner), "Subject");
+      const char *rawsubj = hdr(GMIME_OBJECT(inner), "Subject");
       if (rawsubj) {
         char *d = header_decode(rawsubj, 0);
         if (d) {
@@ -1099,9 +1100,13 @@ walk_part(walk_state *ws, GMimeObject *obj, const char *partid, unsigned depth)
   g_free(type);
 }
 
+/* The raw (undecoded, folded) value of the first NAME header: GMime's own
+ * decoded value loses what glibc's iconv cannot convert. */
 static const char *hdr(GMimeObject *o, const char *name)
 {
-  return g_mime_object_get_header(o, name);
+  GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+  GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+  return h ? g_mime_header_get_raw_value(h) : NULL;
 }
 
 static void set_decoded(json_t *o, const char *key, const char *raw)
