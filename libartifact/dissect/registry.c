@@ -13,7 +13,7 @@
 
 /* Tried in this order: the more specific formats first. */
 static const art_dissector *const registry[] = {
-    // OLE
+    &art__dissect_ole,
     &art__dissect_email,
 };
 
