@@ -65,7 +65,10 @@ read_chain(cfb *c, uint32_t start, uint64_t want, int mini, size_t *out_len)
   const uint32_t *table = mini ? c->minifat : c->fat;
   size_t n_table = mini ? c->n_minifat : c->n_fat;
   size_t ss = mini ? 64 : c->sector;
-  size_t cap = want < ((uint64_t)1 << 31) ? (size_t)want : (size_t)1 << 31;
+  /* A chain visits each sector once: it cannot give more than the file
+   * (or the mini stream) holds, whatever size the directory claims. */
+  uint64_t most = mini ? c->ministream_len : c->len;
+  size_t cap = (size_t)(want < most ? want : most);
   size_t got = 0, steps = 0;
   uint8_t *buf = malloc(cap ? cap : 1);
   uint8_t *seen = calloc(n_table / 8 + 1, 1);

@@ -341,8 +341,8 @@ static const char *const suspicious_kw[] = {
     "RegQueryValueEx", "RegRead", "SYSTEM\\ControlSet001\\Services\\Disk\\Enum",
     "VIRTUAL", "VMWARE", "VBOX", "GetVolumeInformationA",
     "GetVolumeInformation", "1824245000",
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\"
-    "ProductId",
+    ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\"
+     "ProductId"),
     "76487-337-8429955-22614", "andy", "C:\\exec\\exec.exe", "popupkiller",
     "SbieDll.dll", "SandboxieControlWndClass", "C:\\file.exe", "currentuser",
     "Schmidti", "Afx:400000:0", "AccessVBOM", "VBAWarnings", "ProtectedView",
