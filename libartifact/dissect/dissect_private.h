@@ -10,6 +10,7 @@
 /* The built-in dissectors (one per file in libartifact/dissect/). */
 extern const art_dissector art__dissect_email;
 extern const art_dissector art__dissect_ole;
+extern const art_dissector art__dissect_pdf;
 
 /* Set the summary from a jansson object (reference stolen). */
 art_status art__dissect_summary(art_dissect_sink *sink, json_t *obj);

@@ -14,6 +14,7 @@
 /* Tried in this order: the more specific formats first. */
 static const art_dissector *const registry[] = {
     &art__dissect_ole,
+    &art__dissect_pdf,
     &art__dissect_email,
 };
 
