@@ -11,6 +11,7 @@
 extern const art_dissector art__dissect_email;
 extern const art_dissector art__dissect_ole;
 extern const art_dissector art__dissect_pdf;
+extern const art_dissector art__dissect_authenticode;
 
 /* Set the summary from a jansson object (reference stolen). */
 art_status art__dissect_summary(art_dissect_sink *sink, json_t *obj);

@@ -15,6 +15,7 @@
 static const art_dissector *const registry[] = {
     &art__dissect_ole,
     &art__dissect_pdf,
+    &art__dissect_authenticode,
     &art__dissect_email,
 };
 
