@@ -8,10 +8,12 @@
 #include <jansson.h>
 
 /* The built-in dissectors (one per file in libartifact/dissect/). */
-extern const art_dissector art__dissect_email;
 extern const art_dissector art__dissect_ole;
+extern const art_dissector art__dissect_ooxml;
 extern const art_dissector art__dissect_pdf;
 extern const art_dissector art__dissect_authenticode;
+extern const art_dissector art__dissect_email;
+extern const art_dissector art__dissect_script;
 
 /* Set the summary from a jansson object (reference stolen). */
 art_status art__dissect_summary(art_dissect_sink *sink, json_t *obj);

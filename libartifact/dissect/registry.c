@@ -13,10 +13,8 @@
 
 /* Tried in this order: the more specific formats first. */
 static const art_dissector *const registry[] = {
-    &art__dissect_ole,
-    &art__dissect_pdf,
-    &art__dissect_authenticode,
-    &art__dissect_email,
+    &art__dissect_ole,          &art__dissect_ooxml, &art__dissect_pdf,
+    &art__dissect_authenticode, &art__dissect_email, &art__dissect_script,
 };
 
 #define N_REGISTRY (sizeof registry / sizeof registry[0])

@@ -13,8 +13,11 @@
 #   suspicious KEYWORD               olevba analysis, type Suspicious (lower case;
 #                                    keywords found in decoded strings left out)
 #   encrypted True|False             oleid indicator "encrypted"
+#   dde FIELD                        msodde (only DDE fields) on OOXML files
+#   extlink TYPE TARGET              oleobj: "Found relationship TYPE with
+#                                    external link TARGET"
 # SPDX-License-Identifier: Apache-2.0
-import hashlib, json, os, subprocess, sys
+import hashlib, json, os, re, subprocess, sys, tempfile
 
 root = os.path.dirname(os.path.abspath(__file__))
 corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "../../../../shared/corpora/oletools")
@@ -59,6 +62,24 @@ for rel in sorted(files):
                         path], env=env, capture_output=True, timeout=300, text=True)
     enc = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "error"
     lines.append((rel, "encrypted", enc))
+    if "OpenXML" in kinds:
+        p = subprocess.run(["/usr/bin/python3", "-c",
+                            "import sys\nfrom oletools import msodde\n"
+                            "sys.stdout.write(msodde.process_maybe_encrypted(sys.argv[1], "
+                            "field_filter_mode=msodde.FIELD_FILTER_DDE))",
+                            path], env=env, capture_output=True, timeout=300, text=True)
+        for f in p.stdout.split("\n"):
+            if f.strip():
+                lines.append((rel, "dde", f))
+        # oleobj writes the objects it finds: into a scratch folder, never
+        # beside the corpus file
+        with tempfile.TemporaryDirectory() as scratch:
+            p = subprocess.run(["/usr/bin/python3", "-m", "oletools.oleobj", "-d", scratch, path],
+                               env=env, capture_output=True, timeout=300, text=True)
+        for l in p.stdout.splitlines():
+            m = re.match(r"Found relationship '([^']*)' with external link (.*)$", l)
+            if m:
+                lines.append((rel, "extlink", m.group(1), m.group(2)))
 with open(os.path.join(root, "goldens.tsv"), "w") as f:
     f.write("# made by tests/data/oletools/make_goldens.py (olevba --json, oleid) at oletools 58ff1a4e5bb6\n")
     for l in sorted(set(lines)):
