@@ -217,6 +217,33 @@ START_TEST(test_cfb_hostile)
 }
 END_TEST
 
+/* fuzz_dissect_script: "action=" as the last bytes of the input was read
+ * past the end (the buffer is exactly the text, so ASan sees it). */
+START_TEST(test_script_form_at_end)
+{
+  static const char text[] = "<html><form action=";
+  size_t n = sizeof text - 1;
+  uint8_t *b = malloc(n);
+  art_ctx *ctx = NULL;
+  art_dissect_sink *sink = NULL;
+  got g = {.answer = ART_OK};
+  const art_dissector *d = art_dissect_find("script");
+  memcpy(b, text, n);
+  ck_assert_ptr_nonnull(d);
+  ck_assert(d->recognise(b, n));
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(art_dissect_sink_new(ctx, on_child, &g, &sink), ART_OK);
+  art_dissect_input in = {b, n, "cut.html", 0};
+  ck_assert_int_eq(art_dissect_run(ctx, d, &in, sink), ART_OK);
+  json_t *j = json_loads(art_dissect_sink_get_summary(sink), 0, NULL);
+  ck_assert_uint_eq(json_array_size(json_object_get(j, "forms")), 1);
+  json_decref(j);
+  art_dissect_sink_free(sink);
+  art_ctx_free(ctx);
+  free(b);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("dissect");
@@ -231,6 +258,9 @@ int main(void)
   tc = tcase_create("ole");
   tcase_add_test(tc, test_vba_decompress);
   tcase_add_test(tc, test_cfb_hostile);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("script");
+  tcase_add_test(tc, test_script_form_at_end);
   suite_add_tcase(s, tc);
   return tu_main(s);
 }

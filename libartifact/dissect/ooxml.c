@@ -108,7 +108,7 @@ w_end(void *ud, const art_archive_member *m, const art_archive_result *r)
 static char *attr(const char *tag, const char *end, const char *name)
 {
   size_t nl = strlen(name);
-  for (const char *p = tag; p + nl + 2 < end; p++) {
+  for (const char *p = tag + 1; p + nl + 2 < end; p++) {
     if (strncmp(p, name, nl) != 0 || p[nl] != '=' ||
         !(isspace((unsigned char)p[-1]) || p[-1] == ':'))
       continue;

@@ -386,7 +386,7 @@ script_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     json_t *fo = json_object();
     json_t *action = json_null();
     int absolute = 0;
-    if (a) {
+    if (a && a + 7 < t + n) {
       const char *v = a + 7;
       char q = (*v == '"' || *v == '\'') ? *v++ : ' ';
       const char *e = v;
