@@ -90,6 +90,26 @@ check "Authentication-Results verdicts" \
 check "display name spoofing an address flagged" has "$T/hops.json" '.flags | index("display_name_spoof")'
 check "no display-name spoofing flag on an honest From" has "$T/cp.json" '.flags | index("display_name_spoof") | not' 
 
+# ---- a phishing chain: mail -> .docm -> vbaProject.bin -> module ------------
+/usr/bin/python3 - "$T" "$ART_SOURCE_DIR/tests/data/oletools/oleform-PR314.docm" <<'PY'
+import sys
+from email.message import EmailMessage
+t, docm = sys.argv[1], sys.argv[2]
+m = EmailMessage()
+m["From"] = "hr@example.com"
+m["To"] = "x@example.org"
+m["Subject"] = "salary review"
+m.set_content("see attached\n")
+m.add_attachment(open(docm, "rb").read(), maintype="application",
+                 subtype="vnd.ms-word.document.macroEnabled.12", filename="review.docm")
+open(t + "/chain.eml", "wb").write(m.as_bytes())
+PY
+"$S" --no-yara "$T/chain.eml" >"$T/chain.jsonl"
+check "mail -> docm -> vbaProject.bin -> NewMacros.bas, depth 3, via vba-module" \
+  test "$(jq -r 'select(.path | endswith("chain.eml!review.docm!word/vbaProject.bin!NewMacros.bas")) | "\(.lineage.via) \(.lineage.depth)"' "$T/chain.jsonl")" = "vba-module 3"
+check "the docm attachment carries the ooxml summary (macros)" \
+  test "$(jq -r 'select(.path | endswith("chain.eml!review.docm")) | .ooxml.macros' "$T/chain.jsonl")" = true
+
 # ---- not a mail -------------------------------------------------------------
 printf 'From: a list of things\nhello\n' >"$T/notmail.txt"
 check "a text starting with 'From:' is not taken for a mail" \
