@@ -10,6 +10,7 @@
 /* The built-in dissectors (one per file in libartifact/dissect/). */
 extern const art_dissector art__dissect_ole;
 extern const art_dissector art__dissect_ooxml;
+extern const art_dissector art__dissect_rtf;
 extern const art_dissector art__dissect_pdf;
 extern const art_dissector art__dissect_authenticode;
 extern const art_dissector art__dissect_email;

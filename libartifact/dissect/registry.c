@@ -13,8 +13,15 @@
 
 /* Tried in this order: the more specific formats first. */
 static const art_dissector *const registry[] = {
-    &art__dissect_ole,          &art__dissect_ooxml, &art__dissect_pdf,
-    &art__dissect_authenticode, &art__dissect_email, &art__dissect_script,
+    /* clang-format off */
+    &art__dissect_ole,
+    &art__dissect_ooxml,
+    &art__dissect_rtf,
+    &art__dissect_pdf,
+    &art__dissect_authenticode,
+    &art__dissect_email,
+    &art__dissect_script,
+    /* clang-format on */
 };
 
 #define N_REGISTRY (sizeof registry / sizeof registry[0])

@@ -37,8 +37,10 @@ static int script_recognise(const uint8_t *d, size_t n)
   size_t lim = n < 65536 ? n : 65536;
   if (!lim || memchr(d, 0, lim))
     return 0; /* text only (UTF-16 scripts: not yet) */
-  /* a mail's bodies and a PDF's scripts are dissected as children */
-  if (art__dissect_email.recognise(d, n) || art__dissect_pdf.recognise(d, n))
+  /* a mail's bodies, a PDF's scripts, an RTF's objects are dissected as
+   * children */
+  if (art__dissect_email.recognise(d, n) || art__dissect_pdf.recognise(d, n) ||
+      art__dissect_rtf.recognise(d, n))
     return 0;
   for (size_t i = 0; i < sizeof cues / sizeof cues[0]; i++)
     if (ci_find((const char *)d, lim, cues[i]))
