@@ -174,6 +174,11 @@ rtf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     char *topic = ok ? lpstr(d, len, &q, &ok) : NULL;
     char *item = ok ? lpstr(d, len, &q, &ok) : NULL;
     ok = ok && (format == 1 || format == 2) && cls && *cls;
+    /* an embedded object's native data must be there, whole: a size
+     * larger than the bytes present is how exploit RTFs break parsers
+     * (rtfobj then reports the object as not well-formed) */
+    if (ok && format == 2 && (q + 4 > len || le32(d + q) > len - q - 4))
+      ok = 0;
     json_object_set_new(o, "well_formed", json_boolean(ok));
     if (!ok) {
       malformed++;

@@ -46,4 +46,12 @@ check "pkg.rtf: Package flagged, its executable named and flagged" \
 check "eq.rtf: Equation Editor object flagged" test "$(flags eq.rtf)" = "rtf_equation_editor,rtf_object"
 check "bad.rtf: malformed object flagged" test "$(flags bad.rtf)" = "rtf_object,rtf_malformed_object"
 check "noobj.rtf: nothing flagged" test "$(flags noobj.rtf)" = ""
+CORPUS=${ART_OLETOOLS_CORPUS:-$ART_SOURCE_DIR/../shared/corpora/oletools}
+if [ -f "$CORPUS/rtfobj/issue_251.rtf" ]; then
+  # rtfobj: "Not a well-formed OLE object" (its native data size lies)
+  check "corpus issue_251.rtf: malformed object, as rtfobj" \
+    test "$("$S" --no-yara "$CORPUS/rtfobj/issue_251.rtf" | jq -r 'select(.lineage.id == 0) | .rtf.malformed_objects')" = 1
+else
+  echo "skip - $CORPUS absent: issue_251.rtf not checked"
+fi
 finish
