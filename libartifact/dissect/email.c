@@ -965,6 +965,112 @@ typedef struct walk_state {
 
 static const char *hdr(GMimeObject *o, const char *name);
 
+/* A parameter (PARAM: "filename" or "name") of a raw header value,
+ * decoded by us: RFC 2231 (param*=charset'lang'%XX, continuations
+ * param*0*=...), or RFC 2047 encoded words and raw 8-bit text in a plain
+ * value. GMime converts these with iconv, which mangles ISO-2022-JP names
+ * holding CP50221 characters. NULL when absent (caller frees). */
+static char *raw_param(const char *raw, const char *param)
+{
+  size_t pl = strlen(param);
+  buf ext = {0}, out = {0};
+  char cs[64] = "";
+  char *plain = NULL;
+  if (!raw)
+    return NULL;
+  for (int part = -1; part < 64; part++) {
+    int found = 0;
+    for (const char *p = raw; (p = strcasestr(p, param)) != NULL; p += pl) {
+      if (p != raw && !(isspace((unsigned char)p[-1]) || p[-1] == ';'))
+        continue;
+      const char *q = p + pl;
+      int star = 0;
+      char want[16];
+      if (part < 0) {
+        if (*q == '*' && q[1] == '=') {
+          star = 1;
+          q += 1;
+        } else if (*q != '=' && !isspace((unsigned char)*q)) {
+          continue;
+        }
+      } else {
+        snprintf(want, sizeof want, "*%d", part);
+        size_t wl = strlen(want);
+        if (strncmp(q, want, wl) != 0)
+          continue;
+        q += wl;
+        if (*q == '*') {
+          star = 1;
+          q++;
+        }
+      }
+      while (isspace((unsigned char)*q))
+        q++;
+      if (*q != '=')
+        continue;
+      q++;
+      while (isspace((unsigned char)*q))
+        q++;
+      const char *v = q, *e;
+      if (*v == '"') {
+        v++;
+        e = v;
+        while (*e && *e != '"') {
+          if (*e == '\\' && e[1])
+            e++;
+          e++;
+        }
+      } else {
+        e = v;
+        while (*e && *e != ';' && !isspace((unsigned char)*e))
+          e++;
+      }
+      found = 1;
+      if (!star && part < 0) {
+        free(plain);
+        plain = strndup(v, (size_t)(e - v));
+        break;
+      }
+      if (star && (part <= 0)) {
+        /* charset'lang'value */
+        const char *a1 = memchr(v, '\'', (size_t)(e - v));
+        const char *a2 = a1 ? memchr(a1 + 1, '\'', (size_t)(e - a1 - 1)) : NULL;
+        if (a1 && a2) {
+          snprintf(cs, sizeof cs, "%.*s", (int)(a1 - v), v);
+          v = a2 + 1;
+        }
+      }
+      for (const char *c = v; c < e; c++) {
+        if (star && *c == '%' && c + 2 < e + 0 + 1 &&
+            isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
+          buf_addc(&ext, (char)(hexval(c[1]) * 16 + hexval(c[2])));
+          c += 2;
+        } else {
+          buf_addc(&ext, *c);
+        }
+      }
+      break;
+    }
+    if (part >= 0 && !found)
+      break;
+    if (part < 0 && plain)
+      break;
+  }
+  if (ext.n) {
+    charset_append(&out, cs[0] ? cs : NULL, ext.p, ext.n);
+    free(ext.p);
+    free(plain);
+    return out.p;
+  }
+  free(ext.p);
+  if (plain) {
+    char *d = header_decode(plain, 0);
+    free(plain);
+    return d;
+  }
+  return NULL;
+}
+
 static GByteArray *part_bytes(GMimeObject *obj, int decode)
 {
   GMimeStream *ms = g_mime_stream_mem_new();
@@ -1052,7 +1158,11 @@ walk_part(walk_state *ws, GMimeObject *obj, const char *partid, unsigned depth)
     }
   } else if (GMIME_IS_PART(obj)) {
     GMimePart *part = GMIME_PART(obj);
-    const char *fname = g_mime_part_get_filename(part);
+    /* the name as the mail writes it, decoded by us; GMime's otherwise */
+    char *own = raw_param(hdr(obj, "Content-Disposition"), "filename");
+    if (!own)
+      own = raw_param(hdr(obj, "Content-Type"), "name");
+    const char *fname = own ? own : g_mime_part_get_filename(part);
     int is_text = ct && g_mime_content_type_is_type(ct, "text", "*");
     int attach = fname || g_mime_part_is_attachment(part) || !is_text;
     GByteArray *b = part_bytes(obj, 1);
@@ -1070,6 +1180,8 @@ walk_part(walk_state *ws, GMimeObject *obj, const char *partid, unsigned depth)
         json_decref(a);
       yield(ws, "mime-part", fname, type, partid, b->data, b->len);
     } else {
+      free(own);
+      own = NULL;
       const char *cs = g_mime_object_get_content_type_parameter(obj, "charset");
       int html = g_mime_content_type_is_type(ct, "text", "html");
       buf u = {0};
@@ -1095,6 +1207,7 @@ walk_part(walk_state *ws, GMimeObject *obj, const char *partid, unsigned depth)
                      : ART_ERR_LIMIT;
       free(u.p);
     }
+    free(own);
     g_byte_array_unref(b);
   }
   g_free(type);
