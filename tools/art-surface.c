@@ -43,7 +43,8 @@ static void usage(void)
   printf(
       "Usage: art-surface [OPTION]... [FILE|DIR|-]...\n"
       "Surface analysis: hashes, ssdeep, type, entropy, strings, PE/ELF,\n"
-      "hash sets, YARA and archive members, one record per artifact.\n\n"
+      "hash sets, YARA, archive members and dissected children (mail\n"
+      "attachments, VBA macros...), one record per artifact.\n\n"
       "  -r, --recursive          descend into directories\n"
       "  -L, --follow             follow symbolic links inside trees\n"
       "  -f, --format FMT         jsonl (default when not a terminal), text\n"
@@ -62,7 +63,7 @@ static void usage(void)
       "      --no-yara            no YARA scan\n"
       "      --password PW        try PW on encrypted zip members, after\n"
       "                           'infected' and 'password' (repeatable)\n"
-      "      --no-recurse         do not look into containers\n"
+      "      --no-recurse         do not look into containers nor dissect\n"
       "      --max-depth N        container depth expanded (10)\n"
       "      --max-artifacts N    members per input (10000)\n"
       "      --max-member SIZE    bytes read per member (256M)\n"

@@ -15,6 +15,7 @@
 #include "archive.h"
 #include "batch.h"
 #include "catalog.h"
+#include "dissect.h"
 #include "common.h"
 #include "ctx.h"
 #include "entropy.h"

@@ -29,6 +29,14 @@
  * Members are analysed as streams inside the archive walk (art_archive),
  * never written to disk unless extraction is asked for.
  *
+ * Dissectors (dissect.h): every artifact whose content a dissector
+ * recognises (a mail, an OLE2 file...) is kept in memory (up to
+ * keep_limit) and dissected; the dissector's summary goes under its key in
+ * the record and its children (attachments, macro source...) are analysed
+ * like members, recursively, with the archive limits (depth, artifacts,
+ * member and total bytes, timeout_ms) counted over the whole input. A
+ * record's members come before its dissected children.
+ *
  * Threads: a configuration is shared read-only; an art_surface and a report
  * are used by one thread at a time.
  */
@@ -40,7 +48,7 @@
 
 ART_BEGIN_DECLS
 
-#define ART_SURFACE_SCHEMA "artifact.surface/1"
+#define ART_SURFACE_SCHEMA "artifact.surface/2"
 
 typedef struct art_surface_config art_surface_config;
 typedef struct art_surface art_surface;
@@ -139,6 +147,9 @@ typedef struct art_surface_record {
   size_t errors; /* entries in "errors" */
   size_t limits; /* entries in "limits_hit" */
   int directory; /* a directory member (reported only in JSON) */
+  /* lineage.via: "file", "member", "decompressed", or the dissector's
+   * ("mime-part", "vba-module"...; VIA is then ART_ARCHIVE_VIA_MEMBER) */
+  const char *via_name;
 } art_surface_record;
 
 ART_API const art_surface_record *

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,26 @@
 #include "ctx_private.h"
 #include "text_private.h"
 #include "surface_private.h"
+#include "dissect_private.h"
+
+/* Bytes handed to the analysers at a time when a child artifact is read
+ * from memory (as the archive walker does for members). */
+#define CHILD_BLOCK (64u * 1024u)
 
 /* Bytes of a top-level input looked at to decide whether it is a container
  * (tar and iso9660 signatures lie up to 32 KiB in). */
 #define DECIDE_BYTES (64u * 1024u)
+
+/* One archive walk in progress: the walker numbers its members from 1 in
+ * its own walk; records are numbered in the report, where dissectors' children
+ * come in between, so each walk maps its ids to record indexes. */
+typedef struct walk_frame {
+  art_archive *ar;
+  size_t root; /* record index of the container walked */
+  unsigned base_depth;
+  size_t *ids; /* walker id -> record index */
+  size_t n_ids, cap_ids;
+} walk_frame;
 
 /* A sub-consumer of the member composite (a module's own consumer). */
 typedef struct sub {
@@ -59,9 +76,13 @@ struct art_surface {
   art_surface_report *rep;
   const char *root;
   uint64_t input;
-  size_t cur;          /* record of the member being read */
-  uint64_t walk_bytes; /* member bytes read in this walk */
-  int ratio_stop;      /* the input-wide ratio stopped the walk */
+  size_t cur;            /* record of the member being read */
+  uint64_t walk_bytes;   /* member bytes read in this walk */
+  int ratio_stop;        /* the input-wide ratio stopped the walk */
+  walk_frame *frame;     /* the innermost archive walk */
+  int dissect_in_finish; /* archive members: dissect when read */
+  uint64_t deadline_ms;  /* timeout_ms from the start of the input, or 0 */
+  int timed_out;
 };
 
 /* ---- records ------------------------------------------------------------ */
@@ -74,6 +95,7 @@ srec *art__surface_rec_add(art_surface_report *rep)
       "pe",      "elf",   "hashsets", "yara",      "container",
       "similar", "flags", "errors",   "limits_hit"};
   srec *r;
+  size_t nd = art_dissect_count();
   if (rep->n == rep->cap) {
     size_t cap = rep->cap ? rep->cap * 2 : 8;
     srec *p = realloc(rep->recs, cap * sizeof *p);
@@ -87,8 +109,13 @@ srec *art__surface_rec_add(art_surface_report *rep)
   r->obj = json_object();
   if (!r->obj)
     return NULL;
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
     json_object_set_new(r->obj, keys[i], json_null());
+    /* The dissectors' summaries come after "container". */
+    if (strcmp(keys[i], "container") == 0)
+      for (size_t d = 0; d < nd; d++)
+        json_object_set_new(r->obj, art_dissect_at(d)->name, json_null());
+  }
   json_object_set_new(r->obj, "schema", json_string(ART_SURFACE_SCHEMA));
   json_object_set_new(r->obj, "hashsets", json_array());
   json_object_set_new(r->obj, "flags", json_array());
@@ -280,8 +307,14 @@ static int keep_wanted(art_surface *s)
 {
   if (s->container < 0)
     s->container = art_archive_is_container(s->keep, s->keep_len);
-  return s->container == 1 || art_pe_is_pe(s->keep, s->keep_len) ||
-         art_elf_is_elf(s->keep, s->keep_len);
+  if (s->container == 1 || art_pe_is_pe(s->keep, s->keep_len) ||
+      art_elf_is_elf(s->keep, s->keep_len))
+    return 1;
+  if (s->ar) /* dissectors run where containers are expanded */
+    for (size_t i = 0; i < art_dissect_count(); i++)
+      if (art_dissect_at(i)->recognise(s->keep, s->keep_len))
+        return 1;
+  return 0;
 }
 
 static art_status
@@ -393,6 +426,9 @@ c_update(void *state, const uint8_t *data, size_t len, uint64_t offset)
 }
 
 static void harvest(art_surface *s, srec *r, art_status read_status);
+static void name_flags(srec *r, const char *name);
+static void
+dissect(art_surface *s, size_t idx, const uint8_t *buf, size_t len, int cut);
 
 static art_status c_finish(void *state, art_status read_status)
 {
@@ -412,6 +448,21 @@ static art_status c_finish(void *state, art_status read_status)
   s->walk_bytes += s->seen;
   if (s->cur < s->rep->n)
     harvest(s, &s->rep->recs[s->cur], read_status);
+  if (s->dissect_in_finish && s->cur < s->rep->n && s->keeping == 1 &&
+      s->keep_len) {
+    /* An archive member: its bytes are gone once this returns, so its
+     * dissectors run now, on the bytes kept; their children reuse the
+     * analysers (done with this member) and the keep buffer. */
+    uint8_t *buf = s->keep;
+    size_t len = s->keep_len;
+    int over = s->keep_over;
+    s->keep = NULL;
+    s->keep_len = s->keep_cap = 0;
+    s->dissect_in_finish = 0;
+    dissect(s, s->cur, buf, len, over);
+    s->dissect_in_finish = 1;
+    free(buf);
+  }
   return ART_OK;
 }
 
@@ -819,7 +870,7 @@ static json_t *lineage_json(uint64_t input,
                             const uint64_t *parent,
                             const char *root,
                             unsigned depth,
-                            art_archive_via via)
+                            const char *via)
 {
   json_t *l = json_object();
   json_object_set_new(l, "input", json_integer((json_int_t)input));
@@ -828,7 +879,7 @@ static json_t *lineage_json(uint64_t input,
                       parent ? json_integer((json_int_t)*parent) : json_null());
   json_object_set_new(l, "root", jstr(root));
   json_object_set_new(l, "depth", json_integer(depth));
-  json_object_set_new(l, "via", json_string(art_archive_via_name(via)));
+  json_object_set_new(l, "via", jstr(via));
   return l;
 }
 
@@ -839,9 +890,10 @@ void art__surface_rec_fill_root(srec *r, const char *path, uint64_t input)
   r->pub.via = ART_ARCHIVE_VIA_FILE;
   json_object_set_new(r->obj, "path", jstr(path));
   json_object_set_new(r->obj, "name", jstr(base_name(path)));
-  json_object_set_new(
-      r->obj, "lineage",
-      lineage_json(input, 0, NULL, path, 0, ART_ARCHIVE_VIA_FILE));
+  json_object_set_new(r->obj, "lineage",
+                      lineage_json(input, 0, NULL, path, 0, "file"));
+  r->pub.via_name = "file";
+  name_flags(r, base_name(path));
 }
 
 static void set_yara_artifact(art_surface *s,
@@ -856,9 +908,85 @@ static void set_yara_artifact(art_surface *s,
   s->y_depth = depth;
 }
 
+/* ---- limits shared by archive members and dissected children ------------- */
+
+static uint64_t lim_depth(const art_surface *s)
+{
+  return s->cfg->o.archive.max_depth ? s->cfg->o.archive.max_depth : 10;
+}
+
+static uint64_t lim_artifacts(const art_surface *s)
+{
+  return s->cfg->o.archive.max_artifacts ? s->cfg->o.archive.max_artifacts
+                                         : 10000;
+}
+
+static uint64_t lim_member(const art_surface *s)
+{
+  return s->cfg->o.archive.max_member_bytes ? s->cfg->o.archive.max_member_bytes
+                                            : (uint64_t)256 << 20;
+}
+
+static uint64_t lim_total(const art_surface *s)
+{
+  return s->cfg->o.archive.max_total_bytes ? s->cfg->o.archive.max_total_bytes
+                                           : (uint64_t)2 << 30;
+}
+
+static uint64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Records other than the input's own. */
+static uint64_t artifacts_so_far(const art_surface *s)
+{
+  return s->rep->n ? s->rep->n - 1 : 0;
+}
+
+static int frame_map(walk_frame *f, uint64_t id, size_t idx)
+{
+  if (id >= f->cap_ids) {
+    size_t cap = f->cap_ids ? f->cap_ids : 64;
+    while (cap <= id)
+      cap *= 2;
+    size_t *p = realloc(f->ids, cap * sizeof *p);
+    if (!p)
+      return -1;
+    for (size_t i = f->cap_ids; i < cap; i++)
+      p[i] = SIZE_MAX;
+    f->ids = p;
+    f->cap_ids = cap;
+  }
+  f->ids[id] = idx;
+  return 0;
+}
+
+static size_t frame_lookup(const walk_frame *f, uint64_t id)
+{
+  if (id == 0)
+    return f->root;
+  return id < f->cap_ids ? f->ids[id] : SIZE_MAX;
+}
+
+/* Flags for a name that misleads: double extension, RTL override,
+ * padding. */
+static void name_flags(srec *r, const char *name)
+{
+  json_t *arr = json_array();
+  size_t i;
+  json_t *v;
+  art__dissect_name_flags(name, arr);
+  json_array_foreach(arr, i, v) art__surface_rec_flag(r, json_string_value(v));
+  json_decref(arr);
+}
+
 static art_walk_action m_begin(void *ud, const art_archive_member *m)
 {
   art_surface *s = ud;
+  walk_frame *f = s->frame;
   const art_archive_opts *ao = &s->cfg->o.archive;
   uint64_t in_size = s->rep->recs[0].pub.size;
   double max_ratio = ao->max_ratio > 0 ? ao->max_ratio : 200.0;
@@ -870,21 +998,36 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
     s->ratio_stop = 1;
     return ART_WALK_STOP;
   }
+  /* Dissected children count against the input's artifact budget too. */
+  if (artifacts_so_far(s) >= lim_artifacts(s)) {
+    art__surface_rec_limit(&s->rep->recs[f->root], "artifact_limit");
+    return ART_WALK_STOP;
+  }
+  size_t parent_idx = frame_lookup(f, m->parent);
+  if (parent_idx >= s->rep->n)
+    parent_idx = f->root;
   srec *r = art__surface_rec_add(s->rep);
   if (!r)
     return ART_WALK_SKIP;
+  size_t idx = s->rep->n - 1;
+  uint64_t parent_id = parent_idx;
+  unsigned depth = f->base_depth + m->depth;
+  if (frame_map(f, m->id, idx) != 0)
+    return ART_WALK_STOP;
   r->path = strdup(m->lineage);
   r->pub.path = r->path;
-  r->pub.id = m->id;
-  r->pub.parent = m->parent;
-  r->pub.depth = m->depth;
+  r->pub.id = idx;
+  r->pub.parent = parent_id;
+  r->pub.depth = depth;
   r->pub.via = m->via;
+  r->pub.via_name = art_archive_via_name(m->via);
   json_t *o = r->obj;
   json_object_set_new(o, "path", jstr(m->lineage));
   json_object_set_new(o, "name", jstr(m->name));
   json_object_set_new(o, "size", json_integer(0));
-  json_t *l =
-      lineage_json(s->input, m->id, &m->parent, s->root, m->depth, m->via);
+  name_flags(r, m->name);
+  json_t *l = lineage_json(s->input, idx, &parent_id, s->root, depth,
+                           art_archive_via_name(m->via));
   json_object_set_new(l, "path_in_parent", jstr(m->path));
   json_object_set_new(l, "parent_format", jstr(m->container));
   if (m->filters && *m->filters)
@@ -904,9 +1047,9 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
   }
   if (m->type != ART_ENTRY_FILE)
     return ART_WALK_CONTINUE;
-  s->cur = s->rep->n - 1;
-  set_yara_artifact(s, m->lineage, m->path, s->root, m->depth);
-  if (art_archive_add_consumer(s->ar, &member_ops, s) != ART_OK)
+  s->cur = idx;
+  set_yara_artifact(s, m->lineage, m->path, s->root, depth);
+  if (art_archive_add_consumer(f->ar, &member_ops, s) != ART_OK)
     art__surface_rec_error(r, "surface: cannot analyse member");
   return ART_WALK_CONTINUE;
 }
@@ -954,14 +1097,11 @@ static art_walk_action
 m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
 {
   art_surface *s = ud;
-  srec *r = NULL;
-  if (m->id < s->rep->n && s->rep->recs[m->id].pub.id == m->id)
-    r = &s->rep->recs[m->id];
-  for (size_t i = 0; !r && i < s->rep->n; i++)
-    if (s->rep->recs[i].pub.id == m->id)
-      r = &s->rep->recs[i];
-  if (!r)
+  size_t idx = frame_lookup(s->frame, m->id);
+  srec *r;
+  if (m->id == 0 || idx >= s->rep->n)
     return ART_WALK_CONTINUE;
+  r = &s->rep->recs[idx];
   apply_flags(r, res->flags);
   if (res->status != ART_OK && res->errmsg)
     art__surface_rec_error(r, "%s", res->errmsg);
@@ -979,45 +1119,15 @@ m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
   return ART_WALK_CONTINUE;
 }
 
-static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
+/* Record a walk's outcome on the container's record (index IDX). */
+static void walk_outcome(
+    art_surface *s, art_ctx *ctx, art_archive *ar, art_status st, size_t idx)
 {
-  art_archive_ops ops = {m_begin, NULL, m_end};
-  art_status st;
-  art_source *again = NULL;
-  const char *path = s->root;
-  s->walk_bytes = 0;
-  s->ratio_stop = 0;
-  if (!s->keep_over) {
-    /* The members' bytes are kept in s->keep while the walk runs: walk the
-     * input's bytes from a buffer of their own. */
-    uint8_t *buf = s->keep;
-    size_t len = s->keep_len;
-    s->keep = NULL;
-    s->keep_len = s->keep_cap = 0;
-    st = art_archive_walk_buffer(ctx, s->ar, buf, len, path, &ops, s);
-    free(buf);
-  } else {
-    /* Too large to keep: a second, streaming read of the input. */
-    const art_source_info *info = art_source_get_info(src);
-    if (info->kind == ART_SOURCE_STDIN) {
-      art__surface_rec_limit(root, "keep_limit");
-      art__surface_rec_error(root,
-                             "container larger than %zu bytes on standard "
-                             "input: members not examined",
-                             s->cfg->o.keep_limit);
-      return;
-    }
-    st = art_source_open(ctx, art_source_path(src), info->kind, &again);
-    if (st == ART_OK)
-      st = art_archive_walk_source(ctx, s->ar, again, path, &ops, s);
-    art_source_free(again);
-  }
-  root = &s->rep->recs[0]; /* the records may have moved */
-  const art_archive_walk_result *wr = art_archive_get_result(s->ar);
-  if (st == ART_ERR_FORMAT) {
+  srec *root = &s->rep->recs[idx]; /* the records may have moved */
+  const art_archive_walk_result *wr = art_archive_get_result(ar);
+  if (st == ART_ERR_FORMAT)
     return; /* looked like one, is not: a plain file */
-  }
-  if (st != ART_OK && st != ART_ERR_LIMIT) {
+  if (st != ART_OK && st != ART_ERR_LIMIT && st != ART_ERR_TIMEOUT) {
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
     return;
   }
@@ -1036,8 +1146,76 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
                      ART_ARCHIVE_F_ENCRYPTED))
       json_object_set_new(c, "members_flagged", json_true());
   }
-  if (st == ART_ERR_LIMIT)
+  if (st == ART_ERR_TIMEOUT)
+    art__surface_rec_limit(root, "time_limit");
+  if (st == ART_ERR_LIMIT || st == ART_ERR_TIMEOUT)
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
+}
+
+/* Walk the archive in BUF (LEN bytes, or a second read of SRC when the input
+ * was too long to keep) with AR; its members become records below IDX. */
+static art_status walk_with(art_surface *s,
+                            art_ctx *ctx,
+                            art_archive *ar,
+                            size_t idx,
+                            const uint8_t *buf,
+                            size_t len,
+                            art_source *again)
+{
+  art_archive_ops ops = {m_begin, NULL, m_end};
+  walk_frame f = {ar, idx, s->rep->recs[idx].pub.depth, NULL, 0, 0};
+  walk_frame *up = s->frame;
+  int saved = s->dissect_in_finish;
+  /* The record's path may be freed if records move: walk with a copy. */
+  char *name = strdup(s->rep->recs[idx].path);
+  art_status st;
+  if (!name)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "surface: no memory");
+  s->frame = &f;
+  s->dissect_in_finish = 1;
+  if (again)
+    st = art_archive_walk_source(ctx, ar, again, name, &ops, s);
+  else
+    st = art_archive_walk_buffer(ctx, ar, buf, len, name, &ops, s);
+  s->dissect_in_finish = saved;
+  s->frame = up;
+  free(f.ids);
+  free(name);
+  walk_outcome(s, ctx, ar, st, idx);
+  return st;
+}
+
+static void walk(art_surface *s,
+                 art_ctx *ctx,
+                 art_source *src,
+                 const uint8_t *buf,
+                 size_t len,
+                 int over)
+{
+  art_source *again = NULL;
+  const char *path = s->root;
+  srec *root = &s->rep->recs[0];
+  art_status st;
+  if (over) {
+    /* Too large to keep: a second, streaming read of the input. */
+    const art_source_info *info = art_source_get_info(src);
+    if (info->kind == ART_SOURCE_STDIN) {
+      art__surface_rec_limit(root, "keep_limit");
+      art__surface_rec_error(root,
+                             "container larger than %zu bytes on standard "
+                             "input: members not examined",
+                             s->cfg->o.keep_limit);
+      return;
+    }
+    st = art_source_open(ctx, art_source_path(src), info->kind, &again);
+    if (st != ART_OK) {
+      art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
+      return;
+    }
+  }
+  walk_with(s, ctx, s->ar, 0, buf, len, again);
+  art_source_free(again);
+  root = &s->rep->recs[0];
   if (s->ratio_stop) {
     art__surface_rec_limit(root, "ratio_limit");
     art__surface_rec_error(
@@ -1047,6 +1225,214 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
         path, (unsigned long long)s->walk_bytes,
         (unsigned long long)root->pub.size,
         s->cfg->o.archive.max_ratio > 0 ? s->cfg->o.archive.max_ratio : 200.0);
+  }
+}
+
+/* A child that is itself an archive (a zip attached to a mail): walked from
+ * its bytes with an archive walker of its own (the input's may be in the
+ * middle of a walk), with what is left of the input's budgets. */
+static void
+nested_walk(art_surface *s, size_t idx, const uint8_t *buf, size_t len)
+{
+  art_ctx *ctx = s->ctx;
+  art_archive_opts o = s->cfg->o.archive;
+  art_archive *ar = NULL;
+  srec *r = &s->rep->recs[idx];
+  uint64_t left = lim_artifacts(s) - artifacts_so_far(s);
+  if (r->pub.depth >= lim_depth(s)) {
+    art__surface_rec_limit(r, "depth_limit");
+    return;
+  }
+  if (s->cfg->o.skip_known && r->pub.known)
+    return;
+  if (artifacts_so_far(s) >= lim_artifacts(s)) {
+    art__surface_rec_limit(r, "artifact_limit");
+    return;
+  }
+  o.max_depth = (unsigned)(lim_depth(s) - r->pub.depth);
+  o.max_artifacts = left;
+  o.max_total_bytes =
+      s->walk_bytes < lim_total(s) ? lim_total(s) - s->walk_bytes : 1;
+  o.extract_dir = NULL; /* extraction covers archive members only */
+  if (s->deadline_ms) {
+    uint64_t now = now_ms();
+    o.timeout_ms = now < s->deadline_ms ? (unsigned)(s->deadline_ms - now) : 1;
+  }
+  if (art_archive_new(ctx, &o, &ar) != ART_OK) {
+    art__surface_rec_error(r, "%s", art_ctx_errmsg(ctx));
+    return;
+  }
+  for (size_t i = 0; i < s->cfg->n_pw; i++)
+    art_archive_add_password(ctx, ar, s->cfg->passwords[i]);
+  walk_with(s, ctx, ar, idx, buf, len, NULL);
+  art_archive_free(ar);
+}
+
+/* ---- dissectors ------------------------------------------------------------
+ */
+
+typedef struct child_ctx {
+  art_surface *s;
+  size_t parent;
+  const char *dissector;
+  uint64_t n;
+  int stopped;
+} child_ctx;
+
+static void child_stop(child_ctx *cc, const char *limit, const char *why)
+{
+  srec *p = &cc->s->rep->recs[cc->parent];
+  art__surface_rec_limit(p, limit);
+  if (!cc->stopped)
+    art__surface_rec_error(p, "%s: %s: children not examined: %s", p->path,
+                           cc->dissector, why);
+  cc->stopped = 1;
+}
+
+static art_status on_child(void *ud, const art_dissect_child *c)
+{
+  child_ctx *cc = ud;
+  art_surface *s = cc->s;
+  srec *p = &s->rep->recs[cc->parent];
+  unsigned depth = p->pub.depth + 1;
+  uint64_t len = c->len;
+  int cut = 0;
+  char name[256];
+  if (depth > lim_depth(s)) {
+    child_stop(cc, "depth_limit", "deeper than the depth limit");
+    return ART_ERR_LIMIT;
+  }
+  if (artifacts_so_far(s) >= lim_artifacts(s)) {
+    child_stop(cc, "artifact_limit", "artifact limit reached");
+    return ART_ERR_LIMIT;
+  }
+  if (s->deadline_ms && now_ms() > s->deadline_ms) {
+    s->timed_out = 1;
+    child_stop(cc, "time_limit", "time limit reached");
+    return ART_ERR_LIMIT;
+  }
+  if (len > lim_member(s)) {
+    len = lim_member(s);
+    cut = 1;
+  }
+  if (s->walk_bytes + len > lim_total(s)) {
+    child_stop(cc, "byte_budget", "byte budget reached");
+    return ART_ERR_LIMIT;
+  }
+  cc->n++;
+  if (c->name && *c->name)
+    snprintf(name, sizeof name, "%s", c->name);
+  else
+    snprintf(name, sizeof name, "%s-%llu", c->via, (unsigned long long)cc->n);
+  size_t plen = strlen(p->path) + 1 + strlen(name) + 1;
+  char *path = malloc(plen);
+  srec *r = path ? art__surface_rec_add(s->rep) : NULL;
+  if (!r) {
+    free(path);
+    return ART_ERR_NOMEM;
+  }
+  p = &s->rep->recs[cc->parent];
+  snprintf(path, plen, "%s!%s", p->path, name);
+  size_t idx = s->rep->n - 1;
+  uint64_t parent_id = cc->parent;
+  r->path = path;
+  r->pub.path = path;
+  r->pub.id = idx;
+  r->pub.parent = parent_id;
+  r->pub.depth = depth;
+  r->pub.via = ART_ARCHIVE_VIA_MEMBER;
+  r->pub.via_name = c->via;
+  json_t *o = r->obj;
+  json_object_set_new(o, "path", jstr(path));
+  json_object_set_new(o, "name", jstr(name));
+  json_object_set_new(o, "size", json_integer(0));
+  json_t *l = lineage_json(s->input, idx, &parent_id, s->root, depth, c->via);
+  json_object_set_new(l, "path_in_parent", jstr(name));
+  json_object_set_new(l, "dissector", json_string(cc->dissector));
+  if (c->declared_type)
+    json_object_set_new(l, "declared_type", jstr(c->declared_type));
+  json_object_set_new(l, "declared_size", json_integer((json_int_t)c->len));
+  if (c->lineage_json) {
+    json_t *extra = json_loads(c->lineage_json, 0, NULL);
+    if (json_is_object(extra))
+      json_object_update_missing(l, extra);
+    json_decref(extra);
+  }
+  json_object_set_new(o, "lineage", l);
+  /* The via string is the dissector's: keep a copy of our own. */
+  r->pub.via_name = json_string_value(json_object_get(l, "via"));
+  name_flags(r, c->name);
+  if (c->truncated)
+    art__surface_rec_flag(r, "truncated_by_dissector");
+
+  /* The same pipeline as an archive member, from memory. */
+  const uint8_t *data = c->data;
+  int saved = s->dissect_in_finish;
+  s->dissect_in_finish = 0;
+  s->cur = idx;
+  set_yara_artifact(s, path, name, s->root, depth);
+  c_begin(s, 1, len);
+  s->container = s->ar ? -1 : 0;
+  for (uint64_t off = 0; off < len; off += CHILD_BLOCK) {
+    size_t n = len - off < CHILD_BLOCK ? (size_t)(len - off) : CHILD_BLOCK;
+    if (c_update(s, data + off, n, off) != ART_OK)
+      break;
+  }
+  c_finish(s, ART_OK);
+  int is_container = s->container == 1;
+  s->dissect_in_finish = saved;
+  r = &s->rep->recs[idx];
+  if (cut) {
+    art__surface_rec_limit(r, "size_limit");
+    art__surface_rec_error(r, "%s: cut at %llu bytes (of %zu)", path,
+                           (unsigned long long)len, c->len);
+  }
+  if (is_container)
+    nested_walk(s, idx, data, (size_t)len);
+  dissect(s, idx, data, (size_t)len, cut);
+  return s->timed_out ? ART_ERR_LIMIT : ART_OK;
+}
+
+/* Run every dissector that recognises BUF (the artifact of record IDX, cut
+ * when CUT) and record their summaries, flags, errors and children. */
+static void
+dissect(art_surface *s, size_t idx, const uint8_t *buf, size_t len, int cut)
+{
+  size_t head = len < DECIDE_BYTES ? len : DECIDE_BYTES;
+  if (!s->ar || !buf || !len)
+    return;
+  if (s->cfg->o.skip_known && s->rep->recs[idx].pub.known)
+    return;
+  for (size_t i = 0; i < art_dissect_count(); i++) {
+    const art_dissector *d = art_dissect_at(i);
+    art_dissect_sink *sink = NULL;
+    child_ctx cc = {s, idx, d->name, 0, 0};
+    if (!d->recognise(buf, head))
+      continue;
+    if (art_dissect_sink_new(s->ctx, on_child, &cc, &sink) != ART_OK) {
+      art__surface_rec_error(&s->rep->recs[idx], "%s", art_ctx_errmsg(s->ctx));
+      return;
+    }
+    art_dissect_input in = {buf, len, s->rep->recs[idx].path, cut};
+    art_status st = art_dissect_run(s->ctx, d, &in, sink);
+    srec *r = &s->rep->recs[idx]; /* the records may have moved */
+    const char *sum = art_dissect_sink_get_summary(sink);
+    if (sum) {
+      json_t *j = json_loads(sum, 0, NULL);
+      if (j)
+        json_object_set_new(r->obj, d->name, j);
+    }
+    for (size_t k = 0; k < art_dissect_sink_flag_count(sink); k++)
+      art__surface_rec_flag(r, art_dissect_sink_flag_at(sink, k));
+    for (size_t k = 0; k < art_dissect_sink_error_count(sink); k++)
+      art__surface_rec_error(r, "%s", art_dissect_sink_error_at(sink, k));
+    if (st != ART_OK && st != ART_ERR_LIMIT &&
+        art_dissect_sink_error_count(sink) == 0)
+      art__surface_rec_error(r, "%s: %s: %s", r->path, d->name,
+                             art_strerror(st));
+    if (cut)
+      art__surface_rec_limit(r, "dissect_size");
+    art_dissect_sink_free(sink);
   }
 }
 
@@ -1142,9 +1528,27 @@ art_status art_surface_examine(art_ctx *ctx,
     s->hash_st = s->ent_st = s->sum_st = read_st;
   }
   harvest(s, r, read_st);
-  if (read_st == ART_OK && s->ar && s->container == 1 &&
-      !(s->cfg->o.skip_known && r->pub.known))
-    walk(s, ctx, src, r);
+  s->walk_bytes = 0;
+  s->ratio_stop = 0;
+  s->timed_out = 0;
+  s->deadline_ms = s->cfg->o.archive.timeout_ms
+                       ? now_ms() + s->cfg->o.archive.timeout_ms
+                       : 0;
+  if (read_st == ART_OK && s->ar && !(s->cfg->o.skip_known && r->pub.known)) {
+    /* The members' and children's bytes are kept in s->keep while they
+     * are read: walk and dissect the input's bytes from a buffer of their
+     * own. */
+    uint8_t *buf = s->keep;
+    size_t len = s->keep_len;
+    int over = s->keep_over, keeping = s->keeping == 1;
+    s->keep = NULL;
+    s->keep_len = s->keep_cap = 0;
+    if (s->container == 1)
+      walk(s, ctx, src, buf, len, over);
+    if (keeping)
+      dissect(s, 0, buf, len, over);
+    free(buf);
+  }
   /* Do not hold a large container's bytes until the next input. */
   if (s->keep_cap > (4u << 20)) {
     free(s->keep);

@@ -24,7 +24,7 @@ n=$(wc -l <"$list")
 jq -c 'select(.lineage.id == 0)' "$T/corpus.jsonl" >"$T/roots.jsonl"
 check "one top-level record per corpus file" test "$(wc -l <"$T/roots.jsonl")" -eq "$n"
 check "every record has the schema field" \
-  bash -c "jq -e 'select(.schema != \"artifact.surface/1\")' '$T/corpus.jsonl' | grep -q . && exit 1 || exit 0"
+  bash -c "jq -e 'select(.schema != \"artifact.surface/2\")' '$T/corpus.jsonl' | grep -q . && exit 1 || exit 0"
 # Ours and the references as one TSV each, in the list's order:
 # path, description, mime, sha256, md5, size, ssdeep, ascii, utf16le strings.
 jq -r '[.path, .type.description, .type.mime, .hashes.sha256, .hashes.md5,

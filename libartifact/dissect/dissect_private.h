@@ -1,0 +1,72 @@
+/* Internal declarations shared by the dissectors and the registry.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ART_DISSECT_PRIVATE_H
+#define ART_DISSECT_PRIVATE_H
+
+#include <artifact/artifact.h>
+#include <jansson.h>
+
+/* The built-in dissectors (one per file in libartifact/dissect/). */
+extern const art_dissector art__dissect_ole;
+extern const art_dissector art__dissect_ooxml;
+extern const art_dissector art__dissect_rtf;
+extern const art_dissector art__dissect_pdf;
+extern const art_dissector art__dissect_authenticode;
+extern const art_dissector art__dissect_email;
+extern const art_dissector art__dissect_script;
+
+/* Set the summary from a jansson object (reference stolen). */
+art_status art__dissect_summary(art_dissect_sink *sink, json_t *obj);
+/* A JSON string from bytes that may not be UTF-8 (invalid bytes become
+ * U+FFFD); NULL gives JSON null. */
+json_t *art__dissect_jstr(const char *s);
+json_t *art__dissect_jstrn(const char *s, size_t len);
+/* Append the distinct indicators found in TEXT to ARR ({class, value}),
+ * at most MAX entries in ARR. */
+void art__dissect_iocs(json_t *arr, const char *text, size_t len, size_t max);
+/* Facts about a name as it appears in a record: double extension
+ * ("invoice.pdf.exe"), right-to-left override, long or space-padded.
+ * Appends flag names to ARR (may be NULL) and returns how many. */
+size_t art__dissect_name_flags(const char *name, json_t *arr);
+
+/* ---- Compound File Binary (cfb.c) ---- */
+typedef struct cfb cfb;
+enum { CFB_STORAGE = 1, CFB_STREAM = 2, CFB_ROOT = 5 };
+typedef struct cfb_entry {
+  char *name; /* UTF-8; control characters as \xNN */
+  char *path; /* "Macros/VBA/dir"; NULL when unreachable */
+  int type;   /* CFB_* or 0 (unused entry) */
+  int parent; /* index of the storage holding it, -1 */
+  uint32_t start;
+  uint64_t size;
+  uint8_t clsid[16];
+} cfb_entry;
+int art__cfb_is_cfb(const uint8_t *data, size_t len);
+/* DATA must outlive the reader. ART_ERR_FORMAT, ART_ERR_CORRUPT (ERR
+ * says why) or ART_ERR_NOMEM. */
+art_status art__cfb_open(
+    const uint8_t *data, size_t len, cfb **out, char *err, size_t errlen);
+void art__cfb_free(cfb *c);
+size_t art__cfb_count(const cfb *c);
+const cfb_entry *art__cfb_entry(const cfb *c, size_t i);
+/* Entry index by path (case-insensitive), or -1. */
+long art__cfb_find(const cfb *c, const char *path);
+/* A stream's bytes (at most MAX), malloc'd; NULL when unreadable. */
+uint8_t *art__cfb_read(cfb *c, size_t i, uint64_t max, size_t *len);
+/* Whether a chain, index or size did not add up while reading. */
+int art__cfb_partial(const cfb *c);
+
+/* ---- VBA (vba.c) ---- */
+/* Decompress an MS-OVBA CompressedContainer; malloc'd, NULL when it is not
+ * one. Output is capped at MAX bytes. */
+uint8_t *
+art__vba_decompress(const uint8_t *in, size_t len, size_t max, size_t *out_len);
+/* Add the VBA projects found in C to SUM ("vba" object) and yield their
+ * modules' source as children. */
+art_status art__vba_dissect(cfb *c,
+                            const art_dissect_input *in,
+                            art_dissect_sink *sink,
+                            json_t *sum);
+
+#endif

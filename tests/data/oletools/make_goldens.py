@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+# Makes tests/data/oletools/goldens.tsv: what the reference tools report on
+# every file of ../shared/corpora/oletools (except the zipped ones), for
+# tests/cli/test_ole.sh. Run from the repository root:
+#   /usr/bin/python3 tests/data/oletools/make_goldens.py [CORPUS [REF]]
+# olevba runs as its command line does (--json); oleid through its module
+# (it has no JSON output). Lines: file, kind, value(s), tab-separated:
+#   olevba_type TYPE                 olevba: container type (OLE, OpenXML, Text...)
+#   vba yes|no                       olevba: macros found
+#   module NAME                      olevba: vba_filename of each module
+#   code NAME SHA256                 olevba: SHA-256 of the code it shows
+#   autoexec KEYWORD                 olevba analysis, type AutoExec (lower case)
+#   suspicious KEYWORD               olevba analysis, type Suspicious (lower case;
+#                                    keywords found in decoded strings left out)
+#   encrypted True|False             oleid indicator "encrypted"
+#   dde FIELD                        msodde (only DDE fields) on OOXML files
+#   extlink TYPE TARGET              oleobj: "Found relationship TYPE with
+#                                    external link TARGET"
+# SPDX-License-Identifier: Apache-2.0
+import hashlib, json, os, re, subprocess, sys, tempfile
+
+root = os.path.dirname(os.path.abspath(__file__))
+corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "../../../../shared/corpora/oletools")
+ref = sys.argv[2] if len(sys.argv) > 2 else os.path.join(root, "../../../../shared/ref/oletools")
+corpus, ref = os.path.abspath(corpus), os.path.abspath(ref)
+env = dict(os.environ, PYTHONPATH=ref)
+lines = []
+files = []
+for d, _, names in os.walk(corpus):
+    for n in names:
+        if n.endswith(".zip") or n == "LICENSE.md":
+            continue
+        files.append(os.path.relpath(os.path.join(d, n), corpus))
+for rel in sorted(files):
+    path = os.path.join(corpus, rel)
+    p = subprocess.run(["/usr/bin/python3", "-m", "oletools.olevba", "--json", path],
+                       env=env, capture_output=True, timeout=300)
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        out = []
+    macros, analysis, kinds = [], [], set()
+    for r in out:
+        if r.get("type") in ("MetaInformation", "msg"):
+            continue
+        kinds.add(str(r.get("type")))
+        macros += r.get("macros") or []
+        analysis += r.get("analysis") or []
+    lines.append((rel, "olevba_type", "+".join(sorted(kinds))))
+    lines.append((rel, "vba", "yes" if macros else "no"))
+    for m in macros:
+        lines.append((rel, "module", m["vba_filename"]))
+        lines.append((rel, "code", m["vba_filename"],
+                      hashlib.sha256(m["code"].encode("utf-8", "surrogateescape")).hexdigest()))
+    for a in analysis:
+        if a["type"] in ("AutoExec", "Suspicious") and "obfuscation" not in a["description"]:
+            lines.append((rel, a["type"].lower(), a["keyword"].lower()))
+    p = subprocess.run(["/usr/bin/python3", "-c",
+                        "import sys\nfrom oletools.oleid import OleID\n"
+                        "o = OleID(sys.argv[1]); o.check()\n"
+                        "print([i.value for i in o.indicators if i.id == 'encrypted'][0])",
+                        path], env=env, capture_output=True, timeout=300, text=True)
+    enc = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "error"
+    lines.append((rel, "encrypted", enc))
+    if "OpenXML" in kinds:
+        p = subprocess.run(["/usr/bin/python3", "-c",
+                            "import sys\nfrom oletools import msodde\n"
+                            "sys.stdout.write(msodde.process_maybe_encrypted(sys.argv[1], "
+                            "field_filter_mode=msodde.FIELD_FILTER_DDE))",
+                            path], env=env, capture_output=True, timeout=300, text=True)
+        for f in p.stdout.split("\n"):
+            if f.strip():
+                lines.append((rel, "dde", f))
+        # oleobj writes the objects it finds: into a scratch folder, never
+        # beside the corpus file
+        with tempfile.TemporaryDirectory() as scratch:
+            p = subprocess.run(["/usr/bin/python3", "-m", "oletools.oleobj", "-d", scratch, path],
+                               env=env, capture_output=True, timeout=300, text=True)
+        for l in p.stdout.splitlines():
+            m = re.match(r"Found relationship '([^']*)' with external link (.*)$", l)
+            if m:
+                lines.append((rel, "extlink", m.group(1), m.group(2)))
+with open(os.path.join(root, "goldens.tsv"), "w") as f:
+    f.write("# made by tests/data/oletools/make_goldens.py (olevba --json, oleid) at oletools 58ff1a4e5bb6\n")
+    for l in sorted(set(lines)):
+        f.write("\t".join(l) + "\n")

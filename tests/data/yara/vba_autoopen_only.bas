@@ -1,0 +1,4 @@
+Attribute VB_Name = "Module1"
+Sub AutoOpen()
+    MsgBox "Welcome"
+End Sub
