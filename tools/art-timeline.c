@@ -58,8 +58,11 @@ typedef struct problem_ctx {
 
 static void on_problem(void *user, art_status st, const char *msg)
 {
-  (void)st;
   problem_ctx *p = user;
+  if (st == ART_OK) { /* a note: the input was read */
+    cli_error("note: %s", msg);
+    return;
+  }
   p->count++;
   cli_error("%s", msg);
 }

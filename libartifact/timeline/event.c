@@ -317,6 +317,18 @@ void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
   tl->problem(tl->problem_user, st, msg);
 }
 
+void art__tl_note(art_timeline *tl, const char *fmt, ...)
+{
+  if (!tl->problem)
+    return;
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  tl->problem(tl->problem_user, ART_OK, msg);
+}
+
 int art__tl_source_add(art_ctx *ctx,
                        art_timeline *tl,
                        const char *evidence,

@@ -3,9 +3,9 @@
  *
  * One object per event: message, datetime (ISO 8601, microseconds, with
  * the display zone's offset), timestamp (microseconds since the epoch),
- * timestamp_desc (plaso's vocabulary), plus timestamp_ns and datetime_ns
- * with the full precision, and the provenance fields documented in
- * docs/timeline-formats.md.
+ * timestamp_desc (plaso's vocabulary), plus timestamp_ns (integer
+ * nanoseconds, as a string) and datetime_full (9 fractional digits), and the
+ * provenance fields documented in docs/timeline-formats.md.
  */
 #include <inttypes.h>
 #include <jansson.h>
@@ -51,15 +51,7 @@ json_t *art__tl_event_json(art_timeline *tl, const art__tl_event *ev)
   if (art__tl_iso(dt, sizeof dt, ev->sec, ev->nsec, 6) ||
       art__tl_iso(dtn, sizeof dtn, ev->sec, ev->nsec, 9))
     return NULL;
-  if (ev->sec < 0 && ev->nsec)
-    snprintf(ns, sizeof ns, "-%" PRId64 "%09" PRIu32, -(ev->sec + 1),
-             1000000000u - ev->nsec);
-  else
-    snprintf(ns, sizeof ns, "%" PRId64 "%09" PRIu32, ev->sec, ev->nsec);
-  if (ev->sec == 0 && ev->nsec == 0)
-    snprintf(ns, sizeof ns, "0");
-  else if (ns[0] == '0') /* strip leading zeros of small values */
-    memmove(ns, ns + strspn(ns, "0"), strlen(ns + strspn(ns, "0")) + 1);
+  art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
   const art__tl_source *src = &tl->srcs[ev->src];
   char macb[5] = "....";
   unsigned base = kind >= ART_TIMELINE_FN_M ? kind - ART_TIMELINE_FN_M : kind;
@@ -96,7 +88,7 @@ json_t *art__tl_event_json(art_timeline *tl, const art__tl_event *ev)
           o, "timestamp_desc",
           json_string(art__tl_kind_desc((art_timeline_kind)kind))) ||
       json_object_set_new(o, "timestamp_ns", json_string(ns)) ||
-      json_object_set_new(o, "datetime_ns", json_string(dtn)) ||
+      json_object_set_new(o, "datetime_full", json_string(dtn)) ||
       json_object_set_new(
           o, "time_kind",
           json_string(art__tl_kind_name((art_timeline_kind)kind))) ||

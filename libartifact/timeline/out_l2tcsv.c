@@ -67,6 +67,8 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
                        : strcmp(src->origin, "archive") == 0 ? "ARCHIVE:"
                                                              : "BODY:";
   const char *desc = art__tl_kind_desc((art_timeline_kind)kind);
+  char ns[48];
+  art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
   int bad =
       art__tl_buf_addf(b, "%02d/%02d/%04lld,%02d:%02d:%02d,", tm.tm_mon + 1,
                        tm.tm_mday, (long long)tm.tm_year + 1900, tm.tm_hour,
@@ -98,9 +100,9 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
         add_clean(b, ev->mode, ev->mode_len) ||
         art__tl_buf_addf(b,
                          "; size: %" PRIu64 "; time_kind: %s; timestamp_ns: "
-                         "%" PRId64 ".%09" PRIu32 "; uid: %" PRIu64 "\n",
+                         "%s; uid: %" PRIu64 "\n",
                          ev->size, art__tl_kind_name((art_timeline_kind)kind),
-                         ev->sec, ev->nsec, ev->uid);
+                         ns, ev->uid);
   if (bad)
     return ART_ERR_NOMEM;
   return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;

@@ -36,6 +36,7 @@ typedef struct art__tl_entry {
   const char *link; /* symlink target or NULL */
   int fn;           /* the $FILE_NAME line */
   int verbatim;     /* path is already a complete display name (body in) */
+  int empty_ids;    /* body in: UID or GID field was empty (read as 0) */
   int alloc;        /* TL_ALLOC / TL_DELETED / TL_REALLOC */
   char inode[48];   /* "65-128-2", "12" */
   const char *mode; /* "r/rrw-r--r--" */
@@ -107,7 +108,8 @@ void art__tl_buf_free(art__tl_buf *b);
 enum {
   TL_ESC_TSK = 0,  /* fls: bytes 0x00-0x1F become '^', nothing else */
   TL_ESC_BODY = 1, /* \\ \| and \xNN for control bytes and bad UTF-8 */
-  TL_ESC_TEXT = 2  /* \\ and \xNN for control bytes and bad UTF-8 */
+  TL_ESC_TEXT = 2, /* \\ and \xNN for control bytes and bad UTF-8 */
+  TL_ESC_RAW = 3   /* the bytes as they are */
 };
 int art__tl_escape(art__tl_buf *b, const char *s, size_t n, int mode);
 /* The body-file name field of an entry: "/" path [:ads] [ ($FILE_NAME)]
@@ -161,6 +163,7 @@ struct art_timeline {
   int mac_generic;
   int finished;
   int write_err;
+  uint64_t body_noids; /* body in: lines with an empty UID/GID field */
 };
 
 /* Register a source; returns its index or -1 (NOMEM recorded). */
@@ -179,6 +182,8 @@ art__tl_entry_emit(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e);
 void art__tl_set_tz(const char *tz);
 void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
     ART_PRINTF(3, 4);
+/* A note (not a failure): through the problem callback with ART_OK. */
+void art__tl_note(art_timeline *tl, const char *fmt, ...) ART_PRINTF(2, 3);
 
 /* Writers. */
 int art__tl_body_write(art_timeline *tl, const art__tl_entry *e);
@@ -209,5 +214,7 @@ const char *art__tl_kind_desc(art_timeline_kind k); /* plaso timestamp_desc */
 const char *art__tl_kind_name(art_timeline_kind k); /* "m", "fn_b", ... */
 /* ISO 8601 with 6 (or 9) fractional digits and the display zone's offset. */
 int art__tl_iso(char *buf, size_t len, int64_t sec, uint32_t nsec, int digits);
+/* Nanoseconds since the epoch as a decimal integer string. */
+void art__tl_ns(char *buf, size_t len, int64_t sec, uint32_t nsec);
 
 #endif

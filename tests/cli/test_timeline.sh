@@ -110,6 +110,8 @@ printf y >"$T/src/new
 line.txt"
 printf z >"$T/src/$(printf 'bad\xff\xfeutf8.txt')"
 printf w >"$T/src/back\\slash.txt"
+printf c >"$T/src/$(printf 'cr\rname.txt')"
+printf e >"$T/src/$(printf 'esc\033name.txt')"
 printf old >"$T/src/old.txt"
 printf nano >"$T/src/nano.txt"
 printf future >"$T/src/future.txt"
@@ -154,6 +156,49 @@ dtime=$((16#$dtime))
 check "extended body: ext deletion time ($dtime) kept" \
   grep -qF "0|/gone.txt (deleted) (\$DTIME)|$I_GONE|r/rrw-r--r--|0|0|4|0|0|$dtime|0" "$T/edge.body"
 check "fls has no deletion time" test "$(grep -c gone.txt "$T/edge.fls")" -eq 1
+# issue 9 item 13: control bytes (CR, LF, ESC) and '|' as documented
+check "--tsk-compat body == fls on CR/LF/ESC/'|' names" \
+  sh -c "'$BIN' -q --tsk-compat '$T/edge.img' | cmp -s - '$T/edge.fls'"
+check "fls writes CR and ESC as '^'" grep -qF '/cr^name.txt|' "$T/edge.fls"
+check "extended body: CR and ESC as \\xNN" \
+  sh -c "grep -qF '/cr\\x0dname.txt|' '$T/edge.body' && grep -qF '/esc\\x1bname.txt|' '$T/edge.body'"
+check "no raw CR or ESC in the extended body" sh -c "! grep -q \"\$(printf '[\\r\\033]')\" '$T/edge.body'"
+"$BIN" -q -f mactime "$T/edge.img" >"$T/edge.mac"
+"$BIN" -q -f mactime --tsk-compat "$T/edge.img" >"$T/edge.mac.compat"
+check "mactime: CR, LF, ESC as \\xNN; '|' kept" sh -c "grep -qF '\"/cr\\x0dname.txt\"' '$T/edge.mac' &&
+  grep -qF '\"/new\\x0aline.txt\"' '$T/edge.mac' && grep -qF '\"/esc\\x1bname.txt\"' '$T/edge.mac' &&
+  grep -qF '\"/a|b.txt\"' '$T/edge.mac' && ! grep -q \"\$(printf '[\\r\\033]')\" '$T/edge.mac'"
+check "mactime --tsk-compat: CR, LF, ESC as '^' (as fls|mactime)" sh -c "grep -qF '\"/cr^name.txt\"' '$T/edge.mac.compat' &&
+  grep -qF '\"/new^line.txt\"' '$T/edge.mac.compat' && grep -qF '\"/esc^name.txt\"' '$T/edge.mac.compat'"
+check "mactime: one row per line (no row broken by CR/LF)" \
+  awk -F, 'NR > 1 && $1 !~ /^[0-9][0-9][0-9][0-9]-/ { exit 1 }' "$T/edge.mac"
+# names with raw control bytes read from a body file obey the same rules
+printf '0|/x\rCR|1|r/rrw-r--r--|0|0|0|1|2|3|4\n0|/y\033E|2|r/rrw-r--r--|0|0|0|1|2|3|4\n' >"$T/ctl.body"
+"$BIN" -q --tsk-compat -b "$T/ctl.body" >"$T/ctl.compat"
+check "body file in, --tsk-compat out: control bytes as '^'" \
+  sh -c "grep -qxF '0|/x^CR|1|r/rrw-r--r--|0|0|0|1|2|3|4' '$T/ctl.compat' && grep -qxF '0|/y^E|2|r/rrw-r--r--|0|0|0|1|2|3|4' '$T/ctl.compat'"
+"$BIN" -q -b "$T/ctl.body" >"$T/ctl.ext"
+check "body file in, extended out: control bytes as \\xNN" grep -qxF '0|/x\x0dCR|1|r/rrw-r--r--|0|0|0|1|2|3|4' "$T/ctl.ext"
+
+# issue 9 item 14: '#' comments skipped (as mactime), empty UID/GID read as 0
+{ echo '# made by hand'; echo '  # indented comment'
+  echo '0|/c.txt|7|r/rrw-r--r--|0|0|3|1600000000|1600000001|1600000002|0'
+  echo '0|/d.txt|8|r/rrw-r--r--|||4|1600000100|1600000101|1600000102|0'; } >"$T/cm.body"
+set +e
+"$BIN" -q -f mactime -b "$T/cm.body" >"$T/cm.ours" 2>"$T/cm.err"
+rc=$?
+set -e
+check "body with '#' comments and empty UID/GID: exit 0" test "$rc" -eq 0
+check "empty UID/GID: a note on stderr" grep -q 'note: .*empty UID or GID' "$T/cm.err"
+sed 's/|||4|/|0|0|4|/' "$T/cm.body" | grep -v '^  #' | mactime -d -y >"$T/cm.ref"
+check "comments + empty ids == mactime with 0 ids" cmp -s "$T/cm.ref" "$T/cm.ours"
+
+# issue 9 item 15: every *_ns field holds integer nanoseconds
+"$BIN" -q -f l2tcsv -o 2048 "$T/fs.ntfs" >"$T/ns.l2t"
+check "l2tcsv: timestamp_ns is nanoseconds (debian.mp3 1603771260026285600)" \
+  grep -qE '/audio1/debian.mp3,.*timestamp_ns: 1603771260026285600;' "$T/ns.l2t"
+check "l2tcsv: no timestamp_ns with a dot" sh -c "! grep -qE 'timestamp_ns: [0-9-]+\\.' '$T/ns.l2t'"
+
 # the extended body read back gives the same mactime CSV as fls|mactime
 # for lines fls prints correctly (those without '|', wrap or ns)
 grep -avF 'a|b.txt' "$T/edge.fls" >"$T/edge.nopipe" # mactime drops those
@@ -189,7 +234,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
 assert n > 300, n
 EOF
 check "jsonl: NTFS 100 ns kept (debian.mp3 mtime .0262856)" \
-  grep -qF '"datetime_ns":"2020-10-27T04:01:00.026285600+00:00"' "$T/ntfs.jsonl"
+  grep -qF '"datetime_full":"2020-10-27T04:01:00.026285600+00:00"' "$T/ntfs.jsonl"
 "$BIN" -q -f jsonl -z America/Sao_Paulo "$T/fs.ntfs" >"$T/ntfs.sp.jsonl"
 check "jsonl -z: same instants, local offset (-03:00)" python3 - "$T/ntfs.jsonl" "$T/ntfs.sp.jsonl" <<'EOF'
 import json, sys, datetime
