@@ -26,6 +26,14 @@ typedef struct art__tl_time {
 
 enum { TL_ALLOC = 0, TL_DELETED = 1, TL_REALLOC = 2 };
 
+/* A Windows artifact event riding on an entry (strings borrowed). */
+typedef struct art__tl_art {
+  const char *data_type, *desc, *source, *sourcetype, *message;
+  const char *file;  /* the artifact's path (l2tcsv filename, jsonl path) */
+  const char *attrs; /* key NUL value NUL ... */
+  size_t attrs_len;
+} art__tl_art;
+
 /* One file entry (one body line): what a source reports. Strings are
  * borrowed for the call. */
 typedef struct art__tl_entry {
@@ -37,10 +45,11 @@ typedef struct art__tl_entry {
   int fn;           /* the $FILE_NAME line */
   int verbatim;     /* path is already a complete display name (body in) */
   int empty_ids;    /* body in: UID or GID field was empty (read as 0) */
-  int alloc;        /* TL_ALLOC / TL_DELETED / TL_REALLOC */
-  char inode[48];   /* "65-128-2", "12" */
-  const char *mode; /* "r/rrw-r--r--" */
-  char md5[40];     /* "0" unless known */
+  const art__tl_art *art; /* a Windows artifact event, else NULL */
+  int alloc;              /* TL_ALLOC / TL_DELETED / TL_REALLOC */
+  char inode[48];         /* "65-128-2", "12" */
+  const char *mode;       /* "r/rrw-r--r--" */
+  char md5[40];           /* "0" unless known */
   uint64_t meta_addr;
   uint64_t uid, gid;
   uint64_t size;
@@ -128,6 +137,10 @@ typedef struct art__tl_event {
   uint64_t size, uid, gid, meta_addr;
   const char *inode, *mode, *name;
   size_t inode_len, mode_len, name_len;
+  /* artifact events (dtype_len > 0): plaso fields, message, file, and
+   * attributes as key NUL value NUL ... */
+  const char *dtype, *tdesc, *srcs, *srcl, *msg, *file, *attrs;
+  size_t dtype_len, tdesc_len, srcs_len, srcl_len, msg_len, file_len, attrs_len;
 } art__tl_event;
 int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev);
 int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev);
@@ -163,7 +176,11 @@ struct art_timeline {
   int mac_generic;
   int finished;
   int write_err;
-  uint64_t body_noids; /* body in: lines with an empty UID/GID field */
+  uint64_t body_noids;    /* body in: lines with an empty UID/GID field */
+  unsigned artifacts;     /* ART_TIMELINE_ARTIFACTS_* */
+  char **only, **exclude; /* data_type filters (NULL-terminated) */
+  int merge_macb;
+  void *merge; /* --merge-macb: the pending group */
 };
 
 /* Register a source; returns its index or -1 (NOMEM recorded). */
@@ -205,6 +222,29 @@ typedef struct art__tl_writer {
 extern const art__tl_writer art__tl_writer_l2tcsv;
 extern const art__tl_writer art__tl_writer_jsonl;
 extern const art__tl_writer art__tl_writer_html;
+
+/* The MACB slot plaso gives a timestamp_desc (0 m, 1 a, 2 c, 3 b), -1 for
+ * "....". */
+int art__tl_desc_slot(const char *desc);
+/* Keep events of this data_type (--only / --exclude)? */
+int art__tl_type_ok(const art_timeline *tl, const char *data_type);
+void art__tl_strv_free(char **v);
+void art__tl_merge_free(art_timeline *tl);
+/* Windows artifacts: scan a file system libtsk opened (NTFS) for them by
+ * path; the file-system walk notes candidates as it goes. */
+struct TSK_FS_INFO;
+struct TSK_FS_FILE;
+typedef struct art__tl_winscan art__tl_winscan;
+art__tl_winscan *art__tl_winscan_new(art_timeline *tl);
+void art__tl_winscan_note(art__tl_winscan *ws,
+                          const char *parent,
+                          const struct TSK_FS_FILE *f);
+art_status art__tl_winscan_run(art_ctx *ctx,
+                               art__tl_winscan *ws,
+                               struct TSK_FS_INFO *fs,
+                               uint32_t src,
+                               const char *evidence);
+void art__tl_winscan_free(art__tl_winscan *ws);
 
 /* Shared formatting for the event writers. */
 struct json_t;
