@@ -7,7 +7,10 @@
  * the same; records without names give string_1, string_2, ... Records
  * recovered from free space are reported too (recovered: true).
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <libbfio.h>
 #include <libevtx.h>
@@ -15,6 +18,80 @@
 #include <string.h>
 
 #include "win_private.h"
+
+/* libevtx in its own link-map namespace: Debian's libewf (loaded with
+ * libtsk) exports an older libfvalue that libevtx would bind to, and then
+ * fails on every record ("unsupported type: 0x1a"). dlmopen gives libevtx
+ * and its libbfio a scope of their own; calls go through this table. */
+#define EVTX_FUNCS(X)                                                          \
+  X(libbfio_error_free)                                                        \
+  X(libbfio_handle_free)                                                       \
+  X(libbfio_memory_range_initialize)                                           \
+  X(libbfio_memory_range_set)                                                  \
+  X(libevtx_error_free)                                                        \
+  X(libevtx_error_sprint)                                                      \
+  X(libevtx_file_close)                                                        \
+  X(libevtx_file_free)                                                         \
+  X(libevtx_file_get_number_of_records)                                        \
+  X(libevtx_file_get_number_of_recovered_records)                              \
+  X(libevtx_file_get_record_by_index)                                          \
+  X(libevtx_file_get_recovered_record_by_index)                                \
+  X(libevtx_file_initialize)                                                   \
+  X(libevtx_file_open_file_io_handle)                                          \
+  X(libevtx_record_free)                                                       \
+  X(libevtx_record_get_event_identifier)                                       \
+  X(libevtx_record_get_event_identifier_qualifiers)                            \
+  X(libevtx_record_get_event_level)                                            \
+  X(libevtx_record_get_identifier)                                             \
+  X(libevtx_record_get_utf8_computer_name)                                     \
+  X(libevtx_record_get_utf8_computer_name_size)                                \
+  X(libevtx_record_get_utf8_provider_identifier)                               \
+  X(libevtx_record_get_utf8_provider_identifier_size)                          \
+  X(libevtx_record_get_utf8_source_name)                                       \
+  X(libevtx_record_get_utf8_source_name_size)                                  \
+  X(libevtx_record_get_utf8_user_security_identifier)                          \
+  X(libevtx_record_get_utf8_user_security_identifier_size)                     \
+  X(libevtx_record_get_utf8_xml_string)                                        \
+  X(libevtx_record_get_utf8_xml_string_size)                                   \
+  X(libevtx_record_get_written_time)
+
+static struct {
+#define X(n) __typeof__(n) *n;
+  EVTX_FUNCS(X)
+#undef X
+} api;
+#define A(n) (api.n)
+
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+static char api_err[256];
+
+static void api_load(void)
+{
+  void *h = dlmopen(LM_ID_NEWLM, "libevtx.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    snprintf(api_err, sizeof api_err, "cannot load libevtx: %s", dlerror());
+    return;
+  }
+  Lmid_t id;
+  void *b = NULL;
+  if (dlinfo(h, RTLD_DI_LMID, &id) == 0)
+    b = dlmopen(id, "libbfio.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!b) {
+    snprintf(api_err, sizeof api_err, "cannot load libbfio: %s", dlerror());
+    return;
+  }
+#define X(n)                                                                   \
+  {                                                                            \
+    void *p = dlsym(strncmp(#n, "libbfio_", 8) == 0 ? b : h, #n);              \
+    if (!p) {                                                                  \
+      snprintf(api_err, sizeof api_err, "libevtx: no %s", #n);                 \
+      return;                                                                  \
+    }                                                                          \
+    memcpy(&api.n, &p, sizeof p);                                              \
+  }
+  EVTX_FUNCS(X)
+#undef X
+}
 
 static art_status evtx_fail(art_ctx *ctx,
                             art_status st,
@@ -24,8 +101,8 @@ static art_status evtx_fail(art_ctx *ctx,
 {
   char msg[512] = "";
   if (err) {
-    libevtx_error_sprint(err, msg, sizeof msg);
-    libevtx_error_free(&err);
+    A(libevtx_error_sprint)(err, msg, sizeof msg);
+    A(libevtx_error_free)(&err);
     for (char *p = msg; *p; p++)
       if (*p == '\n' || *p == '\r')
         *p = ' ';
@@ -45,14 +122,14 @@ static char *rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf)
   size_t n = 0;
   libevtx_error_t *e = NULL;
   if (szf(r, &n, &e) != 1 || n == 0 || n > (64u << 20)) {
-    libevtx_error_free(&e);
+    A(libevtx_error_free)(&e);
     return NULL;
   }
   uint8_t *b = malloc(n);
   if (!b)
     return NULL;
   if (sf(r, b, n, &e) != 1) {
-    libevtx_error_free(&e);
+    A(libevtx_error_free)(&e);
     free(b);
     return NULL;
   }
@@ -209,31 +286,31 @@ static art_status one_record(art_ctx *ctx,
   uint64_t ft = 0, num = 0;
   uint32_t eid = 0, qual = 0;
   uint8_t level = 0;
-  if (libevtx_record_get_written_time(rec, &ft, &e) != 1) {
-    libevtx_error_free(&e);
+  if (A(libevtx_record_get_written_time)(rec, &ft, &e) != 1) {
+    A(libevtx_error_free)(&e);
     ft = 0;
   }
-  if (libevtx_record_get_identifier(rec, &num, &e) != 1)
-    libevtx_error_free(&e);
-  if (libevtx_record_get_event_identifier(rec, &eid, &e) != 1)
-    libevtx_error_free(&e);
-  if (libevtx_record_get_event_identifier_qualifiers(rec, &qual, &e) != 1) {
-    libevtx_error_free(&e);
+  if (A(libevtx_record_get_identifier)(rec, &num, &e) != 1)
+    A(libevtx_error_free)(&e);
+  if (A(libevtx_record_get_event_identifier)(rec, &eid, &e) != 1)
+    A(libevtx_error_free)(&e);
+  if (A(libevtx_record_get_event_identifier_qualifiers)(rec, &qual, &e) != 1) {
+    A(libevtx_error_free)(&e);
     qual = 0;
   }
-  if (libevtx_record_get_event_level(rec, &level, &e) != 1)
-    libevtx_error_free(&e);
-  char *provider = rec_str(rec, libevtx_record_get_utf8_source_name_size,
-                           libevtx_record_get_utf8_source_name);
-  char *guid = rec_str(rec, libevtx_record_get_utf8_provider_identifier_size,
-                       libevtx_record_get_utf8_provider_identifier);
-  char *computer = rec_str(rec, libevtx_record_get_utf8_computer_name_size,
-                           libevtx_record_get_utf8_computer_name);
+  if (A(libevtx_record_get_event_level)(rec, &level, &e) != 1)
+    A(libevtx_error_free)(&e);
+  char *provider = rec_str(rec, A(libevtx_record_get_utf8_source_name_size),
+                           A(libevtx_record_get_utf8_source_name));
+  char *guid = rec_str(rec, A(libevtx_record_get_utf8_provider_identifier_size),
+                       A(libevtx_record_get_utf8_provider_identifier));
+  char *computer = rec_str(rec, A(libevtx_record_get_utf8_computer_name_size),
+                           A(libevtx_record_get_utf8_computer_name));
   char *sid =
-      rec_str(rec, libevtx_record_get_utf8_user_security_identifier_size,
-              libevtx_record_get_utf8_user_security_identifier);
-  char *xml = rec_str(rec, libevtx_record_get_utf8_xml_string_size,
-                      libevtx_record_get_utf8_xml_string);
+      rec_str(rec, A(libevtx_record_get_utf8_user_security_identifier_size),
+              A(libevtx_record_get_utf8_user_security_identifier));
+  char *xml = rec_str(rec, A(libevtx_record_get_utf8_xml_string_size),
+                      A(libevtx_record_get_utf8_xml_string));
   win_rec_reset(r);
   win_attr(r, "record_number", "%" PRIu64, num);
   win_attr(r, "event_identifier", "%" PRIu32, eid);
@@ -276,6 +353,10 @@ art_status art_win_parse_evtx(art_ctx *ctx,
                               art_win_event_fn fn,
                               void *user)
 {
+  pthread_once(&api_once, api_load);
+  if (api_err[0])
+    return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0, "%s: %s", in->name,
+                          api_err);
   unsigned char *data = NULL;
   size_t n = 0;
   art_status st = win_load(ctx, in, &data, &n);
@@ -286,66 +367,67 @@ art_status art_win_parse_evtx(art_ctx *ctx,
   libevtx_file_t *file = NULL;
   libevtx_error_t *e = NULL;
   win_rec r = {0};
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (A(libbfio_memory_range_initialize)(&h, &be) != 1 ||
+      A(libbfio_memory_range_set)(h, data, n, &be) != 1) {
+    A(libbfio_error_free)(&be);
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }
-  if (libevtx_file_initialize(&file, &e) != 1) {
+  if (A(libevtx_file_initialize)(&file, &e) != 1) {
     st = evtx_fail(ctx, ART_ERR_NOMEM, in->name, "libevtx", e);
     goto out;
   }
-  if (libevtx_file_open_file_io_handle(file, h, LIBEVTX_OPEN_READ, &e) != 1) {
+  if (A(libevtx_file_open_file_io_handle)(file, h, LIBEVTX_OPEN_READ, &e) !=
+      1) {
     st =
         evtx_fail(ctx, ART_ERR_FORMAT, in->name, "not a readable EVTX file", e);
     goto out;
   }
   int count = 0, rcount = 0, bad = 0;
   char first_err[256] = "";
-  if (libevtx_file_get_number_of_records(file, &count, &e) != 1) {
+  if (A(libevtx_file_get_number_of_records)(file, &count, &e) != 1) {
     st = evtx_fail(ctx, ART_ERR_CORRUPT, in->name, "record count", e);
     goto close;
   }
   for (int i = 0; i < count && st == ART_OK; i++) {
     libevtx_record_t *rec = NULL;
-    if (libevtx_file_get_record_by_index(file, i, &rec, &e) != 1) {
+    if (A(libevtx_file_get_record_by_index)(file, i, &rec, &e) != 1) {
       if (!bad && e) {
-        libevtx_error_sprint(e, first_err, sizeof first_err);
+        A(libevtx_error_sprint)(e, first_err, sizeof first_err);
         for (char *q = first_err; *q; q++)
           if (*q == '\n' || *q == '\r')
             *q = ' ';
       }
-      libevtx_error_free(&e);
+      A(libevtx_error_free)(&e);
       bad++;
       continue;
     }
     st = one_record(ctx, rec, 0, &r, fn, user);
-    libevtx_record_free(&rec, NULL);
+    A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK &&
-      libevtx_file_get_number_of_recovered_records(file, &rcount, &e) != 1) {
-    libevtx_error_free(&e);
+      A(libevtx_file_get_number_of_recovered_records)(file, &rcount, &e) != 1) {
+    A(libevtx_error_free)(&e);
     rcount = 0;
   }
   for (int i = 0; i < rcount && st == ART_OK; i++) {
     libevtx_record_t *rec = NULL;
-    if (libevtx_file_get_recovered_record_by_index(file, i, &rec, &e) != 1) {
-      libevtx_error_free(&e);
+    if (A(libevtx_file_get_recovered_record_by_index)(file, i, &rec, &e) != 1) {
+      A(libevtx_error_free)(&e);
       continue; /* recovery is best effort */
     }
     st = one_record(ctx, rec, 1, &r, fn, user);
-    libevtx_record_free(&rec, NULL);
+    A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK && bad)
     st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
                         "%s: %d of %d records could not be read (first: %s)",
                         in->name, bad, count, first_err);
 close:
-  libevtx_file_close(file, NULL);
+  A(libevtx_file_close)(file, NULL);
 out:
-  libevtx_file_free(&file, NULL);
-  libbfio_handle_free(&h, NULL);
+  A(libevtx_file_free)(&file, NULL);
+  A(libbfio_handle_free)(&h, NULL);
   win_rec_free(&r);
   free(data);
   return st;
