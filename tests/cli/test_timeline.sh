@@ -325,6 +325,133 @@ bsdtar -tvf "$T/t.iso" | awk '{print $5, $NF}' | sort >"$T/isoa.ref"
 awk -F'|' '{sub(/^\//, "", $2); sub(/ -> .*/, "", $2); print $7, $2}' "$T/isoa.body" | sort >"$T/isoa.ours"
 check "ISO 9660 as archive: members and sizes == bsdtar -tv" cmp -s "$T/isoa.ref" "$T/isoa.ours"
 
+
+# ------------------------------------------- Windows artifacts (issue 14)
+D=$(cd "$(dirname "$0")/../data/windows" && pwd)
+CORP=$(cd "$(dirname "$0")/../.." && pwd)/../shared/corpora/plaso
+# $UsnJrnl, $I and INFO2 built here, with values decoded by hand:
+# a USN_RECORD_V2 for "a.txt", file ref 30-1 (0x0001...001e), parent 5-5,
+# USN 1024, time 0x01d12bb1c4b7e000 (2015-11-30T21:15:27.0000000Z =
+# 1448918127 s), reason 0x80000100 (FILE_CREATE | CLOSE), behind 4096 zero
+# bytes (the sparse start of $J)
+python3 - "$T/\$J" "$T/\$IABC123.txt" "$T/INFO2" <<'PYEOF'
+import struct, sys
+name = "a.txt".encode("utf-16-le")
+rec = struct.pack("<IHHQQqQIIIIHH", 72, 2, 0, (1 << 48) | 30,
+                  (5 << 48) | 5, 1024, 0x01d12bb1c4b7e000, 0x80000100, 0, 0,
+                  0x20, len(name), 60) + name + b"\0" * 2
+open(sys.argv[1], "wb").write(b"\0" * 4096 + rec)
+path = "C:\\Users\\ü\\x.txt".encode("utf-16-le") + b"\0\0"
+open(sys.argv[2], "wb").write(struct.pack("<QQQI", 2, 1234, 0x01d12bb1c4b7e000, len(path) // 2) + path)
+hdr = struct.pack("<IIIII", 5, 0, 0, 800, 0)
+e = b"C:\\x.exe".ljust(260, b"\0") + struct.pack("<IIQI", 7, 2, 0x01d12bb1c4b7e000, 99) + "C:\\x.exe".encode("utf-16-le").ljust(520, b"\0")
+open(sys.argv[3], "wb").write(hdr + e)
+PYEOF
+"$BIN" -q -f jsonl "$T/\$J" "$T/\$IABC123.txt" "$T/INFO2" >"$T/hand.jsonl"
+check "hand-made \$J, \$I and INFO2: decoded as by hand" python3 - "$T/hand.jsonl" <<'PYEOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+u = [e for e in ev if e["data_type"] == "fs:ntfs:usn_change"]
+assert len(u) == 1, u
+u = u[0]
+assert u["filename"].endswith("$J") and u["timestamp_ns"] == "1448918127000000000", u
+assert u["file_reference"] == "30-1" and u["parent_file_reference"] == "5-5", u
+assert u["update_reason"] == "USN_REASON_FILE_CREATE, USN_REASON_CLOSE", u
+assert u["update_sequence_number"] == "1024" and u["timestamp_desc"] == "Metadata Modification Time", u
+i = [e for e in ev if e["data_type"] == "windows:metadata:deleted_item"]
+assert len(i) == 2, i
+i1 = [e for e in i if e["format_version"] == "2"][0] if any("format_version" in e for e in i) else None
+assert i1["original_filename"] == "C:\\Users\\ü\\x.txt" and i1["file_size"] == "1234", i1
+assert i1["timestamp_ns"] == "1448918127000000000" and i1["timestamp_desc"] == "Content Deletion Time", i1
+x = [e for e in i if "record_index" in e][0]
+assert x["original_filename"] == "C:\\x.exe" and x["record_index"] == "7" and x["drive_number"] == "2", x
+assert "from drive: C" in x["message"] and x["file_size"] == "99", x
+PYEOF
+"$BIN" -q -f l2tcsv "$T/\$J" "$T/INFO2" >"$T/hand.l2t"
+check "l2tcsv: plaso source/sourcetype (FILE/NTFS USN change, RECBIN/Recycle Bin), 17 columns" \
+  sh -c "grep -q ',..C.,FILE,NTFS USN change,Metadata Modification Time,' '$T/hand.l2t' &&
+         grep -q ',M...,RECBIN,Recycle Bin,Content Deletion Time,' '$T/hand.l2t' &&
+         awk -F, 'NF != 17 { exit 1 }' '$T/hand.l2t'"
+"$BIN" -q -f jsonl --only fs:ntfs:usn_change "$T/\$J" "$T/INFO2" >"$T/only.jsonl"
+check "--only by data_type" sh -c "test \$(wc -l <'$T/only.jsonl') -eq 1 && grep -q usn_change '$T/only.jsonl'"
+"$BIN" -q -f jsonl --exclude 'windows:*' "$T/\$J" "$T/INFO2" >"$T/excl.jsonl"
+check "--exclude by data_type prefix" sh -c "test \$(wc -l <'$T/excl.jsonl') -eq 1 && ! grep -q deleted_item '$T/excl.jsonl'"
+# --merge-macb: psort's grouping of same-time fs:stat events
+printf '0|/m.txt|9|r/rrw-r--r--|0|0|1|100|100|200|100\n' >"$T/mm.body"
+"$BIN" -q -f l2tcsv --merge-macb -b "$T/mm.body" >"$T/mm.l2t"
+check "--merge-macb: one MACB row for the same-time m/a/b, C apart" \
+  sh -c "test \$(grep -c ',MA.B,FILE,' '$T/mm.l2t') -eq 1 && test \$(grep -c ',..C.,FILE,' '$T/mm.l2t') -eq 1 &&
+         grep -q 'Content Modification Time; Last Access Time; Creation Time' '$T/mm.l2t'"
+
+if [ -d "$CORP" ]; then
+  "$BIN" -q -f jsonl "$CORP/evtx/System2.evtx" "$CORP/NTUSER.DAT" "$CORP"/winprefetch/*.pf \
+    "$CORP/example.lnk" "$CORP/NeroInfoTool.lnk" >"$T/corp.jsonl" 2>"$T/corp.err" || true
+  check "evtx == evtxexport (record numbers, event ids, written times; golden)" python3 - "$T/corp.jsonl" "$D/evtx-System2.tsv" <<'PYEOF'
+import json, sys
+ours = sorted((e["record_number"], e["event_identifier"], e["timestamp_ns"]) for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:evtx:record")
+ref = sorted(tuple(l.rstrip("\n").split("\t")) for l in open(sys.argv[2]))
+assert ours == ref, (len(ours), len(ref))
+PYEOF
+  check "registry keys == regfexport paths + libregf last-written times (golden)" python3 - "$T/corp.jsonl" "$D/regf-NTUSER.tsv" <<'PYEOF'
+import json, sys
+ours = sorted((e["key_path"], int(e["timestamp_ns"])) for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:registry:key_value")
+ref = []
+for l in open(sys.argv[2], encoding="utf-8"):
+    p, ft = l.rstrip("\n").split("\t")
+    ft = int(ft)
+    if ft: ref.append((p, (ft - 116444736000000000) * 100))
+ref.sort()
+assert ours == ref, (len(ours), len(ref), [x for x in ref if x not in ours][:3])
+PYEOF
+  check "prefetch == sccainfo (executable, run count, run times; golden)" python3 - "$T/corp.jsonl" "$D/scca.tsv" <<'PYEOF'
+import json, sys, os
+ours = sorted((os.path.basename(e["filename"]), e["executable"], e["run_count"], e["timestamp_ns"]) for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:prefetch:execution")
+ref = sorted(tuple(l.rstrip("\n").split("\t")) for l in open(sys.argv[2]))
+missing = [r for r in ref if r not in ours]
+assert not missing, missing[:3]
+PYEOF
+  check "lnk == lnkinfo (target times and path; golden)" python3 - "$T/corp.jsonl" "$D/lnk.tsv" <<'PYEOF'
+import json, sys, os
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:lnk:link"]
+for l in open(sys.argv[2], encoding="utf-8"):
+    name, c, m, a, path = l.rstrip("\n").split("\t")
+    mine = {e["timestamp_desc"]: e for e in ev if os.path.basename(e["filename"]) == name}
+    for desc, want in (("Creation Time", c), ("Content Modification Time", m), ("Last Access Time", a)):
+        if want == "0": assert desc not in mine; continue
+        assert mine[desc]["timestamp_ns"] == want, (name, desc, mine[desc]["timestamp_ns"], want)
+        assert mine[desc]["target_path"] == path, (name, mine[desc]["target_path"], path)
+PYEOF
+  # browsers against sqlite3 queries
+  "$BIN" -q -f jsonl "$CORP/chrome/History" "$CORP/firefox/places.sqlite" >"$T/web.jsonl"
+  sqlite3 -readonly "$CORP/chrome/History" "SELECT (visits.visit_time - 11644473600000000) * 1000, urls.url FROM urls, visits WHERE urls.id = visits.url AND visits.visit_time > 0" | sort >"$T/chrome.ref"
+  python3 -c 'import json,sys; [print("%s|%s" % (e["timestamp_ns"], e["url"])) for e in map(json.loads, open(sys.argv[1])) if e["data_type"] == "chrome:history:page_visited"]' "$T/web.jsonl" | sort >"$T/chrome.ours"
+  check "Chrome visits == sqlite3 query ($(wc -l <"$T/chrome.ref") visits, WebKit time)" cmp -s "$T/chrome.ref" "$T/chrome.ours"
+  sqlite3 -readonly "$CORP/firefox/places.sqlite" "SELECT v.visit_date * 1000, p.url FROM moz_places p, moz_historyvisits v WHERE p.id = v.place_id AND v.visit_date > 0" | sort >"$T/ff.ref"
+  python3 -c 'import json,sys; [print("%s|%s" % (e["timestamp_ns"], e["url"])) for e in map(json.loads, open(sys.argv[1])) if e["data_type"] == "firefox:places:page_visited"]' "$T/web.jsonl" | sort >"$T/ff.ours"
+  check "Firefox visits == sqlite3 query ($(wc -l <"$T/ff.ref") visits, PRTime)" cmp -s "$T/ff.ref" "$T/ff.ours"
+  # discovery by path inside an NTFS volume made now
+  dd if=/dev/zero of="$T/win.ntfs" bs=1M count=24 status=none
+  mkntfs -q -F -Q "$T/win.ntfs" >/dev/null 2>&1
+  ntfscp -q "$T/win.ntfs" "$CORP/NTUSER.DAT" NTUSER.DAT >/dev/null 2>&1
+  ntfscp -q "$T/win.ntfs" "$CORP/firefox/places.sqlite" places.sqlite >/dev/null 2>&1
+  ntfscp -q "$T/win.ntfs" "$CORP/example.lnk" example.lnk >/dev/null 2>&1
+  "$BIN" -q -f jsonl "$T/win.ntfs" >"$T/win.jsonl"
+  "$BIN" -q -f jsonl "$CORP/NTUSER.DAT" "$CORP/firefox/places.sqlite" "$CORP/example.lnk" >"$T/win.direct.jsonl"
+  check "NTFS image (mkntfs + ntfscp): artifacts found by path, same events as the files" python3 - "$T/win.jsonl" "$T/win.direct.jsonl" <<'PYEOF'
+import json, sys, collections
+a = [e for e in map(json.loads, open(sys.argv[1])) if e["data_type"] != "fs:stat"]
+b = [e for e in map(json.loads, open(sys.argv[2]))]
+assert a and all(e["origin"] == "tsk" and e["filename"] in ("/NTUSER.DAT", "/places.sqlite", "/example.lnk") for e in a), a[:1]
+key = lambda e: (e["data_type"], e["timestamp_ns"], e["message"])
+assert sorted(map(key, a)) == sorted(map(key, b)), (len(a), len(b))
+PYEOF
+  "$BIN" -q --tsk-compat "$T/win.ntfs" >"$T/win.compat"
+  fls -r -m / "$T/win.ntfs" >"$T/win.fls"
+  check "--tsk-compat on that image: no artifact lines, == fls" cmp -s "$T/win.fls" "$T/win.compat"
+else
+  echo "skip Windows artifact goldens: $CORP absent (../shared is not part of a clone)"
+fi
+
 # ------------------------------------------------------------------ html
 "$BIN" -q -f html -O "$T/tl.html" "$T/fs.ntfs"
 check "html: self-contained (no http(s) references but the SVG namespace)" \
