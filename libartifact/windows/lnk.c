@@ -238,7 +238,10 @@ art_status art_win_parse_jumplist_custom(art_ctx *ctx,
     }
     off = end;
   }
+  int v2 = n >= 4 && win_le32(data) == 2; /* header version 2 */
   free(data);
+  if (st == ART_OK && found == 0 && bad == 0 && v2)
+    return ART_OK; /* a jump list with no entries */
   if (st == ART_OK && found == 0)
     return art__set_error(ctx, ART_ERR_FORMAT, 0,
                           "%s: no shortcut in this custom jump list", in->name);

@@ -331,20 +331,21 @@ D=$(cd "$(dirname "$0")/../data/windows" && pwd)
 CORP=$(cd "$(dirname "$0")/../.." && pwd)/../shared/corpora/plaso
 # $UsnJrnl, $I and INFO2 built here, with values decoded by hand:
 # a USN_RECORD_V2 for "a.txt", file ref 30-1 (0x0001...001e), parent 5-5,
-# USN 1024, time 0x01d12bb1c4b7e000 (2015-11-30T21:15:27.0000000Z =
+# USN 1024, time 0x01d12bb43bedc180 (= 130933917270000000 x 100 ns since
+# 1601 = 13093391727 - 11644473600 s = 2015-11-30T21:15:27Z =
 # 1448918127 s), reason 0x80000100 (FILE_CREATE | CLOSE), behind 4096 zero
 # bytes (the sparse start of $J)
 python3 - "$T/\$J" "$T/\$IABC123.txt" "$T/INFO2" <<'PYEOF'
 import struct, sys
 name = "a.txt".encode("utf-16-le")
 rec = struct.pack("<IHHQQqQIIIIHH", 72, 2, 0, (1 << 48) | 30,
-                  (5 << 48) | 5, 1024, 0x01d12bb1c4b7e000, 0x80000100, 0, 0,
+                  (5 << 48) | 5, 1024, 0x01d12bb43bedc180, 0x80000100, 0, 0,
                   0x20, len(name), 60) + name + b"\0" * 2
 open(sys.argv[1], "wb").write(b"\0" * 4096 + rec)
 path = "C:\\Users\\ü\\x.txt".encode("utf-16-le") + b"\0\0"
-open(sys.argv[2], "wb").write(struct.pack("<QQQI", 2, 1234, 0x01d12bb1c4b7e000, len(path) // 2) + path)
+open(sys.argv[2], "wb").write(struct.pack("<QQQI", 2, 1234, 0x01d12bb43bedc180, len(path) // 2) + path)
 hdr = struct.pack("<IIIII", 5, 0, 0, 800, 0)
-e = b"C:\\x.exe".ljust(260, b"\0") + struct.pack("<IIQI", 7, 2, 0x01d12bb1c4b7e000, 99) + "C:\\x.exe".encode("utf-16-le").ljust(520, b"\0")
+e = b"C:\\x.exe".ljust(260, b"\0") + struct.pack("<IIQI", 7, 2, 0x01d12bb43bedc180, 99) + "C:\\x.exe".encode("utf-16-le").ljust(520, b"\0")
 open(sys.argv[3], "wb").write(hdr + e)
 PYEOF
 "$BIN" -q -f jsonl "$T/\$J" "$T/\$IABC123.txt" "$T/INFO2" >"$T/hand.jsonl"
@@ -360,7 +361,7 @@ assert u["update_reason"] == "USN_REASON_FILE_CREATE, USN_REASON_CLOSE", u
 assert u["update_sequence_number"] == "1024" and u["timestamp_desc"] == "Metadata Modification Time", u
 i = [e for e in ev if e["data_type"] == "windows:metadata:deleted_item"]
 assert len(i) == 2, i
-i1 = [e for e in i if e["format_version"] == "2"][0] if any("format_version" in e for e in i) else None
+i1 = [e for e in i if e.get("format_version") == "2"][0]
 assert i1["original_filename"] == "C:\\Users\\ü\\x.txt" and i1["file_size"] == "1234", i1
 assert i1["timestamp_ns"] == "1448918127000000000" and i1["timestamp_desc"] == "Content Deletion Time", i1
 x = [e for e in i if "record_index" in e][0]
