@@ -185,6 +185,60 @@ START_TEST(recycle_i_v1)
 }
 END_TEST
 
+art_status win_shimcache(art_ctx *ctx,
+                         const unsigned char *d,
+                         size_t n,
+                         const char *key_path,
+                         art_win_event_fn fn,
+                         void *user,
+                         unsigned *entries);
+
+/* A Windows 10 AppCompatCache value made here: 0x34-byte header, one
+ * "10ts" entry for C:\x.exe (16 path bytes) modified at
+ * 0x01d12bb43bedc180 (2015-11-30T21:15:27Z), 4 data bytes; then a second
+ * entry whose size runs past the end (damage after one entry). */
+START_TEST(shimcache_win10)
+{
+  unsigned char b[0x34 + 12 + 2 + 16 + 8 + 4 + 4 + 12];
+  memset(b, 0, sizeof b);
+  put32(b, 0x34);
+  unsigned char *e = b + 0x34;
+  memcpy(e, "10ts", 4);
+  put32(e + 8, 2 + 16 + 8 + 4 + 4);
+  put16(e + 12, 16);
+  const char *p = "C:\\x.exe";
+  for (int i = 0; i < 8; i++)
+    put16(e + 14 + 2 * i, (unsigned char)p[i]);
+  put64(e + 30, UINT64_C(0x01d12bb43bedc180));
+  put32(e + 38, 4);
+  art_ctx *ctx;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  seen s = {0};
+  s.want_key = "path";
+  unsigned n = 0;
+  size_t whole = 0x34 + 12 + 2 + 16 + 8 + 4 + 4;
+  ck_assert_int_eq(
+      win_shimcache(ctx, b, whole, "\\ControlSet001", on_ev, &s, &n), ART_OK);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_str_eq(s.a1, "C:\\x.exe");
+  ck_assert_int_eq(s.sec, 1448918127);
+  ck_assert_str_eq(s.dtype, "windows:registry:appcompatcache");
+  /* a second entry that claims more bytes than there are */
+  memcpy(b + whole, "10ts", 4);
+  put32(b + whole + 8, 1000);
+  memset(&s, 0, sizeof s);
+  ck_assert_int_eq(win_shimcache(ctx, b, sizeof b, "\\CS", on_ev, &s, &n),
+                   ART_ERR_CORRUPT);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_int_eq(s.n, 1);
+  /* not a cache at all */
+  ck_assert_int_eq(win_shimcache(ctx, (const unsigned char *)"hello", 5, "\\CS",
+                                 on_ev, &s, &n),
+                   ART_ERR_FORMAT);
+  art_ctx_free(ctx);
+}
+END_TEST
+
 /* Garbage given to every parser: an error naming the input, no crash. */
 START_TEST(garbage_everywhere)
 {
@@ -214,6 +268,7 @@ static Suite *suite(void)
   tcase_add_test(tc, detect_kinds);
   tcase_add_test(tc, usn_record_v2);
   tcase_add_test(tc, recycle_i_v1);
+  tcase_add_test(tc, shimcache_win10);
   tcase_add_test(tc, garbage_everywhere);
   suite_add_tcase(s, tc);
   return s;

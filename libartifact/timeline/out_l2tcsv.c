@@ -8,6 +8,7 @@
  * column keeps the nanoseconds).
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,24 +16,85 @@
 
 static int add_clean(art__tl_buf *b, const char *s, size_t n)
 {
+  if (art__tl_buf_reserve(b, n))
+    return -1;
+  char *o = b->p + b->len;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     if (c == '\r')
       continue;
-    if (art__tl_buf_addc(b, c == ',' ? ' ' : c == '\n' ? '-' : c))
-      return -1;
+    *o++ = c == ',' ? ' ' : c == '\n' ? '-' : c;
+  }
+  b->len = (size_t)(o - b->p);
+  b->p[b->len] = '\0';
+  return 0;
+}
+
+/* "MM/DD/YYYY,HH:MM:SS," without printf (one row per event). */
+static int add_date(art__tl_buf *b, const struct tm *tm)
+{
+  long long y = (long long)tm->tm_year + 1900;
+  if (y < 0 || y > 9999)
+    return art__tl_buf_addf(b, "%02d/%02d/%04lld,%02d:%02d:%02d,",
+                            tm->tm_mon + 1, tm->tm_mday, y, tm->tm_hour,
+                            tm->tm_min, tm->tm_sec);
+  char t[20];
+  int v[6] = {tm->tm_mon + 1, tm->tm_mday, 0,
+              tm->tm_hour,    tm->tm_min,  tm->tm_sec};
+  t[0] = (char)('0' + v[0] / 10);
+  t[1] = (char)('0' + v[0] % 10);
+  t[2] = '/';
+  t[3] = (char)('0' + v[1] / 10);
+  t[4] = (char)('0' + v[1] % 10);
+  t[5] = '/';
+  t[6] = (char)('0' + y / 1000);
+  t[7] = (char)('0' + y / 100 % 10);
+  t[8] = (char)('0' + y / 10 % 10);
+  t[9] = (char)('0' + y % 10);
+  t[10] = ',';
+  for (int i = 0; i < 3; i++) {
+    t[11 + 3 * i] = (char)('0' + v[3 + i] / 10);
+    t[12 + 3 * i] = (char)('0' + v[3 + i] % 10);
+    t[13 + 3 * i] = i < 2 ? ':' : ',';
+  }
+  return art__tl_buf_add(b, t, 20);
+}
+
+/* localtime_r, remembered for the last second asked (rows come sorted,
+ * so runs of equal seconds are common); one cache per output. */
+typedef struct l2t_state {
+  time_t last_t;
+  struct tm last_tm;
+  int have;
+} l2t_state;
+
+static int local_tm(l2t_state *c, time_t t, struct tm *out)
+{
+  if (c && c->have && t == c->last_t) {
+    *out = c->last_tm;
+    return 0;
+  }
+  if (!localtime_r(&t, out))
+    return -1;
+  if (c) {
+    c->last_t = t;
+    c->last_tm = *out;
+    c->have = 1;
   }
   return 0;
 }
 
 static art_status l2t_begin(art_timeline *tl, void **state)
 {
-  *state = NULL;
-  return fputs("date,time,timezone,MACB,source,sourcetype,type,user,host,"
-               "short,desc,version,filename,inode,notes,format,extra\n",
-               tl->out) < 0
-             ? ART_ERR_IO
-             : ART_OK;
+  *state = calloc(1, sizeof(l2t_state)); /* NULL: no cache, still works */
+  if (fputs("date,time,timezone,MACB,source,sourcetype,type,user,host,"
+            "short,desc,version,filename,inode,notes,format,extra\n",
+            tl->out) < 0) {
+    free(*state);
+    *state = NULL;
+    return ART_ERR_IO;
+  }
+  return ART_OK;
 }
 
 static const char *alloc_name(int a)
@@ -119,38 +181,36 @@ l2t_art_row(art_timeline *tl, const art__tl_event *ev, const struct tm *tm)
     i += kl + 1 + vl + 1;
   }
   const char *scheme = strcmp(src->origin, "tsk") == 0 ? "TSK:" : "OS:";
-  int bad =
-      art__tl_buf_addf(b, "%02d/%02d/%04lld,%02d:%02d:%02d,", tm->tm_mon + 1,
-                       tm->tm_mday, (long long)tm->tm_year + 1900, tm->tm_hour,
-                       tm->tm_min, tm->tm_sec) ||
-      add_clean(b, tm->tm_zone ? tm->tm_zone : "UTC",
-                strlen(tm->tm_zone ? tm->tm_zone : "UTC")) ||
-      art__tl_buf_addf(b, ",%s,", macb) ||
-      add_clean(b, ev->srcs, ev->srcs_len) || art__tl_buf_addc(b, ',') ||
-      add_clean(b, ev->srcl, ev->srcl_len) || art__tl_buf_addc(b, ',') ||
-      add_clean(b, ev->tdesc, ev->tdesc_len) || art__tl_buf_addc(b, ',') ||
-      (user ? add_clean(b, user, ul) : art__tl_buf_addc(b, '-')) ||
-      art__tl_buf_addc(b, ',') ||
-      (host ? add_clean(b, host, hl) : art__tl_buf_addc(b, '-')) ||
-      art__tl_buf_addc(b, ',') ||
-      add_clean(b, ev->msg, ev->msg_len < 80 ? ev->msg_len : 80) ||
-      (ev->msg_len > 80 && art__tl_buf_adds(b, "...")) ||
-      art__tl_buf_addc(b, ',') || add_clean(b, ev->msg, ev->msg_len) ||
-      art__tl_buf_addf(b, ",2,%s", scheme) ||
-      add_clean(b, ev->file, ev->file_len) || art__tl_buf_addc(b, ',') ||
-      (ev->meta_addr ? art__tl_buf_addf(b, "%" PRIu64, ev->meta_addr)
-                     : art__tl_buf_addc(b, '-')) ||
-      art__tl_buf_adds(b, ",-,") ||
-      art__tl_buf_adds(b, parser_of(ev->dtype, ev->dtype_len)) ||
-      art__tl_buf_adds(b, ",data_type: ") ||
-      add_clean(b, ev->dtype, ev->dtype_len) ||
-      art__tl_buf_adds(b, "; evidence: ") ||
-      add_clean(b, src->evidence, strlen(src->evidence)) ||
-      (src->sha256 && (art__tl_buf_adds(b, "; evidence_sha256: ") ||
-                       art__tl_buf_adds(b, src->sha256))) ||
-      art__tl_buf_addf(b, "; timestamp_ns: %s", ns) ||
-      (ev->attrs_len && art__tl_buf_adds(b, "; ")) ||
-      add_attrs(b, ev->attrs, ev->attrs_len) || art__tl_buf_addc(b, '\n');
+  int bad = add_date(b, tm) ||
+            add_clean(b, tm->tm_zone ? tm->tm_zone : "UTC",
+                      strlen(tm->tm_zone ? tm->tm_zone : "UTC")) ||
+            art__tl_buf_addf(b, ",%s,", macb) ||
+            add_clean(b, ev->srcs, ev->srcs_len) || art__tl_buf_addc(b, ',') ||
+            add_clean(b, ev->srcl, ev->srcl_len) || art__tl_buf_addc(b, ',') ||
+            add_clean(b, ev->tdesc, ev->tdesc_len) ||
+            art__tl_buf_addc(b, ',') ||
+            (user ? add_clean(b, user, ul) : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_addc(b, ',') ||
+            (host ? add_clean(b, host, hl) : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_addc(b, ',') ||
+            add_clean(b, ev->msg, ev->msg_len < 80 ? ev->msg_len : 80) ||
+            (ev->msg_len > 80 && art__tl_buf_adds(b, "...")) ||
+            art__tl_buf_addc(b, ',') || add_clean(b, ev->msg, ev->msg_len) ||
+            art__tl_buf_addf(b, ",2,%s", scheme) ||
+            add_clean(b, ev->file, ev->file_len) || art__tl_buf_addc(b, ',') ||
+            (ev->meta_addr ? art__tl_buf_addf(b, "%" PRIu64, ev->meta_addr)
+                           : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_adds(b, ",-,") ||
+            art__tl_buf_adds(b, parser_of(ev->dtype, ev->dtype_len)) ||
+            art__tl_buf_adds(b, ",data_type: ") ||
+            add_clean(b, ev->dtype, ev->dtype_len) ||
+            art__tl_buf_adds(b, "; evidence: ") ||
+            add_clean(b, src->evidence, strlen(src->evidence)) ||
+            (src->sha256 && (art__tl_buf_adds(b, "; evidence_sha256: ") ||
+                             art__tl_buf_adds(b, src->sha256))) ||
+            art__tl_buf_addf(b, "; timestamp_ns: %s", ns) ||
+            (ev->attrs_len && art__tl_buf_adds(b, "; ")) ||
+            add_attrs(b, ev->attrs, ev->attrs_len) || art__tl_buf_addc(b, '\n');
   if (bad)
     return ART_ERR_NOMEM;
   return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;
@@ -159,12 +219,11 @@ l2t_art_row(art_timeline *tl, const art__tl_event *ev, const struct tm *tm)
 static art_status
 l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
 {
-  (void)state;
   art__tl_buf *b = &tl->scratch;
   b->len = 0;
   time_t t = (time_t)ev->sec;
   struct tm tm;
-  if (!localtime_r(&t, &tm))
+  if (local_tm(state, t, &tm))
     return ART_ERR_INTERNAL;
   if (ev->dtype_len)
     return l2t_art_row(tl, ev, &tm);
@@ -203,9 +262,7 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
   char ns[48];
   art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
   int bad =
-      art__tl_buf_addf(b, "%02d/%02d/%04lld,%02d:%02d:%02d,", tm.tm_mon + 1,
-                       tm.tm_mday, (long long)tm.tm_year + 1900, tm.tm_hour,
-                       tm.tm_min, tm.tm_sec) ||
+      add_date(b, &tm) ||
       add_clean(b, tm.tm_zone ? tm.tm_zone : "UTC",
                 strlen(tm.tm_zone ? tm.tm_zone : "UTC")) ||
       art__tl_buf_addf(b, ",%s,FILE,File stat,%s,-,-,", macb, desc) ||
@@ -243,7 +300,7 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
 static art_status l2t_end(art_timeline *tl, void *state)
 {
   (void)tl;
-  (void)state;
+  free(state);
   return ART_OK;
 }
 

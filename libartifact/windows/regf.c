@@ -646,6 +646,33 @@ static art_status recentdocs(reg *g, libregf_file_t *f)
   return st;
 }
 
+/* ShimCache: Control\Session Manager\AppCompatCache\AppCompatCache. */
+static art_status shimcache_fn(reg *g, libregf_key_t *k, const char *path)
+{
+  libregf_error_t *e = NULL;
+  libregf_value_t *v = NULL;
+  if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)"AppCompatCache",
+                                         14, &v, &e) != 1) {
+    libregf_error_free(&e);
+    return ART_OK;
+  }
+  size_t dn = 0;
+  unsigned char *d = value_data(v, &dn);
+  libregf_value_free(&v, NULL);
+  if (!d)
+    return ART_OK;
+  char kp[300];
+  snprintf(kp, sizeof kp, "\\%s", path);
+  unsigned n = 0;
+  art_status st = win_shimcache(g->ctx, d, dn, kp, g->fn, g->user, &n);
+  free(d);
+  if (st == ART_ERR_FORMAT || st == ART_ERR_CORRUPT) {
+    g->bad++; /* reported once for the hive, the walk goes on */
+    st = ART_OK;
+  }
+  return st;
+}
+
 static art_status decoded(reg *g, libregf_file_t *f)
 {
   static const struct {
@@ -678,6 +705,9 @@ static art_status decoded(reg *g, libregf_file_t *f)
     st = each_controlset(g, f, "Services", services_fn);
   if (st == ART_OK)
     st = each_controlset(g, f, "Enum\\USBSTOR", usbstor_fn);
+  if (st == ART_OK)
+    st = each_controlset(g, f, "Control\\Session Manager\\AppCompatCache",
+                         shimcache_fn);
   if (st == ART_OK)
     st = each_controlset(g, f, "Services\\bam\\UserSettings", bam_fn);
   if (st == ART_OK)

@@ -89,6 +89,17 @@ static inline uint64_t win_le64(const unsigned char *p)
   return (uint64_t)win_le32(p) | (uint64_t)win_le32(p + 4) << 32;
 }
 
+/* Decode an AppCompatCache value (Windows 7, 8, 10/11 layouts): one event
+ * per entry. ART_ERR_FORMAT for an unknown layout, ART_ERR_CORRUPT when
+ * damaged after *ENTRIES entries. */
+art_status win_shimcache(art_ctx *ctx,
+                         const unsigned char *d,
+                         size_t n,
+                         const char *key_path,
+                         art_win_event_fn fn,
+                         void *user,
+                         unsigned *entries);
+
 /* ISO 8601 UTC text of a FILETIME ("2020-10-27T04:01:00.0262856Z"), or
  * "-" when not set. */
 void win_ft_text(uint64_t ft, char *buf, size_t len);
