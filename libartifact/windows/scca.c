@@ -62,8 +62,15 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
     goto out;
   }
   if (libscca_file_open_file_io_handle(file, h, LIBSCCA_OPEN_READ, &e) != 1) {
-    st = scca_fail(ctx, ART_ERR_FORMAT, in->name,
-                   "not a readable prefetch file", e);
+    /* Windows 10 compresses prefetch files (MAM\x04 + LZXPRESS Huffman);
+     * a libscca that cannot decompress them says "unsupported format
+     * version" (sccainfo 20200717 too): name the real reason */
+    int mam = n >= 8 && memcmp(data, "MAM\x04", 4) == 0;
+    st = scca_fail(ctx, mam ? ART_ERR_UNSUPPORTED : ART_ERR_FORMAT, in->name,
+                   mam ? "Windows 10 compressed prefetch (MAM, LZXPRESS "
+                         "Huffman) that this libscca cannot decompress"
+                       : "not a readable prefetch file",
+                   e);
     goto out;
   }
   uint32_t ver = 0, hash = 0, runs = 0;

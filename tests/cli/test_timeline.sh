@@ -368,6 +368,36 @@ x = [e for e in i if "record_index" in e][0]
 assert x["original_filename"] == "C:\\x.exe" and x["record_index"] == "7" and x["drive_number"] == "2", x
 assert "from drive: C" in x["message"] and x["file_size"] == "99", x
 PYEOF
+# decoded registry values on a SYSTEM hive written here (mkhive.py): the
+# hive is first checked with regfexport (the reference reader), then the
+# decoded events against the values put in: service evilsvc Start 2
+# ImagePath C:\evil\svc.exe; BAM FILETIME = key time + 60 s; USBSTOR
+# SER123&0 "Acme Stick USB Device"; a Windows 10 ShimCache entry C:\x.exe
+# modified at key time - 3600 s. Key time 0x01d12bb43bedc180 = 1448918127.
+python3 "$D/mkhive.py" "$T/SYSTEM"
+check "hand-made SYSTEM hive: regfexport reads it (services, USBSTOR, BAM, ShimCache)" \
+  sh -c "regfexport '$T/SYSTEM' 2>/dev/null | grep -q 'Data: C:.evil.svc.exe' &&
+         regfexport '$T/SYSTEM' 2>/dev/null | grep -q 'Key path: ROOT.ControlSet001.Services.bam.State.UserSettings.S-1-5-21-1-2-3-1001' &&
+         regfexport '$T/SYSTEM' 2>/dev/null | grep -q 'Data: Acme Stick USB Device'"
+"$BIN" -q -f jsonl --exclude windows:registry:key_value "$T/SYSTEM" >"$T/sys.jsonl"
+check "decoded SYSTEM values: service, BAM, USBSTOR, ShimCache, MountedDevices" python3 - "$T/sys.jsonl" <<'PYEOF'
+import json, sys
+ev = {}
+for e in map(json.loads, open(sys.argv[1])):
+    ev.setdefault(e["data_type"], []).append(e)
+s = [e for e in ev["windows:registry:service"] if e["service_name"] == "evilsvc"][0]
+assert s["start_type"] == "2" and s["service_type"] == "16" and s["image_path"] == "C:\\evil\\svc.exe", s
+assert s["timestamp_ns"] == "1448918127000000000", s
+b = ev["windows:registry:bam"][0]
+assert b["binary_path"] == "\\Device\\HarddiskVolume2\\evil.exe" and b["user_sid"] == "S-1-5-21-1-2-3-1001", b
+assert b["timestamp_ns"] == "1448918187000000000" and b["timestamp_desc"] == "Last Time Executed", b
+u = ev["windows:registry:usbstor"][0]
+assert u["serial"] == "SER123&0" and u["friendly_name"] == "Acme Stick USB Device", u
+a = ev["windows:registry:appcompatcache"][0]
+assert a["path"] == "C:\\x.exe" and a["timestamp_ns"] == "1448914527000000000", a
+m = ev["windows:registry:mounted_devices"][0]
+assert m["\\DosDevices\\C:"] == "112233440010000000000000", m
+PYEOF
 "$BIN" -q -f l2tcsv "$T/\$J" "$T/INFO2" >"$T/hand.l2t"
 check "l2tcsv: plaso source/sourcetype (FILE/NTFS USN change, RECBIN/Recycle Bin), 17 columns" \
   sh -c "grep -q ',..C.,FILE,NTFS USN change,Metadata Modification Time,' '$T/hand.l2t' &&
