@@ -673,6 +673,9 @@ static art_status shimcache_fn(reg *g, libregf_key_t *k, const char *path)
   return st;
 }
 
+art_status
+win_shellbags(art_ctx *ctx, libregf_file_t *f, art_win_event_fn fn, void *user);
+
 static art_status decoded(reg *g, libregf_file_t *f)
 {
   static const struct {
@@ -701,6 +704,8 @@ static art_status decoded(reg *g, libregf_file_t *f)
     st = userassist(g, f);
   if (st == ART_OK)
     st = recentdocs(g, f);
+  if (st == ART_OK)
+    st = win_shellbags(g->ctx, f, g->fn, g->user);
   if (st == ART_OK)
     st = each_controlset(g, f, "Services", services_fn);
   if (st == ART_OK)

@@ -434,6 +434,19 @@ for l in open(sys.argv[2], encoding="utf-8"):
 ref.sort()
 assert ours == ref, (len(ours), len(ref), [x for x in ref if x not in ours][:3])
 PYEOF
+  check "shellbags (libfwsi): BagMRU paths built down the tree, key times == golden" python3 - "$T/corp.jsonl" "$D/regf-NTUSER.tsv" <<'PYEOF'
+import json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:registry:bagmru" and "ShellNoRoam" in e["key_path"]]
+gold = {}
+for l in open(sys.argv[2], encoding="utf-8"):
+    p, ft = l.rstrip("\n").split("\t")
+    gold[p] = (int(ft) - 116444736000000000) * 100
+paths = " ".join(e["entries"] for e in ev)
+assert "Shell item path: My Computer\\C:\\Documents and Settings\\Administrator\\My Documents" in paths, paths
+for e in ev:
+    assert int(e["timestamp_ns"]) == gold[e["key_path"]], e["key_path"]
+assert len(ev) >= 4, len(ev)
+PYEOF
   check "prefetch == sccainfo (executable, run count, run times; golden)" python3 - "$T/corp.jsonl" "$D/scca.tsv" <<'PYEOF'
 import json, sys, os
 ours = sorted((os.path.basename(e["filename"]), e["executable"], e["run_count"], e["timestamp_ns"]) for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:prefetch:execution")
