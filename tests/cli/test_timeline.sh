@@ -447,6 +447,26 @@ for e in ev:
     assert int(e["timestamp_ns"]) == gold[e["key_path"]], e["key_path"]
 assert len(ev) >= 4, len(ev)
 PYEOF
+  "$BIN" -q -f jsonl "$CORP"/automaticDestinations-ms/*.automaticDestinations-ms >"$T/jl.jsonl"
+  check "jump lists: each LNK stream == olecfexport + lnkinfo (golden); DestList names every stream" python3 - "$T/jl.jsonl" "$D/jumplist.tsv" <<'PYEOF'
+import json, sys, os
+ev = list(map(json.loads, open(sys.argv[1])))
+lnk = [e for e in ev if e["data_type"] == "windows:lnk:link"]
+n = 0
+for l in open(sys.argv[2], encoding="utf-8"):
+    f, stream, c, m, a, path = l.rstrip("\n").split("\t")
+    mine = {e["timestamp_desc"]: e for e in lnk if os.path.basename(e["filename"]) == f and e["stream"] == stream}
+    for desc, want in (("Creation Time", c), ("Content Modification Time", m), ("Last Access Time", a)):
+        if want == "0": continue
+        assert mine[desc]["timestamp_ns"] == want, (f, stream, desc)
+        assert mine[desc]["target_path"] == path, (f, stream, mine[desc]["target_path"], path)
+    n += 1
+assert n > 0
+# the DestList names exactly the LNK streams olecfexport finds
+dl = [e for e in ev if e["data_type"] == "olecf:dest_list:entry"]
+gold = {tuple(l.split("\t")[:2]) for l in open(sys.argv[2], encoding="utf-8")}
+assert {(os.path.basename(e["filename"]), e["stream"]) for e in dl} == gold, (len(dl), len(gold))
+PYEOF
   check "prefetch == sccainfo (executable, run count, run times; golden)" python3 - "$T/corp.jsonl" "$D/scca.tsv" <<'PYEOF'
 import json, sys, os
 ours = sorted((os.path.basename(e["filename"]), e["executable"], e["run_count"], e["timestamp_ns"]) for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:prefetch:execution")

@@ -79,4 +79,31 @@ path = v.get("Local path") or v.get("Relative path") or ""
 print("%s\t%d\t%d\t%d\t%s" % (os.path.basename(sys.argv[1]), v.get("Creation time", 0), v.get("Modification time", 0), v.get("Access time", 0), path))
 ' "$l"
 done >"$here/lnk.tsv"
+# jump lists: olecfexport's streams, each numbered stream through lnkinfo
+X=$(mktemp -d)
+trap 'rm -rf "$X"' EXIT
+for j in "$C"/automaticDestinations-ms/*.automaticDestinations-ms; do
+  b=$(basename "$j")
+  (cd "$X" && rm -rf out.export && olecfexport -t out "$j" >/dev/null 2>&1) || true
+  for sdir in "$X"/out.export/*/; do
+    sname=$(basename "$sdir")
+    [ "$sname" = DestList ] && continue
+    { lnkinfo "$sdir/StreamData.bin" 2>/dev/null || true; } | $PY -c '
+import sys, datetime
+v = {}
+for line in sys.stdin:
+    k, _, x = line.partition(":")
+    k = k.strip(); x = x.strip()
+    if k in ("Creation time", "Modification time", "Access time") and k not in v:
+        if "." not in x: v[k] = 0; continue
+        d, frac = x.replace(" UTC", "").rsplit(".", 1)
+        t = datetime.datetime.strptime(d, "%b %d, %Y %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+        v[k] = int(t.timestamp()) * 10**9 + int(frac.ljust(9, "0")[:9])
+    elif k in ("Local path", "Relative path") and k not in v:
+        v[k] = x
+if v:
+    print("%s\t%s\t%d\t%d\t%d\t%s" % (sys.argv[1], sys.argv[2], v.get("Creation time", 0), v.get("Modification time", 0), v.get("Access time", 0), v.get("Local path") or v.get("Relative path") or ""))
+' "$b" "$sname"
+  done
+done >"$here/jumplist.tsv"
 wc -l "$here"/*.tsv
