@@ -210,14 +210,45 @@ static void rec_vadd(win_rec *r, const char *fmt, va_list ap)
 {
   va_list ap2;
   va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap2);
+  size_t room = r->cap > r->len ? r->cap - r->len : 0;
+  int n = vsnprintf(room ? r->buf + r->len : NULL, room, fmt, ap2);
   va_end(ap2);
-  if (n < 0 || rec_reserve(r, (size_t)n + 1)) {
+  if (n < 0) {
     r->oom = 1;
     return;
   }
-  vsnprintf(r->buf + r->len, (size_t)n + 1, fmt, ap);
+  if ((size_t)n >= room) { /* did not fit: grow and write again */
+    if (rec_reserve(r, (size_t)n + 1)) {
+      r->oom = 1;
+      return;
+    }
+    vsnprintf(r->buf + r->len, (size_t)n + 1, fmt, ap);
+  }
   r->len += (size_t)n + 1; /* keep the NUL */
+}
+
+/* Printable ASCII or valid UTF-8 without control characters: nothing to
+ * escape (the common case, checked before copying). */
+static int clean_text(const unsigned char *u, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    unsigned c = u[i];
+    if (c >= 0x20 && c < 0x7F)
+      continue;
+    if (c < 0xC2 || c > 0xF4)
+      return 0;
+    size_t want = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (i + want > n)
+      return 0;
+    for (size_t k = 1; k < want; k++)
+      if ((u[i + k] & 0xC0) != 0x80)
+        return 0;
+    if ((c == 0xE0 && u[i + 1] < 0xA0) || (c == 0xED && u[i + 1] >= 0xA0) ||
+        (c == 0xF0 && u[i + 1] < 0x90) || (c == 0xF4 && u[i + 1] >= 0x90))
+      return 0;
+    i += want - 1;
+  }
+  return 1;
 }
 
 static void rec_addn(win_rec *r, const char *s, size_t n)
@@ -290,6 +321,11 @@ void win_attr(win_rec *r, const char *key, const char *fmt, ...)
     return;
   /* formatted values may hold bytes from the artifact: make them valid */
   size_t n = r->len - at - 1;
+  if (clean_text((const unsigned char *)r->buf + at, n)) {
+    r->keys[r->nattr] = key;
+    r->voff[r->nattr++] = at;
+    return;
+  }
   char *tmp = malloc(n + 1);
   if (!tmp) {
     r->oom = 1;
@@ -357,7 +393,8 @@ static art_status emit_v(win_rec *r,
   size_t mark = r->len;
   size_t at = r->len;
   rec_vadd(r, msg, ap);
-  if (!r->oom) {
+  if (!r->oom &&
+      !clean_text((const unsigned char *)r->buf + at, r->len - at - 1)) {
     size_t n = r->len - at - 1;
     char *tmp = malloc(n + 1);
     if (tmp) {
