@@ -30,7 +30,7 @@ static int add_clean(art__tl_buf *b, const char *s, size_t n)
   return 0;
 }
 
-/* "MM/DD/YYYY,HH:MM:SS," without printf (one row per event). */
+/* "MM/DD/YYYY,HH:MM:SS," written digit by digit (one row per event). */
 static int add_date(art__tl_buf *b, const struct tm *tm)
 {
   long long y = (long long)tm->tm_year + 1900;
