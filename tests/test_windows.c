@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "win_private.h"
 
 typedef struct mem {
   const unsigned char *p;
@@ -239,6 +240,32 @@ START_TEST(shimcache_win10)
 }
 END_TEST
 
+/* A message whose arguments point into the record's own buffer, long
+ * enough to make it grow (found by mutating an EVTX file: the channel,
+ * taken back from the attributes, was read after the buffer moved). */
+START_TEST(record_args_inside_buffer)
+{
+  art_ctx *ctx;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  win_rec r = {0};
+  char big[3000];
+  memset(big, 'a', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  win_attr(&r, "channel", "%s", big);
+  win_attrn(&r, "copy", win_attr_get(&r, "channel"), 2999);
+  seen s = {0};
+  ck_assert_int_eq(win_emit(&r, ctx, on_ev, &s, 1, 0, "t", "d", "S", "ST",
+                            "%s / %s", win_attr_get(&r, "channel"),
+                            win_attr_get(&r, "copy")),
+                   ART_OK);
+  ck_assert_int_eq(s.n, 1);
+  ck_assert_uint_eq(strlen(s.msg), sizeof s.msg - 1); /* truncated copy */
+  ck_assert_int_eq(s.msg[0], 'a');
+  win_rec_free(&r);
+  art_ctx_free(ctx);
+}
+END_TEST
+
 /* Garbage given to every parser: an error naming the input, no crash. */
 START_TEST(garbage_everywhere)
 {
@@ -269,6 +296,7 @@ static Suite *suite(void)
   tcase_add_test(tc, usn_record_v2);
   tcase_add_test(tc, recycle_i_v1);
   tcase_add_test(tc, shimcache_win10);
+  tcase_add_test(tc, record_args_inside_buffer);
   tcase_add_test(tc, garbage_everywhere);
   suite_add_tcase(s, tc);
   return s;

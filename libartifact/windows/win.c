@@ -217,12 +217,22 @@ static void rec_vadd(win_rec *r, const char *fmt, va_list ap)
     r->oom = 1;
     return;
   }
-  if ((size_t)n >= room) { /* did not fit: grow and write again */
-    if (rec_reserve(r, (size_t)n + 1)) {
+  if ((size_t)n >= room) {
+    /* did not fit: format into a copy first, since an argument may point
+     * into the buffer that growing it would move */
+    char *tmp = malloc((size_t)n + 1);
+    if (!tmp) {
       r->oom = 1;
       return;
     }
-    vsnprintf(r->buf + r->len, (size_t)n + 1, fmt, ap);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    if (rec_reserve(r, (size_t)n + 1)) {
+      free(tmp);
+      r->oom = 1;
+      return;
+    }
+    memcpy(r->buf + r->len, tmp, (size_t)n + 1);
+    free(tmp);
   }
   r->len += (size_t)n + 1; /* keep the NUL */
 }
@@ -254,6 +264,18 @@ static int clean_text(const unsigned char *u, size_t n)
 static void rec_addn(win_rec *r, const char *s, size_t n)
 {
   static const char hex[] = "0123456789abcdef";
+  if (r->buf && s >= r->buf && s < r->buf + r->cap) {
+    /* a value already in the record: growing would move it */
+    char *tmp = malloc(n + 1);
+    if (!tmp) {
+      r->oom = 1;
+      return;
+    }
+    memcpy(tmp, s, n);
+    rec_addn(r, tmp, n);
+    free(tmp);
+    return;
+  }
   if (rec_reserve(r, n * 4 + 1))
     return;
   const unsigned char *u = (const unsigned char *)s;
