@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: art-timeline -f mactime against fls -r -m / | mactime -d -y on
-# an ext4 image of 100,000+ files, then a 10-million-event sort.
+# an ext4 image of 100,000+ files, then a 10-million-event sort, then
+# (issue 14) an NTFS image of 200,000+ files holding the plaso corpus's
+# Windows artifacts and a 100,000-record EVTX set: art-timeline --artifacts
+# windows -f l2tcsv against fls -r -m / + evtxexport + regfexport, and the
+# NTFS body against fls alone. PART=ext4|sort|ntfs runs one part.
 # SPDX-License-Identifier: Apache-2.0
 #
 # Usage: bench/timeline.sh [BUILD_DIR]   (default: build)
@@ -21,6 +25,9 @@ trap 'rm -rf "$W"' EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
+PART=${PART:-all}
+RUNS=${RUNS:-3}
+if [ "$PART" = all ] || [ "$PART" = ext4 ]; then
 echo "== building an ext4 image with $NFILES files (mkfs.ext4 -d)"
 mkdir "$W/src"
 python3 - "$W/src" "$NFILES" <<'EOF'
@@ -78,6 +85,9 @@ awk -v r="$ref_s" -v o="$our_s" -v rc="$ref_cpu" -v oc="$our_cpu" -v m="$mac_kb"
   printf "speed ratio (fls|mactime / ours): %.1fx wall, %.1fx CPU\n", r / o, rc / oc
   printf "memory ratio (ours / mactime peak): %.2f\n", k / m }'
 rm -f "$W/ref.csv" "$W/ours.csv" "$W/bench.img"
+fi
+
+if [ "$PART" = all ] || [ "$PART" = sort ]; then
 
 echo "== 10-million-event sort (body of $NEVENTS_LINES lines, 4 times each)"
 awk -v n="$NEVENTS_LINES" 'BEGIN { srand(11); for (i = 0; i < n; i++)
@@ -91,4 +101,112 @@ for fmt in l2tcsv mactime; do
   t1=$(now)
   echo "-f $fmt --memory 256M: $(secs "$t0" "$t1") s wall, peak RSS $(tail -1 "$W/big.mem") KB," \
     "$(($(cat "$W/big.rows") - 1)) rows; $(grep -h 'events' "$W/big.err" | tail -1)"
+done
+fi
+
+# --------------------------------------------------- NTFS + Windows artifacts
+[ "$PART" = all ] || [ "$PART" = ntfs ] || exit 0
+CORP=${CORP:-$ROOT/../shared/corpora/plaso}
+NTFS_FILES=${NTFS_FILES:-200000}
+EVTX_COPIES=${EVTX_COPIES:-20} # System.evtx holds 5,009 records
+if [ ! -d "$CORP" ]; then
+  echo "skip NTFS/Windows artifact benchmark: $CORP absent"
+  exit 0
+fi
+echo "== building an NTFS image with $NTFS_FILES files + the corpus artifacts (mkntfs, ntfs-3g)"
+truncate -s 2G "$W/ntfs.img"
+mkntfs -q -F -Q "$W/ntfs.img" >/dev/null 2>&1
+mkdir "$W/mnt"
+if ! ntfs-3g "$W/ntfs.img" "$W/mnt" 2>/dev/null; then
+  echo "skip NTFS benchmark: cannot mount with ntfs-3g (FUSE)"
+  exit 0
+fi
+python3 - "$W/mnt" "$NTFS_FILES" "$CORP" "$EVTX_COPIES" <<'PYEOF'
+import os, shutil, sys
+root, n, corp, copies = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+for i in range(n):
+    d = os.path.join(root, "data", "d%03d" % (i // 1000))
+    if i % 1000 == 0:
+        os.makedirs(d)
+    with open(os.path.join(d, "f%06d.txt" % i), "w") as f:
+        f.write("x" * (i % 50))
+logs = os.path.join(root, "Windows", "System32", "winevt", "Logs")
+os.makedirs(logs)
+for k in range(copies):
+    shutil.copy(os.path.join(corp, "evtx", "System.evtx"), os.path.join(logs, "System%02d.evtx" % k))
+shutil.copy(os.path.join(corp, "evtx", "System2.evtx"), os.path.join(logs, "Security.evtx"))
+u = os.path.join(root, "Users", "nfury")
+recent = os.path.join(u, "AppData", "Roaming", "Microsoft", "Windows", "Recent")
+os.makedirs(recent)
+shutil.copy(os.path.join(corp, "NTUSER.DAT"), os.path.join(u, "NTUSER.DAT"))
+os.makedirs(os.path.join(root, "Users", "w7"))
+shutil.copy(os.path.join(corp, "NTUSER-WIN7.DAT"), os.path.join(root, "Users", "w7", "NTUSER.DAT"))
+os.makedirs(os.path.join(root, "Windows", "AppCompat", "Programs"))
+shutil.copy(os.path.join(corp, "winreg", "Amcache.hve"), os.path.join(root, "Windows", "AppCompat", "Programs", "Amcache.hve"))
+os.makedirs(os.path.join(root, "Windows", "Prefetch"))
+for f in os.listdir(os.path.join(corp, "winprefetch")):
+    shutil.copy(os.path.join(corp, "winprefetch", f), os.path.join(root, "Windows", "Prefetch", f))
+for f in ("example.lnk", "NeroInfoTool.lnk"):
+    shutil.copy(os.path.join(corp, f), os.path.join(recent, f))
+PYEOF
+umount "$W/mnt"
+
+# the reference chain over the same inputs
+chain() {
+  fls -r -m / "$W/ntfs.img"
+  evtxexport "$CORP/evtx/System2.evtx"
+  for k in $(seq "$EVTX_COPIES"); do evtxexport "$CORP/evtx/System.evtx"; done
+  for h in "$CORP/NTUSER.DAT" "$CORP/NTUSER-WIN7.DAT" "$CORP/winreg/Amcache.hve"; do
+    regfexport "$h"
+  done
+}
+export -f chain
+export W CORP EVTX_COPIES
+ref_cpu=999999 our_cpu=999999 ref_w=999999 our_w=999999 our_kb=0 ref_kb=0
+for run in $(seq "$RUNS"); do
+  t0=$(now)
+  /usr/bin/time -f "%M %U %S" -o "$W/chain.mem" bash -c chain >/dev/null 2>&1
+  t1=$(now)
+  read -r k u s < <(tail -1 "$W/chain.mem")
+  c=$(awk -v a="$u" -v b="$s" 'BEGIN { printf "%.2f", a + b }')
+  w=$(secs "$t0" "$t1")
+  echo "  chain (fls + evtxexport + regfexport) run $run: $w s wall, $c s CPU, peak RSS $k KB"
+  ref_cpu=$(awk -v a="$ref_cpu" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
+  ref_w=$(awk -v a="$ref_w" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
+  [ "$k" -gt "$ref_kb" ] && ref_kb=$k
+  t0=$(now)
+  /usr/bin/time -f "%M %U %S" -o "$W/ours.mem" "$BIN" -q --artifacts windows -f l2tcsv \
+    --memory 256M -T "$W" "$W/ntfs.img" >"$W/ours.l2t" 2>"$W/ours.err" || true
+  t1=$(now)
+  read -r k u s < <(tail -1 "$W/ours.mem")
+  c=$(awk -v a="$u" -v b="$s" 'BEGIN { printf "%.2f", a + b }')
+  w=$(secs "$t0" "$t1")
+  echo "  art-timeline --artifacts windows -f l2tcsv run $run: $w s wall, $c s CPU, peak RSS $k KB"
+  our_cpu=$(awk -v a="$our_cpu" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
+  our_w=$(awk -v a="$our_w" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
+  [ "$k" -gt "$our_kb" ] && our_kb=$k
+done
+rows=$(($(wc -l <"$W/ours.l2t") - 1))
+arts=$(grep -vc ',FILE,File stat,' "$W/ours.l2t" || true)
+evtx_rows=$(grep -c ',EVT,WinEVTX,' "$W/ours.l2t" || true)
+echo "rows: $rows l2tcsv events ($arts not file-system, $evtx_rows EVTX records); problems: $(wc -l <"$W/ours.err")"
+awk -v r="$ref_cpu" -v o="$our_cpu" -v rw="$ref_w" -v ow="$our_w" -v n="$rows" -v k="$our_kb" -v rk="$ref_kb" 'BEGIN {
+  printf "speed ratio (chain / ours): %.2fx CPU, %.2fx wall\n", r / o, rw / ow
+  printf "art-timeline: %.0f events/s (CPU), %.0f events/s (wall); peak RSS %d KB (chain %d KB)\n", n / o, n / ow, k, rk }'
+rm -f "$W/ours.l2t"
+
+echo "== NTFS: art-timeline --tsk-compat vs fls -r -m / (CPU seconds), --no-orphans, and -f mactime vs fls|mactime"
+for run in $(seq "$RUNS"); do
+  /usr/bin/time -f "%U %S" -o "$W/f.mem" fls -r -m / "$W/ntfs.img" >"$W/fls.body"
+  /usr/bin/time -f "%U %S" -o "$W/o.mem" "$BIN" -q --tsk-compat "$W/ntfs.img" >"$W/ours.body"
+  /usr/bin/time -f "%U %S" -o "$W/n.mem" "$BIN" -q --tsk-compat --no-orphans "$W/ntfs.img" >/dev/null
+  /usr/bin/time -f "%U %S" -o "$W/m1.mem" sh -c "fls -r -m / '$W/ntfs.img' | mactime -d -y >/dev/null"
+  /usr/bin/time -f "%U %S" -o "$W/m2.mem" "$BIN" -q --artifacts none -f mactime "$W/ntfs.img" >/dev/null
+  if cmp -s "$W/fls.body" "$W/ours.body"; then same=identical; else same=DIFFERENT; fi
+  awk -v f="$(tail -1 "$W/f.mem")" -v o="$(tail -1 "$W/o.mem")" -v n="$(tail -1 "$W/n.mem")" \
+    -v m1="$(tail -1 "$W/m1.mem")" -v m2="$(tail -1 "$W/m2.mem")" -v s="$same" 'BEGIN {
+    split(f, a, " "); split(o, b, " "); split(n, c, " "); split(m1, d, " "); split(m2, e, " ")
+    fa = a[1] + a[2]; ob = b[1] + b[2]; nc = c[1] + c[2]; md = d[1] + d[2]; me = e[1] + e[2]
+    printf "  fls %.2f s; ours --tsk-compat %.2f s (%s, %.2fx); --no-orphans %.2f s (%.2fx); fls|mactime %.2f s vs -f mactime %.2f s (%.1fx)\n",
+      fa, ob, s, fa / ob, nc, fa / nc, md, me, md / me }'
 done

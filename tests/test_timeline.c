@@ -145,6 +145,60 @@ START_TEST(body_parse_lines)
   ck_assert_int_eq(art__tl_body_parse(b1, strlen(b1), &e), -1);
   char b2[] = "0|/x|1|r|0|0|1|2|3|4|zz";
   ck_assert_int_eq(art__tl_body_parse(b2, strlen(b2), &e), -1);
+  /* issue 9 item 14: comments after blanks or a BOM; empty UID/GID */
+  char h3[] = "   # indented comment";
+  ck_assert_int_eq(art__tl_body_parse(h3, strlen(h3), &e), 1);
+  char h4[] = "\xEF\xBB\xBF# comment after a BOM";
+  ck_assert_int_eq(art__tl_body_parse(h4, strlen(h4), &e), 1);
+  char d1[] = "0|/dfimagetools|5-1|r/rrw-r--r--|||10|1|2|3|4";
+  ck_assert_int_eq(art__tl_body_parse(d1, strlen(d1), &e), 0);
+  ck_assert_uint_eq(e.uid, 0);
+  ck_assert_uint_eq(e.gid, 0);
+  ck_assert_int_eq(e.empty_ids, 1);
+  ck_assert_uint_eq(e.size, 10);
+  char d2[] = "0|/x|5|r/rrw-r--r--|1000|1000|10|1|2|3|4";
+  ck_assert_int_eq(art__tl_body_parse(d2, strlen(d2), &e), 0);
+  ck_assert_int_eq(e.empty_ids, 0);
+  char d3[] = "0|/x|5|r/rrw-r--r--|0|0||1|2|3|4"; /* size stays required */
+  ck_assert_int_eq(art__tl_body_parse(d3, strlen(d3), &e), -1);
+}
+END_TEST
+
+/* issue 9 item 13: control bytes in names, per output form */
+START_TEST(control_bytes_per_form)
+{
+  art__tl_buf b = {0};
+  art__tl_entry e;
+  memset(&e, 0, sizeof e);
+  e.path = "a\rb\nc\033d|e";
+  e.path_len = strlen(e.path);
+  e.verbatim = 1; /* as read from a body file */
+  ck_assert_int_eq(art__tl_display_name(&b, &e, TL_ESC_TSK), 0);
+  ck_assert_str_eq(b.p, "a^b^c^d|e");
+  b.len = 0;
+  ck_assert_int_eq(art__tl_display_name(&b, &e, TL_ESC_BODY), 0);
+  ck_assert_str_eq(b.p, "a\\x0db\\x0ac\\x1bd\\|e");
+  b.len = 0;
+  ck_assert_int_eq(art__tl_display_name(&b, &e, TL_ESC_TEXT), 0);
+  ck_assert_str_eq(b.p, "a\\x0db\\x0ac\\x1bd|e");
+  art__tl_buf_free(&b);
+}
+END_TEST
+
+/* issue 9 item 15: nanoseconds as an integer string */
+START_TEST(ns_strings)
+{
+  char t[48];
+  art__tl_ns(t, sizeof t, 1603771260, 26285600);
+  ck_assert_str_eq(t, "1603771260026285600");
+  art__tl_ns(t, sizeof t, 0, 5);
+  ck_assert_str_eq(t, "5");
+  art__tl_ns(t, sizeof t, -11, 500000000); /* -10.5 s */
+  ck_assert_str_eq(t, "-10500000000");
+  art__tl_ns(t, sizeof t, -1, 500000000); /* -0.5 s */
+  ck_assert_str_eq(t, "-500000000");
+  art__tl_ns(t, sizeof t, 253402300799, 999999999);
+  ck_assert_str_eq(t, "253402300799999999999");
 }
 END_TEST
 
@@ -411,6 +465,8 @@ static Suite *suite(void)
   tcase_add_test(tc, parse_time_forms);
   tcase_add_test(tc, kinds_forms);
   tcase_add_test(tc, body_parse_lines);
+  tcase_add_test(tc, control_bytes_per_form);
+  tcase_add_test(tc, ns_strings);
   suite_add_tcase(s, tc);
   tc = tcase_create("sort");
   tcase_set_timeout(tc, 60);

@@ -3,6 +3,8 @@
  */
 #include <artifact/artifact.h>
 #include <artifact/timeline.h>
+#include <artifact/windows.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,15 +20,22 @@ static void usage(void)
   printf(
       "Usage: art-timeline [OPTIONS] [IMAGE|DIR]...\n"
       "Timeline of file times from disk images (raw, split raw, E01; every\n"
-      "partition), directory trees, archives and body files.\n\n"
+      "partition), directory trees, archives and body files, and of Windows\n"
+      "artifacts (event logs, registry, prefetch, LNK, jump lists, $UsnJrnl,\n"
+      "Recycle Bin, Chrome/Firefox history).\n\n"
       "Sources:\n"
       "  IMAGE                 disk image or block device (libtsk)\n"
       "  DIR                   live directory tree (statx)\n"
+      "  ARTIFACT              a Windows artifact file (System.evtx,\n"
+      "                        NTUSER.DAT, X.pf, X.lnk, $J, $I..., History)\n"
       "  -b, --body FILE       existing body file ('-' for stdin)\n"
       "  -A, --archive FILE    archive members (libarchive)\n\n"
       "Output:\n"
       "  -f, --format FMT      body (default), mactime, l2tcsv, jsonl, html\n"
       "      --tsk-compat      body exactly as fls -r -m / prints it\n"
+      "      --artifacts SET   windows (default; none with --tsk-compat) or\n"
+      "                        none: Windows artifacts found in NTFS volumes\n"
+      "      --merge-macb      l2tcsv: same-time file events in one MACB row\n"
       "  -o, --offset SECTORS  only the file system at this sector offset\n"
       "  -O, --output FILE     write to FILE instead of standard output\n"
       "  -z, --timezone TZ     display zone for l2tcsv/jsonl/html (UTC)\n"
@@ -37,6 +46,9 @@ static void usage(void)
       "      --path PREFIX     keep paths starting with PREFIX\n"
       "  -d, --deleted         deleted entries only\n"
       "  -k, --kinds LIST      time kinds: m,a,c,b,d,fn_m,fn_a,fn_c,fn_b\n"
+      "      --only TYPES      keep these data_types (fs:stat,\n"
+      "                        windows:evtx:record, windows:registry:*, ...)\n"
+      "      --exclude TYPES   drop these data_types\n"
       "      --no-orphans      skip the $OrphanFiles hunt on images\n"
       "      --hash-evidence   SHA-256 of each image, carried in every "
       "event\n\n"
@@ -67,8 +79,11 @@ typedef struct problem_ctx {
 
 static void on_problem(void *user, art_status st, const char *msg)
 {
-  (void)st;
   problem_ctx *p = user;
+  if (st == ART_OK) { /* a note: the input was read */
+    cli_error("note: %s", msg);
+    return;
+  }
   p->count++;
   cli_error("%s", msg);
 }
@@ -95,6 +110,10 @@ enum {
   OPT_PATH,
   OPT_NO_ORPHANS,
   OPT_HASH_EVIDENCE,
+  OPT_ARTIFACTS,
+  OPT_MERGE_MACB,
+  OPT_ONLY,
+  OPT_EXCLUDE,
   OPT_VERSION,
   OPT_VSS,
   OPT_APFS_VOLUME,
@@ -115,6 +134,20 @@ static int parse_volume(const char *s, int all, int *out)
     return -1;
   *out = (int)n;
   return 0;
+}
+
+/* A Windows artifact (by signature and name)? Read-only peek. */
+static int is_artifact(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC);
+  if (fd < 0)
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  unsigned char head[4096];
+  ssize_t n = read(fd, head, sizeof head);
+  close(fd);
+  return n > 0 && art_win_detect(path, head, (size_t)n) != ART_WIN_UNKNOWN;
 }
 
 typedef struct input {
@@ -146,6 +179,10 @@ int main(int argc, char **argv)
       {"recovery-password", required_argument, NULL, OPT_RECOVERY_PASSWORD},
       {"password", required_argument, NULL, OPT_PASSWORD},
       {"startup-key", required_argument, NULL, OPT_STARTUP_KEY},
+      {"artifacts", required_argument, NULL, OPT_ARTIFACTS},
+      {"merge-macb", no_argument, NULL, OPT_MERGE_MACB},
+      {"only", required_argument, NULL, OPT_ONLY},
+      {"exclude", required_argument, NULL, OPT_EXCLUDE},
       {"memory", required_argument, NULL, 'm'},
       {"tmpdir", required_argument, NULL, 'T'},
       {"quiet", no_argument, NULL, 'q'},
@@ -161,7 +198,8 @@ int main(int argc, char **argv)
   FILE *out = NULL;
   int quiet = 0, verbose = 0, has_from = 0, has_to = 0, rc = ART_EXIT_OK;
   int64_t from = 0, to = 0;
-  int c;
+  int c, artifacts = -1, tsk_compat = 0;
+  const char *only = NULL, *exclude = NULL;
   problem_ctx pc = {0};
   art_timeline_media media = {0};
   if (!inputs || art_ctx_new(&ctx) != ART_OK ||
@@ -189,6 +227,27 @@ int main(int argc, char **argv)
     }
     case OPT_TSK_COMPAT:
       art_timeline_set_tsk_compat(tl, 1);
+      tsk_compat = 1;
+      break;
+    case OPT_ARTIFACTS:
+      if (strcmp(optarg, "windows") == 0) {
+        artifacts = (int)ART_TIMELINE_ARTIFACTS_WINDOWS;
+      } else if (strcmp(optarg, "none") == 0) {
+        artifacts = (int)ART_TIMELINE_ARTIFACTS_NONE;
+      } else {
+        rc = cli_usage_error("unknown artifact set '%s' (windows, none)",
+                             optarg);
+        goto done;
+      }
+      break;
+    case OPT_MERGE_MACB:
+      art_timeline_set_merge_macb(tl, 1);
+      break;
+    case OPT_ONLY:
+      only = optarg;
+      break;
+    case OPT_EXCLUDE:
+      exclude = optarg;
       break;
     case 'o': {
       char *end;
@@ -329,6 +388,15 @@ int main(int argc, char **argv)
     goto done;
   }
   art_timeline_set_range(tl, has_from, from, has_to, to);
+  if (artifacts < 0) /* default: on, but fls's exact form has none */
+    artifacts = tsk_compat ? (int)ART_TIMELINE_ARTIFACTS_NONE
+                           : (int)ART_TIMELINE_ARTIFACTS_WINDOWS;
+  art_timeline_set_artifacts(tl, (unsigned)artifacts);
+  if ((only || exclude) &&
+      art_timeline_set_data_types(ctx, tl, only, exclude) != ART_OK) {
+    rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+    goto done;
+  }
   art_timeline_set_problem(tl, on_problem, &pc);
   progress_tty = !quiet && isatty(STDERR_FILENO);
   art_timeline_set_progress(tl, on_progress, NULL);
@@ -351,6 +419,8 @@ int main(int argc, char **argv)
       struct stat sb;
       if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
         st = art_timeline_add_tree(ctx, tl, p);
+      else if (S_ISREG(sb.st_mode) && is_artifact(p))
+        st = art_timeline_add_artifact(ctx, tl, p);
       else
         st = art_timeline_add_image(ctx, tl, p);
     }

@@ -153,6 +153,29 @@ ART_API void art_timeline_set_problem(art_timeline *tl,
                                       art_timeline_problem_fn fn,
                                       void *user);
 
+/* Windows artifacts (event logs, registry, prefetch, shortcuts, jump
+ * lists, $UsnJrnl, Recycle Bin, browser histories; see windows.h). With
+ * ART_TIMELINE_ARTIFACTS_WINDOWS they are found by path in each NTFS file
+ * system of an image and added as events; add_artifact reads one file. */
+#define ART_TIMELINE_ARTIFACTS_NONE    0u
+#define ART_TIMELINE_ARTIFACTS_WINDOWS 1u
+ART_API void art_timeline_set_artifacts(art_timeline *tl, unsigned mask);
+/* Keep only events whose data_type is in ONLY, and none in EXCLUDE
+ * (comma-separated; "windows:registry:" or "windows:*" match a prefix;
+ * file-system events are "fs:stat"). NULL: no filter. */
+ART_API art_status art_timeline_set_data_types(art_ctx *ctx,
+                                               art_timeline *tl,
+                                               const char *only,
+                                               const char *exclude);
+/* l2tcsv: merge same-time file-system events of one entry into one row
+ * with several MACB letters (psort's MACB grouping). */
+ART_API void art_timeline_set_merge_macb(art_timeline *tl, int on);
+/* One Windows artifact file (art_win_detect decides its kind):
+ * ART_ERR_FORMAT when it is none this tool reads. */
+ART_API art_status art_timeline_add_artifact(art_ctx *ctx,
+                                             art_timeline *tl,
+                                             const char *path);
+
 /* Disk image (raw, split raw, E01): every partition, or the one at the
  * offset. Returns ART_ERR_CORRUPT/ART_ERR_UNSUPPORTED when some partition
  * failed (each reported through the problem callback) and others were read;

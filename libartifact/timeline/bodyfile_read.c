@@ -91,12 +91,12 @@ int art__tl_body_parse(char *line, size_t n, art__tl_entry *e)
 {
   if (n && line[n - 1] == '\r')
     line[--n] = '\0';
-  if (n == 0 || line[0] == '#')
-    return 1;
   size_t sp = 0;
+  if (n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+    sp = 3; /* a UTF-8 byte order mark on the first line */
   while (sp < n && isspace((unsigned char)line[sp]))
     sp++;
-  if (sp == n)
+  if (sp == n || line[sp] == '#') /* blank or comment (mactime: ^#) */
     return 1;
   if (!strncmp(line, "class|host|", 11) || !strncmp(line, "body|", 5) ||
       !strncmp(line, "MD5|name|", 9) || !strncmp(line, "md5|file|", 9))
@@ -138,9 +138,13 @@ int art__tl_body_parse(char *line, size_t n, art__tl_entry *e)
   if (dig && parse_u64(f[0], dig, &addr) == 0)
     e->meta_addr = addr;
   e->mode = f[1];
-  if (parse_u64(f[2], fl[2], &e->uid) || parse_u64(f[3], fl[3], &e->gid) ||
+  /* dfimagetools leaves UID/GID empty when unknown: read as 0 (noted) */
+  if ((fl[2] && parse_u64(f[2], fl[2], &e->uid)) ||
+      (fl[3] && parse_u64(f[3], fl[3], &e->gid)) ||
       parse_u64(f[4], fl[4], &e->size))
     return -1;
+  if (!fl[2] || !fl[3])
+    e->empty_ids = 1;
   if (parse_time(f[5], fl[5], &e->t[TL_A]) ||
       parse_time(f[6], fl[6], &e->t[TL_M]) ||
       parse_time(f[7], fl[7], &e->t[TL_C]) ||
@@ -183,6 +187,7 @@ art_status art__tl_body_read(
   ssize_t n;
   art_status st = ART_OK;
   *bad = 0;
+  tl->body_noids = 0;
   while ((n = getline(&line, &cap, f)) > 0) {
     size_t len = (size_t)n;
     if (line[len - 1] == '\n')
@@ -199,6 +204,8 @@ art_status art__tl_body_read(
     }
     if (r > 0)
       continue;
+    if (e.empty_ids)
+      tl->body_noids++;
     e.src = (uint32_t)si;
     st = art__tl_entry_emit(ctx, tl, &e);
     if (st != ART_OK)
@@ -219,9 +226,15 @@ art_timeline_add_bodyfile(art_ctx *ctx, art_timeline *tl, const char *path)
   tl->cur_input = path;
   uint64_t bad = 0;
   art_status st = art__tl_body_read(ctx, tl, f, path, &bad);
+  uint64_t noids = tl->body_noids;
   if (f != stdin)
     fclose(f);
   tl->cur_input = NULL;
+  if (noids)
+    art__tl_note(tl,
+                 "%s: %" PRIu64 " lines with an empty UID or GID field, "
+                 "read as 0",
+                 path, noids);
   if (st == ART_OK && bad)
     st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
                         "%s: %" PRIu64 " malformed lines skipped", path, bad);

@@ -56,6 +56,9 @@ void art_timeline_free(art_timeline *tl)
   free(tl->fs_tz);
   free(tl->prefix);
   free(tl->tmpdir);
+  art__tl_strv_free(tl->only);
+  art__tl_strv_free(tl->exclude);
+  art__tl_merge_free(tl);
   free(tl);
 }
 
@@ -317,6 +320,18 @@ void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
   tl->problem(tl->problem_user, st, msg);
 }
 
+void art__tl_note(art_timeline *tl, const char *fmt, ...)
+{
+  if (!tl->problem)
+    return;
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  tl->problem(tl->problem_user, ART_OK, msg);
+}
+
 int art__tl_source_add(art_ctx *ctx,
                        art_timeline *tl,
                        const char *evidence,
@@ -401,6 +416,9 @@ art__tl_entry_emit(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     return ART_OK;
   if (!prefix_ok(tl, e))
     return ART_OK;
+  if ((tl->only || tl->exclude) &&
+      !art__tl_type_ok(tl, e->art ? e->art->data_type : "fs:stat"))
+    return ART_OK;
   switch (tl->format) {
   case ART_TIMELINE_BODY: {
     if (tl->has_from || tl->has_to) {
@@ -459,4 +477,136 @@ art_status art_timeline_finish(art_ctx *ctx, art_timeline *tl)
   if (st == ART_OK && (fflush(tl->out) || ferror(tl->out)))
     st = art__set_errno(ctx, errno ? errno : EIO, "writing output");
   return st;
+}
+
+void art__tl_strv_free(char **v)
+{
+  if (!v)
+    return;
+  for (char **p = v; *p; p++)
+    free(*p);
+  free(v);
+}
+
+/* "a,b,c" into a NULL-terminated vector; NULL for an empty list. */
+static art_status split_list(art_ctx *ctx, const char *list, char ***out)
+{
+  *out = NULL;
+  if (!list || !*list)
+    return ART_OK;
+  size_t n = 1;
+  for (const char *p = list; *p; p++)
+    n += *p == ',';
+  char **v = calloc(n + 1, sizeof *v);
+  if (!v)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "data types");
+  size_t k = 0;
+  const char *p = list;
+  while (*p) {
+    const char *c = strchr(p, ',');
+    size_t l = c ? (size_t)(c - p) : strlen(p);
+    if (l) {
+      v[k] = strndup(p, l);
+      if (!v[k]) {
+        art__tl_strv_free(v);
+        return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "data types");
+      }
+      k++;
+    }
+    p += l + (c ? 1 : 0);
+  }
+  if (!k) {
+    free(v);
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "empty data type list");
+  }
+  *out = v;
+  return ART_OK;
+}
+
+art_status art_timeline_set_data_types(art_ctx *ctx,
+                                       art_timeline *tl,
+                                       const char *only,
+                                       const char *exclude)
+{
+  char **o = NULL, **x = NULL;
+  art_status st = split_list(ctx, only, &o);
+  if (st == ART_OK)
+    st = split_list(ctx, exclude, &x);
+  if (st != ART_OK) {
+    art__tl_strv_free(o);
+    return st;
+  }
+  art__tl_strv_free(tl->only);
+  art__tl_strv_free(tl->exclude);
+  tl->only = o;
+  tl->exclude = x;
+  return ART_OK;
+}
+
+/* A pattern matches the data_type exactly, or as a prefix ending in ':'
+ * or '*' ("windows:registry:" or "windows:*" match every registry type). */
+static int type_match(const char *pat, const char *t)
+{
+  size_t n = strlen(pat);
+  if (n && pat[n - 1] == '*')
+    return strncmp(pat, t, n - 1) == 0;
+  if (n && pat[n - 1] == ':')
+    return strncmp(pat, t, n) == 0;
+  return strcmp(pat, t) == 0;
+}
+
+int art__tl_type_ok(const art_timeline *tl, const char *t)
+{
+  if (tl->only) {
+    int any = 0;
+    for (char **p = tl->only; *p && !any; p++)
+      any = type_match(*p, t);
+    if (!any)
+      return 0;
+  }
+  if (tl->exclude)
+    for (char **p = tl->exclude; *p; p++)
+      if (type_match(*p, t))
+        return 0;
+  return 1;
+}
+
+void art_timeline_set_artifacts(art_timeline *tl, unsigned mask)
+{
+  tl->artifacts = mask;
+}
+
+void art_timeline_set_merge_macb(art_timeline *tl, int on)
+{
+  tl->merge_macb = on;
+}
+
+/* plaso's MACB letter for a timestamp_desc (output_mediator
+ * GetMACBRepresentation): access-like times are A, written/modified/
+ * deleted M, created/added/downloaded/first connected B, entry changes
+ * C; others have none. */
+int art__tl_desc_slot(const char *d)
+{
+  static const char *const a[] = {"Last Access Time",
+                                  "Account Created",
+                                  "Last Visited Time",
+                                  "Start Time",
+                                  "Last Shutdown Time",
+                                  "Last Login Time",
+                                  "Last Password Reset",
+                                  "Last Connection Time",
+                                  "Last Time Executed",
+                                  "Last Printed Time",
+                                  NULL};
+  static const char *const m[] = {"Content Modification Time",
+                                  "Content Deletion Time", NULL};
+  static const char *const b[] = {"Creation Time", "File Downloaded",
+                                  "First Connection Time", NULL};
+  static const char *const c[] = {"Metadata Modification Time", NULL};
+  const char *const *sets[4] = {m, a, c, b};
+  for (int i = 0; i < 4; i++)
+    for (const char *const *p = sets[i]; *p; p++)
+      if (strcmp(*p, d) == 0)
+        return i;
+  return -1;
 }

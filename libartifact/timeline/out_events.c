@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * Each set, non-zero time of an entry becomes one event. The sort key is
- * (seconds, nanoseconds, name, kind) in byte order: seconds are biased to
- * sort signed values, big-endian.
+ * (seconds, nanoseconds, name, inode, kind) in byte order: seconds are biased
+ * to sort signed values, big-endian.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +18,8 @@ typedef struct pack_fixed {
   uint8_t pad[3];
   uint64_t size, uid, gid, meta_addr;
   uint32_t inode_len, mode_len, name_len;
+  uint32_t dtype_len, tdesc_len, srcs_len, srcl_len, msg_len, file_len,
+      attrs_len;
 } pack_fixed;
 
 int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev)
@@ -36,10 +38,24 @@ int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev)
   f.inode_len = (uint32_t)ev->inode_len;
   f.mode_len = (uint32_t)ev->mode_len;
   f.name_len = (uint32_t)ev->name_len;
+  f.dtype_len = (uint32_t)ev->dtype_len;
+  f.tdesc_len = (uint32_t)ev->tdesc_len;
+  f.srcs_len = (uint32_t)ev->srcs_len;
+  f.srcl_len = (uint32_t)ev->srcl_len;
+  f.msg_len = (uint32_t)ev->msg_len;
+  f.file_len = (uint32_t)ev->file_len;
+  f.attrs_len = (uint32_t)ev->attrs_len;
   return art__tl_buf_add(b, &f, sizeof f) ||
          art__tl_buf_add(b, ev->inode, ev->inode_len) ||
          art__tl_buf_add(b, ev->mode, ev->mode_len) ||
-         art__tl_buf_add(b, ev->name, ev->name_len);
+         art__tl_buf_add(b, ev->name, ev->name_len) ||
+         art__tl_buf_add(b, ev->dtype, ev->dtype_len) ||
+         art__tl_buf_add(b, ev->tdesc, ev->tdesc_len) ||
+         art__tl_buf_add(b, ev->srcs, ev->srcs_len) ||
+         art__tl_buf_add(b, ev->srcl, ev->srcl_len) ||
+         art__tl_buf_add(b, ev->msg, ev->msg_len) ||
+         art__tl_buf_add(b, ev->file, ev->file_len) ||
+         art__tl_buf_add(b, ev->attrs, ev->attrs_len);
 }
 
 int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev)
@@ -48,7 +64,10 @@ int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev)
   if (n < sizeof f)
     return -1;
   memcpy(&f, p, sizeof f);
-  if ((uint64_t)f.inode_len + f.mode_len + f.name_len != n - sizeof f)
+  if ((uint64_t)f.inode_len + f.mode_len + f.name_len + f.dtype_len +
+          f.tdesc_len + f.srcs_len + f.srcl_len + f.msg_len + f.file_len +
+          f.attrs_len !=
+      n - sizeof f)
     return -1;
   memset(ev, 0, sizeof *ev);
   ev->sec = f.sec;
@@ -65,8 +84,22 @@ int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev)
   ev->inode_len = f.inode_len;
   ev->mode = s + f.inode_len;
   ev->mode_len = f.mode_len;
-  ev->name = s + f.inode_len + f.mode_len;
+  s += f.inode_len + f.mode_len;
+  ev->name = s;
   ev->name_len = f.name_len;
+  s += f.name_len;
+#define TAKE(field, len)                                                       \
+  ev->field = s;                                                               \
+  ev->len = f.len;                                                             \
+  s += f.len
+  TAKE(dtype, dtype_len);
+  TAKE(tdesc, tdesc_len);
+  TAKE(srcs, srcs_len);
+  TAKE(srcl, srcl_len);
+  TAKE(msg, msg_len);
+  TAKE(file, file_len);
+  TAKE(attrs, attrs_len);
+#undef TAKE
   return 0;
 }
 
@@ -88,7 +121,7 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
       continue; /* body-file convention: 0 is "not set" */
     art_timeline_kind kind =
         (art_timeline_kind)(e->fn && i < TL_D ? ART_TIMELINE_FN_M + i : i);
-    if (!(tl->kinds & ART_TIMELINE_KIND_BIT(kind)))
+    if (!e->art && !(tl->kinds & ART_TIMELINE_KIND_BIT(kind)))
       continue;
     if ((tl->has_from && t->sec < tl->from) || (tl->has_to && t->sec >= tl->to))
       continue;
@@ -112,6 +145,8 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     char kb = (char)kind;
     if (art__tl_buf_add(&tl->key, k, sizeof k) ||
         art__tl_buf_add(&tl->key, name->p, name->len) ||
+        art__tl_buf_addc(&tl->key, '\0') ||
+        art__tl_buf_adds(&tl->key, e->inode) ||
         art__tl_buf_addc(&tl->key, '\0') || art__tl_buf_addc(&tl->key, kb))
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "timeline key");
     art__tl_event ev = {0};
@@ -130,6 +165,23 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     ev.mode_len = strlen(e->mode);
     ev.name = name->p;
     ev.name_len = name->len;
+    if (e->art) {
+      const art__tl_art *a = e->art;
+      ev.dtype = a->data_type;
+      ev.dtype_len = strlen(a->data_type);
+      ev.tdesc = a->desc;
+      ev.tdesc_len = strlen(a->desc);
+      ev.srcs = a->source;
+      ev.srcs_len = strlen(a->source);
+      ev.srcl = a->sourcetype;
+      ev.srcl_len = strlen(a->sourcetype);
+      ev.msg = a->message;
+      ev.msg_len = strlen(a->message);
+      ev.file = a->file;
+      ev.file_len = strlen(a->file);
+      ev.attrs = a->attrs;
+      ev.attrs_len = a->attrs_len;
+    }
     tl->pay.len = 0;
     if (art__tl_event_pack(&tl->pay, &ev))
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "timeline record");
@@ -149,6 +201,57 @@ typedef struct ev_state {
   void *ws;
 } ev_state;
 
+/* --merge-macb: the pending group (a packed event and its merged kinds). */
+typedef struct merge_state {
+  art__tl_buf pay;
+  uint32_t kinds;
+  int has;
+} merge_state;
+
+void art__tl_merge_free(art_timeline *tl)
+{
+  merge_state *m = tl->merge;
+  if (!m)
+    return;
+  art__tl_buf_free(&m->pay);
+  free(m);
+  tl->merge = NULL;
+}
+
+static art_status row_out(ev_state *s, const art__tl_event *ev)
+{
+  art_status st = s->w->row(s->tl, s->ws, ev);
+  if (st != ART_OK)
+    return art__set_errno(s->ctx, errno ? errno : EIO, "writing output");
+  s->tl->stats.rows++;
+  return ART_OK;
+}
+
+static art_status merge_flush(ev_state *s)
+{
+  merge_state *m = s->tl->merge;
+  if (!m || !m->has)
+    return ART_OK;
+  art__tl_event ev;
+  m->has = 0;
+  if (art__tl_event_unpack((const unsigned char *)m->pay.p, m->pay.len, &ev))
+    return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
+  ev.kinds = m->kinds;
+  return row_out(s, &ev);
+}
+
+/* psort groups same-time fs:stat events whose other fields are equal. */
+static int same_group(const art__tl_event *a, const art__tl_event *b)
+{
+  return a->sec == b->sec && a->nsec == b->nsec && a->src == b->src &&
+         a->alloc == b->alloc && a->size == b->size && a->uid == b->uid &&
+         a->gid == b->gid && a->meta_addr == b->meta_addr &&
+         a->name_len == b->name_len && a->inode_len == b->inode_len &&
+         a->mode_len == b->mode_len && !memcmp(a->name, b->name, a->name_len) &&
+         !memcmp(a->inode, b->inode, a->inode_len) &&
+         !memcmp(a->mode, b->mode, a->mode_len);
+}
+
 static art_status ev_emit(void *user,
                           const unsigned char *key,
                           size_t klen,
@@ -161,11 +264,31 @@ static art_status ev_emit(void *user,
   art__tl_event ev;
   if (art__tl_event_unpack(pay, plen, &ev))
     return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
-  art_status st = s->w->row(s->tl, s->ws, &ev);
-  if (st != ART_OK)
-    return art__set_errno(s->ctx, errno ? errno : EIO, "writing output");
-  s->tl->stats.rows++;
-  return ART_OK;
+  merge_state *m = s->tl->merge;
+  if (m) {
+    if (m->has) {
+      art__tl_event prev;
+      if (art__tl_event_unpack((const unsigned char *)m->pay.p, m->pay.len,
+                               &prev))
+        return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
+      if (!ev.dtype_len && same_group(&prev, &ev)) {
+        m->kinds |= ev.kinds;
+        return ART_OK;
+      }
+      art_status fst = merge_flush(s);
+      if (fst != ART_OK)
+        return fst;
+    }
+    if (!ev.dtype_len) {
+      m->pay.len = 0;
+      if (art__tl_buf_add(&m->pay, pay, plen))
+        return art__set_error(s->ctx, ART_ERR_NOMEM, ENOMEM, "merge");
+      m->kinds = ev.kinds;
+      m->has = 1;
+      return ART_OK;
+    }
+  }
+  return row_out(s, &ev);
 }
 
 art_status art__tl_events_finish(art_ctx *ctx, art_timeline *tl)
@@ -182,11 +305,16 @@ art_status art__tl_events_finish(art_ctx *ctx, art_timeline *tl)
     s.w = &art__tl_writer_html;
     break;
   }
+  if (tl->merge_macb && tl->format == ART_TIMELINE_L2TCSV && !tl->merge &&
+      !(tl->merge = calloc(1, sizeof(merge_state))))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "merge");
   art_status st = s.w->begin(tl, &s.ws);
   if (st != ART_OK)
     return art__set_errno(ctx, errno ? errno : EIO, "writing output");
   if (tl->sorter)
     st = art__tl_sorter_finish(ctx, tl->sorter, ev_emit, &s);
+  if (st == ART_OK)
+    st = merge_flush(&s);
   art_status st2 = s.w->end(tl, s.ws);
   if (st == ART_OK && st2 != ART_OK)
     st = art__set_errno(ctx, errno ? errno : EIO, "writing output");

@@ -110,11 +110,15 @@ static art_status h_row(art_timeline *tl, void *state, const art__tl_event *ev)
                       : ev->alloc == TL_DELETED ? "deleted"
                                                 : "reallocated";
   json_t *a = json_array();
+  /* artifact events: kind column = timestamp_desc, path column = the
+   * "FILE [SOURCETYPE: DESC] MESSAGE" name */
+  json_t *kj = ev->dtype_len
+                   ? art__tl_jstr(ev->tdesc, ev->tdesc_len)
+                   : json_string(art__tl_kind_desc((art_timeline_kind)kind));
   if (a &&
       (json_array_append_new(a, json_real((double)ev->sec + ev->nsec / 1e9)) ||
        json_array_append_new(a, json_string(dt)) ||
-       json_array_append_new(
-           a, json_string(art__tl_kind_desc((art_timeline_kind)kind))) ||
+       json_array_append_new(a, kj) ||
        json_array_append_new(a, art__tl_jstr(ev->name, ev->name_len)) ||
        json_array_append_new(a, art__tl_jstr(ev->inode, ev->inode_len)) ||
        json_array_append_new(a, json_integer((json_int_t)ev->size)) ||

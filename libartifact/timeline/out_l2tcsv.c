@@ -8,6 +8,7 @@
  * column keeps the nanoseconds).
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,24 +16,85 @@
 
 static int add_clean(art__tl_buf *b, const char *s, size_t n)
 {
+  if (art__tl_buf_reserve(b, n))
+    return -1;
+  char *o = b->p + b->len;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     if (c == '\r')
       continue;
-    if (art__tl_buf_addc(b, c == ',' ? ' ' : c == '\n' ? '-' : c))
-      return -1;
+    *o++ = c == ',' ? ' ' : c == '\n' ? '-' : c;
+  }
+  b->len = (size_t)(o - b->p);
+  b->p[b->len] = '\0';
+  return 0;
+}
+
+/* "MM/DD/YYYY,HH:MM:SS," written digit by digit (one row per event). */
+static int add_date(art__tl_buf *b, const struct tm *tm)
+{
+  long long y = (long long)tm->tm_year + 1900;
+  if (y < 0 || y > 9999)
+    return art__tl_buf_addf(b, "%02d/%02d/%04lld,%02d:%02d:%02d,",
+                            tm->tm_mon + 1, tm->tm_mday, y, tm->tm_hour,
+                            tm->tm_min, tm->tm_sec);
+  char t[20];
+  int v[6] = {tm->tm_mon + 1, tm->tm_mday, 0,
+              tm->tm_hour,    tm->tm_min,  tm->tm_sec};
+  t[0] = (char)('0' + v[0] / 10);
+  t[1] = (char)('0' + v[0] % 10);
+  t[2] = '/';
+  t[3] = (char)('0' + v[1] / 10);
+  t[4] = (char)('0' + v[1] % 10);
+  t[5] = '/';
+  t[6] = (char)('0' + y / 1000);
+  t[7] = (char)('0' + y / 100 % 10);
+  t[8] = (char)('0' + y / 10 % 10);
+  t[9] = (char)('0' + y % 10);
+  t[10] = ',';
+  for (int i = 0; i < 3; i++) {
+    t[11 + 3 * i] = (char)('0' + v[3 + i] / 10);
+    t[12 + 3 * i] = (char)('0' + v[3 + i] % 10);
+    t[13 + 3 * i] = i < 2 ? ':' : ',';
+  }
+  return art__tl_buf_add(b, t, 20);
+}
+
+/* localtime_r, remembered for the last second asked (rows come sorted,
+ * so runs of equal seconds are common); one cache per output. */
+typedef struct l2t_state {
+  time_t last_t;
+  struct tm last_tm;
+  int have;
+} l2t_state;
+
+static int local_tm(l2t_state *c, time_t t, struct tm *out)
+{
+  if (c && c->have && t == c->last_t) {
+    *out = c->last_tm;
+    return 0;
+  }
+  if (!localtime_r(&t, out))
+    return -1;
+  if (c) {
+    c->last_t = t;
+    c->last_tm = *out;
+    c->have = 1;
   }
   return 0;
 }
 
 static art_status l2t_begin(art_timeline *tl, void **state)
 {
-  *state = NULL;
-  return fputs("date,time,timezone,MACB,source,sourcetype,type,user,host,"
-               "short,desc,version,filename,inode,notes,format,extra\n",
-               tl->out) < 0
-             ? ART_ERR_IO
-             : ART_OK;
+  *state = calloc(1, sizeof(l2t_state)); /* NULL: no cache, still works */
+  if (fputs("date,time,timezone,MACB,source,sourcetype,type,user,host,"
+            "short,desc,version,filename,inode,notes,format,extra\n",
+            tl->out) < 0) {
+    free(*state);
+    *state = NULL;
+    return ART_ERR_IO;
+  }
+  return ART_OK;
 }
 
 static const char *alloc_name(int a)
@@ -42,35 +104,165 @@ static const char *alloc_name(int a)
                            : "reallocated";
 }
 
+/* plaso's parser name (l2tcsv "format" column) for a data_type. */
+static const char *parser_of(const char *dt, size_t n)
+{
+  static const struct {
+    const char *prefix, *parser;
+  } map[] = {{"windows:evtx:", "winevtx"},
+             {"windows:registry:", "winreg"},
+             {"windows:prefetch:", "prefetch"},
+             {"windows:volume:", "prefetch"},
+             {"windows:lnk:", "lnk"},
+             {"olecf:dest_list:", "olecf/olecf_automatic_destinations"},
+             {"windows:shell_item:", "winreg/bagmru"},
+             {"fs:ntfs:usn_change", "usnjrnl"},
+             {"windows:metadata:deleted_item", "recycle_bin"},
+             {"chrome:history:", "sqlite/chrome_history"},
+             {"firefox:places:", "sqlite/firefox_history"},
+             {"firefox:bookmark", "sqlite/firefox_history"}};
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+    size_t l = strlen(map[i].prefix);
+    if (n >= l && memcmp(dt, map[i].prefix, l) == 0)
+      return map[i].parser;
+  }
+  return "-";
+}
+
+static int add_attrs(art__tl_buf *b, const char *a, size_t n)
+{
+  /* key NUL value NUL ..., written "key: value; " in the order given */
+  size_t i = 0;
+  int first = 1;
+  while (i < n) {
+    const char *k = a + i;
+    size_t kl = strnlen(k, n - i);
+    if (i + kl + 1 > n)
+      break;
+    const char *v = k + kl + 1;
+    size_t vl = strnlen(v, n - i - kl - 1);
+    if ((!first && art__tl_buf_adds(b, "; ")) || add_clean(b, k, kl) ||
+        art__tl_buf_adds(b, ": ") || add_clean(b, v, vl))
+      return -1;
+    first = 0;
+    i += kl + 1 + vl + 1;
+  }
+  return 0;
+}
+
+static art_status
+l2t_art_row(art_timeline *tl, const art__tl_event *ev, const struct tm *tm)
+{
+  art__tl_buf *b = &tl->scratch;
+  const art__tl_source *src = &tl->srcs[ev->src];
+  char macb[5] = "....";
+  char desc[96];
+  snprintf(desc, sizeof desc, "%.*s", (int)ev->tdesc_len, ev->tdesc);
+  int slot = art__tl_desc_slot(desc);
+  if (slot >= 0)
+    macb[slot] = "MACB"[slot];
+  char ns[48];
+  art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
+  /* user: the SID or user name when the artifact has one; host: the
+   * computer name of an event record */
+  const char *user = NULL, *host = NULL;
+  size_t ul = 0, hl = 0;
+  for (size_t i = 0; i < ev->attrs_len;) {
+    const char *k = ev->attrs + i;
+    size_t kl = strnlen(k, ev->attrs_len - i);
+    if (i + kl + 1 > ev->attrs_len)
+      break;
+    const char *v = k + kl + 1;
+    size_t vl = strnlen(v, ev->attrs_len - i - kl - 1);
+    if (vl && (!strcmp(k, "user_sid") || !strcmp(k, "username")))
+      user = v, ul = vl;
+    if (vl && !strcmp(k, "computer_name"))
+      host = v, hl = vl;
+    i += kl + 1 + vl + 1;
+  }
+  const char *scheme = strcmp(src->origin, "tsk") == 0 ? "TSK:" : "OS:";
+  int bad = add_date(b, tm) ||
+            add_clean(b, tm->tm_zone ? tm->tm_zone : "UTC",
+                      strlen(tm->tm_zone ? tm->tm_zone : "UTC")) ||
+            art__tl_buf_addf(b, ",%s,", macb) ||
+            add_clean(b, ev->srcs, ev->srcs_len) || art__tl_buf_addc(b, ',') ||
+            add_clean(b, ev->srcl, ev->srcl_len) || art__tl_buf_addc(b, ',') ||
+            add_clean(b, ev->tdesc, ev->tdesc_len) ||
+            art__tl_buf_addc(b, ',') ||
+            (user ? add_clean(b, user, ul) : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_addc(b, ',') ||
+            (host ? add_clean(b, host, hl) : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_addc(b, ',') ||
+            add_clean(b, ev->msg, ev->msg_len < 80 ? ev->msg_len : 80) ||
+            (ev->msg_len > 80 && art__tl_buf_adds(b, "...")) ||
+            art__tl_buf_addc(b, ',') || add_clean(b, ev->msg, ev->msg_len) ||
+            art__tl_buf_addf(b, ",2,%s", scheme) ||
+            add_clean(b, ev->file, ev->file_len) || art__tl_buf_addc(b, ',') ||
+            (ev->meta_addr ? art__tl_buf_addf(b, "%" PRIu64, ev->meta_addr)
+                           : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_adds(b, ",-,") ||
+            art__tl_buf_adds(b, parser_of(ev->dtype, ev->dtype_len)) ||
+            art__tl_buf_adds(b, ",data_type: ") ||
+            add_clean(b, ev->dtype, ev->dtype_len) ||
+            art__tl_buf_adds(b, "; evidence: ") ||
+            add_clean(b, src->evidence, strlen(src->evidence)) ||
+            (src->sha256 && (art__tl_buf_adds(b, "; evidence_sha256: ") ||
+                             art__tl_buf_adds(b, src->sha256))) ||
+            art__tl_buf_addf(b, "; timestamp_ns: %s", ns) ||
+            (ev->attrs_len && art__tl_buf_adds(b, "; ")) ||
+            add_attrs(b, ev->attrs, ev->attrs_len) || art__tl_buf_addc(b, '\n');
+  if (bad)
+    return ART_ERR_NOMEM;
+  return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;
+}
+
 static art_status
 l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
 {
-  (void)state;
   art__tl_buf *b = &tl->scratch;
   b->len = 0;
-  unsigned kind = 0;
-  while (kind < ART_TIMELINE_KIND_COUNT_ && !(ev->kinds & (1u << kind)))
-    kind++;
   time_t t = (time_t)ev->sec;
   struct tm tm;
-  if (!localtime_r(&t, &tm))
+  if (local_tm(state, t, &tm))
     return ART_ERR_INTERNAL;
+  if (ev->dtype_len)
+    return l2t_art_row(tl, ev, &tm);
+  /* one kind, or several merged by --merge-macb (psort's MACB group:
+   * the letters together, the timestamp_descs joined by "; ") */
   char macb[5] = "....";
-  unsigned base = kind >= ART_TIMELINE_FN_M ? kind - ART_TIMELINE_FN_M : kind;
-  if (base == ART_TIMELINE_D)
-    macb[0] = 'M'; /* plaso: deletion counts as a modification */
-  else if (base < 4)
-    macb[base] = "MACB"[base];
+  art__tl_buf *d = &tl->key; /* free while writing */
+  d->len = 0;
+  char kinds[64] = "";
+  unsigned kind = ART_TIMELINE_KIND_COUNT_;
+  for (unsigned k = 0; k < ART_TIMELINE_KIND_COUNT_; k++) {
+    if (!(ev->kinds & (1u << k)))
+      continue;
+    if (kind == ART_TIMELINE_KIND_COUNT_)
+      kind = k;
+    unsigned base = k >= ART_TIMELINE_FN_M ? k - ART_TIMELINE_FN_M : k;
+    if (base == ART_TIMELINE_D)
+      macb[0] = 'M'; /* plaso: deletion counts as a modification */
+    else if (base < 4)
+      macb[base] = "MACB"[base];
+    if ((d->len && art__tl_buf_adds(d, "; ")) ||
+        art__tl_buf_adds(d, art__tl_kind_desc((art_timeline_kind)k)))
+      return ART_ERR_NOMEM;
+    size_t kl = strlen(kinds);
+    snprintf(kinds + kl, sizeof kinds - kl, "%s%s", kl ? "," : "",
+             art__tl_kind_name((art_timeline_kind)k));
+  }
+  if (kind == ART_TIMELINE_KIND_COUNT_)
+    return ART_ERR_INTERNAL;
   const art__tl_source *src = &tl->srcs[ev->src];
   const char *scheme = strcmp(src->origin, "tsk") == 0       ? "TSK:"
                        : strcmp(src->origin, "statx") == 0   ? "OS:"
                        : strcmp(src->origin, "archive") == 0 ? "ARCHIVE:"
                                                              : "BODY:";
-  const char *desc = art__tl_kind_desc((art_timeline_kind)kind);
+  const char *desc = d->p;
+  char ns[48];
+  art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
   int bad =
-      art__tl_buf_addf(b, "%02d/%02d/%04lld,%02d:%02d:%02d,", tm.tm_mon + 1,
-                       tm.tm_mday, (long long)tm.tm_year + 1900, tm.tm_hour,
-                       tm.tm_min, tm.tm_sec) ||
+      add_date(b, &tm) ||
       add_clean(b, tm.tm_zone ? tm.tm_zone : "UTC",
                 strlen(tm.tm_zone ? tm.tm_zone : "UTC")) ||
       art__tl_buf_addf(b, ",%s,FILE,File stat,%s,-,-,", macb, desc) ||
@@ -98,9 +290,8 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
         add_clean(b, ev->mode, ev->mode_len) ||
         art__tl_buf_addf(b,
                          "; size: %" PRIu64 "; time_kind: %s; timestamp_ns: "
-                         "%" PRId64 ".%09" PRIu32 "; uid: %" PRIu64 "\n",
-                         ev->size, art__tl_kind_name((art_timeline_kind)kind),
-                         ev->sec, ev->nsec, ev->uid);
+                         "%s; uid: %" PRIu64 "\n",
+                         ev->size, kinds, ns, ev->uid);
   if (bad)
     return ART_ERR_NOMEM;
   return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;
@@ -109,7 +300,7 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
 static art_status l2t_end(art_timeline *tl, void *state)
 {
   (void)tl;
-  (void)state;
+  free(state);
   return ART_OK;
 }
 

@@ -181,6 +181,40 @@ static size_t url_decode(char *s, size_t n)
   return o;
 }
 
+/* Control bytes never reach a row: '^' with --tsk-compat (what fls|mactime
+ * shows), else \xNN (0x00-0x1F and 0x7F). Other bytes stay as mactime
+ * prints them. */
+static int ctl_visible(art__tl_buf *b, int caret)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < b->len; i++) {
+    unsigned char c = (unsigned char)b->p[i];
+    if (c < 0x20 || (c == 0x7F && !caret))
+      n++;
+  }
+  if (!n)
+    return 0;
+  if (caret) {
+    for (size_t i = 0; i < b->len; i++)
+      if ((unsigned char)b->p[i] < 0x20)
+        b->p[i] = '^';
+    return 0;
+  }
+  art__tl_buf t = {0};
+  for (size_t i = 0; i < b->len; i++) {
+    unsigned char c = (unsigned char)b->p[i];
+    if ((c < 0x20 || c == 0x7F) ? art__tl_buf_addf(&t, "\\x%02x", (unsigned)c)
+                                : art__tl_buf_addc(&t, (char)c)) {
+      art__tl_buf_free(&t);
+      return -1;
+    }
+  }
+  b->len = 0;
+  int r = art__tl_buf_add(b, t.p, t.len);
+  art__tl_buf_free(&t);
+  return r;
+}
+
 static int64_t slot_value(const art_timeline *tl, const art__tl_time *t)
 {
   return tl->tsk_compat ? (int64_t)(uint32_t)t->sec : t->sec;
@@ -627,9 +661,11 @@ art__tl_mactime_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     return ART_OK;
   art__tl_buf *name = &tl->scratch;
   name->len = 0;
-  if (art__tl_display_name(name, e, TL_ESC_TSK))
+  if (art__tl_display_name(name, e, TL_ESC_RAW))
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime name");
   name->len = url_decode(name->p, name->len);
+  if (ctl_visible(name, tl->tsk_compat))
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "mactime name");
   size_t il = strlen(e->inode), ml = strlen(e->mode);
   /* events of this entry: one per distinct value, letters merged */
   int64_t ev_t[4];

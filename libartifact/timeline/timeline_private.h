@@ -26,6 +26,14 @@ typedef struct art__tl_time {
 
 enum { TL_ALLOC = 0, TL_DELETED = 1, TL_REALLOC = 2 };
 
+/* A Windows artifact event riding on an entry (strings borrowed). */
+typedef struct art__tl_art {
+  const char *data_type, *desc, *source, *sourcetype, *message;
+  const char *file;  /* the artifact's path (l2tcsv filename, jsonl path) */
+  const char *attrs; /* key NUL value NUL ... */
+  size_t attrs_len;
+} art__tl_art;
+
 /* One file entry (one body line): what a source reports. Strings are
  * borrowed for the call. */
 typedef struct art__tl_entry {
@@ -36,10 +44,12 @@ typedef struct art__tl_entry {
   const char *link; /* symlink target or NULL */
   int fn;           /* the $FILE_NAME line */
   int verbatim;     /* path is already a complete display name (body in) */
-  int alloc;        /* TL_ALLOC / TL_DELETED / TL_REALLOC */
-  char inode[48];   /* "65-128-2", "12" */
-  const char *mode; /* "r/rrw-r--r--" */
-  char md5[40];     /* "0" unless known */
+  int empty_ids;    /* body in: UID or GID field was empty (read as 0) */
+  const art__tl_art *art; /* a Windows artifact event, else NULL */
+  int alloc;              /* TL_ALLOC / TL_DELETED / TL_REALLOC */
+  char inode[48];         /* "65-128-2", "12" */
+  const char *mode;       /* "r/rrw-r--r--" */
+  char md5[40];           /* "0" unless known */
   uint64_t meta_addr;
   uint64_t uid, gid;
   uint64_t size;
@@ -107,7 +117,8 @@ void art__tl_buf_free(art__tl_buf *b);
 enum {
   TL_ESC_TSK = 0,  /* fls: bytes 0x00-0x1F become '^', nothing else */
   TL_ESC_BODY = 1, /* \\ \| and \xNN for control bytes and bad UTF-8 */
-  TL_ESC_TEXT = 2  /* \\ and \xNN for control bytes and bad UTF-8 */
+  TL_ESC_TEXT = 2, /* \\ and \xNN for control bytes and bad UTF-8 */
+  TL_ESC_RAW = 3   /* the bytes as they are */
 };
 int art__tl_escape(art__tl_buf *b, const char *s, size_t n, int mode);
 /* The body-file name field of an entry: "/" path [:ads] [ ($FILE_NAME)]
@@ -126,6 +137,10 @@ typedef struct art__tl_event {
   uint64_t size, uid, gid, meta_addr;
   const char *inode, *mode, *name;
   size_t inode_len, mode_len, name_len;
+  /* artifact events (dtype_len > 0): plaso fields, message, file, and
+   * attributes as key NUL value NUL ... */
+  const char *dtype, *tdesc, *srcs, *srcl, *msg, *file, *attrs;
+  size_t dtype_len, tdesc_len, srcs_len, srcl_len, msg_len, file_len, attrs_len;
 } art__tl_event;
 int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev);
 int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev);
@@ -162,6 +177,11 @@ struct art_timeline {
   int mac_generic;
   int finished;
   int write_err;
+  uint64_t body_noids;    /* body in: lines with an empty UID/GID field */
+  unsigned artifacts;     /* ART_TIMELINE_ARTIFACTS_* */
+  char **only, **exclude; /* data_type filters (NULL-terminated) */
+  int merge_macb;
+  void *merge; /* --merge-macb: the pending group */
 };
 
 /* Register a source; returns its index or -1 (NOMEM recorded). */
@@ -180,6 +200,8 @@ art__tl_entry_emit(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e);
 void art__tl_set_tz(const char *tz);
 void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
     ART_PRINTF(3, 4);
+/* A note (not a failure): through the problem callback with ART_OK. */
+void art__tl_note(art_timeline *tl, const char *fmt, ...) ART_PRINTF(2, 3);
 
 /* Writers. */
 int art__tl_body_write(art_timeline *tl, const art__tl_entry *e);
@@ -202,6 +224,29 @@ extern const art__tl_writer art__tl_writer_l2tcsv;
 extern const art__tl_writer art__tl_writer_jsonl;
 extern const art__tl_writer art__tl_writer_html;
 
+/* The MACB slot plaso gives a timestamp_desc (0 m, 1 a, 2 c, 3 b), -1 for
+ * "....". */
+int art__tl_desc_slot(const char *desc);
+/* Keep events of this data_type (--only / --exclude)? */
+int art__tl_type_ok(const art_timeline *tl, const char *data_type);
+void art__tl_strv_free(char **v);
+void art__tl_merge_free(art_timeline *tl);
+/* Windows artifacts: scan a file system libtsk opened (NTFS) for them by
+ * path; the file-system walk notes candidates as it goes. */
+struct TSK_FS_INFO;
+struct TSK_FS_FILE;
+typedef struct art__tl_winscan art__tl_winscan;
+art__tl_winscan *art__tl_winscan_new(art_timeline *tl);
+void art__tl_winscan_note(art__tl_winscan *ws,
+                          const char *parent,
+                          const struct TSK_FS_FILE *f);
+art_status art__tl_winscan_run(art_ctx *ctx,
+                               art__tl_winscan *ws,
+                               struct TSK_FS_INFO *fs,
+                               uint32_t src,
+                               const char *evidence);
+void art__tl_winscan_free(art__tl_winscan *ws);
+
 /* Shared formatting for the event writers. */
 struct json_t;
 /* A JSON string of N bytes; bytes that are not valid UTF-8 become \xNN. */
@@ -210,5 +255,7 @@ const char *art__tl_kind_desc(art_timeline_kind k); /* plaso timestamp_desc */
 const char *art__tl_kind_name(art_timeline_kind k); /* "m", "fn_b", ... */
 /* ISO 8601 with 6 (or 9) fractional digits and the display zone's offset. */
 int art__tl_iso(char *buf, size_t len, int64_t sec, uint32_t nsec, int digits);
+/* Nanoseconds since the epoch as a decimal integer string. */
+void art__tl_ns(char *buf, size_t len, int64_t sec, uint32_t nsec);
 
 #endif

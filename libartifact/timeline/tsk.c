@@ -142,6 +142,7 @@ typedef struct walk {
   unsigned char *ibuf;
   int gd_valid; /* last group descriptor read */
   uint64_t gd_grp, gd_table;
+  art__tl_winscan *ws; /* Windows artifacts by path (NTFS), or NULL */
 } walk;
 
 static uint32_t le32(const uint8_t *p)
@@ -338,6 +339,8 @@ static TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE *f, const char *path, void *arg)
     w->st = art__set_error(w->ctx, ART_ERR_NOMEM, ENOMEM, "timeline path");
     return TSK_WALK_STOP;
   }
+  if (w->ws) /* hook: note Windows artifacts by path (timeline/winart.c) */
+    art__tl_winscan_note(w->ws, path, f);
   if (TSK_FS_TYPE_ISNTFS(f->fs_info->ftype) && f->meta) {
     int printed = 0;
     int n = tsk_fs_file_attr_getsize(f);
@@ -451,7 +454,15 @@ static int walk_open_fs(art_ctx *ctx,
                                     TSK_FS_DIR_WALK_FLAG_UNALLOC;
   if (tl->no_orphans)
     flags |= TSK_FS_DIR_WALK_FLAG_NOORPHAN;
-  uint8_t r = tsk_fs_dir_walk(fs, fs->root_inum, flags, dir_cb, &w);
+  if ((tl->artifacts & ART_TIMELINE_ARTIFACTS_WINDOWS) &&
+      TSK_FS_TYPE_ISNTFS(fs->ftype) && !(w.ws = art__tl_winscan_new(tl)))
+    w.st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "artifact list");
+  uint8_t r = w.st == ART_OK
+                  ? tsk_fs_dir_walk(fs, fs->root_inum, flags, dir_cb, &w)
+                  : 0;
+  if (w.ws && w.st == ART_OK)
+    w.st = art__tl_winscan_run(ctx, w.ws, fs, w.src, evidence);
+  art__tl_winscan_free(w.ws);
   int ret = 0;
   if (w.st != ART_OK) {
     *st = w.st;

@@ -116,6 +116,8 @@ int art__tl_escape(art__tl_buf *b, const char *str, size_t n, int mode)
   const unsigned char *s = (const unsigned char *)str;
   if (art__tl_buf_reserve(b, n))
     return -1;
+  if (mode == TL_ESC_RAW)
+    return art__tl_buf_add(b, str, n);
   size_t i = 0;
   while (i < n) {
     unsigned char c = s[i];
@@ -188,9 +190,8 @@ size_t art__tl_unescape(char *s, size_t n)
 
 int art__tl_display_name(art__tl_buf *b, const art__tl_entry *e, int mode)
 {
-  if (e->verbatim)
-    return mode == TL_ESC_TSK ? art__tl_buf_add(b, e->path, e->path_len)
-                              : art__tl_escape(b, e->path, e->path_len, mode);
+  if (e->verbatim) /* body-file input: the name as read, same rules */
+    return art__tl_escape(b, e->path, e->path_len, mode);
   if (art__tl_buf_addc(b, '/') || art__tl_escape(b, e->path, e->path_len, mode))
     return -1;
   if (e->ads && (art__tl_buf_addc(b, ':') ||
@@ -202,8 +203,9 @@ int art__tl_display_name(art__tl_buf *b, const art__tl_entry *e, int mode)
     if (art__tl_buf_adds(b, " -> "))
       return -1;
     /* fls writes the link target without any sanitising */
-    if (mode == TL_ESC_TSK ? art__tl_buf_adds(b, e->link)
-                           : art__tl_escape(b, e->link, strlen(e->link), mode))
+    if (mode == TL_ESC_TSK || mode == TL_ESC_RAW
+            ? art__tl_buf_adds(b, e->link)
+            : art__tl_escape(b, e->link, strlen(e->link), mode))
       return -1;
   }
   if (e->alloc == TL_DELETED && art__tl_buf_adds(b, " (deleted)"))
@@ -254,4 +256,17 @@ int art__tl_iso(char *buf, size_t len, int64_t sec, uint32_t nsec, int digits)
                    year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                    tm.tm_sec, frac, sign, off / 3600, (off % 3600) / 60);
   return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+void art__tl_ns(char *buf, size_t len, int64_t sec, uint32_t nsec)
+{
+  /* sec * 10^9 + nsec in decimal, without overflow (years 1..9999 exceed
+   * int64 nanoseconds); -10.5 s is stored as sec -11, nsec 500000000 */
+  int neg = sec < 0;
+  uint64_t s = neg ? (uint64_t)(-(sec + (nsec ? 1 : 0))) : (uint64_t)sec;
+  uint32_t f = neg && nsec ? 1000000000u - nsec : nsec;
+  if (s == 0)
+    snprintf(buf, len, "%s%u", neg && f ? "-" : "", f);
+  else
+    snprintf(buf, len, "%s%llu%09u", neg ? "-" : "", (unsigned long long)s, f);
 }

@@ -1,0 +1,434 @@
+/* Windows XML event logs (.evtx) through libevtx: one event per record.
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * data_type windows:evtx:record, timestamp_desc "Content Modification
+ * Time" (plaso's WRITTEN), l2tcsv EVT / WinEVTX. The record's event data
+ * names come from its XML rendering (<Data Name="...">), the values from
+ * the same; records without names give string_1, string_2, ... Records
+ * recovered from free space are reported too (recovered: true).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <inttypes.h>
+#include <libbfio.h>
+#include <libevtx.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "win_private.h"
+
+/* libevtx in its own link-map namespace: Debian's libewf (loaded with
+ * libtsk) exports an older libfvalue that libevtx would bind to, and then
+ * fails on every record ("unsupported type: 0x1a"). dlmopen gives libevtx
+ * and its libbfio a scope of their own; calls go through this table. */
+#define EVTX_FUNCS(X)                                                          \
+  X(libbfio_error_free)                                                        \
+  X(libbfio_handle_free)                                                       \
+  X(libbfio_memory_range_initialize)                                           \
+  X(libbfio_memory_range_set)                                                  \
+  X(libevtx_error_free)                                                        \
+  X(libevtx_error_sprint)                                                      \
+  X(libevtx_file_close)                                                        \
+  X(libevtx_file_free)                                                         \
+  X(libevtx_file_get_number_of_records)                                        \
+  X(libevtx_file_get_number_of_recovered_records)                              \
+  X(libevtx_file_get_record_by_index)                                          \
+  X(libevtx_file_get_recovered_record_by_index)                                \
+  X(libevtx_file_initialize)                                                   \
+  X(libevtx_file_open_file_io_handle)                                          \
+  X(libevtx_record_free)                                                       \
+  X(libevtx_record_get_event_identifier)                                       \
+  X(libevtx_record_get_event_identifier_qualifiers)                            \
+  X(libevtx_record_get_event_level)                                            \
+  X(libevtx_record_get_identifier)                                             \
+  X(libevtx_record_get_utf8_computer_name)                                     \
+  X(libevtx_record_get_utf8_computer_name_size)                                \
+  X(libevtx_record_get_utf8_provider_identifier)                               \
+  X(libevtx_record_get_utf8_provider_identifier_size)                          \
+  X(libevtx_record_get_utf8_source_name)                                       \
+  X(libevtx_record_get_utf8_source_name_size)                                  \
+  X(libevtx_record_get_utf8_user_security_identifier)                          \
+  X(libevtx_record_get_utf8_user_security_identifier_size)                     \
+  X(libevtx_record_get_utf8_xml_string)                                        \
+  X(libevtx_record_get_utf8_xml_string_size)                                   \
+  X(libevtx_record_get_written_time)
+
+static struct {
+#define X(n) __typeof__(n) *n;
+  EVTX_FUNCS(X)
+#undef X
+} api;
+#define A(n) (api.n)
+
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+static char api_err[256];
+
+static void api_load(void)
+{
+  void *h = dlmopen(LM_ID_NEWLM, "libevtx.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!h) {
+    snprintf(api_err, sizeof api_err, "cannot load libevtx: %s", dlerror());
+    return;
+  }
+  Lmid_t id;
+  void *b = NULL;
+  if (dlinfo(h, RTLD_DI_LMID, &id) == 0)
+    b = dlmopen(id, "libbfio.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!b) {
+    snprintf(api_err, sizeof api_err, "cannot load libbfio: %s", dlerror());
+    return;
+  }
+#define X(n)                                                                   \
+  {                                                                            \
+    void *p = dlsym(strncmp(#n, "libbfio_", 8) == 0 ? b : h, #n);              \
+    if (!p) {                                                                  \
+      snprintf(api_err, sizeof api_err, "libevtx: no %s", #n);                 \
+      return;                                                                  \
+    }                                                                          \
+    memcpy(&api.n, &p, sizeof p);                                              \
+  }
+  EVTX_FUNCS(X)
+#undef X
+}
+
+static art_status evtx_fail(art_ctx *ctx,
+                            art_status st,
+                            const char *name,
+                            const char *what,
+                            libevtx_error_t *err)
+{
+  char msg[512] = "";
+  if (err) {
+    A(libevtx_error_sprint)(err, msg, sizeof msg);
+    A(libevtx_error_free)(&err);
+    for (char *p = msg; *p; p++)
+      if (*p == '\n' || *p == '\r')
+        *p = ' ';
+  }
+  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
+                        msg[0] ? ": " : "", msg);
+}
+
+/* UTF-8 string getter of libevtx into a malloc'd buffer (NULL: none). */
+typedef int (*evtx_sz_fn)(libevtx_record_t *, size_t *, libevtx_error_t **);
+typedef int (*evtx_str_fn)(libevtx_record_t *,
+                           uint8_t *,
+                           size_t,
+                           libevtx_error_t **);
+static char *rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf)
+{
+  size_t n = 0;
+  libevtx_error_t *e = NULL;
+  if (szf(r, &n, &e) != 1 || n == 0 || n > (64u << 20)) {
+    A(libevtx_error_free)(&e);
+    return NULL;
+  }
+  uint8_t *b = malloc(n);
+  if (!b)
+    return NULL;
+  if (sf(r, b, n, &e) != 1) {
+    A(libevtx_error_free)(&e);
+    free(b);
+    return NULL;
+  }
+  b[n - 1] = 0;
+  return (char *)b;
+}
+
+/* Undo the five XML entities and &#N; / &#xN; in place. */
+static size_t xml_unescape(char *s, size_t n)
+{
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '&') {
+      static const struct {
+        const char *e;
+        char c;
+      } ents[] = {{"&amp;", '&'},
+                  {"&lt;", '<'},
+                  {"&gt;", '>'},
+                  {"&quot;", '"'},
+                  {"&apos;", '\''}};
+      int done = 0;
+      for (size_t k = 0; k < 5 && !done; k++) {
+        size_t l = strlen(ents[k].e);
+        if (i + l <= n && memcmp(s + i, ents[k].e, l) == 0) {
+          s[o++] = ents[k].c;
+          i += l - 1;
+          done = 1;
+        }
+      }
+      if (done)
+        continue;
+      if (i + 3 < n && s[i + 1] == '#') {
+        size_t j = i + 2;
+        int hex = s[j] == 'x' || s[j] == 'X';
+        if (hex)
+          j++;
+        unsigned long v = 0;
+        size_t d = j;
+        while (j < n && j - d < 8 &&
+               (hex ? strchr("0123456789abcdefABCDEF", s[j]) != NULL
+                    : (s[j] >= '0' && s[j] <= '9')) &&
+               s[j]) {
+          v = v * (hex ? 16u : 10u) + (unsigned long)(s[j] <= '9' ? s[j] - '0'
+                                                      : s[j] >= 'a'
+                                                          ? s[j] - 'a' + 10
+                                                          : s[j] - 'A' + 10);
+          j++;
+        }
+        if (j > d && j < n && s[j] == ';' && v < 0x80) {
+          s[o++] = (char)v;
+          i = j;
+          continue;
+        }
+      }
+    }
+    s[o++] = s[i];
+  }
+  return o;
+}
+
+/* Text of the first <TAG>...</TAG> in XML, or NULL. */
+static const char *xml_tag(const char *xml, const char *tag, size_t *len)
+{
+  char open[64];
+  snprintf(open, sizeof open, "<%s>", tag);
+  const char *a = strstr(xml, open);
+  if (!a)
+    return NULL;
+  a += strlen(open);
+  const char *b = strchr(a, '<');
+  if (!b)
+    return NULL;
+  *len = (size_t)(b - a);
+  return a;
+}
+
+/* Event data: <Data Name="N">V</Data> or <Data Name="N"/> within
+ * <EventData> (or <UserData>'s leaves, as name/value). */
+static void add_event_data(win_rec *r, char *xml)
+{
+  char *ed = strstr(xml, "<EventData>");
+  if (!ed)
+    return;
+  char *end = strstr(ed, "</EventData>");
+  char *p = ed;
+  unsigned idx = 0;
+  while ((p = strstr(p, "<Data")) && (!end || p < end)) {
+    p += 5;
+    if (*p != ' ' && *p != '>' && *p != '/')
+      continue;
+    idx++;
+    char key[128];
+    size_t klen = 0;
+    char *nm = strstr(p, "Name=\"");
+    char *gt = strchr(p, '>');
+    if (!gt)
+      break;
+    if (nm && nm < gt) {
+      nm += 6;
+      char *q = strchr(nm, '"');
+      if (q && q < gt) {
+        klen = (size_t)(q - nm) < sizeof key - 1 ? (size_t)(q - nm)
+                                                 : sizeof key - 1;
+        memcpy(key, nm, klen);
+        klen = xml_unescape(key, klen);
+      }
+    }
+    if (!klen)
+      klen = (size_t)snprintf(key, sizeof key, "string_%u", idx);
+    if (gt[-1] == '/') {
+      win_attr_dyn(r, key, klen, "", 0);
+      p = gt + 1;
+      continue;
+    }
+    char *v = gt + 1;
+    char *ve = strstr(v, "</Data>");
+    if (!ve)
+      break;
+    size_t vl = xml_unescape(v, (size_t)(ve - v));
+    win_attr_dyn(r, key, klen, v, vl);
+    p = ve + 7;
+  }
+}
+
+static const char *level_name(uint8_t l)
+{
+  switch (l) {
+  case 0:
+    return "Information";
+  case 1:
+    return "Critical";
+  case 2:
+    return "Error";
+  case 3:
+    return "Warning";
+  case 4:
+    return "Information";
+  case 5:
+    return "Verbose";
+  default:
+    return "Unknown";
+  }
+}
+
+static art_status one_record(art_ctx *ctx,
+                             libevtx_record_t *rec,
+                             int recovered,
+                             win_rec *r,
+                             art_win_event_fn fn,
+                             void *user)
+{
+  libevtx_error_t *e = NULL;
+  uint64_t ft = 0, num = 0;
+  uint32_t eid = 0, qual = 0;
+  uint8_t level = 0;
+  if (A(libevtx_record_get_written_time)(rec, &ft, &e) != 1) {
+    A(libevtx_error_free)(&e);
+    ft = 0;
+  }
+  if (A(libevtx_record_get_identifier)(rec, &num, &e) != 1)
+    A(libevtx_error_free)(&e);
+  if (A(libevtx_record_get_event_identifier)(rec, &eid, &e) != 1)
+    A(libevtx_error_free)(&e);
+  if (A(libevtx_record_get_event_identifier_qualifiers)(rec, &qual, &e) != 1) {
+    A(libevtx_error_free)(&e);
+    qual = 0;
+  }
+  if (A(libevtx_record_get_event_level)(rec, &level, &e) != 1)
+    A(libevtx_error_free)(&e);
+  char *provider = rec_str(rec, A(libevtx_record_get_utf8_source_name_size),
+                           A(libevtx_record_get_utf8_source_name));
+  char *guid = rec_str(rec, A(libevtx_record_get_utf8_provider_identifier_size),
+                       A(libevtx_record_get_utf8_provider_identifier));
+  char *computer = rec_str(rec, A(libevtx_record_get_utf8_computer_name_size),
+                           A(libevtx_record_get_utf8_computer_name));
+  char *sid =
+      rec_str(rec, A(libevtx_record_get_utf8_user_security_identifier_size),
+              A(libevtx_record_get_utf8_user_security_identifier));
+  char *xml = rec_str(rec, A(libevtx_record_get_utf8_xml_string_size),
+                      A(libevtx_record_get_utf8_xml_string));
+  win_rec_reset(r);
+  win_attr(r, "record_number", "%" PRIu64, num);
+  win_attr(r, "event_identifier", "%" PRIu32, eid);
+  if (qual)
+    win_attr(r, "event_identifier_qualifiers", "%" PRIu32, qual);
+  win_attr(r, "event_level", "%u", (unsigned)level);
+  win_attr(r, "source_name", "%s", provider ? provider : "");
+  if (guid)
+    win_attr(r, "provider_identifier", "%s", guid);
+  size_t cl = 0;
+  const char *ch = xml ? xml_tag(xml, "Channel", &cl) : NULL;
+  win_attrn(r, "channel", ch ? ch : "", ch ? cl : 0);
+  win_attr(r, "computer_name", "%s", computer ? computer : "");
+  if (sid)
+    win_attr(r, "user_sid", "%s", sid);
+  if (recovered)
+    win_attr(r, "recovered", "true");
+  if (xml)
+    add_event_data(r, xml);
+  /* the message: plaso's shape, "[EID / 0xEID] Source Name: ..." */
+  art_status st = win_emit_ft(
+      r, ctx, fn, user, ft, "windows:evtx:record", "Content Modification Time",
+      "EVT", "WinEVTX",
+      "[%" PRIu32 " / 0x%04" PRIx32 "] Source Name: %s Channel: %s "
+      "Computer Name: %s Record Number: %" PRIu64 " Event Level: %u (%s)%s",
+      eid, eid, provider ? provider : "-",
+      win_attr_get(r, "channel")[0] ? win_attr_get(r, "channel") : "-",
+      computer ? computer : "-", num, (unsigned)level, level_name(level),
+      recovered ? " (recovered)" : "");
+  free(provider);
+  free(guid);
+  free(computer);
+  free(sid);
+  free(xml);
+  return st;
+}
+
+art_status art_win_parse_evtx(art_ctx *ctx,
+                              const art_win_input *in,
+                              art_win_event_fn fn,
+                              void *user)
+{
+  pthread_once(&api_once, api_load);
+  if (api_err[0])
+    return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0, "%s: %s", in->name,
+                          api_err);
+  unsigned char *data = NULL;
+  size_t n = 0;
+  art_status st = win_load(ctx, in, &data, &n);
+  if (st != ART_OK)
+    return st;
+  libbfio_handle_t *h = NULL;
+  libbfio_error_t *be = NULL;
+  libevtx_file_t *file = NULL;
+  libevtx_error_t *e = NULL;
+  win_rec r = {0};
+  if (A(libbfio_memory_range_initialize)(&h, &be) != 1 ||
+      A(libbfio_memory_range_set)(h, data, n, &be) != 1) {
+    A(libbfio_error_free)(&be);
+    st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
+    goto out;
+  }
+  if (A(libevtx_file_initialize)(&file, &e) != 1) {
+    st = evtx_fail(ctx, ART_ERR_NOMEM, in->name, "libevtx", e);
+    goto out;
+  }
+  if (A(libevtx_file_open_file_io_handle)(file, h, LIBEVTX_OPEN_READ, &e) !=
+      1) {
+    st =
+        evtx_fail(ctx, ART_ERR_FORMAT, in->name, "not a readable EVTX file", e);
+    goto out;
+  }
+  int count = 0, rcount = 0, bad = 0;
+  char first_err[256] = "";
+  if (A(libevtx_file_get_number_of_records)(file, &count, &e) != 1) {
+    st = evtx_fail(ctx, ART_ERR_CORRUPT, in->name, "record count", e);
+    goto close;
+  }
+  for (int i = 0; i < count && st == ART_OK; i++) {
+    libevtx_record_t *rec = NULL;
+    if (A(libevtx_file_get_record_by_index)(file, i, &rec, &e) != 1) {
+      if (!bad && e) {
+        A(libevtx_error_sprint)(e, first_err, sizeof first_err);
+        for (char *q = first_err; *q; q++)
+          if (*q == '\n' || *q == '\r')
+            *q = ' ';
+      }
+      A(libevtx_error_free)(&e);
+      bad++;
+      continue;
+    }
+    st = one_record(ctx, rec, 0, &r, fn, user);
+    A(libevtx_record_free)(&rec, NULL);
+  }
+  if (st == ART_OK &&
+      A(libevtx_file_get_number_of_recovered_records)(file, &rcount, &e) != 1) {
+    A(libevtx_error_free)(&e);
+    rcount = 0;
+  }
+  for (int i = 0; i < rcount && st == ART_OK; i++) {
+    libevtx_record_t *rec = NULL;
+    if (A(libevtx_file_get_recovered_record_by_index)(file, i, &rec, &e) != 1) {
+      A(libevtx_error_free)(&e);
+      continue; /* recovery is best effort */
+    }
+    st = one_record(ctx, rec, 1, &r, fn, user);
+    A(libevtx_record_free)(&rec, NULL);
+  }
+  if (st == ART_OK && bad)
+    st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                        "%s: %d of %d records could not be read (first: %s)",
+                        in->name, bad, count, first_err);
+close:
+  A(libevtx_file_close)(file, NULL);
+out:
+  A(libevtx_file_free)(&file, NULL);
+  A(libbfio_handle_free)(&h, NULL);
+  win_rec_free(&r);
+  free(data);
+  return st;
+}

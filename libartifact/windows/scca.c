@@ -1,0 +1,208 @@
+/* Windows prefetch files through libscca (versions 17, 23, 26, 30, and
+ * the MAM-compressed form of Windows 10).
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Events: each stored last run time (up to eight) as
+ * windows:prefetch:execution "Last Time Executed" (LOG / WinPrefetch), and
+ * each volume's creation time as windows:volume:creation "Creation Time".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libbfio.h>
+#include <libscca.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "win_private.h"
+
+static art_status scca_fail(art_ctx *ctx,
+                            art_status st,
+                            const char *name,
+                            const char *what,
+                            libscca_error_t *err)
+{
+  char msg[512] = "";
+  if (err) {
+    libscca_error_sprint(err, msg, sizeof msg);
+    libscca_error_free(&err);
+    for (char *p = msg; *p; p++)
+      if (*p == '\n' || *p == '\r')
+        *p = ' ';
+  }
+  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
+                        msg[0] ? ": " : "", msg);
+}
+
+art_status art_win_parse_prefetch(art_ctx *ctx,
+                                  const art_win_input *in,
+                                  art_win_event_fn fn,
+                                  void *user)
+{
+  unsigned char *data = NULL;
+  size_t n = 0;
+  art_status st = win_load(ctx, in, &data, &n);
+  if (st != ART_OK)
+    return st;
+  libbfio_handle_t *h = NULL;
+  libbfio_error_t *be = NULL;
+  libscca_file_t *file = NULL;
+  libscca_error_t *e = NULL;
+  win_rec r = {0};
+  char *exe = NULL, *files = NULL, *vols = NULL, *hint = NULL;
+  size_t fl = 0, vl = 0;
+  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
+      libbfio_memory_range_set(h, data, n, &be) != 1) {
+    libbfio_error_free(&be);
+    st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
+    goto out;
+  }
+  if (libscca_file_initialize(&file, &e) != 1) {
+    st = scca_fail(ctx, ART_ERR_NOMEM, in->name, "libscca", e);
+    goto out;
+  }
+  if (libscca_file_open_file_io_handle(file, h, LIBSCCA_OPEN_READ, &e) != 1) {
+    /* Windows 10 compresses prefetch files (MAM\x04 + LZXPRESS Huffman);
+     * a libscca that cannot decompress them says "unsupported format
+     * version" (sccainfo 20200717 too): name the real reason */
+    int mam = n >= 8 && memcmp(data, "MAM\x04", 4) == 0;
+    st = scca_fail(ctx, mam ? ART_ERR_UNSUPPORTED : ART_ERR_FORMAT, in->name,
+                   mam ? "Windows 10 compressed prefetch (MAM, LZXPRESS "
+                         "Huffman) that this libscca cannot decompress"
+                       : "not a readable prefetch file",
+                   e);
+    goto out;
+  }
+  uint32_t ver = 0, hash = 0, runs = 0;
+  if (libscca_file_get_format_version(file, &ver, &e) != 1)
+    libscca_error_free(&e);
+  if (libscca_file_get_prefetch_hash(file, &hash, &e) != 1)
+    libscca_error_free(&e);
+  if (libscca_file_get_run_count(file, &runs, &e) != 1)
+    libscca_error_free(&e);
+  size_t xn = 0;
+  if (libscca_file_get_utf8_executable_filename_size(file, &xn, &e) == 1 &&
+      xn && (exe = malloc(xn)) &&
+      libscca_file_get_utf8_executable_filename(file, (uint8_t *)exe, xn, &e) ==
+          1)
+    exe[xn - 1] = 0;
+  else {
+    libscca_error_free(&e);
+    free(exe);
+    exe = NULL;
+  }
+  /* files referenced and volumes: kept as attributes */
+  FILE *mf = open_memstream(&files, &fl);
+  int nf = 0;
+  if (libscca_file_get_number_of_filenames(file, &nf, &e) != 1) {
+    libscca_error_free(&e);
+    nf = 0;
+  }
+  const char *path_hint = NULL;
+  for (int i = 0; i < nf && mf; i++) {
+    size_t sn = 0;
+    if (libscca_file_get_utf8_filename_size(file, i, &sn, &e) != 1 || !sn) {
+      libscca_error_free(&e);
+      continue;
+    }
+    char *s = malloc(sn);
+    if (s &&
+        libscca_file_get_utf8_filename(file, i, (uint8_t *)s, sn, &e) == 1) {
+      s[sn - 1] = 0;
+      fprintf(mf, "%s%s", i ? "; " : "", s);
+      /* the path of the executable itself (plaso's path_hints) */
+      size_t sl = strlen(s), el = exe ? strlen(exe) : 0;
+      if (!hint && el && sl > el && s[sl - el - 1] == '\\' &&
+          strcasecmp(s + sl - el, exe) == 0)
+        hint = strdup(s);
+    } else {
+      libscca_error_free(&e);
+    }
+    free(s);
+  }
+  if (mf)
+    fclose(mf);
+  path_hint = hint;
+  int nvol = 0;
+  if (libscca_file_get_number_of_volumes(file, &nvol, &e) != 1) {
+    libscca_error_free(&e);
+    nvol = 0;
+  }
+  mf = open_memstream(&vols, &vl);
+  for (int i = 0; i < nvol && mf && st == ART_OK; i++) {
+    libscca_volume_information_t *v = NULL;
+    if (libscca_file_get_volume_information(file, i, &v, &e) != 1) {
+      libscca_error_free(&e);
+      continue;
+    }
+    uint64_t ct = 0;
+    uint32_t serial = 0;
+    if (libscca_volume_information_get_creation_time(v, &ct, &e) != 1) {
+      libscca_error_free(&e);
+      ct = 0;
+    }
+    if (libscca_volume_information_get_serial_number(v, &serial, &e) != 1)
+      libscca_error_free(&e);
+    size_t dn = 0;
+    char *dev = NULL;
+    if (libscca_volume_information_get_utf8_device_path_size(v, &dn, &e) == 1 &&
+        dn && (dev = malloc(dn)) &&
+        libscca_volume_information_get_utf8_device_path(v, (uint8_t *)dev, dn,
+                                                        &e) == 1)
+      dev[dn - 1] = 0;
+    else {
+      libscca_error_free(&e);
+      free(dev);
+      dev = NULL;
+    }
+    fprintf(mf, "%sserial number: 0x%08" PRIx32 " device path: %s",
+            i ? "; " : "", serial, dev ? dev : "-");
+    win_rec_reset(&r);
+    win_attr(&r, "device_path", "%s", dev ? dev : "");
+    win_attr(&r, "serial_number", "0x%08" PRIx32, serial);
+    win_attr(&r, "origin", "%s", exe ? exe : "");
+    st = win_emit_ft(&r, ctx, fn, user, ct, "windows:volume:creation",
+                     "Creation Time", "LOG", "WinPrefetch",
+                     "%s Serial number: 0x%08" PRIX32 " Origin: %s",
+                     dev ? dev : "-", serial, exe ? exe : "-");
+    free(dev);
+    libscca_volume_information_free(&v, NULL);
+  }
+  if (mf)
+    fclose(mf);
+  for (int i = 0; i < 8 && st == ART_OK; i++) {
+    uint64_t ft = 0;
+    if (libscca_file_get_last_run_time(file, i, &ft, &e) != 1) {
+      libscca_error_free(&e);
+      break;
+    }
+    win_rec_reset(&r);
+    win_attr(&r, "executable", "%s", exe ? exe : "");
+    win_attr(&r, "prefetch_hash", "0x%08" PRIx32, hash);
+    win_attr(&r, "run_count", "%" PRIu32, runs);
+    win_attr(&r, "format_version", "%" PRIu32, ver);
+    win_attr(&r, "run_index", "%d", i);
+    if (path_hint)
+      win_attr(&r, "path_hints", "%s", path_hint);
+    win_attr(&r, "number_of_volumes", "%d", nvol);
+    win_attr(&r, "volumes", "%s", vols ? vols : "");
+    win_attr(&r, "mapped_files", "%s", files ? files : "");
+    st = win_emit_ft(&r, ctx, fn, user, ft, "windows:prefetch:execution",
+                     "Last Time Executed", "LOG", "WinPrefetch",
+                     "Prefetch [%s] was executed - run count %" PRIu32
+                     " path hints: %s hash: 0x%08" PRIX32 " %s",
+                     exe ? exe : "-", runs, path_hint ? path_hint : "-", hash,
+                     vols ? vols : "");
+  }
+  libscca_file_close(file, NULL);
+out:
+  libscca_file_free(&file, NULL);
+  libbfio_handle_free(&h, NULL);
+  win_rec_free(&r);
+  free(exe);
+  free(hint);
+  free(files);
+  free(vols);
+  free(data);
+  return st;
+}

@@ -1,0 +1,107 @@
+/* Windows artifact parsers: helpers shared by the parsers.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef ART_WIN_PRIVATE_H
+#define ART_WIN_PRIVATE_H
+
+#include <artifact/windows.h>
+#include <stdarg.h>
+
+#include "ctx_private.h"
+
+#define WIN_MAX_ATTRS 64
+
+/* One event being built: attributes and message in one growable arena
+ * (offsets, resolved to pointers when emitted). */
+typedef struct win_rec {
+  char *buf;
+  size_t len, cap;
+  size_t nattr;
+  const char *keys[WIN_MAX_ATTRS]; /* NULL: the key is in buf at koff */
+  size_t koff[WIN_MAX_ATTRS];
+  size_t voff[WIN_MAX_ATTRS];
+  int oom;
+} win_rec;
+
+void win_rec_reset(win_rec *r);
+void win_rec_free(win_rec *r);
+/* Add KEY (a string literal) with a printf-formatted value. */
+void win_attr(win_rec *r, const char *key, const char *fmt, ...)
+    ART_PRINTF(3, 4);
+/* Add KEY with N bytes of S (made valid UTF-8: bad bytes become \xNN). */
+void win_attrn(win_rec *r, const char *key, const char *s, size_t n);
+/* Add a key that comes from the artifact (copied, made valid UTF-8). */
+void win_attr_dyn(
+    win_rec *r, const char *key, size_t klen, const char *s, size_t n);
+/* Value of an attribute already added, or NULL. */
+const char *win_attr_get(const win_rec *r, const char *key);
+/* Emit one event; a zero time (not set) is skipped. MSG is printf-like. */
+art_status win_emit(win_rec *r,
+                    art_ctx *ctx,
+                    art_win_event_fn fn,
+                    void *user,
+                    int64_t sec,
+                    uint32_t nsec,
+                    const char *data_type,
+                    const char *desc,
+                    const char *source,
+                    const char *sourcetype,
+                    const char *msg,
+                    ...) ART_PRINTF(11, 12);
+/* The same with a FILETIME; 0 and out-of-range values are skipped. */
+art_status win_emit_ft(win_rec *r,
+                       art_ctx *ctx,
+                       art_win_event_fn fn,
+                       void *user,
+                       uint64_t filetime,
+                       const char *data_type,
+                       const char *desc,
+                       const char *source,
+                       const char *sourcetype,
+                       const char *msg,
+                       ...) ART_PRINTF(10, 11);
+
+/* Read the whole input into a new buffer (at most ART_WIN_MAX_LOAD). */
+art_status
+win_load(art_ctx *ctx, const art_win_input *in, unsigned char **out, size_t *n);
+/* Read exactly LEN bytes at OFF (short read: ART_ERR_CORRUPT). */
+art_status win_read_at(
+    art_ctx *ctx, const art_win_input *in, uint64_t off, void *buf, size_t len);
+
+/* UTF-16LE (N code units at P) to UTF-8 appended to OUT (NUL-terminated);
+ * unpaired surrogates become \uXXXX text. Stops at a NUL unit. */
+int win_utf16(const unsigned char *p, size_t n, char **out, size_t *outlen);
+/* A Windows-1252/ANSI string (stops at NUL) as UTF-8 (Latin-1 mapping for
+ * 0x80-0xFF, so nothing is dropped). */
+int win_ansi(const unsigned char *p, size_t n, char **out);
+
+static inline uint16_t win_le16(const unsigned char *p)
+{
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t win_le32(const unsigned char *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+static inline uint64_t win_le64(const unsigned char *p)
+{
+  return (uint64_t)win_le32(p) | (uint64_t)win_le32(p + 4) << 32;
+}
+
+/* Decode an AppCompatCache value (Windows 7, 8, 10/11 layouts): one event
+ * per entry. ART_ERR_FORMAT for an unknown layout, ART_ERR_CORRUPT when
+ * damaged after *ENTRIES entries. */
+art_status win_shimcache(art_ctx *ctx,
+                         const unsigned char *d,
+                         size_t n,
+                         const char *key_path,
+                         art_win_event_fn fn,
+                         void *user,
+                         unsigned *entries);
+
+/* ISO 8601 UTC text of a FILETIME ("2020-10-27T04:01:00.0262856Z"), or
+ * "-" when not set. */
+void win_ft_text(uint64_t ft, char *buf, size_t len);
+
+#endif
