@@ -882,6 +882,8 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
   json_t *o = r->obj;
   json_object_set_new(o, "path", jstr(m->lineage));
   json_object_set_new(o, "name", jstr(m->name));
+  if (m->name_hex) /* stored bytes not UTF-8: converted or escaped */
+    json_object_set_new(o, "name_hex", json_string(m->name_hex));
   json_object_set_new(o, "size", json_integer(0));
   json_t *l =
       lineage_json(s->input, m->id, &m->parent, s->root, m->depth, m->via);
@@ -891,6 +893,8 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
     json_object_set_new(l, "parent_filters", jstr(m->filters));
   json_object_set_new(l, "entry_type",
                       json_string(art_entry_type_name(m->type)));
+  if (m->name_charset && strcmp(m->name_charset, "utf-8"))
+    json_object_set_new(l, "name_charset", jstr(m->name_charset));
   if (m->size_known)
     json_object_set_new(l, "declared_size", json_integer((json_int_t)m->size));
   if (m->has_mtime)
@@ -913,13 +917,14 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
 
 static void apply_flags(srec *r, unsigned flags)
 {
-  for (unsigned bit = 1; bit && bit <= ART_ARCHIVE_F_DECRYPTED; bit <<= 1) {
+  for (unsigned bit = 1; bit && bit <= ART_ARCHIVE_F_LAST; bit <<= 1) {
     if (!(flags & bit))
       continue;
     const char *name = art_archive_flag_name(bit);
-    if (bit &
-        (ART_ARCHIVE_F_DEPTH | ART_ARCHIVE_F_ARTIFACTS |
-         ART_ARCHIVE_F_MEMBER_SIZE | ART_ARCHIVE_F_TOTAL | ART_ARCHIVE_F_RATIO))
+    if (bit & (ART_ARCHIVE_F_DEPTH | ART_ARCHIVE_F_ARTIFACTS |
+               ART_ARCHIVE_F_MEMBER_SIZE | ART_ARCHIVE_F_TOTAL |
+               ART_ARCHIVE_F_RATIO | ART_ARCHIVE_F_TIMEOUT |
+               ART_ARCHIVE_F_MEMORY))
       art__surface_rec_limit(r, name);
     else
       art__surface_rec_flag(r, name);
@@ -931,10 +936,13 @@ static json_t *container_json(const char *format,
                               uint64_t entries,
                               uint64_t encrypted,
                               uint64_t compressed,
-                              uint64_t uncompressed)
+                              uint64_t uncompressed,
+                              uint64_t offset)
 {
   json_t *c = json_object();
   json_object_set_new(c, "format", jstr(format));
+  /* where the container starts: SFX, appended ZIP, leading data */
+  json_object_set_new(c, "offset", json_integer((json_int_t)offset));
   json_object_set_new(c, "filters", jstr(filters ? filters : ""));
   json_object_set_new(c, "entries", json_integer((json_int_t)entries));
   json_object_set_new(c, "encrypted_entries",
@@ -975,7 +983,17 @@ m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
                         container_json(res->format, res->format_filters,
                                        res->entries, res->encrypted_entries,
                                        res->compressed_bytes,
-                                       res->uncompressed_bytes));
+                                       res->uncompressed_bytes,
+                                       res->container_offset));
+  if (res->flags & ART_ARCHIVE_F_SKIPPED_LIMIT) {
+    /* Cut by a limit: the bytes read are not the member's size. */
+    json_object_set_new(r->obj, "bytes_read",
+                        json_integer((json_int_t)res->bytes));
+    json_object_set_new(r->obj, "size",
+                        m->size_known ? json_integer((json_int_t)m->size)
+                                      : json_null());
+    art__surface_rec_flag(r, "truncated");
+  }
   return ART_WALK_CONTINUE;
 }
 
@@ -1017,18 +1035,19 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
   if (st == ART_ERR_FORMAT) {
     return; /* looked like one, is not: a plain file */
   }
-  if (st != ART_OK && st != ART_ERR_LIMIT) {
+  if (st != ART_OK && st != ART_ERR_LIMIT && st != ART_ERR_TIMEOUT) {
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
     return;
   }
   if (wr) {
     apply_flags(root,
                 wr->flags & (ART_ARCHIVE_F_ARTIFACTS | ART_ARCHIVE_F_TOTAL |
-                             ART_ARCHIVE_F_RATIO | ART_ARCHIVE_F_CORRUPT));
+                             ART_ARCHIVE_F_RATIO | ART_ARCHIVE_F_CORRUPT |
+                             ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY));
     json_object_set_new(root->obj, "container",
                         container_json(wr->format, wr->filters, wr->entries,
                                        wr->encrypted, root->pub.size,
-                                       wr->bytes));
+                                       wr->bytes, wr->offset));
     json_t *c = json_object_get(root->obj, "container");
     json_object_set_new(c, "artifacts",
                         json_integer((json_int_t)wr->artifacts));
@@ -1036,7 +1055,7 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
                      ART_ARCHIVE_F_ENCRYPTED))
       json_object_set_new(c, "members_flagged", json_true());
   }
-  if (st == ART_ERR_LIMIT)
+  if (st == ART_ERR_LIMIT || st == ART_ERR_TIMEOUT)
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
   if (s->ratio_stop) {
     art__surface_rec_limit(root, "ratio_limit");
@@ -1048,6 +1067,22 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
         (unsigned long long)root->pub.size,
         s->cfg->o.archive.max_ratio > 0 ? s->cfg->o.archive.max_ratio : 200.0);
   }
+}
+
+/* A ZIP appended to the input (to a JPEG, after leading data, a
+ * self-extracting executable larger than what was kept): its end of
+ * central directory lies in the last 64 KiB. */
+static int appended_zip(art_ctx *ctx, art_source *src)
+{
+  const art_source_info *info = art_source_get_info(src);
+  uint8_t tail[65557];
+  size_t n, got = 0;
+  if (info->kind == ART_SOURCE_STDIN || !info->size_known || info->size < 22)
+    return 0;
+  n = info->size > sizeof tail ? sizeof tail : (size_t)info->size;
+  if (art_source_pread(ctx, src, tail, n, info->size - n, &got) != ART_OK)
+    return 0;
+  return art_archive_tail_is_zip(tail, got);
 }
 
 static void report_free_recs(art_surface_report *rep)
@@ -1133,6 +1168,8 @@ art_status art_surface_examine(art_ctx *ctx,
     s->hash_st = s->ent_st = s->sum_st = read_st;
   }
   harvest(s, r, read_st);
+  if (read_st == ART_OK && s->ar && s->container == 0 && appended_zip(ctx, src))
+    s->container = 1, s->keep_over = 1; /* walked from the source again */
   if (read_st == ART_OK && s->ar && s->container == 1 &&
       !(s->cfg->o.skip_known && r->pub.known))
     walk(s, ctx, src, r);
