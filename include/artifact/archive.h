@@ -139,13 +139,13 @@ enum {
                                           or extracted */
   ART_ARCHIVE_F_DECRYPTED = 1u << 9,   /* encrypted, read with a password */
   ART_ARCHIVE_F_TIMEOUT = 1u << 10,    /* timeout_ms reached, walk stopped */
-  ART_ARCHIVE_F_UNSUPPORTED = 1u << 11, /* compression method or filter
-                                           libarchive cannot decode */
+  ART_ARCHIVE_F_UNSUPPORTED = 1u << 11,   /* compression method or filter
+                                             libarchive cannot decode */
   ART_ARCHIVE_F_SKIPPED_LIMIT = 1u << 12, /* data not read, or not to its
                                              end, because of a limit */
-  ART_ARCHIVE_F_MEMORY = 1u << 13,       /* max_memory: not expanded */
-  ART_ARCHIVE_F_NAME_ESCAPED = 1u << 14  /* undecodable bytes in the name
-                                            written as \xNN */
+  ART_ARCHIVE_F_MEMORY = 1u << 13,        /* max_memory: not expanded */
+  ART_ARCHIVE_F_NAME_ESCAPED = 1u << 14   /* undecodable bytes in the name
+                                             written as \xNN */
 };
 #define ART_ARCHIVE_F_LAST ART_ARCHIVE_F_NAME_ESCAPED
 

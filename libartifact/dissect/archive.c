@@ -55,10 +55,10 @@ struct art_archive {
   art_archive_read_done_cb read_done;
   uint64_t kept; /* bytes of members held to be expanded */
   /* names */
-  char *charset;          /* forced charset, else NULL */
+  char *charset; /* forced charset, else NULL */
   iconv_t cd_forced, cd_cp932, cd_cp437;
-  locale_t utf8;          /* LC_CTYPE for libarchive, or 0 */
-  locale_t caller;        /* the thread's locale during a walk */
+  locale_t utf8;   /* LC_CTYPE for libarchive, or 0 */
+  locale_t caller; /* the thread's locale during a walk */
 };
 
 /* Where libarchive reads a container from. */
@@ -177,10 +177,9 @@ art_archive_new(art_ctx *ctx, const art_archive_opts *opts, art_archive **out)
   if (opts && !charset_auto(opts->charset)) {
     ar->cd_forced = iconv_open("UTF-8", opts->charset);
     if (ar->cd_forced == (iconv_t)-1) {
-      art_status st =
-          art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                         "archive: unknown character set for names: %s",
-                         opts->charset);
+      art_status st = art__set_error(
+          ctx, ART_ERR_INVALID_ARG, 0,
+          "archive: unknown character set for names: %s", opts->charset);
       free(ar);
       return st;
     }
@@ -291,10 +290,11 @@ const char *art_archive_via_name(art_archive_via via)
 const char *art_archive_flag_name(unsigned flag)
 {
   static const char *const names[] = {
-      "depth_limit",  "artifact_limit", "size_limit",        "byte_budget",
-      "ratio_limit",  "encrypted",      "corrupt_container", "unsafe_path",
-      "special_file", "decrypted",      "timeout",           "unsupported_codec",
-      "skipped_limit", "memory",        "name_escaped"};
+      "depth_limit",       "artifact_limit", "size_limit",
+      "byte_budget",       "ratio_limit",    "encrypted",
+      "corrupt_container", "unsafe_path",    "special_file",
+      "decrypted",         "timeout",        "unsupported_codec",
+      "skipped_limit",     "memory",         "name_escaped"};
   for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
     if (flag == (1u << i))
       return names[i];
@@ -383,9 +383,10 @@ static int sfx(const uint8_t *h, size_t len)
     const char *sig;
     size_t n;
   } sigs[] = {{"7z\xbc\xaf\x27\x1c", 6}, {"Rar!\x1a\x07", 6}, {"PK\3\4", 4}};
-  if (!has(h, len, 0, "MZ", 2) && !has(h, len, 0, "\x7f"
-                                                 "ELF",
-                                         4))
+  if (!has(h, len, 0, "MZ", 2) && !has(h, len, 0,
+                                       "\x7f"
+                                       "ELF",
+                                       4))
     return 0;
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     if (memmem(h, len, sigs[i].sig, sigs[i].n))
@@ -422,9 +423,9 @@ int art_archive_is_container(const void *head, size_t len)
           h[3] == 0x18) || /* zstd skippable frame */
          (len >= 7 && h[2] == '-' && h[3] == 'l' &&
           (h[4] == 'h' || h[4] == 'z') && h[6] == '-') || /* LZH */
-         has(h, len, 0, "\xed\xab\xee\xdb", 4) ||        /* RPM */
-         lzma_alone(h, len) || tar_checksum_ok(h, len) || sfx(h, len) ||
-         find_eocd(h, len) >= 0;
+         has(h, len, 0, "\xed\xab\xee\xdb", 4) ||         /* RPM */
+         lzma_alone(h, len) ||
+         tar_checksum_ok(h, len) || sfx(h, len) || find_eocd(h, len) >= 0;
 }
 
 /* ---- safe paths ---- */
@@ -518,7 +519,6 @@ static int timed_out(art_archive *ar)
   ar->stop_status = ART_ERR_TIMEOUT;
   return 1;
 }
-
 
 static la_ssize_t in_read(struct archive *a, void *cd, const void **buf)
 {
@@ -669,8 +669,8 @@ static void sb_esc(sbuf *b, uint8_t c)
 
 /* Convert IN with CD into OUT. Undecodable bytes are written as \xNN when
  * ESCAPE, else the conversion fails. Returns the bytes escaped, or -1. */
-static long iconv_name(iconv_t cd, const uint8_t *in, size_t n, sbuf *out,
-                       int escape)
+static long
+iconv_name(iconv_t cd, const uint8_t *in, size_t n, sbuf *out, int escape)
 {
   char tmp[256];
   char *ip = (char *)(uintptr_t)in;
@@ -1676,8 +1676,8 @@ static uint64_t find_offset(level *lv, int base)
              base == ARCHIVE_FORMAT_RAR_V5) {
     static const size_t window = 4u << 20;
     size_t n = in->size > window ? window : (size_t)in->size;
-    const char *sig = base == ARCHIVE_FORMAT_7ZIP ? "7z\xbc\xaf\x27\x1c"
-                                                  : "Rar!\x1a\x07";
+    const char *sig =
+        base == ARCHIVE_FORMAT_7ZIP ? "7z\xbc\xaf\x27\x1c" : "Rar!\x1a\x07";
     uint8_t *t = malloc(n);
     if (t) {
       size_t got = in_pread(in, 0, t, n);
@@ -1756,7 +1756,7 @@ static art_status walk_level_as(level *lv, int raw_only)
   art_archive *ar = lv->ar;
   struct archive_entry *e;
   art_status st = ART_OK;
-  uint64_t index = 0; /* headers read through the current reader */
+  uint64_t index = 0;  /* headers read through the current reader */
   uint64_t listed = 0; /* headers of this container reported */
   unsigned relists = 0;
   int r, base;

@@ -921,10 +921,10 @@ static void apply_flags(srec *r, unsigned flags)
     if (!(flags & bit))
       continue;
     const char *name = art_archive_flag_name(bit);
-    if (bit & (ART_ARCHIVE_F_DEPTH | ART_ARCHIVE_F_ARTIFACTS |
-               ART_ARCHIVE_F_MEMBER_SIZE | ART_ARCHIVE_F_TOTAL |
-               ART_ARCHIVE_F_RATIO | ART_ARCHIVE_F_TIMEOUT |
-               ART_ARCHIVE_F_MEMORY))
+    if (bit &
+        (ART_ARCHIVE_F_DEPTH | ART_ARCHIVE_F_ARTIFACTS |
+         ART_ARCHIVE_F_MEMBER_SIZE | ART_ARCHIVE_F_TOTAL | ART_ARCHIVE_F_RATIO |
+         ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY))
       art__surface_rec_limit(r, name);
     else
       art__surface_rec_flag(r, name);
@@ -979,12 +979,11 @@ m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
   if (res->extracted_path)
     json_object_set_new(l, "extracted_to", jstr(res->extracted_path));
   if (res->is_container)
-    json_object_set_new(r->obj, "container",
-                        container_json(res->format, res->format_filters,
-                                       res->entries, res->encrypted_entries,
-                                       res->compressed_bytes,
-                                       res->uncompressed_bytes,
-                                       res->container_offset));
+    json_object_set_new(
+        r->obj, "container",
+        container_json(res->format, res->format_filters, res->entries,
+                       res->encrypted_entries, res->compressed_bytes,
+                       res->uncompressed_bytes, res->container_offset));
   if (res->flags & ART_ARCHIVE_F_SKIPPED_LIMIT) {
     /* Cut by a limit: the bytes read are not the member's size. */
     json_object_set_new(r->obj, "bytes_read",
@@ -1046,8 +1045,8 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
                              ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY));
     json_object_set_new(root->obj, "container",
                         container_json(wr->format, wr->filters, wr->entries,
-                                       wr->encrypted, root->pub.size,
-                                       wr->bytes, wr->offset));
+                                       wr->encrypted, root->pub.size, wr->bytes,
+                                       wr->offset));
     json_t *c = json_object_get(root->obj, "container");
     json_object_set_new(c, "artifacts",
                         json_integer((json_int_t)wr->artifacts));
