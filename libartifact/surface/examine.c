@@ -62,6 +62,8 @@ struct art_surface {
   size_t cur;          /* record of the member being read */
   uint64_t walk_bytes; /* member bytes read in this walk */
   int ratio_stop;      /* the input-wide ratio stopped the walk */
+  int walk_timeout;    /* the walk stopped on its time limit */
+  char walk_msg[512];
 };
 
 /* ---- records ------------------------------------------------------------ */
@@ -1004,6 +1006,7 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
   const char *path = s->root;
   s->walk_bytes = 0;
   s->ratio_stop = 0;
+  s->walk_timeout = 0;
   if (!s->keep_over) {
     /* The members' bytes are kept in s->keep while the walk runs: walk the
      * input's bytes from a buffer of their own. */
@@ -1056,6 +1059,10 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
   }
   if (st == ART_ERR_LIMIT || st == ART_ERR_TIMEOUT)
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
+  if (st == ART_ERR_TIMEOUT) { /* not examined whole: the input failed */
+    s->walk_timeout = 1;
+    snprintf(s->walk_msg, sizeof s->walk_msg, "%s", art_ctx_errmsg(ctx));
+  }
   if (s->ratio_stop) {
     art__surface_rec_limit(root, "ratio_limit");
     art__surface_rec_error(
@@ -1167,6 +1174,7 @@ art_status art_surface_examine(art_ctx *ctx,
     s->hash_st = s->ent_st = s->sum_st = read_st;
   }
   harvest(s, r, read_st);
+  s->walk_timeout = 0;
   if (read_st == ART_OK && s->ar && s->container == 0 && appended_zip(ctx, src))
     s->container = 1, s->keep_over = 1; /* walked from the source again */
   if (read_st == ART_OK && s->ar && s->container == 1 &&
@@ -1183,6 +1191,8 @@ art_status art_surface_examine(art_ctx *ctx,
   *out = rep;
   if (read_st != ART_OK)
     art__set_error(ctx, read_st, 0, "%s", readmsg);
+  else if (s->walk_timeout)
+    read_st = art__set_error(ctx, ART_ERR_TIMEOUT, 0, "%s", s->walk_msg);
   return read_st;
 }
 
