@@ -53,13 +53,19 @@
  * that keeps reading ends with ART_ARCHIVE_F_TIMEOUT and ART_ERR_TIMEOUT.
  * Members kept in memory to be expanded count against max_memory (512
  * MiB): past it a nested container is not expanded (ART_ARCHIVE_F_MEMORY).
- * What this cannot bound: a loop or an allocation spree inside one
- * libarchive call that never calls back (Debian 12's libarchive 3.6.2 on
- * a XAR with a double link, an ISO with a Rock Ridge continuation loop,
- * a gzip whose inner header has an endless name field: see
- * tests/data/hostile/README). Only a separate process can stop those:
- * the sandboxed worker (docs/sandbox.md) is what keeps a batch moving on
- * them; in process, they hang the thread that walks them.
+ * Two inputs Debian 12's libarchive 3.6.2 never finishes are recognised
+ * before libarchive runs and refused (status ART_ERR_CORRUPT, "not
+ * read: ..."): compression nested more than 4 layers deep (a recursive
+ * bomb: flag ART_ARCHIVE_F_MEMORY; the layers are followed with
+ * libarchive's filter bidding bypassed) and a XAR whose table of contents
+ * gives a file several link targets (a link loop: ART_ARCHIVE_F_TIMEOUT;
+ * the TOC is read with zlib). What this cannot bound: any other loop or
+ * allocation spree inside one libarchive call that never calls back
+ * (3.6.2 on an ISO with a Rock Ridge continuation loop grows to several
+ * GB, then exits the process). Only a separate process can stop those:
+ * the sandboxed worker (issue 11) is what keeps a batch moving on them;
+ * in process, they hang the thread that walks them. See
+ * tests/data/hostile/README.md.
  *
  * Names: member names are taken from libarchive under a UTF-8 LC_CTYPE
  * (set for the walking thread only, while libarchive runs), so Unicode

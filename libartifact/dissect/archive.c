@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "ctx_private.h"
 
@@ -25,6 +26,7 @@
 #define MEM_CHUNK     (64u * 1024u)
 #define MAX_RELISTS   16 /* reopenings to list past unreadable members */
 #define ZIP_TAIL      (65535u + 22u)
+#define MAX_LAYERS    4 /* nested compression layers of one stream */
 
 typedef struct consumer_slot {
   const art_consumer *ops;
@@ -1690,6 +1692,148 @@ static uint64_t find_offset(level *lv, int base)
   return found < in->size ? found : 0;
 }
 
+/* ---- inputs libarchive 3.6.2 never finishes ---- */
+
+/* The filter whose signature starts H, or -1. */
+static int filter_sig(const uint8_t *h, size_t n)
+{
+  if (has(h, n, 0, "\x1f\x8b\x08", 3))
+    return ARCHIVE_FILTER_GZIP;
+  if (has(h, n, 0, "BZh", 3) && n > 3 && h[3] >= '1' && h[3] <= '9')
+    return ARCHIVE_FILTER_BZIP2;
+  if (has(h, n, 0,
+          "\xfd"
+          "7zXZ\0",
+          6))
+    return ARCHIVE_FILTER_XZ;
+  if (has(h, n, 0, "\x28\xb5\x2f\xfd", 4))
+    return ARCHIVE_FILTER_ZSTD;
+  if (has(h, n, 0, "\x04\x22\x4d\x18", 4) ||
+      has(h, n, 0, "\x02\x21\x4c\x18", 4))
+    return ARCHIVE_FILTER_LZ4;
+  if (has(h, n, 0, "\x1f\x9d", 2))
+    return ARCHIVE_FILTER_COMPRESS;
+  if (has(h, n, 0, "LZIP", 4))
+    return ARCHIVE_FILTER_LZIP;
+  if (lzma_alone(h, n))
+    return ARCHIVE_FILTER_LZMA;
+  return -1;
+}
+
+/* Compression inside compression, more than MAX_LAYERS deep: a recursive
+ * bomb (libarchive's own test_read_filter_gzip_recursive.gz stacks gzip
+ * layers that each grow the next; 3.6.2 bids up to 25 of them and never
+ * returns). Each layer's first bytes are read through the layers found so
+ * far, with libarchive's filter bidding bypassed. */
+static int too_many_layers(level *lv)
+{
+  uint8_t head[4096];
+  int codes[MAX_LAYERS];
+  int k = 0, hostile = 0;
+  size_t n;
+  if (!lv->in->mem && !lv->in->seekable)
+    return 0;
+  n = in_pread(lv->in, 0, head, sizeof head);
+  while (filter_sig(head, n) >= 0) {
+    struct archive *p;
+    struct archive_entry *e;
+    la_ssize_t r;
+    int code = filter_sig(head, n);
+    if (k == MAX_LAYERS) {
+      hostile = 1;
+      break;
+    }
+    /* archive_read_append_filter() starts these decoders before there is
+     * anything to read: compress and lzip read at once, so they end the
+     * probe (bidding stacks them as usual). */
+    if (code == ARCHIVE_FILTER_COMPRESS || code == ARCHIVE_FILTER_LZIP)
+      break;
+    codes[k++] = code;
+    p = archive_read_new();
+    if (!p)
+      break;
+    archive_read_support_format_raw(p);
+    for (int i = 0; i < k; i++)
+      if (archive_read_append_filter(p, codes[i]) != ARCHIVE_OK)
+        goto done;
+    archive_read_set_read_callback(p, in_read);
+    if (lv->in->seekable)
+      archive_read_set_seek_callback(p, in_seek);
+    archive_read_set_callback_data(p, lv->in);
+    lv->in->off = 0;
+    n = 0;
+    if (archive_read_open1(p) == ARCHIVE_OK &&
+        archive_read_next_header(p, &e) == ARCHIVE_OK) {
+      while (n < sizeof head &&
+             (r = archive_read_data(p, head + n, sizeof head - n)) > 0)
+        n += (size_t)r;
+    }
+  done:
+    archive_read_free(p);
+    if (!n)
+      break;
+  }
+  lv->in->off = 0;
+  lv->in->err = ART_OK;
+  return hostile;
+}
+
+/* A XAR table of contents in which a file has several link targets:
+ * libarchive 3.6.2 links them in a loop and spins forever
+ * (test_read_format_xar_doublelink.xar). Read with zlib, as the XAR
+ * header describes it. */
+static int xar_link_loop(level *lv)
+{
+  uint8_t h[28];
+  uint64_t clen, ulen;
+  unsigned hsize;
+  uint8_t *z = NULL, *x = NULL;
+  uLongf got;
+  int hostile = 0;
+  if (in_pread(lv->in, 0, h, sizeof h) != sizeof h || memcmp(h, "xar!", 4))
+    return 0;
+  hsize = (unsigned)h[4] << 8 | h[5];
+  clen = 0;
+  ulen = 0;
+  for (int i = 0; i < 8; i++) {
+    clen = clen << 8 | h[8 + i];
+    ulen = ulen << 8 | h[16 + i];
+  }
+  if (hsize < 28 || !clen || clen > (64u << 20) || !ulen || ulen > (256u << 20))
+    return 0; /* libarchive's own checks refuse it */
+  z = malloc((size_t)clen);
+  x = malloc((size_t)ulen + 1);
+  got = (uLongf)ulen;
+  if (z && x && in_pread(lv->in, hsize, z, (size_t)clen) == clen &&
+      uncompress(x, &got, z, (uLong)clen) == Z_OK) {
+    /* For each <file> (they nest), count its <type ... link=...>. */
+    unsigned links[64] = {0};
+    int depth = -1;
+    char *p = (char *)x, *end = (char *)x + got;
+    x[got] = '\0';
+    while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+      if (!strncmp(p, "<file", 5) && (p[5] == '>' || p[5] == ' ')) {
+        if (++depth >= 64)
+          break;
+        links[depth] = 0;
+      } else if (!strncmp(p, "</file>", 7)) {
+        depth--;
+      } else if (depth >= 0 && !strncmp(p, "<type", 5)) {
+        char *gt = memchr(p, '>', (size_t)(end - p));
+        if (gt && memmem(p, (size_t)(gt - p), " link=", 6) &&
+            ++links[depth] > 1) {
+          hostile = 1;
+          break;
+        }
+      }
+      p++;
+    }
+  }
+  free(z);
+  free(x);
+  return hostile;
+}
+
 /* A new libarchive reader on the level's input, from its start. */
 static int open_level(level *lv, int raw_only)
 {
@@ -1761,6 +1905,23 @@ static art_status walk_level_as(level *lv, int raw_only)
   unsigned relists = 0;
   int r, base;
   lv->a = NULL;
+  if (!raw_only) {
+    int xar = xar_link_loop(lv);
+    if (xar || too_many_layers(lv)) {
+      /* Reported as the limit libarchive would have run into: time for
+       * the loop, memory for the bomb. */
+      copy_str(lv->err, sizeof lv->err,
+               xar ? "not read: a file with several link targets, a link "
+                     "loop libarchive 3.6.2 never leaves"
+                   : "not read: more than 4 nested compression layers, a "
+                     "recursive compression bomb");
+      copy_str(lv->format, sizeof lv->format, xar ? "xar" : "compressed");
+      lv->flags |= ART_ARCHIVE_F_CORRUPT |
+                   (xar ? ART_ARCHIVE_F_TIMEOUT : ART_ARCHIVE_F_MEMORY);
+      ar->result.flags |= lv->flags;
+      return ART_ERR_CORRUPT;
+    }
+  }
   r = open_level(lv, raw_only);
   if (r < 0 && !lv->a) {
     return art__set_error(ar->ctx, ART_ERR_NOMEM, ENOMEM, "%s: archive",

@@ -1039,6 +1039,14 @@ static void walk(art_surface *s, art_ctx *ctx, art_source *src, srec *root)
   }
   if (st != ART_OK && st != ART_ERR_LIMIT && st != ART_ERR_TIMEOUT) {
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
+    if (wr && (wr->flags & (ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY))) {
+      /* refused: an input libarchive would never finish (see archive.h) */
+      apply_flags(root,
+                  wr->flags & (ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY |
+                               ART_ARCHIVE_F_CORRUPT));
+      s->walk_timeout = 1;
+      snprintf(s->walk_msg, sizeof s->walk_msg, "%s", art_ctx_errmsg(ctx));
+    }
     return;
   }
   if (wr) {
