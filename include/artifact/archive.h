@@ -53,19 +53,20 @@
  * that keeps reading ends with ART_ARCHIVE_F_TIMEOUT and ART_ERR_TIMEOUT.
  * Members kept in memory to be expanded count against max_memory (512
  * MiB): past it a nested container is not expanded (ART_ARCHIVE_F_MEMORY).
- * Two inputs Debian 12's libarchive 3.6.2 never finishes are recognised
- * before libarchive runs and refused (status ART_ERR_CORRUPT, "not
- * read: ..."): compression nested more than 4 layers deep (a recursive
- * bomb: flag ART_ARCHIVE_F_MEMORY; the layers are followed with
- * libarchive's filter bidding bypassed) and a XAR whose table of contents
+ * Three inputs Debian 12's libarchive 3.6.2 never finishes are
+ * recognised before libarchive runs and refused (status ART_ERR_CORRUPT,
+ * "not read: ..."): compression nested more than 4 layers deep (a
+ * recursive bomb: flag ART_ARCHIVE_F_MEMORY; the layers are followed with
+ * libarchive's filter bidding bypassed), a XAR whose table of contents
  * gives a file several link targets (a link loop: ART_ARCHIVE_F_TIMEOUT;
- * the TOC is read with zlib). What this cannot bound: any other loop or
- * allocation spree inside one libarchive call that never calls back
- * (3.6.2 on an ISO with a Rock Ridge continuation loop grows to several
- * GB, then exits the process). Only a separate process can stop those:
- * the sandboxed worker (issue 11) is what keeps a batch moving on them;
- * in process, they hang the thread that walks them. See
- * tests/data/hostile/README.md.
+ * the TOC is read with zlib) and an ISO 9660 image whose Rock Ridge
+ * continuation areas lead back into one already read (ART_ARCHIVE_F_MEMORY;
+ * a compressed image is decompressed into memory, up to max_memory, to be
+ * checked). See tests/data/hostile/README.md. What this cannot bound: any
+ * other loop or allocation spree inside one libarchive call that never
+ * calls back (the deadline is checked only when it does). Only a separate
+ * process can stop those: the sandboxed worker (issue 11) is what keeps a
+ * batch moving on them; in process, they hang the thread that walks them.
  *
  * Names: member names are taken from libarchive under a UTF-8 LC_CTYPE
  * (set for the walking thread only, while libarchive runs), so Unicode

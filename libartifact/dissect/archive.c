@@ -1834,6 +1834,172 @@ static int xar_link_loop(level *lv)
   return hostile;
 }
 
+typedef struct ce_area {
+  uint64_t start, end;
+} ce_area;
+
+/* Rock Ridge continuation areas (SUSP "CE") that lead back into an area
+ * already read: libarchive 3.6.2 follows such a loop for ever, growing
+ * its memory until it exits the process
+ * (test_read_format_iso_rockridge_ce_loop). Walks the directory tree from
+ * the primary volume descriptor, each directory once. */
+static int iso_ce_loop(level *lv)
+{
+  input *in = lv->in;
+  uint8_t pvd[2048], *dir = NULL;
+  uint64_t dirs[4096];
+  size_t n_dirs = 0, next = 0, n_ce = 0;
+  ce_area *ce = NULL;
+  unsigned bs;
+  int hostile = 0;
+  if (in_pread(in, 0x8000, pvd, sizeof pvd) != sizeof pvd || memcmp(pvd,
+                                                                    "\x01"
+                                                                    "CD001",
+                                                                    6))
+    return 0;
+  bs = (unsigned)pvd[128] | (unsigned)pvd[129] << 8;
+  if (bs < 512 || bs > 8192)
+    return 0;
+  ce = malloc(65536 * sizeof *ce);
+  if (!ce)
+    return 0;
+  /* the queue holds (extent, length) pairs */
+  dirs[n_dirs++] = le32(pvd + 156 + 2);
+  dirs[n_dirs++] = le32(pvd + 156 + 10);
+  while (!hostile && next < n_dirs) {
+    uint64_t ext = dirs[next++], len = dirs[next++], off = 0;
+    uint8_t *nd;
+    if (len > (16u << 20) || !len)
+      continue;
+    nd = realloc(dir, (size_t)len);
+    if (!nd)
+      break;
+    dir = nd;
+    if (in_pread(in, ext * bs, dir, (size_t)len) != len)
+      continue;
+    while (!hostile && off < len) {
+      const uint8_t *r = dir + off;
+      size_t rl = r[0], nl, su;
+      if (!rl) { /* records do not cross a block: skip to the next */
+        off = (off / bs + 1) * bs;
+        continue;
+      }
+      if (rl < 34 || off + rl > len)
+        break;
+      nl = r[32];
+      su = 33 + nl + (nl % 2 == 0);
+      /* a subdirectory, not "." or "..": queue it */
+      if ((r[25] & 2) && !(nl == 1 && r[33] <= 1) && n_dirs + 2 <= 4096) {
+        uint64_t x = le32(r + 2);
+        int seen = 0;
+        for (size_t i = 0; i < n_dirs; i += 2)
+          seen |= dirs[i] == x;
+        if (!seen) {
+          dirs[n_dirs++] = x;
+          dirs[n_dirs++] = le32(r + 10);
+        }
+      }
+      /* the SUSP entries, then each continuation area in turn */
+      if (su < rl) {
+        uint8_t area[4096];
+        const uint8_t *p = r + su;
+        size_t left = rl - su, chain = 0;
+        while (left >= 4 && !hostile) {
+          size_t el = p[2];
+          if (el < 4 || el > left)
+            break;
+          if (p[0] == 'C' && p[1] == 'E' && el >= 28) {
+            uint64_t start = (uint64_t)le32(p + 4) * bs + le32(p + 12);
+            uint64_t clen = le32(p + 20);
+            for (size_t i = 0; i < n_ce; i++)
+              if (start < ce[i].end && ce[i].start < start + clen)
+                hostile = 1; /* back into an area already read */
+            if (hostile || n_ce == 65536 || ++chain > 1024 || !clen ||
+                clen > sizeof area ||
+                in_pread(in, start, area, (size_t)clen) != clen)
+              break;
+            ce[n_ce].start = start;
+            ce[n_ce++].end = start + clen;
+            p = area;
+            left = (size_t)clen;
+            continue;
+          }
+          p += el;
+          left -= el;
+        }
+      }
+      off += rl;
+    }
+  }
+  free(dir);
+  free(ce);
+  return hostile;
+}
+
+/* iso_ce_loop() for an ISO 9660 image inside compression (.iso.Z,
+ * .iso.xz): the image is decompressed into memory (at most max_memory;
+ * a larger one is not checked) and looked at there. */
+static int compressed_iso_loop(level *lv)
+{
+  uint8_t head[16];
+  struct archive *p;
+  struct archive_entry *e;
+  uint8_t *buf = NULL;
+  size_t n = 0, cap = 0;
+  la_ssize_t r = 0;
+  int hostile = 0;
+  if (!lv->in->mem && !lv->in->seekable)
+    return 0;
+  if (filter_sig(head, in_pread(lv->in, 0, head, sizeof head)) < 0)
+    return 0;
+  p = archive_read_new();
+  if (!p)
+    return 0;
+  set_formats(p, 1);
+  archive_read_set_read_callback(p, in_read);
+  if (lv->in->seekable)
+    archive_read_set_seek_callback(p, in_seek);
+  archive_read_set_callback_data(p, lv->in);
+  lv->in->off = 0;
+  if (archive_read_open1(p) == ARCHIVE_OK &&
+      archive_read_next_header(p, &e) == ARCHIVE_OK) {
+    for (;;) {
+      if (n == cap) {
+        size_t ncap = cap ? cap * 2 : 0x10000;
+        uint8_t *nb;
+        if (ncap > lv->ar->opts.max_memory)
+          break; /* too large to check in memory */
+        nb = realloc(buf, ncap);
+        if (!nb)
+          break;
+        buf = nb;
+        cap = ncap;
+      }
+      r = archive_read_data(p, buf + n, cap - n);
+      if (r <= 0)
+        break;
+      n += (size_t)r;
+      if (n >= 0x8006 && !has(buf, n, 0x8001, "CD001", 5))
+        break; /* not an ISO image */
+    }
+  }
+  archive_read_free(p);
+  if (r == 0 && has(buf, n, 0x8001, "CD001", 5)) {
+    input tmp = {.ar = lv->ar,
+                 .mem = buf,
+                 .size = n,
+                 .size_known = 1,
+                 .seekable = 1,
+                 .ctx = lv->ar->ctx};
+    level tl = {.ar = lv->ar, .in = &tmp};
+    hostile = iso_ce_loop(&tl);
+  }
+  free(buf);
+  lv->in->off = 0;
+  lv->in->err = ART_OK;
+  return hostile;
+}
+
 /* A new libarchive reader on the level's input, from its start. */
 static int open_level(level *lv, int raw_only)
 {
@@ -1906,18 +2072,31 @@ static art_status walk_level_as(level *lv, int raw_only)
   int r, base;
   lv->a = NULL;
   if (!raw_only) {
-    int xar = xar_link_loop(lv);
-    if (xar || too_many_layers(lv)) {
-      /* Reported as the limit libarchive would have run into: time for
-       * the loop, memory for the bomb. */
-      copy_str(lv->err, sizeof lv->err,
-               xar ? "not read: a file with several link targets, a link "
-                     "loop libarchive 3.6.2 never leaves"
-                   : "not read: more than 4 nested compression layers, a "
-                     "recursive compression bomb");
-      copy_str(lv->format, sizeof lv->format, xar ? "xar" : "compressed");
-      lv->flags |= ART_ARCHIVE_F_CORRUPT |
-                   (xar ? ART_ARCHIVE_F_TIMEOUT : ART_ARCHIVE_F_MEMORY);
+    /* Inputs libarchive 3.6.2 would never finish, reported as the limit
+     * it would run into: time for a loop that spins, memory for one that
+     * allocates. */
+    const char *why = NULL, *fmt = NULL;
+    unsigned flag = 0;
+    if (xar_link_loop(lv)) {
+      why = "a file with several link targets, a link loop libarchive "
+            "3.6.2 never leaves";
+      fmt = "xar";
+      flag = ART_ARCHIVE_F_TIMEOUT;
+    } else if (too_many_layers(lv)) { /* before any bidding on layers */
+      why = "more than 4 nested compression layers, a recursive "
+            "compression bomb";
+      fmt = "compressed";
+      flag = ART_ARCHIVE_F_MEMORY;
+    } else if (iso_ce_loop(lv) || compressed_iso_loop(lv)) {
+      why = "a Rock Ridge continuation area leads back into one already "
+            "read, a loop libarchive 3.6.2 follows until memory runs out";
+      fmt = "iso9660";
+      flag = ART_ARCHIVE_F_MEMORY;
+    }
+    if (why) {
+      snprintf(lv->err, sizeof lv->err, "not read: %s", why);
+      copy_str(lv->format, sizeof lv->format, fmt);
+      lv->flags |= ART_ARCHIVE_F_CORRUPT | flag;
       ar->result.flags |= lv->flags;
       return ART_ERR_CORRUPT;
     }
