@@ -6,7 +6,7 @@
 # hostile archives (tests/data).
 # SPDX-License-Identifier: Apache-2.0
 . "$ART_SOURCE_DIR/tests/cli/lib.sh"
-need jq bsdtar python3 ar sha256sum xz iconv
+need jq bsdtar python3 ar cc sha256sum xz iconv
 S=$ART_BIN/art-surface
 D=$ART_SOURCE_DIR/tests/data
 export XDG_CACHE_HOME=$T/cache
@@ -44,6 +44,26 @@ for i in 1 2 3; do
   ln -s "$(printf 'target_%0230d' "$i")" "isosrc/link$i"
 done
 cp src/a.txt src/b.txt isosrc/
+# ar variants: GNU with a symbol table ("/") and long names ("//"), BSD
+# (#1/ names), members' modes without file type bits.
+printf 'int f(void) { return 1; }\n' >f.c
+cc -c f.c -o f.o
+(cd src && cp b.txt a_rather_long_member_name.txt && ar rcs ../sym.a ../f.o a.txt a_rather_long_member_name.txt)
+python3 - <<'PY'
+def hdr(name, size):
+    return (name.ljust(16) + b'0'.ljust(12) + b'0'.ljust(6) + b'0'.ljust(6)
+            + b'100644'.ljust(8) + str(size).encode().ljust(10) + b'`\n')
+out = bytearray(b'!<arch>\n')
+for n, d in [(b'short.txt', b'hello\n'), (b'a_rather_long_member_name.txt', b'second member data\n'),
+             (b'x.o', b'\x7fELF' + bytes(60))]:
+    if len(n) > 15:
+        out += hdr(b'#1/%d' % len(n), len(n) + len(d)) + n + d
+    else:
+        out += hdr(n, len(d)) + d
+    if len(out) % 2:
+        out += b'\n'
+open('bsd.a', 'wb').write(out)
+PY
 bsdtar --format iso9660 -cf rr.iso -C isosrc .
 xz -k rr.iso
 { head -c 3000 /dev/urandom; cat plain.zip; } >leading.bin
@@ -57,7 +77,7 @@ PY
 # Our members of ARCHIVE (direct ones: depth 1), path_in_parent, sorted.
 ours() { surf "${@:2}" "$1" | jq -r 'select(.lineage.depth == 1) | .lineage.path_in_parent' | sort; }
 ref() { { LC_ALL=C.UTF-8 bsdtar -tf "$1" || true; } | sort; }
-for f in names.zip names.tar names.7z x.xar enc.zip gnu.a nosym.a appended.jpg leading.bin rr.iso rr.iso.xz \
+for f in names.zip names.tar names.7z x.xar enc.zip gnu.a nosym.a sym.a bsd.a appended.jpg leading.bin rr.iso rr.iso.xz \
          "$D"/libarchive/*.7z "$D"/libarchive/*.rar "$D"/libarchive/*.lzh "$D"/libarchive/*.rpm; do
   b=$(basename "$f")
   if diff <(ours "$f") <(ref "$f") >"$T/diff.$b"; then ok "member list of $b equals bsdtar -tf"
@@ -65,20 +85,20 @@ for f in names.zip names.tar names.7z x.xar enc.zip gnu.a nosym.a appended.jpg l
 done
 
 # ---- bytes: every member's sha256 against bsdtar -xO -------------------------
-for f in names.zip names.tar names.7z x.xar plain.zip gnu.a appended.jpg leading.bin rr.iso rr.iso.xz "$D"/libarchive/*.lzh "$D"/libarchive/*.rpm; do
+for f in names.zip names.tar names.7z x.xar plain.zip gnu.a sym.a bsd.a appended.jpg leading.bin rr.iso rr.iso.xz "$D"/libarchive/*.lzh "$D"/libarchive/*.rpm; do
   b=$(basename "$f")
   surf "$f" | jq -r 'select(.lineage.depth == 1 and .lineage.entry_type == "file")
                      | [.lineage.path_in_parent, .hashes.sha256, (.size|tostring)] | @tsv' | sort >"ours.$b"
   : >"ref.$b"
   LC_ALL=C.UTF-8 bsdtar -tf "$f" | while IFS= read -r m; do
-    case $m in */) continue ;; esac
+    case $m in */ | /*) continue ;; esac # directories; ar's symbol and name tables
     LC_ALL=C.UTF-8 bsdtar -xOf "$f" "$m" >member.bin 2>/dev/null || continue
     printf '%s\t%s\t%s\n' "$m" "$(sha256sum <member.bin | cut -d' ' -f1)" "$(stat -c %s member.bin)" >>"ref.$b"
   done || true
   sort -o "ref.$b" "ref.$b"
   # Empty rows left out on both sides: bsdtar -xO writes nothing for a
   # symlink (LZH), which we flag and do not read.
-  grep -v $'\t0$' "ours.$b" >"o.$b" || true
+  grep -v -e $'\t0$' -e '^/' "ours.$b" >"o.$b" || true
   grep -v $'\t0$' "ref.$b" >"r.$b" || true
   if [ -s "r.$b" ] && diff "o.$b" "r.$b" >"bd.$b"; then ok "member bytes of $b equal bsdtar -xO ($(wc -l <"r.$b") members)"
   else fail "member bytes of $b differ from bsdtar -xO:"; cat "bd.$b" >&2; fi
@@ -135,6 +155,10 @@ check "7z with a codec libarchive lacks: unsupported_codec" \
   test "$(flags "$D/libarchive/test_read_format_7zip_zstd.7z" file4)" = "unsupported_codec"
 check "RAR: encrypted member flagged, the next one read" \
   test "$(flags "$D/libarchive/test_read_format_rar_encryption_partially.rar" foo.txt)" = "encrypted"
+check "RAR: the member after an encrypted one is read" \
+  test "$(surf "$D/libarchive/test_read_format_rar_encryption_partially.rar" | jq -r 'select(.lineage.path_in_parent == "bar.txt") | .size')" = 16
+check "7z: encrypted member flagged after a readable one" \
+  test "$(surf "$D/libarchive/test_read_format_7zip_encryption_partially.7z" | jq -r 'select(.lineage.depth == 1) | [.lineage.path_in_parent, (.flags | join(","))] | @tsv' | sort | tr '\n\t' '|:')" = "bar_encrypted.txt:encrypted|bar_unencrypted.txt:|"
 check "bomb member cut and flagged" \
   test "$(jq -r 'select(.lineage.path_in_parent == "zeros.bin") | (.flags + .limits_hit) | sort | join(",")' bomb.jsonl)" = "size_limit,skipped_limit,truncated"
 check "cut member keeps its declared size" \
