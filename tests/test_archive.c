@@ -1277,7 +1277,8 @@ START_TEST(test_hostile)
   } cases[] = {
       {"test_read_filter_gzip_recursive.gz", ART_ARCHIVE_F_MEMORY},
       {"test_read_format_xar_doublelink.xar", ART_ARCHIVE_F_TIMEOUT},
-      {"test_read_format_iso_rockridge_ce_loop.iso.Z", ART_ARCHIVE_F_MEMORY}};
+      {"test_read_format_iso_rockridge_ce_loop.iso.Z", ART_ARCHIVE_F_MEMORY},
+      {"iso_rockridge_ce_loop_cut.iso.Z", ART_ARCHIVE_F_MEMORY}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char path[1024];
     art_archive *ar;

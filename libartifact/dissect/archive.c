@@ -1947,7 +1947,7 @@ static int compressed_iso_loop(level *lv)
   uint8_t *buf = NULL;
   size_t n = 0, cap = 0;
   la_ssize_t r = 0;
-  int hostile = 0;
+  int hostile = 0, capped = 0;
   if (!lv->in->mem && !lv->in->seekable)
     return 0;
   if (filter_sig(head, in_pread(lv->in, 0, head, sizeof head)) < 0)
@@ -1967,8 +1967,10 @@ static int compressed_iso_loop(level *lv)
       if (n == cap) {
         size_t ncap = cap ? cap * 2 : 0x10000;
         uint8_t *nb;
-        if (ncap > lv->ar->opts.max_memory)
-          break; /* too large to check in memory */
+        if (ncap > lv->ar->opts.max_memory) {
+          capped = 1; /* too large to check in memory */
+          break;
+        }
         nb = realloc(buf, ncap);
         if (!nb)
           break;
@@ -1984,7 +1986,9 @@ static int compressed_iso_loop(level *lv)
     }
   }
   archive_read_free(p);
-  if (r == 0 && has(buf, n, 0x8001, "CD001", 5)) {
+  /* A damaged stream is checked as far as it goes: libarchive reads
+   * that far too. */
+  if (!capped && has(buf, n, 0x8001, "CD001", 5)) {
     input tmp = {.ar = lv->ar,
                  .mem = buf,
                  .size = n,
