@@ -377,23 +377,20 @@ static int lzma_alone(const uint8_t *h, size_t len)
   return usize == UINT64_MAX || usize < (1ull << 40);
 }
 
-/* An executable (PE, ELF) carrying a 7z, RAR or ZIP archive: a
- * self-extracting archive, which libarchive's readers find. */
+/* An executable (PE, ELF) carrying a 7z or RAR archive in its first MiB:
+ * a self-extracting archive, which libarchive's readers look for there
+ * (a ZIP one is found by its end of central directory at the end). */
 static int sfx(const uint8_t *h, size_t len)
 {
-  static const struct {
-    const char *sig;
-    size_t n;
-  } sigs[] = {{"7z\xbc\xaf\x27\x1c", 6}, {"Rar!\x1a\x07", 6}, {"PK\3\4", 4}};
   if (!has(h, len, 0, "MZ", 2) && !has(h, len, 0,
                                        "\x7f"
                                        "ELF",
                                        4))
     return 0;
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    if (memmem(h, len, sigs[i].sig, sigs[i].n))
-      return 1;
-  return 0;
+  if (len > (1u << 20))
+    len = 1u << 20;
+  return memmem(h, len, "7z\xbc\xaf\x27\x1c", 6) != NULL ||
+         memmem(h, len, "Rar!\x1a\x07", 6) != NULL;
 }
 
 int art_archive_is_container(const void *head, size_t len)
@@ -1682,10 +1679,20 @@ static uint64_t find_offset(level *lv, int base)
         base == ARCHIVE_FORMAT_7ZIP ? "7z\xbc\xaf\x27\x1c" : "Rar!\x1a\x07";
     uint8_t *t = malloc(n);
     if (t) {
-      size_t got = in_pread(in, 0, t, n);
-      const uint8_t *at = got >= 6 ? memmem(t, got, sig, 6) : NULL;
-      if (at)
-        found = (uint64_t)(at - t);
+      size_t got = in_pread(in, 0, t, n), from = 0;
+      const uint8_t *at;
+      /* the first signature that starts a real header (a 7z stub may hold
+       * the signature as a constant: its start header CRC tells) */
+      while (from + 6 <= got &&
+             (at = memmem(t + from, got - from, sig, 6)) != NULL) {
+        size_t pos = (size_t)(at - t);
+        if (base != ARCHIVE_FORMAT_7ZIP ||
+            (pos + 32 <= got && crc32(0, at + 12, 20) == (uLong)le32(at + 8))) {
+          found = pos;
+          break;
+        }
+        from = pos + 1;
+      }
       free(t);
     }
   }

@@ -167,6 +167,11 @@ check "payload after the bomb read" \
   test "$(jq -r 'select(.lineage.path_in_parent == "payload.exe") | .size' bomb.jsonl)" = 102
 check "appended ZIP: container.offset" \
   test "$(surf appended.jpg | jq -r 'select(.lineage.depth == 0) | .container.offset')" = "$(stat -c %s pic.jpg)"
+check "7z self-extracting PE: listed as bsdtar lists it" \
+  test "$(ours "$D/libarchive/test_read_format_7zip_sfx_pe.exe")" = "$(ref "$D/libarchive/test_read_format_7zip_sfx_pe.exe")"
+check "7z self-extracting PE: container.offset at the 7z signature" \
+  test "$(surf "$D/libarchive/test_read_format_7zip_sfx_pe.exe" | jq -r 'select(.lineage.depth == 0) | .container.offset')" = \
+       "$(grep -obUaP '7z\xbc\xaf\x27\x1c' "$D/libarchive/test_read_format_7zip_sfx_pe.exe" | tail -1 | cut -d: -f1)"
 check "leading data: container.offset" \
   test "$(surf leading.bin | jq -r 'select(.lineage.depth == 0) | .container.offset')" = 3000
 
