@@ -17,6 +17,10 @@
 
 #include "testutil.h"
 
+#ifndef ART_SOURCE_DIR
+#error "ART_SOURCE_DIR must name the source tree (tests/data)"
+#endif
+
 /* ---- building archives in memory ---- */
 
 typedef struct mem_member {
@@ -89,6 +93,9 @@ typedef struct rec {
   char format[32];
   uint64_t entries, consumer_bytes;
   char magic_mime[64];
+  char name[256], charset[16], name_hex[256];
+  uint64_t sum; /* FNV-1a of the bytes the consumer saw */
+  uint64_t offset;
 } rec;
 
 typedef struct walklog {
@@ -96,7 +103,7 @@ typedef struct walklog {
   size_t n, ends;
   art_magic *magic;
   art_archive *ar;
-  uint64_t fed;
+  uint64_t fed, sum;
   int consumer_finished;
 } walklog;
 
@@ -104,9 +111,10 @@ static art_status
 cnt_update(void *state, const uint8_t *d, size_t len, uint64_t off)
 {
   walklog *w = state;
-  (void)d;
   ck_assert_uint_eq(off, w->fed);
   w->fed += len;
+  for (size_t i = 0; i < len; i++)
+    w->sum = (w->sum ^ d[i]) * 1099511628211ull;
   return ART_OK;
 }
 
@@ -136,8 +144,14 @@ static art_walk_action on_begin(void *ud, const art_archive_member *m)
   snprintf(r->path, sizeof r->path, "%s", m->path);
   snprintf(r->container, sizeof r->container, "%s", m->container);
   snprintf(r->filters, sizeof r->filters, "%s", m->filters);
+  snprintf(r->name, sizeof r->name, "%s", m->name);
+  snprintf(r->charset, sizeof r->charset, "%s",
+           m->name_charset ? m->name_charset : "");
+  snprintf(r->name_hex, sizeof r->name_hex, "%s",
+           m->name_hex ? m->name_hex : "");
   ck_assert_uint_eq(m->root, 0);
   w->fed = 0;
+  w->sum = 14695981039346656037ull;
   w->consumer_finished = 0;
   if (w->magic)
     ck_assert_int_eq(
@@ -166,6 +180,7 @@ on_end(void *ud, const art_archive_member *m, const art_archive_result *res)
   if (res->is_container) {
     snprintf(r->format, sizeof r->format, "%s", res->format);
     r->entries = res->entries;
+    r->offset = res->container_offset;
   }
   /* Consumers saw exactly the member's bytes. */
   if (m->type == ART_ENTRY_FILE && !(res->flags & ART_ARCHIVE_F_ENCRYPTED))
@@ -189,6 +204,7 @@ static art_walk_action on_read_done(void *ud,
     ck_assert_uint_eq(w->fed, res->bytes);
     ck_assert(w->consumer_finished);
     r->consumer_bytes = w->fed;
+    r->sum = w->sum;
     if (w->magic && art_magic_mime(w->magic))
       snprintf(r->magic_mime, sizeof r->magic_mime, "%s",
                art_magic_mime(w->magic));
@@ -700,12 +716,31 @@ START_TEST(test_zero_bomb)
   uint8_t *gz = zero_gz(640, &len);
   walklog w;
   const rec *r;
+  art_archive_opts o;
   ck_assert_int_eq(walk(NULL, gz, len, "zeros.gz", &w), ART_OK);
   r = find(&w, "zeros.gz!zeros");
-  ck_assert(r->flags & ART_ARCHIVE_F_RATIO);
+  /* With the defaults the member size limit (256 MiB) comes first. */
+  ck_assert(r->flags & ART_ARCHIVE_F_MEMBER_SIZE);
+  ck_assert(r->flags & ART_ARCHIVE_F_SKIPPED_LIMIT);
   ck_assert_int_eq(r->status, ART_ERR_LIMIT);
-  /* Stopped soon after the 16 MiB the ratio check waits for. */
-  ck_assert_uint_le(r->bytes, 64u << 20);
+  ck_assert_uint_eq(r->bytes, 256u << 20);
+  /* Past the member limit, the ratio stops it soon after its 256 MiB. */
+  art_archive_opts_init(&o);
+  o.max_member_bytes = 8ull << 30;
+  ck_assert_int_eq(walk(&o, gz, len, "zeros.gz", &w), ART_OK);
+  r = find(&w, "zeros.gz!zeros");
+  ck_assert(r->flags & ART_ARCHIVE_F_RATIO);
+  ck_assert(r->flags & ART_ARCHIVE_F_SKIPPED_LIMIT);
+  ck_assert_int_eq(r->status, ART_ERR_LIMIT);
+  ck_assert_uint_le(r->bytes, 300u << 20);
+  /* And the deadline, checked in libarchive's callbacks and between
+   * blocks, ends it with ART_ERR_TIMEOUT. */
+  o.ratio_min_bytes = 8ull << 30;
+  o.timeout_ms = 50;
+  ck_assert_int_eq(walk(&o, gz, len, "zeros.gz", &w), ART_ERR_TIMEOUT);
+  r = find(&w, "zeros.gz!zeros");
+  ck_assert(r->flags & ART_ARCHIVE_F_TIMEOUT);
+  ck_assert_int_eq(r->status, ART_ERR_TIMEOUT);
   free(gz);
 }
 END_TEST
@@ -988,6 +1023,280 @@ START_TEST(test_cab)
 }
 END_TEST
 
+/* ---- names, true bytes, listing past failures, offsets ---- */
+
+/* A stored ZIP written by hand: NAMES as raw bytes, with the UTF-8 flag
+ * (bit 11) when UTF8 is set. */
+static uint8_t *
+raw_zip(const char *const *names, int utf8, size_t n, size_t *len)
+{
+  uint8_t *z = calloc(1, 4096), *cd = calloc(1, 4096);
+  size_t o = 0, c = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t nl = strlen(names[i]);
+    uint32_t crc = crc32_of((const uint8_t *)"x", 1);
+    size_t lh = o;
+    o += put32(z + o, 0x04034b50);
+    o += put16(z + o, 20);
+    o += put16(z + o, utf8 ? 0x800 : 0);
+    o += put16(z + o, 0);
+    o += put32(z + o, 0x00210000);
+    o += put32(z + o, crc);
+    o += put32(z + o, 1);
+    o += put32(z + o, 1);
+    o += put16(z + o, (unsigned)nl);
+    o += put16(z + o, 0);
+    memcpy(z + o, names[i], nl);
+    o += nl;
+    z[o++] = 'x';
+    c += put32(cd + c, 0x02014b50);
+    c += put16(cd + c, 20);
+    c += put16(cd + c, 20);
+    c += put16(cd + c, utf8 ? 0x800 : 0);
+    c += put16(cd + c, 0);
+    c += put32(cd + c, 0x00210000);
+    c += put32(cd + c, crc);
+    c += put32(cd + c, 1);
+    c += put32(cd + c, 1);
+    c += put16(cd + c, (unsigned)nl);
+    c += put32(cd + c, 0); /* extra, comment lengths */
+    c += put32(cd + c, 0); /* disk, internal attributes */
+    c += put32(cd + c, 0100644u << 16);
+    c += put32(cd + c, (uint32_t)lh);
+    memcpy(cd + c, names[i], nl);
+    c += nl;
+  }
+  memcpy(z + o, cd, c);
+  {
+    size_t cdo = o;
+    o += c;
+    o += put32(z + o, 0x06054b50);
+    o += put32(z + o, 0);
+    o += put16(z + o, (unsigned)n);
+    o += put16(z + o, (unsigned)n);
+    o += put32(z + o, (uint32_t)c);
+    o += put32(z + o, (uint32_t)cdo);
+    o += put16(z + o, 0);
+  }
+  free(cd);
+  *len = o;
+  return z;
+}
+
+START_TEST(test_names)
+{
+  /* 請求書_2024年4月.pdf.exe and テスト/メモ.txt in CP932, Привет.txt in
+   * CP866, café.txt in CP437, none with the UTF-8 flag. */
+  static const char *const legacy[] = {
+      "\x90\xbf\x8b\x81\x8f\x91_2024\x94N4\x8c\x8e.pdf.exe",
+      "\x83\x65\x83X\x83g/\x83\x81\x83\x82.txt", "\x8f\xe0\xa8\xa2\xa5\xe2.txt",
+      "caf\x82.txt"};
+  static const char *const utf8[] = {"請求書_2024年4月.pdf.exe",
+                                     "Привет мир.txt", "café crème.txt"};
+  size_t len;
+  uint8_t *z = raw_zip(legacy, 0, 4, &len);
+  walklog w;
+  const rec *r;
+  art_archive_opts o;
+  ck_assert_int_eq(walk(NULL, z, len, "jp.zip", &w), ART_OK);
+  r = find(&w, "jp.zip!請求書_2024年4月.pdf.exe");
+  ck_assert_str_eq(r->charset, "cp932");
+  ck_assert_str_eq(r->name_hex,
+                   "90bf8b818f915f32303234944e348c8e2e7064662e657865");
+  r = find(&w, "jp.zip!テスト/メモ.txt");
+  ck_assert_str_eq(r->name, "メモ.txt");
+  ck_assert_str_eq(r->name_hex, "838183822e747874");
+  /* Not Japanese: CP437, the ZIP default. */
+  r = find(&w, "jp.zip!café.txt");
+  ck_assert_str_eq(r->charset, "cp437");
+  r = find(&w, "jp.zip!Åα¿óÑΓ.txt");
+  ck_assert_str_eq(r->charset, "cp437");
+  /* Forced: CP866. */
+  art_archive_opts_init(&o);
+  o.charset = "CP866";
+  ck_assert_int_eq(walk(&o, z, len, "ru.zip", &w), ART_OK);
+  r = find(&w, "ru.zip!Привет.txt");
+  ck_assert_str_eq(r->charset, "CP866");
+  ck_assert_str_eq(r->name_hex, "8fe0a8a2a5e22e747874");
+  free(z);
+  /* With the UTF-8 flag: the names as stored, whatever the locale. */
+  z = raw_zip(utf8, 1, 3, &len);
+  ck_assert_int_eq(walk(&o, z, len, "u.zip", &w), ART_OK);
+  for (size_t i = 0; i < 3; i++) {
+    char want[256];
+    snprintf(want, sizeof want, "u.zip!%s", utf8[i]);
+    r = find(&w, want);
+    ck_assert_str_eq(r->charset, "utf-8");
+    ck_assert_str_eq(r->name_hex, "");
+  }
+  free(z);
+  /* Undecodable bytes in a tar name: escaped, never U+FFFD. */
+  {
+    mem_member mm[] = {{"bad\xff\xfe-\xe9t\xc3\xa9.txt", hello, 3, 0, NULL}};
+    void *tar = build("ustar", -1, NULL, mm, 1, &len);
+    ck_assert_int_eq(walk(NULL, tar, len, "b.tar", &w), ART_OK);
+    r = find(&w, "b.tar!bad\\xFF\\xFE-\\xE9té.txt");
+    ck_assert_str_eq(r->charset, "escaped");
+    ck_assert(r->flags & ART_ARCHIVE_F_NAME_ESCAPED);
+    ck_assert_str_eq(r->name_hex, "626164fffe2de974c3a92e747874");
+    ck_assert_ptr_null(strstr(r->lineage, "\xef\xbf\xbd"));
+    free(tar);
+  }
+  /* A charset iconv does not know is refused. */
+  o.charset = "no-such-charset";
+  {
+    art_archive *ar = NULL;
+    ck_assert_int_eq(art_archive_new(ctx, &o, &ar), ART_ERR_INVALID_ARG);
+    ck_assert_ptr_null(ar);
+  }
+}
+END_TEST
+
+START_TEST(test_true_bytes)
+{
+  /* XAR: the second member's bytes are its own (libarchive 3.6.2's
+   * archive_read_data() padded them with the first member's size of
+   * NULs). */
+  static const char second[] = "second member data\n";
+  mem_member mm[] = {{"a.txt", hello, sizeof hello - 1, 0, NULL},
+                     {"b.txt", second, sizeof second - 1, 0, NULL}};
+  size_t len;
+  void *x = build("xar", -1, NULL, mm, 2, &len);
+  walklog w, ref;
+  const rec *r;
+  ck_assert_int_eq(walk(NULL, x, len, "x.xar", &w), ART_OK);
+  r = find(&w, "x.xar!b.txt");
+  ck_assert_uint_eq(r->bytes, sizeof second - 1);
+  /* the same bytes as from a tar of the same members */
+  {
+    void *t = build("ustar", -1, NULL, mm, 2, &len);
+    ck_assert_int_eq(walk(NULL, t, len, "t.tar", &ref), ART_OK);
+    ck_assert_uint_eq(r->sum, find(&ref, "t.tar!b.txt")->sum);
+    free(t);
+  }
+  free(x);
+  /* GNU ar: modes without the file type bits are regular members. */
+  {
+    static const char ar[] = "!<arch>\n"
+                             "a.txt/          0           0     0     644     "
+                             "13        `\n"
+                             "hello, world\n"
+                             "\n"
+                             "b.txt/          0           0     0     644     "
+                             "19        `\n"
+                             "second member data\n"
+                             "\n";
+    ck_assert_int_eq(walk(NULL, ar, sizeof ar - 1, "g.a", &w), ART_OK);
+    r = find(&w, "g.a!a.txt");
+    ck_assert_int_eq(r->type, ART_ENTRY_FILE);
+    ck_assert_uint_eq(r->bytes, 13);
+    ck_assert_uint_eq(r->sum, find(&ref, "t.tar!a.txt")->sum);
+    r = find(&w, "g.a!b.txt");
+    ck_assert_uint_eq(r->bytes, 19);
+    ck_assert_uint_eq(r->sum, find(&ref, "t.tar!b.txt")->sum);
+  }
+}
+END_TEST
+
+START_TEST(test_list_past_limits)
+{
+  /* 4 MiB of zeros, then payload.exe: a member limit stops the first
+   * member's reading, not the listing. */
+  size_t zl = 4u << 20, len;
+  uint8_t *zeros = calloc(1, zl);
+  mem_member mm[] = {{"zeros.bin", zeros, zl, 0, NULL},
+                     {"payload.exe", "MZ\x90", 3, 0, NULL}};
+  void *z = build("zip", -1, NULL, mm, 2, &len);
+  art_archive_opts o;
+  walklog w;
+  const rec *r;
+  art_archive_opts_init(&o);
+  o.max_member_bytes = 1u << 20;
+  ck_assert_int_eq(walk(&o, z, len, "b.zip", &w), ART_OK);
+  r = find(&w, "b.zip!zeros.bin");
+  ck_assert(r->flags & ART_ARCHIVE_F_SKIPPED_LIMIT);
+  ck_assert_uint_eq(r->bytes, 1u << 20);
+  r = find(&w, "b.zip!payload.exe");
+  ck_assert_int_eq(r->status, ART_OK);
+  ck_assert_uint_eq(r->bytes, 3);
+  /* The ratio limit likewise. */
+  art_archive_opts_init(&o);
+  o.ratio_min_bytes = 1u << 20;
+  ck_assert_int_eq(walk(&o, z, len, "b.zip", &w), ART_OK);
+  r = find(&w, "b.zip!zeros.bin");
+  ck_assert(r->flags & ART_ARCHIVE_F_RATIO);
+  ck_assert(r->flags & ART_ARCHIVE_F_SKIPPED_LIMIT);
+  ck_assert_uint_eq(find(&w, "b.zip!payload.exe")->bytes, 3);
+  free(z);
+  free(zeros);
+}
+END_TEST
+
+START_TEST(test_offset)
+{
+  /* A ZIP appended to a JPEG, and after leading data. */
+  static const uint8_t jpeg[] = {0xff, 0xd8, 0xff, 0xe0, 0,    16,  'J', 'F',
+                                 'I',  'F',  0,    1,    1,    0,   0,   1,
+                                 0,    1,    0,    0,    0xff, 0xd9};
+  mem_member mm[] = {{"a.txt", hello, sizeof hello - 1, 0, NULL}};
+  size_t zlen;
+  void *z = build("zip", -1, NULL, mm, 1, &zlen);
+  uint8_t *buf = malloc(sizeof jpeg + zlen);
+  walklog w;
+  memcpy(buf, jpeg, sizeof jpeg);
+  memcpy(buf + sizeof jpeg, z, zlen);
+  ck_assert(art_archive_is_container(buf, sizeof jpeg + zlen));
+  ck_assert(!art_archive_is_container(buf, 64));
+  ck_assert(art_archive_tail_is_zip(buf, sizeof jpeg + zlen));
+  ck_assert_int_eq(walk(NULL, buf, sizeof jpeg + zlen, "p.jpg", &w), ART_OK);
+  ck_assert_uint_eq(find(&w, "p.jpg!a.txt")->bytes, sizeof hello - 1);
+  ck_assert_uint_eq(art_archive_get_result(NULL) == NULL, 1);
+  {
+    art_archive *ar;
+    ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+    ck_assert_int_eq(art_archive_walk_buffer(ctx, ar, buf, sizeof jpeg + zlen,
+                                             "p.jpg", NULL, NULL),
+                     ART_OK);
+    ck_assert_uint_eq(art_archive_get_result(ar)->offset, sizeof jpeg);
+    ck_assert_str_eq(art_archive_get_result(ar)->format, "zip");
+    art_archive_free(ar);
+  }
+  free(buf);
+  free(z);
+}
+END_TEST
+
+/* libarchive's own hostile archives (tests/data/hostile): the three that
+ * 3.6.2 never finishes are recognised before libarchive runs and refused
+ * with the limit they would have hit. */
+START_TEST(test_hostile)
+{
+  static const struct {
+    const char *file;
+    unsigned flag;
+  } cases[] = {
+      {"test_read_filter_gzip_recursive.gz", ART_ARCHIVE_F_MEMORY},
+      {"test_read_format_xar_doublelink.xar", ART_ARCHIVE_F_TIMEOUT},
+      {"test_read_format_iso_rockridge_ce_loop.iso.Z", ART_ARCHIVE_F_MEMORY},
+      {"iso_rockridge_ce_loop_cut.iso.Z", ART_ARCHIVE_F_MEMORY}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char path[1024];
+    art_archive *ar;
+    walklog w;
+    memset(&w, 0, sizeof w);
+    snprintf(path, sizeof path, "%s/tests/data/hostile/%s", ART_SOURCE_DIR,
+             cases[i].file);
+    ck_assert_int_eq(art_archive_new(ctx, NULL, &ar), ART_OK);
+    w.ar = ar;
+    ck_assert_int_eq(art_archive_walk_path(ctx, ar, path, &ops, &w),
+                     ART_ERR_CORRUPT);
+    ck_assert(art_archive_get_result(ar)->flags & cases[i].flag);
+    ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "not read"));
+    art_archive_free(ar);
+  }
+}
+END_TEST
+
 static Suite *archive_suite(void)
 {
   Suite *s = suite_create("archive");
@@ -1000,6 +1309,9 @@ static Suite *archive_suite(void)
   tcase_add_test(tc, test_deb);
   tcase_add_test(tc, test_cab);
   tcase_add_test(tc, test_rar);
+  tcase_add_test(tc, test_names);
+  tcase_add_test(tc, test_true_bytes);
+  tcase_add_test(tc, test_offset);
   suite_add_tcase(s, tc);
   tc = tcase_create("nesting");
   tcase_add_checked_fixture(tc, setup, teardown);
@@ -1021,6 +1333,8 @@ static Suite *archive_suite(void)
   tcase_add_test(tc, test_zero_bomb);
   tcase_add_test(tc, test_nested_bomb);
   tcase_add_test(tc, test_member_limit_and_corrupt);
+  tcase_add_test(tc, test_list_past_limits);
+  tcase_add_test(tc, test_hostile);
   suite_add_tcase(s, tc);
   return s;
 }

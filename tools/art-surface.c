@@ -68,7 +68,14 @@ static void usage(void)
       "      --max-artifacts N    members per input (10000)\n"
       "      --max-member SIZE    bytes read per member (256M)\n"
       "      --max-total SIZE     decompressed bytes per input (2G)\n"
-      "      --max-ratio N        compression ratio (200)\n"
+      "      --max-ratio N        compression ratio, checked past 256 MiB\n"
+      "                           of a member's output (200)\n"
+      "      --archive-timeout S  seconds per input for its members (60;\n"
+      "                           0: none)\n"
+      "      --archive-charset CS code page of member names that are not\n"
+      "                           UTF-8 (cp932, cp866, euc-jp, koi8-r...;\n"
+      "                           default: auto, CP932 if Japanese, else\n"
+      "                           CP437 for zip)\n"
       "      --extract DIR        also write members below DIR (safely)\n"
       "      --similar-to FILE    compare ssdeep hashes with FILE (ssdeep\n"
       "                           output or art-surface JSON Lines)\n"
@@ -111,6 +118,8 @@ static int parse_opts(int argc, char **argv, opts *o)
     O_MAX_MEMBER,
     O_MAX_TOTAL,
     O_MAX_RATIO,
+    O_ARCHIVE_TIMEOUT,
+    O_ARCHIVE_CHARSET,
     O_EXTRACT,
     O_SIMILAR,
     O_THRESHOLD
@@ -136,6 +145,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"max-member", required_argument, NULL, O_MAX_MEMBER},
       {"max-total", required_argument, NULL, O_MAX_TOTAL},
       {"max-ratio", required_argument, NULL, O_MAX_RATIO},
+      {"archive-timeout", required_argument, NULL, O_ARCHIVE_TIMEOUT},
+      {"archive-charset", required_argument, NULL, O_ARCHIVE_CHARSET},
       {"extract", required_argument, NULL, O_EXTRACT},
       {"similar-to", required_argument, NULL, O_SIMILAR},
       {"threshold", required_argument, NULL, O_THRESHOLD},
@@ -236,6 +247,14 @@ static int parse_opts(int argc, char **argv, opts *o)
       if (cli_parse_uint(optarg, &u) != 0 || u == 0)
         return cli_usage_error("bad ratio '%s'", optarg);
       o->s.archive.max_ratio = u;
+      break;
+    case O_ARCHIVE_TIMEOUT:
+      if (cli_parse_uint(optarg, &u) != 0 || u > 4000000)
+        return cli_usage_error("bad time limit '%s'", optarg);
+      o->s.archive.timeout_ms = u ? (unsigned)u * 1000u : UINT_MAX;
+      break;
+    case O_ARCHIVE_CHARSET:
+      o->s.archive.charset = optarg;
       break;
     case O_EXTRACT:
       o->s.archive.extract_dir = optarg;
@@ -462,6 +481,15 @@ static int setup(run *r)
       errno != EEXIST) {
     cli_error("%s: %s", o->s.archive.extract_dir, strerror(errno));
     return ART_EXIT_FATAL;
+  }
+  if (!o->s.no_recurse) { /* a bad --archive-charset, before any input */
+    art_archive *probe = NULL;
+    st = art_archive_new(r->ctx, &o->s.archive, &probe);
+    art_archive_free(probe);
+    if (st != ART_OK) {
+      cli_error_ctx(r->ctx, st);
+      return ART_EXIT_USAGE;
+    }
   }
   return load_rules(r);
 }

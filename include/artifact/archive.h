@@ -29,20 +29,57 @@
  * max_total_bytes, by max_total_bytes.
  *
  * Limits (defaults; 0 in an option means the default): each hit sets a
- * flag on the member concerned and on the walk result, and the walk goes on
- * where that makes sense (a member cut at max_member_bytes is still
- * reported, with what was read) or stops (the artifact and byte budgets).
- * The ratio check compares the bytes decompressed from a container with
- * the bytes libarchive consumed from it, once more than ratio_min_bytes
- * were decompressed, and stops that container when the ratio is over
- * max_ratio: a compressed run of zeros ends with ART_ARCHIVE_F_RATIO after
- * about ratio_min_bytes of output (10 GiB of zeros in 10 MB of gzip: 16
- * MiB read, about 30 ms); 42.zip-style nesting ends on the ratio of
- * each inner container and then on max_total_bytes or max_artifacts
- * (2 GiB of output, about 5 s on the 2-core development machine).
- * Sparse evidence compresses past 200:1 too: a mostly empty disk image
- * (forensics-samples' fs.multiple.xz, 272 KB for 50 MB) is cut at 16 MiB
- * and flagged; raise max_ratio to read such images whole.
+ * flag on the member concerned and on the walk result. A limit stops the
+ * reading of the member it concerns, never the listing of the archive:
+ * every later member's header is still reported (a member whose data was
+ * not read, or not read to its end, because of a limit carries
+ * ART_ARCHIVE_F_SKIPPED_LIMIT besides the limit's own flag, its status is
+ * ART_ERR_LIMIT and r->bytes is what was read, never its size). Only the
+ * artifact and byte budgets and the time limit stop the walk.
+ * The ratio check compares the bytes decompressed from a member (from the
+ * whole stream for a compressed container such as .tar.gz) with the bytes
+ * libarchive consumed for them, and applies only past ratio_min_bytes of
+ * output (256 MiB): a legitimate disk image that compresses 1000:1 (a
+ * 250 MB image of a mostly empty disk in a 250 KB .xz) is read whole,
+ * while a zip bomb member is cut after 256 MiB (about 0.5 s) and flagged
+ * ART_ARCHIVE_F_RATIO. A ratio hit on a compressed stream (.tar.gz) ends
+ * that stream's listing too, since finding its next member would mean
+ * decompressing the bomb. 42.zip-style nesting ends on max_total_bytes or
+ * max_artifacts (2 GiB of output, about 5 s on the 2-core machine).
+ *
+ * Time and memory: timeout_ms (60 s by default) is checked between
+ * headers, between blocks and in libarchive's read and seek callbacks,
+ * so a stream that decompresses slowly, a bomb being skipped or a reader
+ * that keeps reading ends with ART_ARCHIVE_F_TIMEOUT and ART_ERR_TIMEOUT.
+ * Members kept in memory to be expanded count against max_memory (512
+ * MiB): past it a nested container is not expanded (ART_ARCHIVE_F_MEMORY).
+ * Three inputs Debian 12's libarchive 3.6.2 never finishes are
+ * recognised before libarchive runs and refused (status ART_ERR_CORRUPT,
+ * "not read: ..."): compression nested more than 4 layers deep (a
+ * recursive bomb: flag ART_ARCHIVE_F_MEMORY; the layers are followed with
+ * libarchive's filter bidding bypassed), a XAR whose table of contents
+ * gives a file several link targets (a link loop: ART_ARCHIVE_F_TIMEOUT;
+ * the TOC is read with zlib) and an ISO 9660 image whose Rock Ridge
+ * continuation areas lead back into one already read (ART_ARCHIVE_F_MEMORY;
+ * a compressed image is decompressed into memory, up to max_memory, to be
+ * checked). See tests/data/hostile/README.md. What this cannot bound: any
+ * other loop or allocation spree inside one libarchive call that never
+ * calls back (the deadline is checked only when it does). Only a separate
+ * process can stop those: the sandboxed worker (issue 11) is what keeps a
+ * batch moving on them; in process, they hang the thread that walks them.
+ *
+ * Names: member names are taken from libarchive under a UTF-8 LC_CTYPE
+ * (set for the walking thread only, while libarchive runs), so Unicode
+ * names (ZIP with the UTF-8 flag, 7z, RAR, Joliet, pax) are exactly what
+ * `bsdtar -tf` lists under LANG=C.UTF-8. Names stored as bytes in a
+ * legacy code page (ZIP without the UTF-8 flag, tar, cpio, ar) are kept
+ * when valid UTF-8, else converted with iconv: with opts.charset when
+ * given (any iconv name: "CP932", "CP866", "EUC-JP", "KOI8-R"), else
+ * CP932 when the bytes are valid CP932 and read as Japanese (kana or
+ * kanji, nothing else outside ASCII), else CP437 for ZIP (the ZIP
+ * default). Bytes that cannot be decoded are written as \xNN (never
+ * U+FFFD), the member gets ART_ARCHIVE_F_NAME_ESCAPED, and name_hex holds
+ * the stored bytes whenever they were not UTF-8.
  *
  * Encryption: libarchive decrypts zip only (ZipCrypto, WinZip AES). The
  * passwords tried, in order: "infected", "password", then the caller's.
@@ -77,9 +114,13 @@ typedef struct art_archive_opts {
   int no_default_passwords;  /* do not try "infected" and "password" */
   const char *extract_dir;   /* also write file members under this
                                 existing directory (see extraction) */
-  unsigned timeout_ms;       /* wall-clock time per input, checked between
-                                blocks; 0 (the default): none, so that
-                                results do not depend on machine speed */
+  unsigned timeout_ms;       /* wall-clock time per input: 60000 (see
+                                "Time and memory"); UINT_MAX: none */
+  uint64_t max_memory;       /* bytes of members kept in memory to be
+                                expanded, all depths together: 512 MiB */
+  const char *charset;       /* iconv name for names stored in a legacy
+                                code page; NULL or "auto": detect (see
+                                "Names"). Copied by art_archive_new. */
 } art_archive_opts;
 
 /* How a member was reached. */
@@ -104,15 +145,24 @@ enum {
   ART_ARCHIVE_F_SPECIAL = 1u << 8,     /* symlink, device, fifo: never read
                                           or extracted */
   ART_ARCHIVE_F_DECRYPTED = 1u << 9,   /* encrypted, read with a password */
-  ART_ARCHIVE_F_TIMEOUT = 1u << 10     /* timeout_ms reached, walk stopped */
+  ART_ARCHIVE_F_TIMEOUT = 1u << 10,    /* timeout_ms reached, walk stopped */
+  ART_ARCHIVE_F_UNSUPPORTED = 1u << 11,   /* compression method or filter
+                                             libarchive cannot decode */
+  ART_ARCHIVE_F_SKIPPED_LIMIT = 1u << 12, /* data not read, or not to its
+                                             end, because of a limit */
+  ART_ARCHIVE_F_MEMORY = 1u << 13,        /* max_memory: not expanded */
+  ART_ARCHIVE_F_NAME_ESCAPED = 1u << 14   /* undecodable bytes in the name
+                                             written as \xNN */
 };
+#define ART_ARCHIVE_F_LAST ART_ARCHIVE_F_NAME_ESCAPED
 
 /* One member; valid only during the callback. */
 typedef struct art_archive_member {
   uint64_t id, parent, root;
   unsigned depth;
   art_archive_via via;
-  const char *path;        /* path inside the parent, as stored */
+  const char *path;        /* path inside the parent, in UTF-8 (see
+                              "Names") */
   const char *name;        /* last component of path */
   const char *lineage;     /* parent paths joined with "!": a.zip!b.tgz!c */
   const char *container;   /* the parent's format: "zip", "tar", "raw" */
@@ -125,6 +175,12 @@ typedef struct art_archive_member {
   int64_t mtime_sec;
   uint32_t mode;
   int encrypted; /* the archive says the data is encrypted */
+  /* How the stored name was read: "utf-8", "cp932", "cp437", the
+   * charset asked for, or "escaped" (some bytes as \xNN). */
+  const char *name_charset;
+  /* The stored bytes of name (last component) in hex when they were not
+   * UTF-8 (converted or escaped), else NULL. */
+  const char *name_hex;
 } art_archive_member;
 
 /* What came of one member. */
@@ -145,6 +201,10 @@ typedef struct art_archive_result {
   uint64_t encrypted_entries;          /* of which could not be decrypted */
   uint64_t compressed_bytes;           /* bytes libarchive consumed */
   uint64_t uncompressed_bytes;
+  /* Where the container starts inside the member (self-extracting
+   * executables, a ZIP appended to a JPEG, leading data): 0 when at the
+   * start. */
+  uint64_t container_offset;
 } art_archive_result;
 
 /* The whole walk. */
@@ -155,6 +215,8 @@ typedef struct art_archive_walk_result {
   uint64_t encrypted; /* members that could not be decrypted */
   const char *format, *filters; /* the input's format */
   uint64_t entries;             /* the input's direct members */
+  uint64_t offset; /* where the container starts in the input (0: at the
+                      start; see container_offset) */
 } art_archive_walk_result;
 
 typedef struct art_archive_ops {
@@ -211,8 +273,18 @@ ART_API art_status art_archive_add_consumer(art_archive *ar,
 
 /* Whether the first bytes of an input (at least 64 bytes, or 40 KiB for
  * iso9660 and tar) look like a container this module expands. A cheap
- * signature test to decide whether to walk an input at all. */
+ * signature test to decide whether to walk an input at all. Besides the
+ * signatures at offset 0 (including tar without ustar magic, LZH, RPM,
+ * lzma-alone, zstd skippable frames, legacy lz4), it answers yes for an
+ * executable holding a 7z/RAR/ZIP signature (self-extracting archives)
+ * and for bytes whose last 64 KiB hold a ZIP end of central directory
+ * (a ZIP appended to anything): pass the whole input when it is at hand.
+ * libarchive then decides. */
 ART_API int art_archive_is_container(const void *head, size_t len);
+/* Whether TAIL, the last LEN bytes of an input, hold a ZIP end of central
+ * directory (an appended or self-extracting ZIP). Read
+ * the last 65,557 bytes (or the whole input when smaller). */
+ART_API int art_archive_tail_is_zip(const void *tail, size_t len);
 
 /* Walk a container. NAME is the input's name (for lineage and for naming a
  * lone stream's content). Returns ART_OK when the walk ran (members may
@@ -249,7 +321,8 @@ art_archive_get_result(const art_archive *ar);
 /* Short names: "file", "member", "decompressed"; "depth_limit",
  * "artifact_limit", "size_limit", "byte_budget", "ratio_limit",
  * "encrypted", "corrupt_container", "unsafe_path", "special_file",
- * "decrypted", "timed_out" (for one flag bit). */
+ * "decrypted", "timeout", "unsupported_codec", "skipped_limit",
+ * "memory", "name_escaped" (for one flag bit). */
 ART_API const char *art_archive_via_name(art_archive_via via);
 ART_API const char *art_archive_flag_name(unsigned flag);
 

@@ -83,6 +83,8 @@ struct art_surface {
   int dissect_in_finish; /* archive members: dissect when read */
   uint64_t deadline_ms;  /* timeout_ms from the start of the input, or 0 */
   int timed_out;
+  int walk_timeout; /* the archive walk stopped on its time limit */
+  char walk_msg[512];
 };
 
 /* ---- records ------------------------------------------------------------ */
@@ -1024,6 +1026,8 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
   json_t *o = r->obj;
   json_object_set_new(o, "path", jstr(m->lineage));
   json_object_set_new(o, "name", jstr(m->name));
+  if (m->name_hex) /* stored bytes not UTF-8: converted or escaped */
+    json_object_set_new(o, "name_hex", json_string(m->name_hex));
   json_object_set_new(o, "size", json_integer(0));
   name_flags(r, m->name);
   json_t *l = lineage_json(s->input, idx, &parent_id, s->root, depth,
@@ -1034,6 +1038,8 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
     json_object_set_new(l, "parent_filters", jstr(m->filters));
   json_object_set_new(l, "entry_type",
                       json_string(art_entry_type_name(m->type)));
+  if (m->name_charset && strcmp(m->name_charset, "utf-8"))
+    json_object_set_new(l, "name_charset", jstr(m->name_charset));
   if (m->size_known)
     json_object_set_new(l, "declared_size", json_integer((json_int_t)m->size));
   if (m->has_mtime)
@@ -1056,13 +1062,14 @@ static art_walk_action m_begin(void *ud, const art_archive_member *m)
 
 static void apply_flags(srec *r, unsigned flags)
 {
-  for (unsigned bit = 1; bit && bit <= ART_ARCHIVE_F_DECRYPTED; bit <<= 1) {
+  for (unsigned bit = 1; bit && bit <= ART_ARCHIVE_F_LAST; bit <<= 1) {
     if (!(flags & bit))
       continue;
     const char *name = art_archive_flag_name(bit);
     if (bit &
         (ART_ARCHIVE_F_DEPTH | ART_ARCHIVE_F_ARTIFACTS |
-         ART_ARCHIVE_F_MEMBER_SIZE | ART_ARCHIVE_F_TOTAL | ART_ARCHIVE_F_RATIO))
+         ART_ARCHIVE_F_MEMBER_SIZE | ART_ARCHIVE_F_TOTAL | ART_ARCHIVE_F_RATIO |
+         ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY))
       art__surface_rec_limit(r, name);
     else
       art__surface_rec_flag(r, name);
@@ -1074,10 +1081,13 @@ static json_t *container_json(const char *format,
                               uint64_t entries,
                               uint64_t encrypted,
                               uint64_t compressed,
-                              uint64_t uncompressed)
+                              uint64_t uncompressed,
+                              uint64_t offset)
 {
   json_t *c = json_object();
   json_object_set_new(c, "format", jstr(format));
+  /* where the container starts: SFX, appended ZIP, leading data */
+  json_object_set_new(c, "offset", json_integer((json_int_t)offset));
   json_object_set_new(c, "filters", jstr(filters ? filters : ""));
   json_object_set_new(c, "entries", json_integer((json_int_t)entries));
   json_object_set_new(c, "encrypted_entries",
@@ -1111,11 +1121,20 @@ m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
   if (res->extracted_path)
     json_object_set_new(l, "extracted_to", jstr(res->extracted_path));
   if (res->is_container)
-    json_object_set_new(r->obj, "container",
-                        container_json(res->format, res->format_filters,
-                                       res->entries, res->encrypted_entries,
-                                       res->compressed_bytes,
-                                       res->uncompressed_bytes));
+    json_object_set_new(
+        r->obj, "container",
+        container_json(res->format, res->format_filters, res->entries,
+                       res->encrypted_entries, res->compressed_bytes,
+                       res->uncompressed_bytes, res->container_offset));
+  if (res->flags & ART_ARCHIVE_F_SKIPPED_LIMIT) {
+    /* Cut by a limit: the bytes read are not the member's size. */
+    json_object_set_new(r->obj, "bytes_read",
+                        json_integer((json_int_t)res->bytes));
+    json_object_set_new(r->obj, "size",
+                        m->size_known ? json_integer((json_int_t)m->size)
+                                      : json_null());
+    art__surface_rec_flag(r, "truncated");
+  }
   return ART_WALK_CONTINUE;
 }
 
@@ -1129,16 +1148,25 @@ static void walk_outcome(
     return; /* looked like one, is not: a plain file */
   if (st != ART_OK && st != ART_ERR_LIMIT && st != ART_ERR_TIMEOUT) {
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
+    if (wr && (wr->flags & (ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY))) {
+      /* refused: an input libarchive would never finish (see archive.h) */
+      apply_flags(root,
+                  wr->flags & (ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY |
+                               ART_ARCHIVE_F_CORRUPT));
+      s->walk_timeout = 1;
+      snprintf(s->walk_msg, sizeof s->walk_msg, "%s", art_ctx_errmsg(ctx));
+    }
     return;
   }
   if (wr) {
     apply_flags(root,
                 wr->flags & (ART_ARCHIVE_F_ARTIFACTS | ART_ARCHIVE_F_TOTAL |
-                             ART_ARCHIVE_F_RATIO | ART_ARCHIVE_F_CORRUPT));
+                             ART_ARCHIVE_F_RATIO | ART_ARCHIVE_F_CORRUPT |
+                             ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_MEMORY));
     json_object_set_new(root->obj, "container",
                         container_json(wr->format, wr->filters, wr->entries,
-                                       wr->encrypted, root->pub.size,
-                                       wr->bytes));
+                                       wr->encrypted, root->pub.size, wr->bytes,
+                                       wr->offset));
     json_t *c = json_object_get(root->obj, "container");
     json_object_set_new(c, "artifacts",
                         json_integer((json_int_t)wr->artifacts));
@@ -1150,6 +1178,10 @@ static void walk_outcome(
     art__surface_rec_limit(root, "time_limit");
   if (st == ART_ERR_LIMIT || st == ART_ERR_TIMEOUT)
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
+  if (st == ART_ERR_TIMEOUT) { /* not examined whole: the input failed */
+    s->walk_timeout = 1;
+    snprintf(s->walk_msg, sizeof s->walk_msg, "%s", art_ctx_errmsg(ctx));
+  }
 }
 
 /* Walk the archive in BUF (LEN bytes, or a second read of SRC when the input
@@ -1436,6 +1468,22 @@ dissect(art_surface *s, size_t idx, const uint8_t *buf, size_t len, int cut)
   }
 }
 
+/* A ZIP appended to the input (to a JPEG, after leading data, a
+ * self-extracting executable larger than what was kept): its end of
+ * central directory lies in the last 64 KiB. */
+static int appended_zip(art_ctx *ctx, art_source *src)
+{
+  const art_source_info *info = art_source_get_info(src);
+  uint8_t tail[65557];
+  size_t n, got = 0;
+  if (info->kind == ART_SOURCE_STDIN || !info->size_known || info->size < 22)
+    return 0;
+  n = info->size > sizeof tail ? sizeof tail : (size_t)info->size;
+  if (art_source_pread(ctx, src, tail, n, info->size - n, &got) != ART_OK)
+    return 0;
+  return art_archive_tail_is_zip(tail, got);
+}
+
 static void report_free_recs(art_surface_report *rep)
 {
   for (size_t i = 0; i < rep->n; i++) {
@@ -1531,6 +1579,13 @@ art_status art_surface_examine(art_ctx *ctx,
   s->walk_bytes = 0;
   s->ratio_stop = 0;
   s->timed_out = 0;
+  s->walk_timeout = 0;
+  /* A ZIP appended to a plain file (a JPEG, leading data, an SFX larger
+   * than what was kept) is walked from the source again. */
+  int appended =
+      read_st == ART_OK && s->ar && s->container == 0 && appended_zip(ctx, src);
+  if (appended)
+    s->container = 1;
   s->deadline_ms = s->cfg->o.archive.timeout_ms
                        ? now_ms() + s->cfg->o.archive.timeout_ms
                        : 0;
@@ -1544,7 +1599,7 @@ art_status art_surface_examine(art_ctx *ctx,
     s->keep = NULL;
     s->keep_len = s->keep_cap = 0;
     if (s->container == 1)
-      walk(s, ctx, src, buf, len, over);
+      walk(s, ctx, src, buf, len, over || appended);
     if (keeping)
       dissect(s, 0, buf, len, over);
     free(buf);
@@ -1560,6 +1615,8 @@ art_status art_surface_examine(art_ctx *ctx,
   *out = rep;
   if (read_st != ART_OK)
     art__set_error(ctx, read_st, 0, "%s", readmsg);
+  else if (s->walk_timeout)
+    read_st = art__set_error(ctx, ART_ERR_TIMEOUT, 0, "%s", s->walk_msg);
   return read_st;
 }
 

@@ -129,15 +129,21 @@ check "symlink member: listed with its target, flagged, never read" \
   bash -c "jq -e 'select(.name == \"link\") | (.lineage.entry_type == \"symlink\") and (.lineage.link_target == \"/etc/shadow\") and (.flags | index(\"special_file\") != null) and (.hashes == null)' '$T/sym.jsonl' | grep -q true"
 
 # ---- bombs: a compressed run of zeros, and a 42.zip-style nesting ---------
-head -c 100M /dev/zero | gzip -1 >"$T/z/zeros.gz"
+# 100 MiB of zeros compresses 1000:1 like a mostly empty disk image: the
+# ratio limit applies only past 256 MiB of output, so it is read whole.
+head -c 100M /dev/zero | gzip -1 >"$T/z/sparse.gz"
+"$S" --no-yara "$T/z/sparse.gz" >"$T/sparse.jsonl"
+check "100 MiB at 1000:1 read whole (size, no limit)" \
+  test "$(jq -r 'select(.lineage.id == 1) | [.size, (.limits_hit | length)] | @tsv' "$T/sparse.jsonl")" = "$(printf '104857600\t0')"
+head -c 1G /dev/zero | gzip -1 >"$T/z/zeros.gz"
 rc=0
 /usr/bin/time -f %M -o "$T/bomb.mem" "$S" --no-yara "$T/z/zeros.gz" >"$T/bomb.jsonl" || rc=$?
 check "zeros.gz bomb: exit 0, root and partial member records" \
   bash -c "test $rc -eq 0 && test \$(wc -l <'$T/bomb.jsonl') -eq 2"
-check "zeros.gz bomb: ratio_limit on the root and on the member" \
-  test "$(jq -r '.limits_hit | index("ratio_limit") != null' "$T/bomb.jsonl" | tr '\n' ' ')" = "true true "
-check "zeros.gz bomb: the member's record is partial (size below 100 MiB)" \
-  test "$(jq -r 'select(.lineage.id == 1) | .size < 104857600' "$T/bomb.jsonl")" = true
+check "zeros.gz bomb: the member is cut at 256 MiB and flagged truncated" \
+  test "$(jq -r 'select(.lineage.id == 1) | [(.limits_hit | join(",")), (.flags | join(",")), .bytes_read] | @tsv' "$T/bomb.jsonl")" = "$(printf 'size_limit\tskipped_limit,truncated\t268435456')"
+check "zeros.gz bomb: no truncated size reported as the member's (gzip declares none)" \
+  test "$(jq -r 'select(.lineage.id == 1) | .size' "$T/bomb.jsonl")" = null
 check "zeros.gz bomb: peak memory under 256 MiB" test "$(cat "$T/bomb.mem")" -lt 262144
 python3 - "$T/z/nest.zip" <<'EOF'
 import io, sys, zipfile
@@ -158,9 +164,12 @@ for level in range(3):
 open(sys.argv[1], "wb").write(data)
 EOF
 rc=0
-/usr/bin/time -f %M -o "$T/nest.mem" "$S" --no-yara "$T/z/nest.zip" >"$T/nest.jsonl" || rc=$?
+# (in the sanitizer build, ASan's quarantine of freed blocks, 256 MiB by
+# default, would count as ours: keep it small for the measured run)
+ASAN_OPTIONS=${ASAN_OPTIONS:-}:quarantine_size_mb=16 \
+  /usr/bin/time -f %M -o "$T/nest.mem" "$S" --no-yara "$T/z/nest.zip" >"$T/nest.jsonl" || rc=$?
 check "nested zip bomb: exit 0 and a bounded number of records" \
-  bash -c "test $rc -eq 0 && test \$(wc -l <'$T/nest.jsonl') -lt 10"
+  bash -c "test $rc -eq 0 && test \$(wc -l <'$T/nest.jsonl') -lt 32"
 check "nested zip bomb: flagged ratio_limit on the root" \
   bash -c "jq -e 'select(.lineage.id == 0) | .limits_hit | index(\"ratio_limit\") != null' '$T/nest.jsonl' | grep -q true"
 check "nested zip bomb: peak memory under 256 MiB" test "$(cat "$T/nest.mem")" -lt 262144

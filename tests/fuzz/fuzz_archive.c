@@ -55,11 +55,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   o.max_total_bytes = 4u << 20;
   o.max_artifacts = 200;
   o.ratio_min_bytes = 256u << 10;
+  o.max_memory = 16u << 20;
+  o.timeout_ms = 5000; /* what the callbacks can bound */
+  /* Half the inputs with names forced through CP932 (escapes, iconv). */
+  o.charset = size && (data[0] & 1) ? "CP932" : NULL;
   if (art_archive_new(ctx, &o, &f.ar) == ART_OK) {
     art_archive_walk_buffer(ctx, f.ar, data, size, "fuzz", &ops, &f);
     art_archive_free(f.ar);
   }
   (void)art_archive_is_container(data, size);
+  (void)art_archive_tail_is_zip(data, size);
   art_ctx_free(ctx);
   return 0;
 }
