@@ -1175,7 +1175,7 @@ static void walk_outcome(
       json_object_set_new(c, "members_flagged", json_true());
   }
   if (st == ART_ERR_TIMEOUT)
-    art__surface_rec_limit(root, "time_limit");
+    art__surface_rec_limit(root, "timeout");
   if (st == ART_ERR_LIMIT || st == ART_ERR_TIMEOUT)
     art__surface_rec_error(root, "%s", art_ctx_errmsg(ctx));
   if (st == ART_ERR_TIMEOUT) { /* not examined whole: the input failed */
@@ -1340,7 +1340,7 @@ static art_status on_child(void *ud, const art_dissect_child *c)
   }
   if (s->deadline_ms && now_ms() > s->deadline_ms) {
     s->timed_out = 1;
-    child_stop(cc, "time_limit", "time limit reached");
+    child_stop(cc, "timeout", "time limit reached");
     return ART_ERR_LIMIT;
   }
   if (len > lim_member(s)) {
