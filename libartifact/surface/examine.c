@@ -516,6 +516,12 @@ static json_t *pe_json(const art_pe *pe)
   json_object_set_new(o, "partial", json_boolean(in->partial));
   if (in->partial)
     json_object_set_new(o, "problem", jstr(in->problem));
+  if (in->n_anomalies) {
+    json_t *an = json_array();
+    for (size_t i = 0; i < in->n_anomalies; i++)
+      json_array_append_new(an, jstr(art_pe_anomaly_at(pe, i)));
+    json_object_set_new(o, "anomalies", an);
+  }
   return o;
 }
 
