@@ -23,6 +23,25 @@
  * also selected (the pure-ASCII runs are then ASCII strings already).
  * With several encodings, strings reach the callback in the order in
  * which they end in the input (ties in enum order), whatever the blocks.
+ *
+ * Japanese encodings (ART_STR_CP932, ART_STR_EUCJP, ART_STR_ISO2022JP):
+ * a string is a run of valid characters of that encoding (ASCII included;
+ * ISO-2022-JP escape sequences are part of the run, not characters) that
+ * holds at least one non-ASCII character and looks Japanese: at least two
+ * full-width kana, or one kana and one ideographic punctuation mark or
+ * full-width form, or two kanji beside a kana or punctuation mark (see
+ * docs/art-strings.1 for the false-positive figures behind this rule).
+ * The text is converted to UTF-8 by iconv (CP932, EUC-JP-MS; ISO-2022-JP
+ * with the CP50221 extensions: half-width katakana, NEC row 13 and the IBM
+ * extensions); min_len counts characters.
+ *
+ * indicators (option): the strings are meant for indicator extraction, so
+ * a run starts and ends where a reader of the text would see a boundary:
+ * a Shift_JIS trail byte or an ISO-2022-JP escape sequence or shifted text
+ * is never the start of an ASCII string, a DER string (IA5String, URI...)
+ * ends at its encoded length, and quoted-printable soft line breaks ("=" at
+ * a line end) are joined. Plain strings stay byte-identical to GNU strings
+ * without it.
  */
 #ifndef ART_STRINGS_H
 #define ART_STRINGS_H
@@ -41,17 +60,26 @@ typedef enum art_str_enc {
   ART_STR_UTF32LE,   /* strings -e L */
   ART_STR_UTF32BE,   /* strings -e B */
   ART_STR_UTF8,      /* well-formed UTF-8 (not in GNU strings) */
+  ART_STR_CP932,     /* Shift_JIS / Windows-31J: -e j */
+  ART_STR_EUCJP,     /* EUC-JP: -e e */
+  ART_STR_ISO2022JP, /* ISO-2022-JP with CP50221 extensions: -e i */
   ART_STR_ENC_COUNT_ /* number of encodings; not an encoding */
 } art_str_enc;
 
 #define ART_STR_MASK(enc) (1u << (enc))
 
+#define ART_STR_JAPANESE                                                       \
+  (ART_STR_MASK(ART_STR_CP932) | ART_STR_MASK(ART_STR_EUCJP) |                 \
+   ART_STR_MASK(ART_STR_ISO2022JP))
+#define ART_STR_ALL (ART_STR_MASK(ART_STR_ENC_COUNT_) - 1u)
+
 /* Short name: "ascii", "8bit", "utf16le", "utf16be", "utf32le", "utf32be",
- * "utf8". */
+ * "utf8", "cp932", "eucjp", "iso2022jp". */
 ART_API const char *art_str_enc_name(art_str_enc enc);
 /* Parse a GNU strings -e selector into a mask: one or more of the letters
- * s S l b L B, plus u for UTF-8 (e.g. "sl"); or a comma-separated list of
- * names ("ascii,utf16le"). ART_ERR_INVALID_ARG for anything else. */
+ * s S l b L B, plus u for UTF-8 and j e i for CP932, EUC-JP, ISO-2022-JP
+ * (e.g. "sl"); or a comma-separated list of names ("ascii,utf16le"); or
+ * "all". ART_ERR_INVALID_ARG for anything else. */
 ART_API art_status art_str_enc_parse(const char *spec, unsigned *mask);
 
 /* Flags of one delivered piece. Strings longer than ART_STR_PIECE bytes
@@ -59,8 +87,17 @@ ART_API art_status art_str_enc_parse(const char *spec, unsigned *mask);
  * memory stays bounded. */
 enum {
   ART_STR_CONTINUED = 1u << 0, /* continues the previous piece */
-  ART_STR_MORE = 1u << 1       /* more pieces of this string follow */
+  ART_STR_MORE = 1u << 1,      /* more pieces of this string follow */
+  ART_STR_EOL = 1u << 2,       /* ended by CR or LF (byte encodings) */
+  ART_STR_BOL = 1u << 3        /* starts right after CR or LF */
 };
+
+/* Where text and input stop advancing together: text byte POS is input
+ * byte piece_offset + REL, and the bytes after it advance one input unit
+ * per text byte until the next anchor. */
+typedef struct art_str_anchor {
+  uint32_t pos, rel;
+} art_str_anchor;
 #define ART_STR_PIECE (64u * 1024u)
 
 /* One string (or piece); valid only during the callback. */
@@ -73,7 +110,13 @@ typedef struct art_string {
                        for 8BIT) except for UTF8, where it is UTF-8 */
   size_t len;       /* bytes in text */
   size_t chars;     /* characters in this piece */
+  uint64_t piece_offset;         /* input offset of text[0] */
+  const art_str_anchor *anchors; /* NULL when text maps unit by unit */
+  size_t nanchors;
 } art_string;
+
+/* Input offset of text byte POS of STR (any encoding, any piece). */
+ART_API uint64_t art_string_offset(const art_string *str, size_t pos);
 
 /* Return 0 to go on, nonzero to stop (update then returns ART_ERR_LIMIT). */
 typedef int (*art_strings_cb)(const art_string *str, void *userdata);
@@ -82,6 +125,7 @@ typedef struct art_strings_opts {
   unsigned encodings;     /* mask of ART_STR_MASK(); 0: ASCII only */
   size_t min_len;         /* in characters; 0: 4 */
   int include_whitespace; /* strings -w: every whitespace is a character */
+  int indicators;         /* boundaries for indicator extraction (above) */
 } art_strings_opts;
 
 /* OPTS may be NULL (the defaults). */

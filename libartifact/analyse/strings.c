@@ -5,6 +5,8 @@
 #include <artifact/strings.h>
 
 #include <artifact/ioc.h>
+#include <errno.h>
+#include <iconv.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,27 @@ typedef struct scan {
   uint32_t cp;
   uint64_t soff;
   uint64_t count;
+  /* Offsets: input bytes of the pieces delivered (CONTINUED), and input
+   * bytes minus text bytes in the current piece (joins, conversions). */
+  uint64_t consumed;
+  int64_t pin_extra;
+  art_str_anchor *anch;
+  size_t nanch, cap_anch;
+  /* indicators: the bytes before the run, and how it ended */
+  uint8_t pre[32];
+  unsigned npre;
+  int bol, eol;
+  /* Japanese: the run's raw bytes, characters, mode; converter */
+  uint8_t *raw;
+  size_t rlen, rchars, rnonascii;
+  uint64_t rstart;
+  int mode, mode0; /* ISO-2022-JP: JM_* at the current byte, at run start */
+  uint8_t esc[4];
+  unsigned nesc;
+  uint8_t lead; /* CP932/EUC-JP: a lead byte waiting for its trail */
+  uint8_t lead2;
+  uint64_t leadoff;
+  iconv_t cd;
 } scan;
 
 /* With several encodings, strings found in a sub-block are held here and
@@ -44,6 +67,7 @@ typedef struct pending {
   size_t seq;
   art_string str;
   size_t text_off; /* in the arena */
+  size_t anch_off; /* in the anchor arena */
 } pending;
 
 struct art_strings {
@@ -60,14 +84,31 @@ struct art_strings {
   size_t npend, cap_pend;
   char *arena;
   size_t arena_len, arena_cap;
+  art_str_anchor *aarena; /* anchors of the held strings */
+  size_t aarena_len, aarena_cap;
+  /* the last bytes before the block being fed (indicators) */
+  uint8_t prevtail[32];
+  unsigned nprevtail;
 };
 
 #define SUB_BLOCK (256u * 1024u)
 
 static const char *const enc_names[ART_STR_ENC_COUNT_] = {
-    "ascii", "8bit", "utf16le", "utf16be", "utf32le", "utf32be", "utf8"};
-static const char enc_letters[ART_STR_ENC_COUNT_] = {'s', 'S', 'l', 'b',
-                                                     'L', 'B', 'u'};
+    "ascii", "8bit", "utf16le", "utf16be", "utf32le",
+    "utf32be", "utf8", "cp932", "eucjp",   "iso2022jp"};
+static const char enc_letters[ART_STR_ENC_COUNT_] = {'s', 'S', 'l', 'b', 'L',
+                                                     'B', 'u', 'j', 'e', 'i'};
+
+static int is_japanese(art_str_enc e)
+{
+  return e == ART_STR_CP932 || e == ART_STR_EUCJP || e == ART_STR_ISO2022JP;
+}
+
+/* Whether a string's text is UTF-8 (else one byte per character). */
+static int text_utf8(art_str_enc e)
+{
+  return e == ART_STR_UTF8 || is_japanese(e);
+}
 
 const char *art_str_enc_name(art_str_enc enc)
 {
@@ -78,6 +119,10 @@ art_status art_str_enc_parse(const char *spec, unsigned *mask)
 {
   if (!spec || !mask || !*spec)
     return ART_ERR_INVALID_ARG;
+  if (strcmp(spec, "all") == 0) {
+    *mask = ART_STR_ALL;
+    return ART_OK;
+  }
   unsigned m = 0;
   /* Names, comma-separated. */
   const char *p = spec;
@@ -123,6 +168,11 @@ static void run_clear(scan *c)
   c->blen = 0;
   c->cont = 0;
   c->multi = 0;
+  c->consumed = 0;
+  c->pin_extra = 0;
+  c->nanch = 0;
+  c->bol = c->eol = 0;
+  c->npre = 0;
 }
 
 void art_strings_reset(art_strings *s)
@@ -135,22 +185,36 @@ void art_strings_reset(art_strings *s)
     c->ufill = 0;
     c->slen = c->need = 0;
     c->count = 0;
+    c->rlen = c->rchars = c->rnonascii = 0;
+    c->mode = c->mode0 = 0;
+    c->nesc = 0;
+    c->lead = 0;
+    c->lead2 = 0;
   }
+  s->nprevtail = 0;
+  s->aarena_len = 0;
   s->pos = 0;
   s->stopped = 0;
   s->nomem = 0;
   s->npend = 0;
   s->arena_len = 0;
+  s->aarena_len = 0;
 }
 
 void art_strings_free(art_strings *s)
 {
   if (!s)
     return;
-  for (unsigned i = 0; i < s->nscan; i++)
+  for (unsigned i = 0; i < s->nscan; i++) {
     free(s->sc[i].buf);
+    free(s->sc[i].anch);
+    free(s->sc[i].raw);
+    if (s->sc[i].cd && s->sc[i].cd != (iconv_t)-1)
+      iconv_close(s->sc[i].cd);
+  }
   free(s->pend);
   free(s->arena);
+  free(s->aarena);
   free(s);
 }
 
@@ -206,6 +270,26 @@ art_status art_strings_new(art_ctx *ctx,
       art_strings_free(s);
       goto nomem;
     }
+    if (is_japanese(c->enc)) {
+      /* Raw bytes of a run: converted text is at most 3/2 of them. */
+      c->nb = 1;
+      c->raw = malloc(c->limit / 2 + 8);
+      /* ISO-2022-JP double-byte text is mapped to CP932 arithmetically
+       * (NEC row 13 and IBM extensions included, as CP50221 has them). */
+      c->cd = iconv_open("UTF-8", c->enc == ART_STR_EUCJP ? "EUC-JP-MS"
+                                                          : "CP932");
+      if (!c->raw || c->cd == (iconv_t)-1) {
+        int nomem = !c->raw;
+        art_strings_free(s);
+        if (nomem)
+          goto nomem;
+        if (ctx)
+          art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
+                         "strings: iconv cannot convert %s",
+                         enc_names[e]);
+        return ART_ERR_UNSUPPORTED;
+      }
+    }
   }
   *out = s;
   return ART_OK;
@@ -239,14 +323,29 @@ static void hold(art_strings *s, const scan *c, const art_string *str)
     s->arena = a;
     s->arena_cap = cap;
   }
+  if (s->aarena_len + str->nanchors > s->aarena_cap) {
+    size_t cap = 2 * (s->aarena_len + str->nanchors) + 64;
+    art_str_anchor *a = realloc(s->aarena, cap * sizeof(*a));
+    if (!a) {
+      s->nomem = 1;
+      return;
+    }
+    s->aarena = a;
+    s->aarena_cap = cap;
+  }
   memcpy(s->arena + s->arena_len, str->text, str->len + 1);
+  if (str->nanchors)
+    memcpy(s->aarena + s->aarena_len, str->anchors,
+           str->nanchors * sizeof(*str->anchors));
   pending *p = &s->pend[s->npend];
   p->at = s->at;
   p->scan = (unsigned)(c - s->sc);
   p->seq = s->npend++;
   p->str = *str;
   p->text_off = s->arena_len;
+  p->anch_off = s->aarena_len;
   s->arena_len += str->len + 1;
+  s->aarena_len += str->nanchors;
 }
 
 static int pend_cmp(const void *a, const void *b)
@@ -268,23 +367,83 @@ static void flush_pending(art_strings *s)
   for (size_t i = 0; i < s->npend && !s->stopped; i++) {
     pending *p = &s->pend[i];
     p->str.text = s->arena + p->text_off;
+    p->str.anchors = p->str.nanchors ? s->aarena + p->anch_off : NULL;
     if (s->cb && s->cb(&p->str, s->userdata))
       s->stopped = 1;
   }
   s->npend = 0;
   s->arena_len = 0;
+  s->aarena_len = 0;
+}
+
+static unsigned enc_unit(art_str_enc e)
+{
+  return e == ART_STR_UTF16LE || e == ART_STR_UTF16BE   ? 2u
+         : e == ART_STR_UTF32LE || e == ART_STR_UTF32BE ? 4u
+                                                        : 1u;
+}
+
+uint64_t art_string_offset(const art_string *str, size_t pos)
+{
+  if (!str)
+    return 0;
+  uint64_t unit = enc_unit(str->encoding), base = 0;
+  size_t from = 0;
+  /* The last anchor at or before POS (anchors are in text order). */
+  size_t lo = 0, hi = str->nanchors;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (str->anchors[mid].pos <= pos)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo) {
+    base = str->anchors[lo - 1].rel;
+    from = str->anchors[lo - 1].pos;
+  }
+  return str->piece_offset + base + (pos - from) * unit;
+}
+
+/* Text byte BLEN is input byte (piece start + REL) from here on. */
+static void anchor(art_strings *s, scan *c, uint64_t rel)
+{
+  if (c->nanch && c->anch[c->nanch - 1].pos == c->blen) {
+    c->anch[c->nanch - 1].rel = (uint32_t)rel;
+    return;
+  }
+  if (c->nanch == c->cap_anch) {
+    size_t cap = c->cap_anch ? 2 * c->cap_anch : 64;
+    art_str_anchor *a = realloc(c->anch, cap * sizeof(*a));
+    if (!a) {
+      s->nomem = 1;
+      return;
+    }
+    c->anch = a;
+    c->cap_anch = cap;
+  }
+  c->anch[c->nanch++] = (art_str_anchor){(uint32_t)c->blen, (uint32_t)rel};
 }
 
 static void deliver(art_strings *s, scan *c, int more)
 {
   c->buf[c->blen] = '\0';
+  unsigned unit = enc_unit(c->enc);
   art_string str = {.offset = c->start,
                     .encoding = c->enc,
                     .flags = (c->cont ? ART_STR_CONTINUED : 0u) |
-                             (more ? ART_STR_MORE : 0u),
+                             (more ? ART_STR_MORE : 0u) |
+                             (c->bol && !c->cont ? ART_STR_BOL : 0u) |
+                             (c->eol && !more ? ART_STR_EOL : 0u),
                     .text = c->buf,
                     .len = c->blen,
-                    .chars = c->pchars};
+                    .chars = c->pchars,
+                    .piece_offset = c->start + c->consumed,
+                    .anchors = c->nanch ? c->anch : NULL,
+                    .nanchors = c->nanch};
+  /* Input bytes this piece covers. */
+  uint64_t covered = unit > 1 ? (uint64_t)c->pchars * unit
+                              : (uint64_t)((int64_t)c->blen + c->pin_extra);
   if (s->stopped) {
     /* Nothing more is delivered, but the buffer is emptied all the same so
      * the scan can go on to the end of the data. */
@@ -297,6 +456,9 @@ static void deliver(art_strings *s, scan *c, int more)
     c->cont = 1;
     c->blen = 0;
     c->pchars = 0;
+    c->consumed += covered;
+    c->pin_extra = 0;
+    c->nanch = 0;
   }
 }
 
@@ -310,9 +472,197 @@ static int reportable(const art_strings *s, const scan *c)
   return 1;
 }
 
+/* ---- Boundaries for indicators ---- */
+
+static int sjis_lead(uint8_t b)
+{
+  return (b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc);
+}
+
+static int sjis_trail(uint8_t b)
+{
+  return b >= 0x40 && b <= 0xfc && b != 0x7f;
+}
+
+/* Whether P[0..N) is whole characters of UTF-8 holding a multi-byte one. */
+static int whole_utf8(const uint8_t *p, size_t n)
+{
+  int multi = 0;
+  for (size_t i = 0; i < n;) {
+    size_t l = p[i] < 0x80 ? 1 : art__utf8_seq_len(p + i, n - i);
+    if (!l)
+      return 0;
+    multi |= l > 1;
+    i += l;
+  }
+  return multi;
+}
+
+/* Whether P[0..N) is whole characters of EUC-JP holding a double-byte one. */
+static int whole_eucjp(const uint8_t *p, size_t n)
+{
+  int multi = 0;
+  for (size_t i = 0; i < n;) {
+    uint8_t b = p[i];
+    if (b < 0x80) {
+      i++;
+    } else if (b >= 0xa1 && b <= 0xfe && i + 1 < n && p[i + 1] >= 0xa1 &&
+               p[i + 1] <= 0xfe) {
+      multi = 1;
+      i += 2;
+    } else if (b == 0x8e && i + 1 < n && p[i + 1] >= 0xa1 &&
+               p[i + 1] <= 0xdf) {
+      multi = 1;
+      i += 2;
+    } else {
+      return 0;
+    }
+  }
+  return multi;
+}
+
+/* Whether the run's first byte FIRST is the trail byte of a Shift_JIS
+ * character whose lead byte ends PRE: a forward parse from the last byte
+ * that cannot be part of a double-byte character says so, the text there
+ * is not UTF-8 or EUC-JP (whose characters never hold ASCII bytes), and it
+ * looks like text: a double-byte character before, or a full-width
+ * punctuation mark (lead 0x81) as in "URL：http". */
+static int sjis_trail_first(const uint8_t *pre, unsigned n, uint8_t first)
+{
+  if (!n || first < 0x40 || first > 0x7e || !sjis_lead(pre[n - 1]))
+    return 0;
+  unsigned k = n;
+  while (k > 0 && pre[k - 1] >= 0x40)
+    k--;
+  if (whole_utf8(pre + k, n - k) || whole_eucjp(pre + k, n - k))
+    return 0;
+  unsigned dbl = 0;
+  for (unsigned i = k; i < n;) {
+    uint8_t b = pre[i];
+    if (sjis_lead(b)) {
+      if (i + 1 == n)
+        return dbl > 0 || b == 0x81;
+      if (!sjis_trail(pre[i + 1]))
+        return 0;
+      dbl++;
+      i += 2;
+    } else if (b < 0x80 || (b >= 0xa1 && b <= 0xdf)) {
+      i++;
+    } else {
+      return 0;
+    }
+  }
+  return 0;
+}
+
+static int der_string_tag(uint8_t t)
+{
+  /* IA5String, UTF8String, PrintableString, VisibleString, T61String, and
+   * GeneralName's rfc822Name [1], dNSName [2], URI [6] */
+  return t == 0x16 || t == 0x0c || t == 0x13 || t == 0x1a || t == 0x14 ||
+         t == 0x81 || t == 0x82 || t == 0x86;
+}
+
+/* Drop the first K bytes (ASCII characters) of the run. */
+static void drop_front(scan *c, size_t k)
+{
+  if (k >= c->blen) {
+    run_clear(c);
+    return;
+  }
+  memmove(c->buf, c->buf + k, c->blen - k);
+  c->blen -= k;
+  c->chars -= k;
+  c->pchars -= k;
+  c->start += k;
+  size_t w = 0;
+  for (size_t i = 0; i < c->nanch; i++)
+    if (c->anch[i].pos >= k) {
+      c->anch[w] = c->anch[i];
+      c->anch[w].pos -= (uint32_t)k;
+      c->anch[w].rel -= (uint32_t)k;
+      w++;
+    }
+  c->nanch = w;
+  c->bol = 0;
+}
+
+static int reportable(const art_strings *s, const scan *c);
+
+/* A run of ASCII or UTF-8 about to end, for indicator extraction: take off
+ * what a reader of the text would not see as part of it. */
+static void ioc_fixup(art_strings *s, scan *c)
+{
+  const uint8_t *pre = c->pre;
+  unsigned n = c->npre;
+  if (!n || !c->blen)
+    return;
+  uint8_t b0 = (uint8_t)c->buf[0], b1 = c->blen > 1 ? (uint8_t)c->buf[1] : 0;
+  if (pre[n - 1] == 0x1b) {
+    /* The tail of an ISO-2022-JP escape sequence: back to ASCII ("(B",
+     * "(J", "(H") or into shifted text, whose bytes are not ASCII. */
+    if (b0 == '(' && (b1 == 'B' || b1 == 'J' || b1 == 'H'))
+      drop_front(c, 2);
+    else if ((b0 == '$' && (b1 == '@' || b1 == 'B' || b1 == 'A' ||
+                            b1 == '(')) ||
+             (b0 == '(' && b1 == 'I'))
+      run_clear(c);
+    return;
+  }
+  if (sjis_trail_first(pre, n, b0)) {
+    drop_front(c, 1);
+    return;
+  }
+  if (c->multi || c->nanch)
+    return;
+  /* A DER string: its length says where it ends, whatever follows. */
+  size_t skip = 0, len = 0;
+  if (der_string_tag(pre[n - 1]) && b0 >= 1 && b0 < 0x80 && c->blen > b0) {
+    skip = 1;
+    len = b0;
+  } else if (n >= 2 && der_string_tag(pre[n - 2]) && pre[n - 1] &&
+             pre[n - 1] < 0x80 && c->blen > pre[n - 1]) {
+    len = pre[n - 1];
+  } else if (n >= 3 && der_string_tag(pre[n - 3]) && pre[n - 2] == 0x81 &&
+             pre[n - 1] >= 0x80 && c->blen > pre[n - 1]) {
+    len = pre[n - 1];
+  } else {
+    return;
+  }
+  if (len < s->opts.min_len)
+    return;
+  if (skip)
+    drop_front(c, 1);
+  if (c->blen <= len)
+    return;
+  /* The DER string, then the rest as a run of its own. */
+  size_t rest = c->blen - len;
+  char keep[256];
+  if (rest > sizeof keep)
+    return;
+  memcpy(keep, c->buf + len, rest);
+  uint64_t rest_start = c->start + len;
+  c->blen = c->chars = c->pchars = len;
+  int eol = c->eol;
+  c->eol = 0;
+  if (reportable(s, c)) {
+    deliver(s, c, 0);
+    c->count++;
+  }
+  run_clear(c);
+  memcpy(c->buf, keep, rest);
+  c->blen = c->chars = c->pchars = rest;
+  c->start = rest_start;
+  c->eol = eol;
+  c->npre = 0;
+}
+
 /* End of a run; returns whether it was long enough to be a string. */
 static int end_run(art_strings *s, scan *c)
 {
+  if (s->opts.indicators && !c->cont && c->chars &&
+      (c->enc == ART_STR_ASCII || c->enc == ART_STR_UTF8))
+    ioc_fixup(s, c);
   int printed = c->chars >= s->opts.min_len;
   if (reportable(s, c)) {
     deliver(s, c, 0);
@@ -479,9 +829,56 @@ feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
   }
 }
 
+/* indicators: keep the bytes before a run starting at P[I]. */
+static void capture(const art_strings *s, scan *c, const uint8_t *p, size_t i)
+{
+  unsigned want = sizeof c->pre, from_blk = i < want ? (unsigned)i : want;
+  unsigned from_prev = want - from_blk;
+  if (from_prev > s->nprevtail)
+    from_prev = s->nprevtail;
+  memcpy(c->pre, s->prevtail + s->nprevtail - from_prev, from_prev);
+  memcpy(c->pre + from_prev, p + i - from_blk, from_blk);
+  c->npre = from_prev + from_blk;
+  c->bol = c->npre && (c->pre[c->npre - 1] == '\n' || c->pre[c->npre - 1] == '\r');
+}
+
+/* indicators: "=" then LF or CR LF inside a line of text is a
+ * quoted-printable soft line break: the run goes on after it (at *NEXT).
+ * Lines of base64 alphabet end in padding, not in soft breaks. */
+static int
+qp_join(art_strings *s, scan *c, const uint8_t *p, size_t n, size_t j, size_t *next)
+{
+  if (c->enc != ART_STR_ASCII || c->cont || c->blen < 2 ||
+      c->buf[c->blen - 1] != '=' || c->buf[c->blen - 2] == '=')
+    return 0;
+  size_t k = j;
+  if (p[k] == '\r')
+    k++;
+  if (k >= n || p[k] != '\n' || k + 1 >= n || !s->graphic7[p[k + 1]])
+    return 0;
+  k++;
+  size_t from = c->nanch ? c->anch[c->nanch - 1].pos : 0;
+  int b64 = 1;
+  for (size_t i = from; i + 1 < c->blen && b64; i++) {
+    char ch = c->buf[i];
+    b64 = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+          (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
+  }
+  if (b64)
+    return 0;
+  c->blen--;
+  c->chars--;
+  c->pchars--;
+  c->pin_extra += (int64_t)(1 + (k - j));
+  anchor(s, c, (uint64_t)((int64_t)c->blen + c->pin_extra));
+  *next = k;
+  return 1;
+}
+
 static void
 feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
+  const int ind = s->opts.indicators;
   const uint8_t *g = c->enc == ART_STR_8BIT ? s->graphic8 : s->graphic7;
   /* Eight bytes at a time inside long runs of 0x20-0x7e (7-bit, without
    * -w); the table decides everywhere else. */
@@ -507,8 +904,11 @@ feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
         }
       }
     }
-    if (j > i && c->chars == 0)
+    if (j > i && c->chars == 0) {
       c->start = base + i;
+      if (ind)
+        capture(s, c, p, i);
+    }
     while (i < j) {
       size_t k = j - i;
       if (k > c->limit - c->blen)
@@ -525,6 +925,14 @@ feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
     }
     if (j < n) {
       if (c->chars) {
+        if (ind) {
+          size_t next;
+          if (qp_join(s, c, p, n, j, &next)) {
+            i = next;
+            continue;
+          }
+          c->eol = p[j] == '\n' || p[j] == '\r';
+        }
         s->at = base + j;
         end_run(s, c);
       }
@@ -598,8 +1006,11 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
         size_t j = i;
         while (j < n && s->graphic7[p[j]])
           j++;
-        if (c->chars == 0)
+        if (c->chars == 0) {
           c->start = base + i;
+          if (s->opts.indicators)
+            capture(s, c, p, i);
+        }
         while (i < j) {
           size_t k = j - i, room = c->limit - 3 - c->blen;
           if (k > room)
@@ -618,6 +1029,7 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
         }
         i--;
       } else if (c->chars) {
+        c->eol = b == '\n' || b == '\r';
         end_run(s, c);
       }
     } else if (b >= 0xc2 && b <= 0xf4) {
@@ -632,10 +1044,331 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
   }
 }
 
+/* ---- Japanese encodings ---- */
+
+enum { JM_ASCII, JM_JIS, JM_KANA, JM_JIS212 };
+
+typedef struct ja_seg {
+  size_t kana, punct, kanji, nonascii;
+  uint64_t first; /* input offset of the segment's first character */
+  int open;
+} ja_seg;
+
+static uint32_t utf8_cp(const uint8_t *p, size_t n)
+{
+  if (n == 1)
+    return p[0];
+  if (n == 2)
+    return (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+  if (n == 3)
+    return (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 |
+           (p[2] & 0x3f);
+  return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+         (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+}
+
+/* The rule that keeps random bytes out (measured in docs/art-strings.1):
+ * two full-width kana or ideographic punctuation marks, or one of them
+ * beside two kanji. Half-width katakana, frequent in random CP932, do not
+ * count. */
+static int looks_japanese(const ja_seg *g)
+{
+  size_t j = g->kana + g->punct;
+  return g->kana >= 1 && (j >= 2 || g->kanji >= 2);
+}
+
+static void ja_seg_end(art_strings *s, scan *c, ja_seg *g)
+{
+  if (g->open && c->chars >= s->opts.min_len && g->nonascii &&
+      looks_japanese(g)) {
+    c->start = g->first;
+    deliver(s, c, 0);
+    c->count++;
+  }
+  run_clear(c);
+  c->blen = 0;
+  memset(g, 0, sizeof *g);
+}
+
+/* Convert the run kept in c->raw to UTF-8 and deliver the parts that pass
+ * the rule; a character iconv refuses splits the run. */
+static void ja_convert(art_strings *s, scan *c)
+{
+  ja_seg g = {0};
+  int mode = c->mode0;
+  size_t i = 0;
+  run_clear(c);
+  while (i < c->rlen) {
+    const uint8_t *r = c->raw + i;
+    uint8_t in[4];
+    size_t inl = 0, step = 1;
+    int ascii = 0;
+    if (c->enc == ART_STR_ISO2022JP) {
+      if (r[0] == 0x1b) {
+        /* The escape sequences in the run are whole (feed_ja saw them). */
+        size_t el = i + 2 < c->rlen && r[1] == '$' && r[2] == '(' ? 4 : 3;
+        uint8_t f = r[el - 1];
+        mode = r[1] == '(' ? (f == 'I' ? JM_KANA : JM_ASCII)
+               : el == 4   ? JM_JIS212
+                           : JM_JIS;
+        i += el;
+        continue;
+      }
+      if (mode == JM_ASCII) {
+        in[inl++] = r[0];
+        ascii = 1;
+      } else if (mode == JM_KANA) {
+        in[inl++] = (uint8_t)(r[0] | 0x80);
+      } else {
+        uint8_t j1 = r[0], j2 = r[1];
+        step = 2;
+        if (mode == JM_JIS212) {
+          in[inl++] = 0; /* not in CP932: refused below */
+        } else {
+          /* JIS X 0208 row/cell to Shift_JIS, the arithmetic every
+           * converter uses; CP932 then has NEC row 13 and the IBM rows. */
+          in[inl++] = (uint8_t)(((j1 + 1) >> 1) + (j1 <= 0x5e ? 0x70 : 0xb0));
+          in[inl++] = (uint8_t)(j2 + ((j1 & 1) ? (j2 >= 0x60 ? 0x20 : 0x1f)
+                                               : 0x7e));
+        }
+      }
+    } else if (c->enc == ART_STR_CP932) {
+      step = sjis_lead(r[0]) ? 2 : 1;
+      memcpy(in, r, step);
+      inl = step;
+      ascii = r[0] < 0x80;
+    } else {
+      step = r[0] == 0x8f ? 3 : r[0] >= 0x80 ? 2 : 1;
+      memcpy(in, r, step);
+      inl = step;
+      ascii = r[0] < 0x80;
+    }
+    uint64_t off = c->rstart + i;
+    if (!g.open) {
+      g.open = 1;
+      g.first = off;
+    }
+    uint64_t rel = off - g.first;
+    /* Anchor where the text stops following the input byte for byte. */
+    uint64_t expect = c->nanch ? c->anch[c->nanch - 1].rel +
+                                     (c->blen - c->anch[c->nanch - 1].pos)
+                               : c->blen;
+    if (expect != rel)
+      anchor(s, c, rel);
+    if (ascii) {
+      c->buf[c->blen++] = (char)in[0];
+    } else {
+      char *ip = (char *)in, *op = c->buf + c->blen;
+      size_t il = inl, ol = 8;
+      iconv(c->cd, NULL, NULL, NULL, NULL);
+      if (in[0] == 0 || iconv(c->cd, &ip, &il, &op, &ol) == (size_t)-1 ||
+          il) {
+        /* Not a character of the encoding: the run ends before it. */
+        s->at = off;
+        ja_seg_end(s, c, &g);
+        i += step;
+        continue;
+      }
+      size_t ul = (size_t)(op - (c->buf + c->blen));
+      uint32_t cp = utf8_cp((const uint8_t *)c->buf + c->blen, ul);
+      c->blen += ul;
+      g.nonascii++;
+      if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
+          cp == 0x30fc)
+        g.kana++;
+      else if ((cp >= 0x3000 && cp <= 0x303f) || cp == 0x30fb ||
+               (cp >= 0xff01 && cp <= 0xff60))
+        g.punct++;
+      else if ((cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf))
+        g.kanji++;
+    }
+    c->chars++;
+    c->pchars++;
+    i += step;
+  }
+  ja_seg_end(s, c, &g);
+}
+
+/* End of a Japanese run (at the byte being looked at). */
+static void ja_end(art_strings *s, scan *c)
+{
+  if (c->rchars >= s->opts.min_len && c->rnonascii >= 2)
+    ja_convert(s, c);
+  c->rlen = c->rchars = c->rnonascii = 0;
+}
+
+static void ja_add(art_strings *s,
+                   scan *c,
+                   const uint8_t *b,
+                   unsigned n,
+                   uint64_t off,
+                   unsigned chars,
+                   int nonascii,
+                   int mode_before)
+{
+  if (c->rlen + n + 4 > c->limit / 2) {
+    s->at = off;
+    ja_end(s, c);
+  }
+  if (!c->rlen) {
+    c->rstart = off;
+    c->mode0 = mode_before;
+  }
+  memcpy(c->raw + c->rlen, b, n);
+  c->rlen += n;
+  c->rchars += chars;
+  c->rnonascii += nonascii ? 1u : 0u;
+}
+
+static void
+feed_ja(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  const uint8_t *g = s->graphic7;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t b = p[i];
+    if (c->enc == ART_STR_CP932) {
+      if (c->lead) {
+        uint8_t pair[2] = {c->lead, b};
+        c->lead = 0;
+        if (sjis_trail(b)) {
+          ja_add(s, c, pair, 2, c->leadoff, 1, 1, 0);
+          continue;
+        }
+        s->at = base + i;
+        ja_end(s, c);
+      }
+      if (g[b])
+        ja_add(s, c, &b, 1, base + i, 1, 0, 0);
+      else if (b >= 0xa1 && b <= 0xdf)
+        ja_add(s, c, &b, 1, base + i, 1, 1, 0);
+      else if (sjis_lead(b) && !(b >= 0xf0 && b <= 0xf9)) {
+        c->lead = b;
+        c->leadoff = base + i;
+      } else if (c->rlen) {
+        s->at = base + i;
+        ja_end(s, c);
+      }
+    } else if (c->enc == ART_STR_EUCJP) {
+      if (c->lead) {
+        int ok = c->lead == 0x8e ? b >= 0xa1 && b <= 0xdf : b >= 0xa1 && b <= 0xfe;
+        if (ok && c->lead == 0x8f && !c->lead2) {
+          c->lead2 = b;
+          continue;
+        }
+        uint8_t ch[3] = {c->lead, c->lead2 ? c->lead2 : b, b};
+        unsigned cl = c->lead2 ? 3 : 2;
+        c->lead = c->lead2 = 0;
+        if (ok) {
+          ja_add(s, c, ch, cl, c->leadoff, 1, 1, 0);
+          continue;
+        }
+        s->at = base + i;
+        ja_end(s, c);
+      }
+      if (g[b])
+        ja_add(s, c, &b, 1, base + i, 1, 0, 0);
+      else if ((b >= 0xa1 && b <= 0xfe) || b == 0x8e || b == 0x8f) {
+        c->lead = b;
+        c->leadoff = base + i;
+      } else if (c->rlen) {
+        s->at = base + i;
+        ja_end(s, c);
+      }
+    } else {
+      /* ISO-2022-JP: escape sequences switch the mode; they belong to the
+       * run but are not characters. */
+      if (c->nesc) {
+        c->esc[c->nesc++] = b;
+        int done = 0, mode = c->mode;
+        if (c->nesc == 2) {
+          if (b != '(' && b != '$')
+            done = -1;
+        } else if (c->nesc == 3) {
+          if (c->esc[1] == '(')
+            done = b == 'B' || b == 'J' || b == 'H' ? (mode = JM_ASCII, 1)
+                   : b == 'I'                       ? (mode = JM_KANA, 1)
+                                                    : -1;
+          else if (b == '@' || b == 'B')
+            done = (mode = JM_JIS, 1);
+          else if (b != '(')
+            done = -1;
+        } else {
+          done = b == 'D' ? (mode = JM_JIS212, 1) : -1;
+        }
+        if (done > 0) {
+          ja_add(s, c, c->esc, c->nesc, c->leadoff, 0, 0, c->mode);
+          c->mode = mode;
+          c->nesc = 0;
+        } else if (done < 0) {
+          c->nesc = 0;
+          c->mode = JM_ASCII;
+          s->at = base + i;
+          ja_end(s, c);
+        }
+        continue;
+      }
+      if (b == 0x1b) {
+        c->lead = 0;
+        c->nesc = 1;
+        c->esc[0] = b;
+        c->leadoff = base + i;
+        continue;
+      }
+      if (c->mode == JM_ASCII) {
+        if (g[b]) {
+          ja_add(s, c, &b, 1, base + i, 1, 0, c->mode);
+          continue;
+        }
+      } else if (c->mode == JM_KANA) {
+        if (b >= 0x21 && b <= 0x5f) {
+          ja_add(s, c, &b, 1, base + i, 1, 1, c->mode);
+          continue;
+        }
+      } else if (b >= 0x21 && b <= 0x7e) {
+        if (!c->lead) {
+          c->lead = b;
+          c->leadoff = base + i;
+          continue;
+        }
+        uint8_t pair[2] = {c->lead, b};
+        c->lead = 0;
+        ja_add(s, c, pair, 2, c->leadoff, 1, 1, c->mode);
+        continue;
+      }
+      c->lead = 0;
+      if (b == '\n' || b == '\r')
+        c->mode = JM_ASCII; /* lines end in ASCII (RFC 1468) */
+      if (c->rlen) {
+        s->at = base + i;
+        ja_end(s, c);
+      }
+    }
+  }
+}
+
+/* The last bytes fed, for the runs that start in the next block. */
+static void keep_tail(art_strings *s, const uint8_t *p, size_t n)
+{
+  const unsigned cap = sizeof s->prevtail;
+  if (!s->opts.indicators)
+    return;
+  if (n >= cap) {
+    memcpy(s->prevtail, p + n - cap, cap);
+    s->nprevtail = cap;
+    return;
+  }
+  unsigned keep = s->nprevtail + n > cap ? cap - (unsigned)n : s->nprevtail;
+  memmove(s->prevtail, s->prevtail + s->nprevtail - keep, keep);
+  memcpy(s->prevtail + keep, p, n);
+  s->nprevtail = keep + (unsigned)n;
+}
+
 static void
 feed(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
-  if (c->nb == 1)
+  if (is_japanese(c->enc))
+    feed_ja(s, c, p, n, base);
+  else if (c->nb == 1)
     feed_bytes(s, c, p, n, base);
   else if (c->nb == 0)
     feed_utf8(s, c, p, n, base);
@@ -652,6 +1385,7 @@ art_strings_update(art_ctx *ctx, art_strings *s, const void *data, size_t len)
   const uint8_t *p = data;
   if (s->nscan == 1) {
     feed(s, &s->sc[0], p, len, s->pos);
+    keep_tail(s, p, len);
     s->pos += len;
   } else {
     /* Each scanner over a sub-block, then the strings in the order they
@@ -661,6 +1395,7 @@ art_strings_update(art_ctx *ctx, art_strings *s, const void *data, size_t len)
       for (unsigned k = 0; k < s->nscan; k++)
         feed(s, &s->sc[k], p + off, n, s->pos);
       flush_pending(s);
+      keep_tail(s, p + off, n);
       off += n;
       s->pos += n;
     }
@@ -681,6 +1416,13 @@ art_status art_strings_final(art_ctx *ctx, art_strings *s)
   s->at = s->pos;
   for (unsigned k = 0; k < s->nscan; k++) {
     scan *c = &s->sc[k];
+    if (is_japanese(c->enc)) {
+      ja_end(s, c);
+      c->lead = c->lead2 = 0;
+      c->nesc = 0;
+      c->mode = JM_ASCII;
+      continue;
+    }
     if (c->chars)
       end_run(s, c);
     c->need = c->slen = c->ufill = 0;
@@ -776,14 +1518,14 @@ static char *to_utf8(const char *t, size_t len, art_str_enc enc)
 {
   size_t n = 0;
   for (size_t i = 0; i < len; i++)
-    n += (enc != ART_STR_UTF8 && (uint8_t)t[i] >= 0x80) ? 2 : 1;
+    n += (!text_utf8(enc) && (uint8_t)t[i] >= 0x80) ? 2 : 1;
   char *o = malloc(n + 1);
   if (!o)
     return NULL;
   size_t k = 0;
   for (size_t i = 0; i < len; i++) {
     uint8_t b = (uint8_t)t[i];
-    if (enc != ART_STR_UTF8 && b >= 0x80) {
+    if (!text_utf8(enc) && b >= 0x80) {
       o[k++] = (char)(0xc0 | (b >> 6));
       o[k++] = (char)(0x80 | (b & 0x3f));
     } else {
@@ -1087,7 +1829,7 @@ art_status art_strings_json_record(art_ctx *ctx,
   if ((unsigned)enc >= ART_STR_ENC_COUNT_ || (!text && len))
     return ART_ERR_INVALID_ARG;
   char *val = to_utf8(text ? text : "", len, enc);
-  char *lossy = val && enc == ART_STR_UTF8 && !art__utf8_valid(val)
+  char *lossy = val && text_utf8(enc) && !art__utf8_valid(val)
                     ? art__utf8_lossy(val)
                     : NULL;
   char *p = path ? art__utf8_lossy(path) : NULL;
