@@ -105,12 +105,12 @@ typedef struct art_string {
   uint64_t offset; /* input offset of the string's first byte (same for
                       every piece of it) */
   art_str_enc encoding;
-  unsigned flags;   /* ART_STR_CONTINUED, ART_STR_MORE */
-  const char *text; /* NUL-terminated; one byte per character (ISO-8859-1
-                       for 8BIT) except for UTF8, where it is UTF-8 */
-  size_t len;       /* bytes in text */
-  size_t chars;     /* characters in this piece */
-  uint64_t piece_offset;         /* input offset of text[0] */
+  unsigned flags;        /* ART_STR_CONTINUED, ART_STR_MORE */
+  const char *text;      /* NUL-terminated; one byte per character (ISO-8859-1
+                            for 8BIT) except for UTF8, where it is UTF-8 */
+  size_t len;            /* bytes in text */
+  size_t chars;          /* characters in this piece */
+  uint64_t piece_offset; /* input offset of text[0] */
   const art_str_anchor *anchors; /* NULL when text maps unit by unit */
   size_t nanchors;
 } art_string;

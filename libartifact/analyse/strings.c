@@ -94,8 +94,8 @@ struct art_strings {
 #define SUB_BLOCK (256u * 1024u)
 
 static const char *const enc_names[ART_STR_ENC_COUNT_] = {
-    "ascii", "8bit", "utf16le", "utf16be", "utf32le",
-    "utf32be", "utf8", "cp932", "eucjp",   "iso2022jp"};
+    "ascii",   "8bit", "utf16le", "utf16be", "utf32le",
+    "utf32be", "utf8", "cp932",   "eucjp",   "iso2022jp"};
 static const char enc_letters[ART_STR_ENC_COUNT_] = {'s', 'S', 'l', 'b', 'L',
                                                      'B', 'u', 'j', 'e', 'i'};
 
@@ -276,8 +276,8 @@ art_status art_strings_new(art_ctx *ctx,
       c->raw = malloc(c->limit / 2 + 8);
       /* ISO-2022-JP double-byte text is mapped to CP932 arithmetically
        * (NEC row 13 and IBM extensions included, as CP50221 has them). */
-      c->cd = iconv_open("UTF-8", c->enc == ART_STR_EUCJP ? "EUC-JP-MS"
-                                                          : "CP932");
+      c->cd =
+          iconv_open("UTF-8", c->enc == ART_STR_EUCJP ? "EUC-JP-MS" : "CP932");
       if (!c->raw || c->cd == (iconv_t)-1) {
         int nomem = !c->raw;
         art_strings_free(s);
@@ -285,8 +285,7 @@ art_status art_strings_new(art_ctx *ctx,
           goto nomem;
         if (ctx)
           art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
-                         "strings: iconv cannot convert %s",
-                         enc_names[e]);
+                         "strings: iconv cannot convert %s", enc_names[e]);
         return ART_ERR_UNSUPPORTED;
       }
     }
@@ -510,8 +509,7 @@ static int whole_eucjp(const uint8_t *p, size_t n)
                p[i + 1] <= 0xfe) {
       multi = 1;
       i += 2;
-    } else if (b == 0x8e && i + 1 < n && p[i + 1] >= 0xa1 &&
-               p[i + 1] <= 0xdf) {
+    } else if (b == 0x8e && i + 1 < n && p[i + 1] >= 0xa1 && p[i + 1] <= 0xdf) {
       multi = 1;
       i += 2;
     } else {
@@ -603,8 +601,8 @@ static void ioc_fixup(art_strings *s, scan *c)
      * "(J", "(H") or into shifted text, whose bytes are not ASCII. */
     if (b0 == '(' && (b1 == 'B' || b1 == 'J' || b1 == 'H'))
       drop_front(c, 2);
-    else if ((b0 == '$' && (b1 == '@' || b1 == 'B' || b1 == 'A' ||
-                            b1 == '(')) ||
+    else if ((b0 == '$' &&
+              (b1 == '@' || b1 == 'B' || b1 == 'A' || b1 == '(')) ||
              (b0 == '(' && b1 == 'I'))
       run_clear(c);
     return;
@@ -839,14 +837,15 @@ static void capture(const art_strings *s, scan *c, const uint8_t *p, size_t i)
   memcpy(c->pre, s->prevtail + s->nprevtail - from_prev, from_prev);
   memcpy(c->pre + from_prev, p + i - from_blk, from_blk);
   c->npre = from_prev + from_blk;
-  c->bol = c->npre && (c->pre[c->npre - 1] == '\n' || c->pre[c->npre - 1] == '\r');
+  c->bol =
+      c->npre && (c->pre[c->npre - 1] == '\n' || c->pre[c->npre - 1] == '\r');
 }
 
 /* indicators: "=" then LF or CR LF inside a line of text is a
  * quoted-printable soft line break: the run goes on after it (at *NEXT).
  * Lines of base64 alphabet end in padding, not in soft breaks. */
-static int
-qp_join(art_strings *s, scan *c, const uint8_t *p, size_t n, size_t j, size_t *next)
+static int qp_join(
+    art_strings *s, scan *c, const uint8_t *p, size_t n, size_t j, size_t *next)
 {
   if (c->enc != ART_STR_ASCII || c->cont || c->blen < 2 ||
       c->buf[c->blen - 1] != '=' || c->buf[c->blen - 2] == '=')
@@ -1128,8 +1127,8 @@ static void ja_convert(art_strings *s, scan *c)
           /* JIS X 0208 row/cell to Shift_JIS, the arithmetic every
            * converter uses; CP932 then has NEC row 13 and the IBM rows. */
           in[inl++] = (uint8_t)(((j1 + 1) >> 1) + (j1 <= 0x5e ? 0x70 : 0xb0));
-          in[inl++] = (uint8_t)(j2 + ((j1 & 1) ? (j2 >= 0x60 ? 0x20 : 0x1f)
-                                               : 0x7e));
+          in[inl++] =
+              (uint8_t)(j2 + ((j1 & 1) ? (j2 >= 0x60 ? 0x20 : 0x1f) : 0x7e));
         }
       }
     } else if (c->enc == ART_STR_CP932) {
@@ -1161,8 +1160,7 @@ static void ja_convert(art_strings *s, scan *c)
       char *ip = (char *)in, *op = c->buf + c->blen;
       size_t il = inl, ol = 8;
       iconv(c->cd, NULL, NULL, NULL, NULL);
-      if (in[0] == 0 || iconv(c->cd, &ip, &il, &op, &ol) == (size_t)-1 ||
-          il) {
+      if (in[0] == 0 || iconv(c->cd, &ip, &il, &op, &ol) == (size_t)-1 || il) {
         /* Not a character of the encoding: the run ends before it. */
         s->at = off;
         ja_seg_end(s, c, &g);
@@ -1250,7 +1248,8 @@ feed_ja(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       }
     } else if (c->enc == ART_STR_EUCJP) {
       if (c->lead) {
-        int ok = c->lead == 0x8e ? b >= 0xa1 && b <= 0xdf : b >= 0xa1 && b <= 0xfe;
+        int ok =
+            c->lead == 0x8e ? b >= 0xa1 && b <= 0xdf : b >= 0xa1 && b <= 0xfe;
         if (ok && c->lead == 0x8f && !c->lead2) {
           c->lead2 = b;
           continue;
