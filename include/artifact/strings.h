@@ -46,6 +46,7 @@
 #ifndef ART_STRINGS_H
 #define ART_STRINGS_H
 
+#include "ioc.h"
 #include "reader.h"
 
 ART_BEGIN_DECLS
@@ -166,6 +167,54 @@ ART_API art_status art_strings_json_record(art_ctx *ctx,
                                            size_t len,
                                            int truncated,
                                            char **out);
+
+/* ---- Indicators of strings ----
+ *
+ * art_str_iocs_new() with a callback; from a strings callback (strings
+ * made with opts.indicators) pass each string to art_str_iocs_string();
+ * art_str_iocs_final() at the end of the input; art_str_iocs_reset() for
+ * the next one. Before matching, full-width forms are normalised (NFKC,
+ * ICU) and defanged forms refanged (hxxp, [.], (.), {.}, [dot], [@], (@),
+ * [at], [:], and their full-width forms such as ［．］); the text as found
+ * is kept beside the value. Internationalised names are given in both
+ * forms (Unicode and punycode, libidn2). A URL does not end in "=" at a
+ * line end (a quoted-printable soft break), and lines of base64 alphabet
+ * that continue one another (a MIME or PEM body) give no indicators: a
+ * single such line still does. One object per thread. */
+typedef struct art_str_ioc {
+  uint64_t offset; /* input offset of the indicator's first byte */
+  art_str_enc encoding;
+  art_ioc_class cls;
+  const char *value;    /* UTF-8: normalised and refanged */
+  const char *original; /* as found (UTF-8), or NULL when equal to value */
+  const char *ascii;    /* an internationalised name in punycode, or NULL */
+  const char *unicode;  /* a punycode ("xn--") name in Unicode, or NULL */
+  int defanged;         /* refanged from a defanged form */
+} art_str_ioc;
+
+/* Return 0 to go on, nonzero to stop. Strings valid during the call. */
+typedef int (*art_str_ioc_cb)(const art_str_ioc *ioc, void *userdata);
+
+typedef struct art_str_iocs art_str_iocs;
+
+ART_API art_status art_str_iocs_new(art_ctx *ctx,
+                                    art_str_ioc_cb cb,
+                                    void *userdata,
+                                    art_str_iocs **out);
+ART_API void art_str_iocs_free(art_str_iocs *x);
+ART_API void art_str_iocs_reset(art_str_iocs *x);
+/* The indicators of STR (a string or piece from art_strings); returns the
+ * callback's nonzero value when it asked to stop, else 0. */
+ART_API int art_str_iocs_string(art_str_iocs *x, const art_string *str);
+/* End of input: deliver what was held back. */
+ART_API int art_str_iocs_final(art_str_iocs *x);
+/* One JSON Lines record (caller frees with art_free), as art-strings --ioc
+ * prints it: the art_strings_json_record() keys with "class", plus
+ * "original", "ascii", "unicode" and "defanged":true when they apply. */
+ART_API art_status art_str_ioc_json(art_ctx *ctx,
+                                    const char *path,
+                                    const art_str_ioc *ioc,
+                                    char **out);
 
 /* ---- Summary for surface analysis ---- */
 

@@ -40,6 +40,7 @@ typedef struct scan {
    * bytes minus text bytes in the current piece (joins, conversions). */
   uint64_t consumed;
   int64_t pin_extra;
+  size_t seg_mark; /* indicators: characters before the last soft break */
   art_str_anchor *anch;
   size_t nanch, cap_anch;
   /* indicators: the bytes before the run, and how it ended */
@@ -173,6 +174,7 @@ static void run_clear(scan *c)
   c->nanch = 0;
   c->bol = c->eol = 0;
   c->npre = 0;
+  c->seg_mark = 0;
 }
 
 void art_strings_reset(art_strings *s)
@@ -645,7 +647,8 @@ static void ioc_fixup(art_strings *s, scan *c)
   c->eol = 0;
   if (reportable(s, c)) {
     deliver(s, c, 0);
-    c->count++;
+    if (c->enc != ART_STR_ASCII)
+      c->count++;
   }
   run_clear(c);
   memcpy(c->buf, keep, rest);
@@ -658,13 +661,19 @@ static void ioc_fixup(art_strings *s, scan *c)
 /* End of a run; returns whether it was long enough to be a string. */
 static int end_run(art_strings *s, scan *c)
 {
+  /* ASCII strings are counted as GNU strings counts them, whatever the
+   * boundaries for indicators make of them. */
+  int gnu = c->enc == ART_STR_ASCII && s->opts.indicators;
+  if (gnu && c->chars - c->seg_mark >= s->opts.min_len)
+    c->count++;
   if (s->opts.indicators && !c->cont && c->chars &&
       (c->enc == ART_STR_ASCII || c->enc == ART_STR_UTF8))
     ioc_fixup(s, c);
   int printed = c->chars >= s->opts.min_len;
   if (reportable(s, c)) {
     deliver(s, c, 0);
-    c->count++;
+    if (!gnu)
+      c->count++;
   }
   run_clear(c);
   return printed;
@@ -865,9 +874,13 @@ static int qp_join(
   }
   if (b64)
     return 0;
+  /* GNU strings ends a string here: count it as it would. */
+  if (c->chars - c->seg_mark >= s->opts.min_len)
+    c->count++;
   c->blen--;
   c->chars--;
   c->pchars--;
+  c->seg_mark = c->chars;
   c->pin_extra += (int64_t)(1 + (k - j));
   anchor(s, c, (uint64_t)((int64_t)c->blen + c->pin_extra));
   *next = k;
@@ -1484,13 +1497,14 @@ typedef struct kept {
   uint64_t offset;
   art_str_enc enc;
   art_ioc_class cls;
-  char *value;
+  char *value, *original, *ascii, *unicode;
+  int defanged;
 } kept;
 
 struct art_strings_summary {
   art_strings_summary_opts opts;
   art_strings *st;
-  uint64_t piece_base[ART_STR_ENC_COUNT_];
+  art_str_iocs *iocs_scan;
   uint64_t ioc_total;
   kept *iocs;
   size_t niocs;
@@ -1498,18 +1512,62 @@ struct art_strings_summary {
   int nomem;
 };
 
-static unsigned unit_bytes(art_str_enc enc)
+static char *cut_utf8(const char *v, size_t max)
 {
-  switch (enc) {
-  case ART_STR_UTF16LE:
-  case ART_STR_UTF16BE:
-    return 2;
-  case ART_STR_UTF32LE:
-  case ART_STR_UTF32BE:
-    return 4;
-  default:
+  size_t n = strlen(v);
+  if (n > max)
+    n = max;
+  /* Not inside a character. */
+  while (n > 0 && n < strlen(v) && ((unsigned char)v[n] & 0xc0) == 0x80)
+    n--;
+  return strndup(v, n);
+}
+
+static int summary_ioc(const art_str_ioc *ioc, void *userdata)
+{
+  art_strings_summary *sum = userdata;
+  sum->ioc_total++;
+  size_t vl = strlen(ioc->value);
+  if (vl > sum->opts.max_ioc_len)
+    vl = sum->opts.max_ioc_len;
+  for (size_t k = 0; k < sum->niocs; k++)
+    if (sum->iocs[k].cls == ioc->cls &&
+        strncmp(sum->iocs[k].value, ioc->value, vl) == 0 &&
+        sum->iocs[k].value[vl] == '\0')
+      return 0;
+  if (sum->niocs >= sum->opts.max_iocs) {
+    sum->truncated = 1;
+    return 0;
+  }
+  kept *kp = &sum->iocs[sum->niocs];
+  memset(kp, 0, sizeof(*kp));
+  kp->value = cut_utf8(ioc->value, sum->opts.max_ioc_len);
+  kp->original =
+      ioc->original ? cut_utf8(ioc->original, sum->opts.max_ioc_len) : NULL;
+  kp->ascii = ioc->ascii ? strdup(ioc->ascii) : NULL;
+  kp->unicode = ioc->unicode ? strdup(ioc->unicode) : NULL;
+  if (!kp->value || (ioc->original && !kp->original) ||
+      (ioc->ascii && !kp->ascii) || (ioc->unicode && !kp->unicode)) {
+    free(kp->value);
+    free(kp->original);
+    free(kp->ascii);
+    free(kp->unicode);
+    sum->nomem = 1;
     return 1;
   }
+  kp->offset = ioc->offset;
+  kp->enc = ioc->encoding;
+  kp->cls = ioc->cls;
+  kp->defanged = ioc->defanged;
+  sum->niocs++;
+  return 0;
+}
+
+static int summary_cb(const art_string *str, void *userdata)
+{
+  art_strings_summary *sum = userdata;
+  art_str_iocs_string(sum->iocs_scan, str);
+  return sum->nomem;
 }
 
 /* ISO-8859-1 (or ASCII) bytes to UTF-8; UTF-8 text is copied. */
@@ -1535,67 +1593,22 @@ static char *to_utf8(const char *t, size_t len, art_str_enc enc)
   return o;
 }
 
-static int summary_cb(const art_string *str, void *userdata)
-{
-  art_strings_summary *sum = userdata;
-  art_ioc found[64];
-  size_t n = art_ioc_find(str->text, str->len, found, 64);
-  if (n > 64)
-    n = 64;
-  unsigned ub = unit_bytes(str->encoding);
-  uint64_t base =
-      (str->flags & ART_STR_CONTINUED) ? sum->piece_base[str->encoding] : 0;
-  for (size_t i = 0; i < n; i++) {
-    sum->ioc_total++;
-    const char *v = str->text + found[i].start;
-    size_t vl = found[i].len;
-    if (vl > sum->opts.max_ioc_len)
-      vl = sum->opts.max_ioc_len;
-    int dup = 0;
-    for (size_t k = 0; k < sum->niocs && !dup; k++)
-      dup = sum->iocs[k].cls == found[i].cls &&
-            strlen(sum->iocs[k].value) == vl &&
-            memcmp(sum->iocs[k].value, v, vl) == 0;
-    if (dup)
-      continue;
-    if (sum->niocs >= sum->opts.max_iocs) {
-      sum->truncated = 1;
-      continue;
-    }
-    char *val = to_utf8(v, vl, str->encoding);
-    if (val && !art__utf8_valid(val)) {
-      /* A UTF-8 value cut at max_ioc_len inside a character. */
-      char *l = art__utf8_lossy(val);
-      free(val);
-      val = l;
-    }
-    if (!val) {
-      sum->nomem = 1;
-      return 1;
-    }
-    kept *kp = &sum->iocs[sum->niocs++];
-    kp->offset = str->offset + (base + found[i].start) * ub;
-    kp->enc = str->encoding;
-    kp->cls = found[i].cls;
-    kp->value = val;
-  }
-  if (str->flags & ART_STR_MORE)
-    sum->piece_base[str->encoding] = base + str->len;
-  return 0;
-}
-
 void art_strings_summary_reset(art_strings_summary *sum)
 {
   if (!sum)
     return;
   art_strings_reset(sum->st);
-  for (size_t k = 0; k < sum->niocs; k++)
+  art_str_iocs_reset(sum->iocs_scan);
+  for (size_t k = 0; k < sum->niocs; k++) {
     free(sum->iocs[k].value);
+    free(sum->iocs[k].original);
+    free(sum->iocs[k].ascii);
+    free(sum->iocs[k].unicode);
+  }
   sum->niocs = 0;
   sum->ioc_total = 0;
   sum->truncated = 0;
   sum->nomem = 0;
-  memset(sum->piece_base, 0, sizeof(sum->piece_base));
 }
 
 void art_strings_summary_free(art_strings_summary *sum)
@@ -1604,6 +1617,7 @@ void art_strings_summary_free(art_strings_summary *sum)
     return;
   art_strings_summary_reset(sum);
   art_strings_free(sum->st);
+  art_str_iocs_free(sum->iocs_scan);
   free(sum->iocs);
   free(sum);
 }
@@ -1635,8 +1649,11 @@ art_status art_strings_summary_new(art_ctx *ctx,
   if (!sum->opts.max_ioc_len)
     sum->opts.max_ioc_len = 1024;
   art_strings_opts so = {.encodings = sum->opts.encodings,
-                         .min_len = sum->opts.min_len};
+                         .min_len = sum->opts.min_len,
+                         .indicators = 1};
   art_status st = art_strings_new(ctx, &so, summary_cb, sum, &sum->st);
+  if (st == ART_OK)
+    st = art_str_iocs_new(ctx, summary_ioc, sum, &sum->iocs_scan);
   if (st == ART_OK) {
     sum->iocs = calloc(sum->opts.max_iocs, sizeof(*sum->iocs));
     if (!sum->iocs) {
@@ -1674,6 +1691,7 @@ art_status art_strings_summary_final(art_ctx *ctx, art_strings_summary *sum)
   if (!sum)
     return ART_ERR_INVALID_ARG;
   art_strings_final(ctx, sum->st);
+  art_str_iocs_final(sum->iocs_scan);
   if (sum->nomem) {
     if (ctx)
       art__set_error(ctx, ART_ERR_NOMEM, 0, "strings: out of memory");
@@ -1782,10 +1800,19 @@ art_status art_strings_summary_json(art_ctx *ctx,
     json_t *v = json_string(kp->value);
     if (!v) /* not valid UTF-8 after a cut: keep what is */
       v = json_string("");
-    bad |= json_array_append_new(
-        arr, json_pack("{s:I,s:s,s:s,s:o}", "offset", (json_int_t)kp->offset,
-                       "encoding", enc_names[kp->enc], "class",
-                       art_ioc_class_name(kp->cls), "value", v));
+    json_t *io = json_pack(
+        "{s:I,s:s,s:s,s:o}", "offset", (json_int_t)kp->offset, "encoding",
+        enc_names[kp->enc], "class", art_ioc_class_name(kp->cls), "value", v);
+    bad |= !io;
+    if (io && kp->original)
+      bad |= json_object_set_new(io, "original", json_string(kp->original));
+    if (io && kp->ascii)
+      bad |= json_object_set_new(io, "ascii", json_string(kp->ascii));
+    if (io && kp->unicode)
+      bad |= json_object_set_new(io, "unicode", json_string(kp->unicode));
+    if (io && kp->defanged)
+      bad |= json_object_set_new(io, "defanged", json_true());
+    bad |= json_array_append_new(arr, io);
   }
   if (!bad) {
     bad |= json_object_set_new(o, "min_len",
