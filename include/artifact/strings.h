@@ -27,10 +27,12 @@
  * Japanese encodings (ART_STR_CP932, ART_STR_EUCJP, ART_STR_ISO2022JP):
  * a string is a run of valid characters of that encoding (ASCII included;
  * ISO-2022-JP escape sequences are part of the run, not characters) that
- * holds at least one non-ASCII character and looks Japanese: at least two
- * full-width kana, or one kana and one ideographic punctuation mark or
- * full-width form, or two kanji beside a kana or punctuation mark (see
- * docs/art-strings.1 for the false-positive figures behind this rule).
+ * holds at least one non-ASCII character and looks Japanese: four
+ * full-width characters in a row (kana, kanji, ideographic punctuation,
+ * full-width forms), two of them kana or punctuation (docs/art-strings.1
+ * gives the false-positive figures behind this rule). With indicators and
+ * a Japanese encoding selected, ART_STR_UTF16LE also reads Japanese text
+ * (as UTF-8, same rule; runs that fail it give their ASCII parts).
  * The text is converted to UTF-8 by iconv (CP932, EUC-JP-MS; ISO-2022-JP
  * with the CP50221 extensions: half-width katakana, NEC row 13 and the IBM
  * extensions); min_len counts characters.

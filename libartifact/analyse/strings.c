@@ -16,6 +16,14 @@
 
 #define DEFAULT_MIN 4
 
+typedef struct ja_seg {
+  size_t kana, punct, kanji, nonascii;
+  size_t stretch, stretch_kp; /* consecutive full-width characters */
+  int ok;
+  uint64_t first; /* input offset of the segment's first character */
+  int open;
+} ja_seg;
+
 typedef struct scan {
   art_str_enc enc;
   unsigned nb; /* bytes per unit: 1, 2, 4; 0 for UTF-8 */
@@ -58,6 +66,7 @@ typedef struct scan {
   uint8_t lead2;
   uint64_t leadoff;
   iconv_t cd;
+  ja_seg seg16; /* UTF-16LE with Japanese: the run's counts */
 } scan;
 
 /* With several encodings, strings found in a sub-block are held here and
@@ -87,6 +96,7 @@ struct art_strings {
   size_t arena_len, arena_cap;
   art_str_anchor *aarena; /* anchors of the held strings */
   size_t aarena_len, aarena_cap;
+  int ja16; /* indicators with Japanese: UTF-16LE reads Japanese text too */
   /* the last bytes before the block being fed (indicators) */
   uint8_t prevtail[32];
   unsigned nprevtail;
@@ -105,10 +115,12 @@ static int is_japanese(art_str_enc e)
   return e == ART_STR_CP932 || e == ART_STR_EUCJP || e == ART_STR_ISO2022JP;
 }
 
-/* Whether a string's text is UTF-8 (else one byte per character). */
+/* Whether a string's text is UTF-8 (else ISO-8859-1: 8-bit strings). The
+ * 16- and 32-bit encodings give ASCII, or UTF-8 with Japanese text for
+ * indicators. */
 static int text_utf8(art_str_enc e)
 {
-  return e == ART_STR_UTF8 || is_japanese(e);
+  return e != ART_STR_8BIT;
 }
 
 const char *art_str_enc_name(art_str_enc enc)
@@ -246,6 +258,7 @@ art_status art_strings_new(art_ctx *ctx,
     s->opts.min_len = DEFAULT_MIN;
   s->cb = cb;
   s->userdata = userdata;
+  s->ja16 = s->opts.indicators && (s->opts.encodings & ART_STR_JAPANESE);
   for (unsigned b = 0; b < 256; b++) {
     int g = (b >= 0x20 && b <= 0x7e) || b == '\t';
     if (s->opts.include_whitespace &&
@@ -1060,12 +1073,6 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 
 enum { JM_ASCII, JM_JIS, JM_KANA, JM_JIS212 };
 
-typedef struct ja_seg {
-  size_t kana, punct, kanji, nonascii;
-  uint64_t first; /* input offset of the segment's first character */
-  int open;
-} ja_seg;
-
 static uint32_t utf8_cp(const uint8_t *p, size_t n)
 {
   if (n == 1)
@@ -1080,13 +1087,42 @@ static uint32_t utf8_cp(const uint8_t *p, size_t n)
 }
 
 /* The rule that keeps random bytes out (measured in docs/art-strings.1):
- * two full-width kana or ideographic punctuation marks, or one of them
- * beside two kanji. Half-width katakana, frequent in random CP932, do not
- * count. */
+ * four full-width characters in a row (kana, kanji, ideographic
+ * punctuation, full-width forms), two of them kana or punctuation, as
+ * Japanese sentences have and random bytes or machine code rarely do.
+ * Half-width katakana, frequent in random CP932, do not count. */
 static int looks_japanese(const ja_seg *g)
 {
-  size_t j = g->kana + g->punct;
-  return g->kana >= 1 && (j >= 2 || g->kanji >= 2);
+  return g->ok;
+}
+
+/* One decoded character into the rule's counts. */
+static void ja_count(ja_seg *g, uint32_t cp)
+{
+  int kp = 0, wide = 1;
+  if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
+      cp == 0x30fc) {
+    g->kana++;
+    kp = 1;
+  } else if ((cp >= 0x3000 && cp <= 0x303f) || cp == 0x30fb ||
+             (cp >= 0xff01 && cp <= 0xff60)) {
+    g->punct++;
+    kp = 1;
+  } else if ((cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf)) {
+    g->kanji++;
+  } else {
+    wide = 0;
+  }
+  if (cp >= 0x80)
+    g->nonascii++;
+  if (!wide) {
+    g->stretch = g->stretch_kp = 0;
+    return;
+  }
+  g->stretch++;
+  g->stretch_kp += (size_t)kp;
+  if (g->stretch >= 4 && g->stretch_kp >= 2)
+    g->ok = 1;
 }
 
 static void ja_seg_end(art_strings *s, scan *c, ja_seg *g)
@@ -1169,6 +1205,7 @@ static void ja_convert(art_strings *s, scan *c)
       anchor(s, c, rel);
     if (ascii) {
       c->buf[c->blen++] = (char)in[0];
+      ja_count(&g, in[0]);
     } else {
       char *ip = (char *)in, *op = c->buf + c->blen;
       size_t il = inl, ol = 8;
@@ -1183,15 +1220,7 @@ static void ja_convert(art_strings *s, scan *c)
       size_t ul = (size_t)(op - (c->buf + c->blen));
       uint32_t cp = utf8_cp((const uint8_t *)c->buf + c->blen, ul);
       c->blen += ul;
-      g.nonascii++;
-      if ((cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30a1 && cp <= 0x30fa) ||
-          cp == 0x30fc)
-        g.kana++;
-      else if ((cp >= 0x3000 && cp <= 0x303f) || cp == 0x30fb ||
-               (cp >= 0xff01 && cp <= 0xff60))
-        g.punct++;
-      else if ((cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf))
-        g.kanji++;
+      ja_count(&g, cp);
     }
     c->chars++;
     c->pchars++;
@@ -1358,6 +1387,112 @@ feed_ja(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
   }
 }
 
+/* Characters of Japanese text in UTF-16: kana, CJK punctuation, kanji,
+ * full-width and half-width forms. */
+static int ja16_char(uint32_t u)
+{
+  return (u >= 0x3000 && u <= 0x30ff) || (u >= 0x3400 && u <= 0x4dbf) ||
+         (u >= 0x4e00 && u <= 0x9fff) || (u >= 0xff01 && u <= 0xff9f);
+}
+
+static void ja16_end(art_strings *s, scan *c, ja_seg *g)
+{
+  if (c->chars >= s->opts.min_len &&
+      (!g->nonascii || looks_japanese(g) || c->cont)) {
+    deliver(s, c, 0);
+    c->count++;
+  } else if (g->nonascii && c->blen < sizeof(s->sc[0].pre) * 64) {
+    /* Not Japanese text: its ASCII parts are strings as GNU strings
+     * would find them. */
+    char tmp[2048];
+    size_t len = c->blen;
+    uint64_t base = c->start;
+    art_string map = {.encoding = c->enc,
+                      .piece_offset = c->start,
+                      .anchors = c->anch,
+                      .nanchors = c->nanch};
+    memcpy(tmp, c->buf, len);
+    uint64_t offs[2048 / 2];
+    size_t nseg = 0, segs[2048 / 2][2];
+    for (size_t i = 0; i < len;) {
+      if ((unsigned char)tmp[i] >= 0x80) {
+        i++;
+        continue;
+      }
+      size_t a = i;
+      while (i < len && (unsigned char)tmp[i] < 0x80)
+        i++;
+      if (i - a >= s->opts.min_len && nseg < 1024) {
+        segs[nseg][0] = a;
+        segs[nseg][1] = i - a;
+        offs[nseg++] = art_string_offset(&map, a);
+      }
+    }
+    (void)base;
+    for (size_t k = 0; k < nseg; k++) {
+      run_clear(c);
+      memcpy(c->buf, tmp + segs[k][0], segs[k][1]);
+      c->blen = c->chars = c->pchars = segs[k][1];
+      c->start = offs[k];
+      deliver(s, c, 0);
+      c->count++;
+    }
+  }
+  run_clear(c);
+  memset(g, 0, sizeof *g);
+}
+
+/* indicators with Japanese: UTF-16LE units of ASCII or Japanese text, as
+ * UTF-8, stepping as GNU strings does after a unit that is not one. */
+static void
+feed_u16ja(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  ja_seg *g = &c->seg16;
+  for (size_t i = 0; i < n; i++) {
+    if (!c->ufill) {
+      c->unit[0] = p[i];
+      c->uoff = base + i;
+      c->ufill = 1;
+      continue;
+    }
+    uint32_t u = c->unit[0] | (uint32_t)p[i] << 8;
+    c->ufill = 0;
+    int ascii = u < 0x80 && s->graphic7[u];
+    if (!ascii && !ja16_char(u)) {
+      if (c->chars) {
+        s->at = base + i;
+        ja16_end(s, c, g);
+      }
+      c->unit[0] = p[i];
+      c->uoff = base + i;
+      c->ufill = 1;
+      continue;
+    }
+    if (!c->chars)
+      c->start = c->uoff;
+    uint64_t rel = c->uoff - c->start - c->consumed;
+    uint64_t expect = c->nanch ? c->anch[c->nanch - 1].rel +
+                                     2u * (c->blen - c->anch[c->nanch - 1].pos)
+                               : 2u * c->blen;
+    if (expect != rel)
+      anchor(s, c, rel);
+    if (ascii) {
+      c->buf[c->blen++] = (char)u;
+    } else {
+      c->buf[c->blen++] = (char)(0xe0 | (u >> 12));
+      c->buf[c->blen++] = (char)(0x80 | ((u >> 6) & 0x3f));
+      c->buf[c->blen++] = (char)(0x80 | (u & 0x3f));
+    }
+    ja_count(g, u);
+    c->chars++;
+    c->pchars++;
+    if (c->blen + 4 > c->limit) {
+      s->at = base + i;
+      deliver(s, c, 1);
+    }
+  }
+}
+
 /* The last bytes fed, for the runs that start in the next block. */
 static void keep_tail(art_strings *s, const uint8_t *p, size_t n)
 {
@@ -1380,6 +1515,8 @@ feed(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   if (is_japanese(c->enc))
     feed_ja(s, c, p, n, base);
+  else if (c->enc == ART_STR_UTF16LE && s->ja16)
+    feed_u16ja(s, c, p, n, base);
   else if (c->nb == 1)
     feed_bytes(s, c, p, n, base);
   else if (c->nb == 0)
@@ -1428,6 +1565,12 @@ art_status art_strings_final(art_ctx *ctx, art_strings *s)
   s->at = s->pos;
   for (unsigned k = 0; k < s->nscan; k++) {
     scan *c = &s->sc[k];
+    if (c->enc == ART_STR_UTF16LE && s->ja16) {
+      if (c->chars)
+        ja16_end(s, c, &c->seg16);
+      c->ufill = 0;
+      continue;
+    }
     if (is_japanese(c->enc)) {
       ja_end(s, c);
       c->lead = c->lead2 = 0;

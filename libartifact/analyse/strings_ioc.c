@@ -114,10 +114,11 @@ void art_str_iocs_free(art_str_iocs *x)
   free(x);
 }
 
+/* Texts are UTF-8 (ASCII for the 16/32-bit encodings without Japanese),
+ * but ISO-8859-1 for 8-bit strings. */
 static int text_utf8(art_str_enc e)
 {
-  return e == ART_STR_UTF8 || e == ART_STR_CP932 || e == ART_STR_EUCJP ||
-         e == ART_STR_ISO2022JP;
+  return e != ART_STR_8BIT;
 }
 
 static int grow(art_str_iocs *x, size_t n)
