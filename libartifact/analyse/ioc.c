@@ -919,7 +919,10 @@ static const char *const reg_roots[] = {
 
 static size_t reg_end(const char *t, size_t n, size_t i)
 {
-  while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' && t[i] != 0x7f)
+  /* Key names are ASCII in practice: text in another script after a key
+   * ("Run に登録") is not part of it. */
+  while (i < n && (unsigned char)t[i] >= 0x20 && (unsigned char)t[i] < 0x80 &&
+         t[i] != '"' && t[i] != 0x7f)
     i++;
   while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\\'))
     i--;

@@ -52,7 +52,7 @@ typedef struct scan {
   art_str_anchor *anch;
   size_t nanch, cap_anch;
   /* indicators: the bytes before the run, and how it ended */
-  uint8_t pre[32];
+  uint8_t pre[64];
   unsigned npre;
   int bol, eol;
   /* Japanese: the run's raw bytes, characters, mode; converter */
@@ -98,7 +98,7 @@ struct art_strings {
   size_t aarena_len, aarena_cap;
   int ja16; /* indicators with Japanese: UTF-16LE reads Japanese text too */
   /* the last bytes before the block being fed (indicators) */
-  uint8_t prevtail[32];
+  uint8_t prevtail[64];
   unsigned nprevtail;
 };
 
@@ -540,6 +540,8 @@ static int whole_eucjp(const uint8_t *p, size_t n)
  * is not UTF-8 or EUC-JP (whose characters never hold ASCII bytes), and it
  * looks like text: a double-byte character before, or a full-width
  * punctuation mark (lead 0x81) as in "URL：http". */
+static int sjis_lead_at_end(const uint8_t *pre, unsigned k, unsigned n);
+
 static int sjis_trail_first(const uint8_t *pre, unsigned n, uint8_t first)
 {
   if (!n || first < 0x40 || first > 0x7e || !sjis_lead(pre[n - 1]))
@@ -547,8 +549,26 @@ static int sjis_trail_first(const uint8_t *pre, unsigned n, uint8_t first)
   unsigned k = n;
   while (k > 0 && pre[k - 1] >= 0x40)
     k--;
+  if (k == 0) {
+    /* The window starts inside the text: UTF-8 resynchronises at once,
+     * EUC-JP and Shift_JIS are tried at both parities. */
+    unsigned u = 0;
+    while (u < 3 && u < n && (pre[u] & 0xc0) == 0x80)
+      u++;
+    if (whole_utf8(pre + u, n - u) || whole_eucjp(pre, n) ||
+        whole_eucjp(pre + 1, n - 1))
+      return 0;
+    return sjis_lead_at_end(pre, 0, n) && sjis_lead_at_end(pre, 1, n);
+  }
   if (whole_utf8(pre + k, n - k) || whole_eucjp(pre + k, n - k))
     return 0;
+  return sjis_lead_at_end(pre, k, n);
+}
+
+/* Whether a Shift_JIS parse of PRE from K ends on a lead byte, after a
+ * double-byte character or on a punctuation lead (0x81). */
+static int sjis_lead_at_end(const uint8_t *pre, unsigned k, unsigned n)
+{
   unsigned dbl = 0;
   for (unsigned i = k; i < n;) {
     uint8_t b = pre[i];

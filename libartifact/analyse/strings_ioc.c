@@ -15,12 +15,17 @@
 #include "text_private.h"
 
 #define MAX_FOUND 64
+/* A run is at most 64 KiB of text (128 KiB of UTF-16): an indicator this
+ * far behind the strings being read is final. */
+#define SETTLE    (256u * 1024u)
+#define MAX_QUEUE 4096
 
 /* A copy of one indicator, held while we learn whether its line starts a
  * base64 body. */
 typedef struct held_ioc {
   art_str_ioc ioc;
   char *value, *original, *ascii, *unicode;
+  uint64_t end; /* input offset after its last byte */
 } held_ioc;
 
 typedef struct enc_state {
@@ -42,13 +47,12 @@ struct art_str_iocs {
   char *tmp;
   size_t tmpcap;
   int stopped;
-  /* the last indicators given, so that the same bytes read in two
-   * encodings (ASCII and CP932) give one */
-  struct {
-    uint64_t offset, hash;
-    art_ioc_class cls;
-  } recent[64];
-  unsigned nrecent, rpos;
+  /* Indicators wait here until no string still to come can hold the same
+   * bytes: the same text read in two encodings (ASCII and CP932, or the
+   * ASCII half of a full-width address) gives one indicator, the fullest. */
+  held_ioc *q;
+  uint64_t *qend;
+  size_t nq, capq;
 };
 
 enum { M_REFANG = 1, M_NFKC = 2 };
@@ -77,14 +81,12 @@ art_status art_str_iocs_new(art_ctx *ctx,
   return ART_OK;
 }
 
+static void free_held(held_ioc *h);
+
 static void held_clear(enc_state *e)
 {
-  for (size_t i = 0; i < e->nheld; i++) {
-    free(e->held[i].value);
-    free(e->held[i].original);
-    free(e->held[i].ascii);
-    free(e->held[i].unicode);
-  }
+  for (size_t i = 0; i < e->nheld; i++)
+    free_held(&e->held[i]);
   e->nheld = 0;
 }
 
@@ -96,8 +98,10 @@ void art_str_iocs_reset(art_str_iocs *x)
     held_clear(&x->st[e]);
     x->st[e].line_end = 0;
   }
+  for (size_t i = 0; i < x->nq; i++)
+    free_held(&x->q[i]);
+  x->nq = 0;
   x->stopped = 0;
-  x->nrecent = x->rpos = 0;
 }
 
 void art_str_iocs_free(art_str_iocs *x)
@@ -107,6 +111,8 @@ void art_str_iocs_free(art_str_iocs *x)
   art_str_iocs_reset(x);
   for (unsigned e = 0; e < ART_STR_ENC_COUNT_; e++)
     free(x->st[e].held);
+  free(x->q);
+  free(x->qend);
   free(x->v);
   free(x->map);
   free(x->mark);
@@ -380,33 +386,89 @@ static char *idn_other(art_ioc_class cls, const char *value, int to_ascii)
   return out;
 }
 
-static uint64_t fnv(const char *s)
+static void free_held(held_ioc *h)
 {
-  uint64_t h = UINT64_C(1469598103934665603);
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-  return h;
+  free(h->value);
+  free(h->original);
+  free(h->ascii);
+  free(h->unicode);
 }
 
-static int emit(art_str_iocs *x, const art_str_ioc *ioc)
+static int copy_ioc(held_ioc *h, const art_str_ioc *ioc)
+{
+  h->ioc = *ioc;
+  h->value = strdup(ioc->value);
+  h->original = ioc->original ? strdup(ioc->original) : NULL;
+  h->ascii = ioc->ascii ? strdup(ioc->ascii) : NULL;
+  h->unicode = ioc->unicode ? strdup(ioc->unicode) : NULL;
+  h->ioc.value = h->value;
+  h->ioc.original = h->original;
+  h->ioc.ascii = h->ascii;
+  h->ioc.unicode = h->unicode;
+  if (!h->value || (ioc->original && !h->original) ||
+      (ioc->ascii && !h->ascii) || (ioc->unicode && !h->unicode)) {
+    free_held(h);
+    return -1;
+  }
+  return 0;
+}
+
+/* Deliver the first N queued indicators. */
+static void flush_queue(art_str_iocs *x, size_t n)
+{
+  size_t i = 0;
+  for (; i < n; i++) {
+    if (!x->stopped && x->cb) {
+      int r = x->cb(&x->q[i].ioc, x->userdata);
+      if (r)
+        x->stopped = r;
+    }
+    free_held(&x->q[i]);
+  }
+  memmove(x->q, x->q + n, (x->nq - n) * sizeof(*x->q));
+  memmove(x->qend, x->qend + n, (x->nq - n) * sizeof(*x->qend));
+  x->nq -= n;
+}
+
+static int emit_end(art_str_iocs *x, const art_str_ioc *ioc, uint64_t end)
 {
   if (x->stopped)
     return x->stopped;
-  uint64_t h = fnv(ioc->value);
-  for (unsigned i = 0; i < x->nrecent; i++)
-    if (x->recent[i].offset == ioc->offset && x->recent[i].cls == ioc->cls &&
-        x->recent[i].hash == h)
-      return 0;
-  x->recent[x->rpos].offset = ioc->offset;
-  x->recent[x->rpos].cls = ioc->cls;
-  x->recent[x->rpos].hash = h;
-  x->rpos = (x->rpos + 1) % 64;
-  if (x->nrecent < 64)
-    x->nrecent++;
-  if (x->cb) {
-    int r = x->cb(ioc, x->userdata);
-    if (r)
-      x->stopped = r;
+  /* The same bytes read in another encoding: keep the fuller reading. */
+  for (size_t i = 0; i < x->nq; i++) {
+    const art_str_ioc *y = &x->q[i].ioc;
+    uint64_t ya = y->offset, yb = x->qend[i];
+    if (y->encoding == ioc->encoding || yb <= ioc->offset || end <= ya)
+      continue;
+    if (ya <= ioc->offset && end <= yb)
+      return 0; /* inside one already kept */
+    if (ioc->offset <= ya && yb <= end) {
+      free_held(&x->q[i]);
+      memmove(x->q + i, x->q + i + 1, (x->nq - i - 1) * sizeof(*x->q));
+      memmove(x->qend + i, x->qend + i + 1, (x->nq - i - 1) * sizeof(*x->qend));
+      x->nq--;
+      i--;
+    }
+  }
+  if (x->nq == x->capq) {
+    if (x->nq >= MAX_QUEUE) {
+      flush_queue(x, x->nq / 2);
+    } else {
+      size_t cap = x->capq ? 2 * x->capq : 64;
+      held_ioc *q = realloc(x->q, cap * sizeof(*q));
+      if (!q)
+        return 0;
+      x->q = q;
+      uint64_t *qe = realloc(x->qend, cap * sizeof(*qe));
+      if (!qe)
+        return 0;
+      x->qend = qe;
+      x->capq = cap;
+    }
+  }
+  if (copy_ioc(&x->q[x->nq], ioc) == 0) {
+    x->qend[x->nq] = end;
+    x->nq++;
   }
   return x->stopped;
 }
@@ -414,17 +476,12 @@ static int emit(art_str_iocs *x, const art_str_ioc *ioc)
 static int release(art_str_iocs *x, enc_state *e)
 {
   for (size_t i = 0; i < e->nheld && !x->stopped; i++)
-    emit(x, &e->held[i].ioc);
+    emit_end(x, &e->held[i].ioc, e->held[i].end);
   held_clear(e);
   return x->stopped;
 }
 
-static char *dup_or_null(const char *s)
-{
-  return s ? strdup(s) : NULL;
-}
-
-static int hold(enc_state *e, const art_str_ioc *ioc)
+static int hold(enc_state *e, const art_str_ioc *ioc, uint64_t end)
 {
   if (e->nheld == e->cap_held) {
     size_t cap = e->cap_held ? 2 * e->cap_held : 8;
@@ -434,18 +491,10 @@ static int hold(enc_state *e, const art_str_ioc *ioc)
     e->held = h;
     e->cap_held = cap;
   }
-  held_ioc *h = &e->held[e->nheld];
-  h->ioc = *ioc;
-  h->value = strdup(ioc->value);
-  h->original = dup_or_null(ioc->original);
-  h->ascii = dup_or_null(ioc->ascii);
-  h->unicode = dup_or_null(ioc->unicode);
-  h->ioc.value = h->value;
-  h->ioc.original = h->original;
-  h->ioc.ascii = h->ascii;
-  h->ioc.unicode = h->unicode;
-  e->nheld++;
-  return h->value ? 0 : -1;
+  if (copy_ioc(&e->held[e->nheld], ioc))
+    return -1;
+  e->held[e->nheld++].end = end;
+  return 0;
 }
 
 /* A whole line of base64 alphabet, mixed case, long enough not to be a
@@ -475,6 +524,13 @@ int art_str_iocs_string(art_str_iocs *x, const art_string *str)
   if (!x || !str || x->stopped)
     return x ? x->stopped : 0;
   enc_state *e = &x->st[(unsigned)str->encoding % ART_STR_ENC_COUNT_];
+  /* Strings come in the order they end: what ended long before is final. */
+  uint64_t now = art_string_offset(str, str->len);
+  size_t settled = 0;
+  while (settled < x->nq && x->qend[settled] + SETTLE <= now)
+    settled++;
+  if (settled)
+    flush_queue(x, settled);
   int b64line = base64_line(str);
   if (b64line && e->line_end &&
       (str->offset == e->line_end + 1 || str->offset == e->line_end + 2)) {
@@ -564,10 +620,11 @@ int art_str_iocs_string(art_str_iocs *x, const art_string *str)
                        .ascii = ascii,
                        .unicode = uni,
                        .defanged = defanged != 0};
+    uint64_t end = art_string_offset(str, te);
     if (b64line)
-      hold(e, &ioc);
+      hold(e, &ioc, end);
     else
-      emit(x, &ioc);
+      emit_end(x, &ioc, end);
     free(value);
     free(orig);
     idn2_free(ascii);
@@ -584,6 +641,7 @@ int art_str_iocs_final(art_str_iocs *x)
     release(x, &x->st[e]);
     x->st[e].line_end = 0;
   }
+  flush_queue(x, x->nq);
   return x->stopped;
 }
 
