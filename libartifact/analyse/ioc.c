@@ -129,14 +129,19 @@ static int text_stop(uint32_t cp)
 
 /* Bytes of a host-name character at T[I]: ASCII letter, digit, '-', '.',
  * or a letter of another script (internationalised names); 0 otherwise. */
-static size_t dom_len(const char *t, size_t n, size_t i)
+static size_t dom_len_wide(const char *t, size_t n, size_t i)
+{
+  uint32_t cp;
+  size_t l = u8_at(t, n, i, &cp);
+  return l && !text_stop(cp) ? l : 0;
+}
+
+static inline size_t dom_len(const char *t, size_t n, size_t i)
 {
   int c = (unsigned char)t[i];
   if (c < 0x80)
     return is_alnum(c) || c == '-' || c == '.';
-  uint32_t cp;
-  size_t l = u8_at(t, n, i, &cp);
-  return l && !text_stop(cp) ? l : 0;
+  return dom_len_wide(t, n, i);
 }
 
 /* Trim an internationalised candidate T[*A, *B) to what a reader sees as
@@ -1144,6 +1149,14 @@ static void find_guids(const char *t, size_t n, cands *cs)
 {
   static const size_t parts[5] = {8, 4, 4, 4, 12};
   for (size_t i = 0; i + 36 <= n; i++) {
+    /* A GUID has its first '-' 8 characters in: jump to the next one. */
+    const char *d = memchr(t + i + 8, '-', n - i - 8);
+    if (!d)
+      break;
+    if ((size_t)(d - t) - 8 > i)
+      i = (size_t)(d - t) - 8;
+    if (i + 36 > n)
+      break;
     if (!is_hex((unsigned char)t[i]) ||
         (i > 0 && (is_alnum((unsigned char)t[i - 1]) || t[i - 1] == '-')))
       continue;
@@ -1181,6 +1194,9 @@ static const char *const agents[] = {"Mozilla/",
 
 static void find_agents(const char *t, size_t n, cands *cs)
 {
+  /* Every agent name ends in '/'. */
+  if (!memchr(t, '/', n))
+    return;
   for (size_t i = 0; i < n; i++) {
     if (i > 0 && is_alnum((unsigned char)t[i - 1]))
       continue;
@@ -1205,6 +1221,8 @@ static void find_agents(const char *t, size_t n, cands *cs)
 
 static void find_cves(const char *t, size_t n, cands *cs)
 {
+  if (n < 13 || !memchr(t, '-', n))
+    return;
   for (size_t i = 0; i + 13 <= n; i++) {
     if (!ci_prefix(t + i, n - i, "CVE-") ||
         (i > 0 && is_alnum((unsigned char)t[i - 1])))

@@ -54,6 +54,8 @@ typedef struct scan {
   /* indicators: the bytes before the run, and how it ended */
   uint8_t pre[64];
   unsigned npre;
+  int captured; /* pre holds the bytes before this run */
+  int dirty;    /* a field below chars/blen/cont was set for this run */
   int bol, eol;
   /* Japanese: the run's raw bytes, characters, mode; converter */
   uint8_t *raw;
@@ -100,6 +102,9 @@ struct art_strings {
   /* the last bytes before the block being fed (indicators) */
   uint8_t prevtail[64];
   unsigned nprevtail;
+  /* the block being fed (indicators look before a run when it ends) */
+  const uint8_t *blk;
+  uint64_t blk_base;
 };
 
 #define SUB_BLOCK (256u * 1024u)
@@ -181,12 +186,18 @@ static void run_clear(scan *c)
   c->blen = 0;
   c->cont = 0;
   c->multi = 0;
-  c->consumed = 0;
-  c->pin_extra = 0;
-  c->nanch = 0;
-  c->bol = c->eol = 0;
-  c->npre = 0;
-  c->seg_mark = 0;
+  c->eol = 0;
+  /* Most runs are short and never touch the rest: skip it then. */
+  if (c->dirty) {
+    c->captured = 0;
+    c->consumed = 0;
+    c->pin_extra = 0;
+    c->nanch = 0;
+    c->bol = 0;
+    c->npre = 0;
+    c->seg_mark = 0;
+    c->dirty = 0;
+  }
 }
 
 void art_strings_reset(art_strings *s)
@@ -422,6 +433,7 @@ uint64_t art_string_offset(const art_string *str, size_t pos)
 /* Text byte BLEN is input byte (piece start + REL) from here on. */
 static void anchor(art_strings *s, scan *c, uint64_t rel)
 {
+  c->dirty = 1;
   if (c->nanch && c->anch[c->nanch - 1].pos == c->blen) {
     c->anch[c->nanch - 1].rel = (uint32_t)rel;
     return;
@@ -468,6 +480,7 @@ static void deliver(art_strings *s, scan *c, int more)
   }
   if (more) {
     c->cont = 1;
+    c->dirty = 1;
     c->blen = 0;
     c->pchars = 0;
     c->consumed += covered;
@@ -621,6 +634,7 @@ static void drop_front(scan *c, size_t k)
 }
 
 static int reportable(const art_strings *s, const scan *c);
+static void capture_at(const art_strings *s, scan *c);
 
 /* A run of ASCII or UTF-8 about to end, for indicator extraction: take off
  * what a reader of the text would not see as part of it. */
@@ -694,14 +708,21 @@ static void ioc_fixup(art_strings *s, scan *c)
 /* End of a run; returns whether it was long enough to be a string. */
 static int end_run(art_strings *s, scan *c)
 {
+  if (c->chars < s->opts.min_len && !c->cont) {
+    /* Too short to be a string: the common case, kept fast. */
+    run_clear(c);
+    return 0;
+  }
   /* ASCII strings are counted as GNU strings counts them, whatever the
    * boundaries for indicators make of them. */
   int gnu = c->enc == ART_STR_ASCII && s->opts.indicators;
   if (gnu && c->chars - c->seg_mark >= s->opts.min_len)
     c->count++;
-  if (s->opts.indicators && !c->cont && c->chars &&
-      (c->enc == ART_STR_ASCII || c->enc == ART_STR_UTF8))
+  if (s->opts.indicators && !c->cont && c->chars >= s->opts.min_len &&
+      (c->enc == ART_STR_ASCII || c->enc == ART_STR_UTF8)) {
+    capture_at(s, c);
     ioc_fixup(s, c);
+  }
   int printed = c->chars >= s->opts.min_len;
   if (reportable(s, c)) {
     deliver(s, c, 0);
@@ -879,8 +900,23 @@ static void capture(const art_strings *s, scan *c, const uint8_t *p, size_t i)
   memcpy(c->pre, s->prevtail + s->nprevtail - from_prev, from_prev);
   memcpy(c->pre + from_prev, p + i - from_blk, from_blk);
   c->npre = from_prev + from_blk;
+  c->dirty = 1;
   c->bol =
       c->npre && (c->pre[c->npre - 1] == '\n' || c->pre[c->npre - 1] == '\r');
+}
+
+/* indicators: the bytes before the current run, from the block being fed
+ * (runs still open at a block's end are captured there). */
+static void capture_at(const art_strings *s, scan *c)
+{
+  if (c->captured)
+    return;
+  c->captured = 1;
+  c->dirty = 1;
+  if (s->blk && c->start >= s->blk_base)
+    capture(s, c, s->blk, (size_t)(c->start - s->blk_base));
+  else
+    c->npre = 0;
 }
 
 /* indicators: "=" then LF or CR LF inside a line of text is a
@@ -914,6 +950,7 @@ static int qp_join(
   c->chars--;
   c->pchars--;
   c->seg_mark = c->chars;
+  c->dirty = 1;
   c->pin_extra += (int64_t)(1 + (k - j));
   anchor(s, c, (uint64_t)((int64_t)c->blen + c->pin_extra));
   *next = k;
@@ -949,11 +986,8 @@ feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
         }
       }
     }
-    if (j > i && c->chars == 0) {
+    if (j > i && c->chars == 0)
       c->start = base + i;
-      if (ind)
-        capture(s, c, p, i);
-    }
     while (i < j) {
       size_t k = j - i;
       if (k > c->limit - c->blen)
@@ -969,10 +1003,14 @@ feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       }
     }
     if (j < n) {
-      if (c->chars) {
+      if (c->chars && c->chars < s->opts.min_len && !c->cont && !c->dirty) {
+        /* Too short to be a string, nothing else to undo: the common case. */
+        c->chars = c->pchars = c->blen = 0;
+      } else if (c->chars) {
         if (ind) {
           size_t next;
-          if (qp_join(s, c, p, n, j, &next)) {
+          if (c->blen >= 2 && c->buf[c->blen - 1] == '=' &&
+              qp_join(s, c, p, n, j, &next)) {
             i = next;
             continue;
           }
@@ -1010,6 +1048,18 @@ u8_add(art_strings *s, scan *c, const uint8_t *b, unsigned n, uint64_t off)
     full(s, c);
 }
 
+/* End of a run, the short ones (most) without a call. */
+static inline void finish_run(art_strings *s, scan *c)
+{
+  if (c->chars < s->opts.min_len && !c->cont && !c->dirty) {
+    c->chars = c->pchars = c->blen = 0;
+    c->multi = 0;
+    c->eol = 0;
+    return;
+  }
+  end_run(s, c);
+}
+
 static void
 feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
@@ -1035,7 +1085,7 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
           if (printable_cp(c->cp))
             u8_add(s, c, c->seq, c->slen, c->soff);
           else if (c->chars)
-            end_run(s, c);
+            finish_run(s, c);
           c->slen = 0;
         }
         continue;
@@ -1043,7 +1093,7 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       c->need = 0;
       c->slen = 0;
       if (c->chars)
-        end_run(s, c);
+        finish_run(s, c);
     }
     if (b < 0x80) {
       if (s->graphic7[b]) {
@@ -1051,11 +1101,8 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
         size_t j = i;
         while (j < n && s->graphic7[p[j]])
           j++;
-        if (c->chars == 0) {
+        if (c->chars == 0)
           c->start = base + i;
-          if (s->opts.indicators)
-            capture(s, c, p, i);
-        }
         while (i < j) {
           size_t k = j - i, room = c->limit - 3 - c->blen;
           if (k > room)
@@ -1075,7 +1122,7 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
         i--;
       } else if (c->chars) {
         c->eol = b == '\n' || b == '\r';
-        end_run(s, c);
+        finish_run(s, c);
       }
     } else if (b >= 0xc2 && b <= 0xf4) {
       c->seq[0] = b;
@@ -1084,7 +1131,7 @@ feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
       c->need = b < 0xe0 ? 1u : b < 0xf0 ? 2u : 3u;
       c->cp = b & (b < 0xe0 ? 0x1fu : b < 0xf0 ? 0x0fu : 0x07u);
     } else if (c->chars) {
-      end_run(s, c);
+      finish_run(s, c);
     }
   }
 }
@@ -1513,6 +1560,9 @@ feed_u16ja(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
   }
 }
 
+static void
+feed_enc(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base);
+
 /* The last bytes fed, for the runs that start in the next block. */
 static void keep_tail(art_strings *s, const uint8_t *p, size_t n)
 {
@@ -1532,6 +1582,19 @@ static void keep_tail(art_strings *s, const uint8_t *p, size_t n)
 
 static void
 feed(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
+{
+  s->blk = p;
+  s->blk_base = base;
+  feed_enc(s, c, p, n, base);
+  /* A run still open: keep what precedes it while the block is here. */
+  if (s->opts.indicators && c->chars &&
+      (c->enc == ART_STR_ASCII || c->enc == ART_STR_UTF8))
+    capture_at(s, c);
+  s->blk = NULL;
+}
+
+static void
+feed_enc(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   if (is_japanese(c->enc))
     feed_ja(s, c, p, n, base);

@@ -311,10 +311,13 @@ static size_t make_view(art_str_iocs *x, const char *t, size_t n, int utf8)
 /* Whether TEXT needs a view (full-width forms, defanged forms). */
 static int needs_view(const char *t, size_t n, int utf8)
 {
+  const unsigned char *p = (const unsigned char *)t;
   for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)t[i];
-    if ((utf8 && c >= 0xe3) || c == '[' || c == '(' || c == '{' ||
-        ((c | 0x20) == 'x' && i > 0 && ((unsigned char)t[i - 1] | 0x20) == 'x'))
+    unsigned char c = p[i];
+    if (c < '(' || (c > '(' && c < 'X') || (c > '[' && c < 'x' && c != '{'))
+      continue;
+    if (c == '[' || c == '(' || c == '{' || (utf8 && c >= 0xe3) ||
+        ((c | 0x20) == 'x' && i + 1 < n && (p[i + 1] | 0x20) == 'x'))
       return 1;
   }
   return 0;
@@ -434,8 +437,9 @@ static int emit_end(art_str_iocs *x, const art_str_ioc *ioc, uint64_t end)
 {
   if (x->stopped)
     return x->stopped;
-  /* The same bytes read in another encoding: keep the fuller reading. */
-  for (size_t i = 0; i < x->nq; i++) {
+  /* The same bytes read in another encoding: keep the fuller reading.
+   * Such readings end close together, so the last ones queued suffice. */
+  for (size_t i = x->nq > 64 ? x->nq - 64 : 0; i < x->nq; i++) {
     const art_str_ioc *y = &x->q[i].ioc;
     uint64_t ya = y->offset, yb = x->qend[i];
     if (y->encoding == ioc->encoding || yb <= ioc->offset || end <= ya)
@@ -525,12 +529,14 @@ int art_str_iocs_string(art_str_iocs *x, const art_string *str)
     return x ? x->stopped : 0;
   enc_state *e = &x->st[(unsigned)str->encoding % ART_STR_ENC_COUNT_];
   /* Strings come in the order they end: what ended long before is final. */
-  uint64_t now = art_string_offset(str, str->len);
-  size_t settled = 0;
-  while (settled < x->nq && x->qend[settled] + SETTLE <= now)
-    settled++;
-  if (settled)
-    flush_queue(x, settled);
+  if (x->nq) {
+    uint64_t now = art_string_offset(str, str->len);
+    size_t settled = 0;
+    while (settled < x->nq && x->qend[settled] + SETTLE <= now)
+      settled++;
+    if (settled)
+      flush_queue(x, settled);
+  }
   int b64line = base64_line(str);
   if (b64line && e->line_end &&
       (str->offset == e->line_end + 1 || str->offset == e->line_end + 2)) {
