@@ -913,10 +913,16 @@ static void capture_at(const art_strings *s, scan *c)
     return;
   c->captured = 1;
   c->dirty = 1;
-  if (s->blk && c->start >= s->blk_base)
-    capture(s, c, s->blk, (size_t)(c->start - s->blk_base));
-  else
-    c->npre = 0;
+  c->npre = 0;
+  if (!s->blk || c->start < s->blk_base)
+    return;
+  size_t i = (size_t)(c->start - s->blk_base);
+  /* After a NUL (most strings in binaries) no boundary rule applies. */
+  int prev = i              ? s->blk[i - 1]
+             : s->nprevtail ? s->prevtail[s->nprevtail - 1]
+                            : 0;
+  if (prev)
+    capture(s, c, s->blk, i);
 }
 
 /* indicators: "=" then LF or CR LF inside a line of text is a

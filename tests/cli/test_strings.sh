@@ -172,6 +172,11 @@ for e in j e i; do
   check "-e $e on 8 MiB of random bytes: $c strings (at most 20)" test "$c" -le 20
 done
 
+# art-surface's summary reads the Japanese encodings under a Japanese locale.
+check "surface summary: Japanese encodings under ja_JP" test "$(LC_ALL=ja_JP.UTF-8 "$ART_BIN/art-surface" -f jsonl "$T/sjis.txt" | jq -r '.strings.encodings | join(",")')" = "ascii,utf16le,utf8,cp932,eucjp,iso2022jp"
+check "surface summary: ASCII and UTF-16LE in the C locale" test "$("$ART_BIN/art-surface" -f jsonl "$T/sjis.txt" | jq -r '.strings.encodings | join(",")')" = "ascii,utf16le"
+check "surface summary: the address without a glued trail byte" test "$(LC_ALL=ja_JP.UTF-8 "$ART_BIN/art-surface" -f jsonl "$T/sjis.txt" | jq -r '.strings.iocs[].value' | sort | tr '\n' ' ')" = "https://example.jp/a info@example-jp.co.jp "
+
 # Bad input: message names the input, the others are still done, exit 3.
 expect_rc 3 "missing file" "$S" "$T/nope" "$T/mixed.bin"
 "$S" "$T/nope" "$T/mixed.bin" > "$T/partial.txt" 2> "$T/err.txt" || true
