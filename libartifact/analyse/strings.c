@@ -1474,43 +1474,48 @@ static void ja16_end(art_strings *s, scan *c, ja_seg *g)
       (!g->nonascii || looks_japanese(g) || c->cont)) {
     deliver(s, c, 0);
     c->count++;
-  } else if (g->nonascii && c->blen < sizeof(s->sc[0].pre) * 64) {
+  } else if (g->nonascii && c->chars >= s->opts.min_len) {
     /* Not Japanese text: its ASCII parts are strings as GNU strings
      * would find them. */
-    char tmp[2048];
-    size_t len = c->blen;
-    uint64_t base = c->start;
-    art_string map = {.encoding = c->enc,
-                      .piece_offset = c->start,
-                      .anchors = c->anch,
-                      .nanchors = c->nanch};
-    memcpy(tmp, c->buf, len);
-    uint64_t offs[2048 / 2];
-    size_t nseg = 0, segs[2048 / 2][2];
-    for (size_t i = 0; i < len;) {
-      if ((unsigned char)tmp[i] >= 0x80) {
-        i++;
-        continue;
-      }
-      size_t a = i;
-      while (i < len && (unsigned char)tmp[i] < 0x80)
-        i++;
-      if (i - a >= s->opts.min_len && nseg < 1024) {
-        segs[nseg][0] = a;
-        segs[nseg][1] = i - a;
-        offs[nseg++] = art_string_offset(&map, a);
+    size_t len = c->blen, na = c->nanch;
+    char *tmp = malloc(len + 1);
+    art_str_anchor *an = malloc((na ? na : 1) * sizeof(*an));
+    if (!tmp || !an) {
+      s->nomem = 1;
+    } else {
+      memcpy(tmp, c->buf, len);
+      if (na)
+        memcpy(an, c->anch, na * sizeof(*an));
+      art_string map = {.encoding = c->enc,
+                        .piece_offset = c->start + c->consumed,
+                        .anchors = an,
+                        .nanchors = na};
+      for (size_t i = 0; i < len;) {
+        if ((unsigned char)tmp[i] >= 0x80) {
+          i++;
+          continue;
+        }
+        size_t a0 = i;
+        while (i < len && (unsigned char)tmp[i] < 0x80)
+          i++;
+        if (i - a0 < s->opts.min_len)
+          continue;
+        uint64_t off = art_string_offset(&map, a0);
+        run_clear(c);
+        c->dirty = 1;
+        c->nanch = 0;
+        memcpy(c->buf, tmp + a0, i - a0);
+        c->blen = c->chars = c->pchars = i - a0;
+        c->start = off;
+        deliver(s, c, 0);
+        c->count++;
       }
     }
-    (void)base;
-    for (size_t k = 0; k < nseg; k++) {
-      run_clear(c);
-      memcpy(c->buf, tmp + segs[k][0], segs[k][1]);
-      c->blen = c->chars = c->pchars = segs[k][1];
-      c->start = offs[k];
-      deliver(s, c, 0);
-      c->count++;
-    }
+    free(tmp);
+    free(an);
   }
+  run_clear(c);
+  c->dirty = 1;
   run_clear(c);
   memset(g, 0, sizeof *g);
 }

@@ -428,8 +428,10 @@ static void flush_queue(art_str_iocs *x, size_t n)
     }
     free_held(&x->q[i]);
   }
-  memmove(x->q, x->q + n, (x->nq - n) * sizeof(*x->q));
-  memmove(x->qend, x->qend + n, (x->nq - n) * sizeof(*x->qend));
+  if (n && x->nq > n) {
+    memmove(x->q, x->q + n, (x->nq - n) * sizeof(*x->q));
+    memmove(x->qend, x->qend + n, (x->nq - n) * sizeof(*x->qend));
+  }
   x->nq -= n;
 }
 
