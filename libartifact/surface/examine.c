@@ -732,6 +732,9 @@ static void harvest(art_surface *s, srec *r, art_status read_status)
     int mis = mime && name ? art_magic_ext_mismatch(name, mime, &expected) : 0;
     json_object_set_new(t, "description", jstr(desc));
     json_object_set_new(t, "mime", jstr(mime));
+    if (art_magic_charset(s->magic))
+      json_object_set_new(t, "charset",
+                          json_string(art_magic_charset(s->magic)));
     json_object_set_new(t, "extension_mismatch", json_boolean(mis));
     if (mis && expected)
       json_object_set_new(t, "expected_mime", json_string(expected));
