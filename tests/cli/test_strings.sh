@@ -172,6 +172,23 @@ for e in j e i; do
   check "-e $e on 8 MiB of random bytes: $c strings (at most 20)" test "$c" -le 20
 done
 
+# ISO-2022-JP with the CP50221 extensions: NEC row 13 (①), an IBM
+# extension (髙, row 0x7C), half-width katakana after ESC ( I. The JIS codes
+# come from Python's CP932 codec through the standard Shift_JIS/JIS mapping.
+python3 - "$T/cp50221.bin" <<'PY'
+import sys
+def jis(ch):
+    b1, b2 = ch.encode("cp932")
+    if b1 >= 0xe0: b1 -= 0x40
+    j1 = (b1 - 0x70) * 2 - (1 if b2 < 0x9f else 0)
+    j2 = b2 - 0x7e if b2 >= 0x9f else b2 - 0x1f - (1 if b2 >= 0x80 else 0)
+    return bytes([j1, j2])
+body = "お知らせ：".encode("iso2022_jp")[:-3] + jis("①") + jis("髙")
+body += "橋さま".encode("iso2022_jp")[3:-3] + b"\x1b(I12\x1b(B"
+open(sys.argv[1], "wb").write(b"\0" + body + b"\0")
+PY
+check "CP50221 extensions decoded" test "$("$S" -e i -n 3 -f jsonl "$T/cp50221.bin" | jq -r .value)" = "お知らせ：①髙橋さまｱｲ"
+
 # art-surface's summary reads the Japanese encodings under a Japanese locale.
 check "surface summary: Japanese encodings under ja_JP" test "$(LC_ALL=ja_JP.UTF-8 "$ART_BIN/art-surface" -f jsonl "$T/sjis.txt" | jq -r '.strings.encodings | join(",")')" = "ascii,utf16le,utf8,cp932,eucjp,iso2022jp"
 check "surface summary: ASCII and UTF-16LE in the C locale" test "$("$ART_BIN/art-surface" -f jsonl "$T/sjis.txt" | jq -r '.strings.encodings | join(",")')" = "ascii,utf16le"
