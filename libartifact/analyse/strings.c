@@ -787,7 +787,8 @@ feed_u16(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
   return i;
 }
 
-static void
+/* Kept out of line: each scanner's loop compiles best on its own. */
+__attribute__((noinline)) static void
 feed_units(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   size_t i = 0;
@@ -963,7 +964,8 @@ static int qp_join(
   return 1;
 }
 
-static void
+/* Kept out of line: each scanner's loop compiles best on its own. */
+__attribute__((noinline)) static void
 feed_bytes(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   const int ind = s->opts.indicators;
@@ -1066,7 +1068,8 @@ static inline void finish_run(art_strings *s, scan *c)
   end_run(s, c);
 }
 
-static void
+/* Kept out of line: each scanner's loop compiles best on its own. */
+__attribute__((noinline)) static void
 feed_utf8(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   for (size_t i = 0; i < n; i++) {
@@ -1333,7 +1336,8 @@ static void ja_add(art_strings *s,
   c->rnonascii += nonascii ? 1u : 0u;
 }
 
-static void
+/* Kept out of line: each scanner's loop compiles best on its own. */
+__attribute__((noinline)) static void
 feed_ja(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   const uint8_t *g = s->graphic7;
@@ -1522,7 +1526,8 @@ static void ja16_end(art_strings *s, scan *c, ja_seg *g)
 
 /* indicators with Japanese: UTF-16LE units of ASCII or Japanese text, as
  * UTF-8, stepping as GNU strings does after a unit that is not one. */
-static void
+/* Kept out of line: each scanner's loop compiles best on its own. */
+__attribute__((noinline)) static void
 feed_u16ja(art_strings *s, scan *c, const uint8_t *p, size_t n, uint64_t base)
 {
   ja_seg *g = &c->seg16;
