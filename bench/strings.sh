@@ -64,6 +64,10 @@ run "art-strings -e l" "$S" -e l "$IN"; a=$SECS; ac=$CPU
 cmp -s "$W/GNU strings -a -e l.out" "$W/art-strings -e l.out" && echo "  outputs identical" || echo "  OUTPUTS DIFFER"
 echo "  speed ratio: $(ratio "$g" "$a")x elapsed, $(ratio "$gc" "$ac")x cpu"
 run "art-strings -e slu --ioc" "$S" -e slu --ioc "$IN"
+run "art-strings --ioc" "$S" --ioc "$IN"
+# Japanese users: UTF-8 and the Japanese encodings on top of --ioc's two.
+run "art-strings --ioc --lang ja" "$S" --ioc --lang ja "$IN"
+run "art-strings -e jei" "$S" -e jei "$IN"
 run "ssdeep" ssdeep -s "$IN"; g=$SECS; gc=$CPU
 run "libartifact ssdeep" "$W/sd" "$IN"; a=$SECS; ac=$CPU
 if [ "$(tail -1 "$W/ssdeep.out" | cut -d, -f1)" = "$(cat "$W/libartifact ssdeep.out")" ]; then

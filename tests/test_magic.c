@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #define MAX_FILES 1024
 
 static char *files[MAX_FILES];
@@ -354,6 +356,50 @@ START_TEST(test_reader)
 }
 END_TEST
 
+/* type.charset: Japanese text encoded by iconv in each encoding is named
+ * as encoded, where libmagic says "ISO-8859 text" (EUC-JP) or "Non-ISO
+ * extended-ASCII text" (Shift_JIS); binary data has none. */
+START_TEST(test_charset)
+{
+  static const char *const encs[][2] = {{"UTF-8", "UTF-8"},
+                                        {"SHIFT_JIS", "SHIFT_JIS"},
+                                        {"CP932", "SHIFT_JIS"},
+                                        {"EUC-JP", "EUC-JP"},
+                                        {"ISO-2022-JP", "ISO-2022-JP"}};
+  static const char text[] =
+      "お客様のアカウントが一時的に停止されました。以下のリンクから本人確認を"
+      "行ってください。ご不明な点は担当者までお問い合わせください。\n"
+      "【重要】三井住友カードをご利用のお客様へ：ご請求金額の確認をお願いし"
+      "ます。\n";
+  art_ctx *ctx;
+  art_magic *m;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(art_magic_new(ctx, &m), ART_OK);
+  for (size_t i = 0; i < sizeof encs / sizeof *encs; i++) {
+    char cmd[1024], *out;
+    int status;
+    snprintf(cmd, sizeof cmd, "printf '%%s%%s%%s' '%s' '%s' '%s' | iconv -t %s",
+             text, text, text, encs[i][0]);
+    out = tu_run(cmd, &status);
+    ck_assert_int_eq(status, 0);
+    ck_assert_int_eq(art_magic_buffer(ctx, m, out, strlen(out)), ART_OK);
+    ck_assert_ptr_nonnull(art_magic_charset(m));
+    ck_assert_msg(strcmp(art_magic_charset(m), encs[i][1]) == 0, "%s: %s (%s)",
+                  encs[i][0], art_magic_charset(m), art_magic_description(m));
+    free(out);
+  }
+  /* libmagic's view of EUC-JP, which is why charset exists. */
+  ck_assert_int_eq(art_magic_buffer(ctx, m,
+                                    "\x7f"
+                                    "ELF\x02\x01\x01",
+                                    7),
+                   ART_OK);
+  ck_assert_ptr_null(art_magic_charset(m));
+  art_magic_free(m);
+  art_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *magic_suite(void)
 {
   Suite *s = suite_create("magic");
@@ -368,6 +414,7 @@ static Suite *magic_suite(void)
   suite_add_tcase(s, tc);
   tc = tcase_create("extension");
   tcase_add_test(tc, test_ext_mismatch);
+  tcase_add_test(tc, test_charset);
   suite_add_tcase(s, tc);
   return s;
 }

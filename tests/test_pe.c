@@ -393,12 +393,71 @@ START_TEST(test_collector)
 }
 END_TEST
 
+/* Malformed variants (tests/data/pe_variants.py derives them from the
+ * executables built here, and builds section-less tiny PEs): our imphash
+ * equals pefile's on each, and the oddity is an anomaly, not partial. */
+START_TEST(test_malformed_pefile)
+{
+  art_ctx *ctx;
+  char cmd[4096], *out, *line, *save = NULL;
+  int status, rows = 0;
+  setup();
+  if (!have_mingw)
+    return;
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && /usr/bin/python3 '%s/tests/data/pe_variants.py' . "
+           "prog.exe prog32.exe plain.exe plain.dll",
+           dir, ART_SOURCE_DIR);
+  out = tu_run(cmd, &status);
+  ck_assert_msg(status == 0, "pe_variants.py: %s", out);
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  for (line = strtok_r(out, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    char *name = line, *ref = strchr(line, '\t'), *kw;
+    ck_assert_ptr_nonnull(ref);
+    *ref++ = '\0';
+    kw = strchr(ref, '\t');
+    ck_assert_ptr_nonnull(kw);
+    *kw++ = '\0';
+    art_pe *pe = parse_file(ctx, name);
+    const art_pe_info *in = art_pe_get_info(pe);
+    ck_assert_msg(!strcmp(art_pe_imphash(pe), ref), "%s: imphash %s, pefile %s",
+                  name, art_pe_imphash(pe), ref);
+    ck_assert_msg(!in->partial, "%s: partial (%s)", name, in->problem);
+    if (strcmp(kw, "-") == 0) {
+      ck_assert_msg(in->n_anomalies == 0, "%s: unexpected anomaly %s", name,
+                    art_pe_anomaly_at(pe, 0));
+    } else {
+      int found = 0;
+      for (size_t i = 0; i < in->n_anomalies; i++)
+        found |= strstr(art_pe_anomaly_at(pe, i), kw) != NULL;
+      ck_assert_msg(found, "%s: no anomaly with '%s' (%zu anomalies, first %s)",
+                    name, kw, in->n_anomalies,
+                    in->n_anomalies ? art_pe_anomaly_at(pe, 0) : "-");
+    }
+    if (strstr(name, "_sections"))
+      ck_assert_uint_eq(in->n_sections, 96);
+    if (strstr(name, "v_tiny")) {
+      ck_assert_uint_eq(in->n_import_dlls, 2);
+      ck_assert_uint_eq(in->n_imports, 3);
+      ck_assert_str_eq(art_pe_import_at(pe, 2)->name, "MessageBoxA");
+    }
+    art_pe_free(pe);
+    rows++;
+  }
+  ck_assert_int_ge(rows, 30);
+  art_ctx_free(ctx);
+  free(out);
+}
+END_TEST
+
 static Suite *pe_suite(void)
 {
   Suite *s = suite_create("pe");
   TCase *tc = tcase_create("imphash");
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_imphash_yara);
+  tcase_add_test(tc, test_malformed_pefile);
   suite_add_tcase(s, tc);
   tc = tcase_create("structure");
   tcase_set_timeout(tc, 120);

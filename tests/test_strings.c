@@ -447,6 +447,118 @@ START_TEST(test_json_record)
 }
 END_TEST
 
+/* Japanese strings and indicators: the same results whatever the blocks
+ * (escape sequences, lead bytes and pre-context cut anywhere), offsets of
+ * converted text mapped back to the input. The bytes are encoded by iconv. */
+typedef struct jrec {
+  char buf[8192];
+  size_t len;
+} jrec;
+
+static int jrec_ioc(const art_str_ioc *ioc, void *ud)
+{
+  jrec *r = ud;
+  int n =
+      snprintf(r->buf + r->len, sizeof r->buf - r->len, "%" PRIu64 " %s %s %s|",
+               ioc->offset, art_str_enc_name(ioc->encoding),
+               art_ioc_class_name(ioc->cls), ioc->value);
+  if (n > 0 && (size_t)n < sizeof r->buf - r->len)
+    r->len += (size_t)n;
+  return 0;
+}
+
+typedef struct jctx {
+  jrec strs;
+  art_str_iocs *iocs;
+} jctx;
+
+static int jrec_str(const art_string *s, void *ud)
+{
+  jctx *j = ud;
+  int n = snprintf(j->strs.buf + j->strs.len, sizeof j->strs.buf - j->strs.len,
+                   "%" PRIu64 " %s %s|", s->offset,
+                   art_str_enc_name(s->encoding), s->text);
+  if (n > 0 && (size_t)n < sizeof j->strs.buf - j->strs.len)
+    j->strs.len += (size_t)n;
+  art_str_iocs_string(j->iocs, s);
+  return 0;
+}
+
+static void
+run_blocks(const char *data, size_t len, size_t step, jctx *j, jrec *iocs)
+{
+  art_strings_opts o = {.encodings = ART_STR_ALL & ~ART_STR_MASK(ART_STR_8BIT),
+                        .indicators = 1};
+  art_strings *s;
+  memset(j, 0, sizeof *j);
+  memset(iocs, 0, sizeof *iocs);
+  ck_assert_int_eq(art_str_iocs_new(NULL, jrec_ioc, iocs, &j->iocs), ART_OK);
+  ck_assert_int_eq(art_strings_new(NULL, &o, jrec_str, j, &s), ART_OK);
+  for (size_t off = 0; off < len; off += step)
+    art_strings_update(NULL, s, data + off,
+                       len - off < step ? len - off : step);
+  art_strings_final(NULL, s);
+  art_str_iocs_final(j->iocs);
+  art_str_iocs_free(j->iocs);
+  art_strings_free(s);
+}
+
+START_TEST(test_japanese_streaming)
+{
+  char *dir = tu_tmpdir(), *f = tu_path(dir, "j.bin"), cmd[2048];
+  int status;
+  snprintf(
+      cmd, sizeof cmd,
+      "{ printf '\\001\\002'; printf '%%s\\n' "
+      "'担当：info@example-jp.co.jp までご連絡ください。' | iconv -t CP932;"
+      " printf '\\000'; printf '%%s\\n' "
+      "'連絡先は support@カード会社.jp です。' | iconv -t ISO-2022-JP;"
+      " printf '\\000'; printf '%%s\\n' "
+      "'お問い合わせ：ｓｕｐｐｏｒｔ＠ｅｘａｍｐｌｅ．ｊｐ まで。' | "
+      "iconv -t EUC-JP; } > '%s'",
+      f);
+  free(tu_run(cmd, &status));
+  ck_assert_int_eq(status, 0);
+  FILE *fp = fopen(f, "rb");
+  ck_assert_ptr_nonnull(fp);
+  char data[4096];
+  size_t len = fread(data, 1, sizeof data, fp);
+  fclose(fp);
+  jctx whole, piece;
+  jrec iw, ip;
+  run_blocks(data, len, len, &whole, &iw);
+  ck_assert_msg(strstr(iw.buf, "ascii email info@example-jp.co.jp|"), "%s",
+                iw.buf);
+  ck_assert_msg(strstr(iw.buf, "iso2022jp email support@カード会社.jp|"), "%s",
+                iw.buf);
+  ck_assert_msg(strstr(iw.buf, "eucjp email support@example.jp|"), "%s",
+                iw.buf);
+  ck_assert_msg(
+      strstr(whole.strs.buf,
+             "cp932 担当：info@example-jp.co.jp までご連絡ください。|"),
+      "%s", whole.strs.buf);
+  /* Each indicator's offset holds its first byte in the input: ASCII as
+   * such, the full-width address's first byte in EUC-JP (0xa3). */
+  for (const char *p = iw.buf; *p; p = strchr(p, '|') + 1) {
+    uint64_t off = strtoull(p, NULL, 10);
+    const char *v = strchr(strchr(strchr(p, ' ') + 1, ' ') + 1, ' ') + 1;
+    ck_assert_uint_lt(off, len);
+    if (strstr(p, "eucjp") == strchr(p, ' ') + 1)
+      ck_assert_uint_eq((unsigned char)data[off], 0xa3);
+    else
+      ck_assert_int_eq(data[off], v[0]);
+  }
+  for (size_t step = 1; step < 9; step++) {
+    run_blocks(data, len, step, &piece, &ip);
+    ck_assert_str_eq(piece.strs.buf, whole.strs.buf);
+    ck_assert_str_eq(ip.buf, iw.buf);
+  }
+  free(f);
+  tu_rmtree(dir);
+  free(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
   Suite *s = suite_create("strings");
@@ -463,6 +575,7 @@ static Suite *suite(void)
   tc = tcase_create("summary");
   tcase_add_test(tc, test_summary);
   tcase_add_test(tc, test_json_record);
+  tcase_add_test(tc, test_japanese_streaming);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -24,6 +24,7 @@ typedef struct opts {
   int radix; /* 0, 'd', 'x', 'o' */
   int format, format_given;
   int ioc, print_name;
+  int enc_given, lang_ja;
   unsigned classes; /* --class: mask of art_ioc_class; 0: all */
   const char *sep;
   const char *output;
@@ -40,10 +41,10 @@ typedef struct spool {
 typedef struct job {
   const opts *o;
   const char *path;
-  spool *sp; /* batch mode */
-  FILE *out; /* direct mode */
-  uint64_t piece_base[ART_STR_ENC_COUNT_];
-  char *acc; /* jsonl: the string so far */
+  spool *sp;          /* batch mode */
+  FILE *out;          /* direct mode */
+  art_str_iocs *iocs; /* --ioc */
+  char *acc;          /* jsonl: the string so far */
   size_t acc_len;
   int acc_trunc;
   art_ctx *ctx;
@@ -125,44 +126,33 @@ static void put_json(job *j,
   art_free(line);
 }
 
-static unsigned unit_bytes(art_str_enc e)
+static int on_ioc(const art_str_ioc *ioc, void *ud)
 {
-  return e == ART_STR_UTF16LE || e == ART_STR_UTF16BE   ? 2u
-         : e == ART_STR_UTF32LE || e == ART_STR_UTF32BE ? 4u
-                                                        : 1u;
-}
-
-static void on_iocs(job *j, const art_string *s)
-{
-  art_ioc found[64];
-  size_t n = art_ioc_find(s->text, s->len, found, 64);
-  uint64_t base =
-      (s->flags & ART_STR_CONTINUED) ? j->piece_base[s->encoding] : 0;
-  unsigned ub = unit_bytes(s->encoding);
-  for (size_t i = 0; i < n && i < 64; i++) {
-    uint64_t off = s->offset + (base + found[i].start) * ub;
-    if (j->o->classes && !(j->o->classes & (1u << found[i].cls)))
-      continue;
-    const char *cls = art_ioc_class_name(found[i].cls);
-    if (j->o->format == FMT_JSONL) {
-      put_json(j, off, s->encoding, cls, s->text + found[i].start, found[i].len,
-               0);
-    } else {
-      prefix(j, off);
-      sp_puts(j, cls);
-      sp_write(j, "\t", 1);
-      sp_write(j, s->text + found[i].start, found[i].len);
-      sp_write(j, "\n", 1);
-    }
+  job *j = ud;
+  if (j->o->classes && !(j->o->classes & (1u << ioc->cls)))
+    return 0;
+  if (j->o->format == FMT_JSONL) {
+    char *line = NULL;
+    if (art_str_ioc_json(j->ctx, j->path, ioc, &line) != ART_OK)
+      return 0;
+    sp_puts(j, line);
+    sp_write(j, "\n", 1);
+    art_free(line);
+  } else {
+    prefix(j, ioc->offset);
+    sp_puts(j, art_ioc_class_name(ioc->cls));
+    sp_write(j, "\t", 1);
+    sp_puts(j, ioc->value);
+    sp_write(j, "\n", 1);
   }
-  j->piece_base[s->encoding] = (s->flags & ART_STR_MORE) ? base + s->len : 0;
+  return 0;
 }
 
 static int on_string(const art_string *s, void *ud)
 {
   job *j = ud;
   if (j->o->ioc) {
-    on_iocs(j, s);
+    art_str_iocs_string(j->iocs, s);
     return 0;
   }
   if (j->o->format == FMT_JSONL) {
@@ -209,12 +199,18 @@ static art_status run_one(art_ctx *ctx,
   art_status rs = art_source_open(ctx, path, kind, &src);
   if (rs == ART_OK)
     rs = art_strings_new(ctx, &o->so, on_string, j, &st);
+  if (rs == ART_OK && o->ioc)
+    rs = art_str_iocs_new(ctx, on_ioc, j, &j->iocs);
   if (rs == ART_OK) {
     art_reader_clear(reader);
     rs = art_strings_attach(ctx, st, reader);
   }
   if (rs == ART_OK)
     rs = art_reader_run(ctx, reader, src, NULL);
+  /* Indicators held back are printed even after a read error. */
+  art_str_iocs_final(j->iocs);
+  art_str_iocs_free(j->iocs);
+  j->iocs = NULL;
   art_reader_clear(reader);
   art_strings_free(st);
   art_source_free(src);
@@ -333,13 +329,22 @@ static void usage(void)
       "or octal\n"
       "  -e, --encoding ENC     s (7-bit, default), S (8-bit), l/b (16-bit "
       "LE/BE),\n"
-      "                         L/B (32-bit LE/BE), u (UTF-8); several "
-      "letters combine\n"
+      "                         L/B (32-bit LE/BE), u (UTF-8), j (Shift_JIS/"
+      "CP932),\n"
+      "                         e (EUC-JP), i (ISO-2022-JP); several letters "
+      "combine;\n"
+      "                         all: every encoding\n"
       "  -w, --include-all-whitespace  count every whitespace as printable\n"
       "  -s, --output-separator SEP    end each string with SEP instead of "
       "a newline\n"
       "      --print-file-name  print the file name before each string\n"
-      "      --ioc              print only the indicators found in strings\n"
+      "      --ioc              print only the indicators found in strings "
+      "(default\n"
+      "                         encodings: s and l, plus u, j, e, i under a "
+      "Japanese\n"
+      "                         locale or with --lang ja)\n"
+      "      --lang LANG        ja: also look for Japanese text (u, j, e, i) "
+      "with --ioc\n"
       "      --class LIST       only these indicator classes (url,ipv4,...); "
       "implies --ioc\n"
       "  -f, --format FMT       text (default) or jsonl\n"
@@ -352,9 +357,22 @@ static void usage(void)
       "4 fatal.\n");
 }
 
+/* Whether the user's locale is Japanese (LC_ALL, LC_CTYPE, LANG as
+ * setlocale reads them). */
+static int japanese_locale(void)
+{
+  const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v)
+      return strncmp(v, "ja", 2) == 0;
+  }
+  return 0;
+}
+
 static int parse_opts(int argc, char **argv, opts *o)
 {
-  enum { OPT_VERSION = 256, OPT_IOC, OPT_NAME, OPT_CLASS };
+  enum { OPT_VERSION = 256, OPT_IOC, OPT_NAME, OPT_CLASS, OPT_LANG };
   static const struct option lo[] = {
       {"all", no_argument, NULL, 'a'},
       {"bytes", required_argument, NULL, 'n'},
@@ -365,6 +383,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"print-file-name", no_argument, NULL, OPT_NAME},
       {"ioc", no_argument, NULL, OPT_IOC},
       {"class", required_argument, NULL, OPT_CLASS},
+      {"lang", required_argument, NULL, OPT_LANG},
       {"format", required_argument, NULL, 'f'},
       {"recursive", no_argument, NULL, 'r'},
       CLI_IMAGE_OPTIONS,
@@ -396,6 +415,15 @@ static int parse_opts(int argc, char **argv, opts *o)
     case 'e':
       if (art_str_enc_parse(optarg, &o->so.encodings) != ART_OK)
         return cli_usage_error("invalid encoding '%s'", optarg);
+      o->enc_given = 1;
+      break;
+    case OPT_LANG:
+      if (strcmp(optarg, "ja") == 0)
+        o->lang_ja = 1;
+      else if (strcmp(optarg, "en") == 0 || strcmp(optarg, "C") == 0)
+        o->lang_ja = -1;
+      else
+        return cli_usage_error("unknown language '%s' (ja, en)", optarg);
       break;
     case 'w':
       o->so.include_whitespace = 1;
@@ -450,6 +478,18 @@ static int parse_opts(int argc, char **argv, opts *o)
   }
   if (o->ioc && !o->format_given)
     o->format = FMT_JSONL;
+  if (o->ioc) {
+    /* Indicators: the boundaries a reader sees, and by default the
+     * encodings of art-surface's summary (ASCII and UTF-16LE, as FLOSS),
+     * with the Japanese ones for Japanese users. Plain strings stay GNU's. */
+    o->so.indicators = 1;
+    if (!o->enc_given) {
+      o->so.encodings =
+          ART_STR_MASK(ART_STR_ASCII) | ART_STR_MASK(ART_STR_UTF16LE);
+      if (o->lang_ja > 0 || (o->lang_ja == 0 && japanese_locale()))
+        o->so.encodings |= ART_STR_JAPANESE | ART_STR_MASK(ART_STR_UTF8);
+    }
+  }
   return -1;
 }
 

@@ -54,7 +54,10 @@ static void usage(void)
       "  -n, --min-len N          minimum string length (default 4)\n"
       "  -e, --encodings LIST     strings summary encodings, as art-strings "
       "-e\n"
-      "                           (default: ascii,utf16le)\n"
+      "                           (default: ascii,utf16le; plus utf8 and "
+      "the\n"
+      "                           Japanese ones under a Japanese locale; "
+      "all)\n"
       "      --no-strings         leave the strings summary out\n"
       "      --hashset FILE       report hits in a .hset file (repeatable)\n"
       "      --skip-known         leave artifacts in known sets out\n"
@@ -291,6 +294,19 @@ static int parse_opts(int argc, char **argv, opts *o)
   }
   if (!o->format_given)
     o->text = !o->output && isatty(STDOUT_FILENO);
+  /* Japanese users: the strings summary also reads UTF-8 and the Japanese
+   * encodings (as art-strings --ioc does under a Japanese locale). */
+  if (!o->s.strings.encodings) {
+    const char *loc = getenv("LC_ALL");
+    if (!loc || !*loc)
+      loc = getenv("LC_CTYPE");
+    if (!loc || !*loc)
+      loc = getenv("LANG");
+    if (loc && strncmp(loc, "ja", 2) == 0)
+      o->s.strings.encodings = ART_STR_MASK(ART_STR_ASCII) |
+                               ART_STR_MASK(ART_STR_UTF16LE) |
+                               ART_STR_MASK(ART_STR_UTF8) | ART_STR_JAPANESE;
+  }
   return -1;
 }
 

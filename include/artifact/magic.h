@@ -72,6 +72,10 @@ ART_API art_status art_magic_buffer(art_ctx *ctx,
  * NULL before a successful identification. */
 ART_API const char *art_magic_description(const art_magic *m);
 ART_API const char *art_magic_mime(const art_magic *m);
+/* For text (a MIME type text/...): the encoding uchardet detects in the
+ * bytes kept ("UTF-8", "ASCII", "SHIFT_JIS", "EUC-JP", "ISO-2022-JP",
+ * "WINDOWS-1252", ...), or NULL when not text or not recognised. */
+ART_API const char *art_magic_charset(const art_magic *m);
 /* The first bytes of the input that were kept (up to the limit), borrowed
  * until the next reset; *LEN gets their number. Useful beside the type:
  * the first bytes as hex, art_archive_is_container() on them, or

@@ -8,11 +8,20 @@
  * art_pe_section_at(), art_pe_import_at(), art_pe_export_at(),
  * art_pe_imphash(); art_pe_free().
  *
- * Every read is bounds-checked against the buffer: damaged or truncated
- * files give what could be read, with info->partial set and the reason in
- * info->problem, never a read outside the buffer. Counts are capped (96
- * sections as Windows allows, 4096 DLLs, 65536 imports and exports).
+ * Every read is bounds-checked against the buffer: truncated files give
+ * what could be read, with info->partial set and the reason in
+ * info->problem, never a read outside the buffer. What Windows loads is
+ * parsed even when odd (SizeOfOptionalHeader 0 with a valid magic, import
+ * tables without a terminator, damaged thunks, empty names), and each
+ * oddity is listed in the anomalies (art_pe_anomaly_at()), not as partial.
+ * Counts are capped (96 sections as Windows allows, with an anomaly; 4096
+ * DLLs, 65536 imports and exports).
  *
+ * imports: read as pefile reads them: a descriptor whose thunks are
+ * damaged is dropped whole and the walk goes on with the next one (up to
+ * six such), the walk ends at an all-zero descriptor or where the data
+ * ends, empty names and names pefile deems invalid are dropped, a DLL name
+ * with characters outside a DOS file name counts as "*invalid*".
  * imphash: the import directory (not delay-load imports) in table order,
  * "dll.function" lower-cased, the DLL name without a last extension of
  * .dll/.ocx/.sys (split at the last dot, as pefile does; YARA splits at the
@@ -49,6 +58,7 @@ typedef struct art_pe_info {
   uint64_t overlay_offset, overlay_size; /* data after the last section */
   int partial;                           /* some structure could not be read */
   const char *problem;                   /* why, when partial */
+  size_t n_anomalies; /* oddities met while parsing (art_pe_anomaly_at) */
 } art_pe_info;
 
 typedef struct art_pe_section {
@@ -65,6 +75,7 @@ typedef struct art_pe_import {
   uint16_t ordinal; /* when by ordinal */
   uint16_t hint;    /* when by name */
   int by_ordinal;
+  int dll_invalid; /* DLL name not a DOS file name: "*invalid*" in imphash */
 } art_pe_import;
 
 typedef struct art_pe_export {
@@ -88,6 +99,9 @@ ART_API const art_pe_info *art_pe_get_info(const art_pe *pe);
 ART_API const art_pe_section *art_pe_section_at(const art_pe *pe, size_t index);
 ART_API const art_pe_import *art_pe_import_at(const art_pe *pe, size_t index);
 ART_API const art_pe_export *art_pe_export_at(const art_pe *pe, size_t index);
+/* The INDEX-th anomaly, a short English phrase ("no terminating import
+ * descriptor", "section count 200 cut at 96"); NULL past the end. */
+ART_API const char *art_pe_anomaly_at(const art_pe *pe, size_t index);
 /* Lower-case hex MD5, or "" without imports. Borrowed. */
 ART_API const char *art_pe_imphash(const art_pe *pe);
 

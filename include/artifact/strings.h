@@ -23,10 +23,32 @@
  * also selected (the pure-ASCII runs are then ASCII strings already).
  * With several encodings, strings reach the callback in the order in
  * which they end in the input (ties in enum order), whatever the blocks.
+ *
+ * Japanese encodings (ART_STR_CP932, ART_STR_EUCJP, ART_STR_ISO2022JP):
+ * a string is a run of valid characters of that encoding (ASCII included;
+ * ISO-2022-JP escape sequences are part of the run, not characters) that
+ * holds at least one non-ASCII character and looks Japanese: four
+ * full-width characters in a row (kana, kanji, ideographic punctuation,
+ * full-width forms), two of them kana or punctuation (docs/art-strings.1
+ * gives the false-positive figures behind this rule). With indicators and
+ * a Japanese encoding selected, ART_STR_UTF16LE also reads Japanese text
+ * (as UTF-8, same rule; runs that fail it give their ASCII parts).
+ * The text is converted to UTF-8 by iconv (CP932, EUC-JP-MS; ISO-2022-JP
+ * with the CP50221 extensions: half-width katakana, NEC row 13 and the IBM
+ * extensions); min_len counts characters.
+ *
+ * indicators (option): the strings are meant for indicator extraction, so
+ * a run starts and ends where a reader of the text would see a boundary:
+ * a Shift_JIS trail byte or an ISO-2022-JP escape sequence or shifted text
+ * is never the start of an ASCII string, a DER string (IA5String, URI...)
+ * ends at its encoded length, and quoted-printable soft line breaks ("=" at
+ * a line end) are joined. Plain strings stay byte-identical to GNU strings
+ * without it.
  */
 #ifndef ART_STRINGS_H
 #define ART_STRINGS_H
 
+#include "ioc.h"
 #include "reader.h"
 
 ART_BEGIN_DECLS
@@ -41,17 +63,26 @@ typedef enum art_str_enc {
   ART_STR_UTF32LE,   /* strings -e L */
   ART_STR_UTF32BE,   /* strings -e B */
   ART_STR_UTF8,      /* well-formed UTF-8 (not in GNU strings) */
+  ART_STR_CP932,     /* Shift_JIS / Windows-31J: -e j */
+  ART_STR_EUCJP,     /* EUC-JP: -e e */
+  ART_STR_ISO2022JP, /* ISO-2022-JP with CP50221 extensions: -e i */
   ART_STR_ENC_COUNT_ /* number of encodings; not an encoding */
 } art_str_enc;
 
 #define ART_STR_MASK(enc) (1u << (enc))
 
+#define ART_STR_JAPANESE                                                       \
+  (ART_STR_MASK(ART_STR_CP932) | ART_STR_MASK(ART_STR_EUCJP) |                 \
+   ART_STR_MASK(ART_STR_ISO2022JP))
+#define ART_STR_ALL (ART_STR_MASK(ART_STR_ENC_COUNT_) - 1u)
+
 /* Short name: "ascii", "8bit", "utf16le", "utf16be", "utf32le", "utf32be",
- * "utf8". */
+ * "utf8", "cp932", "eucjp", "iso2022jp". */
 ART_API const char *art_str_enc_name(art_str_enc enc);
 /* Parse a GNU strings -e selector into a mask: one or more of the letters
- * s S l b L B, plus u for UTF-8 (e.g. "sl"); or a comma-separated list of
- * names ("ascii,utf16le"). ART_ERR_INVALID_ARG for anything else. */
+ * s S l b L B, plus u for UTF-8 and j e i for CP932, EUC-JP, ISO-2022-JP
+ * (e.g. "sl"); or a comma-separated list of names ("ascii,utf16le"); or
+ * "all". ART_ERR_INVALID_ARG for anything else. */
 ART_API art_status art_str_enc_parse(const char *spec, unsigned *mask);
 
 /* Flags of one delivered piece. Strings longer than ART_STR_PIECE bytes
@@ -59,8 +90,17 @@ ART_API art_status art_str_enc_parse(const char *spec, unsigned *mask);
  * memory stays bounded. */
 enum {
   ART_STR_CONTINUED = 1u << 0, /* continues the previous piece */
-  ART_STR_MORE = 1u << 1       /* more pieces of this string follow */
+  ART_STR_MORE = 1u << 1,      /* more pieces of this string follow */
+  ART_STR_EOL = 1u << 2,       /* ended by CR or LF (byte encodings) */
+  ART_STR_BOL = 1u << 3        /* starts right after CR or LF */
 };
+
+/* Where text and input stop advancing together: text byte POS is input
+ * byte piece_offset + REL, and the bytes after it advance one input unit
+ * per text byte until the next anchor. */
+typedef struct art_str_anchor {
+  uint32_t pos, rel;
+} art_str_anchor;
 #define ART_STR_PIECE (64u * 1024u)
 
 /* One string (or piece); valid only during the callback. */
@@ -68,12 +108,18 @@ typedef struct art_string {
   uint64_t offset; /* input offset of the string's first byte (same for
                       every piece of it) */
   art_str_enc encoding;
-  unsigned flags;   /* ART_STR_CONTINUED, ART_STR_MORE */
-  const char *text; /* NUL-terminated; one byte per character (ISO-8859-1
-                       for 8BIT) except for UTF8, where it is UTF-8 */
-  size_t len;       /* bytes in text */
-  size_t chars;     /* characters in this piece */
+  unsigned flags;        /* ART_STR_CONTINUED, ART_STR_MORE */
+  const char *text;      /* NUL-terminated; one byte per character (ISO-8859-1
+                            for 8BIT) except for UTF8, where it is UTF-8 */
+  size_t len;            /* bytes in text */
+  size_t chars;          /* characters in this piece */
+  uint64_t piece_offset; /* input offset of text[0] */
+  const art_str_anchor *anchors; /* NULL when text maps unit by unit */
+  size_t nanchors;
 } art_string;
+
+/* Input offset of text byte POS of STR (any encoding, any piece). */
+ART_API uint64_t art_string_offset(const art_string *str, size_t pos);
 
 /* Return 0 to go on, nonzero to stop (update then returns ART_ERR_LIMIT). */
 typedef int (*art_strings_cb)(const art_string *str, void *userdata);
@@ -82,6 +128,7 @@ typedef struct art_strings_opts {
   unsigned encodings;     /* mask of ART_STR_MASK(); 0: ASCII only */
   size_t min_len;         /* in characters; 0: 4 */
   int include_whitespace; /* strings -w: every whitespace is a character */
+  int indicators;         /* boundaries for indicator extraction (above) */
 } art_strings_opts;
 
 /* OPTS may be NULL (the defaults). */
@@ -122,6 +169,54 @@ ART_API art_status art_strings_json_record(art_ctx *ctx,
                                            size_t len,
                                            int truncated,
                                            char **out);
+
+/* ---- Indicators of strings ----
+ *
+ * art_str_iocs_new() with a callback; from a strings callback (strings
+ * made with opts.indicators) pass each string to art_str_iocs_string();
+ * art_str_iocs_final() at the end of the input; art_str_iocs_reset() for
+ * the next one. Before matching, full-width forms are normalised (NFKC,
+ * ICU) and defanged forms refanged (hxxp, [.], (.), {.}, [dot], [@], (@),
+ * [at], [:], and their full-width forms such as ［．］); the text as found
+ * is kept beside the value. Internationalised names are given in both
+ * forms (Unicode and punycode, libidn2). A URL does not end in "=" at a
+ * line end (a quoted-printable soft break), and lines of base64 alphabet
+ * that continue one another (a MIME or PEM body) give no indicators: a
+ * single such line still does. One object per thread. */
+typedef struct art_str_ioc {
+  uint64_t offset; /* input offset of the indicator's first byte */
+  art_str_enc encoding;
+  art_ioc_class cls;
+  const char *value;    /* UTF-8: normalised and refanged */
+  const char *original; /* as found (UTF-8), or NULL when equal to value */
+  const char *ascii;    /* an internationalised name in punycode, or NULL */
+  const char *unicode;  /* a punycode ("xn--") name in Unicode, or NULL */
+  int defanged;         /* refanged from a defanged form */
+} art_str_ioc;
+
+/* Return 0 to go on, nonzero to stop. Strings valid during the call. */
+typedef int (*art_str_ioc_cb)(const art_str_ioc *ioc, void *userdata);
+
+typedef struct art_str_iocs art_str_iocs;
+
+ART_API art_status art_str_iocs_new(art_ctx *ctx,
+                                    art_str_ioc_cb cb,
+                                    void *userdata,
+                                    art_str_iocs **out);
+ART_API void art_str_iocs_free(art_str_iocs *x);
+ART_API void art_str_iocs_reset(art_str_iocs *x);
+/* The indicators of STR (a string or piece from art_strings); returns the
+ * callback's nonzero value when it asked to stop, else 0. */
+ART_API int art_str_iocs_string(art_str_iocs *x, const art_string *str);
+/* End of input: deliver what was held back. */
+ART_API int art_str_iocs_final(art_str_iocs *x);
+/* One JSON Lines record (caller frees with art_free), as art-strings --ioc
+ * prints it: the art_strings_json_record() keys with "class", plus
+ * "original", "ascii", "unicode" and "defanged":true when they apply. */
+ART_API art_status art_str_ioc_json(art_ctx *ctx,
+                                    const char *path,
+                                    const art_str_ioc *ioc,
+                                    char **out);
 
 /* ---- Summary for surface analysis ---- */
 

@@ -5,7 +5,9 @@
 #include <artifact/ioc.h>
 
 #include <arpa/inet.h>
+#include <idn2.h>
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_CAND 256
@@ -85,6 +87,91 @@ static int at(const char *t, size_t n, size_t i)
   return i < n ? (unsigned char)t[i] : -1;
 }
 
+/* The UTF-8 character at T[I] (a byte >= 0x80): its length, 0 when not
+ * well-formed. */
+static size_t u8_at(const char *t, size_t n, size_t i, uint32_t *cp)
+{
+  const unsigned char *p = (const unsigned char *)t + i;
+  size_t avail = n - i, l;
+  if (p[0] >= 0xc2 && p[0] <= 0xdf)
+    l = 2;
+  else if (p[0] >= 0xe0 && p[0] <= 0xef)
+    l = 3;
+  else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+    l = 4;
+  else
+    return 0;
+  if (l > avail)
+    return 0;
+  uint32_t v = p[0] & (l == 2 ? 0x1fu : l == 3 ? 0x0fu : 0x07u);
+  for (size_t k = 1; k < l; k++) {
+    if ((p[k] & 0xc0) != 0x80)
+      return 0;
+    v = v << 6 | (p[k] & 0x3fu);
+  }
+  if ((l == 3 && v < 0x800) || (l == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+      (v >= 0xd800 && v <= 0xdfff))
+    return 0;
+  *cp = v;
+  return l;
+}
+
+/* Punctuation, symbols and spaces that end an indicator in text (the
+ * Japanese ones included: 「」、。・（）【】 and the ideographic space). */
+static int text_stop(uint32_t cp)
+{
+  return cp < 0xc0 || cp == 0xd7 || cp == 0xf7 ||
+         (cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x2e00 && cp <= 0x2e7f) ||
+         (cp >= 0x3000 && cp <= 0x3004) || (cp >= 0x3008 && cp <= 0x303f) ||
+         cp == 0x30fb || (cp >= 0xe000 && cp <= 0xf8ff) ||
+         (cp >= 0xfe10 && cp <= 0xfe6f) || (cp >= 0xff00 && cp <= 0xffff);
+}
+
+/* Bytes of a host-name character at T[I]: ASCII letter, digit, '-', '.',
+ * or a letter of another script (internationalised names); 0 otherwise. */
+static size_t dom_len_wide(const char *t, size_t n, size_t i)
+{
+  uint32_t cp;
+  size_t l = u8_at(t, n, i, &cp);
+  return l && !text_stop(cp) ? l : 0;
+}
+
+static inline size_t dom_len(const char *t, size_t n, size_t i)
+{
+  int c = (unsigned char)t[i];
+  if (c < 0x80)
+    return is_alnum(c) || c == '-' || c == '.';
+  return dom_len_wide(t, n, i);
+}
+
+/* Trim an internationalised candidate T[*A, *B) to what a reader sees as
+ * the host name: the top-level label is ASCII (so Japanese text after it is
+ * not part of it), and a first label that turns from another script to
+ * ASCII starts at the ASCII ("例えばexample.jp"). */
+static void idn_trim(const char *t, size_t *a, size_t *b)
+{
+  size_t last = *b;
+  while (last > *a && t[last - 1] != '.')
+    last--;
+  for (size_t k = last; k < *b; k++)
+    if ((unsigned char)t[k] >= 0x80) {
+      *b = k;
+      break;
+    }
+  size_t first_end = *a;
+  while (first_end < *b && t[first_end] != '.')
+    first_end++;
+  size_t cut = *a;
+  for (size_t k = *a; k < first_end; k++)
+    if ((unsigned char)t[k] >= 0x80)
+      cut = k + 1;
+  if (cut > *a && cut < first_end) {
+    while (cut < first_end && (unsigned char)t[cut] >= 0x80)
+      cut++;
+    *a = cut;
+  }
+}
+
 /* ---- top-level domains ---- */
 
 /* Delegated country and the generic TLDs seen in practice. TLDs that
@@ -157,10 +244,87 @@ static const char code_words[] =
 /* A host name: labels of letters, digits and hyphens ending in a known TLD.
  * STRICT (free text) adds case and file-name checks that a URL's host does
  * not need. */
+static int valid_domain(const char *t, size_t n, int strict);
+
+/* An internationalised name: valid under IDNA2008 (with the UTS #46
+ * mapping), and its ASCII form a valid host name. */
+static int script_of(uint32_t cp)
+{
+  if ((cp >= 0xc0 && cp <= 0x24f) || (cp >= 0x1e00 && cp <= 0x1eff))
+    return 1; /* Latin */
+  if (cp >= 0x370 && cp <= 0x3ff)
+    return 2;
+  if (cp >= 0x400 && cp <= 0x52f)
+    return 3;
+  if ((cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x3400 && cp <= 0x4dbf) ||
+      (cp >= 0x4e00 && cp <= 0x9fff) || cp == 0x3005 ||
+      (cp >= 0xf900 && cp <= 0xfaff))
+    return 4; /* kana and kanji */
+  if (cp >= 0xac00 && cp <= 0xd7af)
+    return 5;
+  if (cp >= 0x590 && cp <= 0x6ff)
+    return 6; /* Hebrew, Arabic */
+  if (cp >= 0xe00 && cp <= 0xe7f)
+    return 7;
+  return 0;
+}
+
+/* Free text: an internationalised name as people write them, not as
+ * random UTF-8 happens to form them: one script, a lower-case ASCII TLD,
+ * kana/kanji or Hangul labels of two characters or more, Latin, Greek or
+ * Cyrillic letters beside lower-case ASCII ones, other scripts three. */
+static int plausible_idn(const char *t, size_t n)
+{
+  int script = -1;
+  size_t wide = 0, ascii_letters = 0;
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)t[i];
+    if (c < 0x80) {
+      if (is_upper(c))
+        return 0;
+      ascii_letters += is_lower(c) ? 1u : 0u;
+      i++;
+      continue;
+    }
+    uint32_t cp;
+    size_t l = u8_at(t, n, i, &cp);
+    int sc = l ? script_of(cp) : 0;
+    if (!sc || (script >= 0 && sc != script))
+      return 0;
+    script = sc;
+    wide++;
+    i += l;
+  }
+  if (script == 4 || script == 5)
+    return wide >= 2;
+  if (script >= 1 && script <= 3)
+    return ascii_letters >= 3;
+  return wide >= 3;
+}
+
+static int valid_idn(const char *t, size_t n, int strict)
+{
+  char buf[256];
+  uint8_t *ascii = NULL;
+  if (n >= sizeof buf || (strict && !plausible_idn(t, n)))
+    return 0;
+  memcpy(buf, t, n);
+  buf[n] = '\0';
+  if (idn2_lookup_u8((const uint8_t *)buf, &ascii,
+                     IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+    return 0;
+  int ok = valid_domain((const char *)ascii, strlen((const char *)ascii), 0);
+  idn2_free(ascii);
+  return ok;
+}
+
 static int valid_domain(const char *t, size_t n, int strict)
 {
   if (n < 4 || n > 253)
     return 0;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)t[i] >= 0x80)
+      return valid_idn(t, n, strict);
   size_t labels = 0, ls = 0, tld_s = 0;
   int any_lower = 0, any_upper = 0, all_numeric = 1;
   for (size_t i = 0; i <= n; i++) {
@@ -256,23 +420,27 @@ static void add(cands *cs, art_ioc_class cls, size_t start, size_t len)
     cs->c[cs->n++] = (art_ioc){cls, start, len};
 }
 
-static int dom_char(int c)
-{
-  return is_alnum(c) || c == '-' || c == '.';
-}
-
 static void find_domains(const char *t, size_t n, cands *cs)
 {
   size_t i = 0;
   while (i < n) {
-    if (!dom_char((unsigned char)t[i])) {
+    size_t l = dom_len(t, n, i);
+    if (!l) {
       i++;
       continue;
     }
     size_t a = i;
-    while (i < n && dom_char((unsigned char)t[i]))
-      i++;
+    int wide = 0;
+    while (i < n && (l = dom_len(t, n, i)) > 0) {
+      wide |= l > 1;
+      i += l;
+    }
     size_t b = i;
+    if (wide) {
+      idn_trim(t, &a, &b);
+      if (b <= a)
+        continue;
+    }
     int prev = a > 0 ? (unsigned char)t[a - 1] : -1;
     int next = at(t, n, b);
     if (prev == '@' || prev == '_' || next == '@' || next == '_')
@@ -429,9 +597,18 @@ static void find_email(const char *t, size_t n, cands *cs)
       a++;
     if (a == at_pos || t[at_pos - 1] == '.')
       continue;
-    size_t b = at_pos + 1;
-    while (b < n && dom_char((unsigned char)t[b]))
-      b++;
+    size_t b = at_pos + 1, l;
+    int wide = 0;
+    while (b < n && (l = dom_len(t, n, b)) > 0) {
+      wide |= l > 1;
+      b += l;
+    }
+    if (wide) {
+      size_t da = at_pos + 1;
+      idn_trim(t, &da, &b);
+      if (da != at_pos + 1)
+        continue;
+    }
     while (b > at_pos + 1 && (t[b - 1] == '.' || t[b - 1] == '-'))
       b--;
     if (at_pos - a >= 2 && valid_domain(t + at_pos + 1, b - at_pos - 1, 2)) {
@@ -487,8 +664,26 @@ static void find_urls(const char *t, size_t n, cands *cs)
     if (!known)
       continue;
     size_t h = c + 3, e = h;
-    while (e < n && url_char((unsigned char)t[e]))
-      e++;
+    /* The host may be internationalised; the rest is ASCII (text in
+     * another script after a URL is not part of it). */
+    int wide = 0;
+    for (size_t l; e < n && t[e] != '/' && t[e] != '?' && t[e] != '#';) {
+      if (url_char((unsigned char)t[e])) {
+        e++;
+      } else if ((l = dom_len(t, n, e)) > 1) {
+        wide = 1;
+        e += l;
+      } else {
+        break;
+      }
+    }
+    if (wide) {
+      size_t ha = h;
+      idn_trim(t, &ha, &e);
+    }
+    if (e < n && (t[e] == '/' || t[e] == '?' || t[e] == '#'))
+      while (e < n && url_char((unsigned char)t[e]))
+        e++;
     /* Trailing punctuation belongs to the sentence. */
     while (e > h && strchr(".,;:!?)]", t[e - 1]))
       e--;
@@ -548,9 +743,18 @@ static int win_char(int c)
  * dots dropped. */
 static size_t win_end(const char *t, size_t n, size_t i)
 {
+  uint32_t cp;
   while (i < n && win_char((unsigned char)t[i]) &&
-         !(t[i] == ':' && i + 1 < n && t[i + 1] == '\\'))
+         !(t[i] == ':' && i + 1 < n && t[i + 1] == '\\')) {
+    if ((unsigned char)t[i] >= 0x80) {
+      size_t l = u8_at(t, n, i, &cp);
+      if (l && text_stop(cp) && cp >= 0x2000)
+        break;
+      i += l ? l : 1;
+      continue;
+    }
     i++;
+  }
   while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '.'))
     i--;
   return i;
@@ -720,7 +924,10 @@ static const char *const reg_roots[] = {
 
 static size_t reg_end(const char *t, size_t n, size_t i)
 {
-  while (i < n && (unsigned char)t[i] >= 0x20 && t[i] != '"' && t[i] != 0x7f)
+  /* Key names are ASCII in practice: text in another script after a key
+   * ("Run に登録") is not part of it. */
+  while (i < n && (unsigned char)t[i] >= 0x20 && (unsigned char)t[i] < 0x80 &&
+         t[i] != '"' && t[i] != 0x7f)
     i++;
   while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\\'))
     i--;
@@ -942,6 +1149,14 @@ static void find_guids(const char *t, size_t n, cands *cs)
 {
   static const size_t parts[5] = {8, 4, 4, 4, 12};
   for (size_t i = 0; i + 36 <= n; i++) {
+    /* A GUID has its first '-' 8 characters in: jump to the next one. */
+    const char *d = memchr(t + i + 8, '-', n - i - 8);
+    if (!d)
+      break;
+    if ((size_t)(d - t) - 8 > i)
+      i = (size_t)(d - t) - 8;
+    if (i + 36 > n)
+      break;
     if (!is_hex((unsigned char)t[i]) ||
         (i > 0 && (is_alnum((unsigned char)t[i - 1]) || t[i - 1] == '-')))
       continue;
@@ -979,6 +1194,9 @@ static const char *const agents[] = {"Mozilla/",
 
 static void find_agents(const char *t, size_t n, cands *cs)
 {
+  /* Every agent name ends in '/'. */
+  if (!memchr(t, '/', n))
+    return;
   for (size_t i = 0; i < n; i++) {
     if (i > 0 && is_alnum((unsigned char)t[i - 1]))
       continue;
@@ -1003,6 +1221,8 @@ static void find_agents(const char *t, size_t n, cands *cs)
 
 static void find_cves(const char *t, size_t n, cands *cs)
 {
+  if (n < 13 || !memchr(t, '-', n))
+    return;
   for (size_t i = 0; i + 13 <= n; i++) {
     if (!ci_prefix(t + i, n - i, "CVE-") ||
         (i > 0 && is_alnum((unsigned char)t[i - 1])))

@@ -3,6 +3,8 @@
  */
 #include <artifact/magic.h>
 
+#include <uchardet/uchardet.h>
+
 #include <errno.h>
 #include <magic.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ struct art_magic {
   uint8_t *buf;
   size_t len, cap;
   char *desc, *mime;
+  char charset[64]; /* text: uchardet's name, "" when not text or unknown */
   char err[MAGIC_MSG_MAX];
 };
 
@@ -178,6 +181,27 @@ static art_status write_all(int fd, const uint8_t *p, size_t n)
   return ART_OK;
 }
 
+/* The text encoding of a text artifact, by uchardet over the bytes kept
+ * (libmagic names EUC-JP and Shift_JIS "ISO-8859 text" or "Non-ISO extended-
+ * ASCII text"; uchardet tells them apart). */
+static void detect_charset(art_magic *m)
+{
+  uchardet_t ud = uchardet_new();
+  if (!ud)
+    return;
+  if (uchardet_handle_data(ud, (const char *)m->buf, m->len) == 0) {
+    uchardet_data_end(ud);
+    const char *cs = uchardet_get_charset(ud);
+    if (cs && strlen(cs) < sizeof m->charset) {
+      size_t i = 0;
+      for (; cs[i]; i++)
+        m->charset[i] = cs[i];
+      m->charset[i] = '\0';
+    }
+  }
+  uchardet_delete(ud);
+}
+
 /* The bytes go to libmagic through a memory file rather than magic_buffer():
  * only with a descriptor does libmagic run its ELF parser, and file(1) runs
  * it, so this is what keeps our results equal to file(1)'s. */
@@ -206,6 +230,9 @@ static art_status identify(art_magic *m)
   st = identify_fd(m, m->fd, MAGIC_NONE, &m->desc);
   if (st == ART_OK)
     st = identify_fd(m, m->fd, MAGIC_MIME_TYPE, &m->mime);
+  m->charset[0] = '\0';
+  if (st == ART_OK && m->mime && strncmp(m->mime, "text/", 5) == 0)
+    detect_charset(m);
   if (st != ART_OK) {
     free(m->desc);
     m->desc = NULL;
@@ -304,6 +331,11 @@ const char *art_magic_description(const art_magic *m)
 const char *art_magic_mime(const art_magic *m)
 {
   return m ? m->mime : NULL;
+}
+
+const char *art_magic_charset(const art_magic *m)
+{
+  return m && m->mime && m->charset[0] ? m->charset : NULL;
 }
 
 const uint8_t *art_magic_head(const art_magic *m, size_t *len)

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,18 @@
 #define MAX_STRING_BYTES (16u * 1024u * 1024u)
 #include "pe_private.h"
 
-#define MAX_SECTIONS    96
-#define MAX_DLLS        4096
-#define MAX_IMPORTS     65536
-#define MAX_EXPORTS     65536
-#define MAX_NAME        512
-#define MAX_THUNK_STEPS (1u << 20)
+#define MAX_SECTIONS  96
+#define MAX_DLLS      4096
+#define MAX_IMPORTS   65536
+#define MAX_EXPORTS   65536
+#define MAX_NAME      512
+#define MAX_ANOMALIES 32
+/* pefile's limits, so that imphash agrees on hostile tables. */
+#define PEFILE_MAX_SYMBOLS 0x2000u
+#define PEFILE_MAX_REPEATS 15
+#define PEFILE_MAX_SPREAD  (128u << 20)
+#define PEFILE_MAX_ERRORS  5
+#define PEFILE_MAX_INVALID 1000
 
 typedef struct sect {
   art_pe_section pub;
@@ -39,7 +46,9 @@ struct art_pe {
   char **strings; /* every name we own */
   size_t n_strings, cap_strings, string_bytes;
   char imphash[33];
-  const uint8_t *d; /* during parsing only */
+  const char *anomalies[MAX_ANOMALIES];
+  size_t total_thunks; /* pefile's bound on import symbols read */
+  const uint8_t *d;    /* during parsing only */
   size_t len;
   uint32_t file_align, sect_align, size_of_headers;
 };
@@ -76,6 +85,29 @@ static void partial(art_pe *pe, const char *why)
     pe->info.partial = 1;
     pe->info.problem = why;
   }
+}
+
+static const char *own(art_pe *pe, const char *s, size_t n);
+
+/* Record an oddity (once per text): the file parses, but not as a
+ * well-formed one would. */
+static void anomaly(art_pe *pe, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void anomaly(art_pe *pe, const char *fmt, ...)
+{
+  char buf[160];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0 || pe->info.n_anomalies >= MAX_ANOMALIES)
+    return;
+  for (size_t i = 0; i < pe->info.n_anomalies; i++)
+    if (!strcmp(pe->anomalies[i], buf))
+      return;
+  const char *c = own(pe, buf, strlen(buf));
+  if (c)
+    pe->anomalies[pe->info.n_anomalies++] = c;
 }
 
 /* Keep a copy of a string; NULL on no memory. */
@@ -124,25 +156,39 @@ static const char *str_at(art_pe *pe, uint64_t off, size_t *n)
   return (const char *)p;
 }
 
-/* RVA to file offset, the way pefile maps it. */
-static int rva_to_off(const art_pe *pe, uint32_t rva, uint64_t *off)
+/* RVA to file offset the way pefile's get_data() maps it, and how many
+ * bytes can be read there (to the end of the section's raw data, or of the
+ * file outside sections). */
+static int
+rva_span(const art_pe *pe, uint64_t rva, uint64_t *off, size_t *avail)
 {
   for (size_t i = 0; i < pe->info.n_sections; i++) {
     const sect *s = &pe->sections[i];
     uint32_t size = s->pub.virtual_size > s->pub.raw_size ? s->pub.virtual_size
                                                           : s->pub.raw_size;
     if (rva >= s->va_adj && rva - s->va_adj < size) {
+      uint64_t end = (uint64_t)s->pub.raw_offset + s->pub.raw_size;
       *off = (uint64_t)s->raw_adj + (rva - s->va_adj);
-      return *off < pe->len ? 0 : -1;
+      if (end > pe->len)
+        end = pe->len;
+      *avail = end > *off ? (size_t)(end - *off) : 0;
+      return 0;
     }
   }
-  /* Not in a section: headers map 1:1. */
-  if (rva < pe->len && (!pe->info.n_sections || rva < pe->size_of_headers ||
-                        rva < pe->sections[0].va_adj)) {
+  /* Not in a section: pefile reads the file at that offset (headers, and
+   * section-less tiny PEs that Windows maps whole). */
+  if (rva < pe->len) {
     *off = rva;
+    *avail = pe->len - (size_t)rva;
     return 0;
   }
   return -1;
+}
+
+static int rva_to_off(const art_pe *pe, uint32_t rva, uint64_t *off)
+{
+  size_t avail;
+  return rva_span(pe, rva, off, &avail) || *off >= pe->len ? -1 : 0;
 }
 
 static double entropy(const uint8_t *p, size_t n)
@@ -214,7 +260,7 @@ static const char *subsystem_name(uint16_t s)
 static int add_import(art_pe *pe, const art_pe_import *imp)
 {
   if (pe->info.n_imports >= MAX_IMPORTS) {
-    partial(pe, "too many imports");
+    anomaly(pe, "more than %u imports", MAX_IMPORTS);
     return -1;
   }
   if (pe->info.n_imports == pe->cap_imports) {
@@ -229,83 +275,249 @@ static int add_import(art_pe *pe, const art_pe_import *imp)
   return 0;
 }
 
-static void parse_imports(art_pe *pe, uint32_t dir_rva, uint32_t dir_size)
+/* pefile's get_string_at_rva(): the bytes at RVA up to a NUL, the end of
+ * the section's data or MAX_NAME bytes; "" when nothing can be read. */
+static const char *str_at_rva(const art_pe *pe, uint64_t rva, size_t *n)
 {
   uint64_t off;
-  int is64 = pe->info.is_64;
-  size_t steps = 0;
+  size_t avail;
+  *n = 0;
+  if (rva_span(pe, rva, &off, &avail) || !avail)
+    return "";
+  if (avail > MAX_NAME)
+    avail = MAX_NAME;
+  const uint8_t *p = pe->d + off, *z = memchr(p, 0, avail);
+  *n = z ? (size_t)(z - p) : avail;
+  return (const char *)p;
+}
+
+static int all_in(const char *s, size_t n, const char *extra)
+{
+  for (size_t i = 0; i < n; i++) {
+    int c = (unsigned char)s[i];
+    if (!isalnum(c) || c >= 0x80)
+      if (!c || !strchr(extra, c))
+        return 0;
+  }
+  return 1;
+}
+
+typedef struct thunks {
+  uint64_t *v;
+  size_t n, cap;
+} thunks;
+
+/* One import lookup or address table as pefile's get_import_table() reads
+ * it: 1 with T filled (possibly empty: pefile's heuristics reject the whole
+ * table), 0 when an entry cannot be read at all (pefile's None). */
+static int import_table(art_pe *pe, uint64_t rva, int64_t max_len, thunks *t)
+{
+  const unsigned es = pe->info.is_64 ? 8 : 4;
+  const uint64_t ordflag = pe->info.is_64 ? UINT64_C(1) << 63 : 1u << 31;
+  const uint64_t start = rva;
+  uint64_t lo[2] = {UINT64_MAX, UINT64_MAX}, hi[2] = {0, 0};
+  size_t repeated = 0;
+  t->n = 0;
+  while (rva) {
+    if (max_len >= 0 && rva >= start + (uint64_t)max_len) {
+      anomaly(pe, "import table runs past its descriptor");
+      break;
+    }
+    if (pe->total_thunks > PEFILE_MAX_SYMBOLS) {
+      anomaly(pe, "more than %u import thunks", PEFILE_MAX_SYMBOLS);
+      break;
+    }
+    pe->total_thunks++;
+    if (repeated >= PEFILE_MAX_REPEATS ||
+        (hi[0] > lo[0] && hi[0] - lo[0] > PEFILE_MAX_SPREAD) ||
+        (hi[1] > lo[1] && hi[1] - lo[1] > PEFILE_MAX_SPREAD)) {
+      anomaly(pe, "bogus import table ignored");
+      t->n = 0;
+      return 1;
+    }
+    uint64_t off, v;
+    size_t avail;
+    if (rva_span(pe, rva, &off, &avail) || avail < es) {
+      if (rva_span(pe, rva, &off, &avail) == 0 && off + es > pe->len)
+        partial(pe, "import lookup table truncated");
+      else
+        anomaly(pe, "import table unreadable");
+      return 0;
+    }
+    if (pe->info.is_64) {
+      rd64(pe, off, &v);
+    } else {
+      uint32_t v32 = 0;
+      rd32(pe, off, &v32);
+      v = v32;
+    }
+    if (v >= start && v <= rva) {
+      anomaly(pe, "import table overlaps its own thunks");
+      break;
+    }
+    if (v && (v & ordflag)) {
+      if ((v & 0x7fffffff) > 0xffff) {
+        anomaly(pe, "bogus import table ignored");
+        t->n = 0;
+        return 1;
+      }
+    } else if (v) {
+      int set = v >= (UINT64_C(1) << 32);
+      for (size_t i = 0; i < t->n; i++)
+        if (t->v[i] == v) {
+          repeated++;
+          break;
+        }
+      if (v < lo[set])
+        lo[set] = v;
+      if (v > hi[set])
+        hi[set] = v;
+    }
+    if (!v)
+      break;
+    rva += es;
+    if (t->n == t->cap) {
+      size_t cap = t->cap ? t->cap * 2 : 64;
+      uint64_t *nv = realloc(t->v, cap * sizeof *nv);
+      if (!nv)
+        return 0;
+      t->v = nv;
+      t->cap = cap;
+    }
+    t->v[t->n++] = v;
+  }
+  return 1;
+}
+
+/* The imports of one descriptor's table into pe->imports (DLL set later);
+ * -1 when a thunk is damaged (pefile drops the whole descriptor). */
+static int import_entries(art_pe *pe, const thunks *tab)
+{
+  const uint64_t ordflag = pe->info.is_64 ? UINT64_C(1) << 63 : 1u << 31;
+  const uint64_t mask = pe->info.is_64 ? ~ordflag : 0x7fffffffu;
+  size_t invalid = 0;
+  for (size_t i = 0; i < tab->n; i++) {
+    uint64_t v = tab->v[i], off;
+    size_t avail, n;
+    art_pe_import imp = {0};
+    if (v & ordflag) {
+      imp.by_ordinal = 1;
+      imp.ordinal = (uint16_t)(v & 0xffff);
+      if (!imp.ordinal) {
+        anomaly(pe, "import by ordinal 0 dropped");
+        continue;
+      }
+    } else {
+      if (rva_span(pe, v & mask, &off, &avail)) {
+        anomaly(pe, "damaged import thunk: its descriptor is skipped");
+        return -1;
+      }
+      if (avail >= 2)
+        rd16(pe, off, &imp.hint);
+      const char *raw = str_at_rva(pe, v + 2, &n);
+      if (!all_in(raw, n, "._?@$()<>")) {
+        if (invalid > PEFILE_MAX_INVALID && invalid == i) {
+          anomaly(pe, "damaged import thunk: its descriptor is skipped");
+          return -1;
+        }
+        invalid++;
+        anomaly(pe, "invalid import name dropped");
+        continue;
+      }
+      if (!n) {
+        anomaly(pe, "empty import name dropped");
+        continue;
+      }
+      imp.name = own(pe, raw, n);
+      if (!imp.name)
+        return -1;
+    }
+    if (add_import(pe, &imp))
+      return -1;
+  }
+  return 0;
+}
+
+/* The import directory, walked as pefile's parse_import_directory() walks
+ * it, so that imphash agrees on the malformed files Windows still loads. */
+static void parse_imports(art_pe *pe, uint32_t dir_rva, uint32_t dir_size)
+{
+  uint64_t rva = dir_rva;
+  int errors = 0;
+  thunks ilt = {0}, iat = {0};
   (void)dir_size;
   if (!dir_rva)
     return;
-  if (rva_to_off(pe, dir_rva, &off)) {
-    partial(pe, "import directory outside the file");
-    return;
-  }
-  for (size_t k = 0; k < MAX_DLLS; k++, off += 20) {
-    uint32_t ilt, name_rva, iat, thunk_rva;
-    uint64_t name_off, toff;
-    const char *dll, *raw;
-    size_t n;
-    if (rd32(pe, off, &ilt) || rd32(pe, off + 12, &name_rva) ||
-        rd32(pe, off + 16, &iat)) {
-      partial(pe, "import directory truncated");
-      return;
+  for (size_t k = 0;; k++) {
+    uint64_t off;
+    size_t avail, n;
+    uint32_t oft, name_rva, ft;
+    if (k >= MAX_DLLS) {
+      anomaly(pe, "more than %u import descriptors", MAX_DLLS);
+      break;
     }
-    if (!ilt && !name_rva && !iat)
-      return; /* the terminating descriptor */
-    if (!name_rva || rva_to_off(pe, name_rva, &name_off) ||
-        !(raw = str_at(pe, name_off, &n))) {
-      partial(pe, "import DLL name unreadable");
-      return;
+    if (rva_span(pe, rva, &off, &avail) || avail < 20) {
+      if (!rva_span(pe, rva, &off, &avail) && off + 20 > pe->len)
+        partial(pe, "import directory truncated");
+      else if (k == 0)
+        anomaly(pe, "import directory outside the file");
+      else
+        anomaly(pe, "no terminating import descriptor");
+      break;
     }
-    dll = own(pe, raw, n);
-    if (!dll)
-      return;
-    pe->info.n_import_dlls++;
-    thunk_rva = ilt ? ilt : iat;
-    if (rva_to_off(pe, thunk_rva, &toff)) {
-      partial(pe, "import lookup table outside the file");
+    rd32(pe, off, &oft);
+    rd32(pe, off + 12, &name_rva);
+    rd32(pe, off + 16, &ft);
+    int zero = 1;
+    for (size_t i = 0; i < 20 && zero; i++)
+      zero = pe->d[off + i] == 0;
+    if (zero)
+      break; /* the terminating descriptor */
+    rva += 20;
+    int64_t max_len = (int64_t)(pe->len - off);
+    if (rva > oft || rva > ft) {
+      int64_t a = (int64_t)rva - oft, b = (int64_t)rva - ft;
+      max_len = a > b ? a : b;
+    }
+    int ok_ilt = import_table(pe, oft, max_len, &ilt);
+    int ok_iat = import_table(pe, ft, max_len, &iat);
+    size_t first = pe->info.n_imports;
+    const thunks *tab = ok_ilt && ilt.n ? &ilt : ok_iat && iat.n ? &iat : NULL;
+    if (!tab)
+      anomaly(pe, "damaged import lookup and address tables");
+    else if (import_entries(pe, tab) < 0)
+      pe->info.n_imports = first;
+    if (errors > PEFILE_MAX_ERRORS) {
+      anomaly(pe, "too many damaged import descriptors");
+      pe->info.n_imports = first;
+      break;
+    }
+    if (pe->info.n_imports == first) {
+      errors++;
       continue;
     }
-    for (size_t t = 0; t < MAX_IMPORTS; t++) {
-      art_pe_import imp = {.dll = dll};
-      /* Bound the work on hostile tables, whatever they hold. */
-      if (++steps > MAX_THUNK_STEPS) {
-        partial(pe, "import tables too long");
-        return;
-      }
-      uint64_t v;
-      uint32_t v32;
-      int ord;
-      if (is64 ? rd64(pe, toff + t * 8, &v)
-               : (rd32(pe, toff + t * 4, &v32) ? -1 : (v = v32, 0))) {
-        partial(pe, "import lookup table truncated");
-        break;
-      }
-      if (!v)
-        break;
-      ord = is64 ? (v >> 63) != 0 : (v >> 31) != 0;
-      if (ord) {
-        imp.by_ordinal = 1;
-        imp.ordinal = (uint16_t)(v & 0xffff);
-      } else {
-        uint64_t hoff;
-        uint16_t hint;
-        if ((v & 0x7fffffff) != v || rva_to_off(pe, (uint32_t)v, &hoff) ||
-            rd16(pe, hoff, &hint) || !(raw = str_at(pe, hoff + 2, &n))) {
-          partial(pe, "import name unreadable");
-          continue;
-        }
-        imp.hint = hint;
-        imp.name = own(pe, raw, n);
-        if (!imp.name)
-          return;
-      }
-      if (add_import(pe, &imp))
-        return;
+    const char *raw = str_at_rva(pe, name_rva, &n);
+    if (!n) {
+      anomaly(pe, "import descriptor without DLL name dropped");
+      pe->info.n_imports = first;
+      continue;
     }
+    int bad = !all_in(raw, n, "!#$%&'()-@^_`{}~+,.;=[]\\/");
+    const char *dll = own(pe, raw, n);
+    if (!dll) {
+      pe->info.n_imports = first;
+      break;
+    }
+    if (bad)
+      anomaly(pe, "import DLL name is not a file name");
+    for (size_t i = first; i < pe->info.n_imports; i++) {
+      pe->imports[i].dll = dll;
+      pe->imports[i].dll_invalid = bad;
+    }
+    pe->info.n_import_dlls++;
   }
-  partial(pe, "too many import descriptors");
+  free(ilt.v);
+  free(iat.v);
 }
 
 static void parse_exports(art_pe *pe, uint32_t dir_rva, uint32_t dir_size)
@@ -413,7 +625,8 @@ static art_status compute_imphash(art_ctx *ctx, art_pe *pe)
     char dll_full[MAX_NAME + 1], lib[MAX_NAME + 1], fn[MAX_NAME + 16];
     char *dot;
     size_t need;
-    snprintf(dll_full, sizeof dll_full, "%s", imp->dll);
+    snprintf(dll_full, sizeof dll_full, "%s",
+             imp->dll_invalid ? "*invalid*" : imp->dll);
     lower(dll_full);
     memcpy(lib, dll_full, sizeof lib);
     dot = strrchr(lib, '.');
@@ -496,8 +709,15 @@ art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
   pe->info.subsystem_name = "unknown";
   pe->info.is_dll = (pe->info.characteristics & 0x2000) != 0;
   opt = (uint64_t)lfanew + 24;
-  if (optsize >= 2 && !rd16(pe, opt, &magic)) {
+  /* Windows reads the optional header whatever SizeOfOptionalHeader says
+   * (tiny PEs set it to 0 and overlap it with the section table); only the
+   * magic must be valid. pefile does the same, taking PE32 for a bad
+   * magic. */
+  if (!rd16(pe, opt, &magic)) {
     pe->info.is_64 = magic == 0x20b;
+    if (magic != 0x10b && magic != 0x20b)
+      anomaly(pe, "optional header magic 0x%x is neither PE32 nor PE32+",
+              magic);
     rd32(pe, opt + 16, &pe->info.entry_point);
     if (pe->info.is_64)
       rd64(pe, opt + 24, &pe->info.image_base);
@@ -515,10 +735,15 @@ art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
     rd16(pe, opt + 70, &pe->info.dll_characteristics);
     rd32(pe, opt + (pe->info.is_64 ? 108 : 92), &ndirs);
     dirs = opt + (pe->info.is_64 ? 112 : 96);
-    /* Directories beyond the optional header's size are not there. */
-    if (dirs + 8ull * ndirs > opt + optsize)
-      ndirs =
-          dirs >= opt + optsize ? 0 : (uint32_t)((opt + optsize - dirs) / 8);
+    /* As the loader and pefile: at most 16 directories, read where they
+     * are whatever SizeOfOptionalHeader says; missing bytes are zeros. */
+    if (ndirs > 16) {
+      anomaly(pe, "NumberOfRvaAndSizes %u above 16", ndirs);
+      ndirs = 16;
+    }
+    if (optsize < dirs - opt + 8ull * ndirs)
+      anomaly(pe, "SizeOfOptionalHeader %u smaller than the header (%u)",
+              optsize, (unsigned)(dirs - opt + 8ull * ndirs));
     if (ndirs > 0) {
       rd32(pe, dirs, &exp_rva);
       rd32(pe, dirs + 4, &exp_size);
@@ -531,7 +756,8 @@ art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
     partial(pe, "no optional header");
   }
   if (nsect > MAX_SECTIONS) {
-    partial(pe, "too many sections");
+    anomaly(pe, "section count %u cut at %u (the Windows limit)", nsect,
+            MAX_SECTIONS);
     nsect = MAX_SECTIONS;
   }
   pe->sections = calloc(nsect ? nsect : 1, sizeof *pe->sections);
@@ -572,7 +798,7 @@ art_pe_parse(art_ctx *ctx, const void *data, size_t len, art_pe **out)
         entropy_budget -= n;
         s->pub.entropy = entropy(pe->d + s->raw_adj, (size_t)n);
       } else {
-        partial(pe, "overlapping sections: entropy not computed for all");
+        anomaly(pe, "overlapping sections: entropy not computed for all");
       }
     }
     if ((uint64_t)s->pub.raw_offset + s->pub.raw_size > end_of_sections &&
@@ -627,6 +853,11 @@ const art_pe_import *art_pe_import_at(const art_pe *pe, size_t index)
 const art_pe_export *art_pe_export_at(const art_pe *pe, size_t index)
 {
   return pe && index < pe->info.n_exports ? &pe->exports[index] : NULL;
+}
+
+const char *art_pe_anomaly_at(const art_pe *pe, size_t index)
+{
+  return pe && index < pe->info.n_anomalies ? pe->anomalies[index] : NULL;
 }
 
 const char *art_pe_imphash(const art_pe *pe)

@@ -569,6 +569,12 @@ static json_t *pe_json(const art_pe *pe)
   json_object_set_new(o, "partial", json_boolean(in->partial));
   if (in->partial)
     json_object_set_new(o, "problem", jstr(in->problem));
+  if (in->n_anomalies) {
+    json_t *an = json_array();
+    for (size_t i = 0; i < in->n_anomalies; i++)
+      json_array_append_new(an, jstr(art_pe_anomaly_at(pe, i)));
+    json_object_set_new(o, "anomalies", an);
+  }
   return o;
 }
 
@@ -779,6 +785,9 @@ static void harvest(art_surface *s, srec *r, art_status read_status)
     int mis = mime && name ? art_magic_ext_mismatch(name, mime, &expected) : 0;
     json_object_set_new(t, "description", jstr(desc));
     json_object_set_new(t, "mime", jstr(mime));
+    if (art_magic_charset(s->magic))
+      json_object_set_new(t, "charset",
+                          json_string(art_magic_charset(s->magic)));
     json_object_set_new(t, "extension_mismatch", json_boolean(mis));
     if (mis && expected)
       json_object_set_new(t, "expected_mime", json_string(expected));

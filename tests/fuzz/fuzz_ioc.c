@@ -1,4 +1,6 @@
-/* libFuzzer target: indicator classification of arbitrary text.
+/* libFuzzer target: indicator classification of arbitrary text (IDN names
+ * included), and the indicator layer (NFKC, refanging) on it as a UTF-8,
+ * CP932-decoded or ASCII string.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <artifact/artifact.h>
@@ -6,6 +8,14 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int on_ioc(const art_str_ioc *ioc, void *ud)
+{
+  const size_t *size = ud;
+  if (ioc->offset < 7 || ioc->offset > 7 + *size || !*ioc->value)
+    abort();
+  return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +34,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)art_ioc_class_name(out[i].cls);
   }
   (void)art_ioc_is_tld(t, size);
+  /* The same text as a string of each kind of text. */
+  static const art_str_enc encs[] = {ART_STR_ASCII, ART_STR_8BIT, ART_STR_UTF8,
+                                     ART_STR_CP932};
+  for (size_t e = 0; e < sizeof encs / sizeof *encs; e++) {
+    art_str_iocs *x = NULL;
+    if (art_str_iocs_new(NULL, on_ioc, &size, &x) != ART_OK)
+      break;
+    char *z = malloc(size + 1);
+    if (z) {
+      memcpy(z, data, size);
+      z[size] = '\0';
+      art_string s = {.offset = 7,
+                      .encoding = encs[e],
+                      .flags = ART_STR_BOL | ART_STR_EOL,
+                      .text = z,
+                      .len = size,
+                      .chars = size,
+                      .piece_offset = 7};
+      art_str_iocs_string(x, &s);
+      art_str_iocs_final(x);
+      free(z);
+    }
+    art_str_iocs_free(x);
+  }
   free(t);
   return 0;
 }

@@ -26,6 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       sum += (ex->name ? strlen(ex->name) : 0) +
              (ex->forwarder ? strlen(ex->forwarder) : 0);
     }
+    for (size_t i = 0; i < info->n_anomalies; i++)
+      sum += strlen(art_pe_anomaly_at(pe, i));
     (void)sum;
     art_pe_free(pe);
   }
