@@ -477,3 +477,52 @@ art_status art_source_header(const art_source *src,
   *value = kv->value;
   return ART_OK;
 }
+
+int art__source_fd(const art_source *src)
+{
+  if (!src || src->ewf || src->n_segs != 1)
+    return -1;
+  return src->segs[0].fd;
+}
+
+art_status art__source_open_fd(art_ctx *ctx,
+                               int fd,
+                               const char *path,
+                               art_source_kind kind,
+                               art_source **out)
+{
+  struct stat st;
+  art_source *src;
+  art_status s;
+  *out = NULL;
+  if (fstat(fd, &st) != 0) {
+    s = art__set_errno(ctx, errno, "%s", path);
+    close(fd);
+    return s;
+  }
+  src = art__calloc(ctx, 1, sizeof *src);
+  if (!src || !(src->path = art__strdup(ctx, path))) {
+    free(src);
+    close(fd);
+    return ART_ERR_NOMEM;
+  }
+  src->own_fd = 1;
+  fill_info(&src->info, &st);
+  if (kind != ART_SOURCE_STDIN)
+    kind = S_ISBLK(st.st_mode) ? ART_SOURCE_DEVICE : ART_SOURCE_FILE;
+  s = open_fd_source(ctx, src, fd, &st, kind);
+  if (s != ART_OK) {
+    src->n_segs = 0; /* open_fd_source closed FD */
+    art_source_free(src);
+    return s;
+  }
+  if (kind == ART_SOURCE_STDIN && S_ISREG(st.st_mode)) {
+    off_t cur = lseek(fd, 0, SEEK_CUR);
+    if (cur > 0 && (uint64_t)cur <= src->info.size) {
+      src->segs[0].size -= (uint64_t)cur;
+      src->info.size -= (uint64_t)cur;
+    }
+  }
+  *out = src;
+  return ART_OK;
+}

@@ -35,4 +35,15 @@ void art__ewf_close(art__ewf *ewf);
 /* Whether the 8 bytes at BUF are the EWF (E01) signature. */
 int art__ewf_signature(const unsigned char *buf, size_t len);
 
+/* For the sandbox (sandbox.c): the descriptor behind a source read from one
+ * file, device or stdin (else -1: a split or EWF image is opened by path),
+ * and a source made around a descriptor received from another process
+ * (taken over: closed by art_source_free). */
+int art__source_fd(const art_source *src);
+art_status art__source_open_fd(art_ctx *ctx,
+                               int fd,
+                               const char *path,
+                               art_source_kind kind,
+                               art_source **out);
+
 #endif
