@@ -824,6 +824,53 @@ static art_status open_input(art_ctx *ctx,
   return ART_OK;
 }
 
+/* Resident memory of PID (bytes), 0 when unknown. */
+static uint64_t rss_of(pid_t pid)
+{
+  char path[64], buf[128];
+  unsigned long long pages = 0, size = 0;
+  snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  if (sscanf(buf, "%llu %llu", &size, &pages) != 2)
+    return 0;
+  return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Wait for W's answer to begin. Every quarter second, check the worker's
+ * resident memory: RLIMIT_AS cannot be set under AddressSanitizer, and
+ * memory a worker maps without touching is not the point anyway. -1 with
+ * errno ETIMEDOUT past the deadline or past the memory limit
+ * (*OVER_MEMORY set). */
+static int watch(art_sandbox *sb, wslot *w, uint64_t deadline, int *over)
+{
+  for (;;) {
+    uint64_t tick = art__sbx_now_ms() + 250;
+    if (deadline && deadline < tick)
+      tick = deadline;
+    struct pollfd p = {w->sock, POLLIN, 0};
+    int r = poll(
+        &p, 1,
+        (int)(tick - art__sbx_now_ms() > 250 ? 250 : tick - art__sbx_now_ms()));
+    if (r > 0)
+      return 0;
+    if (r < 0 && errno != EINTR)
+      return -1;
+    if (deadline && art__sbx_now_ms() >= deadline)
+      return errno = ETIMEDOUT, -1;
+    if (sb->o.memory_limit && rss_of(w->pid) > sb->o.memory_limit) {
+      *over = 1;
+      return errno = ETIMEDOUT, -1;
+    }
+  }
+}
+
 static art_status run_here(art_sandbox *sb,
                            wslot *w,
                            art_ctx *ctx,
@@ -950,10 +997,13 @@ art_status art_sandbox_run(art_sandbox *sb,
       sb->o.timeout_ms ? art__sbx_now_ms() + sb->o.timeout_ms : 0;
   int rc = art__sbx_send(w->sock, SBX_JOB, fd >= 0, &j, sizeof j, it->path,
                          strlen(it->path), fd);
+  int over_memory = 0;
+  if (rc == 0)
+    rc = watch(sb, w, deadline, &over_memory);
   if (rc == 0)
     rc = read_result(sb, w, deadline, res, &vm_peak);
   if (rc != 0) {
-    int timed_out = errno == ETIMEDOUT, status = 0;
+    int timed_out = errno == ETIMEDOUT && !over_memory, status = 0;
     long maxrss = 0;
     end_worker(sb, w, &status, &maxrss);
     int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -964,8 +1014,12 @@ art_status art_sandbox_run(art_sandbox *sb,
       res->errmsg = msg_dup("examination took longer than %u s: worker "
                             "stopped",
                             (sb->o.timeout_ms + 999) / 1000);
-    } else if (sig && sb->o.memory_limit &&
-               rss + memory_margin(sb->o.memory_limit) >= sb->o.memory_limit) {
+    } else if (over_memory ||
+               (sb->o.memory_limit && rss >= sb->o.memory_limit / 2 &&
+                (sig || (WIFEXITED(status) && WEXITSTATUS(status) != 0)))) {
+      /* Ended abnormally (a library's "out of memory" abort or exit, the
+       * kernel's OOM killer) with half its address space or more resident:
+       * the limit, not a bug, stopped it. */
       res->outcome = ART_SANDBOX_MEMORY;
       res->status = ART_ERR_LIMIT;
       res->signal = sig;

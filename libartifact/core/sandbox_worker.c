@@ -261,13 +261,13 @@ static void test_hook(const char *path, art_ctx *ctx)
     int fd =
         open("/tmp/art-sandbox-escaped", O_WRONLY | O_CREAT | O_TRUNC, 0600);
     art__set_error(ctx, ART_ERR_PERMISSION, errno,
-                   "test hook: open for writing %s: %s",
+                   "%s: test hook: open for writing %s: %s", path,
                    fd >= 0 ? "succeeded" : "failed",
                    fd >= 0 ? "sandbox broken" : strerror(errno));
   } else if (strncmp(b, "socket", 6) == 0) {
     syscall(SYS_socket, AF_INET, SOCK_STREAM, 0); /* dies: SIGSYS */
     art__set_error(ctx, ART_ERR_INTERNAL, errno,
-                   "test hook: socket() returned: sandbox broken");
+                   "%s: test hook: socket() returned: sandbox broken", path);
   } else if (strncmp(b, "segv", 4) == 0) {
     raise(SIGSEGV);
   } else if (strncmp(b, "spin", 4) == 0) {

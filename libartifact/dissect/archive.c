@@ -1026,6 +1026,13 @@ static art_status walk_level_as(level *lv, int raw_only)
     archive_read_set_seek_callback(lv->a, in_seek);
   archive_read_set_callback_data(lv->a, lv->in);
   if (archive_read_open1(lv->a) != ARCHIVE_OK) {
+    if (archive_errno(lv->a) == ENOMEM) {
+      /* Out of memory (a sandboxed worker's limit) is no verdict on the
+       * format: say so rather than call it plain bytes. */
+      st = art__set_error(ar->ctx, ART_ERR_LIMIT, ENOMEM, "%s: %s", lv->lineage,
+                          archive_error_string(lv->a));
+      goto out;
+    }
     st = ART_ERR_FORMAT;
     copy_str(lv->format, sizeof lv->format, archive_error_string(lv->a));
     goto out;
