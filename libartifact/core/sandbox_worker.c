@@ -180,6 +180,10 @@ static int set_limit(int res, rlim_t v)
  * filter; reading it again gives fresh figures). */
 static uint64_t vm_peak(int fd)
 {
+#ifdef SBX_ASAN
+  (void)fd; /* the shadow memory makes it meaningless: no RLIMIT_AS */
+  return 0;
+#endif
   char buf[4096];
   ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
   if (n <= 0)
@@ -303,9 +307,12 @@ void art__sbx_worker_main(int sock,
   hook_sock = sock;
   art__extract_hook_active = &parent_writes;
 #ifndef SBX_ASAN
-  /* AddressSanitizer reserves terabytes of shadow: no RLIMIT_AS there. */
   if (opts->memory_limit)
     set_limit(RLIMIT_AS, (rlim_t)opts->memory_limit);
+#else
+  /* AddressSanitizer reserves terabytes of shadow: no RLIMIT_AS there (the
+   * parent's resident-memory watch still applies). */
+  (void)opts;
 #endif
   if (set_limit(RLIMIT_FSIZE, WORKER_FSIZE) != 0 ||
       set_limit(RLIMIT_CORE, 0) != 0 ||
