@@ -27,7 +27,7 @@ typedef struct opts {
 /* One record as the sandboxed job sends it back: these facts, then the
  * formatted record (JSON or text), TEXT_LEN bytes. */
 typedef struct wire_rec {
-  uint8_t known, notable, directory, pad[5];
+  uint8_t known, notable, directory, extract_failed, pad[4];
   uint64_t similar, size, text_len;
 } wire_rec;
 
@@ -314,6 +314,15 @@ static art_status job_run(void *ud,
     w.directory = rec->directory != 0;
     w.similar = rec->similar;
     w.size = rec->size;
+    if (r->o->s.archive.extract_dir && rec->errors) {
+      /* A member that could not be written below --extract (a full disk):
+       * the run is incomplete. */
+      char *j = NULL;
+      if (art_surface_record_json(ctx, rep, i, &j) == ART_OK &&
+          strstr(j, ": extract "))
+        w.extract_failed = 1;
+      art_free(j);
+    }
     if (!(rec->known && r->o->s.skip_known) &&
         !(rec->directory && r->o->text)) {
       art_status fs = r->o->text ? art_surface_record_text(ctx, rep, i, &text)
@@ -450,6 +459,12 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
       break;
     const char *text = (const char *)res->data + off;
     off += (size_t)w.text_len;
+    if (w.extract_failed) {
+      cli_error("%s: a member could not be extracted (see its record's "
+                "errors)",
+                it->path);
+      r->failures++;
+    }
     if (w.known && r->o->s.skip_known) {
       r->known_skipped++;
       continue;

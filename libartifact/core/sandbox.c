@@ -784,6 +784,23 @@ static uint64_t memory_margin(uint64_t limit)
   return m > (64u << 20) ? (64u << 20) : m;
 }
 
+/* An input found in a tree must be the very file the walk listed: one
+ * replaced since (by a link to elsewhere, another file) or gone is
+ * reported, never read in its place. */
+static art_status
+check_same(art_ctx *ctx, const art_batch_item *it, const art_source *src)
+{
+  const art_source_info *info = art_source_get_info(src);
+  if (it->named || !it->ino)
+    return ART_OK;
+  if (info->dev != it->dev || info->ino != it->ino)
+    return art__set_error(ctx, ART_ERR_IO, 0,
+                          "%s: replaced between the listing of its folder "
+                          "and its opening: not read",
+                          it->path);
+  return ART_OK;
+}
+
 /* Open the input in this process: a plain file, device or stdin becomes a
  * descriptor for the worker; a split or E01 image is named instead (its
  * segments are opened by the worker, read-only), so that no image format is
@@ -804,6 +821,8 @@ static art_status open_input(art_ctx *ctx,
     return ART_OK; /* split, EWF: by name */
   st = art_source_open(ctx, it->path,
                        *kind == ART_SOURCE_AUTO ? ART_SOURCE_FILE : *kind, src);
+  if (st == ART_OK)
+    st = check_same(ctx, it, *src);
   if (st != ART_OK || *kind != ART_SOURCE_AUTO)
     return st;
   *kind = art_source_get_info(*src)->kind;
@@ -888,6 +907,8 @@ static art_status run_here(art_sandbox *sb,
     w->inited = 1;
   }
   res->status = art_source_open(ctx, it->path, it->kind, &src);
+  if (res->status == ART_OK)
+    res->status = check_same(ctx, it, src);
   if (res->status == ART_OK)
     res->status = sb->job.run(sb->ud, w->wstate, ctx, src, it, &out);
   if (res->status != ART_OK)

@@ -210,6 +210,18 @@ static art_status open_fd_source(art_ctx *ctx,
   return s;
 }
 
+static _Thread_local struct {
+  const char *path;
+  uint64_t dev, ino;
+} expect;
+
+void art__source_expect(const char *path, uint64_t dev, uint64_t ino)
+{
+  expect.path = path;
+  expect.dev = dev;
+  expect.ino = ino;
+}
+
 static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
 {
   const char *path = src->path;
@@ -223,6 +235,15 @@ static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
     int e = errno;
     close(fd);
     return art__set_errno(ctx, e, "%s", path);
+  }
+  if (expect.path && strcmp(expect.path, path) == 0 &&
+      ((uint64_t)st.st_dev != expect.dev ||
+       (uint64_t)st.st_ino != expect.ino)) {
+    close(fd);
+    return art__set_error(ctx, ART_ERR_IO, 0,
+                          "%s: replaced between the listing of its folder "
+                          "and its opening: not read",
+                          path);
   }
   fill_info(&src->info, &st);
   make_blocking(fd, &st);

@@ -46,4 +46,10 @@ art_status art__source_open_fd(art_ctx *ctx,
                                art_source_kind kind,
                                art_source **out);
 
+/* The batch driver says, per worker thread, which file an item found in a
+ * tree must be (its device and inode when the walk listed it): opening
+ * PATH then fails if it is another file now (replaced, or a link put in
+ * its place), so that no tool reads outside the tree. NULL clears it. */
+void art__source_expect(const char *path, uint64_t dev, uint64_t ino);
+
 #endif

@@ -10,6 +10,10 @@
  *   ART_FI_OFFSET  first unreadable byte (default 0)
  *   ART_FI_LENGTH  unreadable bytes from there (default: to the end)
  *   ART_FI_ERRNO   errno to fail with (default EIO)
+ *   ART_FI_SWAP    a path: just before the process first opens it, it is
+ *                  removed and, with ART_FI_SWAP_TO set, replaced by a
+ *                  symbolic link to that path (an input that changes
+ *                  between the listing of its folder and its reading)
  */
 /* Both pread and pread64 are defined here: no renaming of one to the
  * other (the build sets _FILE_OFFSET_BITS=64; off_t is 64 bits on 64-bit
@@ -20,6 +24,9 @@
 #endif
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -33,6 +40,11 @@ static int fi_on;
 static uint64_t fi_off, fi_len = UINT64_MAX;
 static int fi_errno = EIO;
 
+static const char *fi_swap, *fi_swap_to;
+static int fi_swapped;
+static int (*real_open)(const char *, int, ...);
+static int (*real_open64)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
 static ssize_t (*real_read)(int, void *, size_t);
 static ssize_t (*real_pread)(int, void *, size_t, off_t);
 static ssize_t (*real_pread64)(int, void *, size_t, off_t);
@@ -44,17 +56,23 @@ __attribute__((constructor)) static void fi_init(void)
 {
   const char *p = getenv("ART_FI_PATH"), *v;
   struct stat st;
-  real_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+  real_read = (ssize_t(*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
   real_pread =
-      (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
+      (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
   real_pread64 =
-      (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
+      (ssize_t(*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
   real_readv =
-      (ssize_t (*)(int, const struct iovec *, int))dlsym(RTLD_NEXT, "readv");
-  real_preadv = (ssize_t (*)(int, const struct iovec *, int, off_t))dlsym(
+      (ssize_t(*)(int, const struct iovec *, int))dlsym(RTLD_NEXT, "readv");
+  real_preadv = (ssize_t(*)(int, const struct iovec *, int, off_t))dlsym(
       RTLD_NEXT, "preadv");
-  real_preadv64 = (ssize_t (*)(int, const struct iovec *, int, off_t))dlsym(
+  real_preadv64 = (ssize_t(*)(int, const struct iovec *, int, off_t))dlsym(
       RTLD_NEXT, "preadv64");
+  real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+  real_open64 = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
+  real_openat =
+      (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT, "openat");
+  fi_swap = getenv("ART_FI_SWAP");
+  fi_swap_to = getenv("ART_FI_SWAP_TO");
   if (!p || stat(p, &st) != 0)
     return;
   fi_dev = st.st_dev;
@@ -153,4 +171,49 @@ ssize_t preadv64(int fd, const struct iovec *iov, int n, off_t off)
   if (is_target(fd) && n > 0)
     return pread64(fd, iov[0].iov_base, iov[0].iov_len, off);
   return real_preadv64(fd, iov, n, off);
+}
+
+static void maybe_swap(const char *path)
+{
+  if (!fi_swap || fi_swapped || !path || strcmp(path, fi_swap) != 0)
+    return;
+  fi_swapped = 1;
+  unlink(path);
+  if (fi_swap_to && *fi_swap_to)
+    symlink(fi_swap_to, path);
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+  return (flags & (O_CREAT | __O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+}
+
+int open(const char *path, int flags, ...)
+{
+  va_list ap;
+  va_start(ap, flags);
+  mode_t m = mode_arg(flags, ap);
+  va_end(ap);
+  maybe_swap(path);
+  return real_open(path, flags, m);
+}
+
+int open64(const char *path, int flags, ...)
+{
+  va_list ap;
+  va_start(ap, flags);
+  mode_t m = mode_arg(flags, ap);
+  va_end(ap);
+  maybe_swap(path);
+  return real_open64(path, flags, m);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+  va_list ap;
+  va_start(ap, flags);
+  mode_t m = mode_arg(flags, ap);
+  va_end(ap);
+  maybe_swap(path);
+  return real_openat(dirfd, path, flags, m);
 }

@@ -112,6 +112,23 @@ FILE *cli_open_output(const char *path)
   return o->f;
 }
 
+void cli_abandon_output(FILE *f)
+{
+  out_file **pp = &outs, *o;
+  if (!f || f == stdout)
+    return;
+  while (*pp && (*pp)->f != f)
+    pp = &(*pp)->next;
+  fclose(f);
+  if (!(o = *pp))
+    return;
+  *pp = o->next;
+  unlink(o->tmp);
+  free(o->tmp);
+  free(o->final);
+  free(o);
+}
+
 int cli_close_output(FILE *f)
 {
   int rc = 0, e = 0;
