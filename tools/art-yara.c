@@ -445,7 +445,10 @@ static void format_job(run *r, art_ctx *ctx, job *j, output *out)
     if (text && r->o->count && !r->o->json) {
       art_free(text);
       text = NULL;
-      if (asprintf(&text, "%s: %zu\n", art_yara_result_path(res), shown) < 0)
+      /* An artifact that could not be read has no count (0 would say
+       * "no match"). */
+      if (rs != ART_OK ||
+          asprintf(&text, "%s: %zu\n", art_yara_result_path(res), shown) < 0)
         text = NULL;
     } else if (text && r->o->json) {
       char *line = NULL;

@@ -123,6 +123,7 @@ void cli_abandon_output(FILE *f)
   if (!(o = *pp))
     return;
   *pp = o->next;
+  cli_error("%s: incomplete, not kept", o->final);
   unlink(o->tmp);
   free(o->tmp);
   free(o->final);
