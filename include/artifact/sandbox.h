@@ -54,11 +54,18 @@ typedef struct art_sandbox_opts {
 
 ART_API void art_sandbox_opts_init(art_sandbox_opts *opts);
 
-/* Growable output of one job: what the worker sends back. */
+/* Growable output of one job: what the worker sends back. When the run
+ * was given a sink (art_sandbox_run_stream), the output goes to it in
+ * pieces as it grows, so that a job may produce more than fits in memory
+ * (the strings of a disk image). */
 typedef struct art_sandbox_buf art_sandbox_buf;
 ART_API art_status art_sandbox_buf_append(art_sandbox_buf *buf,
                                           const void *data,
                                           size_t len);
+
+/* Receives a streamed job's output in order, in this process: 0 to go on,
+ * nonzero to drop the rest of it. */
+typedef int (*art_sandbox_sink)(void *sink_ud, const void *data, size_t len);
 
 /* The per-artifact work, run in a worker (or, disabled, in the caller's
  * thread). init and fini may be NULL; they run once per worker. run
@@ -112,6 +119,14 @@ ART_API art_status art_sandbox_run(art_sandbox *sb,
                                    art_ctx *ctx,
                                    const art_batch_item *item,
                                    art_sandbox_result *res);
+/* The same, with the job's output handed to SINK as it comes (RES->data
+ * stays empty). */
+ART_API art_status art_sandbox_run_stream(art_sandbox *sb,
+                                          art_ctx *ctx,
+                                          const art_batch_item *item,
+                                          art_sandbox_sink sink,
+                                          void *sink_ud,
+                                          art_sandbox_result *res);
 ART_API void art_sandbox_result_clear(art_sandbox_result *res);
 
 /* A signal's name ("SIGSEGV"), or "signal N". */

@@ -92,6 +92,30 @@ art_status art_sandbox_buf_append(art_sandbox_buf *b, const void *p, size_t n)
 {
   if (b->oom)
     return ART_ERR_NOMEM;
+  if (b->flush_failed)
+    return ART_ERR_IO;
+  if (b->flush && b->len + n >= SBX_PIECE) {
+    if (b->len && b->flush(b) != 0) {
+      b->flush_failed = 1;
+      return ART_ERR_IO;
+    }
+    b->len = 0;
+    if (n >= SBX_PIECE) {
+      /* Large enough to go as it is. */
+      unsigned char *keep = b->p;
+      size_t kl = b->len;
+      b->p = (unsigned char *)p;
+      b->len = n;
+      int rc = b->flush(b);
+      b->p = keep;
+      b->len = kl;
+      if (rc != 0) {
+        b->flush_failed = 1;
+        return ART_ERR_IO;
+      }
+      return ART_OK;
+    }
+  }
   if (n > b->cap - b->len) {
     size_t cap = b->cap ? b->cap : 4096;
     while (cap - b->len < n) {
@@ -890,13 +914,31 @@ static int watch(art_sandbox *sb, wslot *w, uint64_t deadline, int *over)
   }
 }
 
+typedef struct here_sink {
+  art_sandbox_sink sink;
+  void *ud;
+} here_sink;
+
+static int flush_here(art_sandbox_buf *b)
+{
+  here_sink *h = b->flush_ud;
+  return h->sink(h->ud, b->p, b->len);
+}
+
 static art_status run_here(art_sandbox *sb,
                            wslot *w,
                            art_ctx *ctx,
                            const art_batch_item *it,
+                           art_sandbox_sink sink,
+                           void *sink_ud,
                            art_sandbox_result *res)
 {
   art_sandbox_buf out = {0};
+  here_sink hs = {sink, sink_ud};
+  if (sink) {
+    out.flush = flush_here;
+    out.flush_ud = &hs;
+  }
   art_source *src = NULL;
   art_status st = ART_OK;
   if (!w->inited) {
@@ -914,6 +956,13 @@ static art_status run_here(art_sandbox *sb,
   if (res->status != ART_OK)
     res->errmsg = strdup(art_ctx_errmsg(ctx));
   art_source_free(src);
+  if (sink && out.len && !out.flush_failed)
+    sink(sink_ud, out.p, out.len);
+  if (sink) {
+    free(out.p);
+    out.p = NULL;
+    out.len = 0;
+  }
   res->data = out.p;
   res->len = out.len;
   if (out.oom)
@@ -923,12 +972,36 @@ static art_status run_here(art_sandbox *sb,
 
 /* Wait for the result of the job sent to W. 0: RES filled from it; -1:
  * the worker is gone or misbehaved (errno ETIMEDOUT for the time limit). */
+/* Hand a streamed piece (header H read) to SINK, or drop it. */
+static int take_piece(wslot *w,
+                      const sbx_hdr *h,
+                      uint64_t deadline,
+                      art_sandbox_sink sink,
+                      void *sink_ud,
+                      int *sink_stop)
+{
+  char buf[65536];
+  uint64_t left = h->len;
+  while (left) {
+    size_t n = left > sizeof buf ? sizeof buf : (size_t)left;
+    if (art__sbx_read(w->sock, buf, n, deadline) != 0)
+      return -1;
+    left -= n;
+    if (sink && !*sink_stop && sink(sink_ud, buf, n) != 0)
+      *sink_stop = 1;
+  }
+  return 0;
+}
+
 static int read_result(art_sandbox *sb,
                        wslot *w,
                        uint64_t deadline,
+                       art_sandbox_sink sink,
+                       void *sink_ud,
                        art_sandbox_result *res,
                        uint64_t *vm_peak)
 {
+  int sink_stop = 0;
   sbx_hdr h;
   sbx_result r;
   int passed;
@@ -937,6 +1010,11 @@ static int read_result(art_sandbox *sb,
       return -1;
     if (passed >= 0)
       close(passed);
+    if (h.type == SBX_DATA) {
+      if (take_piece(w, &h, deadline, sink, sink_ud, &sink_stop) != 0)
+        return -1;
+      continue;
+    }
     if (h.type < SBX_X_OPEN || h.type > SBX_X_CLOSE)
       break;
     if (x_serve(sb, w, &h, deadline) != 0)
@@ -982,6 +1060,16 @@ art_status art_sandbox_run(art_sandbox *sb,
                            const art_batch_item *it,
                            art_sandbox_result *res)
 {
+  return art_sandbox_run_stream(sb, ctx, it, NULL, NULL, res);
+}
+
+art_status art_sandbox_run_stream(art_sandbox *sb,
+                                  art_ctx *ctx,
+                                  const art_batch_item *it,
+                                  art_sandbox_sink sink,
+                                  void *sink_ud,
+                                  art_sandbox_result *res)
+{
   art_source *src = NULL;
   art_source_kind kind;
   art_status st = ART_OK;
@@ -992,7 +1080,7 @@ art_status art_sandbox_run(art_sandbox *sb,
   memset(res, 0, sizeof *res);
   w = acquire(sb);
   if (sb->o.disabled) {
-    st = run_here(sb, w, ctx, it, res);
+    st = run_here(sb, w, ctx, it, sink, sink_ud, res);
     release(sb, w);
     return st;
   }
@@ -1016,13 +1104,20 @@ art_status art_sandbox_run(art_sandbox *sb,
   int fd = src ? art__source_fd(src) : -1;
   uint64_t deadline =
       sb->o.timeout_ms ? art__sbx_now_ms() + sb->o.timeout_ms : 0;
-  int rc = art__sbx_send(w->sock, SBX_JOB, fd >= 0, &j, sizeof j, it->path,
-                         strlen(it->path), fd);
+  int rc = art__sbx_send(w->sock, SBX_JOB, (fd >= 0) | (sink ? 2u : 0u), &j,
+                         sizeof j, it->path, strlen(it->path), fd);
   int over_memory = 0;
   if (rc == 0)
     rc = watch(sb, w, deadline, &over_memory);
   if (rc == 0)
-    rc = read_result(sb, w, deadline, res, &vm_peak);
+    rc = read_result(sb, w, deadline, sink, sink_ud, res, &vm_peak);
+  if (rc == 0 && sink && res->len) {
+    /* the last piece came with the result */
+    sink(sink_ud, res->data, res->len);
+    free(res->data);
+    res->data = NULL;
+    res->len = 0;
+  }
   if (rc != 0) {
     int timed_out = errno == ETIMEDOUT && !over_memory, status = 0;
     long maxrss = 0;

@@ -29,7 +29,8 @@ enum {
   SBX_X_OPEN,  /* worker -> parent: the relative path; reply SBX_X_REPLY */
   SBX_X_DATA,  /* worker -> parent: aux = handle, bytes; no reply */
   SBX_X_CLOSE, /* worker -> parent: aux = handle, uint32 failed; reply */
-  SBX_X_REPLY  /* parent -> worker: aux = errno (0: done), int32 handle */
+  SBX_X_REPLY, /* parent -> worker: aux = errno (0: done), int32 handle */
+  SBX_DATA     /* worker -> parent: a piece of a streamed job's output */
 };
 
 typedef struct sbx_reaped {
@@ -57,7 +58,14 @@ struct art_sandbox_buf {
   unsigned char *p;
   size_t len, cap;
   int oom;
+  /* Streaming: pieces of at least this size go to flush() at once. */
+  int (*flush)(art_sandbox_buf *b);
+  void *flush_ud;
+  int flush_failed;
 };
+
+/* Streamed pieces are this large. */
+#define SBX_PIECE (256u << 10)
 
 /* Send a header and payload (two parts, either may be empty) on FD, with
  * descriptor PASS attached when >= 0. 0 or -1 (errno). */

@@ -195,6 +195,13 @@ static uint64_t vm_peak(int fd)
   return strtoull(p + 7, NULL, 10) * 1024u;
 }
 
+/* A streamed job's output goes to the parent in pieces. */
+static int flush_to_parent(art_sandbox_buf *b)
+{
+  return art__sbx_send(*(int *)b->flush_ud, SBX_DATA, 0, b->p, b->len, NULL, 0,
+                       -1);
+}
+
 /* ---- extraction through the parent ---- */
 
 const art__extract_hook *art__extract_hook_active;
@@ -354,6 +361,10 @@ void art__sbx_worker_main(int sock,
     it.mtime_nsec = (long)j.mtime_nsec;
     it.uid = j.uid;
     it.gid = j.gid;
+    if (h.aux & 2u) {
+      out.flush = flush_to_parent;
+      out.flush_ud = &sock;
+    }
     art_ctx_clear(ctx);
     st = fd >= 0 ? art__source_open_fd(ctx, fd, path, it.kind, &src)
                  : art_source_open(ctx, path, it.kind, &src);
@@ -368,6 +379,8 @@ void art__sbx_worker_main(int sock,
       st = job->run(ud, wstate, ctx, src, &it, &out);
     art_source_free(src);
     const char *msg = st != ART_OK ? art_ctx_errmsg(ctx) : "";
+    if (out.flush_failed)
+      break; /* the parent is gone */
     if (out.oom) {
       st = ART_ERR_NOMEM;
       msg = "out of memory for the result";
