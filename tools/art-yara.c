@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/cli_sandbox.h"
 
 #define MAX_LIST 64
 
@@ -26,6 +27,7 @@ typedef struct opts {
   uint64_t max_size;
   const char *output, *cache_dir, *files_from;
   art_batch_opts batch;
+  art_sandbox_opts sandbox;
 } opts;
 
 typedef struct run {
@@ -34,6 +36,7 @@ typedef struct run {
   art_yara_rules *rules;
   art_yara_scanner *err_scanner; /* records for inputs never scanned */
   unsigned long failures, matches;
+  art_sandbox *sandbox;
 } run;
 
 typedef struct wstate {
@@ -54,6 +57,8 @@ typedef struct job {
 typedef struct output {
   char *text;
   unsigned long failures, matches;
+  art_status err_status; /* not scanned to its end (sandbox) */
+  char *err;
 } output;
 
 static void usage(void)
@@ -75,7 +80,11 @@ static void usage(void)
          "  -c, --count              number of matching rules per artifact\n"
          "  -d, --define NAME=VALUE  external variable\n"
          "      --fast               stop at each string's first match\n"
-         "  -a, --timeout SECS       per-artifact scan timeout\n"
+         "  -a, --timeout SECS       per-artifact scan timeout (the sandbox\n"
+         "                           stops a worker at twice this plus 10 s;\n"
+         "                           60 s without it)\n"
+         "      --memory-limit SIZE  address space of each worker (2G)\n"
+         "      --no-sandbox         scan in this process (debugging only)\n"
          "  -z, --max-size SIZE      bytes scanned per artifact (default 1G)\n"
          "      --no-archives        do not scan inside archives\n"
          "      --archive-depth N    deepest member scanned (default 10)\n"
@@ -161,6 +170,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, O_VERSION},
+      {"no-sandbox", no_argument, NULL, CLI_OPT_NO_SANDBOX},
+      {"memory-limit", required_argument, NULL, CLI_OPT_MEMORY_LIMIT},
       {NULL, 0, NULL, 0}};
   int c, rc;
   o->compile_flags = ART_YARA_ALLOW_INCLUDES;
@@ -284,6 +295,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     case O_VERSION:
       cli_version();
       exit(ART_EXIT_OK);
+    case CLI_OPT_NO_SANDBOX:
+    case CLI_OPT_MEMORY_LIMIT:
+      if ((c = cli_sandbox_option(c, optarg, &o->sandbox)) != 0)
+        return c;
+      break;
     default:
       return cli_usage_error("unknown option");
     }
@@ -471,21 +487,23 @@ static void format_job(run *r, art_ctx *ctx, job *j, output *out)
   }
 }
 
-static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+/* Scan one input (SRC, or opened here when NULL) and its members. */
+static output *scan(
+    run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, art_source *src)
 {
-  run *r = ud;
-  wstate *ws = wsp;
   job j = {it->path, ws, NULL, NULL, 0, 0, 0};
   output *out = calloc(1, sizeof *out);
-  art_source *src = NULL;
+  art_source *own = NULL;
   art_yara_result *res = NULL;
   art_yara_artifact a = {it->path, NULL, NULL, 0, NULL, NULL};
   art_status st, rs;
   if (!out)
     return NULL;
   st = art_yara_scanner_set_artifact(ctx, ws->top, &a);
-  if (st == ART_OK)
-    st = art_source_open(ctx, it->path, it->kind, &src);
+  if (st == ART_OK && !src) {
+    st = art_source_open(ctx, it->path, it->kind, &own);
+    src = own;
+  }
   if (st == ART_OK)
     st = art_yara_scan_source(ctx, ws->top, src, &res);
   if (!res)
@@ -506,11 +524,78 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
         art_yara_result_set_error(res, st, art_ctx_errmsg(ctx));
     }
   }
-  art_source_free(src);
+  art_source_free(own);
   format_job(r, ctx, &j, out);
   free(j.recs);
   free(j.ids);
   return out;
+}
+
+/* The sandboxed job (docs/sandbox.md): the scan in a worker; the counts and
+ * the formatted output go back to the parent. */
+static art_status job_run(void *ud,
+                          void *ws,
+                          art_ctx *ctx,
+                          art_source *src,
+                          const art_batch_item *it,
+                          art_sandbox_buf *buf)
+{
+  output *out = scan(ud, ws, ctx, it, src);
+  uint64_t n[2];
+  if (!out)
+    return ART_ERR_NOMEM;
+  n[0] = out->failures;
+  n[1] = out->matches;
+  art_status st = art_sandbox_buf_append(buf, n, sizeof n);
+  if (st == ART_OK && out->text)
+    st = art_sandbox_buf_append(buf, out->text, strlen(out->text));
+  free(out->text);
+  free(out);
+  return st;
+}
+
+static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+{
+  run *r = ud;
+  art_sandbox_result sr;
+  output *out;
+  uint64_t n[2];
+  (void)wsp;
+  if (art_sandbox_run(r->sandbox, ctx, it, &sr) != ART_OK)
+    return NULL;
+  out = calloc(1, sizeof *out);
+  if (out && sr.outcome == ART_SANDBOX_DONE && sr.len >= sizeof n) {
+    memcpy(n, sr.data, sizeof n);
+    out->failures = (unsigned long)n[0];
+    out->matches = (unsigned long)n[1];
+    out->text = strndup((const char *)sr.data + sizeof n, sr.len - sizeof n);
+  } else if (out) {
+    /* Not scanned to its end (the worker crashed, a limit, the input could
+     * not be opened): an error, never "no match". */
+    out->failures = 1;
+    out->err_status = sr.status != ART_OK ? sr.status : ART_ERR_INTERNAL;
+    if (sr.outcome == ART_SANDBOX_DONE ||
+        asprintf(&out->err, "%s: %s%s%s%s", it->path,
+                 sr.errmsg ? sr.errmsg : "", sr.sha256[0] ? " (sha256 " : "",
+                 sr.sha256, sr.sha256[0] ? ")" : "") < 0)
+      out->err = sr.errmsg ? strdup(sr.errmsg) : NULL;
+  }
+  art_sandbox_result_clear(&sr);
+  return out;
+}
+
+/* A JSON record for an input that could not be scanned. */
+static void error_json(run *r, const char *path, art_status st, const char *m)
+{
+  art_yara_result *res = NULL;
+  char *text = NULL;
+  art_yara_artifact a = {path, NULL, NULL, 0, NULL, NULL};
+  if (art_yara_scanner_set_artifact(NULL, r->err_scanner, &a) == ART_OK &&
+      art_yara_result_error(NULL, r->err_scanner, st, m, &res) == ART_OK &&
+      art_yara_result_json(NULL, res, NULL, NULL, &text, NULL) == ART_OK)
+    fprintf(r->out, "%s\n", text);
+  art_free(text);
+  art_yara_result_free(res);
 }
 
 static int emit(void *ud, const art_batch_item *it, void *resp)
@@ -536,6 +621,13 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   }
   if (!out)
     return 0; /* symlinks not followed, special files: not scanned */
+  if (out->err_status) {
+    cli_error("%s", out->err ? out->err : art_strerror(out->err_status));
+    if (r->o->json)
+      error_json(r, it->path, out->err_status,
+                 out->err ? out->err : art_strerror(out->err_status));
+    free(out->err);
+  }
   if (out->text)
     fputs(out->text, r->out);
   r->failures += out->failures;
@@ -604,6 +696,10 @@ int main(int argc, char **argv)
   art_status st = ART_OK;
   int rc, first;
   cli_init("art-yara");
+  art_sandbox_opts_init(&o.sandbox);
+  /* YARA keeps up to a million matches per string, and their records
+   * take over a gigabyte: room for that. */
+  o.sandbox.memory_limit = 2ull << 30;
   if ((rc = parse_opts(argc, argv, &o)) >= 0)
     return rc;
   argc -= optind;
@@ -644,10 +740,15 @@ int main(int argc, char **argv)
                                      o.files_from, o.null_list) != 0)
     goto out;
   if (st == ART_OK) {
-    art_batch_ops ops = {.worker_init = worker_init,
-                         .worker_fini = worker_fini,
-                         .work = work,
-                         .emit = emit};
+    /* Workers scan; forked now, they have the compiled rules. */
+    art_sandbox_job sj = {worker_init, worker_fini, job_run};
+    o.sandbox.workers = o.batch.jobs ? o.batch.jobs : art_cpu_count();
+    if (o.timeout)
+      o.sandbox.timeout_ms = (o.timeout * 2u + 10u) * 1000u;
+    st = art_sandbox_new(ctx, &o.sandbox, &sj, &r, &r.sandbox);
+  }
+  if (st == ART_OK) {
+    art_batch_ops ops = {.work = work, .emit = emit};
     progress = cli_progress_start(batch);
     st = art_batch_run(ctx, batch, &ops, &r);
     cli_progress_stop(progress);
@@ -663,6 +764,7 @@ out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
   art_batch_free(batch);
+  art_sandbox_free(r.sandbox);
   art_yara_scanner_free(r.err_scanner);
   art_yara_rules_free(r.rules);
   art_ctx_free(ctx);

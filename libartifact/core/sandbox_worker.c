@@ -67,7 +67,6 @@ static const char *const fatal[] = {"execve",
                                     "ptrace",
                                     "process_vm_readv",
                                     "process_vm_writev",
-                                    "socket",
                                     "socketpair",
                                     "connect",
                                     "bind",
@@ -118,6 +117,15 @@ static int load_seccomp(void)
     rc = add_rule(f, SCMP_ACT_ALLOW, allowed[i]);
   for (size_t i = 0; rc == 0 && i < sizeof fatal / sizeof fatal[0]; i++)
     rc = add_rule(f, SCMP_ACT_KILL_PROCESS, fatal[i]);
+  /* socket: the network ends the worker; a local socket is refused (glibc's
+   * user lookup, getpwuid for YARA's "owner", asks nscd first, then reads
+   * /etc/passwd). */
+  if (rc == 0)
+    rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+                          SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+  if (rc == 0)
+    rc = seccomp_rule_add(f, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 1,
+                          SCMP_A0(SCMP_CMP_NE, AF_UNIX));
   /* open/openat only read-only: no write access, no creation, no
    * truncation (libmagic, iconv's modules and image segments read files). */
   const scmp_datum_t wmask =
