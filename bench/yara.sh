@@ -73,6 +73,11 @@ echo "(rule, file) pairs found by only one tool, archive members aside: $only"
 awk -v y="$ysec" -v a="$asec" -v yc="$yusr $ysys" -v ac="$ausr $asys" 'BEGIN {
   split(yc, p, " "); split(ac, q, " ");
   printf "ratio (yara time / art-yara time): %.2f wall, %.2f CPU\n", y / a, (p[1] + p[2]) / (q[1] + q[2]) }'
+# The sandbox's cost (docs/sandbox.md): the same scan in process.
+timed "$W/nosb.out" "$Y" -w -r -j 2 --no-sandbox -R "$W/rules" "${TREES[@]}"
+read -r nsec nmem nusr nsys < "$W/nosb.out.time"
+echo "art-yara --no-sandbox: ${nsec} s wall, ${nusr}+${nsys} s CPU, peak ${nmem} KiB"
+awk -v a="$asec" -v n="$nsec" 'BEGIN { printf "sandbox cost: sandboxed / in process = %.3f wall\n", a / n }'
 
 # Start-up: load the rules and scan one empty file, 5 times each way.
 : > "$W/empty"
