@@ -907,7 +907,8 @@ static int watch(art_sandbox *sb, wslot *w, uint64_t deadline, int *over)
       return -1;
     if (deadline && art__sbx_now_ms() >= deadline)
       return errno = ETIMEDOUT, -1;
-    if (sb->o.memory_limit && rss_of(w->pid) > sb->o.memory_limit) {
+    if (sb->o.memory_limit &&
+        rss_of(w->pid) > sb->o.memory_limit * SBX_RSS_FACTOR) {
       *over = 1;
       return errno = ETIMEDOUT, -1;
     }

@@ -9,6 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Built with AddressSanitizer: no RLIMIT_AS (its shadow takes terabytes of
+ * address space), and resident memory is about three times a normal
+ * build's (shadow, quarantine), which the parent's watch allows for. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SBX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SBX_ASAN 1
+#endif
+#endif
+#ifdef SBX_ASAN
+#define SBX_RSS_FACTOR 3u
+#else
+#define SBX_RSS_FACTOR 1u
+#endif
+
 /* Every message: this header, then LEN bytes; a descriptor may ride on the
  * header (SCM_RIGHTS). */
 typedef struct sbx_hdr {

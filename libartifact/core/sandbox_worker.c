@@ -26,14 +26,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SBX_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SBX_ASAN 1
-#endif
-#endif
-
 #define WORKER_NOFILE 64
 /* No file can be opened for writing; the only files a worker writes are its
  * own memory files (libmagic's window, at most 7 MiB), so this bounds them. */
