@@ -46,6 +46,22 @@ check "standard input through the sandbox" \
   test "$("$S" --no-yara - <"$T/plain/b.txt" | jq -r .hashes.sha256)" \
   = "$(sha256sum <"$T/plain/b.txt" | cut -d' ' -f1)"
 
+# ---- images: E01 and split raw, opened by the worker by name -------------
+mkdir -p "$T/img"
+head -c 1048576 /dev/urandom >"$T/img/raw.bin"
+if command -v ewfacquire >/dev/null; then
+  ewfacquire -u -t "$T/img/disk" -c none -S 0 "$T/img/raw.bin" >/dev/null 2>&1
+  check "E01 through the sandbox: media sha256 = sha256sum of the raw bytes" \
+    test "$("$S" --no-yara "$T/img/disk.E01" | jq -r .hashes.sha256)" \
+    = "$(sha256sum <"$T/img/raw.bin" | cut -d' ' -f1)"
+else
+  echo "skip - ewfacquire absent: no E01 case"
+fi
+split -b 400000 -d -a 3 --numeric-suffixes=1 "$T/img/raw.bin" "$T/img/sp."
+check "split raw image through the sandbox: sha256 of the whole = sha256sum" \
+  test "$("$S" --no-yara "$T/img/sp.001" | jq -r .hashes.sha256)" \
+  = "$(sha256sum <"$T/img/raw.bin" | cut -d' ' -f1)"
+
 # ---- --extract: the parent writes, the worker cannot -----------------------
 mkdir -p "$T/x"
 "$S" --no-yara --extract "$T/x" "$T/plain/e.zip" >"$T/x.jsonl"
