@@ -481,8 +481,8 @@ art_status art_sandbox_new(art_ctx *ctx,
     if (!art_sandbox_available()) {
       art_sandbox_free(sb);
       return art__set_error(ctx, ART_ERR_UNSUPPORTED, ENOSYS,
-                            "sandbox: seccomp is not available on this "
-                            "system (use --no-sandbox)");
+                            "sandbox: this kernel has no seccomp; "
+                            "--no-sandbox parses in process");
     }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
       art_status st = art__set_errno(ctx, errno, "sandbox: socketpair");
