@@ -81,6 +81,19 @@ rc=$(run_rc o e with_eio fat.img 4096 "$B/art-timeline" fat.img)
 check "art-timeline: image with a read error at 4096: exit 3" test "$rc" -eq 3
 check "art-timeline: the message names the image" grep -q "fat.img" e
 
+# ---- files cut while read (in process: in a sandboxed worker the shim's own
+# truncate() is refused by the seccomp filter) ---------------------------------
+shrink() { # shrink COMMAND...: tr.bin (300,000 bytes) is cut to 150,000 while read
+  head -c 300000 /dev/urandom >tr.bin
+  LD_PRELOAD=$FI ART_FI_PATH=tr.bin ART_FI_OFFSET=150000 ART_FI_TRUNCATE=1 "$@"
+}
+rc=$(run_rc o e shrink "$B/art-surface" --no-yara --no-sandbox tr.bin)
+check "art-surface: a file cut while read: exit 3, no hash, the record says so" \
+  bash -c "[ $rc -eq 3 ] && [ \"\$(jq -c '[.hashes.md5, .hashes.sha256, .hashes.ssdeep]' o)\" = '[null,null,null]' ] && jq -r '.errors[]' o | grep -q 'tr.bin: changed while being read'"
+rc=$(run_rc o e shrink "$B/art-hash" tr.bin)
+check "art-hash: a file cut while read: exit 3, reported" \
+  bash -c "[ $rc -eq 3 ] && grep -q 'tr.bin: changed while being read' e"
+
 # ---- disks that fill ---------------------------------------------------------
 mkdir -p full
 if mount -t tmpfs -o size=8k tmpfs full 2>/dev/null; then

@@ -10,6 +10,9 @@
  *   ART_FI_OFFSET  first unreadable byte (default 0)
  *   ART_FI_LENGTH  unreadable bytes from there (default: to the end)
  *   ART_FI_ERRNO   errno to fail with (default EIO)
+ *   ART_FI_TRUNCATE  with ART_FI_PATH: instead of failing, the file is cut
+ *                  to ART_FI_OFFSET bytes when a read first reaches that
+ *                  offset (a file that shrinks while it is read)
  *   ART_FI_SWAP    a path: just before the process first opens it, it is
  *                  removed and, with ART_FI_SWAP_TO set, replaced by a
  *                  symbolic link to that path (an input that changes
@@ -39,6 +42,8 @@ static ino_t fi_ino;
 static int fi_on;
 static uint64_t fi_off, fi_len = UINT64_MAX;
 static int fi_errno = EIO;
+static int fi_truncate;
+static const char *fi_path;
 
 static const char *fi_swap, *fi_swap_to;
 static int fi_swapped;
@@ -83,6 +88,8 @@ __attribute__((constructor)) static void fi_init(void)
     fi_len = strtoull(v, NULL, 0);
   if ((v = getenv("ART_FI_ERRNO")))
     fi_errno = atoi(v);
+  fi_truncate = getenv("ART_FI_TRUNCATE") != NULL;
+  fi_path = p;
   fi_on = 1;
 }
 
@@ -97,6 +104,13 @@ static int is_target(int fd)
  * range), or none (-1: fail). */
 static ssize_t allowed(uint64_t off, size_t len)
 {
+  if (fi_truncate) {
+    if (off + len > fi_off && fi_path) {
+      truncate(fi_path, (off_t)fi_off);
+      fi_path = NULL; /* once */
+    }
+    return (ssize_t)len;
+  }
   uint64_t end = fi_len == UINT64_MAX || fi_off + fi_len < fi_off
                      ? UINT64_MAX
                      : fi_off + fi_len;
