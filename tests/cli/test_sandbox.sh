@@ -10,7 +10,8 @@ S=$ART_BIN/art-surface
 ST=$ART_BINARY_DIR/tests/art-surface-testing # with the ART_TESTING hooks
 export XDG_CACHE_HOME=$T/cache
 asan=0
-if ldd "$S" 2>/dev/null | grep -q libasan; then asan=1; fi
+# (not "ldd | grep -q": grep's early exit fails the pipeline under pipefail)
+case "$(ldd "$S" 2>/dev/null)" in *libasan*) asan=1 ;; esac
 # GNU time for the peak memory of the whole run (every worker included).
 gtime=/usr/bin/time
 [ -x "$gtime" ] || gtime=""
