@@ -49,6 +49,9 @@ time_of strings xargs -0 strings -a <"$T/files0"
 time_of surface "$S" -r --no-yara "${dirs[@]}"
 time_of surface_yara "$S" -r "${dirs[@]}"
 time_of surface_j1 "$S" -r -j 1 --no-yara "${dirs[@]}"
+# The sandbox's cost: the same runs in process (docs/sandbox.md).
+time_of surface_nosb "$S" -r --no-yara --no-sandbox "${dirs[@]}"
+time_of surface_yara_nosb "$S" -r --no-sandbox "${dirs[@]}"
 
 awk -v n="$nfiles" '
   { t[$1] = $2; m[$1] = $3 }
@@ -67,6 +70,10 @@ awk -v n="$nfiles" '
     printf "ratio chain / art-surface --no-yara: %.2fx\n", chain / t["surface"]
     printf "ratio chain / art-surface (with YARA): %.2fx\n", chain / t["surface_yara"]
     printf "ratio chain / art-surface -j 1: %.2fx\n", chain / t["surface_j1"]
+    printf "%-34s %8.2f %10.1f\n", "art-surface --no-yara --no-sandbox", t["surface_nosb"], m["surface_nosb"] / 1024
+    printf "%-34s %8.2f %10.1f\n", "art-surface --no-sandbox (YARA)", t["surface_yara_nosb"], m["surface_yara_nosb"] / 1024
+    printf "sandbox cost, --no-yara: sandboxed / in process = %.3f\n", t["surface"] / t["surface_nosb"]
+    printf "sandbox cost, with YARA: sandboxed / in process = %.3f\n", t["surface_yara"] / t["surface_yara_nosb"]
   }' "$T/times"
 echo "(art-surface also walks into every container and classifies indicators; the chain does neither)"
 

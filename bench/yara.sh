@@ -145,6 +145,12 @@ for set in "${SETS[@]}"; do
   echo "art-yara -r -j 2:             ${asec} s wall, ${ausr}+${asys} s CPU, peak ${amem} KiB, $alines matches ($amembers inside archives)"
   echo "art-yara -r -j 2 --no-archives: ${nsec} s wall, ${nusr}+${nsys} s CPU, peak ${nmem} KiB"
   echo "(rule, file) pairs found by only one tool, archive members aside: $only"
+  # The sandbox's cost (docs/sandbox.md): the same scan in process.
+  timed "$W/$name.nosb" "$Y" -w -r -j 2 --no-sandbox "${DEFS[@]}" "${RARGS[@]}" "${TREES[@]}"
+  read -r bsec bmem busr bsys < "$W/$name.nosb.time"
+  echo "art-yara -r -j 2 --no-sandbox: ${bsec} s wall, ${busr}+${bsys} s CPU, peak ${bmem} KiB"
+  awk -v a="$asec" -v b="$bsec" -v ac="$ausr $asys" -v bc="$busr $bsys" 'BEGIN { split(ac, q, " "); split(bc, r, " ");
+    printf "sandbox cost: sandboxed / in process = %.3f wall, %.3f CPU\n", a / b, (q[1] + q[2]) / (r[1] + r[2]) }'
   awk -v n="$name" -v y="$ysec" -v a="$asec" -v b="$nsec" -v yc="$yusr $ysys" -v ac="$ausr $asys" -v bc="$nusr $nsys" 'BEGIN {
     split(yc, p, " "); split(ac, q, " "); split(bc, r, " ");
     printf "%s: ratio yara/art-yara %.2f wall, %.2f CPU; without archives %.2f wall, %.2f CPU\n",

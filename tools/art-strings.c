@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/cli.h"
+#include "common/cli_sandbox.h"
 
 #define SPOOL_MEM (1u << 20)
 /* Reader blocks: small enough to keep memory near GNU strings', large
@@ -21,6 +22,7 @@ enum { FMT_TEXT, FMT_JSONL };
 typedef struct opts {
   art_strings_opts so;
   art_batch_opts batch;
+  art_sandbox_opts sandbox;
   int radix; /* 0, 'd', 'x', 'o' */
   int format, format_given;
   int ioc, print_name;
@@ -41,10 +43,12 @@ typedef struct spool {
 typedef struct job {
   const opts *o;
   const char *path;
-  spool *sp;          /* batch mode */
-  FILE *out;          /* direct mode */
-  art_str_iocs *iocs; /* --ioc */
-  char *acc;          /* jsonl: the string so far */
+  spool *sp;             /* batch mode */
+  FILE *out;             /* direct mode */
+  art_sandbox_buf *sbuf; /* in a sandboxed worker: back to the parent */
+  art_str_iocs *iocs;    /* --ioc */
+  uint64_t piece_base[ART_STR_ENC_COUNT_];
+  char *acc; /* jsonl: the string so far */
   size_t acc_len;
   int acc_trunc;
   art_ctx *ctx;
@@ -52,6 +56,10 @@ typedef struct job {
 
 static void sp_write(job *j, const void *p, size_t n)
 {
+  if (j->sbuf) {
+    art_sandbox_buf_append(j->sbuf, p, n);
+    return;
+  }
   if (j->out) {
     fwrite(p, 1, n, j->out);
     return;
@@ -185,40 +193,6 @@ static int on_string(const art_string *s, void *ud)
   return 0;
 }
 
-/* Extract from one input; the message is in CTX on failure. */
-static art_status run_one(art_ctx *ctx,
-                          art_reader *reader,
-                          const opts *o,
-                          const char *path,
-                          art_source_kind kind,
-                          job *j)
-{
-  art_source *src = NULL;
-  art_strings *st = NULL;
-  j->ctx = ctx;
-  art_status rs = art_source_open(ctx, path, kind, &src);
-  if (rs == ART_OK)
-    rs = art_strings_new(ctx, &o->so, on_string, j, &st);
-  if (rs == ART_OK && o->ioc)
-    rs = art_str_iocs_new(ctx, on_ioc, j, &j->iocs);
-  if (rs == ART_OK) {
-    art_reader_clear(reader);
-    rs = art_strings_attach(ctx, st, reader);
-  }
-  if (rs == ART_OK)
-    rs = art_reader_run(ctx, reader, src, NULL);
-  /* Indicators held back are printed even after a read error. */
-  art_str_iocs_final(j->iocs);
-  art_str_iocs_free(j->iocs);
-  j->iocs = NULL;
-  art_reader_clear(reader);
-  art_strings_free(st);
-  art_source_free(src);
-  free(j->acc);
-  j->acc = NULL;
-  return rs;
-}
-
 typedef struct result {
   art_status status;
   char *errmsg;
@@ -230,19 +204,8 @@ typedef struct run {
   FILE *out;
   unsigned failures;
   art_batch *batch;
+  art_sandbox *sandbox;
 } run;
-
-typedef struct progress {
-  art_batch *batch;
-  uint64_t last;
-} progress;
-
-static void on_progress(uint64_t bytes, void *ud)
-{
-  progress *p = ud;
-  art_batch_add_bytes(p->batch, bytes - p->last);
-  p->last = bytes;
-}
 
 static art_status worker_init(void *ud, art_ctx *ctx, void **ws)
 {
@@ -260,18 +223,91 @@ static void worker_fini(void *ud, void *ws)
   art_reader_free(ws);
 }
 
+/* The sandboxed job (docs/sandbox.md): the strings of one input, sent back
+ * to the parent as they are found. */
+static art_status job_run(void *ud,
+                          void *ws,
+                          art_ctx *ctx,
+                          art_source *src,
+                          const art_batch_item *it,
+                          art_sandbox_buf *out)
+{
+  const opts *o = ud;
+  art_strings *st = NULL;
+  job j = {.o = o, .path = it->path, .sbuf = out, .ctx = ctx};
+  art_status rs = art_strings_new(ctx, &o->so, on_string, &j, &st);
+  if (rs == ART_OK && o->ioc)
+    rs = art_str_iocs_new(ctx, on_ioc, &j, &j.iocs);
+  if (rs == ART_OK) {
+    art_reader_clear(ws);
+    rs = art_strings_attach(ctx, st, ws);
+  }
+  if (rs == ART_OK)
+    rs = art_reader_run(ctx, ws, src, NULL);
+  /* Indicators held back are printed even after a read error. */
+  art_str_iocs_final(j.iocs);
+  art_str_iocs_free(j.iocs);
+  art_reader_clear(ws);
+  art_strings_free(st);
+  free(j.acc);
+  return rs;
+}
+
+static int sink_spool(void *ud, const void *p, size_t n)
+{
+  job j = {.sp = ud};
+  sp_write(&j, p, n);
+  return 0;
+}
+
+static int sink_out(void *ud, const void *p, size_t n)
+{
+  return fwrite(p, 1, n, ud) == n ? 0 : -1;
+}
+
+/* Run one input in the sandbox; the output goes to SINK. The message of a
+ * failure is in *ERRMSG. */
+static art_status run_sandboxed(art_sandbox *sb,
+                                art_ctx *ctx,
+                                const art_batch_item *it,
+                                art_sandbox_sink sink,
+                                void *sink_ud,
+                                char **errmsg)
+{
+  art_sandbox_result sr;
+  art_status st = art_sandbox_run_stream(sb, ctx, it, sink, sink_ud, &sr);
+  if (st != ART_OK) {
+    *errmsg = strdup(art_ctx_errmsg(ctx));
+    return st;
+  }
+  st = sr.status;
+  if (sr.outcome != ART_SANDBOX_DONE) {
+    if (asprintf(errmsg, "%s: %s%s%s%s", it->path, sr.errmsg ? sr.errmsg : "",
+                 sr.sha256[0] ? " (sha256 " : "", sr.sha256,
+                 sr.sha256[0] ? ")" : "") < 0)
+      *errmsg = NULL;
+    if (st == ART_OK)
+      st = ART_ERR_INTERNAL;
+  } else if (st != ART_OK) {
+    *errmsg = sr.errmsg;
+    sr.errmsg = NULL;
+  }
+  art_sandbox_result_clear(&sr);
+  return st;
+}
+
 static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
 {
   run *r = ud;
   result *res = calloc(1, sizeof *res);
+  (void)ws;
   if (!res)
     return NULL;
-  job j = {.o = r->o, .path = it->path, .sp = &res->sp};
-  progress pr = {r->batch, 0};
-  art_reader_set_progress(ws, on_progress, &pr);
-  res->status = run_one(ctx, ws, r->o, it->path, it->kind, &j);
-  art_reader_set_progress(ws, NULL, NULL);
-  if (res->status == ART_OK && res->sp.err) {
+  res->status =
+      run_sandboxed(r->sandbox, ctx, it, sink_spool, &res->sp, &res->errmsg);
+  if (res->errmsg) {
+    return res;
+  } else if (res->status == ART_OK && res->sp.err) {
     res->status = ART_ERR_IO;
     if (asprintf(&res->errmsg, "%s: spooling output: %s", it->path,
                  strerror(res->sp.err)) < 0)
@@ -350,8 +386,8 @@ static void usage(void)
       "  -f, --format FMT       text (default) or jsonl\n"
       "  -r, --recursive        descend into directories\n" CLI_IMAGE_HELP
       "  -j, --jobs N           worker threads for many inputs\n"
-      "  -o, --output FILE      write to FILE instead of standard output\n"
-      "  -h, --help             this help\n"
+      "  -o, --output FILE      write to FILE instead of standard "
+      "output\n" CLI_SANDBOX_HELP "  -h, --help             this help\n"
       "      --version          the version\n\n"
       "Exit status: 0 done, 2 usage error, 3 some inputs could not be read, "
       "4 fatal.\n");
@@ -391,6 +427,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"output", required_argument, NULL, 'o'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
+      CLI_SANDBOX_LONGOPTS,
       {NULL, 0, NULL, 0}};
   int c;
   unsigned u;
@@ -472,6 +509,12 @@ static int parse_opts(int argc, char **argv, opts *o)
     case OPT_VERSION:
       cli_version();
       return ART_EXIT_OK;
+    case CLI_OPT_NO_SANDBOX:
+    case CLI_OPT_SANDBOX_TIMEOUT:
+    case CLI_OPT_MEMORY_LIMIT:
+      if ((c = cli_sandbox_option(c, optarg, &o->sandbox)) != 0)
+        return c;
+      break;
     default:
       return cli_usage_error("unknown option");
     }
@@ -501,6 +544,7 @@ int main(int argc, char **argv)
   art_batch *batch = NULL;
   art_reader *reader = NULL;
   cli_init("art-strings");
+  art_sandbox_opts_init(&o.sandbox);
   int rc = parse_opts(argc, argv, &o);
   if (rc >= 0)
     return rc;
@@ -513,23 +557,32 @@ int main(int argc, char **argv)
   setvbuf(r.out, NULL, _IOFBF, 1 << 20);
   int nin = argc - optind;
   art_status st;
-  if (nin <= 1 && !o.batch.recursive) {
+  int single = nin <= 1 && !o.batch.recursive;
+  o.sandbox.workers = single         ? 1
+                      : o.batch.jobs ? o.batch.jobs
+                                     : art_cpu_count();
+  art_sandbox_job sj = {worker_init, worker_fini, job_run};
+  st = art_sandbox_new(ctx, &o.sandbox, &sj, &o, &r.sandbox);
+  if (st != ART_OK) {
+    cli_error_ctx(ctx, st);
+    goto out;
+  }
+  if (single) {
     /* One input: straight to the output, no spooling. */
     const char *path = nin ? argv[optind] : "-";
-    art_reader_opts ro = {BLOCK, 1};
-    st = art_reader_new(ctx, &ro, &reader);
+    art_batch_item it = {.path = path,
+                         .kind = strcmp(path, "-") ? cli_image_kind(&o.batch)
+                                                   : ART_SOURCE_AUTO,
+                         .named = 1,
+                         .type = ART_ENTRY_FILE,
+                         .errmsg = ""};
+    char *msg = NULL;
+    st = run_sandboxed(r.sandbox, ctx, &it, sink_out, r.out, &msg);
     if (st != ART_OK) {
-      cli_error_ctx(ctx, st);
-      goto out;
-    }
-    job j = {.o = &o, .path = path, .out = r.out};
-    st = run_one(
-        ctx, reader, &o, path,
-        strcmp(path, "-") ? cli_image_kind(&o.batch) : ART_SOURCE_STDIN, &j);
-    if (st != ART_OK) {
-      cli_error_ctx(ctx, st);
+      cli_error("%s", msg ? msg : art_strerror(st));
       r.failures++;
     }
+    free(msg);
   } else {
     st = art_batch_new(ctx, &o.batch, &batch);
     for (int i = optind; st == ART_OK && i < argc; i++)
@@ -555,6 +608,7 @@ out:
     rc = ART_EXIT_FATAL;
   art_reader_free(reader);
   art_batch_free(batch);
+  art_sandbox_free(r.sandbox);
   art_ctx_free(ctx);
   return rc;
 }

@@ -12,21 +12,24 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/cli_sandbox.h"
 
 typedef struct opts {
   art_surface_opts s;
   art_batch_opts batch;
+  art_sandbox_opts sandbox;
   int text, format_given, verbose, quiet, no_yara, null_list;
   const char *output, *files_from, *similar_to;
   const char **hashsets, **rules, **passwords;
   size_t n_hashsets, n_rules, n_passwords;
 } opts;
 
-typedef struct result {
-  art_status status;
-  char *errmsg;
-  art_surface_report *rep;
-} result;
+/* One record as the sandboxed job sends it back: these facts, then the
+ * formatted record (JSON or text), TEXT_LEN bytes. */
+typedef struct wire_rec {
+  uint8_t known, notable, directory, extract_failed, pad[4];
+  uint64_t similar, size, text_len;
+} wire_rec;
 
 typedef struct run {
   opts *o;
@@ -35,6 +38,7 @@ typedef struct run {
   art_yara_rules *rules;
   art_ctx *ctx;
   art_batch *batch;
+  art_sandbox *sandbox;
   unsigned long inputs, records, failures, known_skipped, found;
 } run;
 
@@ -87,8 +91,8 @@ static void usage(void)
       "  -0, --null               names in lists are NUL-separated; a '-'\n"
       "                           argument is then a list on stdin\n"
       "  -q, --quiet              no warnings for skipped entries\n"
-      "  -v, --verbose            summary on stderr; report skipped entries\n"
-      "  -h, --help               this help\n"
+      "  -v, --verbose            summary on stderr; report skipped "
+      "entries\n" CLI_SANDBOX_HELP "  -h, --help               this help\n"
       "      --version            version\n\n"
       "Exit: 0 done; 1 notable hash-set hits or similarity matches; 2 usage;\n"
       "3 some inputs could not be examined; 4 fatal error.\n");
@@ -160,6 +164,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, O_VERSION},
+      CLI_SANDBOX_LONGOPTS,
       {NULL, 0, NULL, 0}};
   int c;
   unsigned u;
@@ -288,6 +293,12 @@ static int parse_opts(int argc, char **argv, opts *o)
     case O_VERSION:
       cli_version();
       exit(ART_EXIT_OK);
+    case CLI_OPT_NO_SANDBOX:
+    case CLI_OPT_SANDBOX_TIMEOUT:
+    case CLI_OPT_MEMORY_LIMIT:
+      if ((c = cli_sandbox_option(c, optarg, &o->sandbox)) != 0)
+        return c;
+      break;
     default:
       return cli_usage_error("unknown option");
     }
@@ -310,57 +321,154 @@ static int parse_opts(int argc, char **argv, opts *o)
   return -1;
 }
 
-static art_status worker_init(void *ud, art_ctx *ctx, void **ws)
+/* The sandboxed job: examine one input and send its records back, already
+ * formatted, with the facts emit counts. Runs in a worker process. */
+static art_status job_init(void *ud, art_ctx *ctx, void **ws)
 {
   run *r = ud;
   return art_surface_new(ctx, r->cfg, (art_surface **)ws);
 }
 
-static void worker_fini(void *ud, void *ws)
+static void job_fini(void *ud, void *ws)
 {
   (void)ud;
   art_surface_free(ws);
 }
 
+static art_status job_run(void *ud,
+                          void *ws,
+                          art_ctx *ctx,
+                          art_source *src,
+                          const art_batch_item *it,
+                          art_sandbox_buf *out)
+{
+  run *r = ud;
+  art_surface_report *rep = NULL;
+  art_status st = art_surface_examine(ctx, ws, src, it->path, it->seq, &rep);
+  size_t n = art_surface_report_count(rep);
+  for (size_t i = 0; i < n; i++) {
+    const art_surface_record *rec = art_surface_record_get(rep, i);
+    wire_rec w = {0};
+    char *text = NULL;
+    w.known = rec->known != 0;
+    w.notable = rec->notable != 0;
+    w.directory = rec->directory != 0;
+    w.similar = rec->similar;
+    w.size = rec->size;
+    if (r->o->s.archive.extract_dir && rec->errors) {
+      /* A member that could not be written below --extract (a full disk):
+       * the run is incomplete. */
+      char *j = NULL;
+      if (art_surface_record_json(ctx, rep, i, &j) == ART_OK &&
+          strstr(j, ": extract "))
+        w.extract_failed = 1;
+      art_free(j);
+    }
+    if (!(rec->known && r->o->s.skip_known) &&
+        !(rec->directory && r->o->text)) {
+      art_status fs = r->o->text ? art_surface_record_text(ctx, rep, i, &text)
+                                 : art_surface_record_json(ctx, rep, i, &text);
+      if (fs != ART_OK)
+        text = NULL;
+    }
+    w.text_len = text ? strlen(text) : 0;
+    if (art_sandbox_buf_append(out, &w, sizeof w) != ART_OK ||
+        art_sandbox_buf_append(out, text, w.text_len) != ART_OK) {
+      art_free(text);
+      break;
+    }
+    art_free(text);
+  }
+  art_surface_report_free(rep);
+  return st;
+}
+
 static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
 {
   run *r = ud;
-  result *res = calloc(1, sizeof *res);
-  art_source *src = NULL;
+  art_sandbox_result *res = calloc(1, sizeof *res);
+  wire_rec w;
+  (void)ws;
   if (!res)
     return NULL;
-  res->status = art_source_open(ctx, it->path, it->kind, &src);
-  if (res->status == ART_OK)
-    res->status =
-        art_surface_examine(ctx, ws, src, it->path, it->seq, &res->rep);
-  if (res->status != ART_OK)
-    res->errmsg = strdup(art_ctx_errmsg(ctx));
-  if (res->rep)
-    art_batch_add_bytes(r->batch, art_surface_record_get(res->rep, 0)->size);
-  art_source_free(src);
+  if (art_sandbox_run(r->sandbox, ctx, it, res) != ART_OK) {
+    res->outcome = ART_SANDBOX_FAILED;
+    res->status = art_ctx_status(ctx);
+    if (!res->errmsg)
+      res->errmsg = strdup(art_ctx_errmsg(ctx));
+  }
+  if (res->len >= sizeof w) {
+    memcpy(&w, res->data, sizeof w);
+    art_batch_add_bytes(r->batch, w.size);
+  }
   return res;
 }
 
-static void write_error_record(run *r, const art_batch_item *it, const char *m)
+static void write_error_record(run *r,
+                               const art_batch_item *it,
+                               const char *m,
+                               const char *limit)
 {
   char *line = NULL;
   if (r->o->text) {
-    fprintf(r->out, "== %s\n  %-10s %s\n\n", it->path, "errors", m);
+    fprintf(r->out, "== %s\n  %-10s %s\n", it->path, "errors", m);
+    if (limit)
+      fprintf(r->out, "  %-10s %s\n", "limits_hit", limit);
+    fputc('\n', r->out);
     return;
   }
-  if (art_surface_error_json(r->ctx, it->path, it->seq, m, &line) == ART_OK)
-    fprintf(r->out, "%s\n", line);
+  if (art_surface_error_json(r->ctx, it->path, it->seq, m, &line) == ART_OK) {
+    size_t n = strlen(line);
+    if (limit && n && line[n - 1] == '}')
+      fprintf(r->out, "%.*s,\"limits_hit\":[\"%s\"]}\n", (int)(n - 1), line,
+              limit);
+    else
+      fprintf(r->out, "%s\n", line);
+  }
   art_free(line);
+}
+
+/* Print a record the worker formatted. A worker is not trusted: a JSON
+ * record must be one line, or it could forge records of other inputs. */
+static void print_record(run *r, const char *p, size_t n, const char *limit)
+{
+  if (!r->o->text && memchr(p, '\n', n))
+    return;
+  if (limit && !r->o->text && n && p[n - 1] == '}') {
+    /* the input's own record: the limit hit on the way */
+    const char *at = memmem(p, n, "\"limits_hit\":[", 14);
+    if (at) {
+      size_t k = (size_t)(at - p) + 14;
+      fprintf(r->out, "%.*s\"%s\"%s%.*s\n", (int)k, p, limit,
+              p[k] == ']' ? "" : ",", (int)(n - k), p + k);
+    } else {
+      fprintf(r->out, "%.*s,\"limits_hit\":[\"%s\"]}\n", (int)(n - 1), p,
+              limit);
+    }
+    return;
+  }
+  fwrite(p, 1, n, r->out);
+  if (r->o->text && limit)
+    fprintf(r->out, "  %-10s %s\n\n", "limits_hit", limit);
+  if (!r->o->text)
+    fputc('\n', r->out);
+}
+
+static const char *outcome_limit(art_sandbox_outcome o)
+{
+  return o == ART_SANDBOX_TIMEOUT  ? "timeout"
+         : o == ART_SANDBOX_MEMORY ? "memory"
+                                   : NULL;
 }
 
 static int emit(void *ud, const art_batch_item *it, void *resp)
 {
   run *r = ud;
-  result *res = resp;
+  art_sandbox_result *res = resp;
   if (it->status != ART_OK) {
     cli_error("%s", it->errmsg);
     r->failures++;
-    write_error_record(r, it, it->errmsg);
+    write_error_record(r, it, it->errmsg, NULL);
     return 0;
   }
   if (!res) {
@@ -371,35 +479,48 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
     return 0;
   }
   r->inputs++;
-  if (res->status != ART_OK) {
+  const char *limit = outcome_limit(res->outcome);
+  if (res->outcome != ART_SANDBOX_DONE) {
+    cli_sandbox_report(it->path, res);
+    r->failures++;
+    if (!res->len)
+      write_error_record(
+          r, it, res->errmsg ? res->errmsg : art_strerror(res->status), limit);
+  } else if (res->status != ART_OK) {
     cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
     r->failures++;
-    if (!res->rep)
-      write_error_record(r, it,
-                         res->errmsg ? res->errmsg : art_strerror(res->status));
+    if (!res->len)
+      write_error_record(
+          r, it, res->errmsg ? res->errmsg : art_strerror(res->status), NULL);
   }
-  size_t n = art_surface_report_count(res->rep);
-  for (size_t i = 0; i < n; i++) {
-    const art_surface_record *rec = art_surface_record_get(res->rep, i);
-    char *text = NULL;
-    if (rec->known && r->o->s.skip_known) {
+  size_t off = 0;
+  for (int first = 1; res->len - off >= sizeof(wire_rec); first = 0) {
+    wire_rec w;
+    memcpy(&w, res->data + off, sizeof w);
+    off += sizeof w;
+    if (w.text_len > res->len - off)
+      break;
+    const char *text = (const char *)res->data + off;
+    off += (size_t)w.text_len;
+    if (w.extract_failed) {
+      cli_error("%s: a member could not be extracted (see its record's "
+                "errors)",
+                it->path);
+      r->failures++;
+    }
+    if (w.known && r->o->s.skip_known) {
       r->known_skipped++;
       continue;
     }
-    if (rec->directory && r->o->text)
+    if (w.directory && r->o->text)
       continue;
-    if (rec->notable || rec->similar)
+    if (w.notable || w.similar)
       r->found++;
     r->records++;
-    art_status st = r->o->text
-                        ? art_surface_record_text(r->ctx, res->rep, i, &text)
-                        : art_surface_record_json(r->ctx, res->rep, i, &text);
-    if (st == ART_OK)
-      fprintf(r->out, r->o->text ? "%s" : "%s\n", text);
-    art_free(text);
+    if (w.text_len)
+      print_record(r, text, (size_t)w.text_len, first ? limit : NULL);
   }
-  art_surface_report_free(res->rep);
-  free(res->errmsg);
+  art_sandbox_result_clear(res);
   free(res);
   return 0;
 }
@@ -520,6 +641,7 @@ int main(int argc, char **argv)
   cli_init("art-surface");
   art_surface_opts_init(&o.s);
   o.s.reader_threads = art_cpu_count();
+  art_sandbox_opts_init(&o.sandbox);
   int rc = parse_opts(argc, argv, &o);
   if (rc >= 0)
     return rc;
@@ -542,7 +664,15 @@ int main(int argc, char **argv)
   if (cli_add_inputs(batch, argc - optind, argv + optind, o.files_from,
                      o.null_list) != 0)
     goto out;
-  art_batch_ops ops = {worker_init, worker_fini, work, emit};
+  o.sandbox.workers = o.batch.jobs ? o.batch.jobs : art_cpu_count();
+  o.sandbox.extract_dir = o.s.archive.extract_dir;
+  art_sandbox_job job = {job_init, job_fini, job_run};
+  st = art_sandbox_new(r.ctx, &o.sandbox, &job, &r, &r.sandbox);
+  if (st != ART_OK) {
+    cli_error_ctx(r.ctx, st);
+    goto out;
+  }
+  art_batch_ops ops = {NULL, NULL, work, emit};
   progress = cli_progress_start(batch);
   st = art_batch_run(r.ctx, batch, &ops, &r);
   cli_progress_stop(progress);
@@ -559,6 +689,7 @@ out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
   art_batch_free(batch);
+  art_sandbox_free(r.sandbox);
   art_surface_config_free(r.cfg);
   art_yara_rules_free(r.rules);
   art_ctx_free(r.ctx);

@@ -5,6 +5,7 @@
 #include <artifact/timeline.h>
 #include <artifact/windows.h>
 #include <fcntl.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -426,7 +427,10 @@ int main(int argc, char **argv)
     }
     if (st == ART_OK && pc.count == before)
       continue;
-    if (st == ART_ERR_NOMEM) {
+    if (st == ART_ERR_NOMEM || art_ctx_errno(ctx) == ENOSPC ||
+        art_ctx_errno(ctx) == EDQUOT || art_ctx_errno(ctx) == EFBIG) {
+      /* No memory, or no room for the sort's run files: the timeline
+       * cannot be complete, whatever the inputs. */
       cli_error_ctx(ctx, st);
       rc = ART_EXIT_FATAL;
       goto done;
@@ -451,7 +455,9 @@ int main(int argc, char **argv)
 done:
   if (progress_tty && progress_last)
     fputc('\n', stderr);
-  if (out && cli_close_output(out) && rc < ART_EXIT_FATAL)
+  if (out && rc == ART_EXIT_FATAL)
+    cli_abandon_output(out); /* an incomplete timeline is not kept */
+  else if (out && cli_close_output(out) && rc < ART_EXIT_FATAL)
     rc = ART_EXIT_FATAL;
   art_timeline_free(tl);
   art_ctx_free(ctx);

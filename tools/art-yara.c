@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/cli_sandbox.h"
 
 #define MAX_LIST 64
 /* Output held for in-order printing: a record bigger than REC_MEM, or any
@@ -51,6 +52,7 @@ typedef struct opts {
   size_t max_matches, max_data;
   const char *output, *cache_dir, *files_from, *atom_table;
   art_batch_opts batch;
+  art_sandbox_opts sandbox;
 } opts;
 
 typedef struct run {
@@ -65,7 +67,8 @@ typedef struct run {
   time_t deadline;      /* -a: one deadline for the run, as yara */
   int limit_hit;
   int single; /* one file named (yara's single-target mode: -c prints N) */
-  art_batch *batch; /* for the progress line's byte count */
+  art_batch *batch;     /* for the progress line's byte count */
+  art_sandbox *sandbox; /* NULL with --no-sandbox */
 } run;
 
 typedef struct wstate {
@@ -148,7 +151,10 @@ static void usage(void)
       "files\n"
       "  -j, --jobs N               as -p\n"
       "      --quiet                no compiler warnings\n"
-      "      --verbose              say how the rules were loaded\n\n"
+      "      --verbose              say how the rules were loaded\n"
+      "      --memory-limit SIZE    address space of each sandboxed worker "
+      "(2G)\n"
+      "      --no-sandbox           scan in this process (debugging only)\n\n"
       "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
       "artifacts could not be (fully) scanned; 4 fatal (rules did not "
       "compile).\n");
@@ -265,6 +271,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"image", no_argument, NULL, CLI_OPT_IMAGE},
       {"jobs", required_argument, NULL, 'j'},
       {"quiet", no_argument, NULL, O_QUIET},
+      {"no-sandbox", no_argument, NULL, CLI_OPT_NO_SANDBOX},
+      {"memory-limit", required_argument, NULL, CLI_OPT_MEMORY_LIMIT},
       {"verbose", no_argument, NULL, O_VERBOSE},
       {NULL, 0, NULL, 0}};
   int c, rc;
@@ -476,6 +484,11 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case CLI_OPT_IMAGE:
       cli_image_option(c, &o->batch);
+      break;
+    case CLI_OPT_NO_SANDBOX:
+    case CLI_OPT_MEMORY_LIMIT:
+      if ((c = cli_sandbox_option(c, optarg, &o->sandbox)) != 0)
+        return c;
       break;
     case O_QUIET:
       o->quiet = 1;
@@ -757,10 +770,20 @@ static unsigned remaining(const run *r)
                                                          : left;
 }
 
-static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+/* Whether ITEM is settled without reading it (special files, -z, the run's
+ * -a deadline passed): then scanned in this process, never opened. */
+static int settled_unread(const run *r, const art_batch_item *it)
 {
-  run *r = ud;
-  wstate *ws = wsp;
+  return it->type == ART_ENTRY_FIFO || it->type == ART_ENTRY_SOCKET ||
+         (r->o->skip_larger && !it->named && it->size > r->o->skip_larger) ||
+         (r->deadline && time(NULL) >= r->deadline);
+}
+
+/* Scan one input and its members (from SRC when given: a sandboxed
+ * worker's descriptor) into an output. */
+static output *scan_item(
+    run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, art_source *src)
+{
   output *out = calloc(1, sizeof *out);
   job j = {r, ctx, out};
   art_yara_result *res = NULL;
@@ -811,8 +834,8 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
   art_yara_scanner_set_timeout(ws->member, left);
   if (it->type == ART_ENTRY_CHAR_DEVICE && !r->o->max_size_set)
     art_yara_scanner_set_max_size(ws->top, DEVICE_MAX);
-  st = art_yara_scan_artifact(ctx, ws->top, ws->member, ws->ar, it->path,
-                              it->kind, on_record, &j);
+  st = art_yara_scan_artifact_source(ctx, ws->top, ws->member, ws->ar, it->path,
+                                     it->kind, src, on_record, &j);
   if (it->type == ART_ENTRY_CHAR_DEVICE && !r->o->max_size_set)
     art_yara_scanner_set_max_size(ws->top, r->o->max_size);
   if (st != ART_OK)
@@ -825,6 +848,110 @@ failed:
     put_result(r, ctx, out, &out->head, res, 1);
   else
     out->failures++;
+  return out;
+}
+
+/* Append a held stream's bytes to a sandbox buffer (and free it). */
+static art_status stream_send(run *r, stream *s, art_sandbox_buf *buf)
+{
+  art_status st = ART_OK;
+  if (s->spill) {
+    char b[65536];
+    size_t got;
+    rewind(s->spill);
+    while (st == ART_OK && (got = fread(b, 1, sizeof b, s->spill)) > 0)
+      st = art_sandbox_buf_append(buf, b, got);
+    fclose(s->spill);
+  } else if (s->len) {
+    st = art_sandbox_buf_append(buf, s->mem, s->len);
+  }
+  atomic_fetch_sub(&r->held, s->len);
+  free(s->mem);
+  memset(s, 0, sizeof *s);
+  return st;
+}
+
+/* The sandboxed job (docs/sandbox.md), in a worker: the scan, then its
+ * counts and formatted records back to the parent: failures, matches, the
+ * input's record length, the input's record, its members' records. */
+static art_status job_run(void *ud,
+                          void *wsp,
+                          art_ctx *ctx,
+                          art_source *src,
+                          const art_batch_item *it,
+                          art_sandbox_buf *buf)
+{
+  run *r = ud;
+  output *out = scan_item(r, wsp, ctx, it, src);
+  uint64_t n[3];
+  art_status st;
+  if (!out)
+    return ART_ERR_NOMEM;
+  n[0] = out->failures;
+  n[1] = out->matches;
+  n[2] = out->head.spill ? (uint64_t)ftello(out->head.spill) : out->head.len;
+  st = art_sandbox_buf_append(buf, n, sizeof n);
+  /* Both streams are sent (and freed) whatever happened before. */
+  art_status s1 = stream_send(r, &out->head, buf);
+  art_status s2 = stream_send(r, &out->body, buf);
+  if (st == ART_OK)
+    st = s1 != ART_OK ? s1 : s2;
+  free(out);
+  return st;
+}
+
+static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
+{
+  run *r = ud;
+  wstate *ws = wsp;
+  art_sandbox_result sr;
+  output *out;
+  uint64_t n[3];
+  if (!r->sandbox || settled_unread(r, it))
+    return scan_item(r, ws, ctx, it, NULL);
+  if (art_sandbox_run(r->sandbox, ctx, it, &sr) != ART_OK)
+    return NULL;
+  out = calloc(1, sizeof *out);
+  if (out && sr.outcome == ART_SANDBOX_DONE && sr.len >= sizeof n) {
+    const char *data = (const char *)sr.data + sizeof n;
+    size_t len = sr.len - sizeof n;
+    memcpy(n, sr.data, sizeof n);
+    if (n[2] > len)
+      n[2] = len;
+    out->failures = (unsigned long)n[0];
+    out->matches = (unsigned long)n[1];
+    atomic_fetch_add(&r->matches, (unsigned long)n[1]);
+    stream_add(r, &out->head, data, (size_t)n[2]);
+    stream_add(r, &out->body, data + n[2], len - (size_t)n[2]);
+    if (r->batch)
+      art_batch_add_bytes(r->batch, it->size);
+  } else if (out) {
+    /* Not scanned to its end (the worker crashed, a limit, the input could
+     * not be opened): an error record, never "no match". */
+    art_yara_result *res = NULL;
+    art_yara_artifact a = {it->path, NULL, NULL, 0, NULL, NULL};
+    char *msg = NULL;
+    art_status es = sr.status != ART_OK ? sr.status : ART_ERR_INTERNAL;
+    if (sr.outcome == ART_SANDBOX_DONE) {
+      msg = sr.errmsg ? strdup(reason_only(sr.errmsg, it->path)) : NULL;
+    } else if (asprintf(&msg, "%s%s%s%s", sr.errmsg ? sr.errmsg : "",
+                        sr.sha256[0] ? " (sha256 " : "", sr.sha256,
+                        sr.sha256[0] ? ")" : "") < 0) {
+      msg = NULL;
+    }
+    if (sr.outcome == ART_SANDBOX_TIMEOUT)
+      es = ART_ERR_TIMEOUT;
+    else if (sr.outcome == ART_SANDBOX_MEMORY)
+      es = ART_ERR_LIMIT;
+    if (art_yara_scanner_set_artifact(ctx, ws->top, &a) == ART_OK &&
+        art_yara_result_error(ctx, ws->top, es, msg ? msg : art_strerror(es),
+                              &res) == ART_OK)
+      put_result(r, ctx, out, &out->head, res, 1);
+    else
+      out->failures++;
+    free(msg);
+  }
+  art_sandbox_result_clear(&sr);
   return out;
 }
 
@@ -993,6 +1120,10 @@ static int yara_main(int argc, char **argv)
   art_status st = ART_OK;
   int rc, first;
   cli_init("art-yara");
+  art_sandbox_opts_init(&o.sandbox);
+  /* YARA keeps up to a million matches per string, and their records
+   * take over a gigabyte: room for that. */
+  o.sandbox.memory_limit = 2ull << 30;
   if ((rc = parse_opts(argc, argv, &o)) >= 0)
     return rc;
   argc -= optind;
@@ -1056,6 +1187,15 @@ static int yara_main(int argc, char **argv)
                    : cli_add_inputs(batch, argc - first, argv + first,
                                     o.files_from, o.null_list)) != 0)
     goto out;
+  if (st == ART_OK && !o.sandbox.disabled) {
+    /* Workers scan; forked now, they have the compiled rules. The wall-clock
+     * limit leaves room for yara's own per-file timeout. */
+    art_sandbox_job sj = {worker_init, worker_fini, job_run};
+    o.sandbox.workers = o.batch.jobs ? o.batch.jobs : art_cpu_count();
+    if (o.scan_timeout)
+      o.sandbox.timeout_ms = (o.scan_timeout * 2u + 10u) * 1000u;
+    st = art_sandbox_new(ctx, &o.sandbox, &sj, &r, &r.sandbox);
+  }
   if (st == ART_OK) {
     art_batch_ops ops = {.worker_init = worker_init,
                          .worker_fini = worker_fini,
@@ -1078,6 +1218,7 @@ out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
   art_batch_free(batch);
+  art_sandbox_free(r.sandbox);
   art_yara_scanner_free(r.err_scanner);
   art_yara_rules_free(r.rules);
   art_ctx_free(ctx);

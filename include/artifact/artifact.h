@@ -27,6 +27,7 @@
 #include "magic.h"
 #include "pe.h"
 #include "reader.h"
+#include "sandbox.h"
 #include "source.h"
 #include "ssdeep.h"
 #include "surface.h"

@@ -299,6 +299,17 @@ ART_API art_status art_yara_scan_artifact(art_ctx *ctx,
                                           art_source_kind kind,
                                           art_yara_record_cb cb,
                                           void *userdata);
+/* The same on SRC, already opened from PATH (a sandboxed worker is handed
+ * its input's descriptor); SRC stays the caller's. */
+ART_API art_status art_yara_scan_artifact_source(art_ctx *ctx,
+                                                 art_yara_scanner *top,
+                                                 art_yara_scanner *member,
+                                                 art_archive *ar,
+                                                 const char *path,
+                                                 art_source_kind kind,
+                                                 art_source *src,
+                                                 art_yara_record_cb cb,
+                                                 void *userdata);
 
 /* A result recording that the current artifact could not be scanned
  * (status ST, a non-OK status, with MESSAGE), so that it is reported like

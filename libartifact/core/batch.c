@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "ctx_private.h"
+#include "source_private.h"
 
 #include <artifact/batch.h>
 #include <errno.h>
@@ -392,7 +393,11 @@ static void *worker_main(void *arg)
   slot *s;
   while ((s = take_work(b))) {
     art_ctx_clear(w->ctx);
+    /* A file found in a tree must still be the one listed when opened. */
+    if (!s->item.named && s->item.kind == ART_SOURCE_FILE)
+      art__source_expect(s->item.path, s->item.dev, s->item.ino);
     void *res = b->stop ? NULL : b->ops->work(b->ud, wstate, w->ctx, &s->item);
+    art__source_expect(NULL, 0, 0);
     pthread_mutex_lock(&b->mu);
     s->result = res;
     s->done = 1;

@@ -384,6 +384,18 @@ open_media(art_ctx *ctx, art_source *src, art_source_kind kind)
   return ART_OK;
 }
 
+static _Thread_local struct {
+  const char *path;
+  uint64_t dev, ino;
+} expect;
+
+void art__source_expect(const char *path, uint64_t dev, uint64_t ino)
+{
+  expect.path = path;
+  expect.dev = dev;
+  expect.ino = ino;
+}
+
 static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
 {
   const char *path = src->path;
@@ -397,6 +409,15 @@ static art_status open_path(art_ctx *ctx, art_source *src, art_source_kind kind)
     int e = errno;
     close(fd);
     return art__set_errno(ctx, e, "%s", path);
+  }
+  if (expect.path && strcmp(expect.path, path) == 0 &&
+      ((uint64_t)st.st_dev != expect.dev ||
+       (uint64_t)st.st_ino != expect.ino)) {
+    close(fd);
+    return art__set_error(ctx, ART_ERR_IO, 0,
+                          "%s: replaced between the listing of its folder "
+                          "and its opening: not read",
+                          path);
   }
   fill_info(&src->info, &st);
   make_blocking(fd, &st);
@@ -718,5 +739,54 @@ art_status art_source_header(const art_source *src,
     return ART_ERR_NOT_FOUND;
   *key = kv->key;
   *value = kv->value;
+  return ART_OK;
+}
+
+int art__source_fd(const art_source *src)
+{
+  if (!src || src->ewf || src->n_segs != 1)
+    return -1;
+  return src->segs[0].fd;
+}
+
+art_status art__source_open_fd(art_ctx *ctx,
+                               int fd,
+                               const char *path,
+                               art_source_kind kind,
+                               art_source **out)
+{
+  struct stat st;
+  art_source *src;
+  art_status s;
+  *out = NULL;
+  if (fstat(fd, &st) != 0) {
+    s = art__set_errno(ctx, errno, "%s", path);
+    close(fd);
+    return s;
+  }
+  src = art__calloc(ctx, 1, sizeof *src);
+  if (!src || !(src->path = art__strdup(ctx, path))) {
+    free(src);
+    close(fd);
+    return ART_ERR_NOMEM;
+  }
+  src->own_fd = 1;
+  fill_info(&src->info, &st);
+  if (kind != ART_SOURCE_STDIN)
+    kind = S_ISBLK(st.st_mode) ? ART_SOURCE_DEVICE : ART_SOURCE_FILE;
+  s = open_fd_source(ctx, src, fd, &st, kind);
+  if (s != ART_OK) {
+    src->n_segs = 0; /* open_fd_source closed FD */
+    art_source_free(src);
+    return s;
+  }
+  if (kind == ART_SOURCE_STDIN && S_ISREG(st.st_mode)) {
+    off_t cur = lseek(fd, 0, SEEK_CUR);
+    if (cur > 0 && (uint64_t)cur <= src->info.size) {
+      src->segs[0].size -= (uint64_t)cur;
+      src->info.size -= (uint64_t)cur;
+    }
+  }
+  *out = src;
   return ART_OK;
 }

@@ -120,4 +120,21 @@ const char *art__image_format(const unsigned char *head,
                               const unsigned char *tail,
                               art_source_kind *kind);
 
+/* For the sandbox (sandbox.c): the descriptor behind a source read from one
+ * file, device or stdin (else -1: a split or EWF image is opened by path),
+ * and a source made around a descriptor received from another process
+ * (taken over: closed by art_source_free). */
+int art__source_fd(const art_source *src);
+art_status art__source_open_fd(art_ctx *ctx,
+                               int fd,
+                               const char *path,
+                               art_source_kind kind,
+                               art_source **out);
+
+/* The batch driver says, per worker thread, which file an item found in a
+ * tree must be (its device and inode when the walk listed it): opening
+ * PATH then fails if it is another file now (replaced, or a link put in
+ * its place), so that no tool reads outside the tree. NULL clears it. */
+void art__source_expect(const char *path, uint64_t dev, uint64_t ino);
+
 #endif

@@ -765,7 +765,8 @@ static void harvest(art_surface *s, srec *r, art_status read_status)
   } else {
     art__surface_rec_error(r, "hash: %s", art_strerror(s->hash_st));
   }
-  if (art_ssdeep_status(s->ssd) == ART_OK && art_ssdeep_result(s->ssd)) {
+  if (s->ssd_st == ART_OK && art_ssdeep_status(s->ssd) == ART_OK &&
+      art_ssdeep_result(s->ssd)) {
     r->ssdeep = strdup(art_ssdeep_result(s->ssd));
     r->pub.ssdeep = r->ssdeep;
     json_object_set_new(h, "ssdeep", json_string(r->ssdeep));
@@ -1579,10 +1580,20 @@ art_status art_surface_examine(art_ctx *ctx,
   read_st = art_reader_run(ctx, s->reader, src, &bytes);
   art_reader_clear(s->reader);
   s->seen = bytes;
+  int changed = 0;
+  if (read_st == ART_OK && art_source_unchanged(ctx, src, &changed) == ART_OK &&
+      changed) {
+    /* Grown, cut or rewritten while read: what was read is no record of
+     * the file, and must not look like one. */
+    read_st = art__set_error(ctx, ART_ERR_IO, 0,
+                             "%s: changed while being read (size or "
+                             "modification time)",
+                             path);
+  }
   if (read_st != ART_OK) {
     snprintf(readmsg, sizeof readmsg, "%s", art_ctx_errmsg(ctx));
     art__surface_rec_error(r, "read: %s", readmsg);
-    s->hash_st = s->ent_st = s->sum_st = read_st;
+    s->hash_st = s->ssd_st = s->ent_st = s->sum_st = read_st;
   }
   harvest(s, r, read_st);
   s->walk_bytes = 0;

@@ -114,8 +114,22 @@ art_status art_yara_scan_artifact(art_ctx *ctx,
                                   art_yara_record_cb cb,
                                   void *userdata)
 {
+  return art_yara_scan_artifact_source(ctx, top, member, ar, path, kind, NULL,
+                                       cb, userdata);
+}
+
+art_status art_yara_scan_artifact_source(art_ctx *ctx,
+                                         art_yara_scanner *top,
+                                         art_yara_scanner *member,
+                                         art_archive *ar,
+                                         const char *path,
+                                         art_source_kind kind,
+                                         art_source *given,
+                                         art_yara_record_cb cb,
+                                         void *userdata)
+{
   art_yara_artifact a = {path, NULL, NULL, 0, NULL, NULL};
-  art_source *src = NULL;
+  art_source *src = given;
   art_yara_result *res = NULL;
   art_status st, rs;
   walk w;
@@ -124,13 +138,15 @@ art_status art_yara_scan_artifact(art_ctx *ctx,
   st = art_yara_scanner_set_artifact(ctx, top, &a);
   if (st != ART_OK)
     return st;
-  st = art_source_open(ctx, path, kind, &src);
+  if (!src)
+    st = art_source_open(ctx, path, kind, &src);
   if (st == ART_OK)
     st = art_yara_scan_source(ctx, top, src, &res);
   if (!res) {
     /* Not scanned at all: an error record, so it is never taken for a
      * clean artifact. */
-    art_source_free(src);
+    if (src != given)
+      art_source_free(src);
     if (art_yara_result_error(NULL, top, st, reason(ctx, path), &res) != ART_OK)
       return art__set_error(ctx, ART_ERR_NOMEM, 0, "out of memory");
     cb(res, 1, userdata);
@@ -157,7 +173,8 @@ art_status art_yara_scan_artifact(art_ctx *ctx,
         art_yara_result_set_error(res, st, reason(ctx, path));
     }
   }
-  art_source_free(src);
+  if (src != given)
+    art_source_free(src);
   cb(res, 1, userdata);
   return ART_OK;
 }

@@ -58,28 +58,114 @@ void cli_version(void)
   printf("%s (artifact) %s\n", tool_name, art_version());
 }
 
+/* An output file is written under a temporary name in its folder and
+ * renamed when complete, so that a failed run (a full disk) never leaves a
+ * partial file under the name asked for. Outputs that are not regular files
+ * (a FIFO, /dev/null, a terminal) or are symbolic links are written in
+ * place. */
+typedef struct out_file {
+  FILE *f;
+  char *final, *tmp;
+  struct out_file *next;
+} out_file;
+static out_file *outs;
+
 FILE *cli_open_output(const char *path)
 {
+  struct stat st;
+  out_file *o;
+  FILE *f;
   if (!path || strcmp(path, "-") == 0)
     return stdout;
-  FILE *f = fopen(path, "w");
-  if (!f)
+  if ((lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) ||
+      !(o = calloc(1, sizeof *o))) {
+    f = fopen(path, "w");
+    if (!f)
+      cli_error("%s: %s", path, strerror(errno));
+    return f;
+  }
+  const char *slash = strrchr(path, '/');
+  int dlen = slash ? (int)(slash - path + 1) : 0;
+  int fd = -1;
+  if (asprintf(&o->tmp, "%.*s.%s.XXXXXX", dlen, path,
+               slash ? slash + 1 : path) < 0) {
+    o->tmp = NULL;
+    errno = ENOMEM;
+  } else if ((fd = mkostemp(o->tmp, O_CLOEXEC)) >= 0) {
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0 || !(o->f = fdopen(fd, "w"))) {
+      close(fd);
+      unlink(o->tmp);
+      fd = -1;
+    }
+  }
+  if (fd < 0) {
     cli_error("%s: %s", path, strerror(errno));
-  return f;
+    free(o->tmp);
+    free(o);
+    return NULL;
+  }
+  o->final = strdup(path);
+  o->next = outs;
+  outs = o;
+  return o->f;
+}
+
+void cli_abandon_output(FILE *f)
+{
+  out_file **pp = &outs, *o;
+  if (!f || f == stdout)
+    return;
+  while (*pp && (*pp)->f != f)
+    pp = &(*pp)->next;
+  fclose(f);
+  if (!(o = *pp))
+    return;
+  *pp = o->next;
+  cli_error("%s: incomplete, not kept", o->final);
+  unlink(o->tmp);
+  free(o->tmp);
+  free(o->final);
+  free(o);
 }
 
 int cli_close_output(FILE *f)
 {
-  int rc = 0;
+  int rc = 0, e = 0;
+  out_file **pp = &outs, *o = NULL;
   if (!f)
     return 0;
+  while (*pp && (*pp)->f != f)
+    pp = &(*pp)->next;
+  if (*pp) {
+    o = *pp;
+    *pp = o->next;
+  }
+  const char *name = o && o->final ? o->final
+                     : f == stdout ? "standard output"
+                                   : "output";
   if (fflush(f) != 0 || ferror(f)) {
-    cli_error("write error: %s", strerror(errno));
+    e = errno ? errno : EIO;
     rc = -1;
   }
   if (f != stdout && fclose(f) != 0 && rc == 0) {
-    cli_error("write error: %s", strerror(errno));
+    e = errno;
     rc = -1;
+  }
+  if (o && rc == 0 && o->final && rename(o->tmp, o->final) != 0) {
+    e = errno;
+    rc = -1;
+  }
+  if (rc != 0)
+    cli_error("%s: write error: %s%s", name, strerror(e),
+              o ? " (nothing written under that name)" : "");
+  if (o) {
+    if (rc != 0)
+      unlink(o->tmp);
+    free(o->tmp);
+    free(o->final);
+    free(o);
   }
   return rc;
 }

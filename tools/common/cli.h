@@ -34,6 +34,9 @@ void cli_version(void);
 FILE *cli_open_output(const char *path);
 /* Flush and close; reports write errors; returns 0 on success. */
 int cli_close_output(FILE *f);
+/* Close an output of a failed run without keeping it (a file is removed;
+ * nothing appears under its name). */
+void cli_abandon_output(FILE *f);
 
 /* Parse a size such as 4096, 64k, 1M, 2G (powers of 1024). 0 on success. */
 int cli_parse_size(const char *s, uint64_t *out);
