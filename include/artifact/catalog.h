@@ -48,6 +48,8 @@ ART_API art_status art_catalog_open(art_ctx *ctx,
 ART_API void art_catalog_free(art_catalog *cat);
 /* The catalogue's id (a UUID), borrowed. */
 ART_API const char *art_catalog_uuid(const art_catalog *cat);
+/* The engine the catalogue is kept in: "SQLite" or "PostgreSQL". */
+ART_API const char *art_catalog_store_name(const art_catalog *cat);
 
 /* Item and event field sets: NAME=VALUE pairs (see art_catalog_field_names
  * for the item fields). */
