@@ -361,6 +361,17 @@ ART_API art_status art_catalog_backup(art_ctx *ctx,
                                       unsigned flags,
                                       art_catalog_verify_result *res);
 
+/* Copy the whole catalogue CAT (cases, items, every event with its
+ * signature, hashes, checkpoints, keeping its id and sequence numbers) into
+ * a new catalogue DEST (a SQLite path or a postgresql:// URL; refused when
+ * DEST already holds a catalogue), in one transaction, then verify the
+ * copy into *RES (may be NULL). *ROWS (may be NULL) counts the rows. */
+ART_API art_status art_catalog_copy(art_ctx *ctx,
+                                    art_catalog *cat,
+                                    const char *dest,
+                                    art_catalog_verify_result *res,
+                                    uint64_t *rows);
+
 ART_END_DECLS
 
 #endif

@@ -114,6 +114,8 @@ struct art__cat_store {
   void (*read_end)(art_catalog *cat);
   /* A consistent copy of the catalogue into the SQLite file TMP (DEST is
    * its final name, for messages). */
+  /* After a copy wrote explicit ids: make new rows continue after them. */
+  art_status (*after_copy)(art_ctx *ctx, art_catalog *cat);
   art_status (*backup)(art_ctx *ctx,
                        art_catalog *cat,
                        const char *dest,
@@ -145,6 +147,12 @@ int art__cat_col_bytes(art__cat_stmt *st, int i);
 
 /* Schema text shared by the stores: the meta keys written at creation. */
 art_status art__cat_meta_init(art_ctx *ctx, art_catalog *cat);
+/* Open DEST as a new, empty catalogue that takes SRC's id and creation
+ * time (for art_catalog_copy); refused when DEST holds a catalogue. */
+art_status art__cat_open_copy(art_ctx *ctx,
+                              const char *dest,
+                              const art_catalog *src,
+                              art_catalog **out);
 /* Read the catalogue id from meta into CAT->uuid. */
 art_status art__cat_meta_read(art_ctx *ctx, art_catalog *cat);
 
@@ -155,6 +163,8 @@ struct art_catalog {
   const art__cat_store *ops;
   char *path; /* as given, with any password in a URL masked */
   char uuid[40];
+  const art_catalog *copy_of; /* creating a copy of this catalogue */
+  int created;                /* the schema was made by this open */
   int readonly;
   int in_batch; /* inside art_catalog_begin() */
   art_catalog_key *signer;

@@ -42,7 +42,7 @@ art_status art__cat_item_find(art_ctx *ctx,
   if ((st = art__cat_prepare(
            ctx, cat,
            "SELECT i.id FROM items i JOIN cases c ON c.id = i.case_id "
-           "WHERE i.item_number = ?1 AND (?2 IS NULL OR c.number = ?2) "
+           "WHERE i.item_number = ?1 AND c.number = coalesce(?2, c.number) "
            "LIMIT 2",
            &q)) != ART_OK)
     return st;
@@ -1078,8 +1078,8 @@ static json_t *cases_json(art_ctx *ctx, art_catalog *cat, const char *number)
                                "c.opened_seq, e.recorded_at, e.actor, "
                                "(SELECT count(*) FROM items i WHERE "
                                "i.case_id = c.id) FROM cases c LEFT JOIN "
-                               "events e ON e.seq = c.opened_seq WHERE ?1 IS "
-                               "NULL OR c.number = ?1 ORDER BY c.id",
+                               "events e ON e.seq = c.opened_seq WHERE c.number = "
+                               "coalesce(?1, c.number) ORDER BY c.id",
                                &q) != ART_OK) {
     json_decref(arr);
     return NULL;

@@ -204,7 +204,9 @@ char *art__cat_json_dump(const json_t *j)
 
 const art__cat_store *art__cat_store_for(const char *target)
 {
-  (void)target;
+  if (target && (strncmp(target, "postgresql://", 13) == 0 ||
+                 strncmp(target, "postgres://", 11) == 0))
+    return &art__cat_store_pg;
   return &art__cat_store_sqlite;
 }
 
@@ -405,17 +407,37 @@ void art_catalog_rollback(art_catalog *cat)
 
 art_status art__cat_meta_init(art_ctx *ctx, art_catalog *cat)
 {
-  char uuid[40], now[40], ver[16];
+  char uuid[40], now[40];
+  const char *created = now;
+  char *src_created = NULL;
+  cat->created = 1;
   art__cat_uuid4(uuid, sizeof uuid);
   art__cat_now(now, sizeof now);
-  snprintf(ver, sizeof ver, "%d", ART_CATALOG_SCHEMA_VERSION);
+  if (cat->copy_of) {
+    /* A copy carries its source's id (the chain's genesis is bound to it)
+     * and creation time. */
+    snprintf(uuid, sizeof uuid, "%s", cat->copy_of->uuid);
+    art__cat_stmt *q;
+    art_catalog *src = (art_catalog *)cat->copy_of;
+    if (art__cat_prepare(ctx, src,
+                         "SELECT value FROM meta WHERE key = 'created_at'",
+                         &q) == ART_OK) {
+      if (art__cat_step(q) == ART__CAT_ROW && art__cat_col_text(q, 0))
+        src_created = strdup(art__cat_col_text(q, 0));
+      art__cat_finish(src, q);
+    }
+    if (src_created)
+      created = src_created;
+  }
   art__cat_stmt *ins;
   art_status st =
       art__cat_prepare(ctx, cat, "INSERT INTO meta VALUES (?, ?)", &ins);
-  if (st != ART_OK)
+  if (st != ART_OK) {
+    free(src_created);
     return st;
+  }
   const char *kv[][2] = {{"catalog_uuid", uuid},
-                         {"created_at", now},
+                         {"created_at", created},
                          {"encoding", ART__CAT_MAGIC}};
   for (size_t i = 0; i < 3 && st == ART_OK; i++) {
     art__cat_bind_text5(ins, 1, kv[i][0], -1, ART__CAT_STATIC);
@@ -425,6 +447,7 @@ art_status art__cat_meta_init(art_ctx *ctx, art_catalog *cat)
     art__cat_reset(ins);
   }
   art__cat_finish(cat, ins);
+  free(src_created);
   return st;
 }
 
@@ -467,10 +490,11 @@ static char *mask_target(art_ctx *ctx, const char *target)
   return s;
 }
 
-art_status art_catalog_open(art_ctx *ctx,
-                            const char *path,
-                            unsigned flags,
-                            art_catalog **out)
+static art_status open_as(art_ctx *ctx,
+                          const char *path,
+                          unsigned flags,
+                          const art_catalog *copy_of,
+                          art_catalog **out)
 {
   if (out)
     *out = NULL;
@@ -482,17 +506,40 @@ art_status art_catalog_open(art_ctx *ctx,
     return ART_ERR_NOMEM;
   cat->ops = art__cat_store_for(path);
   cat->readonly = (flags & ART_CATALOG_READONLY) != 0;
+  cat->copy_of = copy_of;
   if (!(cat->path = mask_target(ctx, path))) {
     free(cat);
     return ART_ERR_NOMEM;
   }
   art_status st = cat->ops->open(ctx, cat, path, flags);
+  if (st == ART_OK && copy_of && !cat->created)
+    st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                        "%s: already holds a catalogue (%s); copy only into "
+                        "a new file or an empty database",
+                        cat->path, cat->uuid);
   if (st != ART_OK) {
     art_catalog_free(cat);
     return st;
   }
+  cat->copy_of = NULL;
   *out = cat;
   return ART_OK;
+}
+
+art_status art_catalog_open(art_ctx *ctx,
+                            const char *path,
+                            unsigned flags,
+                            art_catalog **out)
+{
+  return open_as(ctx, path, flags, NULL, out);
+}
+
+art_status art__cat_open_copy(art_ctx *ctx,
+                              const char *dest,
+                              const art_catalog *src,
+                              art_catalog **out)
+{
+  return open_as(ctx, dest, ART_CATALOG_CREATE, src, out);
 }
 
 void art_catalog_free(art_catalog *cat)
