@@ -592,8 +592,9 @@ static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
     return fail(ctx, st);
   }
   if (sres.verdict != ART_CATALOG_PASS) {
-    fprintf(stderr, "art-catalog: %s: the source FAILS verify (%s: %s); "
-                    "nothing was copied\n",
+    fprintf(stderr,
+            "art-catalog: %s: the source FAILS verify (%s: %s); "
+            "nothing was copied\n",
             argv[1], art_catalog_verdict_name(sres.verdict), sres.message);
     art_catalog_free(src);
     return ART_EXIT_FOUND;
@@ -624,9 +625,8 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
   art_status st;
   int rc = ART_EXIT_OK;
   static const char *const known[] = {
-      "init", "case",       "add",    "event",  "show",   "list",
-      "key",  "checkpoint", "verify", "export", "backup", "batch",
-      "copy"};
+      "init",       "case",   "add",    "event",  "show",  "list", "key",
+      "checkpoint", "verify", "export", "backup", "batch", "copy"};
   size_t k;
   for (k = 0; k < sizeof known / sizeof known[0]; k++)
     if (strcmp(cmd, known[k]) == 0)

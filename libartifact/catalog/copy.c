@@ -12,8 +12,8 @@
  * key; blob and integer columns are named, the rest is text. */
 static const struct {
   const char *table, *key;
-} tables[] = {{"actors", "id"}, {"locations", "id"}, {"cases", "id"},
-              {"items", "id"},  {"events", "seq"},   {"hashes", "id"},
+} tables[] = {{"actors", "id"},     {"locations", "id"}, {"cases", "id"},
+              {"items", "id"},      {"events", "seq"},   {"hashes", "id"},
               {"checkpoints", "id"}};
 
 static int is_blob(const char *c)
@@ -24,9 +24,9 @@ static int is_blob(const char *c)
 
 static int is_int(const char *c)
 {
-  static const char *const ints[] = {"id",       "opened_seq", "case_id",
-                                     "parent_id", "registered_seq", "seq",
-                                     "item_id",  "event_seq",  "size", NULL};
+  static const char *const ints[] = {
+      "id",  "opened_seq", "case_id",   "parent_id", "registered_seq",
+      "seq", "item_id",    "event_seq", "size",      NULL};
   for (size_t i = 0; ints[i]; i++)
     if (strcmp(c, ints[i]) == 0)
       return 1;
@@ -115,8 +115,7 @@ art_status art_catalog_copy(art_ctx *ctx,
   if ((st = art__cat_tx_begin(ctx, dst)) != ART_OK)
     goto out;
   int reading = src->ops->read_begin(src);
-  for (size_t i = 0; i < sizeof tables / sizeof tables[0] && st == ART_OK;
-       i++)
+  for (size_t i = 0; i < sizeof tables / sizeof tables[0] && st == ART_OK; i++)
     st = copy_table(ctx, src, dst, tables[i].table, tables[i].key, &n);
   if (reading)
     src->ops->read_end(src);

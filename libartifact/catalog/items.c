@@ -1073,14 +1073,15 @@ static json_t *cases_json(art_ctx *ctx, art_catalog *cat, const char *number)
 {
   art__cat_stmt *q;
   json_t *arr = json_array();
-  if (!arr || art__cat_prepare(ctx, cat,
-                               "SELECT c.id, c.number, c.title, c.uuid, "
-                               "c.opened_seq, e.recorded_at, e.actor, "
-                               "(SELECT count(*) FROM items i WHERE "
-                               "i.case_id = c.id) FROM cases c LEFT JOIN "
-                               "events e ON e.seq = c.opened_seq WHERE c.number = "
-                               "coalesce(?1, c.number) ORDER BY c.id",
-                               &q) != ART_OK) {
+  if (!arr ||
+      art__cat_prepare(ctx, cat,
+                       "SELECT c.id, c.number, c.title, c.uuid, "
+                       "c.opened_seq, e.recorded_at, e.actor, "
+                       "(SELECT count(*) FROM items i WHERE "
+                       "i.case_id = c.id) FROM cases c LEFT JOIN "
+                       "events e ON e.seq = c.opened_seq WHERE c.number = "
+                       "coalesce(?1, c.number) ORDER BY c.id",
+                       &q) != ART_OK) {
     json_decref(arr);
     return NULL;
   }
