@@ -1,6 +1,6 @@
 /* The evidence catalogue: cases, evidence items and their hashes, and an
  * append-only, hash-chained and optionally signed chain of custody, kept in
- * one SQLite file.
+ * one SQLite file or a PostgreSQL database (docs/catalog-postgresql.md).
  * SPDX-License-Identifier: Apache-2.0
  *
  * Outline: art_catalog_open() a catalogue (ART_CATALOG_CREATE to make one);
@@ -38,7 +38,8 @@ enum {
   ART_CATALOG_READONLY = 1u << 1 /* open read-only (verify, show, list) */
 };
 
-/* Open PATH. ART_ERR_FORMAT when the file is not a catalogue,
+/* Open PATH: a SQLite file, or a postgresql:// (postgres://) URL for the
+ * PostgreSQL store. ART_ERR_FORMAT when the file is not a catalogue,
  * ART_ERR_UNSUPPORTED when its schema is newer than this library's,
  * ART_ERR_NOT_FOUND when it does not exist and CREATE was not given. */
 ART_API art_status art_catalog_open(art_ctx *ctx,
