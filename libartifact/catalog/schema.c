@@ -490,6 +490,24 @@ static char *mask_target(art_ctx *ctx, const char *target)
   return s;
 }
 
+/* An earlier copy of the same catalogue that failed before any row was
+ * written: the tables and id are there, nothing else. */
+static int empty_copy(art_catalog *cat, const art_catalog *src)
+{
+  if (strcmp(cat->uuid, src->uuid) != 0)
+    return 0;
+  art__cat_stmt *q;
+  int empty = 0;
+  if (art__cat_prepare(NULL, cat,
+                       "SELECT (SELECT count(*) FROM events) + (SELECT "
+                       "count(*) FROM cases) + (SELECT count(*) FROM items)",
+                       &q) == ART_OK) {
+    empty = art__cat_step(q) == ART__CAT_ROW && art__cat_col_int64(q, 0) == 0;
+    art__cat_finish(cat, q);
+  }
+  return empty;
+}
+
 static art_status open_as(art_ctx *ctx,
                           const char *path,
                           unsigned flags,
@@ -512,7 +530,7 @@ static art_status open_as(art_ctx *ctx,
     return ART_ERR_NOMEM;
   }
   art_status st = cat->ops->open(ctx, cat, path, flags);
-  if (st == ART_OK && copy_of && !cat->created)
+  if (st == ART_OK && copy_of && !cat->created && !empty_copy(cat, copy_of))
     st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                         "%s: already holds a catalogue (%s); copy only into "
                         "a new file or an empty database",
