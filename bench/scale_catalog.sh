@@ -24,6 +24,7 @@ done
 dir=$(mktemp -d /tmp/art-bench-scale-XXXXXX)
 . "$root/tests/cli/pg_lib.sh"
 trap 'pg_stop; rm -rf "$dir"' EXIT
+trap 'exit 1' INT TERM
 PG_FSYNC=on
 pg_start || { echo "PostgreSQL did not start: $PG_WHY" >&2; exit 1; }
 cd "$dir"

@@ -17,6 +17,7 @@ cd "$T"
 
 export PG_FSYNC=off # durability is not what this test measures
 trap 'pg_stop; cleanup' EXIT
+trap 'exit 1' INT TERM # so that the EXIT trap stops the server
 if ! pg_start; then
   echo "skip: cannot start a PostgreSQL 15 server here: $PG_WHY" >&2
   echo "0 passed, 0 failed (skipped)"
