@@ -928,6 +928,104 @@ START_TEST(test_export_file_and_backup)
 }
 END_TEST
 
+/* ---- stores and copy ---- */
+
+START_TEST(test_store_choice)
+{
+  ck_assert_ptr_eq(art__cat_store_for("case.db"), &art__cat_store_sqlite);
+  ck_assert_ptr_eq(art__cat_store_for("./postgresql/x.db"),
+                   &art__cat_store_sqlite);
+  ck_assert_ptr_eq(art__cat_store_for("postgresql://u@h/db"),
+                   &art__cat_store_pg);
+  ck_assert_ptr_eq(art__cat_store_for("postgres:///db?host=/tmp"),
+                   &art__cat_store_pg);
+  /* No server on this socket directory: a clear error, password masked. */
+  art_catalog *cat = NULL;
+  char url[4200];
+  snprintf(url, sizeof url, "postgresql://al:s3cret@%%2Fnone%s/db", dir);
+  ck_assert_int_eq(art_catalog_open(ctx, url, 0, &cat), ART_ERR_IO);
+  ck_assert_ptr_null(cat);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "cannot connect"));
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "al:***@"));
+  ck_assert_ptr_null(strstr(art_ctx_errmsg(ctx), "s3cret"));
+}
+END_TEST
+
+/* Rows of TABLE in a text form that shows blobs in hex. */
+static char *rows_of(const char *path, const char *sql)
+{
+  sqlite3 *db;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                   SQLITE_OK);
+  sqlite3_stmt *q;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+  art__buf b = {0};
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(q); i++) {
+      const char *t = (const char *)sqlite3_column_text(q, i);
+      art__buf_str(&b, t ? t : "<null>");
+      art__buf_str(&b, "|");
+    }
+    art__buf_str(&b, "\n");
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return b.data;
+}
+
+START_TEST(test_copy_between_catalogues)
+{
+  art_catalog *cat = sample("src.db", NULL);
+  char *cp = NULL;
+  ck_assert_int_eq(art_catalog_checkpoint(ctx, cat, "alice", &cp), ART_OK);
+  free(cp);
+  char *src = tu_path(dir, "src.db"), *dst = tu_path(dir, "dst.db");
+  art_catalog_verify_result r;
+  uint64_t rows = 0;
+  ck_assert_msg(art_catalog_copy(ctx, cat, dst, &r, &rows) == ART_OK, "%s",
+                art_ctx_errmsg(ctx));
+  ck_assert_msg(r.verdict == ART_CATALOG_PASS, "%s", r.message);
+  art_catalog_verify_result sr;
+  ck_assert_int_eq(art_catalog_verify(ctx, cat, NULL, &sr, NULL), ART_OK);
+  ck_assert_uint_eq(r.events, sr.events);
+  ck_assert_uint_gt(rows, sr.events);
+  /* Every event, hash and checkpoint the same, the id kept. */
+  static const char *const q[] = {
+      "SELECT seq, uuid, type, recorded_at, actor, item_id, hex(prev_hash), "
+      "hex(record_hash), hex(signature) FROM events ORDER BY seq",
+      "SELECT * FROM hashes ORDER BY id", "SELECT * FROM items ORDER BY id",
+      "SELECT id, size, hex(head_hash), text FROM checkpoints ORDER BY id",
+      "SELECT * FROM meta ORDER BY key"};
+  for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+    char *a = rows_of(src, q[i]), *b = rows_of(dst, q[i]);
+    ck_assert_msg(a && b && strcmp(a, b) == 0, "%s differs", q[i]);
+    free(a);
+    free(b);
+  }
+  /* The copy goes on from where the source was. */
+  art_catalog *copy;
+  ck_assert_int_eq(art_catalog_open(ctx, dst, 0, &copy), ART_OK);
+  ck_assert_str_eq(art_catalog_uuid(copy), art_catalog_uuid(cat));
+  art_catalog_event_spec spec = {0};
+  spec.type = "note";
+  spec.item = "E002";
+  spec.actor = "alice";
+  spec.note = "after the copy";
+  uint64_t seq;
+  ck_assert_int_eq(art_catalog_event_add(ctx, copy, &spec, &seq), ART_OK);
+  ck_assert_uint_eq(seq, sr.events + 1);
+  ck_assert_int_eq(verify(copy, NULL, NULL), ART_CATALOG_PASS);
+  art_catalog_free(copy);
+  /* Never into an existing catalogue. */
+  ck_assert_int_eq(art_catalog_copy(ctx, cat, dst, &r, &rows),
+                   ART_ERR_INVALID_ARG);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "already holds"));
+  art_catalog_free(cat);
+  free(src);
+  free(dst);
+}
+END_TEST
+
 /* ---- checkpoints ---- */
 
 START_TEST(test_checkpoint_text)
@@ -1489,6 +1587,8 @@ static Suite *catalog_suite(void)
   tcase_add_test(tc, test_parallel_signatures);
   tcase_add_test(tc, test_text_and_dates);
   tcase_add_test(tc, test_export_file_and_backup);
+  tcase_add_test(tc, test_store_choice);
+  tcase_add_test(tc, test_copy_between_catalogues);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("checkpoints");

@@ -80,11 +80,18 @@ static void usage(void)
       "                             [--paper a4|letter] (html)\n"
       "  backup DEST [--force]      copy with SQLite's backup API, verify "
       "the copy\n"
+      "  copy SRC DST               whole catalogue into a new one, SQLite "
+      "file or\n"
+      "                             postgresql:// URL either way; verify "
+      "both\n"
       "  batch [FILE]               JSON lines of operations, one "
       "transaction\n\n"
       "Options:\n"
-      "  --db PATH          catalogue (default $ART_CATALOG or "
-      "./evidence.db)\n"
+      "  --db PATH|URL      catalogue: a SQLite file, or a PostgreSQL "
+      "database as\n"
+      "                     postgresql://[user@]host/db (default "
+      "$ART_CATALOG_DB,\n"
+      "                     $ART_CATALOG or ./evidence.db)\n"
       "  --actor NAME       who acts (default $ART_ACTOR); required for "
       "changes\n"
       "  --key FILE         sign with this private key (default $ART_KEY)\n"
@@ -566,6 +573,51 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
   return ART_EXIT_OK;
 }
 
+/* copy SRC DST: the whole catalogue into a new one in either store. */
+static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
+{
+  if (argc != 3)
+    return cli_usage_error("copy SRC DST (a SQLite file or a "
+                           "postgresql:// URL each)");
+  art_catalog *src = NULL;
+  art_status st = art_catalog_open(ctx, argv[1], ART_CATALOG_READONLY, &src);
+  if (st != ART_OK) {
+    cli_error_ctx(ctx, st);
+    return ART_EXIT_FATAL;
+  }
+  /* The source must verify first: a copy never launders a broken chain. */
+  art_catalog_verify_result sres, dres;
+  if ((st = art_catalog_verify(ctx, src, NULL, &sres, NULL)) != ART_OK) {
+    art_catalog_free(src);
+    return fail(ctx, st);
+  }
+  if (sres.verdict != ART_CATALOG_PASS) {
+    fprintf(stderr,
+            "art-catalog: %s: the source FAILS verify (%s: %s); "
+            "nothing was copied\n",
+            argv[1], art_catalog_verdict_name(sres.verdict), sres.message);
+    art_catalog_free(src);
+    return ART_EXIT_FOUND;
+  }
+  uint64_t rows = 0;
+  st = art_catalog_copy(ctx, src, argv[2], &dres, &rows);
+  const char *sname = art_catalog_store_name(src);
+  art_catalog_free(src);
+  if (st != ART_OK)
+    return fail(ctx, st);
+  if (dres.verdict != ART_CATALOG_PASS) {
+    printf("%s: copied, but the copy FAILS verify: %s: %s\n", argv[2],
+           art_catalog_verdict_name(dres.verdict), dres.message);
+    return ART_EXIT_FOUND;
+  }
+  if (!o->quiet)
+    printf("%s (%s) -> %s: %llu rows, %llu events copied; source and copy "
+           "verified: %s\n",
+           argv[1], sname, argv[2], (unsigned long long)rows,
+           (unsigned long long)dres.events, dres.message);
+  return ART_EXIT_OK;
+}
+
 static int run(art_ctx *ctx, opts *o, int argc, char **argv)
 {
   const char *cmd = argv[0];
@@ -573,8 +625,8 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
   art_status st;
   int rc = ART_EXIT_OK;
   static const char *const known[] = {
-      "init", "case",       "add",    "event",  "show",   "list",
-      "key",  "checkpoint", "verify", "export", "backup", "batch"};
+      "init",       "case",   "add",    "event",  "show",  "list", "key",
+      "checkpoint", "verify", "export", "backup", "batch", "copy"};
   size_t k;
   for (k = 0; k < sizeof known / sizeof known[0]; k++)
     if (strcmp(cmd, known[k]) == 0)
@@ -604,6 +656,8 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
       return cli_usage_error("export: -f csv, custody-csv, json, jsonl, "
                              "html or case");
   }
+  if (strcmp(cmd, "copy") == 0)
+    return copy_cmd(ctx, o, argc, argv);
   int is_key_gen =
       strcmp(cmd, "key") == 0 && argc > 1 && strcmp(argv[1], "generate") == 0;
   if (!is_key_gen) {
@@ -859,7 +913,10 @@ int main(int argc, char **argv)
     longopts[nfixed + i] = (struct option){spelled[i], required_argument, NULL,
                                            OPT_FIELD + (int)i};
   }
-  o.db = getenv("ART_CATALOG") ? getenv("ART_CATALOG") : "./evidence.db";
+  o.db = getenv("ART_CATALOG_DB") && *getenv("ART_CATALOG_DB")
+             ? getenv("ART_CATALOG_DB")
+         : getenv("ART_CATALOG") ? getenv("ART_CATALOG")
+                                 : "./evidence.db";
   o.actor = getenv("ART_ACTOR");
   o.key = getenv("ART_KEY");
   int c;

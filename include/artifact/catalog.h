@@ -1,6 +1,6 @@
 /* The evidence catalogue: cases, evidence items and their hashes, and an
  * append-only, hash-chained and optionally signed chain of custody, kept in
- * one SQLite file.
+ * one SQLite file or a PostgreSQL database (docs/catalog-postgresql.md).
  * SPDX-License-Identifier: Apache-2.0
  *
  * Outline: art_catalog_open() a catalogue (ART_CATALOG_CREATE to make one);
@@ -38,7 +38,8 @@ enum {
   ART_CATALOG_READONLY = 1u << 1 /* open read-only (verify, show, list) */
 };
 
-/* Open PATH. ART_ERR_FORMAT when the file is not a catalogue,
+/* Open PATH: a SQLite file, or a postgresql:// (postgres://) URL for the
+ * PostgreSQL store. ART_ERR_FORMAT when the file is not a catalogue,
  * ART_ERR_UNSUPPORTED when its schema is newer than this library's,
  * ART_ERR_NOT_FOUND when it does not exist and CREATE was not given. */
 ART_API art_status art_catalog_open(art_ctx *ctx,
@@ -48,6 +49,8 @@ ART_API art_status art_catalog_open(art_ctx *ctx,
 ART_API void art_catalog_free(art_catalog *cat);
 /* The catalogue's id (a UUID), borrowed. */
 ART_API const char *art_catalog_uuid(const art_catalog *cat);
+/* The engine the catalogue is kept in: "SQLite" or "PostgreSQL". */
+ART_API const char *art_catalog_store_name(const art_catalog *cat);
 
 /* Item and event field sets: NAME=VALUE pairs (see art_catalog_field_names
  * for the item fields). */
@@ -358,6 +361,17 @@ ART_API art_status art_catalog_backup(art_ctx *ctx,
                                       const char *dest,
                                       unsigned flags,
                                       art_catalog_verify_result *res);
+
+/* Copy the whole catalogue CAT (cases, items, every event with its
+ * signature, hashes, checkpoints, keeping its id and sequence numbers) into
+ * a new catalogue DEST (a SQLite path or a postgresql:// URL; refused when
+ * DEST already holds a catalogue), in one transaction, then verify the
+ * copy into *RES (may be NULL). *ROWS (may be NULL) counts the rows. */
+ART_API art_status art_catalog_copy(art_ctx *ctx,
+                                    art_catalog *cat,
+                                    const char *dest,
+                                    art_catalog_verify_result *res,
+                                    uint64_t *rows);
 
 ART_END_DECLS
 

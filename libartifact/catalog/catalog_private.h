@@ -8,7 +8,6 @@
 #include <artifact/magic.h>
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 #include <stdio.h>
 
 #include "ctx_private.h"
@@ -54,10 +53,118 @@ struct art_catalog_key {
   char id[33];
 };
 
+/* ---- storage interface ----
+ * Everything above this line of the catalogue (chain, signatures,
+ * checkpoints, rules of custody, exports, verify) is shared; a store gives
+ * it SQL statements over the same tables (docs/catalog-format.md), in
+ * SQLite (store_sqlite.c) or PostgreSQL (store_pg.c). Statements are
+ * written with ? or ?N placeholders; a store translates what its engine
+ * needs. Step results and bind modes mirror SQLite's. */
+enum { ART__CAT_OK = 0, ART__CAT_ROW = 100, ART__CAT_DONE = 101 };
+enum { ART__CAT_STATIC = 0, ART__CAT_TRANSIENT = 1 };
+#define ART__CAT_NULL 5 /* art__cat_col_type of a NULL value */
+
+typedef struct art__cat_store art__cat_store;
+/* A store's statement begins with this header. */
+typedef struct art__cat_stmt {
+  const art__cat_store *ops;
+  art_catalog *cat;
+} art__cat_stmt;
+
+enum { ART__CAT_SQLITE = 1, ART__CAT_PG = 2 };
+
+struct art__cat_store {
+  const char *name; /* "SQLite", "PostgreSQL" */
+  int kind;
+  /* Open TARGET (a path or a URL) into CAT->db, create or check the schema
+   * and read the catalogue's id into CAT->uuid. */
+  art_status (*open)(art_ctx *ctx,
+                     art_catalog *cat,
+                     const char *target,
+                     unsigned flags);
+  void (*close)(art_catalog *cat);
+  art_status (*error)(art_ctx *ctx, art_catalog *cat, const char *what);
+  art_status (*exec)(art_ctx *ctx, art_catalog *cat, const char *sql);
+  art_status (*prepare)(art_ctx *ctx,
+                        art_catalog *cat,
+                        const char *sql,
+                        int persistent,
+                        art__cat_stmt **st);
+  void (*finalize)(art__cat_stmt *st);
+  void (*reset)(art__cat_stmt *st); /* also clears the bindings */
+  int (*bind_text)(art__cat_stmt *st, int idx, const char *s, int len);
+  int (*bind_int64)(art__cat_stmt *st, int idx, int64_t v);
+  int (*bind_blob)(art__cat_stmt *st, int idx, const void *p, int len);
+  int (*bind_null)(art__cat_stmt *st, int idx);
+  int (*step)(art__cat_stmt *st); /* ART__CAT_ROW, _DONE or an error */
+  int (*col_count)(art__cat_stmt *st);
+  const char *(*col_name)(art__cat_stmt *st, int i);
+  int (*col_type)(art__cat_stmt *st, int i); /* ART__CAT_NULL or not */
+  const char *(*col_text)(art__cat_stmt *st, int i);
+  int64_t (*col_int64)(art__cat_stmt *st, int i);
+  const void *(*col_blob)(art__cat_stmt *st, int i);
+  int (*col_bytes)(art__cat_stmt *st, int i);
+  /* A write transaction that holds the chain head: appenders queue here,
+   * so two never build on the same head. */
+  art_status (*tx_begin)(art_ctx *ctx, art_catalog *cat);
+  art_status (*tx_commit)(art_ctx *ctx, art_catalog *cat);
+  void (*tx_rollback)(art_catalog *cat);
+  /* A consistent snapshot for reading (verify); 1 when one was started. */
+  int (*read_begin)(art_catalog *cat);
+  void (*read_end)(art_catalog *cat);
+  /* A consistent copy of the catalogue into the SQLite file TMP (DEST is
+   * its final name, for messages). */
+  /* After a copy wrote explicit ids: make new rows continue after them. */
+  art_status (*after_copy)(art_ctx *ctx, art_catalog *cat);
+  art_status (*backup)(art_ctx *ctx,
+                       art_catalog *cat,
+                       const char *dest,
+                       const char *tmp);
+};
+
+extern const art__cat_store art__cat_store_sqlite;
+extern const art__cat_store art__cat_store_pg;
+/* The store a --db value names: postgresql:// or postgres:// URLs (and
+ * libpq key=value strings starting "postgresql:") are PostgreSQL,
+ * anything else a SQLite file. */
+const art__cat_store *art__cat_store_for(const char *target);
+
+int art__cat_step(art__cat_stmt *st);
+void art__cat_reset(art__cat_stmt *st);
+int art__cat_bind_text5(
+    art__cat_stmt *st, int idx, const char *s, int len, int mode);
+int art__cat_bind_int64(art__cat_stmt *st, int idx, int64_t v);
+int art__cat_bind_blob(
+    art__cat_stmt *st, int idx, const void *p, int len, int mode);
+int art__cat_bind_null(art__cat_stmt *st, int idx);
+int art__cat_col_count(art__cat_stmt *st);
+const char *art__cat_col_name(art__cat_stmt *st, int i);
+int art__cat_col_type(art__cat_stmt *st, int i);
+const char *art__cat_col_text(art__cat_stmt *st, int i);
+int64_t art__cat_col_int64(art__cat_stmt *st, int i);
+const void *art__cat_col_blob(art__cat_stmt *st, int i);
+int art__cat_col_bytes(art__cat_stmt *st, int i);
+
+/* Schema text shared by the stores: the meta keys written at creation. */
+art_status art__cat_meta_init(art_ctx *ctx, art_catalog *cat);
+/* Open DEST as a new, empty catalogue that takes SRC's id and creation
+ * time (for art_catalog_copy); refused when DEST holds a catalogue. */
+art_status art__cat_open_copy(art_ctx *ctx,
+                              const char *dest,
+                              const art_catalog *src,
+                              art_catalog **out);
+/* Read the catalogue id from meta into CAT->uuid. */
+art_status art__cat_meta_read(art_ctx *ctx, art_catalog *cat);
+
 struct art_catalog {
-  sqlite3 *db;
-  char *path;
+  /* The engine's handle (sqlite3 * or PGconn *); tests reach the SQLite
+   * one directly to tamper with a catalogue. */
+  void *db;
+  const art__cat_store *ops;
+  char *path; /* as given, with any password in a URL masked */
   char uuid[40];
+  const art_catalog *copy_of; /* creating a copy of this catalogue */
+  int created;                /* the schema was made by this open */
   int readonly;
   int in_batch; /* inside art_catalog_begin() */
   art_catalog_key *signer;
@@ -66,7 +173,7 @@ struct art_catalog {
    * runs the same handful of statements every time. */
   struct {
     char *sql;
-    sqlite3_stmt *st;
+    art__cat_stmt *st;
     int busy;
   } stmts[32];
   int magic_failed;
@@ -110,13 +217,12 @@ art_status art__cat_db_error(art_ctx *ctx, art_catalog *cat, const char *what);
 art_status art__cat_exec(art_ctx *ctx, art_catalog *cat, const char *sql);
 /* Done with a statement from art__cat_prepare: reset for reuse when it is
  * a cached one, finalized otherwise. */
-void art__cat_finish(art_catalog *cat, sqlite3_stmt *st);
+void art__cat_finish(art_catalog *cat, art__cat_stmt *st);
 art_status art__cat_prepare(art_ctx *ctx,
                             art_catalog *cat,
                             const char *sql,
-                            sqlite3_stmt **st);
+                            art__cat_stmt **st);
 art_status art__cat_tx_begin(art_ctx *ctx, art_catalog *cat);
-void art__cat_wal_checkpoint(art_catalog *cat);
 /* Offset (1-based) of the first byte that is not valid UTF-8, 0 if none. */
 size_t art__cat_utf8_bad(const char *s);
 /* ART_ERR_INVALID_ARG naming WHAT when S is not valid UTF-8. */
@@ -153,7 +259,7 @@ void art__cat_uuid4(char *buf, size_t len);
 void art__cat_hex(const uint8_t *data, size_t len, char *out);
 int art__cat_unhex(const char *hex, uint8_t *out, size_t len);
 art_status art__cat_bind_text(
-    art_ctx *ctx, art_catalog *cat, sqlite3_stmt *st, int idx, const char *s);
+    art_ctx *ctx, art_catalog *cat, art__cat_stmt *st, int idx, const char *s);
 char *art__cat_json_dump(const json_t *j); /* compact, sorted keys */
 
 /* chain.c */
@@ -223,7 +329,7 @@ art_status art__cat_append(art_ctx *ctx,
   "seq, uuid, type, recorded_at, occurred_at, actor, case_number, "            \
   "item_number, from_actor, to_actor, purpose, location, payload, key_id, "    \
   "prev_hash, record_hash, signature"
-void art__cat_event_from_row(sqlite3_stmt *st, art__cat_event *ev);
+void art__cat_event_from_row(art__cat_stmt *st, art__cat_event *ev);
 /* Ensure ACTOR / LOCATION exist in their tables. */
 art_status
 art__cat_actor_touch(art_ctx *ctx, art_catalog *cat, const char *name);

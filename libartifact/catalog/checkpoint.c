@@ -139,7 +139,7 @@ art_status art__cat_checkpoint_make(art_ctx *ctx,
   if (strchr(actor, '\n'))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "checkpoint: actor name has a newline");
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st = art__cat_prepare(
       ctx, cat, "SELECT seq, record_hash FROM events ORDER BY seq DESC LIMIT 1",
       &q);
@@ -148,10 +148,10 @@ art_status art__cat_checkpoint_make(art_ctx *ctx,
   uint64_t size = 0;
   uint8_t head[ART__CAT_HASH_LEN];
   art__cat_genesis(cat->uuid, head);
-  if (sqlite3_step(q) == SQLITE_ROW) {
-    size = (uint64_t)sqlite3_column_int64(q, 0);
-    if (sqlite3_column_bytes(q, 1) == ART__CAT_HASH_LEN)
-      memcpy(head, sqlite3_column_blob(q, 1), ART__CAT_HASH_LEN);
+  if (art__cat_step(q) == ART__CAT_ROW) {
+    size = (uint64_t)art__cat_col_int64(q, 0);
+    if (art__cat_col_bytes(q, 1) == ART__CAT_HASH_LEN)
+      memcpy(head, art__cat_col_blob(q, 1), ART__CAT_HASH_LEN);
   }
   art__cat_finish(cat, q);
   if (cat->signer &&
@@ -189,14 +189,14 @@ art_status art__cat_checkpoint_make(art_ctx *ctx,
     art__buf_free(&b);
     return st;
   }
-  sqlite3_bind_int64(q, 1, (sqlite3_int64)size);
-  sqlite3_bind_blob(q, 2, head, ART__CAT_HASH_LEN, SQLITE_STATIC);
-  sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 4, actor, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 5, cat->signer ? cat->signer->id : NULL, -1,
-                    SQLITE_STATIC);
-  sqlite3_bind_text(q, 6, b.data, -1, SQLITE_STATIC);
-  if (sqlite3_step(q) != SQLITE_DONE)
+  art__cat_bind_int64(q, 1, (int64_t)size);
+  art__cat_bind_blob(q, 2, head, ART__CAT_HASH_LEN, ART__CAT_STATIC);
+  art__cat_bind_text5(q, 3, now, -1, ART__CAT_STATIC);
+  art__cat_bind_text5(q, 4, actor, -1, ART__CAT_STATIC);
+  art__cat_bind_text5(q, 5, cat->signer ? cat->signer->id : NULL, -1,
+                      ART__CAT_STATIC);
+  art__cat_bind_text5(q, 6, b.data, -1, ART__CAT_STATIC);
+  if (art__cat_step(q) != ART__CAT_DONE)
     st = art__cat_db_error(ctx, cat, "checkpoint");
   art__cat_finish(cat, q);
   if (st != ART_OK) {
@@ -236,13 +236,13 @@ art_status
 art__cat_checkpoint_latest(art_ctx *ctx, art_catalog *cat, char **text)
 {
   *text = NULL;
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st = art__cat_prepare(
       ctx, cat, "SELECT text FROM checkpoints ORDER BY id DESC LIMIT 1", &q);
   if (st != ART_OK)
     return st;
-  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
-    *text = strdup((const char *)sqlite3_column_text(q, 0));
+  if (art__cat_step(q) == ART__CAT_ROW && art__cat_col_text(q, 0)) {
+    *text = strdup((const char *)art__cat_col_text(q, 0));
     if (!*text)
       st = art__set_errno(ctx, ENOMEM, "checkpoint");
   }

@@ -37,26 +37,26 @@ const char *art__cat_event_type_norm(const char *type)
   return NULL;
 }
 
-void art__cat_event_from_row(sqlite3_stmt *st, art__cat_event *ev)
+void art__cat_event_from_row(art__cat_stmt *st, art__cat_event *ev)
 {
   memset(ev, 0, sizeof *ev);
-  ev->seq = (uint64_t)sqlite3_column_int64(st, 0);
+  ev->seq = (uint64_t)art__cat_col_int64(st, 0);
   for (int i = 0; i < ART__EV_NFIELDS; i++)
-    ev->f[i] = (const char *)sqlite3_column_text(st, i + 1);
-  const void *p = sqlite3_column_blob(st, ART__EV_NFIELDS + 1);
-  int n = sqlite3_column_bytes(st, ART__EV_NFIELDS + 1);
+    ev->f[i] = (const char *)art__cat_col_text(st, i + 1);
+  const void *p = art__cat_col_blob(st, ART__EV_NFIELDS + 1);
+  int n = art__cat_col_bytes(st, ART__EV_NFIELDS + 1);
   /* A stored link of the wrong length cannot match anything: fill it with a
    * pattern no SHA-256 output is expected to have. */
   memset(ev->prev, 0xff, sizeof ev->prev);
   if (p && n == ART__CAT_HASH_LEN)
     memcpy(ev->prev, p, ART__CAT_HASH_LEN);
-  p = sqlite3_column_blob(st, ART__EV_NFIELDS + 2);
-  n = sqlite3_column_bytes(st, ART__EV_NFIELDS + 2);
+  p = art__cat_col_blob(st, ART__EV_NFIELDS + 2);
+  n = art__cat_col_bytes(st, ART__EV_NFIELDS + 2);
   memset(ev->hash, 0xff, sizeof ev->hash);
   if (p && n == ART__CAT_HASH_LEN)
     memcpy(ev->hash, p, ART__CAT_HASH_LEN);
-  p = sqlite3_column_blob(st, ART__EV_NFIELDS + 3);
-  n = sqlite3_column_bytes(st, ART__EV_NFIELDS + 3);
+  p = art__cat_col_blob(st, ART__EV_NFIELDS + 3);
+  n = art__cat_col_bytes(st, ART__EV_NFIELDS + 3);
   if (p && n == ART__CAT_SIG_LEN) {
     memcpy(ev->sig, p, ART__CAT_SIG_LEN);
     ev->has_sig = 1;
@@ -68,12 +68,12 @@ void art__cat_event_from_row(sqlite3_stmt *st, art__cat_event *ev)
 static art_status
 touch(art_ctx *ctx, art_catalog *cat, const char *sql, const char *name)
 {
-  sqlite3_stmt *st;
+  art__cat_stmt *st;
   art_status s = art__cat_prepare(ctx, cat, sql, &st);
   if (s != ART_OK)
     return s;
-  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) != SQLITE_DONE)
+  art__cat_bind_text5(st, 1, name, -1, ART__CAT_STATIC);
+  if (art__cat_step(st) != ART__CAT_DONE)
     s = art__cat_db_error(ctx, cat, name);
   art__cat_finish(cat, st);
   return s;
@@ -137,24 +137,24 @@ art_status art__cat_append(art_ctx *ctx,
           ART_OK)
     return st;
 
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   if ((st = art__cat_prepare(
            ctx, cat,
            "SELECT seq, record_hash FROM events ORDER BY seq DESC LIMIT 1",
            &q)) != ART_OK)
     return st;
-  int rc = sqlite3_step(q);
-  if (rc == SQLITE_ROW) {
-    ev->seq = (uint64_t)sqlite3_column_int64(q, 0) + 1;
-    const void *h = sqlite3_column_blob(q, 1);
-    if (!h || sqlite3_column_bytes(q, 1) != ART__CAT_HASH_LEN) {
+  int rc = art__cat_step(q);
+  if (rc == ART__CAT_ROW) {
+    ev->seq = (uint64_t)art__cat_col_int64(q, 0) + 1;
+    const void *h = art__cat_col_blob(q, 1);
+    if (!h || art__cat_col_bytes(q, 1) != ART__CAT_HASH_LEN) {
       art__cat_finish(cat, q);
       return art__set_error(ctx, ART_ERR_INTEGRITY, 0,
                             "%s: the chain head is damaged; run verify",
                             cat->path);
     }
     memcpy(ev->prev, h, ART__CAT_HASH_LEN);
-  } else if (rc == SQLITE_DONE) {
+  } else if (rc == ART__CAT_DONE) {
     ev->seq = 1;
     art__cat_genesis(cat->uuid, ev->prev);
   } else {
@@ -197,7 +197,7 @@ art_status art__cat_append(art_ctx *ctx,
     ev->has_sig = 1;
   }
 
-  sqlite3_stmt *ins;
+  art__cat_stmt *ins;
   if ((st = art__cat_prepare(
            ctx, cat,
            "INSERT INTO events (seq, uuid, type, recorded_at, occurred_at, "
@@ -206,19 +206,19 @@ art_status art__cat_append(art_ctx *ctx,
            "item_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
            &ins)) != ART_OK)
     return st;
-  sqlite3_bind_int64(ins, 1, (sqlite3_int64)ev->seq);
+  art__cat_bind_int64(ins, 1, (int64_t)ev->seq);
   for (int i = 0; i < ART__EV_NFIELDS; i++)
-    sqlite3_bind_text(ins, i + 2, ev->f[i], -1, SQLITE_STATIC);
-  sqlite3_bind_blob(ins, ART__EV_NFIELDS + 2, ev->prev, ART__CAT_HASH_LEN,
-                    SQLITE_STATIC);
-  sqlite3_bind_blob(ins, ART__EV_NFIELDS + 3, ev->hash, ART__CAT_HASH_LEN,
-                    SQLITE_STATIC);
+    art__cat_bind_text5(ins, i + 2, ev->f[i], -1, ART__CAT_STATIC);
+  art__cat_bind_blob(ins, ART__EV_NFIELDS + 2, ev->prev, ART__CAT_HASH_LEN,
+                     ART__CAT_STATIC);
+  art__cat_bind_blob(ins, ART__EV_NFIELDS + 3, ev->hash, ART__CAT_HASH_LEN,
+                     ART__CAT_STATIC);
   if (ev->has_sig)
-    sqlite3_bind_blob(ins, ART__EV_NFIELDS + 4, ev->sig, ART__CAT_SIG_LEN,
-                      SQLITE_STATIC);
+    art__cat_bind_blob(ins, ART__EV_NFIELDS + 4, ev->sig, ART__CAT_SIG_LEN,
+                       ART__CAT_STATIC);
   if (item_id > 0)
-    sqlite3_bind_int64(ins, ART__EV_NFIELDS + 5, item_id);
-  if (sqlite3_step(ins) != SQLITE_DONE)
+    art__cat_bind_int64(ins, ART__EV_NFIELDS + 5, item_id);
+  if (art__cat_step(ins) != ART__CAT_DONE)
     st = art__cat_db_error(ctx, cat, "append event");
   art__cat_finish(cat, ins);
   /* The uuid/time buffers are local: do not leave EV pointing at them. */
@@ -245,12 +245,12 @@ static art_status apply_amend(art_ctx *ctx,
     const char *name = art__cat_item_fields[i];
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT %s FROM items WHERE id = ?", name);
-    sqlite3_stmt *q;
+    art__cat_stmt *q;
     if ((st = art__cat_prepare(ctx, cat, sql, &q)) != ART_OK)
       break;
-    sqlite3_bind_int64(q, 1, item_id);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-      const char *old = (const char *)sqlite3_column_text(q, 0);
+    art__cat_bind_int64(q, 1, item_id);
+    if (art__cat_step(q) == ART__CAT_ROW) {
+      const char *old = (const char *)art__cat_col_text(q, 0);
       json_object_set_new(before, name, old ? json_string(old) : json_null());
     }
     art__cat_finish(cat, q);
@@ -258,9 +258,9 @@ static art_status apply_amend(art_ctx *ctx,
     snprintf(sql, sizeof sql, "UPDATE items SET %s = ? WHERE id = ?", name);
     if ((st = art__cat_prepare(ctx, cat, sql, &q)) != ART_OK)
       break;
-    sqlite3_bind_text(q, 1, f->values[i], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, item_id);
-    if (sqlite3_step(q) != SQLITE_DONE)
+    art__cat_bind_text5(q, 1, f->values[i], -1, ART__CAT_STATIC);
+    art__cat_bind_int64(q, 2, item_id);
+    if (art__cat_step(q) != ART__CAT_DONE)
       st = art__cat_db_error(ctx, cat, name);
     art__cat_finish(cat, q);
     changed++;
@@ -281,14 +281,14 @@ static int same(const char *a, const char *b)
  * later in UTC terms: only what is surely before it is refused. */
 static int acquired_secs(art_catalog *cat, int64_t item_id, int64_t *secs)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   int ok = 0;
   if (art__cat_prepare(NULL, cat, "SELECT acquired_at FROM items WHERE id = ?",
                        &q) != ART_OK)
     return 0;
-  sqlite3_bind_int64(q, 1, item_id);
-  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
-    const char *a = (const char *)sqlite3_column_text(q, 0);
+  art__cat_bind_int64(q, 1, item_id);
+  if (art__cat_step(q) == ART__CAT_ROW && art__cat_col_text(q, 0)) {
+    const char *a = (const char *)art__cat_col_text(q, 0);
     art__cat_time t;
     char buf[64];
     if (art__cat_time_parse(NULL, "acquired_at", a, &t) == ART_OK) {
@@ -476,17 +476,17 @@ art_status art_catalog_event_add(art_ctx *ctx,
   if ((st = art__cat_item_find(ctx, cat, spec->case_number, spec->item,
                                &item_id)) != ART_OK)
     goto out;
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   char case_number[256] = "";
   if ((st = art__cat_prepare(ctx, cat,
                              "SELECT c.number FROM items i JOIN cases c ON "
                              "c.id = i.case_id WHERE i.id = ?",
                              &q)) != ART_OK)
     goto out;
-  sqlite3_bind_int64(q, 1, item_id);
-  if (sqlite3_step(q) == SQLITE_ROW)
+  art__cat_bind_int64(q, 1, item_id);
+  if (art__cat_step(q) == ART__CAT_ROW)
     snprintf(case_number, sizeof case_number, "%s",
-             (const char *)sqlite3_column_text(q, 0));
+             (const char *)art__cat_col_text(q, 0));
   art__cat_finish(cat, q);
   if (!payload) {
     st = art__set_errno(ctx, ENOMEM, "event");
@@ -655,7 +655,7 @@ art_status art__cat_item_state(art_ctx *ctx,
                                art__cat_state *s)
 {
   memset(s, 0, sizeof *s);
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st = art__cat_prepare(
       ctx, cat,
       "SELECT type, actor, to_actor, location, payload, occurred_at, "
@@ -664,22 +664,22 @@ art_status art__cat_item_state(art_ctx *ctx,
       &q);
   if (st != ART_OK)
     return st;
-  sqlite3_bind_int64(q, 1, item_id);
+  art__cat_bind_int64(q, 1, item_id);
   int rc;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    const uint8_t *h = sqlite3_column_bytes(q, 8) == ART__CAT_HASH_LEN
-                           ? sqlite3_column_blob(q, 8)
+  while ((rc = art__cat_step(q)) == ART__CAT_ROW) {
+    const uint8_t *h = art__cat_col_bytes(q, 8) == ART__CAT_HASH_LEN
+                           ? art__cat_col_blob(q, 8)
                            : NULL;
-    art__cat_state_apply(s, (const char *)sqlite3_column_text(q, 0),
-                         (const char *)sqlite3_column_text(q, 1),
-                         (const char *)sqlite3_column_text(q, 2),
-                         (const char *)sqlite3_column_text(q, 3),
-                         (const char *)sqlite3_column_text(q, 4),
-                         (const char *)sqlite3_column_text(q, 5),
-                         (const char *)sqlite3_column_text(q, 6),
-                         (uint64_t)sqlite3_column_int64(q, 7), h);
+    art__cat_state_apply(s, (const char *)art__cat_col_text(q, 0),
+                         (const char *)art__cat_col_text(q, 1),
+                         (const char *)art__cat_col_text(q, 2),
+                         (const char *)art__cat_col_text(q, 3),
+                         (const char *)art__cat_col_text(q, 4),
+                         (const char *)art__cat_col_text(q, 5),
+                         (const char *)art__cat_col_text(q, 6),
+                         (uint64_t)art__cat_col_int64(q, 7), h);
   }
-  if (rc != SQLITE_DONE)
+  if (rc != ART__CAT_DONE)
     st = art__cat_db_error(ctx, cat, "item state");
   art__cat_finish(cat, q);
   return st;

@@ -244,8 +244,11 @@ art_status art__cat_export_custody_csv(art_ctx *ctx,
   /* What happened to each item, together: by case, item, then sequence
    * (catalogue-wide events first). */
   custody_run r = {out};
-  art_status st = art__cat_each_event(
-      ctx, cat, "ORDER BY case_number, item_number, seq", 0, custody_row, &r);
+  art_status st =
+      art__cat_each_event(ctx, cat,
+                          "ORDER BY case_number IS NOT NULL, case_number, "
+                          "item_number IS NOT NULL, item_number, seq",
+                          0, custody_row, &r);
   if (st == ART_OK)
     footer(out, cp, CUSTODY_NCOLS);
   return st;

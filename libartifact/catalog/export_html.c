@@ -502,12 +502,12 @@ art_status art__cat_export_html(art_ctx *ctx,
     art__buf_str(out, "<tr><td colspan=\"7\">No keys: the events are "
                       "unsigned.</td></tr>");
   art__buf_str(out, "</tbody></table>\n</section>\n");
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st =
       art__cat_prepare(ctx, cat, "SELECT id FROM items ORDER BY id", &q);
   int n = 0;
-  while (st == ART_OK && sqlite3_step(q) == SQLITE_ROW)
-    st = html_item(ctx, cat, &r, sqlite3_column_int64(q, 0), ++n);
+  while (st == ART_OK && art__cat_step(q) == ART__CAT_ROW)
+    st = html_item(ctx, cat, &r, art__cat_col_int64(q, 0), ++n);
   art__cat_finish(cat, q);
   free(r.keys);
   json_decref(all);

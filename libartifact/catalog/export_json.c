@@ -13,7 +13,7 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
 {
   json_t *all = json_object(), *cases = json_array(), *items = json_array(),
          *cps = json_array();
-  sqlite3_stmt *q = NULL;
+  art__cat_stmt *q = NULL;
   if (!all || !cases || !items || !cps)
     goto fail;
   json_object_set_new(all, "cases", cases);
@@ -24,22 +24,22 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
                        "ORDER BY id",
                        &q) != ART_OK)
     goto fail;
-  while (sqlite3_step(q) == SQLITE_ROW) {
+  while (art__cat_step(q) == ART__CAT_ROW) {
     json_t *c = json_pack("{s:s, s:s, s:I}", "number",
-                          (const char *)sqlite3_column_text(q, 0), "uuid",
-                          (const char *)sqlite3_column_text(q, 1), "opened_seq",
-                          (json_int_t)sqlite3_column_int64(q, 3));
-    if (c && sqlite3_column_text(q, 2))
+                          (const char *)art__cat_col_text(q, 0), "uuid",
+                          (const char *)art__cat_col_text(q, 1), "opened_seq",
+                          (json_int_t)art__cat_col_int64(q, 3));
+    if (c && art__cat_col_text(q, 2))
       json_object_set_new(c, "title",
-                          json_string((const char *)sqlite3_column_text(q, 2)));
+                          json_string((const char *)art__cat_col_text(q, 2)));
     json_array_append_new(cases, c);
   }
   art__cat_finish(cat, q);
   if (art__cat_prepare(ctx, cat, "SELECT id FROM items ORDER BY id", &q) !=
       ART_OK)
     goto fail;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    json_t *it = art__cat_item_json(ctx, cat, sqlite3_column_int64(q, 0), 0);
+  while (art__cat_step(q) == ART__CAT_ROW) {
+    json_t *it = art__cat_item_json(ctx, cat, art__cat_col_int64(q, 0), 0);
     if (!it)
       goto fail;
     json_array_append_new(items, it);
@@ -48,9 +48,9 @@ json_t *art__cat_collect(art_ctx *ctx, art_catalog *cat)
   if (art__cat_prepare(ctx, cat, "SELECT text FROM checkpoints ORDER BY id",
                        &q) != ART_OK)
     goto fail;
-  while (sqlite3_step(q) == SQLITE_ROW)
+  while (art__cat_step(q) == ART__CAT_ROW)
     json_array_append_new(cps,
-                          json_string((const char *)sqlite3_column_text(q, 0)));
+                          json_string((const char *)art__cat_col_text(q, 0)));
   art__cat_finish(cat, q);
   q = NULL;
   json_t *keys = art__cat_keys_json(ctx, cat);
@@ -76,14 +76,14 @@ art_status art__cat_each_event(art_ctx *ctx,
   char sql[512];
   snprintf(sql, sizeof sql, "SELECT " ART__CAT_EVENT_COLS " FROM events%s %s",
            item_id > 0 ? " WHERE item_id = ?" : "", order);
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st = art__cat_prepare(ctx, cat, sql, &q);
   if (st != ART_OK)
     return st;
   if (item_id > 0)
-    sqlite3_bind_int64(q, 1, item_id);
+    art__cat_bind_int64(q, 1, item_id);
   int rc;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+  while ((rc = art__cat_step(q)) == ART__CAT_ROW) {
     art__cat_event ev;
     art__cat_event_from_row(q, &ev);
     json_t *e = art__cat_event_json(&ev);
@@ -94,7 +94,7 @@ art_status art__cat_each_event(art_ctx *ctx,
       break;
     }
   }
-  if (st == ART_OK && rc != SQLITE_DONE)
+  if (st == ART_OK && rc != ART__CAT_DONE)
     st = art__cat_db_error(ctx, cat, "reading events");
   art__cat_finish(cat, q);
   return st;

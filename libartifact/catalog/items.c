@@ -26,36 +26,36 @@ art_status art__cat_item_find(art_ctx *ctx,
                               int64_t *item_id)
 {
   *item_id = 0;
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st;
   if (!blank(case_number)) {
     if ((st = art__cat_prepare(
              ctx, cat, "SELECT id FROM cases WHERE number = ?", &q)) != ART_OK)
       return st;
-    sqlite3_bind_text(q, 1, case_number, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
+    art__cat_bind_text5(q, 1, case_number, -1, ART__CAT_STATIC);
+    int rc = art__cat_step(q);
     art__cat_finish(cat, q);
-    if (rc != SQLITE_ROW)
+    if (rc != ART__CAT_ROW)
       return art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "case %s: not found",
                             case_number);
   }
   if ((st = art__cat_prepare(
            ctx, cat,
            "SELECT i.id FROM items i JOIN cases c ON c.id = i.case_id "
-           "WHERE i.item_number = ?1 AND (?2 IS NULL OR c.number = ?2) "
+           "WHERE i.item_number = ?1 AND c.number = coalesce(?2, c.number) "
            "LIMIT 2",
            &q)) != ART_OK)
     return st;
-  sqlite3_bind_text(q, 1, item, -1, SQLITE_STATIC);
+  art__cat_bind_text5(q, 1, item, -1, ART__CAT_STATIC);
   if (!blank(case_number))
-    sqlite3_bind_text(q, 2, case_number, -1, SQLITE_STATIC);
+    art__cat_bind_text5(q, 2, case_number, -1, ART__CAT_STATIC);
   int n = 0, rc;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+  while ((rc = art__cat_step(q)) == ART__CAT_ROW) {
     if (n++ == 0)
-      *item_id = sqlite3_column_int64(q, 0);
+      *item_id = art__cat_col_int64(q, 0);
   }
   art__cat_finish(cat, q);
-  if (rc != SQLITE_DONE)
+  if (rc != ART__CAT_DONE)
     return art__cat_db_error(ctx, cat, "item lookup");
   if (n == 0) {
     *item_id = 0;
@@ -95,14 +95,14 @@ art_status art_catalog_case_add(art_ctx *ctx,
     return st;
   if ((st = art__cat_tx_begin(ctx, cat)) != ART_OK)
     return st;
-  sqlite3_stmt *q = NULL;
+  art__cat_stmt *q = NULL;
   char uuid[40];
   char *ptext = NULL;
   if ((st = art__cat_prepare(ctx, cat, "SELECT 1 FROM cases WHERE number = ?",
                              &q)) != ART_OK)
     goto out;
-  sqlite3_bind_text(q, 1, case_number, -1, SQLITE_STATIC);
-  int exists = sqlite3_step(q) == SQLITE_ROW;
+  art__cat_bind_text5(q, 1, case_number, -1, ART__CAT_STATIC);
+  int exists = art__cat_step(q) == ART__CAT_ROW;
   art__cat_finish(cat, q);
   q = NULL;
   if (exists) {
@@ -133,11 +133,11 @@ art_status art_catalog_case_add(art_ctx *ctx,
                              "opened_seq) VALUES (?, ?, ?, ?)",
                              &q)) != ART_OK)
     goto out;
-  sqlite3_bind_text(q, 1, uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 2, case_number, -1, SQLITE_STATIC);
+  art__cat_bind_text5(q, 1, uuid, -1, ART__CAT_STATIC);
+  art__cat_bind_text5(q, 2, case_number, -1, ART__CAT_STATIC);
   art__cat_bind_text(ctx, cat, q, 3, blank(title) ? NULL : title);
-  sqlite3_bind_int64(q, 4, (sqlite3_int64)ev.seq);
-  if (sqlite3_step(q) != SQLITE_DONE)
+  art__cat_bind_int64(q, 4, (int64_t)ev.seq);
+  if (art__cat_step(q) != ART__CAT_DONE)
     st = art__cat_db_error(ctx, cat, case_number);
 out:
   art__cat_finish(cat, q);
@@ -352,7 +352,7 @@ static art_status insert_hashes(art_ctx *ctx,
                                 json_t *hashes,
                                 uint64_t seq)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st = art__cat_prepare(
       ctx, cat,
       "INSERT INTO hashes (item_id, algorithm, value, origin, status, "
@@ -368,20 +368,21 @@ static art_status insert_hashes(art_ctx *ctx,
     const char *status = !match                ? "recorded"
                          : json_is_true(match) ? "match"
                                                : "mismatch";
-    sqlite3_bind_int64(q, 1, item_id);
-    sqlite3_bind_text(q, 2, json_string_value(json_object_get(e, "algorithm")),
-                      -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 3, json_string_value(json_object_get(e, "value")), -1,
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 4, json_string_value(json_object_get(e, "origin")), -1,
-                      SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 5, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 6, (sqlite3_int64)seq);
-    if (sqlite3_step(q) != SQLITE_DONE) {
+    art__cat_bind_int64(q, 1, item_id);
+    art__cat_bind_text5(q, 2,
+                        json_string_value(json_object_get(e, "algorithm")), -1,
+                        ART__CAT_TRANSIENT);
+    art__cat_bind_text5(q, 3, json_string_value(json_object_get(e, "value")),
+                        -1, ART__CAT_TRANSIENT);
+    art__cat_bind_text5(q, 4, json_string_value(json_object_get(e, "origin")),
+                        -1, ART__CAT_TRANSIENT);
+    art__cat_bind_text5(q, 5, status, -1, ART__CAT_STATIC);
+    art__cat_bind_int64(q, 6, (int64_t)seq);
+    if (art__cat_step(q) != ART__CAT_DONE) {
       st = art__cat_db_error(ctx, cat, "hash");
       break;
     }
-    sqlite3_reset(q);
+    art__cat_reset(q);
   }
   art__cat_finish(cat, q);
   return st;
@@ -393,16 +394,16 @@ static art_status item_precheck(art_ctx *ctx,
                                 const char *item,
                                 int64_t *case_id)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st =
       art__cat_prepare(ctx, cat, "SELECT id FROM cases WHERE number = ?", &q);
   if (st != ART_OK)
     return st;
-  sqlite3_bind_text(q, 1, case_number, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(q);
-  *case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+  art__cat_bind_text5(q, 1, case_number, -1, ART__CAT_STATIC);
+  int rc = art__cat_step(q);
+  *case_id = rc == ART__CAT_ROW ? art__cat_col_int64(q, 0) : 0;
   art__cat_finish(cat, q);
-  if (rc != SQLITE_ROW)
+  if (rc != ART__CAT_ROW)
     return art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "case %s: not found",
                           case_number);
   if ((st = art__cat_prepare(ctx, cat,
@@ -410,11 +411,11 @@ static art_status item_precheck(art_ctx *ctx,
                              "item_number = ?",
                              &q)) != ART_OK)
     return st;
-  sqlite3_bind_int64(q, 1, *case_id);
-  sqlite3_bind_text(q, 2, item, -1, SQLITE_STATIC);
-  rc = sqlite3_step(q);
+  art__cat_bind_int64(q, 1, *case_id);
+  art__cat_bind_text5(q, 2, item, -1, ART__CAT_STATIC);
+  rc = art__cat_step(q);
   art__cat_finish(cat, q);
-  if (rc == SQLITE_ROW)
+  if (rc == ART__CAT_ROW)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "item %s: already registered in case %s", item,
                           case_number);
@@ -460,7 +461,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
   char *ptext = NULL, *atext = NULL, *meta = NULL;
   char *abs = NULL;
   const char *acq_zone = NULL;
-  sqlite3_stmt *q = NULL;
+  art__cat_stmt *q = NULL;
   int in_tx = 0;
   art_status st = ART_OK;
   if (!values)
@@ -529,10 +530,10 @@ art_status art_catalog_item_add(art_ctx *ctx,
                                "item_number = ?",
                                &q)) != ART_OK)
       goto out;
-    sqlite3_bind_int64(q, 1, case_id);
-    sqlite3_bind_text(q, 2, parent, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW)
-      parent_id = sqlite3_column_int64(q, 0);
+    art__cat_bind_int64(q, 1, case_id);
+    art__cat_bind_text5(q, 2, parent, -1, ART__CAT_STATIC);
+    if (art__cat_step(q) == ART__CAT_ROW)
+      parent_id = art__cat_col_int64(q, 0);
     art__cat_finish(cat, q);
     q = NULL;
     if (!parent_id) {
@@ -554,7 +555,7 @@ art_status art_catalog_item_add(art_ctx *ctx,
   art__buf_str(&sql, ") VALUES (?, ?, ?, ?, ?, ?, 0");
   for (size_t i = 0; i < nf; i++)
     art__buf_str(&sql, ", ?");
-  art__buf_str(&sql, ")");
+  art__buf_str(&sql, ") RETURNING id");
   if (sql.failed) {
     art__buf_free(&sql);
     st = art__set_errno(ctx, ENOMEM, "item %s", item);
@@ -564,22 +565,22 @@ art_status art_catalog_item_add(art_ctx *ctx,
   art__buf_free(&sql);
   if (st != ART_OK)
     goto out;
-  sqlite3_bind_text(q, 1, uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(q, 2, case_id);
-  sqlite3_bind_text(q, 3, item, -1, SQLITE_STATIC);
+  art__cat_bind_text5(q, 1, uuid, -1, ART__CAT_STATIC);
+  art__cat_bind_int64(q, 2, case_id);
+  art__cat_bind_text5(q, 3, item, -1, ART__CAT_STATIC);
   if (parent_id)
-    sqlite3_bind_int64(q, 4, parent_id);
-  sqlite3_bind_text(q, 5, meta, -1, SQLITE_STATIC);
-  sqlite3_bind_text(q, 6, abs ? abs : path, -1, SQLITE_STATIC);
+    art__cat_bind_int64(q, 4, parent_id);
+  art__cat_bind_text5(q, 5, meta, -1, ART__CAT_STATIC);
+  art__cat_bind_text5(q, 6, abs ? abs : path, -1, ART__CAT_STATIC);
   for (size_t i = 0; i < nf; i++)
-    sqlite3_bind_text(q, (int)i + 7, values[i], -1, SQLITE_STATIC);
-  if (sqlite3_step(q) != SQLITE_DONE) {
+    art__cat_bind_text5(q, (int)i + 7, values[i], -1, ART__CAT_STATIC);
+  if (art__cat_step(q) != ART__CAT_ROW) {
     st = art__cat_db_error(ctx, cat, item);
     goto out;
   }
+  int64_t item_id = art__cat_col_int64(q, 0);
   art__cat_finish(cat, q);
   q = NULL;
-  int64_t item_id = sqlite3_last_insert_rowid(cat->db);
 
   /* The register event carries every register field, the hashes and the
    * source path, so the chain alone can rebuild and check the register. */
@@ -628,9 +629,9 @@ art_status art_catalog_item_add(art_ctx *ctx,
                              "?",
                              &q)) != ART_OK)
     goto out;
-  sqlite3_bind_int64(q, 1, (sqlite3_int64)reg_seq);
-  sqlite3_bind_int64(q, 2, item_id);
-  if (sqlite3_step(q) != SQLITE_DONE) {
+  art__cat_bind_int64(q, 1, (int64_t)reg_seq);
+  art__cat_bind_int64(q, 2, item_id);
+  if (art__cat_step(q) != ART__CAT_DONE) {
     st = art__cat_db_error(ctx, cat, item);
     goto out;
   }
@@ -721,7 +722,7 @@ json_t *art__cat_item_json(art_ctx *ctx,
                            int64_t item_id,
                            int with_events)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   json_t *o = json_object();
   if (!o)
     return NULL;
@@ -730,30 +731,30 @@ json_t *art__cat_item_json(art_ctx *ctx,
                        "JOIN cases c ON c.id = i.case_id WHERE i.id = ?",
                        &q) != ART_OK)
     goto fail;
-  sqlite3_bind_int64(q, 1, item_id);
-  if (sqlite3_step(q) != SQLITE_ROW) {
+  art__cat_bind_int64(q, 1, item_id);
+  if (art__cat_step(q) != ART__CAT_ROW) {
     art__cat_finish(cat, q);
     art__set_error(ctx, ART_ERR_NOT_FOUND, 0, "item %lld: not found",
                    (long long)item_id);
     goto fail;
   }
-  int n = sqlite3_column_count(q);
+  int n = art__cat_col_count(q);
   for (int i = 0; i < n; i++) {
-    const char *name = sqlite3_column_name(q, i);
+    const char *name = art__cat_col_name(q, i);
     if (strcmp(name, "id") == 0 || strcmp(name, "case_id") == 0 ||
         strcmp(name, "parent_id") == 0)
       continue;
-    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+    if (art__cat_col_type(q, i) == ART__CAT_NULL)
       continue;
     if (strcmp(name, "registered_seq") == 0) {
-      json_object_set_new(o, name, json_integer(sqlite3_column_int64(q, i)));
+      json_object_set_new(o, name, json_integer(art__cat_col_int64(q, i)));
     } else if (strcmp(name, "container_metadata") == 0) {
-      json_t *m = json_loads((const char *)sqlite3_column_text(q, i), 0, NULL);
+      json_t *m = json_loads((const char *)art__cat_col_text(q, i), 0, NULL);
       if (m)
         json_object_set_new(o, name, m);
     } else {
       json_object_set_new(o, strcmp(name, "case_number") == 0 ? "case" : name,
-                          json_string((const char *)sqlite3_column_text(q, i)));
+                          json_string((const char *)art__cat_col_text(q, i)));
     }
   }
   art__cat_finish(cat, q);
@@ -765,15 +766,15 @@ json_t *art__cat_item_json(art_ctx *ctx,
                        "FROM hashes WHERE item_id = ? ORDER BY id",
                        &q) != ART_OK)
     goto fail;
-  sqlite3_bind_int64(q, 1, item_id);
-  while (sqlite3_step(q) == SQLITE_ROW) {
+  art__cat_bind_int64(q, 1, item_id);
+  while (art__cat_step(q) == ART__CAT_ROW) {
     json_array_append_new(
         hashes, json_pack("{s:s, s:s, s:s, s:s, s:I}", "algorithm",
-                          (const char *)sqlite3_column_text(q, 0), "value",
-                          (const char *)sqlite3_column_text(q, 1), "origin",
-                          (const char *)sqlite3_column_text(q, 2), "status",
-                          (const char *)sqlite3_column_text(q, 3), "event_seq",
-                          (json_int_t)sqlite3_column_int64(q, 4)));
+                          (const char *)art__cat_col_text(q, 0), "value",
+                          (const char *)art__cat_col_text(q, 1), "origin",
+                          (const char *)art__cat_col_text(q, 2), "status",
+                          (const char *)art__cat_col_text(q, 3), "event_seq",
+                          (json_int_t)art__cat_col_int64(q, 4)));
   }
   art__cat_finish(cat, q);
 
@@ -808,8 +809,8 @@ json_t *art__cat_item_json(art_ctx *ctx,
                          " FROM events WHERE item_id = ? ORDER BY seq",
                          &q) != ART_OK)
       goto fail;
-    sqlite3_bind_int64(q, 1, item_id);
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    art__cat_bind_int64(q, 1, item_id);
+    while (art__cat_step(q) == ART__CAT_ROW) {
       art__cat_event ev;
       art__cat_event_from_row(q, &ev);
       json_array_append_new(evs, art__cat_event_json(&ev));
@@ -849,15 +850,15 @@ art_status art_catalog_item_show(art_ctx *ctx,
 
 static json_t *list_json(art_ctx *ctx, art_catalog *cat)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   json_t *arr = json_array();
   if (art__cat_prepare(ctx, cat, "SELECT id FROM items ORDER BY id", &q) !=
       ART_OK) {
     json_decref(arr);
     return NULL;
   }
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    json_t *it = art__cat_item_json(ctx, cat, sqlite3_column_int64(q, 0), 0);
+  while (art__cat_step(q) == ART__CAT_ROW) {
+    json_t *it = art__cat_item_json(ctx, cat, art__cat_col_int64(q, 0), 0);
     if (!it) {
       json_decref(arr);
       arr = NULL;
@@ -1070,43 +1071,44 @@ art_status art_catalog_list_text(art_ctx *ctx, art_catalog *cat, char **text)
 
 static json_t *cases_json(art_ctx *ctx, art_catalog *cat, const char *number)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   json_t *arr = json_array();
-  if (!arr || art__cat_prepare(ctx, cat,
-                               "SELECT c.id, c.number, c.title, c.uuid, "
-                               "c.opened_seq, e.recorded_at, e.actor, "
-                               "(SELECT count(*) FROM items i WHERE "
-                               "i.case_id = c.id) FROM cases c LEFT JOIN "
-                               "events e ON e.seq = c.opened_seq WHERE ?1 IS "
-                               "NULL OR c.number = ?1 ORDER BY c.id",
-                               &q) != ART_OK) {
+  if (!arr ||
+      art__cat_prepare(ctx, cat,
+                       "SELECT c.id, c.number, c.title, c.uuid, "
+                       "c.opened_seq, e.recorded_at, e.actor, "
+                       "(SELECT count(*) FROM items i WHERE "
+                       "i.case_id = c.id) FROM cases c LEFT JOIN "
+                       "events e ON e.seq = c.opened_seq WHERE c.number = "
+                       "coalesce(?1, c.number) ORDER BY c.id",
+                       &q) != ART_OK) {
     json_decref(arr);
     return NULL;
   }
   if (number)
-    sqlite3_bind_text(q, 1, number, -1, SQLITE_STATIC);
-  while (sqlite3_step(q) == SQLITE_ROW) {
+    art__cat_bind_text5(q, 1, number, -1, ART__CAT_STATIC);
+  while (art__cat_step(q) == ART__CAT_ROW) {
     json_t *c = json_object();
     const char *keys[] = {NULL, "number",    "title",    "uuid",
                           NULL, "opened_at", "opened_by"};
     for (int i = 1; i < 7; i++)
-      if (keys[i] && sqlite3_column_type(q, i) != SQLITE_NULL)
-        json_object_set_new(
-            c, keys[i], json_string((const char *)sqlite3_column_text(q, i)));
+      if (keys[i] && art__cat_col_type(q, i) != ART__CAT_NULL)
+        json_object_set_new(c, keys[i],
+                            json_string((const char *)art__cat_col_text(q, i)));
     json_object_set_new(c, "opened_seq",
-                        json_integer(sqlite3_column_int64(q, 4)));
-    json_object_set_new(c, "items", json_integer(sqlite3_column_int64(q, 7)));
+                        json_integer(art__cat_col_int64(q, 4)));
+    json_object_set_new(c, "items", json_integer(art__cat_col_int64(q, 7)));
     if (number) {
       json_t *items = json_array();
-      sqlite3_stmt *iq;
+      art__cat_stmt *iq;
       if (art__cat_prepare(ctx, cat,
                            "SELECT id FROM items WHERE case_id = ? ORDER BY "
                            "id",
                            &iq) == ART_OK) {
-        sqlite3_bind_int64(iq, 1, sqlite3_column_int64(q, 0));
-        while (sqlite3_step(iq) == SQLITE_ROW) {
+        art__cat_bind_int64(iq, 1, art__cat_col_int64(q, 0));
+        while (art__cat_step(iq) == ART__CAT_ROW) {
           json_t *it =
-              art__cat_item_json(ctx, cat, sqlite3_column_int64(iq, 0), 0);
+              art__cat_item_json(ctx, cat, art__cat_col_int64(iq, 0), 0);
           if (it)
             json_array_append_new(items, it);
         }

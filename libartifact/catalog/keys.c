@@ -251,7 +251,7 @@ static art_status key_state(art_ctx *ctx,
                             int *registered,
                             int *revoked)
 {
-  sqlite3_stmt *st;
+  art__cat_stmt *st;
   *registered = *revoked = 0;
   owner[0] = '\0';
   art_status s = art__cat_prepare(
@@ -262,11 +262,11 @@ static art_status key_state(art_ctx *ctx,
       &st);
   if (s != ART_OK)
     return s;
-  sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
+  art__cat_bind_text5(st, 1, key_id, -1, ART__CAT_STATIC);
   int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *type = (const char *)sqlite3_column_text(st, 0);
-    const char *actor = (const char *)sqlite3_column_text(st, 1);
+  while ((rc = art__cat_step(st)) == ART__CAT_ROW) {
+    const char *type = (const char *)art__cat_col_text(st, 0);
+    const char *actor = (const char *)art__cat_col_text(st, 1);
     if (type &&
         (strcmp(type, "key_register") == 0 || strcmp(type, "admin_key") == 0) &&
         !*registered) {
@@ -276,7 +276,7 @@ static art_status key_state(art_ctx *ctx,
       *revoked = 1;
     }
   }
-  if (rc != SQLITE_DONE)
+  if (rc != ART__CAT_DONE)
     s = art__cat_db_error(ctx, cat, "key lookup");
   art__cat_finish(cat, st);
   return s;
@@ -327,7 +327,7 @@ static art_status key_event(art_ctx *ctx,
  * catalogue has none: made before administrator keys existed). */
 art_status art__cat_admin_id(art_ctx *ctx, art_catalog *cat, char id[33])
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   id[0] = '\0';
   art_status st = art__cat_prepare(
       ctx, cat,
@@ -336,8 +336,8 @@ art_status art__cat_admin_id(art_ctx *ctx, art_catalog *cat, char id[33])
       &q);
   if (st != ART_OK)
     return st;
-  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-    snprintf(id, 33, "%s", (const char *)sqlite3_column_text(q, 0));
+  if (art__cat_step(q) == ART__CAT_ROW && art__cat_col_text(q, 0))
+    snprintf(id, 33, "%s", (const char *)art__cat_col_text(q, 0));
   art__cat_finish(cat, q);
   return ART_OK;
 }
@@ -657,7 +657,7 @@ out:
  * exports, so a reader can tell whose key signed what. */
 json_t *art__cat_keys_json(art_ctx *ctx, art_catalog *cat)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   json_t *arr = json_array();
   if (!arr || art__cat_prepare(ctx, cat,
                                "SELECT seq, type, actor, payload, key_id FROM "
@@ -668,13 +668,13 @@ json_t *art__cat_keys_json(art_ctx *ctx, art_catalog *cat)
     return NULL;
   }
   int has_admin = 0;
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    const char *type = (const char *)sqlite3_column_text(q, 1);
-    const char *actor = (const char *)sqlite3_column_text(q, 2);
-    const char *signer = (const char *)sqlite3_column_text(q, 4);
-    json_t *p = json_loads((const char *)sqlite3_column_text(q, 3), 0, NULL);
+  while (art__cat_step(q) == ART__CAT_ROW) {
+    const char *type = (const char *)art__cat_col_text(q, 1);
+    const char *actor = (const char *)art__cat_col_text(q, 2);
+    const char *signer = (const char *)art__cat_col_text(q, 4);
+    json_t *p = json_loads((const char *)art__cat_col_text(q, 3), 0, NULL);
     const char *id = json_string_value(json_object_get(p, "key_id"));
-    json_int_t seq = (json_int_t)sqlite3_column_int64(q, 0);
+    json_int_t seq = (json_int_t)art__cat_col_int64(q, 0);
     if (!id || !type) {
       json_decref(p);
       continue;

@@ -1,4 +1,4 @@
-/* Evidence catalogue: opening the SQLite file, its schema, and helpers.
+/* Evidence catalogue: opening a catalogue in its store, and helpers.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <errno.h>
@@ -42,76 +42,6 @@ const char *const art__cat_item_fields[] = {"description",
                                             "container_format",
                                             "notes",
                                             NULL};
-
-/* The schema. Every TEXT column of items is one of art__cat_item_fields. */
-static const char schema_sql[] =
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
-    "CREATE TABLE actors (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"
-    " STRICT;"
-    "CREATE TABLE locations (id INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL UNIQUE) STRICT;"
-    "CREATE TABLE cases (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
-    " number TEXT NOT NULL UNIQUE, title TEXT, opened_seq INTEGER NOT NULL)"
-    " STRICT;"
-    "CREATE TABLE items (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
-    " case_id INTEGER NOT NULL REFERENCES cases(id),"
-    " item_number TEXT NOT NULL,"
-    " parent_id INTEGER REFERENCES items(id),"
-    " description TEXT, kind TEXT, type_label TEXT, make TEXT, model TEXT,"
-    " serial_number TEXT, capacity TEXT, condition TEXT, source_host TEXT,"
-    " source_identifier TEXT, owner TEXT, found_location TEXT,"
-    " collection_method TEXT, acq_tool TEXT, acq_tool_version TEXT,"
-    " acq_settings TEXT, write_blocker TEXT, acquired_by TEXT,"
-    " acquired_at TEXT, acquired_where TEXT, storage_location TEXT,"
-    " seal_number TEXT, file_name TEXT, size_bytes TEXT, mime_type TEXT,"
-    " derivation TEXT NOT NULL DEFAULT 'original' CHECK (derivation IN"
-    " ('original','image','working_copy','extracted','export')),"
-    " parent_item TEXT, container_format TEXT, notes TEXT,"
-    " container_metadata TEXT, source_path TEXT,"
-    " registered_seq INTEGER NOT NULL,"
-    " UNIQUE (case_id, item_number)) STRICT;"
-    "CREATE INDEX items_number ON items(item_number);"
-    "CREATE TABLE events (seq INTEGER PRIMARY KEY,"
-    " uuid TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
-    " recorded_at TEXT NOT NULL, occurred_at TEXT, actor TEXT NOT NULL,"
-    " case_number TEXT, item_number TEXT,"
-    " item_id INTEGER REFERENCES items(id),"
-    " from_actor TEXT, to_actor TEXT, purpose TEXT, location TEXT,"
-    " payload TEXT, key_id TEXT, prev_hash BLOB NOT NULL,"
-    " record_hash BLOB NOT NULL UNIQUE, signature BLOB) STRICT;"
-    "CREATE INDEX events_item ON events(item_id, seq);"
-    "CREATE INDEX events_type ON events(type);"
-    "CREATE TABLE hashes (id INTEGER PRIMARY KEY,"
-    " item_id INTEGER NOT NULL REFERENCES items(id),"
-    " algorithm TEXT NOT NULL, value TEXT NOT NULL,"
-    " origin TEXT NOT NULL CHECK (origin IN"
-    " ('computed','imported','declared','verify')),"
-    " status TEXT NOT NULL DEFAULT 'recorded' CHECK (status IN"
-    " ('recorded','match','mismatch')),"
-    " event_seq INTEGER NOT NULL REFERENCES events(seq)) STRICT;"
-    "CREATE INDEX hashes_item ON hashes(item_id);"
-    "CREATE UNIQUE INDEX hashes_once ON hashes(item_id, algorithm, origin)"
-    " WHERE origin <> 'verify';"
-    "CREATE TABLE checkpoints (id INTEGER PRIMARY KEY,"
-    " size INTEGER NOT NULL, head_hash BLOB NOT NULL,"
-    " created_at TEXT NOT NULL, actor TEXT, key_id TEXT,"
-    " text TEXT NOT NULL) STRICT;"
-    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
-    " BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;"
-    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
-    " BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;"
-    "CREATE TRIGGER hashes_no_update BEFORE UPDATE ON hashes"
-    " BEGIN SELECT RAISE(ABORT, 'hashes are never overwritten'); END;"
-    "CREATE TRIGGER hashes_no_delete BEFORE DELETE ON hashes"
-    " BEGIN SELECT RAISE(ABORT, 'hashes are never overwritten'); END;"
-    "CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
-    " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
-    "CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
-    " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
-    "CREATE TRIGGER items_no_delete BEFORE DELETE ON items"
-    " BEGIN SELECT RAISE(ABORT, 'evidence items are never deleted'); END;"
-    "CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases"
-    " BEGIN SELECT RAISE(ABORT, 'cases are never deleted'); END;";
 
 /* ---- small helpers ---- */
 
@@ -270,44 +200,101 @@ char *art__cat_json_dump(const json_t *j)
   return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 }
 
-/* ---- SQLite plumbing ---- */
+/* ---- the storage interface, shared part ---- */
+
+const art__cat_store *art__cat_store_for(const char *target)
+{
+  if (target && (strncmp(target, "postgresql://", 13) == 0 ||
+                 strncmp(target, "postgres://", 11) == 0))
+    return &art__cat_store_pg;
+  return &art__cat_store_sqlite;
+}
+
+int art__cat_step(art__cat_stmt *st)
+{
+  return st->ops->step(st);
+}
+
+void art__cat_reset(art__cat_stmt *st)
+{
+  st->ops->reset(st);
+}
+
+int art__cat_bind_text5(
+    art__cat_stmt *st, int idx, const char *s, int len, int mode)
+{
+  (void)mode; /* the stores always copy what they are given */
+  return s ? st->ops->bind_text(st, idx, s, len) : st->ops->bind_null(st, idx);
+}
+
+int art__cat_bind_int64(art__cat_stmt *st, int idx, int64_t v)
+{
+  return st->ops->bind_int64(st, idx, v);
+}
+
+int art__cat_bind_blob(
+    art__cat_stmt *st, int idx, const void *p, int len, int mode)
+{
+  (void)mode;
+  return p ? st->ops->bind_blob(st, idx, p, len) : st->ops->bind_null(st, idx);
+}
+
+int art__cat_bind_null(art__cat_stmt *st, int idx)
+{
+  return st->ops->bind_null(st, idx);
+}
+
+int art__cat_col_count(art__cat_stmt *st)
+{
+  return st->ops->col_count(st);
+}
+
+const char *art__cat_col_name(art__cat_stmt *st, int i)
+{
+  return st->ops->col_name(st, i);
+}
+
+int art__cat_col_type(art__cat_stmt *st, int i)
+{
+  return st->ops->col_type(st, i);
+}
+
+const char *art__cat_col_text(art__cat_stmt *st, int i)
+{
+  return st->ops->col_text(st, i);
+}
+
+int64_t art__cat_col_int64(art__cat_stmt *st, int i)
+{
+  return st->ops->col_int64(st, i);
+}
+
+const void *art__cat_col_blob(art__cat_stmt *st, int i)
+{
+  return st->ops->col_blob(st, i);
+}
+
+int art__cat_col_bytes(art__cat_stmt *st, int i)
+{
+  return st->ops->col_bytes(st, i);
+}
 
 art_status art__cat_db_error(art_ctx *ctx, art_catalog *cat, const char *what)
 {
-  const char *msg = cat && cat->db ? sqlite3_errmsg(cat->db) : "no database";
-  int code = cat && cat->db ? sqlite3_extended_errcode(cat->db) : 0;
-  art_status st = ART_ERR_DB;
-  const char *path = cat ? cat->path : "catalog";
-  if ((code & 0xff) == SQLITE_FULL)
-    return art__set_error(ctx, ART_ERR_IO, ENOSPC,
-                          "%s: disk full while writing the catalogue (%s)",
-                          path, what);
-  if ((code & 0xff) == SQLITE_CORRUPT)
-    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
-                          "%s: the catalogue is damaged (%s: %s); restore it "
-                          "from a backup (art-catalog backup) and verify",
-                          path, what, msg);
-  if (code == SQLITE_NOTADB)
-    st = ART_ERR_FORMAT;
-  else if ((code & 0xff) == SQLITE_BUSY)
-    st = ART_ERR_TIMEOUT;
-  else if ((code & 0xff) == SQLITE_CONSTRAINT)
-    st = ART_ERR_INTEGRITY;
-  return art__set_error(ctx, st, 0, "%s: %s: %s", cat ? cat->path : "catalog",
-                        what, msg);
+  if (!cat || !cat->ops)
+    return art__set_error(ctx, ART_ERR_DB, 0, "catalog: %s: no database", what);
+  return cat->ops->error(ctx, cat, what);
 }
 
 art_status art__cat_exec(art_ctx *ctx, art_catalog *cat, const char *sql)
 {
-  if (sqlite3_exec(cat->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return art__cat_db_error(ctx, cat, sql);
-  return ART_OK;
+  return cat->ops->exec(ctx, cat, sql);
 }
 
 art_status art__cat_prepare(art_ctx *ctx,
                             art_catalog *cat,
                             const char *sql,
-                            sqlite3_stmt **st)
+                            art__cat_stmt **st)
 {
   size_t n = sizeof cat->stmts / sizeof cat->stmts[0], i, free_slot = n;
   for (i = 0; i < n; i++) {
@@ -324,14 +311,13 @@ art_status art__cat_prepare(art_ctx *ctx,
       return ART_OK;
     }
   }
-  if (sqlite3_prepare_v3(cat->db, sql, -1,
-                         i == n && free_slot < n ? SQLITE_PREPARE_PERSISTENT
-                                                 : 0,
-                         st, NULL) != SQLITE_OK) {
+  int keep = i == n && free_slot < n;
+  art_status s = cat->ops->prepare(ctx, cat, sql, keep, st);
+  if (s != ART_OK) {
     *st = NULL;
-    return art__cat_db_error(ctx, cat, "prepare");
+    return s;
   }
-  if (i == n && free_slot < n) {
+  if (keep) {
     char *copy = strdup(sql);
     if (copy) {
       cat->stmts[free_slot].sql = copy;
@@ -342,27 +328,24 @@ art_status art__cat_prepare(art_ctx *ctx,
   return ART_OK;
 }
 
-void art__cat_finish(art_catalog *cat, sqlite3_stmt *st)
+void art__cat_finish(art_catalog *cat, art__cat_stmt *st)
 {
   if (!st)
     return;
   for (size_t i = 0; i < sizeof cat->stmts / sizeof cat->stmts[0]; i++) {
     if (cat->stmts[i].st == st && cat->stmts[i].sql) {
-      sqlite3_reset(st);
-      sqlite3_clear_bindings(st);
+      st->ops->reset(st);
       cat->stmts[i].busy = 0;
       return;
     }
   }
-  sqlite3_finalize(st);
+  st->ops->finalize(st);
 }
 
 art_status art__cat_bind_text(
-    art_ctx *ctx, art_catalog *cat, sqlite3_stmt *st, int idx, const char *s)
+    art_ctx *ctx, art_catalog *cat, art__cat_stmt *st, int idx, const char *s)
 {
-  int rc = s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT)
-             : sqlite3_bind_null(st, idx);
-  if (rc != SQLITE_OK)
+  if (art__cat_bind_text5(st, idx, s, -1, ART__CAT_TRANSIENT) != ART__CAT_OK)
     return art__cat_db_error(ctx, cat, "bind");
   return ART_OK;
 }
@@ -374,35 +357,16 @@ art_status art__cat_tx_begin(art_ctx *ctx, art_catalog *cat)
   if (cat->readonly)
     return art__set_error(ctx, ART_ERR_PERMISSION, 0,
                           "%s: catalogue opened read-only", cat->path);
-  /* IMMEDIATE takes the write lock before the chain head is read, so two
-   * appenders never build on the same head; the busy timeout queues them. */
-  return art__cat_exec(ctx, cat, "BEGIN IMMEDIATE");
-}
-
-/* Copy the write-ahead log into the main file after every write: the
- * catalogue is small and writes are rare, and an event that lives only in
- * the -wal file is lost with it (someone deleting or not copying it). A
- * reader holding an old snapshot may keep some frames back; the next write
- * copies them. Never an error: the commit already happened. */
-void art__cat_wal_checkpoint(art_catalog *cat)
-{
-  int log = 0, done = 0;
-  sqlite3_busy_timeout(cat->db, 2000);
-  int rc = sqlite3_wal_checkpoint_v2(cat->db, NULL, SQLITE_CHECKPOINT_FULL,
-                                     &log, &done);
-  sqlite3_busy_timeout(cat->db, ART__CAT_BUSY_MS);
-  cat->wal_pending = rc != SQLITE_OK || log != done;
+  return cat->ops->tx_begin(ctx, cat);
 }
 
 art_status art__cat_tx_commit(art_ctx *ctx, art_catalog *cat)
 {
   if (cat->in_batch)
     return ART_OK;
-  art_status st = art__cat_exec(ctx, cat, "COMMIT");
+  art_status st = cat->ops->tx_commit(ctx, cat);
   if (st != ART_OK)
-    art__cat_tx_rollback(cat);
-  else
-    art__cat_wal_checkpoint(cat);
+    cat->ops->tx_rollback(cat);
   return st;
 }
 
@@ -410,8 +374,7 @@ void art__cat_tx_rollback(art_catalog *cat)
 {
   if (cat->in_batch)
     return;
-  if (!sqlite3_get_autocommit(cat->db))
-    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+  cat->ops->tx_rollback(cat);
 }
 
 art_status art_catalog_begin(art_ctx *ctx, art_catalog *cat)
@@ -442,104 +405,61 @@ void art_catalog_rollback(art_catalog *cat)
   art__cat_tx_rollback(cat);
 }
 
-static art_status
-pragma_int(art_ctx *ctx, art_catalog *cat, const char *sql, int64_t *v)
+art_status art__cat_meta_init(art_ctx *ctx, art_catalog *cat)
 {
-  sqlite3_stmt *st;
-  art_status s = art__cat_prepare(ctx, cat, sql, &st);
-  if (s != ART_OK)
-    return s;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW)
-    *v = sqlite3_column_int64(st, 0);
-  else
-    s = art__cat_db_error(ctx, cat, sql);
-  art__cat_finish(cat, st);
-  return s;
-}
-
-static art_status create_schema(art_ctx *ctx, art_catalog *cat)
-{
-  art_status st = art__cat_exec(ctx, cat, "BEGIN IMMEDIATE");
-  if (st != ART_OK)
-    return st;
-  int64_t n = 0;
-  st = pragma_int(ctx, cat, "SELECT count(*) FROM sqlite_schema", &n);
-  if (st != ART_OK)
-    goto out;
-  if (n != 0) /* another process created it first */
-    goto out;
-  st = art__cat_exec(ctx, cat, schema_sql);
-  if (st != ART_OK)
-    goto out;
-  char sql[160];
-  snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
-           ART_CATALOG_APPLICATION_ID);
-  if ((st = art__cat_exec(ctx, cat, sql)) != ART_OK)
-    goto out;
-  snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
-           ART_CATALOG_SCHEMA_VERSION);
-  if ((st = art__cat_exec(ctx, cat, sql)) != ART_OK)
-    goto out;
   char uuid[40], now[40];
+  const char *created = now;
+  char *src_created = NULL;
+  cat->created = 1;
   art__cat_uuid4(uuid, sizeof uuid);
   art__cat_now(now, sizeof now);
-  sqlite3_stmt *ins;
-  if ((st = art__cat_prepare(ctx, cat, "INSERT INTO meta VALUES (?, ?)",
-                             &ins)) != ART_OK)
-    goto out;
+  if (cat->copy_of) {
+    /* A copy carries its source's id (the chain's genesis is bound to it)
+     * and creation time. */
+    snprintf(uuid, sizeof uuid, "%s", cat->copy_of->uuid);
+    art__cat_stmt *q;
+    art_catalog *src = (art_catalog *)cat->copy_of;
+    if (art__cat_prepare(ctx, src,
+                         "SELECT value FROM meta WHERE key = 'created_at'",
+                         &q) == ART_OK) {
+      if (art__cat_step(q) == ART__CAT_ROW && art__cat_col_text(q, 0))
+        src_created = strdup(art__cat_col_text(q, 0));
+      art__cat_finish(src, q);
+    }
+    if (src_created)
+      created = src_created;
+  }
+  art__cat_stmt *ins;
+  art_status st =
+      art__cat_prepare(ctx, cat, "INSERT INTO meta VALUES (?, ?)", &ins);
+  if (st != ART_OK) {
+    free(src_created);
+    return st;
+  }
   const char *kv[][2] = {{"catalog_uuid", uuid},
-                         {"created_at", now},
+                         {"created_at", created},
                          {"encoding", ART__CAT_MAGIC}};
   for (size_t i = 0; i < 3 && st == ART_OK; i++) {
-    sqlite3_bind_text(ins, 1, kv[i][0], -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 2, kv[i][1], -1, SQLITE_STATIC);
-    if (sqlite3_step(ins) != SQLITE_DONE)
+    art__cat_bind_text5(ins, 1, kv[i][0], -1, ART__CAT_STATIC);
+    art__cat_bind_text5(ins, 2, kv[i][1], -1, ART__CAT_STATIC);
+    if (art__cat_step(ins) != ART__CAT_DONE)
       st = art__cat_db_error(ctx, cat, "meta");
-    sqlite3_reset(ins);
+    art__cat_reset(ins);
   }
   art__cat_finish(cat, ins);
-out:
-  if (st == ART_OK)
-    st = art__cat_exec(ctx, cat, "COMMIT");
-  if (st != ART_OK)
-    sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
+  free(src_created);
   return st;
 }
 
-static art_status check_catalog(art_ctx *ctx, art_catalog *cat)
+art_status art__cat_meta_read(art_ctx *ctx, art_catalog *cat)
 {
-  int64_t app = 0, ver = 0, n = 0;
-  art_status st =
-      pragma_int(ctx, cat, "SELECT count(*) FROM sqlite_schema", &n);
+  art__cat_stmt *q;
+  art_status st = art__cat_prepare(
+      ctx, cat, "SELECT value FROM meta WHERE key = 'catalog_uuid'", &q);
   if (st != ART_OK)
     return st;
-  if ((st = pragma_int(ctx, cat, "PRAGMA application_id", &app)) != ART_OK)
-    return st;
-  if ((st = pragma_int(ctx, cat, "PRAGMA user_version", &ver)) != ART_OK)
-    return st;
-  if (app != ART_CATALOG_APPLICATION_ID)
-    return art__set_error(ctx, ART_ERR_FORMAT, 0,
-                          "%s: not an evidence catalogue (application id "
-                          "0x%08llx)",
-                          cat->path, (unsigned long long)app);
-  if (ver > ART_CATALOG_SCHEMA_VERSION)
-    return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
-                          "%s: catalogue schema version %lld is newer than "
-                          "this tool's (%d)",
-                          cat->path, (long long)ver,
-                          ART_CATALOG_SCHEMA_VERSION);
-  if (ver < 1)
-    return art__set_error(ctx, ART_ERR_FORMAT, 0,
-                          "%s: catalogue has no schema version", cat->path);
-  sqlite3_stmt *q;
-  if ((st = art__cat_prepare(
-           ctx, cat, "SELECT value FROM meta WHERE key = 'catalog_uuid'",
-           &q)) != ART_OK)
-    return st;
-  if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-    snprintf(cat->uuid, sizeof cat->uuid, "%s",
-             (const char *)sqlite3_column_text(q, 0));
+  if (art__cat_step(q) == ART__CAT_ROW && art__cat_col_text(q, 0))
+    snprintf(cat->uuid, sizeof cat->uuid, "%s", art__cat_col_text(q, 0));
   else
     st = art__set_error(ctx, ART_ERR_FORMAT, 0, "%s: catalogue has no id",
                         cat->path);
@@ -547,29 +467,81 @@ static art_status check_catalog(art_ctx *ctx, art_catalog *cat)
   return st;
 }
 
-/* WAL needs shared memory and POSIX locks that NFS and SMB do not give. */
-static int on_network_fs(const char *path)
+/* A URL's password is never shown in messages or exports. */
+static char *mask_target(art_ctx *ctx, const char *target)
 {
-  struct statfs fs;
-  char *dir = strdup(path);
-  if (!dir)
-    return 0;
-  char *slash = strrchr(dir, '/');
-  if (slash)
-    slash[slash == dir ? 1 : 0] = '\0';
-  int rc = statfs(slash ? dir : ".", &fs);
-  free(dir);
-  if (rc != 0)
-    return 0;
-  switch ((unsigned long)fs.f_type) {
-  case 0x6969UL:     /* NFS */
-  case 0x517BUL:     /* SMB */
-  case 0xFF534D42UL: /* CIFS */
-  case 0xFE534D42UL: /* SMB2 */
-    return 1;
-  default:
-    return 0;
+  char *s = art__strdup(ctx, target);
+  if (!s)
+    return NULL;
+  char *scheme = strstr(s, "://");
+  if (!scheme)
+    return s;
+  char *auth = scheme + 3;
+  char *at = strchr(auth, '@');
+  char *slash = strchr(auth, '/');
+  if (!at || (slash && slash < at))
+    return s;
+  char *colon = memchr(auth, ':', (size_t)(at - auth));
+  if (colon) {
+    /* user:secret@host -> user:***@host */
+    memmove(colon + 4, at, strlen(at) + 1);
+    memcpy(colon + 1, "***", 3);
   }
+  return s;
+}
+
+/* An earlier copy of the same catalogue that failed before any row was
+ * written: the tables and id are there, nothing else. */
+static int empty_copy(art_catalog *cat, const art_catalog *src)
+{
+  if (strcmp(cat->uuid, src->uuid) != 0)
+    return 0;
+  art__cat_stmt *q;
+  int empty = 0;
+  if (art__cat_prepare(NULL, cat,
+                       "SELECT (SELECT count(*) FROM events) + (SELECT "
+                       "count(*) FROM cases) + (SELECT count(*) FROM items)",
+                       &q) == ART_OK) {
+    empty = art__cat_step(q) == ART__CAT_ROW && art__cat_col_int64(q, 0) == 0;
+    art__cat_finish(cat, q);
+  }
+  return empty;
+}
+
+static art_status open_as(art_ctx *ctx,
+                          const char *path,
+                          unsigned flags,
+                          const art_catalog *copy_of,
+                          art_catalog **out)
+{
+  if (out)
+    *out = NULL;
+  if (!path || !*path || !out)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                          "catalog: open: no path");
+  art_catalog *cat = art__calloc(ctx, 1, sizeof *cat);
+  if (!cat)
+    return ART_ERR_NOMEM;
+  cat->ops = art__cat_store_for(path);
+  cat->readonly = (flags & ART_CATALOG_READONLY) != 0;
+  cat->copy_of = copy_of;
+  if (!(cat->path = mask_target(ctx, path))) {
+    free(cat);
+    return ART_ERR_NOMEM;
+  }
+  art_status st = cat->ops->open(ctx, cat, path, flags);
+  if (st == ART_OK && copy_of && !cat->created && !empty_copy(cat, copy_of))
+    st = art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                        "%s: already holds a catalogue (%s); copy only into "
+                        "a new file or an empty database",
+                        cat->path, cat->uuid);
+  if (st != ART_OK) {
+    art_catalog_free(cat);
+    return st;
+  }
+  cat->copy_of = NULL;
+  *out = cat;
+  return ART_OK;
 }
 
 art_status art_catalog_open(art_ctx *ctx,
@@ -577,104 +549,15 @@ art_status art_catalog_open(art_ctx *ctx,
                             unsigned flags,
                             art_catalog **out)
 {
-  art_status st = ART_OK;
-  if (out)
-    *out = NULL;
-  if (!path || !out)
-    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
-                          "catalog: open: no path");
-  struct stat sb;
-  int exists = stat(path, &sb) == 0;
-  if (!exists && !(flags & ART_CATALOG_CREATE))
-    return art__set_errno(ctx, errno, "%s", path);
-  if (exists && !S_ISREG(sb.st_mode))
-    return art__set_error(ctx, ART_ERR_FORMAT, 0,
-                          "%s: not an evidence catalogue (not a file)", path);
-  if (!(flags & ART_CATALOG_READONLY) && on_network_fs(path))
-    return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
-                          "%s: on a network file system, where SQLite's "
-                          "write-ahead log and locks are not safe; keep the "
-                          "catalogue on a local disk",
-                          path);
-  art_catalog *cat = art__calloc(ctx, 1, sizeof *cat);
-  if (!cat)
-    return ART_ERR_NOMEM;
-  cat->readonly = (flags & ART_CATALOG_READONLY) != 0;
-  if (!(cat->path = art__strdup(ctx, path))) {
-    free(cat);
-    return ART_ERR_NOMEM;
-  }
-  int oflags = cat->readonly
-                   ? SQLITE_OPEN_READONLY
-                   : SQLITE_OPEN_READWRITE |
-                         (flags & ART_CATALOG_CREATE ? SQLITE_OPEN_CREATE : 0);
-  oflags |= SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path, &cat->db, oflags, NULL) != SQLITE_OK) {
-    st = art__cat_db_error(ctx, cat, "open");
-    goto out;
-  }
-  sqlite3_extended_result_codes(cat->db, 1);
-  sqlite3_busy_timeout(cat->db, ART__CAT_BUSY_MS);
-  sqlite3_db_config(cat->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-  sqlite3_db_config(cat->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-  /* foreign_keys and recursive_triggers are per connection, never stored:
-   * without recursive_triggers, INSERT OR REPLACE deletes a protected row
-   * without firing its DELETE trigger. */
-  if ((st = art__cat_exec(ctx, cat,
-                          "PRAGMA foreign_keys = ON;"
-                          "PRAGMA recursive_triggers = ON;")) != ART_OK)
-    goto out;
-  /* Reading the schema count tells a non-database file apart early. */
-  int64_t n = 0;
-  if ((st = pragma_int(ctx, cat, "SELECT count(*) FROM sqlite_schema", &n)) !=
-      ART_OK) {
-    char magic[16] = "";
-    FILE *fp = fopen(path, "rb");
-    size_t got = fp ? fread(magic, 1, sizeof magic, fp) : 0;
-    if (fp)
-      fclose(fp);
-    int sqlite =
-        got == sizeof magic && memcmp(magic, "SQLite format 3", 16) == 0;
-    if (sqlite && st != ART_ERR_CORRUPT && st != ART_ERR_TIMEOUT)
-      st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
-                          "%s: the catalogue is damaged (SQLite: %s); restore "
-                          "it from a backup (art-catalog backup) and verify",
-                          path, sqlite3_errmsg(cat->db));
-    else if (st == ART_ERR_FORMAT || st == ART_ERR_DB)
-      st = art__set_error(ctx, ART_ERR_FORMAT, 0,
-                          "%s: not an evidence catalogue (not a SQLite "
-                          "database)",
-                          path);
-    goto out;
-  }
-  if (n == 0) {
-    if (!(flags & ART_CATALOG_CREATE) || cat->readonly) {
-      st = art__set_error(ctx, ART_ERR_FORMAT, 0,
-                          "%s: not an evidence catalogue (empty database)",
-                          path);
-      goto out;
-    }
-  } else if ((st = check_catalog(ctx, cat)) != ART_OK) {
-    goto out; /* not ours: change nothing in it */
-  }
-  /* WAL lets readers work while one process appends; FULL makes every
-   * committed event survive a power loss. */
-  if (!cat->readonly &&
-      (st = art__cat_exec(ctx, cat,
-                          "PRAGMA journal_mode = WAL;"
-                          "PRAGMA synchronous = FULL;"
-                          "PRAGMA cache_size = -32768;")) != ART_OK)
-    goto out;
-  if (n == 0 && ((st = create_schema(ctx, cat)) != ART_OK ||
-                 (st = check_catalog(ctx, cat)) != ART_OK))
-    goto out;
-out:
-  if (st != ART_OK) {
-    art_catalog_free(cat);
-    return st;
-  }
-  *out = cat;
-  return ART_OK;
+  return open_as(ctx, path, flags, NULL, out);
+}
+
+art_status art__cat_open_copy(art_ctx *ctx,
+                              const char *dest,
+                              const art_catalog *src,
+                              art_catalog **out)
+{
+  return open_as(ctx, dest, ART_CATALOG_CREATE, src, out);
 }
 
 void art_catalog_free(art_catalog *cat)
@@ -683,15 +566,12 @@ void art_catalog_free(art_catalog *cat)
     return;
   for (size_t i = 0; i < sizeof cat->stmts / sizeof cat->stmts[0]; i++) {
     if (cat->stmts[i].sql) {
-      sqlite3_finalize(cat->stmts[i].st);
+      cat->stmts[i].st->ops->finalize(cat->stmts[i].st);
       free(cat->stmts[i].sql);
     }
   }
-  if (cat->db) {
-    if (!sqlite3_get_autocommit(cat->db))
-      sqlite3_exec(cat->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close_v2(cat->db);
-  }
+  if (cat->db)
+    cat->ops->close(cat);
   art_catalog_key_free(cat->signer);
   art_magic_free(cat->magic);
   free(cat->path);
@@ -701,6 +581,11 @@ void art_catalog_free(art_catalog *cat)
 const char *art_catalog_uuid(const art_catalog *cat)
 {
   return cat ? cat->uuid : "";
+}
+
+const char *art_catalog_store_name(const art_catalog *cat)
+{
+  return cat && cat->ops ? cat->ops->name : "";
 }
 
 /* ---- field sets ---- */

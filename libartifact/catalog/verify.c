@@ -393,15 +393,15 @@ static void check_queued_signatures(vstate *v)
 
 static int seq_of_hash(art_catalog *cat, const uint8_t *hash, uint64_t *seq)
 {
-  sqlite3_stmt *q;
-  if (sqlite3_prepare_v2(cat->db,
-                         "SELECT seq FROM events WHERE record_hash = ?", -1, &q,
-                         NULL) != SQLITE_OK)
+  art__cat_stmt *q;
+  if (art__cat_prepare(NULL, cat,
+                       "SELECT seq FROM events WHERE record_hash = ?",
+                       &q) != ART_OK)
     return 0;
-  sqlite3_bind_blob(q, 1, hash, ART__CAT_HASH_LEN, SQLITE_STATIC);
-  int found = sqlite3_step(q) == SQLITE_ROW;
+  art__cat_bind_blob(q, 1, hash, ART__CAT_HASH_LEN, ART__CAT_STATIC);
+  int found = art__cat_step(q) == ART__CAT_ROW;
   if (found)
-    *seq = (uint64_t)sqlite3_column_int64(q, 0);
+    *seq = (uint64_t)art__cat_col_int64(q, 0);
   art__cat_finish(cat, q);
   return found;
 }
@@ -442,7 +442,7 @@ static void note_register(vstate *v, const art__cat_event *ev)
 
 static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st = art__cat_prepare(
       ctx, cat, "SELECT " ART__CAT_EVENT_COLS " FROM events ORDER BY seq", &q);
   if (st != ART_OK)
@@ -451,7 +451,7 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
   art__cat_genesis(cat->uuid, prev);
   uint64_t expected = 1;
   int rc;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+  while ((rc = art__cat_step(q)) == ART__CAT_ROW) {
     art__cat_event ev;
     art__cat_event_from_row(q, &ev);
     v->res->events++;
@@ -538,7 +538,7 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
     if (v->opts && v->opts->progress && (ev.seq & 4095) == 0)
       v->opts->progress(v->opts->progress_ud, "chain", ev.seq, v->total);
   }
-  if (rc != SQLITE_DONE)
+  if (rc != ART__CAT_DONE)
     st = art__cat_db_error(ctx, cat, "reading events");
   art__cat_finish(cat, q);
   return st;
@@ -591,15 +591,15 @@ static void check_checkpoint(art_ctx *ctx,
   uint8_t head[ART__CAT_HASH_LEN];
   art__cat_genesis(cat->uuid, head);
   if (cp.size > 0) {
-    sqlite3_stmt *q;
+    art__cat_stmt *q;
     int found = 0;
-    if (sqlite3_prepare_v2(cat->db,
-                           "SELECT record_hash FROM events WHERE seq = ?", -1,
-                           &q, NULL) == SQLITE_OK) {
-      sqlite3_bind_int64(q, 1, (sqlite3_int64)cp.size);
-      if (sqlite3_step(q) == SQLITE_ROW &&
-          sqlite3_column_bytes(q, 0) == ART__CAT_HASH_LEN) {
-        memcpy(head, sqlite3_column_blob(q, 0), ART__CAT_HASH_LEN);
+    if (art__cat_prepare(NULL, cat,
+                         "SELECT record_hash FROM events WHERE seq = ?",
+                         &q) == ART_OK) {
+      art__cat_bind_int64(q, 1, (int64_t)cp.size);
+      if (art__cat_step(q) == ART__CAT_ROW &&
+          art__cat_col_bytes(q, 0) == ART__CAT_HASH_LEN) {
+        memcpy(head, art__cat_col_blob(q, 0), ART__CAT_HASH_LEN);
         found = 1;
       }
       art__cat_finish(cat, q);
@@ -620,7 +620,7 @@ static void check_checkpoint(art_ctx *ctx,
 
 static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat, vstate *v)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   if (art__cat_prepare(ctx, cat,
                        "SELECT id, size, head_hash, text FROM checkpoints "
                        "ORDER BY id",
@@ -628,17 +628,17 @@ static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat, vstate *v)
     art_ctx_clear(ctx);
     return;
   }
-  while (sqlite3_step(q) == SQLITE_ROW) {
+  while (art__cat_step(q) == ART__CAT_ROW) {
     char where[64];
     snprintf(where, sizeof where, "checkpoint %lld",
-             (long long)sqlite3_column_int64(q, 0));
-    const char *text = (const char *)sqlite3_column_text(q, 3);
+             (long long)art__cat_col_int64(q, 0));
+    const char *text = (const char *)art__cat_col_text(q, 3);
     art__cat_checkpoint cp;
     if (!text ||
         art__cat_checkpoint_parse(ctx, text, strlen(text), &cp) != ART_OK ||
-        (uint64_t)sqlite3_column_int64(q, 1) != cp.size ||
-        sqlite3_column_bytes(q, 2) != ART__CAT_HASH_LEN ||
-        memcmp(sqlite3_column_blob(q, 2), cp.head, ART__CAT_HASH_LEN) != 0) {
+        (uint64_t)art__cat_col_int64(q, 1) != cp.size ||
+        art__cat_col_bytes(q, 2) != ART__CAT_HASH_LEN ||
+        memcmp(art__cat_col_blob(q, 2), cp.head, ART__CAT_HASH_LEN) != 0) {
       art_ctx_clear(ctx);
       fail(v, ART_CATALOG_REWRITTEN, 0,
            "%s: its row disagrees with its own text", where);
@@ -763,7 +763,7 @@ char *art__cat_checkpoint_extract(const char *data, size_t len)
 /* Rebuild the register from the chain and compare with the tables. */
 static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   if (art__cat_prepare(ctx, cat,
                        "SELECT c.number, i.* FROM items i JOIN cases c ON "
                        "c.id = i.case_id ORDER BY i.id",
@@ -771,13 +771,14 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
     art_ctx_clear(ctx);
     return;
   }
-  while (v->res->verdict == ART_CATALOG_PASS && sqlite3_step(q) == SQLITE_ROW) {
-    const char *cn = (const char *)sqlite3_column_text(q, 0);
+  while (v->res->verdict == ART_CATALOG_PASS &&
+         art__cat_step(q) == ART__CAT_ROW) {
+    const char *cn = (const char *)art__cat_col_text(q, 0);
     const char *in = NULL;
-    int n = sqlite3_column_count(q);
+    int n = art__cat_col_count(q);
     for (int i = 1; i < n; i++)
-      if (strcmp(sqlite3_column_name(q, i), "item_number") == 0)
-        in = (const char *)sqlite3_column_text(q, i);
+      if (strcmp(art__cat_col_name(q, i), "item_number") == 0)
+        in = (const char *)art__cat_col_text(q, i);
     char key[600];
     snprintf(key, sizeof key, "%s\x1f%s", cn ? cn : "", in ? in : "");
     json_t *f = json_object_get(v->items, key);
@@ -788,10 +789,10 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
       break;
     }
     for (int i = 1; i < n; i++) {
-      const char *name = sqlite3_column_name(q, i);
+      const char *name = art__cat_col_name(q, i);
       if (art__cat_item_field_index(name) < 0)
         continue;
-      const char *have = (const char *)sqlite3_column_text(q, i);
+      const char *have = (const char *)art__cat_col_text(q, i);
       const char *want = json_string_value(json_object_get(f, name));
       if ((have == NULL) != (want == NULL) ||
           (have && strcmp(have, want) != 0)) {
@@ -815,12 +816,12 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
     art_ctx_clear(ctx);
     return;
   }
-  while (sqlite3_step(q) == SQLITE_ROW) {
-    const char *alg = (const char *)sqlite3_column_text(q, 1);
-    const char *val = (const char *)sqlite3_column_text(q, 2);
-    const char *org = (const char *)sqlite3_column_text(q, 3);
+  while (art__cat_step(q) == ART__CAT_ROW) {
+    const char *alg = (const char *)art__cat_col_text(q, 1);
+    const char *val = (const char *)art__cat_col_text(q, 2);
+    const char *org = (const char *)art__cat_col_text(q, 3);
     char s[32];
-    snprintf(s, sizeof s, "%lld", (long long)sqlite3_column_int64(q, 4));
+    snprintf(s, sizeof s, "%lld", (long long)art__cat_col_int64(q, 4));
     json_t *arr = json_object_get(v->hashes, s);
     size_t i;
     json_t *e;
@@ -835,9 +836,9 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
         ok = 1;
     }
     if (!ok) {
-      fail(v, ART_CATALOG_REGISTER, (uint64_t)sqlite3_column_int64(q, 4),
+      fail(v, ART_CATALOG_REGISTER, (uint64_t)art__cat_col_int64(q, 4),
            "hash %lld (%s %s) is not the one event %s recorded",
-           (long long)sqlite3_column_int64(q, 0), alg ? alg : "?",
+           (long long)art__cat_col_int64(q, 0), alg ? alg : "?",
            val ? val : "?", s);
       break;
     }
@@ -877,7 +878,7 @@ static art_status rehash_item(art_ctx *ctx,
                errmsg);
   } else {
     /* Compare each computed digest with the one registered. */
-    sqlite3_stmt *q;
+    art__cat_stmt *q;
     if ((st = art__cat_prepare(ctx, cat,
                                "SELECT value FROM hashes WHERE item_id = ? "
                                "AND algorithm = ? AND origin = 'computed'",
@@ -892,18 +893,18 @@ static art_status rehash_item(art_ctx *ctx,
         continue;
       const char *alg = json_string_value(json_object_get(e, "algorithm"));
       const char *val = json_string_value(json_object_get(e, "value"));
-      sqlite3_bind_int64(q, 1, item_id);
-      sqlite3_bind_text(q, 2, alg, -1, SQLITE_STATIC);
+      art__cat_bind_int64(q, 1, item_id);
+      art__cat_bind_text5(q, 2, alg, -1, ART__CAT_STATIC);
       const char *orig = NULL;
-      if (sqlite3_step(q) == SQLITE_ROW)
-        orig = (const char *)sqlite3_column_text(q, 0);
+      if (art__cat_step(q) == ART__CAT_ROW)
+        orig = (const char *)art__cat_col_text(q, 0);
       int match = orig && strcmp(orig, val) == 0;
       if (orig && !match)
         result = "mismatch";
       json_array_append_new(rec, json_pack("{s:s, s:s, s:s, s:b}", "algorithm",
                                            alg, "value", val, "origin",
                                            "verify", "match", match));
-      sqlite3_reset(q);
+      art__cat_reset(q);
     }
     art__cat_finish(cat, q);
   }
@@ -942,7 +943,7 @@ static art_status rehash_item(art_ctx *ctx,
   if (st == ART_OK)
     v->res->events++;
   if (st == ART_OK) {
-    sqlite3_stmt *ins;
+    art__cat_stmt *ins;
     if ((st = art__cat_prepare(ctx, cat,
                                "INSERT INTO hashes (item_id, algorithm, "
                                "value, origin, status, event_seq) VALUES "
@@ -952,23 +953,23 @@ static art_status rehash_item(art_ctx *ctx,
       json_t *e;
       json_array_foreach(rec, i, e)
       {
-        sqlite3_bind_int64(ins, 1, item_id);
-        sqlite3_bind_text(ins, 2,
-                          json_string_value(json_object_get(e, "algorithm")),
-                          -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 3,
-                          json_string_value(json_object_get(e, "value")), -1,
-                          SQLITE_TRANSIENT);
-        sqlite3_bind_text(
+        art__cat_bind_int64(ins, 1, item_id);
+        art__cat_bind_text5(ins, 2,
+                            json_string_value(json_object_get(e, "algorithm")),
+                            -1, ART__CAT_TRANSIENT);
+        art__cat_bind_text5(ins, 3,
+                            json_string_value(json_object_get(e, "value")), -1,
+                            ART__CAT_TRANSIENT);
+        art__cat_bind_text5(
             ins, 4,
             json_is_true(json_object_get(e, "match")) ? "match" : "mismatch",
-            -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 5, (sqlite3_int64)ev.seq);
-        if (sqlite3_step(ins) != SQLITE_DONE) {
+            -1, ART__CAT_STATIC);
+        art__cat_bind_int64(ins, 5, (int64_t)ev.seq);
+        if (art__cat_step(ins) != ART__CAT_DONE) {
           st = art__cat_db_error(ctx, cat, "verify hash");
           break;
         }
-        sqlite3_reset(ins);
+        art__cat_reset(ins);
       }
       art__cat_finish(cat, ins);
     }
@@ -989,7 +990,7 @@ out:
 static art_status
 rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v, const char *actor)
 {
-  sqlite3_stmt *q;
+  art__cat_stmt *q;
   art_status st = art__cat_prepare(
       ctx, cat,
       "SELECT i.id, c.number, i.item_number, i.source_path FROM items i "
@@ -1007,7 +1008,7 @@ rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v, const char *actor)
   } *todo = NULL;
   size_t n = 0, cap = 0;
   int rc;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+  while ((rc = art__cat_step(q)) == ART__CAT_ROW) {
     if (n == cap) {
       size_t nc = cap ? 2 * cap : 16;
       struct todo *t = realloc(todo, nc * sizeof *t);
@@ -1018,14 +1019,14 @@ rehash_all(art_ctx *ctx, art_catalog *cat, vstate *v, const char *actor)
       todo = t;
       cap = nc;
     }
-    todo[n].id = sqlite3_column_int64(q, 0);
+    todo[n].id = art__cat_col_int64(q, 0);
     for (int k = 0; k < 3; k++) {
-      const char *s = (const char *)sqlite3_column_text(q, k + 1);
+      const char *s = (const char *)art__cat_col_text(q, k + 1);
       todo[n].f[k] = strdup(s ? s : "");
     }
     n++;
   }
-  if (st == ART_OK && rc != SQLITE_DONE)
+  if (st == ART_OK && rc != ART__CAT_DONE)
     st = art__cat_db_error(ctx, cat, "items");
   art__cat_finish(cat, q);
   for (size_t i = 0; i < n && st == ART_OK; i++) {
@@ -1101,16 +1102,15 @@ art_status art_catalog_verify(art_ctx *ctx,
   art_status st = ART_OK;
   /* One read transaction: the chain, checkpoints and register are seen at
    * one moment even while others append. */
-  int reading = sqlite3_get_autocommit(cat->db) &&
-                sqlite3_exec(cat->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+  int reading = cat->ops->read_begin(cat);
   v.opts = opts;
   v.uuid = cat->uuid;
   if (opts->progress) {
-    sqlite3_stmt *cq;
+    art__cat_stmt *cq;
     if (art__cat_prepare(ctx, cat, "SELECT max(seq) FROM events", &cq) ==
         ART_OK) {
-      if (sqlite3_step(cq) == SQLITE_ROW)
-        v.total = (uint64_t)sqlite3_column_int64(cq, 0);
+      if (art__cat_step(cq) == ART__CAT_ROW)
+        v.total = (uint64_t)art__cat_col_int64(cq, 0);
       art__cat_finish(cat, cq);
     }
   }
@@ -1128,7 +1128,7 @@ art_status art_catalog_verify(art_ctx *ctx,
       check_register(ctx, cat, &v);
   }
   if (reading)
-    sqlite3_exec(cat->db, "COMMIT", NULL, NULL, NULL);
+    cat->ops->read_end(cat);
   if (st == ART_OK && opts->rehash)
     st = rehash_all(ctx, cat, &v, opts->actor);
   if (st == ART_OK && res->verdict == ART_CATALOG_PASS) {
