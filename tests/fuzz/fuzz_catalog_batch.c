@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ART_OK)
       abort();
     /* Speed: the fuzzer does not need durable commits. */
-    sqlite3_exec(cat->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    cat->ops->exec(ctx, cat, "PRAGMA synchronous = OFF");
   }
   uint64_t n;
   art_catalog_batch(ctx, cat, "fuzzer", (const char *)data, size, &n);
