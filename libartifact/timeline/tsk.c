@@ -418,8 +418,8 @@ img_new(art_ctx *ctx, art_timeline *tl, art_source *src, uint64_t size)
   return img;
 }
 
-/* Walk an opened file system (closed here). EVIDENCE names the source of
- * its events, OFF is its byte offset in the image, MOUNT (or NULL) is put
+/* Walk an opened file system, which is closed here. EVIDENCE names the source
+ * of its events, OFF is its byte offset in the image, MOUNT (or NULL) is put
  * before every name ("vss1:"), WHERE names it in messages. 0, -1 (walk
  * stopped, reported) or -2 (fatal, *ST). */
 static int walk_open_fs(art_ctx *ctx,
