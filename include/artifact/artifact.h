@@ -32,6 +32,7 @@
 #include "strings.h"
 #include "timeline.h"
 #include "walk.h"
+#include "shard.h"
 #include "yara.h"
 
 #endif

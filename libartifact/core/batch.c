@@ -45,6 +45,8 @@ struct art_batch {
   art_walk *walker;
   atomic_uint_fast64_t items_done, bytes_done, bytes_found;
   atomic_int walk_done;
+  art_batch_filter filter;
+  int has_filter;
 };
 
 unsigned art_cpu_count(void)
@@ -87,6 +89,26 @@ void art_batch_free(art_batch *b)
   pthread_cond_destroy(&b->cv_work);
   pthread_cond_destroy(&b->cv_space);
   free(b);
+}
+
+void art_batch_set_filter(art_batch *b, const art_batch_filter *f)
+{
+  b->has_filter = f != NULL;
+  if (f)
+    b->filter = *f;
+}
+
+void art_batch_get_opts(const art_batch *b, art_batch_opts *out)
+{
+  *out = b->opts;
+}
+
+int art_batch_rewind_lists(art_batch *b)
+{
+  for (size_t i = 0; i < b->n_inputs; i++)
+    if (!b->inputs[i].path && lseek(b->inputs[i].list_fd, 0, SEEK_SET) != 0)
+      return -1;
+  return 0;
 }
 
 static art_status add_input(art_batch *b, input in)
@@ -161,8 +183,12 @@ static void drain(art_batch *b)
     for (uint64_t q = head; q < head + k; q++) {
       slot *s = &b->win[q % b->win_size];
       /* After a stop, emit still runs so it can release the result. */
+      if (b->has_filter && b->filter.before_emit)
+        b->filter.before_emit(b->filter.ud, &s->item);
       if (b->ops->emit(b->ud, &s->item, s->result))
         stop = 1;
+      if (b->has_filter && b->filter.after_emit)
+        b->filter.after_emit(b->filter.ud, &s->item);
       free(s->path);
       free(s->errmsg);
       memset(s, 0, sizeof *s);
@@ -184,6 +210,10 @@ static void drain(art_batch *b)
 /* Put one item into the window (waiting for space). */
 static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
 {
+  uint64_t seq = 0;
+  int filtered = b->has_filter && b->filter.keep;
+  if (filtered && !b->filter.keep(b->filter.ud, item, &seq))
+    return 0;
   pthread_mutex_lock(&b->mu);
   while (!b->stop && b->next_seq - b->next_emit >= b->win_size) {
     b->producer_waiting = 1;
@@ -197,7 +227,7 @@ static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
   slot *s = &b->win[b->next_seq % b->win_size];
   memset(s, 0, sizeof *s);
   s->item = *item;
-  s->item.seq = b->next_seq;
+  s->item.seq = filtered ? seq : b->next_seq;
   s->path = strdup(item->path ? item->path : "");
   s->errmsg = strdup(item->errmsg ? item->errmsg : "");
   s->item.path = s->path ? s->path : "";

@@ -51,6 +51,27 @@ int cli_add_inputs(art_batch *batch,
                    const char *files_from,
                    int null_list);
 
+/* Shards (--shard K/N, --manifest FILE; include/artifact/shard.h). A tool
+ * adds two lines to its option table,
+ *   {"shard", required_argument, NULL, CLI_OPT_SHARD},
+ *   {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
+ * passes both to cli_shard_option(), and calls cli_shard_finish() after
+ * closing its output. cli_add_inputs() then plans the shard and filters the
+ * batch; a tool that queues its inputs itself calls cli_shard_setup(). */
+enum { CLI_OPT_SHARD = 0x5301, CLI_OPT_MANIFEST = 0x5302 };
+/* Returns 0, or ART_EXIT_USAGE after printing the usage error. */
+int cli_shard_option(int opt, const char *arg);
+/* Nonzero when --shard was given. */
+int cli_shard_active(void);
+/* Plan this shard over the inputs queued on BATCH (ROOTS: the names given
+ * on the command line, for the manifest) and install the filter. Errors are
+ * reported; returns 0 on success (and when no --shard was given). */
+int cli_shard_setup(art_batch *batch, int n_roots, char **roots);
+/* Write the manifest (when --manifest was given); returns RC, or
+ * ART_EXIT_FATAL when the manifest cannot be written. ARGV gives the
+ * options for the manifest. */
+int cli_shard_finish(int rc, int argc, char **argv);
+
 /* Progress line on stderr, only when stderr is a terminal: a thread prints
  * files, bytes, rate and ETA once a second from the batch's counters. */
 typedef struct cli_progress cli_progress;
