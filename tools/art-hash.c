@@ -632,7 +632,7 @@ int main(int argc, char **argv)
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
-  rc = cli_shard_finish(rc, argc, argv);
+  rc = cli_shard_finish(rc);
   art_hashlist_writer_free(r.writer);
   art_knownset_free(r.known);
   for (int i = 0; i < o.n_hashsets; i++)

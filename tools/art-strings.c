@@ -346,6 +346,8 @@ static void usage(void)
       "  -r, --recursive        descend into directories\n"
       "  -j, --jobs N           worker threads for many inputs\n"
       "  -o, --output FILE      write to FILE instead of standard output\n"
+      "      --shard K/N|auto   examine only shard K of N (art-merge)\n"
+      "      --manifest FILE    with --shard: describe the shard in FILE\n"
       "  -h, --help             this help\n"
       "      --version          the version\n\n"
       "Exit status: 0 done, 2 usage error, 3 some inputs could not be read, "
@@ -371,6 +373,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"output", required_argument, NULL, 'o'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
+      {"shard", required_argument, NULL, CLI_OPT_SHARD},
+      {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
       {NULL, 0, NULL, 0}};
   int c;
   unsigned u;
@@ -439,6 +443,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     case OPT_VERSION:
       cli_version();
       return ART_EXIT_OK;
+    case CLI_OPT_SHARD:
+    case CLI_OPT_MANIFEST:
+      if (cli_shard_option(c, optarg) != 0)
+        return ART_EXIT_USAGE;
+      break;
     default:
       return cli_usage_error("unknown option");
     }
@@ -468,7 +477,7 @@ int main(int argc, char **argv)
   setvbuf(r.out, NULL, _IOFBF, 1 << 20);
   int nin = argc - optind;
   art_status st;
-  if (nin <= 1 && !o.batch.recursive) {
+  if (nin <= 1 && !o.batch.recursive && !cli_shard_active()) {
     /* One input: straight to the output, no spooling. */
     const char *path = nin ? argv[optind] : "-";
     art_reader_opts ro = {BLOCK, 1};
@@ -487,6 +496,8 @@ int main(int argc, char **argv)
     st = art_batch_new(ctx, &o.batch, &batch);
     for (int i = optind; st == ART_OK && i < argc; i++)
       st = art_batch_add_path(batch, argv[i]);
+    if (st == ART_OK && cli_shard_setup(batch, nin, argv + optind) != 0)
+      goto out;
     if (st == ART_OK) {
       art_batch_ops ops = {worker_init, worker_fini, work, emit};
       r.batch = batch;
@@ -503,6 +514,7 @@ int main(int argc, char **argv)
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
+  rc = cli_shard_finish(rc);
   art_reader_free(reader);
   art_batch_free(batch);
   art_ctx_free(ctx);

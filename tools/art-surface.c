@@ -77,6 +77,8 @@ static void usage(void)
       "                           argument is then a list on stdin\n"
       "  -q, --quiet              no warnings for skipped entries\n"
       "  -v, --verbose            summary on stderr; report skipped entries\n"
+      "      --shard K/N|auto     examine only shard K of N (art-merge)\n"
+      "      --manifest FILE      with --shard: describe the shard in FILE\n"
       "  -h, --help               this help\n"
       "      --version            version\n\n"
       "Exit: 0 done; 1 notable hash-set hits or similarity matches; 2 usage;\n"
@@ -144,6 +146,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, O_VERSION},
+      {"shard", required_argument, NULL, CLI_OPT_SHARD},
+      {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
       {NULL, 0, NULL, 0}};
   int c;
   unsigned u;
@@ -260,6 +264,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     case O_VERSION:
       cli_version();
       exit(ART_EXIT_OK);
+    case CLI_OPT_SHARD:
+    case CLI_OPT_MANIFEST:
+      if (cli_shard_option(c, optarg) != 0)
+        return ART_EXIT_USAGE;
+      break;
     default:
       return cli_usage_error("unknown option");
     }
@@ -508,6 +517,7 @@ int main(int argc, char **argv)
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
+  rc = cli_shard_finish(rc);
   art_batch_free(batch);
   art_surface_config_free(r.cfg);
   art_yara_rules_free(r.rules);

@@ -281,16 +281,20 @@ static int neutral_option(char **argv, int i, int *skip)
   static const char *const with_arg[] = {"--shard", "--manifest", "--output",
                                          "--jobs",  "-o",         "-j"};
   static const char *const flags[] = {"--quiet", "-q", "--progress"};
+  static const char *const yara_arg[] = {"--threads", "-p"};
+  int yara = strcmp(tool_name, "art-yara") == 0;
+  size_t n_with = sizeof with_arg / sizeof *with_arg + (yara ? 2 : 0);
   *skip = 0;
-  for (size_t k = 0; k < sizeof with_arg / sizeof *with_arg; k++) {
-    size_t l = strlen(with_arg[k]);
-    if (strncmp(argv[i], with_arg[k], l) != 0)
+  for (size_t k = 0; k < n_with; k++) {
+    const char *o = k < 6 ? with_arg[k] : yara_arg[k - 6];
+    size_t l = strlen(o);
+    if (strncmp(argv[i], o, l) != 0)
       continue;
     if (argv[i][l] == '\0') {
       *skip = 1;
       return 1;
     }
-    if (argv[i][l] == '=' || (with_arg[k][1] != '-' && argv[i][l] != '\0'))
+    if (argv[i][l] == '=' || (o[1] != '-' && argv[i][l] != '\0'))
       return 1;
   }
   for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
@@ -299,7 +303,46 @@ static int neutral_option(char **argv, int i, int *skip)
   return 0;
 }
 
-int cli_shard_finish(int rc, int argc, char **argv)
+/* The command line as the process got it (tools may shift their argv). */
+static char **read_cmdline(int *argc, char **buf)
+{
+  FILE *f = fopen("/proc/self/cmdline", "re");
+  size_t cap = 0, len = 0, n;
+  char chunk[4096];
+  *buf = NULL;
+  *argc = 0;
+  if (!f)
+    return NULL;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    char *p = realloc(*buf, cap = len + n + 1);
+    if (!p) {
+      fclose(f);
+      return NULL;
+    }
+    *buf = p;
+    memcpy(p + len, chunk, n);
+    len += n;
+  }
+  fclose(f);
+  if (!*buf)
+    return NULL;
+  (*buf)[len] = '\0';
+  for (size_t i = 0; i < len; i++)
+    if ((*buf)[i] == '\0')
+      (*argc)++;
+  char **v = calloc((size_t)*argc + 1, sizeof *v);
+  if (!v)
+    return NULL;
+  size_t at = 0;
+  for (int i = 0; i < *argc; i++) {
+    v[i] = *buf + at;
+    at += strlen(v[i]) + 1;
+  }
+  (void)cap;
+  return v;
+}
+
+int cli_shard_finish(int rc)
 {
   if (!shard_st.shard) {
     art_shard_free(shard_st.shard);
@@ -307,7 +350,11 @@ int cli_shard_finish(int rc, int argc, char **argv)
   }
   shard_st.counting = 0;
   if (shard_st.manifest) {
+    int argc = 0;
+    char *cmdbuf = NULL;
+    char **argv = read_cmdline(&argc, &cmdbuf);
     const char **opts = calloc((size_t)argc + 1, sizeof *opts);
+    char *used = calloc((size_t)shard_st.n_roots + 1, 1);
     char link[4096];
     const char *out = shard_st.out_path;
     if (!out) {
@@ -317,9 +364,11 @@ int cli_shard_finish(int rc, int argc, char **argv)
     }
     size_t n_opts = 0;
     for (int i = 1; opts && i < argc; i++) {
-      int skip = 0;
-      if (shard_st.roots && argv + i >= shard_st.roots &&
-          argv + i < shard_st.roots + shard_st.n_roots)
+      int skip = 0, root = 0;
+      for (int r = 0; used && r < shard_st.n_roots && !root; r++)
+        if (!used[r] && strcmp(argv[i], shard_st.roots[r]) == 0)
+          used[r] = 1, root = 1;
+      if (root)
         continue;
       if (neutral_option(argv, i, &skip)) {
         i += skip;
@@ -352,6 +401,9 @@ int cli_shard_finish(int rc, int argc, char **argv)
     }
     art_ctx_free(ctx);
     free(opts);
+    free(used);
+    free(argv);
+    free(cmdbuf);
   }
   art_shard_free(shard_st.shard);
   shard_st.shard = NULL;

@@ -68,9 +68,11 @@ int cli_shard_active(void);
  * reported; returns 0 on success (and when no --shard was given). */
 int cli_shard_setup(art_batch *batch, int n_roots, char **roots);
 /* Write the manifest (when --manifest was given); returns RC, or
- * ART_EXIT_FATAL when the manifest cannot be written. ARGV gives the
- * options for the manifest. */
-int cli_shard_finish(int rc, int argc, char **argv);
+ * ART_EXIT_FATAL when the manifest cannot be written. The options recorded
+ * are the command line's (/proc/self/cmdline) but for the roots and those
+ * that do not change results (--shard, --manifest, -o/--output, -j/--jobs,
+ * -q/--quiet, --progress; art-yara's -p/--threads). */
+int cli_shard_finish(int rc);
 
 /* Progress line on stderr, only when stderr is a terminal: a thread prints
  * files, bytes, rate and ETA once a second from the batch's counters. */
