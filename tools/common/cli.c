@@ -272,6 +272,10 @@ int cli_shard_setup(art_batch *batch, int n_roots, char **roots)
   }
   art_ctx_free(ctx);
   shard_st.counting = st == ART_OK;
+  if (st != ART_OK) { /* no manifest for a run that never started */
+    art_shard_free(shard_st.shard);
+    shard_st.shard = NULL;
+  }
   return st == ART_OK ? 0 : -1;
 }
 
