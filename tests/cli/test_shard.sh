@@ -141,6 +141,16 @@ shards art-yara 4 -s -r x1.yar tree
 $M -o merged.yara $(manifests 4) 2>/dev/null || true
 check "art-yara: merged = single run, byte for byte" cmp -s single.yara merged.yara
 check "art-yara: some matches to merge" test -s single.yara
+# Many nodes building the compiled-rules cache at once (a fresh shared dir).
+rm -rf cache; rm -f s*.out m*.json
+for k in 1 2 3 4; do
+  "$ART_BIN/art-yara" -s -r --cache-dir cache x1.yar tree --shard "$k/4" --manifest "m$k.json" -o "s$k.out" &
+done
+wait
+$M -o merged-cache.yara $(manifests 4) 2>/dev/null || true
+check "art-yara: 4 shards building one cache at once merge to the single run" cmp -s single.yara merged-cache.yara
+check "art-yara: the cache holds whole entries only (no temporary left)" \
+  test -z "$(find cache -name '*.tmp*' -o -name '*.part*' 2>/dev/null)"
 "$ART_BIN/art-strings" -r tree -o single.str 2>/dev/null || true
 shards art-strings 2 -r tree
 $M -o merged.str $(manifests 2) 2>/dev/null || true

@@ -285,9 +285,11 @@ static int neutral_option(char **argv, int i, int *skip)
   static const char *const with_arg[] = {"--shard", "--manifest", "--output",
                                          "--jobs",  "-o",         "-j"};
   static const char *const flags[] = {"--quiet", "-q", "--progress"};
-  static const char *const yara_arg[] = {"--threads", "-p"};
+  static const char *const yara_arg[] = {"--threads", "-p", "--cache-dir",
+                                         "--cache-max"};
+  static const char *const yara_flags[] = {"--no-cache"};
   int yara = strcmp(tool_name, "art-yara") == 0;
-  size_t n_with = sizeof with_arg / sizeof *with_arg + (yara ? 2 : 0);
+  size_t n_with = sizeof with_arg / sizeof *with_arg + (yara ? 4 : 0);
   *skip = 0;
   for (size_t k = 0; k < n_with; k++) {
     const char *o = k < 6 ? with_arg[k] : yara_arg[k - 6];
@@ -304,6 +306,8 @@ static int neutral_option(char **argv, int i, int *skip)
   for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
     if (strcmp(argv[i], flags[k]) == 0)
       return 1;
+  if (yara && strcmp(argv[i], yara_flags[0]) == 0)
+    return 1;
   return 0;
 }
 

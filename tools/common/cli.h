@@ -71,7 +71,8 @@ int cli_shard_setup(art_batch *batch, int n_roots, char **roots);
  * ART_EXIT_FATAL when the manifest cannot be written. The options recorded
  * are the command line's (/proc/self/cmdline) but for the roots and those
  * that do not change results (--shard, --manifest, -o/--output, -j/--jobs,
- * -q/--quiet, --progress; art-yara's -p/--threads). */
+ * -q/--quiet, --progress; art-yara's -p/--threads, --cache-dir,
+ * --cache-max, --no-cache). */
 int cli_shard_finish(int rc);
 
 /* Progress line on stderr, only when stderr is a terminal: a thread prints
