@@ -98,7 +98,11 @@ ART_API art_status art_shard_write_manifest(art_ctx *ctx,
                                             const char *path);
 
 typedef struct art_merge_opts {
-  int coverage; /* walk the roots again and compare (when reachable) */
+  /* Walk the roots again and compare (when reachable). The walk runs from
+   * the directory the shards ran in (the manifest's cwd): the working
+   * directory is changed for its duration and restored, so do not use this
+   * while other threads depend on it. */
+  int coverage;
   /* Each problem found, one sentence naming the shard or input. */
   void (*note)(void *ud, const char *msg);
   void *ud;
