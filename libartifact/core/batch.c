@@ -234,6 +234,10 @@ static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
   s->item.errmsg = s->errmsg ? s->errmsg : "";
   s->needs_work = needs_work;
   s->done = !needs_work;
+  /* Bytes of the regular files to examine (filtered ones excluded), for
+   * the progress line's ETA. */
+  if (item->status == ART_OK && item->type == ART_ENTRY_FILE && needs_work)
+    atomic_fetch_add(&b->bytes_found, item->size);
   b->next_seq++;
   if (needs_work && b->idle_workers > 0)
     pthread_cond_signal(&b->cv_work);
@@ -278,8 +282,6 @@ static art_walk_action on_entry(const art_walk_entry *e, void *ud)
   if (it.named && !b->opts.no_images)
     it.kind = ART_SOURCE_AUTO;
   int work = e->status == ART_OK && e->type == ART_ENTRY_FILE;
-  if (work)
-    atomic_fetch_add(&b->bytes_found, e->size);
   return push_item(b, &it, work) == 0 ? ART_WALK_CONTINUE : ART_WALK_STOP;
 }
 
@@ -335,8 +337,6 @@ static int produce_path(art_batch *b, art_ctx *ctx, const char *path)
             : S_ISCHR(st.st_mode)  ? ART_ENTRY_CHAR_DEVICE
             : S_ISFIFO(st.st_mode) ? ART_ENTRY_FIFO
                                    : ART_ENTRY_SOCKET;
-  if (it.type == ART_ENTRY_FILE)
-    atomic_fetch_add(&b->bytes_found, it.size);
   /* Named inputs are opened whatever they are (a FIFO from process
    * substitution is a normal input), sockets excepted. */
   return push_item(b, &it, it.type != ART_ENTRY_SOCKET);

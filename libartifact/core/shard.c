@@ -583,6 +583,27 @@ art_status art_shard_attach(art_ctx *ctx,
 
 /* ---- the manifest ---- */
 
+static int digest_ordered(const art_shard *s, char hex[65])
+{
+  static const char h[] = "0123456789abcdef";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+  for (size_t i = 0; ok && i < s->n_e; i++)
+    ok = EVP_DigestUpdate(c, s->e[i].path, strlen(s->e[i].path) + 1);
+  ok = ok && EVP_DigestFinal_ex(c, md, &len);
+  EVP_MD_CTX_free(c);
+  if (!ok)
+    return -1;
+  for (unsigned i = 0; i < len; i++) {
+    hex[2 * i] = h[md[i] >> 4];
+    hex[2 * i + 1] = h[md[i] & 15];
+  }
+  hex[2 * len] = '\0';
+  return 0;
+}
+
 static json_t *jstr(const char *s)
 {
   char *e = art__shard_escape(s ? s : "");
@@ -626,6 +647,7 @@ art_status art_shard_write_manifest(art_ctx *ctx,
   size_t n_mine = 0;
   uint64_t plan_bytes = 0, vanished = 0, out_size = 0;
   char plan_hex[65], mine_hex[65], out_hex[65] = "", idx_hex[65] = "";
+  char order_hex[65];
   char host[256] = "";
   char *out_abs = NULL, *idx_abs = NULL, *tmp = NULL, *cwd = NULL;
   json_t *m = NULL, *un = NULL;
@@ -648,7 +670,9 @@ art_status art_shard_write_manifest(art_ctx *ctx,
     else if (s->e[i].owner == s->k)
       vanished++;
   }
-  if (art__shard_digest_names(all, s->n_e, plan_hex) != 0 ||
+  /* The order too: shards must agree on the single run's positions. */
+  if (digest_ordered(s, order_hex) != 0 ||
+      art__shard_digest_names(all, s->n_e, plan_hex) != 0 ||
       art__shard_digest_names(mine, n_mine, mine_hex) != 0) {
     st = art__set_error(ctx, ART_ERR_INTERNAL, 0, "SHA-256 unavailable");
     goto out;
@@ -672,7 +696,7 @@ art_status art_shard_write_manifest(art_ctx *ctx,
     json_array_append_new(un, jstr(s->unplanned_names[i]));
   m = json_pack(
       "{s:s, s:o, s:s, s:o, s:o, s:o, s:{s:b, s:b, s:b, s:I, s:b}, "
-      "s:{s:i, s:i}, s:s, s:{s:I, s:I, s:s}, s:{s:I, s:I, s:s}, s:I, s:I, "
+      "s:{s:i, s:i}, s:s, s:{s:I, s:I, s:s, s:s}, s:{s:I, s:I, s:s}, s:I, s:I, "
       "s:o, s:I, s:i, s:b, s:{s:o, s:I, s:s, s:I}, s:{s:o, s:s}, s:o, s:o, "
       "s:o, s:o}",
       "format", ART__MANIFEST_FORMAT, "tool", jstr(info->tool), "version",
@@ -685,11 +709,12 @@ art_status art_shard_write_manifest(art_ctx *ctx,
       (json_int_t)s->bopts.max_depth, "no_images", s->bopts.no_images != 0,
       "shard", "k", (int)s->k, "n", (int)s->n, "assignment",
       ART__SHARD_ASSIGNMENT, "plan", "inputs", (json_int_t)s->n_e, "bytes",
-      (json_int_t)plan_bytes, "sha256", plan_hex, "covered", "inputs",
-      (json_int_t)s->covered, "bytes", (json_int_t)s->covered_bytes, "sha256",
-      mine_hex, "vanished", (json_int_t)vanished, "unplanned",
-      (json_int_t)s->unplanned, "unplanned_names", un, "failures",
-      (json_int_t)info->failures, "exit_code", info->exit_code, "complete",
+      (json_int_t)plan_bytes, "sha256", plan_hex, "order_sha256", order_hex,
+      "covered", "inputs", (json_int_t)s->covered, "bytes",
+      (json_int_t)s->covered_bytes, "sha256", mine_hex, "vanished",
+      (json_int_t)vanished, "unplanned", (json_int_t)s->unplanned,
+      "unplanned_names", un, "failures", (json_int_t)info->failures,
+      "exit_code", info->exit_code, "complete",
       info->exit_code != 4 && !s->io_error, "output", "path",
       out_abs ? jstr(out_abs) : json_null(), "bytes", (json_int_t)out_size,
       "sha256", out_hex, "header_bytes", (json_int_t)s->header_end, "index",

@@ -188,6 +188,9 @@ expect_rc 4 "foreign shard refused" $M m1.json f2.json m3.json
 jq '.version = "0.0.9"' m2.json > v2.json
 check "foreign shard (other version) named" \
   grep -q 'v2.json: foreign shard: its version "0.0.9"' <($M m1.json v2.json m3.json 2>&1 >/dev/null)
+jq '.plan.order_sha256 = "0000"' m2.json > o2.json
+check "shards that ordered the inputs differently refused" \
+  grep -q 'o2.json: foreign shard: it saw other inputs' <($M m1.json o2.json m3.json 2>&1 >/dev/null)
 "$H" -r tree --shard 2/4 --manifest n2.json -o n2.out
 check "shard of another N named" grep -q "belongs to a set of 4" <($M m1.json n2.json m3.json 2>&1 >/dev/null)
 cp s2.out s2.bak; printf 'x' >> s2.out
