@@ -136,8 +136,8 @@ printf 'rule has_x1 { strings: $a = "x1" condition: $a }\n' > x1.yar
 shards art-surface 3 -r tree
 $M -o merged.jsonl $(manifests 3) 2>/dev/null || true
 check "art-surface: merged JSONL = single run, byte for byte" cmp -s single.jsonl merged.jsonl
-"$ART_BIN/art-yara" -s -r x1.yar tree -o single.yara 2>/dev/null || true
-shards art-yara 4 -s -r x1.yar tree
+"$ART_BIN/art-yara" --cache-dir "$T/ycache" -s -r x1.yar tree -o single.yara 2>/dev/null || true
+shards art-yara 4 --cache-dir "$T/ycache" -s -r x1.yar tree
 $M -o merged.yara $(manifests 4) 2>/dev/null || true
 check "art-yara: merged = single run, byte for byte" cmp -s single.yara merged.yara
 check "art-yara: some matches to merge" test -s single.yara
