@@ -198,8 +198,8 @@ check "altered shard output named" grep -q "s2.out changed since the shard wrote
 cp s2.bak s2.out
 check "not a manifest named" grep -q "s1.out: not a shard manifest" <($M s1.out m2.json m3.json 2>&1 >/dev/null)
 # --audit ends with a summary over all inputs: refused, never half-merged.
-"$H" -r tree -o known.txt
-for k in 1 2; do "$H" --audit known.txt -r tree --shard "$k/2" --manifest "au$k.json" -o "au$k.out" || true; done
+"$H" -r bal -o known.txt
+for k in 1 2; do "$H" --audit known.txt -r bal --shard "$k/2" --manifest "au$k.json" -o "au$k.out" || true; done
 check "--audit shards refused: their summaries cannot be merged" \
   grep -q "ends differently" <($M au1.json au2.json 2>&1 >/dev/null)
 # A shard that saw another tree (a file added between shards).
