@@ -187,8 +187,27 @@ static int read_range(FILE *f, uint64_t off, uint64_t len, char **out)
   return 0;
 }
 
-/* Header lines of the hashdeep format that name the run rather than the
- * results ("## Invoked from: DIR", "## $ COMMAND"): they may differ. */
+/* Header lines that name the run rather than the results: hashdeep's
+ * "## Invoked from: DIR" and "## $ COMMAND", DFXML's <command_line>,
+ * <start_time> and <image_filename> (the directory). They may differ. */
+static int run_line(const char *l)
+{
+  if (strncmp(l, "## ", 3) == 0)
+    return 1;
+  while (*l == ' ' || *l == '\t')
+    l++;
+  return strncmp(l, "<command_line>", 14) == 0 ||
+         strncmp(l, "<start_time>", 12) == 0 ||
+         strncmp(l, "<image_filename>", 16) == 0;
+}
+
+static const char *skip_run_lines(const char *a)
+{
+  while (*a && run_line(a))
+    a = strchr(a, '\n') ? strchr(a, '\n') + 1 : a + strlen(a);
+  return a;
+}
+
 static int headers_match(const char *tool, const char *a, const char *b)
 {
   if (strcmp(a, b) == 0)
@@ -196,10 +215,8 @@ static int headers_match(const char *tool, const char *a, const char *b)
   if (strcmp(tool, "art-hash") != 0)
     return 0;
   for (;;) {
-    while (strncmp(a, "## ", 3) == 0)
-      a = strchr(a, '\n') ? strchr(a, '\n') + 1 : a + strlen(a);
-    while (strncmp(b, "## ", 3) == 0)
-      b = strchr(b, '\n') ? strchr(b, '\n') + 1 : b + strlen(b);
+    a = skip_run_lines(a);
+    b = skip_run_lines(b);
     if (!*a || !*b)
       return !*a && !*b;
     const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');

@@ -26,6 +26,8 @@ printf 'jp x1' > "$tree/日本/テスト.txt"
 ln -s sub "$tree/link-to-sub"
 mkfifo "$tree/fifo"
 cd "$T"
+mkdir bal
+for i in $(seq 1 1500); do head -c $(((i * 104729) % 200000)) /dev/zero > "bal/$i"; done
 
 # The inputs a run sees: every entry of the tree but directories (find).
 find tree -mindepth 1 ! -type d -print0 | sort -z > all.lst
@@ -71,6 +73,16 @@ for n in 1 2 3 5; do
     cmp -s <(grep -av '^## ' single.txt) <(grep -av '^## ' merged.txt)
   check "art-hash N=$n: only the ## run lines differ" \
     test "$(diff <(grep -a '^##' single.txt) <(grep -a '^##' merged.txt) | grep -c '^[<>]')" -le 4
+done
+
+# --- every art-hash format, dfxml's closing tags included ---------------------
+for f in sum jsonl csv dfxml; do
+  "$H" -r -f "$f" bal -o "single.$f"
+  shards art-hash 3 -r -f "$f" bal
+  $M -o "merged.$f" $(manifests 3)
+  check "art-hash -f $f: merged = single run" \
+    cmp -s <(grep -av '^## \|<command_line>\|<start_time>\|<image_filename>' "single.$f") \
+      <(grep -av '^## \|<command_line>\|<start_time>\|<image_filename>' "merged.$f")
 done
 
 # --- the manifest ------------------------------------------------------------
@@ -120,8 +132,6 @@ check "manifest: output digest = sha256sum of the output" \
 check "manifest: failures 0, complete" test "$(jq -r '"\(.failures) \(.complete)"' m2.json)" = "0 true"
 
 # --- balance by bytes (10%) on a tree of many files --------------------------
-mkdir bal
-for i in $(seq 1 1500); do head -c $(((i * 104729) % 200000)) /dev/zero > "bal/$i"; done
 for n in 2 4; do
   shards art-hash "$n" -r bal
   mean=$(jq -s 'map(.covered.bytes) | add / length' m*.json)
