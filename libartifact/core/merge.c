@@ -536,6 +536,11 @@ art_status art_merge(art_ctx *ctx,
     }
     fclose(f);
     sh[i].body_end = expect;
+    if (expect > sh[i].out_bytes || sh[i].header_bytes > sh[i].out_bytes)
+      note(&m,
+           "%s: damaged manifest or index: records end at byte %" PRIu64
+           " of a %" PRIu64 "-byte output",
+           sh[i].manifest, expect, sh[i].out_bytes);
     if ((uint64_t)jget_i(sh[i].j, "covered", "inputs") != lines)
       note(&m, "%s: %" PRIu64 " records, the manifest says %" PRId64,
            sh[i].index, lines, (int64_t)jget_i(sh[i].j, "covered", "inputs"));

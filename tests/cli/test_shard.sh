@@ -206,6 +206,11 @@ check "shard of another N named" grep -q "belongs to a set of 4" <($M m1.json n2
 cp s2.out s2.bak; printf 'x' >> s2.out
 check "altered shard output named" grep -q "s2.out changed since the shard wrote it" <($M m1.json m2.json m3.json 2>&1 >/dev/null)
 cp s2.bak s2.out
+jq '.output.header_bytes = 99999999' m2.json > h2.json
+check "a manifest with impossible offsets refused" \
+  grep -q "h2.json: damaged manifest or index" <($M m1.json h2.json m3.json 2>&1 >/dev/null)
+jq '.shard.k = "two"' m2.json > d2.json
+check "a damaged manifest named" grep -q "d2.json: damaged manifest" <($M m1.json d2.json m3.json 2>&1 >/dev/null)
 check "not a manifest named" grep -q "s1.out: not a shard manifest" <($M s1.out m2.json m3.json 2>&1 >/dev/null)
 # --audit ends with a summary over all inputs: refused, never half-merged.
 "$H" -r bal -o known.txt
