@@ -134,6 +134,14 @@ run_case surface art-surface -r tree
 # A private compiled-rules cache: other runs on this host share ~/.cache.
 run_case yara art-yara --cache-dir "$T/yara-cache" -s -r x1.yar tree
 
+# Batching without -n: at least 100 inputs per task -> 341 inputs, 4 tasks.
+ids=$("$SUBMIT" -m 100 -b 1T -d "$T/sh-batch" -o "$T/merged-batch" -- art-hash -r tree 2> batch.err)
+st=$(wait_job "${ids#* }")
+check "batching: N chosen from the inputs ($(cat batch.err))" grep -q "341 inputs, .* bytes: 4 shards" batch.err
+check "batching: 4 manifests, merge done ($st)" test "$(ls "$T/sh-batch"/shard-*.json | wc -l)" -eq 4 -a "$st" = COMPLETED
+"$ART_BIN/art-hash" -r tree -o single-batch 2>/dev/null || true
+check "batching: merged = single run" cmp -s <(grep -av '^## ' single-batch) <(grep -av '^## ' "$T/merged-batch")
+
 # A failing shard (unreadable rules): afterok never starts the merge.
 ids=$("$SUBMIT" -n 2 -d "$T/sh-bad" -o "$T/merged-bad" -- art-yara -r "$T/no-such.yar" tree)
 st=$(wait_job "${ids#* }")
