@@ -113,6 +113,9 @@ static void usage(void)
       "  -j, --jobs N           worker threads (default: online CPUs)\n"
       "  -q, --quiet            no warnings for skipped entries\n"
       "  -v, --verbose          report skipped symlinks and special files\n"
+      "      --shard K/N|auto   examine only shard K of N (art-merge joins "
+      "them)\n"
+      "      --manifest FILE    with --shard: describe the shard in FILE\n"
       "  -h, --help             this help\n"
       "      --version          version\n\n"
       "KNOWN may be a hashdeep, sum (md5sum/sha256sum) or jsonl list.\n"
@@ -158,6 +161,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
+      {"shard", required_argument, NULL, CLI_OPT_SHARD},
+      {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
       {NULL, 0, NULL, 0}};
   int c;
   art_ctx *ctx = NULL;
@@ -254,6 +259,13 @@ static int parse_opts(int argc, char **argv, opts *o)
       cli_version();
       art_ctx_free(ctx);
       exit(ART_EXIT_OK);
+    case CLI_OPT_SHARD:
+    case CLI_OPT_MANIFEST:
+      if (cli_shard_option(c, optarg) != 0) {
+        art_ctx_free(ctx);
+        return ART_EXIT_USAGE;
+      }
+      break;
     default:
       art_ctx_free(ctx);
       return cli_usage_error("unknown option");
@@ -732,6 +744,7 @@ int main(int argc, char **argv)
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
+  rc = cli_shard_finish(rc);
   art_hashlist_writer_free(r.writer);
   art_knownset_free(r.known);
   for (int i = 0; i < o.n_hashsets; i++)

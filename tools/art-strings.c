@@ -387,7 +387,10 @@ static void usage(void)
       "  -r, --recursive        descend into directories\n" CLI_IMAGE_HELP
       "  -j, --jobs N           worker threads for many inputs\n"
       "  -o, --output FILE      write to FILE instead of standard "
-      "output\n" CLI_SANDBOX_HELP "  -h, --help             this help\n"
+      "output\n"
+      "      --shard K/N|auto   examine only shard K of N (art-merge)\n"
+      "      --manifest FILE    with --shard: describe the shard in "
+      "FILE\n" CLI_SANDBOX_HELP "  -h, --help             this help\n"
       "      --version          the version\n\n"
       "Exit status: 0 done, 2 usage error, 3 some inputs could not be read, "
       "4 fatal.\n");
@@ -427,6 +430,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"output", required_argument, NULL, 'o'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
+      {"shard", required_argument, NULL, CLI_OPT_SHARD},
+      {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
       CLI_SANDBOX_LONGOPTS,
       {NULL, 0, NULL, 0}};
   int c;
@@ -515,6 +520,11 @@ static int parse_opts(int argc, char **argv, opts *o)
       if ((c = cli_sandbox_option(c, optarg, &o->sandbox)) != 0)
         return c;
       break;
+    case CLI_OPT_SHARD:
+    case CLI_OPT_MANIFEST:
+      if (cli_shard_option(c, optarg) != 0)
+        return ART_EXIT_USAGE;
+      break;
     default:
       return cli_usage_error("unknown option");
     }
@@ -557,7 +567,7 @@ int main(int argc, char **argv)
   setvbuf(r.out, NULL, _IOFBF, 1 << 20);
   int nin = argc - optind;
   art_status st;
-  int single = nin <= 1 && !o.batch.recursive;
+  int single = nin <= 1 && !o.batch.recursive && !cli_shard_active();
   o.sandbox.workers = single         ? 1
                       : o.batch.jobs ? o.batch.jobs
                                      : art_cpu_count();
@@ -590,6 +600,8 @@ int main(int argc, char **argv)
           !cli_segment_skip(argc - optind, argv + optind, i - optind,
                             o.batch.split_images))
         st = art_batch_add_path(batch, argv[i]);
+    if (st == ART_OK && cli_shard_setup(batch, nin, argv + optind) != 0)
+      goto out;
     if (st == ART_OK) {
       art_batch_ops ops = {worker_init, worker_fini, work, emit};
       r.batch = batch;
@@ -606,6 +618,7 @@ int main(int argc, char **argv)
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
+  rc = cli_shard_finish(rc);
   art_reader_free(reader);
   art_batch_free(batch);
   art_sandbox_free(r.sandbox);

@@ -92,7 +92,10 @@ static void usage(void)
       "                           argument is then a list on stdin\n"
       "  -q, --quiet              no warnings for skipped entries\n"
       "  -v, --verbose            summary on stderr; report skipped "
-      "entries\n" CLI_SANDBOX_HELP "  -h, --help               this help\n"
+      "entries\n"
+      "      --shard K/N|auto     examine only shard K of N (art-merge)\n"
+      "      --manifest FILE      with --shard: describe the shard in "
+      "FILE\n" CLI_SANDBOX_HELP "  -h, --help               this help\n"
       "      --version            version\n\n"
       "Exit: 0 done; 1 notable hash-set hits or similarity matches; 2 usage;\n"
       "3 some inputs could not be examined; 4 fatal error.\n");
@@ -164,6 +167,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, O_VERSION},
+      {"shard", required_argument, NULL, CLI_OPT_SHARD},
+      {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
       CLI_SANDBOX_LONGOPTS,
       {NULL, 0, NULL, 0}};
   int c;
@@ -298,6 +303,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     case CLI_OPT_MEMORY_LIMIT:
       if ((c = cli_sandbox_option(c, optarg, &o->sandbox)) != 0)
         return c;
+      break;
+    case CLI_OPT_SHARD:
+    case CLI_OPT_MANIFEST:
+      if (cli_shard_option(c, optarg) != 0)
+        return ART_EXIT_USAGE;
       break;
     default:
       return cli_usage_error("unknown option");
@@ -688,6 +698,7 @@ int main(int argc, char **argv)
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
+  rc = cli_shard_finish(rc);
   art_batch_free(batch);
   art_sandbox_free(r.sandbox);
   art_surface_config_free(r.cfg);

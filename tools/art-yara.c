@@ -121,6 +121,8 @@ static void usage(void)
       "  -p, --threads N            worker threads (default: CPUs)\n"
       "  -a, --timeout SECS         stop scanning after SECS (whole run)\n"
       "      --atom-quality-table FILE   --max-process-memory-chunk N\n"
+      "      --shard K/N|auto           scan only shard K of N (art-merge)\n"
+      "      --manifest FILE            with --shard: describe the shard\n"
       "  -v, --version    -h, --help\n"
       "art-yara's own:\n"
       "  -R, --rules PATH           rules file or folder (repeatable)\n"
@@ -274,6 +276,8 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"no-sandbox", no_argument, NULL, CLI_OPT_NO_SANDBOX},
       {"memory-limit", required_argument, NULL, CLI_OPT_MEMORY_LIMIT},
       {"verbose", no_argument, NULL, O_VERBOSE},
+      {"shard", required_argument, NULL, CLI_OPT_SHARD},
+      {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
       {NULL, 0, NULL, 0}};
   int c, rc;
   uint64_t v;
@@ -495,6 +499,11 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_VERBOSE:
       o->verbose = 1;
+      break;
+    case CLI_OPT_SHARD:
+    case CLI_OPT_MANIFEST:
+      if (cli_shard_option(c, optarg) != 0)
+        return ART_EXIT_USAGE;
       break;
     default:
       return cli_usage_error("unknown option");
@@ -1217,6 +1226,7 @@ static int yara_main(int argc, char **argv)
 out:
   if (r.out && cli_close_output(r.out) != 0)
     rc = ART_EXIT_FATAL;
+  rc = cli_shard_finish(rc);
   art_batch_free(batch);
   art_sandbox_free(r.sandbox);
   art_yara_scanner_free(r.err_scanner);

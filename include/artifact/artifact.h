@@ -34,6 +34,7 @@
 #include "strings.h"
 #include "timeline.h"
 #include "walk.h"
+#include "shard.h"
 #include "yara.h"
 
 #endif

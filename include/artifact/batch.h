@@ -99,6 +99,24 @@ ART_API art_status art_batch_run(art_ctx *ctx,
                                  const art_batch_ops *ops,
                                  void *userdata);
 
+/* A filter on the items a run examines (art-* --shard): KEEP is called by
+ * the producer for each item found, in order, before it is queued; items it
+ * refuses are neither examined nor emitted. KEEP may set *SEQ to the item's
+ * position in an unfiltered run, which the item then carries. BEFORE_EMIT
+ * and AFTER_EMIT bracket each emit call (any may be NULL). */
+typedef struct art_batch_filter {
+  int (*keep)(void *ud, const art_batch_item *item, uint64_t *seq);
+  void (*before_emit)(void *ud, const art_batch_item *item);
+  void (*after_emit)(void *ud, const art_batch_item *item);
+  void *ud;
+} art_batch_filter;
+/* Install (or with NULL remove) a filter for the next runs. */
+ART_API void art_batch_set_filter(art_batch *batch,
+                                  const art_batch_filter *filter);
+/* Rewind the queued name lists to their start so that the inputs can be run
+ * again (each list must be a seekable file). 0 on success. */
+ART_API int art_batch_rewind_lists(art_batch *batch);
+
 /* For progress displays, from any thread: items and bytes done so far, and
  * the bytes of the items found so far (*WALK_DONE set once every input has
  * been found). Workers report bytes with art_batch_add_bytes(). */

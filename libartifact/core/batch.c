@@ -46,6 +46,8 @@ struct art_batch {
   art_walk *walker;
   atomic_uint_fast64_t items_done, bytes_done, bytes_found;
   atomic_int walk_done;
+  art_batch_filter filter;
+  int has_filter;
 };
 
 unsigned art_cpu_count(void)
@@ -88,6 +90,21 @@ void art_batch_free(art_batch *b)
   pthread_cond_destroy(&b->cv_work);
   pthread_cond_destroy(&b->cv_space);
   free(b);
+}
+
+void art_batch_set_filter(art_batch *b, const art_batch_filter *f)
+{
+  b->has_filter = f != NULL;
+  if (f)
+    b->filter = *f;
+}
+
+int art_batch_rewind_lists(art_batch *b)
+{
+  for (size_t i = 0; i < b->n_inputs; i++)
+    if (!b->inputs[i].path && lseek(b->inputs[i].list_fd, 0, SEEK_SET) != 0)
+      return -1;
+  return 0;
 }
 
 static art_status add_input(art_batch *b, input in)
@@ -167,8 +184,12 @@ static void drain(art_batch *b)
     for (uint64_t q = head; q < head + k; q++) {
       slot *s = &b->win[q % b->win_size];
       /* After a stop, emit still runs so it can release the result. */
+      if (b->has_filter && b->filter.before_emit)
+        b->filter.before_emit(b->filter.ud, &s->item);
       if (b->ops->emit(b->ud, &s->item, s->result))
         stop = 1;
+      if (b->has_filter && b->filter.after_emit)
+        b->filter.after_emit(b->filter.ud, &s->item);
       free(s->path);
       free(s->errmsg);
       memset(s, 0, sizeof *s);
@@ -190,6 +211,10 @@ static void drain(art_batch *b)
 /* Put one item into the window (waiting for space). */
 static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
 {
+  uint64_t seq = 0;
+  int filtered = b->has_filter && b->filter.keep;
+  if (filtered && !b->filter.keep(b->filter.ud, item, &seq))
+    return 0;
   pthread_mutex_lock(&b->mu);
   while (!b->stop && b->next_seq - b->next_emit >= b->win_size) {
     b->producer_waiting = 1;
@@ -203,13 +228,17 @@ static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
   slot *s = &b->win[b->next_seq % b->win_size];
   memset(s, 0, sizeof *s);
   s->item = *item;
-  s->item.seq = b->next_seq;
+  s->item.seq = filtered ? seq : b->next_seq;
   s->path = strdup(item->path ? item->path : "");
   s->errmsg = strdup(item->errmsg ? item->errmsg : "");
   s->item.path = s->path ? s->path : "";
   s->item.errmsg = s->errmsg ? s->errmsg : "";
   s->needs_work = needs_work;
   s->done = !needs_work;
+  /* Bytes of the regular files to examine (filtered ones excluded), for
+   * the progress line's ETA. */
+  if (item->status == ART_OK && item->type == ART_ENTRY_FILE && needs_work)
+    atomic_fetch_add(&b->bytes_found, item->size);
   b->next_seq++;
   if (needs_work && b->idle_workers > 0)
     pthread_cond_signal(&b->cv_work);
@@ -254,8 +283,6 @@ static art_walk_action on_entry(const art_walk_entry *e, void *ud)
   if (it.named && !b->opts.no_images)
     it.kind = b->opts.split_images ? ART_SOURCE_AUTO : ART_SOURCE_NAMED;
   int work = e->status == ART_OK && e->type == ART_ENTRY_FILE;
-  if (work)
-    atomic_fetch_add(&b->bytes_found, e->size);
   return push_item(b, &it, work) == 0 ? ART_WALK_CONTINUE : ART_WALK_STOP;
 }
 
@@ -313,8 +340,6 @@ static int produce_path(art_batch *b, art_ctx *ctx, const char *path)
             : S_ISCHR(st.st_mode)  ? ART_ENTRY_CHAR_DEVICE
             : S_ISFIFO(st.st_mode) ? ART_ENTRY_FIFO
                                    : ART_ENTRY_SOCKET;
-  if (it.type == ART_ENTRY_FILE)
-    atomic_fetch_add(&b->bytes_found, it.size);
   /* Named inputs are opened whatever they are (a FIFO from process
    * substitution is a normal input), sockets excepted. */
   return push_item(b, &it, it.type != ART_ENTRY_SOCKET);

@@ -3,6 +3,8 @@
  */
 #include "cli.h"
 
+#include <artifact/shard.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,6 +17,22 @@
 #include <unistd.h>
 
 static const char *tool_name = "art";
+
+/* --shard state: one run per process. */
+static struct {
+  const char *spec, *manifest;
+  unsigned k, n;
+  art_shard *shard;
+  FILE *out;
+  const char *out_path;
+  char **roots;
+  int n_roots;
+  const char *lists[8];
+  int n_lists;
+  time_t start;
+  unsigned long errors;
+  int counting;
+} shard_st;
 
 void cli_init(const char *tool)
 {
@@ -29,6 +47,8 @@ const char *cli_tool(void)
 void cli_error(const char *fmt, ...)
 {
   va_list ap;
+  if (shard_st.counting)
+    shard_st.errors++;
   fprintf(stderr, "%s: ", tool_name);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
@@ -70,7 +90,7 @@ typedef struct out_file {
 } out_file;
 static out_file *outs;
 
-FILE *cli_open_output(const char *path)
+static FILE *open_output_file(const char *path)
 {
   struct stat st;
   out_file *o;
@@ -110,6 +130,15 @@ FILE *cli_open_output(const char *path)
   o->next = outs;
   outs = o;
   return o->f;
+}
+
+FILE *cli_open_output(const char *path)
+{
+  FILE *f = open_output_file(path);
+  /* --shard records where its output went (the manifest names it). */
+  shard_st.out = f;
+  shard_st.out_path = f && f != stdout ? path : NULL;
+  return f;
 }
 
 void cli_abandon_output(FILE *f)
@@ -269,6 +298,261 @@ int cli_segment_skip(int argc, char **argv, int i, int split_raw)
   return skip;
 }
 
+int cli_shard_option(int opt, const char *arg)
+{
+  if (opt == CLI_OPT_MANIFEST) {
+    shard_st.manifest = arg;
+    return 0;
+  }
+  art_ctx *ctx = NULL;
+  if (art_ctx_new(&ctx) != ART_OK)
+    return ART_EXIT_FATAL;
+  art_status st = art_shard_spec_parse(ctx, arg, &shard_st.k, &shard_st.n);
+  int rc = st == ART_OK ? 0 : cli_usage_error("%s", art_ctx_errmsg(ctx));
+  shard_st.spec = arg;
+  art_ctx_free(ctx);
+  return rc;
+}
+
+int cli_shard_active(void)
+{
+  return shard_st.spec != NULL;
+}
+
+/* A list read twice under --shard (once to plan, once to run) must be a
+ * regular file: anything else is copied to a temporary one first. */
+static int shard_list_fd(int fd)
+{
+  struct stat st;
+  if (fd < 0 || !shard_st.spec || (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)))
+    return fd;
+  FILE *tmp = tmpfile();
+  if (!tmp)
+    return -1;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || fwrite(buf, 1, (size_t)n, tmp) != (size_t)n) {
+      fclose(tmp);
+      return -1;
+    }
+  }
+  if (fflush(tmp) != 0) {
+    fclose(tmp);
+    return -1;
+  }
+  int out = dup(fileno(tmp));
+  fclose(tmp);
+  if (out >= 0)
+    lseek(out, 0, SEEK_SET);
+  return out;
+}
+
+int cli_shard_setup(art_batch *batch, int n_roots, char **roots)
+{
+  art_ctx *ctx = NULL;
+  art_status st;
+  if (!shard_st.spec) {
+    if (shard_st.manifest) {
+      cli_error("--manifest needs --shard");
+      return -1;
+    }
+    return 0;
+  }
+  shard_st.roots = roots;
+  shard_st.n_roots = n_roots;
+  shard_st.start = time(NULL);
+  for (int i = 0; i < n_roots; i++)
+    if (strcmp(roots[i], "-") == 0 && shard_st.n_lists == 0) {
+      cli_error("--shard: standard input cannot be shared between shards; "
+                "name files, trees or lists");
+      return -1;
+    }
+  if (n_roots == 0 && shard_st.n_lists == 0) {
+    cli_error("--shard: standard input cannot be shared between shards; "
+              "name files, trees or lists");
+    return -1;
+  }
+  if (art_ctx_new(&ctx) != ART_OK)
+    return -1;
+  st = art_shard_new(ctx, shard_st.k, shard_st.n, &shard_st.shard);
+  if (st == ART_OK)
+    st = art_shard_plan(ctx, shard_st.shard, batch);
+  if (st == ART_OK && shard_st.manifest) {
+    if (!shard_st.out) {
+      st = ART_ERR_INVALID_ARG;
+      cli_error("--manifest: no output");
+    } else {
+      size_t len = strlen(shard_st.manifest) + 8;
+      char *idx = malloc(len);
+      if (!idx) {
+        art_ctx_free(ctx);
+        return -1;
+      }
+      snprintf(idx, len, "%s.index", shard_st.manifest);
+      st = art_shard_attach(ctx, shard_st.shard, batch, shard_st.out, idx);
+      free(idx);
+      if (st != ART_OK)
+        cli_error_ctx(ctx, st);
+    }
+  } else if (st == ART_OK) {
+    /* No manifest: only the filter, with the index thrown away. */
+    st = art_shard_attach(ctx, shard_st.shard, batch, shard_st.out, NULL);
+    if (st != ART_OK)
+      cli_error_ctx(ctx, st);
+  } else {
+    cli_error_ctx(ctx, st);
+  }
+  art_ctx_free(ctx);
+  shard_st.counting = st == ART_OK;
+  if (st != ART_OK) { /* no manifest for a run that never started */
+    art_shard_free(shard_st.shard);
+    shard_st.shard = NULL;
+  }
+  return st == ART_OK ? 0 : -1;
+}
+
+/* Options that do not change results, left out of the manifest. */
+static int neutral_option(char **argv, int i, int *skip)
+{
+  static const char *const with_arg[] = {"--shard", "--manifest", "--output",
+                                         "--jobs",  "-o",         "-j"};
+  static const char *const flags[] = {"--quiet", "-q", "--progress"};
+  static const char *const yara_arg[] = {"--threads", "-p", "--cache-dir",
+                                         "--cache-max"};
+  static const char *const yara_flags[] = {"--no-cache"};
+  int yara = strcmp(tool_name, "art-yara") == 0;
+  size_t n_with = sizeof with_arg / sizeof *with_arg + (yara ? 4 : 0);
+  *skip = 0;
+  for (size_t k = 0; k < n_with; k++) {
+    const char *o = k < 6 ? with_arg[k] : yara_arg[k - 6];
+    size_t l = strlen(o);
+    if (strncmp(argv[i], o, l) != 0)
+      continue;
+    if (argv[i][l] == '\0') {
+      *skip = 1;
+      return 1;
+    }
+    if (argv[i][l] == '=' || (o[1] != '-' && argv[i][l] != '\0'))
+      return 1;
+  }
+  for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
+    if (strcmp(argv[i], flags[k]) == 0)
+      return 1;
+  if (yara && strcmp(argv[i], yara_flags[0]) == 0)
+    return 1;
+  return 0;
+}
+
+/* The command line as the process got it (tools may shift their argv). */
+static char **read_cmdline(int *argc, char **buf)
+{
+  FILE *f = fopen("/proc/self/cmdline", "re");
+  size_t cap = 0, len = 0, n;
+  char chunk[4096];
+  *buf = NULL;
+  *argc = 0;
+  if (!f)
+    return NULL;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    char *p = realloc(*buf, cap = len + n + 1);
+    if (!p) {
+      fclose(f);
+      return NULL;
+    }
+    *buf = p;
+    memcpy(p + len, chunk, n);
+    len += n;
+  }
+  fclose(f);
+  if (!*buf)
+    return NULL;
+  (*buf)[len] = '\0';
+  for (size_t i = 0; i < len; i++)
+    if ((*buf)[i] == '\0')
+      (*argc)++;
+  char **v = calloc((size_t)*argc + 1, sizeof *v);
+  if (!v)
+    return NULL;
+  size_t at = 0;
+  for (int i = 0; i < *argc; i++) {
+    v[i] = *buf + at;
+    at += strlen(v[i]) + 1;
+  }
+  (void)cap;
+  return v;
+}
+
+int cli_shard_finish(int rc)
+{
+  if (!shard_st.shard) {
+    art_shard_free(shard_st.shard);
+    return rc;
+  }
+  shard_st.counting = 0;
+  if (shard_st.manifest) {
+    int argc = 0;
+    char *cmdbuf = NULL;
+    char **argv = read_cmdline(&argc, &cmdbuf);
+    const char **opts = calloc((size_t)argc + 1, sizeof *opts);
+    char *used = calloc((size_t)shard_st.n_roots + 1, 1);
+    char link[4096];
+    const char *out = shard_st.out_path;
+    if (!out) {
+      ssize_t n = readlink("/proc/self/fd/1", link, sizeof link - 1);
+      link[n > 0 ? n : 0] = '\0';
+      out = link;
+    }
+    size_t n_opts = 0;
+    for (int i = 1; opts && i < argc; i++) {
+      int skip = 0, root = 0;
+      for (int r = 0; used && r < shard_st.n_roots && !root; r++)
+        if (!used[r] && strcmp(argv[i], shard_st.roots[r]) == 0)
+          used[r] = 1, root = 1;
+      if (root)
+        continue;
+      if (neutral_option(argv, i, &skip)) {
+        i += skip;
+        continue;
+      }
+      opts[n_opts++] = argv[i];
+    }
+    art_shard_info info = {
+        .tool = tool_name,
+        .output = out,
+        .options = opts,
+        .n_options = n_opts,
+        .roots = (const char *const *)shard_st.roots,
+        .n_roots = (size_t)shard_st.n_roots,
+        .lists = shard_st.lists,
+        .n_lists = (size_t)shard_st.n_lists,
+        .exit_code = rc,
+        .failures = shard_st.errors,
+        .start = (int64_t)shard_st.start,
+        .end = (int64_t)time(NULL),
+    };
+    art_ctx *ctx = NULL;
+    art_status st = opts && art_ctx_new(&ctx) == ART_OK
+                        ? art_shard_write_manifest(ctx, shard_st.shard, &info,
+                                                   shard_st.manifest)
+                        : ART_ERR_NOMEM;
+    if (st != ART_OK) {
+      cli_error_ctx(ctx, st);
+      rc = ART_EXIT_FATAL;
+    }
+    art_ctx_free(ctx);
+    free(opts);
+    free(used);
+    free(argv);
+    free(cmdbuf);
+  }
+  art_shard_free(shard_st.shard);
+  shard_st.shard = NULL;
+  return rc;
+}
+
 int cli_add_inputs(art_batch *batch,
                    int argc,
                    char **argv,
@@ -278,23 +562,33 @@ int cli_add_inputs(art_batch *batch,
   art_status st = ART_OK;
   if (files_from) {
     int fd = strcmp(files_from, "-") == 0
-                 ? STDIN_FILENO
-                 : open(files_from, O_RDONLY | O_CLOEXEC);
+                 ? shard_list_fd(STDIN_FILENO)
+                 : shard_list_fd(open(files_from, O_RDONLY | O_CLOEXEC));
     if (fd < 0) {
       cli_error("%s: %s", files_from, strerror(errno));
       return -1;
     }
+    if (shard_st.n_lists < 8)
+      shard_st.lists[shard_st.n_lists++] = files_from;
     st = art_batch_add_list(batch, fd, null_list);
   }
   for (int i = 0; st == ART_OK && i < argc; i++) {
-    if (null_list && strcmp(argv[i], "-") == 0)
-      st = art_batch_add_list(batch, STDIN_FILENO, 1);
-    else if (!art_batch_get_opts(batch)->no_images &&
-             cli_segment_skip(argc, argv, i,
-                              art_batch_get_opts(batch)->split_images))
+    if (null_list && strcmp(argv[i], "-") == 0) {
+      int fd = shard_list_fd(STDIN_FILENO);
+      if (fd < 0) {
+        cli_error("-: %s", strerror(errno));
+        return -1;
+      }
+      if (shard_st.n_lists < 8)
+        shard_st.lists[shard_st.n_lists++] = "-";
+      st = art_batch_add_list(batch, fd, 1);
+    } else if (!art_batch_get_opts(batch)->no_images &&
+               cli_segment_skip(argc, argv, i,
+                                art_batch_get_opts(batch)->split_images)) {
       continue;
-    else
+    } else {
       st = art_batch_add_path(batch, argv[i]);
+    }
   }
   if (st == ART_OK && argc == 0 && !files_from)
     st = art_batch_add_path(batch, "-");
@@ -302,7 +596,7 @@ int cli_add_inputs(art_batch *batch,
     cli_error("%s", art_strerror(st));
     return -1;
   }
-  return 0;
+  return cli_shard_setup(batch, argc, argv);
 }
 
 struct cli_progress {

@@ -87,6 +87,30 @@ void cli_image_option(int opt, art_batch_opts *batch);
  * open named inputs themselves). */
 art_source_kind cli_image_kind(const art_batch_opts *batch);
 
+/* Shards (--shard K/N, --manifest FILE; include/artifact/shard.h). A tool
+ * adds two lines to its option table,
+ *   {"shard", required_argument, NULL, CLI_OPT_SHARD},
+ *   {"manifest", required_argument, NULL, CLI_OPT_MANIFEST},
+ * passes both to cli_shard_option(), and calls cli_shard_finish() after
+ * closing its output. cli_add_inputs() then plans the shard and filters the
+ * batch; a tool that queues its inputs itself calls cli_shard_setup(). */
+enum { CLI_OPT_SHARD = 0x5301, CLI_OPT_MANIFEST = 0x5302 };
+/* Returns 0, or ART_EXIT_USAGE after printing the usage error. */
+int cli_shard_option(int opt, const char *arg);
+/* Nonzero when --shard was given. */
+int cli_shard_active(void);
+/* Plan this shard over the inputs queued on BATCH (ROOTS: the names given
+ * on the command line, for the manifest) and install the filter. Errors are
+ * reported; returns 0 on success (and when no --shard was given). */
+int cli_shard_setup(art_batch *batch, int n_roots, char **roots);
+/* Write the manifest (when --manifest was given); returns RC, or
+ * ART_EXIT_FATAL when the manifest cannot be written. The options recorded
+ * are the command line's (/proc/self/cmdline) but for the roots and those
+ * that do not change results (--shard, --manifest, -o/--output, -j/--jobs,
+ * -q/--quiet, --progress; art-yara's -p/--threads, --cache-dir,
+ * --cache-max, --no-cache). */
+int cli_shard_finish(int rc);
+
 /* Progress line on stderr, only when stderr is a terminal: a thread prints
  * files, bytes, rate and ETA once a second from the batch's counters. */
 typedef struct cli_progress cli_progress;
