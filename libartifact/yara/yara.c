@@ -1274,6 +1274,7 @@ struct art_yara_result {
   uint64_t bytes;
   int skipped;
   char *moddata; /* -D */
+  json_t *image; /* read as a disk image: {format, segments}, or NULL */
   art_yara_match *matches;
   size_t n_matches, cap_matches;
   arena_chunk *arena;
@@ -1320,6 +1321,7 @@ void art_yara_result_free(art_yara_result *r)
   free(r->root);
   free(r->member);
   free(r->moddata);
+  json_decref(r->image);
   free(r->matches);
   free(r->message);
   free(r->path);
@@ -1347,6 +1349,31 @@ const art_yara_match *art_yara_result_match(const art_yara_result *r,
   if (!r || index >= r->n_matches)
     return NULL;
   return &r->matches[index];
+}
+
+static json_t *json_text(const char *s);
+
+void art__yara_result_set_image(art_yara_result *r, const art_source *src)
+{
+  json_t *o, *segs;
+  if (!r || !src || !art_source_file(src, 0))
+    return;
+  o = json_object();
+  segs = json_array();
+  if (!o || !segs) {
+    json_decref(o);
+    json_decref(segs);
+    return;
+  }
+  for (unsigned i = 0; art_source_file(src, i); i++)
+    json_array_append_new(segs, json_text(art_source_file(src, i)));
+  json_object_set_new(o, "format",
+                      json_text(art_source_get_info(src)->format
+                                    ? art_source_get_info(src)->format
+                                    : ""));
+  json_object_set_new(o, "segments", segs);
+  json_decref(r->image);
+  r->image = o;
 }
 
 uint64_t art_yara_result_bytes(const art_yara_result *r)
@@ -2937,6 +2964,11 @@ art_status art_yara_result_json_fmt(art_ctx *ctx,
   else if (r->skipped)
     json_object_set_new(o, "reason", json_text(r->message ? r->message : ""));
   json_object_set_new(o, "bytes", json_integer((json_int_t)r->bytes));
+  if (r->image) { /* as art-surface's records say it */
+    json_object_set_new(o, "via", json_string("image"));
+    json_object_set(o, "image_format", json_object_get(r->image, "format"));
+    json_object_set(o, "segments", json_object_get(r->image, "segments"));
+  }
   for (size_t i = 0; i < r->n_matches; i++) {
     const art_yara_match *m = &r->matches[i];
     json_t *mj;

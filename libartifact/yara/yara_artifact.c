@@ -142,6 +142,8 @@ art_status art_yara_scan_artifact_source(art_ctx *ctx,
     st = art_source_open(ctx, path, kind, &src);
   if (st == ART_OK)
     st = art_yara_scan_source(ctx, top, src, &res);
+  if (res)
+    art__yara_result_set_image(res, src);
   if (!res) {
     /* Not scanned at all: an error record, so it is never taken for a
      * clean artifact. */

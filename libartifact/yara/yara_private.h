@@ -129,4 +129,8 @@ art_status art__yara_diag_add(art_yara_compiler *c,
 art_status
 art__yara_dep_add(art_yara_compiler *c, const char *path, const char *sha256);
 
+/* Record on R that its artifact was read as a disk image (SRC's format and
+ * files), for the JSON record's via/image_format/segments. */
+void art__yara_result_set_image(art_yara_result *r, const art_source *src);
+
 #endif

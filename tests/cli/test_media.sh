@@ -184,6 +184,15 @@ check "art-surface --no-images: the E01 file itself" \
 "$H" -f jsonl -c sha256 ev.E01 >evrec.json
 check "art-hash record: via image, format E01, segments" \
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(not (r["via"]=="image" and r["format"]=="E01" and r["segments"]==["ev.E01"] and r["hashes"]["sha256"]==sys.argv[2]))' evrec.json "$raw_sha"
+printf 'rule any_bytes { condition: filesize > 0 }\n' >any.yar
+"$ART_BIN/art-yara" --format jsonl any.yar ev.E01 >yrec.json
+check "art-yara record: via image, format E01, segments, the media's size" \
+  python3 -c 'import json,sys,os; r=json.load(open(sys.argv[1])); sys.exit(not (r["via"]=="image" and r["image_format"]=="E01" and r["segments"]==["ev.E01"] and r["bytes"]==os.path.getsize("disk.raw")))' yrec.json
+"$ART_BIN/art-yara" --format jsonl --no-sandbox any.yar ev.E01 >yrec2.json
+check "art-yara --no-sandbox: the same record" cmp -s yrec.json yrec2.json
+"$ART_BIN/art-yara" --format jsonl --no-images any.yar ev.E01 >yrec3.json
+check "art-yara --no-images: the E01 file itself, no via" \
+  python3 -c 'import json,sys,os; r=json.load(open(sys.argv[1])); sys.exit(not ("via" not in r and r["bytes"]==os.path.getsize("ev.E01")))' yrec3.json
 
 # --- issue 9.4 / 14: virtual disks through art_source -------------------------
 conv() { # conv OUT FMT [qemu-img options...]
