@@ -790,3 +790,14 @@ art_status art__source_open_fd(art_ctx *ctx,
   *out = src;
   return ART_OK;
 }
+
+void art__libyal_last_line(char *buf, size_t len, const char *fallback)
+{
+  char *nl;
+  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
+    *nl = '\0';
+  if ((nl = strrchr(buf, '\n')))
+    memmove(buf, nl + 1, strlen(nl + 1) + 1);
+  if (!buf[0])
+    snprintf(buf, len, "%s", fallback);
+}

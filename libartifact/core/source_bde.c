@@ -204,13 +204,7 @@ static void bde_reason(libbde_error_t *err, char *buf, size_t len)
     libbde_error_sprint(err, buf, len);
     libbde_error_free(&err);
   }
-  char *nl;
-  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
-    *nl = '\0';
-  if ((nl = strrchr(buf, '\n')))
-    memmove(buf, nl + 1, strlen(nl + 1) + 1);
-  if (!buf[0])
-    snprintf(buf, len, "libbde error");
+  art__libyal_last_line(buf, len, "libbde error");
 }
 
 typedef struct bde_open {

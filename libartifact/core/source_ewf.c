@@ -44,14 +44,7 @@ static void ewf_reason(libewf_error_t *err, char *buf, size_t len)
     libewf_error_sprint(err, buf, len);
     libewf_error_free(&err);
   }
-  /* Keep only the last line: libewf chains "function: message" lines. */
-  char *nl;
-  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
-    *nl = '\0';
-  if ((nl = strrchr(buf, '\n')))
-    memmove(buf, nl + 1, strlen(nl + 1) + 1);
-  if (!buf[0])
-    snprintf(buf, len, "libewf error");
+  art__libyal_last_line(buf, len, "libewf error");
 }
 
 /* Name of segment NUMBER (1-based) in the naming of FIRST (NAME.E01 or

@@ -79,6 +79,11 @@ void art__media_free_files(art__media *m);
  * absolute. malloc'd, NULL when out of memory. */
 char *art__media_sibling(const char *base, const char *name);
 
+/* A libyal error as printed by its *_error_sprint into BUF (LEN bytes):
+ * keep the last line of the chain of "function: message" lines, or
+ * FALLBACK when there is none. */
+void art__libyal_last_line(char *buf, size_t len, const char *fallback);
+
 /* A source over a media handle that a volume back end (VSS, BitLocker)
  * opened: takes M over (closed with the source, also on error). NAME is the
  * source's path for messages. */

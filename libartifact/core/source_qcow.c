@@ -25,13 +25,7 @@ static void qcow_reason(libqcow_error_t *err, char *buf, size_t len)
     libqcow_error_sprint(err, buf, len);
     libqcow_error_free(&err);
   }
-  char *nl;
-  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
-    *nl = '\0';
-  if ((nl = strrchr(buf, '\n')))
-    memmove(buf, nl + 1, strlen(nl + 1) + 1);
-  if (!buf[0])
-    snprintf(buf, len, "libqcow error");
+  art__libyal_last_line(buf, len, "libqcow error");
 }
 
 static void qcow_free_file(libqcow_file_t **f)

@@ -23,13 +23,7 @@ static void vhdi_reason(libvhdi_error_t *err, char *buf, size_t len)
     libvhdi_error_sprint(err, buf, len);
     libvhdi_error_free(&err);
   }
-  char *nl;
-  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
-    *nl = '\0';
-  if ((nl = strrchr(buf, '\n')))
-    memmove(buf, nl + 1, strlen(nl + 1) + 1);
-  if (!buf[0])
-    snprintf(buf, len, "libvhdi error");
+  art__libyal_last_line(buf, len, "libvhdi error");
 }
 
 static void vhdi_free_file(libvhdi_file_t **f)

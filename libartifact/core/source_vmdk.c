@@ -21,13 +21,7 @@ static void vmdk_reason(libvmdk_error_t *err, char *buf, size_t len)
     libvmdk_error_sprint(err, buf, len);
     libvmdk_error_free(&err);
   }
-  char *nl;
-  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
-    *nl = '\0';
-  if ((nl = strrchr(buf, '\n')))
-    memmove(buf, nl + 1, strlen(nl + 1) + 1);
-  if (!buf[0])
-    snprintf(buf, len, "libvmdk error");
+  art__libyal_last_line(buf, len, "libvmdk error");
 }
 
 static void vmdk_free_handle(libvmdk_handle_t **h)

@@ -19,13 +19,7 @@ static void vss_reason(libvshadow_error_t *err, char *buf, size_t len)
     libvshadow_error_sprint(err, buf, len);
     libvshadow_error_free(&err);
   }
-  char *nl;
-  while ((nl = strrchr(buf, '\n')) && nl[1] == '\0')
-    *nl = '\0';
-  if ((nl = strrchr(buf, '\n')))
-    memmove(buf, nl + 1, strlen(nl + 1) + 1);
-  if (!buf[0])
-    snprintf(buf, len, "libvshadow error");
+  art__libyal_last_line(buf, len, "libvshadow error");
 }
 
 /* The handles behind one opened volume: volume, store, libbfio range. */
