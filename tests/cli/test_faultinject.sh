@@ -98,7 +98,8 @@ check "art-hash: a file cut while read: exit 3, reported" \
 mkdir -p full
 if mount -t tmpfs -o size=8k tmpfs full 2>/dev/null; then
   trap 'umount "$T/full" 2>/dev/null || true; cleanup' EXIT
-  find /usr/bin -maxdepth 1 -type f | head -200 >list
+  # (sed, not head: head would close the pipe early and pipefail would end the run)
+  find /usr/bin -maxdepth 1 -type f | sed -n 1,200p >list
   rc=$(run_rc o e "$B/art-hash" -o full/hashes.txt -T list)
   check "art-hash -o on a full disk: exit 4, the file named" \
     bash -c "[ $rc -eq 4 ] && grep -q 'full/hashes.txt: write error: No space left on device' e"

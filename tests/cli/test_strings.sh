@@ -63,7 +63,7 @@ for c in url ipv4 registry win_path; do
   check "ioc class $c found" grep -q "\"class\":\"$c\"" "$T/ioc.jsonl"
 done
 check "ioc values are the planted ones" test "$(jq -r 'select(.class=="registry") | .value' "$T/ioc.jsonl" | sort | uniq -c | sort -rn | head -1 | awk '{print $2}')" = 'Software\Microsoft\Windows\CurrentVersion\Run'
-off=$(jq -r 'select(.class=="url" and .encoding=="ascii") | .offset' "$T/ioc.jsonl" | head -1)
+off=$(jq -r 'select(.class=="url" and .encoding=="ascii") | .offset' "$T/ioc.jsonl" | sed -n 1p)
 check "ioc offset points at the value" test "$(dd if="$T/mixed.bin" bs=1 skip="$off" count=32 2>/dev/null)" = "http://evil.example.com/gate.php"
 check "--class filters" test "$("$S" --class url,ipv4 -e sl "$T/mixed.bin" | jq -r .class | sort -u | tr '\n' ' ')" = "ipv4 url "
 expect_rc 2 "unknown class" "$S" --class nope "$T/mixed.bin"
