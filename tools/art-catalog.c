@@ -324,7 +324,7 @@ static char *new_passphrase(const opts *o, const char *what)
     return a;
   }
   if (a && b)
-    cli_error("%s: the passphrases differ (or are empty)", what);
+    cli_error(_("%s: the passphrases differ (or are empty)"), what);
   if (a)
     explicit_bzero(a, strlen(a));
   if (b)
@@ -378,16 +378,16 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
 {
   if (argc < 1)
     return cli_usage_error(
-        "key: generate, admin, request, register, revoke or list");
+        _("key: generate, admin, request, register, revoke or list"));
   art_status st;
   if (strcmp(argv[0], "generate") == 0) {
     if (argc != 2)
-      return cli_usage_error("key generate FILE");
+      return cli_usage_error(_("key generate FILE"));
     char *pass = new_passphrase(o, argv[1]);
     if (!pass)
       return cli_usage_error(
-          "key generate: a passphrase is needed (--passphrase-file, "
-          "ART_KEY_PASSPHRASE_FILE, ART_KEY_PASSPHRASE or a terminal)");
+          _("key generate: a passphrase is needed (--passphrase-file, "
+            "ART_KEY_PASSPHRASE_FILE, ART_KEY_PASSPHRASE or a terminal)"));
     st = art_catalog_key_generate(ctx, argv[1], pass);
     free(pass);
     if (st != ART_OK)
@@ -407,8 +407,8 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
     return ART_EXIT_FATAL;
   if (strcmp(argv[0], "admin") == 0) {
     if (argc != 2)
-      return cli_usage_error("key admin FILE (the administrator's private "
-                             "key)");
+      return cli_usage_error(_("key admin FILE (the administrator's private "
+                               "key)"));
     if (need(o->actor, "key admin: --actor (the administrator's name) is "
                        "needed"))
       return ART_EXIT_USAGE;
@@ -423,7 +423,7 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
   }
   if (strcmp(argv[0], "request") == 0) {
     if (argc != 2)
-      return cli_usage_error("key request FILE (your private key)");
+      return cli_usage_error(_("key request FILE (your private key)"));
     if (need(o->actor, "key request: --actor (the key's owner) is needed"))
       return ART_EXIT_USAGE;
     art_catalog_key *k;
@@ -444,7 +444,7 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
   }
   if (strcmp(argv[0], "register") == 0) {
     if (argc != 2)
-      return cli_usage_error("key register REQUEST (made by 'key request')");
+      return cli_usage_error(_("key register REQUEST (made by 'key request')"));
     if (need(o->actor, "key register: --actor is needed"))
       return ART_EXIT_USAGE;
     FILE *in = fopen(argv[1], "re");
@@ -474,7 +474,7 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
   }
   if (strcmp(argv[0], "revoke") == 0) {
     if (argc != 2)
-      return cli_usage_error("key revoke KEY_ID");
+      return cli_usage_error(_("key revoke KEY_ID"));
     if (need(o->actor, "key revoke: --actor is needed"))
       return ART_EXIT_USAGE;
     st = art_catalog_key_revoke(ctx, *cat, o->actor, argv[1]);
@@ -482,7 +482,7 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
       printf("key %s revoked\n", argv[1]);
     return st == ART_OK ? ART_EXIT_OK : fail(ctx, st);
   }
-  return cli_usage_error("key: unknown subcommand '%s'", argv[0]);
+  return cli_usage_error(_("key: unknown subcommand '%s'"), argv[0]);
 }
 
 static void progress(void *ud, const char *phase, uint64_t done, uint64_t total)
@@ -516,7 +516,7 @@ static int cmd_verify(art_ctx *ctx, art_catalog *cat, opts *o, FILE *out)
     return fail(ctx, st);
   /* Name each item whose evidence could not be re-read. */
   if (res.unreadable_items[0])
-    cli_error("evidence unreadable: %s", res.unreadable_items);
+    cli_error(_("evidence unreadable: %s"), res.unreadable_items);
   if (o->json) {
     fprintf(out, "%s\n", report);
   } else if (res.verdict == ART_CATALOG_PASS) {
@@ -545,8 +545,8 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
     if (access(o->admin_key, F_OK) != 0) {
       char *pass = new_passphrase(o, o->admin_key);
       if (!pass)
-        return cli_usage_error("init: a passphrase for the new "
-                               "administrator key is needed");
+        return cli_usage_error(_("init: a passphrase for the new "
+                                 "administrator key is needed"));
       st = art_catalog_key_generate(ctx, o->admin_key, pass);
       free(pass);
       if (st != ART_OK)
@@ -577,8 +577,8 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
 static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
 {
   if (argc != 3)
-    return cli_usage_error("copy SRC DST (a SQLite file or a "
-                           "postgresql:// URL each)");
+    return cli_usage_error(_("copy SRC DST (a SQLite file or a "
+                             "postgresql:// URL each)"));
   art_catalog *src = NULL;
   art_status st = art_catalog_open(ctx, argv[1], ART_CATALOG_READONLY, &src);
   if (st != ART_OK) {
@@ -632,7 +632,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     if (strcmp(cmd, known[k]) == 0)
       break;
   if (k == sizeof known / sizeof known[0])
-    return cli_usage_error("unknown command '%s'", cmd);
+    return cli_usage_error(_("unknown command '%s'"), cmd);
   /* Missing required options are usage errors, found before anything is
    * opened. */
   if (strcmp(cmd, "add") == 0 &&
@@ -653,8 +653,8 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
   if (strcmp(cmd, "export") == 0) {
     art_catalog_format fmt;
     if (!o->format || art_catalog_format_parse(o->format, &fmt) != ART_OK)
-      return cli_usage_error("export: -f csv, custody-csv, json, jsonl, "
-                             "html or case");
+      return cli_usage_error(_("export: -f csv, custody-csv, json, jsonl, "
+                               "html or case"));
   }
   if (strcmp(cmd, "copy") == 0)
     return copy_cmd(ctx, o, argc, argv);
@@ -700,12 +700,12 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
         print_text(out, text), text = NULL;
       art_free(text);
     } else {
-      rc = cli_usage_error("case add NUMBER [--title TITLE] | case list | "
-                           "case show NUMBER");
+      rc = cli_usage_error(_("case add NUMBER [--title TITLE] | case list | "
+                             "case show NUMBER"));
     }
   } else if (strcmp(cmd, "add") == 0) {
     if (argc > 2) {
-      rc = cli_usage_error("add: one PATH per item");
+      rc = cli_usage_error(_("add: one PATH per item"));
       goto out;
     }
     uint64_t seq;
@@ -721,7 +721,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
       print_text(stdout, text);
   } else if (strcmp(cmd, "event") == 0) {
     if (argc != 2) {
-      rc = cli_usage_error("event TYPE --item ITEM");
+      rc = cli_usage_error(_("event TYPE --item ITEM"));
       goto out;
     }
     if (strcmp(argv[1], "analysis") == 0 &&
@@ -805,7 +805,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     }
   } else if (strcmp(cmd, "backup") == 0) {
     if (argc != 2) {
-      rc = cli_usage_error("backup DEST");
+      rc = cli_usage_error(_("backup DEST"));
       goto out;
     }
     art_catalog_verify_result res;
@@ -896,7 +896,7 @@ int main(int argc, char **argv)
   int rc = ART_EXIT_OK;
   if (!longopts || !spelled || art_ctx_new(&ctx) != ART_OK ||
       art_catalog_fields_new(ctx, &o.fields) != ART_OK) {
-    cli_error("out of memory");
+    cli_error(_("out of memory"));
     rc = ART_EXIT_FATAL;
     goto out;
   }
@@ -1003,7 +1003,7 @@ int main(int argc, char **argv)
       break;
     case OPT_PAPER:
       if (strcasecmp(optarg, "a4") != 0 && strcasecmp(optarg, "letter") != 0) {
-        rc = cli_usage_error("--paper: a4 or letter, not '%s'", optarg);
+        rc = cli_usage_error(_("--paper: a4 or letter, not '%s'"), optarg);
         goto out;
       }
       o.paper = optarg;
@@ -1017,7 +1017,7 @@ int main(int argc, char **argv)
     case OPT_SET: {
       char *eq = strchr(optarg, '=');
       if (!eq) {
-        rc = cli_usage_error("--set NAME=VALUE, not '%s'", optarg);
+        rc = cli_usage_error(_("--set NAME=VALUE, not '%s'"), optarg);
         goto out;
       }
       *eq = '\0';
@@ -1028,7 +1028,7 @@ int main(int argc, char **argv)
     case OPT_HASH: {
       char *colon = strchr(optarg, ':');
       if (!colon) {
-        rc = cli_usage_error("--hash ALG:HEX, not '%s'", optarg);
+        rc = cli_usage_error(_("--hash ALG:HEX, not '%s'"), optarg);
         goto out;
       }
       *colon = '\0';
@@ -1059,7 +1059,7 @@ int main(int argc, char **argv)
     goto out;
   }
   if (optind >= argc) {
-    rc = cli_usage_error("no command");
+    rc = cli_usage_error(_("no command"));
     goto out;
   }
   rc = run(ctx, &o, argc - optind, argv + optind);

@@ -18,7 +18,7 @@
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-timeline [OPTIONS] [IMAGE|DIR]...\n"
       "Timeline of file times from disk images (raw, split raw, E01; every\n"
       "partition), directory trees, archives and body files, and of Windows\n"
@@ -71,7 +71,7 @@ static void usage(void)
       "  -h, --help            this help\n"
       "      --version         version\n\n"
       "Exit: 0 done, 2 usage, 3 some inputs or partitions could not be read, "
-      "4 fatal.\n");
+      "4 fatal.\n"));
 }
 
 typedef struct problem_ctx {
@@ -82,7 +82,7 @@ static void on_problem(void *user, art_status st, const char *msg)
 {
   problem_ctx *p = user;
   if (st == ART_OK) { /* a note: the input was read */
-    cli_error("note: %s", msg);
+    cli_error(_("note: %s"), msg);
     return;
   }
   p->count++;
@@ -99,7 +99,7 @@ static void on_progress(void *user, const art_timeline_progress *p)
   if (!progress_tty || now == progress_last)
     return;
   progress_last = now;
-  fprintf(stderr, "\r%s: %s: %" PRIu64 " entries, %" PRIu64 " events",
+  fprintf(stderr, _("\r%s: %s: %" PRIu64 " entries, %" PRIu64 " events"),
           cli_tool(), p->input ? p->input : "", p->entries, p->events);
 }
 
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
   art_timeline_media media = {0};
   if (!inputs || art_ctx_new(&ctx) != ART_OK ||
       art_timeline_new(ctx, &tl) != ART_OK) {
-    cli_error("out of memory");
+    cli_error(_("out of memory"));
     rc = ART_EXIT_FATAL;
     goto done;
   }
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
     case 'f': {
       art_timeline_format f;
       if (art_timeline_format_from_name(optarg, &f) != ART_OK) {
-        rc = cli_usage_error("unknown format '%s'", optarg);
+        rc = cli_usage_error(_("unknown format '%s'"), optarg);
         goto done;
       }
       art_timeline_set_format(tl, f);
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
       } else if (strcmp(optarg, "none") == 0) {
         artifacts = (int)ART_TIMELINE_ARTIFACTS_NONE;
       } else {
-        rc = cli_usage_error("unknown artifact set '%s' (windows, none)",
+        rc = cli_usage_error(_("unknown artifact set '%s' (windows, none)"),
                              optarg);
         goto done;
       }
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
       char *end;
       unsigned long long v = strtoull(optarg, &end, 10);
       if (!*optarg || *end) {
-        rc = cli_usage_error("bad offset '%s'", optarg);
+        rc = cli_usage_error(_("bad offset '%s'"), optarg);
         goto done;
       }
       art_timeline_set_offset(tl, 1, v);
@@ -279,7 +279,7 @@ int main(int argc, char **argv)
     case OPT_TO: {
       int64_t v;
       if (art_timeline_parse_time(optarg, &v) != ART_OK) {
-        rc = cli_usage_error("bad date '%s'", optarg);
+        rc = cli_usage_error(_("bad date '%s'"), optarg);
         goto done;
       }
       if (c == OPT_FROM) {
@@ -303,7 +303,7 @@ int main(int argc, char **argv)
     case 'k': {
       unsigned mask;
       if (art_timeline_kinds_from_string(optarg, &mask) != ART_OK) {
-        rc = cli_usage_error("bad time kinds '%s'", optarg);
+        rc = cli_usage_error(_("bad time kinds '%s'"), optarg);
         goto done;
       }
       art_timeline_set_kinds(tl, mask);
@@ -319,8 +319,8 @@ int main(int argc, char **argv)
     case OPT_APFS_VOLUME:
       if (parse_volume(optarg, c == OPT_VSS ? -1 : 0,
                        c == OPT_VSS ? &media.vss : &media.apfs_volume)) {
-        rc =
-            cli_usage_error("bad volume '%s' (all or a number from 1)", optarg);
+        rc = cli_usage_error(_("bad volume '%s' (all or a number from 1)"),
+                             optarg);
         goto done;
       }
       art_timeline_set_media(tl, &media);
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
     case 'm': {
       uint64_t v;
       if (cli_parse_size(optarg, &v) || v < (1u << 20)) {
-        rc = cli_usage_error("bad memory size '%s' (at least 1M)", optarg);
+        rc = cli_usage_error(_("bad memory size '%s' (at least 1M)"), optarg);
         goto done;
       }
       art_timeline_set_memory(tl, (size_t)v);
@@ -371,7 +371,7 @@ int main(int argc, char **argv)
         goto done;
       }
     default: {
-      rc = cli_usage_error("unknown option");
+      rc = cli_usage_error(_("unknown option"));
       goto done;
     }
     }
@@ -384,8 +384,8 @@ int main(int argc, char **argv)
     inputs[ninputs++].path = argv[i];
   }
   if (ninputs == 0) {
-    rc = cli_usage_error("no input (an image, a directory, -b BODY or "
-                         "-A ARCHIVE)");
+    rc = cli_usage_error(_("no input (an image, a directory, -b BODY or "
+                           "-A ARCHIVE)"));
     goto done;
   }
   art_timeline_set_range(tl, has_from, from, has_to, to);
@@ -447,9 +447,9 @@ int main(int argc, char **argv)
     }
     const art_timeline_stats *sx = art_timeline_get_stats(tl);
     if (verbose)
-      cli_error("%" PRIu64 " entries, %" PRIu64 " events, %" PRIu64
-                " rows, %" PRIu64 " sorted runs spilled, sort buffer peak "
-                "%zu bytes",
+      cli_error(_("%" PRIu64 " entries, %" PRIu64 " events, %" PRIu64
+                  " rows, %" PRIu64 " sorted runs spilled, sort buffer peak "
+                  "%zu bytes"),
                 sx->entries, sx->events, sx->rows, sx->runs, sx->peak_buffer);
   }
 done:
