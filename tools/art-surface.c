@@ -97,7 +97,8 @@ static void usage(void)
         "entries\n"
         "      --shard K/N|auto     examine only shard K of N (art-merge)\n"
         "      --manifest FILE      with --shard: describe the shard in "
-        "FILE\n"));
+        "FILE\n"),
+      stdout);
   fputs(_(CLI_SANDBOX_HELP), stdout);
   fputs(_("  -h, --help               this help\n"
           "      --version            version\n\n"

@@ -90,7 +90,7 @@ typedef struct output {
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR\n"
       "   or: art-yara [OPTION]... -R RULES [-R RULES]... TARGET...\n"
       "Scan files, trees, images and archive members with YARA rules.\n"
@@ -159,7 +159,7 @@ static void usage(void)
       "      --no-sandbox           scan in this process (debugging only)\n\n"
       "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
       "artifacts could not be (fully) scanned; 4 fatal (rules did not "
-      "compile).\n");
+      "compile).\n"));
 }
 
 static int add_list(const char **list, size_t *n, const char *v)
@@ -549,11 +549,11 @@ static void on_diag(const art_yara_diag *d, void *ud)
   const opts *o = ud;
   if (d->level == ART_YARA_DIAG_WARNING && o->quiet)
     return;
-  cli_error(_("%s(%d): %s: %s%s%s%s%s"), d->file, d->line,
-            d->level == ART_YARA_DIAG_ERROR ? "error" : "warning",
-            d->rule ? "rule \"" : "", d->rule ? d->rule : "",
+  cli_error("%s(%d): %s: %s%s%s%s%s", d->file, d->line,
+            d->level == ART_YARA_DIAG_ERROR ? _("error") : _("warning"),
+            d->rule ? _("rule \"") : "", d->rule ? d->rule : "",
             d->rule ? "\": " : "", d->message,
-            d->skipped ? " (file skipped)" : "");
+            d->skipped ? _(" (file skipped)") : "");
 }
 
 static art_status scanner_new(run *r, art_ctx *ctx, art_yara_scanner **s)
@@ -1167,8 +1167,8 @@ static int yara_main(int argc, char **argv)
     cli_error(_("%zu rules from %zu files (%zu skipped), %s"),
               art_yara_rules_count(r.rules), art_yara_rules_files(r.rules),
               art_yara_rules_skipped(r.rules),
-              art_yara_rules_from_cache(r.rules) ? "from the compiled cache"
-                                                 : "compiled from source");
+              art_yara_rules_from_cache(r.rules) ? _("from the compiled cache")
+                                                 : _("compiled from source"));
   if (scanner_new(&r, ctx, &r.err_scanner) != ART_OK ||
       !(r.out = cli_open_output(o.output)))
     goto out;
@@ -1214,7 +1214,7 @@ static int yara_main(int argc, char **argv)
                          .emit = emit};
     r.batch = batch;
     progress = cli_progress_start(batch);
-    cli_progress_count(progress, "matches", &r.matches);
+    cli_progress_count(progress, _("matches"), &r.matches);
     st = art_batch_run(ctx, batch, &ops, &r);
     cli_progress_stop(progress);
   }
