@@ -491,7 +491,8 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
 static void progress(void *ud, const char *phase, uint64_t done, uint64_t total)
 {
   (void)ud;
-  fprintf(stderr, _("\rverify: %s %llu/%llu"), phase, (unsigned long long)done,
+  fputc('\r', stderr);
+  fprintf(stderr, _("verify: %s %llu/%llu"), phase, (unsigned long long)done,
           (unsigned long long)total);
   if (done >= total && strcmp(phase, "signatures") == 0)
     fputs("\r\033[K", stderr);

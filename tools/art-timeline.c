@@ -99,7 +99,8 @@ static void on_progress(void *user, const art_timeline_progress *p)
   if (!progress_tty || now == progress_last)
     return;
   progress_last = now;
-  fprintf(stderr, _("\r%s: %s: %" PRIu64 " entries, %" PRIu64 " events"),
+  fputc('\r', stderr);
+  fprintf(stderr, _("%s: %s: %" PRIu64 " entries, %" PRIu64 " events"),
           cli_tool(), p->input ? p->input : "", p->entries, p->events);
 }
 

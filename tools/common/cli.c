@@ -676,8 +676,10 @@ static void *progress_main(void *arg)
     if (p->count)
       snprintf(extra, sizeof extra, ", %lu %s", (unsigned long)*p->count,
                p->label);
-    fprintf(stderr, _("\r%s: %" PRIu64 " files, %s, %s/s%s%s\033[K"), tool_name,
-            items, b1, b2, extra, eta);
+    fputc('\r', stderr);
+    fprintf(stderr, _("%s: %" PRIu64 " files, %s, %s/s%s%s"), tool_name, items,
+            b1, b2, extra, eta);
+    fputs("\033[K", stderr);
     fflush(stderr);
   }
   pthread_mutex_unlock(&p->mu);
