@@ -35,18 +35,14 @@ static struct {
   int counting;
 } shard_st;
 
-#ifndef ART_LOCALEDIR
-#define ART_LOCALEDIR "/usr/local/share/locale"
-#endif
-
 void cli_i18n_init(void)
 {
-  const char *dir = getenv("ART_LOCALEDIR");
   setlocale(LC_ALL, "");
   /* Decimal points and digit grouping of machine formats (JSON, CSV,
    * rates) stay those of C whatever the user's locale. */
   setlocale(LC_NUMERIC, "C");
-  bindtextdomain(ART_TOOLS_DOMAIN, dir && *dir ? dir : ART_LOCALEDIR);
+  /* The library's rule: $ART_LOCALEDIR, else the installed catalogues. */
+  bindtextdomain(ART_TOOLS_DOMAIN, art_localedir());
   bind_textdomain_codeset(ART_TOOLS_DOMAIN, "UTF-8");
   textdomain(ART_TOOLS_DOMAIN);
 }
@@ -76,8 +72,8 @@ void cli_error(const char *fmt, ...)
 
 void cli_error_ctx(const art_ctx *ctx, art_status st)
 {
-  const char *msg = art_ctx_errmsg(ctx);
-  cli_error("%s", msg && *msg ? msg : art_strerror(st));
+  const char *msg = art_ctx_errmsg_localized(ctx);
+  cli_error("%s", msg && *msg ? msg : art_strerror_localized(st));
 }
 
 int cli_usage_error(const char *fmt, ...)

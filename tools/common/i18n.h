@@ -20,8 +20,8 @@
 #define P_(s, p, n) dngettext(ART_TOOLS_DOMAIN, s, p, (unsigned long)(n))
 
 /* setlocale(LC_ALL, "") with LC_NUMERIC kept "C" (machine formats never
- * change with the locale), and the catalogue's folder: $ART_LOCALEDIR when
- * set, else the installed one. Called by cli_init. */
+ * change with the locale), and the catalogue's folder: art_localedir()
+ * ($ART_LOCALEDIR when set, else the installed one). Called by cli_init. */
 void cli_i18n_init(void);
 
 #endif
