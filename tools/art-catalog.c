@@ -222,7 +222,7 @@ static int fail(art_ctx *ctx, art_status st)
    * a usage error, whichever layer noticed it. */
   if (st == ART_ERR_INVALID_ARG && m &&
       (strstr(m, "not valid UTF-8") || strstr(m, "not a valid RFC 3339")))
-    return cli_usage_error("%s", m);
+    return cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
   cli_error_ctx(ctx, st);
   return exit_for(st);
 }
@@ -751,7 +751,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     if ((st = art_catalog_event_add(ctx, cat, &o->ev, &seq)) != ART_OK)
       rc = st == ART_ERR_INVALID_ARG &&
                    strstr(art_ctx_errmsg(ctx), "unknown event type")
-               ? cli_usage_error("%s", art_ctx_errmsg(ctx))
+               ? cli_usage_error("%s", art_ctx_errmsg_localized(ctx))
                : fail(ctx, st);
     else if (!o->quiet)
       printf(_("event %llu: %s of item %s\n"), (unsigned long long)seq, argv[1],
@@ -1052,7 +1052,7 @@ int main(int argc, char **argv)
       goto out;
     }
     if (st != ART_OK) {
-      rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+      rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
       goto out;
     }
   }

@@ -173,7 +173,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     switch (c) {
     case 'c':
       if (art_hash_algs_parse(ctx, optarg, &o->mask) != ART_OK) {
-        int rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        int rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         art_ctx_free(ctx);
         return rc;
       }
@@ -710,7 +710,7 @@ int main(int argc, char **argv)
     st = art_hashlist_writer_new(r.ctx, o.format, o.mask, o.piece != 0, command,
                                  r.out, &r.writer);
     if (st != ART_OK) {
-      rc = cli_usage_error("%s", art_ctx_errmsg(r.ctx));
+      rc = cli_usage_error("%s", art_ctx_errmsg_localized(r.ctx));
       goto out;
     }
   }

@@ -610,7 +610,7 @@ static int load_rules(run *r)
   free(cache);
   free(def);
   if (st != ART_OK) {
-    cli_error(_("rules: %s"), art_ctx_errmsg(r->ctx));
+    cli_error(_("rules: %s"), art_ctx_errmsg_localized(r->ctx));
     return n ? ART_EXIT_FATAL : -1; /* broken default rules: go on */
   }
   art_surface_config_set_rules(r->cfg, r->rules);

@@ -266,13 +266,13 @@ int main(int argc, char **argv)
       break;
     case 'z':
       if (art_timeline_set_display_timezone(ctx, tl, optarg) != ART_OK) {
-        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         goto done;
       }
       break;
     case OPT_FS_TZ:
       if (art_timeline_set_fs_timezone(ctx, tl, optarg) != ART_OK) {
-        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         goto done;
       }
       break;
@@ -396,7 +396,7 @@ int main(int argc, char **argv)
   art_timeline_set_artifacts(tl, (unsigned)artifacts);
   if ((only || exclude) &&
       art_timeline_set_data_types(ctx, tl, only, exclude) != ART_OK) {
-    rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+    rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
     goto done;
   }
   art_timeline_set_problem(tl, on_problem, &pc);

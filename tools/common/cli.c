@@ -322,7 +322,8 @@ int cli_shard_option(int opt, const char *arg)
   if (art_ctx_new(&ctx) != ART_OK)
     return ART_EXIT_FATAL;
   art_status st = art_shard_spec_parse(ctx, arg, &shard_st.k, &shard_st.n);
-  int rc = st == ART_OK ? 0 : cli_usage_error("%s", art_ctx_errmsg(ctx));
+  int rc =
+      st == ART_OK ? 0 : cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
   shard_st.spec = arg;
   art_ctx_free(ctx);
   return rc;
@@ -607,7 +608,7 @@ int cli_add_inputs(art_batch *batch,
   if (st == ART_OK && argc == 0 && !files_from)
     st = art_batch_add_path(batch, "-");
   if (st != ART_OK) {
-    cli_error("%s", art_strerror(st));
+    cli_error("%s", art_strerror_localized(st));
     return -1;
   }
   return cli_shard_setup(batch, argc, argv);
