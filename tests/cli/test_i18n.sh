@@ -270,6 +270,24 @@ EOF
   fi
 done
 
+echo "# numbers: LC_NUMERIC stays C (de_DE.UTF-8 writes a decimal comma)"
+if grep -qix 'de_DE\.utf-\?8' "$T/locales"; then
+  de() { env -u LC_ALL -u LANGUAGE LANG=de_DE.UTF-8 "$@"; }
+  c "$B/art-surface" -f text -e ascii "$ev/a.txt" >"$T/num.c" 2>/dev/null || true
+  de "$B/art-surface" -f text -e ascii "$ev/a.txt" >"$T/num.de" 2>/dev/null || true
+  check "art-surface -f text: the entropy has a decimal point under de_DE.UTF-8" \
+    grep -qE 'entropy +[0-9]+\.[0-9]{4} ' "$T/num.de"
+  check "art-surface -f text: same report under de_DE.UTF-8 and C" cmp -s "$T/num.c" "$T/num.de"
+  c "$B/art-surface" -f jsonl -e ascii "$ev/a.txt" >"$T/num.c" 2>/dev/null || true
+  de "$B/art-surface" -f jsonl -e ascii "$ev/a.txt" >"$T/num.de" 2>/dev/null || true
+  check "art-surface jsonl: same bytes under de_DE.UTF-8 and C" cmp -s "$T/num.c" "$T/num.de"
+  c "$B/art-timeline" -f l2tcsv "$img" >"$T/num.c" 2>/dev/null || true
+  de "$B/art-timeline" -f l2tcsv "$img" >"$T/num.de" 2>/dev/null || true
+  check "art-timeline l2tcsv: same bytes under de_DE.UTF-8 and C" cmp -s "$T/num.c" "$T/num.de"
+else
+  fail "locale de_DE.UTF-8 missing (locales-all)"
+fi
+
 echo "# no catalogue: English"
 for t in "${tools[@]}"; do
   ART_LOCALEDIR=$T/nowhere ja "$B/$t" --help >"$T/$t.none" 2>&1 || true
