@@ -132,7 +132,7 @@ const char *art_version(void)
 
 /* Replace the first occurrence of each recently recorded C message in the
  * translated message BUF with its translation. */
-static void relocalize(char *buf, size_t size)
+void art__i18n_relocalize(char *buf, size_t size)
 {
   for (unsigned i = 0; i < ART_RECENT_MAX; i++) {
     const char *c = recent[i].c, *l = recent[i].l;
@@ -186,7 +186,7 @@ static void set_messages(art_ctx *ctx, const char *fmt, va_list ap)
   if (vsnprintf(ctx->msg_l, sizeof ctx->msg_l, fmt_l, ap2) < 0)
     ctx->msg_l[0] = '\0';
   va_end(ap2);
-  relocalize(ctx->msg_l, sizeof ctx->msg_l);
+  art__i18n_relocalize(ctx->msg_l, sizeof ctx->msg_l);
 }
 
 art_status art__set_error(
