@@ -622,7 +622,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   run *r = ud;
   result *res = resp;
   if (it->status != ART_OK) {
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     r->failures++;
     art_hash_record rec = {.path = it->path,
                            .status = it->status,
@@ -634,7 +634,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   }
   if (!res) {
     if (*it->errmsg) /* a symlink loop under -L: skipped, not a failure */
-      cli_error("%s", it->errmsg);
+      cli_error("%s", it->errmsg_l);
     else if (it->type != ART_ENTRY_FILE && r->o->verbose)
       cli_error(_("%s: skipped %s"), it->path, art_entry_type_name(it->type));
     return 0;

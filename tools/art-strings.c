@@ -323,10 +323,10 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   run *r = ud;
   result *res = resp;
   if (it->status != ART_OK) {
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     r->failures++;
   } else if (!res && *it->errmsg) {
-    cli_error("%s", it->errmsg); /* a symlink loop: skipped, no failure */
+    cli_error("%s", it->errmsg_l); /* a symlink loop: skipped, no failure */
   }
   if (!res)
     return 0;

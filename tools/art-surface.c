@@ -483,14 +483,14 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   run *r = ud;
   art_sandbox_result *res = resp;
   if (it->status != ART_OK) {
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     r->failures++;
     write_error_record(r, it, it->errmsg, NULL);
     return 0;
   }
   if (!res) {
     if (*it->errmsg) /* a symlink loop under -L: skipped, not a failure */
-      cli_error("%s", it->errmsg);
+      cli_error("%s", it->errmsg_l);
     else if (it->type != ART_ENTRY_FILE && r->o->verbose)
       cli_error(_("%s: skipped %s"), it->path, art_entry_type_name(it->type));
     return 0;

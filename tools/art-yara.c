@@ -992,7 +992,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   }
   if (it->status != ART_OK) {
     r->failures++;
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     if (r->o->json) {
       art_yara_result *res = NULL;
       char *text = NULL;
@@ -1013,7 +1013,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
      * trees (as yara, silently in text), a loop under --follow (said once
      * on stderr: nothing below it goes unscanned). */
     if (*it->errmsg)
-      cli_error("%s", it->errmsg);
+      cli_error("%s", it->errmsg_l);
     if (r->o->json && (*it->errmsg || it->type != ART_ENTRY_SYMLINK))
       emit_skipped(r, it,
                    *it->errmsg ? reason_only(it->errmsg, it->path)

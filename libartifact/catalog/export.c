@@ -106,7 +106,7 @@ art_status art__cat_tmp_create(art_ctx *ctx,
         ctx,
         e == EACCES || e == EPERM || e == EROFS ? ART_ERR_PERMISSION
                                                 : ART_ERR_IO,
-        e, "%s: cannot write here: %s", dest, strerror(e));
+        e, "%s: cannot write here: %s", dest, art__strerror_c(e));
     art__cat_tmp_discard(t);
     return st;
   }
@@ -134,7 +134,7 @@ art_status art__cat_tmp_write(art_ctx *ctx,
                               "written under that name)",
                               t->dest);
       return art__set_error(ctx, ART_ERR_IO, e, "%s: write failed: %s", t->dest,
-                            strerror(e));
+                            art__strerror_c(e));
     }
     p += w;
     len -= (size_t)w;
@@ -166,7 +166,7 @@ art_status art__cat_tmp_commit(art_ctx *ctx, art__cat_tmpfile *t)
     return art__set_error(ctx, ART_ERR_IO, errno, "%s: %s", t->dest,
                           errno == EEXIST
                               ? "already exists; not overwritten (use --force)"
-                              : strerror(errno));
+                              : art__strerror_c(errno));
   t->done = 1;
   char *dir = strdup(t->dest);
   if (dir) {

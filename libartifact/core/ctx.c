@@ -132,7 +132,7 @@ const char *art_version(void)
 
 /* Replace the first occurrence of each recently recorded C message in the
  * translated message BUF with its translation. */
-static void relocalize(char *buf, size_t size)
+void art__i18n_relocalize(char *buf, size_t size)
 {
   for (unsigned i = 0; i < ART_RECENT_MAX; i++) {
     const char *c = recent[i].c, *l = recent[i].l;
@@ -146,6 +146,24 @@ static void relocalize(char *buf, size_t size)
     memmove(at + llen, at + clen, tail + 1);
     memcpy(at, l, llen);
   }
+}
+
+/* A message given the C strerror of its errno as an argument gets the
+ * process locale's in its translation. */
+static void relocalize_errno(art_ctx *ctx, int errnum)
+{
+  char reason[256];
+  const char *c = art__strerror_c(errnum);
+  const char *l = strerror_r(errnum, reason, sizeof reason);
+  size_t clen = strlen(c), llen = strlen(l), tail;
+  char *at = strstr(ctx->msg_l, c);
+  if (!clen || !at || strcmp(c, l) == 0)
+    return;
+  tail = strlen(at + clen);
+  if ((size_t)(at - ctx->msg_l) + llen + tail + 1 > sizeof ctx->msg_l)
+    return;
+  memmove(at + llen, at + clen, tail + 1);
+  memcpy(at, l, llen);
 }
 
 static void remember(const art_ctx *ctx)
@@ -168,7 +186,7 @@ static void set_messages(art_ctx *ctx, const char *fmt, va_list ap)
   if (vsnprintf(ctx->msg_l, sizeof ctx->msg_l, fmt_l, ap2) < 0)
     ctx->msg_l[0] = '\0';
   va_end(ap2);
-  relocalize(ctx->msg_l, sizeof ctx->msg_l);
+  art__i18n_relocalize(ctx->msg_l, sizeof ctx->msg_l);
 }
 
 art_status art__set_error(
@@ -182,6 +200,8 @@ art_status art__set_error(
   va_start(ap, fmt);
   set_messages(ctx, fmt, ap);
   va_end(ap);
+  if (os_errno)
+    relocalize_errno(ctx, os_errno);
   remember(ctx);
   return status;
 }
@@ -202,8 +222,17 @@ art_status art__status_from_errno(int errnum)
   }
 }
 
+const char *art__strerror_c(int errnum)
+{
+  locale_t c = art__i18n_c_locale();
+  return c ? strerror_l(errnum, c) : strerror(errnum);
+}
+
 const char *art__strerror_r(int errnum, char *buf, size_t len)
 {
+  locale_t c = art__i18n_c_locale();
+  if (c)
+    return strerror_l(errnum, c);
   /* GNU strerror_r may return a static string instead of filling BUF. */
   return strerror_r(errnum, buf, len);
 }
@@ -213,7 +242,6 @@ art_status art__set_errno(art_ctx *ctx, int errnum, const char *fmt, ...)
   va_list ap;
   char reason[256];
   size_t used;
-  locale_t c = art__i18n_c_locale();
   art_status status = art__status_from_errno(errnum);
   if (!ctx)
     return status;
@@ -226,11 +254,10 @@ art_status art__set_errno(art_ctx *ctx, int errnum, const char *fmt, ...)
    * process locale's. */
   used = strlen(ctx->msg);
   snprintf(ctx->msg + used, sizeof ctx->msg - used, ": %s",
-           c ? strerror_l(errnum, c)
-             : art__strerror_r(errnum, reason, sizeof reason));
+           art__strerror_c(errnum));
   used = strlen(ctx->msg_l);
   snprintf(ctx->msg_l + used, sizeof ctx->msg_l - used, ": %s",
-           art__strerror_r(errnum, reason, sizeof reason));
+           strerror_r(errnum, reason, sizeof reason));
   remember(ctx);
   return status;
 }

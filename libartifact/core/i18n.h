@@ -14,6 +14,7 @@
 
 #include <libintl.h>
 #include <locale.h>
+#include <stddef.h>
 
 #define ART_DOMAIN "libartifact"
 
@@ -28,5 +29,10 @@ void art__i18n_init(void);
 /* The "C" locale object: for texts that must not follow the process locale
  * (strerror_l of a message kept for machine records). */
 locale_t art__i18n_c_locale(void);
+
+/* In BUF (a translated message that was given other messages' C text as
+ * arguments), put back the translations of the last messages this thread
+ * recorded with art__set_error/art__set_errno. */
+void art__i18n_relocalize(char *buf, size_t size);
 
 #endif

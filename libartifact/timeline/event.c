@@ -315,8 +315,9 @@ void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  vsnprintf(msg, sizeof msg, _(fmt), ap); /* printed for a person */
   va_end(ap);
+  art__i18n_relocalize(msg, sizeof msg);
   tl->problem(tl->problem_user, st, msg);
 }
 
@@ -327,8 +328,9 @@ void art__tl_note(art_timeline *tl, const char *fmt, ...)
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  vsnprintf(msg, sizeof msg, _(fmt), ap);
   va_end(ap);
+  art__i18n_relocalize(msg, sizeof msg);
   tl->problem(tl->problem_user, ART_OK, msg);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "ctx_private.h"
+#include "i18n.h"
 
 /* Time slots of one entry: m a c b d. $FILE_NAME lines use the same slots
  * with entry.fn set. */

@@ -72,6 +72,8 @@ void cli_error(const char *fmt, ...)
 
 void cli_error_ctx(const art_ctx *ctx, art_status st)
 {
+  /* The translated text for the person reading stderr; records keep
+   * art_ctx_errmsg (C locale). */
   const char *msg = art_ctx_errmsg_localized(ctx);
   cli_error("%s", msg && *msg ? msg : art_strerror_localized(st));
 }
