@@ -3,6 +3,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ void art_timeline_free(art_timeline *tl)
   art__tl_mac_free(tl->mac);
   free(tl->display_tz);
   free(tl->fs_tz);
+  free(tl->fs_codepage);
   free(tl->prefix);
   free(tl->tmpdir);
   art__tl_strv_free(tl->only);
@@ -247,6 +249,20 @@ art_timeline_set_fs_timezone(art_ctx *ctx, art_timeline *tl, const char *tz)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: unknown time zone",
                           tz ? tz : "(null)");
   return set_str(ctx, &tl->fs_tz, tz);
+}
+
+art_status art_timeline_set_fs_codepage(art_ctx *ctx,
+                                        art_timeline *tl,
+                                        const char *codepage)
+{
+  if (codepage) {
+    iconv_t cd = iconv_open("UTF-8", codepage);
+    if (cd == (iconv_t)-1)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "%s: unknown code page", codepage);
+    iconv_close(cd);
+  }
+  return set_str(ctx, &tl->fs_codepage, codepage);
 }
 
 art_status
