@@ -18,7 +18,7 @@
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-timeline [OPTIONS] [IMAGE|DIR]...\n"
       "Timeline of file times from disk images (raw, split raw, E01; every\n"
       "partition), directory trees, archives and body files, and of Windows\n"
@@ -74,7 +74,7 @@ static void usage(void)
       "  -h, --help            this help\n"
       "      --version         version\n\n"
       "Exit: 0 done, 2 usage, 3 some inputs or partitions could not be read, "
-      "4 fatal.\n");
+      "4 fatal.\n"));
 }
 
 typedef struct problem_ctx {
@@ -85,7 +85,7 @@ static void on_problem(void *user, art_status st, const char *msg)
 {
   problem_ctx *p = user;
   if (st == ART_OK) { /* a note: the input was read */
-    cli_error("note: %s", msg);
+    cli_error(_("note: %s"), msg);
     return;
   }
   p->count++;
@@ -102,7 +102,8 @@ static void on_progress(void *user, const art_timeline_progress *p)
   if (!progress_tty || now == progress_last)
     return;
   progress_last = now;
-  fprintf(stderr, "\r%s: %s: %" PRIu64 " entries, %" PRIu64 " events",
+  fputc('\r', stderr);
+  fprintf(stderr, _("%s: %s: %" PRIu64 " entries, %" PRIu64 " events"),
           cli_tool(), p->input ? p->input : "", p->entries, p->events);
 }
 
@@ -211,7 +212,7 @@ int main(int argc, char **argv)
   art_timeline_media media = {0};
   if (!inputs || art_ctx_new(&ctx) != ART_OK ||
       art_timeline_new(ctx, &tl) != ART_OK) {
-    cli_error("out of memory");
+    cli_error(_("out of memory"));
     rc = ART_EXIT_FATAL;
     goto done;
   }
@@ -226,7 +227,7 @@ int main(int argc, char **argv)
     case 'f': {
       art_timeline_format f;
       if (art_timeline_format_from_name(optarg, &f) != ART_OK) {
-        rc = cli_usage_error("unknown format '%s'", optarg);
+        rc = cli_usage_error(_("unknown format '%s'"), optarg);
         goto done;
       }
       art_timeline_set_format(tl, f);
@@ -243,7 +244,7 @@ int main(int argc, char **argv)
       } else if (strcmp(optarg, "none") == 0) {
         artifacts = (int)ART_TIMELINE_ARTIFACTS_NONE;
       } else {
-        rc = cli_usage_error("unknown artifact set '%s' (windows, none)",
+        rc = cli_usage_error(_("unknown artifact set '%s' (windows, none)"),
                              optarg);
         goto done;
       }
@@ -261,7 +262,7 @@ int main(int argc, char **argv)
       char *end;
       unsigned long long v = strtoull(optarg, &end, 10);
       if (!*optarg || *end) {
-        rc = cli_usage_error("bad offset '%s'", optarg);
+        rc = cli_usage_error(_("bad offset '%s'"), optarg);
         goto done;
       }
       art_timeline_set_offset(tl, 1, v);
@@ -293,7 +294,7 @@ int main(int argc, char **argv)
     case OPT_TO: {
       int64_t v;
       if (art_timeline_parse_time(optarg, &v) != ART_OK) {
-        rc = cli_usage_error("bad date '%s'", optarg);
+        rc = cli_usage_error(_("bad date '%s'"), optarg);
         goto done;
       }
       if (c == OPT_FROM) {
@@ -317,7 +318,7 @@ int main(int argc, char **argv)
     case 'k': {
       unsigned mask;
       if (art_timeline_kinds_from_string(optarg, &mask) != ART_OK) {
-        rc = cli_usage_error("bad time kinds '%s'", optarg);
+        rc = cli_usage_error(_("bad time kinds '%s'"), optarg);
         goto done;
       }
       art_timeline_set_kinds(tl, mask);
@@ -333,8 +334,8 @@ int main(int argc, char **argv)
     case OPT_APFS_VOLUME:
       if (parse_volume(optarg, c == OPT_VSS ? -1 : 0,
                        c == OPT_VSS ? &media.vss : &media.apfs_volume)) {
-        rc =
-            cli_usage_error("bad volume '%s' (all or a number from 1)", optarg);
+        rc = cli_usage_error(_("bad volume '%s' (all or a number from 1)"),
+                             optarg);
         goto done;
       }
       art_timeline_set_media(tl, &media);
@@ -354,7 +355,7 @@ int main(int argc, char **argv)
     case 'm': {
       uint64_t v;
       if (cli_parse_size(optarg, &v) || v < (1u << 20)) {
-        rc = cli_usage_error("bad memory size '%s' (at least 1M)", optarg);
+        rc = cli_usage_error(_("bad memory size '%s' (at least 1M)"), optarg);
         goto done;
       }
       art_timeline_set_memory(tl, (size_t)v);
@@ -385,7 +386,7 @@ int main(int argc, char **argv)
         goto done;
       }
     default: {
-      rc = cli_usage_error("unknown option");
+      rc = cli_usage_error(_("unknown option"));
       goto done;
     }
     }
@@ -398,8 +399,8 @@ int main(int argc, char **argv)
     inputs[ninputs++].path = argv[i];
   }
   if (ninputs == 0) {
-    rc = cli_usage_error("no input (an image, a directory, -b BODY or "
-                         "-A ARCHIVE)");
+    rc = cli_usage_error(_("no input (an image, a directory, -b BODY or "
+                           "-A ARCHIVE)"));
     goto done;
   }
   art_timeline_set_range(tl, has_from, from, has_to, to);
@@ -469,9 +470,9 @@ int main(int argc, char **argv)
     }
     const art_timeline_stats *sx = art_timeline_get_stats(tl);
     if (verbose)
-      cli_error("%" PRIu64 " entries, %" PRIu64 " events, %" PRIu64
-                " rows, %" PRIu64 " sorted runs spilled, sort buffer peak "
-                "%zu bytes",
+      cli_error(_("%" PRIu64 " entries, %" PRIu64 " events, %" PRIu64
+                  " rows, %" PRIu64 " sorted runs spilled, sort buffer peak "
+                  "%zu bytes"),
                 sx->entries, sx->events, sx->rows, sx->runs, sx->peak_buffer);
   }
 done:
