@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/datefmt_private.h"
 #include "timeline_private.h"
 
 #define DEFAULT_MEMORY ((size_t)256 << 20)
@@ -212,24 +213,8 @@ static art_status set_str(art_ctx *ctx, char **dst, const char *v)
 
 static int tz_ok(const char *tz)
 {
-  /* a zone name must be a file under the zoneinfo tree or UTC/offset form */
-  if (!tz || !*tz || strstr(tz, ".."))
-    return 0;
-  if (strcmp(tz, "UTC") == 0 || strcmp(tz, "GMT") == 0)
-    return 1;
-  const char *dirs[] = {"/usr/share/zoneinfo/"};
-  art__tl_buf b = {0};
-  int ok = 0;
-  if (art__tl_buf_adds(&b, dirs[0]) == 0 && art__tl_buf_adds(&b, tz) == 0) {
-    FILE *f = fopen(b.p, "rb");
-    if (f) {
-      char magic[4];
-      ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
-      fclose(f);
-    }
-  }
-  art__tl_buf_free(&b);
-  return ok;
+  /* a zone name: a file under the zoneinfo tree, or UTC/GMT */
+  return tz && *tz != ':' && art__date_zone_ok(tz);
 }
 
 art_status art_timeline_set_display_timezone(art_ctx *ctx,
