@@ -410,7 +410,7 @@ int main(int argc, char **argv)
     if (tz && *tz == ':')
       tz++;
     if (tz && *tz && art_timeline_set_display_timezone(ctx, tl, tz) != ART_OK)
-      cli_error("TZ=%s is not a zone name (Area/City): dates in UTC", tz);
+      cli_error(_("TZ=%s is not a zone name (Area/City): dates in UTC"), tz);
   }
   if (artifacts < 0) /* default: on, but fls's exact form has none */
     artifacts = tsk_compat ? (int)ART_TIMELINE_ARTIFACTS_NONE
