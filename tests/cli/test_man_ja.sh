@@ -11,9 +11,9 @@ export LANG=C
 
 # long options anywhere, short ones in the option tags (.B/.BR/.BI lines)
 options() {
-  sed 's/\\-/-/g' "$1" | grep -o -- '--[a-z0-9][a-z0-9-]*' | sed 's/-*$//'
-  sed 's/\\-/-/g' "$1" | grep -E '^\.(B|BR|BI|IP|TP) ' |
-    grep -oE '(^|[ "])-[A-Za-z0-9]\b' | tr -d ' "'
+  { sed 's/\\-/-/g' "$1" | grep -o -- '--[a-z0-9][a-z0-9-]*' | sed 's/-*$//'; } || true
+  { sed 's/\\-/-/g' "$1" | grep -E '^\.(B|BR|BI|IP|TP) ' |
+    grep -oE '(^|[ "])-[A-Za-z0-9]\b' | tr -d ' "'; } || true
 }
 
 for en in "$S"/docs/art-*.1; do
