@@ -23,8 +23,8 @@ for en in "$S"/docs/art-*.1; do
     fail "$page: no Japanese page docs/ja/$page"
     continue
   fi
-  err=$(groff -k -man -Tutf8 -ww -z "$ja" 2>&1)
-  [ -z "$err" ] && ok "$page: groff -k -man -Tutf8 -ww: no warning" ||
+  err=$(groff -k -t -man -Tutf8 -ww -z "$ja" 2>&1)
+  [ -z "$err" ] && ok "$page: groff -k -t -man -Tutf8 -ww: no warning" ||
     fail "$page: groff: $err"
   # not a terminal: man(1) gives plain text
   err=$(LANG=ja_JP.UTF-8 MANWIDTH=80 man --warnings=w -l "$ja" 2>&1 >"$T/out")
