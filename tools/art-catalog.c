@@ -42,12 +42,13 @@ enum {
   OPT_TZ,
   OPT_ADMIN_KEY,
   OPT_PAPER,
+  OPT_DISPLAY_TZ,
   OPT_FIELD = 1000 /* + index of an item field */
 };
 
 typedef struct opts {
   const char *db, *actor, *key, *passfile, *output, *format, *checkpoint;
-  const char *title, *case_number, *item, *admin_key, *paper;
+  const char *title, *case_number, *item, *admin_key, *paper, *display_tz;
   art_catalog_event_spec ev;
   art_catalog_fields *fields;
   int json, quiet, rehash, has_fields, force, help;
@@ -77,7 +78,8 @@ static void usage(void)
         "  checkpoint                 record and print a checkpoint\n"
         "  verify [--rehash] [--checkpoint FILE]\n"
         "  export -f csv|custody-csv|json|jsonl|html|case [-o FILE [--force]]\n"
-        "                             [--paper a4|letter] (html)\n"
+        "                             [--paper a4|letter] "
+        "[--display-tz ZONE] (html)\n"
         "  backup DEST [--force]      copy with SQLite's backup API, verify "
         "the copy\n"
         "  copy SRC DST               whole catalogue into a new one, SQLite "
@@ -794,6 +796,16 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     art_catalog_format_parse(o->format, &fmt);
     if (o->paper)
       art_catalog_set_paper(ctx, cat, o->paper);
+    /* the register's dates: the examiner's zone, --display-tz or $TZ */
+    const char *tz = o->display_tz ? o->display_tz : getenv("TZ");
+    if (fmt == ART_CATALOG_HTML && tz && *tz &&
+        art_catalog_set_display_tz(ctx, cat, tz) != ART_OK) {
+      if (o->display_tz) {
+        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        goto out;
+      }
+      cli_error(_("TZ=%s is not a zone name (Area/City): dates in UTC"), tz);
+    }
     char sha[65];
     if (o->output && strcmp(o->output, "-") != 0) {
       if ((st = art_catalog_export_file(ctx, cat, o->actor, fmt, o->output,
@@ -884,6 +896,7 @@ int main(int argc, char **argv)
       {"tz", required_argument, NULL, OPT_TZ},
       {"admin-key", required_argument, NULL, OPT_ADMIN_KEY},
       {"paper", required_argument, NULL, OPT_PAPER},
+      {"display-tz", required_argument, NULL, OPT_DISPLAY_TZ},
       {"output", required_argument, NULL, 'o'},
       {"format", required_argument, NULL, 'f'},
       {"quiet", no_argument, NULL, 'q'},
@@ -1015,6 +1028,9 @@ int main(int argc, char **argv)
       break;
     case OPT_TZ:
       st = art_catalog_fields_set_tz(ctx, o.fields, optarg);
+      break;
+    case OPT_DISPLAY_TZ:
+      o.display_tz = optarg;
       break;
     case OPT_VERSION:
       cli_version();

@@ -40,7 +40,10 @@ static void usage(void)
       "  -o, --offset SECTORS  only the file system at this sector offset\n"
       "  -O, --output FILE     write to FILE instead of standard output\n"
       "  -z, --timezone TZ     display zone for l2tcsv/jsonl/html (UTC)\n"
-      "      --fs-timezone TZ  zone FAT/exFAT local times are in (UTC)\n\n"
+      "      --fs-timezone TZ  zone FAT/exFAT local times are in (UTC)\n"
+      "      --display-tz TZ   same as -z; html: $TZ when neither is given\n"
+      "      --fs-codepage CP  code page of FAT short names (cp932 for\n"
+      "                        Japanese media; default: as fls, '^')\n\n"
       "Filters:\n"
       "      --from DATE       keep times >= DATE (YYYY-MM-DD[THH:MM:SS][Z])\n"
       "      --to DATE         keep times < DATE\n"
@@ -121,7 +124,8 @@ enum {
   OPT_APFS_VOLUME,
   OPT_RECOVERY_PASSWORD,
   OPT_PASSWORD,
-  OPT_STARTUP_KEY
+  OPT_STARTUP_KEY,
+  OPT_FS_CODEPAGE
 };
 
 /* "all" (ALL) or a volume number from 1. 0 on success. */
@@ -169,6 +173,8 @@ int main(int argc, char **argv)
       {"output", required_argument, NULL, 'O'},
       {"timezone", required_argument, NULL, 'z'},
       {"fs-timezone", required_argument, NULL, OPT_FS_TZ},
+      {"display-tz", required_argument, NULL, 'z'},
+      {"fs-codepage", required_argument, NULL, OPT_FS_CODEPAGE},
       {"from", required_argument, NULL, OPT_FROM},
       {"to", required_argument, NULL, OPT_TO},
       {"path", required_argument, NULL, OPT_PATH},
@@ -200,7 +206,7 @@ int main(int argc, char **argv)
   FILE *out = NULL;
   int quiet = 0, verbose = 0, has_from = 0, has_to = 0, rc = ART_EXIT_OK;
   int64_t from = 0, to = 0;
-  int c, artifacts = -1, tsk_compat = 0;
+  int c, artifacts = -1, tsk_compat = 0, has_tz = 0, html = 0;
   const char *only = NULL, *exclude = NULL;
   problem_ctx pc = {0};
   art_timeline_media media = {0};
@@ -225,6 +231,7 @@ int main(int argc, char **argv)
         goto done;
       }
       art_timeline_set_format(tl, f);
+      html = f == ART_TIMELINE_HTML;
       break;
     }
     case OPT_TSK_COMPAT:
@@ -265,6 +272,7 @@ int main(int argc, char **argv)
       output = optarg;
       break;
     case 'z':
+      has_tz = 1;
       if (art_timeline_set_display_timezone(ctx, tl, optarg) != ART_OK) {
         rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         goto done;
@@ -273,6 +281,12 @@ int main(int argc, char **argv)
     case OPT_FS_TZ:
       if (art_timeline_set_fs_timezone(ctx, tl, optarg) != ART_OK) {
         rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
+        goto done;
+      }
+      break;
+    case OPT_FS_CODEPAGE:
+      if (art_timeline_set_fs_codepage(ctx, tl, optarg) != ART_OK) {
+        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
         goto done;
       }
       break;
@@ -390,6 +404,14 @@ int main(int argc, char **argv)
     goto done;
   }
   art_timeline_set_range(tl, has_from, from, has_to, to);
+  if (html && !has_tz) {
+    /* a page for a person: the examiner's zone ($TZ) unless told */
+    const char *tz = getenv("TZ");
+    if (tz && *tz == ':')
+      tz++;
+    if (tz && *tz && art_timeline_set_display_timezone(ctx, tl, tz) != ART_OK)
+      cli_error(_("TZ=%s is not a zone name (Area/City): dates in UTC"), tz);
+  }
   if (artifacts < 0) /* default: on, but fls's exact form has none */
     artifacts = tsk_compat ? (int)ART_TIMELINE_ARTIFACTS_NONE
                            : (int)ART_TIMELINE_ARTIFACTS_WINDOWS;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/datefmt_private.h"
 #include "catalog_private.h"
 
 static const char *const format_names[] = {"csv",   "custody-csv", "json",
@@ -339,6 +340,19 @@ out:
   free(cp);
   free(ptext);
   return st;
+}
+
+art_status
+art_catalog_set_display_tz(art_ctx *ctx, art_catalog *cat, const char *zone)
+{
+  if (zone && *zone == ':')
+    zone++;
+  if (!cat || !zone || !art__date_zone_ok(zone) ||
+      strlen(zone) >= sizeof cat->display_tz)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: unknown time zone",
+                          zone ? zone : "");
+  snprintf(cat->display_tz, sizeof cat->display_tz, "%s", zone);
+  return ART_OK;
 }
 
 art_status

@@ -4,9 +4,11 @@
  * lines for handwritten signatures, the checkpoint at the foot.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/datefmt_private.h"
 #include "catalog_private.h"
 #include "i18n.h"
 
@@ -115,6 +117,8 @@ typedef struct html_run {
   hkey *keys;
   size_t nkeys;
   const char *caption; /* case and item, in every table head */
+  const char *zone;    /* dates' zone: the examiner's (default UTC) */
+  art__date_style style;
 } html_run;
 
 static const hkey *find_key(const html_run *r, const char *id)
@@ -198,18 +202,30 @@ static void event_detail(art__buf *b, json_t *e)
   json_decref(p);
 }
 
-/* A date shown in UTC whatever offset it was recorded with. */
-static void utc_cell(art__buf *b, const char *when)
+/* A date shown in the examiner's zone with UTC beside, whatever offset it
+ * was recorded with (the zone it was given in is in the details). */
+static void date_cell(const html_run *r, art__buf *b, const char *when)
 {
   art__cat_time t;
-  if (art__cat_time_parse(NULL, "date", when, &t) == ART_OK) {
-    /* seconds precision: the register is read by people */
-    char s[48];
-    art__cat_time_format_utc(t.secs, NULL, s, sizeof s);
+  char s[192];
+  /* seconds precision: the register is read by people */
+  if (art__cat_time_parse(NULL, "date", when, &t) == ART_OK &&
+      art__date_human(s, sizeof s, t.secs, 0, 0, r->zone, r->style) == 0)
     cell(b, "t", s);
-  } else {
+  else
     cell(b, "t", when);
-  }
+}
+
+/* The paper of the LC_PAPER locale (glibc): letter where it is 216 mm
+ * wide, else A4. */
+static const char *locale_paper(void)
+{
+#ifdef __GLIBC__
+  /* a number, handed back in the pointer */
+  if ((uintptr_t)nl_langinfo(_NL_PAPER_WIDTH) == 216)
+    return "letter";
+#endif
+  return "A4";
 }
 
 static int html_event(void *ud, json_t *e)
@@ -221,8 +237,9 @@ static int html_event(void *ud, json_t *e)
            (long long)json_integer_value(json_object_get(e, "seq")));
   art__buf_str(out, "<tr>");
   cell(out, "n", seq);
-  utc_cell(out,
-           *js(e, "occurred_at") ? js(e, "occurred_at") : js(e, "recorded_at"));
+  date_cell(r, out,
+            *js(e, "occurred_at") ? js(e, "occurred_at")
+                                  : js(e, "recorded_at"));
   cell(out, NULL, js(e, "type"));
   cell(out, NULL, js(e, "from"));
   cell(out, NULL, js(e, "to"));
@@ -374,13 +391,14 @@ html_item(art_ctx *ctx, art_catalog *cat, html_run *r, int64_t id, int n)
   kv_table(out, it, 1, r->caption);
   art__buf_printf(out, "<h3>%s</h3>\n<table><thead>", _("Chain of custody"));
   caption_row(out, r->caption, 10);
-  art__buf_printf(out,
-                  "<tr><th>#</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                  "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                  "</tr></thead><tbody>\n",
-                  _("Date/time (UTC)"), _("Event"), _("Released by"),
-                  _("Received by"), _("Purpose"), _("Location"),
-                  _("Recorded by"), _("Details"), _("Signature check"));
+  art__buf_printf(
+      out,
+      "<tr><th>#</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+      "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+      "</tr></thead><tbody>\n",
+      strcmp(r->zone, "UTC") == 0 ? _("Date/time (UTC)") : _("Date/time"),
+      _("Event"), _("Released by"), _("Received by"), _("Purpose"),
+      _("Location"), _("Recorded by"), _("Details"), _("Signature check"));
   art_status st =
       art__cat_each_event(ctx, cat, "ORDER BY seq", id, html_event, r);
   art__buf_printf(out, "</tbody></table>\n<p>%s<b>", _("Status: "));
@@ -439,14 +457,24 @@ art_status art__cat_export_html(art_ctx *ctx,
                                 art__buf *out,
                                 const char *cp)
 {
-  char now[40];
+  char now[192];
   art__cat_now(now, sizeof now);
   now[19] = 'Z';
   now[20] = '\0';
   json_t *all = art__cat_collect(ctx, cat);
   if (!all)
     return art_ctx_status(ctx);
-  html_run r = {out, NULL, 0, NULL};
+  html_run r = {out, NULL, 0, NULL, NULL, art__date_style_locale()};
+  r.zone = cat->display_tz[0] ? cat->display_tz : "UTC";
+  int utc = strcmp(r.zone, "UTC") == 0;
+  {
+    /* the export time as every other date */
+    art__cat_time t;
+    char h[192];
+    if (art__cat_time_parse(NULL, "date", now, &t) == ART_OK &&
+        art__date_human(h, sizeof h, t.secs, 0, 0, r.zone, r.style) == 0)
+      snprintf(now, sizeof now, "%s", h);
+  }
   load_keys(&r, json_object_get(all, "keys"));
   json_t *cases = json_object_get(all, "cases"),
          *items = json_object_get(all, "items");
@@ -471,7 +499,7 @@ art_status art__cat_export_html(art_ctx *ctx,
   art__buf_printf(out,
                   "@page{size:%s landscape;margin:14mm 10mm 14mm 10mm;"
                   "@bottom-right{content:\"",
-                  cat->paper[0] ? cat->paper : "A4");
+                  cat->paper[0] ? cat->paper : locale_paper());
   /* The page labels are CSS strings: through css_str like every value. */
   css_str(out, _("Page "));
   art__buf_str(out, "\" counter(page) \"");
@@ -500,7 +528,16 @@ art_status art__cat_export_html(art_ctx *ctx,
   esc(out, cat->uuid);
   art__buf_printf(out, "</code>%s", _(", exported "));
   esc(out, now);
-  art__buf_printf(out, "%s</p></header>\n", _(" (UTC). All dates are UTC."));
+  if (utc)
+    art__buf_printf(out, "%s</p></header>\n", _(". All dates are UTC."));
+  else {
+    art__buf z = {0};
+    esc(&z, r.zone);
+    art__buf_printf(out, _(". Dates are in %s, with UTC beside them."),
+                    z.data ? z.data : "");
+    art__buf_str(out, "</p></header>\n");
+    art__buf_free(&z);
+  }
   /* Cases */
   art__buf_printf(out,
                   "<h2>%s</h2>\n<table><thead><tr><th>%s</th><th>%s</th>"

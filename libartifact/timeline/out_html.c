@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/datefmt_private.h"
 #include "i18n.h"
 #include "timeline_private.h"
 
@@ -98,6 +99,7 @@ static const char tail[] =
 
 typedef struct html_state {
   uint64_t n;
+  art__date_style style; /* dates as the locale writes them */
 } html_state;
 
 /* A label for the page: markup characters escaped (translations are text,
@@ -145,6 +147,7 @@ static art_status h_begin(art_timeline *tl, void **state)
   html_state *s = calloc(1, sizeof *s);
   if (!s)
     return ART_ERR_NOMEM;
+  s->style = art__date_style_locale();
   *state = s;
   for (size_t i = 0; i < NLABELS; i++)
     if (!(l[i] = label(raw[i])))
@@ -186,8 +189,10 @@ static art_status h_row(art_timeline *tl, void *state, const art__tl_event *ev)
   unsigned kind = 0;
   while (kind < ART_TIMELINE_KIND_COUNT_ && !(ev->kinds & (1u << kind)))
     kind++;
-  char dt[64];
-  if (art__tl_iso(dt, sizeof dt, ev->sec, ev->nsec, 9))
+  /* in the display zone (finish() has set TZ to it), UTC beside */
+  char dt[192];
+  int digits = s->style == ART__DATE_JA && !ev->nsec ? 0 : 9;
+  if (art__date_human(dt, sizeof dt, ev->sec, ev->nsec, digits, NULL, s->style))
     return ART_ERR_INTERNAL;
   const art__tl_source *src = &tl->srcs[ev->src];
   const char *alloc = ev->alloc == TL_ALLOC     ? "allocated"
