@@ -801,7 +801,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     if (fmt == ART_CATALOG_HTML && tz && *tz &&
         art_catalog_set_display_tz(ctx, cat, tz) != ART_OK) {
       if (o->display_tz) {
-        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         goto out;
       }
       cli_error(_("TZ=%s is not a zone name (Area/City): dates in UTC"), tz);

@@ -286,7 +286,7 @@ int main(int argc, char **argv)
       break;
     case OPT_FS_CODEPAGE:
       if (art_timeline_set_fs_codepage(ctx, tl, optarg) != ART_OK) {
-        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         goto done;
       }
       break;
