@@ -168,6 +168,19 @@ same "art-surface jsonl, failed inputs" "$B/art-surface" -f jsonl -e all "${bad[
 same "art-yara jsonl, failed inputs" "$B/art-yara" --format jsonl -R "$T/rules.yar" "${bad[@]}" ev/a.txt
 check "art-yara: the failed input's message on stderr is Japanese" has_japanese "$T/err.ja"
 check "art-yara: the failed input's message in C is English" grep -qF "No such file or directory" "$T/err.c"
+# A member that fails to inflate: the error is recorded inside the sandboxed
+# worker (libartifact's message, C text in the record).
+python3 - "$T/damaged.zip" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("a.txt", "押収 evidence " * 500)
+    z.writestr("b.txt", "x" * 5000)
+d = bytearray(open(sys.argv[1], "rb").read())
+d[60:90] = b"\xff" * 30
+open(sys.argv[1], "wb").write(d)
+EOF
+same "art-surface jsonl, damaged zip member" "$B/art-surface" -f jsonl -e all "$T/damaged.zip"
+check "art-surface: the damaged member is recorded" grep -q '"errors":\["[^"]*a.txt' "$T/out.ja"
 same "art-hash (hashdeep)" "$B/art-hash" -r ev
 same "art-hash -f sum (sha256sum)" "$B/art-hash" -r -f sum ev
 same "art-hash -f sum -c md5 (md5sum)" "$B/art-hash" -r -f sum -c md5 ev
