@@ -90,7 +90,7 @@ typedef struct output {
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR\n"
       "   or: art-yara [OPTION]... -R RULES [-R RULES]... TARGET...\n"
       "Scan files, trees, images and archive members with YARA rules.\n"
@@ -159,13 +159,14 @@ static void usage(void)
       "      --no-sandbox           scan in this process (debugging only)\n\n"
       "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
       "artifacts could not be (fully) scanned; 4 fatal (rules did not "
-      "compile).\n");
+      "compile).\n"));
 }
 
 static int add_list(const char **list, size_t *n, const char *v)
 {
   if (*n >= MAX_LIST)
-    return cli_usage_error("too many values for one option (max %d)", MAX_LIST);
+    return cli_usage_error(_("too many values for one option (max %d)"),
+                           MAX_LIST);
   list[(*n)++] = v;
   return -1;
 }
@@ -311,19 +312,19 @@ static int parse_opts(int argc, char **argv, opts *o)
     case O_CHUNK:
       /* Process memory is not scanned: accepted for yara's command lines. */
       if (parse_u64(optarg, &v) != 0)
-        return cli_usage_error("bad chunk size '%s'", optarg);
+        return cli_usage_error(_("bad chunk size '%s'"), optarg);
       break;
     case 'l':
       if (parse_u64(optarg, &o->max_rules) != 0)
-        return cli_usage_error("bad rule count '%s'", optarg);
+        return cli_usage_error(_("bad rule count '%s'"), optarg);
       break;
     case O_MAXSTR:
       if (cli_parse_uint(optarg, &o->max_strings) != 0 || !o->max_strings)
-        return cli_usage_error("bad string count '%s'", optarg);
+        return cli_usage_error(_("bad string count '%s'"), optarg);
       break;
     case 'x':
       if (!strchr(optarg, '='))
-        return cli_usage_error("-x wants MODULE=FILE, not '%s'", optarg);
+        return cli_usage_error(_("-x wants MODULE=FILE, not '%s'"), optarg);
       rc = add_list(o->modules, &o->n_modules, optarg);
       break;
     case 'n':
@@ -367,11 +368,11 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case 'z':
       if (parse_u64(optarg, &o->skip_larger) != 0)
-        return cli_usage_error("bad size '%s'", optarg);
+        return cli_usage_error(_("bad size '%s'"), optarg);
       break;
     case 'k':
       if (cli_parse_uint(optarg, &o->stack_size) != 0 || !o->stack_size)
-        return cli_usage_error("bad stack size '%s'", optarg);
+        return cli_usage_error(_("bad stack size '%s'"), optarg);
       break;
     case 't':
       rc = add_list(o->tags, &o->n_tags, optarg);
@@ -379,11 +380,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     case 'p':
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0)
-        return cli_usage_error("bad thread count '%s'", optarg);
+        return cli_usage_error(_("bad thread count '%s'"), optarg);
       break;
     case 'a':
       if (cli_parse_uint(optarg, &o->timeout) != 0)
-        return cli_usage_error("bad timeout '%s'", optarg);
+        return cli_usage_error(_("bad timeout '%s'"), optarg);
       break;
     case 'v':
       printf("%s\n", art_yara_version());
@@ -399,7 +400,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         const char **p =
             realloc(o->rules, (o->n_rules + 64) * sizeof *o->rules);
         if (!p)
-          return cli_usage_error("out of memory");
+          return cli_usage_error(_("out of memory"));
         o->rules = rules_list = p;
       }
       o->rules[o->n_rules++] = optarg;
@@ -411,30 +412,30 @@ static int parse_opts(int argc, char **argv, opts *o)
       if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "ndjson") == 0)
         o->json = 1;
       else if (strcmp(optarg, "text") != 0)
-        return cli_usage_error("unknown format '%s' (text, jsonl)", optarg);
+        return cli_usage_error(_("unknown format '%s' (text, jsonl)"), optarg);
       break;
     case O_MAXSCAN:
       if (cli_parse_size(optarg, &o->max_size) != 0 || o->max_size == 0)
-        return cli_usage_error("bad size '%s'", optarg);
+        return cli_usage_error(_("bad size '%s'"), optarg);
       o->max_size_set = 1;
       break;
     case O_MAXMATCH:
       if (parse_u64(optarg, &v) != 0)
-        return cli_usage_error("bad match count '%s'", optarg);
+        return cli_usage_error(_("bad match count '%s'"), optarg);
       o->max_matches = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
       o->max_matches_set = 1;
       break;
     case O_MAXDATA:
       if (parse_u64(optarg, &v) != 0 || v > ART_YARA_DATA_MAX)
-        return cli_usage_error("bad data size '%s' (0 to %d: yara keeps no "
-                               "more)",
+        return cli_usage_error(_("bad data size '%s' (0 to %d: yara keeps no "
+                                 "more)"),
                                optarg, ART_YARA_DATA_MAX);
       o->max_data = (size_t)v;
       o->max_data_set = 1;
       break;
     case O_SCANTO:
       if (cli_parse_uint(optarg, &o->scan_timeout) != 0)
-        return cli_usage_error("bad timeout '%s'", optarg);
+        return cli_usage_error(_("bad timeout '%s'"), optarg);
       break;
     case O_FTNAMES:
       if (strcmp(optarg, "thor") == 0)
@@ -442,7 +443,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       else if (strcmp(optarg, "mime") == 0)
         o->scan_flags &= ~(unsigned)ART_YARA_SCAN_FILETYPE_THOR;
       else
-        return cli_usage_error("unknown file type names '%s' (mime, thor)",
+        return cli_usage_error(_("unknown file type names '%s' (mime, thor)"),
                                optarg);
       break;
     case O_NSFILE:
@@ -453,7 +454,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_DEPTH:
       if (cli_parse_uint(optarg, &o->archive_depth) != 0)
-        return cli_usage_error("bad depth '%s'", optarg);
+        return cli_usage_error(_("bad depth '%s'"), optarg);
       break;
     case 'o':
       o->output = optarg;
@@ -469,7 +470,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_CACHEMAX:
       if (cli_parse_size(optarg, &o->cache_max) != 0)
-        return cli_usage_error("bad size '%s'", optarg);
+        return cli_usage_error(_("bad size '%s'"), optarg);
       break;
     case O_NOCACHE:
       o->no_cache = 1;
@@ -506,7 +507,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         return ART_EXIT_USAGE;
       break;
     default:
-      return cli_usage_error("unknown option");
+      return cli_usage_error(_("unknown option"));
     }
     if (rc >= 0)
       return rc;
@@ -549,10 +550,10 @@ static void on_diag(const art_yara_diag *d, void *ud)
   if (d->level == ART_YARA_DIAG_WARNING && o->quiet)
     return;
   cli_error("%s(%d): %s: %s%s%s%s%s", d->file, d->line,
-            d->level == ART_YARA_DIAG_ERROR ? "error" : "warning",
-            d->rule ? "rule \"" : "", d->rule ? d->rule : "",
+            d->level == ART_YARA_DIAG_ERROR ? _("error") : _("warning"),
+            d->rule ? _("rule \"") : "", d->rule ? d->rule : "",
             d->rule ? "\": " : "", d->message,
-            d->skipped ? " (file skipped)" : "");
+            d->skipped ? _(" (file skipped)") : "");
 }
 
 static art_status scanner_new(run *r, art_ctx *ctx, art_yara_scanner **s)
@@ -991,7 +992,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   }
   if (it->status != ART_OK) {
     r->failures++;
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     if (r->o->json) {
       art_yara_result *res = NULL;
       char *text = NULL;
@@ -1012,7 +1013,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
      * trees (as yara, silently in text), a loop under --follow (said once
      * on stderr: nothing below it goes unscanned). */
     if (*it->errmsg)
-      cli_error("%s", it->errmsg);
+      cli_error("%s", it->errmsg_l);
     if (r->o->json && (*it->errmsg || it->type != ART_ENTRY_SYMLINK))
       emit_skipped(r, it,
                    *it->errmsg ? reason_only(it->errmsg, it->path)
@@ -1138,13 +1139,13 @@ static int yara_main(int argc, char **argv)
   argc -= optind;
   argv += optind;
   if (o.n_rules == 0 && argc < 2)
-    return cli_usage_error("give RULES... TARGET, or -R RULES TARGET...");
+    return cli_usage_error(_("give RULES... TARGET, or -R RULES TARGET..."));
   if (o.n_rules && argc == 0 && !o.files_from)
-    return cli_usage_error("no target");
+    return cli_usage_error(_("no target"));
   if (o.scan_list && o.n_rules && argc != 1)
-    return cli_usage_error("--scan-list takes one list file as the target");
+    return cli_usage_error(_("--scan-list takes one list file as the target"));
   if (o.compiled && (o.n_rules ? o.n_rules : (size_t)argc - 1) != 1)
-    return cli_usage_error("-C takes exactly one compiled rules file");
+    return cli_usage_error(_("-C takes exactly one compiled rules file"));
   if (read_modules(&o) != 0)
     return ART_EXIT_FATAL;
   if (art_ctx_new(&ctx) != ART_OK)
@@ -1155,18 +1156,19 @@ static int yara_main(int argc, char **argv)
   st = compile(&r, ctx, argc, argv, &first);
   if (st == ART_ERR_RULES) {
     /* Each error was reported with its file and line. */
-    cli_error("rules did not compile (--skip-bad-rules scans with the rest)");
+    cli_error(
+        _("rules did not compile (--skip-bad-rules scans with the rest)"));
     goto out;
   } else if (st != ART_OK) {
     cli_error_ctx(ctx, st);
     goto out;
   }
   if (o.verbose)
-    cli_error("%zu rules from %zu files (%zu skipped), %s",
+    cli_error(_("%zu rules from %zu files (%zu skipped), %s"),
               art_yara_rules_count(r.rules), art_yara_rules_files(r.rules),
               art_yara_rules_skipped(r.rules),
-              art_yara_rules_from_cache(r.rules) ? "from the compiled cache"
-                                                 : "compiled from source");
+              art_yara_rules_from_cache(r.rules) ? _("from the compiled cache")
+                                                 : _("compiled from source"));
   if (scanner_new(&r, ctx, &r.err_scanner) != ART_OK ||
       !(r.out = cli_open_output(o.output)))
     goto out;
@@ -1212,7 +1214,7 @@ static int yara_main(int argc, char **argv)
                          .emit = emit};
     r.batch = batch;
     progress = cli_progress_start(batch);
-    cli_progress_count(progress, "matches", &r.matches);
+    cli_progress_count(progress, _("matches"), &r.matches);
     st = art_batch_run(ctx, batch, &ops, &r);
     cli_progress_stop(progress);
   }

@@ -179,6 +179,7 @@ struct art_catalog {
   int magic_failed;
   int wal_pending; /* the last checkpoint of the WAL did not finish */
   char paper[16];  /* HTML register page size: "A4" or "letter" */
+  char display_tz[64]; /* HTML register dates' zone ("" is UTC) */
 };
 
 /* A growing byte buffer. */

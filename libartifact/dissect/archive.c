@@ -1072,7 +1072,7 @@ static void write_out(member_ctx *mc, const uint8_t *p, size_t n)
   const art__extract_hook *hook = art__extract_hook_active;
   if (hook && mc->out_fd >= 0 && n && hook->write(mc->out_fd, p, n) != 0) {
     member_error(mc, ART_ERR_IO, 0, "extract %s: %s", mc->xpath,
-                 strerror(errno));
+                 art__strerror_c(errno));
     hook->close(mc->out_fd, 1);
     mc->out_fd = -1;
   }
@@ -1082,7 +1082,7 @@ static void write_out(member_ctx *mc, const uint8_t *p, size_t n)
       continue;
     if (w <= 0) {
       member_error(mc, ART_ERR_IO, 0, "extract %s: %s", mc->xpath,
-                   strerror(errno));
+                   art__strerror_c(errno));
       close(mc->out_fd);
       mc->out_fd = -1;
       /* No partial file under the member's name (a full disk). */
@@ -1540,7 +1540,7 @@ static int process_entry(level *lv, struct archive_entry *e)
                         : create_below(ar->extract_dirfd, mc.xpath);
         if (mc.out_fd < 0)
           member_error(&mc, ART_ERR_IO, 0, "extract %s: %s", mc.xpath,
-                       strerror(errno));
+                       art__strerror_c(errno));
       }
     }
   } else if (!art_archive_path_is_safe(path) && !raw) {
@@ -1559,7 +1559,7 @@ static int process_entry(level *lv, struct archive_entry *e)
         mc.r.extracted_path = mc.xpath;
       else if (!failed)
         member_error(&mc, ART_ERR_IO, 0, "extract %s: %s", mc.xpath,
-                     strerror(errno));
+                     art__strerror_c(errno));
     } else if (close(mc.out_fd) == 0 && !failed) {
       mc.r.extracted_path = mc.xpath;
     }
