@@ -119,8 +119,8 @@ ART_API art_status art_timeline_set_fs_timezone(art_ctx *ctx,
  * Long names (UTF-16) are not affected. Bytes the code page does not map
  * are shown as \xNN. ART_ERR_INVALID_ARG when iconv does not know it. */
 ART_API art_status art_timeline_set_fs_codepage(art_ctx *ctx,
-                                               art_timeline *tl,
-                                               const char *codepage);
+                                                art_timeline *tl,
+                                                const char *codepage);
 /* Keep paths starting with PREFIX ("/dir"); NULL for all. */
 ART_API art_status art_timeline_set_path_prefix(art_ctx *ctx,
                                                 art_timeline *tl,

@@ -221,8 +221,9 @@ static void date_cell(const html_run *r, art__buf *b, const char *when)
 static const char *locale_paper(void)
 {
 #ifdef __GLIBC__
-  /* a number, handed back in the pointer */
-  if ((uintptr_t)nl_langinfo(_NL_PAPER_WIDTH) == 216)
+  /* a 32-bit number handed back in the pointer: only its low half is
+   * set (the rest is whatever the locale data's word held) */
+  if ((uint32_t)(uintptr_t)nl_langinfo(_NL_PAPER_WIDTH) == 216)
     return "letter";
 #endif
   return "A4";

@@ -183,7 +183,8 @@ struct art_timeline {
   char **only, **exclude; /* data_type filters (NULL-terminated) */
   int merge_macb;
   void *merge; /* --merge-macb: the pending group */
-  char *fs_codepage; /* FAT short names' code page (tsk.c), or NULL */
+  /* FAT short names' code page (tsk.c), or NULL */
+  char *fs_codepage;
 };
 
 /* Register a source; returns its index or -1 (NOMEM recorded). */
