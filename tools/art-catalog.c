@@ -520,14 +520,14 @@ static int cmd_verify(art_ctx *ctx, art_catalog *cat, opts *o, FILE *out)
   if (o->json) {
     fprintf(out, "%s\n", report);
   } else if (res.verdict == ART_CATALOG_PASS) {
-    fprintf(out, "PASS: %s\n", res.message);
+    fprintf(out, "PASS: %s\n", res.message_l);
   } else if (res.seq) {
     fprintf(out, "FAIL: %s at event %llu: %s\n",
             art_catalog_verdict_name(res.verdict), (unsigned long long)res.seq,
-            res.message);
+            res.message_l);
   } else {
     fprintf(out, "FAIL: %s: %s\n", art_catalog_verdict_name(res.verdict),
-            res.message);
+            res.message_l);
   }
   art_free(report);
   if (res.unreadable)
@@ -595,7 +595,7 @@ static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
     fprintf(stderr,
             "art-catalog: %s: the source FAILS verify (%s: %s); "
             "nothing was copied\n",
-            argv[1], art_catalog_verdict_name(sres.verdict), sres.message);
+            argv[1], art_catalog_verdict_name(sres.verdict), sres.message_l);
     art_catalog_free(src);
     return ART_EXIT_FOUND;
   }
@@ -607,14 +607,14 @@ static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
     return fail(ctx, st);
   if (dres.verdict != ART_CATALOG_PASS) {
     printf("%s: copied, but the copy FAILS verify: %s: %s\n", argv[2],
-           art_catalog_verdict_name(dres.verdict), dres.message);
+           art_catalog_verdict_name(dres.verdict), dres.message_l);
     return ART_EXIT_FOUND;
   }
   if (!o->quiet)
     printf("%s (%s) -> %s: %llu rows, %llu events copied; source and copy "
            "verified: %s\n",
            argv[1], sname, argv[2], (unsigned long long)rows,
-           (unsigned long long)dres.events, dres.message);
+           (unsigned long long)dres.events, dres.message_l);
   return ART_EXIT_OK;
 }
 
@@ -815,10 +815,10 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
       rc = fail(ctx, st);
     } else if (res.verdict != ART_CATALOG_PASS) {
       printf("%s: copied, but the copy FAILS verify: %s: %s\n", argv[1],
-             art_catalog_verdict_name(res.verdict), res.message);
+             art_catalog_verdict_name(res.verdict), res.message_l);
       rc = ART_EXIT_FOUND;
     } else if (!o->quiet) {
-      printf("%s: backup verified: %s\n", argv[1], res.message);
+      printf("%s: backup verified: %s\n", argv[1], res.message_l);
     }
   } else if (strcmp(cmd, "batch") == 0) {
     FILE *in = stdin;

@@ -113,6 +113,13 @@ check "art-catalog show: text report in Japanese" grep -q '^保管記録:' "$T/s
 cat_ja show E001 --json >"$T/show.ja.json"
 cat_c show E001 --json >"$T/show.c.json"
 check "art-catalog show --json: byte-identical in C and ja_JP.UTF-8" cmp "$T/show.c.json" "$T/show.ja.json"
+cat_ja verify >"$T/verify.ja" || true
+check "art-catalog verify: the result in Japanese ($(cat "$T/verify.ja"))" \
+  grep -q '^PASS: イベント [0-9]* 件、署名済み [0-9]* 件、チェックポイント [0-9]* 件を検証しました' "$T/verify.ja"
+cat_ja verify --json >"$T/verify.ja.json" || true
+cat_c verify --json >"$T/verify.c.json" || true
+check "art-catalog verify --json: byte-identical in C and ja_JP.UTF-8" cmp "$T/verify.c.json" "$T/verify.ja.json"
+check "art-catalog verify --json: the message in C" grep -q '"message": *"[0-9]* events, ' "$T/verify.ja.json"
 rc=0
 cat_ja show E999 >/dev/null 2>"$T/cat.err" || rc=$?
 check "art-catalog: an unknown item is reported in Japanese ($(cat "$T/cat.err"))" \
