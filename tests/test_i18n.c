@@ -66,7 +66,9 @@ START_TEST(test_japanese_error)
   ck_assert_str_eq(art_ctx_errmsg(ctx),
                    "ev/b: cannot read: No such file or directory");
   const char *l = art_ctx_errmsg_localized(ctx);
-  ck_assert_msg(strncmp(l, "ev/b: 読み取れません: ", 28) == 0, "%s", l);
+  ck_assert_msg(strncmp(l, "ev/b: 読み取れません: ",
+                        strlen("ev/b: 読み取れません: ")) == 0,
+                "%s", l);
   ck_assert_msg(!strstr(l, "No such file"), "%s", l);
   ck_assert_str_eq(art_strerror(ART_ERR_NOT_FOUND), "not found");
   ck_assert_str_eq(art_strerror_localized(ART_ERR_NOT_FOUND), "見つかりません");
@@ -91,6 +93,27 @@ START_TEST(test_japanese_nested)
                    "disk.E01: jl: DestList が短すぎます");
   art_ctx_free(in);
   art_ctx_free(out);
+}
+END_TEST
+
+/* A format given the C strerror of its errno as an argument (the
+ * "%s: write failed: %s" pattern): the translation gets the locale's. */
+START_TEST(test_japanese_errno_argument)
+{
+  art_ctx *ctx;
+  if (!use_locale("ja_JP.UTF-8"))
+    return;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  art__set_error(ctx, ART_ERR_IO, ENOSPC, "%s: write failed: %s", "out.csv",
+                 art__strerror_c(ENOSPC));
+  ck_assert_str_eq(art_ctx_errmsg(ctx),
+                   "out.csv: write failed: No space left on device");
+  const char *l = art_ctx_errmsg_localized(ctx);
+  ck_assert_msg(strncmp(l, "out.csv: 書き込みに失敗しました: ",
+                        strlen("out.csv: 書き込みに失敗しました: ")) == 0 &&
+                    !strstr(l, "No space"),
+                "%s", l);
+  art_ctx_free(ctx);
 }
 END_TEST
 
@@ -344,6 +367,7 @@ static Suite *i18n_suite(void)
   tcase_add_test(tc, test_c_locale_english);
   tcase_add_test(tc, test_japanese_error);
   tcase_add_test(tc, test_japanese_nested);
+  tcase_add_test(tc, test_japanese_errno_argument);
   tcase_add_test(tc, test_japanese_source_open);
   tcase_add_test(tc, test_japanese_batch_item);
   tcase_add_test(tc, test_timeline_html_labels);

@@ -526,14 +526,14 @@ static int cmd_verify(art_ctx *ctx, art_catalog *cat, opts *o, FILE *out)
   if (o->json) {
     fprintf(out, "%s\n", report);
   } else if (res.verdict == ART_CATALOG_PASS) {
-    fprintf(out, _("PASS: %s\n"), res.message);
+    fprintf(out, _("PASS: %s\n"), res.message_l);
   } else if (res.seq) {
     fprintf(out, _("FAIL: %s at event %llu: %s\n"),
             art_catalog_verdict_name(res.verdict), (unsigned long long)res.seq,
-            res.message);
+            res.message_l);
   } else {
     fprintf(out, _("FAIL: %s: %s\n"), art_catalog_verdict_name(res.verdict),
-            res.message);
+            res.message_l);
   }
   art_free(report);
   if (res.unreadable)
@@ -601,7 +601,7 @@ static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
     fprintf(stderr,
             _("art-catalog: %s: the source FAILS verify (%s: %s); "
               "nothing was copied\n"),
-            argv[1], art_catalog_verdict_name(sres.verdict), sres.message);
+            argv[1], art_catalog_verdict_name(sres.verdict), sres.message_l);
     art_catalog_free(src);
     return ART_EXIT_FOUND;
   }
@@ -613,14 +613,14 @@ static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
     return fail(ctx, st);
   if (dres.verdict != ART_CATALOG_PASS) {
     printf(_("%s: copied, but the copy FAILS verify: %s: %s\n"), argv[2],
-           art_catalog_verdict_name(dres.verdict), dres.message);
+           art_catalog_verdict_name(dres.verdict), dres.message_l);
     return ART_EXIT_FOUND;
   }
   if (!o->quiet)
     printf(_("%s (%s) -> %s: %llu rows, %llu events copied; source and copy "
              "verified: %s\n"),
            argv[1], sname, argv[2], (unsigned long long)rows,
-           (unsigned long long)dres.events, dres.message);
+           (unsigned long long)dres.events, dres.message_l);
   return ART_EXIT_OK;
 }
 
@@ -832,10 +832,10 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
       rc = fail(ctx, st);
     } else if (res.verdict != ART_CATALOG_PASS) {
       printf(_("%s: copied, but the copy FAILS verify: %s: %s\n"), argv[1],
-             art_catalog_verdict_name(res.verdict), res.message);
+             art_catalog_verdict_name(res.verdict), res.message_l);
       rc = ART_EXIT_FOUND;
     } else if (!o->quiet) {
-      printf(_("%s: backup verified: %s\n"), argv[1], res.message);
+      printf(_("%s: backup verified: %s\n"), argv[1], res.message_l);
     }
   } else if (strcmp(cmd, "batch") == 0) {
     FILE *in = stdin;

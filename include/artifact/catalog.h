@@ -290,6 +290,9 @@ typedef struct art_catalog_verify_result {
   char message[1024]; /* what happened, in words */
   /* rehash: the items that could not be re-read and why ("" if none) */
   char unreadable_items[1024];
+  /* MESSAGE translated for a person (LC_MESSAGES); MESSAGE itself stays in
+   * the C locale, as in the JSON report */
+  char message_l[1024];
 } art_catalog_verify_result;
 
 /* Walk the chain, its signatures and checkpoints (and with REHASH re-read

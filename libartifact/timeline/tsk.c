@@ -766,7 +766,7 @@ static int walk_vss(art_ctx *ctx,
     snprintf(evidence, sizeof evidence, "%s (vss%u, created %s)", path, k,
              created);
     snprintf(mount, sizeof mount, "vss%u:", k);
-    snprintf(vwhere, sizeof vwhere, "%s, volume shadow copy store %u", where,
+    snprintf(vwhere, sizeof vwhere, _("%s, volume shadow copy store %u"), where,
              k);
     TSK_IMG_INFO *vimg = img_new(ctx, tl, vs, art_source_get_info(vs)->size);
     if (!vimg) {
@@ -822,7 +822,7 @@ static int walk_apfs(art_ctx *ctx,
     seen = 1;
     char vwhere[4600], mount[24], evidence[4400];
     snprintf(vwhere, sizeof vwhere,
-             "%s, APFS volume %d (%s, block %" PRIu64 ")", where, number,
+             _("%s, APFS volume %d (%s, block %" PRIu64 ")"), where, number,
              v->desc ? v->desc : "?", v->block);
     snprintf(mount, sizeof mount, "apfs%d:", number);
     snprintf(evidence, sizeof evidence,
@@ -894,7 +894,8 @@ static int walk_fs(art_ctx *ctx,
   tl_img *t = (tl_img *)img;
   unsigned errs_before = t->read_errors;
   char where[4400];
-  snprintf(where, sizeof where, "%s: partition at sector %" PRIu64 " (%s)",
+  /* WHERE names the place in the problems (printed for a person) */
+  snprintf(where, sizeof where, _("%s: partition at sector %" PRIu64 " (%s)"),
            path, sector, desc);
   art__tl_set_tz(tl->fs_tz);
   tsk_error_reset();
@@ -1071,7 +1072,8 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
       failed++;
     } else if (!vs) {
       tsk_error_reset();
-      int r = walk_fs(ctx, tl, img, path, 0, info->size, "whole image", 0, &st);
+      int r =
+          walk_fs(ctx, tl, img, path, 0, info->size, _("whole image"), 0, &st);
       if (r == -2)
         goto out;
       r == 0 ? ok++ : failed++;
