@@ -20,6 +20,7 @@ static const art_dissector *const registry[] = {
     &art__dissect_rtf,
     &art__dissect_pdf,
     &art__dissect_authenticode,
+    &art__dissect_lnk,
     &art__dissect_email,
     &art__dissect_script,
     /* clang-format on */
