@@ -17,6 +17,7 @@ static const art_dissector *const registry[] = {
     &art__dissect_ole,
     &art__dissect_msg,
     &art__dissect_tnef,
+    &art__dissect_onenote,
     &art__dissect_ooxml,
     &art__dissect_rtf,
     &art__dissect_pdf,
