@@ -38,7 +38,7 @@ typedef struct owalk {
   opart *parts;
   size_t n, cap;
   int cur;
-  json_t *scripts, *members;
+  json_t *scripts;
   int encrypted_members;
   int damaged; /* a member could not be read whole */
 } owalk;
@@ -62,8 +62,6 @@ static art_walk_action o_begin(void *ud, const art_archive_member *m)
   if (strncmp(m->path, "Scripts/", 8) == 0 &&
       json_array_size(w->scripts) < MAX_LIST)
     json_array_append_new(w->scripts, art__dissect_jstr(m->path));
-  if (json_array_size(w->members) < 10000)
-    json_array_append_new(w->members, art__dissect_jstr(m->path));
   if (!wanted(m->path))
     return ART_WALK_SKIP;
   if (w->n == w->cap) {
@@ -269,7 +267,7 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
 {
   art_archive_opts o;
   art_archive *ar = NULL;
-  owalk w = {NULL, 0, 0, -1, json_array(), json_array(), 0, 0};
+  owalk w = {NULL, 0, 0, -1, json_array(), 0, 0};
   art_archive_opts_init(&o);
   o.max_depth = 1;
   o.max_member_bytes = MAX_PART;
@@ -277,7 +275,6 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   art_status st = art_archive_new(ctx, &o, &ar);
   if (st != ART_OK) {
     json_decref(w.scripts);
-    json_decref(w.members);
     return st;
   }
   art_archive_ops ops = {o_begin, o_data, o_end};
@@ -377,7 +374,6 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   }
   free(w.parts);
   free(mimetype);
-  json_decref(w.members);
   art_status s2 = art__dissect_summary(sink, sum);
   if (s2 != ART_OK)
     return s2;
