@@ -181,6 +181,117 @@ START_TEST(test_msg_not_a_message)
 }
 END_TEST
 
+/* ---- TNEF ------------------------------------------------------------------
+ */
+
+static size_t tnef_attr(
+    uint8_t *o, unsigned level, uint32_t id, const void *data, uint32_t len)
+{
+  uint16_t sum = 0;
+  o[0] = (uint8_t)level;
+  for (int i = 0; i < 4; i++) {
+    o[1 + i] = (uint8_t)(id >> (8 * i));
+    o[5 + i] = (uint8_t)(len >> (8 * i));
+  }
+  memcpy(o + 9, data, len);
+  for (uint32_t i = 0; i < len; i++)
+    sum = (uint16_t)(sum + o[9 + i]);
+  o[9 + len] = (uint8_t)sum;
+  o[10 + len] = (uint8_t)(sum >> 8);
+  return 11 + len;
+}
+
+START_TEST(test_tnef_attachment_and_hostile_props)
+{
+  uint8_t b[512];
+  size_t n = 0;
+  got g = {0};
+  art_status st;
+  memcpy(b, "\x78\x9f\x3e\x22\x01\x00", 6);
+  n = 6;
+  n += tnef_attr(b + n, 2, 0x00069002, "\x01\x00", 2);
+  n += tnef_attr(b + n, 2, 0x00018010, "a.txt", 6);
+  n += tnef_attr(b + n, 2, 0x0006800f, "hello", 5);
+  /* attAttachment claiming 4 billion properties: stops, flagged partial */
+  n += tnef_attr(b + n, 2, 0x00069005, "\xff\xff\xff\xff\x1f\x00\x07\x37", 8);
+  json_t *j = run("tnef", b, n, &g, &st);
+  ck_assert_int_eq(st, ART_ERR_CORRUPT);
+  ck_assert_ptr_nonnull(j);
+  ck_assert(json_is_true(json_object_get(j, "partial")));
+  ck_assert_uint_eq(g.n, 1);
+  ck_assert_str_eq(g.names[0], "a.txt");
+  ck_assert_str_eq(g.via[0], "tnef-attachment");
+  ck_assert_uint_eq(g.len[0], 5);
+  json_decref(j);
+  /* an attribute length beyond the end */
+  memset(&g, 0, sizeof g);
+  b[6 + 5] = 0xff;
+  b[6 + 8] = 0x7f;
+  j = run("tnef", b, n, &g, &st);
+  ck_assert_int_eq(st, ART_ERR_CORRUPT);
+  ck_assert_uint_eq(g.n, 0);
+  json_decref(j);
+}
+END_TEST
+
+/* ---- OneNote ---------------------------------------------------------------
+ */
+
+START_TEST(test_onenote_hostile_length)
+{
+  static const uint8_t one[16] = {0xe4, 0x52, 0x5c, 0x7b, 0x8c, 0xd8,
+                                  0xa7, 0x4d, 0xae, 0xb1, 0x53, 0x37,
+                                  0xba, 0x2d, 0x84, 0xad};
+  static const uint8_t fdso[16] = {0xe7, 0x16, 0xe3, 0xbd, 0x65, 0x26,
+                                   0x11, 0x45, 0xa4, 0xc4, 0x8d, 0x4d,
+                                   0x0b, 0x7a, 0x9e, 0xac};
+  uint8_t *b = calloc(1, 2048);
+  got g = {0};
+  art_status st;
+  memcpy(b, one, 16);
+  memcpy(b + 1100, fdso, 16);
+  memset(b + 1116, 0xff, 8); /* cbLength: 2^64 - 1 */
+  memcpy(b + 1136, "MZ", 2);
+  ck_assert(art_dissect_find("onenote")->recognise(b, 2048));
+  json_t *j = run("onenote", b, 2048, &g, &st);
+  ck_assert_int_eq(st, ART_ERR_CORRUPT);
+  ck_assert_uint_eq(g.n, 1);
+  ck_assert_uint_eq(g.len[0], 2048 - 1136); /* what is there */
+  ck_assert(json_is_true(json_object_get(j, "partial")));
+  json_decref(j);
+  /* a GUID at the very end, no room for its length */
+  memset(&g, 0, sizeof g);
+  j = run("onenote", b, 1110, &g, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_uint_eq(g.n, 0);
+  json_decref(j);
+  free(b);
+}
+END_TEST
+
+/* ---- LNK --------------------------------------------------------------------
+ */
+
+START_TEST(test_lnk_garbage_after_header)
+{
+  uint8_t b[200];
+  got g = {0};
+  art_status st;
+  memset(b, 0xff, sizeof b);
+  memcpy(b, "\x4c\0\0\0\x01\x14\x02\0\0\0\0\0\xc0\0\0\0\0\0\0\x46", 20);
+  ck_assert(art_dissect_find("lnk")->recognise(b, sizeof b));
+  json_t *j = run("lnk", b, sizeof b, &g, &st);
+  ck_assert_int_eq(st, ART_ERR_CORRUPT); /* liblnk refuses it */
+  ck_assert_ptr_nonnull(j);              /* the header is still given */
+  ck_assert(json_is_true(json_object_get(j, "partial")));
+  ck_assert_uint_eq(g.n, 0);
+  json_decref(j);
+  /* not a shortcut: the CLSID differs */
+  b[19] = 0x47;
+  ck_assert(!art_dissect_find("lnk")->recognise(b, sizeof b));
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("dissect_formats");
@@ -188,6 +299,11 @@ int main(void)
   tcase_add_test(tc, test_lzfu_spec);
   tcase_add_test(tc, test_lzfu_damaged);
   tcase_add_test(tc, test_msg_not_a_message);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("others");
+  tcase_add_test(tc, test_tnef_attachment_and_hostile_props);
+  tcase_add_test(tc, test_onenote_hostile_length);
+  tcase_add_test(tc, test_lnk_garbage_after_header);
   suite_add_tcase(s, tc);
   return tu_main(s);
 }
