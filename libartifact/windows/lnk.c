@@ -29,9 +29,8 @@ typedef int (*lnk_str16_fn)(liblnk_file_t *,
                             uint16_t *,
                             size_t,
                             liblnk_error_t **);
-/* A string of the shortcut as UTF-8; when liblnk refuses to convert it (an
- * unpaired surrogate, as in a crafted name), its UTF-16 form with the lone
- * surrogate written as "\uXXXX", so the name is never dropped. */
+/* A string of the shortcut as UTF-8; when liblnk will not give UTF-8, its
+ * UTF-16 form converted here (a lone surrogate written as "\uXXXX"). */
 static char *lnk_str2(liblnk_file_t *f,
                       lnk_sz_fn szf,
                       lnk_str_fn sf,
