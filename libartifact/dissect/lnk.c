@@ -138,6 +138,10 @@ static const char *lolbin(const char *path)
 static art_status
 lnk_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
 {
+  if (!lnk_recognise(in->data, in->len)) {
+    art_dissect_sink_error(sink, "%s: lnk: not a shell link header", in->name);
+    return ART_ERR_CORRUPT;
+  }
   win_lnk_info li;
   char origin[512];
   int partial = 0;

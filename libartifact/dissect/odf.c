@@ -294,6 +294,8 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
       continue;
     const char *lim = p->data + p->len, *e;
     if (strcmp(p->name, "mimetype") == 0) {
+      if (mimetype) /* a second one: the first is what readers take */
+        continue;
       mimetype = strndup(p->data, p->len < 200 ? p->len : 200);
     } else if (strcmp(p->name, "META-INF/manifest.xml") == 0) {
       for (const char *t = tag(p->data, lim, "file-entry", &e); t;

@@ -50,8 +50,13 @@ onenote_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   size_t n = in->len, count = 0;
   art_status st = ART_OK;
   int damaged = 0;
-  json_t *sum = json_object(), *files = json_array();
   (void)ctx;
+  if (!onenote_recognise(d, n)) {
+    art_dissect_sink_error(sink, "%s: onenote: no OneNote file header",
+                           in->name);
+    return ART_ERR_CORRUPT;
+  }
+  json_t *sum = json_object(), *files = json_array();
   json_object_set_new(
       sum, "format",
       json_string(memcmp(d, guid_one, 16) == 0 ? "section" : "toc"));

@@ -278,6 +278,12 @@ tnef_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   json_t *sum = json_object(), *list = json_array();
   uint32_t version = 0, codepage = 0;
   (void)ctx;
+  if (!tnef_recognise(d, n)) {
+    json_decref(sum);
+    json_decref(list);
+    art_dissect_sink_error(sink, "%s: tnef: no TNEF signature", in->name);
+    return ART_ERR_CORRUPT;
+  }
   json_object_set_new(sum, "key", json_integer(le16(d + 4)));
   while (o < n && st == ART_OK) {
     if (n - o < 9 || count >= MAX_ATTRS) {
