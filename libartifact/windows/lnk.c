@@ -92,6 +92,56 @@ static art_status lnk_fail(art_ctx *ctx,
                         msg[0] ? ": " : "", msg);
 }
 
+/* liblnk allocates what a shortcut's size fields say before reading:
+ * check every size against the bytes there first ([MS-SHLLINK] 2.2-2.5),
+ * so a crafted size is an error, never a 4 GiB allocation. NULL when they
+ * add up. */
+static const char *lnk_sizes_bad(const unsigned char *d, size_t n)
+{
+  size_t o = 0x4c;
+  if (n < o)
+    return "shorter than its header";
+  uint32_t flags = (uint32_t)d[0x14] | (uint32_t)d[0x15] << 8 |
+                   (uint32_t)d[0x16] << 16 | (uint32_t)d[0x17] << 24;
+  if (flags & 0x1) { /* HasLinkTargetIDList */
+    if (n - o < 2)
+      return "cut in its target ID list";
+    o += 2u + (size_t)(d[o] | d[o + 1] << 8);
+    if (o > n)
+      return "target ID list longer than the file";
+  }
+  if (flags & 0x2) { /* HasLinkInfo */
+    if (n - o < 4)
+      return "cut in its link information";
+    uint32_t sz = (uint32_t)d[o] | (uint32_t)d[o + 1] << 8 |
+                  (uint32_t)d[o + 2] << 16 | (uint32_t)d[o + 3] << 24;
+    if (sz > n - o)
+      return "link information longer than the file";
+    o += sz;
+  }
+  /* NAME, RELATIVE_PATH, WORKING_DIR, ARGUMENTS, ICON_LOCATION */
+  for (uint32_t bit = 0x4; bit <= 0x40; bit <<= 1) {
+    if (!(flags & bit))
+      continue;
+    if (n - o < 2)
+      return "cut in its strings";
+    size_t chars = (size_t)(d[o] | d[o + 1] << 8);
+    o += 2 + chars * ((flags & 0x80) ? 2 : 1);
+    if (o > n)
+      return "a string longer than the file";
+  }
+  while (n - o >= 4) { /* extra data blocks, a size under 4 ends them */
+    uint32_t sz = (uint32_t)d[o] | (uint32_t)d[o + 1] << 8 |
+                  (uint32_t)d[o + 2] << 16 | (uint32_t)d[o + 3] << 24;
+    if (sz < 4)
+      break;
+    if (sz > n - o)
+      return "an extra data block longer than the file";
+    o += sz;
+  }
+  return NULL;
+}
+
 void win_lnk_info_free(win_lnk_info *li)
 {
   if (!li)
@@ -121,6 +171,10 @@ art_status win_lnk_read(art_ctx *ctx,
   liblnk_error_t *e = NULL;
   art_status st = ART_OK;
   memset(li, 0, sizeof *li);
+  const char *why = lnk_sizes_bad(data, n);
+  if (why)
+    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                          "%s: not a readable shortcut: %s", origin, why);
   if (libbfio_memory_range_initialize(&h, &be) != 1 ||
       libbfio_memory_range_set(h, (uint8_t *)(uintptr_t)data, n, &be) != 1) {
     libbfio_error_free(&be);
