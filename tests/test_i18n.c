@@ -211,6 +211,31 @@ static char *timeline_html(const char *in)
   return buf;
 }
 
+/* A copy of the events script [B, E) with each row's shown date (the
+ * string after the row's leading epoch number) emptied. */
+static char *without_shown_dates(const char *b, const char *e)
+{
+  ck_assert_ptr_nonnull(e);
+  char *out = calloc(1, (size_t)(e - b) + 1), *o = out;
+  ck_assert_ptr_nonnull(out);
+  while (b < e) {
+    *o++ = *b;
+    if (*b++ != '[' || b >= e || !(*b == '-' || (*b >= '0' && *b <= '9')))
+      continue;
+    while (b < e && *b != ',' && *b != ']')
+      *o++ = *b++;
+    if (e - b > 2 && b[0] == ',' && b[1] == '"') {
+      memcpy(o, ",\"\"", 3);
+      o += 3;
+      b += 2;
+      while (b < e && *b != '"')
+        b++;
+      b++;
+    }
+  }
+  return out;
+}
+
 START_TEST(test_timeline_html_labels)
 {
   char *c, *ja;
@@ -234,14 +259,18 @@ START_TEST(test_timeline_html_labels)
   ck_assert_ptr_nonnull(strstr(ja, "<h1>タイムライン</h1>"));
   ck_assert_ptr_nonnull(strstr(ja, ">パス</th>"));
   ck_assert_ptr_nonnull(strstr(ja, "\"deleted\":\"削除済み\""));
-  /* The events themselves (the data) are the same bytes. */
+  /* The events themselves (the data) are the same bytes, but for the
+   * date shown to a person, which the locale writes its own way. */
   const char *ec = strstr(c, "<script id=\"events\"");
   const char *ej = strstr(ja, "<script id=\"events\"");
   ck_assert_ptr_nonnull(ec);
   ck_assert_ptr_nonnull(ej);
-  const char *ecend = strstr(ec, "</script>"), *ejend = strstr(ej, "</script>");
-  ck_assert_uint_eq((size_t)(ecend - ec), (size_t)(ejend - ej));
-  ck_assert(memcmp(ec, ej, (size_t)(ecend - ec)) == 0);
+  char *dc = without_shown_dates(ec, strstr(ec, "</script>"));
+  char *dj = without_shown_dates(ej, strstr(ej, "</script>"));
+  ck_assert_str_eq(dc, dj);
+  ck_assert_ptr_nonnull(strstr(ja, "年"));
+  free(dc);
+  free(dj);
   ck_assert_ptr_nonnull(strstr(ja, "報告書.docx"));
   free(c);
   free(ja);
