@@ -137,6 +137,41 @@ static char *rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf)
   return (char *)b;
 }
 
+/* The record's XML into *BUF (grown as needed, kept across records).
+ * libfwevt renders the whole XML tree once for its size and once more for
+ * the string, so first try the buffer as it is (any size at least the
+ * string's is accepted) and ask the size only when it was too small: one
+ * rendering per record instead of two. NULL: none. */
+static char *rec_xml(libevtx_record_t *r, uint8_t **buf, size_t *cap)
+{
+  libevtx_error_t *e = NULL;
+  if (*cap && A(libevtx_record_get_utf8_xml_string)(r, *buf, *cap, &e) == 1) {
+    (*buf)[*cap - 1] = 0;
+    return (char *)*buf;
+  }
+  A(libevtx_error_free)(&e);
+  size_t n = 0;
+  if (A(libevtx_record_get_utf8_xml_string_size)(r, &n, &e) != 1 || n == 0 ||
+      n > (64u << 20)) {
+    A(libevtx_error_free)(&e);
+    return NULL;
+  }
+  if (n > *cap) {
+    size_t c = n < 65536 ? 65536 : n + n / 2;
+    uint8_t *b = realloc(*buf, c);
+    if (!b)
+      return NULL;
+    *buf = b;
+    *cap = c;
+  }
+  if (A(libevtx_record_get_utf8_xml_string)(r, *buf, *cap, &e) != 1) {
+    A(libevtx_error_free)(&e);
+    return NULL;
+  }
+  (*buf)[*cap - 1] = 0;
+  return (char *)*buf;
+}
+
 /* Undo the five XML entities and &#N; / &#xN; in place. */
 static size_t xml_unescape(char *s, size_t n)
 {
@@ -279,6 +314,8 @@ static art_status one_record(art_ctx *ctx,
                              libevtx_record_t *rec,
                              int recovered,
                              win_rec *r,
+                             uint8_t **xbuf,
+                             size_t *xcap,
                              art_win_event_fn fn,
                              void *user)
 {
@@ -309,8 +346,7 @@ static art_status one_record(art_ctx *ctx,
   char *sid =
       rec_str(rec, A(libevtx_record_get_utf8_user_security_identifier_size),
               A(libevtx_record_get_utf8_user_security_identifier));
-  char *xml = rec_str(rec, A(libevtx_record_get_utf8_xml_string_size),
-                      A(libevtx_record_get_utf8_xml_string));
+  char *xml = rec_xml(rec, xbuf, xcap);
   win_rec_reset(r);
   win_attr(r, "record_number", "%" PRIu64, num);
   win_attr(r, "event_identifier", "%" PRIu32, eid);
@@ -344,7 +380,6 @@ static art_status one_record(art_ctx *ctx,
   free(guid);
   free(computer);
   free(sid);
-  free(xml);
   return st;
 }
 
@@ -367,6 +402,8 @@ art_status art_win_parse_evtx(art_ctx *ctx,
   libevtx_file_t *file = NULL;
   libevtx_error_t *e = NULL;
   win_rec r = {0};
+  uint8_t *xbuf = NULL;
+  size_t xcap = 0;
   if (A(libbfio_memory_range_initialize)(&h, &be) != 1 ||
       A(libbfio_memory_range_set)(h, data, n, &be) != 1) {
     A(libbfio_error_free)(&be);
@@ -402,7 +439,7 @@ art_status art_win_parse_evtx(art_ctx *ctx,
       bad++;
       continue;
     }
-    st = one_record(ctx, rec, 0, &r, fn, user);
+    st = one_record(ctx, rec, 0, &r, &xbuf, &xcap, fn, user);
     A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK &&
@@ -416,7 +453,7 @@ art_status art_win_parse_evtx(art_ctx *ctx,
       A(libevtx_error_free)(&e);
       continue; /* recovery is best effort */
     }
-    st = one_record(ctx, rec, 1, &r, fn, user);
+    st = one_record(ctx, rec, 1, &r, &xbuf, &xcap, fn, user);
     A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK && bad)
@@ -429,6 +466,7 @@ out:
   A(libevtx_file_free)(&file, NULL);
   A(libbfio_handle_free)(&h, NULL);
   win_rec_free(&r);
+  free(xbuf);
   free(data);
   return st;
 }
