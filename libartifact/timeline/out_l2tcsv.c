@@ -110,6 +110,7 @@ static const char *parser_of(const char *dt, size_t n)
   static const struct {
     const char *prefix, *parser;
   } map[] = {{"windows:evtx:", "winevtx"},
+             {"windows:evt:", "winevt"},
              {"windows:registry:", "winreg"},
              {"windows:prefetch:", "prefetch"},
              {"windows:volume:", "prefetch"},

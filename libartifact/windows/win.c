@@ -15,7 +15,8 @@
 static const char *const kind_names[ART_WIN_KIND_COUNT_] = {
     "unknown",   "evtx",          "registry",        "prefetch",
     "lnk",       "jumplist_auto", "jumplist_custom", "usnjrnl",
-    "recycle_i", "recycle_info2", "chrome_history",  "firefox_places"};
+    "recycle_i", "recycle_info2", "chrome_history",  "firefox_places",
+    "evt"};
 
 const char *art_win_kind_name(art_win_kind kind)
 {
@@ -52,6 +53,9 @@ art_win_kind art_win_detect(const char *name, const void *head, size_t n)
   const char *b = base_name(name ? name : "");
   if (n >= 8 && memcmp(h, "ElfFile", 8) == 0)
     return ART_WIN_EVTX;
+  /* EVT header: its size (48) then "LfLe" */
+  if (n >= 8 && win_le32(h) == 0x30 && memcmp(h + 4, "LfLe", 4) == 0)
+    return ART_WIN_EVT;
   if (n >= 4 && memcmp(h, "regf", 4) == 0)
     return ART_WIN_REGISTRY;
   if (n >= 8 && (memcmp(h, "MAM\x04", 4) == 0 || memcmp(h + 4, "SCCA", 4) == 0))
@@ -89,6 +93,8 @@ art_status art_win_parse(art_ctx *ctx,
   switch (kind) {
   case ART_WIN_EVTX:
     return art_win_parse_evtx(ctx, in, fn, user);
+  case ART_WIN_EVT:
+    return art_win_parse_evt(ctx, in, fn, user);
   case ART_WIN_REGISTRY:
     return art_win_parse_registry(ctx, in, fn, user);
   case ART_WIN_PREFETCH:
