@@ -111,13 +111,19 @@ static art_status evtx_fail(art_ctx *ctx,
                         msg[0] ? ": " : "", msg);
 }
 
-/* UTF-8 string getter of libevtx into a malloc'd buffer (NULL: none). */
+/* UTF-8 string getter of libevtx into *BUF (grown as needed, kept across
+ * records: no allocation per record); NULL: none. */
 typedef int (*evtx_sz_fn)(libevtx_record_t *, size_t *, libevtx_error_t **);
 typedef int (*evtx_str_fn)(libevtx_record_t *,
                            uint8_t *,
                            size_t,
                            libevtx_error_t **);
-static char *rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf)
+typedef struct str_buf {
+  char *p;
+  size_t cap;
+} str_buf;
+static char *
+rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf, str_buf *b)
 {
   size_t n = 0;
   libevtx_error_t *e = NULL;
@@ -125,16 +131,19 @@ static char *rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf)
     A(libevtx_error_free)(&e);
     return NULL;
   }
-  uint8_t *b = malloc(n);
-  if (!b)
-    return NULL;
-  if (sf(r, b, n, &e) != 1) {
+  if (n > b->cap) {
+    char *q = realloc(b->p, n);
+    if (!q)
+      return NULL;
+    b->p = q;
+    b->cap = n;
+  }
+  if (sf(r, (uint8_t *)b->p, n, &e) != 1) {
     A(libevtx_error_free)(&e);
-    free(b);
     return NULL;
   }
-  b[n - 1] = 0;
-  return (char *)b;
+  b->p[n - 1] = 0;
+  return b->p;
 }
 
 /* The record's XML into *BUF (grown as needed, kept across records).
@@ -316,6 +325,7 @@ static art_status one_record(art_ctx *ctx,
                              win_rec *r,
                              uint8_t **xbuf,
                              size_t *xcap,
+                             str_buf *sb,
                              art_win_event_fn fn,
                              void *user)
 {
@@ -338,14 +348,14 @@ static art_status one_record(art_ctx *ctx,
   if (A(libevtx_record_get_event_level)(rec, &level, &e) != 1)
     A(libevtx_error_free)(&e);
   char *provider = rec_str(rec, A(libevtx_record_get_utf8_source_name_size),
-                           A(libevtx_record_get_utf8_source_name));
+                           A(libevtx_record_get_utf8_source_name), &sb[0]);
   char *guid = rec_str(rec, A(libevtx_record_get_utf8_provider_identifier_size),
-                       A(libevtx_record_get_utf8_provider_identifier));
+                       A(libevtx_record_get_utf8_provider_identifier), &sb[1]);
   char *computer = rec_str(rec, A(libevtx_record_get_utf8_computer_name_size),
-                           A(libevtx_record_get_utf8_computer_name));
+                           A(libevtx_record_get_utf8_computer_name), &sb[2]);
   char *sid =
       rec_str(rec, A(libevtx_record_get_utf8_user_security_identifier_size),
-              A(libevtx_record_get_utf8_user_security_identifier));
+              A(libevtx_record_get_utf8_user_security_identifier), &sb[3]);
   char *xml = rec_xml(rec, xbuf, xcap);
   win_rec_reset(r);
   win_attr(r, "record_number", "%" PRIu64, num);
@@ -376,10 +386,6 @@ static art_status one_record(art_ctx *ctx,
       win_attr_get(r, "channel")[0] ? win_attr_get(r, "channel") : "-",
       computer ? computer : "-", num, (unsigned)level, level_name(level),
       recovered ? " (recovered)" : "");
-  free(provider);
-  free(guid);
-  free(computer);
-  free(sid);
   return st;
 }
 
@@ -404,6 +410,7 @@ art_status art_win_parse_evtx(art_ctx *ctx,
   win_rec r = {0};
   uint8_t *xbuf = NULL;
   size_t xcap = 0;
+  str_buf sb[4] = {{0}};
   if (A(libbfio_memory_range_initialize)(&h, &be) != 1 ||
       A(libbfio_memory_range_set)(h, data, n, &be) != 1) {
     A(libbfio_error_free)(&be);
@@ -439,7 +446,7 @@ art_status art_win_parse_evtx(art_ctx *ctx,
       bad++;
       continue;
     }
-    st = one_record(ctx, rec, 0, &r, &xbuf, &xcap, fn, user);
+    st = one_record(ctx, rec, 0, &r, &xbuf, &xcap, sb, fn, user);
     A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK &&
@@ -453,7 +460,7 @@ art_status art_win_parse_evtx(art_ctx *ctx,
       A(libevtx_error_free)(&e);
       continue; /* recovery is best effort */
     }
-    st = one_record(ctx, rec, 1, &r, &xbuf, &xcap, fn, user);
+    st = one_record(ctx, rec, 1, &r, &xbuf, &xcap, sb, fn, user);
     A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK && bad)
@@ -467,6 +474,8 @@ out:
   A(libbfio_handle_free)(&h, NULL);
   win_rec_free(&r);
   free(xbuf);
+  for (int i = 0; i < 4; i++)
+    free(sb[i].p);
   free(data);
   return st;
 }
