@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <libbfio.h>
 #include <libevt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,7 @@
 #define EVT_FUNCS(X)                                                           \
   X(libbfio_error_free)                                                        \
   X(libbfio_handle_free)                                                       \
-  X(libbfio_memory_range_initialize)                                           \
-  X(libbfio_memory_range_set)                                                  \
+  X(libbfio_handle_initialize)                                                 \
   X(libevt_error_free)                                                         \
   X(libevt_error_sprint)                                                       \
   X(libevt_file_close)                                                         \
@@ -106,6 +106,105 @@ static void evt_msg(libevt_error_t **e, char *msg, size_t n)
   for (char *p = msg; *p; p++)
     if (*p == '\n' || *p == '\r')
       *p = ' ';
+}
+
+/* A bounds-checked read-only memory handle for libevt. libbfio 20170123's
+ * own memory range let libevt read past the end of the buffer on a
+ * damaged log (SIGSEGV in memcpy, found with a byte-flipped SysEvent.Evt);
+ * these callbacks clamp every read to the data. */
+typedef struct mem_io {
+  const uint8_t *p;
+  size_t n;
+  uint64_t off;
+} mem_io;
+
+static int mem_free(intptr_t **io, libbfio_error_t **err)
+{
+  (void)err;
+  free(*io);
+  *io = NULL;
+  return 1;
+}
+static int mem_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **err)
+{
+  (void)err;
+  mem_io *c = malloc(sizeof *c);
+  if (!c)
+    return -1;
+  memcpy(c, src, sizeof *c);
+  c->off = 0;
+  *dst = (intptr_t *)c;
+  return 1;
+}
+static int mem_open(intptr_t *io, int flags, libbfio_error_t **err)
+{
+  (void)err;
+  ((mem_io *)io)->off = 0;
+  return (flags & 2) ? -1 : 1; /* LIBBFIO_ACCESS_FLAG_WRITE */
+}
+static int mem_close(intptr_t *io, libbfio_error_t **err)
+{
+  (void)io;
+  (void)err;
+  return 0;
+}
+static ssize_t
+mem_read(intptr_t *io, uint8_t *buf, size_t size, libbfio_error_t **err)
+{
+  (void)err;
+  mem_io *m = (mem_io *)io;
+  if (!buf || size > SSIZE_MAX)
+    return -1;
+  if (m->off >= m->n)
+    return 0;
+  size_t k = m->n - (size_t)m->off;
+  if (k > size)
+    k = size;
+  memcpy(buf, m->p + m->off, k);
+  m->off += k;
+  return (ssize_t)k;
+}
+static ssize_t
+mem_write(intptr_t *io, const uint8_t *buf, size_t size, libbfio_error_t **err)
+{
+  (void)io;
+  (void)buf;
+  (void)size;
+  (void)err;
+  return -1; /* evidence is read-only */
+}
+static off64_t
+mem_seek(intptr_t *io, off64_t off, int whence, libbfio_error_t **err)
+{
+  (void)err;
+  mem_io *m = (mem_io *)io;
+  int64_t base = whence == SEEK_SET   ? 0
+                 : whence == SEEK_CUR ? (int64_t)m->off
+                 : whence == SEEK_END ? (int64_t)m->n
+                                      : -1;
+  if (base < 0 || (off < 0 && -off > base) ||
+      (off > 0 && off > INT64_MAX - base))
+    return -1;
+  m->off = (uint64_t)(base + off);
+  return (off64_t)m->off;
+}
+static int mem_exists(intptr_t *io, libbfio_error_t **err)
+{
+  (void)io;
+  (void)err;
+  return 1;
+}
+static int mem_open_q(intptr_t *io, libbfio_error_t **err)
+{
+  (void)io;
+  (void)err;
+  return 1;
+}
+static int mem_size(intptr_t *io, size64_t *size, libbfio_error_t **err)
+{
+  (void)err;
+  *size = ((mem_io *)io)->n;
+  return 1;
 }
 
 typedef int (*evt_sz_fn)(libevt_record_t *, size_t *, libevt_error_t **);
@@ -290,9 +389,18 @@ art_status art_win_parse_evt(art_ctx *ctx,
   win_rec r = {0};
   evt_bufs bu = {0};
   char msg[512];
-  if (A(libbfio_memory_range_initialize)(&h, &be) != 1 ||
-      A(libbfio_memory_range_set)(h, data, n, &be) != 1) {
+  mem_io *mio = malloc(sizeof *mio);
+  if (mio) {
+    mio->p = data;
+    mio->n = n;
+    mio->off = 0;
+  }
+  if (!mio || A(libbfio_handle_initialize)(
+                  &h, (intptr_t *)mio, mem_free, mem_clone, mem_open, mem_close,
+                  mem_read, mem_write, mem_seek, mem_exists, mem_open_q,
+                  mem_size, LIBBFIO_FLAG_IO_HANDLE_MANAGED, &be) != 1) {
     A(libbfio_error_free)(&be);
+    free(mio);
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }
@@ -343,10 +451,18 @@ art_status art_win_parse_evt(art_ctx *ctx,
     st = one_record(ctx, rec, 1, &r, &bu, fn, user);
     A(libevt_record_free)(&rec, NULL);
   }
+  /* the header's end-of-file record (40 bytes) must lie in the data: a
+   * copy cut short loses its newest records without any read failing */
+  uint32_t eof = win_le32(data + 20);
   if (st == ART_OK && bad)
     st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
                         "%s: %d of %d records could not be read (first: %s)",
                         in->name, bad, count, first_err);
+  else if (st == ART_OK && ((uint64_t)eof + 40 > n))
+    st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                        "%s: truncated: %zu bytes, the header puts the "
+                        "end-of-file record at %" PRIu32,
+                        in->name, n, eof);
 close:
   A(libevt_file_close)(file, NULL);
 out:

@@ -760,9 +760,11 @@ art_status art_win_parse_registry(art_ctx *ctx,
   }
   int r = libregf_file_get_root_key(file, &root, &e);
   if (r != 1) {
+    /* regf_fail frees the error: freeing it here too was a double free
+     * (SIGSEGV on a byte-flipped NTUSER.DAT) */
     st = r == 0 ? ART_OK
                 : regf_fail(ctx, ART_ERR_CORRUPT, in->name, "root key", e);
-    libregf_error_free(&e);
+    e = NULL;
     goto close;
   }
   st = walk(&g, root, 0);
