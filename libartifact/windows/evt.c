@@ -15,7 +15,6 @@
 #include <inttypes.h>
 #include <libbfio.h>
 #include <libevt.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +26,6 @@
  * its bundled copies of libfdata/libfwnt/libcerror, which would otherwise
  * be bound against the other libyal libraries' copies (other versions). */
 #define EVT_FUNCS(X)                                                           \
-  X(libbfio_error_free)                                                        \
   X(libbfio_handle_free)                                                       \
   X(libbfio_handle_initialize)                                                 \
   X(libevt_error_free)                                                         \
@@ -106,105 +104,6 @@ static void evt_msg(libevt_error_t **e, char *msg, size_t n)
   for (char *p = msg; *p; p++)
     if (*p == '\n' || *p == '\r')
       *p = ' ';
-}
-
-/* A bounds-checked read-only memory handle for libevt. libbfio 20170123's
- * own memory range let libevt read past the end of the buffer on a
- * damaged log (SIGSEGV in memcpy, found with a byte-flipped SysEvent.Evt);
- * these callbacks clamp every read to the data. */
-typedef struct mem_io {
-  const uint8_t *p;
-  size_t n;
-  uint64_t off;
-} mem_io;
-
-static int mem_free(intptr_t **io, libbfio_error_t **err)
-{
-  (void)err;
-  free(*io);
-  *io = NULL;
-  return 1;
-}
-static int mem_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **err)
-{
-  (void)err;
-  mem_io *c = malloc(sizeof *c);
-  if (!c)
-    return -1;
-  memcpy(c, src, sizeof *c);
-  c->off = 0;
-  *dst = (intptr_t *)c;
-  return 1;
-}
-static int mem_open(intptr_t *io, int flags, libbfio_error_t **err)
-{
-  (void)err;
-  ((mem_io *)io)->off = 0;
-  return (flags & 2) ? -1 : 1; /* LIBBFIO_ACCESS_FLAG_WRITE */
-}
-static int mem_close(intptr_t *io, libbfio_error_t **err)
-{
-  (void)io;
-  (void)err;
-  return 0;
-}
-static ssize_t
-mem_read(intptr_t *io, uint8_t *buf, size_t size, libbfio_error_t **err)
-{
-  (void)err;
-  mem_io *m = (mem_io *)io;
-  if (!buf || size > SSIZE_MAX)
-    return -1;
-  if (m->off >= m->n)
-    return 0;
-  size_t k = m->n - (size_t)m->off;
-  if (k > size)
-    k = size;
-  memcpy(buf, m->p + m->off, k);
-  m->off += k;
-  return (ssize_t)k;
-}
-static ssize_t
-mem_write(intptr_t *io, const uint8_t *buf, size_t size, libbfio_error_t **err)
-{
-  (void)io;
-  (void)buf;
-  (void)size;
-  (void)err;
-  return -1; /* evidence is read-only */
-}
-static off64_t
-mem_seek(intptr_t *io, off64_t off, int whence, libbfio_error_t **err)
-{
-  (void)err;
-  mem_io *m = (mem_io *)io;
-  int64_t base = whence == SEEK_SET   ? 0
-                 : whence == SEEK_CUR ? (int64_t)m->off
-                 : whence == SEEK_END ? (int64_t)m->n
-                                      : -1;
-  if (base < 0 || (off < 0 && -off > base) ||
-      (off > 0 && off > INT64_MAX - base))
-    return -1;
-  m->off = (uint64_t)(base + off);
-  return (off64_t)m->off;
-}
-static int mem_exists(intptr_t *io, libbfio_error_t **err)
-{
-  (void)io;
-  (void)err;
-  return 1;
-}
-static int mem_open_q(intptr_t *io, libbfio_error_t **err)
-{
-  (void)io;
-  (void)err;
-  return 1;
-}
-static int mem_size(intptr_t *io, size64_t *size, libbfio_error_t **err)
-{
-  (void)err;
-  *size = ((mem_io *)io)->n;
-  return 1;
 }
 
 typedef int (*evt_sz_fn)(libevt_record_t *, size_t *, libevt_error_t **);
@@ -383,24 +282,12 @@ art_status art_win_parse_evt(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libevt_file_t *file = NULL;
   libevt_error_t *e = NULL;
   win_rec r = {0};
   evt_bufs bu = {0};
   char msg[512];
-  mem_io *mio = malloc(sizeof *mio);
-  if (mio) {
-    mio->p = data;
-    mio->n = n;
-    mio->off = 0;
-  }
-  if (!mio || A(libbfio_handle_initialize)(
-                  &h, (intptr_t *)mio, mem_free, mem_clone, mem_open, mem_close,
-                  mem_read, mem_write, mem_seek, mem_exists, mem_open_q,
-                  mem_size, LIBBFIO_FLAG_IO_HANDLE_MANAGED, &be) != 1) {
-    A(libbfio_error_free)(&be);
-    free(mio);
+  if (win_bfio_open(A(libbfio_handle_initialize), data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }

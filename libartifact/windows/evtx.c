@@ -24,10 +24,8 @@
  * fails on every record ("unsupported type: 0x1a"). dlmopen gives libevtx
  * and its libbfio a scope of their own; calls go through this table. */
 #define EVTX_FUNCS(X)                                                          \
-  X(libbfio_error_free)                                                        \
   X(libbfio_handle_free)                                                       \
-  X(libbfio_memory_range_initialize)                                           \
-  X(libbfio_memory_range_set)                                                  \
+  X(libbfio_handle_initialize)                                                 \
   X(libevtx_error_free)                                                        \
   X(libevtx_error_sprint)                                                      \
   X(libevtx_file_close)                                                        \
@@ -404,16 +402,13 @@ art_status art_win_parse_evtx(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libevtx_file_t *file = NULL;
   libevtx_error_t *e = NULL;
   win_rec r = {0};
   uint8_t *xbuf = NULL;
   size_t xcap = 0;
   str_buf sb[4] = {{0}};
-  if (A(libbfio_memory_range_initialize)(&h, &be) != 1 ||
-      A(libbfio_memory_range_set)(h, data, n, &be) != 1) {
-    A(libbfio_error_free)(&be);
+  if (win_bfio_open(A(libbfio_handle_initialize), data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }

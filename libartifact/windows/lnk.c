@@ -74,14 +74,11 @@ static art_status lnk_events(art_ctx *ctx,
                              size_t *consumed)
 {
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   liblnk_file_t *f = NULL;
   liblnk_error_t *e = NULL;
   art_status st = ART_OK;
   win_rec r = {0};
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", origin);
     goto out;
   }
@@ -370,14 +367,11 @@ art_status art_win_parse_jumplist_auto(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libolecf_file_t *f = NULL;
   libolecf_error_t *e = NULL;
   libolecf_item_t *root = NULL;
   size_t bad = 0;
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }

@@ -45,15 +45,12 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libscca_file_t *file = NULL;
   libscca_error_t *e = NULL;
   win_rec r = {0};
   char *exe = NULL, *files = NULL, *vols = NULL, *hint = NULL;
   size_t fl = 0, vl = 0;
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }

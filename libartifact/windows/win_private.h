@@ -5,6 +5,7 @@
 #define ART_WIN_PRIVATE_H
 
 #include <artifact/windows.h>
+#include <libbfio.h>
 #include <stdarg.h>
 
 #include "ctx_private.h"
@@ -60,6 +61,16 @@ art_status win_emit_ft(win_rec *r,
                        const char *sourcetype,
                        const char *msg,
                        ...) ART_PRINTF(10, 11);
+
+/* A read-only libbfio handle over N bytes at DATA (kept by the caller
+ * until the handle is freed), every read bounds-checked. INIT is the
+ * libbfio_handle_initialize of the libbfio the reader uses (evtx/evt load
+ * theirs with dlmopen). 1, or -1 (out of memory). */
+typedef __typeof__(libbfio_handle_initialize) *win_bfio_init_fn;
+int win_bfio_open(win_bfio_init_fn init,
+                  const void *data,
+                  size_t n,
+                  libbfio_handle_t **h);
 
 /* Read the whole input into a new buffer (at most ART_WIN_MAX_LOAD). */
 art_status
