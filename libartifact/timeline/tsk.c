@@ -223,19 +223,6 @@ static int ext_times(walk *w, TSK_INUM_T inum, art__tl_entry *e)
   return 0;
 }
 
-/* V in decimal at P (room for 20 digits); returns the end. */
-static char *put_dec(char *p, uint64_t v)
-{
-  char t[20];
-  size_t i = sizeof t;
-  do {
-    t[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  memcpy(p, t + i, sizeof t - i);
-  return p + (sizeof t - i);
-}
-
 static void set_time(art__tl_time *t, time_t sec, uint32_t nsec)
 {
   t->sec = (int64_t)sec;
@@ -268,12 +255,12 @@ static TSK_WALK_RET_ENUM line(walk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *a)
   e.meta_addr = f->name->meta_addr;
   /* "addr" or "addr-type-id" (no printf: once per file-system entry);
    * 3 numbers of at most 20 digits fit in e.inode */
-  char *ip = put_dec(e.inode, (uint64_t)f->name->meta_addr);
+  char *ip = art__tl_dec(e.inode, (uint64_t)f->name->meta_addr);
   if (a) {
     *ip++ = '-';
-    ip = put_dec(ip, (uint32_t)a->type);
+    ip = art__tl_dec(ip, (uint32_t)a->type);
     *ip++ = '-';
-    ip = put_dec(ip, a->id);
+    ip = art__tl_dec(ip, a->id);
   }
   *ip = '\0';
   const char *nt = (unsigned)f->name->type < TSK_FS_NAME_TYPE_STR_MAX

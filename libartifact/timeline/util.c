@@ -44,15 +44,22 @@ int art__tl_buf_adds(art__tl_buf *b, const char *s)
   return art__tl_buf_add(b, s, strlen(s));
 }
 
-int art__tl_buf_addu(art__tl_buf *b, uint64_t v)
+char *art__tl_dec(char *p, uint64_t v)
 {
-  char t[24];
+  char t[20];
   size_t i = sizeof t;
   do {
     t[--i] = (char)('0' + v % 10);
     v /= 10;
   } while (v);
-  return art__tl_buf_add(b, t + i, sizeof t - i);
+  memcpy(p, t + i, sizeof t - i);
+  return p + (sizeof t - i);
+}
+
+int art__tl_buf_addu(art__tl_buf *b, uint64_t v)
+{
+  char t[20];
+  return art__tl_buf_add(b, t, (size_t)(art__tl_dec(t, v) - t));
 }
 
 int art__tl_buf_addf(art__tl_buf *b, const char *fmt, ...)

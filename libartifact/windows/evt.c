@@ -67,28 +67,12 @@ static char api_err[256];
 
 static void api_load(void)
 {
-  void *h = dlmopen(LM_ID_NEWLM, "libevt.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    snprintf(api_err, sizeof api_err, "cannot load libevt: %s", dlerror());
+  void *h, *b;
+  if (win_dlmopen("libevt.so.1", &h, &b, api_err, sizeof api_err))
     return;
-  }
-  Lmid_t id;
-  void *b = NULL;
-  if (dlinfo(h, RTLD_DI_LMID, &id) == 0)
-    b = dlmopen(id, "libbfio.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!b) {
-    snprintf(api_err, sizeof api_err, "cannot load libbfio: %s", dlerror());
-    return;
-  }
 #define X(n)                                                                   \
-  {                                                                            \
-    void *p = dlsym(strncmp(#n, "libbfio_", 8) == 0 ? b : h, #n);              \
-    if (!p) {                                                                  \
-      snprintf(api_err, sizeof api_err, "libevt: no %s", #n);                  \
-      return;                                                                  \
-    }                                                                          \
-    memcpy(&api.n, &p, sizeof p);                                              \
-  }
+  if (win_dlsym(h, b, #n, (void **)&api.n, api_err, sizeof api_err))           \
+    return;
   EVT_FUNCS(X)
 #undef X
 }

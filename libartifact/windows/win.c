@@ -1,6 +1,7 @@
 /* Windows artifact parsers: kinds, detection, dispatch, shared helpers.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -737,4 +738,34 @@ int win_bfio_open(win_bfio_init_fn init,
     return -1;
   }
   return 1;
+}
+
+int win_dlmopen(const char *lib, void **h, void **bfio, char *err, size_t n)
+{
+  *h = dlmopen(LM_ID_NEWLM, lib, RTLD_NOW | RTLD_LOCAL);
+  *bfio = NULL;
+  if (!*h) {
+    snprintf(err, n, "cannot load %s: %s", lib, dlerror());
+    return -1;
+  }
+  Lmid_t id;
+  if (dlinfo(*h, RTLD_DI_LMID, &id) == 0)
+    *bfio = dlmopen(id, "libbfio.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!*bfio) {
+    snprintf(err, n, "cannot load libbfio: %s", dlerror());
+    return -1;
+  }
+  return 0;
+}
+
+int win_dlsym(
+    void *h, void *bfio, const char *name, void **fn, char *err, size_t n)
+{
+  void *p = dlsym(strncmp(name, "libbfio_", 8) == 0 ? bfio : h, name);
+  if (!p) {
+    snprintf(err, n, "no %s in the loaded library", name);
+    return -1;
+  }
+  memcpy(fn, &p, sizeof p);
+  return 0;
 }

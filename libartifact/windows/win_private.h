@@ -72,6 +72,16 @@ int win_bfio_open(win_bfio_init_fn init,
                   size_t n,
                   libbfio_handle_t **h);
 
+/* A libyal reader in a link-map namespace of its own (dlmopen), with the
+ * libbfio.so.1 of that namespace: Debian's libyal libraries export their
+ * bundled libcerror/libfdata/libfvalue/libfwnt copies, which would
+ * otherwise bind to another library's (older) copy. 0, or -1 with the
+ * reason in ERR. */
+int win_dlmopen(const char *lib, void **h, void **bfio, char *err, size_t n);
+/* The function NAME from H (from BFIO for libbfio_*) into *FN. 0 or -1. */
+int win_dlsym(
+    void *h, void *bfio, const char *name, void **fn, char *err, size_t n);
+
 /* Read the whole input into a new buffer (at most ART_WIN_MAX_LOAD). */
 art_status
 win_load(art_ctx *ctx, const art_win_input *in, unsigned char **out, size_t *n);
