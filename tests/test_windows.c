@@ -91,6 +91,11 @@ END_TEST
 START_TEST(detect_kinds)
 {
   ck_assert_int_eq(art_win_detect("x", "ElfFile\0", 8), ART_WIN_EVTX);
+  /* EVT: header size 48, then "LfLe" */
+  ck_assert_int_eq(art_win_detect("x", "\x30\0\0\0LfLe", 8), ART_WIN_EVT);
+  ck_assert_int_eq(art_win_detect("x", "\x31\0\0\0LfLe", 8), ART_WIN_UNKNOWN);
+  ck_assert_str_eq(art_win_kind_name(ART_WIN_EVT), "evt");
+  ck_assert_int_eq(art_win_kind_from_name("evt"), ART_WIN_EVT);
   ck_assert_int_eq(art_win_detect("x", "regf\1\0\0\0", 8), ART_WIN_REGISTRY);
   ck_assert_int_eq(art_win_detect("A.pf", "MAM\x04\0\0\0\0", 8),
                    ART_WIN_PREFETCH);

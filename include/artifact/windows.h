@@ -42,12 +42,13 @@ typedef enum art_win_kind {
   ART_WIN_RECYCLE_INFO2,   /* Windows XP Recycler INFO2 */
   ART_WIN_CHROME_HISTORY,  /* Chrome/Edge "History" (SQLite) */
   ART_WIN_FIREFOX_PLACES,  /* Firefox places.sqlite */
+  ART_WIN_EVT,             /* Windows NT..2003 event log (.evt) */
   ART_WIN_KIND_COUNT_
 } art_win_kind;
 
 /* Stable names: "evtx", "registry", "prefetch", "lnk", "jumplist_auto",
  * "jumplist_custom", "usnjrnl", "recycle_i", "recycle_info2",
- * "chrome_history", "firefox_places". */
+ * "chrome_history", "firefox_places", "evt". */
 ART_API const char *art_win_kind_name(art_win_kind kind);
 ART_API art_win_kind art_win_kind_from_name(const char *name);
 
@@ -99,6 +100,11 @@ ART_API art_status art_win_parse_evtx(art_ctx *ctx,
                                       const art_win_input *in,
                                       art_win_event_fn fn,
                                       void *user);
+/* XP/2003 event logs (libevt): creation and written time of each record. */
+ART_API art_status art_win_parse_evt(art_ctx *ctx,
+                                     const art_win_input *in,
+                                     art_win_event_fn fn,
+                                     void *user);
 /* Every key's last-written time, then the decoded values (Run/RunOnce,
  * services, UserAssist, ShimCache, BAM/DAM, RecentDocs, TypedURLs,
  * TypedPaths, MountedDevices, USBSTOR) that the hive holds. */

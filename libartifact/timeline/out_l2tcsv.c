@@ -110,6 +110,7 @@ static const char *parser_of(const char *dt, size_t n)
   static const struct {
     const char *prefix, *parser;
   } map[] = {{"windows:evtx:", "winevtx"},
+             {"windows:evt:", "winevt"},
              {"windows:registry:", "winreg"},
              {"windows:prefetch:", "prefetch"},
              {"windows:volume:", "prefetch"},
@@ -248,8 +249,13 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
         art__tl_buf_adds(d, art__tl_kind_desc((art_timeline_kind)k)))
       return ART_ERR_NOMEM;
     size_t kl = strlen(kinds);
-    snprintf(kinds + kl, sizeof kinds - kl, "%s%s", kl ? "," : "",
-             art__tl_kind_name((art_timeline_kind)k));
+    const char *kn = art__tl_kind_name((art_timeline_kind)k);
+    size_t nl = strlen(kn);
+    if (kl + 1 + nl < sizeof kinds) {
+      if (kl)
+        kinds[kl++] = ',';
+      memcpy(kinds + kl, kn, nl + 1);
+    }
   }
   if (kind == ART_TIMELINE_KIND_COUNT_)
     return ART_ERR_INTERNAL;
@@ -261,37 +267,41 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
   const char *desc = d->p;
   char ns[48];
   art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
-  int bad =
-      add_date(b, &tm) ||
-      add_clean(b, tm.tm_zone ? tm.tm_zone : "UTC",
-                strlen(tm.tm_zone ? tm.tm_zone : "UTC")) ||
-      art__tl_buf_addf(b, ",%s,FILE,File stat,%s,-,-,", macb, desc) ||
-      add_clean(b, ev->name, ev->name_len) || art__tl_buf_addc(b, ',') ||
-      add_clean(b, ev->name, ev->name_len) ||
-      art__tl_buf_addf(b, " Type: %s%s,2,%s", desc,
-                       ev->alloc != TL_ALLOC ? " (unallocated)" : "", scheme) ||
-      add_clean(b, ev->name, ev->name_len) || art__tl_buf_addc(b, ',');
+  int bad = add_date(b, &tm) ||
+            add_clean(b, tm.tm_zone ? tm.tm_zone : "UTC",
+                      strlen(tm.tm_zone ? tm.tm_zone : "UTC")) ||
+            art__tl_buf_addc(b, ',') || art__tl_buf_adds(b, macb) ||
+            art__tl_buf_adds(b, ",FILE,File stat,") ||
+            art__tl_buf_adds(b, desc) || art__tl_buf_adds(b, ",-,-,") ||
+            add_clean(b, ev->name, ev->name_len) || art__tl_buf_addc(b, ',') ||
+            add_clean(b, ev->name, ev->name_len) ||
+            art__tl_buf_adds(b, " Type: ") || art__tl_buf_adds(b, desc) ||
+            (ev->alloc != TL_ALLOC && art__tl_buf_adds(b, " (unallocated)")) ||
+            art__tl_buf_adds(b, ",2,") || art__tl_buf_adds(b, scheme) ||
+            add_clean(b, ev->name, ev->name_len) || art__tl_buf_addc(b, ',');
   if (!bad)
     bad = ev->inode_len ? add_clean(b, ev->inode, ev->inode_len)
                         : art__tl_buf_addc(b, '-');
   /* extra: key: value; ... sorted by key */
-  bad = bad ||
-        art__tl_buf_addf(b, ",-,filestat,allocation: %s; evidence: ",
-                         alloc_name(ev->alloc)) ||
+  bad = bad || art__tl_buf_adds(b, ",-,filestat,allocation: ") ||
+        art__tl_buf_adds(b, alloc_name(ev->alloc)) ||
+        art__tl_buf_adds(b, "; evidence: ") ||
         add_clean(b, src->evidence, strlen(src->evidence)) ||
         (src->sha256 && (art__tl_buf_adds(b, "; evidence_sha256: ") ||
                          art__tl_buf_adds(b, src->sha256))) ||
         art__tl_buf_adds(b, "; fs_offset: ") ||
-        (src->has_offset ? art__tl_buf_addf(b, "%" PRIu64, src->fs_offset)
+        (src->has_offset ? art__tl_buf_addu(b, src->fs_offset)
                          : art__tl_buf_addc(b, '-')) ||
         art__tl_buf_adds(b, "; fs_type: ") ||
         add_clean(b, src->fs_type, strlen(src->fs_type)) ||
-        art__tl_buf_addf(b, "; gid: %" PRIu64 "; mode: ", ev->gid) ||
+        art__tl_buf_adds(b, "; gid: ") || art__tl_buf_addu(b, ev->gid) ||
+        art__tl_buf_adds(b, "; mode: ") ||
         add_clean(b, ev->mode, ev->mode_len) ||
-        art__tl_buf_addf(b,
-                         "; size: %" PRIu64 "; time_kind: %s; timestamp_ns: "
-                         "%s; uid: %" PRIu64 "\n",
-                         ev->size, kinds, ns, ev->uid);
+        art__tl_buf_adds(b, "; size: ") || art__tl_buf_addu(b, ev->size) ||
+        art__tl_buf_adds(b, "; time_kind: ") || art__tl_buf_adds(b, kinds) ||
+        art__tl_buf_adds(b, "; timestamp_ns: ") || art__tl_buf_adds(b, ns) ||
+        art__tl_buf_adds(b, "; uid: ") || art__tl_buf_addu(b, ev->uid) ||
+        art__tl_buf_addc(b, '\n');
   if (bad)
     return ART_ERR_NOMEM;
   return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;

@@ -220,17 +220,6 @@ static int64_t slot_value(const art_timeline *tl, const art__tl_time *t)
   return tl->tsk_compat ? (int64_t)(uint32_t)t->sec : t->sec;
 }
 
-static int add_u64(art__tl_buf *b, uint64_t v)
-{
-  char t[24];
-  size_t i = sizeof t;
-  do {
-    t[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  return art__tl_buf_add(b, t + i, sizeof t - i);
-}
-
 /* Write one mactime row (the date text is cached per second). */
 static art_status write_row(art_ctx *ctx,
                             art_timeline *tl,
@@ -269,12 +258,12 @@ static art_status write_row(art_ctx *ctx,
   art__tl_buf *b = &tl->scratch;
   b->len = 0;
   int bad = art__tl_buf_adds(b, date) || art__tl_buf_addc(b, ',') ||
-            add_u64(b, size) || art__tl_buf_addc(b, ',') ||
+            art__tl_buf_addu(b, size) || art__tl_buf_addc(b, ',') ||
             art__tl_buf_add(b, macb, 4) || art__tl_buf_addc(b, ',') ||
             art__tl_buf_add(b, mode, ml) || art__tl_buf_addc(b, ',') ||
-            add_u64(b, uid) || art__tl_buf_addc(b, ',') || add_u64(b, gid) ||
-            art__tl_buf_addc(b, ',') || art__tl_buf_add(b, inode, il) ||
-            art__tl_buf_add(b, ",\"", 2);
+            art__tl_buf_addu(b, uid) || art__tl_buf_addc(b, ',') ||
+            art__tl_buf_addu(b, gid) || art__tl_buf_addc(b, ',') ||
+            art__tl_buf_add(b, inode, il) || art__tl_buf_add(b, ",\"", 2);
   size_t start = 0;
   for (size_t i = 0; !bad && i < nl; i++)
     if (name[i] == '"') {

@@ -15,12 +15,20 @@
 
 #define RUN_BUFSZ (1u << 16)
 
+/* An index entry: the record's offset in the arena and the first 16 bytes
+ * of its key as two big-endian integers (zero-padded), so that most
+ * comparisons never touch the arena (keys lead with the time). */
+typedef struct idx_ent {
+  uint64_t k0, k1;
+  size_t off;
+} idx_ent;
+
 struct art__tl_sorter {
   size_t budget;
   char *tmpdir;
   unsigned char *arena;
   size_t alen, acap;
-  size_t *idx;
+  idx_ent *idx;
   size_t n, capn;
   FILE **runs;
   size_t nruns, capruns;
@@ -74,15 +82,21 @@ size_t art__tl_sorter_peak(const art__tl_sorter *s)
   return s->peak;
 }
 
-static int rec_cmp(const void *a, const void *b, void *arg)
+static int rec_cmp(const idx_ent *a, const idx_ent *b, const void *arg)
 {
+  if (a->k0 != b->k0)
+    return a->k0 < b->k0 ? -1 : 1;
+  if (a->k1 != b->k1)
+    return a->k1 < b->k1 ? -1 : 1;
   const unsigned char *arena = arg;
-  size_t oa = *(const size_t *)a, ob = *(const size_t *)b;
+  size_t oa = a->off, ob = b->off;
   rec_hdr ha, hb;
   memcpy(&ha, arena + oa, sizeof ha);
   memcpy(&hb, arena + ob, sizeof hb);
   size_t m = ha.klen < hb.klen ? ha.klen : hb.klen;
-  int c = memcmp(arena + oa + sizeof ha, arena + ob + sizeof hb, m);
+  int c = m > 16 ? memcmp(arena + oa + sizeof ha + 16,
+                          arena + ob + sizeof hb + 16, m - 16)
+                 : 0;
   if (c)
     return c;
   if (ha.klen != hb.klen)
@@ -93,10 +107,11 @@ static int rec_cmp(const void *a, const void *b, void *arg)
 /* In-place quicksort of the index (qsort_r may allocate a copy of it,
  * which the budget does not allow for). Ties are broken by offset, so the
  * order is total and arrival order is kept for equal keys. */
-static void idx_sort(size_t *v, size_t n, void *arena)
+static void idx_sort(idx_ent *v, size_t n, void *arena)
 {
   while (n > 16) {
-    size_t m = n / 2, t;
+    size_t m = n / 2;
+    idx_ent t;
 #define SWAP(a, b) (t = v[a], v[a] = v[b], v[b] = t)
     if (rec_cmp(&v[m], &v[0], arena) < 0)
       SWAP(m, 0);
@@ -130,7 +145,7 @@ static void idx_sort(size_t *v, size_t n, void *arena)
   }
   for (size_t i = 1; i < n; i++)
     for (size_t k = i; k > 0 && rec_cmp(&v[k], &v[k - 1], arena) < 0; k--) {
-      size_t t = v[k];
+      idx_ent t = v[k];
       v[k] = v[k - 1];
       v[k - 1] = t;
     }
@@ -187,8 +202,8 @@ static art_status spill(art_ctx *ctx, art__tl_sorter *s)
   sort_arena(s);
   for (size_t i = 0; i < s->n; i++) {
     rec_hdr h;
-    memcpy(&h, s->arena + s->idx[i], sizeof h);
-    if (fwrite(s->arena + s->idx[i], sizeof h + h.klen + h.plen, 1, f) != 1)
+    memcpy(&h, s->arena + s->idx[i].off, sizeof h);
+    if (fwrite(s->arena + s->idx[i].off, sizeof h + h.klen + h.plen, 1, f) != 1)
       return art__set_errno(ctx, errno ? errno : ENOSPC,
                             "%s: writing sorted run", s->tmpdir);
   }
@@ -243,7 +258,7 @@ art_status art__tl_sorter_add(art_ctx *ctx,
     return art__set_error(ctx, ART_ERR_LIMIT, 0, "timeline record too large");
   /* three quarters of the budget for records, one for the index */
   size_t arena_max = s->budget / 4 * 3;
-  size_t idx_max = s->budget / 4 / sizeof(size_t);
+  size_t idx_max = s->budget / 4 / sizeof(idx_ent);
   if (s->n > 0 && (s->alen + need > arena_max || s->n + 1 > idx_max)) {
     art_status st = spill(ctx, s);
     if (st != ART_OK)
@@ -265,7 +280,7 @@ art_status art__tl_sorter_add(art_ctx *ctx,
     size_t cap = s->capn ? s->capn * 2 : 4096;
     if (cap > idx_max)
       cap = idx_max > s->n ? idx_max : s->n + 1;
-    size_t *ix = realloc(s->idx, cap * sizeof *ix);
+    idx_ent *ix = realloc(s->idx, cap * sizeof *ix);
     if (!ix)
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort index");
     s->idx = ix;
@@ -277,9 +292,18 @@ art_status art__tl_sorter_add(art_ctx *ctx,
     memcpy(s->arena + s->alen + sizeof h, key, klen);
   if (plen)
     memcpy(s->arena + s->alen + sizeof h + klen, pay, plen);
-  s->idx[s->n++] = s->alen;
+  unsigned char pfx[16] = {0};
+  memcpy(pfx, key, klen < 16 ? klen : 16);
+  uint64_t k0 = 0, k1 = 0;
+  for (int i = 0; i < 8; i++) {
+    k0 = k0 << 8 | pfx[i];
+    k1 = k1 << 8 | pfx[8 + i];
+  }
+  s->idx[s->n].k0 = k0;
+  s->idx[s->n].k1 = k1;
+  s->idx[s->n++].off = s->alen;
   s->alen += need;
-  size_t held = s->acap + s->capn * sizeof(size_t);
+  size_t held = s->acap + s->capn * sizeof(idx_ent);
   if (held > s->peak)
     s->peak = held;
   return ART_OK;
@@ -352,7 +376,7 @@ art_status art__tl_sorter_finish(art_ctx *ctx,
     sort_arena(s);
     for (size_t i = 0; i < s->n && st == ART_OK; i++) {
       rec_hdr h;
-      const unsigned char *p = s->arena + s->idx[i];
+      const unsigned char *p = s->arena + s->idx[i].off;
       memcpy(&h, p, sizeof h);
       st = emit(user, p + sizeof h, h.klen, p + sizeof h + h.klen, h.plen);
     }

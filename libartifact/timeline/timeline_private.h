@@ -111,6 +111,10 @@ int art__tl_buf_reserve(art__tl_buf *b, size_t extra);
 int art__tl_buf_add(art__tl_buf *b, const void *d, size_t n);
 int art__tl_buf_addc(art__tl_buf *b, char c);
 int art__tl_buf_adds(art__tl_buf *b, const char *s);
+/* V in decimal (no printf: one call per field of every row). */
+int art__tl_buf_addu(art__tl_buf *b, uint64_t v);
+/* V in decimal at P (room for 20 digits, no NUL); returns the end. */
+char *art__tl_dec(char *p, uint64_t v);
 int art__tl_buf_addf(art__tl_buf *b, const char *fmt, ...) ART_PRINTF(2, 3);
 void art__tl_buf_free(art__tl_buf *b);
 

@@ -262,11 +262,16 @@ static TSK_WALK_RET_ENUM line(walk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *a)
     e.alloc =
         (m && (m->flags & TSK_FS_META_FLAG_ALLOC)) ? TL_REALLOC : TL_DELETED;
   e.meta_addr = f->name->meta_addr;
-  if (a)
-    snprintf(e.inode, sizeof e.inode, "%" PRIuINUM "-%" PRIu32 "-%" PRIu16,
-             f->name->meta_addr, (uint32_t)a->type, a->id);
-  else
-    snprintf(e.inode, sizeof e.inode, "%" PRIuINUM, f->name->meta_addr);
+  /* "addr" or "addr-type-id" (no printf: once per file-system entry);
+   * 3 numbers of at most 20 digits fit in e.inode */
+  char *ip = art__tl_dec(e.inode, (uint64_t)f->name->meta_addr);
+  if (a) {
+    *ip++ = '-';
+    ip = art__tl_dec(ip, (uint32_t)a->type);
+    *ip++ = '-';
+    ip = art__tl_dec(ip, a->id);
+  }
+  *ip = '\0';
   const char *nt = (unsigned)f->name->type < TSK_FS_NAME_TYPE_STR_MAX
                        ? tsk_fs_name_type_str[f->name->type]
                        : "-";
@@ -274,7 +279,11 @@ static TSK_WALK_RET_ENUM line(walk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *a)
   if (m)
     tsk_fs_meta_make_ls(m, ls, sizeof ls);
   char mode[24];
-  snprintf(mode, sizeof mode, "%s/%s", nt, ls);
+  size_t ntl = strnlen(nt, 8), lsl = strnlen(ls, sizeof ls - 1);
+  memcpy(mode, nt, ntl);
+  mode[ntl] = '/';
+  memcpy(mode + ntl + 1, ls, lsl);
+  mode[ntl + 1 + lsl] = '\0';
   e.mode = mode;
   for (int i = 0; i < 4; i++)
     e.t[i].set = 1; /* fls prints all four; 0 is "not set" there */

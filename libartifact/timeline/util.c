@@ -44,6 +44,24 @@ int art__tl_buf_adds(art__tl_buf *b, const char *s)
   return art__tl_buf_add(b, s, strlen(s));
 }
 
+char *art__tl_dec(char *p, uint64_t v)
+{
+  char t[20];
+  size_t i = sizeof t;
+  do {
+    t[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  memcpy(p, t + i, sizeof t - i);
+  return p + (sizeof t - i);
+}
+
+int art__tl_buf_addu(art__tl_buf *b, uint64_t v)
+{
+  char t[20];
+  return art__tl_buf_add(b, t, (size_t)(art__tl_dec(t, v) - t));
+}
+
 int art__tl_buf_addf(art__tl_buf *b, const char *fmt, ...)
 {
   va_list ap;
@@ -265,8 +283,25 @@ void art__tl_ns(char *buf, size_t len, int64_t sec, uint32_t nsec)
   int neg = sec < 0;
   uint64_t s = neg ? (uint64_t)(-(sec + (nsec ? 1 : 0))) : (uint64_t)sec;
   uint32_t f = neg && nsec ? 1000000000u - nsec : nsec;
-  if (s == 0)
-    snprintf(buf, len, "%s%u", neg && f ? "-" : "", f);
-  else
-    snprintf(buf, len, "%s%llu%09u", neg ? "-" : "", (unsigned long long)s, f);
+  /* digits from the right: f (9 digits when s is not 0), then s */
+  char t[48];
+  size_t i = sizeof t;
+  t[--i] = '\0';
+  for (int k = 0; k < 9 && (s || f || k == 0); k++) {
+    t[--i] = (char)('0' + f % 10);
+    f /= 10;
+  }
+  while (s) {
+    t[--i] = (char)('0' + s % 10);
+    s /= 10;
+  }
+  if (neg && (t[i] != '0' || t[i + 1]))
+    t[--i] = '-';
+  size_t n = sizeof t - i;
+  if (len) {
+    if (n > len)
+      n = len; /* never in practice: callers give 48 bytes */
+    memcpy(buf, t + i, n);
+    buf[n - 1] = '\0';
+  }
 }

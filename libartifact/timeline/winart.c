@@ -151,6 +151,8 @@ static art_win_kind by_path(const char *parent, const char *name)
     return ART_WIN_USNJRNL;
   if (ends_ci(name, ".evtx") && has_ci(parent, "winevt/Logs/"))
     return ART_WIN_EVTX;
+  if (ends_ci(name, ".evt") && ends_ci(parent, "System32/config/"))
+    return ART_WIN_EVT;
   if (ends_ci(parent, "System32/config/") &&
       (!strcasecmp(name, "SYSTEM") || !strcasecmp(name, "SOFTWARE") ||
        !strcasecmp(name, "SAM") || !strcasecmp(name, "SECURITY") ||

@@ -24,10 +24,8 @@
  * fails on every record ("unsupported type: 0x1a"). dlmopen gives libevtx
  * and its libbfio a scope of their own; calls go through this table. */
 #define EVTX_FUNCS(X)                                                          \
-  X(libbfio_error_free)                                                        \
   X(libbfio_handle_free)                                                       \
-  X(libbfio_memory_range_initialize)                                           \
-  X(libbfio_memory_range_set)                                                  \
+  X(libbfio_handle_initialize)                                                 \
   X(libevtx_error_free)                                                        \
   X(libevtx_error_sprint)                                                      \
   X(libevtx_file_close)                                                        \
@@ -67,28 +65,12 @@ static char api_err[256];
 
 static void api_load(void)
 {
-  void *h = dlmopen(LM_ID_NEWLM, "libevtx.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    snprintf(api_err, sizeof api_err, "cannot load libevtx: %s", dlerror());
+  void *h, *b;
+  if (win_dlmopen("libevtx.so.1", &h, &b, api_err, sizeof api_err))
     return;
-  }
-  Lmid_t id;
-  void *b = NULL;
-  if (dlinfo(h, RTLD_DI_LMID, &id) == 0)
-    b = dlmopen(id, "libbfio.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!b) {
-    snprintf(api_err, sizeof api_err, "cannot load libbfio: %s", dlerror());
-    return;
-  }
 #define X(n)                                                                   \
-  {                                                                            \
-    void *p = dlsym(strncmp(#n, "libbfio_", 8) == 0 ? b : h, #n);              \
-    if (!p) {                                                                  \
-      snprintf(api_err, sizeof api_err, "libevtx: no %s", #n);                 \
-      return;                                                                  \
-    }                                                                          \
-    memcpy(&api.n, &p, sizeof p);                                              \
-  }
+  if (win_dlsym(h, b, #n, (void **)&api.n, api_err, sizeof api_err))           \
+    return;
   EVTX_FUNCS(X)
 #undef X
 }
@@ -111,13 +93,19 @@ static art_status evtx_fail(art_ctx *ctx,
                         msg[0] ? ": " : "", msg);
 }
 
-/* UTF-8 string getter of libevtx into a malloc'd buffer (NULL: none). */
+/* UTF-8 string getter of libevtx into *BUF (grown as needed, kept across
+ * records: no allocation per record); NULL: none. */
 typedef int (*evtx_sz_fn)(libevtx_record_t *, size_t *, libevtx_error_t **);
 typedef int (*evtx_str_fn)(libevtx_record_t *,
                            uint8_t *,
                            size_t,
                            libevtx_error_t **);
-static char *rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf)
+typedef struct str_buf {
+  char *p;
+  size_t cap;
+} str_buf;
+static char *
+rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf, str_buf *b)
 {
   size_t n = 0;
   libevtx_error_t *e = NULL;
@@ -125,16 +113,54 @@ static char *rec_str(libevtx_record_t *r, evtx_sz_fn szf, evtx_str_fn sf)
     A(libevtx_error_free)(&e);
     return NULL;
   }
-  uint8_t *b = malloc(n);
-  if (!b)
-    return NULL;
-  if (sf(r, b, n, &e) != 1) {
+  if (n > b->cap) {
+    char *q = realloc(b->p, n);
+    if (!q)
+      return NULL;
+    b->p = q;
+    b->cap = n;
+  }
+  if (sf(r, (uint8_t *)b->p, n, &e) != 1) {
     A(libevtx_error_free)(&e);
-    free(b);
     return NULL;
   }
-  b[n - 1] = 0;
-  return (char *)b;
+  b->p[n - 1] = 0;
+  return b->p;
+}
+
+/* The record's XML into *BUF (grown as needed, kept across records).
+ * libfwevt renders the whole XML tree once for its size and once more for
+ * the string, so first try the buffer as it is (any size at least the
+ * string's is accepted) and ask the size only when it was too small: one
+ * rendering per record instead of two. NULL: none. */
+static char *rec_xml(libevtx_record_t *r, uint8_t **buf, size_t *cap)
+{
+  libevtx_error_t *e = NULL;
+  if (*cap && A(libevtx_record_get_utf8_xml_string)(r, *buf, *cap, &e) == 1) {
+    (*buf)[*cap - 1] = 0;
+    return (char *)*buf;
+  }
+  A(libevtx_error_free)(&e);
+  size_t n = 0;
+  if (A(libevtx_record_get_utf8_xml_string_size)(r, &n, &e) != 1 || n == 0 ||
+      n > (64u << 20)) {
+    A(libevtx_error_free)(&e);
+    return NULL;
+  }
+  if (n > *cap) {
+    size_t c = n < 65536 ? 65536 : n + n / 2;
+    uint8_t *b = realloc(*buf, c);
+    if (!b)
+      return NULL;
+    *buf = b;
+    *cap = c;
+  }
+  if (A(libevtx_record_get_utf8_xml_string)(r, *buf, *cap, &e) != 1) {
+    A(libevtx_error_free)(&e);
+    return NULL;
+  }
+  (*buf)[*cap - 1] = 0;
+  return (char *)*buf;
 }
 
 /* Undo the five XML entities and &#N; / &#xN; in place. */
@@ -279,6 +305,9 @@ static art_status one_record(art_ctx *ctx,
                              libevtx_record_t *rec,
                              int recovered,
                              win_rec *r,
+                             uint8_t **xbuf,
+                             size_t *xcap,
+                             str_buf *sb,
                              art_win_event_fn fn,
                              void *user)
 {
@@ -301,16 +330,15 @@ static art_status one_record(art_ctx *ctx,
   if (A(libevtx_record_get_event_level)(rec, &level, &e) != 1)
     A(libevtx_error_free)(&e);
   char *provider = rec_str(rec, A(libevtx_record_get_utf8_source_name_size),
-                           A(libevtx_record_get_utf8_source_name));
+                           A(libevtx_record_get_utf8_source_name), &sb[0]);
   char *guid = rec_str(rec, A(libevtx_record_get_utf8_provider_identifier_size),
-                       A(libevtx_record_get_utf8_provider_identifier));
+                       A(libevtx_record_get_utf8_provider_identifier), &sb[1]);
   char *computer = rec_str(rec, A(libevtx_record_get_utf8_computer_name_size),
-                           A(libevtx_record_get_utf8_computer_name));
+                           A(libevtx_record_get_utf8_computer_name), &sb[2]);
   char *sid =
       rec_str(rec, A(libevtx_record_get_utf8_user_security_identifier_size),
-              A(libevtx_record_get_utf8_user_security_identifier));
-  char *xml = rec_str(rec, A(libevtx_record_get_utf8_xml_string_size),
-                      A(libevtx_record_get_utf8_xml_string));
+              A(libevtx_record_get_utf8_user_security_identifier), &sb[3]);
+  char *xml = rec_xml(rec, xbuf, xcap);
   win_rec_reset(r);
   win_attr(r, "record_number", "%" PRIu64, num);
   win_attr(r, "event_identifier", "%" PRIu32, eid);
@@ -340,11 +368,6 @@ static art_status one_record(art_ctx *ctx,
       win_attr_get(r, "channel")[0] ? win_attr_get(r, "channel") : "-",
       computer ? computer : "-", num, (unsigned)level, level_name(level),
       recovered ? " (recovered)" : "");
-  free(provider);
-  free(guid);
-  free(computer);
-  free(sid);
-  free(xml);
   return st;
 }
 
@@ -363,13 +386,13 @@ art_status art_win_parse_evtx(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libevtx_file_t *file = NULL;
   libevtx_error_t *e = NULL;
   win_rec r = {0};
-  if (A(libbfio_memory_range_initialize)(&h, &be) != 1 ||
-      A(libbfio_memory_range_set)(h, data, n, &be) != 1) {
-    A(libbfio_error_free)(&be);
+  uint8_t *xbuf = NULL;
+  size_t xcap = 0;
+  str_buf sb[4] = {{0}};
+  if (win_bfio_open(A(libbfio_handle_initialize), data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }
@@ -402,7 +425,7 @@ art_status art_win_parse_evtx(art_ctx *ctx,
       bad++;
       continue;
     }
-    st = one_record(ctx, rec, 0, &r, fn, user);
+    st = one_record(ctx, rec, 0, &r, &xbuf, &xcap, sb, fn, user);
     A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK &&
@@ -416,7 +439,7 @@ art_status art_win_parse_evtx(art_ctx *ctx,
       A(libevtx_error_free)(&e);
       continue; /* recovery is best effort */
     }
-    st = one_record(ctx, rec, 1, &r, fn, user);
+    st = one_record(ctx, rec, 1, &r, &xbuf, &xcap, sb, fn, user);
     A(libevtx_record_free)(&rec, NULL);
   }
   if (st == ART_OK && bad)
@@ -429,6 +452,9 @@ out:
   A(libevtx_file_free)(&file, NULL);
   A(libbfio_handle_free)(&h, NULL);
   win_rec_free(&r);
+  free(xbuf);
+  for (int i = 0; i < 4; i++)
+    free(sb[i].p);
   free(data);
   return st;
 }

@@ -166,7 +166,6 @@ art_status win_lnk_read(art_ctx *ctx,
                         win_lnk_info *li)
 {
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   liblnk_file_t *f = NULL;
   liblnk_error_t *e = NULL;
   art_status st = ART_OK;
@@ -175,9 +174,7 @@ art_status win_lnk_read(art_ctx *ctx,
   if (why)
     return art__set_error(ctx, ART_ERR_CORRUPT, 0,
                           "%s: not a readable shortcut: %s", origin, why);
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, (uint8_t *)(uintptr_t)data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", origin);
     goto out;
   }
@@ -490,14 +487,11 @@ art_status art_win_parse_jumplist_auto(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libolecf_file_t *f = NULL;
   libolecf_error_t *e = NULL;
   libolecf_item_t *root = NULL;
   size_t bad = 0;
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }

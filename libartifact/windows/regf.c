@@ -733,7 +733,6 @@ art_status art_win_parse_registry(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libregf_file_t *file = NULL;
   libregf_error_t *e = NULL;
   libregf_key_t *root = NULL;
@@ -743,9 +742,7 @@ art_status art_win_parse_registry(art_ctx *ctx,
   g.in = in;
   g.fn = fn;
   g.user = user;
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }
@@ -760,9 +757,11 @@ art_status art_win_parse_registry(art_ctx *ctx,
   }
   int r = libregf_file_get_root_key(file, &root, &e);
   if (r != 1) {
+    /* regf_fail frees the error: freeing it here too was a double free
+     * (SIGSEGV on a byte-flipped NTUSER.DAT) */
     st = r == 0 ? ART_OK
                 : regf_fail(ctx, ART_ERR_CORRUPT, in->name, "root key", e);
-    libregf_error_free(&e);
+    e = NULL;
     goto close;
   }
   st = walk(&g, root, 0);

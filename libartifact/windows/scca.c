@@ -1,5 +1,5 @@
 /* Windows prefetch files through libscca (versions 17, 23, 26, 30, and
- * the MAM-compressed form of Windows 10).
+ * the MAM-compressed form of Windows 10, which libscca decompresses).
  * SPDX-License-Identifier: Apache-2.0
  *
  * Events: each stored last run time (up to eight) as
@@ -45,15 +45,12 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
   if (st != ART_OK)
     return st;
   libbfio_handle_t *h = NULL;
-  libbfio_error_t *be = NULL;
   libscca_file_t *file = NULL;
   libscca_error_t *e = NULL;
   win_rec r = {0};
   char *exe = NULL, *files = NULL, *vols = NULL, *hint = NULL;
   size_t fl = 0, vl = 0;
-  if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
-    libbfio_error_free(&be);
+  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
     goto out;
   }
@@ -62,15 +59,30 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
     goto out;
   }
   if (libscca_file_open_file_io_handle(file, h, LIBSCCA_OPEN_READ, &e) != 1) {
-    /* Windows 10 compresses prefetch files (MAM\x04 + LZXPRESS Huffman);
-     * a libscca that cannot decompress them says "unsupported format
-     * version" (sccainfo 20200717 too): name the real reason */
+    /* libscca decompresses Windows 10/11 prefetch files (MAM\x04 +
+     * LZXPRESS Huffman) itself; what it refuses is a format version it
+     * does not know (20200717 reads 17, 23, 26 and 30; Windows 11 writes
+     * 31). Say so rather than "unable to read from file handle". */
+    char chain[1024] = "";
+    if (e)
+      libscca_error_backtrace_sprint(e, chain, sizeof chain);
     int mam = n >= 8 && memcmp(data, "MAM\x04", 4) == 0;
-    st = scca_fail(ctx, mam ? ART_ERR_UNSUPPORTED : ART_ERR_FORMAT, in->name,
-                   mam ? "Windows 10 compressed prefetch (MAM, LZXPRESS "
-                         "Huffman) that this libscca cannot decompress"
-                       : "not a readable prefetch file",
-                   e);
+    int badver = strstr(chain, "unsupported format version") != NULL;
+    uint32_t hv = n >= 8 && !mam ? win_le32(data) : 0;
+    char what[160];
+    if (badver && mam)
+      snprintf(what, sizeof what,
+               "compressed prefetch (MAM) in a format version libscca does "
+               "not read (it reads 17, 23, 26, 30; Windows 11 writes 31)");
+    else if (badver)
+      snprintf(what, sizeof what,
+               "prefetch format version %" PRIu32 " that libscca does not "
+               "read (it reads 17, 23, 26, 30)",
+               hv);
+    else
+      snprintf(what, sizeof what, "not a readable prefetch file");
+    st = scca_fail(ctx, badver ? ART_ERR_UNSUPPORTED : ART_ERR_FORMAT, in->name,
+                   what, e);
     goto out;
   }
   uint32_t ver = 0, hash = 0, runs = 0;

@@ -1,7 +1,9 @@
 /* Windows artifact parsers: kinds, detection, dispatch, shared helpers.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,8 @@
 static const char *const kind_names[ART_WIN_KIND_COUNT_] = {
     "unknown",   "evtx",          "registry",        "prefetch",
     "lnk",       "jumplist_auto", "jumplist_custom", "usnjrnl",
-    "recycle_i", "recycle_info2", "chrome_history",  "firefox_places"};
+    "recycle_i", "recycle_info2", "chrome_history",  "firefox_places",
+    "evt"};
 
 const char *art_win_kind_name(art_win_kind kind)
 {
@@ -52,6 +55,9 @@ art_win_kind art_win_detect(const char *name, const void *head, size_t n)
   const char *b = base_name(name ? name : "");
   if (n >= 8 && memcmp(h, "ElfFile", 8) == 0)
     return ART_WIN_EVTX;
+  /* EVT header: its size (48) then "LfLe" */
+  if (n >= 8 && win_le32(h) == 0x30 && memcmp(h + 4, "LfLe", 4) == 0)
+    return ART_WIN_EVT;
   if (n >= 4 && memcmp(h, "regf", 4) == 0)
     return ART_WIN_REGISTRY;
   if (n >= 8 && (memcmp(h, "MAM\x04", 4) == 0 || memcmp(h + 4, "SCCA", 4) == 0))
@@ -89,6 +95,8 @@ art_status art_win_parse(art_ctx *ctx,
   switch (kind) {
   case ART_WIN_EVTX:
     return art_win_parse_evtx(ctx, in, fn, user);
+  case ART_WIN_EVT:
+    return art_win_parse_evt(ctx, in, fn, user);
   case ART_WIN_REGISTRY:
     return art_win_parse_registry(ctx, in, fn, user);
   case ART_WIN_PREFETCH:
@@ -606,5 +614,158 @@ int win_ansi(const unsigned char *p, size_t n, char **out)
     k += (size_t)put_utf8(o + k, p[i]);
   o[k] = '\0';
   *out = o;
+  return 0;
+}
+
+/* A bounds-checked read-only memory handle for the libyal readers.
+ * libbfio 20170123's own memory range let libevt read past the end of the
+ * buffer on a damaged log (SIGSEGV in memcpy, found with a byte-flipped
+ * SysEvent.Evt); these callbacks clamp every read to the data. */
+typedef struct mem_io {
+  const uint8_t *p;
+  size_t n;
+  uint64_t off;
+} mem_io;
+
+static int mem_free(intptr_t **io, libbfio_error_t **err)
+{
+  (void)err;
+  free(*io);
+  *io = NULL;
+  return 1;
+}
+static int mem_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **err)
+{
+  (void)err;
+  mem_io *c = malloc(sizeof *c);
+  if (!c)
+    return -1;
+  memcpy(c, src, sizeof *c);
+  c->off = 0;
+  *dst = (intptr_t *)c;
+  return 1;
+}
+static int mem_open(intptr_t *io, int flags, libbfio_error_t **err)
+{
+  (void)err;
+  ((mem_io *)io)->off = 0;
+  return (flags & 2) ? -1 : 1; /* LIBBFIO_ACCESS_FLAG_WRITE */
+}
+static int mem_close(intptr_t *io, libbfio_error_t **err)
+{
+  (void)io;
+  (void)err;
+  return 0;
+}
+static ssize_t
+mem_read(intptr_t *io, uint8_t *buf, size_t size, libbfio_error_t **err)
+{
+  (void)err;
+  mem_io *m = (mem_io *)io;
+  if (!buf || size > SSIZE_MAX)
+    return -1;
+  if (m->off >= m->n)
+    return 0;
+  size_t k = m->n - (size_t)m->off;
+  if (k > size)
+    k = size;
+  memcpy(buf, m->p + m->off, k);
+  m->off += k;
+  return (ssize_t)k;
+}
+static ssize_t
+mem_write(intptr_t *io, const uint8_t *buf, size_t size, libbfio_error_t **err)
+{
+  (void)io;
+  (void)buf;
+  (void)size;
+  (void)err;
+  return -1; /* evidence is read-only */
+}
+static off64_t
+mem_seek(intptr_t *io, off64_t off, int whence, libbfio_error_t **err)
+{
+  (void)err;
+  mem_io *m = (mem_io *)io;
+  int64_t base = whence == SEEK_SET   ? 0
+                 : whence == SEEK_CUR ? (int64_t)m->off
+                 : whence == SEEK_END ? (int64_t)m->n
+                                      : -1;
+  if (base < 0 || (off < 0 && -off > base) ||
+      (off > 0 && off > INT64_MAX - base))
+    return -1;
+  m->off = (uint64_t)(base + off);
+  return (off64_t)m->off;
+}
+static int mem_exists(intptr_t *io, libbfio_error_t **err)
+{
+  (void)io;
+  (void)err;
+  return 1;
+}
+static int mem_open_q(intptr_t *io, libbfio_error_t **err)
+{
+  (void)io;
+  (void)err;
+  return 1;
+}
+static int mem_size(intptr_t *io, size64_t *size, libbfio_error_t **err)
+{
+  (void)err;
+  *size = ((mem_io *)io)->n;
+  return 1;
+}
+
+int win_bfio_open(win_bfio_init_fn init,
+                  const void *data,
+                  size_t n,
+                  libbfio_handle_t **h)
+{
+  mem_io *m = malloc(sizeof *m);
+  if (!m)
+    return -1;
+  m->p = data;
+  m->n = n;
+  m->off = 0;
+  libbfio_error_t *e = NULL;
+  if (init(h, (intptr_t *)m, mem_free, mem_clone, mem_open, mem_close, mem_read,
+           mem_write, mem_seek, mem_exists, mem_open_q, mem_size,
+           LIBBFIO_FLAG_IO_HANDLE_MANAGED, &e) != 1) {
+    /* the error belongs to INIT's libbfio (maybe another namespace): it
+     * is left unfreed rather than freed by the wrong copy */
+    free(m);
+    *h = NULL;
+    return -1;
+  }
+  return 1;
+}
+
+int win_dlmopen(const char *lib, void **h, void **bfio, char *err, size_t n)
+{
+  *h = dlmopen(LM_ID_NEWLM, lib, RTLD_NOW | RTLD_LOCAL);
+  *bfio = NULL;
+  if (!*h) {
+    snprintf(err, n, "cannot load %s: %s", lib, dlerror());
+    return -1;
+  }
+  Lmid_t id;
+  if (dlinfo(*h, RTLD_DI_LMID, &id) == 0)
+    *bfio = dlmopen(id, "libbfio.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!*bfio) {
+    snprintf(err, n, "cannot load libbfio: %s", dlerror());
+    return -1;
+  }
+  return 0;
+}
+
+int win_dlsym(
+    void *h, void *bfio, const char *name, void **fn, char *err, size_t n)
+{
+  void *p = dlsym(strncmp(name, "libbfio_", 8) == 0 ? bfio : h, name);
+  if (!p) {
+    snprintf(err, n, "no %s in the loaded library", name);
+    return -1;
+  }
+  memcpy(fn, &p, sizeof p);
   return 0;
 }

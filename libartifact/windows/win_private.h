@@ -5,6 +5,7 @@
 #define ART_WIN_PRIVATE_H
 
 #include <artifact/windows.h>
+#include <libbfio.h>
 #include <stdarg.h>
 
 #include "ctx_private.h"
@@ -60,6 +61,26 @@ art_status win_emit_ft(win_rec *r,
                        const char *sourcetype,
                        const char *msg,
                        ...) ART_PRINTF(10, 11);
+
+/* A read-only libbfio handle over N bytes at DATA (kept by the caller
+ * until the handle is freed), every read bounds-checked. INIT is the
+ * libbfio_handle_initialize of the libbfio the reader uses (evtx/evt load
+ * theirs with dlmopen). 1, or -1 (out of memory). */
+typedef __typeof__(libbfio_handle_initialize) *win_bfio_init_fn;
+int win_bfio_open(win_bfio_init_fn init,
+                  const void *data,
+                  size_t n,
+                  libbfio_handle_t **h);
+
+/* A libyal reader in a link-map namespace of its own (dlmopen), with the
+ * libbfio.so.1 of that namespace: Debian's libyal libraries export their
+ * bundled libcerror/libfdata/libfvalue/libfwnt copies, which would
+ * otherwise bind to another library's (older) copy. 0, or -1 with the
+ * reason in ERR. */
+int win_dlmopen(const char *lib, void **h, void **bfio, char *err, size_t n);
+/* The function NAME from H (from BFIO for libbfio_*) into *FN. 0 or -1. */
+int win_dlsym(
+    void *h, void *bfio, const char *name, void **fn, char *err, size_t n);
 
 /* Read the whole input into a new buffer (at most ART_WIN_MAX_LOAD). */
 art_status

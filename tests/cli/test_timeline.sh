@@ -414,6 +414,50 @@ check "--merge-macb: one MACB row for the same-time m/a/b, C apart" \
   sh -c "test \$(grep -c ',MA.B,FILE,' '$T/mm.l2t') -eq 1 && test \$(grep -c ',..C.,FILE,' '$T/mm.l2t') -eq 1 &&
          grep -q 'Content Modification Time; Last Access Time; Creation Time' '$T/mm.l2t'"
 
+# .evt (libevt) against evtexport -m all (golden, from the committed log)
+xz -dc "$D/SysEvent.Evt.xz" >"$T/SysEvent.Evt"
+"$BIN" -q -f jsonl "$T/SysEvent.Evt" >"$T/evt.jsonl"
+check "evt == evtexport -m all (record numbers, event ids, creation/written times, sources, recovered; golden)" \
+  python3 - "$T/evt.jsonl" "$D/evt-SysEvent.tsv" <<'PYEOF'
+import json, sys
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:evt:record"]
+desc = {"Creation Time": 0, "Content Modification Time": 1}
+ours = sorted((e["record_number"], e["event_identifier"], desc[e["timestamp_desc"]], int(e["timestamp_ns"]) // 10**9, e["source_name"]) for e in ev)
+ref = []
+for l in open(sys.argv[2], encoding="utf-8"):
+    n, eid, c, w, src = l.rstrip("\n").split("\t")
+    for k, t in ((0, int(c)), (1, int(w))):
+        if t:
+            ref.append((n, eid, k, t, src))
+ref.sort()
+assert ours == ref, (len(ours), len(ref), [x for x in ref if x not in ours][:3])
+assert sum(e.get("recovered") == "true" for e in ev) == 2 * 438, "recovered records"
+assert all(e["source_short"] == "EVT" and e["source_long"] == "WinEVT" for e in ev)
+PYEOF
+"$BIN" -q -f l2tcsv "$T/SysEvent.Evt" | sed -n 2p >"$T/evt.l2t"
+check "evt: l2tcsv EVT/WinEVT, parser winevt" grep -q ',EVT,WinEVT,.*,winevt,' "$T/evt.l2t"
+# found by path (WINDOWS/system32/config/*.Evt) in an NTFS volume made now;
+# ntfscp cannot make directories, so this needs an ntfs-3g (FUSE) mount
+dd if=/dev/zero of="$T/evt.ntfs" bs=1M count=16 status=none
+mkntfs -q -F -Q "$T/evt.ntfs" >/dev/null 2>&1
+mkdir -p "$T/evt.mnt"
+if ntfs-3g "$T/evt.ntfs" "$T/evt.mnt" 2>/dev/null; then
+  mkdir -p "$T/evt.mnt/WINDOWS/system32/config"
+  cp "$T/SysEvent.Evt" "$T/evt.mnt/WINDOWS/system32/config/SysEvent.Evt"
+  umount "$T/evt.mnt"
+  "$BIN" -q -f jsonl --only windows:evt:record "$T/evt.ntfs" >"$T/evt.img.jsonl"
+  check "evt found by path in an NTFS image: same events as the file" python3 - "$T/evt.img.jsonl" "$T/evt.jsonl" <<'PYEOF'
+import json, sys
+key = lambda e: (e["timestamp_ns"], e["timestamp_desc"], e["message"], e["record_number"])
+a = [e for e in map(json.loads, open(sys.argv[1]))]
+b = [e for e in map(json.loads, open(sys.argv[2])) if e["data_type"] == "windows:evt:record"]
+assert a and all(e["filename"] == "/WINDOWS/system32/config/SysEvent.Evt" for e in a), a[:1]
+assert sorted(map(key, a)) == sorted(map(key, b)), (len(a), len(b))
+PYEOF
+else
+  echo "skip .evt discovery in an NTFS image: cannot mount with ntfs-3g (FUSE)"
+fi
+
 if [ -d "$CORP" ]; then
   "$BIN" -q -f jsonl "$CORP/evtx/System2.evtx" "$CORP/NTUSER.DAT" "$CORP"/winprefetch/*.pf \
     "$CORP/example.lnk" "$CORP/NeroInfoTool.lnk" >"$T/corp.jsonl" 2>"$T/corp.err" || true

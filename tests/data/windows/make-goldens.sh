@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Golden files for the Windows artifact tests, made by the libyal reference
-# tools (evtxexport, regfexport + pyregf, sccainfo, lnkinfo) on the plaso
+# tools (evtxexport, evtexport, regfexport + pyregf, sccainfo, lnkinfo) on the plaso
 # test data in ../shared/corpora/plaso. Never from our own output.
 # SPDX-License-Identifier: Apache-2.0
 # Usage: tests/data/windows/make-goldens.sh [CORPUS_DIR]
@@ -106,4 +106,26 @@ if v:
 ' "$b" "$sname"
   done
 done >"$here/jumplist.tsv"
+# evtexport -m all (records and recovered records): record number, event
+# identifier, creation and written time (s), source name
+xz -dc "$here/SysEvent.Evt.xz" >"$X/SysEvent.Evt"
+evtexport -m all "$X/SysEvent.Evt" 2>/dev/null | $PY -c '
+import sys, datetime
+def secs(v):
+    if not v.endswith(" UTC"): return 0
+    t = datetime.datetime.strptime(v[:-4], "%b %d, %Y %H:%M:%S")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp())
+r = {}
+def out():
+    if r: print("%s\t%s\t%d\t%d\t%s" % (r["n"], r["eid"], r["c"], r["w"], r["src"]))
+for line in sys.stdin:
+    k, _, v = line.partition(":")
+    k = k.strip(); v = v.strip()
+    if k == "Event number": out(); r = {"n": v, "c": 0, "w": 0, "eid": "", "src": ""}
+    elif k == "Creation time": r["c"] = secs(v)
+    elif k == "Written time": r["w"] = secs(v)
+    elif k == "Event identifier": r["eid"] = v.split("(")[1].rstrip(")")
+    elif k == "Source name": r["src"] = v
+out()
+' >"$here/evt-SysEvent.tsv"
 wc -l "$here"/*.tsv
