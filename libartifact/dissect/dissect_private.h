@@ -69,4 +69,13 @@ art_status art__vba_dissect(cfb *c,
                             art_dissect_sink *sink,
                             json_t *sum);
 
+/* ---- PowerPoint 97 storages (ole_ppt.c) ---- */
+/* The ExOleObjStg storages of C's "PowerPoint Document" stream (the VBA
+ * project, embedded objects) listed in SUM ("ppt_storages") and yielded
+ * as children (via "ppt-ole-storage"). */
+art_status art__ole_ppt(cfb *c,
+                        const art_dissect_input *in,
+                        art_dissect_sink *sink,
+                        json_t *sum);
+
 #endif

@@ -222,6 +222,12 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   if (enc)
     art_dissect_sink_flag(sink, "encrypted");
   st = art__vba_dissect(c, in, sink, sum);
+  if (!enc && st != ART_ERR_LIMIT) {
+    /* encrypted records would read as noise */
+    art_status s3 = art__ole_ppt(c, in, sink, sum);
+    if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+      st = s3;
+  }
   for (size_t i = 1; i < art__cfb_count(c) && st != ART_ERR_LIMIT; i++) {
     const cfb_entry *e = art__cfb_entry(c, i);
     if (e->path && e->type == CFB_STREAM &&

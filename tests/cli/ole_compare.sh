@@ -2,10 +2,10 @@
 # tools report (see the comments), as $T/gold.cmp and $T/ours.cmp.
 # SPDX-License-Identifier: Apache-2.0
 # Files whose VBA both read: OLE and OOXML containers (olevba's Text, SLK,
-# XML and PPT paths are its own), not encrypted (olevba decrypts with
+# XML paths are its own), not encrypted (olevba decrypts with
 # msoffcrypto, we only flag), without Excel 4 macros (not dissected yet).
 awk -F'\t' '
-  $2 == "olevba_type" && ($3 == "OLE" || $3 == "OpenXML" || $3 == "OLE+OpenXML") { t[$1] = 1 }
+  $2 == "olevba_type" && ($3 == "OLE" || $3 == "OpenXML" || $3 == "OLE+OpenXML" || $3 == "PPT") { t[$1] = 1 }
   $2 == "encrypted" && $3 == "True" { enc[$1] = 1 }
   $2 == "module" && $3 == "xlm_macro.txt" { xlm[$1] = 1 }
   END { for (f in t) if (!(f in enc) && !(f in xlm)) print f }' "$GOLD" | sort >"$T/vba_files"

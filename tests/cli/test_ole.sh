@@ -17,12 +17,14 @@ ours_tsv() { # ours_tsv CORPUS_PREFIX JSONL -> $T/ours.tsv
 }
 
 # ---- the fixtures (always) ---------------------------------------------
-mkdir -p "$T/fx/oleform" "$T/fx/encrypted"
+mkdir -p "$T/fx/oleform" "$T/fx/encrypted" "$T/fx/olevba"
 cp "$D/oleform-PR314.docm" "$T/fx/oleform/"
 cp "$D/encrypted.xls" "$T/fx/encrypted/"
-"$S" --no-yara "$T/fx/oleform/oleform-PR314.docm" "$T/fx/encrypted/encrypted.xls" >"$T/fx.jsonl"
+cp "$D/sample_with_vba.ppt" "$T/fx/olevba/"
+"$S" --no-yara "$T/fx/oleform/oleform-PR314.docm" "$T/fx/encrypted/encrypted.xls" \
+  "$T/fx/olevba/sample_with_vba.ppt" >"$T/fx.jsonl"
 ours_tsv "$T/fx" "$T/fx.jsonl"
-grep -P '^(oleform/oleform-PR314.docm|encrypted/encrypted.xls)\t' "$GOLD" >"$T/gold.fx"
+grep -P '^(oleform/oleform-PR314.docm|encrypted/encrypted.xls|olevba/sample_with_vba.ppt)\t' "$GOLD" >"$T/gold.fx"
 GOLD_SAVED=$GOLD
 GOLD=$T/gold.fx
 . "$ART_SOURCE_DIR/tests/cli/ole_compare.sh"
@@ -40,6 +42,11 @@ check "encrypted workbook flagged (FILEPASS)" \
   test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("encrypted.xls"))) | "\(.ole.encryption) \(.flags | index("encrypted") != null)"' "$T/fx.jsonl")" = "excel_filepass true"
 check "streams listed with sizes" \
   test "$(jq -r 'select(.path | endswith("!word/vbaProject.bin")) | .ole.streams | map(select(.path == "VBA/dir")) | length' "$T/fx.jsonl")" = 1
+
+check "PowerPoint 97: the VBA storage is zlib-inflated from ExOleObjStg (ppt!VbaProject-0.bin!Module1.bas)" \
+  test "$(jq -r 'select(.path | endswith("sample_with_vba.ppt!VbaProject-0.bin!Module1.bas")) | .lineage.via' "$T/fx.jsonl")" = vba-module
+check "PowerPoint 97: the storage is listed (offset, compressed, vba_project)" \
+  test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith(".ppt"))) | .ole.ppt_storages[0] | "\(.compressed) \(.vba_project) \(.size)"' "$T/fx.jsonl")" = "true true 10240"
 
 # YARA is given the decompressed source: a rule on it matches the module,
 # not the compressed container.
@@ -65,6 +72,21 @@ off = (fat + 1) * 512
 loop[off:off + 4] = (0).to_bytes(4, "little")
 open(t + "/loop.bin", "wb").write(loop)
 PY
+# a PowerPoint VBA storage whose zlib data is damaged half-way
+/usr/bin/python3 - "$D/sample_with_vba.ppt" "$T/badzip.ppt" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(bytes([0x10, 0x00, 0x11, 0x10]))  # recVer 0, instance 1, ExOleObjStg
+assert i > 0
+n = int.from_bytes(b[i + 4:i + 8], "little")
+mid = i + 8 + 4 + n // 2
+b[mid:mid + 64] = bytes(64)
+open(sys.argv[2], "wb").write(b)
+PY
+expect_rc 0 "badzip.ppt: examined, no crash" "$S" --no-yara -o "$T/badzip.jsonl" "$T/badzip.ppt"
+check "badzip.ppt: the damaged storage is reported, not silently dropped" \
+  test "$(jq -r 'select(.lineage.id == 0) | .errors | map(select(test("ExOleObjStg"))) | length > 0' "$T/badzip.jsonl")" = true
+
 for f in cut loop; do
   expect_rc 0 "$f.bin: examined, no crash" "$S" --no-yara -o "$T/$f.jsonl" "$T/$f.bin"
   check "$f.bin: damage reported in errors" \
