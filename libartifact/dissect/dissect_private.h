@@ -78,4 +78,23 @@ art_status art__ole_ppt(cfb *c,
                         art_dissect_sink *sink,
                         json_t *sum);
 
+/* ---- Office decryption (office_crypto.c) ---- */
+/* An encrypted OOXML package (EncryptionInfo, EncryptedPackage streams of
+ * C) decrypted with the default password: SUM gets "encryption_method",
+ * "decrypted_with" (the password or null) and "decryption_error"; the
+ * package is yielded as a child (via "office-decrypted"). */
+art_status art__office_decrypt_ooxml(cfb *c,
+                                     const art_dissect_input *in,
+                                     art_dissect_sink *sink,
+                                     json_t *sum);
+
+/* ---- Excel 4.0 macros (xlm.c) ---- */
+/* The sheets, auto-exec names and macro-sheet formulas of C's Workbook
+ * (BIFF8) or Book (BIFF5) stream as SUM's "xlm" (null without a macro
+ * sheet); the formulas as text are a child (via "xlm-macro"). */
+art_status art__xlm_dissect(cfb *c,
+                            const art_dissect_input *in,
+                            art_dissect_sink *sink,
+                            json_t *sum);
+
 #endif

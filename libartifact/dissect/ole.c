@@ -222,6 +222,16 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   if (enc)
     art_dissect_sink_flag(sink, "encrypted");
   st = art__vba_dissect(c, in, sink, sum);
+  if (enc && strcmp(enc, "ooxml_encrypted_package") == 0) {
+    art_status s3 = art__office_decrypt_ooxml(c, in, sink, sum);
+    if (s3 != ART_OK && st == ART_OK)
+      st = s3;
+  }
+  if (st != ART_ERR_LIMIT) {
+    art_status s4 = art__xlm_dissect(c, in, sink, sum);
+    if (s4 != ART_OK && (st == ART_OK || s4 == ART_ERR_LIMIT))
+      st = s4;
+  }
   if (!enc && st != ART_ERR_LIMIT) {
     /* encrypted records would read as noise */
     art_status s3 = art__ole_ppt(c, in, sink, sum);

@@ -2,7 +2,9 @@
 # tests/data/oletools/goldens.tsv (file, kind, value), for test_ole.sh.
 # Input: records slurped (-s); $corpus: the corpus folder prefix to strip.
 # External relationships are compared for the types oleobj reports
-# (its BLACKLISTED_RELATIONSHIP_TYPES).
+# (its BLACKLISTED_RELATIONSHIP_TYPES). An encrypted package's facts are
+# those of its decrypted child (via office-decrypted), as msoffcrypto-tool
+# hands the decrypted file to olevba and msodde.
 # SPDX-License-Identifier: Apache-2.0
 group_by(.lineage.root)[]
 | (.[0].lineage.root | ltrimstr($corpus + "/")) as $f
@@ -15,8 +17,14 @@ group_by(.lineage.root)[]
   ($vba[] | .autoexec[] | ["autoexec", ascii_downcase]),
   ($vba[] | .suspicious[] | ["suspicious", ascii_downcase]),
   (["encrypted", (if ($recs[0].ole.encrypted // false) then "True" else "False" end)]),
-  ($recs[0] | select(.ooxml != null) | .ooxml.dde[] | ["dde", .]),
-  ($recs[0] | select(.ooxml != null) | .ooxml.external_relationships[]
+  ($recs[] | select(.lineage.via == "office-decrypted" and .lineage.depth == 1)
+   | ["decrypted", "ooxml", .hashes.sha256]),
+  ($recs[] | select(.ooxml != null and (.lineage.depth == 0 or
+      (.lineage.via == "office-decrypted" and .lineage.depth == 1)))
+   | .ooxml.dde[] | ["dde", .]),
+  ($recs[] | select(.ooxml != null and (.lineage.depth == 0 or
+      (.lineage.via == "office-decrypted" and .lineage.depth == 1)))
+   | .ooxml.external_relationships[]
    | select(.type as $t | ["attachedTemplate", "externalLink", "externalLinkPath",
        "externalReference", "frame", "hyperlink", "officeDocument", "oleObject", "package",
        "slideUpdateUrl", "slideMaster", "slide", "slideUpdateInfo", "subDocument",
