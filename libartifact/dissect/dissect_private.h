@@ -10,6 +10,7 @@
 /* The built-in dissectors (one per file in libartifact/dissect/). */
 extern const art_dissector art__dissect_ole;
 extern const art_dissector art__dissect_ooxml;
+extern const art_dissector art__dissect_mso;
 extern const art_dissector art__dissect_rtf;
 extern const art_dissector art__dissect_pdf;
 extern const art_dissector art__dissect_authenticode;
@@ -96,5 +97,8 @@ art_status art__xlm_dissect(cfb *c,
                             const art_dissect_input *in,
                             art_dissect_sink *sink,
                             json_t *sum);
+/* Append to KW the functions of formula text F that run, download or
+ * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
+void art__xlm_keywords(const char *f, json_t *kw);
 
 #endif

@@ -439,7 +439,8 @@ art_status art__office_decrypt_ooxml(cfb *c,
     return ART_OK;
   ei = art__cfb_read(c, (size_t)ii, 1u << 20, &il);
   if (ei && il >= 8) {
-    unsigned major = ei[0] | ei[1] << 8, minor = ei[2] | ei[3] << 8;
+    unsigned major = (unsigned)ei[0] | (unsigned)ei[1] << 8,
+             minor = (unsigned)ei[2] | (unsigned)ei[3] << 8;
     if (major == 4 && minor == 4) {
       r.method = "agile";
       ok = agile_key((const char *)ei + 8, il - 8, DEFAULT_PASSWORD, &r);

@@ -16,6 +16,7 @@ static const art_dissector *const registry[] = {
     /* clang-format off */
     &art__dissect_ole,
     &art__dissect_ooxml,
+    &art__dissect_mso,
     &art__dissect_rtf,
     &art__dissect_pdf,
     &art__dissect_authenticode,

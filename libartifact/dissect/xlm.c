@@ -749,7 +749,7 @@ done:
 
 /* The functions malicious macro sheets use to run code, download, or
  * write formulas at run time, found in the decompiled text as calls. */
-static void keywords(const char *f, json_t *kw)
+void art__xlm_keywords(const char *f, json_t *kw)
 {
   static const char *const K[] = {"EXEC",
                                   "CALL",
@@ -836,7 +836,10 @@ static void globals(book *b, int *filepass)
     } else if (id == RT_EOF) {
       break;
     } else if (id == RT_FILEPASS) {
+      /* the records after it have their bodies encrypted */
       *filepass = 1;
+    } else if (*filepass) {
+      /* nothing more can be read in clear */
     } else if (id == RT_BOUNDSHEET && rl >= 8 && b->n_sheets < MAX_SHEETS) {
       sheet s = {NULL, le32(r), r[4] & 3, r[5]};
       size_t cch = r[6];
@@ -991,7 +994,7 @@ art_status art__xlm_dissect(cfb *c,
           json_array_append_new(flist, fo);
         }
         if (f.p)
-          keywords(f.p, kw);
+          art__xlm_keywords(f.p, kw);
         free(f.p);
         n_formulas++;
       }

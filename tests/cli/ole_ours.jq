@@ -11,11 +11,23 @@ group_by(.lineage.root)[]
 | . as $recs
 | ([$recs[] | select(.ole.vba != null) | .ole.vba]) as $vba
 | ([$vba[] | .projects[] | .modules[]]) as $mods
-| (["vba", (if ($mods | length) > 0 then "yes" else "no" end)]),
+| ([$recs[] | select(.ole.xlm != null) | .ole.xlm]) as $xlm
+| (["vba", (if ($mods | length) > 0 or ($xlm | length) > 0 then "yes" else "no" end)]),
   ($mods[] | ["module", .file_name]),
   ($mods[] | select(.code_sha256 != null) | ["code", .file_name, .code_sha256]),
   ($vba[] | .autoexec[] | ["autoexec", ascii_downcase]),
   ($vba[] | .suspicious[] | ["suspicious", ascii_downcase]),
+  # Excel 4 macros, as olevba's plugin_biff shows them: it reads a BIFF8
+  # sheet name's flags byte as its first character, so the name it shows
+  # lacks the last one; olevba counts a macro sheet as a macro, flags it
+  # "XLM macro" and its Auto_Open name as AutoExec.
+  ($xlm[] | . as $x | .sheets[]
+   | ["xlm_sheet", (if $x.biff == 8 then .name[:-1] else .name end), .type, .state]),
+  ($xlm[] | .autoexec_names[] | ["xlm_name", .]),
+  ($xlm[] | .autoexec_names[] | ["autoexec", ascii_downcase]),
+  ($xlm[] | ["suspicious", "xlm macro"]),
+  ($xlm[] | . as $x | .formula_list[] | select(.complete)
+   | ["xlm_formula", (if $x.biff == 8 then .sheet[:-1] else .sheet end), .cell, .formula]),
   (["encrypted", (if ($recs[0].ole.encrypted // false) then "True" else "False" end)]),
   ($recs[] | select(.lineage.via == "office-decrypted" and .lineage.depth == 1)
    | ["decrypted", "ooxml", .hashes.sha256]),

@@ -22,6 +22,7 @@
 #   xlm_name NAME                    its built-in names (Auto_Open...)
 #   xlm_formula SHEET CELL FORMULA   its formula lines that it parsed whole
 #                                    (none with <ERROR> or *UNKNOWN*)
+#   xlm_unparsed SHEET CELL          a formula it could not parse whole
 #                                    Sheet names: olevba shows the BIFF8 string's
 #                                    flags byte (\x00) before them: dropped.
 #   decrypted KIND SHA256            msoffcrypto-tool with the default password
@@ -83,6 +84,8 @@ for rel in sorted(files):
             b = re.match(r"^' (.*?),([A-Z]{1,3}[0-9]+),(.*),\"(.*)\"$", l)
             if formulas and b and "<ERROR>" not in l and "*UNKNOWN" not in l and "INCOMPLETE" not in l:
                 lines.append((rel, "xlm_formula", b.group(1).lstrip("\x00 "), b.group(2), b.group(3)))
+            elif formulas and b:
+                lines.append((rel, "xlm_unparsed", b.group(1).lstrip("\x00 "), b.group(2)))
     for a in analysis:
         if a["type"] in ("AutoExec", "Suspicious") and "obfuscation" not in a["description"]:
             lines.append((rel, a["type"].lower(), a["keyword"].lower()))
