@@ -293,10 +293,13 @@ agile_key(const char *xml, size_t len, const char *pw, crypt_result *r)
     r->why = "wrong password";
     return 0;
   }
-  if (!aes_decrypt(ci, k3, p.salt, ekv, ekv_l, r->key)) {
+  uint8_t kv[256];
+  if (!aes_decrypt(ci, k3, p.salt, ekv, ekv_l, kv)) {
     r->why = "the key does not decrypt";
     return 0;
   }
+  memcpy(r->key, kv, kl);
+  OPENSSL_cleanse(kv, sizeof kv);
   r->key_len = kl;
   if (r->data.key_bits / 8 != kl) {
     r->why = "keyData and encryptedKey disagree on the key size";

@@ -16,7 +16,8 @@
 #define RT_EXOLEOBJSTG 0x1011
 #define MAX_OBJECTS    1000
 #define MAX_DEPTH      16
-#define MAX_OBJECT     (256u << 20) /* decompressed bytes of one storage */
+#define MAX_OBJECT     (64u << 20)  /* decompressed bytes of one storage */
+#define MAX_INFLATED   (256u << 20) /* decompressed bytes of all of them */
 
 typedef struct ppt_walk {
   cfb *c;
@@ -26,6 +27,7 @@ typedef struct ppt_walk {
   size_t n;
   int damaged;
   int limit;
+  uint64_t inflated;
 } ppt_walk;
 
 static uint16_t le16(const uint8_t *p)
@@ -113,6 +115,19 @@ object(ppt_walk *w, const uint8_t *body, size_t len, int inst, uint64_t off)
   if (inst == 1) {
     uint32_t want = len >= 4 ? le32(body) : 0;
     json_object_set_new(o, "size", json_integer(want));
+    if (w->inflated + want > MAX_INFLATED) {
+      art_dissect_sink_error(w->sink,
+                             "%s: ole: PowerPoint Document: ExOleObjStg at "
+                             "offset %llu not inflated: more than %u MiB of "
+                             "storages in all",
+                             w->in->name, (unsigned long long)off,
+                             MAX_INFLATED >> 20);
+      w->damaged = 2;
+      json_object_set_new(o, "vba_project", json_false());
+      json_array_append_new(w->objs, o);
+      return;
+    }
+    w->inflated += want;
     dec = len >= 4 ? inflate_all(body + 4, len - 4, want, &dlen, &bad) : NULL;
     if (!dec) {
       art_dissect_sink_error(w->sink,
@@ -194,7 +209,7 @@ art_status art__ole_ppt(cfb *c,
   s = art__cfb_read(c, (size_t)si, (uint64_t)1 << 30, &n);
   if (!s)
     return ART_OK;
-  ppt_walk w = {c, in, sink, json_array(), 0, 0, 0};
+  ppt_walk w = {c, in, sink, json_array(), 0, 0, 0, 0};
   records(&w, s, n, 0, 0);
   free(s);
   json_object_set_new(sum, "ppt_storages", w.objs);

@@ -402,6 +402,10 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
   } while (0)
   while (i < cce) {
     uint8_t t = p[i++];
+    if (t >= 0x80) { /* no token has the high bit */
+      ok = 0;
+      goto done;
+    }
     uint8_t base = t >= 0x20 ? (uint8_t)((t & 0x1f) | 0x20) : t;
     char ref[64];
     if (t >= 0x03 && t <= 0x11) {
@@ -921,7 +925,7 @@ art_status art__xlm_dissect(cfb *c,
   size_t n = 0;
   uint8_t *d;
   int filepass = 0, autoexec = 0, hidden = 0;
-  size_t macro_sheets = 0, n_formulas = 0, unparsed = 0;
+  size_t macro_sheets = 0, n_formulas = 0, unparsed = 0, budget;
   art_status st = ART_OK;
   if (wi < 0)
     wi = art__cfb_find(c, "Book");
@@ -931,6 +935,7 @@ art_status art__xlm_dissect(cfb *c,
   if (!d)
     return ART_OK;
   book b = {d, n, 0, NULL, 0, NULL, 0, NULL, 0, 0};
+  budget = n; /* records are 4 bytes at least: n/4 per pass, 4 passes */
   globals(&b, &filepass);
   json_t *x = json_object(), *sheets = json_array(), *names = json_array(),
          *flist = json_array(), *kw = json_array();
@@ -951,7 +956,10 @@ art_status art__xlm_dissect(cfb *c,
     /* the macro sheet's substream: BOF ... EOF at lbPlyPos */
     size_t i = b.sheets[s].pos;
     int started = 0;
-    while (i + 4 <= n && n_formulas < MAX_FORMULAS) {
+    /* sheets may point at the same substream: read at most four times the
+     * stream's records in all */
+    while (i + 4 <= n && n_formulas < MAX_FORMULAS && budget > 0) {
+      budget--;
       uint16_t id = le16(d + i), rl = le16(d + i + 2);
       const uint8_t *r = d + i + 4;
       if (rl > n - i - 4) {
