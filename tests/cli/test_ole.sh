@@ -87,9 +87,9 @@ check "another password: encrypted, not decrypted, says why, no child" \
 check "another password: nothing yielded below it" \
   test "$(jq -r 'select(.path | contains("encrypted.docx!"))' "$T/fx.jsonl" | wc -c)" -eq 0
 
-# Standard (AES-ECB) encryption, built at test time: the key derived as
-# [MS-OFFCRYPTO] says, AES by the openssl command; the decrypted child must
-# be the plain package, byte for byte
+# Standard (AES-ECB) and agile (AES-CBC) encryption, built at test time:
+# the keys derived as [MS-OFFCRYPTO] says, AES by the openssl command; the
+# decrypted child must be the plain package, byte for byte
 /usr/bin/python3 - "$T/plain.docx" <<'PY'
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1], "w")
@@ -98,15 +98,21 @@ z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://sch
 z.writestr("word/document.xml", "<w:document>" + "x" * 5000 + "</w:document>")
 z.close()
 PY
-/usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_standard_encrypted.py" "$T/plain.docx" VelvetSweatshop "$T/std.docx"
-/usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_standard_encrypted.py" "$T/plain.docx" another "$T/std2.docx"
-"$S" --no-yara "$T/std.docx" "$T/std2.docx" >"$T/std.jsonl"
-check "standard encryption, default password: the decrypted child is the plain package" \
-  test "$(jq -r 'select(.lineage.via == "office-decrypted") | .hashes.sha256' "$T/std.jsonl")" = "$(sha256sum <"$T/plain.docx" | cut -c1-64)"
-check "standard encryption: method, and its remote template seen in the decrypted package" \
-  test "$(jq -r 'select(.lineage.via == "office-decrypted") | .ooxml.external_relationships[0].type' "$T/std.jsonl") $(jq -r 'select(.lineage.id == 0 and (.path | endswith("/std.docx"))) | .ole.encryption_method' "$T/std.jsonl")" = "attachedTemplate standard"
-check "standard encryption, another password: encrypted, not decrypted" \
-  test "$(jq -r 'select(.path | endswith("std2.docx")) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/std.jsonl")" = "true null wrong password"
+# agile too (its generator checked with msoffcrypto-tool, which decrypts
+# it to the plain package), and a crafted agile file whose encrypted key
+# value is longer than the key (only the key's bytes are taken)
+plain_sha=$(sha256sum <"$T/plain.docx" | cut -c1-64)
+for mode in standard agile agile-longkey; do
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ooxml.py" "$T/plain.docx" VelvetSweatshop "$T/$mode.docx" "$mode"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ooxml.py" "$T/plain.docx" another "$T/$mode-2.docx" "$mode"
+  "$S" --no-yara "$T/$mode.docx" "$T/$mode-2.docx" >"$T/$mode.jsonl"
+  check "$mode encryption, default password: the decrypted child is the plain package" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted") | .hashes.sha256' "$T/$mode.jsonl")" = "$plain_sha"
+  check "$mode encryption: method, and the remote template seen in the decrypted package" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted") | .ooxml.external_relationships[0].type' "$T/$mode.jsonl") $(jq -r 'select(.lineage.id == 0 and (.path | endswith("/'"$mode"'.docx"))) | .ole.encryption_method' "$T/$mode.jsonl")" = "attachedTemplate ${mode%-longkey}"
+  check "$mode encryption, another password: encrypted, not decrypted" \
+    test "$(jq -r 'select(.path | endswith("'"$mode"'-2.docx")) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/$mode.jsonl")" = "true null wrong password"
+done
 
 # Excel 4.0 macros: the xlsm's macro sheet gives the formulas olevba shows
 # for the same workbook saved as BIFF8 (excel4_sample_macro.xls)
