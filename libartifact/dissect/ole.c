@@ -226,6 +226,14 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     art_status s3 = art__office_decrypt_ooxml(c, in, sink, sum);
     if (s3 != ART_OK && st == ART_OK)
       st = s3;
+  } else if (enc) {
+    /* RC4 (OpenSSL 3 keeps it in its legacy provider) and XOR
+     * obfuscation: flagged, not decrypted */
+    json_object_set_new(sum, "encryption_method", json_null());
+    json_object_set_new(sum, "decrypted_with", json_null());
+    json_object_set_new(sum, "decryption_error",
+                        json_string("Office 97-2003 encryption (RC4, XOR "
+                                    "obfuscation) is not decrypted"));
   }
   if (st != ART_ERR_LIMIT) {
     art_status s4 = art__xlm_dissect(c, in, sink, sum);
