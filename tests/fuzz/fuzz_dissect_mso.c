@@ -1,5 +1,5 @@
-/* libFuzzer target: the mso dissector (ActiveMime, Word 2003 XML) on arbitrary bytes, every child's
- * bytes read.
+/* libFuzzer target: the mso dissector (ActiveMime, Word 2003 XML) on
+ * arbitrary bytes, every child's bytes read.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <artifact/artifact.h>
