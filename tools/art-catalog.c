@@ -42,12 +42,13 @@ enum {
   OPT_TZ,
   OPT_ADMIN_KEY,
   OPT_PAPER,
+  OPT_DISPLAY_TZ,
   OPT_FIELD = 1000 /* + index of an item field */
 };
 
 typedef struct opts {
   const char *db, *actor, *key, *passfile, *output, *format, *checkpoint;
-  const char *title, *case_number, *item, *admin_key, *paper;
+  const char *title, *case_number, *item, *admin_key, *paper, *display_tz;
   art_catalog_event_spec ev;
   art_catalog_fields *fields;
   int json, quiet, rehash, has_fields, force, help;
@@ -56,139 +57,143 @@ typedef struct opts {
 static void usage(void)
 {
   printf(
-      "Usage: art-catalog [OPTIONS] COMMAND [ARGS]\n"
-      "Evidence catalogue with a tamper-evident chain of custody.\n\n"
-      "Commands (art-catalog COMMAND --help for one):\n"
-      "  init [--admin-key FILE]    create the catalogue and its "
-      "administrator key\n"
-      "  case add NUMBER [--title T] | case list | case show NUMBER\n"
-      "  add --case N --item I [metadata] [PATH]   register an item (hashes "
-      "PATH)\n"
-      "  event TYPE --item I [--from A --to B --purpose P --location L]\n"
-      "        TYPE: collect acquire transfer receive check-out check-in "
-      "access\n"
-      "              copy verify seal unseal move release return dispose "
-      "note\n"
-      "              amend analysis\n"
-      "  show [ITEM] [--case N]     an item with hashes and custody history\n"
-      "  list                       every item with its current state\n"
-      "  key generate FILE | key admin FILE | key request FILE |\n"
-      "  key register REQUEST | key revoke KEY_ID | key list\n"
-      "  checkpoint                 record and print a checkpoint\n"
-      "  verify [--rehash] [--checkpoint FILE]\n"
-      "  export -f csv|custody-csv|json|jsonl|html|case [-o FILE [--force]]\n"
-      "                             [--paper a4|letter] (html)\n"
-      "  backup DEST [--force]      copy with SQLite's backup API, verify "
-      "the copy\n"
-      "  copy SRC DST               whole catalogue into a new one, SQLite "
-      "file or\n"
-      "                             postgresql:// URL either way; verify "
-      "both\n"
-      "  batch [FILE]               JSON lines of operations, one "
-      "transaction\n\n"
-      "Options:\n"
-      "  --db PATH|URL      catalogue: a SQLite file, or a PostgreSQL "
-      "database as\n"
-      "                     postgresql://[user@]host/db (default "
-      "$ART_CATALOG_DB,\n"
-      "                     $ART_CATALOG or ./evidence.db)\n"
-      "  --actor NAME       who acts (default $ART_ACTOR); required for "
-      "changes\n"
-      "  --key FILE         sign with this private key (default $ART_KEY)\n"
-      "  --passphrase-file FILE   the key's passphrase, first line (default "
-      "the file\n"
-      "                     named by $ART_KEY_PASSPHRASE_FILE, else "
-      "$ART_KEY_PASSPHRASE\n"
-      "                     itself, else asked on the terminal without "
-      "echo)\n"
-      "  --set NAME=VALUE   an item field (add, amend); --hash ALG:HEX a "
-      "declared hash\n"
-      "  --at TIME          when it happened (RFC 3339, e.g. "
-      "2026-03-04T10:30:00+01:00)\n"
-      "  --late-entry REASON   record an event dated before the previous "
-      "one\n"
-      "  --note TEXT --seal NUMBER --tool T --result R   event details\n"
-      "  --tz OFFSET        zone of E01 header dates (UTC, +09:00...)\n"
-      "  -o, --output FILE  -f, --format FMT  --force  --json  -q, --quiet\n"
-      "  -h, --help  --version\n\n"
-      "Item fields (also as --NAME with '-' for '_'):\n ");
+      _("Usage: art-catalog [OPTIONS] COMMAND [ARGS]\n"
+        "Evidence catalogue with a tamper-evident chain of custody.\n\n"
+        "Commands (art-catalog COMMAND --help for one):\n"
+        "  init [--admin-key FILE]    create the catalogue and its "
+        "administrator key\n"
+        "  case add NUMBER [--title T] | case list | case show NUMBER\n"
+        "  add --case N --item I [metadata] [PATH]   register an item (hashes "
+        "PATH)\n"
+        "  event TYPE --item I [--from A --to B --purpose P --location L]\n"
+        "        TYPE: collect acquire transfer receive check-out check-in "
+        "access\n"
+        "              copy verify seal unseal move release return dispose "
+        "note\n"
+        "              amend analysis\n"
+        "  show [ITEM] [--case N]     an item with hashes and custody history\n"
+        "  list                       every item with its current state\n"
+        "  key generate FILE | key admin FILE | key request FILE |\n"
+        "  key register REQUEST | key revoke KEY_ID | key list\n"
+        "  checkpoint                 record and print a checkpoint\n"
+        "  verify [--rehash] [--checkpoint FILE]\n"
+        "  export -f csv|custody-csv|json|jsonl|html|case [-o FILE [--force]]\n"
+        "                             [--paper a4|letter] "
+        "[--display-tz ZONE] (html)\n"
+        "  backup DEST [--force]      copy with SQLite's backup API, verify "
+        "the copy\n"
+        "  copy SRC DST               whole catalogue into a new one, SQLite "
+        "file or\n"
+        "                             postgresql:// URL either way; verify "
+        "both\n"
+        "  batch [FILE]               JSON lines of operations, one "
+        "transaction\n\n"
+        "Options:\n"
+        "  --db PATH|URL      catalogue: a SQLite file, or a PostgreSQL "
+        "database as\n"
+        "                     postgresql://[user@]host/db (default "
+        "$ART_CATALOG_DB,\n"
+        "                     $ART_CATALOG or ./evidence.db)\n"
+        "  --actor NAME       who acts (default $ART_ACTOR); required for "
+        "changes\n"
+        "  --key FILE         sign with this private key (default $ART_KEY)\n"
+        "  --passphrase-file FILE   the key's passphrase, first line (default "
+        "the file\n"
+        "                     named by $ART_KEY_PASSPHRASE_FILE, else "
+        "$ART_KEY_PASSPHRASE\n"
+        "                     itself, else asked on the terminal without "
+        "echo)\n"
+        "  --set NAME=VALUE   an item field (add, amend); --hash ALG:HEX a "
+        "declared hash\n"
+        "  --at TIME          when it happened (RFC 3339, e.g. "
+        "2026-03-04T10:30:00+01:00)\n"
+        "  --late-entry REASON   record an event dated before the previous "
+        "one\n"
+        "  --note TEXT --seal NUMBER --tool T --result R   event details\n"
+        "  --tz OFFSET        zone of E01 header dates (UTC, +09:00...)\n"
+        "  -o, --output FILE  -f, --format FMT  --force  --json  -q, --quiet\n"
+        "  -h, --help  --version\n\n"
+        "Item fields (also as --NAME with '-' for '_'):\n "));
   for (const char *const *f = art_catalog_field_names(); *f; f++)
     printf(" %s", *f);
-  printf("\n\nEnvironment: ART_CATALOG (catalogue path), ART_ACTOR (who "
-         "acts), ART_KEY\n(private key file), ART_KEY_PASSPHRASE_FILE (file "
-         "holding its passphrase),\nART_KEY_PASSPHRASE (the passphrase "
-         "itself; visible to other users in /proc).\n"
-         "Exit: 0 done, 1 verification failed, 2 usage, 3 bad input, 4 "
-         "fatal.\n");
+  printf(_("\n\nEnvironment: ART_CATALOG (catalogue path), ART_ACTOR (who "
+           "acts), ART_KEY\n(private key file), ART_KEY_PASSPHRASE_FILE (file "
+           "holding its passphrase),\nART_KEY_PASSPHRASE (the passphrase "
+           "itself; visible to other users in /proc).\n"
+           "Exit: 0 done, 1 verification failed, 2 usage, 3 bad input, 4 "
+           "fatal.\n"));
 }
 
 static const struct {
   const char *cmd, *text;
 } command_help[] = {
-    {"init", "Usage: art-catalog init [--admin-key FILE] [--actor NAME]\n"
-             "Create the catalogue. With --admin-key, FILE is the "
-             "administrator's\nprivate key (made there, with the "
-             "passphrase, when it does not exist):\nonly that key may "
-             "register or revoke examiners' keys.\n"},
-    {"case", "Usage: art-catalog case add NUMBER [--title TITLE]\n"
-             "       art-catalog case list [--json]\n"
-             "       art-catalog case show NUMBER [--json]\n"},
-    {"add", "Usage: art-catalog add --case N --item I [--NAME VALUE...] "
-            "[--hash ALG:HEX] [--tz OFFSET] [PATH]\n"
-            "Register an item; with PATH the file or image (raw, E01...) is "
-            "hashed\n(md5, sha1, sha256) and an E01's stored hashes and "
-            "header values imported.\n--acquired-at takes an RFC 3339 date; "
-            "an E01 header date has no zone: --tz\ngives it, else it is "
-            "stored without one and flagged.\n"},
-    {"event", "Usage: art-catalog event TYPE --item I [--case N] [--from A] "
-              "[--to B]\n         [--purpose P] [--location L] [--at TIME] "
-              "[--late-entry REASON]\n         [--note T] [--seal S] "
-              "[--tool T --result R] [--set NAME=VALUE]\n"
-              "Types: collect acquire transfer receive check-out check-in "
-              "access copy\nverify seal unseal move release return dispose "
-              "note amend analysis.\ntransfer needs --from (who holds it now) "
-              "and --to; receive is the receiver\nacknowledging the latest "
-              "transfer with their own --key; analysis needs\n--tool and "
-              "--result. A disposed or returned item takes only notes and\n"
-              "verification.\n"},
-    {"show", "Usage: art-catalog show ITEM [--case N] [--json] [-o FILE]\n"},
-    {"list", "Usage: art-catalog list [--json] [-o FILE]\n"},
+    {"init", N_("Usage: art-catalog init [--admin-key FILE] [--actor NAME]\n"
+                "Create the catalogue. With --admin-key, FILE is the "
+                "administrator's\nprivate key (made there, with the "
+                "passphrase, when it does not exist):\nonly that key may "
+                "register or revoke examiners' keys.\n")},
+    {"case", N_("Usage: art-catalog case add NUMBER [--title TITLE]\n"
+                "       art-catalog case list [--json]\n"
+                "       art-catalog case show NUMBER [--json]\n")},
+    {"add", N_("Usage: art-catalog add --case N --item I [--NAME VALUE...] "
+               "[--hash ALG:HEX] [--tz OFFSET] [PATH]\n"
+               "Register an item; with PATH the file or image (raw, E01...) is "
+               "hashed\n(md5, sha1, sha256) and an E01's stored hashes and "
+               "header values imported.\n--acquired-at takes an RFC 3339 date; "
+               "an E01 header date has no zone: --tz\ngives it, else it is "
+               "stored without one and flagged.\n")},
+    {"event",
+     N_("Usage: art-catalog event TYPE --item I [--case N] [--from A] "
+        "[--to B]\n         [--purpose P] [--location L] [--at TIME] "
+        "[--late-entry REASON]\n         [--note T] [--seal S] "
+        "[--tool T --result R] [--set NAME=VALUE]\n"
+        "Types: collect acquire transfer receive check-out check-in "
+        "access copy\nverify seal unseal move release return dispose "
+        "note amend analysis.\ntransfer needs --from (who holds it now) "
+        "and --to; receive is the receiver\nacknowledging the latest "
+        "transfer with their own --key; analysis needs\n--tool and "
+        "--result. A disposed or returned item takes only notes and\n"
+        "verification.\n")},
+    {"show",
+     N_("Usage: art-catalog show ITEM [--case N] [--json] [-o FILE]\n")},
+    {"list", N_("Usage: art-catalog list [--json] [-o FILE]\n")},
     {"key",
-     "Usage: art-catalog key generate FILE      a new Ed25519 key "
-     "(FILE, FILE.pub)\n"
-     "       art-catalog key admin FILE         make FILE the "
-     "administrator key\n"
-     "       art-catalog --actor ME key request FILE [-o REQ]   a "
-     "registration request\n"
-     "                                          signed by the key (proof "
-     "of possession)\n"
-     "       art-catalog --key ADMIN key register REQ   register it "
-     "(administrator)\n"
-     "       art-catalog --key ADMIN|OWN key revoke KEY_ID\n"
-     "       art-catalog key list [--json]       keys, owners, "
-     "fingerprints\n"},
-    {"checkpoint", "Usage: art-catalog checkpoint [-o FILE]\n"},
-    {"verify", "Usage: art-catalog verify [--rehash] [--checkpoint FILE] "
-               "[--json]\nWalk the chain, signatures and checkpoints; "
-               "--rehash re-reads the evidence\nand records verify events; "
-               "--checkpoint checks against a checkpoint kept\nelsewhere "
-               "(a checkpoint file or any export).\n"},
-    {"export", "Usage: art-catalog export -f csv|custody-csv|json|jsonl|html|"
-               "case [-o FILE] [--force]\nThe file is written under a "
-               "temporary name and renamed when complete; an\nexisting file "
-               "is replaced only with --force.\n"},
-    {"backup", "Usage: art-catalog backup DEST [--force]\nA consistent copy "
-               "(SQLite's online backup API, write-ahead log included),\n"
-               "then a verify of the copy.\n"},
-    {"batch", "Usage: art-catalog batch [FILE]\nJSON lines (see "
-              "docs/catalog-format.md), all in one transaction.\n"},
+     N_("Usage: art-catalog key generate FILE      a new Ed25519 key "
+        "(FILE, FILE.pub)\n"
+        "       art-catalog key admin FILE         make FILE the "
+        "administrator key\n"
+        "       art-catalog --actor ME key request FILE [-o REQ]   a "
+        "registration request\n"
+        "                                          signed by the key (proof "
+        "of possession)\n"
+        "       art-catalog --key ADMIN key register REQ   register it "
+        "(administrator)\n"
+        "       art-catalog --key ADMIN|OWN key revoke KEY_ID\n"
+        "       art-catalog key list [--json]       keys, owners, "
+        "fingerprints\n")},
+    {"checkpoint", N_("Usage: art-catalog checkpoint [-o FILE]\n")},
+    {"verify", N_("Usage: art-catalog verify [--rehash] [--checkpoint FILE] "
+                  "[--json]\nWalk the chain, signatures and checkpoints; "
+                  "--rehash re-reads the evidence\nand records verify events; "
+                  "--checkpoint checks against a checkpoint kept\nelsewhere "
+                  "(a checkpoint file or any export).\n")},
+    {"export",
+     N_("Usage: art-catalog export -f csv|custody-csv|json|jsonl|html|"
+        "case [-o FILE] [--force]\nThe file is written under a "
+        "temporary name and renamed when complete; an\nexisting file "
+        "is replaced only with --force.\n")},
+    {"backup", N_("Usage: art-catalog backup DEST [--force]\nA consistent copy "
+                  "(SQLite's online backup API, write-ahead log included),\n"
+                  "then a verify of the copy.\n")},
+    {"batch", N_("Usage: art-catalog batch [FILE]\nJSON lines (see "
+                 "docs/catalog-format.md), all in one transaction.\n")},
 };
 
 static int help_for(const char *cmd)
 {
   for (size_t i = 0; i < sizeof command_help / sizeof command_help[0]; i++)
     if (strcmp(command_help[i].cmd, cmd) == 0) {
-      fputs(command_help[i].text, stdout);
+      fputs(_(command_help[i].text), stdout);
       return ART_EXIT_OK;
     }
   usage();
@@ -219,7 +224,7 @@ static int fail(art_ctx *ctx, art_status st)
    * a usage error, whichever layer noticed it. */
   if (st == ART_ERR_INVALID_ARG && m &&
       (strstr(m, "not valid UTF-8") || strstr(m, "not a valid RFC 3339")))
-    return cli_usage_error("%s", m);
+    return cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
   cli_error_ctx(ctx, st);
   return exit_for(st);
 }
@@ -276,7 +281,7 @@ static char *prompt_passphrase(const char *what)
     quiet.c_lflag |= ICANON;
     restore = tcsetattr(fd, TCSANOW, &quiet) == 0;
   }
-  fprintf(tty, "Passphrase for %s: ", what);
+  fprintf(tty, _("Passphrase for %s: "), what);
   fflush(tty);
   char buf[1024];
   char *got = fgets(buf, sizeof buf, tty);
@@ -317,14 +322,14 @@ static char *new_passphrase(const opts *o, const char *what)
       getenv("ART_KEY_PASSPHRASE") || !isatty(STDIN_FILENO))
     return passphrase(o, what);
   char *a = prompt_passphrase(what),
-       *b = a ? prompt_passphrase("it again") : NULL;
+       *b = a ? prompt_passphrase(_("it again")) : NULL;
   if (a && b && strcmp(a, b) == 0 && *a) {
     explicit_bzero(b, strlen(b));
     free(b);
     return a;
   }
   if (a && b)
-    cli_error("%s: the passphrases differ (or are empty)", what);
+    cli_error(_("%s: the passphrases differ (or are empty)"), what);
   if (a)
     explicit_bzero(a, strlen(a));
   if (b)
@@ -378,16 +383,16 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
 {
   if (argc < 1)
     return cli_usage_error(
-        "key: generate, admin, request, register, revoke or list");
+        _("key: generate, admin, request, register, revoke or list"));
   art_status st;
   if (strcmp(argv[0], "generate") == 0) {
     if (argc != 2)
-      return cli_usage_error("key generate FILE");
+      return cli_usage_error(_("key generate FILE"));
     char *pass = new_passphrase(o, argv[1]);
     if (!pass)
       return cli_usage_error(
-          "key generate: a passphrase is needed (--passphrase-file, "
-          "ART_KEY_PASSPHRASE_FILE, ART_KEY_PASSPHRASE or a terminal)");
+          _("key generate: a passphrase is needed (--passphrase-file, "
+            "ART_KEY_PASSPHRASE_FILE, ART_KEY_PASSPHRASE or a terminal)"));
     st = art_catalog_key_generate(ctx, argv[1], pass);
     free(pass);
     if (st != ART_OK)
@@ -398,7 +403,7 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
     if ((st = art_catalog_key_load(ctx, pub, NULL, &k)) != ART_OK)
       return fail(ctx, st);
     if (!o->quiet)
-      printf("key %s written to %s (public key %s.pub)\n",
+      printf(_("key %s written to %s (public key %s.pub)\n"),
              art_catalog_key_id(k), argv[1], argv[1]);
     art_catalog_key_free(k);
     return ART_EXIT_OK;
@@ -407,24 +412,24 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
     return ART_EXIT_FATAL;
   if (strcmp(argv[0], "admin") == 0) {
     if (argc != 2)
-      return cli_usage_error("key admin FILE (the administrator's private "
-                             "key)");
-    if (need(o->actor, "key admin: --actor (the administrator's name) is "
-                       "needed"))
+      return cli_usage_error(_("key admin FILE (the administrator's private "
+                               "key)"));
+    if (need(o->actor, _("key admin: --actor (the administrator's name) is "
+                         "needed")))
       return ART_EXIT_USAGE;
     art_catalog_key *k;
     if ((st = load_key(ctx, o, argv[1], &k)) != ART_OK)
       return fail(ctx, st);
     st = art_catalog_admin_init(ctx, *cat, o->actor, k);
     if (st == ART_OK && !o->quiet)
-      printf("administrator key %s (%s)\n", art_catalog_key_id(k), o->actor);
+      printf(_("administrator key %s (%s)\n"), art_catalog_key_id(k), o->actor);
     art_catalog_key_free(k);
     return st == ART_OK ? ART_EXIT_OK : fail(ctx, st);
   }
   if (strcmp(argv[0], "request") == 0) {
     if (argc != 2)
-      return cli_usage_error("key request FILE (your private key)");
-    if (need(o->actor, "key request: --actor (the key's owner) is needed"))
+      return cli_usage_error(_("key request FILE (your private key)"));
+    if (need(o->actor, _("key request: --actor (the key's owner) is needed")))
       return ART_EXIT_USAGE;
     art_catalog_key *k;
     if ((st = load_key(ctx, o, argv[1], &k)) != ART_OK)
@@ -444,8 +449,8 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
   }
   if (strcmp(argv[0], "register") == 0) {
     if (argc != 2)
-      return cli_usage_error("key register REQUEST (made by 'key request')");
-    if (need(o->actor, "key register: --actor is needed"))
+      return cli_usage_error(_("key register REQUEST (made by 'key request')"));
+    if (need(o->actor, _("key register: --actor is needed")))
       return ART_EXIT_USAGE;
     FILE *in = fopen(argv[1], "re");
     if (!in) {
@@ -462,7 +467,7 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
     if (st != ART_OK)
       return fail(ctx, st);
     if (!o->quiet)
-      printf("key registered from %s\n", argv[1]);
+      printf(_("key registered from %s\n"), argv[1]);
     return ART_EXIT_OK;
   }
   if (strcmp(argv[0], "list") == 0) {
@@ -474,21 +479,22 @@ cmd_key(art_ctx *ctx, art_catalog **cat, opts *o, int argc, char **argv)
   }
   if (strcmp(argv[0], "revoke") == 0) {
     if (argc != 2)
-      return cli_usage_error("key revoke KEY_ID");
-    if (need(o->actor, "key revoke: --actor is needed"))
+      return cli_usage_error(_("key revoke KEY_ID"));
+    if (need(o->actor, _("key revoke: --actor is needed")))
       return ART_EXIT_USAGE;
     st = art_catalog_key_revoke(ctx, *cat, o->actor, argv[1]);
     if (st == ART_OK && !o->quiet)
-      printf("key %s revoked\n", argv[1]);
+      printf(_("key %s revoked\n"), argv[1]);
     return st == ART_OK ? ART_EXIT_OK : fail(ctx, st);
   }
-  return cli_usage_error("key: unknown subcommand '%s'", argv[0]);
+  return cli_usage_error(_("key: unknown subcommand '%s'"), argv[0]);
 }
 
 static void progress(void *ud, const char *phase, uint64_t done, uint64_t total)
 {
   (void)ud;
-  fprintf(stderr, "\rverify: %s %llu/%llu", phase, (unsigned long long)done,
+  fputc('\r', stderr);
+  fprintf(stderr, _("verify: %s %llu/%llu"), phase, (unsigned long long)done,
           (unsigned long long)total);
   if (done >= total && strcmp(phase, "signatures") == 0)
     fputs("\r\033[K", stderr);
@@ -506,7 +512,7 @@ static int cmd_verify(art_ctx *ctx, art_catalog *cat, opts *o, FILE *out)
   art_catalog_verify_result res;
   char *report = NULL;
   if (o->rehash &&
-      need(o->actor, "verify --rehash records events: --actor is needed"))
+      need(o->actor, _("verify --rehash records events: --actor is needed")))
     return ART_EXIT_USAGE;
   art_status st =
       art_catalog_verify(ctx, cat, &vo, &res, o->json ? &report : NULL);
@@ -516,18 +522,18 @@ static int cmd_verify(art_ctx *ctx, art_catalog *cat, opts *o, FILE *out)
     return fail(ctx, st);
   /* Name each item whose evidence could not be re-read. */
   if (res.unreadable_items[0])
-    cli_error("evidence unreadable: %s", res.unreadable_items);
+    cli_error(_("evidence unreadable: %s"), res.unreadable_items);
   if (o->json) {
     fprintf(out, "%s\n", report);
   } else if (res.verdict == ART_CATALOG_PASS) {
-    fprintf(out, "PASS: %s\n", res.message);
+    fprintf(out, _("PASS: %s\n"), res.message_l);
   } else if (res.seq) {
-    fprintf(out, "FAIL: %s at event %llu: %s\n",
+    fprintf(out, _("FAIL: %s at event %llu: %s\n"),
             art_catalog_verdict_name(res.verdict), (unsigned long long)res.seq,
-            res.message);
+            res.message_l);
   } else {
-    fprintf(out, "FAIL: %s: %s\n", art_catalog_verdict_name(res.verdict),
-            res.message);
+    fprintf(out, _("FAIL: %s: %s\n"), art_catalog_verdict_name(res.verdict),
+            res.message_l);
   }
   art_free(report);
   if (res.unreadable)
@@ -539,14 +545,14 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
 {
   if (o->admin_key) {
     art_status st;
-    if (need(o->actor, "init --admin-key: --actor (the administrator's "
-                       "name) is needed"))
+    if (need(o->actor, _("init --admin-key: --actor (the administrator's "
+                         "name) is needed")))
       return ART_EXIT_USAGE;
     if (access(o->admin_key, F_OK) != 0) {
       char *pass = new_passphrase(o, o->admin_key);
       if (!pass)
-        return cli_usage_error("init: a passphrase for the new "
-                               "administrator key is needed");
+        return cli_usage_error(_("init: a passphrase for the new "
+                                 "administrator key is needed"));
       st = art_catalog_key_generate(ctx, o->admin_key, pass);
       free(pass);
       if (st != ART_OK)
@@ -557,19 +563,19 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
       return fail(ctx, st);
     st = art_catalog_admin_init(ctx, cat, o->actor, k);
     if (st == ART_OK && !o->quiet)
-      printf("administrator key %s (%s) in %s\n", art_catalog_key_id(k),
+      printf(_("administrator key %s (%s) in %s\n"), art_catalog_key_id(k),
              o->actor, o->admin_key);
     art_catalog_key_free(k);
     if (st != ART_OK)
       return fail(ctx, st);
   }
   if (!o->quiet)
-    printf("catalogue %s: %s\n", art_catalog_uuid(cat), o->db);
+    printf(_("catalogue %s: %s\n"), art_catalog_uuid(cat), o->db);
   if (!o->admin_key && !o->quiet)
     fprintf(stderr,
-            "art-catalog: note: no administrator key (--admin-key FILE): "
-            "examiners' keys cannot be registered until one is given with "
-            "'key admin FILE'\n");
+            _("art-catalog: note: no administrator key (--admin-key FILE): "
+              "examiners' keys cannot be registered until one is given with "
+              "'key admin FILE'\n"));
   return ART_EXIT_OK;
 }
 
@@ -577,8 +583,8 @@ static int cmd_init(art_ctx *ctx, art_catalog *cat, opts *o)
 static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
 {
   if (argc != 3)
-    return cli_usage_error("copy SRC DST (a SQLite file or a "
-                           "postgresql:// URL each)");
+    return cli_usage_error(_("copy SRC DST (a SQLite file or a "
+                             "postgresql:// URL each)"));
   art_catalog *src = NULL;
   art_status st = art_catalog_open(ctx, argv[1], ART_CATALOG_READONLY, &src);
   if (st != ART_OK) {
@@ -593,9 +599,9 @@ static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
   }
   if (sres.verdict != ART_CATALOG_PASS) {
     fprintf(stderr,
-            "art-catalog: %s: the source FAILS verify (%s: %s); "
-            "nothing was copied\n",
-            argv[1], art_catalog_verdict_name(sres.verdict), sres.message);
+            _("art-catalog: %s: the source FAILS verify (%s: %s); "
+              "nothing was copied\n"),
+            argv[1], art_catalog_verdict_name(sres.verdict), sres.message_l);
     art_catalog_free(src);
     return ART_EXIT_FOUND;
   }
@@ -606,15 +612,15 @@ static int copy_cmd(art_ctx *ctx, opts *o, int argc, char **argv)
   if (st != ART_OK)
     return fail(ctx, st);
   if (dres.verdict != ART_CATALOG_PASS) {
-    printf("%s: copied, but the copy FAILS verify: %s: %s\n", argv[2],
-           art_catalog_verdict_name(dres.verdict), dres.message);
+    printf(_("%s: copied, but the copy FAILS verify: %s: %s\n"), argv[2],
+           art_catalog_verdict_name(dres.verdict), dres.message_l);
     return ART_EXIT_FOUND;
   }
   if (!o->quiet)
-    printf("%s (%s) -> %s: %llu rows, %llu events copied; source and copy "
-           "verified: %s\n",
+    printf(_("%s (%s) -> %s: %llu rows, %llu events copied; source and copy "
+             "verified: %s\n"),
            argv[1], sname, argv[2], (unsigned long long)rows,
-           (unsigned long long)dres.events, dres.message);
+           (unsigned long long)dres.events, dres.message_l);
   return ART_EXIT_OK;
 }
 
@@ -632,29 +638,29 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     if (strcmp(cmd, known[k]) == 0)
       break;
   if (k == sizeof known / sizeof known[0])
-    return cli_usage_error("unknown command '%s'", cmd);
+    return cli_usage_error(_("unknown command '%s'"), cmd);
   /* Missing required options are usage errors, found before anything is
    * opened. */
   if (strcmp(cmd, "add") == 0 &&
-      (need(o->case_number, "add: --case is needed") ||
-       need(o->item, "add: --item is needed") ||
-       need(o->actor, "add: --actor (or ART_ACTOR) is needed")))
+      (need(o->case_number, _("add: --case is needed")) ||
+       need(o->item, _("add: --item is needed")) ||
+       need(o->actor, _("add: --actor (or ART_ACTOR) is needed"))))
     return ART_EXIT_USAGE;
   if (strcmp(cmd, "event") == 0 &&
-      (need(o->item, "event: --item is needed") ||
-       need(o->actor, "event: --actor (or ART_ACTOR) is needed")))
+      (need(o->item, _("event: --item is needed")) ||
+       need(o->actor, _("event: --actor (or ART_ACTOR) is needed"))))
     return ART_EXIT_USAGE;
   if ((strcmp(cmd, "export") == 0 || strcmp(cmd, "backup") == 0 ||
        strcmp(cmd, "checkpoint") == 0 || strcmp(cmd, "batch") == 0 ||
        (strcmp(cmd, "case") == 0 && argc > 1 && strcmp(argv[1], "add") == 0)) &&
-      need(o->actor, "--actor (or ART_ACTOR) is needed: this command is "
-                     "recorded"))
+      need(o->actor, _("--actor (or ART_ACTOR) is needed: this command is "
+                       "recorded")))
     return ART_EXIT_USAGE;
   if (strcmp(cmd, "export") == 0) {
     art_catalog_format fmt;
     if (!o->format || art_catalog_format_parse(o->format, &fmt) != ART_OK)
-      return cli_usage_error("export: -f csv, custody-csv, json, jsonl, "
-                             "html or case");
+      return cli_usage_error(_("export: -f csv, custody-csv, json, jsonl, "
+                               "html or case"));
   }
   if (strcmp(cmd, "copy") == 0)
     return copy_cmd(ctx, o, argc, argv);
@@ -700,12 +706,12 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
         print_text(out, text), text = NULL;
       art_free(text);
     } else {
-      rc = cli_usage_error("case add NUMBER [--title TITLE] | case list | "
-                           "case show NUMBER");
+      rc = cli_usage_error(_("case add NUMBER [--title TITLE] | case list | "
+                             "case show NUMBER"));
     }
   } else if (strcmp(cmd, "add") == 0) {
     if (argc > 2) {
-      rc = cli_usage_error("add: one PATH per item");
+      rc = cli_usage_error(_("add: one PATH per item"));
       goto out;
     }
     uint64_t seq;
@@ -721,19 +727,20 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
       print_text(stdout, text);
   } else if (strcmp(cmd, "event") == 0) {
     if (argc != 2) {
-      rc = cli_usage_error("event TYPE --item ITEM");
+      rc = cli_usage_error(_("event TYPE --item ITEM"));
       goto out;
     }
     if (strcmp(argv[1], "analysis") == 0 &&
-        (need(o->ev.tool, "event analysis: --tool is needed (what examined "
-                          "the item)") ||
-         need(o->ev.result, "event analysis: --result is needed"))) {
+        (need(o->ev.tool, _("event analysis: --tool is needed (what examined "
+                            "the item)")) ||
+         need(o->ev.result, _("event analysis: --result is needed")))) {
       rc = ART_EXIT_USAGE;
       goto out;
     }
     if (strcmp(argv[1], "transfer") == 0 &&
-        (need(o->ev.from, "event transfer: --from (released by) is needed") ||
-         need(o->ev.to, "event transfer: --to (received by) is needed"))) {
+        (need(o->ev.from,
+              _("event transfer: --from (released by) is needed")) ||
+         need(o->ev.to, _("event transfer: --to (received by) is needed")))) {
       rc = ART_EXIT_USAGE;
       goto out;
     }
@@ -746,10 +753,10 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     if ((st = art_catalog_event_add(ctx, cat, &o->ev, &seq)) != ART_OK)
       rc = st == ART_ERR_INVALID_ARG &&
                    strstr(art_ctx_errmsg(ctx), "unknown event type")
-               ? cli_usage_error("%s", art_ctx_errmsg(ctx))
+               ? cli_usage_error("%s", art_ctx_errmsg_localized(ctx))
                : fail(ctx, st);
     else if (!o->quiet)
-      printf("event %llu: %s of item %s\n", (unsigned long long)seq, argv[1],
+      printf(_("event %llu: %s of item %s\n"), (unsigned long long)seq, argv[1],
              o->item);
   } else if (strcmp(cmd, "show") == 0 || strcmp(cmd, "list") == 0) {
     const char *item = argc > 1 ? argv[1] : o->item;
@@ -789,6 +796,16 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     art_catalog_format_parse(o->format, &fmt);
     if (o->paper)
       art_catalog_set_paper(ctx, cat, o->paper);
+    /* the register's dates: the examiner's zone, --display-tz or $TZ */
+    const char *tz = o->display_tz ? o->display_tz : getenv("TZ");
+    if (fmt == ART_CATALOG_HTML && tz && *tz &&
+        art_catalog_set_display_tz(ctx, cat, tz) != ART_OK) {
+      if (o->display_tz) {
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
+        goto out;
+      }
+      cli_error(_("TZ=%s is not a zone name (Area/City): dates in UTC"), tz);
+    }
     char sha[65];
     if (o->output && strcmp(o->output, "-") != 0) {
       if ((st = art_catalog_export_file(ctx, cat, o->actor, fmt, o->output,
@@ -796,7 +813,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
                                         sha)) != ART_OK)
         rc = fail(ctx, st);
       else if (!o->quiet)
-        fprintf(stderr, "%s: sha256 %s\n", o->output, sha);
+        fprintf(stderr, _("%s: sha256 %s\n"), o->output, sha);
     } else {
       out = stdout;
       if ((st = art_catalog_export(ctx, cat, o->actor, fmt, write_out, out,
@@ -805,7 +822,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
     }
   } else if (strcmp(cmd, "backup") == 0) {
     if (argc != 2) {
-      rc = cli_usage_error("backup DEST");
+      rc = cli_usage_error(_("backup DEST"));
       goto out;
     }
     art_catalog_verify_result res;
@@ -814,11 +831,11 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
         ART_OK) {
       rc = fail(ctx, st);
     } else if (res.verdict != ART_CATALOG_PASS) {
-      printf("%s: copied, but the copy FAILS verify: %s: %s\n", argv[1],
-             art_catalog_verdict_name(res.verdict), res.message);
+      printf(_("%s: copied, but the copy FAILS verify: %s: %s\n"), argv[1],
+             art_catalog_verdict_name(res.verdict), res.message_l);
       rc = ART_EXIT_FOUND;
     } else if (!o->quiet) {
-      printf("%s: backup verified: %s\n", argv[1], res.message);
+      printf(_("%s: backup verified: %s\n"), argv[1], res.message_l);
     }
   } else if (strcmp(cmd, "batch") == 0) {
     FILE *in = stdin;
@@ -839,7 +856,7 @@ static int run(art_ctx *ctx, opts *o, int argc, char **argv)
              ART_OK)
       rc = fail(ctx, st);
     else if (!o->quiet)
-      printf("%llu operations\n", (unsigned long long)count);
+      printf(_("%llu operations\n"), (unsigned long long)count);
     free(text);
   }
   if (out && cli_close_output(out) != 0 && rc == ART_EXIT_OK)
@@ -879,6 +896,7 @@ int main(int argc, char **argv)
       {"tz", required_argument, NULL, OPT_TZ},
       {"admin-key", required_argument, NULL, OPT_ADMIN_KEY},
       {"paper", required_argument, NULL, OPT_PAPER},
+      {"display-tz", required_argument, NULL, OPT_DISPLAY_TZ},
       {"output", required_argument, NULL, 'o'},
       {"format", required_argument, NULL, 'f'},
       {"quiet", no_argument, NULL, 'q'},
@@ -896,7 +914,7 @@ int main(int argc, char **argv)
   int rc = ART_EXIT_OK;
   if (!longopts || !spelled || art_ctx_new(&ctx) != ART_OK ||
       art_catalog_fields_new(ctx, &o.fields) != ART_OK) {
-    cli_error("out of memory");
+    cli_error(_("out of memory"));
     rc = ART_EXIT_FATAL;
     goto out;
   }
@@ -1003,7 +1021,7 @@ int main(int argc, char **argv)
       break;
     case OPT_PAPER:
       if (strcasecmp(optarg, "a4") != 0 && strcasecmp(optarg, "letter") != 0) {
-        rc = cli_usage_error("--paper: a4 or letter, not '%s'", optarg);
+        rc = cli_usage_error(_("--paper: a4 or letter, not '%s'"), optarg);
         goto out;
       }
       o.paper = optarg;
@@ -1011,13 +1029,16 @@ int main(int argc, char **argv)
     case OPT_TZ:
       st = art_catalog_fields_set_tz(ctx, o.fields, optarg);
       break;
+    case OPT_DISPLAY_TZ:
+      o.display_tz = optarg;
+      break;
     case OPT_VERSION:
       cli_version();
       goto out;
     case OPT_SET: {
       char *eq = strchr(optarg, '=');
       if (!eq) {
-        rc = cli_usage_error("--set NAME=VALUE, not '%s'", optarg);
+        rc = cli_usage_error(_("--set NAME=VALUE, not '%s'"), optarg);
         goto out;
       }
       *eq = '\0';
@@ -1028,7 +1049,7 @@ int main(int argc, char **argv)
     case OPT_HASH: {
       char *colon = strchr(optarg, ':');
       if (!colon) {
-        rc = cli_usage_error("--hash ALG:HEX, not '%s'", optarg);
+        rc = cli_usage_error(_("--hash ALG:HEX, not '%s'"), optarg);
         goto out;
       }
       *colon = '\0';
@@ -1043,11 +1064,11 @@ int main(int argc, char **argv)
         break;
       }
       rc = ART_EXIT_USAGE;
-      fprintf(stderr, "Try 'art-catalog --help' for more information.\n");
+      fprintf(stderr, _("Try 'art-catalog --help' for more information.\n"));
       goto out;
     }
     if (st != ART_OK) {
-      rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+      rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
       goto out;
     }
   }
@@ -1059,7 +1080,7 @@ int main(int argc, char **argv)
     goto out;
   }
   if (optind >= argc) {
-    rc = cli_usage_error("no command");
+    rc = cli_usage_error(_("no command"));
     goto out;
   }
   rc = run(ctx, &o, argc - optind, argv + optind);

@@ -79,7 +79,7 @@ typedef struct wstate {
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-hash [OPTION]... [FILE|DIR|IMAGE|-]...\n"
       "Hash files, trees, lists and disk images (E01, split .001 with\n"
       "--image, VMDK, VHD, VHDX, QCOW2: the media bytes).\n\n"
@@ -120,7 +120,7 @@ static void usage(void)
       "      --version          version\n\n"
       "KNOWN may be a hashdeep, sum (md5sum/sha256sum) or jsonl list.\n"
       "Exit: 0 done; 1 audit differences or image hash mismatch; 2 usage;\n"
-      "3 some inputs could not be hashed; 4 fatal error.\n");
+      "3 some inputs could not be hashed; 4 fatal error.\n"));
 }
 
 static int parse_opts(int argc, char **argv, opts *o)
@@ -173,7 +173,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     switch (c) {
     case 'c':
       if (art_hash_algs_parse(ctx, optarg, &o->mask) != ART_OK) {
-        int rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        int rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         art_ctx_free(ctx);
         return rc;
       }
@@ -191,8 +191,8 @@ static int parse_opts(int argc, char **argv, opts *o)
     case 'f':
       if (art_hashlist_format_parse(optarg, &o->format) != ART_OK) {
         art_ctx_free(ctx);
-        return cli_usage_error("unknown format '%s' (hashdeep, sum, jsonl, "
-                               "csv, dfxml)",
+        return cli_usage_error(_("unknown format '%s' (hashdeep, sum, jsonl, "
+                                 "csv, dfxml)"),
                                optarg);
       }
       break;
@@ -202,7 +202,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     case 'p':
       if (cli_parse_size(optarg, &o->piece) != 0 || o->piece == 0) {
         art_ctx_free(ctx);
-        return cli_usage_error("bad piece size '%s'", optarg);
+        return cli_usage_error(_("bad piece size '%s'"), optarg);
       }
       break;
     case OPT_AUDIT:
@@ -217,7 +217,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     case OPT_HASHSET:
       if (o->n_hashsets == 16) {
         art_ctx_free(ctx);
-        return cli_usage_error("at most 16 --hashset files");
+        return cli_usage_error(_("at most 16 --hashset files"));
       }
       o->hashsets[o->n_hashsets++] = optarg;
       break;
@@ -242,7 +242,7 @@ static int parse_opts(int argc, char **argv, opts *o)
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0) {
         art_ctx_free(ctx);
-        return cli_usage_error("bad job count '%s'", optarg);
+        return cli_usage_error(_("bad job count '%s'"), optarg);
       }
       break;
     case 'q':
@@ -268,17 +268,18 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     default:
       art_ctx_free(ctx);
-      return cli_usage_error("unknown option");
+      return cli_usage_error(_("unknown option"));
     }
   }
   art_ctx_free(ctx);
   if (!!o->audit + !!o->match + !!o->not_match > 1)
     return cli_usage_error(
-        "--audit, --match and --not-match exclude each other");
+        _("--audit, --match and --not-match exclude each other"));
   if (o->piece && (o->audit || o->match || o->not_match))
-    return cli_usage_error("--piecewise does not combine with audit or match");
+    return cli_usage_error(
+        _("--piecewise does not combine with audit or match"));
   if (o->skip_known && !o->n_hashsets)
-    return cli_usage_error("--skip-known needs --hashset");
+    return cli_usage_error(_("--skip-known needs --hashset"));
   if (!o->mask_given)
     /* a sum list holds one algorithm: the default is then sha256 */
     o->mask = o->format == ART_HASHLIST_SUM ? ART_HASH_MASK(ART_HASH_SHA256)
@@ -587,14 +588,15 @@ static void emit_one(run *r, const char *path, result *res)
     cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
     r->failures++;
   } else if (res->changed) {
-    cli_error("%s: changed while being read (size or modification time)", path);
+    cli_error(_("%s: changed while being read (size or modification time)"),
+              path);
     r->failures++;
   }
   for (size_t i = 0; res->status == ART_OK && i < res->n_stored; i++)
     if (res->stored[i].verdict == 0) {
       art_hash_alg a;
       art_hash_alg_parse(res->stored[i].alg, &a);
-      cli_error("%s: stored %s %s does not match the media's %s", path,
+      cli_error(_("%s: stored %s %s does not match the media's %s"), path,
                 res->stored[i].alg, res->stored[i].hex,
                 art_hash_hex(res->hash, a));
       r->mismatches++;
@@ -620,7 +622,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   run *r = ud;
   result *res = resp;
   if (it->status != ART_OK) {
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     r->failures++;
     art_hash_record rec = {.path = it->path,
                            .status = it->status,
@@ -632,9 +634,9 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   }
   if (!res) {
     if (*it->errmsg) /* a symlink loop under -L: skipped, not a failure */
-      cli_error("%s", it->errmsg);
+      cli_error("%s", it->errmsg_l);
     else if (it->type != ART_ENTRY_FILE && r->o->verbose)
-      cli_error("%s: skipped %s", it->path, art_entry_type_name(it->type));
+      cli_error(_("%s: skipped %s"), it->path, art_entry_type_name(it->type));
     return 0;
   }
   for (result *x = res; x; x = x->next)
@@ -708,7 +710,7 @@ int main(int argc, char **argv)
     st = art_hashlist_writer_new(r.ctx, o.format, o.mask, o.piece != 0, command,
                                  r.out, &r.writer);
     if (st != ART_OK) {
-      rc = cli_usage_error("%s", art_ctx_errmsg(r.ctx));
+      rc = cli_usage_error("%s", art_ctx_errmsg_localized(r.ctx));
       goto out;
     }
   }
@@ -737,7 +739,7 @@ int main(int argc, char **argv)
       r.mismatches++;
   }
   if (o.skip_known && !o.quiet)
-    cli_error("%lu known file(s) skipped", r.skipped_known);
+    cli_error(_("%lu known file(s) skipped"), r.skipped_known);
   rc = r.failures                  ? ART_EXIT_PARTIAL
        : r.mismatches || r.notable ? ART_EXIT_FOUND
                                    : ART_EXIT_OK;

@@ -13,7 +13,7 @@
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-hashset build -n NAME [-k KIND] [-F FORMAT] -o SET INPUT...\n"
       "       art-hashset lookup -s SET [-s SET]... [HASH...|-]\n"
       "       art-hashset info SET...\n"
@@ -40,7 +40,7 @@ static void usage(void)
       "  -h, --help             this help\n"
       "      --version          version\n\n"
       "Exit status: 0 done, 1 hashes found (lookup), 2 usage error, 3 some\n"
-      "inputs, hashes or sets could not be used, 4 fatal error.\n");
+      "inputs, hashes or sets could not be used, 4 fatal error.\n"));
 }
 
 static int cmd_build(art_ctx *ctx, int argc, char **argv, int quiet)
@@ -68,11 +68,12 @@ static int cmd_build(art_ctx *ctx, int argc, char **argv, int quiet)
       break;
     case 'k':
       if (art_hashset_kind_parse(optarg, &kind) != ART_OK)
-        return cli_usage_error("unknown kind '%s' (known or notable)", optarg);
+        return cli_usage_error(_("unknown kind '%s' (known or notable)"),
+                               optarg);
       break;
     case 'F':
       if (art_hashset_format_parse(optarg, &fmt) != ART_OK)
-        return cli_usage_error("unknown input format '%s'", optarg);
+        return cli_usage_error(_("unknown input format '%s'"), optarg);
       break;
     case 'S':
       source = optarg;
@@ -84,13 +85,13 @@ static int cmd_build(art_ctx *ctx, int argc, char **argv, int quiet)
       quiet = 1;
       break;
     default:
-      return cli_usage_error("bad option for build");
+      return cli_usage_error(_("bad option for build"));
     }
   }
   if (!name || !out)
-    return cli_usage_error("build needs --name and --output");
+    return cli_usage_error(_("build needs --name and --output"));
   if (optind >= argc)
-    return cli_usage_error("build needs at least one input");
+    return cli_usage_error(_("build needs at least one input"));
   st = art_hashset_builder_new(ctx, name, kind, &b);
   if (st != ART_OK) {
     cli_error_ctx(ctx, st);
@@ -113,17 +114,17 @@ static int cmd_build(art_ctx *ctx, int argc, char **argv, int quiet)
     }
     ok++;
     if (s.skipped)
-      cli_error("%s: %llu of %llu lines without a digest (first: line %llu)",
+      cli_error(_("%s: %llu of %llu lines without a digest (first: line %llu)"),
                 argv[i], (unsigned long long)s.skipped,
                 (unsigned long long)s.lines,
                 (unsigned long long)s.first_bad_line);
     if (!quiet)
-      fprintf(stderr, "%s: %s: %llu md5, %llu sha1, %llu sha256\n", argv[i],
+      fprintf(stderr, _("%s: %s: %llu md5, %llu sha1, %llu sha256\n"), argv[i],
               art_hashset_format_name(s.format), (unsigned long long)s.added[0],
               (unsigned long long)s.added[1], (unsigned long long)s.added[2]);
   }
   if (!ok) {
-    cli_error("%s: not written: no input could be read", out);
+    cli_error(_("%s: not written: no input could be read"), out);
     art_hashset_builder_free(b);
     return ART_EXIT_PARTIAL;
   }
@@ -135,7 +136,7 @@ static int cmd_build(art_ctx *ctx, int argc, char **argv, int quiet)
   }
   if (!quiet)
     fprintf(stderr,
-            "%s: %s set \"%s\": %llu md5, %llu sha1, %llu sha256 (unique)\n",
+            _("%s: %s set \"%s\": %llu md5, %llu sha1, %llu sha256 (unique)\n"),
             out, art_hashset_kind_name(kind), name,
             (unsigned long long)counts[0], (unsigned long long)counts[1],
             (unsigned long long)counts[2]);
@@ -191,7 +192,7 @@ static int cmd_lookup(art_ctx *ctx, int argc, char **argv)
       continue;
     }
     if (c != 's') {
-      rc = cli_usage_error("bad option for lookup");
+      rc = cli_usage_error(_("bad option for lookup"));
       goto out;
     }
     st = art_hashset_open(ctx, optarg, &ls.sets[ls.n_sets]);
@@ -203,7 +204,7 @@ static int cmd_lookup(art_ctx *ctx, int argc, char **argv)
     ls.n_sets++;
   }
   if (!ls.n_sets) {
-    rc = cli_usage_error("lookup needs at least one --set");
+    rc = cli_usage_error(_("lookup needs at least one --set"));
     goto out;
   }
   if (optind >= argc || (optind == argc - 1 && !strcmp(argv[optind], "-"))) {
@@ -236,7 +237,7 @@ static int cmd_info(art_ctx *ctx, int argc, char **argv, int verify)
 {
   int failed = 0;
   if (argc < 2)
-    return cli_usage_error("%s needs at least one set",
+    return cli_usage_error(_("%s needs at least one set"),
                            verify ? "verify" : "info");
   for (int i = 1; i < argc; i++) {
     art_hashset *hs = NULL;
@@ -257,8 +258,8 @@ static int cmd_info(art_ctx *ctx, int argc, char **argv, int verify)
       struct tm tm;
       if (gmtime_r(&t, &tm))
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-      printf("file: %s\nname: %s\nkind: %s\nsource: %s\ncreated: %s\n"
-             "md5: %llu\nsha1: %llu\nsha256: %llu\n",
+      printf(_("file: %s\nname: %s\nkind: %s\nsource: %s\ncreated: %s\n"
+               "md5: %llu\nsha1: %llu\nsha256: %llu\n"),
              argv[i], art_hashset_name(hs),
              art_hashset_kind_name(art_hashset_get_kind(hs)),
              art_hashset_source(hs), when,
@@ -282,7 +283,8 @@ int main(int argc, char **argv)
   const char *cmd;
   cli_init("art-hashset");
   if (argc < 2)
-    return cli_usage_error("a command is needed: build, lookup, info, verify");
+    return cli_usage_error(
+        _("a command is needed: build, lookup, info, verify"));
   cmd = argv[1];
   if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
     usage();
@@ -297,11 +299,11 @@ int main(int argc, char **argv)
     argv++;
     argc--;
     if (argc < 2)
-      return cli_usage_error("a command is needed");
+      return cli_usage_error(_("a command is needed"));
     cmd = argv[1];
   }
   if (art_ctx_new(&ctx) != ART_OK) {
-    cli_error("out of memory");
+    cli_error(_("out of memory"));
     return ART_EXIT_FATAL;
   }
   if (!strcmp(cmd, "build"))
@@ -313,7 +315,7 @@ int main(int argc, char **argv)
   else if (!strcmp(cmd, "verify"))
     rc = cmd_info(ctx, argc - 1, argv + 1, 1);
   else
-    rc = cli_usage_error("unknown command '%s'", cmd);
+    rc = cli_usage_error(_("unknown command '%s'"), cmd);
   art_ctx_free(ctx);
   return rc;
 }

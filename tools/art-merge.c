@@ -12,21 +12,22 @@
 
 static void usage(void)
 {
-  printf("Usage: art-merge [OPTION]... MANIFEST...\n"
-         "Join the outputs of art-hash, art-surface, art-yara or art-strings\n"
-         "runs made with --shard K/N --manifest MANIFEST into the output one\n"
-         "run over all the inputs would have written.\n\n"
-         "  -o, --output FILE   write the merged output to FILE (default: "
-         "stdout)\n"
-         "      --no-coverage   do not walk the roots again\n"
-         "  -h, --help          this help\n"
-         "      --version       version\n\n"
-         "Every shard 1..N must be given once, made by the same tool and\n"
-         "version with the same options, roots and inputs; otherwise nothing\n"
-         "is written and each problem is named.\n"
-         "Exit: 0 merged; 1 merged, but inputs are in no shard or vanished\n"
-         "(coverage); 2 usage; 3 merged, but some shards reported failed\n"
-         "inputs; 4 refused or fatal error.\n");
+  printf(
+      _("Usage: art-merge [OPTION]... MANIFEST...\n"
+        "Join the outputs of art-hash, art-surface, art-yara or art-strings\n"
+        "runs made with --shard K/N --manifest MANIFEST into the output one\n"
+        "run over all the inputs would have written.\n\n"
+        "  -o, --output FILE   write the merged output to FILE (default: "
+        "stdout)\n"
+        "      --no-coverage   do not walk the roots again\n"
+        "  -h, --help          this help\n"
+        "      --version       version\n\n"
+        "Every shard 1..N must be given once, made by the same tool and\n"
+        "version with the same options, roots and inputs; otherwise nothing\n"
+        "is written and each problem is named.\n"
+        "Exit: 0 merged; 1 merged, but inputs are in no shard or vanished\n"
+        "(coverage); 2 usage; 3 merged, but some shards reported failed\n"
+        "inputs; 4 refused or fatal error.\n"));
 }
 
 static void on_note(void *ud, const char *msg)
@@ -62,11 +63,11 @@ int main(int argc, char **argv)
       cli_version();
       return ART_EXIT_OK;
     default:
-      return cli_usage_error("unknown option");
+      return cli_usage_error(_("unknown option"));
     }
   }
   if (optind == argc)
-    return cli_usage_error("no manifest given");
+    return cli_usage_error(_("no manifest given"));
   art_ctx *ctx = NULL;
   if (art_ctx_new(&ctx) != ART_OK)
     return ART_EXIT_FATAL;
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
   art_status st = art_merge(ctx, (const char *const *)argv + optind,
                             (size_t)(argc - optind), out, &mo, &res);
   if (st == ART_ERR_INTEGRITY) {
-    cli_error("shard set refused: nothing merged");
+    cli_error(_("shard set refused: nothing merged"));
   } else if (st != ART_OK) {
     cli_error_ctx(ctx, st);
   } else {
@@ -98,13 +99,13 @@ int main(int argc, char **argv)
          : res.exit_code == ART_EXIT_PARTIAL || res.failures ? ART_EXIT_PARTIAL
                                                              : ART_EXIT_OK;
     if (res.failures)
-      cli_error("the shards reported %lu failed input(s)", res.failures);
+      cli_error(_("the shards reported %lu failed input(s)"), res.failures);
   }
   if (cli_close_output(out) != 0)
     rc = ART_EXIT_FATAL;
   if (tmp) {
     if (rc != ART_EXIT_FATAL && rename(tmp, output) != 0) {
-      cli_error("%s: cannot rename from %s", output, tmp);
+      cli_error(_("%s: cannot rename from %s"), output, tmp);
       rc = ART_EXIT_FATAL;
     }
     if (rc == ART_EXIT_FATAL)

@@ -309,7 +309,7 @@ static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
     return res;
   } else if (res->status == ART_OK && res->sp.err) {
     res->status = ART_ERR_IO;
-    if (asprintf(&res->errmsg, "%s: spooling output: %s", it->path,
+    if (asprintf(&res->errmsg, _("%s: spooling output: %s"), it->path,
                  strerror(res->sp.err)) < 0)
       res->errmsg = NULL;
   } else if (res->status != ART_OK) {
@@ -323,10 +323,10 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   run *r = ud;
   result *res = resp;
   if (it->status != ART_OK) {
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     r->failures++;
   } else if (!res && *it->errmsg) {
-    cli_error("%s", it->errmsg); /* a symlink loop: skipped, no failure */
+    cli_error("%s", it->errmsg_l); /* a symlink loop: skipped, no failure */
   }
   if (!res)
     return 0;
@@ -354,46 +354,52 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
 static void usage(void)
 {
   printf(
-      "Usage: art-strings [OPTION]... [FILE]...\n"
-      "Print the printable strings in each FILE (standard input with none or "
-      "-).\n\n"
-      "  -a, --all              scan the whole file (always; for GNU "
-      "compatibility)\n"
-      "  -n, --bytes N          minimum string length in characters "
-      "(default 4)\n"
-      "  -t, --radix d|x|o      print each string's offset in decimal, hex "
-      "or octal\n"
-      "  -e, --encoding ENC     s (7-bit, default), S (8-bit), l/b (16-bit "
-      "LE/BE),\n"
-      "                         L/B (32-bit LE/BE), u (UTF-8), j (Shift_JIS/"
-      "CP932),\n"
-      "                         e (EUC-JP), i (ISO-2022-JP); several letters "
-      "combine;\n"
-      "                         all: every encoding\n"
-      "  -w, --include-all-whitespace  count every whitespace as printable\n"
-      "  -s, --output-separator SEP    end each string with SEP instead of "
-      "a newline\n"
-      "      --print-file-name  print the file name before each string\n"
-      "      --ioc              print only the indicators found in strings "
-      "(default\n"
-      "                         encodings: s and l, plus u, j, e, i under a "
-      "Japanese\n"
-      "                         locale or with --lang ja)\n"
-      "      --lang LANG        ja: also look for Japanese text (u, j, e, i) "
-      "with --ioc\n"
-      "      --class LIST       only these indicator classes (url,ipv4,...); "
-      "implies --ioc\n"
-      "  -f, --format FMT       text (default) or jsonl\n"
-      "  -r, --recursive        descend into directories\n" CLI_IMAGE_HELP
-      "  -j, --jobs N           worker threads for many inputs\n"
-      "  -o, --output FILE      write to FILE instead of standard "
-      "output\n"
-      "      --shard K/N|auto   examine only shard K of N (art-merge)\n"
-      "      --manifest FILE    with --shard: describe the shard in "
-      "FILE\n" CLI_SANDBOX_HELP "  -h, --help             this help\n"
-      "      --version          the version\n\n"
-      "Exit status: 0 done, 2 usage error, 3 some inputs could not be read, "
-      "4 fatal.\n");
+      _("Usage: art-strings [OPTION]... [FILE]...\n"
+        "Print the printable strings in each FILE (standard input with none or "
+        "-).\n\n"
+        "  -a, --all              scan the whole file (always; for GNU "
+        "compatibility)\n"
+        "  -n, --bytes N          minimum string length in characters "
+        "(default 4)\n"
+        "  -t, --radix d|x|o      print each string's offset in decimal, hex "
+        "or octal\n"
+        "  -e, --encoding ENC     s (7-bit, default), S (8-bit), l/b (16-bit "
+        "LE/BE),\n"
+        "                         L/B (32-bit LE/BE), u (UTF-8), j (Shift_JIS/"
+        "CP932),\n"
+        "                         e (EUC-JP), i (ISO-2022-JP); several letters "
+        "combine;\n"
+        "                         all: every encoding\n"
+        "  -w, --include-all-whitespace  count every whitespace as printable\n"
+        "  -s, --output-separator SEP    end each string with SEP instead of "
+        "a newline\n"
+        "      --print-file-name  print the file name before each string\n"
+        "      --ioc              print only the indicators found in strings "
+        "(default\n"
+        "                         encodings: s and l, plus u, j, e, i under a "
+        "Japanese\n"
+        "                         locale or with --lang ja)\n"
+        "      --lang LANG        ja: also look for Japanese text (u, j, e, i) "
+        "with --ioc\n"
+        "      --class LIST       only these indicator classes (url,ipv4,...); "
+        "implies --ioc\n"
+        "  -f, --format FMT       text (default) or jsonl\n"
+        "  -r, --recursive        descend into directories\n"));
+  fputs(_(CLI_IMAGE_HELP), stdout);
+  fputs(_("  -j, --jobs N           worker threads for many inputs\n"
+          "  -o, --output FILE      write to FILE instead of standard "
+          "output\n"
+          "      --shard K/N|auto   examine only shard K of N (art-merge)\n"
+          "      --manifest FILE    with --shard: describe the shard in "
+          "FILE\n"),
+        stdout);
+  fputs(_(CLI_SANDBOX_HELP), stdout);
+  fputs(
+      _("  -h, --help             this help\n"
+        "      --version          the version\n\n"
+        "Exit status: 0 done, 2 usage error, 3 some inputs could not be read, "
+        "4 fatal.\n"),
+      stdout);
 }
 
 /* Whether the user's locale is Japanese (LC_ALL, LC_CTYPE, LANG as
@@ -446,17 +452,17 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case 'n':
       if (cli_parse_uint(optarg, &u) != 0 || u == 0 || u > (1u << 20))
-        return cli_usage_error("invalid minimum length '%s'", optarg);
+        return cli_usage_error(_("invalid minimum length '%s'"), optarg);
       o->so.min_len = u;
       break;
     case 't':
       if (strlen(optarg) != 1 || !strchr("dxo", optarg[0]))
-        return cli_usage_error("invalid radix '%s' (d, x or o)", optarg);
+        return cli_usage_error(_("invalid radix '%s' (d, x or o)"), optarg);
       o->radix = optarg[0];
       break;
     case 'e':
       if (art_str_enc_parse(optarg, &o->so.encodings) != ART_OK)
-        return cli_usage_error("invalid encoding '%s'", optarg);
+        return cli_usage_error(_("invalid encoding '%s'"), optarg);
       o->enc_given = 1;
       break;
     case OPT_LANG:
@@ -465,7 +471,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       else if (strcmp(optarg, "en") == 0 || strcmp(optarg, "C") == 0)
         o->lang_ja = -1;
       else
-        return cli_usage_error("unknown language '%s' (ja, en)", optarg);
+        return cli_usage_error(_("unknown language '%s' (ja, en)"), optarg);
       break;
     case 'w':
       o->so.include_whitespace = 1;
@@ -484,7 +490,7 @@ static int parse_opts(int argc, char **argv, opts *o)
            w = strtok_r(NULL, ",", &save)) {
         art_ioc_class cls;
         if (art_ioc_class_parse(w, &cls) != ART_OK || cls == ART_IOC_NONE)
-          return cli_usage_error("unknown indicator class '%s'", w);
+          return cli_usage_error(_("unknown indicator class '%s'"), w);
         o->classes |= 1u << cls;
       }
       o->ioc = 1;
@@ -495,7 +501,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       else if (strcmp(optarg, "jsonl") == 0)
         o->format = FMT_JSONL;
       else
-        return cli_usage_error("unknown format '%s' (text, jsonl)", optarg);
+        return cli_usage_error(_("unknown format '%s' (text, jsonl)"), optarg);
       o->format_given = 1;
       break;
     case 'r':
@@ -503,7 +509,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0)
-        return cli_usage_error("invalid job count '%s'", optarg);
+        return cli_usage_error(_("invalid job count '%s'"), optarg);
       break;
     case 'o':
       o->output = optarg;
@@ -526,7 +532,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         return ART_EXIT_USAGE;
       break;
     default:
-      return cli_usage_error("unknown option");
+      return cli_usage_error(_("unknown option"));
     }
   }
   if (o->ioc && !o->format_given)

@@ -45,60 +45,67 @@ typedef struct run {
 static void usage(void)
 {
   printf(
-      "Usage: art-surface [OPTION]... [FILE|DIR|-]...\n"
-      "Surface analysis: hashes, ssdeep, type, entropy, strings, PE/ELF,\n"
-      "hash sets, YARA, archive members and dissected children (mail\n"
-      "attachments, VBA macros...), one record per artifact.\n\n"
-      "  -r, --recursive          descend into directories\n"
-      "  -L, --follow             follow symbolic links inside trees\n"
-      "  -f, --format FMT         jsonl (default when not a terminal), text\n"
-      "  -o, --output FILE        write records to FILE\n" CLI_IMAGE_HELP
-      "  -j, --jobs N             worker threads (default: online CPUs)\n"
-      "      --sha512             also compute SHA-512\n"
-      "  -n, --min-len N          minimum string length (default 4)\n"
-      "  -e, --encodings LIST     strings summary encodings, as art-strings "
-      "-e\n"
-      "                           (default: ascii,utf16le; plus utf8 and "
-      "the\n"
-      "                           Japanese ones under a Japanese locale; "
-      "all)\n"
-      "      --no-strings         leave the strings summary out\n"
-      "      --hashset FILE       report hits in a .hset file (repeatable)\n"
-      "      --skip-known         leave artifacts in known sets out\n"
-      "      --rules PATH         YARA rules file or folder (repeatable;\n"
-      "                           default: the installed signatures)\n"
-      "      --no-yara            no YARA scan\n"
-      "      --password PW        try PW on encrypted zip members, after\n"
-      "                           'infected' and 'password' (repeatable)\n"
-      "      --no-recurse         do not look into containers nor dissect\n"
-      "      --max-depth N        container depth expanded (10)\n"
-      "      --max-artifacts N    members per input (10000)\n"
-      "      --max-member SIZE    bytes read per member (256M)\n"
-      "      --max-total SIZE     decompressed bytes per input (2G)\n"
-      "      --max-ratio N        compression ratio, checked past 256 MiB\n"
-      "                           of a member's output (200)\n"
-      "      --archive-timeout S  seconds per input for its members (60;\n"
-      "                           0: none)\n"
-      "      --archive-charset CS code page of member names that are not\n"
-      "                           UTF-8 (cp932, cp866, euc-jp, koi8-r...;\n"
-      "                           default: auto, CP932 if Japanese, else\n"
-      "                           CP437 for zip)\n"
-      "      --extract DIR        also write members below DIR (safely)\n"
-      "      --similar-to FILE    compare ssdeep hashes with FILE (ssdeep\n"
-      "                           output or art-surface JSON Lines)\n"
-      "      --threshold N        report similarity scores above N (0)\n"
-      "  -T, --files-from FILE    read input names from FILE (- for stdin)\n"
-      "  -0, --null               names in lists are NUL-separated; a '-'\n"
-      "                           argument is then a list on stdin\n"
-      "  -q, --quiet              no warnings for skipped entries\n"
-      "  -v, --verbose            summary on stderr; report skipped "
-      "entries\n"
-      "      --shard K/N|auto     examine only shard K of N (art-merge)\n"
-      "      --manifest FILE      with --shard: describe the shard in "
-      "FILE\n" CLI_SANDBOX_HELP "  -h, --help               this help\n"
-      "      --version            version\n\n"
-      "Exit: 0 done; 1 notable hash-set hits or similarity matches; 2 usage;\n"
-      "3 some inputs could not be examined; 4 fatal error.\n");
+      _("Usage: art-surface [OPTION]... [FILE|DIR|-]...\n"
+        "Surface analysis: hashes, ssdeep, type, entropy, strings, PE/ELF,\n"
+        "hash sets, YARA, archive members and dissected children (mail\n"
+        "attachments, VBA macros...), one record per artifact.\n\n"
+        "  -r, --recursive          descend into directories\n"
+        "  -L, --follow             follow symbolic links inside trees\n"
+        "  -f, --format FMT         jsonl (default when not a terminal), text\n"
+        "  -o, --output FILE        write records to FILE\n"));
+  fputs(_(CLI_IMAGE_HELP), stdout);
+  fputs(
+      _("  -j, --jobs N             worker threads (default: online CPUs)\n"
+        "      --sha512             also compute SHA-512\n"
+        "  -n, --min-len N          minimum string length (default 4)\n"
+        "  -e, --encodings LIST     strings summary encodings, as art-strings "
+        "-e\n"
+        "                           (default: ascii,utf16le; plus utf8 and "
+        "the\n"
+        "                           Japanese ones under a Japanese locale; "
+        "all)\n"
+        "      --no-strings         leave the strings summary out\n"
+        "      --hashset FILE       report hits in a .hset file (repeatable)\n"
+        "      --skip-known         leave artifacts in known sets out\n"
+        "      --rules PATH         YARA rules file or folder (repeatable;\n"
+        "                           default: the installed signatures)\n"
+        "      --no-yara            no YARA scan\n"
+        "      --password PW        try PW on encrypted zip members, after\n"
+        "                           'infected' and 'password' (repeatable)\n"
+        "      --no-recurse         do not look into containers nor dissect\n"
+        "      --max-depth N        container depth expanded (10)\n"
+        "      --max-artifacts N    members per input (10000)\n"
+        "      --max-member SIZE    bytes read per member (256M)\n"
+        "      --max-total SIZE     decompressed bytes per input (2G)\n"
+        "      --max-ratio N        compression ratio, checked past 256 MiB\n"
+        "                           of a member's output (200)\n"
+        "      --archive-timeout S  seconds per input for its members (60;\n"
+        "                           0: none)\n"
+        "      --archive-charset CS code page of member names that are not\n"
+        "                           UTF-8 (cp932, cp866, euc-jp, koi8-r...;\n"
+        "                           default: auto, CP932 if Japanese, else\n"
+        "                           CP437 for zip)\n"
+        "      --extract DIR        also write members below DIR (safely)\n"
+        "      --similar-to FILE    compare ssdeep hashes with FILE (ssdeep\n"
+        "                           output or art-surface JSON Lines)\n"
+        "      --threshold N        report similarity scores above N (0)\n"
+        "  -T, --files-from FILE    read input names from FILE (- for stdin)\n"
+        "  -0, --null               names in lists are NUL-separated; a '-'\n"
+        "                           argument is then a list on stdin\n"
+        "  -q, --quiet              no warnings for skipped entries\n"
+        "  -v, --verbose            summary on stderr; report skipped "
+        "entries\n"
+        "      --shard K/N|auto     examine only shard K of N (art-merge)\n"
+        "      --manifest FILE      with --shard: describe the shard in "
+        "FILE\n"),
+      stdout);
+  fputs(_(CLI_SANDBOX_HELP), stdout);
+  fputs(_("  -h, --help               this help\n"
+          "      --version            version\n\n"
+          "Exit: 0 done; 1 notable hash-set hits or similarity matches; 2 "
+          "usage;\n"
+          "3 some inputs could not be examined; 4 fatal error.\n"),
+        stdout);
 }
 
 static int push(const char ***arr, size_t *n, const char *v)
@@ -189,7 +196,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case 'f':
       if (strcmp(optarg, "text") != 0 && strcmp(optarg, "jsonl") != 0)
-        return cli_usage_error("unknown format '%s' (jsonl, text)", optarg);
+        return cli_usage_error(_("unknown format '%s' (jsonl, text)"), optarg);
       o->text = strcmp(optarg, "text") == 0;
       o->format_given = 1;
       break;
@@ -198,20 +205,20 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0)
-        return cli_usage_error("bad job count '%s'", optarg);
+        return cli_usage_error(_("bad job count '%s'"), optarg);
       break;
     case O_SHA512:
       o->s.extra_hashes |= ART_HASH_MASK(ART_HASH_SHA512);
       break;
     case 'n':
       if (cli_parse_uint(optarg, &u) != 0 || u == 0)
-        return cli_usage_error("bad minimum length '%s'", optarg);
+        return cli_usage_error(_("bad minimum length '%s'"), optarg);
       o->s.strings.min_len = u;
       break;
     case 'e':
       if (art_str_enc_parse(optarg, &o->s.strings.encodings) != ART_OK ||
           o->s.strings.encodings == 0)
-        return cli_usage_error("bad encodings '%s'", optarg);
+        return cli_usage_error(_("bad encodings '%s'"), optarg);
       break;
     case O_NO_STRINGS:
       o->s.no_strings = 1;
@@ -239,18 +246,18 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_MAX_DEPTH:
       if (cli_parse_uint(optarg, &u) != 0 || u == 0)
-        return cli_usage_error("bad depth '%s'", optarg);
+        return cli_usage_error(_("bad depth '%s'"), optarg);
       o->s.archive.max_depth = u;
       break;
     case O_MAX_ARTIFACTS:
       if (cli_parse_uint(optarg, &u) != 0 || u == 0)
-        return cli_usage_error("bad artifact count '%s'", optarg);
+        return cli_usage_error(_("bad artifact count '%s'"), optarg);
       o->s.archive.max_artifacts = u;
       break;
     case O_MAX_MEMBER:
     case O_MAX_TOTAL:
       if (cli_parse_size(optarg, &sz) != 0 || sz == 0)
-        return cli_usage_error("bad size '%s'", optarg);
+        return cli_usage_error(_("bad size '%s'"), optarg);
       if (c == O_MAX_MEMBER)
         o->s.archive.max_member_bytes = sz;
       else
@@ -258,12 +265,12 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_MAX_RATIO:
       if (cli_parse_uint(optarg, &u) != 0 || u == 0)
-        return cli_usage_error("bad ratio '%s'", optarg);
+        return cli_usage_error(_("bad ratio '%s'"), optarg);
       o->s.archive.max_ratio = u;
       break;
     case O_ARCHIVE_TIMEOUT:
       if (cli_parse_uint(optarg, &u) != 0 || u > 4000000)
-        return cli_usage_error("bad time limit '%s'", optarg);
+        return cli_usage_error(_("bad time limit '%s'"), optarg);
       o->s.archive.timeout_ms = u ? (unsigned)u * 1000u : UINT_MAX;
       break;
     case O_ARCHIVE_CHARSET:
@@ -277,7 +284,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_THRESHOLD:
       if (cli_parse_uint(optarg, &u) != 0 || u > 100)
-        return cli_usage_error("bad threshold '%s' (0-100)", optarg);
+        return cli_usage_error(_("bad threshold '%s' (0-100)"), optarg);
       o->s.similar_threshold = (int)u;
       break;
     case 'T':
@@ -310,7 +317,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         return ART_EXIT_USAGE;
       break;
     default:
-      return cli_usage_error("unknown option");
+      return cli_usage_error(_("unknown option"));
     }
   }
   if (!o->format_given)
@@ -476,16 +483,16 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   run *r = ud;
   art_sandbox_result *res = resp;
   if (it->status != ART_OK) {
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     r->failures++;
     write_error_record(r, it, it->errmsg, NULL);
     return 0;
   }
   if (!res) {
     if (*it->errmsg) /* a symlink loop under -L: skipped, not a failure */
-      cli_error("%s", it->errmsg);
+      cli_error("%s", it->errmsg_l);
     else if (it->type != ART_ENTRY_FILE && r->o->verbose)
-      cli_error("%s: skipped %s", it->path, art_entry_type_name(it->type));
+      cli_error(_("%s: skipped %s"), it->path, art_entry_type_name(it->type));
     return 0;
   }
   r->inputs++;
@@ -513,8 +520,8 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
     const char *text = (const char *)res->data + off;
     off += (size_t)w.text_len;
     if (w.extract_failed) {
-      cli_error("%s: a member could not be extracted (see its record's "
-                "errors)",
+      cli_error(_("%s: a member could not be extracted (see its record's "
+                  "errors)"),
                 it->path);
       r->failures++;
     }
@@ -603,7 +610,7 @@ static int load_rules(run *r)
   free(cache);
   free(def);
   if (st != ART_OK) {
-    cli_error("rules: %s", art_ctx_errmsg(r->ctx));
+    cli_error(_("rules: %s"), art_ctx_errmsg_localized(r->ctx));
     return n ? ART_EXIT_FATAL : -1; /* broken default rules: go on */
   }
   art_surface_config_set_rules(r->cfg, r->rules);
@@ -691,8 +698,8 @@ int main(int argc, char **argv)
     goto out;
   }
   if (o.verbose || o.s.skip_known)
-    cli_error("%lu inputs, %lu records written, %lu known skipped, %lu "
-              "inputs failed",
+    cli_error(_("%lu inputs, %lu records written, %lu known skipped, %lu "
+                "inputs failed"),
               r.inputs, r.records, r.known_skipped, r.failures);
   rc = r.failures ? ART_EXIT_PARTIAL : r.found ? ART_EXIT_FOUND : ART_EXIT_OK;
 out:

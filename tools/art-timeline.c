@@ -18,7 +18,7 @@
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-timeline [OPTIONS] [IMAGE|DIR]...\n"
       "Timeline of file times from disk images (raw, split raw, E01; every\n"
       "partition), directory trees, archives and body files, and of Windows\n"
@@ -40,7 +40,10 @@ static void usage(void)
       "  -o, --offset SECTORS  only the file system at this sector offset\n"
       "  -O, --output FILE     write to FILE instead of standard output\n"
       "  -z, --timezone TZ     display zone for l2tcsv/jsonl/html (UTC)\n"
-      "      --fs-timezone TZ  zone FAT/exFAT local times are in (UTC)\n\n"
+      "      --fs-timezone TZ  zone FAT/exFAT local times are in (UTC)\n"
+      "      --display-tz TZ   same as -z; html: $TZ when neither is given\n"
+      "      --fs-codepage CP  code page of FAT short names (cp932 for\n"
+      "                        Japanese media; default: as fls, '^')\n\n"
       "Filters:\n"
       "      --from DATE       keep times >= DATE (YYYY-MM-DD[THH:MM:SS][Z])\n"
       "      --to DATE         keep times < DATE\n"
@@ -71,7 +74,7 @@ static void usage(void)
       "  -h, --help            this help\n"
       "      --version         version\n\n"
       "Exit: 0 done, 2 usage, 3 some inputs or partitions could not be read, "
-      "4 fatal.\n");
+      "4 fatal.\n"));
 }
 
 typedef struct problem_ctx {
@@ -82,7 +85,7 @@ static void on_problem(void *user, art_status st, const char *msg)
 {
   problem_ctx *p = user;
   if (st == ART_OK) { /* a note: the input was read */
-    cli_error("note: %s", msg);
+    cli_error(_("note: %s"), msg);
     return;
   }
   p->count++;
@@ -99,7 +102,8 @@ static void on_progress(void *user, const art_timeline_progress *p)
   if (!progress_tty || now == progress_last)
     return;
   progress_last = now;
-  fprintf(stderr, "\r%s: %s: %" PRIu64 " entries, %" PRIu64 " events",
+  fputc('\r', stderr);
+  fprintf(stderr, _("%s: %s: %" PRIu64 " entries, %" PRIu64 " events"),
           cli_tool(), p->input ? p->input : "", p->entries, p->events);
 }
 
@@ -120,7 +124,8 @@ enum {
   OPT_APFS_VOLUME,
   OPT_RECOVERY_PASSWORD,
   OPT_PASSWORD,
-  OPT_STARTUP_KEY
+  OPT_STARTUP_KEY,
+  OPT_FS_CODEPAGE
 };
 
 /* "all" (ALL) or a volume number from 1. 0 on success. */
@@ -168,6 +173,8 @@ int main(int argc, char **argv)
       {"output", required_argument, NULL, 'O'},
       {"timezone", required_argument, NULL, 'z'},
       {"fs-timezone", required_argument, NULL, OPT_FS_TZ},
+      {"display-tz", required_argument, NULL, 'z'},
+      {"fs-codepage", required_argument, NULL, OPT_FS_CODEPAGE},
       {"from", required_argument, NULL, OPT_FROM},
       {"to", required_argument, NULL, OPT_TO},
       {"path", required_argument, NULL, OPT_PATH},
@@ -199,13 +206,13 @@ int main(int argc, char **argv)
   FILE *out = NULL;
   int quiet = 0, verbose = 0, has_from = 0, has_to = 0, rc = ART_EXIT_OK;
   int64_t from = 0, to = 0;
-  int c, artifacts = -1, tsk_compat = 0;
+  int c, artifacts = -1, tsk_compat = 0, has_tz = 0, html = 0;
   const char *only = NULL, *exclude = NULL;
   problem_ctx pc = {0};
   art_timeline_media media = {0};
   if (!inputs || art_ctx_new(&ctx) != ART_OK ||
       art_timeline_new(ctx, &tl) != ART_OK) {
-    cli_error("out of memory");
+    cli_error(_("out of memory"));
     rc = ART_EXIT_FATAL;
     goto done;
   }
@@ -220,10 +227,11 @@ int main(int argc, char **argv)
     case 'f': {
       art_timeline_format f;
       if (art_timeline_format_from_name(optarg, &f) != ART_OK) {
-        rc = cli_usage_error("unknown format '%s'", optarg);
+        rc = cli_usage_error(_("unknown format '%s'"), optarg);
         goto done;
       }
       art_timeline_set_format(tl, f);
+      html = f == ART_TIMELINE_HTML;
       break;
     }
     case OPT_TSK_COMPAT:
@@ -236,7 +244,7 @@ int main(int argc, char **argv)
       } else if (strcmp(optarg, "none") == 0) {
         artifacts = (int)ART_TIMELINE_ARTIFACTS_NONE;
       } else {
-        rc = cli_usage_error("unknown artifact set '%s' (windows, none)",
+        rc = cli_usage_error(_("unknown artifact set '%s' (windows, none)"),
                              optarg);
         goto done;
       }
@@ -254,7 +262,7 @@ int main(int argc, char **argv)
       char *end;
       unsigned long long v = strtoull(optarg, &end, 10);
       if (!*optarg || *end) {
-        rc = cli_usage_error("bad offset '%s'", optarg);
+        rc = cli_usage_error(_("bad offset '%s'"), optarg);
         goto done;
       }
       art_timeline_set_offset(tl, 1, v);
@@ -264,14 +272,21 @@ int main(int argc, char **argv)
       output = optarg;
       break;
     case 'z':
+      has_tz = 1;
       if (art_timeline_set_display_timezone(ctx, tl, optarg) != ART_OK) {
-        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         goto done;
       }
       break;
     case OPT_FS_TZ:
       if (art_timeline_set_fs_timezone(ctx, tl, optarg) != ART_OK) {
-        rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
+        goto done;
+      }
+      break;
+    case OPT_FS_CODEPAGE:
+      if (art_timeline_set_fs_codepage(ctx, tl, optarg) != ART_OK) {
+        rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
         goto done;
       }
       break;
@@ -279,7 +294,7 @@ int main(int argc, char **argv)
     case OPT_TO: {
       int64_t v;
       if (art_timeline_parse_time(optarg, &v) != ART_OK) {
-        rc = cli_usage_error("bad date '%s'", optarg);
+        rc = cli_usage_error(_("bad date '%s'"), optarg);
         goto done;
       }
       if (c == OPT_FROM) {
@@ -303,7 +318,7 @@ int main(int argc, char **argv)
     case 'k': {
       unsigned mask;
       if (art_timeline_kinds_from_string(optarg, &mask) != ART_OK) {
-        rc = cli_usage_error("bad time kinds '%s'", optarg);
+        rc = cli_usage_error(_("bad time kinds '%s'"), optarg);
         goto done;
       }
       art_timeline_set_kinds(tl, mask);
@@ -319,8 +334,8 @@ int main(int argc, char **argv)
     case OPT_APFS_VOLUME:
       if (parse_volume(optarg, c == OPT_VSS ? -1 : 0,
                        c == OPT_VSS ? &media.vss : &media.apfs_volume)) {
-        rc =
-            cli_usage_error("bad volume '%s' (all or a number from 1)", optarg);
+        rc = cli_usage_error(_("bad volume '%s' (all or a number from 1)"),
+                             optarg);
         goto done;
       }
       art_timeline_set_media(tl, &media);
@@ -340,7 +355,7 @@ int main(int argc, char **argv)
     case 'm': {
       uint64_t v;
       if (cli_parse_size(optarg, &v) || v < (1u << 20)) {
-        rc = cli_usage_error("bad memory size '%s' (at least 1M)", optarg);
+        rc = cli_usage_error(_("bad memory size '%s' (at least 1M)"), optarg);
         goto done;
       }
       art_timeline_set_memory(tl, (size_t)v);
@@ -371,7 +386,7 @@ int main(int argc, char **argv)
         goto done;
       }
     default: {
-      rc = cli_usage_error("unknown option");
+      rc = cli_usage_error(_("unknown option"));
       goto done;
     }
     }
@@ -384,18 +399,26 @@ int main(int argc, char **argv)
     inputs[ninputs++].path = argv[i];
   }
   if (ninputs == 0) {
-    rc = cli_usage_error("no input (an image, a directory, -b BODY or "
-                         "-A ARCHIVE)");
+    rc = cli_usage_error(_("no input (an image, a directory, -b BODY or "
+                           "-A ARCHIVE)"));
     goto done;
   }
   art_timeline_set_range(tl, has_from, from, has_to, to);
+  if (html && !has_tz) {
+    /* a page for a person: the examiner's zone ($TZ) unless told */
+    const char *tz = getenv("TZ");
+    if (tz && *tz == ':')
+      tz++;
+    if (tz && *tz && art_timeline_set_display_timezone(ctx, tl, tz) != ART_OK)
+      cli_error(_("TZ=%s is not a zone name (Area/City): dates in UTC"), tz);
+  }
   if (artifacts < 0) /* default: on, but fls's exact form has none */
     artifacts = tsk_compat ? (int)ART_TIMELINE_ARTIFACTS_NONE
                            : (int)ART_TIMELINE_ARTIFACTS_WINDOWS;
   art_timeline_set_artifacts(tl, (unsigned)artifacts);
   if ((only || exclude) &&
       art_timeline_set_data_types(ctx, tl, only, exclude) != ART_OK) {
-    rc = cli_usage_error("%s", art_ctx_errmsg(ctx));
+    rc = cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
     goto done;
   }
   art_timeline_set_problem(tl, on_problem, &pc);
@@ -447,9 +470,9 @@ int main(int argc, char **argv)
     }
     const art_timeline_stats *sx = art_timeline_get_stats(tl);
     if (verbose)
-      cli_error("%" PRIu64 " entries, %" PRIu64 " events, %" PRIu64
-                " rows, %" PRIu64 " sorted runs spilled, sort buffer peak "
-                "%zu bytes",
+      cli_error(_("%" PRIu64 " entries, %" PRIu64 " events, %" PRIu64
+                  " rows, %" PRIu64 " sorted runs spilled, sort buffer peak "
+                  "%zu bytes"),
                 sx->entries, sx->events, sx->rows, sx->runs, sx->peak_buffer);
   }
 done:

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@
  * a record (a huge one streams through the file). */
 #define REC_MEM  (1u << 20)
 #define HELD_MAX (32u << 20)
+/* Templates of hard-linked files' output kept for their other names, in
+ * total at most (beyond, those names are scanned again). */
+#define LINKS_MAX (64u << 20)
 /* A character device named as a target (/dev/zero) is read this far at
  * most unless --max-scan-size says otherwise. */
 #define DEVICE_MAX (64ull << 20)
@@ -55,6 +59,34 @@ typedef struct opts {
   art_sandbox_opts sandbox;
 } opts;
 
+/* The text output of a file with several hard links, rendered with a
+ * placeholder for its path: its other names print the same lines with their
+ * own path, without scanning the same bytes again (yara scans each name). */
+typedef struct tmpl {
+  char *text;            /* head then body */
+  size_t head_len, len;  /* head bytes; all bytes */
+  uint64_t *slots;       /* offsets in TEXT where the path goes */
+  size_t n_slots, width; /* slots; bytes each slot takes in TEXT */
+  unsigned long matches;
+} tmpl;
+
+enum { LINK_RUNNING, LINK_DONE, LINK_UNUSABLE };
+
+typedef struct link_ent {
+  uint64_t dev, ino;
+  uint64_t left; /* names not seen yet (the template is freed at 0) */
+  int state, used;
+  tmpl t;
+} link_ent;
+
+typedef struct links {
+  pthread_mutex_t lock;
+  pthread_cond_t done;
+  link_ent *tab;
+  size_t cap, n;
+  size_t bytes; /* template bytes held */
+} links;
+
 typedef struct run {
   opts *o;
   FILE *out;
@@ -69,6 +101,8 @@ typedef struct run {
   int single; /* one file named (yara's single-target mode: -c prints N) */
   art_batch *batch;     /* for the progress line's byte count */
   art_sandbox *sandbox; /* NULL with --no-sandbox */
+  int dedup;            /* hard links scanned once (see tmpl) */
+  links links;
 } run;
 
 typedef struct wstate {
@@ -83,14 +117,28 @@ typedef struct stream {
   FILE *spill;
 } stream;
 
+/* Records with a placeholder path, and where the path goes. */
+typedef struct tpart {
+  char *p;
+  size_t len, cap;
+  uint64_t *slots;
+  size_t n_slots, cap_slots;
+} tpart;
+
 typedef struct output {
   stream head, body; /* the input's own record; its members' */
   unsigned long failures, matches;
+  /* With hard links: the same records with a placeholder path (see tmpl),
+   * serialised by tmpl_pack, unless something made them unusable. */
+  const char *base; /* the input's path, prefix of every record's path */
+  size_t width;     /* strlen(base): the placeholder's width */
+  tpart tp[2];      /* head, body */
+  int t_bad;
 } output;
 
 static void usage(void)
 {
-  printf(
+  printf(_(
       "Usage: art-yara [OPTION]... [NAMESPACE:]RULES_FILE... FILE | DIR\n"
       "   or: art-yara [OPTION]... -R RULES [-R RULES]... TARGET...\n"
       "Scan files, trees, images and archive members with YARA rules.\n"
@@ -159,13 +207,14 @@ static void usage(void)
       "      --no-sandbox           scan in this process (debugging only)\n\n"
       "Exit: 0 done; 1 a match (with --exit-on-match); 2 usage; 3 some\n"
       "artifacts could not be (fully) scanned; 4 fatal (rules did not "
-      "compile).\n");
+      "compile).\n"));
 }
 
 static int add_list(const char **list, size_t *n, const char *v)
 {
   if (*n >= MAX_LIST)
-    return cli_usage_error("too many values for one option (max %d)", MAX_LIST);
+    return cli_usage_error(_("too many values for one option (max %d)"),
+                           MAX_LIST);
   list[(*n)++] = v;
   return -1;
 }
@@ -311,19 +360,19 @@ static int parse_opts(int argc, char **argv, opts *o)
     case O_CHUNK:
       /* Process memory is not scanned: accepted for yara's command lines. */
       if (parse_u64(optarg, &v) != 0)
-        return cli_usage_error("bad chunk size '%s'", optarg);
+        return cli_usage_error(_("bad chunk size '%s'"), optarg);
       break;
     case 'l':
       if (parse_u64(optarg, &o->max_rules) != 0)
-        return cli_usage_error("bad rule count '%s'", optarg);
+        return cli_usage_error(_("bad rule count '%s'"), optarg);
       break;
     case O_MAXSTR:
       if (cli_parse_uint(optarg, &o->max_strings) != 0 || !o->max_strings)
-        return cli_usage_error("bad string count '%s'", optarg);
+        return cli_usage_error(_("bad string count '%s'"), optarg);
       break;
     case 'x':
       if (!strchr(optarg, '='))
-        return cli_usage_error("-x wants MODULE=FILE, not '%s'", optarg);
+        return cli_usage_error(_("-x wants MODULE=FILE, not '%s'"), optarg);
       rc = add_list(o->modules, &o->n_modules, optarg);
       break;
     case 'n':
@@ -367,11 +416,11 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case 'z':
       if (parse_u64(optarg, &o->skip_larger) != 0)
-        return cli_usage_error("bad size '%s'", optarg);
+        return cli_usage_error(_("bad size '%s'"), optarg);
       break;
     case 'k':
       if (cli_parse_uint(optarg, &o->stack_size) != 0 || !o->stack_size)
-        return cli_usage_error("bad stack size '%s'", optarg);
+        return cli_usage_error(_("bad stack size '%s'"), optarg);
       break;
     case 't':
       rc = add_list(o->tags, &o->n_tags, optarg);
@@ -379,11 +428,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     case 'p':
     case 'j':
       if (cli_parse_uint(optarg, &o->batch.jobs) != 0 || o->batch.jobs == 0)
-        return cli_usage_error("bad thread count '%s'", optarg);
+        return cli_usage_error(_("bad thread count '%s'"), optarg);
       break;
     case 'a':
       if (cli_parse_uint(optarg, &o->timeout) != 0)
-        return cli_usage_error("bad timeout '%s'", optarg);
+        return cli_usage_error(_("bad timeout '%s'"), optarg);
       break;
     case 'v':
       printf("%s\n", art_yara_version());
@@ -399,7 +448,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         const char **p =
             realloc(o->rules, (o->n_rules + 64) * sizeof *o->rules);
         if (!p)
-          return cli_usage_error("out of memory");
+          return cli_usage_error(_("out of memory"));
         o->rules = rules_list = p;
       }
       o->rules[o->n_rules++] = optarg;
@@ -411,30 +460,30 @@ static int parse_opts(int argc, char **argv, opts *o)
       if (strcmp(optarg, "jsonl") == 0 || strcmp(optarg, "ndjson") == 0)
         o->json = 1;
       else if (strcmp(optarg, "text") != 0)
-        return cli_usage_error("unknown format '%s' (text, jsonl)", optarg);
+        return cli_usage_error(_("unknown format '%s' (text, jsonl)"), optarg);
       break;
     case O_MAXSCAN:
       if (cli_parse_size(optarg, &o->max_size) != 0 || o->max_size == 0)
-        return cli_usage_error("bad size '%s'", optarg);
+        return cli_usage_error(_("bad size '%s'"), optarg);
       o->max_size_set = 1;
       break;
     case O_MAXMATCH:
       if (parse_u64(optarg, &v) != 0)
-        return cli_usage_error("bad match count '%s'", optarg);
+        return cli_usage_error(_("bad match count '%s'"), optarg);
       o->max_matches = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
       o->max_matches_set = 1;
       break;
     case O_MAXDATA:
       if (parse_u64(optarg, &v) != 0 || v > ART_YARA_DATA_MAX)
-        return cli_usage_error("bad data size '%s' (0 to %d: yara keeps no "
-                               "more)",
+        return cli_usage_error(_("bad data size '%s' (0 to %d: yara keeps no "
+                                 "more)"),
                                optarg, ART_YARA_DATA_MAX);
       o->max_data = (size_t)v;
       o->max_data_set = 1;
       break;
     case O_SCANTO:
       if (cli_parse_uint(optarg, &o->scan_timeout) != 0)
-        return cli_usage_error("bad timeout '%s'", optarg);
+        return cli_usage_error(_("bad timeout '%s'"), optarg);
       break;
     case O_FTNAMES:
       if (strcmp(optarg, "thor") == 0)
@@ -442,7 +491,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       else if (strcmp(optarg, "mime") == 0)
         o->scan_flags &= ~(unsigned)ART_YARA_SCAN_FILETYPE_THOR;
       else
-        return cli_usage_error("unknown file type names '%s' (mime, thor)",
+        return cli_usage_error(_("unknown file type names '%s' (mime, thor)"),
                                optarg);
       break;
     case O_NSFILE:
@@ -453,7 +502,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_DEPTH:
       if (cli_parse_uint(optarg, &o->archive_depth) != 0)
-        return cli_usage_error("bad depth '%s'", optarg);
+        return cli_usage_error(_("bad depth '%s'"), optarg);
       break;
     case 'o':
       o->output = optarg;
@@ -469,7 +518,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       break;
     case O_CACHEMAX:
       if (cli_parse_size(optarg, &o->cache_max) != 0)
-        return cli_usage_error("bad size '%s'", optarg);
+        return cli_usage_error(_("bad size '%s'"), optarg);
       break;
     case O_NOCACHE:
       o->no_cache = 1;
@@ -506,7 +555,7 @@ static int parse_opts(int argc, char **argv, opts *o)
         return ART_EXIT_USAGE;
       break;
     default:
-      return cli_usage_error("unknown option");
+      return cli_usage_error(_("unknown option"));
     }
     if (rc >= 0)
       return rc;
@@ -549,10 +598,10 @@ static void on_diag(const art_yara_diag *d, void *ud)
   if (d->level == ART_YARA_DIAG_WARNING && o->quiet)
     return;
   cli_error("%s(%d): %s: %s%s%s%s%s", d->file, d->line,
-            d->level == ART_YARA_DIAG_ERROR ? "error" : "warning",
-            d->rule ? "rule \"" : "", d->rule ? d->rule : "",
+            d->level == ART_YARA_DIAG_ERROR ? _("error") : _("warning"),
+            d->rule ? _("rule \"") : "", d->rule ? d->rule : "",
             d->rule ? "\": " : "", d->message,
-            d->skipped ? " (file skipped)" : "");
+            d->skipped ? _(" (file skipped)") : "");
 }
 
 static art_status scanner_new(run *r, art_ctx *ctx, art_yara_scanner **s)
@@ -701,6 +750,286 @@ static const char *reason_only(const char *msg, const char *path)
   return msg;
 }
 
+/* ---- hard links ---------------------------------------------------------- */
+
+static int tpart_add(tpart *t, const char *p, size_t n)
+{
+  if (t->len + n > t->cap) {
+    size_t cap = t->cap ? t->cap : 1024;
+    char *q;
+    while (cap < t->len + n)
+      cap *= 2;
+    if (!(q = realloc(t->p, cap)))
+      return -1;
+    t->p = q;
+    t->cap = cap;
+  }
+  memcpy(t->p + t->len, p, n);
+  t->len += n;
+  return 0;
+}
+
+static int tpart_slot(tpart *t, uint64_t off)
+{
+  if (t->n_slots == t->cap_slots) {
+    size_t cap = t->cap_slots ? t->cap_slots * 2 : 16;
+    uint64_t *q = realloc(t->slots, cap * sizeof *q);
+    if (!q)
+      return -1;
+    t->slots = q;
+    t->cap_slots = cap;
+  }
+  t->slots[t->n_slots++] = off;
+  return 0;
+}
+
+static void tpart_free(tpart *t)
+{
+  free(t->p);
+  free(t->slots);
+  memset(t, 0, sizeof *t);
+}
+
+/* Render RES again for the template of part PART: its path is the input's
+ * (out->base) plus a member's lineage; the input's part is rendered once as
+ * WIDTH 'a's and once as WIDTH 'b's, and the runs where the two texts differ
+ * are exactly where the path goes (every other byte is the same in both,
+ * and letters are printed as they are). */
+static void
+tmpl_add(run *r, art_ctx *ctx, output *out, int part, art_yara_result *res)
+{
+  const char *orig = art_yara_result_path(res);
+  size_t n = out->width, len, tl;
+  char *keep = NULL, *p = NULL, *ta = NULL, *tb = NULL;
+  size_t shown = 0;
+  tpart *t = &out->tp[part];
+  uint64_t base = t->len;
+  int ok = 0;
+  if (n == 0 || strncmp(orig, out->base, n) != 0)
+    goto done;
+  len = strlen(orig);
+  if (!(keep = strdup(orig)) || !(p = malloc(len + 1)))
+    goto done;
+  memcpy(p, orig, len + 1);
+  memset(p, 'a', n);
+  if (art_yara_result_set_path(ctx, res, p) != ART_OK ||
+      art_yara_result_text(ctx, res, r->o->fmt, filter, r->o, &ta, &shown) !=
+          ART_OK)
+    goto restore;
+  memset(p, 'b', n);
+  if (art_yara_result_set_path(ctx, res, p) != ART_OK ||
+      art_yara_result_text(ctx, res, r->o->fmt, filter, r->o, &tb, &shown) !=
+          ART_OK)
+    goto restore;
+  tl = strlen(ta);
+  if (strlen(tb) != tl)
+    goto restore;
+  ok = 1;
+  for (size_t i = 0; ok && i < tl;) {
+    if (ta[i] == tb[i]) {
+      i++;
+      continue;
+    }
+    for (size_t k = 0; ok && k < n; k++)
+      ok = i + k < tl && ta[i + k] == 'a' && tb[i + k] == 'b';
+    if (ok)
+      ok = tpart_slot(t, base + i) == 0;
+    i += n;
+  }
+  if (ok)
+    ok = tpart_add(t, ta, tl) == 0;
+restore:
+  if (art_yara_result_set_path(ctx, res, keep) != ART_OK)
+    ok = 0;
+done:
+  if (!ok)
+    out->t_bad = 1;
+  art_free(ta);
+  art_free(tb);
+  free(p);
+  free(keep);
+}
+
+static int put_u64(tpart *b, uint64_t v)
+{
+  return tpart_add(b, (const char *)&v, sizeof v);
+}
+
+/* The template as bytes after the records (nothing when unusable): width,
+ * head and body lengths and slot counts, matches, head, body, slots. */
+static art_status tmpl_pack(output *out, tpart *b)
+{
+  tpart *h = &out->tp[0], *d = &out->tp[1];
+  int bad = 0;
+  if (out->base && !out->t_bad && out->failures == 0) {
+    bad = put_u64(b, out->width) || put_u64(b, h->len) || put_u64(b, d->len) ||
+          put_u64(b, h->n_slots) || put_u64(b, d->n_slots) ||
+          put_u64(b, out->matches) || tpart_add(b, h->p ? h->p : "", h->len) ||
+          tpart_add(b, d->p ? d->p : "", d->len);
+    for (size_t i = 0; !bad && i < h->n_slots; i++)
+      bad = put_u64(b, h->slots[i]);
+    for (size_t i = 0; !bad && i < d->n_slots; i++)
+      bad = put_u64(b, h->len + d->slots[i]);
+  }
+  tpart_free(h);
+  tpart_free(d);
+  return bad ? ART_ERR_NOMEM : ART_OK;
+}
+
+/* Read a template packed by tmpl_pack (LEN bytes at P) into T; -1 when
+ * there is none or it does not hold together. */
+static int tmpl_unpack(const unsigned char *p, size_t len, tmpl *t)
+{
+  uint64_t v[6];
+  size_t n;
+  memset(t, 0, sizeof *t);
+  if (len < sizeof v)
+    return -1;
+  memcpy(v, p, sizeof v);
+  p += sizeof v;
+  len -= sizeof v;
+  if (v[1] > len || v[2] > len - v[1] || v[3] > SIZE_MAX / 8 ||
+      v[4] > SIZE_MAX / 8 - v[3] || (v[3] + v[4]) * 8 != len - v[1] - v[2])
+    return -1;
+  t->width = (size_t)v[0];
+  t->head_len = (size_t)v[1];
+  t->len = (size_t)(v[1] + v[2]);
+  t->n_slots = (size_t)(v[3] + v[4]);
+  t->matches = (unsigned long)v[5];
+  t->text = malloc(t->len ? t->len : 1);
+  t->slots = malloc(t->n_slots ? t->n_slots * sizeof *t->slots : 1);
+  if (!t->text || !t->slots) {
+    free(t->text);
+    free(t->slots);
+    return -1;
+  }
+  memcpy(t->text, p, t->len);
+  memcpy(t->slots, p + t->len, t->n_slots * sizeof *t->slots);
+  for (n = 0; n < t->n_slots; n++)
+    if (t->slots[n] > t->len || t->len - t->slots[n] < t->width ||
+        (n && t->slots[n] < t->slots[n - 1] + t->width)) {
+      free(t->text);
+      free(t->slots);
+      return -1;
+    }
+  return 0;
+}
+
+/* PATH as the text records print it (art_yara_result_text): control
+ * characters as \xNN, a backslash doubled. */
+static char *path_escape(const char *path)
+{
+  size_t n = 0;
+  char *e, *q;
+  for (const char *p = path; *p; p++)
+    n += ((unsigned char)*p < 32 || *p == 127) ? 4 : *p == '\\' ? 2 : 1;
+  if (!(e = malloc(n + 1)))
+    return NULL;
+  q = e;
+  for (const char *p = path; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if (ch < 32 || ch == 127) {
+      snprintf(q, 5, "\\x%02X", ch);
+      q += 4;
+    } else if (ch == '\\') {
+      *q++ = '\\';
+      *q++ = '\\';
+    } else {
+      *q++ = (char)ch;
+    }
+  }
+  *q = '\0';
+  return e;
+}
+
+/* The output of IT, another name of the file whose template is T. */
+static output *tmpl_output(run *r, const tmpl *t, const art_batch_item *it)
+{
+  output *out = calloc(1, sizeof *out);
+  char *esc = path_escape(it->path);
+  size_t at = 0, el;
+  if (!out || !esc) {
+    free(out);
+    free(esc);
+    return NULL;
+  }
+  el = strlen(esc);
+  for (size_t i = 0; i <= t->n_slots; i++) {
+    size_t end = i < t->n_slots ? (size_t)t->slots[i] : t->len;
+    /* The text up to the slot, split at the end of the head. */
+    while (at < end) {
+      size_t stop = at < t->head_len && end > t->head_len ? t->head_len : end;
+      stream_add(r, at < t->head_len ? &out->head : &out->body, t->text + at,
+                 stop - at);
+      at = stop;
+    }
+    if (i < t->n_slots) {
+      stream_add(r, at < t->head_len ? &out->head : &out->body, esc, el);
+      at += t->width;
+    }
+  }
+  free(esc);
+  out->matches = t->matches;
+  atomic_fetch_add(&r->matches, t->matches);
+  if (r->batch)
+    art_batch_add_bytes(r->batch, it->size);
+  return out;
+}
+
+static int links_want(const run *r, const art_batch_item *it)
+{
+  return r->dedup && it->nlink > 1 && it->type == ART_ENTRY_FILE;
+}
+
+static size_t links_slot(const links *l, uint64_t dev, uint64_t ino)
+{
+  size_t i = (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ dev) & (l->cap - 1);
+  while (l->tab[i].used && (l->tab[i].dev != dev || l->tab[i].ino != ino))
+    i = (i + 1) & (l->cap - 1);
+  return i;
+}
+
+/* Under the lock: the entry of IT's file, created (RUNNING) when new;
+ * NULL when the table cannot grow. */
+static link_ent *links_get(links *l, const art_batch_item *it, int *created)
+{
+  size_t i;
+  *created = 0;
+  if (l->n + 1 > l->cap / 2) {
+    size_t cap = l->cap ? l->cap * 2 : 256;
+    link_ent *old = l->tab, *tab = calloc(cap, sizeof *tab);
+    size_t ocap = l->cap;
+    if (!tab)
+      return NULL;
+    l->tab = tab;
+    l->cap = cap;
+    for (size_t k = 0; k < ocap; k++)
+      if (old[k].used)
+        l->tab[links_slot(l, old[k].dev, old[k].ino)] = old[k];
+    free(old);
+  }
+  i = links_slot(l, it->dev, it->ino);
+  if (!l->tab[i].used) {
+    l->tab[i].used = 1;
+    l->tab[i].dev = it->dev;
+    l->tab[i].ino = it->ino;
+    l->tab[i].left = it->nlink - 1;
+    l->tab[i].state = LINK_RUNNING;
+    l->n++;
+    *created = 1;
+  }
+  return &l->tab[i];
+}
+
+static void links_free(links *l)
+{
+  for (size_t i = 0; i < l->cap; i++) {
+    free(l->tab[i].t.text);
+    free(l->tab[i].t.slots);
+  }
+  free(l->tab);
+}
+
 /* Format one result into S (and count it); frees it. */
 static void put_result(
     run *r, art_ctx *ctx, output *out, stream *s, art_yara_result *res, int top)
@@ -708,6 +1037,8 @@ static void put_result(
   char *text = NULL;
   size_t shown = 0;
   art_status rs = art_yara_result_status(res);
+  if (rs != ART_OK || art_yara_result_skipped(res))
+    out->t_bad = 1; /* a message on stderr the other names would not get */
   if (rs != ART_OK) {
     out->failures++;
     if (!r->o->json)
@@ -740,6 +1071,8 @@ static void put_result(
       if (mod)
         stream_add(r, s, mod, strlen(mod));
       stream_add(r, s, text, strlen(text));
+      if (out->base && !out->t_bad)
+        tmpl_add(r, ctx, out, s == &out->head ? 0 : 1, res);
     }
   }
   art_free(text);
@@ -801,6 +1134,10 @@ static output *scan_item(
   unsigned left;
   if (!out)
     return NULL;
+  if (links_want(r, it)) {
+    out->base = it->path;
+    out->width = strlen(it->path);
+  }
   st = art_yara_scanner_set_artifact(ctx, ws->top, &a);
   if (st != ART_OK)
     goto failed;
@@ -892,32 +1229,119 @@ static art_status job_run(void *ud,
 {
   run *r = ud;
   output *out = scan_item(r, wsp, ctx, it, src);
-  uint64_t n[3];
+  uint64_t n[4];
   art_status st;
   if (!out)
     return ART_ERR_NOMEM;
   n[0] = out->failures;
   n[1] = out->matches;
   n[2] = out->head.spill ? (uint64_t)ftello(out->head.spill) : out->head.len;
+  n[3] = out->body.spill ? (uint64_t)ftello(out->body.spill) : out->body.len;
   st = art_sandbox_buf_append(buf, n, sizeof n);
   /* Both streams are sent (and freed) whatever happened before. */
   art_status s1 = stream_send(r, &out->head, buf);
   art_status s2 = stream_send(r, &out->body, buf);
   if (st == ART_OK)
     st = s1 != ART_OK ? s1 : s2;
+  /* Then the template for the file's other names, if any (an error here
+   * costs only the reuse: the records above are complete). */
+  {
+    tpart blob = {0};
+    if (tmpl_pack(out, &blob) == ART_OK && st == ART_OK && blob.len)
+      art_sandbox_buf_append(buf, blob.p, blob.len);
+    tpart_free(&blob);
+  }
   free(out);
   return st;
 }
 
+/* Scan IT (in a sandboxed worker unless disabled); *T gets the template
+ * for its other names when the worker made one. */
+static output *
+scan_one(run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, tmpl *t);
+
 static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
 {
   run *r = ud;
-  wstate *ws = wsp;
+  links *l = &r->links;
+  link_ent *e;
+  output *out;
+  tmpl t;
+  int created = 0;
+  if (!links_want(r, it) || settled_unread(r, it))
+    return scan_one(r, wsp, ctx, it, NULL);
+  /* A name of a file already scanned (or being scanned: wait for it). */
+  pthread_mutex_lock(&l->lock);
+  e = links_get(l, it, &created);
+  while (e && !created && e->state == LINK_RUNNING) {
+    pthread_cond_wait(&l->done, &l->lock);
+    e = links_get(l, it, &created); /* the table may have moved */
+  }
+  if (e && !created && e->state == LINK_DONE) {
+    out = tmpl_output(r, &e->t, it);
+    if (e->left)
+      e->left--;
+    if (e->left == 0) {
+      l->bytes -= e->t.len + e->t.n_slots * sizeof(uint64_t);
+      free(e->t.text);
+      free(e->t.slots);
+      memset(&e->t, 0, sizeof e->t);
+      e->state = LINK_UNUSABLE;
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (out)
+      return out;
+    return scan_one(r, wsp, ctx, it, NULL);
+  }
+  pthread_mutex_unlock(&l->lock);
+  if (!created)
+    return scan_one(r, wsp, ctx, it, NULL);
+  memset(&t, 0, sizeof t);
+  out = scan_one(r, wsp, ctx, it, &t);
+  pthread_mutex_lock(&l->lock);
+  e = links_get(l, it, &created);
+  if (e && t.text && out && out->failures == 0 &&
+      l->bytes + t.len + t.n_slots * sizeof(uint64_t) <= LINKS_MAX) {
+    e->t = t;
+    e->state = LINK_DONE;
+    l->bytes += t.len + t.n_slots * sizeof(uint64_t);
+  } else {
+    free(t.text);
+    free(t.slots);
+    if (e)
+      e->state = LINK_UNUSABLE;
+  }
+  pthread_cond_broadcast(&l->done);
+  pthread_mutex_unlock(&l->lock);
+  return out;
+}
+
+/* The template in-process (--no-sandbox): packed and read back as a
+ * worker's would be. */
+static void tmpl_local(output *out, tmpl *t)
+{
+  tpart b = {0};
+  if (tmpl_pack(out, &b) == ART_OK && b.len)
+    tmpl_unpack((const unsigned char *)b.p, b.len, t);
+  tpart_free(&b);
+}
+
+static output *
+scan_one(run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, tmpl *t)
+{
   art_sandbox_result sr;
   output *out;
-  uint64_t n[3];
-  if (!r->sandbox || settled_unread(r, it))
-    return scan_item(r, ws, ctx, it, NULL);
+  uint64_t n[4];
+  if (!r->sandbox || settled_unread(r, it)) {
+    out = scan_item(r, ws, ctx, it, NULL);
+    if (out && t) {
+      tmpl_local(out, t);
+    } else if (out) {
+      tpart_free(&out->tp[0]);
+      tpart_free(&out->tp[1]);
+    }
+    return out;
+  }
   if (art_sandbox_run(r->sandbox, ctx, it, &sr) != ART_OK)
     return NULL;
   out = calloc(1, sizeof *out);
@@ -927,11 +1351,16 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
     memcpy(n, sr.data, sizeof n);
     if (n[2] > len)
       n[2] = len;
+    if (n[3] > len - n[2])
+      n[3] = len - n[2];
     out->failures = (unsigned long)n[0];
     out->matches = (unsigned long)n[1];
     atomic_fetch_add(&r->matches, (unsigned long)n[1]);
     stream_add(r, &out->head, data, (size_t)n[2]);
-    stream_add(r, &out->body, data + n[2], len - (size_t)n[2]);
+    stream_add(r, &out->body, data + n[2], (size_t)n[3]);
+    if (t && len > n[2] + n[3])
+      tmpl_unpack((const unsigned char *)data + n[2] + n[3],
+                  len - (size_t)(n[2] + n[3]), t);
     if (r->batch)
       art_batch_add_bytes(r->batch, it->size);
   } else if (out) {
@@ -991,7 +1420,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
   }
   if (it->status != ART_OK) {
     r->failures++;
-    cli_error("%s", it->errmsg);
+    cli_error("%s", it->errmsg_l);
     if (r->o->json) {
       art_yara_result *res = NULL;
       char *text = NULL;
@@ -1012,7 +1441,7 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
      * trees (as yara, silently in text), a loop under --follow (said once
      * on stderr: nothing below it goes unscanned). */
     if (*it->errmsg)
-      cli_error("%s", it->errmsg);
+      cli_error("%s", it->errmsg_l);
     if (r->o->json && (*it->errmsg || it->type != ART_ENTRY_SYMLINK))
       emit_skipped(r, it,
                    *it->errmsg ? reason_only(it->errmsg, it->path)
@@ -1122,7 +1551,9 @@ static int read_modules(opts *o)
 static int yara_main(int argc, char **argv)
 {
   opts o = {0};
-  run r = {.o = &o};
+  run r = {.o = &o,
+           .links = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                     .done = PTHREAD_COND_INITIALIZER}};
   art_ctx *ctx = NULL;
   art_batch *batch = NULL;
   cli_progress *progress = NULL;
@@ -1138,13 +1569,13 @@ static int yara_main(int argc, char **argv)
   argc -= optind;
   argv += optind;
   if (o.n_rules == 0 && argc < 2)
-    return cli_usage_error("give RULES... TARGET, or -R RULES TARGET...");
+    return cli_usage_error(_("give RULES... TARGET, or -R RULES TARGET..."));
   if (o.n_rules && argc == 0 && !o.files_from)
-    return cli_usage_error("no target");
+    return cli_usage_error(_("no target"));
   if (o.scan_list && o.n_rules && argc != 1)
-    return cli_usage_error("--scan-list takes one list file as the target");
+    return cli_usage_error(_("--scan-list takes one list file as the target"));
   if (o.compiled && (o.n_rules ? o.n_rules : (size_t)argc - 1) != 1)
-    return cli_usage_error("-C takes exactly one compiled rules file");
+    return cli_usage_error(_("-C takes exactly one compiled rules file"));
   if (read_modules(&o) != 0)
     return ART_EXIT_FATAL;
   if (art_ctx_new(&ctx) != ART_OK)
@@ -1155,18 +1586,19 @@ static int yara_main(int argc, char **argv)
   st = compile(&r, ctx, argc, argv, &first);
   if (st == ART_ERR_RULES) {
     /* Each error was reported with its file and line. */
-    cli_error("rules did not compile (--skip-bad-rules scans with the rest)");
+    cli_error(
+        _("rules did not compile (--skip-bad-rules scans with the rest)"));
     goto out;
   } else if (st != ART_OK) {
     cli_error_ctx(ctx, st);
     goto out;
   }
   if (o.verbose)
-    cli_error("%zu rules from %zu files (%zu skipped), %s",
+    cli_error(_("%zu rules from %zu files (%zu skipped), %s"),
               art_yara_rules_count(r.rules), art_yara_rules_files(r.rules),
               art_yara_rules_skipped(r.rules),
-              art_yara_rules_from_cache(r.rules) ? "from the compiled cache"
-                                                 : "compiled from source");
+              art_yara_rules_from_cache(r.rules) ? _("from the compiled cache")
+                                                 : _("compiled from source"));
   if (scanner_new(&r, ctx, &r.err_scanner) != ART_OK ||
       !(r.out = cli_open_output(o.output)))
     goto out;
@@ -1196,6 +1628,12 @@ static int yara_main(int argc, char **argv)
                    : cli_add_inputs(batch, argc - first, argv + first,
                                     o.files_from, o.null_list)) != 0)
     goto out;
+  /* Hard links scanned once when the output cannot tell the difference:
+   * text lines (not -c, -D, JSON), no rule reading the name, no run
+   * deadline. Set before the workers are forked. */
+  r.dedup = !o.json && !o.count && !o.timeout &&
+            !(o.scan_flags & ART_YARA_SCAN_MODULE_DATA) &&
+            !art_yara_rules_name_dependent(r.rules);
   if (st == ART_OK && !o.sandbox.disabled) {
     /* Workers scan; forked now, they have the compiled rules. The wall-clock
      * limit leaves room for yara's own per-file timeout. */
@@ -1212,7 +1650,7 @@ static int yara_main(int argc, char **argv)
                          .emit = emit};
     r.batch = batch;
     progress = cli_progress_start(batch);
-    cli_progress_count(progress, "matches", &r.matches);
+    cli_progress_count(progress, _("matches"), &r.matches);
     st = art_batch_run(ctx, batch, &ops, &r);
     cli_progress_stop(progress);
   }
@@ -1231,6 +1669,7 @@ out:
   art_sandbox_free(r.sandbox);
   art_yara_scanner_free(r.err_scanner);
   art_yara_rules_free(r.rules);
+  links_free(&r.links);
   art_ctx_free(ctx);
   for (size_t i = 0; i < o.n_modules; i++) {
     free((char *)(uintptr_t)o.mods[i].module);

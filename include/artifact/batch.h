@@ -53,6 +53,8 @@ typedef struct art_batch_item {
   int64_t mtime_sec;
   long mtime_nsec;
   uint32_t uid, gid;
+  const char *errmsg_l; /* ERRMSG translated for a person (what a tool
+                           prints); ERRMSG stays in the C locale (records) */
 } art_batch_item;
 
 typedef struct art_batch_ops {

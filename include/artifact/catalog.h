@@ -290,6 +290,9 @@ typedef struct art_catalog_verify_result {
   char message[1024]; /* what happened, in words */
   /* rehash: the items that could not be re-read and why ("" if none) */
   char unreadable_items[1024];
+  /* MESSAGE translated for a person (LC_MESSAGES); MESSAGE itself stays in
+   * the C locale, as in the JSON report */
+  char message_l[1024];
 } art_catalog_verify_result;
 
 /* Walk the chain, its signatures and checkpoints (and with REHASH re-read
@@ -331,7 +334,16 @@ ART_API art_status art_catalog_export(art_ctx *ctx,
                                       void *userdata,
                                       char *sha256_hex);
 
-/* The HTML register's paper: "a4" (the default) or "letter" (landscape). */
+/* The zone the HTML register shows dates in, a tz database name
+ * ("Asia/Tokyo") or "UTC" (the default), with the UTC time beside;
+ * ART_ERR_INVALID_ARG when the system does not know it. In a Japanese
+ * locale (LC_TIME) dates read 2026年12月3日 15:04:05 JST (UTC+9). */
+ART_API art_status art_catalog_set_display_tz(art_ctx *ctx,
+                                              art_catalog *cat,
+                                              const char *zone);
+/* The HTML register's paper: "a4" or "letter" (landscape); by default the
+ * paper of the LC_PAPER locale (A4 in Japan and Europe, letter in the
+ * Americas), A4 when it is unknown. */
 ART_API art_status art_catalog_set_paper(art_ctx *ctx,
                                          art_catalog *cat,
                                          const char *paper);

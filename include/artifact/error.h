@@ -35,6 +35,8 @@ typedef enum art_status {
 
 /* Short static text for a status ("permission denied"). Never NULL. */
 ART_API const char *art_strerror(art_status st);
+/* art_strerror translated for a person (gettext domain "libartifact"). */
+ART_API const char *art_strerror_localized(art_status st);
 
 ART_END_DECLS
 

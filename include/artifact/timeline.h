@@ -113,6 +113,14 @@ ART_API art_status art_timeline_set_display_timezone(art_ctx *ctx,
 ART_API art_status art_timeline_set_fs_timezone(art_ctx *ctx,
                                                 art_timeline *tl,
                                                 const char *tz);
+/* Images: the code page of FAT short (8.3) names, an iconv name such as
+ * "CP932" (Japanese Windows and DOS), "CP850" or "CP437"; NULL (the
+ * default) shows them as libtsk and fls do, every byte above 0x7e as '^'.
+ * Long names (UTF-16) are not affected. Bytes the code page does not map
+ * are shown as \xNN. ART_ERR_INVALID_ARG when iconv does not know it. */
+ART_API art_status art_timeline_set_fs_codepage(art_ctx *ctx,
+                                                art_timeline *tl,
+                                                const char *codepage);
 /* Keep paths starting with PREFIX ("/dir"); NULL for all. */
 ART_API art_status art_timeline_set_path_prefix(art_ctx *ctx,
                                                 art_timeline *tl,

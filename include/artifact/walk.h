@@ -63,6 +63,9 @@ typedef struct art_walk_entry {
   int64_t mtime_sec;
   long mtime_nsec;
   uint32_t uid, gid;
+  const char *errmsg_l; /* ERRMSG translated for a person (LC_MESSAGES);
+                           ERRMSG itself stays in the C locale, the text
+                           machine records carry */
 } art_walk_entry;
 
 typedef art_walk_action (*art_walk_cb)(const art_walk_entry *entry,

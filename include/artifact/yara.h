@@ -158,6 +158,11 @@ ART_API size_t art_yara_rules_files(const art_yara_rules *rules);
 ART_API size_t art_yara_rules_skipped(const art_yara_rules *rules);
 /* 1 when the rules came from the cache, 0 when compiled from source. */
 ART_API int art_yara_rules_from_cache(const art_yara_rules *rules);
+/* 1 when the rules read an external computed from the artifact's name
+ * (filename, filepath, extension, not fixed with -d): two names of one file
+ * may then match differently. 0 when the results depend on the bytes (and
+ * the owner) only, so that a file's other hard links can reuse its scan. */
+ART_API int art_yara_rules_name_dependent(const art_yara_rules *rules);
 
 /* ---- Scanning ----------------------------------------------------------- */
 
@@ -409,6 +414,11 @@ ART_API const art_yara_match *art_yara_result_match(const art_yara_result *r,
 /* Bytes scanned, and the artifact's path as set before the scan. */
 ART_API uint64_t art_yara_result_bytes(const art_yara_result *r);
 ART_API const char *art_yara_result_path(const art_yara_result *r);
+/* Replace the display path of R (copied), as for another name of the same
+ * file. ART_ERR_NOMEM leaves R unchanged. */
+ART_API art_status art_yara_result_set_path(art_ctx *ctx,
+                                            art_yara_result *r,
+                                            const char *path);
 
 enum {
   ART_YARA_FMT_STRINGS = 1u << 0, /* -s: matched strings */

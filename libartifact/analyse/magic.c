@@ -146,7 +146,7 @@ static art_status identify_fd(art_magic *m, int fd, int flags, char **out)
 {
   const char *r;
   if (lseek(fd, 0, SEEK_SET) != 0) {
-    set_err(m, "magic", strerror(errno));
+    set_err(m, "magic", art__strerror_c(errno));
     return ART_ERR_IO;
   }
   if (magic_setflags(m->cookie, flags) != 0) {
@@ -214,17 +214,17 @@ static art_status identify(art_magic *m)
   if (m->fd < 0) {
     m->fd = memfd_create("art-magic", MFD_CLOEXEC);
     if (m->fd < 0) {
-      set_err(m, "magic: memfd_create", strerror(errno));
+      set_err(m, "magic: memfd_create", art__strerror_c(errno));
       return ART_ERR_IO;
     }
   }
   if (ftruncate(m->fd, 0) != 0 || lseek(m->fd, 0, SEEK_SET) != 0) {
-    set_err(m, "magic: memory file", strerror(errno));
+    set_err(m, "magic: memory file", art__strerror_c(errno));
     return ART_ERR_IO;
   }
   st = write_all(m->fd, m->buf, m->len);
   if (st != ART_OK) {
-    set_err(m, "magic: memory file", strerror(errno));
+    set_err(m, "magic: memory file", art__strerror_c(errno));
     return st;
   }
   st = identify_fd(m, m->fd, MAGIC_NONE, &m->desc);
@@ -239,7 +239,7 @@ static art_status identify(art_magic *m)
   }
   /* Give the memory back: the next input rewrites the file anyway. */
   if (ftruncate(m->fd, 0) != 0 && st == ART_OK) {
-    set_err(m, "magic: memory file", strerror(errno));
+    set_err(m, "magic: memory file", art__strerror_c(errno));
     st = ART_ERR_IO;
   }
   return st;

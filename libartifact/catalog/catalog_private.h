@@ -179,6 +179,8 @@ struct art_catalog {
   int magic_failed;
   int wal_pending; /* the last checkpoint of the WAL did not finish */
   char paper[16];  /* HTML register page size: "A4" or "letter" */
+  /* HTML register dates' zone ("" is UTC) */
+  char display_tz[64];
 };
 
 /* A growing byte buffer. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/datefmt_private.h"
 #include "catalog_private.h"
 
 static const char *const format_names[] = {"csv",   "custody-csv", "json",
@@ -106,7 +107,7 @@ art_status art__cat_tmp_create(art_ctx *ctx,
         ctx,
         e == EACCES || e == EPERM || e == EROFS ? ART_ERR_PERMISSION
                                                 : ART_ERR_IO,
-        e, "%s: cannot write here: %s", dest, strerror(e));
+        e, "%s: cannot write here: %s", dest, art__strerror_c(e));
     art__cat_tmp_discard(t);
     return st;
   }
@@ -134,7 +135,7 @@ art_status art__cat_tmp_write(art_ctx *ctx,
                               "written under that name)",
                               t->dest);
       return art__set_error(ctx, ART_ERR_IO, e, "%s: write failed: %s", t->dest,
-                            strerror(e));
+                            art__strerror_c(e));
     }
     p += w;
     len -= (size_t)w;
@@ -166,7 +167,7 @@ art_status art__cat_tmp_commit(art_ctx *ctx, art__cat_tmpfile *t)
     return art__set_error(ctx, ART_ERR_IO, errno, "%s: %s", t->dest,
                           errno == EEXIST
                               ? "already exists; not overwritten (use --force)"
-                              : strerror(errno));
+                              : art__strerror_c(errno));
   t->done = 1;
   char *dir = strdup(t->dest);
   if (dir) {
@@ -339,6 +340,19 @@ out:
   free(cp);
   free(ptext);
   return st;
+}
+
+art_status
+art_catalog_set_display_tz(art_ctx *ctx, art_catalog *cat, const char *zone)
+{
+  if (zone && *zone == ':')
+    zone++;
+  if (!cat || !zone || !art__date_zone_ok(zone) ||
+      strlen(zone) >= sizeof cat->display_tz)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: unknown time zone",
+                          zone ? zone : "");
+  snprintf(cat->display_tz, sizeof cat->display_tz, "%s", zone);
+  return ART_OK;
 }
 
 art_status

@@ -4,10 +4,13 @@
  * lines for handwritten signatures, the checkpoint at the foot.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/datefmt_private.h"
 #include "catalog_private.h"
+#include "i18n.h"
 
 /* Every value goes through the neutraliser: markup escaped, control,
  * bidirectional and invisible characters shown as visible markers. */
@@ -114,6 +117,8 @@ typedef struct html_run {
   hkey *keys;
   size_t nkeys;
   const char *caption; /* case and item, in every table head */
+  const char *zone;    /* dates' zone: the examiner's (default UTC) */
+  art__date_style style;
 } html_run;
 
 static const hkey *find_key(const html_run *r, const char *id)
@@ -136,22 +141,22 @@ static const char *sig_status(const html_run *r, json_t *e, int *good)
   uint64_t seq = (uint64_t)json_integer_value(json_object_get(e, "seq"));
   int self = strcmp(js(e, "type"), "admin_key") == 0;
   if (!k || (!self && k->reg >= seq))
-    return "key unknown";
+    return _("key unknown");
   uint8_t hash[ART__CAT_HASH_LEN], sig[ART__CAT_SIG_LEN];
   if (art__cat_unhex(js(e, "record_hash"), hash, sizeof hash) != 0 ||
       art__cat_unhex(js(e, "signature"), sig, sizeof sig) != 0)
-    return "invalid (no signature)";
+    return _("invalid (no signature)");
   uint8_t msg[ART__CAT_SIG_MSG_MAX];
   size_t mlen;
   art__cat_sig_message(hash, msg, &mlen);
   if (art__cat_verify_sig(k->pub, msg, mlen, sig) != 0)
-    return "invalid";
+    return _("invalid");
   if (k->rev && k->rev < seq)
-    return "invalid (key revoked)";
+    return _("invalid (key revoked)");
   if (strcmp(k->owner, js(e, "actor")) != 0)
-    return "invalid (not the actor's key)";
+    return _("invalid (not the actor's key)");
   *good = 1;
-  return k->authorised ? "valid" : "valid (key not authorised)";
+  return k->authorised ? _("valid") : _("valid (key not authorised)");
 }
 
 static void caption_row(art__buf *b, const char *caption, int cols)
@@ -166,46 +171,62 @@ static void event_detail(art__buf *b, json_t *e)
   json_t *p = json_loads(js(e, "payload"), 0, NULL);
   if (!p)
     return;
+  /* payload key (machine) and its label (for a person) */
   static const char *const keys[][2] = {{"note", ""},
-                                        {"seal_number", "seal "},
-                                        {"result", "result: "},
-                                        {"tool", "tool: "},
-                                        {"late_entry", "LATE ENTRY: "}};
+                                        {"seal_number", N_("seal ")},
+                                        {"result", N_("result: ")},
+                                        {"tool", N_("tool: ")},
+                                        {"late_entry", N_("LATE ENTRY: ")}};
   int any = 0;
   for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
     if (*js(p, keys[i][0])) {
       if (any++)
         art__buf_str(b, "; ");
-      art__buf_str(b, keys[i][1]);
+      art__buf_str(b, *keys[i][1] ? _(keys[i][1]) : "");
       esc(b, js(p, keys[i][0]));
     }
-  if (json_object_get(p, "after"))
-    art__buf_str(b, any++ ? "; amended fields" : "amended fields");
+  if (json_object_get(p, "after")) {
+    art__buf_str(b, any++ ? "; " : "");
+    art__buf_str(b, _("amended fields"));
+  }
   if (*js(p, "occurred_offset")) {
     art__buf_str(b, any++ ? "; " : "");
-    art__buf_str(b, "given with offset ");
+    art__buf_str(b, _("given with offset "));
     esc(b, js(p, "occurred_offset"));
   }
   if (json_integer_value(json_object_get(p, "transfer_seq"))) {
     art__buf_printf(
-        b, "%sacknowledges event %lld", any++ ? "; " : "",
+        b, _("%sacknowledges event %lld"), any++ ? "; " : "",
         (long long)json_integer_value(json_object_get(p, "transfer_seq")));
   }
   json_decref(p);
 }
 
-/* A date shown in UTC whatever offset it was recorded with. */
-static void utc_cell(art__buf *b, const char *when)
+/* A date shown in the examiner's zone with UTC beside, whatever offset it
+ * was recorded with (the zone it was given in is in the details). */
+static void date_cell(const html_run *r, art__buf *b, const char *when)
 {
   art__cat_time t;
-  if (art__cat_time_parse(NULL, "date", when, &t) == ART_OK) {
-    /* seconds precision: the register is read by people */
-    char s[48];
-    art__cat_time_format_utc(t.secs, NULL, s, sizeof s);
+  char s[192];
+  /* seconds precision: the register is read by people */
+  if (art__cat_time_parse(NULL, "date", when, &t) == ART_OK &&
+      art__date_human(s, sizeof s, t.secs, 0, 0, r->zone, r->style) == 0)
     cell(b, "t", s);
-  } else {
+  else
     cell(b, "t", when);
-  }
+}
+
+/* The paper of the LC_PAPER locale (glibc): letter where it is 216 mm
+ * wide, else A4. */
+static const char *locale_paper(void)
+{
+#ifdef __GLIBC__
+  /* a 32-bit number handed back in the pointer: only its low half is
+   * set (the rest is whatever the locale data's word held) */
+  if ((uint32_t)(uintptr_t)nl_langinfo(_NL_PAPER_WIDTH) == 216)
+    return "letter";
+#endif
+  return "A4";
 }
 
 static int html_event(void *ud, json_t *e)
@@ -217,8 +238,9 @@ static int html_event(void *ud, json_t *e)
            (long long)json_integer_value(json_object_get(e, "seq")));
   art__buf_str(out, "<tr>");
   cell(out, "n", seq);
-  utc_cell(out,
-           *js(e, "occurred_at") ? js(e, "occurred_at") : js(e, "recorded_at"));
+  date_cell(r, out,
+            *js(e, "occurred_at") ? js(e, "occurred_at")
+                                  : js(e, "recorded_at"));
   cell(out, NULL, js(e, "type"));
   cell(out, NULL, js(e, "from"));
   cell(out, NULL, js(e, "to"));
@@ -231,15 +253,56 @@ static int html_event(void *ud, json_t *e)
   int good;
   const char *status = sig_status(r, e, &good);
   if (*status) {
-    art__buf_printf(out, "<span class=\"%s\">%s</span><br><code>",
-                    good ? "ok" : "bad", status);
+    art__buf_printf(out, "<span class=\"%s\">", good ? "ok" : "bad");
+    esc(out, status);
+    art__buf_str(out, "</span><br><code>");
     esc(out, js(e, "key_id"));
     art__buf_str(out, "</code>");
   } else {
-    art__buf_str(out, "unsigned");
+    art__buf_str(out, _("unsigned"));
   }
   art__buf_str(out, "</td></tr>\n");
   return out->failed ? -1 : 0;
+}
+
+/* The label a person reads for an item field (the field names themselves
+ * are the catalogue's machine keys). */
+static const char *field_label(const char *name)
+{
+  static const char *const labels[][2] = {
+      {"description", N_("Description")},
+      {"kind", N_("Kind")},
+      {"type_label", N_("Type")},
+      {"make", N_("Make")},
+      {"model", N_("Model")},
+      {"serial_number", N_("Serial number")},
+      {"capacity", N_("Capacity")},
+      {"condition", N_("Condition")},
+      {"source_host", N_("Source host")},
+      {"source_identifier", N_("Source identifier")},
+      {"owner", N_("Owner")},
+      {"found_location", N_("Where found")},
+      {"collection_method", N_("Collection method")},
+      {"acq_tool", N_("Acquisition tool")},
+      {"acq_tool_version", N_("Acquisition tool version")},
+      {"acq_settings", N_("Acquisition settings")},
+      {"write_blocker", N_("Write blocker")},
+      {"acquired_by", N_("Acquired by")},
+      {"acquired_at", N_("Acquired at")},
+      {"acquired_where", N_("Acquired where")},
+      {"storage_location", N_("Storage location")},
+      {"seal_number", N_("Seal number")},
+      {"file_name", N_("File name")},
+      {"size_bytes", N_("Size (bytes)")},
+      {"mime_type", N_("MIME type")},
+      {"derivation", N_("Derivation")},
+      {"parent_item", N_("Parent item")},
+      {"container_format", N_("Container format")},
+      {"notes", N_("Notes")}};
+  for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+    if (strcmp(labels[i][0], name) == 0)
+      return _(labels[i][1]);
+  return name;
 }
 
 static void kv_table(art__buf *b, json_t *it, int acq, const char *caption)
@@ -258,21 +321,27 @@ static void kv_table(art__buf *b, json_t *it, int acq, const char *caption)
       art__buf_str(b, "</thead><tbody>");
     }
     art__buf_str(b, "<tr><th>");
-    esc(b, name);
+    esc(b, field_label(name));
     art__buf_str(b, "</th>");
     cell(b, strcmp(name, "size_bytes") == 0 ? "n" : NULL, js(it, name));
     art__buf_str(b, "</tr>");
   }
-  art__buf_str(b, rows ? "</tbody></table>\n" : "<p>None recorded.</p>\n");
+  if (rows)
+    art__buf_str(b, "</tbody></table>\n");
+  else
+    art__buf_printf(b, "<p>%s</p>\n", _("None recorded."));
 }
 
 static void sign_block(art__buf *b)
 {
-  art__buf_str(b, "<h3>Signatures (by hand)</h3>\n<table class=\"sign\">"
-                  "<tr><th>Name</th><td></td><th>Signature</th><td></td>"
-                  "<th>Date</th><td></td></tr>"
-                  "<tr><th>Name</th><td></td><th>Signature</th><td></td>"
-                  "<th>Date</th><td></td></tr></table>\n");
+  art__buf_printf(b, "<h3>%s</h3>\n<table class=\"sign\">",
+                  _("Signatures (by hand)"));
+  for (int row = 0; row < 2; row++)
+    art__buf_printf(b,
+                    "<tr><th>%s</th><td></td><th>%s</th><td></td>"
+                    "<th>%s</th><td></td></tr>",
+                    _("Name"), _("Signature"), _("Date"));
+  art__buf_str(b, "</table>\n");
 }
 
 static art_status
@@ -284,21 +353,26 @@ html_item(art_ctx *ctx, art_catalog *cat, html_run *r, int64_t id, int n)
     return art_ctx_status(ctx);
   json_t *state = json_object_get(it, "state");
   art__buf cap = {0};
-  art__buf_str(&cap, "Case ");
+  art__buf_str(&cap, _("Case "));
   esc(&cap, js(it, "case"));
-  art__buf_str(&cap, " &middot; item ");
+  art__buf_str(&cap, " &middot; ");
+  art__buf_str(&cap, _("item "));
   esc(&cap, js(it, "item_number"));
   r->caption = cap.data ? cap.data : "";
-  art__buf_printf(out, "<section class=\"item\" id=\"item-%d\">\n<h2>Item ", n);
+  art__buf_printf(out, "<section class=\"item\" id=\"item-%d\">\n<h2>%s", n,
+                  _("Item "));
   esc(out, js(it, "item_number"));
-  art__buf_str(out, " &mdash; case ");
+  art__buf_printf(out, " &mdash; %s", _("case "));
   esc(out, js(it, "case"));
-  art__buf_str(out, "</h2>\n<h3>Description</h3>\n");
+  art__buf_printf(out, "</h2>\n<h3>%s</h3>\n", _("Description"));
   kv_table(out, it, 0, r->caption);
-  art__buf_str(out, "<h3>Hashes</h3>\n<table><thead>");
+  art__buf_printf(out, "<h3>%s</h3>\n<table><thead>", _("Hashes"));
   caption_row(out, r->caption, 5);
-  art__buf_str(out, "<tr><th>Algorithm</th><th>Value</th><th>Origin</th>"
-                    "<th>Status</th><th>Event</th></tr></thead><tbody>");
+  art__buf_printf(out,
+                  "<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                  "<th>%s</th></tr></thead><tbody>",
+                  _("Algorithm"), _("Value"), _("Origin"), _("Status"),
+                  _("Event"));
   size_t i;
   json_t *h;
   json_array_foreach(json_object_get(it, "hashes"), i, h)
@@ -314,39 +388,42 @@ html_item(art_ctx *ctx, art_catalog *cat, html_run *r, int64_t id, int n)
     cell(out, "n", seq);
     art__buf_str(out, "</tr>");
   }
-  art__buf_str(out, "</tbody></table>\n<h3>Acquisition</h3>\n");
+  art__buf_printf(out, "</tbody></table>\n<h3>%s</h3>\n", _("Acquisition"));
   kv_table(out, it, 1, r->caption);
-  art__buf_str(out, "<h3>Chain of custody</h3>\n<table><thead>");
+  art__buf_printf(out, "<h3>%s</h3>\n<table><thead>", _("Chain of custody"));
   caption_row(out, r->caption, 10);
-  art__buf_str(out, "<tr><th>#</th><th>Date/time (UTC)</th><th>Event</th>"
-                    "<th>Released by</th><th>Received by</th><th>Purpose</th>"
-                    "<th>Location</th><th>Recorded by</th><th>Details</th>"
-                    "<th>Signature check</th></tr></thead><tbody>\n");
+  art__buf_printf(
+      out,
+      "<tr><th>#</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+      "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+      "</tr></thead><tbody>\n",
+      strcmp(r->zone, "UTC") == 0 ? _("Date/time (UTC)") : _("Date/time"),
+      _("Event"), _("Released by"), _("Received by"), _("Purpose"),
+      _("Location"), _("Recorded by"), _("Details"), _("Signature check"));
   art_status st =
       art__cat_each_event(ctx, cat, "ORDER BY seq", id, html_event, r);
-  art__buf_str(out, "</tbody></table>\n<p>Status: <b>");
+  art__buf_printf(out, "</tbody></table>\n<p>%s<b>", _("Status: "));
   esc(out, js(state, "status"));
-  art__buf_str(out, "</b>; custodian: <b>");
+  art__buf_printf(out, "</b>%s<b>", _("; custodian: "));
   esc(out, js(state, "custodian"));
-  art__buf_str(out, "</b>; location: <b>");
-  esc(out, *js(state, "location") ? js(state, "location") : "not recorded");
+  art__buf_printf(out, "</b>%s<b>", _("; location: "));
+  esc(out, *js(state, "location") ? js(state, "location") : _("not recorded"));
   art__buf_str(out, "</b>");
   if (json_is_true(json_object_get(state, "sealed"))) {
-    art__buf_str(out, "; sealed, seal <b>");
-    esc(out,
-        *js(state, "seal_number") ? js(state, "seal_number") : "(no number)");
+    art__buf_printf(out, "%s<b>", _("; sealed, seal "));
+    esc(out, *js(state, "seal_number") ? js(state, "seal_number")
+                                       : _("(no number)"));
     art__buf_str(out, "</b>");
   }
   if (json_object_get(state, "unacknowledged_transfer")) {
-    art__buf_printf(out,
-                    "; <span class=\"bad\">transfer at event %lld not yet "
-                    "acknowledged by ",
+    art__buf_str(out, "; <span class=\"bad\">");
+    art__buf_printf(out, _("transfer at event %lld not yet acknowledged by "),
                     (long long)json_integer_value(
                         json_object_get(state, "unacknowledged_transfer")));
     esc(out, js(state, "awaiting_receipt_by"));
     art__buf_str(out, "</span>");
   }
-  art__buf_str(out, ".</p>\n");
+  art__buf_printf(out, "%s</p>\n", _("."));
   sign_block(out);
   art__buf_str(out, "</section>\n");
   r->caption = NULL;
@@ -381,24 +458,40 @@ art_status art__cat_export_html(art_ctx *ctx,
                                 art__buf *out,
                                 const char *cp)
 {
-  char now[40];
+  char now[192];
   art__cat_now(now, sizeof now);
   now[19] = 'Z';
   now[20] = '\0';
   json_t *all = art__cat_collect(ctx, cat);
   if (!all)
     return art_ctx_status(ctx);
-  html_run r = {out, NULL, 0, NULL};
+  html_run r = {out, NULL, 0, NULL, NULL, art__date_style_locale()};
+  r.zone = cat->display_tz[0] ? cat->display_tz : "UTC";
+  int utc = strcmp(r.zone, "UTC") == 0;
+  {
+    /* the export time as every other date */
+    art__cat_time t;
+    char h[192];
+    if (art__cat_time_parse(NULL, "date", now, &t) == ART_OK &&
+        art__date_human(h, sizeof h, t.secs, 0, 0, r.zone, r.style) == 0)
+      snprintf(now, sizeof now, "%s", h);
+  }
   load_keys(&r, json_object_get(all, "keys"));
   json_t *cases = json_object_get(all, "cases"),
          *items = json_object_get(all, "items");
-  art__buf_str(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-                    "charset=\"utf-8\">\n<title>Evidence register");
+  /* TRANSLATORS: the lang attribute of the generated HTML pages (ja). */
+  art__buf_printf(out,
+                  "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta "
+                  "charset=\"utf-8\">\n<title>%s",
+                  _("en"), _("Evidence register"));
   size_t i;
   json_t *c;
   json_array_foreach(cases, i, c)
   {
-    art__buf_str(out, i ? ", " : " &mdash; case ");
+    if (i)
+      art__buf_str(out, ", ");
+    else
+      art__buf_printf(out, " &mdash; %s", _("case "));
     esc(out, js(c, "number"));
   }
   art__buf_printf(out, "</title>\n<style>%s", style);
@@ -406,32 +499,51 @@ art_status art__cat_export_html(art_ctx *ctx,
    * page per item with its own header). */
   art__buf_printf(out,
                   "@page{size:%s landscape;margin:14mm 10mm 14mm 10mm;"
-                  "@bottom-right{content:\"Page \" counter(page) \" of \" "
-                  "counter(pages);font-size:8pt}"
-                  "@bottom-left{content:\"Catalogue %s\";font-size:7pt}}",
-                  cat->paper[0] ? cat->paper : "A4", cat->uuid);
-  art__buf_str(out, "@page index{@top-left{content:\"Evidence register: "
-                    "index\";font-size:8pt}}section.index{page:index}");
+                  "@bottom-right{content:\"",
+                  cat->paper[0] ? cat->paper : locale_paper());
+  /* The page labels are CSS strings: through css_str like every value. */
+  css_str(out, _("Page "));
+  art__buf_str(out, "\" counter(page) \"");
+  css_str(out, _(" of "));
+  art__buf_str(out, "\" counter(pages);font-size:8pt}@bottom-left{content:\"");
+  css_str(out, _("Catalogue "));
+  css_str(out, cat->uuid);
+  art__buf_str(out, "\";font-size:7pt}}@page index{@top-left{content:\"");
+  css_str(out, _("Evidence register: index"));
+  art__buf_str(out, "\";font-size:8pt}}section.index{page:index}");
   json_array_foreach(items, i, c)
   {
-    art__buf_printf(out, "@page p%zu{@top-left{content:\"Case ", i + 1);
+    art__buf_printf(out, "@page p%zu{@top-left{content:\"", i + 1);
+    css_str(out, _("Case "));
     css_str(out, js(c, "case"));
-    art__buf_str(out, " \\b7  item ");
+    art__buf_str(out, " \\b7  ");
+    css_str(out, _("item "));
     css_str(out, js(c, "item_number"));
     art__buf_printf(out, "\";font-size:8pt}}#item-%zu{page:p%zu}", i + 1,
                     i + 1);
   }
   art__buf_str(out, "</style>\n</head><body>\n");
-  art__buf_str(out, "<section class=\"index\"><header><h1>Evidence register "
-                    "and chain of custody</h1>\n<p>Catalogue <code>");
+  art__buf_printf(out,
+                  "<section class=\"index\"><header><h1>%s</h1>\n<p>%s<code>",
+                  _("Evidence register and chain of custody"), _("Catalogue "));
   esc(out, cat->uuid);
-  art__buf_str(out, "</code>, exported ");
+  art__buf_printf(out, "</code>%s", _(", exported "));
   esc(out, now);
-  art__buf_str(out, " (UTC). All dates are UTC.</p></header>\n");
+  if (utc)
+    art__buf_printf(out, "%s</p></header>\n", _(". All dates are UTC."));
+  else {
+    art__buf z = {0};
+    esc(&z, r.zone);
+    art__buf_printf(out, _(". Dates are in %s, with UTC beside them."),
+                    z.data ? z.data : "");
+    art__buf_str(out, "</p></header>\n");
+    art__buf_free(&z);
+  }
   /* Cases */
-  art__buf_str(out, "<h2>Cases</h2>\n<table><thead><tr><th>Case</th>"
-                    "<th>Title</th><th>Opened at event</th></tr></thead>"
-                    "<tbody>");
+  art__buf_printf(out,
+                  "<h2>%s</h2>\n<table><thead><tr><th>%s</th><th>%s</th>"
+                  "<th>%s</th></tr></thead><tbody>",
+                  _("Cases"), _("Case"), _("Title"), _("Opened at event"));
   json_array_foreach(cases, i, c)
   {
     char seq[32];
@@ -445,10 +557,12 @@ art_status art__cat_export_html(art_ctx *ctx,
   }
   art__buf_str(out, "</tbody></table>\n");
   /* Index of items */
-  art__buf_str(out, "<h2>Index of items</h2>\n<table><thead><tr><th>#</th>"
-                    "<th>Case</th><th>Item</th><th>Description</th>"
-                    "<th>Status</th><th>Custodian</th><th>Seal</th>"
-                    "</tr></thead><tbody>");
+  art__buf_printf(out,
+                  "<h2>%s</h2>\n<table><thead><tr><th>#</th><th>%s</th>"
+                  "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                  "</tr></thead><tbody>",
+                  _("Index of items"), _("Case"), _("Item"), _("Description"),
+                  _("Status"), _("Custodian"), _("Seal"));
   json_array_foreach(items, i, c)
   {
     json_t *state = json_object_get(c, "state");
@@ -469,24 +583,28 @@ art_status art__cat_export_html(art_ctx *ctx,
   }
   art__buf_str(out, "</tbody></table>\n");
   /* Keys */
-  art__buf_str(out,
-               "<h2>Signing keys</h2>\n<p>Each signature in the custody "
-               "tables was checked against the public key registered in the "
-               "chain: <i>valid</i>, <i>key unknown</i> (not registered "
-               "before it signed) or <i>invalid</i>.</p>\n<table><thead><tr>"
-               "<th>Key id</th><th>Person</th><th>Role</th><th>Fingerprint "
-               "(SHA-256 of the public key)</th><th>Registered</th>"
-               "<th>Revoked</th><th>Authorised by</th></tr></thead><tbody>");
+  art__buf_printf(
+      out,
+      "<h2>%s</h2>\n<p>%s</p>\n<table><thead><tr><th>%s</th><th>%s</th>"
+      "<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+      "<tbody>",
+      _("Signing keys"),
+      _("Each signature in the custody tables was checked against the "
+        "public key registered in the chain: <i>valid</i>, <i>key "
+        "unknown</i> (not registered before it signed) or <i>invalid</i>."),
+      _("Key id"), _("Person"), _("Role"),
+      _("Fingerprint (SHA-256 of the public key)"), _("Registered"),
+      _("Revoked"), _("Authorised by"));
   json_t *k;
   json_array_foreach(json_object_get(all, "keys"), i, k)
   {
     char reg[32], rev[32] = "";
     snprintf(
-        reg, sizeof reg, "event %lld",
+        reg, sizeof reg, _("event %lld"),
         (long long)json_integer_value(json_object_get(k, "registered_seq")));
     if (json_object_get(k, "revoked_seq"))
       snprintf(
-          rev, sizeof rev, "event %lld",
+          rev, sizeof rev, _("event %lld"),
           (long long)json_integer_value(json_object_get(k, "revoked_seq")));
     art__buf_str(out, "<tr>");
     cell(out, "id", js(k, "key_id"));
@@ -499,8 +617,8 @@ art_status art__cat_export_html(art_ctx *ctx,
     art__buf_str(out, "</tr>");
   }
   if (!json_array_size(json_object_get(all, "keys")))
-    art__buf_str(out, "<tr><td colspan=\"7\">No keys: the events are "
-                      "unsigned.</td></tr>");
+    art__buf_printf(out, "<tr><td colspan=\"7\">%s</td></tr>",
+                    _("No keys: the events are unsigned."));
   art__buf_str(out, "</tbody></table>\n</section>\n");
   art__cat_stmt *q;
   art_status st =
@@ -513,11 +631,12 @@ art_status art__cat_export_html(art_ctx *ctx,
   json_decref(all);
   if (st != ART_OK)
     return st;
-  art__buf_str(out,
-               "<footer><h2>Checkpoint</h2>\n<p>This register shows "
-               "the custody chain up to the checkpoint below. Check a "
-               "catalogue against it with <code>art-catalog verify "
-               "--checkpoint FILE</code>.</p>\n<pre class=\"checkpoint\">");
+  art__buf_printf(out,
+                  "<footer><h2>%s</h2>\n<p>%s</p>\n<pre class=\"checkpoint\">",
+                  _("Checkpoint"),
+                  _("This register shows the custody chain up to the "
+                    "checkpoint below. Check a catalogue against it with "
+                    "<code>art-catalog verify --checkpoint FILE</code>."));
   /* Our own text (ASCII lines): markup escaped, line breaks kept, so
    * verify --checkpoint can read it back. */
   for (const char *p = cp; *p; p++) {

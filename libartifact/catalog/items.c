@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "catalog_private.h"
+#include "i18n.h"
 
 static int blank(const char *s)
 {
@@ -895,37 +896,38 @@ static void text_event(art__buf *b, json_t *e)
                   (long long)json_integer_value(json_object_get(e, "seq")),
                   js(e, "recorded_at"));
   S(b, js(e, "type"));
-  art__buf_str(b, "  by ");
+  art__buf_str(b, _("  by "));
   S(b, js(e, "actor"));
-  static const char *const parts[][2] = {{"from", "  released by "},
-                                         {"to", "  received by "},
-                                         {"location", "  at "},
-                                         {"purpose", "  purpose: "}};
+  /* event field (machine) and its label (for a person) */
+  static const char *const parts[][2] = {{"from", N_("  released by ")},
+                                         {"to", N_("  received by ")},
+                                         {"location", N_("  at ")},
+                                         {"purpose", N_("  purpose: ")}};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
     if (*js(e, parts[i][0])) {
-      art__buf_str(b, parts[i][1]);
+      art__buf_str(b, _(parts[i][1]));
       S(b, js(e, parts[i][0]));
     }
   json_t *p = json_loads(js(e, "payload"), 0, NULL);
   if (*js(e, "occurred_at")) {
-    art__buf_str(b, "  (occurred ");
+    art__buf_str(b, _("  (occurred "));
     S(b, js(e, "occurred_at"));
     if (*js(p, "occurred_offset")) {
-      art__buf_str(b, ", given with offset ");
+      art__buf_str(b, _(", given with offset "));
       S(b, js(p, "occurred_offset"));
     }
     art__buf_str(b, ")");
   }
   if (*js(p, "late_entry")) {
-    art__buf_str(b, "  LATE ENTRY: ");
+    art__buf_str(b, _("  LATE ENTRY: "));
     S(b, js(p, "late_entry"));
   }
   if (*js(p, "seal_number")) {
-    art__buf_str(b, "  seal ");
+    art__buf_str(b, _("  seal "));
     S(b, js(p, "seal_number"));
   }
   if (*js(e, "key_id"))
-    art__buf_printf(b, "  signed %s", js(e, "key_id"));
+    art__buf_printf(b, _("  signed %s"), js(e, "key_id"));
   art__buf_str(b, "\n");
   json_decref(p);
   if (*js(e, "payload")) {
@@ -948,25 +950,25 @@ static void text_item(art__buf *b, json_t *it, int full)
     }
     /* seal: the seal number when sealed; verified: the last re-hash */
     if (json_is_true(json_object_get(state, "sealed"))) {
-      art__buf_str(b, "sealed ");
-      S(b,
-        *js(state, "seal_number") ? js(state, "seal_number") : "(no number)");
+      art__buf_str(b, _("sealed "));
+      S(b, *js(state, "seal_number") ? js(state, "seal_number")
+                                     : _("(no number)"));
     } else {
-      art__buf_str(b, "unsealed");
+      art__buf_str(b, _("unsealed"));
     }
     art__buf_str(b, "\t");
     S(b,
       *js(state, "last_verification") ? js(state, "last_verification") : "-");
     if (json_object_get(state, "unacknowledged_transfer"))
-      art__buf_str(b, " (transfer not acknowledged)");
+      art__buf_str(b, _(" (transfer not acknowledged)"));
     art__buf_str(b, "\t");
     S(b, js(it, "description"));
     art__buf_str(b, "\n");
     return;
   }
-  art__buf_str(b, "Item ");
+  art__buf_str(b, _("Item "));
   S(b, js(it, "item_number"));
-  art__buf_str(b, " (case ");
+  art__buf_str(b, _(" (case "));
   S(b, js(it, "case"));
   art__buf_str(b, ")\n");
   const char *k;
@@ -980,42 +982,45 @@ static void text_item(art__buf *b, json_t *it, int full)
       art__buf_str(b, "\n");
     }
   }
-  art__buf_str(b, "State: ");
+  art__buf_str(b, _("State: "));
   S(b, js(state, "status"));
-  art__buf_str(b, ", custodian ");
+  art__buf_str(b, _(", custodian "));
   S(b, js(state, "custodian"));
-  art__buf_str(b, ", location ");
+  art__buf_str(b, _(", location "));
   S(b, js(state, "location"));
   if (json_is_true(json_object_get(state, "sealed"))) {
-    art__buf_str(b, ", sealed");
+    art__buf_str(b, _(", sealed"));
     if (*js(state, "seal_number")) {
-      art__buf_str(b, " (seal ");
+      art__buf_str(b, _(" (seal "));
       S(b, js(state, "seal_number"));
       art__buf_str(b, ")");
     }
   }
   if (*js(state, "last_verification")) {
-    art__buf_str(b, ", last verification ");
+    art__buf_str(b, _(", last verification "));
     S(b, js(state, "last_verification"));
   }
   art__buf_str(b, "\n");
   if (json_object_get(state, "unacknowledged_transfer")) {
-    art__buf_printf(b, "Transfer at event %lld not yet acknowledged by ",
+    art__buf_printf(b, _("Transfer at event %lld not yet acknowledged by "),
                     (long long)json_integer_value(
                         json_object_get(state, "unacknowledged_transfer")));
     S(b, js(state, "awaiting_receipt_by"));
-    art__buf_str(b, " (event receive)\n");
+    art__buf_str(b, _(" (event receive)"));
+    art__buf_str(b, "\n");
   }
-  art__buf_str(b, "Hashes:\n");
+  art__buf_str(b, _("Hashes:"));
+  art__buf_str(b, "\n");
   size_t i;
   json_array_foreach(json_object_get(it, "hashes"), i, v)
   {
     art__buf_printf(
-        b, "  %-7s %s  %s %s (event %lld)\n", js(v, "algorithm"),
+        b, _("  %-7s %s  %s %s (event %lld)\n"), js(v, "algorithm"),
         js(v, "value"), js(v, "origin"), js(v, "status"),
         (long long)json_integer_value(json_object_get(v, "event_seq")));
   }
-  art__buf_str(b, "Custody:\n");
+  art__buf_str(b, _("Custody:"));
+  art__buf_str(b, "\n");
   json_array_foreach(json_object_get(it, "events"), i, v) text_event(b, v);
 }
 
@@ -1149,18 +1154,18 @@ art_status art_catalog_cases(
   json_array_foreach(arr, i, c)
   {
     if (number) {
-      art__buf_str(&b, "Case ");
+      art__buf_str(&b, _("Case "));
       S(&b, js(c, "number"));
-      art__buf_str(&b, "\n  title              ");
+      art__buf_str(&b, _("\n  title              "));
       S(&b, js(c, "title"));
-      art__buf_str(&b, "\n  uuid               ");
+      art__buf_str(&b, _("\n  uuid               "));
       S(&b, js(c, "uuid"));
-      art__buf_str(&b, "\n  opened             ");
+      art__buf_str(&b, _("\n  opened             "));
       S(&b, js(c, "opened_at"));
-      art__buf_str(&b, " by ");
+      art__buf_str(&b, _(" by "));
       S(&b, js(c, "opened_by"));
       art__buf_printf(
-          &b, " (event %lld)\nItems: %lld\n",
+          &b, _(" (event %lld)\nItems: %lld\n"),
           (long long)json_integer_value(json_object_get(c, "opened_seq")),
           (long long)json_integer_value(json_object_get(c, "items")));
       size_t k;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "catalog_private.h"
+#include "i18n.h"
 
 #define CP_MAGIC "art-catalog checkpoint v1"
 
@@ -64,20 +65,50 @@ typedef struct vstate {
   json_t *rehash; /* report entries */
 } vstate;
 
+/* Append FMT to the result's message twice: as given (C locale: the
+ * report's JSON) and translated (message_l, for a person). */
 static void
-fail(vstate *v, art_catalog_verdict verdict, uint64_t seq, const char *fmt, ...)
-    ART_PRINTF(4, 5);
+verify_vsay(art_catalog_verify_result *res, const char *fmt, va_list ap)
+{
+  va_list ap2;
+  size_t n = strlen(res->message), nl = strlen(res->message_l);
+  va_copy(ap2, ap);
+  if (n < sizeof res->message)
+    vsnprintf(res->message + n, sizeof res->message - n, fmt, ap);
+  if (nl < sizeof res->message_l)
+    vsnprintf(res->message_l + nl, sizeof res->message_l - nl, _(fmt), ap2);
+  va_end(ap2);
+  art__i18n_relocalize(res->message_l, sizeof res->message_l);
+}
 
-static void
-fail(vstate *v, art_catalog_verdict verdict, uint64_t seq, const char *fmt, ...)
+static void verify_say(art_catalog_verify_result *res, const char *fmt, ...)
+    ART_PRINTF(2, 3);
+
+static void verify_say(art_catalog_verify_result *res, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  verify_vsay(res, fmt, ap);
+  va_end(ap);
+}
+
+static void verify_fail(vstate *v,
+                        art_catalog_verdict verdict,
+                        uint64_t seq,
+                        const char *fmt,
+                        ...) ART_PRINTF(4, 5);
+
+static void verify_fail(
+    vstate *v, art_catalog_verdict verdict, uint64_t seq, const char *fmt, ...)
 {
   if (v->res->verdict != ART_CATALOG_PASS)
     return; /* the first failure is the one reported */
   v->res->verdict = verdict;
   v->res->seq = seq;
+  v->res->message[0] = v->res->message_l[0] = '\0';
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(v->res->message, sizeof v->res->message, fmt, ap);
+  verify_vsay(v->res, fmt, ap);
   va_end(ap);
 }
 
@@ -134,22 +165,23 @@ static void note_admin(vstate *v, const art__cat_event *ev)
   uint8_t raw[32];
   char calc[33];
   if (v->admin_seq) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: a second administrator key (the first is key %s, "
-         "event %llu)",
-         (unsigned long long)ev->seq, v->admin_id,
-         (unsigned long long)v->admin_seq);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: a second administrator key (the first is key %s, "
+                "event %llu)",
+                (unsigned long long)ev->seq, v->admin_id,
+                (unsigned long long)v->admin_seq);
   } else if (!id || !pub || art__cat_unhex(pub, raw, 32) != 0 ||
              (art__cat_key_id_of(raw, calc), strcmp(calc, id) != 0)) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: the administrator key record is malformed",
-         (unsigned long long)ev->seq);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: the administrator key record is malformed",
+                (unsigned long long)ev->seq);
   } else if (!ev->f[ART__EV_KEY_ID] || strcmp(ev->f[ART__EV_KEY_ID], id) != 0 ||
              ev->has_sig != 1) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: the administrator key %s record is not signed by that "
-         "key",
-         (unsigned long long)ev->seq, id);
+    verify_fail(
+        v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+        "event %llu: the administrator key %s record is not signed by that "
+        "key",
+        (unsigned long long)ev->seq, id);
   } else {
     const char *owner = json_string_value(json_object_get(p, "owner"));
     key_add(v, id, raw, owner ? owner : ev->f[ART__EV_ACTOR], ev->seq - 1);
@@ -184,17 +216,17 @@ static void note_key_event(vstate *v, const art__cat_event *ev)
           /* Authorised: signed by the administrator key (its signature is
            * checked with the others) and proven by the new key. */
           if (!signer || strcmp(signer, v->admin_id) != 0)
-            fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-                 "event %llu: the registration of key %s for %s is not "
-                 "signed by the administrator key %s",
-                 (unsigned long long)ev->seq, id, owner, v->admin_id);
+            verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                        "event %llu: the registration of key %s for %s is not "
+                        "signed by the administrator key %s",
+                        (unsigned long long)ev->seq, id, owner, v->admin_id);
           else if (!art__cat_proof_ok(
                        v->uuid, owner, raw,
                        json_string_value(json_object_get(p, "proof"))))
-            fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-                 "event %llu: the registration of key %s for %s has no "
-                 "valid proof of possession",
-                 (unsigned long long)ev->seq, id, owner);
+            verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                        "event %llu: the registration of key %s for %s has no "
+                        "valid proof of possession",
+                        (unsigned long long)ev->seq, id, owner);
         } else {
           v->legacy_regs++;
         }
@@ -205,10 +237,11 @@ static void note_key_event(vstate *v, const art__cat_event *ev)
     keyrec *k = key_find(v, id);
     if (v->admin_seq && (!signer || (strcmp(signer, v->admin_id) != 0 &&
                                      strcmp(signer, id) != 0)))
-      fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-           "event %llu: the revocation of key %s is signed neither by the "
-           "administrator key nor by the key itself",
-           (unsigned long long)ev->seq, id);
+      verify_fail(
+          v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+          "event %llu: the revocation of key %s is signed neither by the "
+          "administrator key nor by the key itself",
+          (unsigned long long)ev->seq, id);
     if (k && !k->rev)
       k->rev = ev->seq;
   }
@@ -221,34 +254,35 @@ static void check_signature(vstate *v, const art__cat_event *ev)
   if (!kid && !ev->has_sig)
     return;
   if (!kid) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: a signature without a key id",
-         (unsigned long long)ev->seq);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: a signature without a key id",
+                (unsigned long long)ev->seq);
     return;
   }
   if (ev->has_sig != 1) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: names key %s but its signature is missing",
-         (unsigned long long)ev->seq, kid);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: names key %s but its signature is missing",
+                (unsigned long long)ev->seq, kid);
     return;
   }
   keyrec *k = key_find(v, kid);
   if (!k) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: signed with key %s, which is not registered",
-         (unsigned long long)ev->seq, kid);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: signed with key %s, which is not registered",
+                (unsigned long long)ev->seq, kid);
     return;
   }
   if (!key_valid_at(k, ev->seq)) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: signed with key %s, revoked at event %llu",
-         (unsigned long long)ev->seq, kid, (unsigned long long)k->rev);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: signed with key %s, revoked at event %llu",
+                (unsigned long long)ev->seq, kid, (unsigned long long)k->rev);
     return;
   }
   if (strcmp(k->actor, ev->f[ART__EV_ACTOR]) != 0) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: recorded by %s but signed with %s's key %s",
-         (unsigned long long)ev->seq, ev->f[ART__EV_ACTOR], k->actor, kid);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: recorded by %s but signed with %s's key %s",
+                (unsigned long long)ev->seq, ev->f[ART__EV_ACTOR], k->actor,
+                kid);
     return;
   }
   if (!v->jobs_failed && v->njobs == v->capjobs) {
@@ -275,9 +309,9 @@ static void check_signature(vstate *v, const art__cat_event *ev)
   size_t mlen;
   art__cat_sig_message(ev->hash, msg, &mlen);
   if (art__cat_verify_sig_pkey(k->pkey, msg, mlen, ev->sig) != 0) {
-    fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
-         "event %llu: bad signature (key %s)", (unsigned long long)ev->seq,
-         kid);
+    verify_fail(v, ART_CATALOG_BAD_SIGNATURE, ev->seq,
+                "event %llu: bad signature (key %s)",
+                (unsigned long long)ev->seq, kid);
     return;
   }
   v->res->signed_events++;
@@ -383,9 +417,9 @@ static void check_queued_signatures(vstate *v)
         v->res->seq == 0) {
       v->res->verdict = ART_CATALOG_BAD_SIGNATURE;
       v->res->seq = j->seq;
-      snprintf(v->res->message, sizeof v->res->message,
-               "event %llu: bad signature (key %s)", (unsigned long long)j->seq,
-               j->key_id);
+      v->res->message[0] = v->res->message_l[0] = '\0';
+      verify_say(v->res, "event %llu: bad signature (key %s)",
+                 (unsigned long long)j->seq, j->key_id);
     }
     break;
   }
@@ -461,20 +495,22 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
     }
     if (ev.seq != expected) {
       if (ev.seq > expected && ev.seq - expected > 1)
-        fail(v, ART_CATALOG_MISSING, expected,
-             "events %llu to %llu are missing: the chain jumps from event "
-             "%llu to event %llu",
-             (unsigned long long)expected, (unsigned long long)(ev.seq - 1),
-             (unsigned long long)(expected - 1), (unsigned long long)ev.seq);
+        verify_fail(
+            v, ART_CATALOG_MISSING, expected,
+            "events %llu to %llu are missing: the chain jumps from event "
+            "%llu to event %llu",
+            (unsigned long long)expected, (unsigned long long)(ev.seq - 1),
+            (unsigned long long)(expected - 1), (unsigned long long)ev.seq);
       else if (ev.seq > expected)
-        fail(v, ART_CATALOG_MISSING, expected,
-             "event %llu is missing: the chain jumps from event %llu to "
-             "event %llu",
-             (unsigned long long)expected, (unsigned long long)(expected - 1),
-             (unsigned long long)ev.seq);
+        verify_fail(v, ART_CATALOG_MISSING, expected,
+                    "event %llu is missing: the chain jumps from event %llu to "
+                    "event %llu",
+                    (unsigned long long)expected,
+                    (unsigned long long)(expected - 1),
+                    (unsigned long long)ev.seq);
       else
-        fail(v, ART_CATALOG_REORDERED, ev.seq, "event %llu out of order",
-             (unsigned long long)ev.seq);
+        verify_fail(v, ART_CATALOG_REORDERED, ev.seq, "event %llu out of order",
+                    (unsigned long long)ev.seq);
       continue;
     }
     int bad_fields = !ev.f[ART__EV_UUID] || !ev.f[ART__EV_TYPE] ||
@@ -491,10 +527,11 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
           moved.seq = sign ? ev.seq - d : ev.seq + d;
           if (art__cat_record_hash(&moved, calc) == 0 &&
               memcmp(calc, ev.hash, ART__CAT_HASH_LEN) == 0) {
-            fail(v, ART_CATALOG_REORDERED, ev.seq,
-                 "event %llu holds the record of event %llu: events were "
-                 "reordered",
-                 (unsigned long long)ev.seq, (unsigned long long)moved.seq);
+            verify_fail(
+                v, ART_CATALOG_REORDERED, ev.seq,
+                "event %llu holds the record of event %llu: events were "
+                "reordered",
+                (unsigned long long)ev.seq, (unsigned long long)moved.seq);
             d = 65;
             break;
           }
@@ -502,28 +539,31 @@ static art_status walk_chain(art_ctx *ctx, art_catalog *cat, vstate *v)
       }
       if (v->res->verdict != ART_CATALOG_PASS)
         continue;
-      fail(v, ART_CATALOG_MODIFIED, ev.seq,
-           "event %llu was modified: its content no longer matches its "
-           "record hash",
-           (unsigned long long)ev.seq);
+      verify_fail(v, ART_CATALOG_MODIFIED, ev.seq,
+                  "event %llu was modified: its content no longer matches its "
+                  "record hash",
+                  (unsigned long long)ev.seq);
       continue;
     }
     if (memcmp(ev.prev, prev, ART__CAT_HASH_LEN) != 0) {
       uint64_t k;
       if (seq_of_hash(cat, ev.prev, &k))
-        fail(v, ART_CATALOG_REORDERED, ev.seq,
-             "event %llu follows event %llu in the chain, not event %llu",
-             (unsigned long long)ev.seq, (unsigned long long)k,
-             (unsigned long long)(ev.seq - 1));
+        verify_fail(
+            v, ART_CATALOG_REORDERED, ev.seq,
+            "event %llu follows event %llu in the chain, not event %llu",
+            (unsigned long long)ev.seq, (unsigned long long)k,
+            (unsigned long long)(ev.seq - 1));
       else if (ev.seq == 1)
-        fail(v, ART_CATALOG_FOREIGN, 1,
-             "event 1 does not start this catalogue's chain (spliced from "
-             "another catalogue?)");
+        verify_fail(
+            v, ART_CATALOG_FOREIGN, 1,
+            "event 1 does not start this catalogue's chain (spliced from "
+            "another catalogue?)");
       else
-        fail(v, ART_CATALOG_MODIFIED, ev.seq - 1,
-             "event %llu was replaced: event %llu links to a different "
-             "record",
-             (unsigned long long)(ev.seq - 1), (unsigned long long)ev.seq);
+        verify_fail(v, ART_CATALOG_MODIFIED, ev.seq - 1,
+                    "event %llu was replaced: event %llu links to a different "
+                    "record",
+                    (unsigned long long)(ev.seq - 1),
+                    (unsigned long long)ev.seq);
       continue;
     }
     const char *type = ev.f[ART__EV_TYPE];
@@ -553,39 +593,40 @@ static void check_checkpoint(art_ctx *ctx,
 {
   art__cat_checkpoint cp;
   if (art__cat_checkpoint_parse(ctx, text, strlen(text), &cp) != ART_OK) {
-    fail(v, ART_CATALOG_REWRITTEN, 0, "%s: %s", where, art_ctx_errmsg(ctx));
+    verify_fail(v, ART_CATALOG_REWRITTEN, 0, "%s: %s", where,
+                art_ctx_errmsg(ctx));
     art_ctx_clear(ctx);
     return;
   }
   v->res->checkpoints++;
   if (strcmp(cp.catalog, cat->uuid) != 0) {
-    fail(v, ART_CATALOG_FOREIGN, 0,
-         "%s: a checkpoint of catalogue %s, not of this one (%s)", where,
-         cp.catalog, cat->uuid);
+    verify_fail(v, ART_CATALOG_FOREIGN, 0,
+                "%s: a checkpoint of catalogue %s, not of this one (%s)", where,
+                cp.catalog, cat->uuid);
     return;
   }
   if (cp.signed_) {
     keyrec *k = key_find(v, cp.key_id);
     if (!art__cat_checkpoint_sig_ok(&cp, text)) {
-      fail(v, ART_CATALOG_BAD_SIGNATURE, cp.size,
-           "%s: bad checkpoint signature (key %s)", where, cp.key_id);
+      verify_fail(v, ART_CATALOG_BAD_SIGNATURE, cp.size,
+                  "%s: bad checkpoint signature (key %s)", where, cp.key_id);
       return;
     }
     if (!k || memcmp(k->pub, cp.pub, 32) != 0 ||
         !key_valid_at(k, cp.size + 1) || strcmp(k->actor, cp.actor) != 0) {
-      fail(v, ART_CATALOG_BAD_SIGNATURE, cp.size,
-           "%s: checkpoint signed with key %s, not a key of %s valid at "
-           "event %llu",
-           where, cp.key_id, cp.actor, (unsigned long long)cp.size);
+      verify_fail(v, ART_CATALOG_BAD_SIGNATURE, cp.size,
+                  "%s: checkpoint signed with key %s, not a key of %s valid at "
+                  "event %llu",
+                  where, cp.key_id, cp.actor, (unsigned long long)cp.size);
       return;
     }
   }
   if (cp.size > v->res->events) {
-    fail(v, ART_CATALOG_TRUNCATED, v->res->events + 1,
-         "%s: the checkpoint covers %llu events, the catalogue has %llu: "
-         "events were removed from the end",
-         where, (unsigned long long)cp.size,
-         (unsigned long long)v->res->events);
+    verify_fail(
+        v, ART_CATALOG_TRUNCATED, v->res->events + 1,
+        "%s: the checkpoint covers %llu events, the catalogue has %llu: "
+        "events were removed from the end",
+        where, (unsigned long long)cp.size, (unsigned long long)v->res->events);
     return;
   }
   uint8_t head[ART__CAT_HASH_LEN];
@@ -605,17 +646,17 @@ static void check_checkpoint(art_ctx *ctx,
       art__cat_finish(cat, q);
     }
     if (!found) {
-      fail(v, ART_CATALOG_MISSING, cp.size,
-           "%s: event %llu, the checkpoint's head, is missing", where,
-           (unsigned long long)cp.size);
+      verify_fail(v, ART_CATALOG_MISSING, cp.size,
+                  "%s: event %llu, the checkpoint's head, is missing", where,
+                  (unsigned long long)cp.size);
       return;
     }
   }
   if (memcmp(head, cp.head, ART__CAT_HASH_LEN) != 0)
-    fail(v, ART_CATALOG_REWRITTEN, cp.size,
-         "%s: the chain at event %llu differs from the checkpoint: the "
-         "history was rewritten",
-         where, (unsigned long long)cp.size);
+    verify_fail(v, ART_CATALOG_REWRITTEN, cp.size,
+                "%s: the chain at event %llu differs from the checkpoint: the "
+                "history was rewritten",
+                where, (unsigned long long)cp.size);
 }
 
 static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat, vstate *v)
@@ -640,8 +681,8 @@ static void check_stored_checkpoints(art_ctx *ctx, art_catalog *cat, vstate *v)
         art__cat_col_bytes(q, 2) != ART__CAT_HASH_LEN ||
         memcmp(art__cat_col_blob(q, 2), cp.head, ART__CAT_HASH_LEN) != 0) {
       art_ctx_clear(ctx);
-      fail(v, ART_CATALOG_REWRITTEN, 0,
-           "%s: its row disagrees with its own text", where);
+      verify_fail(v, ART_CATALOG_REWRITTEN, 0,
+                  "%s: its row disagrees with its own text", where);
       continue;
     }
     check_checkpoint(ctx, cat, v, text, where);
@@ -783,9 +824,9 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
     snprintf(key, sizeof key, "%s\x1f%s", cn ? cn : "", in ? in : "");
     json_t *f = json_object_get(v->items, key);
     if (!f) {
-      fail(v, ART_CATALOG_REGISTER, 0,
-           "item %s of case %s has no register event in the chain",
-           in ? in : "?", cn ? cn : "?");
+      verify_fail(v, ART_CATALOG_REGISTER, 0,
+                  "item %s of case %s has no register event in the chain",
+                  in ? in : "?", cn ? cn : "?");
       break;
     }
     for (int i = 1; i < n; i++) {
@@ -796,11 +837,12 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
       const char *want = json_string_value(json_object_get(f, name));
       if ((have == NULL) != (want == NULL) ||
           (have && strcmp(have, want) != 0)) {
-        fail(v, ART_CATALOG_REGISTER, 0,
-             "item %s of case %s: field %s is \"%s\" in the register but "
-             "\"%s\" in the chain (changed without an amend event)",
-             in ? in : "?", cn ? cn : "?", name, have ? have : "",
-             want ? want : "");
+        verify_fail(
+            v, ART_CATALOG_REGISTER, 0,
+            "item %s of case %s: field %s is \"%s\" in the register but "
+            "\"%s\" in the chain (changed without an amend event)",
+            in ? in : "?", cn ? cn : "?", name, have ? have : "",
+            want ? want : "");
         break;
       }
     }
@@ -836,10 +878,10 @@ static void check_register(art_ctx *ctx, art_catalog *cat, vstate *v)
         ok = 1;
     }
     if (!ok) {
-      fail(v, ART_CATALOG_REGISTER, (uint64_t)art__cat_col_int64(q, 4),
-           "hash %lld (%s %s) is not the one event %s recorded",
-           (long long)art__cat_col_int64(q, 0), alg ? alg : "?",
-           val ? val : "?", s);
+      verify_fail(v, ART_CATALOG_REGISTER, (uint64_t)art__cat_col_int64(q, 4),
+                  "hash %lld (%s %s) is not the one event %s recorded",
+                  (long long)art__cat_col_int64(q, 0), alg ? alg : "?",
+                  val ? val : "?", s);
       break;
     }
   }
@@ -913,9 +955,9 @@ static art_status rehash_item(art_ctx *ctx,
     json_object_set_new(entry, "error", json_string(errmsg));
   json_array_append(v->rehash, entry);
   if (strcmp(result, "mismatch") == 0)
-    fail(v, ART_CATALOG_HASH_MISMATCH, 0,
-         "item %s of case %s: %s no longer has its registered hash", item,
-         case_number, path);
+    verify_fail(v, ART_CATALOG_HASH_MISMATCH, 0,
+                "item %s of case %s: %s no longer has its registered hash",
+                item, case_number, path);
 
   /* The verify event and, next to the registered hashes, the new ones. */
   json_t *p = json_pack("{s:s, s:O, s:s}", "result", result, "hashes", rec,
@@ -1132,38 +1174,34 @@ art_status art_catalog_verify(art_ctx *ctx,
   if (st == ART_OK && opts->rehash)
     st = rehash_all(ctx, cat, &v, opts->actor);
   if (st == ART_OK && res->verdict == ART_CATALOG_PASS) {
-    size_t n = (size_t)snprintf(
-        res->message, sizeof res->message,
-        "%llu events, %llu signed, %llu checkpoints verified",
-        (unsigned long long)res->events, (unsigned long long)res->signed_events,
-        (unsigned long long)res->checkpoints);
-    if (external && n < sizeof res->message)
-      n += (size_t)snprintf(res->message + n, sizeof res->message - n,
-                            "; the checkpoint in %s matched",
-                            opts->checkpoint_file);
-    if (opts->rehash && n < sizeof res->message)
-      n += (size_t)snprintf(res->message + n, sizeof res->message - n,
-                            "; %u items re-read, %u unreadable", res->rehashed,
-                            res->unreadable);
+    res->message[0] = res->message_l[0] = '\0';
+    verify_say(res, "%llu events, %llu signed, %llu checkpoints verified",
+               (unsigned long long)res->events,
+               (unsigned long long)res->signed_events,
+               (unsigned long long)res->checkpoints);
+    if (external)
+      verify_say(res, "; the checkpoint in %s matched", opts->checkpoint_file);
+    if (opts->rehash)
+      verify_say(res, "; %u items re-read, %u unreadable", res->rehashed,
+                 res->unreadable);
     /* Only a checkpoint kept outside this file proves that no event was
      * lost from its end (a deleted -wal, a truncation): say when the
      * newest one given out is behind the head. */
-    if (!v.admin_seq && v.legacy_regs && n < sizeof res->message)
-      n += (size_t)snprintf(
-          res->message + n, sizeof res->message - n,
-          "; note: this catalogue has no administrator key, so its %u key "
-          "registrations were authorised by no one (made before "
-          "administrator keys)",
-          v.legacy_regs);
-    if (res->anchored < res->events && n < sizeof res->message)
-      snprintf(res->message + n, sizeof res->message - n,
-               "; note: the newest checkpoint given out covers %llu of %llu "
-               "events: events %llu to %llu are not yet anchored outside "
-               "this file (export, checkpoint -o FILE or backup)",
-               (unsigned long long)res->anchored,
-               (unsigned long long)res->events,
-               (unsigned long long)res->anchored + 1,
-               (unsigned long long)res->events);
+    if (!v.admin_seq && v.legacy_regs)
+      verify_say(res,
+                 "; note: this catalogue has no administrator key, so its %u "
+                 "key registrations were authorised by no one (made before "
+                 "administrator keys)",
+                 v.legacy_regs);
+    if (res->anchored < res->events)
+      verify_say(res,
+                 "; note: the newest checkpoint given out covers %llu of %llu "
+                 "events: events %llu to %llu are not yet anchored outside "
+                 "this file (export, checkpoint -o FILE or backup)",
+                 (unsigned long long)res->anchored,
+                 (unsigned long long)res->events,
+                 (unsigned long long)res->anchored + 1,
+                 (unsigned long long)res->events);
   }
   if (st == ART_OK && report) {
     json_t *r =

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "ctx_private.h"
+#include "i18n.h"
 #include "source_private.h"
 
 #include <artifact/batch.h>
@@ -23,7 +24,7 @@ typedef struct input {
 
 typedef struct slot {
   art_batch_item item;
-  char *path, *errmsg;
+  char *path, *errmsg, *errmsg_l;
   void *result;
   int needs_work, taken, done;
 } slot;
@@ -192,6 +193,7 @@ static void drain(art_batch *b)
         b->filter.after_emit(b->filter.ud, &s->item);
       free(s->path);
       free(s->errmsg);
+      free(s->errmsg_l);
       memset(s, 0, sizeof *s);
     }
     atomic_fetch_add(&b->items_done, k);
@@ -233,6 +235,9 @@ static int push_item(art_batch *b, const art_batch_item *item, int needs_work)
   s->errmsg = strdup(item->errmsg ? item->errmsg : "");
   s->item.path = s->path ? s->path : "";
   s->item.errmsg = s->errmsg ? s->errmsg : "";
+  s->errmsg_l = strdup(item->errmsg_l && *item->errmsg_l ? item->errmsg_l
+                                                         : s->item.errmsg);
+  s->item.errmsg_l = s->errmsg_l ? s->errmsg_l : s->item.errmsg;
   s->needs_work = needs_work;
   s->done = !needs_work;
   /* Bytes of the regular files to examine (filtered ones excluded), for
@@ -270,6 +275,7 @@ static art_walk_action on_entry(const art_walk_entry *e, void *ud)
   it.type = e->type;
   it.status = e->status;
   it.errmsg = e->errmsg;
+  it.errmsg_l = e->errmsg_l;
   it.size = e->size;
   it.dev = e->dev;
   it.ino = e->ino;
@@ -306,16 +312,24 @@ static int produce_path(art_batch *b, art_ctx *ctx, const char *path)
   }
   if (stat(path, &st) != 0) {
     int e = errno;
-    const char *r = art__strerror_r(e, reason, sizeof reason);
-    size_t n = strlen(path) + strlen(r) + 3;
+    const char *r = art__strerror_c(e);
+    const char *r_l = strerror_r(e, reason, sizeof reason);
+    char *msg_l = NULL;
+    size_t n = strlen(path) + strlen(r) + 3,
+           n_l = strlen(path) + strlen(r_l) + 3;
     msg = malloc(n);
+    msg_l = malloc(n_l);
     if (msg)
       snprintf(msg, n, "%s: %s", path, r);
+    if (msg_l)
+      snprintf(msg_l, n_l, "%s: %s", path, r_l);
     it.status = art__status_from_errno(e);
     it.errmsg = msg ? msg : r;
+    it.errmsg_l = msg_l ? msg_l : r_l;
     it.type = ART_ENTRY_UNKNOWN;
     int rc = push_item(b, &it, 0);
     free(msg);
+    free(msg_l);
     return rc;
   }
   fill_from_stat(&it, &st);
@@ -325,14 +339,23 @@ static int produce_path(art_batch *b, art_ctx *ctx, const char *path)
       art_walk_run(ctx, b->walker, path, on_entry, b);
       return b->stop ? -1 : 0;
     }
-    size_t n = strlen(path) + 32;
+    const char *r = art__strerror_c(EISDIR);
+    const char *r_l = strerror_r(EISDIR, reason, sizeof reason);
+    char *msg_l = NULL;
+    size_t n = strlen(path) + strlen(r) + 3,
+           n_l = strlen(path) + strlen(r_l) + 3;
     msg = malloc(n);
+    msg_l = malloc(n_l);
     if (msg)
-      snprintf(msg, n, "%s: Is a directory", path);
+      snprintf(msg, n, "%s: %s", path, r);
+    if (msg_l)
+      snprintf(msg_l, n_l, "%s: %s", path, r_l);
     it.status = ART_ERR_FORMAT;
-    it.errmsg = msg ? msg : "Is a directory";
+    it.errmsg = msg ? msg : r;
+    it.errmsg_l = msg_l ? msg_l : r_l;
     int rc = push_item(b, &it, 0);
     free(msg);
+    free(msg_l);
     return rc;
   }
   it.type = S_ISREG(st.st_mode)    ? ART_ENTRY_FILE
@@ -506,6 +529,7 @@ out:
       slot *s = &b->win[q % b->win_size];
       free(s->path);
       free(s->errmsg);
+      free(s->errmsg_l);
     }
   }
   free(b->win);

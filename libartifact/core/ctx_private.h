@@ -24,7 +24,11 @@ art_status art__status_from_errno(int errnum);
 void *art__calloc(art_ctx *ctx, size_t n, size_t size);
 char *art__strdup(art_ctx *ctx, const char *s);
 
-/* Thread-safe strerror into BUF. */
+/* strerror in the C locale (English whatever the process locale), for the
+ * texts the library records (they reach machine outputs); BUF may be used.
+ * art__set_errno adds the translated reason to the translated message. */
 const char *art__strerror_r(int errnum, char *buf, size_t len);
+/* The same without a buffer (thread-safe in glibc). */
+const char *art__strerror_c(int errnum);
 
 #endif

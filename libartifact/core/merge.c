@@ -161,7 +161,7 @@ check_file(merger *m, const shard_in *s, const char *path, const char *what)
   const char *want = jget_s(s->j, what, "sha256");
   if (art__shard_digest_file(path, hex, &size) != 0) {
     note(m, "%s: shard %u/%u's %s %s: %s", s->manifest, s->k, s->n, what, path,
-         strerror(errno));
+         art__strerror_c(errno));
     return -1;
   }
   if (!want || strcmp(want, hex) != 0) {
@@ -493,7 +493,7 @@ art_status art_merge(art_ctx *ctx,
     uint64_t expect = sh[i].header_bytes, lines = 0;
     ssize_t len;
     if (!f) {
-      note(&m, "%s: %s", sh[i].index, strerror(errno));
+      note(&m, "%s: %s", sh[i].index, art__strerror_c(errno));
       break;
     }
     while ((len = getline(&line, &cap, f)) > 0) {
@@ -553,7 +553,7 @@ art_status art_merge(art_ctx *ctx,
   for (size_t i = 0; i < n_manifests; i++) {
     sh[i].f = fopen(sh[i].output, "re");
     if (!sh[i].f) {
-      note(&m, "%s: %s", sh[i].output, strerror(errno));
+      note(&m, "%s: %s", sh[i].output, art__strerror_c(errno));
       goto refuse;
     }
   }

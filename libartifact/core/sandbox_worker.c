@@ -274,7 +274,7 @@ static void test_hook(const char *path, art_ctx *ctx)
     art__set_error(ctx, ART_ERR_PERMISSION, errno,
                    "%s: test hook: open for writing %s: %s", path,
                    fd >= 0 ? "succeeded" : "failed",
-                   fd >= 0 ? "sandbox broken" : strerror(errno));
+                   fd >= 0 ? "sandbox broken" : art__strerror_c(errno));
   } else if (strncmp(b, "socket", 6) == 0) {
     syscall(SYS_socket, AF_INET, SOCK_STREAM, 0); /* dies: SIGSYS */
     art__set_error(ctx, ART_ERR_INTERNAL, errno,

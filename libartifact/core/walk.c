@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "ctx_private.h"
+#include "i18n.h"
 
 #include <artifact/walk.h>
 #include <dirent.h>
@@ -109,46 +110,59 @@ static art_walk_action report(walk_run *r, art_walk_entry *e)
  * entry is reported once, as a symlink that is not followed, with status
  * ART_OK and a note in ERRMSG ("PATH: symbolic link loop, skipped"), so
  * that tools can say so on stderr and still exit 0. */
+/* "PATH: REASON" into a new string (NULL when out of memory). */
+static char *path_reason(const char *path, const char *reason)
+{
+  size_t n = strlen(path) + strlen(reason) + 3;
+  char *msg = malloc(n);
+  if (msg)
+    snprintf(msg, n, "%s: %s", path, reason);
+  return msg;
+}
+
+/* Report E with ERRMSG "PATH: WHY" in the C locale (records) and ERRMSG_L
+ * "PATH: WHY_L" translated (for a person). */
+static art_walk_action
+report_why(walk_run *r, art_walk_entry *e, const char *why, const char *why_l)
+{
+  char *msg = path_reason(e->path, why);
+  char *msg_l = path_reason(e->path, why_l);
+  art_walk_action a;
+  e->errmsg = msg ? msg : why;
+  e->errmsg_l = msg_l ? msg_l : e->errmsg;
+  a = report(r, e);
+  free(msg);
+  free(msg_l);
+  e->errmsg = "";
+  e->errmsg_l = "";
+  return a;
+}
+
+/* A loop met while following links is not a failure: nothing below it is
+ * left unscanned (every directory in it is walked once, from above). The
+ * entry is reported once, as a symlink that is not followed, with status
+ * ART_OK and a note in ERRMSG ("PATH: symbolic link loop, skipped"), so
+ * that tools can say so on stderr and still exit 0. WHY is marked N_(). */
 static art_walk_action report_skip(walk_run *r,
                                    art_walk_entry *e,
                                    const struct stat *lst,
                                    const char *why)
 {
-  size_t n = strlen(e->path) + strlen(why) + 3;
-  char *msg = malloc(n);
-  art_walk_action a;
   fill_entry(e, lst);
   if (S_ISLNK(lst->st_mode))
     e->type = ART_ENTRY_SYMLINK;
   e->status = ART_OK;
-  if (msg)
-    snprintf(msg, n, "%s: %s", e->path, why);
-  e->errmsg = msg ? msg : why;
-  a = report(r, e);
-  free(msg);
-  e->errmsg = "";
-  return a;
+  return report_why(r, e, why, _(why));
 }
 
 static art_walk_action
 report_error(walk_run *r, art_walk_entry *e, int err, const char *what)
 {
   char reason[256];
-  char *msg = NULL;
-  const char *text = what ? what : art__strerror_r(err, reason, sizeof reason);
-  size_t n = strlen(e->path) + strlen(text) + 3;
-  msg = malloc(n);
-  if (msg) {
-    memcpy(msg, e->path, strlen(e->path));
-    memcpy(msg + strlen(e->path), ": ", 2);
-    memcpy(msg + strlen(e->path) + 2, text, strlen(text) + 1);
-  }
+  const char *text = what ? what : art__strerror_c(err);
+  const char *text_l = what ? _(what) : strerror_r(err, reason, sizeof reason);
   e->status = err ? art__status_from_errno(err) : ART_ERR_IO;
-  e->errmsg = msg ? msg : text;
-  art_walk_action a = report(r, e);
-  free(msg);
-  e->errmsg = "";
-  return a;
+  return report_why(r, e, text, text_l);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -240,7 +254,8 @@ static void visit(walk_run *r,
                   unsigned depth,
                   const ancestor *up)
 {
-  art_walk_entry e = {.path = path, .name = name, .depth = depth, .errmsg = ""};
+  art_walk_entry e = {
+      .path = path, .name = name, .depth = depth, .errmsg = "", .errmsg_l = ""};
   struct stat st;
   if (lstat(path, &st) != 0) {
     report_error(r, &e, errno, NULL);
@@ -252,7 +267,7 @@ static void visit(walk_run *r,
     if (stat(path, &tst) == 0) {
       fill_entry(&e, &tst);
     } else if (errno == ELOOP) {
-      report_skip(r, &e, &st, "symbolic link loop, skipped");
+      report_skip(r, &e, &st, N_("symbolic link loop, skipped"));
       return;
     } /* a dangling link stays a symlink */
   }
@@ -264,9 +279,9 @@ static void visit(walk_run *r,
     if (a->dev == e.dev && a->ino == e.ino) {
       report_skip(r, &e, &st,
                   S_ISLNK(st.st_mode)
-                      ? "symbolic link loop (its target is a folder above), "
-                        "skipped"
-                      : "directory loop (already visited above), skipped");
+                      ? N_("symbolic link loop (its target is a folder "
+                           "above), skipped")
+                      : N_("directory loop (already visited above), skipped"));
       return;
     }
   if ((r->walk->flags & ART_WALK_ONE_FS) && e.dev != r->root_dev)
@@ -289,8 +304,11 @@ walk_dir(walk_run *r, const char *path, unsigned depth, const ancestor *up)
     return;
   int err = list_dir(path, &names, &n);
   if (err) {
-    art_walk_entry e = {
-        .path = path, .type = ART_ENTRY_DIR, .depth = depth, .errmsg = ""};
+    art_walk_entry e = {.path = path,
+                        .type = ART_ENTRY_DIR,
+                        .depth = depth,
+                        .errmsg = "",
+                        .errmsg_l = ""};
     const char *slash = strrchr(path, '/');
     e.name = slash && slash[1] ? slash + 1 : path;
     report_error(r, &e, err, NULL);
@@ -306,7 +324,8 @@ walk_dir(walk_run *r, const char *path, unsigned depth, const ancestor *up)
         art_walk_entry e = {.path = names[i],
                             .name = names[i],
                             .depth = depth + 1,
-                            .errmsg = ""};
+                            .errmsg = "",
+                            .errmsg_l = ""};
         report_error(r, &e, ENOMEM, NULL);
       }
     }
@@ -324,8 +343,10 @@ art_status art_walk_run(art_ctx *ctx,
   walk_run r = {walk, ctx, cb, userdata, 0, 0};
   struct stat st;
   const char *slash = strrchr(root, '/');
-  art_walk_entry e = {
-      .path = root, .name = slash && slash[1] ? slash + 1 : root, .errmsg = ""};
+  art_walk_entry e = {.path = root,
+                      .name = slash && slash[1] ? slash + 1 : root,
+                      .errmsg = "",
+                      .errmsg_l = ""};
   /* The root is followed even when it is a symlink (find -H). */
   if (stat(root, &st) != 0) {
     int err = errno;

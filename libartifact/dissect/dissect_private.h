@@ -16,6 +16,11 @@ extern const art_dissector art__dissect_pdf;
 extern const art_dissector art__dissect_authenticode;
 extern const art_dissector art__dissect_email;
 extern const art_dissector art__dissect_script;
+extern const art_dissector art__dissect_msg;
+extern const art_dissector art__dissect_lnk;
+extern const art_dissector art__dissect_tnef;
+extern const art_dissector art__dissect_onenote;
+extern const art_dissector art__dissect_odf;
 
 /* Set the summary from a jansson object (reference stolen). */
 art_status art__dissect_summary(art_dissect_sink *sink, json_t *obj);
@@ -30,6 +35,31 @@ void art__dissect_iocs(json_t *arr, const char *text, size_t len, size_t max);
  * ("invoice.pdf.exe"), right-to-left override, long or space-padded.
  * Appends flag names to ARR (may be NULL) and returns how many. */
 size_t art__dissect_name_flags(const char *name, json_t *arr);
+
+/* ---- e-mail (email.c), for the other mail formats ---- */
+/* The header facts of a raw RFC 5322 header block (an Outlook message's
+ * transport headers), with the same keys as a message's summary (from ...
+ * authentication_results, mismatches), mismatches flagged on SINK; NULL
+ * when GMime cannot read it. */
+json_t *
+art__email_headers(const char *text, size_t len, art_dissect_sink *sink);
+/* <a href> links of HTML into LINKS ({href, text, mismatch}); how many
+ * mismatch. */
+size_t art__email_html_links(const char *html, size_t len, json_t *links);
+/* Append bytes in MIME charset CS (NULL: undeclared) as UTF-8 to *OUT
+ * (malloc'd, NUL-terminated, *OUT_LEN without the NUL). */
+void art__email_charset_append(
+    char **out, size_t *out_len, const char *cs, const char *in, size_t len);
+
+/* ---- scripts (script.c), for the other dissectors ---- */
+/* PowerShell -EncodedCommand arguments in TEXT decoded (UTF-16LE base64),
+ * each listed in ARR and yielded as a child with lineage VIA; ART_OK or
+ * ART_ERR_LIMIT (the caller said stop). */
+art_status art__script_encoded_commands(art_dissect_sink *sink,
+                                        const char *via,
+                                        const char *text,
+                                        size_t len,
+                                        json_t *arr);
 
 /* ---- Compound File Binary (cfb.c) ---- */
 typedef struct cfb cfb;
@@ -57,6 +87,17 @@ long art__cfb_find(const cfb *c, const char *path);
 uint8_t *art__cfb_read(cfb *c, size_t i, uint64_t max, size_t *len);
 /* Whether a chain, index or size did not add up while reading. */
 int art__cfb_partial(const cfb *c);
+
+/* ---- Outlook messages (msg.c) ---- */
+/* Decompress compressed RTF ([MS-OXRTFCP]: LZFu, or MELA stored), at most
+ * MAX bytes; malloc'd, NULL when it is not compressed RTF. *WHY is set
+ * (and what could be read returned) when it is damaged: cut, CRC
+ * mismatch, no end marker. */
+uint8_t *art__lzfu_decompress(const uint8_t *in,
+                              size_t len,
+                              size_t max,
+                              size_t *out_len,
+                              const char **why);
 
 /* ---- VBA (vba.c) ---- */
 /* Decompress an MS-OVBA CompressedContainer; malloc'd, NULL when it is not

@@ -1229,34 +1229,17 @@ static void set_decoded(json_t *o, const char *key, const char *raw)
   free(d);
 }
 
-static art_status
-message(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
+/* The header facts of message MO into SUM, in record order (from ...
+ * authentication_results). */
+static void header_facts(json_t *sum, GMimeObject *mo, GMimeMessage *msg)
 {
-  GMimeStream *stream;
-  GMimeParser *parser;
-  GMimeMessage *msg;
-  GMimeObject *mo;
-  json_t *sum;
-  (void)ctx;
-  stream = g_mime_stream_mem_new_with_buffer((const char *)in->data, in->len);
-  parser = g_mime_parser_new_with_stream(stream);
-  g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-  msg = g_mime_parser_construct_message(parser, NULL);
-  g_object_unref(parser);
-  g_object_unref(stream);
-  if (!msg) {
-    art_dissect_sink_error(sink, "%s: email: not a readable message", in->name);
-    return ART_ERR_CORRUPT;
-  }
-  mo = GMIME_OBJECT(msg);
-  sum = json_object();
-  json_object_set_new(sum, "format", json_string("rfc5322"));
-  json_t *from = addresses(hdr(mo, "From") ? hdr(mo, "From") : "");
-  json_t *reply = addresses(hdr(mo, "Reply-To") ? hdr(mo, "Reply-To") : "");
-  json_object_set_new(sum, "from", from);
+  json_object_set_new(sum, "from",
+                      addresses(hdr(mo, "From") ? hdr(mo, "From") : ""));
   json_object_set_new(sum, "sender",
                       addresses(hdr(mo, "Sender") ? hdr(mo, "Sender") : ""));
-  json_object_set_new(sum, "reply_to", reply);
+  json_object_set_new(
+      sum, "reply_to",
+      addresses(hdr(mo, "Reply-To") ? hdr(mo, "Reply-To") : ""));
   json_t *rp = addresses(hdr(mo, "Return-Path") ? hdr(mo, "Return-Path") : "");
   json_object_set_new(sum, "return_path",
                       first_addr(rp) ? json_string(first_addr(rp))
@@ -1311,6 +1294,107 @@ message(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   }
   json_object_set_new(sum, "received", recv);
   json_object_set_new(sum, "authentication_results", auth);
+}
+
+/* The header mismatches an analyst looks for first (Reply-To on another
+ * domain, a display name holding another address) into MIS, flagged. */
+static void header_mismatches(json_t *sum, json_t *mis, art_dissect_sink *sink)
+{
+  json_t *from = json_object_get(sum, "from");
+  const char *fa = first_addr(from),
+             *ra = first_addr(json_object_get(sum, "reply_to"));
+  if (fa && ra && addr_domain(fa) && addr_domain(ra) &&
+      strcasecmp(addr_domain(fa), addr_domain(ra)) != 0) {
+    json_array_append_new(mis, json_string("reply_to_domain"));
+    art_dissect_sink_flag(sink, "reply_to_mismatch");
+  }
+  size_t i;
+  json_t *e;
+  json_array_foreach(from, i, e)
+  {
+    const char *nm = json_string_value(json_object_get(e, "name"));
+    const char *ad = json_string_value(json_object_get(e, "address"));
+    art_ioc found[4];
+    size_t n = nm ? art_ioc_find(nm, strlen(nm), found, 4) : 0;
+    for (size_t k = 0; k < n && k < 4; k++) {
+      if (found[k].cls != ART_IOC_EMAIL)
+        continue;
+      if (!ad || strlen(ad) != found[k].len ||
+          strncasecmp(nm + found[k].start, ad, found[k].len) != 0) {
+        json_array_append_new(mis, json_string("display_name_address"));
+        art_dissect_sink_flag(sink, "display_name_spoof");
+        break;
+      }
+    }
+  }
+}
+
+static GMimeMessage *parse_message(const char *data, size_t len)
+{
+  GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
+  GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+  g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+  GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+  g_object_unref(parser);
+  g_object_unref(stream);
+  return msg;
+}
+
+json_t *art__email_headers(const char *text, size_t len, art_dissect_sink *sink)
+{
+  GMimeMessage *msg;
+  json_t *sum, *mis;
+  pthread_once(&gmime_once, gmime_start);
+  /* The block alone is a message without a body: a blank line ends it. */
+  buf b = {0};
+  if (buf_add(&b, text, len) != 0 || buf_add(&b, "\r\n\r\n", 4) != 0) {
+    free(b.p);
+    return NULL;
+  }
+  msg = parse_message(b.p, b.n);
+  free(b.p);
+  if (!msg)
+    return NULL;
+  sum = json_object();
+  header_facts(sum, GMIME_OBJECT(msg), msg);
+  mis = json_array();
+  header_mismatches(sum, mis, sink);
+  json_object_set_new(sum, "mismatches", mis);
+  g_object_unref(msg);
+  return sum;
+}
+
+size_t art__email_html_links(const char *html, size_t len, json_t *links)
+{
+  return (size_t)html_links(html, len, links);
+}
+
+void art__email_charset_append(
+    char **out, size_t *out_len, const char *cs, const char *in, size_t len)
+{
+  buf b = {*out, *out_len, *out ? *out_len + 1 : 0};
+  charset_append(&b, cs, in, len);
+  buf_add(&b, "", 0);
+  *out = b.p;
+  *out_len = b.n;
+}
+
+static art_status
+message(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
+{
+  GMimeMessage *msg;
+  GMimeObject *mo;
+  json_t *sum;
+  (void)ctx;
+  msg = parse_message((const char *)in->data, in->len);
+  if (!msg) {
+    art_dissect_sink_error(sink, "%s: email: not a readable message", in->name);
+    return ART_ERR_CORRUPT;
+  }
+  mo = GMIME_OBJECT(msg);
+  sum = json_object();
+  json_object_set_new(sum, "format", json_string("rfc5322"));
+  header_facts(sum, mo, msg);
 
   walk_state ws = {
       sink, json_array(), json_array(), json_array(), json_array(), 0, 0, 0,
@@ -1325,35 +1409,8 @@ message(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   json_object_set_new(sum, "uuencoded", json_integer((json_int_t)ws.uu));
   json_object_set_new(sum, "indicators", ws.iocs);
 
-  /* Mismatches an analyst looks for first. */
   json_t *mis = json_array();
-  const char *fa = first_addr(from), *ra = first_addr(reply);
-  if (fa && ra && addr_domain(fa) && addr_domain(ra) &&
-      strcasecmp(addr_domain(fa), addr_domain(ra)) != 0) {
-    json_array_append_new(mis, json_string("reply_to_domain"));
-    art_dissect_sink_flag(sink, "reply_to_mismatch");
-  }
-  {
-    size_t i;
-    json_t *e;
-    json_array_foreach(from, i, e)
-    {
-      const char *nm = json_string_value(json_object_get(e, "name"));
-      const char *ad = json_string_value(json_object_get(e, "address"));
-      art_ioc found[4];
-      size_t n = nm ? art_ioc_find(nm, strlen(nm), found, 4) : 0;
-      for (size_t k = 0; k < n && k < 4; k++) {
-        if (found[k].cls != ART_IOC_EMAIL)
-          continue;
-        if (!ad || strlen(ad) != found[k].len ||
-            strncasecmp(nm + found[k].start, ad, found[k].len) != 0) {
-          json_array_append_new(mis, json_string("display_name_address"));
-          art_dissect_sink_flag(sink, "display_name_spoof");
-          break;
-        }
-      }
-    }
-  }
+  header_mismatches(sum, mis, sink);
   if (ws.link_mismatch) {
     json_array_append_new(mis, json_string("link_text"));
     art_dissect_sink_flag(sink, "link_text_mismatch");

@@ -15,11 +15,16 @@
 static const art_dissector *const registry[] = {
     /* clang-format off */
     &art__dissect_ole,
+    &art__dissect_msg,
+    &art__dissect_tnef,
+    &art__dissect_onenote,
     &art__dissect_ooxml,
     &art__dissect_mso,
+    &art__dissect_odf,
     &art__dissect_rtf,
     &art__dissect_pdf,
     &art__dissect_authenticode,
+    &art__dissect_lnk,
     &art__dissect_email,
     &art__dissect_script,
     /* clang-format on */

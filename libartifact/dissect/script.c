@@ -180,7 +180,8 @@ static size_t enc_switch(const char *p, const char *lim)
   return (size_t)(q + k - p);
 }
 
-static void encoded_commands(sstate *ss, const char *t, size_t n, json_t *arr)
+static void encoded_commands(
+    sstate *ss, const char *via, const char *t, size_t n, json_t *arr)
 {
   const char *lim = t + n;
   size_t count = 0;
@@ -224,7 +225,7 @@ static void encoded_commands(sstate *ss, const char *t, size_t n, json_t *arr)
             json_array_append_new(arr, o);
           else
             json_decref(o);
-          yield(ss, "powershell-encoded", name, u8, u8_len, (size_t)(b - t));
+          yield(ss, via, name, u8, u8_len, (size_t)(b - t));
         }
         free(raw);
         free(u8);
@@ -234,6 +235,17 @@ static void encoded_commands(sstate *ss, const char *t, size_t n, json_t *arr)
     }
     p = found ? found : s + 4;
   }
+}
+
+art_status art__script_encoded_commands(art_dissect_sink *sink,
+                                        const char *via,
+                                        const char *text,
+                                        size_t len,
+                                        json_t *arr)
+{
+  sstate ss = {sink, ART_OK, 0};
+  encoded_commands(&ss, via, text, len, arr);
+  return ss.st == ART_ERR_LIMIT ? ART_ERR_LIMIT : ART_OK;
 }
 
 /* Quoted base64 strings of MIN_BLOB characters or more (payloads of HTML
@@ -329,7 +341,7 @@ script_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
              ci_find(t, n < 4096 ? n : 4096, "<!doctype html") ||
              ci_find(t, n, "<script");
   json_object_set_new(sum, "kind", json_string(html ? "html" : "script"));
-  encoded_commands(&ss, t, n, enc);
+  encoded_commands(&ss, "powershell-encoded", t, n, enc);
   blobs(&ss, t, n, uris, &n_blobs, &exec_uri);
   json_object_set_new(sum, "encoded_commands", enc);
   json_object_set_new(sum, "data_uris", uris);

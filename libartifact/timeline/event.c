@@ -3,11 +3,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../core/datefmt_private.h"
 #include "timeline_private.h"
 
 #define DEFAULT_MEMORY ((size_t)256 << 20)
@@ -54,6 +56,7 @@ void art_timeline_free(art_timeline *tl)
   art__tl_mac_free(tl->mac);
   free(tl->display_tz);
   free(tl->fs_tz);
+  free(tl->fs_codepage);
   free(tl->prefix);
   free(tl->tmpdir);
   art__tl_strv_free(tl->only);
@@ -210,24 +213,8 @@ static art_status set_str(art_ctx *ctx, char **dst, const char *v)
 
 static int tz_ok(const char *tz)
 {
-  /* a zone name must be a file under the zoneinfo tree or UTC/offset form */
-  if (!tz || !*tz || strstr(tz, ".."))
-    return 0;
-  if (strcmp(tz, "UTC") == 0 || strcmp(tz, "GMT") == 0)
-    return 1;
-  const char *dirs[] = {"/usr/share/zoneinfo/"};
-  art__tl_buf b = {0};
-  int ok = 0;
-  if (art__tl_buf_adds(&b, dirs[0]) == 0 && art__tl_buf_adds(&b, tz) == 0) {
-    FILE *f = fopen(b.p, "rb");
-    if (f) {
-      char magic[4];
-      ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
-      fclose(f);
-    }
-  }
-  art__tl_buf_free(&b);
-  return ok;
+  /* a zone name: a file under the zoneinfo tree, or UTC/GMT */
+  return tz && *tz != ':' && art__date_zone_ok(tz);
 }
 
 art_status art_timeline_set_display_timezone(art_ctx *ctx,
@@ -247,6 +234,20 @@ art_timeline_set_fs_timezone(art_ctx *ctx, art_timeline *tl, const char *tz)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "%s: unknown time zone",
                           tz ? tz : "(null)");
   return set_str(ctx, &tl->fs_tz, tz);
+}
+
+art_status art_timeline_set_fs_codepage(art_ctx *ctx,
+                                        art_timeline *tl,
+                                        const char *codepage)
+{
+  if (codepage) {
+    iconv_t cd = iconv_open("UTF-8", codepage);
+    if (cd == (iconv_t)-1)
+      return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
+                            "%s: unknown code page", codepage);
+    iconv_close(cd);
+  }
+  return set_str(ctx, &tl->fs_codepage, codepage);
 }
 
 art_status
@@ -315,8 +316,9 @@ void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  vsnprintf(msg, sizeof msg, _(fmt), ap); /* printed for a person */
   va_end(ap);
+  art__i18n_relocalize(msg, sizeof msg);
   tl->problem(tl->problem_user, st, msg);
 }
 
@@ -327,8 +329,9 @@ void art__tl_note(art_timeline *tl, const char *fmt, ...)
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  vsnprintf(msg, sizeof msg, _(fmt), ap);
   va_end(ap);
+  art__i18n_relocalize(msg, sizeof msg);
   tl->problem(tl->problem_user, ART_OK, msg);
 }
 

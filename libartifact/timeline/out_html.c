@@ -12,38 +12,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/datefmt_private.h"
+#include "i18n.h"
 #include "timeline_private.h"
 
-static const char head[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+/* The page up to the events; %s are the labels (escaped), in order: lang,
+ * title, heading, histogram label, "Filter:", placeholder, "Kind:", "all",
+ * "deleted only", then the eight column heads. */
+static const char head_fmt[] =
+    "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n"
     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
     "'none'; "
     "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-    "<title>art-timeline</title>\n<style>\n"
+    "<title>%s</title>\n<style>\n"
     "body{font:13px sans-serif;margin:1em}table{border-collapse:collapse;"
-    "width:100%}th,td{border:1px solid #ccc;padding:2px 4px;text-align:left;"
+    "width:100%%}th,td{border:1px solid #ccc;padding:2px 4px;text-align:left;"
     "white-space:nowrap}th{background:#eee;cursor:pointer}"
     "td.n{white-space:pre-wrap;word-break:break-all}"
     "#hist rect{fill:#4a7bb7}#hist rect:hover{fill:#d55}"
     "tr.del td{color:#a00}#filters input,#filters select{margin-right:1em}\n"
-    "</style></head><body>\n<h1>Timeline</h1>\n"
+    "</style></head><body>\n<h1>%s</h1>\n"
     "<p id=\"summary\"></p>\n<svg id=\"hist\" width=\"1000\" height=\"160\" "
-    "role=\"img\" aria-label=\"events over time\"></svg>\n"
-    "<div id=\"filters\">Filter: <input id=\"q\" type=\"search\" "
-    "placeholder=\"path, inode, kind\"> Kind: <select id=\"kind\">"
-    "<option value=\"\">all</option></select> <label><input id=\"del\" "
-    "type=\"checkbox\"> deleted only</label></div>\n"
-    "<table id=\"tl\"><thead><tr><th data-c=\"1\">Date (UTC offset)</th>"
-    "<th data-c=\"2\">Kind</th><th data-c=\"3\">Path</th><th data-c=\"4\">"
-    "Inode</th><th data-c=\"5\">Size</th><th data-c=\"6\">Mode</th>"
-    "<th data-c=\"7\">Allocation</th><th data-c=\"8\">Evidence</th></tr>"
+    "role=\"img\" aria-label=\"%s\"></svg>\n"
+    "<div id=\"filters\">%s <input id=\"q\" type=\"search\" "
+    "placeholder=\"%s\"> %s <select id=\"kind\">"
+    "<option value=\"\">%s</option></select> <label><input id=\"del\" "
+    "type=\"checkbox\"> %s</label></div>\n"
+    "<table id=\"tl\"><thead><tr><th data-c=\"1\">%s</th>"
+    "<th data-c=\"2\">%s</th><th data-c=\"3\">%s</th><th data-c=\"4\">"
+    "%s</th><th data-c=\"5\">%s</th><th data-c=\"6\">%s</th>"
+    "<th data-c=\"7\">%s</th><th data-c=\"8\">%s</th></tr>"
     "</thead><tbody></tbody></table>\n"
     "<script id=\"events\" type=\"application/json\">[";
 
+/* After the events: the labels the script shows (a JSON object, see
+ * labels_json), then the script. */
+static const char tail_labels[] =
+    "]</script>\n<script id=\"labels\" type=\"application/json\">";
+
 static const char tail[] =
-    "]</script>\n<script>\n"
+    "</script>\n<script>\n"
     "(function(){\n"
     "var E=JSON.parse(document.getElementById('events').textContent);\n"
+    "var L=JSON.parse(document.getElementById('labels').textContent);\n"
+    "function fmt(s,a){return s.replace(/\\{(\\d)\\}/g,function(m,i){"
+    "return a[+i];});}\n"
     "var LIMIT=5000,sortCol=0,sortDir=1;\n"
     "var q=document.getElementById('q'),ks=document.getElementById('kind'),"
     "dl=document.getElementById('del');\n"
@@ -64,7 +77,7 @@ static const char tail[] =
     "(ns,'rect'),h=Math.max(1,140*c/mx);r.setAttribute('x',i*10);r."
     "setAttribute('y',150-h);r.setAttribute('width',9);r.setAttribute("
     "'height',h);var t=document.createElementNS(ns,'title');t.textContent="
-    "new Date((lo+i*w)*1000).toISOString()+': '+c+' events';r.appendChild(t)"
+    "fmt(L.bar,[new Date((lo+i*w)*1000).toISOString(),c]);r.appendChild(t)"
     ";svg.appendChild(r);});}\n"
     "function render(){var rows=E.filter(match);if(sortCol){rows=rows.slice()"
     ".sort(function(a,b){var x=a[sortCol],y=b[sortCol];return (x<y?-1:x>y?1:"
@@ -73,10 +86,11 @@ static const char tail[] =
     "document.createDocumentFragment();rows.slice(0,LIMIT).forEach(function(e"
     "){var tr=document.createElement('tr');if(e[7]!=='allocated')tr.className"
     "='del';for(var c=1;c<=8;c++){var td=document.createElement('td');if(c==="
-    "3)td.className='n';td.textContent=e[c];tr.appendChild(td);}f.appendChild"
+    "3)td.className='n';td.textContent=c===7?(L.alloc[e[7]]||e[7]):e[c];"
+    "tr.appendChild(td);}f.appendChild"
     "(tr);});tb.appendChild(f);document.getElementById('summary').textContent"
-    "=E.length+' events, '+rows.length+' matching'+(rows.length>LIMIT?', first "
-    "'+LIMIT+' shown':'');}\n"
+    "=fmt(L.summary,[E.length,rows.length])+(rows.length>LIMIT?fmt(L.first,"
+    "[LIMIT]):'');}\n"
     "document.querySelectorAll('#tl th').forEach(function(th){th.onclick="
     "function(){var c=+th.getAttribute('data-c');if(c===1)c=0;if(sortCol===c)"
     "sortDir=-sortDir;else{sortCol=c;sortDir=1;}render();};});\n"
@@ -85,15 +99,88 @@ static const char tail[] =
 
 typedef struct html_state {
   uint64_t n;
+  art__date_style style; /* dates as the locale writes them */
 } html_state;
+
+/* A label for the page: markup characters escaped (translations are text,
+ * never markup). */
+static char *label(const char *s)
+{
+  size_t n = 1;
+  for (const char *p = s; *p; p++)
+    n += *p == '&' ? 5 : *p == '<' || *p == '>' ? 4 : *p == '"' ? 6 : 1;
+  char *out = malloc(n), *o = out;
+  if (!out)
+    return NULL;
+  for (const char *p = s; *p; p++) {
+    const char *r = *p == '&'   ? "&amp;"
+                    : *p == '<' ? "&lt;"
+                    : *p == '>' ? "&gt;"
+                    : *p == '"' ? "&quot;"
+                                : NULL;
+    if (r) {
+      memcpy(o, r, strlen(r));
+      o += strlen(r);
+    } else {
+      *o++ = *p;
+    }
+  }
+  *o = '\0';
+  return out;
+}
 
 static art_status h_begin(art_timeline *tl, void **state)
 {
+  /* TRANSLATORS: the lang attribute of the generated HTML pages (ja). */
+  const char *raw[] = {_("en"),           _("Timeline"),
+                       _("Timeline"),     _("events over time"),
+                       _("Filter:"),      _("path, inode, kind"),
+                       _("Kind:"),        _("all"),
+                       _("deleted only"), _("Date (UTC offset)"),
+                       _("Kind"),         _("Path"),
+                       _("Inode"),        _("Size"),
+                       _("Mode"),         _("Allocation"),
+                       _("Evidence")};
+  enum { NLABELS = sizeof raw / sizeof raw[0] };
+  char *l[NLABELS] = {0};
+  art_status st = ART_OK;
   html_state *s = calloc(1, sizeof *s);
   if (!s)
     return ART_ERR_NOMEM;
+  s->style = art__date_style_locale();
   *state = s;
-  return fputs(head, tl->out) < 0 ? ART_ERR_IO : ART_OK;
+  for (size_t i = 0; i < NLABELS; i++)
+    if (!(l[i] = label(raw[i])))
+      st = ART_ERR_NOMEM;
+  if (st == ART_OK &&
+      fprintf(tl->out, head_fmt, l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7],
+              l[8], l[9], l[10], l[11], l[12], l[13], l[14], l[15], l[16]) < 0)
+    st = ART_ERR_IO;
+  for (size_t i = 0; i < NLABELS; i++)
+    free(l[i]);
+  return st;
+}
+
+/* The script's labels as JSON ('/' escaped, so no "</script>"): templates
+ * with {0}, {1} for the numbers, and the allocation states shown. */
+static char *labels_json(void)
+{
+  json_t *o = json_object(), *alloc = json_object();
+  char *txt = NULL;
+  if (o && alloc &&
+      !json_object_set_new(o, "summary",
+                           json_string(_("{0} events, {1} matching"))) &&
+      !json_object_set_new(o, "first", json_string(_(", first {0} shown"))) &&
+      !json_object_set_new(o, "bar", json_string(_("{0}: {1} events"))) &&
+      !json_object_set_new(alloc, "allocated", json_string(_("allocated"))) &&
+      !json_object_set_new(alloc, "deleted", json_string(_("deleted"))) &&
+      !json_object_set_new(alloc, "reallocated",
+                           json_string(_("reallocated"))) &&
+      !json_object_set(o, "alloc", alloc))
+    txt = json_dumps(o, JSON_COMPACT | JSON_ESCAPE_SLASH);
+  json_decref(alloc);
+  json_decref(o);
+  return txt;
 }
 
 static art_status h_row(art_timeline *tl, void *state, const art__tl_event *ev)
@@ -102,8 +189,10 @@ static art_status h_row(art_timeline *tl, void *state, const art__tl_event *ev)
   unsigned kind = 0;
   while (kind < ART_TIMELINE_KIND_COUNT_ && !(ev->kinds & (1u << kind)))
     kind++;
-  char dt[64];
-  if (art__tl_iso(dt, sizeof dt, ev->sec, ev->nsec, 9))
+  /* in the display zone (finish() has set TZ to it), UTC beside */
+  char dt[192];
+  int digits = s->style == ART__DATE_JA && !ev->nsec ? 0 : 9;
+  if (art__date_human(dt, sizeof dt, ev->sec, ev->nsec, digits, NULL, s->style))
     return ART_ERR_INTERNAL;
   const art__tl_source *src = &tl->srcs[ev->src];
   const char *alloc = ev->alloc == TL_ALLOC     ? "allocated"
@@ -145,7 +234,13 @@ static art_status h_row(art_timeline *tl, void *state, const art__tl_event *ev)
 static art_status h_end(art_timeline *tl, void *state)
 {
   free(state);
-  return fputs(tail, tl->out) < 0 ? ART_ERR_IO : ART_OK;
+  char *labels = labels_json();
+  if (!labels)
+    return ART_ERR_NOMEM;
+  int ok = fputs(tail_labels, tl->out) >= 0 && fputs(labels, tl->out) >= 0 &&
+           fputs(tail, tl->out) >= 0;
+  free(labels);
+  return ok ? ART_OK : ART_ERR_IO;
 }
 
 const art__tl_writer art__tl_writer_html = {h_begin, h_row, h_end};

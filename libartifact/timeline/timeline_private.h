@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "ctx_private.h"
+#include "i18n.h"
 
 /* Time slots of one entry: m a c b d. $FILE_NAME lines use the same slots
  * with entry.fn set. */
@@ -182,6 +183,8 @@ struct art_timeline {
   char **only, **exclude; /* data_type filters (NULL-terminated) */
   int merge_macb;
   void *merge; /* --merge-macb: the pending group */
+  /* FAT short names' code page (tsk.c), or NULL */
+  char *fs_codepage;
 };
 
 /* Register a source; returns its index or -1 (NOMEM recorded). */

@@ -95,7 +95,7 @@ static void entry(tree *w, int dfd, const char *name, int depth)
   if (statx(dfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
             STATX_BASIC_STATS | STATX_BTIME, &sx)) {
     art__tl_problem(w->tl, art__status_from_errno(errno), "%s/%s: %s", w->root,
-                    w->path.p, strerror(errno));
+                    w->path.p, art__strerror_c(errno));
     w->failed++;
     return;
   }
@@ -143,7 +143,7 @@ static void entry(tree *w, int dfd, const char *name, int depth)
     int fd = open_dir_at(dfd, name);
     if (fd < 0) {
       art__tl_problem(w->tl, art__status_from_errno(errno), "%s/%s: %s",
-                      w->root, w->path.p, strerror(errno));
+                      w->root, w->path.p, art__strerror_c(errno));
       w->failed++;
       return;
     }

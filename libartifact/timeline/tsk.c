@@ -9,6 +9,7 @@
  * attribute whose times libtsk exposes.
  */
 #include <errno.h>
+#include <iconv.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,15 @@ typedef struct walk {
   unsigned char *ibuf;
   int gd_valid; /* last group descriptor read */
   uint64_t gd_grp, gd_table;
-  art__tl_winscan *ws; /* Windows artifacts by path (NTFS), or NULL */
+  art__tl_winscan *ws;  /* Windows artifacts by path (NTFS), or NULL */
+  const char *name;     /* the entry's name as shown (f->name->name or fat) */
+  iconv_t cd;           /* FAT short names' code page, or (iconv_t)-1 */
+  art__tl_buf fat;      /* a converted short name */
+  art__tl_buf dpath;    /* the converted directory path */
+  char **dtsk, **dconv; /* directories entered: libtsk's path, ours */
+  size_t ndirs, capdirs;
+  uint64_t fat_first; /* FAT: first sector of the root directory/data */
+  unsigned fat_ssize, fat_nfats; /* bytes per sector, FATs */
 } walk;
 
 static uint32_t le32(const uint8_t *p)
@@ -237,7 +246,7 @@ static TSK_WALK_RET_ENUM line(walk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *a)
   const TSK_FS_META *m = f->meta;
   e.src = w->src;
   size_t plen = w->path.len;
-  if (art__tl_buf_adds(&w->path, f->name->name)) {
+  if (art__tl_buf_adds(&w->path, w->name)) {
     w->st = art__set_error(w->ctx, ART_ERR_NOMEM, ENOMEM, "timeline path");
     return TSK_WALK_STOP;
   }
@@ -329,11 +338,216 @@ static TSK_WALK_RET_ENUM line(walk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *a)
   return TSK_WALK_CONT;
 }
 
+/* FAT short (8.3) names are stored in the OEM code page of the system
+ * that wrote them (CP932 on Japanese Windows and DOS, cameras, phones);
+ * libtsk shows every byte above 0x7e as '^' (fatfs_cleanup_ascii) and
+ * lower-cases trail bytes of double-byte characters as if they were ASCII.
+ * With a code page the name is read again from its directory entry (FAT
+ * inode numbers are directory entry slots), checked to be the entry libtsk
+ * named, and converted with iconv; bytes the code page does not map are
+ * shown as \xNN. Long names (UTF-16) and exFAT are left to libtsk. */
+
+/* Convert N bytes of a short name with CD, lower-casing ASCII letters when
+ * LOWER (the NT case flags apply to single-byte letters only, as Windows
+ * reads them: libtsk and mtools also lower trail bytes in A-Z). Returns
+ * the bytes shown as \xNN, -1 out of memory. */
+static int
+fat_conv(art__tl_buf *b, iconv_t cd, const uint8_t *in, size_t n, int lower)
+{
+  char *ip = (char *)(uintptr_t)in;
+  size_t left = n;
+  int bad = 0;
+  iconv(cd, NULL, NULL, NULL, NULL);
+  while (left) {
+    char tmp[64];
+    char *op = tmp;
+    size_t room = sizeof tmp;
+    size_t r = iconv(cd, &ip, &left, &op, &room);
+    for (char *q = tmp; q < op; q++)
+      if (lower && *q >= 'A' && *q <= 'Z')
+        *q = (char)(*q + 32);
+    if (art__tl_buf_add(b, tmp, (size_t)(op - tmp)))
+      return -1;
+    if (r != (size_t)-1 || errno == E2BIG)
+      continue;
+    /* EILSEQ, or a double-byte character cut by the end of the field */
+    if (art__tl_buf_addf(b, "\\x%02x", (unsigned)(uint8_t)*ip))
+      return -1;
+    ip++;
+    left--;
+    bad++;
+    iconv(cd, NULL, NULL, NULL, NULL);
+  }
+  return bad;
+}
+
+/* The converted name of F into w->fat: 1 when converted, 0 when the name
+ * is not a short name libtsk decoded from this entry, -1 out of memory. */
+static int fat_name(walk *w, const TSK_FS_FILE *f)
+{
+  const char *shown = f->name->name;
+  TSK_INUM_T inum = f->name->meta_addr;
+  int odd = (uint8_t)shown[0] == 0x05;
+  for (const char *p = shown; *p && !odd; p++)
+    odd = *p == '^' || (uint8_t)*p >= 0x80;
+  /* libtsk's numbering: 2 the root, then 3 for the first entry of the
+   * sector after the FATs; the last numbers are virtual files ($MBR,
+   * $FATn, $OrphanFiles) */
+  unsigned per = w->fat_ssize / 32;
+  if (!odd || !per || inum < 3 || inum > w->fs->last_inum - (w->fat_nfats + 2))
+    return 0;
+  uint8_t d[32];
+  TSK_OFF_T off = (TSK_OFF_T)((inum - 3) / per + w->fat_first) * w->fat_ssize +
+                  (TSK_OFF_T)((inum - 3) % per) * 32;
+  if (tsk_fs_read(w->fs, off, (char *)d, sizeof d) != (ssize_t)sizeof d) {
+    tsk_error_reset();
+    return 0;
+  }
+  uint8_t attr = d[11], nt = d[12];
+  if ((attr & 0x0f) == 0x0f) /* a long-name slot */
+    return 0;
+  char tsk[64];
+  size_t k = 0;
+  w->fat.len = 0;
+  if (art__tl_buf_add(&w->fat, "", 0))
+    return -1;
+  if (attr & 0x08) { /* the volume label */
+    /* libtsk: the 11 bytes, control bytes and 0xff as '^', then a note */
+    for (int i = 0; i < 11; i++)
+      tsk[k++] = d[i] >= 0x20 && d[i] != 0xff ? (char)d[i] : '^';
+    tsk[k] = '\0';
+    static const char note[] = " (Volume Label Entry)";
+    if (strncmp(shown, tsk, k) || strcmp(shown + k, note))
+      return 0;
+    if (fat_conv(&w->fat, w->cd, d, 11, 0) < 0 ||
+        art__tl_buf_adds(&w->fat, note))
+      return -1;
+    return 1;
+  }
+  /* libtsk's rendering, to be sure this entry is the one it named */
+  for (int i = 0; i < 11; i++) {
+    uint8_t c = d[i];
+    if (c == 0 || c == 0xff || c == 0x20)
+      continue;
+    if (i == 8 && k < sizeof tsk)
+      tsk[k++] = '.';
+    if (i == 0 && c == 0xe5)
+      c = '_';
+    else if ((nt & (i < 8 ? 0x08 : 0x10)) && c >= 'A' && c <= 'Z')
+      c = (uint8_t)(c + 32);
+    tsk[k++] = c > 0x7e ? '^' : (char)c;
+  }
+  tsk[k] = '\0';
+  if (strcmp(shown, tsk))
+    return 0;
+  /* the bytes as stored: padding spaces dropped; 0x05 stands for a first
+   * byte 0xe5, which marks a deleted entry (its first byte is lost) */
+  uint8_t base[8], ext[3];
+  size_t nb = 0, ne = 0;
+  for (int i = 0; i < 8; i++)
+    if (d[i] != 0 && d[i] != 0x20)
+      base[nb++] = d[i];
+  for (int i = 8; i < 11; i++)
+    if (d[i] != 0 && d[i] != 0x20)
+      ext[ne++] = d[i];
+  int lower = (nt & 0x08) != 0;
+  if (d[0] == 0xe5 && nb) {
+    /* deleted: the first byte is lost. When the next one may be the
+     * second half of a double-byte character, it is shown as \xNN unless
+     * the name reads cleanly only from there. */
+    if (art__tl_buf_addc(&w->fat, '_'))
+      return -1;
+    size_t mark = w->fat.len;
+    if (nb > 1 && base[1] >= 0x80) {
+      if (art__tl_buf_addf(&w->fat, "\\x%02x", base[1]))
+        return -1;
+      int r = fat_conv(&w->fat, w->cd, base + 2, nb - 2, lower);
+      if (r < 0)
+        return -1;
+      if (r > 0) {
+        w->fat.len = mark;
+        w->fat.p[mark] = '\0';
+      }
+    }
+    if (w->fat.len == mark &&
+        fat_conv(&w->fat, w->cd, base + 1, nb - 1, lower) < 0)
+      return -1;
+  } else {
+    if (d[0] == 0x05 && nb) /* stands for a first byte 0xe5 */
+      base[0] = 0xe5;
+    if (nb && fat_conv(&w->fat, w->cd, base, nb, lower) < 0)
+      return -1;
+  }
+  if (ne && (art__tl_buf_addc(&w->fat, '.') ||
+             fat_conv(&w->fat, w->cd, ext, ne, (nt & 0x10) != 0) < 0))
+    return -1;
+  return 1;
+}
+
+/* Our form of libtsk's directory PATH (converted short names) into
+ * w->dpath, and for a directory F remember its own. -1 out of memory. */
+static int fat_path(walk *w, const TSK_FS_FILE *f, const char *path)
+{
+  /* libtsk walks depth first and enters a directory right after naming
+   * it: the innermost directory entered with this path is its parent */
+  while (w->ndirs && strcmp(w->dtsk[w->ndirs - 1], path)) {
+    w->ndirs--;
+    free(w->dtsk[w->ndirs]);
+    free(w->dconv[w->ndirs]);
+  }
+  w->dpath.len = 0;
+  if (art__tl_buf_adds(&w->dpath, w->ndirs ? w->dconv[w->ndirs - 1] : path))
+    return -1;
+  int r = fat_name(w, f);
+  if (r < 0)
+    return -1;
+  w->name = r ? w->fat.p : f->name->name;
+  if (f->name->type != TSK_FS_NAME_TYPE_DIR)
+    return 0;
+  if (w->ndirs == w->capdirs) {
+    size_t cap = w->capdirs ? w->capdirs * 2 : 16;
+    char **a = realloc(w->dtsk, cap * sizeof *a);
+    if (!a)
+      return -1;
+    w->dtsk = a;
+    char **b = realloc(w->dconv, cap * sizeof *b);
+    if (!b)
+      return -1;
+    w->dconv = b;
+    w->capdirs = cap;
+  }
+  size_t pl = strlen(path), nl = strlen(f->name->name);
+  size_t dl = w->dpath.len, cl = strlen(w->name);
+  char *t = malloc(pl + nl + 2), *c = malloc(dl + cl + 2);
+  if (!t || !c) {
+    free(t);
+    free(c);
+    return -1;
+  }
+  memcpy(t, path, pl);
+  memcpy(t + pl, f->name->name, nl);
+  memcpy(t + pl + nl, "/", 2);
+  memcpy(c, w->dpath.p, dl);
+  memcpy(c + dl, w->name, cl);
+  memcpy(c + dl + cl, "/", 2);
+  w->dtsk[w->ndirs] = t;
+  w->dconv[w->ndirs++] = c;
+  return 0;
+}
+
 static TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE *f, const char *path, void *arg)
 {
   walk *w = arg;
   if (!f->name || TSK_FS_ISDOT(f->name->name))
     return TSK_WALK_CONT;
+  w->name = f->name->name;
+  if (w->cd != (iconv_t)-1) {
+    if (fat_path(w, f, path)) {
+      w->st = art__set_error(w->ctx, ART_ERR_NOMEM, ENOMEM, "timeline path");
+      return TSK_WALK_STOP;
+    }
+    path = w->dpath.p;
+  }
   w->path.len = 0;
   if (art__tl_buf_adds(&w->path, path)) {
     w->st = art__set_error(w->ctx, ART_ERR_NOMEM, ENOMEM, "timeline path");
@@ -449,6 +663,22 @@ static int walk_open_fs(art_ctx *ctx,
   w.st = ART_OK;
   w.mount = mount;
   w.ext_fix = TSK_FS_TYPE_ISEXT(fs->ftype) && !tl->tsk_compat;
+  w.cd = (iconv_t)-1;
+  if (tl->fs_codepage && TSK_FS_TYPE_ISFAT(fs->ftype) &&
+      fs->ftype != TSK_FS_TYPE_EXFAT) {
+    /* the layout libtsk numbers entries by, from the boot sector */
+    uint8_t bs[64];
+    if (tsk_fs_read(fs, 0, (char *)bs, sizeof bs) == (ssize_t)sizeof bs) {
+      unsigned spf = le16(bs + 22) ? le16(bs + 22) : le32(bs + 36);
+      w.fat_ssize = le16(bs + 11);
+      w.fat_nfats = bs[16];
+      w.fat_first = le16(bs + 14) + (uint64_t)w.fat_nfats * spf;
+    }
+    tsk_error_reset();
+    if ((w.cd = iconv_open("UTF-8", tl->fs_codepage)) == (iconv_t)-1)
+      w.st = art__set_error(ctx, ART_ERR_INVALID_ARG, errno,
+                            "%s: unknown code page", tl->fs_codepage);
+  }
   TSK_FS_DIR_WALK_FLAG_ENUM flags = TSK_FS_DIR_WALK_FLAG_RECURSE |
                                     TSK_FS_DIR_WALK_FLAG_ALLOC |
                                     TSK_FS_DIR_WALK_FLAG_UNALLOC;
@@ -475,6 +705,16 @@ static int walk_open_fs(art_ctx *ctx,
   tsk_error_reset();
   art__tl_buf_free(&w.path);
   art__tl_buf_free(&w.disp);
+  art__tl_buf_free(&w.fat);
+  art__tl_buf_free(&w.dpath);
+  for (size_t i = 0; i < w.ndirs; i++) {
+    free(w.dtsk[i]);
+    free(w.dconv[i]);
+  }
+  free(w.dtsk);
+  free(w.dconv);
+  if (w.cd != (iconv_t)-1)
+    iconv_close(w.cd);
   free(w.ibuf);
   tsk_fs_close(fs);
   return ret;
@@ -526,7 +766,7 @@ static int walk_vss(art_ctx *ctx,
     snprintf(evidence, sizeof evidence, "%s (vss%u, created %s)", path, k,
              created);
     snprintf(mount, sizeof mount, "vss%u:", k);
-    snprintf(vwhere, sizeof vwhere, "%s, volume shadow copy store %u", where,
+    snprintf(vwhere, sizeof vwhere, _("%s, volume shadow copy store %u"), where,
              k);
     TSK_IMG_INFO *vimg = img_new(ctx, tl, vs, art_source_get_info(vs)->size);
     if (!vimg) {
@@ -582,7 +822,7 @@ static int walk_apfs(art_ctx *ctx,
     seen = 1;
     char vwhere[4600], mount[24], evidence[4400];
     snprintf(vwhere, sizeof vwhere,
-             "%s, APFS volume %d (%s, block %" PRIu64 ")", where, number,
+             _("%s, APFS volume %d (%s, block %" PRIu64 ")"), where, number,
              v->desc ? v->desc : "?", v->block);
     snprintf(mount, sizeof mount, "apfs%d:", number);
     snprintf(evidence, sizeof evidence,
@@ -654,7 +894,8 @@ static int walk_fs(art_ctx *ctx,
   tl_img *t = (tl_img *)img;
   unsigned errs_before = t->read_errors;
   char where[4400];
-  snprintf(where, sizeof where, "%s: partition at sector %" PRIu64 " (%s)",
+  /* WHERE names the place in the problems (printed for a person) */
+  snprintf(where, sizeof where, _("%s: partition at sector %" PRIu64 " (%s)"),
            path, sector, desc);
   art__tl_set_tz(tl->fs_tz);
   tsk_error_reset();
@@ -831,7 +1072,8 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
       failed++;
     } else if (!vs) {
       tsk_error_reset();
-      int r = walk_fs(ctx, tl, img, path, 0, info->size, "whole image", 0, &st);
+      int r =
+          walk_fs(ctx, tl, img, path, 0, info->size, _("whole image"), 0, &st);
       if (r == -2)
         goto out;
       r == 0 ? ok++ : failed++;

@@ -25,24 +25,54 @@ typedef int (*lnk_str_fn)(liblnk_file_t *,
                           uint8_t *,
                           size_t,
                           liblnk_error_t **);
-static char *lnk_str(liblnk_file_t *f, lnk_sz_fn szf, lnk_str_fn sf)
+typedef int (*lnk_str16_fn)(liblnk_file_t *,
+                            uint16_t *,
+                            size_t,
+                            liblnk_error_t **);
+/* A string of the shortcut as UTF-8; when liblnk will not give UTF-8, its
+ * UTF-16 form converted here (a lone surrogate written as "\uXXXX"). */
+static char *lnk_str2(liblnk_file_t *f,
+                      lnk_sz_fn szf,
+                      lnk_str_fn sf,
+                      lnk_sz_fn szf16,
+                      lnk_str16_fn sf16)
 {
   size_t n = 0;
   liblnk_error_t *e = NULL;
-  if (szf(f, &n, &e) != 1 || n == 0 || n > (1u << 20)) {
-    liblnk_error_free(&e);
-    return NULL;
-  }
-  char *s = malloc(n);
-  if (s && sf(f, (uint8_t *)s, n, &e) != 1) {
-    liblnk_error_free(&e);
+  if (szf(f, &n, &e) == 1 && n > 0 && n <= (1u << 20)) {
+    char *s = malloc(n);
+    if (s && sf(f, (uint8_t *)s, n, &e) == 1) {
+      s[n - 1] = 0;
+      return s;
+    }
     free(s);
+  }
+  liblnk_error_free(&e);
+  if (!szf16 || szf16(f, &n, &e) != 1 || n == 0 || n > (1u << 20)) {
+    liblnk_error_free(&e);
     return NULL;
   }
-  if (s)
-    s[n - 1] = 0;
-  return s;
+  uint16_t *w = malloc(n * 2);
+  char *out = NULL;
+  if (w && sf16(f, w, n, &e) == 1) {
+    unsigned char *b = malloc(n * 2);
+    if (b) {
+      for (size_t i = 0; i < n; i++) {
+        b[2 * i] = (unsigned char)(w[i] & 0xff);
+        b[2 * i + 1] = (unsigned char)(w[i] >> 8);
+      }
+      if (win_utf16(b, n, &out, NULL) != 0)
+        out = NULL;
+      free(b);
+    }
+  }
+  liblnk_error_free(&e);
+  free(w);
+  return out;
 }
+#define lnk_str(f, name)                                                       \
+  lnk_str2(f, liblnk_file_get_utf8_##name##_size, liblnk_file_get_utf8_##name, \
+           liblnk_file_get_utf16_##name##_size, liblnk_file_get_utf16_##name)
 
 static art_status lnk_fail(art_ctx *ctx,
                            art_status st,
@@ -62,25 +92,91 @@ static art_status lnk_fail(art_ctx *ctx,
                         msg[0] ? ": " : "", msg);
 }
 
-/* Parse one LNK held in DATA; ORIGIN names it in messages ("file" or
- * "file: stream 1a"). */
-static art_status lnk_events(art_ctx *ctx,
-                             unsigned char *data,
-                             size_t n,
-                             const char *origin,
-                             const char *stream,
-                             art_win_event_fn fn,
-                             void *user,
-                             size_t *consumed)
+/* liblnk allocates what a shortcut's size fields say before reading:
+ * check every size against the bytes there first ([MS-SHLLINK] 2.2-2.5),
+ * so a crafted size is an error, never a 4 GiB allocation. NULL when they
+ * add up. */
+static const char *lnk_sizes_bad(const unsigned char *d, size_t n)
+{
+  size_t o = 0x4c;
+  if (n < o)
+    return "shorter than its header";
+  uint32_t flags = (uint32_t)d[0x14] | (uint32_t)d[0x15] << 8 |
+                   (uint32_t)d[0x16] << 16 | (uint32_t)d[0x17] << 24;
+  if (flags & 0x1) { /* HasLinkTargetIDList */
+    if (n - o < 2)
+      return "cut in its target ID list";
+    o += 2u + (size_t)(d[o] | d[o + 1] << 8);
+    if (o > n)
+      return "target ID list longer than the file";
+  }
+  if (flags & 0x2) { /* HasLinkInfo */
+    if (n - o < 4)
+      return "cut in its link information";
+    uint32_t sz = (uint32_t)d[o] | (uint32_t)d[o + 1] << 8 |
+                  (uint32_t)d[o + 2] << 16 | (uint32_t)d[o + 3] << 24;
+    if (sz > n - o)
+      return "link information longer than the file";
+    o += sz;
+  }
+  /* NAME, RELATIVE_PATH, WORKING_DIR, ARGUMENTS, ICON_LOCATION */
+  for (uint32_t bit = 0x4; bit <= 0x40; bit <<= 1) {
+    if (!(flags & bit))
+      continue;
+    if (n - o < 2)
+      return "cut in its strings";
+    size_t chars = (size_t)(d[o] | d[o + 1] << 8);
+    o += 2 + chars * ((flags & 0x80) ? 2 : 1);
+    if (o > n)
+      return "a string longer than the file";
+  }
+  while (n - o >= 4) { /* extra data blocks, a size under 4 ends them */
+    uint32_t sz = (uint32_t)d[o] | (uint32_t)d[o + 1] << 8 |
+                  (uint32_t)d[o + 2] << 16 | (uint32_t)d[o + 3] << 24;
+    if (sz < 4)
+      break;
+    if (sz > n - o)
+      return "an extra data block longer than the file";
+    o += sz;
+  }
+  return NULL;
+}
+
+void win_lnk_info_free(win_lnk_info *li)
+{
+  if (!li)
+    return;
+  free(li->local);
+  free(li->net);
+  free(li->rel);
+  free(li->wd);
+  free(li->args);
+  free(li->desc);
+  free(li->icon);
+  free(li->env);
+  free(li->mach);
+  free(li->label);
+  memset(li, 0, sizeof *li);
+}
+
+art_status win_lnk_read(art_ctx *ctx,
+                        const unsigned char *data,
+                        size_t n,
+                        const char *origin,
+                        win_lnk_info *li)
 {
   libbfio_handle_t *h = NULL;
   libbfio_error_t *be = NULL;
   liblnk_file_t *f = NULL;
   liblnk_error_t *e = NULL;
   art_status st = ART_OK;
-  win_rec r = {0};
+  memset(li, 0, sizeof *li);
+  const char *why = lnk_sizes_bad(data, n);
+  if (why)
+    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                          "%s: not a readable shortcut: %s", origin, why);
   if (libbfio_memory_range_initialize(&h, &be) != 1 ||
-      libbfio_memory_range_set(h, data, n, &be) != 1) {
+      libbfio_memory_range_set(h, (uint8_t *)(uintptr_t)data, n, &be) != 1) {
     libbfio_error_free(&be);
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", origin);
     goto out;
@@ -93,41 +189,77 @@ static art_status lnk_events(art_ctx *ctx,
     st = lnk_fail(ctx, ART_ERR_FORMAT, origin, "not a readable shortcut", e);
     goto out;
   }
-  uint64_t ct = 0, mt = 0, at = 0;
-  uint32_t attrs = 0, size32 = 0;
-  if (liblnk_file_get_file_creation_time(f, &ct, &e) != 1)
+  if (liblnk_file_get_file_creation_time(f, &li->ctime, &e) != 1)
     liblnk_error_free(&e);
-  if (liblnk_file_get_file_modification_time(f, &mt, &e) != 1)
+  if (liblnk_file_get_file_modification_time(f, &li->mtime, &e) != 1)
     liblnk_error_free(&e);
-  if (liblnk_file_get_file_access_time(f, &at, &e) != 1)
+  if (liblnk_file_get_file_access_time(f, &li->atime, &e) != 1)
     liblnk_error_free(&e);
-  if (liblnk_file_get_file_size(f, &size32, &e) != 1)
+  if (liblnk_file_get_file_size(f, &li->size, &e) != 1)
     liblnk_error_free(&e);
-  uint64_t size = size32;
-  if (liblnk_file_get_file_attribute_flags(f, &attrs, &e) != 1)
+  if (liblnk_file_get_file_attribute_flags(f, &li->attrs, &e) != 1)
     liblnk_error_free(&e);
-  char *local = lnk_str(f, liblnk_file_get_utf8_local_path_size,
-                        liblnk_file_get_utf8_local_path);
-  char *net = lnk_str(f, liblnk_file_get_utf8_network_path_size,
-                      liblnk_file_get_utf8_network_path);
-  char *rel = lnk_str(f, liblnk_file_get_utf8_relative_path_size,
-                      liblnk_file_get_utf8_relative_path);
-  char *wd = lnk_str(f, liblnk_file_get_utf8_working_directory_size,
-                     liblnk_file_get_utf8_working_directory);
-  char *args = lnk_str(f, liblnk_file_get_utf8_command_line_arguments_size,
-                       liblnk_file_get_utf8_command_line_arguments);
-  char *desc = lnk_str(f, liblnk_file_get_utf8_description_size,
-                       liblnk_file_get_utf8_description);
-  char *icon = lnk_str(f, liblnk_file_get_utf8_icon_location_size,
-                       liblnk_file_get_utf8_icon_location);
-  char *env =
-      lnk_str(f, liblnk_file_get_utf8_environment_variables_location_size,
-              liblnk_file_get_utf8_environment_variables_location);
-  char *mach = NULL;
-  if (liblnk_file_has_distributed_link_tracking_data(f, &e) == 1)
-    mach = lnk_str(f, liblnk_file_get_utf8_machine_identifier_size,
-                   liblnk_file_get_utf8_machine_identifier);
+  if (liblnk_file_get_icon_index(f, &li->icon_index, &e) != 1)
+    liblnk_error_free(&e);
+  if (liblnk_file_get_show_window_value(f, &li->show_window, &e) != 1)
+    liblnk_error_free(&e);
+  if (liblnk_file_get_hot_key_value(f, &li->hot_key, &e) != 1)
+    liblnk_error_free(&e);
+  if (liblnk_file_get_data_flags(f, &li->data_flags, &e) != 1)
+    liblnk_error_free(&e);
+  if (liblnk_file_get_drive_type(f, &li->drive_type, &e) == 1)
+    li->has_volume = 1;
+  else
+    liblnk_error_free(&e);
+  if (liblnk_file_get_drive_serial_number(f, &li->drive_serial, &e) != 1)
+    liblnk_error_free(&e);
+  li->local = lnk_str(f, local_path);
+  li->net = lnk_str(f, network_path);
+  li->rel = lnk_str(f, relative_path);
+  li->wd = lnk_str(f, working_directory);
+  li->args = lnk_str(f, command_line_arguments);
+  li->desc = lnk_str(f, description);
+  li->icon = lnk_str(f, icon_location);
+  li->env = lnk_str(f, environment_variables_location);
+  li->label = lnk_str(f, volume_label);
+  if (liblnk_file_has_distributed_link_tracking_data(f, &e) == 1) {
+    li->mach = lnk_str(f, machine_identifier);
+    if (liblnk_file_get_droid_file_identifier(f, li->droid_file, 16, &e) == 1)
+      li->has_droid = 1;
+    liblnk_error_free(&e);
+    if (liblnk_file_get_birth_droid_file_identifier(f, li->birth_droid_file, 16,
+                                                    &e) == 1)
+      li->has_birth_droid = 1;
+  }
   liblnk_error_free(&e);
+  liblnk_file_close(f, NULL);
+out:
+  liblnk_file_free(&f, NULL);
+  libbfio_handle_free(&h, NULL);
+  return st;
+}
+
+/* Parse one LNK held in DATA; ORIGIN names it in messages ("file" or
+ * "file: stream 1a"). */
+static art_status lnk_events(art_ctx *ctx,
+                             unsigned char *data,
+                             size_t n,
+                             const char *origin,
+                             const char *stream,
+                             art_win_event_fn fn,
+                             void *user,
+                             size_t *consumed)
+{
+  win_rec r = {0};
+  win_lnk_info li;
+  art_status st = win_lnk_read(ctx, data, n, origin, &li);
+  if (st != ART_OK)
+    return st;
+  uint64_t size = li.size;
+  uint32_t attrs = li.attrs;
+  char *local = li.local, *net = li.net, *rel = li.rel, *wd = li.wd,
+       *args = li.args, *desc = li.desc, *icon = li.icon, *env = li.env,
+       *mach = li.mach;
   const char *target = local ? local : net ? net : rel ? rel : env;
   win_rec_reset(&r);
   if (stream)
@@ -155,7 +287,7 @@ static art_status lnk_events(art_ctx *ctx,
   win_attr(&r, "file_attribute_flags", "0x%08" PRIx32, attrs);
   static const char *const descs[3] = {
       "Creation Time", "Content Modification Time", "Last Access Time"};
-  uint64_t fts[3] = {ct, mt, at};
+  uint64_t fts[3] = {li.ctime, li.mtime, li.atime};
   for (int i = 0; i < 3 && st == ART_OK; i++)
     st = win_emit_ft(&r, ctx, fn, user, fts[i], "windows:lnk:link", descs[i],
                      "LNK", "Windows Shortcut",
@@ -166,24 +298,12 @@ static art_status lnk_events(art_ctx *ctx,
                      desc ? desc : "Empty description", size, attrs,
                      target ? target : "-", wd ? wd : "-", args ? args : "-",
                      stream ? " Stream: " : "", stream ? stream : "");
-  free(local);
-  free(net);
-  free(rel);
-  free(wd);
-  free(args);
-  free(desc);
-  free(icon);
-  free(env);
-  free(mach);
   if (consumed) {
     /* how far the LNK went: liblnk does not say; the caller searches for
      * the next header instead */
     *consumed = 0;
   }
-  liblnk_file_close(f, NULL);
-out:
-  liblnk_file_free(&f, NULL);
-  libbfio_handle_free(&h, NULL);
+  win_lnk_info_free(&li);
   win_rec_free(&r);
   return st;
 }

@@ -75,6 +75,26 @@ int win_utf16(const unsigned char *p, size_t n, char **out, size_t *outlen);
  * 0x80-0xFF, so nothing is dropped). */
 int win_ansi(const unsigned char *p, size_t n, char **out);
 
+/* One shortcut as liblnk reads it (lnk.c), for the timeline events and the
+ * lnk dissector. Strings are UTF-8 or NULL. */
+typedef struct win_lnk_info {
+  char *local, *net, *rel, *wd, *args, *desc, *icon, *env, *mach, *label;
+  uint64_t ctime, mtime, atime; /* FILETIME, 0: not set */
+  uint32_t size, attrs, data_flags, show_window, drive_type, drive_serial;
+  uint32_t icon_index;
+  uint16_t hot_key;
+  int has_volume, has_droid, has_birth_droid;
+  uint8_t droid_file[16], birth_droid_file[16]; /* GUID bytes as stored */
+} win_lnk_info;
+/* Read the shortcut in DATA (ART_ERR_FORMAT when liblnk cannot: the
+ * message names ORIGIN); free with win_lnk_info_free. */
+art_status win_lnk_read(art_ctx *ctx,
+                        const unsigned char *data,
+                        size_t n,
+                        const char *origin,
+                        win_lnk_info *li);
+void win_lnk_info_free(win_lnk_info *li);
+
 static inline uint16_t win_le16(const unsigned char *p)
 {
   return (uint16_t)(p[0] | p[1] << 8);

@@ -1255,6 +1255,20 @@ int art_yara_rules_from_cache(const art_yara_rules *rules)
   return rules ? rules->from_cache : 0;
 }
 
+static int user_ext(const art_yara_rules *r, const char *name);
+
+int art_yara_rules_name_dependent(const art_yara_rules *rules)
+{
+  if (!rules)
+    return 1;
+  return ((rules->uses & ART__YARA_USES_FILENAME) &&
+          !user_ext(rules, "filename")) ||
+         ((rules->uses & ART__YARA_USES_FILEPATH) &&
+          !user_ext(rules, "filepath")) ||
+         ((rules->uses & ART__YARA_USES_EXTENSION) &&
+          !user_ext(rules, "extension"));
+}
+
 /* ---- results ------------------------------------------------------------ */
 
 /* Results live in a chunked arena freed as a whole. */
@@ -1384,6 +1398,20 @@ uint64_t art_yara_result_bytes(const art_yara_result *r)
 const char *art_yara_result_path(const art_yara_result *r)
 {
   return r && r->path ? r->path : "";
+}
+
+art_status
+art_yara_result_set_path(art_ctx *ctx, art_yara_result *r, const char *path)
+{
+  char *p;
+  if (!r || !path)
+    return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  p = strdup(path);
+  if (!p)
+    return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+  free(r->path);
+  r->path = p;
+  return ART_OK;
 }
 
 /* Append a partial-result note ("; " between several). */

@@ -114,6 +114,28 @@ same "NS:FILE" exact -e "first:$T/na.yar" "second:$T/opt.yar" "$F"
 same "default:a.yar default:b.yar" exact -e "default:$T/na.yar" "default:$T/nb.yar" "$F"
 same "positional files share the default namespace" exact -e "$T/na.yar" "$T/nb.yar" "$F"
 
+# Hard links: art-yara scans a file once and prints its other names from
+# that scan; the lines must be yara's, which scans every name.
+mkdir -p "$T/hl/sub"
+cp "$T/fx/hello.txt" "$T/fx/true.elf" "$T/hl/"
+ln "$T/hl/hello.txt" "$T/hl/sub/hello-link"
+ln "$T/hl/hello.txt" "$T/hl/aaaa"
+ln "$T/hl/true.elf" "$T/hl/sub/true-link"
+for opts in "-r" "-r -s -L -e -g -m" "-r -n" "-r -p 1 -s"; do
+  # shellcheck disable=SC2086
+  same "yara $opts RULES tree with hard links" blocks $opts -d ext_var=x "$T/opt.yar" "$T/hl"
+done
+# ... in process too, and with the names of an archive's members.
+(cd "$T/hl" && zip -q z.zip hello.txt && ln z.zip sub/z-link.zip)
+"$Y" -r --no-sandbox -s -d ext_var=x "$T/opt.yar" "$T/hl" > "$T/hl.out" 2>&1 || true
+check "a hard link's archive members are reported under each name" \
+  bash -c "test \"\$(grep -c '^text_hello .*/z.zip!hello.txt\$' '$T/hl.out')\" = 1 && test \"\$(grep -c '^text_hello .*/sub/z-link.zip!hello.txt\$' '$T/hl.out')\" = 1"
+# A rule reading the file name: every name is scanned (no reuse).
+printf 'rule named { condition: filename == "aaaa" }\n' > "$T/named.yar"
+"$Y" -r "$T/named.yar" "$T/hl" > "$T/named.out" 2>&1 || true
+check "a rule reading filename still sees each hard link's own name" \
+  bash -c "test \"\$(cat '$T/named.out')\" = 'named $T/hl/aaaa'"
+
 # Compile errors: both fail, and the message names the file and line.
 printf 'rule bad { condition: nope }\n' > "$T/bad.yar"
 printf 'rule slowish { strings: $a = { 00 ?? } condition: $a }\n' > "$T/warn.yar"

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -34,9 +35,22 @@ static struct {
   int counting;
 } shard_st;
 
+void cli_i18n_init(void)
+{
+  setlocale(LC_ALL, "");
+  /* Decimal points and digit grouping of machine formats (JSON, CSV,
+   * rates) stay those of C whatever the user's locale. */
+  setlocale(LC_NUMERIC, "C");
+  /* The library's rule: $ART_LOCALEDIR, else the installed catalogues. */
+  bindtextdomain(ART_TOOLS_DOMAIN, art_localedir());
+  bind_textdomain_codeset(ART_TOOLS_DOMAIN, "UTF-8");
+  textdomain(ART_TOOLS_DOMAIN);
+}
+
 void cli_init(const char *tool)
 {
   tool_name = tool;
+  cli_i18n_init();
 }
 
 const char *cli_tool(void)
@@ -58,8 +72,10 @@ void cli_error(const char *fmt, ...)
 
 void cli_error_ctx(const art_ctx *ctx, art_status st)
 {
-  const char *msg = art_ctx_errmsg(ctx);
-  cli_error("%s", msg && *msg ? msg : art_strerror(st));
+  /* The translated text for the person reading stderr; records keep
+   * art_ctx_errmsg (C locale). */
+  const char *msg = art_ctx_errmsg_localized(ctx);
+  cli_error("%s", msg && *msg ? msg : art_strerror_localized(st));
 }
 
 int cli_usage_error(const char *fmt, ...)
@@ -69,7 +85,7 @@ int cli_usage_error(const char *fmt, ...)
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nTry '%s --help' for more information.\n", tool_name);
+  fprintf(stderr, _("\nTry '%s --help' for more information.\n"), tool_name);
   return ART_EXIT_USAGE;
 }
 
@@ -152,7 +168,7 @@ void cli_abandon_output(FILE *f)
   if (!(o = *pp))
     return;
   *pp = o->next;
-  cli_error("%s: incomplete, not kept", o->final);
+  cli_error(_("%s: incomplete, not kept"), o->final);
   unlink(o->tmp);
   free(o->tmp);
   free(o->final);
@@ -172,8 +188,8 @@ int cli_close_output(FILE *f)
     *pp = o->next;
   }
   const char *name = o && o->final ? o->final
-                     : f == stdout ? "standard output"
-                                   : "output";
+                     : f == stdout ? _("standard output")
+                                   : _("output");
   if (fflush(f) != 0 || ferror(f)) {
     e = errno ? errno : EIO;
     rc = -1;
@@ -187,8 +203,8 @@ int cli_close_output(FILE *f)
     rc = -1;
   }
   if (rc != 0)
-    cli_error("%s: write error: %s%s", name, strerror(e),
-              o ? " (nothing written under that name)" : "");
+    cli_error(_("%s: write error: %s%s"), name, strerror(e),
+              o ? _(" (nothing written under that name)") : "");
   if (o) {
     if (rc != 0)
       unlink(o->tmp);
@@ -286,12 +302,12 @@ int cli_segment_skip(int argc, char **argv, int i, int split_raw)
       if (j != i && first && same_file(argv[j], first))
         skip = 1;
     if (skip)
-      cli_error("note: %s: segment %u of the image %s, also named: read "
-                "once, as part of that image",
+      cli_error(_("note: %s: segment %u of the image %s, also named: read "
+                  "once, as part of that image"),
                 argv[i], num, first);
     else
-      cli_error("warning: %s: segment %u of an image whose first segment "
-                "(%s) was not named: read as a plain file",
+      cli_error(_("warning: %s: segment %u of an image whose first segment "
+                  "(%s) was not named: read as a plain file"),
                 argv[i], num, first ? first : "?");
   }
   free(first);
@@ -308,7 +324,8 @@ int cli_shard_option(int opt, const char *arg)
   if (art_ctx_new(&ctx) != ART_OK)
     return ART_EXIT_FATAL;
   art_status st = art_shard_spec_parse(ctx, arg, &shard_st.k, &shard_st.n);
-  int rc = st == ART_OK ? 0 : cli_usage_error("%s", art_ctx_errmsg(ctx));
+  int rc =
+      st == ART_OK ? 0 : cli_usage_error("%s", art_ctx_errmsg_localized(ctx));
   shard_st.spec = arg;
   art_ctx_free(ctx);
   return rc;
@@ -356,7 +373,7 @@ int cli_shard_setup(art_batch *batch, int n_roots, char **roots)
   art_status st;
   if (!shard_st.spec) {
     if (shard_st.manifest) {
-      cli_error("--manifest needs --shard");
+      cli_error(_("--manifest needs --shard"));
       return -1;
     }
     return 0;
@@ -366,13 +383,13 @@ int cli_shard_setup(art_batch *batch, int n_roots, char **roots)
   shard_st.start = time(NULL);
   for (int i = 0; i < n_roots; i++)
     if (strcmp(roots[i], "-") == 0 && shard_st.n_lists == 0) {
-      cli_error("--shard: standard input cannot be shared between shards; "
-                "name files, trees or lists");
+      cli_error(_("--shard: standard input cannot be shared between shards; "
+                  "name files, trees or lists"));
       return -1;
     }
   if (n_roots == 0 && shard_st.n_lists == 0) {
-    cli_error("--shard: standard input cannot be shared between shards; "
-              "name files, trees or lists");
+    cli_error(_("--shard: standard input cannot be shared between shards; "
+                "name files, trees or lists"));
     return -1;
   }
   if (art_ctx_new(&ctx) != ART_OK)
@@ -383,7 +400,7 @@ int cli_shard_setup(art_batch *batch, int n_roots, char **roots)
   if (st == ART_OK && shard_st.manifest) {
     if (!shard_st.out) {
       st = ART_ERR_INVALID_ARG;
-      cli_error("--manifest: no output");
+      cli_error(_("--manifest: no output"));
     } else {
       size_t len = strlen(shard_st.manifest) + 8;
       char *idx = malloc(len);
@@ -593,7 +610,7 @@ int cli_add_inputs(art_batch *batch,
   if (st == ART_OK && argc == 0 && !files_from)
     st = art_batch_add_path(batch, "-");
   if (st != ART_OK) {
-    cli_error("%s", art_strerror(st));
+    cli_error("%s", art_strerror_localized(st));
     return -1;
   }
   return cli_shard_setup(batch, argc, argv);
@@ -650,15 +667,18 @@ static void *progress_main(void *arg)
     human(rate, b2, sizeof b2);
     if (walk_done && rate > 0 && found > done) {
       uint64_t left = (uint64_t)((double)(found - done) / rate);
-      snprintf(eta, sizeof eta, ", ETA %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64,
-               left / 3600, left / 60 % 60, left % 60);
+      snprintf(eta, sizeof eta,
+               _(", ETA %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64), left / 3600,
+               left / 60 % 60, left % 60);
     }
     char extra[64] = "";
     if (p->count)
       snprintf(extra, sizeof extra, ", %lu %s", (unsigned long)*p->count,
                p->label);
-    fprintf(stderr, "\r%s: %" PRIu64 " files, %s, %s/s%s%s\033[K", tool_name,
-            items, b1, b2, extra, eta);
+    fputc('\r', stderr);
+    fprintf(stderr, _("%s: %" PRIu64 " files, %s, %s/s%s%s"), tool_name, items,
+            b1, b2, extra, eta);
+    fputs("\033[K", stderr);
     fflush(stderr);
   }
   pthread_mutex_unlock(&p->mu);

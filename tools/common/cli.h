@@ -8,6 +8,8 @@
 #include <artifact/artifact.h>
 #include <stdio.h>
 
+#include "i18n.h"
+
 /* Exit codes, the same in every tool (docs/exit-codes.md). */
 enum {
   ART_EXIT_OK = 0,      /* done, nothing to report */
@@ -17,7 +19,8 @@ enum {
   ART_EXIT_FATAL = 4    /* fatal error */
 };
 
-/* The tool's name for messages ("art-hash"); set once by cli_init. */
+/* The tool's name for messages ("art-hash"); set once by cli_init, which
+ * also selects the user's language for messages (cli_i18n_init). */
 void cli_init(const char *tool);
 const char *cli_tool(void);
 
@@ -78,10 +81,11 @@ enum { CLI_OPT_IMAGE = 0x4900, CLI_OPT_NO_IMAGES };
     "no-images", no_argument, NULL, CLI_OPT_NO_IMAGES                          \
   }
 #define CLI_IMAGE_HELP                                                         \
-  "      --image              a named NAME.001 (with NAME.002) is a split\n"   \
-  "                           raw image: read its media\n"                     \
-  "      --no-images          named E01/VMDK/VHD/QCOW2 files are plain "       \
-  "files\n"
+  N_("      --image              a named NAME.001 (with NAME.002) is a "       \
+     "split\n"                                                                 \
+     "                           raw image: read its media\n"                  \
+     "      --no-images          named E01/VMDK/VHD/QCOW2 files are plain "    \
+     "files\n")
 void cli_image_option(int opt, art_batch_opts *batch);
 /* The source kind for a named input under these options (for tools that
  * open named inputs themselves). */

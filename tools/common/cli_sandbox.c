@@ -15,16 +15,16 @@ int cli_sandbox_option(int c, const char *arg, art_sandbox_opts *o)
     return 0;
   case CLI_OPT_SANDBOX_TIMEOUT:
     if (cli_parse_uint(arg, &u) != 0 || u > 86400u * 7)
-      return cli_usage_error("bad timeout '%s' (seconds)", arg);
+      return cli_usage_error(_("bad timeout '%s' (seconds)"), arg);
     o->timeout_ms = u * 1000u;
     return 0;
   case CLI_OPT_MEMORY_LIMIT:
     if (cli_parse_size(arg, &sz) != 0 || sz < (64u << 20))
-      return cli_usage_error("bad memory limit '%s' (at least 64M)", arg);
+      return cli_usage_error(_("bad memory limit '%s' (at least 64M)"), arg);
     o->memory_limit = sz;
     return 0;
   default:
-    return cli_usage_error("unknown option");
+    return cli_usage_error(_("unknown option"));
   }
 }
 

@@ -8,6 +8,8 @@
 #include <artifact/artifact.h>
 #include <getopt.h>
 
+#include "i18n.h"
+
 enum {
   CLI_OPT_NO_SANDBOX = 0x5a00,
   CLI_OPT_SANDBOX_TIMEOUT,
@@ -22,9 +24,9 @@ enum {
   }
 
 #define CLI_SANDBOX_HELP                                                       \
-  "      --timeout SECS       wall-clock limit per input (60; 0: none)\n"      \
-  "      --memory-limit SIZE  address space of each worker (1G)\n"             \
-  "      --no-sandbox         parse in this process (debugging only)\n"
+  N_("      --timeout SECS       wall-clock limit per input (60; 0: none)\n"   \
+     "      --memory-limit SIZE  address space of each worker (1G)\n"          \
+     "      --no-sandbox         parse in this process (debugging only)\n")
 
 /* Handle option C (one of the CLI_OPT_* above) into O. 0: done; else the
  * usage error's exit code (already printed). */
