@@ -10,6 +10,7 @@
 /* The built-in dissectors (one per file in libartifact/dissect/). */
 extern const art_dissector art__dissect_ole;
 extern const art_dissector art__dissect_ooxml;
+extern const art_dissector art__dissect_mso;
 extern const art_dissector art__dissect_rtf;
 extern const art_dissector art__dissect_pdf;
 extern const art_dissector art__dissect_authenticode;
@@ -109,5 +110,36 @@ art_status art__vba_dissect(cfb *c,
                             const art_dissect_input *in,
                             art_dissect_sink *sink,
                             json_t *sum);
+
+/* ---- PowerPoint 97 storages (ole_ppt.c) ---- */
+/* The ExOleObjStg storages of C's "PowerPoint Document" stream (the VBA
+ * project, embedded objects) listed in SUM ("ppt_storages") and yielded
+ * as children (via "ppt-ole-storage"). */
+art_status art__ole_ppt(cfb *c,
+                        const art_dissect_input *in,
+                        art_dissect_sink *sink,
+                        json_t *sum);
+
+/* ---- Office decryption (office_crypto.c) ---- */
+/* An encrypted OOXML package (EncryptionInfo, EncryptedPackage streams of
+ * C) decrypted with the default password: SUM gets "encryption_method",
+ * "decrypted_with" (the password or null) and "decryption_error"; the
+ * package is yielded as a child (via "office-decrypted"). */
+art_status art__office_decrypt_ooxml(cfb *c,
+                                     const art_dissect_input *in,
+                                     art_dissect_sink *sink,
+                                     json_t *sum);
+
+/* ---- Excel 4.0 macros (xlm.c) ---- */
+/* The sheets, auto-exec names and macro-sheet formulas of C's Workbook
+ * (BIFF8) or Book (BIFF5) stream as SUM's "xlm" (null without a macro
+ * sheet); the formulas as text are a child (via "xlm-macro"). */
+art_status art__xlm_dissect(cfb *c,
+                            const art_dissect_input *in,
+                            art_dissect_sink *sink,
+                            json_t *sum);
+/* Append to KW the functions of formula text F that run, download or
+ * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
+void art__xlm_keywords(const char *f, json_t *kw);
 
 #endif

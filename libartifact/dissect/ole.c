@@ -222,6 +222,30 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   if (enc)
     art_dissect_sink_flag(sink, "encrypted");
   st = art__vba_dissect(c, in, sink, sum);
+  if (enc && strcmp(enc, "ooxml_encrypted_package") == 0) {
+    art_status s3 = art__office_decrypt_ooxml(c, in, sink, sum);
+    if (s3 != ART_OK && st == ART_OK)
+      st = s3;
+  } else if (enc) {
+    /* RC4 (OpenSSL 3 keeps it in its legacy provider) and XOR
+     * obfuscation: flagged, not decrypted */
+    json_object_set_new(sum, "encryption_method", json_null());
+    json_object_set_new(sum, "decrypted_with", json_null());
+    json_object_set_new(sum, "decryption_error",
+                        json_string("Office 97-2003 encryption (RC4, XOR "
+                                    "obfuscation) is not decrypted"));
+  }
+  if (st != ART_ERR_LIMIT) {
+    art_status s4 = art__xlm_dissect(c, in, sink, sum);
+    if (s4 != ART_OK && (st == ART_OK || s4 == ART_ERR_LIMIT))
+      st = s4;
+  }
+  if (!enc && st != ART_ERR_LIMIT) {
+    /* encrypted records would read as noise */
+    art_status s3 = art__ole_ppt(c, in, sink, sum);
+    if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+      st = s3;
+  }
   for (size_t i = 1; i < art__cfb_count(c) && st != ART_ERR_LIMIT; i++) {
     const cfb_entry *e = art__cfb_entry(c, i);
     if (e->path && e->type == CFB_STREAM &&

@@ -328,6 +328,215 @@ static const char *short_type(const char *type)
   return s ? s + 1 : type;
 }
 
+static part *find_part(walk *w, const char *name)
+{
+  for (size_t i = 0; i < w->n; i++)
+    if (w->parts[i].data && strcasecmp(w->parts[i].name, name) == 0)
+      return &w->parts[i];
+  return NULL;
+}
+
+/* Element text between C0 and C1 with the XML entities decoded. */
+static char *xml_text(const char *c0, const char *c1)
+{
+  char *out = malloc((size_t)(c1 - c0) + 1);
+  size_t o = 0;
+  if (!out)
+    return NULL;
+  static const struct {
+    const char *ent;
+    char ch;
+  } ents[] = {{"&amp;", '&'},
+              {"&lt;", '<'},
+              {"&gt;", '>'},
+              {"&quot;", '"'},
+              {"&apos;", '\''}};
+  for (const char *c = c0; c < c1; c++) {
+    size_t k = 5;
+    if (*c == '&')
+      for (k = 0; k < 5; k++)
+        if ((size_t)(c1 - c) >= strlen(ents[k].ent) &&
+            strncmp(c, ents[k].ent, strlen(ents[k].ent)) == 0) {
+          out[o++] = ents[k].ch;
+          c += strlen(ents[k].ent) - 1;
+          break;
+        }
+    if (k == 5)
+      out[o++] = *c;
+  }
+  out[o] = '\0';
+  return out;
+}
+
+static void text_add(char **t, size_t *n, const char *s)
+{
+  size_t l = strlen(s);
+  if (*n + l > (16u << 20))
+    return;
+  char *q = realloc(*t, *n + l + 1);
+  if (!q)
+    return;
+  memcpy(q + *n, s, l + 1);
+  *n += l;
+  *t = q;
+}
+
+/* Excel 4.0 macro sheets of a workbook package: the sheets of
+ * xl/workbook.xml whose relationship is an xlMacrosheet, their state,
+ * the Auto_Open names, and the <f> formulas of each (as the BIFF reader
+ * in xlm.c gives them). */
+static art_status
+excel_macrosheets(walk *w, art_dissect_sink *sink, json_t *sum)
+{
+  part *wb = find_part(w, "xl/workbook.xml"),
+       *rels = find_part(w, "xl/_rels/workbook.xml.rels");
+  const char *e, *lim;
+  size_t macro = 0, nf = 0;
+  int hidden = 0, autoexec = 0;
+  char *text = NULL;
+  size_t tl = 0;
+  art_status st = ART_OK;
+  if (!wb || !rels)
+    return ART_OK;
+  json_t *x = json_object(), *sheets = json_array(), *names = json_array(),
+         *fl = json_array(), *kw = json_array();
+  lim = wb->data + wb->len;
+  for (const char *t = next_tag(wb->data, lim, "sheet", &e); t;
+       t = next_tag(e, lim, "sheet", &e)) {
+    char *nm = attr(t, e, "name"), *state = attr(t, e, "state"),
+         *rid = attr(t, e, "id");
+    const char *kind = "worksheet";
+    char *target = NULL;
+    const char *rl = rels->data + rels->len, *re;
+    for (const char *r = next_tag(rels->data, rl, "Relationship", &re);
+         r && rid; r = next_tag(re, rl, "Relationship", &re)) {
+      char *id = attr(r, re, "Id");
+      int match = id && strcmp(id, rid) == 0;
+      free(id);
+      if (!match)
+        continue;
+      char *ty = attr(r, re, "Type");
+      const char *sty = short_type(ty);
+      if (sty && (strcmp(sty, "xlMacrosheet") == 0 ||
+                  strcmp(sty, "xlIntlMacrosheet") == 0))
+        kind = "macro";
+      else if (sty && strcmp(sty, "chartsheet") == 0)
+        kind = "chart";
+      else if (sty && strcmp(sty, "dialogsheet") == 0)
+        kind = "dialog";
+      free(ty);
+      target = attr(r, re, "Target");
+      break;
+    }
+    const char *stn = !state || strcmp(state, "visible") == 0 ? "visible"
+                      : strcmp(state, "veryHidden") == 0      ? "very_hidden"
+                                                              : "hidden";
+    json_t *o = json_object();
+    json_object_set_new(o, "name", art__dissect_jstr(nm ? nm : ""));
+    json_object_set_new(o, "type", json_string(kind));
+    json_object_set_new(o, "state", json_string(stn));
+    json_array_append_new(sheets, o);
+    if (strcmp(kind, "macro") == 0 && target) {
+      char pn[1024];
+      macro++;
+      if (strcmp(stn, "visible") != 0)
+        hidden = 1;
+      if (target[0] == '/')
+        snprintf(pn, sizeof pn, "%s", target + 1);
+      else
+        snprintf(pn, sizeof pn, "xl/%s", target);
+      part *ms = find_part(w, pn);
+      const char *ml = ms ? ms->data + ms->len : NULL, *ce;
+      for (const char *c = ms ? next_tag(ms->data, ml, "c", &ce) : NULL; c;
+           c = next_tag(ce, ml, "c", &ce)) {
+        if (ce[-1] == '/')
+          continue;
+        char *ref = attr(c, ce, "r");
+        const char *cend = strstr(ce, "</");
+        const char *fe, *f = next_tag(ce, ml, "f", &fe);
+        if (f && cend && f < cend && fe[-1] != '/') {
+          const char *f1 = memchr(fe, '<', (size_t)(ml - fe));
+          char *ft = f1 ? xml_text(fe + 1, f1) : NULL;
+          if (ft) {
+            nf++;
+            text_add(&text, &tl, nm ? nm : "");
+            text_add(&text, &tl, "!");
+            text_add(&text, &tl, ref ? ref : "?");
+            text_add(&text, &tl, "\t=");
+            text_add(&text, &tl, ft);
+            text_add(&text, &tl, "\n");
+            if (json_array_size(fl) < MAX_LIST) {
+              json_t *fo = json_object();
+              json_object_set_new(fo, "sheet", art__dissect_jstr(nm ? nm : ""));
+              json_object_set_new(fo, "cell",
+                                  art__dissect_jstr(ref ? ref : ""));
+              json_object_set_new(fo, "formula", art__dissect_jstr(ft));
+              json_object_set_new(fo, "complete", json_true());
+              json_array_append_new(fl, fo);
+            }
+            art__xlm_keywords(ft, kw);
+            free(ft);
+          }
+        }
+        free(ref);
+      }
+    }
+    free(nm);
+    free(state);
+    free(rid);
+    free(target);
+  }
+  for (const char *t = next_tag(wb->data, lim, "definedName", &e); t;
+       t = next_tag(e, lim, "definedName", &e)) {
+    char *nm = attr(t, e, "name");
+    const char *b = nm && strncmp(nm, "_xlnm.", 6) == 0 ? nm + 6 : nm;
+    if (b && (strncasecmp(b, "Auto_Open", 9) == 0 ||
+              strncasecmp(b, "Auto_Close", 10) == 0 ||
+              strncasecmp(b, "Auto_Activate", 13) == 0 ||
+              strncasecmp(b, "Auto_Deactivate", 15) == 0)) {
+      push_unique(names, b);
+      autoexec = 1;
+    }
+    free(nm);
+  }
+  if (macro == 0) {
+    json_decref(x);
+    json_decref(sheets);
+    json_decref(names);
+    json_decref(fl);
+    json_decref(kw);
+    free(text);
+    json_object_set_new(sum, "xlm", json_null());
+    return ART_OK;
+  }
+  json_object_set_new(x, "sheets", sheets);
+  json_object_set_new(x, "macro_sheets", json_integer((json_int_t)macro));
+  json_object_set_new(x, "autoexec_names", names);
+  json_object_set_new(x, "formulas", json_integer((json_int_t)nf));
+  json_object_set_new(x, "suspicious", kw);
+  json_object_set_new(x, "formula_list", fl);
+  json_object_set_new(sum, "xlm", x);
+  art_dissect_sink_flag(sink, "xlm_macros");
+  if (autoexec)
+    art_dissect_sink_flag(sink, "xlm_autoexec");
+  if (hidden)
+    art_dissect_sink_flag(sink, "xlm_hidden_sheet");
+  if (json_array_size(kw))
+    art_dissect_sink_flag(sink, "xlm_suspicious");
+  if (text) {
+    art_dissect_child ch = {"xlm-macro",
+                            "xlm_macro.txt",
+                            text,
+                            tl,
+                            "text/x-excel-formulas",
+                            NULL,
+                            0};
+    st = art_dissect_sink_child(sink, &ch);
+  }
+  free(text);
+  return st == ART_ERR_LIMIT ? ART_ERR_LIMIT : ART_OK;
+}
+
 static art_status
 ooxml_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
 {
@@ -442,12 +651,14 @@ ooxml_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     art_dissect_sink_flag(sink, "ooxml_remote_content");
   if (json_array_size(dde))
     art_dissect_sink_flag(sink, "ooxml_dde");
+  art_status xs = excel_macrosheets(&w, sink, sum);
   for (size_t i = 0; i < w.n; i++) {
     free(w.parts[i].name);
     free(w.parts[i].data);
   }
   free(w.parts);
-  return art__dissect_summary(sink, sum);
+  art_status ss = art__dissect_summary(sink, sum);
+  return ss != ART_OK ? ss : xs;
 }
 
 const art_dissector art__dissect_ooxml = {

@@ -19,6 +19,7 @@ static const art_dissector *const registry[] = {
     &art__dissect_tnef,
     &art__dissect_onenote,
     &art__dissect_ooxml,
+    &art__dissect_mso,
     &art__dissect_odf,
     &art__dissect_rtf,
     &art__dissect_pdf,

@@ -5,7 +5,7 @@
 # compound files.
 # SPDX-License-Identifier: Apache-2.0
 . "$ART_SOURCE_DIR/tests/cli/lib.sh"
-need jq awk
+need jq awk openssl sha256sum
 S=$ART_BIN/art-surface
 export XDG_CACHE_HOME=$T/cache
 D=$ART_SOURCE_DIR/tests/data/oletools
@@ -17,18 +17,23 @@ ours_tsv() { # ours_tsv CORPUS_PREFIX JSONL -> $T/ours.tsv
 }
 
 # ---- the fixtures (always) ---------------------------------------------
-mkdir -p "$T/fx/oleform" "$T/fx/encrypted"
-cp "$D/oleform-PR314.docm" "$T/fx/oleform/"
-cp "$D/encrypted.xls" "$T/fx/encrypted/"
-"$S" --no-yara "$T/fx/oleform/oleform-PR314.docm" "$T/fx/encrypted/encrypted.xls" >"$T/fx.jsonl"
-ours_tsv "$T/fx" "$T/fx.jsonl"
-grep -P '^(oleform/oleform-PR314.docm|encrypted/encrypted.xls)\t' "$GOLD" >"$T/gold.fx"
+FIXTURES="oleform/oleform-PR314.docm encrypted/encrypted.xls olevba/sample_with_vba.ppt
+encrypted/autostart-encrypt-standardpassword.xlsm encrypted/encrypted.docx
+excel4-macros/excel4_sample_macro.xls excel4-macros/excel4_sample_macro.xlsm"
+: >"$T/gold.fx"
+for f in $FIXTURES; do
+  mkdir -p "$T/fx/${f%/*}"
+  cp "$D/${f##*/}" "$T/fx/$f"
+  awk -F'\t' -v f="$f" '$1 == f' "$GOLD" >>"$T/gold.fx"
+done
+(cd "$T/fx" && "$S" --no-yara $FIXTURES) >"$T/fx.jsonl"
+ours_tsv "" "$T/fx.jsonl"
 GOLD_SAVED=$GOLD
 GOLD=$T/gold.fx
 . "$ART_SOURCE_DIR/tests/cli/ole_compare.sh"
 GOLD=$GOLD_SAVED
 if diff "$T/gold.cmp" "$T/ours.cmp" >"$T/diff"; then
-  ok "fixtures: modules, code hashes, auto-exec keywords, encryption as olevba/oleid ($(wc -l <"$T/gold.cmp") facts)"
+  ok "fixtures: modules, code hashes, auto-exec keywords, XLM sheets/names/formulas, encryption, decrypted package hashes as olevba/oleid/msoffcrypto-tool ($(wc -l <"$T/gold.cmp") facts)"
 else
   fail "fixtures differ from olevba/oleid:"; cat "$T/diff" >&2
 fi
@@ -40,6 +45,85 @@ check "encrypted workbook flagged (FILEPASS)" \
   test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("encrypted.xls"))) | "\(.ole.encryption) \(.flags | index("encrypted") != null)"' "$T/fx.jsonl")" = "excel_filepass true"
 check "streams listed with sizes" \
   test "$(jq -r 'select(.path | endswith("!word/vbaProject.bin")) | .ole.streams | map(select(.path == "VBA/dir")) | length' "$T/fx.jsonl")" = 1
+
+check "PowerPoint 97: the VBA storage is zlib-inflated from ExOleObjStg (ppt!VbaProject-0.bin!Module1.bas)" \
+  test "$(jq -r 'select(.path | endswith("sample_with_vba.ppt!VbaProject-0.bin!Module1.bas")) | .lineage.via' "$T/fx.jsonl")" = vba-module
+check "PowerPoint 97: the storage is listed (offset, compressed, vba_project)" \
+  test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith(".ppt"))) | .ole.ppt_storages[0] | "\(.compressed) \(.vba_project) \(.size)"' "$T/fx.jsonl")" = "true true 10240"
+
+# Word 2003 XML with its VBA project in an ActiveMime blob (w:binData
+# editdata.mso, as Word writes it): the project is oleform-PR314.docm's
+# vbaProject.bin, so olevba's facts for that docm are the expected ones
+/usr/bin/python3 - "$D/oleform-PR314.docm" "$T/word2003.xml" <<'PY'
+import base64, sys, zipfile, zlib
+vba = zipfile.ZipFile(sys.argv[1]).read("word/vbaProject.bin")
+mso = bytearray(b"ActiveMime".ljust(0x32, b"\0"))
+mso[0x1E:0x20] = (0x32 - 46).to_bytes(2, "little")  # data offset - 46
+mso += zlib.compress(vba)
+b64 = base64.encodebytes(bytes(mso)).decode()
+open(sys.argv[2], "w").write(
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<?mso-application progid="Word.Document"?>\n'
+    '<w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml">'
+    '<w:docSuppData><w:binData w:name="editdata.mso">' + b64 + '</w:binData>'
+    '</w:docSuppData><w:body><w:p/></w:body></w:wordDocument>\n')
+PY
+"$S" --no-yara "$T/word2003.xml" >"$T/w2003.jsonl"
+awk -F'\t' '$1 == "oleform/oleform-PR314.docm" && ($2 == "module" || $2 == "code") { $1 = ""; print }' "$GOLD" | sort >"$T/w2003.gold"
+ours_tsv "$T" "$T/w2003.jsonl"
+awk -F'\t' '$2 == "module" || $2 == "code" { $1 = ""; print }' "$T/ours.tsv" | sort >"$T/w2003.ours"
+check "Word 2003 XML: editdata.mso ActiveMime inflated, modules and code as olevba's for the same project ($(wc -l <"$T/w2003.gold") facts)" \
+  cmp -s "$T/w2003.gold" "$T/w2003.ours"
+check "Word 2003 XML: lineage xml-bindata > activemime > vba-module" \
+  test "$(jq -r 'select(.name == "NewMacros.bas") | .path' "$T/w2003.jsonl")" = "$T/word2003.xml!editdata.mso!activemime.bin!NewMacros.bas"
+
+# Encryption: the default password opens the package, another does not
+check "VelvetSweatshop package decrypted, as a child (office-decrypted) whose VBA is read" \
+  test "$(jq -r 'select(.path | endswith("autostart-encrypt-standardpassword.xlsm!EncryptedPackage!xl/vbaProject.bin!Modul1.bas")) | .lineage.via' "$T/fx.jsonl")" = vba-module
+check "VelvetSweatshop: encrypted true, decrypted_with, method agile" \
+  test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("standardpassword.xlsm"))) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.encryption_method) \(.flags | index("decrypted_default_password") != null)"' "$T/fx.jsonl")" = "true VelvetSweatshop agile true"
+check "another password: encrypted, not decrypted, says why, no child" \
+  test "$(jq -r 'select(.path | endswith("encrypted.docx")) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.decryption_error) \(.flags | index("encrypted") != null)"' "$T/fx.jsonl")" = "true null wrong password true"
+check "another password: nothing yielded below it" \
+  test "$(jq -r 'select(.path | contains("encrypted.docx!"))' "$T/fx.jsonl" | wc -c)" -eq 0
+
+# Standard (AES-ECB) and agile (AES-CBC) encryption, built at test time:
+# the keys derived as [MS-OFFCRYPTO] says, AES by the openssl command; the
+# decrypted child must be the plain package, byte for byte
+/usr/bin/python3 - "$T/plain.docx" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1], "w")
+z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" Target="http://example.com/t.dotm" TargetMode="External"/></Relationships>')
+z.writestr("word/document.xml", "<w:document>" + "x" * 5000 + "</w:document>")
+z.close()
+PY
+# agile too (its generator checked with msoffcrypto-tool, which decrypts
+# it to the plain package), and a crafted agile file whose encrypted key
+# value is longer than the key (only the key's bytes are taken)
+plain_sha=$(sha256sum <"$T/plain.docx" | cut -c1-64)
+for mode in standard agile agile-longkey; do
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ooxml.py" "$T/plain.docx" VelvetSweatshop "$T/$mode.docx" "$mode"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ooxml.py" "$T/plain.docx" another "$T/$mode-2.docx" "$mode"
+  "$S" --no-yara "$T/$mode.docx" "$T/$mode-2.docx" >"$T/$mode.jsonl"
+  check "$mode encryption, default password: the decrypted child is the plain package" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted") | .hashes.sha256' "$T/$mode.jsonl")" = "$plain_sha"
+  check "$mode encryption: method, and the remote template seen in the decrypted package" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted") | .ooxml.external_relationships[0].type' "$T/$mode.jsonl") $(jq -r 'select(.lineage.id == 0 and (.path | endswith("/'"$mode"'.docx"))) | .ole.encryption_method' "$T/$mode.jsonl")" = "attachedTemplate ${mode%-longkey}"
+  check "$mode encryption, another password: encrypted, not decrypted" \
+    test "$(jq -r 'select(.path | endswith("'"$mode"'-2.docx")) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/$mode.jsonl")" = "true null wrong password"
+done
+
+# Excel 4.0 macros: the xlsm's macro sheet gives the formulas olevba shows
+# for the same workbook saved as BIFF8 (excel4_sample_macro.xls)
+awk -F'\t' '$1 == "excel4-macros/excel4_sample_macro.xls" && $2 == "xlm_formula" { print $4 "\t" $5 }' "$GOLD" | sort >"$T/xlm.gold"
+jq -r 'select(.lineage.id == 0 and (.path | endswith(".xlsm"))) | .ooxml.xlm.formula_list[]? | "\(.cell)\t\(.formula)"' "$T/fx.jsonl" | sort >"$T/xlm.ours"
+check "xlsm macro sheet formulas = olevba's for the BIFF8 workbook ($(wc -l <"$T/xlm.gold") formulas)" \
+  cmp -s "$T/xlm.gold" "$T/xlm.ours"
+check "xlsm: macro sheet, Auto_Open, xlm flags" \
+  test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("excel4_sample_macro.xlsm"))) | "\(.ooxml.xlm.sheets[0].type) \(.ooxml.xlm.autoexec_names[0]) \([.flags[] | select(startswith("xlm_"))] | join(","))"' "$T/fx.jsonl")" = "macro Auto_Open xlm_macros,xlm_autoexec"
+check "xls: the formulas are a child xlm_macro.txt (via xlm-macro)" \
+  test "$(jq -r 'select(.path | endswith("excel4_sample_macro.xls!xlm_macro.txt")) | .lineage.via' "$T/fx.jsonl")" = xlm-macro
 
 # YARA is given the decompressed source: a rule on it matches the module,
 # not the compressed container.
@@ -65,6 +149,21 @@ off = (fat + 1) * 512
 loop[off:off + 4] = (0).to_bytes(4, "little")
 open(t + "/loop.bin", "wb").write(loop)
 PY
+# a PowerPoint VBA storage whose zlib data is damaged half-way
+/usr/bin/python3 - "$D/sample_with_vba.ppt" "$T/badzip.ppt" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(bytes([0x10, 0x00, 0x11, 0x10]))  # recVer 0, instance 1, ExOleObjStg
+assert i > 0
+n = int.from_bytes(b[i + 4:i + 8], "little")
+mid = i + 8 + 4 + n // 2
+b[mid:mid + 64] = bytes(64)
+open(sys.argv[2], "wb").write(b)
+PY
+expect_rc 0 "badzip.ppt: examined, no crash" "$S" --no-yara -o "$T/badzip.jsonl" "$T/badzip.ppt"
+check "badzip.ppt: the damaged storage is reported, not silently dropped" \
+  test "$(jq -r 'select(.lineage.id == 0) | .errors | map(select(test("ExOleObjStg"))) | length > 0' "$T/badzip.jsonl")" = true
+
 for f in cut loop; do
   expect_rc 0 "$f.bin: examined, no crash" "$S" --no-yara -o "$T/$f.jsonl" "$T/$f.bin"
   check "$f.bin: damage reported in errors" \
@@ -78,7 +177,7 @@ if [ -d "$CORPUS" ]; then
   ours_tsv "" "$T/corpus.jsonl"
   . "$ART_SOURCE_DIR/tests/cli/ole_compare.sh"
   if diff "$T/gold.cmp" "$T/ours.cmp" >"$T/diff"; then
-    ok "corpus: $(wc -l <"$T/vba_files") files' VBA and $(grep -c encrypted "$T/gold.cmp") files' encryption as olevba/oleid ($(wc -l <"$T/gold.cmp") facts)"
+    ok "corpus: $(wc -l <"$T/vba_files") files' VBA and $(awk -F'\t' '$2 == "encrypted"' "$T/gold.cmp" | wc -l) files' encryption as olevba/oleid ($(wc -l <"$T/gold.cmp") facts)"
   else
     fail "corpus differs from olevba/oleid:"; cat "$T/diff" >&2
   fi

@@ -16,6 +16,18 @@
 #   dde FIELD                        msodde (only DDE fields) on OOXML files
 #   extlink TYPE TARGET              oleobj: "Found relationship TYPE with
 #                                    external link TARGET"
+#   xlm_sheet NAME KIND STATE        olevba's XLM output (plugin_biff), BOUNDSHEET
+#                                    lines: KIND macro|worksheet|chart|vba_module,
+#                                    STATE visible|hidden|very_hidden
+#   xlm_name NAME                    its built-in names (Auto_Open...)
+#   xlm_formula SHEET CELL FORMULA   its formula lines that it parsed whole
+#                                    (none with <ERROR> or *UNKNOWN*)
+#   xlm_unparsed SHEET CELL          a formula it could not parse whole
+#                                    Sheet names: olevba shows the BIFF8 string's
+#                                    flags byte (\x00) before them: dropped.
+#   decrypted KIND SHA256            msoffcrypto-tool with the default password
+#                                    VelvetSweatshop: KIND ooxml, SHA-256 of the
+#                                    decrypted package (absent: not decrypted)
 # SPDX-License-Identifier: Apache-2.0
 import hashlib, json, os, re, subprocess, sys, tempfile
 
@@ -52,6 +64,28 @@ for rel in sorted(files):
         lines.append((rel, "module", m["vba_filename"]))
         lines.append((rel, "code", m["vba_filename"],
                       hashlib.sha256(m["code"].encode("utf-8", "surrogateescape")).hexdigest()))
+    kinds_map = {"Excel 4.0 macro sheet": "macro", "worksheet or dialog sheet": "worksheet",
+                 "chart": "chart", "Visual Basic module": "vba_module"}
+    for m in macros:
+        if m["vba_filename"] != "xlm_macro.txt":
+            continue
+        formulas = False
+        for l in m["code"].split("\n"):
+            b = re.search(r"BOUNDSHEET : Sheet Information - (.*), (visible|hidden|very hidden) - (.*)$", l)
+            if b:
+                lines.append((rel, "xlm_sheet", b.group(3).lstrip("\x00 "),
+                              kinds_map.get(b.group(1), b.group(1)), b.group(2).replace(" ", "_")))
+            b = re.search(r"built-in-name \d+ (\S+)", l)
+            if b:
+                lines.append((rel, "xlm_name", b.group(1)))
+            if l == "' Sheet,Reference,Formula,Value":
+                formulas = True
+                continue
+            b = re.match(r"^' (.*?),([A-Z]{1,3}[0-9]+),(.*),\"(.*)\"$", l)
+            if formulas and b and "<ERROR>" not in l and "*UNKNOWN" not in l and "INCOMPLETE" not in l:
+                lines.append((rel, "xlm_formula", b.group(1).lstrip("\x00 "), b.group(2), b.group(3)))
+            elif formulas and b:
+                lines.append((rel, "xlm_unparsed", b.group(1).lstrip("\x00 "), b.group(2)))
     for a in analysis:
         if a["type"] in ("AutoExec", "Suspicious") and "obfuscation" not in a["description"]:
             lines.append((rel, a["type"].lower(), a["keyword"].lower()))
@@ -62,6 +96,16 @@ for rel in sorted(files):
                         path], env=env, capture_output=True, timeout=300, text=True)
     enc = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "error"
     lines.append((rel, "encrypted", enc))
+    p = subprocess.run(["/usr/bin/python3", "-c",
+                        "import sys, io, hashlib, msoffcrypto\n"
+                        "o = msoffcrypto.OfficeFile(open(sys.argv[1], 'rb'))\n"
+                        "if o.is_encrypted() and type(o).__name__ == 'OOXMLFile':\n"
+                        "    o.load_key(password='VelvetSweatshop')\n"
+                        "    b = io.BytesIO(); o.decrypt(b)\n"
+                        "    print('ooxml', hashlib.sha256(b.getvalue()).hexdigest())\n",
+                        path], env=env, capture_output=True, timeout=300, text=True)
+    for l in p.stdout.splitlines():
+        lines.append((rel, "decrypted") + tuple(l.split()))
     if "OpenXML" in kinds:
         p = subprocess.run(["/usr/bin/python3", "-c",
                             "import sys\nfrom oletools import msodde\n"

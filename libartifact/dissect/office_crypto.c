@@ -1,0 +1,496 @@
+/* Office decryption with the default password ("VelvetSweatshop", the one
+ * Office itself tries): OOXML EncryptedPackage with agile and standard
+ * encryption ([MS-OFFCRYPTO] 2.3.4.5-2.3.4.13), with OpenSSL's ciphers and
+ * digests. The decrypted package is yielded as a child.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "dissect_private.h"
+
+#define DEFAULT_PASSWORD "VelvetSweatshop"
+#define MAX_PACKAGE      ((uint64_t)1 << 30)
+#define MAX_SPIN         10000000u
+
+static uint32_t le32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+  return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+/* The password as UTF-16LE (ASCII only: the default password). */
+static size_t password_utf16(const char *pw, uint8_t *out, size_t cap)
+{
+  size_t n = 0;
+  for (; *pw && n + 2 <= cap; pw++) {
+    out[n++] = (uint8_t)*pw;
+    out[n++] = 0;
+  }
+  return n;
+}
+
+/* H(A || B) into OUT; its length, 0 on failure. */
+static unsigned hash2(const EVP_MD *md,
+                      const uint8_t *a,
+                      size_t al,
+                      const uint8_t *b,
+                      size_t bl,
+                      uint8_t *out)
+{
+  unsigned n = 0;
+  EVP_MD_CTX *x = EVP_MD_CTX_new();
+  if (!x)
+    return 0;
+  if (EVP_DigestInit_ex(x, md, NULL) != 1 || EVP_DigestUpdate(x, a, al) != 1 ||
+      (bl && EVP_DigestUpdate(x, b, bl) != 1) ||
+      EVP_DigestFinal_ex(x, out, &n) != 1)
+    n = 0;
+  EVP_MD_CTX_free(x);
+  return n;
+}
+
+/* AES decryption without padding; LEN a multiple of the block size. */
+static int aes_decrypt(const EVP_CIPHER *ci,
+                       const uint8_t *key,
+                       const uint8_t *iv,
+                       const uint8_t *in,
+                       size_t len,
+                       uint8_t *out)
+{
+  int ok = 0, l1 = 0, l2 = 0;
+  EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+  if (!x)
+    return 0;
+  if (EVP_DecryptInit_ex(x, ci, NULL, key, iv) == 1 &&
+      EVP_CIPHER_CTX_set_padding(x, 0) == 1 && len <= 0x7fffffff &&
+      EVP_DecryptUpdate(x, out, &l1, in, (int)len) == 1 &&
+      EVP_DecryptFinal_ex(x, out + l1, &l2) == 1)
+    ok = (size_t)(l1 + l2) == len;
+  EVP_CIPHER_CTX_free(x);
+  return ok;
+}
+
+static const EVP_CIPHER *aes_cbc(unsigned bits)
+{
+  return bits == 128   ? EVP_aes_128_cbc()
+         : bits == 192 ? EVP_aes_192_cbc()
+         : bits == 256 ? EVP_aes_256_cbc()
+                       : NULL;
+}
+
+static const EVP_CIPHER *aes_ecb(unsigned bits)
+{
+  return bits == 128   ? EVP_aes_128_ecb()
+         : bits == 192 ? EVP_aes_192_ecb()
+         : bits == 256 ? EVP_aes_256_ecb()
+                       : NULL;
+}
+
+/* ---- agile encryption: an XML descriptor ---------------------------------
+ */
+
+/* The value of attribute NAME in the element starting at TAG (up to its
+ * '>'), copied into OUT; 0 when absent. */
+static int
+attr(const char *tag, const char *end, const char *name, char *out, size_t cap)
+{
+  size_t nl = strlen(name);
+  const char *gt = memchr(tag, '>', (size_t)(end - tag));
+  if (!gt)
+    gt = end;
+  for (const char *p = tag; p + nl + 2 < gt; p++) {
+    if ((p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r') &&
+        strncmp(p, name, nl) == 0 && p[nl] == '=' &&
+        (p[nl + 1] == '"' || p[nl + 1] == '\'')) {
+      char q = p[nl + 1];
+      const char *v = p + nl + 2, *e = memchr(v, q, (size_t)(gt - v));
+      if (!e || (size_t)(e - v) >= cap)
+        return 0;
+      memcpy(out, v, (size_t)(e - v));
+      out[e - v] = '\0';
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* The first element named LOCAL (any namespace prefix). */
+static const char *element(const char *x, const char *end, const char *local)
+{
+  size_t ll = strlen(local);
+  for (const char *p = x; p + ll + 1 < end; p++) {
+    if (*p != '<')
+      continue;
+    const char *q = p + 1, *colon = NULL;
+    for (const char *r = q; r < end && r < q + 64; r++) {
+      if (*r == ':') {
+        colon = r;
+        break;
+      }
+      if (*r == ' ' || *r == '>' || *r == '/')
+        break;
+    }
+    if (colon)
+      q = colon + 1;
+    if (q + ll < end && strncmp(q, local, ll) == 0 &&
+        (q[ll] == ' ' || q[ll] == '\t' || q[ll] == '\n' || q[ll] == '\r'))
+      return p + 1;
+  }
+  return NULL;
+}
+
+static size_t b64(const char *s, uint8_t *out, size_t cap)
+{
+  size_t n = strlen(s), pad = 0;
+  if (n == 0 || n % 4 || n / 4 * 3 > cap)
+    return 0;
+  int r = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+  if (r < 0)
+    return 0;
+  if (s[n - 1] == '=')
+    pad++;
+  if (s[n - 2] == '=')
+    pad++;
+  return (size_t)r - pad;
+}
+
+static const EVP_MD *digest(const char *name)
+{
+  if (strcasecmp(name, "SHA1") == 0 || strcasecmp(name, "SHA-1") == 0)
+    return EVP_sha1();
+  if (strcasecmp(name, "SHA256") == 0)
+    return EVP_sha256();
+  if (strcasecmp(name, "SHA384") == 0)
+    return EVP_sha384();
+  if (strcasecmp(name, "SHA512") == 0)
+    return EVP_sha512();
+  if (strcasecmp(name, "MD5") == 0)
+    return EVP_md5();
+  return NULL;
+}
+
+typedef struct agile_params {
+  const EVP_MD *md;
+  unsigned key_bits, block, salt_len;
+  uint8_t salt[64];
+} agile_params;
+
+/* Key bytes from H(hash || block key), truncated or padded with 0x36. */
+static void derive(const EVP_MD *md,
+                   const uint8_t *h,
+                   unsigned hl,
+                   const uint8_t *bk,
+                   uint8_t *out,
+                   unsigned want)
+{
+  uint8_t t[EVP_MAX_MD_SIZE];
+  unsigned n = hash2(md, h, hl, bk, 8, t);
+  memset(out, 0x36, want);
+  memcpy(out, t, n < want ? n : want);
+}
+
+typedef struct crypt_result {
+  const char *method; /* "agile", "standard", or NULL: not understood */
+  const char *why;    /* why it could not be decrypted */
+  uint8_t key[64];
+  unsigned key_len;
+  agile_params data; /* agile: the package's cipher parameters */
+} crypt_result;
+
+static int
+agile_key(const char *xml, size_t len, const char *pw, crypt_result *r)
+{
+  static const uint8_t bk_input[8] = {0xfe, 0xa7, 0xd2, 0x76,
+                                      0x3b, 0x4b, 0x9e, 0x79};
+  static const uint8_t bk_hash[8] = {0xd7, 0xaa, 0x0f, 0x6d,
+                                     0x30, 0x61, 0x34, 0x4e};
+  static const uint8_t bk_key[8] = {0x14, 0x6e, 0x0b, 0xe7,
+                                    0xab, 0xac, 0xd0, 0xd6};
+  const char *end = xml + len;
+  char v[1024];
+  const char *kd = element(xml, end, "keyData");
+  const char *ek = element(xml, end, "encryptedKey");
+  agile_params p;
+  uint8_t ehi[256], ehv[256], ekv[256];
+  size_t ehi_l, ehv_l, ekv_l;
+  unsigned spin;
+  if (!kd || !ek) {
+    r->why = "no keyData or password key encryptor in EncryptionInfo";
+    return 0;
+  }
+  /* keyData: the package's cipher */
+  memset(&r->data, 0, sizeof r->data);
+  if (!attr(kd, end, "hashAlgorithm", v, sizeof v) ||
+      !(r->data.md = digest(v)) || !attr(kd, end, "keyBits", v, sizeof v) ||
+      !(r->data.key_bits = (unsigned)strtoul(v, NULL, 10)) ||
+      !aes_cbc(r->data.key_bits) || !attr(kd, end, "blockSize", v, sizeof v) ||
+      (r->data.block = (unsigned)strtoul(v, NULL, 10)) != 16 ||
+      !attr(kd, end, "saltValue", v, sizeof v) ||
+      (r->data.salt_len =
+           (unsigned)b64(v, r->data.salt, sizeof r->data.salt)) == 0 ||
+      !attr(kd, end, "cipherAlgorithm", v, sizeof v) ||
+      strcasecmp(v, "AES") != 0) {
+    r->why = "keyData: an unsupported or missing cipher parameter";
+    return 0;
+  }
+  memset(&p, 0, sizeof p);
+  if (!attr(ek, end, "hashAlgorithm", v, sizeof v) || !(p.md = digest(v)) ||
+      !attr(ek, end, "keyBits", v, sizeof v) ||
+      !(p.key_bits = (unsigned)strtoul(v, NULL, 10)) || !aes_cbc(p.key_bits) ||
+      !attr(ek, end, "saltValue", v, sizeof v) ||
+      (p.salt_len = (unsigned)b64(v, p.salt, sizeof p.salt)) < 16 ||
+      !attr(ek, end, "spinCount", v, sizeof v) ||
+      (spin = (unsigned)strtoul(v, NULL, 10)) > MAX_SPIN ||
+      !attr(ek, end, "encryptedVerifierHashInput", v, sizeof v) ||
+      (ehi_l = b64(v, ehi, sizeof ehi)) == 0 || ehi_l % 16 ||
+      !attr(ek, end, "encryptedVerifierHashValue", v, sizeof v) ||
+      (ehv_l = b64(v, ehv, sizeof ehv)) == 0 || ehv_l % 16 ||
+      !attr(ek, end, "encryptedKeyValue", v, sizeof v) ||
+      (ekv_l = b64(v, ekv, sizeof ekv)) == 0 || ekv_l % 16 ||
+      p.key_bits / 8 > ekv_l) {
+    r->why = "encryptedKey: an unsupported or missing parameter";
+    return 0;
+  }
+  uint8_t pw16[256], h[EVP_MAX_MD_SIZE], it[4 + EVP_MAX_MD_SIZE];
+  size_t pl = password_utf16(pw, pw16, sizeof pw16);
+  unsigned hl = hash2(p.md, p.salt, p.salt_len, pw16, pl, h);
+  if (!hl)
+    return 0;
+  for (unsigned i = 0; i < spin; i++) {
+    put32(it, i);
+    memcpy(it + 4, h, hl);
+    hash2(p.md, it, 4 + hl, NULL, 0, h);
+  }
+  unsigned kl = p.key_bits / 8;
+  uint8_t k1[64], k2[64], k3[64], in_[256], hv[256], vh[EVP_MAX_MD_SIZE];
+  derive(p.md, h, hl, bk_input, k1, kl);
+  derive(p.md, h, hl, bk_hash, k2, kl);
+  derive(p.md, h, hl, bk_key, k3, kl);
+  const EVP_CIPHER *ci = aes_cbc(p.key_bits);
+  if (!aes_decrypt(ci, k1, p.salt, ehi, ehi_l, in_) ||
+      !aes_decrypt(ci, k2, p.salt, ehv, ehv_l, hv) ||
+      hash2(p.md, in_, p.salt_len < ehi_l ? p.salt_len : ehi_l, NULL, 0, vh) !=
+          hl ||
+      ehv_l < hl || memcmp(vh, hv, hl) != 0) {
+    r->why = "wrong password";
+    return 0;
+  }
+  uint8_t kv[256];
+  if (!aes_decrypt(ci, k3, p.salt, ekv, ekv_l, kv)) {
+    r->why = "the key does not decrypt";
+    return 0;
+  }
+  memcpy(r->key, kv, kl);
+  OPENSSL_cleanse(kv, sizeof kv);
+  r->key_len = kl;
+  if (r->data.key_bits / 8 != kl) {
+    r->why = "keyData and encryptedKey disagree on the key size";
+    return 0;
+  }
+  return 1;
+}
+
+/* The EncryptedPackage stream (size, then 4096-byte segments, each with
+ * its IV from the keyData salt and the segment number). */
+static uint8_t *agile_package(const crypt_result *r,
+                              const uint8_t *pk,
+                              size_t n,
+                              size_t *out_len,
+                              int *cut)
+{
+  uint64_t size = le64(pk);
+  size_t have = n - 8, o = 0;
+  const EVP_CIPHER *ci = aes_cbc(r->data.key_bits);
+  uint8_t *out;
+  if (size > MAX_PACKAGE)
+    return NULL;
+  *cut = size > have;
+  have -= have % 16;
+  out = malloc(have ? have : 1);
+  if (!out)
+    return NULL;
+  for (uint32_t seg = 0; o < have; seg++) {
+    size_t l = have - o < 4096 ? have - o : 4096;
+    uint8_t sn[4], iv[EVP_MAX_MD_SIZE], ivb[16];
+    put32(sn, seg);
+    unsigned hl = hash2(r->data.md, r->data.salt, r->data.salt_len, sn, 4, iv);
+    memset(ivb, 0x36, 16);
+    memcpy(ivb, iv, hl < 16 ? hl : 16);
+    if (!aes_decrypt(ci, r->key, ivb, pk + 8 + o, l, out + o)) {
+      free(out);
+      return NULL;
+    }
+    o += l;
+  }
+  *out_len = size < o ? (size_t)size : o;
+  return out;
+}
+
+/* ---- standard encryption: a binary header, AES-ECB ----------------------
+ */
+
+static int
+standard_key(const uint8_t *ei, size_t n, const char *pw, crypt_result *r)
+{
+  /* version (4), flags (4), header size (4), header, verifier */
+  uint32_t hs = le32(ei + 8);
+  if (hs < 32 || hs > n - 12 || n - 12 - hs < 4 + 16 + 16 + 4 + 32) {
+    r->why = "EncryptionInfo too short";
+    return 0;
+  }
+  const uint8_t *h = ei + 12, *v = ei + 12 + hs;
+  uint32_t alg = le32(h + 8), alg_hash = le32(h + 12), bits = le32(h + 16);
+  if (alg != 0x660e && alg != 0x660f && alg != 0x6610) {
+    r->why = "not AES (RC4 standard encryption is not read)";
+    return 0;
+  }
+  if ((alg_hash != 0x8004 && alg_hash != 0) || !aes_ecb(bits) ||
+      le32(v) != 16) {
+    r->why = "an unsupported hash, key size or salt size";
+    return 0;
+  }
+  const uint8_t *salt = v + 4, *ever = v + 20, *evh = v + 40;
+  uint8_t pw16[256], hh[EVP_MAX_MD_SIZE], it[4 + 20], b36[64], b5c[64], x[40],
+      ver[16], vh[32], sh[20];
+  size_t pl = password_utf16(pw, pw16, sizeof pw16);
+  const EVP_MD *md = EVP_sha1();
+  hash2(md, salt, 16, pw16, pl, hh);
+  for (uint32_t i = 0; i < 50000; i++) {
+    put32(it, i);
+    memcpy(it + 4, hh, 20);
+    hash2(md, it, 24, NULL, 0, hh);
+  }
+  uint8_t z[4] = {0, 0, 0, 0};
+  hash2(md, hh, 20, z, 4, hh);
+  memset(b36, 0x36, 64);
+  memset(b5c, 0x5c, 64);
+  for (int i = 0; i < 20; i++) {
+    b36[i] ^= hh[i];
+    b5c[i] ^= hh[i];
+  }
+  hash2(md, b36, 64, NULL, 0, x);
+  hash2(md, b5c, 64, NULL, 0, x + 20);
+  memcpy(r->key, x, bits / 8);
+  r->key_len = bits / 8;
+  if (!aes_decrypt(aes_ecb(bits), r->key, NULL, ever, 16, ver) ||
+      !aes_decrypt(aes_ecb(bits), r->key, NULL, evh, 32, vh) ||
+      hash2(md, ver, 16, NULL, 0, sh) != 20 || memcmp(sh, vh, 20) != 0) {
+    r->why = "wrong password";
+    return 0;
+  }
+  r->data.key_bits = bits;
+  return 1;
+}
+
+static uint8_t *standard_package(const crypt_result *r,
+                                 const uint8_t *pk,
+                                 size_t n,
+                                 size_t *out_len,
+                                 int *cut)
+{
+  uint64_t size = le64(pk);
+  size_t have = n - 8;
+  uint8_t *out;
+  if (size > MAX_PACKAGE)
+    return NULL;
+  *cut = size > have;
+  have -= have % 16;
+  out = malloc(have ? have : 1);
+  if (!out)
+    return NULL;
+  if (have && !aes_decrypt(aes_ecb(r->data.key_bits), r->key, NULL, pk + 8,
+                           have, out)) {
+    free(out);
+    return NULL;
+  }
+  *out_len = size < have ? (size_t)size : have;
+  return out;
+}
+
+art_status art__office_decrypt_ooxml(cfb *c,
+                                     const art_dissect_input *in,
+                                     art_dissect_sink *sink,
+                                     json_t *sum)
+{
+  long ii = art__cfb_find(c, "EncryptionInfo"),
+       pi = art__cfb_find(c, "EncryptedPackage");
+  size_t il = 0, pl = 0, dl = 0;
+  uint8_t *ei, *pk = NULL, *dec = NULL;
+  crypt_result r;
+  int ok = 0, cut = 0;
+  art_status st = ART_OK;
+  memset(&r, 0, sizeof r);
+  if (ii < 0 || pi < 0)
+    return ART_OK;
+  ei = art__cfb_read(c, (size_t)ii, 1u << 20, &il);
+  if (ei && il >= 8) {
+    unsigned major = (unsigned)ei[0] | (unsigned)ei[1] << 8,
+             minor = (unsigned)ei[2] | (unsigned)ei[3] << 8;
+    if (major == 4 && minor == 4) {
+      r.method = "agile";
+      ok = agile_key((const char *)ei + 8, il - 8, DEFAULT_PASSWORD, &r);
+    } else if ((major == 3 || major == 4) && minor == 2) {
+      r.method = "standard";
+      ok = il >= 12 && standard_key(ei, il, DEFAULT_PASSWORD, &r);
+    } else if ((major == 3 || major == 4) && minor == 3) {
+      r.method = "extensible";
+      r.why = "extensible encryption is not read";
+    } else {
+      r.why = "unknown EncryptionInfo version";
+    }
+  } else {
+    r.why = "EncryptionInfo unreadable";
+  }
+  free(ei);
+  json_object_set_new(sum, "encryption_method",
+                      r.method ? json_string(r.method) : json_null());
+  if (ok) {
+    pk = art__cfb_read(c, (size_t)pi, MAX_PACKAGE + 8, &pl);
+    if (pk && pl >= 8)
+      dec = strcmp(r.method, "agile") == 0
+                ? agile_package(&r, pk, pl, &dl, &cut)
+                : standard_package(&r, pk, pl, &dl, &cut);
+    if (!dec) {
+      ok = 0;
+      r.why = "EncryptedPackage unreadable";
+    }
+  }
+  free(pk);
+  OPENSSL_cleanse(r.key, sizeof r.key);
+  json_object_set_new(sum, "decrypted_with",
+                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
+  if (!ok) {
+    json_object_set_new(sum, "decryption_error", json_string(r.why));
+    return ART_OK;
+  }
+  json_object_set_new(sum, "decryption_error", json_null());
+  art_dissect_sink_flag(sink, "decrypted_default_password");
+  if (cut)
+    art_dissect_sink_error(sink,
+                           "%s: ole: EncryptedPackage shorter than its "
+                           "declared size: the decrypted package is cut",
+                           in->name);
+  art_dissect_child ch = {
+      "office-decrypted", "EncryptedPackage", dec, dl, NULL, NULL, cut};
+  st = art_dissect_sink_child(sink, &ch);
+  free(dec);
+  return st == ART_ERR_LIMIT ? ART_ERR_LIMIT : cut ? ART_ERR_CORRUPT : ART_OK;
+}
