@@ -368,6 +368,58 @@ static TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE *f, const char *path, void *arg)
   return line(w, f, NULL);
 }
 
+/* libtsk 4.11 builds the block list of an ext2/3 or UFS inode from its
+ * indirect pointers (tsk_fs_unix_make_data_run): every pointer block of a
+ * level is visited, holes included, and every run is appended by walking
+ * the list, so an inode whose size asks for the triple-indirect level takes
+ * time quadratic in up to p^2 runs (p pointers a block: 1024 with 4 KiB
+ * blocks); a crafted 38 KB image stalled it for hours (fuzz_timeline_image,
+ * tests/fuzz/regressions/timeline_image/). The walk only loads the block
+ * lists of directories, so those are checked first: a directory has no
+ * holes, so it can be no larger than the image, and no real one needs the
+ * triple-indirect level (4 GiB of entries with 4 KiB blocks, 64 MiB with
+ * 1 KiB ones, beyond what an htree directory can index). Such a directory
+ * is reported as damaged and not listed; the rest of the walk goes on. */
+typedef struct ino_guard {
+  uint8_t (*load)(TSK_FS_FILE *); /* libtsk's own */
+  TSK_FS_INFO *fs;
+  art_timeline *tl;
+  const char *where;
+} ino_guard;
+static __thread ino_guard *cur_guard;
+
+static uint8_t guarded_load_attrs(TSK_FS_FILE *f)
+{
+  ino_guard *g = cur_guard;
+  TSK_FS_INFO *fs = f ? f->fs_info : NULL;
+  if (!g || !fs || g->fs != fs)
+    return 1; /* not reached: the guard is set for the walk's duration */
+  const TSK_FS_META *m = f->meta;
+  /* (what the walk opens as a directory, whatever its inode's mode says) */
+  if (m && m->content_type == TSK_FS_META_CONTENT_TYPE_DEFAULT &&
+      fs->block_size) {
+    uint64_t bs = fs->block_size;
+    uint64_t p = TSK_FS_TYPE_ISFFS(fs->ftype) ? bs / 8 : bs / 4;
+    uint64_t blocks = ((uint64_t)m->size + bs - 1) / bs;
+    uint64_t image = ((uint64_t)fs->last_block_act + 1) * bs;
+    int huge =
+        m->size < 0 || (uint64_t)m->size > image || blocks > 12 + p + p * p;
+    if (huge) {
+      art__tl_problem(
+          g->tl, ART_ERR_CORRUPT,
+          "%s: directory inode %" PRIuINUM " not listed: its size (%" PRIdOFF
+          " bytes) is larger than %s (damaged or crafted inode)",
+          g->where, m->addr, m->size,
+          (uint64_t)m->size > image ? "the image" : "any real directory");
+      tsk_error_reset();
+      tsk_error_set_errno(TSK_ERR_FS_INODE_COR);
+      tsk_error_set_errstr("directory inode %" PRIuINUM " too large", m->addr);
+      return 1;
+    }
+  }
+  return g->load(f);
+}
+
 /* libtsk's message on one line: its parts are joined with "; " (libtsk
  * separates them with newlines), trailing blanks dropped. */
 static const char *tsk_msg(void)
@@ -457,11 +509,20 @@ static int walk_open_fs(art_ctx *ctx,
   if ((tl->artifacts & ART_TIMELINE_ARTIFACTS_WINDOWS) &&
       TSK_FS_TYPE_ISNTFS(fs->ftype) && !(w.ws = art__tl_winscan_new(tl)))
     w.st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "artifact list");
+  ino_guard guard = {fs->load_attrs, fs, tl, where}, *outer = cur_guard;
+  if (TSK_FS_TYPE_ISEXT(fs->ftype) || TSK_FS_TYPE_ISFFS(fs->ftype)) {
+    fs->load_attrs = guarded_load_attrs;
+    cur_guard = &guard;
+  }
   uint8_t r = w.st == ART_OK
                   ? tsk_fs_dir_walk(fs, fs->root_inum, flags, dir_cb, &w)
                   : 0;
   if (w.ws && w.st == ART_OK)
     w.st = art__tl_winscan_run(ctx, w.ws, fs, w.src, evidence);
+  if (fs->load_attrs == guarded_load_attrs) {
+    fs->load_attrs = guard.load;
+    cur_guard = outer;
+  }
   art__tl_winscan_free(w.ws);
   int ret = 0;
   if (w.st != ART_OK) {
