@@ -110,6 +110,8 @@ static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
       break;
     done += got;
   }
+  if (t->tl->relay)
+    art__tl_relay_tick(t->tl); /* a sandbox worker: still alive */
   return (ssize_t)done;
 }
 
@@ -793,8 +795,11 @@ static int walk_fs(art_ctx *ctx,
 }
 
 /* SHA-256 of the media bytes, read through the source. */
-static art_status
-hash_image(art_ctx *ctx, art_source *src, const char *path, char **out)
+static art_status hash_image(art_ctx *ctx,
+                             art_timeline *tl,
+                             art_source *src,
+                             const char *path,
+                             char **out)
 {
   art_hash *h = NULL;
   art_status st = art_hash_new(ctx, ART_HASH_MASK(ART_HASH_SHA256), &h);
@@ -815,6 +820,8 @@ hash_image(art_ctx *ctx, art_source *src, const char *path, char **out)
     if ((st = art_hash_update(ctx, h, buf, got)) != ART_OK)
       break;
     off += got;
+    if (tl->relay)
+      art__tl_relay_tick(tl);
   }
   if (st == ART_OK && (st = art_hash_final(ctx, h)) == ART_OK) {
     free(*out);
@@ -827,40 +834,33 @@ hash_image(art_ctx *ctx, art_source *src, const char *path, char **out)
   return st;
 }
 
-art_status
-art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
+/* The image SRC, named PATH (art_timeline_add_image, or a sandbox
+ * worker's relay.c); SRC stays the caller's. */
+art_status art__tl_add_image_source(art_ctx *ctx,
+                                    art_timeline *tl,
+                                    art_source *src,
+                                    const char *path)
 {
-  art_source *src = NULL;
-  art_status st = art_source_open(ctx, path, ART_SOURCE_AUTO, &src);
-  if (st != ART_OK)
-    return st;
+  art_status st;
   const art_source_info *info = art_source_get_info(src);
-  if (!info->size_known) {
-    art_source_free(src);
+  if (!info->size_known)
     return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
                           "%s: an image must be a file or device", path);
-  }
-  if (info->format_unsupported) {
-    st = art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
-                        "%s: image format not supported: %s", path,
-                        info->format);
-    art_source_free(src);
-    return st;
-  }
+  if (info->format_unsupported)
+    return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
+                          "%s: image format not supported: %s", path,
+                          info->format);
   TSK_IMG_INFO *img = img_new(ctx, tl, src, info->size);
-  if (!img) {
-    art_source_free(src);
+  if (!img)
     return art__set_error(ctx, ART_ERR_INTERNAL, 0, "%s: libtsk: %s", path,
                           tsk_msg());
-  }
   tl_img *t = (tl_img *)img;
   tl->cur_input = path;
   int ok = 0, failed = 0;
   if (tl->hash_evidence &&
-      (st = hash_image(ctx, src, path, &tl->cur_sha256)) != ART_OK) {
+      (st = hash_image(ctx, tl, src, path, &tl->cur_sha256)) != ART_OK) {
     if (st != ART_ERR_CORRUPT && st != ART_ERR_IO) {
       tsk_img_close(img);
-      art_source_free(src);
       tl->cur_input = NULL;
       return st;
     }
@@ -922,10 +922,21 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
   }
 out:
   tsk_img_close(img);
-  art_source_free(src);
   tl->cur_input = NULL;
   free(tl->cur_sha256);
   tl->cur_sha256 = NULL;
+  return st;
+}
+
+art_status
+art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
+{
+  art_source *src = NULL;
+  art_status st = art_source_open(ctx, path, ART_SOURCE_AUTO, &src);
+  if (st != ART_OK)
+    return st;
+  st = art__tl_add_image_source(ctx, tl, src, path);
+  art_source_free(src);
   return st;
 }
 
