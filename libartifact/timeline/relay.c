@@ -197,8 +197,9 @@ typedef struct relay {
   uint32_t *map; /* the job's source numbers -> the timeline's */
   size_t nmap;
   art_status st;
-  int err;      /* errno of a fatal error */
-  char *errmsg; /* and its message */
+  art__tl_buf strs; /* an entry's strings, NUL-terminated */
+  int err;          /* errno of a fatal error */
+  char *errmsg;     /* and its message */
 } relay;
 
 typedef struct rd {
@@ -355,17 +356,16 @@ static art_status replay_entry(relay *r, rd *d)
     memcpy(e.inode, s[0], n[0]);
   if (s[1])
     memcpy(e.md5, s[1], n[1]);
-  art__tl_buf b = {0};
-  art__tl_buf_addc(&b, '\0');
+  art__tl_buf *bp = &r->strs, b; /* reused from entry to entry */
+  bp->len = 0;
   char *c[13] = {0};
-  int bad = !b.p;
+  int bad = art__tl_buf_addc(bp, '\0');
   for (int i = 2; i < ns && !bad; i++)
-    if (s[i] && !(c[i] = cdup(&b, s[i], n[i])))
+    if (s[i] && !(c[i] = cdup(bp, s[i], n[i])))
       bad = 1;
-  if (bad) {
-    art__tl_buf_free(&b);
+  if (bad)
     return fail(r, ART_ERR_NOMEM, "out of memory");
-  }
+  b = *bp;
   e.path = FIX(&b, c[2]);
   e.path_len = n[2];
   e.ads = FIX(&b, c[3]);
@@ -383,7 +383,6 @@ static art_status replay_entry(relay *r, rd *d)
     e.art = &a;
   }
   art_status st = art__tl_entry_emit(r->ctx, r->tl, &e);
-  art__tl_buf_free(&b);
   if (st != ART_OK)
     keep(r, st);
   return st;
@@ -535,6 +534,7 @@ art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
     free(r.p);
     free(r.map);
     free(r.errmsg);
+    art__tl_buf_free(&r.strs);
     return st;
   }
   if (r.st != ART_OK) {
@@ -555,5 +555,6 @@ art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
   free(r.p);
   free(r.map);
   free(r.errmsg);
+  art__tl_buf_free(&r.strs);
   return st;
 }
