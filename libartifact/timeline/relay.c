@@ -49,22 +49,27 @@ static uint64_t now_ms(void)
 
 /* ---- worker side ---- */
 
-static int put(art__tl_buf *b, const void *p, size_t n)
+/* (inline: a record is some forty small pieces) */
+static inline int put(art__tl_buf *b, const void *p, size_t n)
 {
-  return art__tl_buf_add(b, p, n);
+  if (b->len + n + 1 > b->cap && art__tl_buf_reserve(b, n))
+    return -1;
+  memcpy(b->p + b->len, p, n);
+  b->len += n;
+  return 0;
 }
 
-static int put_u32(art__tl_buf *b, uint32_t v)
+static inline int put_u32(art__tl_buf *b, uint32_t v)
 {
   return put(b, &v, sizeof v);
 }
 
-static int put_u64(art__tl_buf *b, uint64_t v)
+static inline int put_u64(art__tl_buf *b, uint64_t v)
 {
   return put(b, &v, sizeof v);
 }
 
-static int put_strn(art__tl_buf *b, const char *s, size_t n)
+static inline int put_strn(art__tl_buf *b, const char *s, size_t n)
 {
   if (!s)
     return put_u32(b, NO_STR);
@@ -276,8 +281,11 @@ static char *cdup(art__tl_buf *b, const char *s, size_t n)
   if (!s)
     return NULL;
   size_t off = b->len;
-  if (art__tl_buf_add(b, s, n) || art__tl_buf_addc(b, '\0'))
+  if (b->len + n + 2 > b->cap && art__tl_buf_reserve(b, n + 1))
     return NULL;
+  memcpy(b->p + b->len, s, n);
+  b->p[b->len + n] = '\0';
+  b->len += n + 1;
   return (char *)(uintptr_t)off; /* an offset until the block stops moving */
 }
 
