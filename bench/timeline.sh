@@ -4,7 +4,8 @@
 # (issue 14) an NTFS image of 200,000+ files holding the plaso corpus's
 # Windows artifacts and a 100,000-record EVTX set: art-timeline --artifacts
 # windows -f l2tcsv against fls -r -m / + evtxexport + regfexport, and the
-# NTFS body against fls alone. PART=ext4|sort|ntfs runs one part.
+# NTFS body against fls alone. PART=ext4|sort|ntfs runs one part. The ext4
+# part also runs art-timeline --no-sandbox: the sandboxed worker's cost.
 # SPDX-License-Identifier: Apache-2.0
 #
 # Usage: bench/timeline.sh [BUILD_DIR]   (default: build)
@@ -74,7 +75,22 @@ for run in $(seq "$RUNS"); do
   our_s=$(awk -v a="$our_s" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
   our_cpu=$(awk -v a="$our_cpu" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
   [ "$k3" -gt "$our_kb" ] && our_kb=$k3
+
+  # the same in process (--no-sandbox): the sandbox's cost (issue 11)
+  t0=$(now)
+  /usr/bin/time -f "%M %U %S" -o "$W/nosb.mem" "$BIN" -q -f mactime --no-sandbox "$W/bench.img" >"$W/nosb.csv"
+  t1=$(now)
+  read -r k4 u4 s4 < <(tail -1 "$W/nosb.mem")
+  w=$(secs "$t0" "$t1")
+  c=$(awk -v a="$u4" -v b="$s4" 'BEGIN { printf "%.2f", a + b }')
+  echo "  art-timeline --no-sandbox run $run: $w s wall, $c s CPU, RSS $k4 KB"
+  nosb_s=$(awk -v a="${nosb_s:-999999}" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
+  nosb_cpu=$(awk -v a="${nosb_cpu:-999999}" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
 done
+if cmp -s "$W/ours.csv" "$W/nosb.csv"; then sbsame=identical; else sbsame=DIFFERENT; fi
+echo "sandboxed (default) vs --no-sandbox: best ${our_s} s / ${nosb_s} s wall, ${our_cpu} s / ${nosb_cpu} s CPU (outputs $sbsame)"
+awk -v o="$our_s" -v n="$nosb_s" -v oc="$our_cpu" -v nc="$nosb_cpu" 'BEGIN {
+  printf "sandbox cost: %+.1f%% wall, %+.1f%% CPU\n", (o / n - 1) * 100, (oc / nc - 1) * 100 }'
 
 if cmp -s "$W/ref.csv" "$W/ours.csv"; then same=identical; else same=DIFFERENT; fi
 rows=$(($(wc -l <"$W/ref.csv") - 1))
@@ -84,7 +100,7 @@ echo "art-timeline: best ${our_s} s wall, ${our_cpu} s CPU; peak RSS ${our_kb} K
 awk -v r="$ref_s" -v o="$our_s" -v rc="$ref_cpu" -v oc="$our_cpu" -v m="$mac_kb" -v k="$our_kb" 'BEGIN {
   printf "speed ratio (fls|mactime / ours): %.1fx wall, %.1fx CPU\n", r / o, rc / oc
   printf "memory ratio (ours / mactime peak): %.2f\n", k / m }'
-rm -f "$W/ref.csv" "$W/ours.csv" "$W/bench.img"
+rm -f "$W/ref.csv" "$W/ours.csv" "$W/nosb.csv" "$W/bench.img"
 fi
 
 if [ "$PART" = all ] || [ "$PART" = sort ]; then

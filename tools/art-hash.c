@@ -7,6 +7,7 @@
 #include <artifact/hashset.h>
 #include <artifact/knownset.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -55,6 +56,9 @@ typedef struct result {
   size_t n_files;
   char *path;          /* a row of its own (a VSS store), else NULL */
   struct result *next; /* further rows of the same input */
+  art_read_range *bad; /* ranges that could not be read (rescue) */
+  size_t n_bad;
+  uint64_t more_bad;
 } result;
 
 typedef struct run {
@@ -331,6 +335,8 @@ static art_status worker_init(void *ud, art_ctx *ctx, void **ws_out)
   if (!ws)
     return ART_ERR_NOMEM;
   art_status st = art_reader_new(ctx, &ro, &ws->reader);
+  if (st == ART_OK) /* past a read error, as ddrescue's first pass */
+    art_reader_set_rescue(ws->reader, 512);
   if (st != ART_OK) {
     free(ws);
     return st;
@@ -446,6 +452,14 @@ hash_src(run *r, wstate *ws, art_ctx *ctx, art_source *src, result *res)
   art_reader_set_progress(ws->reader, on_progress, &pc);
   res->status = art_reader_run(ctx, ws->reader, src, &res->size);
   art_reader_set_progress(ws->reader, NULL, NULL);
+  const art_read_range *bad;
+  size_t nb = art_reader_bad_ranges(ws->reader, &bad, &res->more_bad);
+  if (nb && (res->bad = malloc(nb * sizeof *res->bad))) {
+    memcpy(res->bad, bad, nb * sizeof *bad);
+    res->n_bad = nb;
+  } else {
+    res->more_bad += nb;
+  }
   if (res->status == ART_OK)
     res->status = art_source_unchanged(ctx, src, &res->changed);
   for (size_t i = 0; i < res->n_stored; i++) {
@@ -531,6 +545,7 @@ static void free_result(run *r, result *res)
     return;
   free_result(r, res->next);
   free(res->path);
+  free(res->bad);
   pool_put(r, res->hash);
   free(res->errmsg);
   for (size_t i = 0; i < res->n_files; i++)
@@ -577,6 +592,9 @@ static void emit_one(run *r, const char *path, result *res)
     rec.bytes_read = res->size;
     rec.size = res->media_size;
   }
+  rec.unreadable = res->bad;
+  rec.n_unreadable = res->n_bad;
+  rec.more_unreadable = res->more_bad;
   if (res->set_kind && strcmp(res->set_kind, "notable") == 0)
     r->notable++;
   if (r->o->skip_known && res->set_kind &&
@@ -586,6 +604,16 @@ static void emit_one(run *r, const char *path, result *res)
   }
   if (res->status != ART_OK) {
     cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
+    /* every damaged range once, in bytes and 512-byte sectors */
+    for (size_t i = 0; i < res->n_bad; i++) {
+      uint64_t o = res->bad[i].offset, l = res->bad[i].length;
+      cli_error("%s: unreadable: bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
+                " bytes), sectors %" PRIu64 "-%" PRIu64,
+                path, o, o + l - 1, l, o / 512, (o + l - 1) / 512);
+    }
+    if (res->more_bad)
+      cli_error("%s: %" PRIu64 " more unreadable ranges not listed", path,
+                res->more_bad);
     r->failures++;
   } else if (res->changed) {
     cli_error(_("%s: changed while being read (size or modification time)"),

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/cli_sandbox.h"
 
 static void usage(void)
 {
@@ -71,6 +72,11 @@ static void usage(void)
       "  -q, --quiet           no progress line\n"
       "  -v, --verbose         counts and sort statistics on stderr at the "
       "end\n"
+      "\nSandbox (images are read by libtsk in a confined worker):\n"
+      "      --timeout SECS       stop an image's worker after SECS without\n"
+      "                           progress (60; 0: none)\n"
+      "      --memory-limit SIZE  address space of the worker (1G)\n"
+      "      --no-sandbox         read images in this process (debugging)\n\n"
       "  -h, --help            this help\n"
       "      --version         version\n\n"
       "Exit: 0 done, 2 usage, 3 some inputs or partitions could not be read, "
@@ -197,6 +203,7 @@ int main(int argc, char **argv)
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, OPT_VERSION},
+      CLI_SANDBOX_LONGOPTS,
       {NULL, 0, NULL, 0}};
   art_ctx *ctx = NULL;
   art_timeline *tl = NULL;
@@ -210,6 +217,9 @@ int main(int argc, char **argv)
   const char *only = NULL, *exclude = NULL;
   problem_ctx pc = {0};
   art_timeline_media media = {0};
+  art_sandbox_opts sbo;
+  art_sandbox *sandbox = NULL;
+  art_sandbox_opts_init(&sbo);
   if (!inputs || art_ctx_new(&ctx) != ART_OK ||
       art_timeline_new(ctx, &tl) != ART_OK) {
     cli_error(_("out of memory"));
@@ -385,6 +395,12 @@ int main(int argc, char **argv)
         rc = ART_EXIT_OK;
         goto done;
       }
+    case CLI_OPT_NO_SANDBOX:
+    case CLI_OPT_SANDBOX_TIMEOUT:
+    case CLI_OPT_MEMORY_LIMIT:
+      if ((rc = cli_sandbox_option(c, optarg, &sbo)) != 0)
+        goto done;
+      break;
     default: {
       rc = cli_usage_error(_("unknown option"));
       goto done;
@@ -430,6 +446,13 @@ int main(int argc, char **argv)
     goto done;
   }
   art_timeline_set_output(tl, out);
+  /* images are parsed in a sandboxed worker (docs/sandbox.md) */
+  if (!sbo.disabled &&
+      art_timeline_sandbox_new(ctx, tl, &sbo, &sandbox) != ART_OK) {
+    cli_error_ctx(ctx, art_ctx_status(ctx));
+    rc = ART_EXIT_FATAL;
+    goto done;
+  }
 
   for (size_t i = 0; i < ninputs; i++) {
     const char *p = inputs[i].path;
@@ -445,6 +468,8 @@ int main(int argc, char **argv)
         st = art_timeline_add_tree(ctx, tl, p);
       else if (S_ISREG(sb.st_mode) && is_artifact(p))
         st = art_timeline_add_artifact(ctx, tl, p);
+      else if (sandbox)
+        st = art_timeline_add_image_sandboxed(ctx, tl, sandbox, p);
       else
         st = art_timeline_add_image(ctx, tl, p);
     }
@@ -482,6 +507,7 @@ done:
     cli_abandon_output(out); /* an incomplete timeline is not kept */
   else if (out && cli_close_output(out) && rc < ART_EXIT_FATAL)
     rc = ART_EXIT_FATAL;
+  art_sandbox_free(sandbox);
   art_timeline_free(tl);
   art_ctx_free(ctx);
   free(inputs);

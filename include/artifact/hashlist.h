@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "hash.h"
+#include "reader.h"
 
 ART_BEGIN_DECLS
 
@@ -64,6 +65,11 @@ typedef struct art_hash_record {
   const char *via, *format;
   const char *const *files;
   size_t n_files;
+  /* Ranges that could not be read (art_reader_set_rescue), in order, and
+   * how many more were not kept; none: NULL, 0, 0. */
+  const art_read_range *unreadable;
+  size_t n_unreadable;
+  uint64_t more_unreadable;
 } art_hash_record;
 
 typedef struct art_hashlist_writer art_hashlist_writer;

@@ -84,6 +84,27 @@ ART_API void art_reader_set_progress(art_reader *reader,
                                      art_reader_progress_cb cb,
                                      void *userdata);
 
+/* Reading past damage, as ddrescue's first pass does (art-hash): with a
+ * SECTOR size set (0: off, the default), a read error on a source that can
+ * be read at offsets (a file, a device, an image) no longer ends the read.
+ * The rest of the source is read with art_source_pread, block by block;
+ * each block that fails is retried sector by sector from both its ends,
+ * and what lies between the last good sectors is one unreadable range
+ * (adjacent ranges merged). At most block/SECTOR + 2 reads per bad block.
+ * The consumers are fed nothing after the first error (what they compute
+ * is incomplete and must not be given out); art_reader_run still returns
+ * the error, *BYTES counts every byte that could be read, and the message
+ * says how many ranges and bytes could not. */
+typedef struct art_read_range {
+  uint64_t offset, length;
+} art_read_range;
+ART_API void art_reader_set_rescue(art_reader *reader, unsigned sector);
+/* The unreadable ranges of the last run, in order (at most 4096 kept:
+ * *MORE counts those beyond). Valid until the next run or free. */
+ART_API size_t art_reader_bad_ranges(const art_reader *reader,
+                                     const art_read_range **ranges,
+                                     uint64_t *more);
+
 ART_END_DECLS
 
 #endif

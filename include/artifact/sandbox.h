@@ -47,6 +47,11 @@ typedef struct art_sandbox_opts {
   unsigned workers;        /* processes in the pool; 0: online CPUs */
   uint64_t memory_limit;   /* RLIMIT_AS of each worker, bytes */
   unsigned timeout_ms;     /* wall-clock limit per item; 0: none */
+  int timeout_idle;        /* the limit counts from the worker's last piece
+                              of streamed output, not from the start (a
+                              job that streams as it goes, and sends a
+                              piece at least every second while it works:
+                              art_sandbox_buf_flush) */
   const char *extract_dir; /* archive members extracted by a job are
                               written here by this process (the workers
                               send their bytes); must exist */
@@ -63,6 +68,9 @@ ART_API art_status art_sandbox_buf_append(art_sandbox_buf *buf,
                                           const void *data,
                                           size_t len);
 
+/* A streamed job: send what BUF holds now, even nothing (a sign of life
+ * for timeout_idle). Not streamed: nothing to do. */
+ART_API art_status art_sandbox_buf_flush(art_sandbox_buf *buf);
 /* Receives a streamed job's output in order, in this process: 0 to go on,
  * nonzero to drop the rest of it. */
 typedef int (*art_sandbox_sink)(void *sink_ud, const void *data, size_t len);

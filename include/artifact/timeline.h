@@ -191,6 +191,27 @@ ART_API art_status art_timeline_add_artifact(art_ctx *ctx,
 ART_API art_status art_timeline_add_image(art_ctx *ctx,
                                           art_timeline *tl,
                                           const char *path);
+/* Images read in a sandbox worker (docs/sandbox.md): libtsk and the
+ * image formats parse in a worker process under seccomp and limits; what
+ * it finds comes back as records and goes into TL as if the image had been
+ * read here (the timeline is byte for byte the in-process one). Create the
+ * pool with art_timeline_sandbox_new once TL is set up and while the
+ * process has one thread (the workers start from TL as it is then); its
+ * time limit counts from the worker's last sign of progress. A worker that
+ * stops (time, memory, a crash) fails its image (ART_ERR_TIMEOUT,
+ * ART_ERR_LIMIT, ART_ERR_INTERNAL; the message names the image and its
+ * sha256); what it had found stays in the timeline. */
+struct art_sandbox;
+struct art_sandbox_opts;
+ART_API art_status art_timeline_sandbox_new(art_ctx *ctx,
+                                            art_timeline *tl,
+                                            const struct art_sandbox_opts *o,
+                                            struct art_sandbox **out);
+ART_API art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
+                                                    art_timeline *tl,
+                                                    struct art_sandbox *sb,
+                                                    const char *path);
+
 /* Live directory tree, read with statx without following symlinks. */
 ART_API art_status art_timeline_add_tree(art_ctx *ctx,
                                          art_timeline *tl,

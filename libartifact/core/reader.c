@@ -7,7 +7,9 @@
 
 #include <artifact/reader.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +45,13 @@ struct art_reader {
   int eof;
   art_reader_progress_cb progress;
   void *progress_ud;
+  unsigned sector;     /* rescue: sector size, 0 off */
+  art_read_range *bad; /* rescue: the unreadable ranges of the last run */
+  size_t n_bad, cap_bad;
+  uint64_t more_bad;
 };
+
+#define MAX_BAD 4096u
 
 art_status
 art_reader_new(art_ctx *ctx, const art_reader_opts *opts, art_reader **out)
@@ -73,6 +81,7 @@ void art_reader_free(art_reader *r)
     return;
   for (int i = 0; i < RING_SLOTS; i++)
     free(r->slots[i]);
+  free(r->bad);
   free(r->consumers);
   pthread_mutex_destroy(&r->mu);
   pthread_cond_destroy(&r->cv_data);
@@ -108,6 +117,150 @@ void art_reader_set_progress(art_reader *r,
 {
   r->progress = cb;
   r->progress_ud = userdata;
+}
+
+void art_reader_set_rescue(art_reader *r, unsigned sector)
+{
+  r->sector = sector;
+}
+
+size_t art_reader_bad_ranges(const art_reader *r,
+                             const art_read_range **ranges,
+                             uint64_t *more)
+{
+  if (ranges)
+    *ranges = r->bad;
+  if (more)
+    *more = r->more_bad;
+  return r->n_bad;
+}
+
+/* Note [OFF, OFF+LEN) as unreadable, merged with the range before it. */
+static void add_bad(art_reader *r, uint64_t off, uint64_t len)
+{
+  if (!len)
+    return;
+  if (r->n_bad) {
+    art_read_range *last = &r->bad[r->n_bad - 1];
+    if (last->offset + last->length == off) {
+      last->length += len;
+      return;
+    }
+  }
+  if (r->n_bad == r->cap_bad) {
+    size_t cap = r->cap_bad ? r->cap_bad * 2 : 16;
+    art_read_range *b =
+        r->cap_bad < MAX_BAD ? realloc(r->bad, cap * sizeof *b) : NULL;
+    if (!b) {
+      r->more_bad++;
+      return;
+    }
+    r->bad = b;
+    r->cap_bad = cap;
+  }
+  r->bad[r->n_bad].offset = off;
+  r->bad[r->n_bad].length = len;
+  r->n_bad++;
+}
+
+/* One read of LEN bytes at OFF: 1 when every byte came; *GOT (may be
+ * NULL) the bytes that came before the error. */
+static int read_ok(art_ctx *ctx,
+                   art_source *src,
+                   uint8_t *buf,
+                   size_t len,
+                   uint64_t off,
+                   size_t *got)
+{
+  size_t g = 0;
+  int ok = art_source_pread(ctx, src, buf, len, off, &g) == ART_OK && g == len;
+  if (got)
+    *got = g <= len ? g : 0;
+  return ok;
+}
+
+/* The read failed at OFF (FIRST: its status and message): read the rest
+ * of SRC past the damage (art_reader_set_rescue). *GOOD counts the bytes
+ * read. Returns the status for the run, with a message that sums up. */
+static art_status rescue(art_ctx *ctx,
+                         art_reader *r,
+                         art_source *src,
+                         uint64_t off,
+                         art_status first,
+                         uint64_t *good)
+{
+  const art_source_info *info = art_source_get_info(src);
+  uint64_t size = info->size, sec = r->sector;
+  uint8_t *buf = r->slots[0];
+  char why[256];
+  snprintf(why, sizeof why, "%s", art_ctx_errmsg(ctx));
+  int err = art_ctx_errno(ctx);
+  /* blocks aligned on the block size, so that a bad range's edges are
+   * found within the block that holds them */
+  while (off < size) {
+    uint64_t end = (off / r->block + 1) * r->block;
+    if (end > size)
+      end = size;
+    if (read_ok(ctx, src, buf, (size_t)(end - off), off, NULL)) {
+      *good += end - off;
+      off = end;
+      if (r->progress)
+        r->progress(off, r->progress_ud);
+      continue;
+    }
+    /* the leading edge: sector by sector from the start */
+    uint64_t a = off;
+    while (a < end) {
+      uint64_t n = sec - a % sec;
+      if (n > end - a)
+        n = end - a;
+      size_t got;
+      if (!read_ok(ctx, src, buf, (size_t)n, a, &got)) {
+        *good += got; /* a short read: the bytes before the damage */
+        a += got;
+        break;
+      }
+      *good += n;
+      a += n;
+    }
+    /* the trailing edge: sector by sector from the end */
+    uint64_t b = end;
+    while (b > a) {
+      uint64_t n = b % sec ? b % sec : sec;
+      if (n > b - a)
+        n = b - a;
+      if (!read_ok(ctx, src, buf, (size_t)n, b - n, NULL))
+        break;
+      *good += n;
+      b -= n;
+    }
+    add_bad(r, a, b - a);
+    off = end;
+    if (r->progress)
+      r->progress(off, r->progress_ud);
+  }
+  uint64_t bad = 0;
+  for (size_t i = 0; i < r->n_bad; i++)
+    bad += r->bad[i].length;
+  size_t n = r->n_bad + (size_t)r->more_bad;
+  if (n == 0) /* the retry read it all: a passing fault */
+    return art__set_error(ctx, first, err,
+                          "%s (read again at its offset without error: the "
+                          "first read's data was lost)",
+                          why);
+  return art__set_error(ctx, first, err ? err : EIO,
+                        "%s: %zu unreadable range%s, %" PRIu64
+                        " bytes could not be read (%" PRIu64 " of %" PRIu64
+                        " read); first error: %s",
+                        art_source_path(src), n, n == 1 ? "" : "s", bad, *good,
+                        size, why);
+}
+
+static int can_rescue(const art_reader *r, art_source *src, art_status st)
+{
+  const art_source_info *info = art_source_get_info(src);
+  return r->sector && (st == ART_ERR_IO || st == ART_ERR_CORRUPT) &&
+         info->size_known && info->kind != ART_SOURCE_STDIN;
 }
 
 static void feed(consumer *c, const uint8_t *data, size_t len, uint64_t off)
@@ -166,6 +319,8 @@ run_inline(art_ctx *ctx, art_reader *r, art_source *src, uint64_t *bytes)
       break;
   }
   *bytes = off;
+  if (st != ART_OK && can_rescue(r, src, st))
+    st = rescue(ctx, r, src, off, st, bytes);
   return st;
 }
 
@@ -315,6 +470,8 @@ static art_status run_lanes(art_ctx *ctx,
   for (unsigned l = 0; l < started; l++)
     pthread_join(lanes[l].thread, NULL);
   *bytes = off;
+  if (st != ART_OK && can_rescue(r, src, st))
+    st = rescue(ctx, r, src, off, st, bytes);
 out:
   free(order);
   free(mem);
@@ -328,6 +485,8 @@ art_reader_run(art_ctx *ctx, art_reader *r, art_source *src, uint64_t *bytes)
   uint64_t n = 0;
   art_status st = ART_OK;
   unsigned lanes = r->threads;
+  r->n_bad = 0;
+  r->more_bad = 0;
   for (size_t i = 0; i < r->n_consumers; i++) {
     consumer *c = &r->consumers[i];
     c->active = 1;

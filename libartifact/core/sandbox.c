@@ -88,6 +88,22 @@ const char *art_sandbox_signal_name(int sig)
   return "unknown signal";
 }
 
+art_status art_sandbox_buf_flush(art_sandbox_buf *b)
+{
+  if (b->oom)
+    return ART_ERR_NOMEM;
+  if (b->flush_failed)
+    return ART_ERR_IO;
+  if (!b->flush)
+    return ART_OK;
+  if (b->flush(b) != 0) {
+    b->flush_failed = 1;
+    return ART_ERR_IO;
+  }
+  b->len = 0;
+  return ART_OK;
+}
+
 art_status art_sandbox_buf_append(art_sandbox_buf *b, const void *p, size_t n)
 {
   if (b->oom)
@@ -1014,6 +1030,8 @@ static int read_result(art_sandbox *sb,
     if (h.type == SBX_DATA) {
       if (take_piece(w, &h, deadline, sink, sink_ud, &sink_stop) != 0)
         return -1;
+      if (sb->o.timeout_idle && deadline) /* a sign of life */
+        deadline = art__sbx_now_ms() + sb->o.timeout_ms;
       continue;
     }
     if (h.type < SBX_X_OPEN || h.type > SBX_X_CLOSE)
@@ -1128,9 +1146,13 @@ art_status art_sandbox_run_stream(art_sandbox *sb,
     if (timed_out) {
       res->outcome = ART_SANDBOX_TIMEOUT;
       res->status = ART_ERR_TIMEOUT;
-      res->errmsg = msg_dup("examination took longer than %u s: worker "
-                            "stopped",
-                            (sb->o.timeout_ms + 999) / 1000);
+      res->errmsg =
+          sb->o.timeout_idle
+              ? msg_dup("examination made no progress for %u s: worker "
+                        "stopped",
+                        (sb->o.timeout_ms + 999) / 1000)
+              : msg_dup("examination took longer than %u s: worker stopped",
+                        (sb->o.timeout_ms + 999) / 1000);
     } else if (over_memory ||
                (sb->o.memory_limit && rss >= sb->o.memory_limit / 2 &&
                 (sig || (WIFEXITED(status) && WEXITSTATUS(status) != 0)))) {

@@ -373,6 +373,26 @@ static void write_jsonl(art_hashlist_writer *w, const art_hash_record *r)
   if (r->has_bytes_read && r->bytes_read != r->size)
     json_object_set_new(o, "bytes_read",
                         json_integer((json_int_t)r->bytes_read));
+  if (r->n_unreadable || r->more_unreadable) {
+    /* ddrescue-minded: every damaged range, in bytes and 512-byte sectors */
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n_unreadable; i++) {
+      const art_read_range *g = &r->unreadable[i];
+      json_t *x = json_object();
+      json_object_set_new(x, "offset", json_integer((json_int_t)g->offset));
+      json_object_set_new(x, "length", json_integer((json_int_t)g->length));
+      json_object_set_new(x, "first_sector",
+                          json_integer((json_int_t)(g->offset / 512)));
+      json_object_set_new(
+          x, "last_sector",
+          json_integer((json_int_t)((g->offset + g->length - 1) / 512)));
+      json_array_append_new(arr, x);
+    }
+    json_object_set_new(o, "unreadable", arr);
+    if (r->more_unreadable)
+      json_object_set_new(o, "unreadable_more",
+                          json_integer((json_int_t)r->more_unreadable));
+  }
   if (r->via) {
     json_t *segs = json_array();
     json_object_set_new(o, "via", json_string(r->via));

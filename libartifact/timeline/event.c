@@ -311,7 +311,7 @@ const art_timeline_stats *art_timeline_get_stats(const art_timeline *tl)
 void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
 {
   tl->stats.problems++;
-  if (!tl->problem)
+  if (!tl->problem && !tl->relay)
     return;
   char msg[1024];
   va_list ap;
@@ -319,12 +319,15 @@ void art__tl_problem(art_timeline *tl, art_status st, const char *fmt, ...)
   vsnprintf(msg, sizeof msg, _(fmt), ap); /* printed for a person */
   va_end(ap);
   art__i18n_relocalize(msg, sizeof msg);
-  tl->problem(tl->problem_user, st, msg);
+  if (tl->relay)
+    art__tl_relay_problem(tl, st, msg);
+  else
+    tl->problem(tl->problem_user, st, msg);
 }
 
 void art__tl_note(art_timeline *tl, const char *fmt, ...)
 {
-  if (!tl->problem)
+  if (!tl->problem && !tl->relay)
     return;
   char msg[1024];
   va_list ap;
@@ -332,7 +335,10 @@ void art__tl_note(art_timeline *tl, const char *fmt, ...)
   vsnprintf(msg, sizeof msg, _(fmt), ap);
   va_end(ap);
   art__i18n_relocalize(msg, sizeof msg);
-  tl->problem(tl->problem_user, ART_OK, msg);
+  if (tl->relay)
+    art__tl_relay_problem(tl, ART_OK, msg);
+  else
+    tl->problem(tl->problem_user, ART_OK, msg);
 }
 
 int art__tl_source_add(art_ctx *ctx,
@@ -377,6 +383,8 @@ int art__tl_source_add(art_ctx *ctx,
     free(s->tz);
     return -1;
   }
+  if (tl->relay && art__tl_relay_source(tl, (int)tl->nsrcs) != ART_OK)
+    return -1;
   return (int)tl->nsrcs++;
 }
 
@@ -407,6 +415,8 @@ static int prefix_ok(art_timeline *tl, const art__tl_entry *e)
 art_status
 art__tl_entry_emit(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
 {
+  if (tl->relay)
+    return art__tl_relay_entry(tl, e);
   if (tl->write_err)
     return ART_ERR_IO;
   tl->stats.entries++;

@@ -189,7 +189,23 @@ struct art_timeline {
   void *merge; /* --merge-macb: the pending group */
   /* FAT short names' code page (tsk.c), or NULL */
   char *fs_codepage;
+  /* In a sandbox worker (relay.c): sources, entries and problems go to the
+   * parent as records instead of to the output. */
+  struct art__tl_relay_out *relay;
 };
+
+/* relay.c: the worker side's hooks (event.c calls them when tl->relay is
+ * set) and a heartbeat for long reads that find nothing (tsk.c). */
+struct art__tl_relay_out;
+art_status art__tl_relay_source(art_timeline *tl, int idx);
+art_status art__tl_relay_entry(art_timeline *tl, const art__tl_entry *e);
+void art__tl_relay_problem(art_timeline *tl, art_status st, const char *msg);
+void art__tl_relay_tick(art_timeline *tl);
+/* tsk.c: art_timeline_add_image on an opened source (kept by the caller). */
+art_status art__tl_add_image_source(art_ctx *ctx,
+                                    art_timeline *tl,
+                                    art_source *src,
+                                    const char *path);
 
 /* Register a source; returns its index or -1 (NOMEM recorded). */
 int art__tl_source_add(art_ctx *ctx,

@@ -8,6 +8,7 @@
  * line per $DATA / $INDEX_ROOT attribute and one for the $FILE_NAME
  * attribute whose times libtsk exposes.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <iconv.h>
 #include <inttypes.h>
@@ -111,6 +112,8 @@ static ssize_t img_read(TSK_IMG_INFO *img, TSK_OFF_T off, char *buf, size_t len)
       break;
     done += got;
   }
+  if (t->tl->relay)
+    art__tl_relay_tick(t->tl); /* a sandbox worker: still alive */
   return (ssize_t)done;
 }
 
@@ -591,6 +594,120 @@ static TSK_WALK_RET_ENUM dir_cb(TSK_FS_FILE *f, const char *path, void *arg)
   return line(w, f, NULL);
 }
 
+/* libtsk 4.11 builds the block list of an ext2/3 or UFS inode from its
+ * indirect pointers (tsk_fs_unix_make_data_run): every pointer block of a
+ * level is visited, holes included, and every run is appended by walking
+ * the list, so an inode whose size asks for the triple-indirect level takes
+ * time quadratic in up to p^2 runs (p pointers a block: 1024 with 4 KiB
+ * blocks); a crafted 38 KB image stalled it for hours (fuzz_timeline_image,
+ * tests/fuzz/regressions/timeline_image/). The walk only loads the block
+ * lists of directories, so those are checked first: a directory has no
+ * holes, so it can be no larger than the image, and no real one needs the
+ * triple-indirect level (4 GiB of entries with 4 KiB blocks, 64 MiB with
+ * 1 KiB ones, beyond what an htree directory can index). Such a directory
+ * is reported as damaged and not listed; the rest of the walk goes on. */
+typedef struct ino_guard {
+  uint8_t (*load)(TSK_FS_FILE *); /* libtsk's own */
+  TSK_FS_INFO *fs;
+  art_timeline *tl;
+  const char *where;
+} ino_guard;
+static __thread ino_guard *cur_guard;
+
+static uint8_t guarded_load_attrs(TSK_FS_FILE *f)
+{
+  ino_guard *g = cur_guard;
+  TSK_FS_INFO *fs = f ? f->fs_info : NULL;
+  if (!g || !fs || g->fs != fs)
+    return 1; /* not reached: the guard is set for the walk's duration */
+  const TSK_FS_META *m = f->meta;
+  /* (what the walk opens as a directory, whatever its inode's mode says) */
+  if (m && fs->block_size) {
+    uint64_t bs = fs->block_size;
+    uint64_t p = TSK_FS_TYPE_ISFFS(fs->ftype) ? bs / 8 : bs / 4;
+    uint64_t image = ((uint64_t)fs->last_block_act + 1) * bs;
+    /* block pointers: not past the double-indirect level; ext4 inline
+     * data (which libtsk copies into a buffer of the inode's size): within
+     * the inode, so within a block; whatever the kind: within the image */
+    uint64_t most = m->content_type == TSK_FS_META_CONTENT_TYPE_DEFAULT
+                        ? (12 + p + p * p) * bs
+                    : m->content_type == TSK_FS_META_CONTENT_TYPE_EXT4_INLINE
+                        ? bs
+                        : UINT64_MAX;
+    int huge =
+        m->size < 0 || (uint64_t)m->size > image || (uint64_t)m->size > most;
+    if (huge) {
+      art__tl_problem(
+          g->tl, ART_ERR_CORRUPT,
+          "%s: directory inode %" PRIuINUM " not listed: its size (%" PRIdOFF
+          " bytes) is larger than %s (damaged or crafted inode)",
+          g->where, m->addr, m->size,
+          (uint64_t)m->size > image ? "the image" : "any real directory");
+      tsk_error_reset();
+      tsk_error_set_errno(TSK_ERR_FS_INODE_COR);
+      tsk_error_set_errstr("directory inode %" PRIuINUM " too large", m->addr);
+      return 1;
+    }
+  }
+  return g->load(f);
+}
+
+/* libtsk 4.11 copies an ext4 inode with inline data into a buffer of the
+ * inode's size (i_size, up to 2^64) and then into the attribute's own, which
+ * it allocates and clears (tsk_fs_attr_set_str): a crafted inode made it
+ * clear 687 MB per inode, in the orphan hunt's walk of every inode
+ * (fuzz_timeline_image, tests/fuzz/regressions/timeline_image/). Resident
+ * data (inline data, NTFS resident attributes) lives inside the file
+ * system's structures, so none can be larger than the file system: libtsk's
+ * internal calls (through its PLT) are interposed here to refuse such a
+ * length with libtsk's own "corrupt" error, as it does for other damaged
+ * inodes; the real function does the rest. */
+typedef uint8_t (*set_str_fn)(TSK_FS_FILE *,
+                              TSK_FS_ATTR *,
+                              const char *,
+                              TSK_FS_ATTR_TYPE_ENUM,
+                              uint16_t,
+                              void *,
+                              size_t);
+__attribute__((visibility("default"))) uint8_t
+tsk_fs_attr_set_str(TSK_FS_FILE *f,
+                    TSK_FS_ATTR *a,
+                    const char *name,
+                    TSK_FS_ATTR_TYPE_ENUM type,
+                    uint16_t id,
+                    void *data,
+                    size_t len);
+__attribute__((visibility("default"))) uint8_t
+tsk_fs_attr_set_str(TSK_FS_FILE *f,
+                    TSK_FS_ATTR *a,
+                    const char *name,
+                    TSK_FS_ATTR_TYPE_ENUM type,
+                    uint16_t id,
+                    void *data,
+                    size_t len)
+{
+  static set_str_fn real;
+  if (!real)
+    *(void **)&real = dlsym(RTLD_NEXT, "tsk_fs_attr_set_str");
+  const TSK_FS_INFO *fs = f ? f->fs_info : NULL;
+  if (fs && fs->block_size &&
+      len / fs->block_size > (uint64_t)fs->last_block_act + 1) {
+    tsk_error_reset();
+    tsk_error_set_errno(TSK_ERR_FS_INODE_COR);
+    tsk_error_set_errstr("resident data of %zu bytes in inode %" PRIuINUM
+                         ": larger than the file system",
+                         len, f->meta ? f->meta->addr : 0);
+    return 1;
+  }
+  if (!real) {
+    tsk_error_reset();
+    tsk_error_set_errno(TSK_ERR_FS_ARG);
+    tsk_error_set_errstr("tsk_fs_attr_set_str not found");
+    return 1;
+  }
+  return real(f, a, name, type, id, data, len);
+}
+
 /* libtsk's message on one line: its parts are joined with "; " (libtsk
  * separates them with newlines), trailing blanks dropped. */
 static const char *tsk_msg(void)
@@ -696,11 +813,20 @@ static int walk_open_fs(art_ctx *ctx,
   if ((tl->artifacts & ART_TIMELINE_ARTIFACTS_WINDOWS) &&
       TSK_FS_TYPE_ISNTFS(fs->ftype) && !(w.ws = art__tl_winscan_new(tl)))
     w.st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "artifact list");
+  ino_guard guard = {fs->load_attrs, fs, tl, where}, *outer = cur_guard;
+  if (TSK_FS_TYPE_ISEXT(fs->ftype) || TSK_FS_TYPE_ISFFS(fs->ftype)) {
+    fs->load_attrs = guarded_load_attrs;
+    cur_guard = &guard;
+  }
   uint8_t r = w.st == ART_OK
                   ? tsk_fs_dir_walk(fs, fs->root_inum, flags, dir_cb, &w)
                   : 0;
   if (w.ws && w.st == ART_OK)
     w.st = art__tl_winscan_run(ctx, w.ws, fs, w.src, evidence);
+  if (fs->load_attrs == guarded_load_attrs) {
+    fs->load_attrs = guard.load;
+    cur_guard = outer;
+  }
   art__tl_winscan_free(w.ws);
   int ret = 0;
   if (w.st != ART_OK) {
@@ -982,8 +1108,11 @@ static int walk_fs(art_ctx *ctx,
 }
 
 /* SHA-256 of the media bytes, read through the source. */
-static art_status
-hash_image(art_ctx *ctx, art_source *src, const char *path, char **out)
+static art_status hash_image(art_ctx *ctx,
+                             art_timeline *tl,
+                             art_source *src,
+                             const char *path,
+                             char **out)
 {
   art_hash *h = NULL;
   art_status st = art_hash_new(ctx, ART_HASH_MASK(ART_HASH_SHA256), &h);
@@ -1004,6 +1133,8 @@ hash_image(art_ctx *ctx, art_source *src, const char *path, char **out)
     if ((st = art_hash_update(ctx, h, buf, got)) != ART_OK)
       break;
     off += got;
+    if (tl->relay)
+      art__tl_relay_tick(tl);
   }
   if (st == ART_OK && (st = art_hash_final(ctx, h)) == ART_OK) {
     free(*out);
@@ -1016,40 +1147,33 @@ hash_image(art_ctx *ctx, art_source *src, const char *path, char **out)
   return st;
 }
 
-art_status
-art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
+/* The image SRC, named PATH (art_timeline_add_image, or a sandbox
+ * worker's relay.c); SRC stays the caller's. */
+art_status art__tl_add_image_source(art_ctx *ctx,
+                                    art_timeline *tl,
+                                    art_source *src,
+                                    const char *path)
 {
-  art_source *src = NULL;
-  art_status st = art_source_open(ctx, path, ART_SOURCE_AUTO, &src);
-  if (st != ART_OK)
-    return st;
+  art_status st;
   const art_source_info *info = art_source_get_info(src);
-  if (!info->size_known) {
-    art_source_free(src);
+  if (!info->size_known)
     return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
                           "%s: an image must be a file or device", path);
-  }
-  if (info->format_unsupported) {
-    st = art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
-                        "%s: image format not supported: %s", path,
-                        info->format);
-    art_source_free(src);
-    return st;
-  }
+  if (info->format_unsupported)
+    return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0,
+                          "%s: image format not supported: %s", path,
+                          info->format);
   TSK_IMG_INFO *img = img_new(ctx, tl, src, info->size);
-  if (!img) {
-    art_source_free(src);
+  if (!img)
     return art__set_error(ctx, ART_ERR_INTERNAL, 0, "%s: libtsk: %s", path,
                           tsk_msg());
-  }
   tl_img *t = (tl_img *)img;
   tl->cur_input = path;
   int ok = 0, failed = 0;
   if (tl->hash_evidence &&
-      (st = hash_image(ctx, src, path, &tl->cur_sha256)) != ART_OK) {
+      (st = hash_image(ctx, tl, src, path, &tl->cur_sha256)) != ART_OK) {
     if (st != ART_ERR_CORRUPT && st != ART_ERR_IO) {
       tsk_img_close(img);
-      art_source_free(src);
       tl->cur_input = NULL;
       return st;
     }
@@ -1112,10 +1236,21 @@ art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
   }
 out:
   tsk_img_close(img);
-  art_source_free(src);
   tl->cur_input = NULL;
   free(tl->cur_sha256);
   tl->cur_sha256 = NULL;
+  return st;
+}
+
+art_status
+art_timeline_add_image(art_ctx *ctx, art_timeline *tl, const char *path)
+{
+  art_source *src = NULL;
+  art_status st = art_source_open(ctx, path, ART_SOURCE_AUTO, &src);
+  if (st != ART_OK)
+    return st;
+  st = art__tl_add_image_source(ctx, tl, src, path);
+  art_source_free(src);
   return st;
 }
 

@@ -42,6 +42,67 @@ check "art-hash: the other input is hashed" grep -q "/etc/hostname" o
 check "art-hash: the message names the file and the offset" \
   grep -q "bad.bin: read at offset 150000: Input/output error" e
 
+# ddrescue-style: the read goes on past each damaged range; every range is
+# reported once, in bytes and sectors; no hash; bytes_read counts the rest.
+head -c 3000000 /dev/urandom >bad3.bin
+rc=0
+LD_PRELOAD=$FI ART_FI_PATH=bad3.bin ART_FI_RANGES=150000:1000,2000000:70000,2999000:1000 \
+  "$B/art-hash" -f jsonl bad3.bin /etc/hostname >o 2>e || rc=$?
+check "art-hash: three bad ranges: exit 3" test "$rc" -eq 3
+check "art-hash: no hash for a file read with holes" \
+  test "$(jq -c 'select(.path == "bad3.bin") | .hashes' o)" = null
+check "art-hash: the other input is hashed" \
+  test "$(jq -r 'select(.path == "/etc/hostname") | .hashes.sha256' o)" = "$(sha256sum </etc/hostname | cut -d' ' -f1)"
+# bad bytes rounded out to 512-byte sectors where a sector could not be read
+# whole; the bytes before a range in its first sector come by a short read
+check "art-hash: every bad range in the record (bytes, sectors)" \
+  test "$(jq -c 'select(.path == "bad3.bin") | .unreadable' o)" = \
+  '[{"offset":150000,"length":1040,"first_sector":292,"last_sector":294},{"offset":2000000,"length":70016,"first_sector":3906,"last_sector":4042},{"offset":2999000,"length":1000,"first_sector":5857,"last_sector":5859}]'
+check "art-hash: bytes_read = the size less the bad bytes" \
+  test "$(jq -r 'select(.path == "bad3.bin") | .bytes_read' o)" -eq $((3000000 - 1040 - 70016 - 1000))
+check "art-hash: each bad range reported once on stderr" \
+  test "$(grep -c 'bad3.bin: unreadable: bytes' e)" -eq 3
+check "art-hash: the range message gives bytes and sectors" \
+  grep -q "bad3.bin: unreadable: bytes 2000000-2070015 (70016 bytes), sectors 3906-4042" e
+check "art-hash: the summary says 3 ranges and the first error" \
+  grep -q "bad3.bin: 3 unreadable ranges, 72056 bytes could not be read (2927944 of 3000000 read); first error: bad3.bin: read at offset 150000" e
+# A whole bad tail, and a bad start: both found, nothing after them lost.
+rc=0
+LD_PRELOAD=$FI ART_FI_PATH=bad3.bin ART_FI_RANGES=0:4096,2500000:500000 \
+  "$B/art-hash" -f jsonl bad3.bin >o 2>e || rc=$?
+check "art-hash: bad start and bad tail: both ranges, exit 3" \
+  bash -c "[ $rc -eq 3 ] && [ \"\$(jq -c '[.unreadable[] | [.offset, .length]]' o)\" = '[[0,4096],[2500000,500000]]' ]"
+
+# An E01 with two corrupted chunks: the ranges are ewfverify's.
+if command -v ewfacquire >/dev/null && command -v ewfverify >/dev/null; then
+  mkdir -p ewfbad
+  head -c 2000000 /dev/urandom >ewfbad/raw.dd
+  (cd ewfbad && ewfacquire -u -q -t ev -c none -f encase6 raw.dd >/dev/null 2>&1)
+  python3 - ewfbad <<'PYEOF'
+import sys
+d = bytearray(open(sys.argv[1] + "/ev.E01", "rb").read())
+raw = open(sys.argv[1] + "/raw.dd", "rb").read()
+for x in (300000, 1500000):  # inside two 32 KiB chunks (uncompressed)
+    i = d.find(raw[x:x + 64])
+    assert i > 0
+    d[i + 10] ^= 0xFF
+open(sys.argv[1] + "/ev.E01", "wb").write(d)
+PYEOF
+  ewfverify -q ewfbad/ev.E01 >ewfbad/verify.txt 2>&1 || true
+  sed -n 's/.*at sector(s): \([0-9]*\) - \([0-9]*\) .*/\1-\2/p' ewfbad/verify.txt >ewfbad/want
+  rc=0
+  "$B/art-hash" -f jsonl ewfbad/ev.E01 >o 2>e || rc=$?
+  jq -r '.unreadable[] | "\(.first_sector)-\(.last_sector)"' o >ewfbad/got
+  check "E01 with corrupted chunks: exit 3, no hash" \
+    bash -c "[ $rc -eq 3 ] && [ \"\$(jq -c .hashes o)\" = null ]"
+  check "E01 with corrupted chunks: the bad sector ranges = ewfverify's ($(tr '\n' ' ' <ewfbad/want))" \
+    bash -c "[ -s ewfbad/want ] && cmp -s ewfbad/want ewfbad/got"
+  check "E01 with corrupted chunks: every other chunk read" \
+    test "$(jq -r .bytes_read o)" -eq $(($(jq -r .size o) - 2 * 32768))
+else
+  echo "skip - ewfacquire/ewfverify absent: no corrupted-E01 case"
+fi
+
 for mode in "" --no-sandbox; do
   rc=$(run_rc o e with_eio bad.bin 150000 "$B/art-surface" $mode --no-yara bad.bin)
   check "art-surface $mode: EIO: exit 3" test "$rc" -eq 3

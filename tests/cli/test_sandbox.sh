@@ -1,4 +1,5 @@
-# CLI tests for the sandboxed examination (art-surface): libarchive's hostile
+# CLI tests for the sandboxed examination (art-surface, and art-timeline's
+# images against fls in both modes): libarchive's hostile
 # test archives hit the time and memory limits and the run goes on in order;
 # a worker killed from outside, crashing, writing a file or opening a socket
 # is replaced and reported; records stay in input order and equal to the
@@ -126,6 +127,56 @@ else
   echo "skip - ../shared/corpora/hostile absent: the copies in tests/data/hostile were used"
 fi
 
+# ---- art-timeline: images read by libtsk in a worker ----------------------
+TL=$ART_BIN/art-timeline
+SAMPLES=/usr/share/forensics-samples
+tl_seen=0
+for img in ntfs ext4 vfat; do
+  if [ ! -f "$SAMPLES/fs.$img.xz" ] || ! command -v fls >/dev/null; then
+    echo "skip - $SAMPLES/fs.$img.xz or fls absent: no timeline comparison"
+    continue
+  fi
+  tl_seen=1
+  xz -dc "$SAMPLES/fs.$img.xz" >"$T/fs.$img"
+  fls -r -m / -o 2048 "$T/fs.$img" >"$T/tl.ref"
+  for mode in sandbox no-sandbox; do
+    flag=()
+    [ $mode = no-sandbox ] && flag=(--no-sandbox)
+    "$TL" -q --tsk-compat -o 2048 "${flag[@]}" "$T/fs.$img" >"$T/tl.$mode" 2>"$T/tl.err"
+    check "timeline $img ($mode): body --tsk-compat == fls -r -m / ($(wc -l <"$T/tl.ref") lines)" \
+      cmp -s "$T/tl.ref" "$T/tl.$mode"
+  done
+  # every output form, Windows artifacts and the evidence hash included
+  "$TL" -q -f jsonl --hash-evidence "$T/fs.$img" >"$T/tl.sb.jsonl" 2>"$T/tl.sb.err" || true
+  "$TL" -q -f jsonl --hash-evidence --no-sandbox "$T/fs.$img" >"$T/tl.in.jsonl" 2>"$T/tl.in.err" || true
+  check "timeline $img: jsonl sandboxed == in process ($(wc -l <"$T/tl.in.jsonl") events)" \
+    cmp -s "$T/tl.sb.jsonl" "$T/tl.in.jsonl"
+  check "timeline $img: same messages sandboxed and in process" \
+    cmp -s "$T/tl.sb.err" "$T/tl.in.err"
+done
+if [ "$tl_seen" = 1 ] && command -v ewfacquire >/dev/null; then
+  ewfacquire -q -u -t "$T/tl-e01" -c deflate:fast -f encase6 "$T/fs.ext4" >/dev/null 2>&1
+  fls -r -m / -o 2048 "$T/fs.ext4" >"$T/tl.ref"
+  "$TL" -q --tsk-compat -o 2048 "$T/tl-e01.E01" >"$T/tl.e01"
+  check "timeline: E01 opened by the worker by name, body == fls" \
+    cmp -s "$T/tl.ref" "$T/tl.e01"
+  rm -f "$T"/tl-e01.E* "$T"/fs.*
+fi
+# The libtsk hang fuzz_timeline_image found (a directory inode claiming
+# 1.7 GB): bounded, reported, exit 3, the next image read in full.
+reg=$ART_SOURCE_DIR/tests/fuzz/regressions/timeline_image/timeline_image-timeout-35c90dd8632712c945bfdf654659d749e3d55a75
+truncate -s 8M "$T/tl-ok.img"
+if command -v mkfs.vfat >/dev/null && command -v mcopy >/dev/null; then
+  mkfs.vfat "$T/tl-ok.img" >/dev/null
+  echo x >"$T/tl-x.txt"
+  mcopy -i "$T/tl-ok.img" "$T/tl-x.txt" ::x.txt
+  rc=0
+  timeout 60 "$TL" -q "$reg" "$T/tl-ok.img" >"$T/tl.reg" 2>"$T/tl.reg.err" || rc=$?
+  check "timeline: crafted ext directory inode reported, exit 3" \
+    bash -c "[ $rc -eq 3 ] && grep -q 'directory inode 2 not listed: its size (1795316571 bytes) is larger than the image' '$T/tl.reg.err'"
+  check "timeline: the image after it is read" grep -q '|/x.txt|' "$T/tl.reg"
+fi
+
 # ---- hostile behaviour in the worker (test-only hooks) ---------------------
 if [ ! -x "$ST" ]; then
   echo "skip - $ST not built (ART_FUZZ build): no hook tests"
@@ -221,5 +272,51 @@ check "kill -9: reported as worker crashed: SIGKILL, exit 3" \
   bash -c "[ $rc -eq 3 ] && grep -q 'TEST_spin		worker crashed: SIGKILL' '$T/kill.tsv'"
 check "kill -9: the next input is examined by a new worker" \
   grep -q 'z.txt		$' "$T/kill.tsv"
+
+# art-timeline: time limit (no progress) and kill -9, with the same hooks.
+TT=$ART_BINARY_DIR/tests/art-timeline-testing
+if [ -x "$TT" ] && [ -f "$T/tl-ok.img" ]; then
+  mkdir -p "$T/tlk"
+  echo spin >"$T/tlk/ART_SANDBOX_TEST_spin"
+  rc=0
+  start=$(date +%s)
+  "$TT" -q --timeout 2 "$T/tlk/ART_SANDBOX_TEST_spin" "$T/tl-ok.img" \
+    >"$T/tlk.body" 2>"$T/tlk.err" || rc=$?
+  end=$(date +%s)
+  check "timeline time limit: reported with the image and its sha256, exit 3" \
+    bash -c "[ $rc -eq 3 ] && grep -qE 'ART_SANDBOX_TEST_spin: examination made no progress for 2 s: worker stopped \(sha256 $(sha256sum <"$T/tlk/ART_SANDBOX_TEST_spin" | cut -d' ' -f1)\)' '$T/tlk.err'"
+  check "timeline time limit: the next image is read by a new worker" \
+    grep -q '|/x.txt|' "$T/tlk.body"
+  check "timeline time limit: stopped in time ($((end - start)) s)" \
+    test $((end - start)) -le 20
+  "$TT" -q --timeout 60 "$T/tlk/ART_SANDBOX_TEST_spin" "$T/tl-ok.img" \
+    >"$T/tlk9.body" 2>"$T/tlk9.err" &
+  tool=$!
+  worker=""
+  for _ in $(seq 1 100); do
+    zyg=$(ps -o pid= --ppid "$tool" | tr -d ' ' | head -1) || true
+    if [ -n "$zyg" ]; then
+      worker=$(ps -o pid= --ppid "$zyg" | tr -d ' ' | head -1) || true
+    fi
+    [ -n "$worker" ] && break
+    sleep 0.1
+  done
+  if [ -n "$worker" ]; then
+    sleep 0.3
+    check "timeline worker runs under seccomp (filter mode)" \
+      grep -qE '^Seccomp:[[:space:]]+2' "/proc/$worker/status"
+    kill -9 "$worker"
+  else
+    fail "timeline kill -9: no worker process found"
+  fi
+  rc=0
+  wait "$tool" || rc=$?
+  check "timeline kill -9: reported as worker crashed: SIGKILL naming the image, exit 3" \
+    bash -c "[ $rc -eq 3 ] && grep -q 'ART_SANDBOX_TEST_spin: worker crashed: SIGKILL' '$T/tlk9.err'"
+  check "timeline kill -9: the next image is read by a new worker" \
+    grep -q '|/x.txt|' "$T/tlk9.body"
+else
+  echo "skip - $TT not built or no FAT test image: no timeline hook tests"
+fi
 
 finish

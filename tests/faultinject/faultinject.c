@@ -9,6 +9,8 @@
  *                  descriptor it is read through)
  *   ART_FI_OFFSET  first unreadable byte (default 0)
  *   ART_FI_LENGTH  unreadable bytes from there (default: to the end)
+ *   ART_FI_RANGES  instead of OFFSET/LENGTH: several unreadable ranges,
+ *                  "OFF:LEN,OFF:LEN,..." (at most 16, in any order)
  *   ART_FI_ERRNO   errno to fail with (default EIO)
  *   ART_FI_TRUNCATE  with ART_FI_PATH: instead of failing, the file is cut
  *                  to ART_FI_OFFSET bytes when a read first reaches that
@@ -41,6 +43,9 @@ static dev_t fi_dev;
 static ino_t fi_ino;
 static int fi_on;
 static uint64_t fi_off, fi_len = UINT64_MAX;
+#define FI_MAX_RANGES 16
+static uint64_t fi_r_off[FI_MAX_RANGES], fi_r_end[FI_MAX_RANGES];
+static int fi_nr;
 static int fi_errno = EIO;
 static int fi_truncate;
 static const char *fi_path;
@@ -86,6 +91,26 @@ __attribute__((constructor)) static void fi_init(void)
     fi_off = strtoull(v, NULL, 0);
   if ((v = getenv("ART_FI_LENGTH")))
     fi_len = strtoull(v, NULL, 0);
+  fi_r_off[0] = fi_off;
+  fi_r_end[0] = fi_len == UINT64_MAX || fi_off + fi_len < fi_off
+                    ? UINT64_MAX
+                    : fi_off + fi_len;
+  fi_nr = 1;
+  if ((v = getenv("ART_FI_RANGES"))) {
+    char *end;
+    fi_nr = 0;
+    while (*v && fi_nr < FI_MAX_RANGES) {
+      uint64_t o = strtoull(v, &end, 0), l;
+      if (*end != ':')
+        break;
+      l = strtoull(end + 1, &end, 0);
+      fi_r_off[fi_nr] = o;
+      fi_r_end[fi_nr++] = o + l < o ? UINT64_MAX : o + l;
+      if (*end != ',')
+        break;
+      v = end + 1;
+    }
+  }
   if ((v = getenv("ART_FI_ERRNO")))
     fi_errno = atoi(v);
   fi_truncate = getenv("ART_FI_TRUNCATE") != NULL;
@@ -111,14 +136,17 @@ static ssize_t allowed(uint64_t off, size_t len)
     }
     return (ssize_t)len;
   }
-  uint64_t end = fi_len == UINT64_MAX || fi_off + fi_len < fi_off
-                     ? UINT64_MAX
-                     : fi_off + fi_len;
-  if (off >= end || off + len <= fi_off)
-    return (ssize_t)len;
-  if (off < fi_off)
-    return (ssize_t)(fi_off - off);
-  return -1;
+  /* the bytes up to the first bad range met: a short read, or none */
+  uint64_t ok = len;
+  for (int i = 0; i < fi_nr; i++) {
+    if (off >= fi_r_end[i] || off + len <= fi_r_off[i])
+      continue;
+    if (off >= fi_r_off[i])
+      return -1;
+    if (fi_r_off[i] - off < ok)
+      ok = fi_r_off[i] - off;
+  }
+  return (ssize_t)ok;
 }
 
 ssize_t read(int fd, void *buf, size_t len)
