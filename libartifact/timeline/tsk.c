@@ -637,12 +637,20 @@ static uint8_t guarded_load_attrs(TSK_FS_FILE *f)
     int huge =
         m->size < 0 || (uint64_t)m->size > image || (uint64_t)m->size > most;
     if (huge) {
-      art__tl_problem(
-          g->tl, ART_ERR_CORRUPT,
-          "%s: directory inode %" PRIuINUM " not listed: its size (%" PRIdOFF
-          " bytes) is larger than %s (damaged or crafted inode)",
-          g->where, m->addr, m->size,
-          (uint64_t)m->size > image ? "the image" : "any real directory");
+      if ((uint64_t)m->size > image)
+        art__tl_problem(g->tl, ART_ERR_CORRUPT,
+                        "%s: directory inode %llu not listed: its size (%lld "
+                        "bytes) is larger than the image (damaged or crafted "
+                        "inode)",
+                        g->where, (unsigned long long)m->addr,
+                        (long long)m->size);
+      else
+        art__tl_problem(g->tl, ART_ERR_CORRUPT,
+                        "%s: directory inode %llu not listed: its size (%lld "
+                        "bytes) is larger than any real directory (damaged or "
+                        "crafted inode)",
+                        g->where, (unsigned long long)m->addr,
+                        (long long)m->size);
       tsk_error_reset();
       tsk_error_set_errno(TSK_ERR_FS_INODE_COR);
       tsk_error_set_errstr("directory inode %" PRIuINUM " too large", m->addr);
