@@ -842,16 +842,16 @@ check_same(art_ctx *ctx, const art_batch_item *it, const art_source *src)
 }
 
 /* Open the input in this process: a plain file, device or stdin becomes a
- * descriptor for the worker; a split or E01 image is named instead (its
- * segments are opened by the worker, read-only), so that no image format is
- * parsed here. */
+ * descriptor for the worker; a split, E01 or virtual disk image is named
+ * instead (its segments, extents and parents are opened by the worker,
+ * read-only), so that no image format is parsed here. */
 static art_status open_input(art_ctx *ctx,
                              const art_batch_item *it,
                              art_source **src,
                              art_source_kind *kind)
 {
   art_status st;
-  unsigned char sig[8];
+  unsigned char sig[512];
   size_t got = 0;
   *kind = it->kind;
   if (it->kind == ART_SOURCE_AUTO && strcmp(it->path, "-") == 0)
@@ -870,9 +870,24 @@ static art_status open_input(art_ctx *ctx,
     size_t n = strlen(it->path);
     int split = n > 4 && (strcmp(it->path + n - 4, ".001") == 0 ||
                           strcmp(it->path + n - 4, ".000") == 0);
+    /* EWF and the virtual disks (VMDK, VHD/VHDX, QCOW) are named too: their
+     * extents, parents and backing files are other files; and so is any
+     * other image format, which the worker names as unsupported just as the
+     * in-process open does */
+    unsigned char tail[512];
+    const unsigned char *tp = NULL;
+    size_t tgot = 0;
+    uint64_t size = art_source_get_info(*src)->size;
+    if (size >= 1024 && size % 512 == 0 &&
+        art_source_pread(ctx, *src, tail, sizeof tail, size - 512, &tgot) ==
+            ART_OK &&
+        tgot == sizeof tail)
+      tp = tail;
+    art_source_kind ik = ART_SOURCE_FILE;
     if (split ||
         (art_source_pread(ctx, *src, sig, sizeof sig, 0, &got) == ART_OK &&
-         art__ewf_signature(sig, got))) {
+         (art__ewf_signature(sig, got) ||
+          art__image_format(sig, got, tp, &ik)))) {
       /* Let the worker decide (it opens it as the in-process run would). */
       art_source_free(*src);
       *src = NULL;

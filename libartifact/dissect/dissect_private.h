@@ -142,4 +142,41 @@ art_status art__xlm_dissect(cfb *c,
  * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
 void art__xlm_keywords(const char *f, json_t *kw);
 
+/* zip_parts.c: members of a zip package read whole into memory during an
+ * art_archive walk (OOXML, ODF). A dissector's walk state starts with an
+ * art__zip_parts (so the data and end callbacks can take it as UD); its
+ * begin callback sets cur to -1, then calls art__zip_parts_begin for a
+ * member it wants. */
+#define ART__ZIP_PART_MAX (16u << 20) /* bytes of one part read */
+typedef struct art__zip_part {
+  char *name;
+  char *data; /* NUL-terminated; NULL when nothing was read */
+  size_t len;
+} art__zip_part;
+typedef struct art__zip_parts {
+  art__zip_part *parts;
+  size_t n, cap;
+  int cur;               /* index being read, -1 none */
+  int encrypted_members; /* members the walk found encrypted */
+  int damaged;           /* a member could not be read whole */
+} art__zip_parts;
+#define ART__ZIP_PARTS_INIT                                                    \
+  {                                                                            \
+    NULL, 0, 0, -1, 0, 0                                                       \
+  }
+/* Keep member PATH as the part being read. 0, or -1 out of memory. */
+int art__zip_parts_begin(art__zip_parts *z, const char *path);
+/* art_archive_ops data and end callbacks; UD is the art__zip_parts. */
+int art__zip_parts_data(void *ud,
+                        const art_archive_member *m,
+                        const uint8_t *buf,
+                        size_t len,
+                        uint64_t off);
+art_walk_action art__zip_parts_end(void *ud,
+                                   const art_archive_member *m,
+                                   const art_archive_result *r);
+/* The part named NAME (case-insensitive) that was read, or NULL. */
+art__zip_part *art__zip_parts_find(art__zip_parts *z, const char *name);
+void art__zip_parts_free(art__zip_parts *z);
+
 #endif

@@ -15,7 +15,6 @@
 
 #include "dissect_private.h"
 
-#define MAX_PART (16u << 20)
 #define MAX_LIST 100
 
 static int odf_recognise(const uint8_t *d, size_t n)
@@ -28,19 +27,11 @@ static int odf_recognise(const uint8_t *d, size_t n)
          memmem(d + 38, lim - 38, mt, sizeof mt - 1) != NULL;
 }
 
-typedef struct opart {
-  char *name;
-  char *data;
-  size_t len;
-} opart;
+typedef art__zip_part opart;
 
 typedef struct owalk {
-  opart *parts;
-  size_t n, cap;
-  int cur;
+  art__zip_parts z; /* first: the shared data/end callbacks take it */
   json_t *scripts;
-  int encrypted_members;
-  int damaged; /* a member could not be read whole */
 } owalk;
 
 static int wanted(const char *p)
@@ -56,7 +47,7 @@ static int wanted(const char *p)
 static art_walk_action o_begin(void *ud, const art_archive_member *m)
 {
   owalk *w = ud;
-  w->cur = -1;
+  w->z.cur = -1;
   if (m->depth != 1 || m->type != ART_ENTRY_FILE)
     return ART_WALK_SKIP;
   if (strncmp(m->path, "Scripts/", 8) == 0 &&
@@ -64,53 +55,8 @@ static art_walk_action o_begin(void *ud, const art_archive_member *m)
     json_array_append_new(w->scripts, art__dissect_jstr(m->path));
   if (!wanted(m->path))
     return ART_WALK_SKIP;
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 16;
-    opart *p = realloc(w->parts, cap * sizeof *p);
-    if (!p)
-      return ART_WALK_STOP;
-    w->parts = p;
-    w->cap = cap;
-  }
-  w->parts[w->n] = (opart){strdup(m->path), NULL, 0};
-  w->cur = (int)w->n++;
-  return ART_WALK_CONTINUE;
-}
-
-static int o_data(void *ud,
-                  const art_archive_member *m,
-                  const uint8_t *buf,
-                  size_t len,
-                  uint64_t off)
-{
-  owalk *w = ud;
-  (void)m;
-  (void)off;
-  if (w->cur < 0)
-    return 0;
-  opart *p = &w->parts[w->cur];
-  if (p->len + len > MAX_PART)
-    return 1;
-  char *q = realloc(p->data, p->len + len + 1);
-  if (!q)
-    return 1;
-  memcpy(q + p->len, buf, len);
-  p->len += len;
-  q[p->len] = '\0';
-  p->data = q;
-  return 0;
-}
-
-static art_walk_action
-o_end(void *ud, const art_archive_member *m, const art_archive_result *r)
-{
-  owalk *w = ud;
-  (void)m;
-  if (r->flags & ART_ARCHIVE_F_ENCRYPTED)
-    w->encrypted_members++;
-  else if (r->status != ART_OK)
-    w->damaged = 1;
-  return ART_WALK_CONTINUE;
+  return art__zip_parts_begin(&w->z, m->path) ? ART_WALK_STOP
+                                              : ART_WALK_CONTINUE;
 }
 
 /* XML text to UTF-8: the five entities and numeric references. */
@@ -267,17 +213,17 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
 {
   art_archive_opts o;
   art_archive *ar = NULL;
-  owalk w = {NULL, 0, 0, -1, json_array(), 0, 0};
+  owalk w = {ART__ZIP_PARTS_INIT, json_array()};
   art_archive_opts_init(&o);
   o.max_depth = 1;
-  o.max_member_bytes = MAX_PART;
+  o.max_member_bytes = ART__ZIP_PART_MAX;
   o.max_artifacts = 100000;
   art_status st = art_archive_new(ctx, &o, &ar);
   if (st != ART_OK) {
     json_decref(w.scripts);
     return st;
   }
-  art_archive_ops ops = {o_begin, o_data, o_end};
+  art_archive_ops ops = {o_begin, art__zip_parts_data, art__zip_parts_end};
   art_status wst =
       art_archive_walk_buffer(ctx, ar, in->data, in->len, in->name, &ops, &w);
   art_archive_free(ar);
@@ -286,10 +232,10 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   json_t *sum = json_object(), *mods = json_array(), *events = json_array(),
          *objects = json_array(), *iocs = json_array();
   char *mimetype = NULL;
-  int encrypted = w.encrypted_members > 0, autoexec = 0;
+  int encrypted = w.z.encrypted_members > 0, autoexec = 0;
   st = ART_OK;
-  for (size_t i = 0; i < w.n; i++) {
-    opart *p = &w.parts[i];
+  for (size_t i = 0; i < w.z.n; i++) {
+    opart *p = &w.z.parts[i];
     if (!p->data)
       continue;
     const char *lim = p->data + p->len, *e;
@@ -355,9 +301,9 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   json_object_set_new(sum, "embedded_objects", objects);
   json_object_set_new(sum, "encrypted", json_boolean(encrypted));
   json_object_set_new(sum, "indicators", iocs);
-  int partial = w.damaged || (wst != ART_OK && wst != ART_ERR_LIMIT);
+  int partial = w.z.damaged || (wst != ART_OK && wst != ART_ERR_LIMIT);
   json_object_set_new(sum, "partial", json_boolean(partial));
-  if (w.damaged)
+  if (w.z.damaged)
     art_dissect_sink_error(sink,
                            "%s: odf: damaged package (a member could not be "
                            "read whole): what could be read is reported",
@@ -370,11 +316,7 @@ odf_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     art_dissect_sink_flag(sink, "odf_embedded_object");
   if (encrypted)
     art_dissect_sink_flag(sink, "encrypted");
-  for (size_t i = 0; i < w.n; i++) {
-    free(w.parts[i].name);
-    free(w.parts[i].data);
-  }
-  free(w.parts);
+  art__zip_parts_free(&w.z);
   free(mimetype);
   art_status s2 = art__dissect_summary(sink, sum);
   if (s2 != ART_OK)

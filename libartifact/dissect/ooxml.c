@@ -14,7 +14,6 @@
 
 #include "dissect_private.h"
 
-#define MAX_PART (16u << 20) /* bytes of one XML part read */
 #define MAX_LIST 100
 
 static int ooxml_recognise(const uint8_t *d, size_t n)
@@ -25,18 +24,11 @@ static int ooxml_recognise(const uint8_t *d, size_t n)
          memmem(d, n, "_rels/.rels", 11) != NULL;
 }
 
-typedef struct part {
-  char *name;
-  char *data;
-  size_t len;
-} part;
+typedef art__zip_part part;
 
 typedef struct walk {
-  part *parts;
-  size_t n, cap;
-  int cur; /* index being read, -1 none */
-  int vba; /* a vbaProject.bin member */
-  int encrypted_members;
+  art__zip_parts z; /* first: the shared data/end callbacks take it */
+  int vba;          /* a vbaProject.bin member */
 } walk;
 
 static int ends_with(const char *s, const char *suf)
@@ -48,58 +40,15 @@ static int ends_with(const char *s, const char *suf)
 static art_walk_action w_begin(void *ud, const art_archive_member *m)
 {
   walk *w = ud;
-  w->cur = -1;
+  w->z.cur = -1;
   if (m->depth != 1 || m->type != ART_ENTRY_FILE)
     return ART_WALK_SKIP;
   if (ends_with(m->path, "vbaProject.bin"))
     w->vba = 1;
   if (!ends_with(m->path, ".xml") && !ends_with(m->path, ".rels"))
     return ART_WALK_SKIP;
-  if (w->n == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 32;
-    part *p = realloc(w->parts, cap * sizeof *p);
-    if (!p)
-      return ART_WALK_STOP;
-    w->parts = p;
-    w->cap = cap;
-  }
-  w->parts[w->n] = (part){strdup(m->path), NULL, 0};
-  w->cur = (int)w->n++;
-  return ART_WALK_CONTINUE;
-}
-
-static int w_data(void *ud,
-                  const art_archive_member *m,
-                  const uint8_t *buf,
-                  size_t len,
-                  uint64_t off)
-{
-  walk *w = ud;
-  (void)m;
-  (void)off;
-  if (w->cur < 0)
-    return 0;
-  part *p = &w->parts[w->cur];
-  if (p->len + len > MAX_PART)
-    return 1;
-  char *q = realloc(p->data, p->len + len + 1);
-  if (!q)
-    return 1;
-  memcpy(q + p->len, buf, len);
-  p->len += len;
-  q[p->len] = '\0';
-  p->data = q;
-  return 0;
-}
-
-static art_walk_action
-w_end(void *ud, const art_archive_member *m, const art_archive_result *r)
-{
-  walk *w = ud;
-  (void)m;
-  if (r->flags & ART_ARCHIVE_F_ENCRYPTED)
-    w->encrypted_members++;
-  return ART_WALK_CONTINUE;
+  return art__zip_parts_begin(&w->z, m->path) ? ART_WALK_STOP
+                                              : ART_WALK_CONTINUE;
 }
 
 /* The value of attribute NAME in the tag starting at TAG (up to '>'),
@@ -330,10 +279,7 @@ static const char *short_type(const char *type)
 
 static part *find_part(walk *w, const char *name)
 {
-  for (size_t i = 0; i < w->n; i++)
-    if (w->parts[i].data && strcasecmp(w->parts[i].name, name) == 0)
-      return &w->parts[i];
-  return NULL;
+  return art__zip_parts_find(&w->z, name);
 }
 
 /* Element text between C0 and C1 with the XML entities decoded. */
@@ -542,30 +488,30 @@ ooxml_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
 {
   art_archive_opts o;
   art_archive *ar = NULL;
-  walk w = {NULL, 0, 0, -1, 0, 0};
+  walk w = {ART__ZIP_PARTS_INIT, 0};
   art_status st;
   art_archive_opts_init(&o);
   o.max_depth = 1;
-  o.max_member_bytes = MAX_PART;
+  o.max_member_bytes = ART__ZIP_PART_MAX;
   o.max_artifacts = 100000;
   st = art_archive_new(ctx, &o, &ar);
   if (st != ART_OK)
     return st;
-  art_archive_ops ops = {w_begin, w_data, w_end};
+  art_archive_ops ops = {w_begin, art__zip_parts_data, art__zip_parts_end};
   st = art_archive_walk_buffer(ctx, ar, in->data, in->len, in->name, &ops, &w);
   art_archive_free(ar);
-  if (st != ART_OK && st != ART_ERR_LIMIT && w.n == 0) {
+  if (st != ART_OK && st != ART_ERR_LIMIT && w.z.n == 0) {
     art_dissect_sink_error(sink, "%s: ooxml: %s", in->name,
                            art_ctx_errmsg(ctx));
-    free(w.parts);
+    art__zip_parts_free(&w.z);
     return ART_ERR_CORRUPT;
   }
   json_t *sum = json_object(), *types = json_array(), *ext = json_array(),
          *dde = json_array(), *fields = json_array();
   const char *app = NULL;
   int ct_found = 0, macro_ct = 0, remote_template = 0;
-  for (size_t i = 0; i < w.n; i++) {
-    part *p = &w.parts[i];
+  for (size_t i = 0; i < w.z.n; i++) {
+    part *p = &w.z.parts[i];
     if (!p->data)
       continue;
     const char *lim = p->data + p->len, *e;
@@ -652,11 +598,7 @@ ooxml_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   if (json_array_size(dde))
     art_dissect_sink_flag(sink, "ooxml_dde");
   art_status xs = excel_macrosheets(&w, sink, sum);
-  for (size_t i = 0; i < w.n; i++) {
-    free(w.parts[i].name);
-    free(w.parts[i].data);
-  }
-  free(w.parts);
+  art__zip_parts_free(&w.z);
   art_status ss = art__dissect_summary(sink, sum);
   return ss != ART_OK ? ss : xs;
 }
