@@ -753,8 +753,8 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
       break;
     i += 4 + rl;
   }
-  if (!found) {
-    cr.why = garbled;
+  if (!found || fpl < (size_t)(wb[fp + 2] | wb[fp + 3] << 8)) {
+    cr.why = garbled; /* absent, or running past the stream */
   } else if (!art__office_crypto_init()) {
     cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
   } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
