@@ -150,6 +150,16 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
                                   size_t *out_len,
                                   art_status *st);
 
+/* A Word 97-2003 document whose FIB says fEncrypted, decrypted with the
+ * default password (RC4 CryptoAPI, Office 97 RC4; the key checked against
+ * the Table stream's encryption header): SUM as above; the decrypted
+ * WordDocument stream (fEncrypted, fObfuscation and lKey cleared, as
+ * msoffcrypto-tool writes it) is a child (via "office-decrypted"). */
+art_status art__office_decrypt_word(cfb *c,
+                                    const art_dissect_input *in,
+                                    art_dissect_sink *sink,
+                                    json_t *sum);
+
 /* ---- Excel 4.0 macros (xlm.c) ---- */
 /* The sheets, auto-exec names and macro-sheet formulas of C's Workbook
  * (BIFF8) or Book (BIFF5) stream as SUM's "xlm" (null without a macro

@@ -542,6 +542,7 @@ typedef struct biff_rc4 {
   unsigned hl;       /* its length */
   EVP_CIPHER_CTX *x; /* RC4 */
   uint64_t block;    /* the block ks[] is for, UINT64_MAX: none */
+  unsigned bs;       /* rekeyed every BS bytes (Excel 1024, Word 512) */
   uint8_t ks[BIFF_BLOCK];
 } biff_rc4;
 
@@ -581,18 +582,18 @@ static int rc4_stream(biff_rc4 *r, uint32_t b, uint8_t *out, size_t n)
   return ok;
 }
 
-/* XOR the key stream into D[A..B): the stream is rekeyed every 1024 bytes
- * of the Workbook stream, counted from its start. */
+/* XOR the key stream into D[A..B): the stream is rekeyed every R->bs
+ * bytes, counted from its start. */
 static int rc4_range(biff_rc4 *r, uint8_t *d, size_t a, size_t b)
 {
   for (size_t o = a; o < b; o++) {
-    uint64_t blk = o / BIFF_BLOCK;
+    uint64_t blk = o / r->bs;
     if (blk != r->block) {
-      if (blk > UINT32_MAX || !rc4_stream(r, (uint32_t)blk, r->ks, BIFF_BLOCK))
+      if (blk > UINT32_MAX || !rc4_stream(r, (uint32_t)blk, r->ks, r->bs))
         return 0;
       r->block = blk;
     }
-    d[o] ^= r->ks[o % BIFF_BLOCK];
+    d[o] ^= r->ks[o % r->bs];
   }
   return 1;
 }
@@ -614,41 +615,34 @@ rc4_verify(biff_rc4 *r, const uint8_t *ever, const uint8_t *evh, unsigned hl)
          memcmp(vh, h, hl) == 0;
 }
 
-/* Parse FILEPASS body FP (LEN bytes) and derive the keys for PW; R->why
- * says why not. */
-static int filepass_key(const uint8_t *fp,
-                        size_t len,
-                        const char *pw,
-                        biff_rc4 *r,
-                        crypt_result *cr)
+/* The RC4 encryption header E (LEN bytes, from its version: a FILEPASS
+ * record's after wEncryptionType, the start of Word's Table stream):
+ * derive the keys for PW and check them; CR->why says why not, CUT when the
+ * header is too short. */
+static int rc4_header_key(const uint8_t *e,
+                          size_t len,
+                          const char *pw,
+                          biff_rc4 *r,
+                          crypt_result *cr,
+                          const char *cut)
 {
   uint8_t pw16[256];
   size_t pl = password_utf16(pw, pw16, sizeof pw16);
-  if (len < 2) {
-    cr->why = garbled;
-    return 0;
-  }
-  uint16_t type = (uint16_t)(fp[0] | fp[1] << 8);
-  if (type == 0) {
-    cr->method = "xor";
-    cr->why = "XOR obfuscation is not decrypted";
-    return 0;
-  }
-  if (type != 1 || len < 6) {
-    cr->why = type != 1 ? "FILEPASS: unknown encryption type" : garbled;
-    return 0;
-  }
-  unsigned major = (unsigned)(fp[2] | fp[3] << 8),
-           minor = (unsigned)(fp[4] | fp[5] << 8);
   int ok;
+  if (len < 4) {
+    cr->why = cut;
+    return 0;
+  }
+  unsigned major = (unsigned)(e[0] | e[1] << 8),
+           minor = (unsigned)(e[2] | e[3] << 8);
   if (major == 1 && minor == 1) {
     /* Office 97 RC4: salt, encrypted verifier, its encrypted MD5 */
     cr->method = "rc4";
-    if (len < 6 + 48) {
-      cr->why = garbled;
+    if (len < 4 + 48) {
+      cr->why = cut;
       return 0;
     }
-    const uint8_t *salt = fp + 6;
+    const uint8_t *salt = e + 4;
     uint8_t h0[EVP_MAX_MD_SIZE], buf[16 * 21];
     if (hash2(EVP_md5(), pw16, pl, NULL, 0, h0) != 16)
       return 0;
@@ -660,27 +654,27 @@ static int filepass_key(const uint8_t *fp,
       return 0;
     r->cryptoapi = 0;
     r->key_len = 16;
-    ok = rc4_verify(r, fp + 22, fp + 38, 16);
+    ok = rc4_verify(r, e + 20, e + 36, 16);
   } else if ((major == 2 || major == 3 || major == 4) && minor == 2) {
     /* RC4 CryptoAPI: flags, header size, header, verifier */
     cr->method = "rc4_cryptoapi";
-    if (len < 6 + 8) {
-      cr->why = garbled;
+    if (len < 4 + 8) {
+      cr->why = cut;
       return 0;
     }
-    uint32_t hs = le32(fp + 10);
-    if (hs < 20 || hs > len - 14 || len - 14 - hs < 4 + 16 + 16 + 4 + 20) {
-      cr->why = garbled;
+    uint32_t hs = le32(e + 8);
+    if (hs < 20 || hs > len - 12 || len - 12 - hs < 4 + 16 + 16 + 4 + 20) {
+      cr->why = cut;
       return 0;
     }
-    const uint8_t *h = fp + 14, *v = fp + 14 + hs;
+    const uint8_t *h = e + 12, *v = e + 12 + hs;
     uint32_t alg = le32(h + 8), alg_hash = le32(h + 12), bits = le32(h + 16);
     if (bits == 0)
       bits = 40;
     if ((alg != 0x6801 && alg != 0) || (alg_hash != 0x8004 && alg_hash != 0) ||
         bits < 40 || bits > 128 || bits % 8 || le32(v) != 16 ||
         le32(v + 36) != 20) {
-      cr->why = "FILEPASS: an unsupported algorithm, key size or salt size";
+      cr->why = "an unsupported RC4 algorithm, key size or salt size";
       return 0;
     }
     if (hash2(EVP_sha1(), v + 4, 16, pw16, pl, r->h) != 20)
@@ -690,7 +684,7 @@ static int filepass_key(const uint8_t *fp,
     r->key_len = bits == 40 ? 16 : bits / 8;
     ok = rc4_verify(r, v + 20, v + 40, 20);
   } else {
-    cr->why = "FILEPASS: unknown encryption version";
+    cr->why = "unknown encryption version";
     return 0;
   }
   if (ok < 0) {
@@ -700,6 +694,30 @@ static int filepass_key(const uint8_t *fp,
   if (!ok)
     cr->why = "wrong password";
   return ok;
+}
+
+/* FILEPASS body FP (LEN bytes): XOR obfuscation or RC4. */
+static int filepass_key(const uint8_t *fp,
+                        size_t len,
+                        const char *pw,
+                        biff_rc4 *r,
+                        crypt_result *cr)
+{
+  if (len < 2) {
+    cr->why = garbled;
+    return 0;
+  }
+  uint16_t type = (uint16_t)(fp[0] | fp[1] << 8);
+  if (type == 0) {
+    cr->method = "xor";
+    cr->why = "XOR obfuscation is not decrypted";
+    return 0;
+  }
+  if (type != 1) {
+    cr->why = "FILEPASS: unknown encryption type";
+    return 0;
+  }
+  return rc4_header_key(fp + 2, len - 2, pw, r, cr, garbled);
 }
 
 /* Records that stay in clear after FILEPASS ([MS-XLS] 2.2.10): BOF,
@@ -768,6 +786,7 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
     memset(out + fp, 0, 2);
     memset(out + fp + 4, 0, fpl);
     r.block = UINT64_MAX;
+    r.bs = BIFF_BLOCK;
     for (i = fp + 4 + fpl; i + 4 <= n && ok;) {
       uint16_t id = (uint16_t)(out[i] | out[i + 1] << 8);
       size_t rl = (size_t)(out[i + 2] | out[i + 3] << 8);
@@ -794,6 +813,8 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
   }
   EVP_CIPHER_CTX_free(r.x);
   OPENSSL_cleanse(&r, sizeof r);
+  if (!out && !cr.why)
+    cr.why = "digest failed";
   json_object_set_new(sum, "encryption_method",
                       cr.method ? json_string(cr.method) : json_null());
   json_object_set_new(sum, "decrypted_with",
@@ -824,4 +845,85 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
     *st = ART_ERR_CORRUPT;
   *out_len = n;
   return out;
+}
+
+/* ---- Word 97-2003: RC4 in the WordDocument and Table streams ([MS-DOC]
+ * 2.2.6.2, [MS-OFFCRYPTO] 2.3.5, 2.3.6) ------------------------------------
+ */
+
+#define FIB_BASE 68u
+
+art_status art__office_decrypt_word(cfb *c,
+                                    const art_dissect_input *in,
+                                    art_dissect_sink *sink,
+                                    json_t *sum)
+{
+  crypt_result cr;
+  biff_rc4 r;
+  long wi = art__cfb_find(c, "WordDocument"), ti;
+  size_t wn = 0, tn = 0;
+  uint8_t *wd = NULL, *tb = NULL;
+  int ok = 0;
+  art_status st = ART_OK;
+  static const char cut[] = "encryption header cut or garbled";
+  memset(&cr, 0, sizeof cr);
+  memset(&r, 0, sizeof r);
+  if (wi >= 0)
+    wd = art__cfb_read(c, (size_t)wi, (uint64_t)1 << 30, &wn);
+  if (!wd || wn < FIB_BASE) {
+    cr.why = "WordDocument stream unreadable or shorter than its FIB";
+  } else {
+    unsigned flags = (unsigned)(wd[10] | wd[11] << 8);
+    uint32_t lkey = le32(wd + 14);
+    ti = art__cfb_find(c, (flags & 0x0200) ? "1Table" : "0Table");
+    if (flags & 0x8000) {
+      cr.method = "xor";
+      cr.why = "XOR obfuscation is not decrypted";
+    } else if (ti < 0 || !(tb = art__cfb_read(c, (size_t)ti, 1u << 16, &tn))) {
+      cr.why = "no Table stream";
+    } else if (lkey > tn) {
+      cr.why = cut;
+    } else if (!art__office_crypto_init()) {
+      cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
+    } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
+               rc4_header_key(tb, lkey, DEFAULT_PASSWORD, &r, &cr, cut)) {
+      /* the FIB's base in clear, fEncrypted, fObfuscation and lKey
+       * cleared as msoffcrypto-tool writes it; the rest decrypted with
+       * the key rekeyed every 512 bytes of the stream */
+      r.block = UINT64_MAX;
+      r.bs = 512;
+      wd[11] &= (uint8_t) ~(0x01 | 0x80);
+      memset(wd + 14, 0, 4);
+      ok = rc4_range(&r, wd, FIB_BASE, wn);
+      if (!ok)
+        cr.why = "RC4 failed";
+    }
+  }
+  EVP_CIPHER_CTX_free(r.x);
+  OPENSSL_cleanse(&r, sizeof r);
+  free(tb);
+  if (!ok && !cr.why)
+    cr.why = "digest failed";
+  json_object_set_new(sum, "encryption_method",
+                      cr.method ? json_string(cr.method) : json_null());
+  json_object_set_new(sum, "decrypted_with",
+                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
+  json_object_set_new(sum, "decryption_error",
+                      ok ? json_null() : json_string(cr.why));
+  if (!ok && cr.why == cut) {
+    art_dissect_sink_error(sink,
+                           "%s: ole: the Table stream's encryption header "
+                           "is cut or garbled: not decrypted",
+                           in->name);
+    st = ART_ERR_CORRUPT;
+  }
+  if (ok) {
+    art_dissect_sink_flag(sink, "decrypted_default_password");
+    art_dissect_child ch = {
+        "office-decrypted", "WordDocument", wd, wn, NULL, NULL, 0};
+    if (art_dissect_sink_child(sink, &ch) == ART_ERR_LIMIT)
+      st = ART_ERR_LIMIT;
+  }
+  free(wd);
+  return st;
 }

@@ -246,13 +246,17 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     } else {
       free(dec);
     }
+  } else if (enc && strcmp(enc, "word_fib_encrypted") == 0) {
+    art_status s3 = art__office_decrypt_word(c, in, sink, sum);
+    if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+      st = s3;
   } else if (enc) {
-    /* Word and PowerPoint RC4: flagged, not decrypted */
+    /* PowerPoint RC4: flagged, not decrypted */
     json_object_set_new(sum, "encryption_method", json_null());
     json_object_set_new(sum, "decrypted_with", json_null());
     json_object_set_new(sum, "decryption_error",
-                        json_string("Word and PowerPoint 97-2003 encryption "
-                                    "is not decrypted"));
+                        json_string("PowerPoint 97-2003 encryption is not "
+                                    "decrypted"));
   }
   if (!xlm_done && st != ART_ERR_LIMIT) {
     art_status s4 = art__xlm_dissect(c, in, sink, sum);

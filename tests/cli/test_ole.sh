@@ -161,8 +161,43 @@ PY
   expect_rc 0 "xls with a FILEPASS longer than the stream: examined, no crash" "$S" --no-yara -o "$T/longpass.jsonl" "$T/longpass.xls"
   check "xls with a FILEPASS longer than the stream: not decrypted, the damage in errors" \
     test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.errors | map(select(test("FILEPASS"))) | length)"' "$T/longpass.jsonl")" = "null 1"
+  # Word 97 (fEncrypted, the encryption header at the start of 1Table):
+  # the decrypted WordDocument stream = msoffcrypto-tool's = the plain one
+  for mode in cryptoapi rc4; do
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" - VelvetSweatshop "$T/w$mode.doc" "doc-$mode"
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" - another "$T/w$mode-2.doc" "doc-$mode"
+    ref=$(/usr/bin/python3 - "$T/w$mode.doc" <<'PY'
+import hashlib, io, sys, msoffcrypto, olefile
+o = msoffcrypto.OfficeFile(open(sys.argv[1], "rb"))
+o.load_key(password="VelvetSweatshop")
+b = io.BytesIO(); o.decrypt(b); b.seek(0)
+print(hashlib.sha256(olefile.OleFileIO(b).openstream("WordDocument").read()).hexdigest())
+PY
+)
+    plain=$(sha256sum <"$T/w$mode.doc.plain" | cut -c1-64)
+    want=rc4_cryptoapi; [ "$mode" = rc4 ] && want=rc4
+    "$S" --no-yara "$T/w$mode.doc" "$T/w$mode-2.doc" >"$T/w$mode.jsonl"
+    check "doc $mode: decrypted WordDocument stream = msoffcrypto-tool's = the plain one (office-decrypted child)" \
+      test "$(jq -r 'select(.lineage.via == "office-decrypted") | "\(.name) \(.hashes.sha256)"' "$T/w$mode.jsonl") $plain" = "WordDocument $ref $ref"
+    check "doc $mode: encrypted, method, decrypted_with" \
+      test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/w'"$mode"'.doc"))) | "\(.ole.encryption) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/w$mode.jsonl")" = "word_fib_encrypted $want VelvetSweatshop null"
+    check "doc $mode, another password: not decrypted, says why, no child" \
+      test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("w'"$mode"'-2.doc"))) | "\(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/w$mode.jsonl") $(jq -r 'select(.path | contains("w'"$mode"'-2.doc!"))' "$T/w$mode.jsonl" | wc -c)" = "null wrong password 0"
+  done
+  # an lKey (encryption header size) beyond the Table stream
+  /usr/bin/python3 - "$T/wcryptoapi.doc" "$T/wlkey.doc" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(bytes([0xEC, 0xA5, 0xC1, 0x00]))  # the FIB's wIdent, nFib
+assert i > 0
+b[i + 14:i + 18] = (0x7FFFFFFF).to_bytes(4, "little")
+open(sys.argv[2], "wb").write(b)
+PY
+  expect_rc 0 "doc whose encryption header runs past the Table stream: examined, no crash" "$S" --no-yara -o "$T/wlkey.jsonl" "$T/wlkey.doc"
+  check "doc whose encryption header runs past the Table stream: not decrypted, the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.ole.decryption_error) \(.errors | map(select(test("encryption header"))) | length)"' "$T/wlkey.jsonl")" = "null encryption header cut or garbled 1"
 else
-  echo "skip - python3 olefile/msoffcrypto-tool/cryptography absent: the Excel RC4 decryption cases did not run"
+  echo "skip - python3 olefile/msoffcrypto-tool/cryptography absent: the Excel and Word RC4 decryption cases did not run"
 fi
 
 # Excel 4.0 macros: the xlsm's macro sheet gives the formulas olevba shows
