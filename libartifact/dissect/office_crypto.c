@@ -773,6 +773,10 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
   }
   if (!found || fpl < (size_t)(wb[fp + 2] | wb[fp + 3] << 8)) {
     cr.why = garbled; /* absent, or running past the stream */
+  } else if (n >= 6 && (wb[4] | wb[5] << 8) < 0x0600) {
+    /* BIFF5 (Excel 5.0/95): FILEPASS holds an XOR key and verifier */
+    cr.method = "xor";
+    cr.why = "XOR obfuscation is not decrypted";
   } else if (!art__office_crypto_init()) {
     cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
   } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
