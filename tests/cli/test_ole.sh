@@ -161,6 +161,20 @@ PY
   expect_rc 0 "xls with a FILEPASS longer than the stream: examined, no crash" "$S" --no-yara -o "$T/longpass.jsonl" "$T/longpass.xls"
   check "xls with a FILEPASS longer than the stream: not decrypted, the damage in errors" \
     test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.errors | map(select(test("FILEPASS"))) | length)"' "$T/longpass.jsonl")" = "null 1"
+  # BIFF5 (Excel 5.0/95): its FILEPASS is XOR obfuscation (no type field)
+  /usr/bin/python3 - "$ART_SOURCE_DIR/tests/fuzz/corpus/dissect_ole/xlm_biff5.xls" "$T/biff5pass.xls" <<'PY'
+import sys, olefile
+b = bytearray(open(sys.argv[1], "rb").read())
+w = olefile.OleFileIO(sys.argv[1]).openstream("Book").read()
+i = b.find(w[:32])
+assert i > 0 and b[i:i + 2] == bytes([0x09, 0x08])
+j = i + 4 + int.from_bytes(b[i + 2:i + 4], "little")
+b[j:j + 2] = bytes([0x2F, 0])  # the record after BOF becomes a FILEPASS
+open(sys.argv[2], "wb").write(b)
+PY
+  "$S" --no-yara "$T/biff5pass.xls" >"$T/biff5pass.jsonl"
+  check "BIFF5 workbook with a FILEPASS: xor, not decrypted, says so" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.encrypted) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/biff5pass.jsonl")" = "true xor null XOR obfuscation is not decrypted"
   # Word 97 (fEncrypted, the encryption header at the start of 1Table):
   # the decrypted WordDocument stream = msoffcrypto-tool's = the plain one
   for mode in cryptoapi rc4; do
