@@ -161,6 +161,10 @@ PY
   expect_rc 0 "xls with a FILEPASS longer than the stream: examined, no crash" "$S" --no-yara -o "$T/longpass.jsonl" "$T/longpass.xls"
   check "xls with a FILEPASS longer than the stream: not decrypted, the damage in errors" \
     test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.errors | map(select(test("FILEPASS"))) | length)"' "$T/longpass.jsonl")" = "null 1"
+  # without OpenSSL's legacy provider (RC4) the workbook stays encrypted, and says why
+  OPENSSL_MODULES=$T/none "$S" --no-yara "$T/cryptoapi.xls" >"$T/nolegacy.jsonl"
+  check "xls, OpenSSL's legacy provider absent: not decrypted, says why, flagged encrypted" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.ole.decryption_error) \(.flags | index("encrypted") != null)"' "$T/nolegacy.jsonl")" = "null RC4 is not available (OpenSSL's legacy provider did not load) true"
   # BIFF5 (Excel 5.0/95): its FILEPASS is XOR obfuscation (no type field)
   /usr/bin/python3 - "$ART_SOURCE_DIR/tests/fuzz/corpus/dissect_ole/xlm_biff5.xls" "$T/biff5pass.xls" <<'PY'
 import sys, olefile
