@@ -296,6 +296,9 @@ static void test_hook(const char *path, art_ctx *ctx)
 }
 #endif
 
+/* dissect/office_crypto.c */
+int art__office_crypto_init(void);
+
 void art__sbx_worker_main(int sock,
                           const art_sandbox_opts *opts,
                           const art_sandbox_job *job,
@@ -321,6 +324,9 @@ void art__sbx_worker_main(int sock,
    * parent's resident-memory watch still applies). */
   (void)opts;
 #endif
+  /* Per-process set-up the filter would forbid: OpenSSL's legacy provider
+   * (RC4, for Office 97-2003 decryption) is a shared object to load. */
+  art__office_crypto_init();
   if (set_limit(RLIMIT_FSIZE, WORKER_FSIZE) != 0 ||
       set_limit(RLIMIT_CORE, 0) != 0 ||
       set_limit(RLIMIT_NOFILE, WORKER_NOFILE) != 0 ||

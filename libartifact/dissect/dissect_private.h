@@ -130,6 +130,36 @@ art_status art__office_decrypt_ooxml(cfb *c,
                                      art_dissect_sink *sink,
                                      json_t *sum);
 
+/* Load OpenSSL's legacy provider (RC4) into a private library context,
+ * once; 1 when RC4 is available. Called by a sandboxed worker before its
+ * seccomp filter, lazily otherwise. */
+int art__office_crypto_init(void);
+/* The Workbook stream WB (N bytes) of an Excel 97-2003 workbook with a
+ * FILEPASS record decrypted with the default password (RC4 CryptoAPI,
+ * Office 97 RC4): SUM gets "encryption_method", "decrypted_with",
+ * "decryption_error"; the decrypted stream (FILEPASS blanked to a record
+ * of type 0, as msoffcrypto-tool writes it) is yielded as a child (via
+ * "office-decrypted") and returned (malloc'd, *OUT_LEN bytes), NULL when
+ * not decrypted. *ST: ART_ERR_CORRUPT for a cut FILEPASS or stream,
+ * ART_ERR_LIMIT, ART_ERR_NOMEM. */
+uint8_t *art__office_decrypt_biff(const uint8_t *wb,
+                                  size_t n,
+                                  const art_dissect_input *in,
+                                  art_dissect_sink *sink,
+                                  json_t *sum,
+                                  size_t *out_len,
+                                  art_status *st);
+
+/* A Word 97-2003 document whose FIB says fEncrypted, decrypted with the
+ * default password (RC4 CryptoAPI, Office 97 RC4; the key checked against
+ * the Table stream's encryption header): SUM as above; the decrypted
+ * WordDocument stream (fEncrypted, fObfuscation and lKey cleared, as
+ * msoffcrypto-tool writes it) is a child (via "office-decrypted"). */
+art_status art__office_decrypt_word(cfb *c,
+                                    const art_dissect_input *in,
+                                    art_dissect_sink *sink,
+                                    json_t *sum);
+
 /* ---- Excel 4.0 macros (xlm.c) ---- */
 /* The sheets, auto-exec names and macro-sheet formulas of C's Workbook
  * (BIFF8) or Book (BIFF5) stream as SUM's "xlm" (null without a macro
@@ -138,6 +168,13 @@ art_status art__xlm_dissect(cfb *c,
                             const art_dissect_input *in,
                             art_dissect_sink *sink,
                             json_t *sum);
+/* The same on a Workbook stream D of N bytes already read (decrypted);
+ * D is freed. */
+art_status art__xlm_dissect_stream(uint8_t *d,
+                                   size_t n,
+                                   const art_dissect_input *in,
+                                   art_dissect_sink *sink,
+                                   json_t *sum);
 /* Append to KW the functions of formula text F that run, download or
  * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
 void art__xlm_keywords(const char *f, json_t *kw);

@@ -1,7 +1,9 @@
 /* Office decryption with the default password ("VelvetSweatshop", the one
  * Office itself tries): OOXML EncryptedPackage with agile and standard
- * encryption ([MS-OFFCRYPTO] 2.3.4.5-2.3.4.13), with OpenSSL's ciphers and
- * digests. The decrypted package is yielded as a child.
+ * encryption ([MS-OFFCRYPTO] 2.3.4.5-2.3.4.13) and Excel 97-2003 workbooks
+ * with a FILEPASS record (RC4 CryptoAPI 2.3.5, Office 97 RC4 2.3.6), with
+ * OpenSSL's ciphers and digests (RC4 from its legacy provider). The
+ * decrypted package or Workbook stream is yielded as a child.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include <stdio.h>
@@ -9,7 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <pthread.h>
+
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include "dissect_private.h"
 
@@ -493,4 +498,436 @@ art_status art__office_decrypt_ooxml(cfb *c,
   st = art_dissect_sink_child(sink, &ch);
   free(dec);
   return st == ART_ERR_LIMIT ? ART_ERR_LIMIT : cut ? ART_ERR_CORRUPT : ART_OK;
+}
+
+/* ---- Excel 97-2003: the Workbook stream after FILEPASS ([MS-XLS] 2.2.10,
+ * 2.4.117; [MS-OFFCRYPTO] 2.3.5, 2.3.6) ------------------------------------
+ */
+
+/* RC4 lives in OpenSSL 3's legacy provider: loaded once into a library
+ * context of our own (never the default one, whose algorithms the rest of
+ * the program uses), before a sandboxed worker installs its seccomp filter
+ * (the provider is a shared object to open and map). */
+static pthread_once_t rc4_once = PTHREAD_ONCE_INIT;
+static OSSL_LIB_CTX *rc4_libctx;
+static EVP_CIPHER *rc4_cipher;
+
+static void rc4_load(void)
+{
+  rc4_libctx = OSSL_LIB_CTX_new();
+  if (!rc4_libctx)
+    return;
+  if (!OSSL_PROVIDER_load(rc4_libctx, "legacy") ||
+      !(rc4_cipher = EVP_CIPHER_fetch(rc4_libctx, "RC4", NULL))) {
+    OSSL_LIB_CTX_free(rc4_libctx);
+    rc4_libctx = NULL;
+  }
+}
+
+int art__office_crypto_init(void)
+{
+  pthread_once(&rc4_once, rc4_load);
+  return rc4_cipher != NULL;
+}
+
+#define BIFF_BLOCK 1024u
+
+static const char garbled[] = "FILEPASS record cut or garbled";
+
+typedef struct biff_rc4 {
+  int cryptoapi;     /* SHA-1 based (2.3.5) or MD5 based (2.3.6) */
+  unsigned key_len;  /* RC4 key bytes */
+  unsigned trunc;    /* CryptoAPI: the hash bytes kept (5 for 40 bits) */
+  uint8_t h[20];     /* the hash the block keys come from */
+  unsigned hl;       /* its length */
+  EVP_CIPHER_CTX *x; /* RC4 */
+  uint64_t block;    /* the block ks[] is for, UINT64_MAX: none */
+  unsigned bs;       /* rekeyed every BS bytes (Excel 1024, Word 512) */
+  uint8_t ks[BIFF_BLOCK];
+} biff_rc4;
+
+/* The RC4 key of block B: CryptoAPI H(H0 || B) truncated (40 bits: 5
+ * bytes then zeros to 16), Office 97 MD5(H1[0..5) || B). */
+static int rc4_block_key(biff_rc4 *r, uint32_t b, uint8_t *key)
+{
+  uint8_t bb[4], t[EVP_MAX_MD_SIZE];
+  put32(bb, b);
+  if (r->cryptoapi) {
+    if (hash2(EVP_sha1(), r->h, 20, bb, 4, t) != 20)
+      return 0;
+    memset(key, 0, r->key_len);
+    memcpy(key, t, r->trunc);
+  } else {
+    if (hash2(EVP_md5(), r->h, 5, bb, 4, t) != 16)
+      return 0;
+    memcpy(key, t, 16);
+  }
+  OPENSSL_cleanse(t, sizeof t);
+  return 1;
+}
+
+/* RC4 keyed for block B: N bytes of its key stream into OUT. */
+static int rc4_stream(biff_rc4 *r, uint32_t b, uint8_t *out, size_t n)
+{
+  uint8_t key[16];
+  int l = 0, ok;
+  static const uint8_t zero[BIFF_BLOCK];
+  if (n > sizeof zero || !rc4_block_key(r, b, key))
+    return 0;
+  ok = EVP_CipherInit_ex2(r->x, rc4_cipher, NULL, NULL, 1, NULL) == 1 &&
+       EVP_CIPHER_CTX_set_key_length(r->x, (int)r->key_len) == 1 &&
+       EVP_CipherInit_ex2(r->x, NULL, key, NULL, 1, NULL) == 1 &&
+       EVP_CipherUpdate(r->x, out, &l, zero, (int)n) == 1 && (size_t)l == n;
+  OPENSSL_cleanse(key, sizeof key);
+  return ok;
+}
+
+/* XOR the key stream into D[A..B): the stream is rekeyed every R->bs
+ * bytes, counted from its start. */
+static int rc4_range(biff_rc4 *r, uint8_t *d, size_t a, size_t b)
+{
+  for (size_t o = a; o < b; o++) {
+    uint64_t blk = o / r->bs;
+    if (blk != r->block) {
+      if (blk > UINT32_MAX || !rc4_stream(r, (uint32_t)blk, r->ks, r->bs))
+        return 0;
+      r->block = blk;
+    }
+    d[o] ^= r->ks[o % r->bs];
+  }
+  return 1;
+}
+
+/* Check the password against the FILEPASS verifier: block 0's key stream
+ * decrypts the verifier then its hash. */
+static int
+rc4_verify(biff_rc4 *r, const uint8_t *ever, const uint8_t *evh, unsigned hl)
+{
+  uint8_t ks[16 + 20], v[16], h[20], vh[EVP_MAX_MD_SIZE];
+  if (!rc4_stream(r, 0, ks, 16 + hl))
+    return -1;
+  for (unsigned i = 0; i < 16; i++)
+    v[i] = ever[i] ^ ks[i];
+  for (unsigned i = 0; i < hl; i++)
+    h[i] = evh[i] ^ ks[16 + i];
+  return hash2(r->cryptoapi ? EVP_sha1() : EVP_md5(), v, 16, NULL, 0, vh) ==
+             hl &&
+         memcmp(vh, h, hl) == 0;
+}
+
+/* The RC4 encryption header E (LEN bytes, from its version: a FILEPASS
+ * record's after wEncryptionType, the start of Word's Table stream):
+ * derive the keys for PW and check them; CR->why says why not, CUT when the
+ * header is too short. */
+static int rc4_header_key(const uint8_t *e,
+                          size_t len,
+                          const char *pw,
+                          biff_rc4 *r,
+                          crypt_result *cr,
+                          const char *cut)
+{
+  uint8_t pw16[256];
+  size_t pl = password_utf16(pw, pw16, sizeof pw16);
+  int ok;
+  if (len < 4) {
+    cr->why = cut;
+    return 0;
+  }
+  unsigned major = (unsigned)(e[0] | e[1] << 8),
+           minor = (unsigned)(e[2] | e[3] << 8);
+  if (major == 1 && minor == 1) {
+    /* Office 97 RC4: salt, encrypted verifier, its encrypted MD5 */
+    cr->method = "rc4";
+    if (len < 4 + 48) {
+      cr->why = cut;
+      return 0;
+    }
+    const uint8_t *salt = e + 4;
+    uint8_t h0[EVP_MAX_MD_SIZE], buf[16 * 21];
+    if (hash2(EVP_md5(), pw16, pl, NULL, 0, h0) != 16)
+      return 0;
+    for (int i = 0; i < 16; i++) {
+      memcpy(buf + 21 * i, h0, 5);
+      memcpy(buf + 21 * i + 5, salt, 16);
+    }
+    if (hash2(EVP_md5(), buf, sizeof buf, NULL, 0, r->h) != 16)
+      return 0;
+    r->cryptoapi = 0;
+    r->key_len = 16;
+    ok = rc4_verify(r, e + 20, e + 36, 16);
+  } else if ((major == 2 || major == 3 || major == 4) && minor == 2) {
+    /* RC4 CryptoAPI: flags, header size, header, verifier */
+    cr->method = "rc4_cryptoapi";
+    if (len < 4 + 8) {
+      cr->why = cut;
+      return 0;
+    }
+    uint32_t hs = le32(e + 8);
+    if (hs < 20 || hs > len - 12 || len - 12 - hs < 4 + 16 + 16 + 4 + 20) {
+      cr->why = cut;
+      return 0;
+    }
+    const uint8_t *h = e + 12, *v = e + 12 + hs;
+    uint32_t alg = le32(h + 8), alg_hash = le32(h + 12), bits = le32(h + 16);
+    if (bits == 0)
+      bits = 40;
+    if ((alg != 0x6801 && alg != 0) || (alg_hash != 0x8004 && alg_hash != 0) ||
+        bits < 40 || bits > 128 || bits % 8 || le32(v) != 16 ||
+        le32(v + 36) != 20) {
+      cr->why = "an unsupported RC4 algorithm, key size or salt size";
+      return 0;
+    }
+    if (hash2(EVP_sha1(), v + 4, 16, pw16, pl, r->h) != 20)
+      return 0;
+    r->cryptoapi = 1;
+    r->trunc = bits / 8;
+    r->key_len = bits == 40 ? 16 : bits / 8;
+    ok = rc4_verify(r, v + 20, v + 40, 20);
+  } else {
+    cr->why = "unknown encryption version";
+    return 0;
+  }
+  if (ok < 0) {
+    cr->why = "RC4 is not available (OpenSSL's legacy provider did not load)";
+    return 0;
+  }
+  if (!ok)
+    cr->why = "wrong password";
+  return ok;
+}
+
+/* FILEPASS body FP (LEN bytes): XOR obfuscation or RC4. */
+static int filepass_key(const uint8_t *fp,
+                        size_t len,
+                        const char *pw,
+                        biff_rc4 *r,
+                        crypt_result *cr)
+{
+  if (len < 2) {
+    cr->why = garbled;
+    return 0;
+  }
+  uint16_t type = (uint16_t)(fp[0] | fp[1] << 8);
+  if (type == 0) {
+    cr->method = "xor";
+    cr->why = "XOR obfuscation is not decrypted";
+    return 0;
+  }
+  if (type != 1) {
+    cr->why = "FILEPASS: unknown encryption type";
+    return 0;
+  }
+  return rc4_header_key(fp + 2, len - 2, pw, r, cr, garbled);
+}
+
+/* Records that stay in clear after FILEPASS ([MS-XLS] 2.2.10): BOF,
+ * FILEPASS, UsrExcl, FileLock, InterfaceHdr, RRDInfo, RRDHead; BoundSheet8
+ * keeps its lbPlyPos (4 bytes) in clear. */
+static size_t clear_prefix(uint16_t id, size_t rl)
+{
+  switch (id) {
+  case 0x0809:
+  case 0x002f:
+  case 0x0194:
+  case 0x0195:
+  case 0x00e1:
+  case 0x0196:
+  case 0x0138:
+    return rl;
+  case 0x0085:
+    return rl < 4 ? rl : 4;
+  default:
+    return 0;
+  }
+}
+
+uint8_t *art__office_decrypt_biff(const uint8_t *wb,
+                                  size_t n,
+                                  const art_dissect_input *in,
+                                  art_dissect_sink *sink,
+                                  json_t *sum,
+                                  size_t *out_len,
+                                  art_status *st)
+{
+  crypt_result cr;
+  biff_rc4 r;
+  uint8_t *out = NULL;
+  size_t i = 0, fp = 0, fpl = 0;
+  int found = 0, ok = 0, cut = 0;
+  memset(&cr, 0, sizeof cr);
+  memset(&r, 0, sizeof r);
+  *st = ART_OK;
+  /* FILEPASS, in the globals substream before its EOF */
+  for (size_t recs = 0; i + 4 <= n && recs < 4096; recs++) {
+    uint16_t id = (uint16_t)(wb[i] | wb[i + 1] << 8);
+    size_t rl = (size_t)(wb[i + 2] | wb[i + 3] << 8);
+    if (id == 0x002f) {
+      found = 1;
+      fp = i;
+      fpl = rl <= n - i - 4 ? rl : n - i - 4;
+      break;
+    }
+    if (id == 0x000a && recs > 0)
+      break;
+    i += 4 + rl;
+  }
+  if (!found || fpl < (size_t)(wb[fp + 2] | wb[fp + 3] << 8)) {
+    cr.why = garbled; /* absent, or running past the stream */
+  } else if (n >= 6 && (wb[4] | wb[5] << 8) < 0x0600) {
+    /* BIFF5 (Excel 5.0/95): FILEPASS holds an XOR key and verifier */
+    cr.method = "xor";
+    cr.why = "XOR obfuscation is not decrypted";
+  } else if (!art__office_crypto_init()) {
+    cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
+  } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
+             filepass_key(wb + fp + 4, fpl, DEFAULT_PASSWORD, &r, &cr)) {
+    ok = 1;
+  }
+  if (ok && (out = malloc(n ? n : 1)) != NULL) {
+    memcpy(out, wb, n);
+    /* FILEPASS blanked (record type 0, its size kept), as msoffcrypto-tool
+     * writes the decrypted stream: the stream keeps its size and offsets */
+    memset(out + fp, 0, 2);
+    memset(out + fp + 4, 0, fpl);
+    r.block = UINT64_MAX;
+    r.bs = BIFF_BLOCK;
+    for (i = fp + 4 + fpl; i + 4 <= n && ok;) {
+      uint16_t id = (uint16_t)(out[i] | out[i + 1] << 8);
+      size_t rl = (size_t)(out[i + 2] | out[i + 3] << 8);
+      if (rl > n - i - 4) {
+        rl = n - i - 4;
+        cut = 1;
+      }
+      size_t clr = clear_prefix(id, rl);
+      if (clr < rl)
+        ok = rc4_range(&r, out, i + 4 + clr, i + 4 + rl);
+      i += 4 + rl;
+    }
+    if (i < n)
+      cut = 1;
+    if (!ok) {
+      free(out);
+      out = NULL;
+      cr.why = "RC4 failed";
+    }
+  } else if (ok) {
+    ok = 0;
+    *st = ART_ERR_NOMEM;
+    cr.why = "out of memory";
+  }
+  EVP_CIPHER_CTX_free(r.x);
+  OPENSSL_cleanse(&r, sizeof r);
+  if (!out && !cr.why)
+    cr.why = "digest failed";
+  json_object_set_new(sum, "encryption_method",
+                      cr.method ? json_string(cr.method) : json_null());
+  json_object_set_new(sum, "decrypted_with",
+                      out ? json_string(DEFAULT_PASSWORD) : json_null());
+  json_object_set_new(sum, "decryption_error",
+                      out ? json_null() : json_string(cr.why));
+  if (!out) {
+    if (cr.why == garbled) {
+      art_dissect_sink_error(sink,
+                             "%s: ole: Workbook: FILEPASS record cut or "
+                             "garbled: not decrypted",
+                             in->name);
+      *st = ART_ERR_CORRUPT;
+    }
+    return NULL;
+  }
+  art_dissect_sink_flag(sink, "decrypted_default_password");
+  if (cut)
+    art_dissect_sink_error(sink,
+                           "%s: ole: Workbook: the last record runs past the "
+                           "stream: the decrypted stream is cut",
+                           in->name);
+  art_dissect_child ch = {
+      "office-decrypted", "Workbook", out, n, NULL, NULL, cut};
+  if (art_dissect_sink_child(sink, &ch) == ART_ERR_LIMIT)
+    *st = ART_ERR_LIMIT;
+  else if (cut)
+    *st = ART_ERR_CORRUPT;
+  *out_len = n;
+  return out;
+}
+
+/* ---- Word 97-2003: RC4 in the WordDocument and Table streams ([MS-DOC]
+ * 2.2.6.2, [MS-OFFCRYPTO] 2.3.5, 2.3.6) ------------------------------------
+ */
+
+#define FIB_BASE 68u
+
+art_status art__office_decrypt_word(cfb *c,
+                                    const art_dissect_input *in,
+                                    art_dissect_sink *sink,
+                                    json_t *sum)
+{
+  crypt_result cr;
+  biff_rc4 r;
+  long wi = art__cfb_find(c, "WordDocument"), ti;
+  size_t wn = 0, tn = 0;
+  uint8_t *wd = NULL, *tb = NULL;
+  int ok = 0;
+  art_status st = ART_OK;
+  static const char cut[] = "encryption header cut or garbled";
+  memset(&cr, 0, sizeof cr);
+  memset(&r, 0, sizeof r);
+  if (wi >= 0)
+    wd = art__cfb_read(c, (size_t)wi, (uint64_t)1 << 30, &wn);
+  if (!wd || wn < FIB_BASE) {
+    cr.why = "WordDocument stream unreadable or shorter than its FIB";
+  } else {
+    unsigned flags = (unsigned)(wd[10] | wd[11] << 8);
+    uint32_t lkey = le32(wd + 14);
+    ti = art__cfb_find(c, (flags & 0x0200) ? "1Table" : "0Table");
+    if (flags & 0x8000) {
+      cr.method = "xor";
+      cr.why = "XOR obfuscation is not decrypted";
+    } else if (ti < 0 || !(tb = art__cfb_read(c, (size_t)ti, 1u << 16, &tn))) {
+      cr.why = "no Table stream";
+    } else if (lkey > tn) {
+      cr.why = cut;
+    } else if (!art__office_crypto_init()) {
+      cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
+    } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
+               rc4_header_key(tb, lkey, DEFAULT_PASSWORD, &r, &cr, cut)) {
+      /* the FIB's base in clear, fEncrypted, fObfuscation and lKey
+       * cleared as msoffcrypto-tool writes it; the rest decrypted with
+       * the key rekeyed every 512 bytes of the stream */
+      r.block = UINT64_MAX;
+      r.bs = 512;
+      wd[11] &= (uint8_t) ~(0x01 | 0x80);
+      memset(wd + 14, 0, 4);
+      ok = rc4_range(&r, wd, FIB_BASE, wn);
+      if (!ok)
+        cr.why = "RC4 failed";
+    }
+  }
+  EVP_CIPHER_CTX_free(r.x);
+  OPENSSL_cleanse(&r, sizeof r);
+  free(tb);
+  if (!ok && !cr.why)
+    cr.why = "digest failed";
+  json_object_set_new(sum, "encryption_method",
+                      cr.method ? json_string(cr.method) : json_null());
+  json_object_set_new(sum, "decrypted_with",
+                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
+  json_object_set_new(sum, "decryption_error",
+                      ok ? json_null() : json_string(cr.why));
+  if (!ok && cr.why == cut) {
+    art_dissect_sink_error(sink,
+                           "%s: ole: the Table stream's encryption header "
+                           "is cut or garbled: not decrypted",
+                           in->name);
+    st = ART_ERR_CORRUPT;
+  }
+  if (ok) {
+    art_dissect_sink_flag(sink, "decrypted_default_password");
+    art_dissect_child ch = {
+        "office-decrypted", "WordDocument", wd, wn, NULL, NULL, 0};
+    if (art_dissect_sink_child(sink, &ch) == ART_ERR_LIMIT)
+      st = ART_ERR_LIMIT;
+  }
+  free(wd);
+  return st;
 }

@@ -176,6 +176,7 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   art_status st;
   json_t *sum, *streams, *objs;
   size_t n_streams = 0, n_storages = 0;
+  int xlm_done = 0;
   (void)ctx;
   st = art__cfb_open(in->data, in->len, &c, err, sizeof err);
   if (st != ART_OK) {
@@ -226,16 +227,38 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     art_status s3 = art__office_decrypt_ooxml(c, in, sink, sum);
     if (s3 != ART_OK && st == ART_OK)
       st = s3;
+  } else if (enc && strcmp(enc, "excel_filepass") == 0) {
+    /* the Workbook decrypted (RC4): its sheets and macros read from it */
+    size_t wn = 0, dn = 0;
+    uint8_t *wb = read_path(c, "Workbook", (uint64_t)1 << 30, &wn), *dec;
+    art_status s3 = ART_OK;
+    if (!wb)
+      wb = read_path(c, "Book", (uint64_t)1 << 30, &wn);
+    dec = wb ? art__office_decrypt_biff(wb, wn, in, sink, sum, &dn, &s3) : NULL;
+    free(wb);
+    if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+      st = s3;
+    if (dec && st != ART_ERR_LIMIT) {
+      s3 = art__xlm_dissect_stream(dec, dn, in, sink, sum);
+      if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+        st = s3;
+      xlm_done = 1;
+    } else {
+      free(dec);
+    }
+  } else if (enc && strcmp(enc, "word_fib_encrypted") == 0) {
+    art_status s3 = art__office_decrypt_word(c, in, sink, sum);
+    if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+      st = s3;
   } else if (enc) {
-    /* RC4 (OpenSSL 3 keeps it in its legacy provider) and XOR
-     * obfuscation: flagged, not decrypted */
+    /* PowerPoint RC4: flagged, not decrypted */
     json_object_set_new(sum, "encryption_method", json_null());
     json_object_set_new(sum, "decrypted_with", json_null());
     json_object_set_new(sum, "decryption_error",
-                        json_string("Office 97-2003 encryption (RC4, XOR "
-                                    "obfuscation) is not decrypted"));
+                        json_string("PowerPoint 97-2003 encryption is not "
+                                    "decrypted"));
   }
-  if (st != ART_ERR_LIMIT) {
+  if (!xlm_done && st != ART_ERR_LIMIT) {
     art_status s4 = art__xlm_dissect(c, in, sink, sum);
     if (s4 != ART_OK && (st == ART_OK || s4 == ART_ERR_LIMIT))
       st = s4;

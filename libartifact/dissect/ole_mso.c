@@ -28,6 +28,8 @@ static uint16_t le16(const uint8_t *p)
 static int is_word2003_xml(const uint8_t *d, size_t n)
 {
   size_t m = n < 4096 ? n : 4096;
+  if (m == 0)
+    return 0; /* an empty member: D may be NULL */
   return memmem(d, m, "<?mso-application", 17) != NULL &&
          (memmem(d, m, "Word.Document", 13) != NULL ||
           memmem(d, m, "wordDocument", 12) != NULL);

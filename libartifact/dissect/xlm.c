@@ -924,9 +924,6 @@ art_status art__xlm_dissect(cfb *c,
   long wi = art__cfb_find(c, "Workbook");
   size_t n = 0;
   uint8_t *d;
-  int filepass = 0, autoexec = 0, hidden = 0;
-  size_t macro_sheets = 0, n_formulas = 0, unparsed = 0, budget;
-  art_status st = ART_OK;
   if (wi < 0)
     wi = art__cfb_find(c, "Book");
   if (wi < 0)
@@ -934,6 +931,18 @@ art_status art__xlm_dissect(cfb *c,
   d = art__cfb_read(c, (size_t)wi, (uint64_t)1 << 30, &n);
   if (!d)
     return ART_OK;
+  return art__xlm_dissect_stream(d, n, in, sink, sum);
+}
+
+art_status art__xlm_dissect_stream(uint8_t *d,
+                                   size_t n,
+                                   const art_dissect_input *in,
+                                   art_dissect_sink *sink,
+                                   json_t *sum)
+{
+  int filepass = 0, autoexec = 0, hidden = 0;
+  size_t macro_sheets = 0, n_formulas = 0, unparsed = 0, budget;
+  art_status st = ART_OK;
   book b = {d, n, 0, NULL, 0, NULL, 0, NULL, 0, 0};
   budget = n; /* records are 4 bytes at least: n/4 per pass, 4 passes */
   globals(&b, &filepass);

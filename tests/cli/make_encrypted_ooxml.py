@@ -12,6 +12,8 @@
 # SPDX-License-Identifier: Apache-2.0
 import hashlib, os, struct, subprocess, sys
 
+from cfb_write import write_cfb
+
 plain, password, out = sys.argv[1], sys.argv[2], sys.argv[3]
 data = open(plain, "rb").read()
 
@@ -74,40 +76,8 @@ else:
         iv = hashlib.sha512(ksalt + struct.pack("<I", k // 4096)).digest()[:16]
         package += cbc(secret, iv, seg)
 
-# ---- a compound file: header, FAT sector, directory sector, streams ----
-S = 512
-def sectors(b):
-    b = b + b"\0" * (-len(b) % S)
-    return [b[i:i + S] for i in range(0, len(b), S)]
+# ---- a compound file of the two streams (cfb_write.py) ----
 # a stream below 4096 bytes would live in the mini stream: pad EncryptionInfo
 # (with spaces after the XML of an agile descriptor: still well-formed)
-info_s = sectors(info.ljust(4096, b"\0" if mode == "standard" else b" "))
-pkg_s = sectors(package.ljust(4096, b"\0"))
-# sector 0: FAT, 1: directory, then the streams
-first_info, first_pkg = 2, 2 + len(info_s)
-n = first_pkg + len(pkg_s)
-fat = [0xFFFFFFFD, 0xFFFFFFFE]
-for k in range(len(info_s)):
-    fat.append(first_info + k + 1 if k + 1 < len(info_s) else 0xFFFFFFFE)
-for k in range(len(pkg_s)):
-    fat.append(first_pkg + k + 1 if k + 1 < len(pkg_s) else 0xFFFFFFFE)
-assert len(fat) <= S // 4
-fat += [0xFFFFFFFF] * (S // 4 - len(fat))
-
-def entry(name, typ, left, right, child, start, size):
-    nm = (name + "\0").encode("utf-16-le")
-    return (nm.ljust(64, b"\0") + struct.pack("<HBB", len(nm), typ, 1) +
-            struct.pack("<III", left, right, child) + b"\0" * 16 + b"\0" * 4 +
-            b"\0" * 16 + struct.pack("<IQ", start, size))
-NONE = 0xFFFFFFFF
-# a red-black tree of two: EncryptionInfo the root's child, EncryptedPackage its right sibling
-d = entry("Root Entry", 5, NONE, NONE, 1, 0xFFFFFFFE, 0)
-d += entry("EncryptionInfo", 2, NONE, 2, NONE, first_info, 4096)
-d += entry("EncryptedPackage", 2, NONE, NONE, NONE, first_pkg, len(package))
-d = d.ljust(S, b"\0")
-hdr = (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) +
-       b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0))
-hdr += struct.pack("<I", 0) + struct.pack("<I", 0xFFFFFFFF) * 108
-assert len(hdr) == 512
-with open(out, "wb") as f:
-    f.write(hdr + struct.pack("<%dI" % (S // 4), *fat) + d + b"".join(info_s) + b"".join(pkg_s))
+write_cfb(out, [("EncryptionInfo", info.ljust(4096, b"\0" if mode == "standard" else b" "), 4096),
+                ("EncryptedPackage", package.ljust(4096, b"\0"), len(package))])

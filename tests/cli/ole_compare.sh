@@ -21,9 +21,12 @@ awk -F'\t' '
   $2 == "decrypted" { dec[$1] = 1 }
   END { for (f in t) if (!(f in enc) || (f in dec)) print f }' "$GOLD" | sort >"$T/ooxml_files"
 # XLM facts: not for a workbook that stays encrypted (olevba reads the
-# workbook msoffcrypto-tool decrypted with RC4; artifact does not decrypt
-# BIFF8 RC4 yet), nor for the formulas olevba could not parse whole
-# (xlm_unparsed: it shows "<ERROR>" for every BIFF5 string).
+# workbook msoffcrypto-tool decrypted with the default password, artifact
+# the one it decrypts), nor for the formulas olevba could not parse whole
+# (xlm_unparsed: it shows "<ERROR>" for every BIFF5 string). olevba lists a
+# workbook's sheets when it has VBA too, artifact only with a macro sheet:
+# sheets are compared for the workbooks with a macro sheet (in the facts
+# of each side, so a macro sheet one side misses still shows).
 awk -F'\t' '
   $2 == "encrypted" && $3 == "True" { enc[$1] = 1 }
   $2 == "decrypted" { dec[$1] = 1 }
@@ -32,14 +35,17 @@ awk -F'\t' '$2 == "xlm_unparsed" { print $1 "\t" $3 "\t" $4 }' "$GOLD" | sort >"
 # olevba's encoded-string detections (Base64/Hex/Dridex strings) are not
 # keywords of the code: left out of the comparison.
 filter() {
-  awk -F'\t' -v files="$T/vba_files" -v ofiles="$T/ooxml_files" -v xenc="$T/xlm_enc" -v xskip="$T/xlm_skip" '
+  awk -F'\t' '$2 == "xlm_sheet" && $4 == "macro" { print $1 }' "$1" | sort -u >"$T/xlm_books"
+  awk -F'\t' -v files="$T/vba_files" -v ofiles="$T/ooxml_files" -v xenc="$T/xlm_enc" -v xskip="$T/xlm_skip" -v xbooks="$T/xlm_books" '
     BEGIN { while ((getline f < files) > 0) keep[f] = 1
+            while ((getline f < xbooks) > 0) xb[f] = 1
             while ((getline f < ofiles) > 0) ox[f] = 1
             while ((getline f < xenc) > 0) xe[f] = 1
             while ((getline f < xskip) > 0) xs[f] = 1 }
     /^#/ { next }
     $2 == "xlm_unparsed" { next }
     $2 ~ /^xlm_/ && ($1 in xe) { next }
+    $2 == "xlm_sheet" && !($1 in xb) { next }
     $2 == "xlm_formula" && (($1 "\t" $3 "\t" $4) in xs) { next }
     $2 == "olevba_type" { next }
     $2 == "encrypted" || $2 == "decrypted" { print; next }

@@ -4,7 +4,9 @@
 # External relationships are compared for the types oleobj reports
 # (its BLACKLISTED_RELATIONSHIP_TYPES). An encrypted package's facts are
 # those of its decrypted child (via office-decrypted), as msoffcrypto-tool
-# hands the decrypted file to olevba and msodde.
+# hands the decrypted file to olevba and msodde; an Excel 97-2003 workbook's
+# decrypted child is its Workbook stream (kind "workbook"), its XLM facts
+# read from it in the workbook's own record.
 # SPDX-License-Identifier: Apache-2.0
 group_by(.lineage.root)[]
 | (.[0].lineage.root | ltrimstr($corpus + "/")) as $f
@@ -30,7 +32,7 @@ group_by(.lineage.root)[]
    | ["xlm_formula", (if $x.biff == 8 then .sheet[:-1] else .sheet end), .cell, .formula]),
   (["encrypted", (if ($recs[0].ole.encrypted // false) then "True" else "False" end)]),
   ($recs[] | select(.lineage.via == "office-decrypted" and .lineage.depth == 1)
-   | ["decrypted", "ooxml", .hashes.sha256]),
+   | ["decrypted", (if .name == "Workbook" then "workbook" else "ooxml" end), .hashes.sha256]),
   ($recs[] | select(.ooxml != null and (.lineage.depth == 0 or
       (.lineage.via == "office-decrypted" and .lineage.depth == 1)))
    | .ooxml.dde[] | ["dde", .]),

@@ -114,6 +114,110 @@ for mode in standard agile agile-longkey; do
     test "$(jq -r 'select(.path | endswith("'"$mode"'-2.docx")) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/$mode.jsonl")" = "true null wrong password"
 done
 
+# Excel 97-2003 RC4 (FILEPASS): excel4_sample_macro.xls encrypted at test
+# time (make_encrypted_xls.py: RC4 CryptoAPI and Office 97 RC4, keys from
+# hashlib, RC4 from python3-cryptography); the decrypted Workbook stream is
+# the one msoffcrypto-tool writes, and the XLM formulas read from it are
+# olevba's for the plain workbook
+if /usr/bin/python3 -c 'import olefile, msoffcrypto, cryptography' 2>/dev/null; then
+  awk -F'\t' '$1 == "excel4-macros/excel4_sample_macro.xls" && $2 == "xlm_formula" { print $4 "\t" $5 }' "$GOLD" | sort >"$T/xlsrc4.gold"
+  for mode in cryptoapi rc4; do
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$D/excel4_sample_macro.xls" VelvetSweatshop "$T/$mode.xls" "$mode"
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$D/excel4_sample_macro.xls" another "$T/$mode-2.xls" "$mode"
+    ref=$(/usr/bin/python3 - "$T/$mode.xls" <<'PY'
+import hashlib, io, sys, msoffcrypto, olefile
+o = msoffcrypto.OfficeFile(open(sys.argv[1], "rb"))
+o.load_key(password="VelvetSweatshop")
+b = io.BytesIO(); o.decrypt(b); b.seek(0)
+print(hashlib.sha256(olefile.OleFileIO(b).openstream("Workbook").read()).hexdigest())
+PY
+)
+    "$S" --no-yara "$T/$mode.xls" "$T/$mode-2.xls" >"$T/$mode.jsonl"
+    want=rc4_cryptoapi; [ "$mode" = rc4 ] && want=rc4
+    check "xls $mode: decrypted Workbook stream = msoffcrypto-tool's (office-decrypted child)" \
+      test "$(jq -r 'select(.lineage.via == "office-decrypted") | "\(.name) \(.hashes.sha256)"' "$T/$mode.jsonl")" = "Workbook $ref"
+    check "xls $mode: encrypted, method, decrypted_with, flag" \
+      test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/'"$mode"'.xls"))) | "\(.ole.encrypted) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error) \(.flags | index("decrypted_default_password") != null)"' "$T/$mode.jsonl")" = "true $want VelvetSweatshop null true"
+    jq -r 'select(.lineage.id == 0 and (.path | endswith("/'"$mode"'.xls"))) | .ole.xlm.formula_list[]? | "\(.cell)\t\(.formula)"' "$T/$mode.jsonl" | sort >"$T/xlsrc4.ours"
+    check "xls $mode: the macro sheet's formulas read from the decrypted stream = olevba's ($(wc -l <"$T/xlsrc4.gold") formulas)" \
+      cmp -s "$T/xlsrc4.gold" "$T/xlsrc4.ours"
+    check "xls $mode, another password: encrypted, not decrypted, says why, no child" \
+      test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("'"$mode"'-2.xls"))) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.decryption_error) \(.children // [] | length)"' "$T/$mode.jsonl") $(jq -r 'select(.path | contains("'"$mode"'-2.xls!"))' "$T/$mode.jsonl" | wc -c)" = "true null wrong password 0 0"
+  done
+  # a FILEPASS record cut to 10 bytes: reported, nothing decrypted
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$D/excel4_sample_macro.xls" VelvetSweatshop "$T/cutpass.xls" cut
+  expect_rc 0 "xls with a cut FILEPASS: examined, no crash" "$S" --no-yara -o "$T/cutpass.jsonl" "$T/cutpass.xls"
+  check "xls with a cut FILEPASS: encrypted, not decrypted, the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.encrypted) \(.ole.decrypted_with) \(.ole.decryption_error) \(.errors | map(select(test("FILEPASS"))) | length)"' "$T/cutpass.jsonl")" = "true null FILEPASS record cut or garbled 1"
+  # a FILEPASS record longer than the stream (its size 0xffff)
+  /usr/bin/python3 - "$T/cryptoapi.xls" "$T/longpass.xls" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(bytes([0x09, 0x08, 0x10, 0x00]))  # BIFF8 BOF, 16 bytes
+assert i > 0 and b[i + 20:i + 22] == bytes([0x2F, 0])
+b[i + 22:i + 24] = bytes([0xFF, 0xFF])
+open(sys.argv[2], "wb").write(b)
+PY
+  expect_rc 0 "xls with a FILEPASS longer than the stream: examined, no crash" "$S" --no-yara -o "$T/longpass.jsonl" "$T/longpass.xls"
+  check "xls with a FILEPASS longer than the stream: not decrypted, the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.errors | map(select(test("FILEPASS"))) | length)"' "$T/longpass.jsonl")" = "null 1"
+  # without OpenSSL's legacy provider (RC4) the workbook stays encrypted, and says why
+  OPENSSL_MODULES=$T/none "$S" --no-yara "$T/cryptoapi.xls" >"$T/nolegacy.jsonl"
+  check "xls, OpenSSL's legacy provider absent: not decrypted, says why, flagged encrypted" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.ole.decryption_error) \(.flags | index("encrypted") != null)"' "$T/nolegacy.jsonl")" = "null RC4 is not available (OpenSSL's legacy provider did not load) true"
+  # BIFF5 (Excel 5.0/95): its FILEPASS is XOR obfuscation (no type field)
+  /usr/bin/python3 - "$ART_SOURCE_DIR/tests/fuzz/corpus/dissect_ole/xlm_biff5.xls" "$T/biff5pass.xls" <<'PY'
+import sys, olefile
+b = bytearray(open(sys.argv[1], "rb").read())
+w = olefile.OleFileIO(sys.argv[1]).openstream("Book").read()
+i = b.find(w[:32])
+assert i > 0 and b[i:i + 2] == bytes([0x09, 0x08])
+j = i + 4 + int.from_bytes(b[i + 2:i + 4], "little")
+b[j:j + 2] = bytes([0x2F, 0])  # the record after BOF becomes a FILEPASS
+open(sys.argv[2], "wb").write(b)
+PY
+  "$S" --no-yara "$T/biff5pass.xls" >"$T/biff5pass.jsonl"
+  check "BIFF5 workbook with a FILEPASS: xor, not decrypted, says so" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.encrypted) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/biff5pass.jsonl")" = "true xor null XOR obfuscation is not decrypted"
+  # Word 97 (fEncrypted, the encryption header at the start of 1Table):
+  # the decrypted WordDocument stream = msoffcrypto-tool's = the plain one
+  for mode in cryptoapi rc4; do
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" - VelvetSweatshop "$T/w$mode.doc" "doc-$mode"
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" - another "$T/w$mode-2.doc" "doc-$mode"
+    ref=$(/usr/bin/python3 - "$T/w$mode.doc" <<'PY'
+import hashlib, io, sys, msoffcrypto, olefile
+o = msoffcrypto.OfficeFile(open(sys.argv[1], "rb"))
+o.load_key(password="VelvetSweatshop")
+b = io.BytesIO(); o.decrypt(b); b.seek(0)
+print(hashlib.sha256(olefile.OleFileIO(b).openstream("WordDocument").read()).hexdigest())
+PY
+)
+    plain=$(sha256sum <"$T/w$mode.doc.plain" | cut -c1-64)
+    want=rc4_cryptoapi; [ "$mode" = rc4 ] && want=rc4
+    "$S" --no-yara "$T/w$mode.doc" "$T/w$mode-2.doc" >"$T/w$mode.jsonl"
+    check "doc $mode: decrypted WordDocument stream = msoffcrypto-tool's = the plain one (office-decrypted child)" \
+      test "$(jq -r 'select(.lineage.via == "office-decrypted") | "\(.name) \(.hashes.sha256)"' "$T/w$mode.jsonl") $plain" = "WordDocument $ref $ref"
+    check "doc $mode: encrypted, method, decrypted_with" \
+      test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/w'"$mode"'.doc"))) | "\(.ole.encryption) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/w$mode.jsonl")" = "word_fib_encrypted $want VelvetSweatshop null"
+    check "doc $mode, another password: not decrypted, says why, no child" \
+      test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("w'"$mode"'-2.doc"))) | "\(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/w$mode.jsonl") $(jq -r 'select(.path | contains("w'"$mode"'-2.doc!"))' "$T/w$mode.jsonl" | wc -c)" = "null wrong password 0"
+  done
+  # an lKey (encryption header size) beyond the Table stream
+  /usr/bin/python3 - "$T/wcryptoapi.doc" "$T/wlkey.doc" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(bytes([0xEC, 0xA5, 0xC1, 0x00]))  # the FIB's wIdent, nFib
+assert i > 0
+b[i + 14:i + 18] = (0x7FFFFFFF).to_bytes(4, "little")
+open(sys.argv[2], "wb").write(b)
+PY
+  expect_rc 0 "doc whose encryption header runs past the Table stream: examined, no crash" "$S" --no-yara -o "$T/wlkey.jsonl" "$T/wlkey.doc"
+  check "doc whose encryption header runs past the Table stream: not decrypted, the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.ole.decryption_error) \(.errors | map(select(test("encryption header"))) | length)"' "$T/wlkey.jsonl")" = "null encryption header cut or garbled 1"
+else
+  echo "skip - python3 olefile/msoffcrypto-tool/cryptography absent: the Excel and Word RC4 decryption cases did not run"
+fi
+
 # Excel 4.0 macros: the xlsm's macro sheet gives the formulas olevba shows
 # for the same workbook saved as BIFF8 (excel4_sample_macro.xls)
 awk -F'\t' '$1 == "excel4-macros/excel4_sample_macro.xls" && $2 == "xlm_formula" { print $4 "\t" $5 }' "$GOLD" | sort >"$T/xlm.gold"

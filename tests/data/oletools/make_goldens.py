@@ -27,7 +27,10 @@
 #                                    flags byte (\x00) before them: dropped.
 #   decrypted KIND SHA256            msoffcrypto-tool with the default password
 #                                    VelvetSweatshop: KIND ooxml, SHA-256 of the
-#                                    decrypted package (absent: not decrypted)
+#                                    decrypted package; KIND workbook (Excel
+#                                    97-2003 RC4), SHA-256 of the decrypted
+#                                    Workbook stream of the file it writes
+#                                    (absent: not decrypted)
 # SPDX-License-Identifier: Apache-2.0
 import hashlib, json, os, re, subprocess, sys, tempfile
 
@@ -97,12 +100,20 @@ for rel in sorted(files):
     enc = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else "error"
     lines.append((rel, "encrypted", enc))
     p = subprocess.run(["/usr/bin/python3", "-c",
-                        "import sys, io, hashlib, msoffcrypto\n"
+                        "import sys, io, hashlib, msoffcrypto, olefile\n"
                         "o = msoffcrypto.OfficeFile(open(sys.argv[1], 'rb'))\n"
                         "if o.is_encrypted() and type(o).__name__ == 'OOXMLFile':\n"
                         "    o.load_key(password='VelvetSweatshop')\n"
                         "    b = io.BytesIO(); o.decrypt(b)\n"
-                        "    print('ooxml', hashlib.sha256(b.getvalue()).hexdigest())\n",
+                        "    print('ooxml', hashlib.sha256(b.getvalue()).hexdigest())\n"
+                        "elif type(o).__name__ == 'Xls97File' and o.is_encrypted():\n"
+                        "    try:\n"
+                        "        o.load_key(password='VelvetSweatshop')\n"
+                        "    except Exception:\n"
+                        "        sys.exit(0)\n"
+                        "    b = io.BytesIO(); o.decrypt(b); b.seek(0)\n"
+                        "    w = olefile.OleFileIO(b).openstream('Workbook').read()\n"
+                        "    print('workbook', hashlib.sha256(w).hexdigest())\n",
                         path], env=env, capture_output=True, timeout=300, text=True)
     for l in p.stdout.splitlines():
         lines.append((rel, "decrypted") + tuple(l.split()))
