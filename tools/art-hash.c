@@ -621,12 +621,12 @@ static void emit_one(run *r, const char *path, result *res)
     /* every damaged range once, in bytes and 512-byte sectors */
     for (size_t i = 0; i < res->n_bad; i++) {
       uint64_t o = res->bad[i].offset, l = res->bad[i].length;
-      cli_error("%s: unreadable: bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
-                " bytes), sectors %" PRIu64 "-%" PRIu64,
+      cli_error(_("%s: unreadable: bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
+                  " bytes), sectors %" PRIu64 "-%" PRIu64),
                 path, o, o + l - 1, l, o / 512, (o + l - 1) / 512);
     }
     if (res->more_bad)
-      cli_error("%s: %" PRIu64 " more unreadable ranges not listed", path,
+      cli_error(_("%s: %" PRIu64 " more unreadable ranges not listed"), path,
                 res->more_bad);
     r->failures++;
   } else if (res->changed) {
