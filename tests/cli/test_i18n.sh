@@ -232,6 +232,19 @@ for mode in sandboxed --no-sandbox; do
   check "art-timeline, damaged E01 ($mode): English in the C locale" \
     grep -q "damaged.E01: 1 of 1 file systems could not be read" "$T/err.c"
 done
+# The parent's own message about a worker (it crashed): Japanese on stderr,
+# C text in the record (the test build's hook crashes a worker on this name).
+ST=$ART_BINARY_DIR/tests/art-surface-testing
+if [ -x "$ST" ]; then
+  printf 'x\n' >"$T/ART_SANDBOX_TEST_segv"
+  same "art-surface jsonl, crashed worker" "$ST" -f jsonl ART_SANDBOX_TEST_segv
+  check "art-surface, crashed worker: the parent's message is Japanese on stderr" \
+    said "$T/err.ja" "worker crashed: %s"
+  check "art-surface, crashed worker: the record keeps the C text" \
+    grep -qF '"errors":["worker crashed: SIGSEGV"]' "$T/out.ja"
+else
+  echo "# skip: $ST not built (ART_TESTING tools)"
+fi
 # art-hash keeps the error of a result to print it later: Japanese there too.
 same "art-hash -f jsonl, damaged E01" "$B/art-hash" -f jsonl damaged.E01
 check "art-hash, damaged E01: the stored error is Japanese on stderr" \
