@@ -38,7 +38,8 @@ typedef struct opts {
 /* A finished input, handed from a worker to emit. */
 typedef struct result {
   art_status status;
-  char *errmsg;
+  char *errmsg;   /* C locale: the record's "error" */
+  char *errmsg_l; /* translated: what the person reads on stderr */
   const char *kind;
   uint64_t size;
   art_hash *hash;
@@ -368,6 +369,16 @@ static void on_progress(uint64_t bytes, void *ud)
 }
 
 /* For an image, also compute the algorithms of its stored hashes. */
+/* RES's error from CTX: the C text for the record, the translated one for
+ * stderr. */
+static void keep_error(result *res, const art_ctx *ctx)
+{
+  free(res->errmsg);
+  free(res->errmsg_l);
+  res->errmsg = strdup(art_ctx_errmsg(ctx));
+  res->errmsg_l = strdup(art_ctx_errmsg_localized(ctx));
+}
+
 static art_hash *hash_for(run *r, art_ctx *ctx, art_source *src, result *res)
 {
   unsigned extra = 0;
@@ -508,7 +519,7 @@ hash_vss(run *r, wstate *ws, art_ctx *ctx, art_source *src, result *res)
         x->kind = "vss";
       }
       if (x->status != ART_OK)
-        x->errmsg = strdup(art_ctx_errmsg(ctx));
+        keep_error(x, ctx);
       art_source_free(vs);
       if (st != ART_OK)
         break;
@@ -529,11 +540,11 @@ static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
   if (res->status == ART_OK) {
     hash_src(r, ws, ctx, src, res);
     if (res->status != ART_OK)
-      res->errmsg = strdup(art_ctx_errmsg(ctx));
+      keep_error(res, ctx);
     if (r->o->vss && art_source_get_info(src)->size_known)
       hash_vss(r, ws, ctx, src, res);
   } else {
-    res->errmsg = strdup(art_ctx_errmsg(ctx));
+    keep_error(res, ctx);
   }
   art_source_free(src);
   return res;
@@ -548,6 +559,7 @@ static void free_result(run *r, result *res)
   free(res->bad);
   pool_put(r, res->hash);
   free(res->errmsg);
+  free(res->errmsg_l);
   for (size_t i = 0; i < res->n_files; i++)
     free(res->files[i]);
   free(res->files);
@@ -603,16 +615,18 @@ static void emit_one(run *r, const char *path, result *res)
     return;
   }
   if (res->status != ART_OK) {
-    cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
+    cli_error("%s", res->errmsg_l ? res->errmsg_l
+                    : res->errmsg ? res->errmsg
+                                  : art_strerror_localized(res->status));
     /* every damaged range once, in bytes and 512-byte sectors */
     for (size_t i = 0; i < res->n_bad; i++) {
       uint64_t o = res->bad[i].offset, l = res->bad[i].length;
-      cli_error("%s: unreadable: bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
-                " bytes), sectors %" PRIu64 "-%" PRIu64,
+      cli_error(_("%s: unreadable: bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
+                  " bytes), sectors %" PRIu64 "-%" PRIu64),
                 path, o, o + l - 1, l, o / 512, (o + l - 1) / 512);
     }
     if (res->more_bad)
-      cli_error("%s: %" PRIu64 " more unreadable ranges not listed", path,
+      cli_error(_("%s: %" PRIu64 " more unreadable ranges not listed"), path,
                 res->more_bad);
     r->failures++;
   } else if (res->changed) {

@@ -195,7 +195,7 @@ static int on_string(const art_string *s, void *ud)
 
 typedef struct result {
   art_status status;
-  char *errmsg;
+  char *errmsg; /* for the person (translated): only stderr shows it */
   spool sp;
 } result;
 
@@ -266,7 +266,8 @@ static int sink_out(void *ud, const void *p, size_t n)
 }
 
 /* Run one input in the sandbox; the output goes to SINK. The message of a
- * failure is in *ERRMSG. */
+ * failure, translated for the person (art-strings prints errors only on
+ * stderr), is in *ERRMSG. */
 static art_status run_sandboxed(art_sandbox *sb,
                                 art_ctx *ctx,
                                 const art_batch_item *it,
@@ -277,20 +278,20 @@ static art_status run_sandboxed(art_sandbox *sb,
   art_sandbox_result sr;
   art_status st = art_sandbox_run_stream(sb, ctx, it, sink, sink_ud, &sr);
   if (st != ART_OK) {
-    *errmsg = strdup(art_ctx_errmsg(ctx));
+    *errmsg = strdup(art_ctx_errmsg_localized(ctx));
     return st;
   }
   st = sr.status;
+  const char *m = sr.errmsg_l ? sr.errmsg_l : sr.errmsg;
   if (sr.outcome != ART_SANDBOX_DONE) {
-    if (asprintf(errmsg, "%s: %s%s%s%s", it->path, sr.errmsg ? sr.errmsg : "",
+    if (asprintf(errmsg, "%s: %s%s%s%s", it->path, m ? m : "",
                  sr.sha256[0] ? " (sha256 " : "", sr.sha256,
                  sr.sha256[0] ? ")" : "") < 0)
       *errmsg = NULL;
     if (st == ART_OK)
       st = ART_ERR_INTERNAL;
   } else if (st != ART_OK) {
-    *errmsg = sr.errmsg;
-    sr.errmsg = NULL;
+    *errmsg = m ? strdup(m) : NULL;
   }
   art_sandbox_result_clear(&sr);
   return st;
@@ -313,7 +314,7 @@ static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
                  strerror(res->sp.err)) < 0)
       res->errmsg = NULL;
   } else if (res->status != ART_OK) {
-    res->errmsg = strdup(art_ctx_errmsg(ctx));
+    res->errmsg = strdup(art_ctx_errmsg_localized(ctx));
   }
   return res;
 }
@@ -342,7 +343,8 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
     fwrite(res->sp.mem, 1, res->sp.len, r->out);
   }
   if (res->status != ART_OK) {
-    cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
+    cli_error("%s",
+              res->errmsg ? res->errmsg : art_strerror_localized(res->status));
     r->failures++;
   }
   free(res->sp.mem);
@@ -595,7 +597,7 @@ int main(int argc, char **argv)
     char *msg = NULL;
     st = run_sandboxed(r.sandbox, ctx, &it, sink_out, r.out, &msg);
     if (st != ART_OK) {
-      cli_error("%s", msg ? msg : art_strerror(st));
+      cli_error("%s", msg ? msg : art_strerror_localized(st));
       r.failures++;
     }
     free(msg);

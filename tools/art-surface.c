@@ -411,8 +411,11 @@ static void *work(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
   if (art_sandbox_run(r->sandbox, ctx, it, res) != ART_OK) {
     res->outcome = ART_SANDBOX_FAILED;
     res->status = art_ctx_status(ctx);
-    if (!res->errmsg)
+    if (!res->errmsg) {
       res->errmsg = strdup(art_ctx_errmsg(ctx));
+      free(res->errmsg_l);
+      res->errmsg_l = strdup(art_ctx_errmsg_localized(ctx));
+    }
   }
   if (res->len >= sizeof w) {
     memcpy(&w, res->data, sizeof w);
@@ -504,7 +507,10 @@ static int emit(void *ud, const art_batch_item *it, void *resp)
       write_error_record(
           r, it, res->errmsg ? res->errmsg : art_strerror(res->status), limit);
   } else if (res->status != ART_OK) {
-    cli_error("%s", res->errmsg ? res->errmsg : art_strerror(res->status));
+    /* stderr in the person's language, the record in the C locale */
+    cli_error("%s", res->errmsg_l ? res->errmsg_l
+                    : res->errmsg ? res->errmsg
+                                  : art_strerror_localized(res->status));
     r->failures++;
     if (!res->len)
       write_error_record(

@@ -1030,9 +1030,15 @@ static void links_free(links *l)
   free(l->tab);
 }
 
-/* Format one result into S (and count it); frees it. */
-static void put_result(
-    run *r, art_ctx *ctx, output *out, stream *s, art_yara_result *res, int top)
+/* Format one result into S (and count it); frees it. SAID: an error
+ * result's message translated for stderr (NULL: the record's C text). */
+static void put_result_said(run *r,
+                            art_ctx *ctx,
+                            output *out,
+                            stream *s,
+                            art_yara_result *res,
+                            int top,
+                            const char *said)
 {
   char *text = NULL;
   size_t shown = 0;
@@ -1041,10 +1047,15 @@ static void put_result(
     out->t_bad = 1; /* a message on stderr the other names would not get */
   if (rs != ART_OK) {
     out->failures++;
-    if (!r->o->json)
-      cli_error(
-          "%s: %s", art_yara_result_path(res),
-          reason_only(art_yara_result_message(res), art_yara_result_path(res)));
+    if (!r->o->json) {
+      /* The library's error result carries the context's C text: when it
+       * is the context's error, say its translation. */
+      const char *m = art_yara_result_message(res);
+      if (!said && ctx && strcmp(m, art_ctx_errmsg(ctx)) == 0)
+        said = art_ctx_errmsg_localized(ctx);
+      cli_error("%s: %s", art_yara_result_path(res),
+                reason_only(said ? said : m, art_yara_result_path(res)));
+    }
   } else if (art_yara_result_skipped(res) && !r->o->json) {
     cli_error("%s: %s", art_yara_result_path(res),
               art_yara_result_message(res));
@@ -1089,6 +1100,12 @@ typedef struct job {
   art_ctx *ctx;
   output *out;
 } job;
+
+static void put_result(
+    run *r, art_ctx *ctx, output *out, stream *s, art_yara_result *res, int top)
+{
+  put_result_said(r, ctx, out, s, res, top, NULL);
+}
 
 static void on_record(art_yara_result *res, int top, void *ud)
 {
@@ -1187,14 +1204,18 @@ static output *scan_item(
   if (st != ART_OK)
     goto failed;
   return out;
-failed:
+failed : {
+  /* the record takes the C text, stderr the translated one */
+  char *said = strdup(art_ctx_errmsg_localized(ctx));
   art_yara_result_error(ctx, ws->top, st,
                         reason_only(art_ctx_errmsg(ctx), it->path), &res);
   if (res)
-    put_result(r, ctx, out, &out->head, res, 1);
+    put_result_said(r, ctx, out, &out->head, res, 1, said);
   else
     out->failures++;
+  free(said);
   return out;
+}
 }
 
 /* Append a held stream's bytes to a sandbox buffer (and free it). */
@@ -1368,14 +1389,20 @@ scan_one(run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, tmpl *t)
      * not be opened): an error record, never "no match". */
     art_yara_result *res = NULL;
     art_yara_artifact a = {it->path, NULL, NULL, 0, NULL, NULL};
-    char *msg = NULL;
+    char *msg = NULL, *said = NULL;
     art_status es = sr.status != ART_OK ? sr.status : ART_ERR_INTERNAL;
     if (sr.outcome == ART_SANDBOX_DONE) {
       msg = sr.errmsg ? strdup(reason_only(sr.errmsg, it->path)) : NULL;
-    } else if (asprintf(&msg, "%s%s%s%s", sr.errmsg ? sr.errmsg : "",
-                        sr.sha256[0] ? " (sha256 " : "", sr.sha256,
-                        sr.sha256[0] ? ")" : "") < 0) {
-      msg = NULL;
+      said = sr.errmsg_l ? strdup(reason_only(sr.errmsg_l, it->path)) : NULL;
+    } else {
+      if (asprintf(&msg, "%s%s%s%s", sr.errmsg ? sr.errmsg : "",
+                   sr.sha256[0] ? " (sha256 " : "", sr.sha256,
+                   sr.sha256[0] ? ")" : "") < 0)
+        msg = NULL;
+      if (asprintf(&said, "%s%s%s%s", sr.errmsg_l ? sr.errmsg_l : "",
+                   sr.sha256[0] ? " (sha256 " : "", sr.sha256,
+                   sr.sha256[0] ? ")" : "") < 0)
+        said = NULL;
     }
     if (sr.outcome == ART_SANDBOX_TIMEOUT)
       es = ART_ERR_TIMEOUT;
@@ -1384,10 +1411,11 @@ scan_one(run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, tmpl *t)
     if (art_yara_scanner_set_artifact(ctx, ws->top, &a) == ART_OK &&
         art_yara_result_error(ctx, ws->top, es, msg ? msg : art_strerror(es),
                               &res) == ART_OK)
-      put_result(r, ctx, out, &out->head, res, 1);
+      put_result_said(r, ctx, out, &out->head, res, 1, said);
     else
       out->failures++;
     free(msg);
+    free(said);
   }
   art_sandbox_result_clear(&sr);
   return out;

@@ -104,7 +104,11 @@ typedef struct art_sandbox_result {
   art_status status;   /* the job's status, or why it could not run */
   char *errmsg;        /* DONE: the job's "PATH: reason" when status !=
                           ART_OK; otherwise what happened to the worker,
-                          without the path ("worker crashed: SIGSEGV") */
+                          without the path ("worker crashed: SIGSEGV"), in
+                          the C locale (what records carry) */
+  char *errmsg_l;      /* ERRMSG translated for a person (LC_MESSAGES), as
+                          the worker or the parent formatted it; NULL when
+                          ERRMSG is */
   int signal;          /* CRASHED: the signal that ended the worker */
   unsigned char *data; /* the job's output (DONE, maybe MEMORY) */
   size_t len;

@@ -206,6 +206,22 @@ art_status art__set_error(
   return status;
 }
 
+art_status art__set_error_texts(art_ctx *ctx,
+                                art_status status,
+                                int os_errno,
+                                const char *c_text,
+                                const char *l_text)
+{
+  if (!ctx)
+    return status;
+  ctx->status = status;
+  ctx->os_errno = os_errno;
+  snprintf(ctx->msg, sizeof ctx->msg, "%s", c_text ? c_text : "");
+  snprintf(ctx->msg_l, sizeof ctx->msg_l, "%s", l_text ? l_text : ctx->msg);
+  remember(ctx);
+  return status;
+}
+
 art_status art__status_from_errno(int errnum)
 {
   switch (errnum) {

@@ -18,6 +18,13 @@ art_status art__set_error(art_ctx *ctx,
  * formatted subject. */
 art_status art__set_errno(art_ctx *ctx, int errnum, const char *fmt, ...)
     ART_PRINTF(3, 4);
+/* Record STATUS with messages already formatted elsewhere (a sandboxed
+ * worker's): C_TEXT in the C locale, L_TEXT translated (NULL: C_TEXT). */
+art_status art__set_error_texts(art_ctx *ctx,
+                                art_status status,
+                                int os_errno,
+                                const char *c_text,
+                                const char *l_text);
 /* The status an errno maps to. */
 art_status art__status_from_errno(int errnum);
 /* Allocation helpers that record ART_ERR_NOMEM. */

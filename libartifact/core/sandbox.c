@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "ctx_private.h"
+#include "i18n.h"
 #include "sandbox_private.h"
 #include "source_private.h"
 
@@ -506,6 +507,11 @@ art_status art_sandbox_new(art_ctx *ctx,
       return st;
     }
     fflush(NULL); /* nothing buffered may be written twice */
+    /* Load the library's catalogue for the process locale now, so that the
+     * workers forked from the zygote inherit it mapped and translate their
+     * errors without opening it under their seccomp policy (which allows
+     * read-only opens anyway: see docs/sandbox.md). */
+    (void)_("out of memory");
     sb->zpid = fork();
     if (sb->zpid == 0) {
       close(sv[0]);
@@ -735,6 +741,7 @@ void art_sandbox_result_clear(art_sandbox_result *res)
   if (!res)
     return;
   free(res->errmsg);
+  free(res->errmsg_l);
   free(res->data);
   memset(res, 0, sizeof *res);
 }
@@ -764,16 +771,33 @@ static void release(art_sandbox *sb, wslot *w)
   pthread_mutex_unlock(&sb->mu);
 }
 
-static char *msg_dup(const char *fmt, ...) ART_PRINTF(1, 2);
-static char *msg_dup(const char *fmt, ...)
+/* RES's message, formatted twice: FMT as given (C locale, for records) and
+ * translated (for people). The callers mark FMT with N_(). */
+static void res_msg(art_sandbox_result *res, const char *fmt, ...)
+    ART_PRINTF(2, 3);
+static void res_msg(art_sandbox_result *res, const char *fmt, ...)
 {
-  va_list ap;
-  char *p = NULL;
+  va_list ap, ap2;
+  free(res->errmsg);
+  free(res->errmsg_l);
+  res->errmsg = res->errmsg_l = NULL;
   va_start(ap, fmt);
-  if (vasprintf(&p, fmt, ap) < 0)
-    p = NULL;
+  va_copy(ap2, ap);
+  if (vasprintf(&res->errmsg, fmt, ap) < 0)
+    res->errmsg = NULL;
+  if (vasprintf(&res->errmsg_l, _(fmt), ap2) < 0)
+    res->errmsg_l = NULL;
+  va_end(ap2);
   va_end(ap);
-  return p;
+}
+
+/* RES's message: CTX's error, in both texts. */
+static void res_ctx_msg(art_sandbox_result *res, const art_ctx *ctx)
+{
+  free(res->errmsg);
+  free(res->errmsg_l);
+  res->errmsg = strdup(art_ctx_errmsg(ctx));
+  res->errmsg_l = strdup(art_ctx_errmsg_localized(ctx));
 }
 
 /* The input's sha256, so that a crash can be reproduced; inputs larger than
@@ -986,7 +1010,7 @@ static art_status run_here(art_sandbox *sb,
   if (res->status == ART_OK)
     res->status = sb->job.run(sb->ud, w->wstate, ctx, src, it, &out);
   if (res->status != ART_OK)
-    res->errmsg = strdup(art_ctx_errmsg(ctx));
+    res_ctx_msg(res, ctx);
   art_source_free(src);
   if (sink && out.len && !out.flush_failed)
     sink(sink_ud, out.p, out.len);
@@ -1064,27 +1088,39 @@ static int read_result(art_sandbox *sb,
     errno = EPROTO;
     return -1;
   }
+  if (r.errlen_l > rest - r.errlen) {
+    errno = EPROTO;
+    return -1;
+  }
+  size_t texts = (size_t)r.errlen + r.errlen_l;
   char *err = r.errlen ? malloc((size_t)r.errlen + 1) : NULL;
-  unsigned char *data = rest > r.errlen ? malloc(rest - r.errlen) : NULL;
-  if ((r.errlen && !err) || (rest > r.errlen && !data) ||
+  char *err_l = r.errlen_l ? malloc((size_t)r.errlen_l + 1) : NULL;
+  unsigned char *data = rest > texts ? malloc(rest - texts) : NULL;
+  if ((r.errlen && !err) || (r.errlen_l && !err_l) || (rest > texts && !data) ||
       (r.errlen && art__sbx_read(w->sock, err, r.errlen, deadline) != 0) ||
-      (rest > r.errlen &&
-       art__sbx_read(w->sock, data, rest - r.errlen, deadline) != 0)) {
+      (r.errlen_l &&
+       art__sbx_read(w->sock, err_l, r.errlen_l, deadline) != 0) ||
+      (rest > texts &&
+       art__sbx_read(w->sock, data, rest - texts, deadline) != 0)) {
     int e = errno;
     free(err);
+    free(err_l);
     free(data);
     errno = e;
     return -1;
   }
   if (err)
     err[r.errlen] = '\0';
+  if (err_l)
+    err_l[r.errlen_l] = '\0';
   for (unsigned k = 0; k < MAX_XFILES; k++)
     if (w->x[k].fd >= 0)
       x_finish(w, k, 0); /* left open by the job: incomplete */
   res->status = (art_status)r.status;
   res->errmsg = err;
+  res->errmsg_l = err_l;
   res->data = data;
-  res->len = rest - r.errlen;
+  res->len = rest - texts;
   *vm_peak = r.vm_peak;
   return 0;
 }
@@ -1120,14 +1156,14 @@ art_status art_sandbox_run_stream(art_sandbox *sb,
   }
   res->status = open_input(ctx, it, &src, &kind);
   if (res->status != ART_OK) {
-    res->errmsg = strdup(art_ctx_errmsg(ctx));
+    res_ctx_msg(res, ctx);
     goto out;
   }
   if (w->pid == 0 && zygote_spawn(sb, &w->pid, &w->sock) != 0) {
     w->pid = 0;
     res->outcome = ART_SANDBOX_FAILED;
     res->status = ART_ERR_INTERNAL;
-    res->errmsg = msg_dup("%s: sandbox: cannot start a worker", it->path);
+    res_msg(res, N_("%s: sandbox: cannot start a worker"), it->path);
     goto out;
   }
   sbx_job j = {it->seq,           it->size,       it->dev,
@@ -1161,13 +1197,13 @@ art_status art_sandbox_run_stream(art_sandbox *sb,
     if (timed_out) {
       res->outcome = ART_SANDBOX_TIMEOUT;
       res->status = ART_ERR_TIMEOUT;
-      res->errmsg =
-          sb->o.timeout_idle
-              ? msg_dup("examination made no progress for %u s: worker "
-                        "stopped",
-                        (sb->o.timeout_ms + 999) / 1000)
-              : msg_dup("examination took longer than %u s: worker stopped",
-                        (sb->o.timeout_ms + 999) / 1000);
+      if (sb->o.timeout_idle)
+        res_msg(res,
+                N_("examination made no progress for %u s: worker stopped"),
+                (sb->o.timeout_ms + 999) / 1000);
+      else
+        res_msg(res, N_("examination took longer than %u s: worker stopped"),
+                (sb->o.timeout_ms + 999) / 1000);
     } else if (over_memory ||
                (sb->o.memory_limit && rss >= sb->o.memory_limit / 2 &&
                 (sig || (WIFEXITED(status) && WEXITSTATUS(status) != 0)))) {
@@ -1177,17 +1213,18 @@ art_status art_sandbox_run_stream(art_sandbox *sb,
       res->outcome = ART_SANDBOX_MEMORY;
       res->status = ART_ERR_LIMIT;
       res->signal = sig;
-      res->errmsg = msg_dup("worker reached its memory limit (%llu MiB)",
-                            (unsigned long long)(sb->o.memory_limit >> 20));
+      res_msg(res, N_("worker reached its memory limit (%llu MiB)"),
+              (unsigned long long)(sb->o.memory_limit >> 20));
     } else {
       res->outcome = ART_SANDBOX_CRASHED;
       res->status = ART_ERR_INTERNAL;
       res->signal = sig;
-      res->errmsg =
-          sig ? msg_dup("worker crashed: %s", art_sandbox_signal_name(sig))
-          : WIFEXITED(status)
-              ? msg_dup("worker crashed: exit status %d", WEXITSTATUS(status))
-              : msg_dup("worker crashed: broken result stream");
+      if (sig)
+        res_msg(res, N_("worker crashed: %s"), art_sandbox_signal_name(sig));
+      else if (WIFEXITED(status))
+        res_msg(res, N_("worker crashed: exit status %d"), WEXITSTATUS(status));
+      else
+        res_msg(res, N_("worker crashed: broken result stream"));
     }
     free(res->data);
     res->data = NULL;
@@ -1201,9 +1238,8 @@ art_status art_sandbox_run_stream(art_sandbox *sb,
      * allocate is missing from the result. A fresh worker takes over. */
     end_worker(sb, w, NULL, NULL);
     res->outcome = ART_SANDBOX_MEMORY;
-    free(res->errmsg);
-    res->errmsg = msg_dup("worker reached its memory limit (%llu MiB)",
-                          (unsigned long long)(sb->o.memory_limit >> 20));
+    res_msg(res, N_("worker reached its memory limit (%llu MiB)"),
+            (unsigned long long)(sb->o.memory_limit >> 20));
     input_sha256(ctx, it, kind == ART_SOURCE_AUTO ? it->kind : kind,
                  res->sha256);
   }

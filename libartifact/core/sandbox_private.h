@@ -40,7 +40,7 @@ enum {
   SBX_REAP,   /* parent -> zygote: wait for worker aux; reply SBX_REAPED */
   SBX_REAPED, /* payload: sbx_reaped */
   SBX_JOB,    /* parent -> worker: sbx_job + path; aux = 1: a descriptor */
-  SBX_RESULT, /* worker -> parent: sbx_result + errmsg + data */
+  SBX_RESULT, /* worker -> parent: sbx_result + errmsg + errmsg_l + data */
   /* Extraction, written by the parent (extract_hook_private.h): */
   SBX_X_OPEN,  /* worker -> parent: the relative path; reply SBX_X_REPLY */
   SBX_X_DATA,  /* worker -> parent: aux = handle, bytes; no reply */
@@ -63,7 +63,9 @@ typedef struct sbx_job {
 
 typedef struct sbx_result {
   uint32_t status;
-  uint32_t errlen;
+  uint32_t errlen;   /* the C-locale message (records) */
+  uint32_t errlen_l; /* then the same translated for a person */
+  uint32_t pad;
   uint64_t vm_peak; /* bytes: the worker's peak address space so far */
 } sbx_result;
 

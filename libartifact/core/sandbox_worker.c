@@ -4,6 +4,7 @@
  */
 #include "ctx_private.h"
 #include "extract_hook_private.h"
+#include "i18n.h"
 #include "sandbox_private.h"
 #include "source_private.h"
 
@@ -384,18 +385,25 @@ void art__sbx_worker_main(int sock,
     if (st == ART_OK)
       st = job->run(ud, wstate, ctx, src, &it, &out);
     art_source_free(src);
+    /* Both texts: the C one for records, the translated one for the
+     * person reading the tool's errors (the worker inherited the tool's
+     * locale and the catalogue the parent loaded before forking). */
     const char *msg = st != ART_OK ? art_ctx_errmsg(ctx) : "";
+    const char *msg_l = st != ART_OK ? art_ctx_errmsg_localized(ctx) : "";
     if (out.flush_failed)
       break; /* the parent is gone */
     if (out.oom) {
       st = ART_ERR_NOMEM;
-      msg = "out of memory for the result";
+      msg = N_("out of memory for the result");
+      msg_l = _(msg);
       out.len = 0;
     }
-    sbx_result r = {(uint32_t)st, (uint32_t)strlen(msg), vm_peak(status_fd)};
+    sbx_result r = {(uint32_t)st, (uint32_t)strlen(msg),
+                    (uint32_t)strlen(msg_l), 0, vm_peak(status_fd)};
     art_sandbox_buf head = {0};
     int rc = art_sandbox_buf_append(&head, &r, sizeof r) != ART_OK ||
              art_sandbox_buf_append(&head, msg, strlen(msg)) != ART_OK ||
+             art_sandbox_buf_append(&head, msg_l, strlen(msg_l)) != ART_OK ||
              art__sbx_send(sock, SBX_RESULT, 0, head.p, head.len, out.p,
                            out.len, -1) != 0;
     free(head.p);

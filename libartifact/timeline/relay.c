@@ -19,6 +19,7 @@
  * job's first source.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -204,7 +205,8 @@ typedef struct relay {
   art_status st;
   art__tl_buf strs; /* an entry's strings, NUL-terminated */
   int err;          /* errno of a fatal error */
-  char *errmsg;     /* and its message */
+  char *errmsg;     /* and its message (C locale) */
+  char *errmsg_l;   /* and translated */
 } relay;
 
 typedef struct rd {
@@ -264,7 +266,9 @@ static art_status keep(relay *r, art_status st)
   r->st = st;
   r->err = art_ctx_errno(r->ctx);
   free(r->errmsg);
+  free(r->errmsg_l);
   r->errmsg = strdup(art_ctx_errmsg(r->ctx));
+  r->errmsg_l = strdup(art_ctx_errmsg_localized(r->ctx));
   return st;
 }
 
@@ -542,27 +546,44 @@ art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
     free(r.p);
     free(r.map);
     free(r.errmsg);
+    free(r.errmsg_l);
     art__tl_buf_free(&r.strs);
     return st;
   }
+  /* The worker's and the relay's messages come in both texts: the C one
+   * for records, the translated one for the person. */
   if (r.st != ART_OK) {
     /* the timeline could not take what was found (output, memory) */
-    st = art__set_error(ctx, r.st, r.err, "%s",
-                        r.errmsg ? r.errmsg : art_strerror(r.st));
+    st = art__set_error_texts(
+        ctx, r.st, r.err, r.errmsg ? r.errmsg : art_strerror(r.st),
+        r.errmsg_l ? r.errmsg_l : art_strerror_localized(r.st));
   } else if (res.outcome != ART_SANDBOX_DONE) {
     st = res.status != ART_OK ? res.status : ART_ERR_INTERNAL;
-    st = art__set_error(ctx, st, 0, "%s: %s%s%s%s", path,
-                        res.errmsg ? res.errmsg : art_strerror(st),
-                        res.sha256[0] ? " (sha256 " : "", res.sha256,
-                        res.sha256[0] ? ")" : "");
+    char *c = NULL, *l = NULL;
+    const char *sha_a = res.sha256[0] ? " (sha256 " : "",
+               *sha_b = res.sha256[0] ? ")" : "";
+    if (asprintf(&c, "%s: %s%s%s%s", path,
+                 res.errmsg ? res.errmsg : art_strerror(st), sha_a, res.sha256,
+                 sha_b) < 0)
+      c = NULL;
+    if (asprintf(&l, "%s: %s%s%s%s", path,
+                 res.errmsg_l ? res.errmsg_l : art_strerror_localized(st),
+                 sha_a, res.sha256, sha_b) < 0)
+      l = NULL;
+    st = c ? art__set_error_texts(ctx, st, 0, c, l)
+           : art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+    free(c);
+    free(l);
   } else if (res.status != ART_OK) {
-    st = art__set_error(ctx, res.status, 0, "%s",
-                        res.errmsg ? res.errmsg : art_strerror(res.status));
+    st = art__set_error_texts(
+        ctx, res.status, 0, res.errmsg ? res.errmsg : art_strerror(res.status),
+        res.errmsg_l ? res.errmsg_l : art_strerror_localized(res.status));
   }
   art_sandbox_result_clear(&res);
   free(r.p);
   free(r.map);
   free(r.errmsg);
+  free(r.errmsg_l);
   art__tl_buf_free(&r.strs);
   return st;
 }

@@ -4,7 +4,7 @@
 # locale's, and without a catalogue the tools speak English.
 # SPDX-License-Identifier: Apache-2.0
 source "$(dirname "$0")/lib.sh"
-need python3 iconv locale mkfs.vfat mcopy
+need python3 iconv locale mkfs.vfat mcopy ewfacquire
 : "${ART_LOCALEDIR:=${ART_BINARY_DIR:?}/locale}"
 export ART_LOCALEDIR
 mo=$ART_LOCALEDIR/ja/LC_MESSAGES/artifact.mo
@@ -181,6 +181,79 @@ open(sys.argv[1], "wb").write(d)
 EOF
 same "art-surface jsonl, damaged zip member" "$B/art-surface" -f jsonl -e all "$T/damaged.zip"
 check "art-surface: the damaged member is recorded" grep -q '"errors":\["[^"]*a.txt' "$T/out.ja"
+
+# Errors met inside the sandboxed worker (and the same job in process with
+# --no-sandbox) reach stderr in Japanese, while the records keep the C text:
+# a truncated E01 (made by ewfacquire) that libewf cannot read.
+lmo=$ART_LOCALEDIR/ja/LC_MESSAGES/libartifact.mo
+# said FILE MSGID [DOMAIN]: FILE has the catalogue's translation of MSGID
+# (libartifact's by default; looked up by gettext(1), which also reads the
+# <PRIu64> messages Python's gettext ignores), its directives filled with
+# any value.
+pri64=lu
+[ "$(getconf LONG_BIT)" = 64 ] || pri64=llu
+said() {
+  local id=${2//<PRIu64>/$pri64} tr
+  tr=$(env -u LANGUAGE LC_ALL=ja_JP.UTF-8 TEXTDOMAINDIR="$ART_LOCALEDIR" \
+    gettext -d "${3:-libartifact}" -- "$id")
+  [ "$tr" != "$id" ] || { echo "no translation of '$id'" >&2; return 1; }
+  python3 - "$1" "$tr" <<'EOF'
+import re, sys
+f, tr = sys.argv[1:3]
+parts = re.split(r"%(?:\.0s|zu|l{0,2}[dus])", tr)
+rx = ".*?".join(re.escape(p) for p in parts)
+text = open(f, encoding="utf-8").read()
+sys.exit(0 if re.search(rx, text) else "not found: %r" % tr)
+EOF
+}
+head -c 1048576 /dev/urandom >"$T/disk.raw"
+(cd "$T" && ewfacquire -u -q -t disk -c none -S 1.4GiB disk.raw >/dev/null 2>&1)
+check "ewfacquire made an image" test -s "$T/disk.E01"
+head -c 300000 "$T/disk.E01" >"$T/damaged.E01"
+echk="%s: E01 checksum error in sectors %llu-%llu (%llu sectors)"
+for mode in sandboxed --no-sandbox; do
+  m=()
+  [ "$mode" = sandboxed ] || m=(--no-sandbox)
+  same "art-surface jsonl, damaged E01 ($mode)" "$B/art-surface" "${m[@]}" -f jsonl -e ascii damaged.E01
+  check "art-surface, damaged E01 ($mode): the worker's error is Japanese on stderr" \
+    said "$T/err.ja" "$echk"
+  check "art-surface, damaged E01 ($mode): English in the C locale" \
+    grep -q "damaged.E01: E01 checksum error in sectors" "$T/err.c"
+  check "art-surface, damaged E01 ($mode): the record keeps the C text" \
+    grep -q '"errors":\["read: damaged.E01: E01 checksum error in sectors' "$T/out.ja"
+  same "art-strings jsonl, damaged E01 ($mode)" "$B/art-strings" "${m[@]}" -f jsonl -n 4 disk.raw damaged.E01
+  check "art-strings, damaged E01 ($mode): the worker's error is Japanese on stderr" \
+    said "$T/err.ja" "$echk"
+  check "art-strings, damaged E01 ($mode): no English error on stderr" \
+    test "$(grep -c "checksum error" "$T/err.ja")" = 0
+  same "art-timeline jsonl, damaged E01 ($mode)" "$B/art-timeline" "${m[@]}" -f jsonl damaged.E01 ev
+  check "art-timeline, damaged E01 ($mode): the image's error is Japanese on stderr" \
+    said "$T/err.ja" "%s: %d of %d file systems could not be read"
+  check "art-timeline, damaged E01 ($mode): English in the C locale" \
+    grep -q "damaged.E01: 1 of 1 file systems could not be read" "$T/err.c"
+done
+# The parent's own message about a worker (it crashed): Japanese on stderr,
+# C text in the record (the test build's hook crashes a worker on this name).
+ST=$ART_BINARY_DIR/tests/art-surface-testing
+if [ -x "$ST" ]; then
+  printf 'x\n' >"$T/ART_SANDBOX_TEST_segv"
+  same "art-surface jsonl, crashed worker" "$ST" -f jsonl ART_SANDBOX_TEST_segv
+  check "art-surface, crashed worker: the parent's message is Japanese on stderr" \
+    said "$T/err.ja" "worker crashed: %s"
+  # (SIGABRT under AddressSanitizer with abort_on_error, which takes the SEGV)
+  check "art-surface, crashed worker: the record keeps the C text" \
+    grep -qE '"errors":\["worker crashed: SIG(SEGV|ABRT)"\]' "$T/out.ja"
+else
+  echo "# skip: $ST not built (ART_TESTING tools)"
+fi
+# art-hash keeps the error of a result to print it later: Japanese there too.
+same "art-hash -f jsonl, damaged E01" "$B/art-hash" -f jsonl damaged.E01
+check "art-hash, damaged E01: the stored error is Japanese on stderr" \
+  said "$T/err.ja" "%s: %zu unreadable range%s, %<PRIu64> bytes could not be read (%<PRIu64> of %<PRIu64> read); first error: %s"
+check "art-hash, damaged E01: the unreadable range in Japanese" \
+  said "$T/err.ja" "%s: unreadable: bytes %<PRIu64>-%<PRIu64> (%<PRIu64> bytes), sectors %<PRIu64>-%<PRIu64>" artifact
+check "art-hash, damaged E01: the record keeps the C text" \
+  grep -q '"error":"damaged.E01: 1 unreadable range, ' "$T/out.ja"
 same "art-hash (hashdeep)" "$B/art-hash" -r ev
 same "art-hash -f sum (sha256sum)" "$B/art-hash" -r -f sum ev
 same "art-hash -f sum -c md5 (md5sum)" "$B/art-hash" -r -f sum -c md5 ev

@@ -30,9 +30,10 @@ int cli_sandbox_option(int c, const char *arg, art_sandbox_opts *o)
 
 void cli_sandbox_report(const char *path, const art_sandbox_result *res)
 {
+  /* stderr is for a person: the translated text (records take errmsg) */
+  const char *m = res->errmsg_l ? res->errmsg_l : res->errmsg;
   if (res->sha256[0])
-    cli_error("%s: %s (sha256 %s)", path, res->errmsg ? res->errmsg : "",
-              res->sha256);
+    cli_error("%s: %s (sha256 %s)", path, m ? m : "", res->sha256);
   else
-    cli_error("%s: %s", path, res->errmsg ? res->errmsg : "");
+    cli_error("%s: %s", path, m ? m : "");
 }
