@@ -899,19 +899,20 @@ static art_status open_input(art_ctx *ctx,
      * other image format, which the worker names as unsupported just as the
      * in-process open does */
     unsigned char tail[512];
-    const unsigned char *tp = NULL;
     size_t tgot = 0;
     uint64_t size = art_source_get_info(*src)->size;
-    if (size >= 1024 && size % 512 == 0 &&
+    art_source_kind ik = ART_SOURCE_FILE;
+    int head = !split &&
+               art_source_pread(ctx, *src, sig, sizeof sig, 0, &got) == ART_OK;
+    int named = split || (head && art__image_format(sig, got, NULL, &ik));
+    /* the footer (fixed VHD, DMG) is read only when the head names nothing:
+     * a footer adds formats, so it cannot unname a named file */
+    if (!named && head && size >= 1024 && size % 512 == 0 &&
         art_source_pread(ctx, *src, tail, sizeof tail, size - 512, &tgot) ==
             ART_OK &&
         tgot == sizeof tail)
-      tp = tail;
-    art_source_kind ik = ART_SOURCE_FILE;
-    if (split ||
-        (art_source_pread(ctx, *src, sig, sizeof sig, 0, &got) == ART_OK &&
-         (art__ewf_signature(sig, got) ||
-          art__image_format(sig, got, tp, &ik)))) {
+      named = art__image_format(sig, got, tail, &ik) != NULL;
+    if (named) {
       /* Let the worker decide (it opens it as the in-process run would). */
       art_source_free(*src);
       *src = NULL;
