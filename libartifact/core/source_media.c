@@ -104,6 +104,17 @@ void art__media_free_files(art__media *m)
   m->n_files = 0;
 }
 
+art_status art__media_read_error(art_ctx *ctx,
+                                 const art__media *m,
+                                 uint64_t offset,
+                                 const char *reason)
+{
+  return art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                        "%s: image format %s: cannot read media offset "
+                        "%llu: %s",
+                        m->path, m->format, (unsigned long long)offset, reason);
+}
+
 char *art__media_sibling(const char *base, const char *name)
 {
   if (name[0] == '/')

@@ -79,6 +79,13 @@ void art__media_free_files(art__media *m);
  * absolute. malloc'd, NULL when out of memory. */
 char *art__media_sibling(const char *base, const char *name);
 
+/* A back end's failed read of media OFFSET, with REASON (the library's
+ * error line): ART_ERR_CORRUPT, the message naming M's path and format. */
+art_status art__media_read_error(art_ctx *ctx,
+                                 const art__media *m,
+                                 uint64_t offset,
+                                 const char *reason);
+
 /* A libyal error as printed by its *_error_sprint into BUF (LEN bytes):
  * keep the last line of the chain of "function: message" lines, or
  * FALLBACK when there is none. */

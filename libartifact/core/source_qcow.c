@@ -49,11 +49,7 @@ static art_status qcow_pread(art_ctx *ctx,
       libqcow_file_read_buffer_at_offset(m->h, buf, len, (off64_t)offset, &err);
   if (n < 0) {
     qcow_reason(err, reason, sizeof reason);
-    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
-                          "%s: image format %s: cannot read media offset "
-                          "%llu: %s",
-                          m->path, m->format, (unsigned long long)offset,
-                          reason);
+    return art__media_read_error(ctx, m, offset, reason);
   }
   *got = (size_t)n;
   return ART_OK;

@@ -45,10 +45,7 @@ static art_status vmdk_pread(art_ctx *ctx,
                                                    (off64_t)offset, &err);
   if (n < 0) {
     vmdk_reason(err, reason, sizeof reason);
-    return art__set_error(ctx, ART_ERR_CORRUPT, 0,
-                          "%s: image format VMDK: cannot read media offset "
-                          "%llu: %s",
-                          m->path, (unsigned long long)offset, reason);
+    return art__media_read_error(ctx, m, offset, reason);
   }
   *got = (size_t)n;
   return ART_OK;
