@@ -234,6 +234,12 @@ for img in d.qcow2 stream.vmdk d.vhdx; do
   check "art-surface $img: via image, the media's sha256" \
     python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); sys.exit(not (r.get("via")=="image" and sys.argv[2] in json.dumps(r)))' surf.json "$raw_sha"
 done
+# a fixed VHD is named by its footer alone: the sandboxed run must still hand
+# it to the worker as an image (and give the in-process record)
+"$SURF" -f jsonl fixed.vhd >fsb.json
+"$SURF" -f jsonl --no-sandbox fixed.vhd >fns.json
+check "art-surface fixed.vhd: via image in the sandbox too" grep -q '"via":"image"' fsb.json
+check "art-surface fixed.vhd: sandboxed record == in-process record" cmp -s fsb.json fns.json
 for img in d.qcow2 sparse.vmdk stream.vmdk split.vmdk dyn.vhd fixed.vhd d.vhdx; do
   for o in 2048 6144; do
     "$TL" -q -f body --tsk-compat -o $o "$img" >v.body
