@@ -42,12 +42,8 @@ static art_status regf_fail(art_ctx *ctx,
   if (err) {
     libregf_error_sprint(err, msg, sizeof msg);
     libregf_error_free(&err);
-    for (char *p = msg; *p; p++)
-      if (*p == '\n' || *p == '\r')
-        *p = ' ';
   }
-  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
-                        msg[0] ? ": " : "", msg);
+  return win_lib_fail(ctx, st, name, what, msg);
 }
 
 static char *key_name(libregf_key_t *k)
