@@ -187,6 +187,15 @@ START_TEST(recycle_i_v1)
                    ART_ERR_FORMAT);
   ck_assert_int_eq(s.n, 0);
   ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "$IX.doc"));
+  /* cut inside the 260-unit path field (after the path's NUL): corrupt,
+   * never a clean record */
+  m.n = 272;
+  in.size = 272;
+  memset(&s, 0, sizeof s);
+  ck_assert_int_eq(art_win_parse_recycle_i(ctx, &in, on_ev, &s),
+                   ART_ERR_CORRUPT);
+  ck_assert_int_eq(s.n, 0);
+  ck_assert_ptr_nonnull(strstr(art_ctx_errmsg(ctx), "past the end"));
   art_ctx_free(ctx);
 }
 END_TEST

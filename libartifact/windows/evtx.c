@@ -85,12 +85,8 @@ static art_status evtx_fail(art_ctx *ctx,
   if (err) {
     A(libevtx_error_sprint)(err, msg, sizeof msg);
     A(libevtx_error_free)(&err);
-    for (char *p = msg; *p; p++)
-      if (*p == '\n' || *p == '\r')
-        *p = ' ';
   }
-  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
-                        msg[0] ? ": " : "", msg);
+  return win_lib_fail(ctx, st, name, what, msg);
 }
 
 /* UTF-8 string getter of libevtx into *BUF (grown as needed, kept across

@@ -84,12 +84,8 @@ static art_status lnk_fail(art_ctx *ctx,
   if (err) {
     liblnk_error_sprint(err, msg, sizeof msg);
     liblnk_error_free(&err);
-    for (char *p = msg; *p; p++)
-      if (*p == '\n' || *p == '\r')
-        *p = ' ';
   }
-  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
-                        msg[0] ? ": " : "", msg);
+  return win_lib_fail(ctx, st, name, what, msg);
 }
 
 /* liblnk allocates what a shortcut's size fields say before reading:
@@ -380,12 +376,8 @@ static art_status ole_fail(art_ctx *ctx,
   if (err) {
     libolecf_error_sprint(err, msg, sizeof msg);
     libolecf_error_free(&err);
-    for (char *p = msg; *p; p++)
-      if (*p == '\n' || *p == '\r')
-        *p = ' ';
   }
-  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
-                        msg[0] ? ": " : "", msg);
+  return win_lib_fail(ctx, st, name, what, msg);
 }
 
 static unsigned char *item_data(libolecf_item_t *it, size_t *n)

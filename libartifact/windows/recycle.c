@@ -36,8 +36,12 @@ art_status art_win_parse_recycle_i(art_ctx *ctx,
   uint64_t ver = win_le64(d), size = win_le64(d + 8), ft = win_le64(d + 16);
   char *path = NULL;
   if (ver == 1) {
-    size_t units = (n - 24) / 2 < 260 ? (n - 24) / 2 : 260;
-    if (units == 0 || win_utf16(d + 24, units, &path, NULL))
+    /* the path field is always 260 units: a shorter file is cut off */
+    if (n < 24 + 2 * 260)
+      st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                          "%s: path of %" PRIu32 " characters past the end",
+                          in->name, (uint32_t)260);
+    else if (win_utf16(d + 24, 260, &path, NULL))
       path = NULL;
   } else if (ver == 2 && n >= 28) {
     uint32_t units = win_le32(d + 24);

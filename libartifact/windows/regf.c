@@ -42,12 +42,8 @@ static art_status regf_fail(art_ctx *ctx,
   if (err) {
     libregf_error_sprint(err, msg, sizeof msg);
     libregf_error_free(&err);
-    for (char *p = msg; *p; p++)
-      if (*p == '\n' || *p == '\r')
-        *p = ' ';
   }
-  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
-                        msg[0] ? ": " : "", msg);
+  return win_lib_fail(ctx, st, name, what, msg);
 }
 
 static char *key_name(libregf_key_t *k)
@@ -137,6 +133,64 @@ static unsigned char *value_data(libregf_value_t *v, size_t *n)
   return d;
 }
 
+/* libregf look-ups whose failure only means "none here": the error is
+ * dropped and the caller sees -1 / NULL. */
+static int sub_key_count(libregf_key_t *k)
+{
+  libregf_error_t *e = NULL;
+  int n = 0;
+  if (libregf_key_get_number_of_sub_keys(k, &n, &e) != 1) {
+    libregf_error_free(&e);
+    return -1;
+  }
+  return n;
+}
+
+static int value_count(libregf_key_t *k)
+{
+  libregf_error_t *e = NULL;
+  int n = 0;
+  if (libregf_key_get_number_of_values(k, &n, &e) != 1) {
+    libregf_error_free(&e);
+    return -1;
+  }
+  return n;
+}
+
+static libregf_key_t *sub_key_at(libregf_key_t *k, int i)
+{
+  libregf_error_t *e = NULL;
+  libregf_key_t *s = NULL;
+  if (libregf_key_get_sub_key(k, i, &s, &e) != 1) {
+    libregf_error_free(&e);
+    return NULL;
+  }
+  return s;
+}
+
+static libregf_value_t *value_at(libregf_key_t *k, int i)
+{
+  libregf_error_t *e = NULL;
+  libregf_value_t *v = NULL;
+  if (libregf_key_get_value(k, i, &v, &e) != 1) {
+    libregf_error_free(&e);
+    return NULL;
+  }
+  return v;
+}
+
+static libregf_value_t *value_named(libregf_key_t *k, const char *name)
+{
+  libregf_error_t *e = NULL;
+  libregf_value_t *v = NULL;
+  if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)name, strlen(name),
+                                         &v, &e) != 1) {
+    libregf_error_free(&e);
+    return NULL;
+  }
+  return v;
+}
+
 static uint64_t key_time(libregf_key_t *k)
 {
   uint64_t ft = 0;
@@ -169,15 +223,12 @@ static int path_push(reg *g, const char *name)
 
 static art_status walk(reg *g, libregf_key_t *k, int depth)
 {
-  libregf_error_t *e = NULL;
-  int nv = 0, ns = 0;
-  if (libregf_key_get_number_of_values(k, &nv, &e) != 1) {
-    libregf_error_free(&e);
+  int nv = value_count(k), ns = sub_key_count(k);
+  if (nv < 0) {
     nv = 0;
     g->bad++;
   }
-  if (libregf_key_get_number_of_sub_keys(k, &ns, &e) != 1) {
-    libregf_error_free(&e);
+  if (ns < 0) {
     ns = 0;
     g->bad++;
   }
@@ -202,9 +253,8 @@ static art_status walk(reg *g, libregf_key_t *k, int depth)
       g->bad++;
       break;
     }
-    libregf_key_t *sub = NULL;
-    if (libregf_key_get_sub_key(k, i, &sub, &e) != 1) {
-      libregf_error_free(&e);
+    libregf_key_t *sub = sub_key_at(k, i);
+    if (!sub) {
       g->bad++;
       continue;
     }
@@ -250,23 +300,16 @@ static art_status values_event(reg *g,
   libregf_key_t *k = open_key(f, path);
   if (!k)
     return ART_OK;
-  libregf_error_t *e = NULL;
-  int nv = 0;
-  if (libregf_key_get_number_of_values(k, &nv, &e) != 1) {
-    libregf_error_free(&e);
-    nv = 0;
-  }
+  int nv = value_count(k);
   win_rec_reset(&g->r);
   win_attr(&g->r, "key_path", "\\%s", path);
   char *list = NULL;
   size_t ll = 0;
   FILE *mf = open_memstream(&list, &ll);
   for (int i = 0; i < nv && mf; i++) {
-    libregf_value_t *v = NULL;
-    if (libregf_key_get_value(k, i, &v, &e) != 1) {
-      libregf_error_free(&e);
+    libregf_value_t *v = value_at(k, i);
+    if (!v)
       continue;
-    }
     char *name = value_name(v);
     char *s = value_string(v);
     char shown[160] = "";
@@ -321,35 +364,23 @@ static art_status userassist(reg *g, libregf_file_t *f)
   if (!ua)
     return ART_OK;
   libregf_error_t *e = NULL;
-  int ng = 0;
+  int ng = sub_key_count(ua);
   art_status st = ART_OK;
-  if (libregf_key_get_number_of_sub_keys(ua, &ng, &e) != 1) {
-    libregf_error_free(&e);
-    ng = 0;
-  }
   for (int i = 0; i < ng && st == ART_OK; i++) {
-    libregf_key_t *gk = NULL, *ck = NULL;
-    if (libregf_key_get_sub_key(ua, i, &gk, &e) != 1) {
-      libregf_error_free(&e);
+    libregf_key_t *gk = sub_key_at(ua, i), *ck = NULL;
+    if (!gk)
       continue;
-    }
     char *guid = key_name(gk);
     if (libregf_key_get_sub_key_by_utf8_name(gk, (const uint8_t *)"Count", 5,
                                              &ck, &e) != 1) {
       libregf_error_free(&e);
       ck = NULL;
     }
-    int nv = 0;
-    if (ck && libregf_key_get_number_of_values(ck, &nv, &e) != 1) {
-      libregf_error_free(&e);
-      nv = 0;
-    }
+    int nv = ck ? value_count(ck) : 0;
     for (int j = 0; j < nv && st == ART_OK; j++) {
-      libregf_value_t *v = NULL;
-      if (libregf_key_get_value(ck, j, &v, &e) != 1) {
-        libregf_error_free(&e);
+      libregf_value_t *v = value_at(ck, j);
+      if (!v)
         continue;
-      }
       char *name = value_name(v);
       size_t dn = 0;
       unsigned char *d = value_data(v, &dn);
@@ -410,44 +441,33 @@ each_controlset(reg *g, libregf_file_t *f, const char *rel, cs_fn fn)
 /* services: one event per service key. */
 static art_status services_fn(reg *g, libregf_key_t *k, const char *path)
 {
-  libregf_error_t *e = NULL;
-  int ns = 0;
+  int ns = sub_key_count(k);
   art_status st = ART_OK;
-  if (libregf_key_get_number_of_sub_keys(k, &ns, &e) != 1) {
-    libregf_error_free(&e);
-    return ART_OK;
-  }
   for (int i = 0; i < ns && st == ART_OK; i++) {
-    libregf_key_t *s = NULL;
-    if (libregf_key_get_sub_key(k, i, &s, &e) != 1) {
-      libregf_error_free(&e);
+    libregf_key_t *s = sub_key_at(k, i);
+    if (!s)
       continue;
-    }
     char *name = key_name(s);
     win_rec_reset(&g->r);
     win_attr(&g->r, "key_path", "\\%s\\%s", path, name ? name : "");
     win_attr(&g->r, "service_name", "%s", name ? name : "");
     static const char *const nums[] = {"Start", "Type", "ErrorControl"};
     for (int j = 0; j < 3; j++) {
-      libregf_value_t *v = NULL;
+      libregf_value_t *v = value_named(s, nums[j]);
       uint32_t x;
-      if (libregf_key_get_value_by_utf8_name(s, (const uint8_t *)nums[j],
-                                             strlen(nums[j]), &v, &e) == 1 &&
-          value_u32(v, &x) == 0)
+      if (v && value_u32(v, &x) == 0)
         win_attr(&g->r,
                  j == 0   ? "start_type"
                  : j == 1 ? "service_type"
                           : "error_control",
                  "%" PRIu32, x);
-      libregf_error_free(&e);
       libregf_value_free(&v, NULL);
     }
     static const char *const strs[] = {"ImagePath", "ObjectName", "DisplayName",
                                        "ServiceDll"};
     for (int j = 0; j < 4; j++) {
-      libregf_value_t *v = NULL;
-      if (libregf_key_get_value_by_utf8_name(s, (const uint8_t *)strs[j],
-                                             strlen(strs[j]), &v, &e) == 1) {
+      libregf_value_t *v = value_named(s, strs[j]);
+      if (v) {
         char *t = value_string(v);
         if (t)
           win_attr(&g->r,
@@ -458,7 +478,6 @@ static art_status services_fn(reg *g, libregf_key_t *k, const char *path)
                    "%s", t);
         free(t);
       }
-      libregf_error_free(&e);
       libregf_value_free(&v, NULL);
     }
     const char *ip = win_attr_get(&g->r, "image_path");
@@ -477,38 +496,23 @@ static art_status services_fn(reg *g, libregf_key_t *k, const char *path)
 /* USBSTOR: Enum\USBSTOR\<device>\<serial>: one event per instance key. */
 static art_status usbstor_fn(reg *g, libregf_key_t *k, const char *path)
 {
-  libregf_error_t *e = NULL;
-  int nd = 0;
+  int nd = sub_key_count(k);
   art_status st = ART_OK;
-  if (libregf_key_get_number_of_sub_keys(k, &nd, &e) != 1) {
-    libregf_error_free(&e);
-    return ART_OK;
-  }
   for (int i = 0; i < nd && st == ART_OK; i++) {
-    libregf_key_t *d = NULL;
-    if (libregf_key_get_sub_key(k, i, &d, &e) != 1) {
-      libregf_error_free(&e);
+    libregf_key_t *d = sub_key_at(k, i);
+    if (!d)
       continue;
-    }
     char *dev = key_name(d);
-    int ni = 0;
-    if (libregf_key_get_number_of_sub_keys(d, &ni, &e) != 1) {
-      libregf_error_free(&e);
-      ni = 0;
-    }
+    int ni = sub_key_count(d);
     for (int j = 0; j < ni && st == ART_OK; j++) {
-      libregf_key_t *s = NULL;
-      if (libregf_key_get_sub_key(d, j, &s, &e) != 1) {
-        libregf_error_free(&e);
+      libregf_key_t *s = sub_key_at(d, j);
+      if (!s)
         continue;
-      }
       char *serial = key_name(s);
       char *fname = NULL;
-      libregf_value_t *v = NULL;
-      if (libregf_key_get_value_by_utf8_name(s, (const uint8_t *)"FriendlyName",
-                                             12, &v, &e) == 1)
+      libregf_value_t *v = value_named(s, "FriendlyName");
+      if (v)
         fname = value_string(v);
-      libregf_error_free(&e);
       libregf_value_free(&v, NULL);
       win_rec_reset(&g->r);
       win_attr(&g->r, "key_path", "\\%s\\%s\\%s", path, dev ? dev : "",
@@ -538,31 +542,18 @@ static art_status usbstor_fn(reg *g, libregf_key_t *k, const char *path)
  * data starts with the FILETIME of its last run. */
 static art_status bam_fn(reg *g, libregf_key_t *k, const char *path)
 {
-  libregf_error_t *e = NULL;
-  int ns = 0;
+  int ns = sub_key_count(k);
   art_status st = ART_OK;
-  if (libregf_key_get_number_of_sub_keys(k, &ns, &e) != 1) {
-    libregf_error_free(&e);
-    return ART_OK;
-  }
   for (int i = 0; i < ns && st == ART_OK; i++) {
-    libregf_key_t *s = NULL;
-    if (libregf_key_get_sub_key(k, i, &s, &e) != 1) {
-      libregf_error_free(&e);
+    libregf_key_t *s = sub_key_at(k, i);
+    if (!s)
       continue;
-    }
     char *sid = key_name(s);
-    int nv = 0;
-    if (libregf_key_get_number_of_values(s, &nv, &e) != 1) {
-      libregf_error_free(&e);
-      nv = 0;
-    }
+    int nv = value_count(s);
     for (int j = 0; j < nv && st == ART_OK; j++) {
-      libregf_value_t *v = NULL;
-      if (libregf_key_get_value(s, j, &v, &e) != 1) {
-        libregf_error_free(&e);
+      libregf_value_t *v = value_at(s, j);
+      if (!v)
         continue;
-      }
       char *name = value_name(v);
       size_t dn = 0;
       unsigned char *d = value_data(v, &dn);
@@ -596,14 +587,9 @@ static art_status recentdocs(reg *g, libregf_file_t *f)
   libregf_key_t *k = open_key(f, path);
   if (!k)
     return ART_OK;
-  libregf_error_t *e = NULL;
-  libregf_value_t *mv = NULL;
+  libregf_value_t *mv = value_named(k, "MRUListEx");
   size_t mn = 0;
-  unsigned char *mru = NULL;
-  if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)"MRUListEx", 9,
-                                         &mv, &e) == 1)
-    mru = value_data(mv, &mn);
-  libregf_error_free(&e);
+  unsigned char *mru = mv ? value_data(mv, &mn) : NULL;
   libregf_value_free(&mv, NULL);
   win_rec_reset(&g->r);
   win_attr(&g->r, "key_path", "\\%s", path);
@@ -616,12 +602,9 @@ static art_status recentdocs(reg *g, libregf_file_t *f)
       break;
     char vn[16];
     snprintf(vn, sizeof vn, "%" PRIu32, idx);
-    libregf_value_t *v = NULL;
-    if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)vn, strlen(vn),
-                                           &v, &e) != 1) {
-      libregf_error_free(&e);
+    libregf_value_t *v = value_named(k, vn);
+    if (!v)
       continue;
-    }
     size_t dn = 0;
     unsigned char *d = value_data(v, &dn);
     char *name = NULL;
@@ -649,13 +632,9 @@ static art_status recentdocs(reg *g, libregf_file_t *f)
 /* ShimCache: Control\Session Manager\AppCompatCache\AppCompatCache. */
 static art_status shimcache_fn(reg *g, libregf_key_t *k, const char *path)
 {
-  libregf_error_t *e = NULL;
-  libregf_value_t *v = NULL;
-  if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)"AppCompatCache",
-                                         14, &v, &e) != 1) {
-    libregf_error_free(&e);
+  libregf_value_t *v = value_named(k, "AppCompatCache");
+  if (!v)
     return ART_OK;
-  }
   size_t dn = 0;
   unsigned char *d = value_data(v, &dn);
   libregf_value_free(&v, NULL);

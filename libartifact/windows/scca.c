@@ -26,12 +26,8 @@ static art_status scca_fail(art_ctx *ctx,
   if (err) {
     libscca_error_sprint(err, msg, sizeof msg);
     libscca_error_free(&err);
-    for (char *p = msg; *p; p++)
-      if (*p == '\n' || *p == '\r')
-        *p = ' ';
   }
-  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
-                        msg[0] ? ": " : "", msg);
+  return win_lib_fail(ctx, st, name, what, msg);
 }
 
 art_status art_win_parse_prefetch(art_ctx *ctx,

@@ -716,6 +716,16 @@ static int mem_size(intptr_t *io, size64_t *size, libbfio_error_t **err)
   return 1;
 }
 
+art_status win_lib_fail(
+    art_ctx *ctx, art_status st, const char *name, const char *what, char *msg)
+{
+  for (char *p = msg; *p; p++)
+    if (*p == '\n' || *p == '\r')
+      *p = ' ';
+  return art__set_error(ctx, st, 0, "%s: %s%s%s", name, what,
+                        msg[0] ? ": " : "", msg);
+}
+
 int win_bfio_open(win_bfio_init_fn init,
                   const void *data,
                   size_t n,

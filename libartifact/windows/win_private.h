@@ -62,6 +62,11 @@ art_status win_emit_ft(win_rec *r,
                        const char *msg,
                        ...) ART_PRINTF(10, 11);
 
+/* A libyal call failed: the error "NAME: WHAT[: MSG]", MSG being the
+ * library's error_sprint text (may be empty), put on one line here. */
+art_status win_lib_fail(
+    art_ctx *ctx, art_status st, const char *name, const char *what, char *msg);
+
 /* A read-only libbfio handle over N bytes at DATA (kept by the caller
  * until the handle is freed), every read bounds-checked. INIT is the
  * libbfio_handle_initialize of the libbfio the reader uses (evtx/evt load
