@@ -6,6 +6,20 @@
 
 #include <artifact/artifact.h>
 #include <jansson.h>
+#include <stdint.h>
+
+/* Little-endian reads of 2 and 4 bytes at P (the caller checks the
+ * bounds). */
+static inline uint16_t le16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t le32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
 
 /* The built-in dissectors (one per file in libartifact/dissect/). */
 extern const art_dissector art__dissect_ole;

@@ -31,17 +31,6 @@ enum {
   RT_FILEPASS = 0x002f
 };
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* ---- function names ([MS-XLS] 2.5.198.17 Ftab, 2.5.198.18 Cetab) --------
  * ARGS: the fixed argument count for ptgFunc, -1 when the function takes a
  * variable count (then it comes as ptgFuncVar with its count). */
