@@ -192,6 +192,12 @@ art_status art__xlm_dissect_stream(uint8_t *d,
 /* Append to KW the functions of formula text F that run, download or
  * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
 void art__xlm_keywords(const char *f, json_t *kw);
+/* Raise the xlm_* flags of a workbook with macro sheets: xlm_macros, and
+ * xlm_autoexec, xlm_hidden_sheet, xlm_suspicious (KW not empty) as found. */
+void art__xlm_flags(art_dissect_sink *sink,
+                    int autoexec,
+                    int hidden,
+                    const json_t *kw);
 
 /* zip_parts.c: members of a zip package read whole into memory during an
  * art_archive walk (OOXML, ODF). A dissector's walk state starts with an
