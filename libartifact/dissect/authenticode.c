@@ -25,17 +25,6 @@ typedef struct pe_sec {
   uint32_t cert_off, cert_size;
 } pe_sec;
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* Where the headers say the checksum, the security directory entry and
  * the certificate table are; 0 when this is not a PE with one. */
 static int pe_security(const uint8_t *d, size_t n, pe_sec *ps)

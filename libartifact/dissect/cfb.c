@@ -31,17 +31,6 @@ struct cfb {
   int partial; /* something did not add up: what could be read is given */
 };
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 int art__cfb_is_cfb(const uint8_t *data, size_t len)
 {
   static const uint8_t sig[8] = {0xd0, 0xcf, 0x11, 0xe0,

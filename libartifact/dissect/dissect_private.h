@@ -6,6 +6,20 @@
 
 #include <artifact/artifact.h>
 #include <jansson.h>
+#include <stdint.h>
+
+/* Little-endian reads of 2 and 4 bytes at P (the caller checks the
+ * bounds). */
+static inline uint16_t le16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t le32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
 
 /* The built-in dissectors (one per file in libartifact/dissect/). */
 extern const art_dissector art__dissect_ole;
@@ -178,6 +192,12 @@ art_status art__xlm_dissect_stream(uint8_t *d,
 /* Append to KW the functions of formula text F that run, download or
  * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
 void art__xlm_keywords(const char *f, json_t *kw);
+/* Raise the xlm_* flags of a workbook with macro sheets: xlm_macros, and
+ * xlm_autoexec, xlm_hidden_sheet, xlm_suspicious (KW not empty) as found. */
+void art__xlm_flags(art_dissect_sink *sink,
+                    int autoexec,
+                    int hidden,
+                    const json_t *kw);
 
 /* zip_parts.c: members of a zip package read whole into memory during an
  * art_archive walk (OOXML, ODF). A dissector's walk state starts with an

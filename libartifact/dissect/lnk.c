@@ -26,12 +26,6 @@ static int lnk_recognise(const uint8_t *d, size_t n)
   return n >= 76 && memcmp(d, sig, sizeof sig) == 0;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 static uint64_t le64(const uint8_t *p)
 {
   return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;

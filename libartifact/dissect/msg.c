@@ -66,12 +66,6 @@ enum {
   PR_SENT_REPRESENTING_SMTP = 0x5d02
 };
 
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* ---- compressed RTF ([MS-OXRTFCP]) --------------------------------------- */
 
 static const char rtf_prebuf[] =

@@ -22,12 +22,6 @@
 #define MAX_PACKAGE      ((uint64_t)1 << 30)
 #define MAX_SPIN         10000000u
 
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 static uint64_t le64(const uint8_t *p)
 {
   return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;

@@ -17,17 +17,6 @@ static int ole_recognise(const uint8_t *data, size_t len)
   return art__cfb_is_cfb(data, len);
 }
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 static uint8_t *read_path(cfb *c, const char *path, uint64_t max, size_t *len)
 {
   long i = art__cfb_find(c, path);

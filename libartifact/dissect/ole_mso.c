@@ -20,11 +20,6 @@
 
 static const char ACTIVEMIME[] = "ActiveMime";
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
 static int is_word2003_xml(const uint8_t *d, size_t n)
 {
   size_t m = n < 4096 ? n : 4096;

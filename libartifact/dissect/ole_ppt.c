@@ -30,17 +30,6 @@ typedef struct ppt_walk {
   uint64_t inflated;
 } ppt_walk;
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* zlib data to at most WANT bytes (the size the record declares);
  * malloc'd, *GOT what came out, NULL when nothing did. */
 static uint8_t *

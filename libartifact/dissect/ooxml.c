@@ -462,13 +462,7 @@ excel_macrosheets(walk *w, art_dissect_sink *sink, json_t *sum)
   json_object_set_new(x, "suspicious", kw);
   json_object_set_new(x, "formula_list", fl);
   json_object_set_new(sum, "xlm", x);
-  art_dissect_sink_flag(sink, "xlm_macros");
-  if (autoexec)
-    art_dissect_sink_flag(sink, "xlm_autoexec");
-  if (hidden)
-    art_dissect_sink_flag(sink, "xlm_hidden_sheet");
-  if (json_array_size(kw))
-    art_dissect_sink_flag(sink, "xlm_suspicious");
+  art__xlm_flags(sink, autoexec, hidden, kw);
   if (text) {
     art_dissect_child ch = {"xlm-macro",
                             "xlm_macro.txt",

@@ -20,12 +20,6 @@ static int rtf_recognise(const uint8_t *d, size_t n)
   return n >= 4 && memcmp(d, "{\\rt", 4) == 0;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 static int hexv(int c)
 {
   if (c >= '0' && c <= '9')

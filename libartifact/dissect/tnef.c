@@ -30,17 +30,6 @@ enum {
   ATT_OEM_CODEPAGE = 0x00069007
 };
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 static int tnef_recognise(const uint8_t *d, size_t n)
 {
   return n >= 6 && le32(d) == TNEF_SIGNATURE;

@@ -108,17 +108,6 @@ typedef struct vba_module {
   int procedural;  /* MODULETYPE 0x21 (.bas), else 0x22 (.cls) */
 } vba_module;
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* Bytes in code page CP (or UTF-16LE when CP is 1200) to UTF-8; bytes
  * iconv rejects become U+FFFD. */
 static char *to_utf8(const uint8_t *p, size_t n, unsigned cp)

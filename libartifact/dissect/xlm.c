@@ -31,17 +31,6 @@ enum {
   RT_FILEPASS = 0x002f
 };
 
-static uint16_t le16(const uint8_t *p)
-{
-  return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* ---- function names ([MS-XLS] 2.5.198.17 Ftab, 2.5.198.18 Cetab) --------
  * ARGS: the fixed argument count for ptgFunc, -1 when the function takes a
  * variable count (then it comes as ptgFuncVar with its count). */
@@ -934,6 +923,20 @@ art_status art__xlm_dissect(cfb *c,
   return art__xlm_dissect_stream(d, n, in, sink, sum);
 }
 
+void art__xlm_flags(art_dissect_sink *sink,
+                    int autoexec,
+                    int hidden,
+                    const json_t *kw)
+{
+  art_dissect_sink_flag(sink, "xlm_macros");
+  if (autoexec)
+    art_dissect_sink_flag(sink, "xlm_autoexec");
+  if (hidden)
+    art_dissect_sink_flag(sink, "xlm_hidden_sheet");
+  if (json_array_size(kw))
+    art_dissect_sink_flag(sink, "xlm_suspicious");
+}
+
 art_status art__xlm_dissect_stream(uint8_t *d,
                                    size_t n,
                                    const art_dissect_input *in,
@@ -1049,13 +1052,7 @@ art_status art__xlm_dissect_stream(uint8_t *d,
     json_object_set_new(x, "suspicious", kw);
     json_object_set_new(x, "formula_list", flist);
     json_object_set_new(sum, "xlm", x);
-    art_dissect_sink_flag(sink, "xlm_macros");
-    if (autoexec)
-      art_dissect_sink_flag(sink, "xlm_autoexec");
-    if (hidden)
-      art_dissect_sink_flag(sink, "xlm_hidden_sheet");
-    if (json_array_size(kw))
-      art_dissect_sink_flag(sink, "xlm_suspicious");
+    art__xlm_flags(sink, autoexec, hidden, kw);
     if (text.n) {
       art_dissect_child ch = {"xlm-macro", "xlm_macro.txt",         text.p,
                               text.n,      "text/x-excel-formulas", NULL,
