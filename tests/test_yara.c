@@ -100,6 +100,44 @@ static art_yara_result *scan(art_ctx *ctx,
   return res;
 }
 
+/* One rules file compiled into a scanner set to artifact a: the set-up and
+ * tear-down most scanning tests share. */
+typedef struct {
+  char *dir;
+  char *path;
+  art_ctx *ctx;
+  art_yara_rules *r;
+  art_yara_scanner *s;
+} fixture;
+
+static void fx_open(fixture *f,
+                    const char *name,
+                    const char *rules,
+                    const art_yara_artifact *a)
+{
+  art_status st;
+  f->dir = tu_tmpdir();
+  f->path = tu_path(f->dir, name);
+  f->ctx = NULL;
+  f->s = NULL;
+  ck_assert_int_eq(art_ctx_new(&f->ctx), ART_OK);
+  write_str(f->dir, name, rules);
+  f->r = build(f->ctx, f->path, 0, NULL, NULL, &st);
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(art_yara_scanner_new(f->ctx, f->r, &f->s), ART_OK);
+  ck_assert_int_eq(art_yara_scanner_set_artifact(f->ctx, f->s, a), ART_OK);
+}
+
+static void fx_close(fixture *f)
+{
+  art_yara_scanner_free(f->s);
+  art_yara_rules_free(f->r);
+  art_ctx_free(f->ctx);
+  free(f->path);
+  tu_rmtree(f->dir);
+  free(f->dir);
+}
+
 START_TEST(test_compile_and_scan)
 {
   char *dir = tu_tmpdir();
@@ -432,19 +470,14 @@ END_TEST
 
 START_TEST(test_negate_fast)
 {
-  char *dir = tu_tmpdir();
-  char *path = tu_path(dir, "a.yar");
-  art_ctx *ctx = NULL;
-  art_status st;
-  art_yara_rules *r;
-  art_yara_scanner *s = NULL;
+  fixture f;
+  art_ctx *ctx;
+  art_yara_scanner *s;
   art_yara_result *res = NULL;
   art_yara_artifact a = {"buf", NULL, NULL, 0, NULL, NULL};
-  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
-  write_str(dir, "a.yar", RULES_A);
-  r = build(ctx, path, 0, NULL, NULL, &st);
-  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
-  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  fx_open(&f, "a.yar", RULES_A, &a);
+  ctx = f.ctx;
+  s = f.s;
   art_yara_scanner_set_flags(s, ART_YARA_SCAN_NEGATE);
   ck_assert_int_eq(art_yara_scan_buffer(ctx, s, "hello", 5, &res), ART_OK);
   ck_assert_uint_eq(art_yara_result_count(res), 1);
@@ -456,37 +489,28 @@ START_TEST(test_negate_fast)
   ck_assert_uint_eq(art_yara_result_count(res), 1);
   ck_assert_uint_eq(art_yara_result_match(res, 0)->n_strings, 1);
   art_yara_result_free(res);
-  art_yara_scanner_free(s);
-  art_yara_rules_free(r);
-  art_ctx_free(ctx);
-  free(path);
-  tu_rmtree(dir);
-  free(dir);
+  fx_close(&f);
 }
 END_TEST
 
 START_TEST(test_limits)
 {
-  char *dir = tu_tmpdir();
-  char *path = tu_path(dir, "l.yar");
-  art_ctx *ctx = NULL;
+  fixture f;
+  art_ctx *ctx;
+  art_yara_scanner *s;
   art_status st;
-  art_yara_rules *r;
-  art_yara_scanner *s = NULL;
   art_yara_result *res = NULL;
   art_yara_artifact a = {"zeros", NULL, NULL, 0, NULL, NULL};
   const art_yara_match *m;
   size_t n = 1100000;
   unsigned char *zeros = calloc(1, n);
   ck_assert_ptr_nonnull(zeros);
-  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
-  write_str(dir, "l.yar",
-            "rule many { strings: $z = { 00 00 } condition: $z }\n"
-            "rule tail { strings: $t = \"TAIL\" condition: $t }\n");
-  r = build(ctx, path, 0, NULL, NULL, &st);
-  ck_assert_int_eq(st, ART_OK);
-  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
-  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  fx_open(&f, "l.yar",
+          "rule many { strings: $z = { 00 00 } condition: $z }\n"
+          "rule tail { strings: $t = \"TAIL\" condition: $t }\n",
+          &a);
+  ctx = f.ctx;
+  s = f.s;
   /* Too many matches: reported as a partial result, not lost. */
   st = art_yara_scan_buffer(ctx, s, zeros, n, &res);
   ck_assert_int_eq(st, ART_ERR_LIMIT);
@@ -512,24 +536,17 @@ START_TEST(test_limits)
   ck_assert_int_eq(art_yara_scan_buffer(ctx, s, zeros, 1004, &res), ART_OK);
   ck_assert_uint_eq(art_yara_result_count(res), 1);
   art_yara_result_free(res);
-  art_yara_scanner_free(s);
-  art_yara_rules_free(r);
   free(zeros);
-  art_ctx_free(ctx);
-  free(path);
-  tu_rmtree(dir);
-  free(dir);
+  fx_close(&f);
 }
 END_TEST
 
 START_TEST(test_timeout)
 {
-  char *dir = tu_tmpdir();
-  char *path = tu_path(dir, "t.yar");
-  art_ctx *ctx = NULL;
+  fixture f;
+  art_ctx *ctx;
+  art_yara_scanner *s;
   art_status st;
-  art_yara_rules *r;
-  art_yara_scanner *s = NULL;
   art_yara_result *res = NULL;
   art_yara_artifact a = {"slow", NULL, NULL, 0, NULL, NULL};
   char *json = NULL;
@@ -538,15 +555,13 @@ START_TEST(test_timeout)
   ck_assert_ptr_nonnull(buf);
   for (size_t i = 0; i < n; i++)
     buf[i] = (unsigned char)(i * 7);
-  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
-  write_str(dir, "t.yar",
-            "rule slow { condition: for all i in (0..filesize) : "
-            "(for all j in (0..filesize) : (uint8(i) != uint8(j) or i == "
-            "j or true)) }\n");
-  r = build(ctx, path, 0, NULL, NULL, &st);
-  ck_assert_int_eq(st, ART_OK);
-  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
-  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  fx_open(&f, "t.yar",
+          "rule slow { condition: for all i in (0..filesize) : "
+          "(for all j in (0..filesize) : (uint8(i) != uint8(j) or i == "
+          "j or true)) }\n",
+          &a);
+  ctx = f.ctx;
+  s = f.s;
   art_yara_scanner_set_timeout(s, 1);
   st = art_yara_scan_buffer(ctx, s, buf, n, &res);
   ck_assert_int_eq(st, ART_ERR_TIMEOUT);
@@ -558,13 +573,8 @@ START_TEST(test_timeout)
   ck_assert_ptr_nonnull(strstr(json, "\"status\":\"timeout\""));
   art_free(json);
   art_yara_result_free(res);
-  art_yara_scanner_free(s);
-  art_yara_rules_free(r);
   free(buf);
-  art_ctx_free(ctx);
-  free(path);
-  tu_rmtree(dir);
-  free(dir);
+  fx_close(&f);
 }
 END_TEST
 
@@ -1028,12 +1038,9 @@ END_TEST
  * with the matches; with every match kept, all are there. */
 START_TEST(test_bounded_matches)
 {
-  char *dir = tu_tmpdir();
-  char *path = tu_path(dir, "many.yar");
-  art_ctx *ctx = NULL;
-  art_status st;
-  art_yara_rules *r;
-  art_yara_scanner *s = NULL;
+  fixture f;
+  art_ctx *ctx;
+  art_yara_scanner *s;
   art_yara_result *res = NULL;
   art_yara_artifact a = {0};
   const art_yara_match *m;
@@ -1044,15 +1051,13 @@ START_TEST(test_bounded_matches)
   for (size_t i = 0; i < n; i += 2)
     memcpy(data + i, "ab", 2);
   memcpy(data + 100, "h\0i\0", 4);
-  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
-  write_str(dir, "many.yar",
-            "rule many { strings: $ab = \"ab\" $w = \"hi\" wide "
-            "$long = /(ab){40}/ condition: $ab or $w or $long }\n");
-  r = build(ctx, path, 0, NULL, NULL, &st);
-  ck_assert_int_eq(st, ART_OK);
   a.path = "many.bin";
-  ck_assert_int_eq(art_yara_scanner_new(ctx, r, &s), ART_OK);
-  ck_assert_int_eq(art_yara_scanner_set_artifact(ctx, s, &a), ART_OK);
+  fx_open(&f, "many.yar",
+          "rule many { strings: $ab = \"ab\" $w = \"hi\" wide "
+          "$long = /(ab){40}/ condition: $ab or $w or $long }\n",
+          &a);
+  ctx = f.ctx;
+  s = f.s;
   ck_assert_int_eq(art_yara_scan_buffer(ctx, s, data, n, &res), ART_OK);
   m = art_yara_result_match(res, 0);
   ck_assert_uint_eq(m->n_idents, 3);
@@ -1085,13 +1090,8 @@ START_TEST(test_bounded_matches)
   ck_assert_uint_eq(m->idents[2].matches[0].data_len, 8);
   ck_assert_uint_eq(m->idents[2].matches[0].length, 80);
   art_yara_result_free(res);
-  art_yara_scanner_free(s);
-  art_yara_rules_free(r);
-  art_ctx_free(ctx);
   free(data);
-  free(path);
-  tu_rmtree(dir);
-  free(dir);
+  fx_close(&f);
 }
 END_TEST
 

@@ -256,6 +256,9 @@ void art__cat_time_format_utc(int64_t secs,
                               size_t len);
 art_status art__cat_tx_commit(art_ctx *ctx, art_catalog *cat);
 void art__cat_tx_rollback(art_catalog *cat);
+/* The end of a transaction begun by art__cat_tx_begin: committed when ST
+ * is ART_OK (the commit's status), else rolled back (ST). */
+art_status art__cat_tx_end(art_ctx *ctx, art_catalog *cat, art_status st);
 void art__cat_now(char *buf, size_t len);
 void art__cat_uuid4(char *buf, size_t len);
 void art__cat_hex(const uint8_t *data, size_t len, char *out);

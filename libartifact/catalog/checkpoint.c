@@ -221,10 +221,7 @@ art_status art_catalog_checkpoint(art_ctx *ctx,
     return st;
   char *t = NULL;
   st = art__cat_checkpoint_make(ctx, cat, actor, &t);
-  if (st == ART_OK)
-    st = art__cat_tx_commit(ctx, cat);
-  else
-    art__cat_tx_rollback(cat);
+  st = art__cat_tx_end(ctx, cat, st);
   if (st == ART_OK && text)
     *text = t;
   else

@@ -121,10 +121,7 @@ art_status art_catalog_copy(art_ctx *ctx,
     src->ops->read_end(src);
   if (st == ART_OK && dst->ops->after_copy)
     st = dst->ops->after_copy(ctx, dst);
-  if (st == ART_OK)
-    st = art__cat_tx_commit(ctx, dst);
-  else
-    art__cat_tx_rollback(dst);
+  st = art__cat_tx_end(ctx, dst, st);
   if (st != ART_OK)
     goto out;
   if (rows)

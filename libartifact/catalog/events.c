@@ -552,10 +552,7 @@ out:
   json_decref(before);
   json_decref(after);
   free(ptext);
-  if (st == ART_OK)
-    return art__cat_tx_commit(ctx, cat);
-  art__cat_tx_rollback(cat);
-  return st;
+  return art__cat_tx_end(ctx, cat, st);
 }
 
 static void set_str(char *dst, size_t len, const char *s)

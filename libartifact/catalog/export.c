@@ -331,10 +331,7 @@ static art_status export_run(art_ctx *ctx,
   if (sha256_hex)
     memcpy(sha256_hex, hex, sizeof hex);
 out:
-  if (st == ART_OK)
-    st = art__cat_tx_commit(ctx, cat);
-  else
-    art__cat_tx_rollback(cat);
+  st = art__cat_tx_end(ctx, cat, st);
   art__buf_free(&out);
   EVP_MD_CTX_free(k.md);
   free(cp);

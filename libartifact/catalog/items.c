@@ -143,10 +143,7 @@ art_status art_catalog_case_add(art_ctx *ctx,
 out:
   art__cat_finish(cat, q);
   free(ptext);
-  if (st == ART_OK)
-    return art__cat_tx_commit(ctx, cat);
-  art__cat_tx_rollback(cat);
-  return st;
+  return art__cat_tx_end(ctx, cat, st);
 }
 
 /* ---- hashing through the core ---- */
@@ -672,12 +669,8 @@ art_status art_catalog_item_add(art_ctx *ctx,
     *seq = reg_seq;
 out:
   art__cat_finish(cat, q);
-  if (in_tx) {
-    if (st == ART_OK)
-      st = art__cat_tx_commit(ctx, cat);
-    else
-      art__cat_tx_rollback(cat);
-  }
+  if (in_tx)
+    st = art__cat_tx_end(ctx, cat, st);
   for (size_t i = 0; i < nf; i++)
     free(values[i]);
   free(values);

@@ -477,10 +477,7 @@ static art_status register_key(art_ctx *ctx,
   }
   st = key_event(ctx, cat, "key_register", actor, p);
 out:
-  if (st == ART_OK)
-    return art__cat_tx_commit(ctx, cat);
-  art__cat_tx_rollback(cat);
-  return st;
+  return art__cat_tx_end(ctx, cat, st);
 }
 
 art_status art_catalog_key_register_request(art_ctx *ctx,
@@ -604,10 +601,7 @@ art_status art_catalog_admin_init(art_ctx *ctx,
   st = key_event(ctx, cat, "admin_key", actor, p);
   cat->signer = saved;
 out:
-  if (st == ART_OK)
-    return art__cat_tx_commit(ctx, cat);
-  art__cat_tx_rollback(cat);
-  return st;
+  return art__cat_tx_end(ctx, cat, st);
 }
 
 art_status art_catalog_key_revoke(art_ctx *ctx,
@@ -647,10 +641,7 @@ art_status art_catalog_key_revoke(art_ctx *ctx,
   }
   st = key_event(ctx, cat, "key_revoke", actor, p);
 out:
-  if (st == ART_OK)
-    return art__cat_tx_commit(ctx, cat);
-  art__cat_tx_rollback(cat);
-  return st;
+  return art__cat_tx_end(ctx, cat, st);
 }
 
 /* The keys named in the chain, with their owners and fingerprints: for the

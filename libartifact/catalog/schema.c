@@ -377,6 +377,14 @@ void art__cat_tx_rollback(art_catalog *cat)
   cat->ops->tx_rollback(cat);
 }
 
+art_status art__cat_tx_end(art_ctx *ctx, art_catalog *cat, art_status st)
+{
+  if (st == ART_OK)
+    return art__cat_tx_commit(ctx, cat);
+  art__cat_tx_rollback(cat);
+  return st;
+}
+
 art_status art_catalog_begin(art_ctx *ctx, art_catalog *cat)
 {
   if (!cat || cat->in_batch)

@@ -1016,10 +1016,7 @@ static art_status rehash_item(art_ctx *ctx,
       art__cat_finish(cat, ins);
     }
   }
-  if (st == ART_OK)
-    st = art__cat_tx_commit(ctx, cat);
-  else
-    art__cat_tx_rollback(cat);
+  st = art__cat_tx_end(ctx, cat, st);
 out:
   free(shown);
   json_decref(entry);
