@@ -216,7 +216,7 @@ typedef struct rd {
 } rd;
 
 /* The next N bytes, or NULL (and D->bad) when fewer are left. */
-static const unsigned char *take(rd *d, size_t n)
+static const unsigned char *rd_take(rd *d, size_t n)
 {
   if (d->n < n) {
     d->bad = 1;
@@ -231,7 +231,7 @@ static const unsigned char *take(rd *d, size_t n)
 static uint32_t get_u32(rd *d)
 {
   uint32_t v = 0;
-  const unsigned char *p = take(d, sizeof v);
+  const unsigned char *p = rd_take(d, sizeof v);
   if (p)
     memcpy(&v, p, sizeof v);
   return v;
@@ -240,7 +240,7 @@ static uint32_t get_u32(rd *d)
 static uint64_t get_u64(rd *d)
 {
   uint64_t v = 0;
-  const unsigned char *p = take(d, sizeof v);
+  const unsigned char *p = rd_take(d, sizeof v);
   if (p)
     memcpy(&v, p, sizeof v);
   return v;
@@ -252,7 +252,7 @@ static const char *get_str(rd *d, size_t *len)
   uint32_t n = get_u32(d);
   if (d->bad || n == NO_STR)
     return NULL;
-  const char *s = (const char *)take(d, n);
+  const char *s = (const char *)rd_take(d, n);
   if (!s)
     return NULL;
   if (len)
