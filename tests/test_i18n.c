@@ -194,21 +194,7 @@ static const char body[] =
 
 static char *timeline_html(const char *in)
 {
-  art_ctx *ctx;
-  art_timeline *tl;
-  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
-  ck_assert_int_eq(art_timeline_new(ctx, &tl), ART_OK);
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *out = open_memstream(&buf, &len);
-  art_timeline_set_output(tl, out);
-  art_timeline_set_format(tl, ART_TIMELINE_HTML);
-  ck_assert_int_eq(art_timeline_add_bodyfile(ctx, tl, in), ART_OK);
-  ck_assert_int_eq(art_timeline_finish(ctx, tl), ART_OK);
-  fclose(out);
-  art_timeline_free(tl);
-  art_ctx_free(ctx);
-  return buf;
+  return tu_timeline_body(in, ART_TIMELINE_HTML, 0);
 }
 
 /* A copy of the events script [B, E) with each row's shown date (the

@@ -3,6 +3,7 @@
  */
 #include "testutil.h"
 
+#include <artifact/artifact.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,4 +116,25 @@ int tu_main(Suite *s)
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed == 0 ? 0 : 1;
+}
+
+char *tu_timeline_body(const char *in, int format, int compat)
+{
+  art_ctx *ctx;
+  art_timeline *tl;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(art_timeline_new(ctx, &tl), ART_OK);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  ck_assert_ptr_nonnull(out);
+  art_timeline_set_output(tl, out);
+  art_timeline_set_format(tl, (art_timeline_format)format);
+  art_timeline_set_tsk_compat(tl, compat);
+  ck_assert_int_eq(art_timeline_add_bodyfile(ctx, tl, in), ART_OK);
+  ck_assert_int_eq(art_timeline_finish(ctx, tl), ART_OK);
+  fclose(out);
+  art_timeline_free(tl);
+  art_ctx_free(ctx);
+  return buf;
 }

@@ -23,6 +23,10 @@ void tu_write_random(const char *path, size_t len, unsigned seed);
 char *tu_run(const char *cmd, int *status);
 /* The first whitespace-separated word of a command's output (caller frees). */
 char *tu_run_word(const char *cmd);
+/* A body file at IN read by art_timeline and written in FORMAT
+ * (art_timeline_format; COMPAT: --tsk-compat); the output (caller frees).
+ * Fails the test if any step fails. */
+char *tu_timeline_body(const char *in, int format, int compat);
 /* Run a Check suite and return the process exit code (for main()). */
 int tu_main(Suite *s);
 

@@ -24,28 +24,6 @@ static void member_time(art__tl_time *t, int is_set, time_t sec, long nsec)
   t->set = 1;
 }
 
-static char type_char(mode_t m)
-{
-  switch (m & S_IFMT) {
-  case S_IFREG:
-    return 'r';
-  case S_IFDIR:
-    return 'd';
-  case S_IFLNK:
-    return 'l';
-  case S_IFCHR:
-    return 'c';
-  case S_IFBLK:
-    return 'b';
-  case S_IFIFO:
-    return 'p';
-  case S_IFSOCK:
-    return 's';
-  default:
-    return '-';
-  }
-}
-
 art_status
 art_timeline_add_archive(art_ctx *ctx, art_timeline *tl, const char *path)
 {
@@ -87,11 +65,8 @@ art_timeline_add_archive(art_ctx *ctx, art_timeline *tl, const char *path)
     e.path = p;
     e.path_len = strlen(p);
     mode_t m = archive_entry_mode(ae);
-    char mode[24], perm[10];
-    const char *rwx = "rwxrwxrwx";
-    for (int i = 0; i < 9; i++)
-      perm[i] = (m & (1u << (8 - i))) ? rwx[i] : '-';
-    snprintf(mode, sizeof mode, "%c/%c%.9s", type_char(m), type_char(m), perm);
+    char mode[24];
+    art__tl_mode_str(mode, sizeof mode, m);
     e.mode = mode;
     n++;
     snprintf(e.inode, sizeof e.inode, "%" PRIu64, n);

@@ -215,29 +215,34 @@ typedef struct rd {
   int bad;
 } rd;
 
+/* The next N bytes, or NULL (and D->bad) when fewer are left. */
+static const unsigned char *rd_take(rd *d, size_t n)
+{
+  if (d->n < n) {
+    d->bad = 1;
+    return NULL;
+  }
+  const unsigned char *p = d->p;
+  d->p += n;
+  d->n -= n;
+  return p;
+}
+
 static uint32_t get_u32(rd *d)
 {
   uint32_t v = 0;
-  if (d->n < sizeof v) {
-    d->bad = 1;
-    return 0;
-  }
-  memcpy(&v, d->p, sizeof v);
-  d->p += sizeof v;
-  d->n -= sizeof v;
+  const unsigned char *p = rd_take(d, sizeof v);
+  if (p)
+    memcpy(&v, p, sizeof v);
   return v;
 }
 
 static uint64_t get_u64(rd *d)
 {
   uint64_t v = 0;
-  if (d->n < sizeof v) {
-    d->bad = 1;
-    return 0;
-  }
-  memcpy(&v, d->p, sizeof v);
-  d->p += sizeof v;
-  d->n -= sizeof v;
+  const unsigned char *p = rd_take(d, sizeof v);
+  if (p)
+    memcpy(&v, p, sizeof v);
   return v;
 }
 
@@ -247,13 +252,9 @@ static const char *get_str(rd *d, size_t *len)
   uint32_t n = get_u32(d);
   if (d->bad || n == NO_STR)
     return NULL;
-  if (n > d->n) {
-    d->bad = 1;
+  const char *s = (const char *)rd_take(d, n);
+  if (!s)
     return NULL;
-  }
-  const char *s = (const char *)d->p;
-  d->p += n;
-  d->n -= n;
   if (len)
     *len = n;
   return s;

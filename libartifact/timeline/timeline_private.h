@@ -118,6 +118,10 @@ char *art__tl_dec(char *p, uint64_t v);
 int art__tl_buf_addf(art__tl_buf *b, const char *fmt, ...) ART_PRINTF(2, 3);
 void art__tl_buf_free(art__tl_buf *b);
 
+/* TSK-style mode "r/rrwsr-xr-x" of a POSIX st_mode (set-id and sticky
+ * bits as s/S and t/T). */
+void art__tl_mode_str(char *out, size_t len, unsigned m);
+
 /* Name rendering. */
 enum {
   TL_ESC_TSK = 0,  /* fls: bytes 0x00-0x1F become '^', nothing else */

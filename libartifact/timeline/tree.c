@@ -30,45 +30,6 @@ typedef struct tree {
   int failed;
 } tree;
 
-static char type_char(mode_t m)
-{
-  switch (m & S_IFMT) {
-  case S_IFREG:
-    return 'r';
-  case S_IFDIR:
-    return 'd';
-  case S_IFLNK:
-    return 'l';
-  case S_IFCHR:
-    return 'c';
-  case S_IFBLK:
-    return 'b';
-  case S_IFIFO:
-    return 'p';
-  case S_IFSOCK:
-    return 's';
-  default:
-    return '-';
-  }
-}
-
-/* TSK-style "r/rrw-r--r--". */
-static void make_mode(char *out, size_t len, mode_t m)
-{
-  char t = type_char(m);
-  char p[10];
-  const char *rwx = "rwxrwxrwx";
-  for (int i = 0; i < 9; i++)
-    p[i] = (m & (1u << (8 - i))) ? rwx[i] : '-';
-  if (m & S_ISUID)
-    p[2] = (m & S_IXUSR) ? 's' : 'S';
-  if (m & S_ISGID)
-    p[5] = (m & S_IXGRP) ? 's' : 'S';
-  if (m & S_ISVTX)
-    p[8] = (m & S_IXOTH) ? 't' : 'T';
-  snprintf(out, len, "%c/%c%.9s", t, t, p);
-}
-
 static void set_ts(art__tl_time *t, const struct statx_timestamp *ts)
 {
   if (!TL_SEC_OK(ts->tv_sec))
@@ -105,7 +66,7 @@ static void entry(tree *w, int dfd, const char *name, int depth)
   e.path = w->path.p;
   e.path_len = w->path.len;
   char mode[24], link[4096];
-  make_mode(mode, sizeof mode, sx.stx_mode);
+  art__tl_mode_str(mode, sizeof mode, sx.stx_mode);
   e.mode = mode;
   snprintf(e.inode, sizeof e.inode, "%" PRIu64, (uint64_t)sx.stx_ino);
   e.meta_addr = sx.stx_ino;

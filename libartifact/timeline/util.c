@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "timeline_private.h"
@@ -304,4 +306,42 @@ void art__tl_ns(char *buf, size_t len, int64_t sec, uint32_t nsec)
     memcpy(buf, t + i, n);
     buf[n - 1] = '\0';
   }
+}
+
+static char type_char(unsigned m)
+{
+  switch (m & S_IFMT) {
+  case S_IFREG:
+    return 'r';
+  case S_IFDIR:
+    return 'd';
+  case S_IFLNK:
+    return 'l';
+  case S_IFCHR:
+    return 'c';
+  case S_IFBLK:
+    return 'b';
+  case S_IFIFO:
+    return 'p';
+  case S_IFSOCK:
+    return 's';
+  default:
+    return '-';
+  }
+}
+
+void art__tl_mode_str(char *out, size_t len, unsigned m)
+{
+  char t = type_char(m);
+  char p[10];
+  const char *rwx = "rwxrwxrwx";
+  for (int i = 0; i < 9; i++)
+    p[i] = (m & (1u << (8 - i))) ? rwx[i] : '-';
+  if (m & S_ISUID)
+    p[2] = (m & S_IXUSR) ? 's' : 'S';
+  if (m & S_ISGID)
+    p[5] = (m & S_IXGRP) ? 's' : 'S';
+  if (m & S_ISVTX)
+    p[8] = (m & S_IXOTH) ? 't' : 'T';
+  snprintf(out, len, "%c/%c%.9s", t, t, p);
 }
