@@ -96,7 +96,7 @@ typedef struct run {
   _Atomic unsigned long matches;
   _Atomic size_t held;  /* output bytes held in memory, all records */
   uint64_t rules_shown; /* for -l */
-  time_t deadline;      /* -a: one deadline for the run, as yara */
+  uint64_t deadline_ms; /* -a: one deadline for the run, as yara (monotonic) */
   int limit_hit;
   int single; /* one file named (yara's single-target mode: -c prints N) */
   art_batch *batch;     /* for the progress line's byte count */
@@ -1116,15 +1116,25 @@ static void on_record(art_yara_result *res, int top, void *ud)
 
 /* ---- one input ---------------------------------------------------------- */
 
+/* CLOCK_MONOTONIC in milliseconds: the -a deadline must not depend on where
+ * in a wall-clock second the run started (time() made "-a 1" anything from
+ * 0 to 1 s). */
+static uint64_t mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static unsigned remaining(const run *r)
 {
-  time_t now;
-  if (!r->deadline)
+  if (!r->deadline_ms)
     return r->o->scan_timeout;
-  now = time(NULL);
-  if (now >= r->deadline)
+  uint64_t now = mono_ms();
+  if (now >= r->deadline_ms)
     return 0;
-  unsigned left = (unsigned)(r->deadline - now);
+  /* whole seconds for libyara, rounded up: time is left */
+  unsigned left = (unsigned)((r->deadline_ms - now + 999u) / 1000u);
   return r->o->scan_timeout && r->o->scan_timeout < left ? r->o->scan_timeout
                                                          : left;
 }
@@ -1135,7 +1145,7 @@ static int settled_unread(const run *r, const art_batch_item *it)
 {
   return it->type == ART_ENTRY_FIFO || it->type == ART_ENTRY_SOCKET ||
          (r->o->skip_larger && !it->named && it->size > r->o->skip_larger) ||
-         (r->deadline && time(NULL) >= r->deadline);
+         (r->deadline_ms && mono_ms() >= r->deadline_ms);
 }
 
 /* Scan one input and its members (from SRC when given: a sandboxed
@@ -1183,7 +1193,7 @@ static output *scan_item(
     return out;
   }
   left = remaining(r);
-  if (r->deadline && left == 0) {
+  if (r->deadline_ms && left == 0) {
     art_yara_result_error(ctx, ws->top, ART_ERR_TIMEOUT,
                           "not scanned: the run's timeout (-a) had passed",
                           &res);
@@ -1643,7 +1653,7 @@ static int yara_main(int argc, char **argv)
     o.batch.max_depth = 1;
   }
   if (o.timeout)
-    r.deadline = time(NULL) + (time_t)o.timeout;
+    r.deadline_ms = mono_ms() + (uint64_t)o.timeout * 1000u;
   {
     struct stat tst;
     r.single = !o.scan_list && !o.files_from && argc - first == 1 &&
