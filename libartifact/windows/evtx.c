@@ -367,6 +367,108 @@ static art_status one_record(art_ctx *ctx,
   return st;
 }
 
+/* ---- template instances checked before libevtx reads them ----
+ *
+ * libfwevt (bundled in Debian's libevtx 20181227, and unchanged upstream)
+ * sizes a template instance's value descriptors as number_of_values * 4 in
+ * 32-bit arithmetic (libfwevt_xml_document_read_template_instance_values):
+ * a count of 2^30 or more wraps (0x40000012 -> 72 bytes), passes its bounds
+ * check, and the loop then reads COUNT 4-byte descriptors far past the
+ * chunk (SIGSEGV on tests/fuzz/regressions/windows/). Before libevtx sees
+ * the file, every template instance of every record (nested BinXML values
+ * too, and record-like bytes in a chunk's free space, which libevtx
+ * recovers) is checked with that size in 64 bits. One whose descriptors
+ * do not fit in its chunk gets the count 0xffffffff in our private copy of
+ * the bytes, which libfwevt's own check rejects: that record fails alone,
+ * reported, and the others are read as before. */
+
+#define EVTX_FILE_HEAD 4096u
+#define EVTX_CHUNK     65536u
+#define EVTX_NEST_MAX  32u
+
+typedef struct ti_guard {
+  unsigned bad;       /* template instances neutralised */
+  uint64_t first_rec; /* the first one's record number */
+  uint32_t first_count;
+} ti_guard;
+
+static void ti_reject(unsigned char *ch, size_t at, uint64_t rec, ti_guard *g)
+{
+  if (!g->bad++) {
+    g->first_rec = rec;
+    g->first_count = win_le32(ch + at);
+  }
+  memset(ch + at, 0xff, 4);
+}
+
+/* The template instance token at chunk offset OFF (libfwevt's layout:
+ * token, unknown byte, template id, definition offset; the definition
+ * inline when it starts right after; then the values). */
+static void ti_check(
+    unsigned char *ch, size_t off, unsigned depth, uint64_t rec, ti_guard *g)
+{
+  if (off + 10 > EVTX_CHUNK)
+    return; /* libfwevt refuses it */
+  size_t vals = off + 10;
+  uint32_t def = win_le32(ch + off + 6);
+  if (def == vals) {
+    if ((size_t)def + 24 > EVTX_CHUNK)
+      return;
+    vals = (size_t)def + 24 + win_le32(ch + def + 20);
+  }
+  if (vals > EVTX_CHUNK - 4)
+    return;
+  uint64_t n = win_le32(ch + vals);
+  size_t desc = vals + 4;
+  if (n * 4u > EVTX_CHUNK - desc || depth > EVTX_NEST_MAX) {
+    ti_reject(ch, vals, rec, g);
+    return;
+  }
+  size_t v = desc + (size_t)n * 4u;
+  for (uint64_t i = 0; i < n; i++) {
+    size_t sz = win_le16(ch + desc + i * 4u);
+    uint8_t type = ch[desc + i * 4u + 2];
+    if (sz > EVTX_CHUNK - v)
+      return; /* libfwevt refuses the values */
+    /* a BinXML value: a fragment of its own, maybe a template instance */
+    if (type == 0x21 && sz >= 5 && ch[v] == 0x0f && (ch[v + 4] & 0xbf) == 0x0c)
+      ti_check(ch, v + 4, depth + 1, rec, g);
+    v += sz;
+  }
+}
+
+/* A record at chunk offset OFF: its BinXML (a fragment header, then a
+ * template instance) starts 24 bytes in. Returns its size, 0 if none. */
+static uint32_t rec_check(unsigned char *ch, size_t off, ti_guard *g)
+{
+  if (off > EVTX_CHUNK - 29 || memcmp(ch + off, "\x2a\x2a\0\0", 4) != 0)
+    return 0;
+  uint32_t size = win_le32(ch + off + 4);
+  if (size < 28 || size > EVTX_CHUNK - off)
+    return 0;
+  if (ch[off + 24] == 0x0f && (ch[off + 28] & 0xbf) == 0x0c)
+    ti_check(ch, off + 28, 0, win_le64(ch + off + 8), g);
+  return size;
+}
+
+static void evtx_guard(unsigned char *data, size_t n, ti_guard *g)
+{
+  for (size_t c = EVTX_FILE_HEAD; n >= EVTX_CHUNK && c <= n - EVTX_CHUNK;
+       c += EVTX_CHUNK) {
+    unsigned char *ch = data + c;
+    if (memcmp(ch, "ElfChnk", 8) != 0)
+      continue;
+    size_t off = 512; /* records follow the chunk header */
+    uint32_t size;
+    while ((size = rec_check(ch, off, g)) != 0)
+      off += size;
+    /* free space: what libevtx recovers */
+    for (size_t p = off; p + 29 <= EVTX_CHUNK; p++)
+      if (ch[p] == 0x2a)
+        rec_check(ch, p, g);
+  }
+}
+
 art_status art_win_parse_evtx(art_ctx *ctx,
                               const art_win_input *in,
                               art_win_event_fn fn,
@@ -381,6 +483,8 @@ art_status art_win_parse_evtx(art_ctx *ctx,
   art_status st = win_load(ctx, in, &data, &n);
   if (st != ART_OK)
     return st;
+  ti_guard g = {0};
+  evtx_guard(data, n, &g);
   libbfio_handle_t *h = NULL;
   libevtx_file_t *file = NULL;
   libevtx_error_t *e = NULL;
@@ -438,10 +542,24 @@ art_status art_win_parse_evtx(art_ctx *ctx,
     st = one_record(ctx, rec, 1, &r, &xbuf, &xcap, sb, fn, user);
     A(libevtx_record_free)(&rec, NULL);
   }
-  if (st == ART_OK && bad)
+  if (st == ART_OK && bad && g.bad)
+    st = art__set_error(
+        ctx, ART_ERR_CORRUPT, 0,
+        "%s: %d of %d records could not be read (first: %s; %u with a "
+        "template instance claiming more values than its chunk holds, "
+        "first: record %" PRIu64 ", %" PRIu32 " values)",
+        in->name, bad, count, first_err, g.bad, g.first_rec, g.first_count);
+  else if (st == ART_OK && bad)
     st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
                         "%s: %d of %d records could not be read (first: %s)",
                         in->name, bad, count, first_err);
+  else if (st == ART_OK && g.bad) /* in free space: not recovered */
+    st = art__set_error(
+        ctx, ART_ERR_CORRUPT, 0,
+        "%s: %u recovered records could not be read (a template instance "
+        "claiming more values than its chunk holds, first: record %" PRIu64
+        ", %" PRIu32 " values)",
+        in->name, g.bad, g.first_rec, g.first_count);
 close:
   A(libevtx_file_close)(file, NULL);
 out:
