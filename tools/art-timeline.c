@@ -467,7 +467,8 @@ int main(int argc, char **argv)
       if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
         st = art_timeline_add_tree(ctx, tl, p);
       else if (S_ISREG(sb.st_mode) && is_artifact(p))
-        st = art_timeline_add_artifact(ctx, tl, p);
+        st = sandbox ? art_timeline_add_artifact_sandboxed(ctx, tl, sandbox, p)
+                     : art_timeline_add_artifact(ctx, tl, p);
       else if (sandbox)
         st = art_timeline_add_image_sandboxed(ctx, tl, sandbox, p);
       else

@@ -211,6 +211,17 @@ ART_API art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
                                                     art_timeline *tl,
                                                     struct art_sandbox *sb,
                                                     const char *path);
+/* A Windows artifact file parsed in the same worker (libevtx, libregf,
+ * libscca, liblnk, libolecf, SQLite and ours never run in this process);
+ * a worker that stops fails the file (the message names it, the reason
+ * and its sha256), the events it had sent stay. The artifacts found in an
+ * image are parsed in the image's worker: one that stops a worker fails
+ * alone (reported through the problem callback) and a new worker goes on
+ * with the rest of the image. */
+ART_API art_status art_timeline_add_artifact_sandboxed(art_ctx *ctx,
+                                                       art_timeline *tl,
+                                                       struct art_sandbox *sb,
+                                                       const char *path);
 
 /* Live directory tree, read with statx without following symlinks. */
 ART_API art_status art_timeline_add_tree(art_ctx *ctx,

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "source.h"
 
 ART_BEGIN_DECLS
 
@@ -166,6 +167,16 @@ ART_API art_status art_win_parse_file(art_ctx *ctx,
                                       art_win_kind *kind_out,
                                       art_win_event_fn fn,
                                       void *user);
+
+/* The same on a source the caller opened (a sandbox worker is handed a
+ * descriptor, not a path); NAME names it in events and messages. */
+ART_API art_status art_win_parse_source(art_ctx *ctx,
+                                        art_source *src,
+                                        const char *name,
+                                        art_win_kind kind,
+                                        art_win_kind *kind_out,
+                                        art_win_event_fn fn,
+                                        void *user);
 
 /* Windows FILETIME (100 ns since 1601) to Unix seconds and nanoseconds;
  * returns 0 when FT is 0 (not set) or out of years 1601..9999. */

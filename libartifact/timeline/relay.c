@@ -12,20 +12,34 @@
  * art__tl_entry_emit, art__tl_problem), in the same order, so that the
  * timeline is byte for byte the in-process one.
  *
- * Record: one type byte ('S' source, 'E' entry, 'P' problem, 'N' note),
- * a 32-bit payload length, the payload. Integers are in the host's order
+ * Windows artifact files named on the command line go the same way
+ * (relay_image with REQ_ARTIFACT). For the artifacts found in an image's
+ * NTFS volumes the worker first sends 'A' (flushed at once) and, once
+ * parsed, 'a': when a parser crashes (or hits a limit), the parent knows
+ * which artifact stopped the worker, reports it, and asks a new worker to
+ * go on after it (REQ_RESUME): that worker reads the image again without
+ * sending anything up to that artifact, sends its sha256 ('H') instead of
+ * parsing it, and goes on as before, so every other entry reaches the
+ * timeline once, in order.
+ *
+ * Record: one type byte ('S' source, 'E' entry, 'P' problem, 'N' note,
+ * 'A'/'a' artifact begins/ends, 'H' its sha256), a 32-bit payload length,
+ * the payload. Integers are in the host's order
  * (worker and parent are the same program); a string is a 32-bit length
  * (0xffffffff: none) and its bytes. Source numbers are counted from the
  * job's first source.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <artifact/batch.h>
+#include <artifact/hash.h>
 #include <artifact/sandbox.h>
+#include <artifact/windows.h>
 
 #include "timeline_private.h"
 
@@ -33,12 +47,26 @@
 #define MAX_REC (64u << 20) /* no record of ours comes near this */
 #define TICK_MS 1000u
 
+/* What the parent asks of a job rides in its item's seq (the timeline's
+ * one worker runs its jobs one at a time, in input order, so seq is free):
+ * read an image, read an artifact file, or read an image again going on
+ * after artifact CAND of the job's source SRC. */
+enum { REQ_IMAGE = 0, REQ_ARTIFACT = 1, REQ_RESUME = 2 };
+#define REQ_KIND(q) ((unsigned)((q) >> 62))
+#define REQ_RESUME_AT(src, cand)                                               \
+  ((uint64_t)REQ_RESUME << 62 | (uint64_t)((src)&0x3fffffffu) << 32 |          \
+   (uint64_t)(uint32_t)(cand))
+/* Workers stopped in one image's artifacts before the rest is given up. */
+#define RESUME_MAX 64u
+
 struct art__tl_relay_out {
   art_sandbox_buf *out;
   size_t base; /* tl->nsrcs when the job began */
   art_status st;
   art__tl_buf rec;
   uint64_t last_ms;
+  int mute; /* REQ_RESUME: nothing is sent before the artifact below */
+  uint32_t rs_src, rs_cand;
 };
 
 static uint64_t now_ms(void)
@@ -108,6 +136,8 @@ static art_status rec_end(struct art__tl_relay_out *r, int bad)
 art_status art__tl_relay_source(art_timeline *tl, int idx)
 {
   struct art__tl_relay_out *r = tl->relay;
+  if (r->mute)
+    return ART_OK;
   const art__tl_source *s = &tl->srcs[idx];
   art__tl_buf *b = &r->rec;
   int bad = rec_begin(r, 'S') || put_u32(b, (uint32_t)(idx - (int)r->base)) ||
@@ -121,6 +151,8 @@ art_status art__tl_relay_source(art_timeline *tl, int idx)
 art_status art__tl_relay_entry(art_timeline *tl, const art__tl_entry *e)
 {
   struct art__tl_relay_out *r = tl->relay;
+  if (r->mute)
+    return ART_OK;
   art__tl_buf *b = &r->rec;
   const art__tl_art *a = e->art;
   int bad = rec_begin(r, 'E') || put_u32(b, e->src - (uint32_t)r->base) ||
@@ -147,6 +179,8 @@ art_status art__tl_relay_entry(art_timeline *tl, const art__tl_entry *e)
 void art__tl_relay_problem(art_timeline *tl, art_status st, const char *msg)
 {
   struct art__tl_relay_out *r = tl->relay;
+  if (r->mute)
+    return;
   art__tl_buf *b = &r->rec;
   int bad = rec_begin(r, st == ART_OK ? 'N' : 'P') ||
             put_u32(b, (uint32_t)st) || put_str(b, msg);
@@ -166,20 +200,111 @@ void art__tl_relay_tick(art_timeline *tl)
   r->st = art_sandbox_buf_flush(r->out);
 }
 
+/* The sha256 of an artifact's bytes into HEX ("" when they cannot be
+ * read): a stopped worker's artifact is reported with it, as art-surface
+ * reports an input that stopped its worker. */
+static void artifact_sha256(art_ctx *ctx,
+                            const art_win_input *in,
+                            char hex[ART_HASH_MAX_HEX])
+{
+  hex[0] = '\0';
+  art_hash *h = NULL;
+  enum { CHUNK = 1u << 20 };
+  unsigned char *buf = malloc(CHUNK);
+  if (!buf || art_hash_new(ctx, ART_HASH_MASK(ART_HASH_SHA256), &h) != ART_OK) {
+    free(buf);
+    return;
+  }
+  uint64_t off = 0;
+  art_status st = ART_OK;
+  while (st == ART_OK && off < in->size) {
+    size_t got = 0;
+    st = in->read(in->user, off, buf, CHUNK, &got);
+    if (st == ART_OK && got == 0)
+      break;
+    if (st == ART_OK)
+      st = art_hash_update(ctx, h, buf, got);
+    off += got;
+  }
+  if (st == ART_OK && off == in->size && art_hash_final(ctx, h) == ART_OK) {
+    const char *x = art_hash_hex(h, ART_HASH_SHA256);
+    if (x)
+      snprintf(hex, ART_HASH_MAX_HEX, "%s", x);
+  }
+  art_hash_free(h);
+  free(buf);
+}
+
+art_status art__tl_relay_artifact(art_ctx *ctx,
+                                  art_timeline *tl,
+                                  uint32_t src,
+                                  size_t cand,
+                                  const art_win_input *in,
+                                  int *skip)
+{
+  struct art__tl_relay_out *r = tl->relay;
+  uint32_t js = src - (uint32_t)r->base;
+  *skip = 0;
+  if (r->mute) {
+    /* read again up to the artifact that stopped the last worker */
+    *skip = 1;
+    if (js != r->rs_src || cand != r->rs_cand)
+      return ART_OK;
+    char hex[ART_HASH_MAX_HEX];
+    artifact_sha256(ctx, in, hex);
+    art_ctx_clear(ctx);
+    r->mute = 0;
+    int bad = rec_begin(r, 'H') || put_u32(&r->rec, js) ||
+              put_u32(&r->rec, (uint32_t)cand) || put_str(&r->rec, hex);
+    return rec_end(r, bad);
+  }
+  int bad = rec_begin(r, 'A') || put_u32(&r->rec, js) ||
+            put_u32(&r->rec, (uint32_t)cand) || put_str(&r->rec, in->name);
+  if (rec_end(r, bad) == ART_OK) /* now: a crash may follow */
+    r->st = art_sandbox_buf_flush(r->out);
+#ifdef ART_TESTING
+  /* cli_sandbox: a parser that crashes on one artifact of an image */
+  const char *b = strrchr(in->name, '/');
+  if (r->st == ART_OK &&
+      strncmp(b ? b + 1 : in->name, "ART_SANDBOX_TEST_segv", 21) == 0)
+    raise(SIGSEGV);
+#endif
+  return r->st;
+}
+
+art_status
+art__tl_relay_artifact_end(art_timeline *tl, uint32_t src, size_t cand)
+{
+  struct art__tl_relay_out *r = tl->relay;
+  if (r->mute)
+    return ART_OK;
+  int bad = rec_begin(r, 'a') || put_u32(&r->rec, src - (uint32_t)r->base) ||
+            put_u32(&r->rec, (uint32_t)cand);
+  return rec_end(r, bad);
+}
+
 static art_status relay_image(art_ctx *ctx,
                               art_timeline *tl,
                               art_source *src,
                               const char *path,
+                              uint64_t req,
                               art_sandbox_buf *out)
 {
   if (!tl || !src || !path || !out || tl->relay)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0,
                           "timeline relay: bad arguments");
-  struct art__tl_relay_out r = {out, tl->nsrcs, ART_OK, {0}, now_ms()};
+  struct art__tl_relay_out r = {out, tl->nsrcs, ART_OK, {0}, now_ms(), 0, 0, 0};
+  if (REQ_KIND(req) == REQ_RESUME) {
+    r.mute = 1;
+    r.rs_src = (uint32_t)(req >> 32) & 0x3fffffffu;
+    r.rs_cand = (uint32_t)req;
+  }
   art_timeline_progress_fn progress = tl->progress;
   tl->progress = NULL; /* the parent shows progress */
   tl->relay = &r;
-  art_status st = art__tl_add_image_source(ctx, tl, src, path);
+  art_status st = REQ_KIND(req) == REQ_ARTIFACT
+                      ? art__tl_add_artifact_source(ctx, tl, src, path)
+                      : art__tl_add_image_source(ctx, tl, src, path);
   tl->relay = NULL;
   tl->progress = progress;
   art__tl_buf_free(&r.rec);
@@ -187,6 +312,12 @@ static art_status relay_image(art_ctx *ctx,
                          st == ART_ERR_FORMAT || st == ART_ERR_UNSUPPORTED))
     st = art__set_error(ctx, r.st, r.st == ART_ERR_NOMEM ? ENOMEM : EIO,
                         "%s: timeline relay: the records could not be sent",
+                        path);
+  else if (r.mute && st != ART_ERR_NOMEM)
+    st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                        "%s: the artifact after which a new worker was to go "
+                        "on was not found again: the rest of the image is "
+                        "not in the timeline",
                         path);
   return st;
 }
@@ -207,6 +338,15 @@ typedef struct relay {
   int err;          /* errno of a fatal error */
   char *errmsg;     /* and its message (C locale) */
   char *errmsg_l;   /* and translated */
+  /* an image's artifact being parsed ('A' received, 'a' not yet) */
+  int art_on;
+  uint32_t art_src, art_cand;
+  char *art_path;
+  /* the artifact that stopped a worker, reported once the next worker
+   * sends its sha256 ('H') */
+  int pend;
+  art_status pend_st;
+  char *pend_msg;
 } relay;
 
 typedef struct rd {
@@ -416,10 +556,56 @@ static art_status replay_problem(relay *r, rd *d, int note)
   return ART_OK;
 }
 
+/* The artifact that stopped a worker, with its sha256 when known. */
+static void report_pending(relay *r, const char *sha, size_t n)
+{
+  if (!r->pend)
+    return;
+  int len = n > 64 ? 64 : (int)n;
+  if (sha && len)
+    art__tl_problem(r->tl, r->pend_st, "%s (sha256 %.*s)", r->pend_msg, len,
+                    sha);
+  else
+    art__tl_problem(r->tl, r->pend_st, "%s", r->pend_msg);
+  r->pend = 0;
+  free(r->pend_msg);
+  r->pend_msg = NULL;
+}
+
+static art_status replay_artifact(relay *r, rd *d, char type)
+{
+  uint32_t src = get_u32(d), cand = get_u32(d);
+  size_t n = 0;
+  const char *s = type == 'a' ? "" : get_str(d, &n);
+  if (d->bad || !s || src >= r->nmap)
+    return fail(r, ART_ERR_CORRUPT, "bad artifact record");
+  if (type == 'a') {
+    r->art_on = 0;
+  } else if (type == 'H') {
+    report_pending(r, s, n);
+  } else {
+    char *p = malloc(n + 1);
+    if (!p)
+      return fail(r, ART_ERR_NOMEM, "out of memory");
+    memcpy(p, s, n);
+    p[n] = '\0';
+    free(r->art_path);
+    r->art_path = p;
+    r->art_on = 1;
+    r->art_src = src;
+    r->art_cand = cand;
+  }
+  return ART_OK;
+}
+
 static art_status replay(relay *r, const unsigned char *p, size_t n)
 {
   rd d = {p + 5, n - 5, 0};
   switch (p[0]) {
+  case 'A':
+  case 'a':
+  case 'H':
+    return replay_artifact(r, &d, (char)p[0]);
   case 'S':
     return replay_source(r, &d);
   case 'E':
@@ -504,7 +690,7 @@ static art_status job_run(void *ud,
                           art_sandbox_buf *out)
 {
   (void)ws;
-  return relay_image(ctx, ud, src, it->path, out);
+  return relay_image(ctx, ud, src, it->path, it->seq, out);
 }
 
 static const art_sandbox_job tl_job = {NULL, NULL, job_run};
@@ -521,10 +707,14 @@ art_status art_timeline_sandbox_new(art_ctx *ctx,
   return art_sandbox_new(ctx, &so, &tl_job, tl, out);
 }
 
-art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
-                                            art_timeline *tl,
-                                            art_sandbox *sb,
-                                            const char *path)
+/* Run the job REQ on PATH in SB and replay what it finds into TL; a
+ * worker stopped inside one of an image's artifacts fails that artifact
+ * alone and a new worker goes on after it. */
+static art_status run_relayed(art_ctx *ctx,
+                              art_timeline *tl,
+                              art_sandbox *sb,
+                              const char *path,
+                              uint64_t req)
 {
   relay r;
   memset(&r, 0, sizeof r);
@@ -541,16 +731,37 @@ art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
   it.type = ART_ENTRY_FILE;
   it.errmsg = "";
   art_sandbox_result res;
-  art_status st = art_sandbox_run_stream(sb, ctx, &it, relay_feed, &r, &res);
-  tl->cur_input = r.saved_input;
-  if (st != ART_OK) {
-    free(r.p);
-    free(r.map);
-    free(r.errmsg);
-    free(r.errmsg_l);
-    art__tl_buf_free(&r.strs);
-    return st;
+  art_status st;
+  for (unsigned round = 0;; round++) {
+    it.seq = req;
+    st = art_sandbox_run_stream(sb, ctx, &it, relay_feed, &r, &res);
+    if (st != ART_OK || r.st != ART_OK || res.outcome == ART_SANDBOX_DONE ||
+        !r.art_on || round >= RESUME_MAX)
+      break;
+    /* The worker stopped inside artifact ART_PATH: that artifact fails
+     * (reported with its sha256 once the next worker has read it), the
+     * next worker goes on after it. What the stopped one had sent stays. */
+    report_pending(&r, NULL, 0);
+    art_status ast = res.status != ART_OK ? res.status : ART_ERR_INTERNAL;
+    if (asprintf(&r.pend_msg, "%s: %s: %s", path, r.art_path,
+                 res.errmsg_l ? res.errmsg_l : art_strerror_localized(ast)) <
+        0) {
+      r.pend_msg = NULL;
+      art_sandbox_result_clear(&res);
+      st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
+      break;
+    }
+    r.pend = 1;
+    r.pend_st = ast;
+    req = REQ_RESUME_AT(r.art_src, r.art_cand);
+    r.art_on = 0;
+    r.len = 0; /* a record the stopped worker had begun */
+    art_sandbox_result_clear(&res);
   }
+  tl->cur_input = r.saved_input;
+  if (st != ART_OK)
+    goto out;
+  report_pending(&r, NULL, 0); /* the next worker did not come to it */
   /* The worker's and the relay's messages come in both texts: the C one
    * for records, the translated one for the person. */
   if (r.st != ART_OK) {
@@ -561,13 +772,16 @@ art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
   } else if (res.outcome != ART_SANDBOX_DONE) {
     st = res.status != ART_OK ? res.status : ART_ERR_INTERNAL;
     char *c = NULL, *l = NULL;
+    /* the artifact the worker was in, when it was one of an image's */
+    const char *in_a = r.art_on ? ": " : "",
+               *in_b = r.art_on && r.art_path ? r.art_path : "";
     const char *sha_a = res.sha256[0] ? " (sha256 " : "",
                *sha_b = res.sha256[0] ? ")" : "";
-    if (asprintf(&c, "%s: %s%s%s%s", path,
+    if (asprintf(&c, "%s%s%s: %s%s%s%s", path, in_a, in_b,
                  res.errmsg ? res.errmsg : art_strerror(st), sha_a, res.sha256,
                  sha_b) < 0)
       c = NULL;
-    if (asprintf(&l, "%s: %s%s%s%s", path,
+    if (asprintf(&l, "%s%s%s: %s%s%s%s", path, in_a, in_b,
                  res.errmsg_l ? res.errmsg_l : art_strerror_localized(st),
                  sha_a, res.sha256, sha_b) < 0)
       l = NULL;
@@ -581,10 +795,29 @@ art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
         res.errmsg_l ? res.errmsg_l : art_strerror_localized(res.status));
   }
   art_sandbox_result_clear(&res);
+out:
   free(r.p);
   free(r.map);
   free(r.errmsg);
   free(r.errmsg_l);
+  free(r.art_path);
+  free(r.pend_msg);
   art__tl_buf_free(&r.strs);
   return st;
+}
+
+art_status art_timeline_add_image_sandboxed(art_ctx *ctx,
+                                            art_timeline *tl,
+                                            art_sandbox *sb,
+                                            const char *path)
+{
+  return run_relayed(ctx, tl, sb, path, REQ_IMAGE);
+}
+
+art_status art_timeline_add_artifact_sandboxed(art_ctx *ctx,
+                                               art_timeline *tl,
+                                               art_sandbox *sb,
+                                               const char *path)
+{
+  return run_relayed(ctx, tl, sb, path, (uint64_t)REQ_ARTIFACT << 62);
 }

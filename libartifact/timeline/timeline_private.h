@@ -205,11 +205,30 @@ art_status art__tl_relay_source(art_timeline *tl, int idx);
 art_status art__tl_relay_entry(art_timeline *tl, const art__tl_entry *e);
 void art__tl_relay_problem(art_timeline *tl, art_status st, const char *msg);
 void art__tl_relay_tick(art_timeline *tl);
+/* winart.c, before the artifact IN (candidate CAND of source SRC) found in
+ * an image is parsed: tells the parent (flushed, so that a crash names
+ * it); *SKIP: do not parse it (a new worker going on after a stopped one
+ * passes the artifacts up to it). After it is parsed, _end. */
+struct art_win_input;
+art_status art__tl_relay_artifact(art_ctx *ctx,
+                                  art_timeline *tl,
+                                  uint32_t src,
+                                  size_t cand,
+                                  const struct art_win_input *in,
+                                  int *skip);
+art_status
+art__tl_relay_artifact_end(art_timeline *tl, uint32_t src, size_t cand);
 /* tsk.c: art_timeline_add_image on an opened source (kept by the caller). */
 art_status art__tl_add_image_source(art_ctx *ctx,
                                     art_timeline *tl,
                                     art_source *src,
                                     const char *path);
+
+/* winart.c: art_timeline_add_artifact on an opened source. */
+art_status art__tl_add_artifact_source(art_ctx *ctx,
+                                       art_timeline *tl,
+                                       art_source *src,
+                                       const char *path);
 
 /* Register a source; returns its index or -1 (NOMEM recorded). */
 int art__tl_source_add(art_ctx *ctx,

@@ -77,8 +77,12 @@ static art_status on_event(void *user, const art_win_event *ev)
   return art__tl_entry_emit(c->ctx, c->tl, &e);
 }
 
-art_status
-art_timeline_add_artifact(art_ctx *ctx, art_timeline *tl, const char *path)
+/* The artifact file SRC, named PATH (art_timeline_add_artifact, or a
+ * sandbox worker's relay.c); SRC stays the caller's. */
+art_status art__tl_add_artifact_source(art_ctx *ctx,
+                                       art_timeline *tl,
+                                       art_source *src,
+                                       const char *path)
 {
   int si = art__tl_source_add(ctx, tl, path, "artifact", "", NULL, 0, 0);
   if (si < 0)
@@ -91,11 +95,23 @@ art_timeline_add_artifact(art_ctx *ctx, art_timeline *tl, const char *path)
   c.file = path;
   tl->cur_input = path;
   art_win_kind kind = ART_WIN_UNKNOWN;
-  art_status st =
-      art_win_parse_file(ctx, path, ART_WIN_UNKNOWN, &kind, on_event, &c);
+  art_status st = art_win_parse_source(ctx, src, path, ART_WIN_UNKNOWN, &kind,
+                                       on_event, &c);
   tl->cur_input = NULL;
   art__tl_buf_free(&c.name);
   art__tl_buf_free(&c.attrs);
+  return st;
+}
+
+art_status
+art_timeline_add_artifact(art_ctx *ctx, art_timeline *tl, const char *path)
+{
+  art_source *src = NULL;
+  art_status st = art_source_open(ctx, path, ART_SOURCE_FILE, &src);
+  if (st != ART_OK)
+    return st;
+  st = art__tl_add_artifact_source(ctx, tl, src, path);
+  art_source_free(src);
   return st;
 }
 
@@ -303,7 +319,19 @@ art_status art__tl_winscan_run(art_ctx *ctx,
     c.file = k->path;
     c.meta_addr = k->inum;
     tl->cur_input = k->path;
-    art_status st = art_win_parse(ctx, k->kind, &in, on_event, &c);
+    art_status st = ART_OK;
+    int skip = 0;
+    /* in a sandbox worker: the parent learns which artifact is parsed, so
+     * that a crash names it and a new worker goes on after it */
+    if (tl->relay)
+      st = art__tl_relay_artifact(ctx, tl, src, i, &in, &skip);
+    if (st == ART_OK && !skip)
+      st = art_win_parse(ctx, k->kind, &in, on_event, &c);
+    if (tl->relay && !skip) {
+      art_status se = art__tl_relay_artifact_end(tl, src, i);
+      if (st == ART_OK)
+        st = se;
+    }
     tsk_fs_file_close(f);
     tsk_error_reset();
     if (st == ART_ERR_NOMEM || (st == ART_ERR_IO && tl->write_err)) {

@@ -131,20 +131,18 @@ src_read(void *user, uint64_t off, void *buf, size_t len, size_t *got)
   return art_source_pread(u[0], u[1], buf, len, off, got);
 }
 
-art_status art_win_parse_file(art_ctx *ctx,
-                              const char *path,
-                              art_win_kind kind,
-                              art_win_kind *kind_out,
-                              art_win_event_fn fn,
-                              void *user)
+art_status art_win_parse_source(art_ctx *ctx,
+                                art_source *src,
+                                const char *name,
+                                art_win_kind kind,
+                                art_win_kind *kind_out,
+                                art_win_event_fn fn,
+                                void *user)
 {
-  art_source *src = NULL;
-  art_status st = art_source_open(ctx, path, ART_SOURCE_FILE, &src);
-  if (st != ART_OK)
-    return st;
+  art_status st = ART_OK;
   const art_source_info *info = art_source_get_info(src);
   void *u[2] = {ctx, src};
-  art_win_input in = {path, info->size, src_read, u};
+  art_win_input in = {name, info->size, src_read, u};
   if (kind == ART_WIN_UNKNOWN) {
     unsigned char head[4096];
     size_t got = 0, have = 0;
@@ -156,12 +154,27 @@ art_status art_win_parse_file(art_ctx *ctx,
       have += got;
     }
     if (st == ART_OK)
-      kind = art_win_detect(path, head, have);
+      kind = art_win_detect(name, head, have);
   }
   if (kind_out)
     *kind_out = kind;
   if (st == ART_OK)
     st = art_win_parse(ctx, kind, &in, fn, user);
+  return st;
+}
+
+art_status art_win_parse_file(art_ctx *ctx,
+                              const char *path,
+                              art_win_kind kind,
+                              art_win_kind *kind_out,
+                              art_win_event_fn fn,
+                              void *user)
+{
+  art_source *src = NULL;
+  art_status st = art_source_open(ctx, path, ART_SOURCE_FILE, &src);
+  if (st != ART_OK)
+    return st;
+  st = art_win_parse_source(ctx, src, path, kind, kind_out, fn, user);
   art_source_free(src);
   return st;
 }
