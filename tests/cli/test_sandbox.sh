@@ -319,4 +319,65 @@ else
   echo "skip - $TT not built or no FAT test image: no timeline hook tests"
 fi
 
+# ---- art-timeline: Windows artifact files parsed in the worker -------------
+# The EVTX the windows fuzz target found (libfwevt read past a chunk and
+# art-timeline died with SIGSEGV) next to a good event log: the crafted
+# file is reported with the reason, exit 3, and every event of the good one
+# is there, in order, in both modes.
+mkdir -p "$T/wa"
+reg=$ART_SOURCE_DIR/tests/fuzz/regressions/windows/windows-crash-36fee94e4c9eccaead096ad65c5c100ff523bb49
+tail -c +2 "$reg" >"$T/wa/crafted.evtx"
+tail -c +2 "$ART_SOURCE_DIR/tests/fuzz/corpus/windows/evtx" >"$T/wa/good.evtx"
+"$TL" -q "$T/wa/good.evtx" >"$T/wa/good.body"
+if command -v evtxexport >/dev/null; then
+  check "timeline artifact: the good log has evtxexport's $(evtxexport "$T/wa/good.evtx" 2>/dev/null | grep -c '^Event number') records" \
+    test "$(wc -l <"$T/wa/good.body")" -eq "$(evtxexport "$T/wa/good.evtx" 2>/dev/null | grep -c '^Event number')"
+fi
+for mode in sandbox no-sandbox; do
+  flag=()
+  [ $mode = no-sandbox ] && flag=(--no-sandbox)
+  rc=0
+  "$TL" -q "${flag[@]}" "$T/wa/crafted.evtx" "$T/wa/good.evtx" >"$T/wa/mix.body" 2>"$T/wa/mix.err" || rc=$?
+  check "timeline artifact ($mode): crafted .evtx reported with the reason, exit 3" \
+    bash -c "[ $rc -eq 3 ] && grep -q 'crafted.evtx: .*template instance claiming more values than its chunk holds, first: record 14, 1073741842 values' '$T/wa/mix.err'"
+  check "timeline artifact ($mode): every event of the good log, in order" \
+    bash -c "grep -F '|$T/wa/good.evtx [' '$T/wa/mix.body' | cmp -s - '$T/wa/good.body'"
+done
+if [ -x "$TT" ]; then
+  # a parser crash on an artifact file (test hook: SIGSEGV in the worker)
+  cp "$T/wa/good.evtx" "$T/wa/ART_SANDBOX_TEST_segv"
+  sha=$(sha256sum <"$T/wa/ART_SANDBOX_TEST_segv" | cut -d' ' -f1)
+  rc=0
+  "$TT" -q "$T/wa/ART_SANDBOX_TEST_segv" "$T/wa/good.evtx" >"$T/wa/segv.body" 2>"$T/wa/segv.err" || rc=$?
+  check "timeline artifact crash: worker crashed: SIGSEGV naming the file and its sha256, exit 3" \
+    bash -c "[ $rc -eq 3 ] && grep -qx 'art-timeline: $T/wa/ART_SANDBOX_TEST_segv: worker crashed: SIGSEGV (sha256 $sha)' '$T/wa/segv.err'"
+  check "timeline artifact crash: the next artifact is read in full, in order" \
+    bash -c "grep -F '|$T/wa/good.evtx [' '$T/wa/segv.body' | cmp -s - '$T/wa/good.body'"
+  # the same inside an NTFS image (found by path): the artifact fails
+  # alone, a new worker goes on after it with the rest of the image
+  dd if=/dev/zero of="$T/wa/n.img" bs=1M count=16 status=none
+  mkdir -p "$T/wa/mnt"
+  if mkntfs -q -F -Q "$T/wa/n.img" >/dev/null 2>&1 &&
+    ntfs-3g "$T/wa/n.img" "$T/wa/mnt" 2>/dev/null; then
+    mkdir -p "$T/wa/mnt/Windows/System32/winevt/Logs"
+    cp "$T/wa/good.evtx" "$T/wa/mnt/Windows/System32/winevt/Logs/ART_SANDBOX_TEST_segv.evtx"
+    cp "$T/wa/good.evtx" "$T/wa/mnt/Windows/System32/winevt/Logs/System.evtx"
+    echo z >"$T/wa/mnt/z.txt"
+    umount "$T/wa/mnt"
+    rc=0
+    "$TT" -q "$T/wa/n.img" >"$T/wa/img.body" 2>"$T/wa/img.err" || rc=$?
+    "$TT" -q --no-sandbox "$T/wa/n.img" >"$T/wa/img.ref" 2>/dev/null
+    check "timeline image artifact crash: names the image, the artifact, SIGSEGV and its sha256, exit 3" \
+      bash -c "[ $rc -eq 3 ] && grep -qx 'art-timeline: $T/wa/n.img: /Windows/System32/winevt/Logs/ART_SANDBOX_TEST_segv.evtx: worker crashed: SIGSEGV (sha256 $sha)' '$T/wa/img.err'"
+    check "timeline image artifact crash: everything else, in order (the in-process body without that artifact's events)" \
+      bash -c "grep -vF '/ART_SANDBOX_TEST_segv.evtx [' '$T/wa/img.ref' | cmp -s - '$T/wa/img.body'"
+    check "timeline image artifact crash: the next artifact's $(wc -l <"$T/wa/good.body") events are there" \
+      test "$(grep -cF '/Logs/System.evtx [' "$T/wa/img.body")" -eq "$(wc -l <"$T/wa/good.body")"
+  else
+    echo "skip - cannot make or mount an NTFS image (mkntfs, ntfs-3g/FUSE): no image artifact crash test"
+  fi
+else
+  echo "skip - $TT not built: no artifact crash tests"
+fi
+
 finish
