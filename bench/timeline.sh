@@ -4,7 +4,8 @@
 # (issue 14) an NTFS image of 200,000+ files holding the plaso corpus's
 # Windows artifacts and a 100,000-record EVTX set: art-timeline --artifacts
 # windows -f l2tcsv against fls -r -m / + evtxexport + regfexport, and the
-# NTFS body against fls alone. PART=ext4|sort|ntfs runs one part. The ext4
+# NTFS body against fls alone; and the corpus artifacts named as files,
+# sandboxed vs --no-sandbox. PART=ext4|sort|artifacts|ntfs runs one part. The ext4
 # part also runs art-timeline --no-sandbox: the sandboxed worker's cost.
 # SPDX-License-Identifier: Apache-2.0
 #
@@ -121,6 +122,54 @@ done
 fi
 
 # --------------------------------------------------- NTFS + Windows artifacts
+if [ "$PART" = all ] || [ "$PART" = artifacts ]; then
+# Windows artifact files named on the command line: parsed in the sandboxed
+# worker (default) or in process (--no-sandbox, the path they took before
+# issue 11 moved them to the worker): the worker's cost on artifacts.
+CORP=${CORP:-$ROOT/../shared/corpora/plaso}
+EVTX_COPIES=${EVTX_COPIES:-20}
+if [ -d "$CORP" ]; then
+  arts=()
+  for k in $(seq "$EVTX_COPIES"); do arts+=("$CORP/evtx/System.evtx"); done
+  arts+=("$CORP/evtx/System2.evtx" "$CORP/NTUSER.DAT" "$CORP/NTUSER-WIN7.DAT"
+    "$CORP/winreg/Amcache.hve" "$CORP"/winprefetch/*.pf "$CORP/example.lnk"
+    "$CORP/NeroInfoTool.lnk")
+  echo "== ${#arts[@]} artifact files named on the command line: sandboxed vs --no-sandbox (-f l2tcsv)"
+  sb_w=999999 sb_c=999999 in_w=999999 in_c=999999 sb_kb=0 in_kb=0
+  for run in $(seq "$RUNS"); do
+    for mode in sandbox no-sandbox; do
+      flag=()
+      [ $mode = no-sandbox ] && flag=(--no-sandbox)
+      t0=$(now)
+      /usr/bin/time -f "%M %U %S" -o "$W/a.mem" "$BIN" -q -f l2tcsv "${flag[@]}" \
+        "${arts[@]}" >"$W/arts.$mode" 2>/dev/null || true
+      t1=$(now)
+      read -r k u s < <(tail -1 "$W/a.mem")
+      c=$(awk -v a="$u" -v b="$s" 'BEGIN { printf "%.2f", a + b }')
+      w=$(secs "$t0" "$t1")
+      echo "  $mode run $run: $w s wall, $c s CPU (every process), peak RSS $k KB"
+      if [ $mode = sandbox ]; then
+        sb_w=$(awk -v a="$sb_w" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
+        sb_c=$(awk -v a="$sb_c" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
+        [ "$k" -gt "$sb_kb" ] && sb_kb=$k
+      else
+        in_w=$(awk -v a="$in_w" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
+        in_c=$(awk -v a="$in_c" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
+        [ "$k" -gt "$in_kb" ] && in_kb=$k
+      fi
+    done
+  done
+  if cmp -s "$W/arts.sandbox" "$W/arts.no-sandbox"; then same=identical; else same=DIFFERENT; fi
+  awk -v sw="$sb_w" -v iw="$in_w" -v sc="$sb_c" -v ic="$in_c" -v sk="$sb_kb" -v ik="$in_kb" \
+    -v n="$(($(wc -l <"$W/arts.sandbox") - 1))" -v same="$same" 'BEGIN {
+    printf "artifacts: %d events (outputs %s); best sandboxed %.3f s / --no-sandbox %.3f s wall (%.3f), CPU %.2f s / %.2f s, peak RSS %d / %d KB\n",
+      n, same, sw, iw, sw / iw, sc, ic, sk, ik }'
+  rm -f "$W/arts.sandbox" "$W/arts.no-sandbox"
+else
+  echo "skip artifact-file benchmark: $CORP absent"
+fi
+fi
+
 [ "$PART" = all ] || [ "$PART" = ntfs ] || exit 0
 CORP=${CORP:-$ROOT/../shared/corpora/plaso}
 NTFS_FILES=${NTFS_FILES:-200000}
