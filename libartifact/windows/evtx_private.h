@@ -108,11 +108,12 @@ const char *evx_str_get(const evx_reader *rd, evx_str s);
 /* Callback per record of evx_read: 0 go on, non-zero stop (returned). */
 typedef int (*evx_record_fn)(evx_reader *rd, void *user);
 
-/* Problems found in a file: counted, the first one kept in words. */
+/* Problems found in a file: counted, the first of the file or a chunk
+ * and the first of a record kept in words. */
 typedef struct evx_problems {
   unsigned bad_records, bad_chunks;
   unsigned records, chunks;
-  char first[256];
+  char first[256], first_record[256];
 } evx_problems;
 
 /* Read every record of the EVTX file in DATA (N bytes), in file order,

@@ -136,12 +136,23 @@ art_status win_evtx_parse_own(art_ctx *ctx,
     st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
   else if (rc)
     st = o.st;
-  else if (pb.bad_records || pb.bad_chunks)
-    st = art__set_error(
-        ctx, ART_ERR_CORRUPT, 0,
-        "%s: damaged EVTX file: %u of %u chunks and %u records could not be "
-        "read whole (first: %s)",
-        in->name, pb.bad_chunks, pb.chunks, pb.bad_records, pb.first);
+  else if (pb.bad_chunks && pb.bad_records)
+    st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                        "%s: damaged EVTX file: %u of %u chunks (first: %s) "
+                        "and %u records (first: %s) could not be read whole",
+                        in->name, pb.bad_chunks, pb.chunks, pb.first,
+                        pb.bad_records, pb.first_record);
+  else if (pb.bad_chunks)
+    st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                        "%s: damaged EVTX file: %u of %u chunks could not be "
+                        "read whole (first: %s)",
+                        in->name, pb.bad_chunks, pb.chunks, pb.first);
+  else if (pb.bad_records)
+    st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
+                        "%s: damaged EVTX file: %u of %u records could not be "
+                        "read (first: %s)",
+                        in->name, pb.bad_records,
+                        pb.bad_records + pb.records, pb.first_record);
   evx_reader_free(rd);
   free(rd);
   win_rec_free(&o.r);
