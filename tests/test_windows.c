@@ -301,7 +301,6 @@ START_TEST(garbage_everywhere)
 }
 END_TEST
 
-
 /* ---- EVTX logs crafted here (our reader: evtx_chunk.c, evtx_binxml.c) -- */
 
 /* Standard CRC-32 (RFC 1952), as the EVTX checksums use. */
@@ -321,7 +320,10 @@ typedef struct bx {
   unsigned char *c;
   uint32_t p;
 } bx;
-static void bx8(bx *b, unsigned v) { b->c[b->p++] = (unsigned char)v; }
+static void bx8(bx *b, unsigned v)
+{
+  b->c[b->p++] = (unsigned char)v;
+}
 static void bx16(bx *b, unsigned v)
 {
   put16(b->c + b->p, v);
@@ -352,7 +354,10 @@ static uint32_t bxopen(bx *b, const char *name, int attrs)
   bxname(b, name);
   return at;
 }
-static void bxfix(bx *b, uint32_t at) { put32(b->c + at, b->p - at - 4); }
+static void bxfix(bx *b, uint32_t at)
+{
+  put32(b->c + at, b->p - at - 4);
+}
 static void bxattr(bx *b, const char *name, int more)
 {
   bx8(b, more ? 0x46 : 0x06);
@@ -464,8 +469,12 @@ typedef struct bxval {
 
 /* One record; the template is stored in it when *DEF is 0 (and *DEF is
  * set to where). Returns the record's offset. */
-static uint32_t
-bx_record(bx *b, uint64_t num, uint64_t ft, uint32_t *def, const bxval *v, unsigned nv)
+static uint32_t bx_record(bx *b,
+                          uint64_t num,
+                          uint64_t ft,
+                          uint32_t *def,
+                          const bxval *v,
+                          unsigned nv)
 {
   uint32_t r = b->p;
   bx32(b, 0x2a2a);
@@ -572,8 +581,8 @@ static unsigned char *crafted_evtx(int nchunks, size_t *n)
                   {0x0f, guid, 16}};
     uint32_t def = 0;
     bx_record(&b, first, UINT64_C(0x01d12bb43bedc180), &def, v1, 10);
-    uint32_t last = bx_record(&b, first + 1, UINT64_C(0x01d12bb43bedc180) + 10000000,
-                              &def, v2, 10);
+    uint32_t last = bx_record(
+        &b, first + 1, UINT64_C(0x01d12bb43bedc180) + 10000000, &def, v2, 10);
     unsigned char *c = b.c;
     memcpy(c, "ElfChnk", 8);
     put64(c + 8, first);
@@ -608,7 +617,8 @@ static art_status on_evlog(void *user, const art_win_event *ev)
   return ART_OK;
 }
 
-static art_status parse_evtx(art_ctx *ctx, const unsigned char *f, size_t n, evlog *l)
+static art_status
+parse_evtx(art_ctx *ctx, const unsigned char *f, size_t n, evlog *l)
 {
   mem m = {f, n};
   art_win_input in = {"crafted.evtx", n, mem_read, &m};
@@ -616,8 +626,10 @@ static art_status parse_evtx(art_ctx *ctx, const unsigned char *f, size_t n, evl
   return art_win_parse(ctx, ART_WIN_EVTX, &in, on_evlog, l);
 }
 
-#define HAS(s, sub) ck_assert_msg(strstr((s), (sub)) != NULL, "%s not in %s", (sub), (s))
-#define HASNT(s, sub) ck_assert_msg(strstr((s), (sub)) == NULL, "%s in %s", (sub), (s))
+#define HAS(s, sub)                                                            \
+  ck_assert_msg(strstr((s), (sub)) != NULL, "%s not in %s", (sub), (s))
+#define HASNT(s, sub)                                                          \
+  ck_assert_msg(strstr((s), (sub)) == NULL, "%s in %s", (sub), (s))
 
 /* Every field our events carry, from a template stored once and used by
  * two records: substitutions, an optional NULL that drops its element or
@@ -632,10 +644,11 @@ START_TEST(evtx_crafted_fields)
   ck_assert_int_eq(parse_evtx(ctx, f, n, &l), ART_OK);
   ck_assert_int_eq(l.n, 2);
   const char *a = l.ev[0], *b = l.ev[1];
-  HAS(a, "record_number=1;event_identifier=4624;event_identifier_qualifiers=16384;"
-         "event_level=4;source_name=Test-Provider;"
-         "provider_identifier={0063715B-EEDA-4007-9429-AD526F62696E};"
-         "channel=Security;computer_name=WS-01;user_sid=S-1-5-18;");
+  HAS(a,
+      "record_number=1;event_identifier=4624;event_identifier_qualifiers=16384;"
+      "event_level=4;source_name=Test-Provider;"
+      "provider_identifier={0063715B-EEDA-4007-9429-AD526F62696E};"
+      "channel=Security;computer_name=WS-01;user_sid=S-1-5-18;");
   HAS(a, "TargetUserName=alice;string_2=0x00000000000003e7;"
          "When=2015-11-30T21:15:27.000000000Z;"
          "Logon={A3A2A1A0-A5A4-A7A6-A8A9-AAABACADAEAF};");
@@ -653,19 +666,22 @@ START_TEST(evtx_crafted_fields)
   unsetenv("ART_EVTX_READER");
   ck_assert_int_eq(st, ART_OK);
   ck_assert_int_eq(r.n, 2);
-  HAS(r.ev[0], "record_number=1;event_identifier=4624;event_identifier_qualifiers=16384;"
-               "event_level=4;source_name=Test-Provider;channel=Security;"
-               "computer_name=WS-01;user_sid=S-1-5-18;");
+  HAS(r.ev[0],
+      "record_number=1;event_identifier=4624;event_identifier_qualifiers=16384;"
+      "event_level=4;source_name=Test-Provider;channel=Security;"
+      "computer_name=WS-01;user_sid=S-1-5-18;");
   HAS(r.ev[0], "TargetUserName=alice;string_2=0x00000000000003e7;"
                "When=2015-11-30T21:15:27.000000000Z;"
                "Logon={A3A2A1A0-A5A4-A7A6-A8A9-AAABACADAEAF};");
-  HAS(r.ev[1], "TargetUserName=bob&<x>;Opt=bob&<x>;string_3=0x00000000000003e7;");
+  HAS(r.ev[1],
+      "TargetUserName=bob&<x>;Opt=bob&<x>;string_3=0x00000000000003e7;");
   art_ctx_free(ctx);
   free(f);
 }
 END_TEST
 
-static void expect_damage(unsigned char *f, size_t n, int events, const char *why)
+static void
+expect_damage(unsigned char *f, size_t n, int events, const char *why)
 {
   art_ctx *ctx;
   ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
