@@ -889,7 +889,7 @@ static void sink_attrs_done(evx_reader *rd)
   evx_frame *f = &rd->st[rd->sp - 1];
   if (f->cand == K_CHANNEL && !f->nattr)
     f->kind = K_CHANNEL;
-  else if (f->cand == K_EVENTDATA && !f->nattr) {
+  else if (f->cand == K_EVENTDATA) { /* also <EventData Name="..."> */
     f->kind = K_EVENTDATA;
     rd->seen |= S_IN_ED;
   }
