@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "evtx_private.h"
+#include "i18n.h"
 #include "win_private.h"
 
 enum { OP_OPEN = 1, OP_ATTR, OP_ATTRS_DONE, OP_TEXT, OP_SUB, OP_CLOSE };
@@ -82,7 +83,8 @@ enum {
 static int fail(evx_reader *rd, const char *what, uint32_t off)
 {
   if (!rd->err[0])
-    snprintf(rd->err, sizeof rd->err, "%s at chunk offset %" PRIu32, what, off);
+    snprintf(rd->err, sizeof rd->err, _("%s at chunk offset %" PRIu32), what,
+             off);
   return -1;
 }
 
@@ -271,7 +273,7 @@ static evx_op *op_new(evx_reader *rd, uint8_t kind)
 static int need(evx_reader *rd, const cur *c, uint32_t k)
 {
   if (c->p > c->end || c->end - c->p < k)
-    return fail(rd, "binary XML truncated", c->p);
+    return fail(rd, _("binary XML truncated"), c->p);
   return 0;
 }
 
@@ -285,11 +287,11 @@ static int name_at(evx_reader *rd, uint32_t off, uint32_t *s, uint32_t *n)
     return 0;
   }
   if (off < EVX_CHUNK_HEADER || off > EVX_CHUNK - 8)
-    return fail(rd, "name offset out of the chunk", off);
+    return fail(rd, _("name offset out of the chunk"), off);
   const uint8_t *p = rd->c + off;
   uint32_t chars = win_le16(p + 6);
   if ((size_t)off + 8 + 2 * (size_t)chars > EVX_CHUNK)
-    return fail(rd, "name longer than the chunk", off);
+    return fail(rd, _("name longer than the chunk"), off);
   if (pool_utf16(rd, p + 8, chars, s, n))
     return -1;
   rd->nc[h].off = off;
@@ -334,7 +336,7 @@ static int compile_piece(evx_reader *rd, cur *c, int *done)
       if (need(rd, c, 1))
         return -1;
       if (rd->c[c->p] != 0x01)
-        return fail(rd, "value text that is not a string", at);
+        return fail(rd, _("value text that is not a string"), at);
       c->p += 1;
     }
     if (need(rd, c, 2))
@@ -406,7 +408,7 @@ static int compile_piece(evx_reader *rd, cur *c, int *done)
 static int compile_element(evx_reader *rd, cur *c, int dep, int depth)
 {
   if (depth > EVX_MAX_DEPTH)
-    return fail(rd, "elements nested too deep", c->p);
+    return fail(rd, _("elements nested too deep"), c->p);
   uint32_t at = c->p;
   uint8_t tok = rd->c[c->p];
   c->p += dep ? 3u : 1u;
@@ -415,7 +417,7 @@ static int compile_element(evx_reader *rd, cur *c, int dep, int depth)
   uint32_t size = win_le32(rd->c + c->p);
   c->p += 4;
   if (size > c->end - c->p)
-    return fail(rd, "element larger than its data", at);
+    return fail(rd, _("element larger than its data"), at);
   cur e = {c->p, c->p + size};
   size_t open = rd->nops;
   evx_op *op = op_new(rd, OP_OPEN);
@@ -432,11 +434,11 @@ static int compile_element(evx_reader *rd, cur *c, int dep, int depth)
     uint32_t lsize = win_le32(rd->c + e.p);
     e.p += 4;
     if (lsize > e.end - e.p)
-      return fail(rd, "attribute list larger than its element", e.p);
+      return fail(rd, _("attribute list larger than its element"), e.p);
     cur a = {e.p, e.p + lsize};
     while (a.p < a.end) {
       if ((rd->c[a.p] & 0xbf) != 0x06)
-        return fail(rd, "unexpected token in an attribute list", a.p);
+        return fail(rd, _("unexpected token in an attribute list"), a.p);
       a.p += 1;
       if (name_ref(rd, &a, &s, &n))
         return -1;
@@ -497,12 +499,12 @@ static int compile_element(evx_reader *rd, cur *c, int dep, int depth)
       if (compile_piece(rd, &e, &done))
         return -1;
       if (done)
-        return fail(rd, "unexpected token in an element", e.p);
+        return fail(rd, _("unexpected token in an element"), e.p);
       if (rd->ops[before].kind == OP_SUB && rd->ops[open].arr == NONE)
         rd->ops[open].arr = (uint32_t)before;
     }
   } else {
-    return fail(rd, "element start not closed", e.p);
+    return fail(rd, _("element start not closed"), e.p);
   }
   if (!op_new(rd, OP_CLOSE))
     return -1;
@@ -524,7 +526,7 @@ static int compile_fragment(evx_reader *rd, cur *c, int dep)
       return -1;
   }
   if ((rd->c[c->p] & 0xbf) != 0x01)
-    return fail(rd, "no element in a template definition", c->p);
+    return fail(rd, _("no element in a template definition"), c->p);
   return compile_element(rd, c, dep, 0);
 }
 
@@ -617,7 +619,7 @@ static int render(evx_reader *rd, const evx_val *v, uint32_t item)
   }
   if (t < sizeof fixed_size && fixed_size[t] && size != fixed_size[t] &&
       t != 0x0f && t != 0x12)
-    return fail(rd, "value of the wrong size", v->off);
+    return fail(rd, _("value of the wrong size"), v->off);
   switch (t) {
   case 0x00:
     return 0;
@@ -693,7 +695,7 @@ static int render(evx_reader *rd, const evx_val *v, uint32_t item)
   }
   case 0x0f:
     if (size < 16)
-      return fail(rd, "GUID value too small", v->off);
+      return fail(rd, _("GUID value too small"), v->off);
     k = snprintf(b, sizeof b,
                  "{%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
                  win_le32(p), win_le16(p + 4), win_le16(p + 6), p[8], p[9],
@@ -705,7 +707,7 @@ static int render(evx_reader *rd, const evx_val *v, uint32_t item)
     else if (size == 8)
       k = snprintf(b, sizeof b, "%" PRIu64, win_le64(p));
     else
-      return fail(rd, "size value neither 32 nor 64 bits", v->off);
+      return fail(rd, _("size value neither 32 nor 64 bits"), v->off);
     break;
   case 0x11:
     ft_iso(b, sizeof b, win_le64(p));
@@ -713,14 +715,14 @@ static int render(evx_reader *rd, const evx_val *v, uint32_t item)
     break;
   case 0x12:
     if (size < 16)
-      return fail(rd, "SYSTEMTIME value too small", v->off);
+      return fail(rd, _("SYSTEMTIME value too small"), v->off);
     k = snprintf(b, sizeof b, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
                  win_le16(p), win_le16(p + 2), win_le16(p + 6), win_le16(p + 8),
                  win_le16(p + 10), win_le16(p + 12), win_le16(p + 14));
     break;
   case 0x13: {
     if (size < 8 || size < 8 + 4 * (size_t)p[1])
-      return fail(rd, "SID value too small", v->off);
+      return fail(rd, _("SID value too small"), v->off);
     uint64_t auth = 0;
     for (int i = 2; i < 8; i++)
       auth = auth << 8 | p[i];
@@ -740,7 +742,7 @@ static int render(evx_reader *rd, const evx_val *v, uint32_t item)
     k = snprintf(b, sizeof b, "0x%016" PRIx64, win_le64(p));
     break;
   default:
-    return fail(rd, "unsupported value type", v->off);
+    return fail(rd, _("unsupported value type"), v->off);
   }
   return k < 0 ? -1 : arena_add(rd, b, (size_t)k);
 }
@@ -762,7 +764,7 @@ static int capturing(uint8_t k)
 static int sink_open(evx_reader *rd, const evx_op *op)
 {
   if (rd->sp >= EVX_MAX_DEPTH)
-    return fail(rd, "elements nested too deep", 0);
+    return fail(rd, _("elements nested too deep"), 0);
   evx_frame *par = rd->sp ? &rd->st[rd->sp - 1] : NULL;
   evx_frame *f = &rd->st[rd->sp++];
   memset(f, 0, sizeof *f);
@@ -993,7 +995,7 @@ static void forget_from(evx_reader *rd, size_t op0, size_t plen)
 static int exec_binxml(evx_reader *rd, evx_val v)
 {
   if (rd->nest >= EVX_MAX_NEST)
-    return fail(rd, "binary XML values nested too deep", v.off);
+    return fail(rd, _("binary XML values nested too deep"), v.off);
   if (!v.size)
     return 0;
   rd->nest++;
@@ -1019,7 +1021,7 @@ static int exec_binxml(evx_reader *rd, evx_val v)
       rc = exec_range(rd, op0, rd->nops, rd->nvals, 0, rd->sp);
     forget_from(rd, op0, plen);
   } else {
-    rc = fail(rd, "binary XML value of an unknown kind", v.off);
+    rc = fail(rd, _("binary XML value of an unknown kind"), v.off);
   }
   rd->nest--;
   return rc;
@@ -1029,7 +1031,7 @@ static int value_of(
     evx_reader *rd, const evx_op *op, size_t v0, size_t nv, const evx_val **v)
 {
   if (op->sub >= nv)
-    return fail(rd, "substitution past the template's values", 0);
+    return fail(rd, _("substitution past the template's values"), 0);
   *v = &rd->vals[v0 + op->sub];
   return 0;
 }
@@ -1042,14 +1044,14 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
 {
   size_t close = rd->ops[i].end, arr = rd->ops[i].arr;
   if (close == NONE || close <= i || close >= rd->nops)
-    return fail(rd, "damaged template", 0);
+    return fail(rd, _("damaged template"), 0);
   if (depth > EVX_MAX_DEPTH)
-    return fail(rd, "elements nested too deep", 0);
+    return fail(rd, _("elements nested too deep"), 0);
   /* an array substitution repeats the element once per item */
   uint32_t items = 1;
   int is_array = 0;
   if (arr != NONE) {
-    const evx_val *v;
+    const evx_val *v = NULL;
     if (value_of(rd, &rd->ops[arr], v0, nv, &v))
       return -1;
     if ((v->type & 0x80) && (v->type & 0x7f) != 0x21) {
@@ -1078,7 +1080,7 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
             return -1;
           continue;
         }
-        const evx_val *v;
+        const evx_val *v = NULL;
         if (value_of(rd, op, v0, nv, &v))
           return -1;
         if (v->type == 0x00) {
@@ -1095,7 +1097,7 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
       sink_attr_done(rd, which, a0, drop);
     }
     if (j >= close || rd->ops[j].kind != OP_ATTRS_DONE)
-      return fail(rd, "damaged template", 0);
+      return fail(rd, _("damaged template"), 0);
     sink_attrs_done(rd);
     j++;
     /* content */
@@ -1105,7 +1107,7 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
       if (kind == OP_OPEN) {
         size_t next = rd->ops[j].end;
         if (next == NONE || next <= j || next >= close)
-          return fail(rd, "damaged template", 0);
+          return fail(rd, _("damaged template"), 0);
         if (exec_element(rd, j, v0, nv, depth + 1))
           return -1;
         j = next + 1;
@@ -1116,7 +1118,7 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
             arena_add(rd, rd->pool + rd->ops[j].s, rd->ops[j].n))
           return -1;
       } else if (kind == OP_SUB) {
-        const evx_val *v;
+        const evx_val *v = NULL;
         int opt = rd->ops[j].opt;
         if (value_of(rd, &rd->ops[j], v0, nv, &v))
           return -1;
@@ -1135,7 +1137,7 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
           }
         }
       } else {
-        return fail(rd, "damaged template", 0);
+        return fail(rd, _("damaged template"), 0);
       }
       j++;
     }
@@ -1150,7 +1152,7 @@ static int exec_range(
 {
   while (i < end) {
     if (rd->ops[i].kind != OP_OPEN)
-      return fail(rd, "damaged template", 0);
+      return fail(rd, _("damaged template"), 0);
     if (exec_element(rd, i, v0, nv, depth))
       return -1;
     i = rd->ops[i].end + 1;
@@ -1162,7 +1164,7 @@ static int exec_range(
 static int template_at(evx_reader *rd, uint32_t off, uint32_t *op0, uint32_t *n)
 {
   if (off < EVX_CHUNK_HEADER || off > EVX_CHUNK - 24)
-    return fail(rd, "template offset out of the chunk", off);
+    return fail(rd, _("template offset out of the chunk"), off);
   size_t h = (off * 2654435761u) >> 23 & (EVX_TCACHE - 1);
   for (size_t k = 0; k < EVX_TCACHE; k++) {
     evx_tc *t = &rd->tc[(h + k) & (EVX_TCACHE - 1)];
@@ -1176,7 +1178,7 @@ static int template_at(evx_reader *rd, uint32_t off, uint32_t *op0, uint32_t *n)
   }
   uint32_t size = win_le32(rd->c + off + 20);
   if (size > EVX_CHUNK - off - 24)
-    return fail(rd, "template larger than the chunk", off);
+    return fail(rd, _("template larger than the chunk"), off);
   cur c = {off + 24, off + 24 + size};
   size_t start = rd->nops;
   if (compile_fragment(rd, &c, 1)) {
@@ -1214,7 +1216,7 @@ static int exec_instance(evx_reader *rd, cur *c)
       return -1;
     uint32_t size = win_le32(rd->c + c->p + 20);
     if (need(rd, c, 24) || size > c->end - c->p - 24)
-      return fail(rd, "inline template larger than its record", at);
+      return fail(rd, _("inline template larger than its record"), at);
     c->p += 24 + size;
   }
   uint32_t op0, nops;
@@ -1225,7 +1227,7 @@ static int exec_instance(evx_reader *rd, cur *c)
   uint32_t nv = win_le32(rd->c + c->p);
   c->p += 4;
   if (nv > (c->end - c->p) / 4)
-    return fail(rd, "more template values than the record holds", c->p);
+    return fail(rd, _("more template values than the record holds"), c->p);
   size_t v0 = rd->nvals;
   if (grow((void **)&rd->vals, &rd->valcap, v0 + nv, sizeof *rd->vals)) {
     rd->oom = 1;
@@ -1238,7 +1240,7 @@ static int exec_instance(evx_reader *rd, cur *c)
     v->type = rd->c[c->p + 4 * i + 2];
     v->off = data;
     if (v->size > c->end - data)
-      return fail(rd, "template value past the end of its record", data);
+      return fail(rd, _("template value past the end of its record"), data);
     data += v->size;
   }
   rd->nvals = v0 + nv;
@@ -1264,7 +1266,7 @@ int evx_record_parse(evx_reader *rd, uint32_t pos, uint32_t end)
   rd->nvals = 0;
   rd->err[0] = 0;
   if (end > EVX_CHUNK || pos > end)
-    return fail(rd, "record outside its chunk", pos);
+    return fail(rd, _("record outside its chunk"), pos);
   cur c = {pos, end};
   if (need(rd, &c, 1))
     return -1;
@@ -1286,10 +1288,10 @@ int evx_record_parse(evx_reader *rd, uint32_t pos, uint32_t end)
       rc = exec_range(rd, op0, rd->nops, 0, 0, 0);
     forget_from(rd, op0, plen);
   } else {
-    rc = fail(rd, "record holds no template instance or element", c.p);
+    rc = fail(rd, _("record holds no template instance or element"), c.p);
   }
   if (rc && rd->oom)
-    snprintf(rd->err, sizeof rd->err, "out of memory");
+    snprintf(rd->err, sizeof rd->err, "%s", _("out of memory"));
   if (r->source.n == EVX_ABSENT) /* EventSourceName, else Name */
     r->source = r->pname;
   return rc;

@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "evtx_private.h"
+#include "i18n.h"
 #include "win_private.h"
 
 static void note(char *first, const char *fmt, ...) ART_PRINTF(2, 3);
@@ -86,9 +87,8 @@ static int one(evx_reader *rd,
       return -2;
     if (!recovered) { /* recovery is best effort: only real records count */
       pb->bad_records++;
-      note(pb->first_record, "chunk %" PRIu64 ", record %" PRIu64 ": %s",
-           chunk_no,
-           rd->rec.number, rd->err);
+      note(pb->first_record, _("chunk %" PRIu64 ", record %" PRIu64 ": %s"),
+           chunk_no, rd->rec.number, rd->err);
     }
     return 0;
   }
@@ -105,18 +105,19 @@ int evx_read(const uint8_t *data,
 {
   memset(pb, 0, sizeof *pb);
   if (n < 128 || memcmp(data, "ElfFile\0", 8) != 0) {
-    note(pb->first, "no EVTX file header (signature ElfFile)");
+    note(pb->first, _("no EVTX file header (signature ElfFile)"));
     return -1;
   }
   uint32_t hsize = win_le16(data + 40); /* header block size */
   uint16_t nchunks = win_le16(data + 42);
   uint32_t flags = win_le32(data + 120);
   if (hsize != EVX_FILE_HEADER) {
-    note(pb->first, "file header block size %" PRIu32 " (expected 4096)", hsize);
+    note(pb->first, _("file header block size %" PRIu32 " (expected 4096)"),
+         hsize);
     pb->bad_chunks++;
     hsize = EVX_FILE_HEADER;
   } else if (crc(data, 120, 0) != win_le32(data + 124)) {
-    note(pb->first, "file header checksum mismatch");
+    note(pb->first, _("file header checksum mismatch"));
     pb->bad_chunks++;
   }
   int dirty = flags & 1;
@@ -132,7 +133,7 @@ int evx_read(const uint8_t *data,
       if (memcmp(c, "ElfChnk\0", 8) != 0) {
         if (pass == 0) {
           pb->bad_chunks++;
-          note(pb->first, "chunk %zu: no chunk signature (ElfChnk)", ci);
+          note(pb->first, _("chunk %zu: no chunk signature (ElfChnk)"), ci);
         }
         continue;
       }
@@ -142,8 +143,8 @@ int evx_read(const uint8_t *data,
         if (pass == 0) {
           pb->bad_chunks++;
           note(pb->first,
-               "chunk %zu: damaged header (header size %" PRIu32
-               ", free space offset %" PRIu32 ")",
+               _("chunk %zu: damaged header (header size %" PRIu32
+                 ", free space offset %" PRIu32 ")"),
                ci, hdr, free_off);
         }
         continue;
@@ -153,12 +154,14 @@ int evx_read(const uint8_t *data,
         h = crc(c + 128, 384, h);
         if (h != win_le32(c + 124)) {
           pb->bad_chunks++;
-          note(pb->first, "chunk %zu: header checksum mismatch (records read anyway)",
+          note(pb->first,
+               _("chunk %zu: header checksum mismatch (records read anyway)"),
                ci);
         } else if (crc(c + EVX_CHUNK_HEADER, free_off - EVX_CHUNK_HEADER, 0) !=
                    win_le32(c + 52)) {
           pb->bad_chunks++;
-          note(pb->first, "chunk %zu: records checksum mismatch (records read anyway)",
+          note(pb->first,
+               _("chunk %zu: records checksum mismatch (records read anyway)"),
                ci);
         }
       }
@@ -176,8 +179,8 @@ int evx_read(const uint8_t *data,
           if (pass == 0 && in_range) {
             pb->bad_records++;
             note(pb->first_record,
-                 "chunk %zu: damaged record header at chunk offset %" PRIu32
-                 " (rest of the chunk not read)",
+                 _("chunk %zu: damaged record header at chunk offset %" PRIu32
+                   " (rest of the chunk not read)"),
                  ci, off);
           }
           break;
@@ -214,8 +217,8 @@ int evx_read(const uint8_t *data,
   if (tail && !all_zero(data + n - tail, tail)) {
     pb->bad_chunks++;
     note(pb->first,
-         "%zu bytes after the last whole chunk (a truncated chunk) were not "
-         "read",
+         _("%zu bytes after the last whole chunk (a truncated chunk) were not "
+           "read"),
          tail);
   }
   return 0;
