@@ -744,6 +744,52 @@ START_TEST(evtx_damaged_parts)
 }
 END_TEST
 
+/* Recovered records, as libevtx finds them: a whole record left in a
+ * chunk's free space, and the records of a chunk past the header's chunk
+ * count (file not dirty); the libevtx path agrees. */
+START_TEST(evtx_recovered_records)
+{
+  size_t n;
+  unsigned char *f = crafted_evtx(2, &n);
+  unsigned char *c = f + 4096;
+  uint32_t r2 = win_le32(c + 44), end = win_le32(c + 48);
+  uint32_t sz2 = win_le32(c + r2 + 4);
+  /* record 2 again (renumbered 99) after the last record, in free space:
+   * it uses the template stored in record 1, which is still there */
+  memcpy(c + end, c + r2, sz2);
+  put64(c + end + 8, 99);
+  put16(f + 42, 1); /* the header counts one chunk: chunk 1 is recovered */
+  put32(f + 124, crc32_std(f, 120, 0));
+  art_ctx *ctx;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  evlog l;
+  ck_assert_int_eq(parse_evtx(ctx, f, n, &l), ART_OK);
+  ck_assert_int_eq(l.n, 5);
+  HASNT(l.ev[0], "recovered");
+  HASNT(l.ev[1], "recovered");
+  HAS(l.ev[2], "record_number=99;");
+  HAS(l.ev[2], "recovered=true;");
+  HAS(l.ev[3], "record_number=3;");
+  HAS(l.ev[3], "recovered=true;");
+  HAS(l.ev[4], "record_number=4;");
+  setenv("ART_EVTX_READER", "libevtx", 1);
+  evlog r;
+  art_status st = parse_evtx(ctx, f, n, &r);
+  unsetenv("ART_EVTX_READER");
+  ck_assert_int_eq(st, ART_OK);
+  ck_assert_int_eq(r.n, 5);
+  for (int i = 0; i < 5; i++) {
+    char *a = strstr(l.ev[i], "channel="), *b = strstr(r.ev[i], "channel=");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(a, b);
+    ck_assert_int_eq(strncmp(l.ev[i], r.ev[i], 40), 0);
+  }
+  art_ctx_free(ctx);
+  free(f);
+}
+END_TEST
+
 /* Every byte of the records set to hostile values in turn: each parse
  * ends with events and/or an error, never a crash (ASan) or a hang. */
 START_TEST(evtx_every_byte_hostile)
@@ -787,6 +833,7 @@ static Suite *suite(void)
   tcase_add_test(tc, evtx_crafted_fields);
   tcase_add_test(tc, evtx_bad_checksum);
   tcase_add_test(tc, evtx_damaged_parts);
+  tcase_add_test(tc, evtx_recovered_records);
   tcase_add_test(tc, evtx_every_byte_hostile);
   suite_add_tcase(s, tc);
   return s;
