@@ -198,12 +198,15 @@ static size_t utf16_to(char *o, const uint8_t *p, size_t units)
   return k;
 }
 
+#define EVX_MAX_TEXT (16u << 20) /* text kept of one record */
+#define EVX_MAX_WORK (1u << 20)  /* elements rendered for one record */
+
 /* Room for N more bytes (and a NUL) in the arena, or NULL. */
 static char *arena_room(evx_reader *rd, size_t n)
 {
   if (rd->alen + n + 1 > rd->acap) {
-    if (n > (64u << 20)) {
-      rd->oom = 1;
+    if (n > EVX_MAX_TEXT || rd->alen + n > EVX_MAX_TEXT) {
+      fail(rd, _("record text larger than 16 MiB"), 0);
       return NULL;
     }
     if (grow((void **)&rd->arena, &rd->acap, rd->alen + n + 1, 1)) {
@@ -582,41 +585,45 @@ static void ft_iso(char *b, size_t bn, uint64_t ft)
            m, d, rem / 3600, rem / 60 % 60, rem % 60, frac);
 }
 
-/* Render item ITEM (arrays) of value V as text appended to the arena. */
-static int render(evx_reader *rd, const evx_val *v, uint32_t item)
+/* Item IT of the array value V as a plain value in *OUT (strings: the one
+ * starting at byte *POS, which is advanced past it). 0, or 1: none. */
+static int array_item(const evx_reader *rd,
+                      const evx_val *v,
+                      uint32_t it,
+                      uint32_t *pos,
+                      evx_val *out)
+{
+  uint8_t t = v->type & 0x7f;
+  out->type = t;
+  if (t == 0x01 || t == 0x02) {
+    uint32_t unit = t == 0x01 ? 2 : 1, i = *pos, j = i;
+    const uint8_t *p = rd->c + v->off;
+    if (i + unit > v->size)
+      return 1;
+    while (j + unit <= v->size && (unit == 2 ? (p[j] | p[j + 1]) : p[j]))
+      j += unit;
+    out->off = v->off + i;
+    out->size = (uint16_t)(j - i);
+    *pos = j + unit;
+    return 0;
+  }
+  uint8_t tt = t == 0x10 ? (v->size % 8 == 0 ? 0x15 : 0x14) : t;
+  uint32_t w = tt < sizeof fixed_size ? fixed_size[tt] : 0;
+  if (!w || ((size_t)it + 1) * w > v->size)
+    return 1;
+  out->off = v->off + it * w;
+  out->size = (uint16_t)w;
+  return 0;
+}
+
+/* Render the plain value V as text appended to the arena. */
+static int render(evx_reader *rd, const evx_val *v)
 {
   const uint8_t *p = rd->c + v->off;
   size_t size = v->size;
   uint8_t t = v->type & 0x7f;
   char b[96];
   int k = -1;
-  if (v->type & 0x80) { /* select the item */
-    if (t == 0x01 || t == 0x02) {
-      size_t unit = t == 0x01 ? 2 : 1, i = 0;
-      for (uint32_t it = 0; i + unit <= size; it++) {
-        size_t j = i;
-        while (j + unit <= size &&
-               (unit == 2 ? (p[j] | p[j + 1]) != 0 : p[j] != 0))
-          j += unit;
-        if (it == item) {
-          p += i;
-          size = j - i;
-          break;
-        }
-        i = j + unit;
-      }
-      if (i + unit > v->size)
-        return 0;
-    } else {
-      uint8_t tt = t == 0x10 ? (size % 8 == 0 ? 0x15 : 0x14) : t;
-      size_t w = tt < sizeof fixed_size ? fixed_size[tt] : 0;
-      if (!w || (size_t)(item + 1) * w > size)
-        return 0;
-      p += (size_t)item * w;
-      size = w;
-      t = tt == 0x15 || tt == 0x14 ? (t == 0x10 ? 0x10 : tt) : tt;
-    }
-  }
   if (t < sizeof fixed_size && fixed_size[t] && size != fixed_size[t] &&
       t != 0x0f && t != 0x12)
     return fail(rd, _("value of the wrong size"), v->off);
@@ -765,6 +772,8 @@ static int sink_open(evx_reader *rd, const evx_op *op)
 {
   if (rd->sp >= EVX_MAX_DEPTH)
     return fail(rd, _("elements nested too deep"), 0);
+  if (++rd->work > EVX_MAX_WORK)
+    return fail(rd, _("record expands to more than a million elements"), 0);
   evx_frame *par = rd->sp ? &rd->st[rd->sp - 1] : NULL;
   evx_frame *f = &rd->st[rd->sp++];
   memset(f, 0, sizeof *f);
@@ -850,18 +859,19 @@ static uint64_t parse_num(const char *s, size_t n)
 }
 
 /* An attribute's text [A0, alen) of the arena is complete: keep it. */
-static void sink_attr_done(evx_reader *rd, int which, uint32_t a0, int dropped)
+static int sink_attr_done(evx_reader *rd, int which, uint32_t a0, int dropped)
 {
   evx_frame *f = &rd->st[rd->sp - 1];
   if (!dropped && f->nattr < 255)
     f->nattr++;
   if (dropped || which == A_NONE) {
     rd->alen = a0;
-    return;
+    return 0;
   }
   evx_str s = {a0, (uint32_t)(rd->alen - a0)};
-  if (arena_room(rd, 0))
-    rd->arena[rd->alen++] = 0;
+  if (!arena_room(rd, 0))
+    return -1;
+  rd->arena[rd->alen++] = 0;
   evx_record *r = &rd->rec;
   switch (which) {
   case A_SRCNAME:
@@ -884,6 +894,7 @@ static void sink_attr_done(evx_reader *rd, int which, uint32_t a0, int dropped)
     f->key = s;
     break;
   }
+  return 0;
 }
 
 static void sink_attrs_done(evx_reader *rd)
@@ -1036,6 +1047,20 @@ static int value_of(
   return 0;
 }
 
+/* Render a substitution's value: an array gives its item IT when CURSOR
+ * (the element's own array; strings from *APOS on), else its first. */
+static int render_sub(
+    evx_reader *rd, const evx_val *v, int cursor, uint32_t it, uint32_t *apos)
+{
+  if (!(v->type & 0x80))
+    return render(rd, v);
+  uint32_t p0 = 0;
+  evx_val one;
+  if (array_item(rd, v, cursor ? it : 0, cursor ? apos : &p0, &one))
+    return 0;
+  return render(rd, &one);
+}
+
 /* Run the element whose OP_OPEN is ops[I] with the values [V0, V0+NV) of
  * rd->vals. Ops and values may move (nested values compile and push), so
  * only indices are kept across calls. */
@@ -1061,6 +1086,7 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
         items = 1;
     }
   }
+  uint32_t apos = 0; /* the array's next string */
   for (uint32_t it = 0; it < items; it++) {
     if (sink_open(rd, &rd->ops[i]))
       return -1;
@@ -1091,10 +1117,11 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
         if (op->opt)
           drop = 0;
         if (which && (v->type & 0x7f) != 0x21 &&
-            render(rd, v, is_array ? it : 0))
+            render_sub(rd, v, is_array && j == arr, it, &apos))
           return -1;
       }
-      sink_attr_done(rd, which, a0, drop);
+      if (sink_attr_done(rd, which, a0, drop))
+        return -1;
     }
     if (j >= close || rd->ops[j].kind != OP_ATTRS_DONE)
       return fail(rd, _("damaged template"), 0);
@@ -1132,7 +1159,7 @@ exec_element(evx_reader *rd, size_t i, size_t v0, size_t nv, int depth)
             if (exec_binxml(rd, *v))
               return -1;
           } else if (capturing(f->kind) &&
-                     render(rd, v, is_array && j == arr ? it : 0)) {
+                     render_sub(rd, v, is_array && j == arr, it, &apos)) {
             return -1;
           }
         }
@@ -1263,6 +1290,7 @@ int evx_record_parse(evx_reader *rd, uint32_t pos, uint32_t end)
   rd->sp = 0;
   rd->nest = 0;
   rd->seen = 0;
+  rd->work = 0;
   rd->nvals = 0;
   rd->err[0] = 0;
   if (end > EVX_CHUNK || pos > end)

@@ -89,7 +89,8 @@ typedef struct evx_reader {
   evx_frame st[EVX_MAX_DEPTH + 1];
   int sp;
   int nest;
-  unsigned seen; /* first-occurrence flags */
+  unsigned long work; /* elements opened for this record */
+  unsigned seen;      /* first-occurrence flags */
   int oom;
   char err[192];
 } evx_reader;
