@@ -1188,7 +1188,8 @@ static int exec_range(
 }
 
 /* The template definition at chunk offset OFF (compiled on first use). */
-static int template_at(evx_reader *rd, uint32_t off, uint32_t *op0, uint32_t *n)
+static int template_at(
+    evx_reader *rd, uint32_t off, uint32_t *op0, uint32_t *n, int *cached)
 {
   if (off < EVX_CHUNK_HEADER || off > EVX_CHUNK - 24)
     return fail(rd, _("template offset out of the chunk"), off);
@@ -1198,6 +1199,7 @@ static int template_at(evx_reader *rd, uint32_t off, uint32_t *op0, uint32_t *n)
     if (t->off == off) {
       *op0 = t->op0;
       *n = t->nops;
+      *cached = 1;
       return 0;
     }
     if (!t->off)
@@ -1214,6 +1216,7 @@ static int template_at(evx_reader *rd, uint32_t off, uint32_t *op0, uint32_t *n)
   }
   *op0 = (uint32_t)start;
   *n = (uint32_t)(rd->nops - start);
+  *cached = 0; /* a full cache: compiled for this instance only */
   if (rd->ntc < EVX_TCACHE / 2) {
     for (size_t k = 0; k < EVX_TCACHE; k++) {
       evx_tc *t = &rd->tc[(h + k) & (EVX_TCACHE - 1)];
@@ -1222,6 +1225,7 @@ static int template_at(evx_reader *rd, uint32_t off, uint32_t *op0, uint32_t *n)
         t->op0 = *op0;
         t->nops = *n;
         rd->ntc++;
+        *cached = 1;
         break;
       }
     }
@@ -1242,13 +1246,11 @@ static int exec_instance(evx_reader *rd, cur *c)
     if (need(rd, c, 24))
       return -1;
     uint32_t size = win_le32(rd->c + c->p + 20);
-    if (need(rd, c, 24) || size > c->end - c->p - 24)
+    if (size > c->end - c->p - 24)
       return fail(rd, _("inline template larger than its record"), at);
     c->p += 24 + size;
   }
-  uint32_t op0, nops;
-  if (template_at(rd, def, &op0, &nops))
-    return -1;
+  /* the values first: a damaged instance compiles nothing */
   if (need(rd, c, 4))
     return -1;
   uint32_t nv = win_le32(rd->c + c->p);
@@ -1270,10 +1272,19 @@ static int exec_instance(evx_reader *rd, cur *c)
       return fail(rd, _("template value past the end of its record"), data);
     data += v->size;
   }
-  rd->nvals = v0 + nv;
   c->p = data;
-  int rc = exec_range(rd, op0, (size_t)op0 + nops, v0, nv, rd->sp);
-  rd->nvals = v0;
+  uint32_t op0, nops;
+  size_t ops_before = rd->nops, pool_before = rd->plen;
+  int cached = 0, rc;
+  if (template_at(rd, def, &op0, &nops, &cached)) {
+    rc = -1;
+  } else {
+    rd->nvals = v0 + nv;
+    rc = exec_range(rd, op0, (size_t)op0 + nops, v0, nv, rd->sp);
+    rd->nvals = v0;
+  }
+  if (!cached) /* not kept: this instance's compilation goes */
+    forget_from(rd, ops_before, pool_before);
   return rc;
 }
 
