@@ -151,8 +151,8 @@ art_status win_evtx_parse_own(art_ctx *ctx,
     st = art__set_error(ctx, ART_ERR_CORRUPT, 0,
                         "%s: damaged EVTX file: %u of %u records could not be "
                         "read (first: %s)",
-                        in->name, pb.bad_records,
-                        pb.bad_records + pb.records, pb.first_record);
+                        in->name, pb.bad_records, pb.bad_records + pb.records,
+                        pb.first_record);
   evx_reader_free(rd);
   free(rd);
   win_rec_free(&o.r);
