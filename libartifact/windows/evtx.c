@@ -1,4 +1,4 @@
-/* Windows XML event logs (.evtx) through libevtx: one event per record.
+/* Windows XML event logs (.evtx): our reader, or libevtx (for comparison).
  * SPDX-License-Identifier: Apache-2.0
  *
  * data_type windows:evtx:record, timestamp_desc "Content Modification
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evtx_private.h"
 #include "win_private.h"
 
 /* libevtx in its own link-map namespace: Debian's libewf (loaded with
@@ -277,26 +278,6 @@ static void add_event_data(win_rec *r, char *xml)
   }
 }
 
-static const char *level_name(uint8_t l)
-{
-  switch (l) {
-  case 0:
-    return "Information";
-  case 1:
-    return "Critical";
-  case 2:
-    return "Error";
-  case 3:
-    return "Warning";
-  case 4:
-    return "Information";
-  case 5:
-    return "Verbose";
-  default:
-    return "Unknown";
-  }
-}
-
 static art_status one_record(art_ctx *ctx,
                              libevtx_record_t *rec,
                              int recovered,
@@ -335,36 +316,24 @@ static art_status one_record(art_ctx *ctx,
       rec_str(rec, A(libevtx_record_get_utf8_user_security_identifier_size),
               A(libevtx_record_get_utf8_user_security_identifier), &sb[3]);
   char *xml = rec_xml(rec, xbuf, xcap);
-  win_rec_reset(r);
-  win_attr(r, "record_number", "%" PRIu64, num);
-  win_attr(r, "event_identifier", "%" PRIu32, eid);
-  if (qual)
-    win_attr(r, "event_identifier_qualifiers", "%" PRIu32, qual);
-  win_attr(r, "event_level", "%u", (unsigned)level);
-  win_attr(r, "source_name", "%s", provider ? provider : "");
-  if (guid)
-    win_attr(r, "provider_identifier", "%s", guid);
   size_t cl = 0;
   const char *ch = xml ? xml_tag(xml, "Channel", &cl) : NULL;
-  win_attrn(r, "channel", ch ? ch : "", ch ? cl : 0);
-  win_attr(r, "computer_name", "%s", computer ? computer : "");
-  if (sid)
-    win_attr(r, "user_sid", "%s", sid);
-  if (recovered)
-    win_attr(r, "recovered", "true");
+  evx_fields f = {.number = num,
+                  .written = ft,
+                  .eid = eid,
+                  .qual = qual,
+                  .level = level,
+                  .recovered = recovered,
+                  .source = provider,
+                  .guid = guid,
+                  .channel = ch,
+                  .channel_len = cl,
+                  .computer = computer,
+                  .sid = sid};
+  win_evtx_begin(r, &f);
   if (xml)
     add_event_data(r, xml);
-  /* the message: plaso's shape, "[EID / 0xEID] Source Name: ..." */
-  art_status st = win_emit_ft(
-      r, ctx, fn, user, ft, "windows:evtx:record", "Content Modification Time",
-      "EVT", "WinEVTX",
-      "[%" PRIu32 " / 0x%04" PRIx32 "] Source Name: %s Channel: %s "
-      "Computer Name: %s Record Number: %" PRIu64 " Event Level: %u (%s)%s",
-      eid, eid, provider ? provider : "-",
-      win_attr_get(r, "channel")[0] ? win_attr_get(r, "channel") : "-",
-      computer ? computer : "-", num, (unsigned)level, level_name(level),
-      recovered ? " (recovered)" : "");
-  return st;
+  return win_evtx_emit(r, ctx, fn, user, &f);
 }
 
 /* ---- template instances checked before libevtx reads them ----
@@ -474,6 +443,8 @@ art_status art_win_parse_evtx(art_ctx *ctx,
                               art_win_event_fn fn,
                               void *user)
 {
+  if (win_evtx_own()) /* ours: faster, and robust (evtx_private.h) */
+    return win_evtx_parse_own(ctx, in, fn, user);
   pthread_once(&api_once, api_load);
   if (api_err[0])
     return art__set_error(ctx, ART_ERR_UNSUPPORTED, 0, "%s: %s", in->name,
