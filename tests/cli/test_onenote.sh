@@ -29,7 +29,12 @@ open(t + "/cut.one", "wb").write(cut)
 open(t + "/toc.onetoc2", "wb").write(TOC2 + b"\0" * 2000)
 
 # A section whose revision store names its files ([MS-ONESTORE] 2.4, 2.5,
-# 2.6, 2.7): two object group lists, each with its global ID table; the
+# 2.6, 2.7), a whole tree from the header's fcrFileNodeListRoot (root list,
+# object space manifest, revision manifest, file data store list) that
+# pyOneNote reads too (checked when this was written: it names file A the
+# same; for file B it takes the first ObjectID of the stream for every
+# ObjectID property, so it finds no name): two object group lists, each
+# with its global ID table; the
 # file data objects declared in list 0x10 (ObjectDeclarationFileData3-
 # RefCountFND: "<ifndf>{GUID}" and the extension); the embedded-file nodes
 # (jcidEmbeddedFileNode property sets, EmbeddedFileContainer and the UTF-16
@@ -60,40 +65,59 @@ NAME_A, NAME_B = "請求書_2024.pdf.exe", "ご確認ください.hta"
 def wzdata(text):
     b = text.encode("utf-16-le") + b"\0\0"
     return struct.pack("<I", len(b)) + b
-def build(layout):
-    # layout: offsets of the two property sets and the two FDSOs
-    psA, psB, fdA, fdB = layout
+XG = lambda g, n: g + struct.pack("<I", n)  # ExtendedGUID
+GOSID, RID = uuid.UUID(int=0x5050).bytes_le, uuid.UUID(int=0x6060).bytes_le
+def build(at):
+    # AT: where the pieces went on the previous pass (their offsets only
+    # depend on the sizes, which do not change from one pass to the next)
     setA = propset([cid(5, 1)], [(0x1C001D9C, wzdata(NAME_A)), (0x20001D9B, b""), (0x14001C1F, b"\1\0\0\0")])
     # another ObjectID and an ArrayOfObjectIDs before the container: the
     # container is the third ID of the stream, found by its position
     setB = propset([cid(1, 4), cid(2, 4), cid(6, 3)],
                    [(0x20001C20, b""), (0x24001C21, struct.pack("<I", 1)), (0x20001D9B, b""),
                     (0x1C001D9C, wzdata(NAME_B))])
-    l10 = fragment(0x10, [
+    r = lambda k: ref32(*at.get(k, (0, 0)))
+    lists = {}
+    lists["root"] = fragment(0x01, [
+        node(0x004, XG(GOSID, 1)),
+        node(0x008, r("osm") + XG(GOSID, 1), 1, 0, 2),
+        node(0x090, r("fds"), 1, 0, 2)])
+    lists["osm"] = fragment(0x02, [node(0x00C, XG(GOSID, 1)), node(0x010, r("rml"), 1, 0, 2)])
+    lists["rml"] = fragment(0x03, [
+        node(0x014, XG(GOSID, 1) + struct.pack("<I", 0)),
+        node(0x01E, XG(RID, 1) + XG(b"\0" * 16, 0) + struct.pack("<IH", 1, 0)),
+        node(0x0B0, r("l10") + XG(G0, 1), 1, 0, 2),
+        node(0x0B0, r("l11") + XG(G0, 2), 1, 0, 2),
+        node(0x01C, b"")])
+    lists["l10"] = fragment(0x10, [
         node(0x022, b""),
         node(0x024, struct.pack("<I", 0) + G0), node(0x024, struct.pack("<I", 1) + G1),
         node(0x028, b""),
         node(0x072, cid(5, 1) + struct.pack("<IB", 0x00080001, 1) + wz("<ifndf>{%s}" % FA) + wz(".exe")),
         node(0x072, cid(6, 1) + struct.pack("<IB", 0x00080001, 1) + wz("<ifndf>{%s}" % str(FB).upper()) + wz(".hta")),
-        node(0x0A4, ref32(psA, len(setA)) + cid(7, 0) + struct.pack("<IBB", 0x00060035, 1, 1), 1, 0, 1),
-        node(0x094, ref32(fdA, len(fdso(hta))) + FA.bytes_le, 1, 0, 1),
-        node(0x094, ref32(fdB, len(fdso(pe))) + FB.bytes_le, 1, 0, 1),
-    ])
-    l11 = fragment(0x11, [
+        node(0x0A4, r("setA") + cid(7, 0) + struct.pack("<IBB", 0x00060035, 1, 1), 1, 0, 1)])
+    lists["l11"] = fragment(0x11, [
         node(0x022, b""),
         node(0x024, struct.pack("<I", 3) + G1), node(0x024, struct.pack("<I", 4) + G9),
         node(0x028, b""),
-        node(0x0A4, ref32(psB, len(setB)) + cid(8, 4) + struct.pack("<IBB", 0x00060035, 1, 1), 1, 0, 1),
-    ])
-    head = ONE + b"\0" * 1008
-    out = head + l10 + l11
-    pos = [len(out)]; out += setA
-    pos.append(len(out)); out += setB
+        node(0x0A4, r("setB") + cid(8, 4) + struct.pack("<IBB", 0x00060035, 1, 1), 1, 0, 1)])
+    lists["fds"] = fragment(0x04, [
+        node(0x094, r("fdA") + FA.bytes_le, 1, 0, 1),
+        node(0x094, r("fdB") + FB.bytes_le, 1, 0, 1)])
+    head = bytearray(ONE + b"\0" * 1008)
+    head[48:64] = uuid.UUID("{109ADD3F-911B-49F5-A5D0-1791EDC8AED8}").bytes_le  # guidFileFormat
+    head[172:184] = struct.pack("<QI", *at.get("root", (0, 0)))  # fcrFileNodeListRoot
+    out, pos = bytes(head), {}
+    for k in ("root", "osm", "rml", "l10", "l11", "fds"):
+        pos[k] = (len(out), len(lists[k])); out += lists[k]
+    pos["setA"] = (len(out), len(setA)); out += setA
+    pos["setB"] = (len(out), len(setB)); out += setB
     out += b"\0" * ((-len(out)) % 8)
-    pos.append(len(out) + len(fdso(pe))); pos.insert(2, len(out))  # pe first, then hta
-    out += fdso(pe) + fdso(hta)
-    return out, [pos[0], pos[1], pos[3], pos[2]]
-layout = [0, 0, 0, 0]
+    # the files in the opposite order of their declarations
+    pos["fdB"] = (len(out), len(fdso(pe))); out += fdso(pe)
+    pos["fdA"] = (len(out), len(fdso(hta))); out += fdso(hta)
+    return out, pos
+layout = {}
 for _ in range(3):
     one, layout = build(layout)
 open(t + "/named.one", "wb").write(one)
@@ -123,6 +147,15 @@ check "named.one: the summary lists name, extension and the name's flags" \
   "ご確認ください.hta|.hta| 請求書_2024.pdf.exe|.exe|double_extension"
 check "named.one: the child named Invoice-like is flagged double_extension on its own record" \
   test "$(jq -r 'select(.lineage.via == "onenote-file" and .name == "請求書_2024.pdf.exe") | .flags | index("double_extension") != null' "$T/named.jsonl")" = true
+# Against pyOneNote when a checkout is given (ART_PYONENOTE): the files it
+# names (file A) carry the same name, and every file the same extension.
+if [ -n "${ART_PYONENOTE:-}" ] && [ -d "$ART_PYONENOTE/pyOneNote" ]; then
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/data/onenote/pyonenote_pairs.py" "$ART_PYONENOTE" "$T/named.one" >"$T/py.tsv"
+  check "named.one: the names and extensions pyOneNote gives agree ($(awk -F'\t' '$2 != ""' "$T/py.tsv" | wc -l) named)" \
+    bash -c "awk -F'\t' '\$2 != \"\"' '$T/py.tsv' | sort | comm -23 - <(sort '$T/named.ref') | grep -q . && exit 1; cut -f1,3 '$T/py.tsv' | sort | diff - <(cut -f1,3 '$T/named.ref' | sort)"
+else
+  echo "skip - pyOneNote comparison: set ART_PYONENOTE to a pyOneNote checkout"
+fi
 check "lure.one (no file node lists): children unnamed, as before" \
   test "$(jq -r 'select(.lineage.via == "onenote-file") | .name' "$T/our.jsonl" | sort -u | tr '\n' ' ')" = "onenote-file-1 onenote-file-2 "
 
