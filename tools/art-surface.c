@@ -70,8 +70,10 @@ static void usage(void)
         "      --rules PATH         YARA rules file or folder (repeatable;\n"
         "                           default: the installed signatures)\n"
         "      --no-yara            no YARA scan\n"
-        "      --password PW        try PW on encrypted zip members, after\n"
-        "                           'infected' and 'password' (repeatable)\n"
+        "      --archive-password PW\n"
+        "                           try PW on encrypted zip members, after\n"
+        "                           'infected', 'malware', 'virus' and\n"
+        "                           'password' (repeatable; or --password)\n"
         "      --no-recurse         do not look into containers nor dissect\n"
         "      --max-depth N        container depth expanded (10)\n"
         "      --max-artifacts N    members per input (10000)\n"
@@ -155,6 +157,7 @@ static int parse_opts(int argc, char **argv, opts *o)
       {"skip-known", no_argument, NULL, O_SKIP_KNOWN},
       {"rules", required_argument, NULL, O_RULES},
       {"no-yara", no_argument, NULL, O_NO_YARA},
+      {"archive-password", required_argument, NULL, O_PASSWORD},
       {"password", required_argument, NULL, O_PASSWORD},
       {"no-recurse", no_argument, NULL, O_NO_RECURSE},
       {"max-depth", required_argument, NULL, O_MAX_DEPTH},

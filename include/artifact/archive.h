@@ -82,7 +82,8 @@
  * the stored bytes whenever they were not UTF-8.
  *
  * Encryption: libarchive decrypts zip only (ZipCrypto, WinZip AES). The
- * passwords tried, in order: "infected", "password", then the caller's.
+ * passwords tried, in order: "infected", "malware", "virus", "password"
+ * (what analysts use to exchange samples), then the caller's.
  * Members that cannot be decrypted (wrong passwords, or encrypted 7z/rar)
  * are still reported, with ART_ARCHIVE_F_ENCRYPTED and status
  * ART_ERR_UNSUPPORTED; the container result counts them.
@@ -111,7 +112,7 @@ typedef struct art_archive_opts {
   double max_ratio;          /* decompressed : compressed: 200 */
   uint64_t ratio_min_bytes;  /* ratio checked past this: 16 MiB */
   size_t block_size;         /* bytes per block to consumers: 64 KiB */
-  int no_default_passwords;  /* do not try "infected" and "password" */
+  int no_default_passwords;  /* do not try "infected", "malware"... */
   const char *extract_dir;   /* also write file members under this
                                 existing directory (see extraction) */
   unsigned timeout_ms;       /* wall-clock time per input: 60000 (see
@@ -190,8 +191,9 @@ typedef struct art_archive_result {
   unsigned flags;     /* ART_ARCHIVE_F_* */
   uint64_t bytes;     /* bytes read from the member */
   /* The password that opened it, else NULL. libarchive does not say which
-   * of its candidates worked: this is the last one it was handed, right
-   * unless members of one archive use different passwords. */
+   * of its candidates worked: when it opened the member with one it held
+   * from earlier members and it holds several, the member is read again
+   * with each alone to find out (NULL when the input cannot be reread). */
   const char *password;
   const char *extracted_path; /* where it was written, else NULL */
   /* When the member was itself expanded as a container: */

@@ -87,8 +87,10 @@ typedef struct level {
   const char *lineage; /* the container's lineage */
   const char *name;    /* the container's name */
   const char *xprefix; /* its extraction path, NULL: do not extract */
-  size_t pw_next;      /* passphrase callback position */
+  size_t pw_next;      /* passphrase callback position (this reader) */
   const char *pw_last; /* the last password handed out */
+  size_t pw_entry;     /* passwords handed out for the current member */
+  uint64_t header;     /* the current member's header index */
   uint64_t uncompressed, entries, encrypted;
   unsigned flags;
   char format[64], filters[128];
@@ -216,6 +218,8 @@ art_archive_new(art_ctx *ctx, const art_archive_opts *opts, art_archive **out)
   ar->block = malloc(ar->opts.block_size);
   if (!ar->block || (!ar->opts.no_default_passwords &&
                      (add_pw(ctx, ar, "infected") != ART_OK ||
+                      add_pw(ctx, ar, "malware") != ART_OK ||
+                      add_pw(ctx, ar, "virus") != ART_OK ||
                       add_pw(ctx, ar, "password") != ART_OK))) {
     art_archive_free(ar);
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "archive: no memory");
@@ -598,7 +602,77 @@ static const char *pw_cb(struct archive *a, void *cd)
   if (lv->pw_next >= lv->ar->n_passwords)
     return NULL;
   lv->pw_last = lv->ar->passwords[lv->pw_next++];
+  lv->pw_entry++;
   return lv->pw_last;
+}
+
+#define PW_CHECK_MAX (16u << 20) /* bytes read to check a password */
+
+static void set_formats(struct archive *a, int raw_only);
+
+/* Which password opened member number LV->header. libarchive asks the
+ * callback only once the passwords it holds all failed, and keeps trying
+ * those first: when a member used none of the new ones and the reader
+ * holds several, the password that opened it is found by reading it
+ * again with each alone (in the order they were tried, up to its end and
+ * its CRC, or PW_CHECK_MAX bytes) with a reader of its own. NULL when the
+ * input cannot be read again. */
+static const char *which_password(level *lv)
+{
+  input c = *lv->in;
+  const char *found = NULL;
+  if (lv->pw_entry)
+    return lv->pw_last; /* the callback's last one opened it */
+  if (lv->pw_next == 1)
+    return lv->ar->passwords[0];
+  if (!c.mem && !c.seekable)
+    return NULL;
+  c.buf = c.mem ? NULL : malloc(MEM_CHUNK);
+  uint8_t *scratch = malloc(MEM_CHUNK);
+  if ((!c.mem && !c.buf) || !scratch) {
+    free(c.buf);
+    free(scratch);
+    return NULL;
+  }
+  for (size_t i = 0; i < lv->pw_next && !found; i++) {
+    struct archive *a = archive_read_new();
+    struct archive_entry *e = NULL;
+    int ok = 0;
+    if (!a)
+      break;
+    c.off = 0;
+    c.err = ART_OK;
+    set_formats(a, 0);
+    archive_read_add_passphrase(a, lv->ar->passwords[i]);
+    archive_read_set_read_callback(a, in_read);
+    if (c.seekable)
+      archive_read_set_seek_callback(a, in_seek);
+    archive_read_set_callback_data(a, &c);
+    if (archive_read_open1(a) == ARCHIVE_OK) {
+      uint64_t k = 0;
+      int r;
+      while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+             r == ARCHIVE_WARN) {
+        if (k++ == lv->header) {
+          ok = 1;
+          break;
+        }
+      }
+    }
+    if (ok) {
+      uint64_t total = 0;
+      la_ssize_t got;
+      while ((got = archive_read_data(a, scratch, MEM_CHUNK)) > 0 &&
+             total < PW_CHECK_MAX)
+        total += (uint64_t)got;
+      if (got >= 0)
+        found = lv->ar->passwords[i];
+    }
+    archive_read_free(a);
+  }
+  free(c.buf);
+  free(scratch);
+  return found;
 }
 
 /* ---- names ---- */
@@ -1590,7 +1664,7 @@ static int process_entry(level *lv, struct archive_entry *e)
   }
   if (mc.m.encrypted && !(mc.r.flags & ART_ARCHIVE_F_ENCRYPTED)) {
     mc.r.flags |= ART_ARCHIVE_F_DECRYPTED;
-    mc.r.password = lv->pw_last;
+    mc.r.password = which_password(lv);
   }
   if (ar->read_done) {
     art_walk_action a;
@@ -2066,6 +2140,7 @@ static int open_level(level *lv, int raw_only)
   lv->a = archive_read_new();
   if (!lv->a)
     return -1;
+  lv->pw_next = 0; /* a new reader holds no password yet */
   set_formats(lv->a, raw_only);
   archive_read_set_passphrase_callback(lv->a, lv, pw_cb);
   archive_read_set_read_callback(lv->a, in_read);
@@ -2204,6 +2279,8 @@ static art_status walk_level_as(level *lv, int raw_only)
       break;
     }
     lv->data_fatal = 0;
+    lv->header = listed;
+    lv->pw_entry = 0;
     if (process_entry(lv, e) != 0)
       break;
     index++;

@@ -961,7 +961,31 @@ typedef struct walk_state {
   int link_mismatch;
   art_status st; /* ART_ERR_LIMIT once the caller says stop */
   const char *input;
+  json_t *cut; /* multiparts without their closing boundary, innermost first */
+  const char *raw; /* the message as given */
+  size_t raw_len;
 } walk_state;
+
+/* The delimiter lines ("--BOUNDARY" then transport padding and the end of
+ * the line or of the input; not the closing "--BOUNDARY--") in RAW: GMime
+ * drops a last part whose headers were cut, this still counts it. */
+static size_t delimiters(const char *raw, size_t len, const char *bd)
+{
+  size_t bl = bd ? strlen(bd) : 0, n = 0;
+  if (!bl || !raw)
+    return 0;
+  for (size_t i = 0; i + 2 + bl <= len; i++) {
+    if ((i && raw[i - 1] != '\n') || raw[i] != '-' || raw[i + 1] != '-' ||
+        memcmp(raw + i + 2, bd, bl) != 0)
+      continue;
+    size_t j = i + 2 + bl;
+    while (j < len && (raw[j] == ' ' || raw[j] == '\t'))
+      j++;
+    if (j == len || raw[j] == '\r' || raw[j] == '\n')
+      n++;
+  }
+  return n;
+}
 
 static const char *hdr(GMimeObject *o, const char *name);
 
@@ -1123,6 +1147,24 @@ walk_part(walk_state *ws, GMimeObject *obj, const char *partid, unsigned depth)
       snprintf(sub, sizeof sub, "%s%s%d", partid, *partid ? "." : "", i + 1);
       walk_part(ws, g_mime_multipart_get_part(GMIME_MULTIPART(obj), i), sub,
                 depth + 1);
+    }
+    /* GMime's parser clears write_end_boundary when the input ended
+     * before "--boundary--": the message was cut, and its last part (or
+     * the boundary line of the next one) is incomplete. */
+    if (!GMIME_MULTIPART(obj)->write_end_boundary &&
+        json_array_size(ws->cut) < MAX_LIST) {
+      const char *bd = g_mime_multipart_get_boundary(GMIME_MULTIPART(obj));
+      json_t *c = json_object();
+      char last[96];
+      size_t began = delimiters(ws->raw, ws->raw_len, bd);
+      int cutp = began > (size_t)n && began <= MAX_PARTS ? (int)began : n;
+      snprintf(last, sizeof last, "%s%s%d", partid, *partid ? "." : "", cutp);
+      json_object_set_new(c, "multipart", json_string(partid));
+      json_object_set_new(c, "boundary", art__dissect_jstr(bd));
+      json_object_set_new(c, "parts", json_integer(n));
+      json_object_set_new(c, "last_part",
+                          cutp > 0 ? json_string(last) : json_null());
+      json_array_append_new(ws->cut, c);
     }
   } else if (GMIME_IS_MESSAGE_PART(obj)) {
     GMimeMessage *inner =
@@ -1396,12 +1438,40 @@ message(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   json_object_set_new(sum, "format", json_string("rfc5322"));
   header_facts(sum, mo, msg);
 
-  walk_state ws = {
-      sink, json_array(), json_array(), json_array(), json_array(), 0, 0, 0,
-      0,    ART_OK,       in->name};
+  walk_state ws = {sink,
+                   json_array(),
+                   json_array(),
+                   json_array(),
+                   json_array(),
+                   0,
+                   0,
+                   0,
+                   0,
+                   ART_OK,
+                   in->name,
+                   json_array(),
+                   (const char *)in->data,
+                   in->len};
   GMimeObject *body = g_mime_message_get_mime_part(msg);
   if (body)
     walk_part(&ws, body, "", 0);
+  int cut = json_array_size(ws.cut) > 0;
+  if (cut) {
+    /* Never clean: the innermost multipart left open names the part that
+     * was cut (the top level is multipart "", its parts "1", "2"...). */
+    json_t *c0 = json_array_get(ws.cut, 0);
+    const char *mp = json_string_value(json_object_get(c0, "multipart"));
+    const char *lp = json_string_value(json_object_get(c0, "last_part"));
+    art_dissect_sink_flag(sink, "mime_truncated");
+    art_dissect_sink_error(sink,
+                           "%s: email: message cut before the closing "
+                           "boundary of multipart %s (part %s incomplete)",
+                           in->name, *mp ? mp : "(top level)",
+                           lp ? lp : "(none)");
+  }
+  json_object_set_new(sum, "truncated", cut ? ws.cut : json_null());
+  if (!cut)
+    json_decref(ws.cut);
   json_object_set_new(sum, "bodies", ws.bodies);
   json_object_set_new(sum, "attachments", ws.attachments);
   json_object_set_new(sum, "links", ws.links);
@@ -1430,6 +1500,8 @@ message(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   }
   g_object_unref(msg);
   art_status st = art__dissect_summary(sink, sum);
+  if (st == ART_OK && ws.st == ART_OK && cut)
+    return ART_ERR_CORRUPT;
   return st != ART_OK ? st : ws.st;
 }
 

@@ -67,6 +67,7 @@ struct art_surface {
   /* what YARA is told about the artifact being read */
   const char *y_path, *y_member, *y_root;
   unsigned y_depth;
+  uint64_t pw_members; /* archive members encrypted (read or not) */
   uint64_t seen;
   /* member composite */
   sub subs[4];
@@ -1113,6 +1114,53 @@ static json_t *container_json(const char *format,
   return c;
 }
 
+/* The encryption facts of the container at record IDX, from its
+ * members' records: "encrypted" (some member was), "decrypted_entries",
+ * "password" (the first that opened one) and "passwords" (each that did,
+ * in member order); flagged "encrypted" when a member stayed unread. */
+static void container_encryption(art_surface *s, size_t idx, json_t *c)
+{
+  json_t *pws = json_array();
+  uint64_t id = s->rep->recs[idx].pub.id, dec = 0, enc = 0;
+  for (size_t i = idx + 1; s->pw_members && i < s->rep->n; i++) {
+    srec *m = &s->rep->recs[i];
+    json_t *l = json_object_get(m->obj, "lineage"), *f;
+    const char *via = json_string_value(json_object_get(l, "via"));
+    size_t k;
+    if (m->pub.parent != id || !via || strcmp(via, "member") != 0)
+      continue;
+    json_array_foreach(json_object_get(m->obj, "flags"), k, f)
+    {
+      const char *v = json_string_value(f);
+      if (v && (!strcmp(v, "decrypted") || !strcmp(v, "encrypted")))
+        enc++;
+      if (v && !strcmp(v, "decrypted"))
+        dec++;
+    }
+    const char *pw = json_string_value(json_object_get(l, "password"));
+    json_t *p;
+    int seen = 0;
+    if (!pw)
+      continue;
+    json_array_foreach(pws, k, p)
+    {
+      if (strcmp(json_string_value(p), pw) == 0)
+        seen = 1;
+    }
+    if (!seen)
+      json_array_append_new(pws, jstr(pw));
+  }
+  json_object_set_new(c, "encrypted", json_boolean(enc > 0));
+  json_object_set_new(c, "decrypted_entries", json_integer((json_int_t)dec));
+  json_object_set_new(c, "password",
+                      json_array_size(pws) ? json_incref(json_array_get(pws, 0))
+                                           : json_null());
+  json_object_set_new(c, "passwords", pws);
+  json_t *u = json_object_get(c, "encrypted_entries");
+  if (json_integer_value(u) > 0)
+    art__surface_rec_flag(&s->rep->recs[idx], "encrypted");
+}
+
 static art_walk_action
 m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
 {
@@ -1126,6 +1174,8 @@ m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
   if (res->status != ART_OK && res->errmsg)
     art__surface_rec_error(r, "%s", res->errmsg);
   json_t *l = json_object_get(r->obj, "lineage");
+  if (res->flags & (ART_ARCHIVE_F_ENCRYPTED | ART_ARCHIVE_F_DECRYPTED))
+    s->pw_members++;
   if (res->password)
     json_object_set_new(l, "password", jstr(res->password));
   if (res->extracted_path)
@@ -1136,6 +1186,8 @@ m_end(void *ud, const art_archive_member *m, const art_archive_result *res)
         container_json(res->format, res->format_filters, res->entries,
                        res->encrypted_entries, res->compressed_bytes,
                        res->uncompressed_bytes, res->container_offset));
+  if (res->is_container)
+    container_encryption(s, idx, json_object_get(r->obj, "container"));
   if (res->flags & ART_ARCHIVE_F_SKIPPED_LIMIT) {
     /* Cut by a limit: the bytes read are not the member's size. */
     json_object_set_new(r->obj, "bytes_read",
@@ -1180,6 +1232,7 @@ static void walk_outcome(
     json_t *c = json_object_get(root->obj, "container");
     json_object_set_new(c, "artifacts",
                         json_integer((json_int_t)wr->artifacts));
+    container_encryption(s, idx, c);
     if (wr->flags & (ART_ARCHIVE_F_DEPTH | ART_ARCHIVE_F_MEMBER_SIZE |
                      ART_ARCHIVE_F_ENCRYPTED))
       json_object_set_new(c, "members_flagged", json_true());

@@ -132,4 +132,51 @@ head -c 900 "$T/m/jis.eml" >"$T/cut.eml"
 expect_rc 0 "a truncated mail is examined" "$S" --no-yara -o "$T/cut.jsonl" "$T/cut.eml"
 check "truncated mail: subject still decoded" \
   test "$(jq -r 'select(.lineage.id == 0) | .email.subject' "$T/cut.jsonl")" = "請求書のご確認（至急）"
+check "truncated mail: flagged mime_truncated with the part it cut, never clean" \
+  test "$(jq -r 'select(.lineage.id == 0) | "\(.flags | index("mime_truncated") != null) \(.email.truncated[0].multipart)|\(.email.truncated[0].last_part) \(.errors | map(select(test("cut.eml: email: message cut before the closing boundary of multipart"))) | length)"' "$T/cut.jsonl")" = \
+  "true |2 1"
+
+# Cut mails against Python's email: every multipart mail of the set cut at
+# a quarter, half, three quarters, inside its closing boundary line and
+# after it (only the last newline gone). The stdlib reports a missing
+# closing boundary as CloseBoundaryNotFoundDefect (or StartBoundaryNot-
+# FoundDefect when no part began): exactly those inputs must be flagged
+# mime_truncated, naming the same innermost multipart and part it cut.
+mkdir -p "$T/cuts"
+/usr/bin/python3 - "$T/m" "$T/cuts" <<'PY' >"$T/cuts.ref"
+import glob, os, sys
+from email import message_from_bytes, policy, errors
+src, out = sys.argv[1], sys.argv[2]
+def cut(m, pid=""):
+    """The innermost multipart left open: its part id and its last part's."""
+    if m.get_content_maintype() != "multipart" or not m.is_multipart():
+        return None
+    parts = m.get_payload()
+    for i, sub in enumerate(parts):
+        r = cut(sub, "%s%s%d" % (pid, "." if pid else "", i + 1))
+        if r:
+            return r
+    if any(isinstance(d, (errors.CloseBoundaryNotFoundDefect,
+                          errors.StartBoundaryNotFoundDefect)) for d in m.defects):
+        return "%s|%s%s%d" % (pid, pid, "." if pid else "", len(parts))
+    return None
+for f in sorted(glob.glob(src + "/*.eml")):
+    data = open(f, "rb").read()
+    if not message_from_bytes(data, policy=policy.default).is_multipart():
+        continue
+    close = data.rstrip().rfind(b"\n--") + 1
+    for k, n in (("q1", len(data) // 4), ("q2", len(data) // 2),
+                 ("q3", 3 * len(data) // 4), ("inclose", close + 4),
+                 ("nonl", len(data.rstrip(b"\r\n")))):
+        name = "%s.%s.eml" % (os.path.basename(f)[:-4], k)
+        open(os.path.join(out, name), "wb").write(data[:n])
+        m = message_from_bytes(data[:n], policy=policy.default)
+        r = cut(m)
+        print("%s\t%s" % (name, "cut\t" + r if r else "whole"))
+PY
+"$S" --no-yara "$T"/cuts/*.eml | jq -r 'select(.lineage.id == 0) | "\(.name)\t\(if (.flags | index("mime_truncated")) then "cut\t\(.email.truncated[0] | "\(.multipart)|\(.last_part)")" else "whole" end)"' |
+  sort >"$T/cuts.our"
+sort "$T/cuts.ref" -o "$T/cuts.ref"
+check "cut mails: mime_truncated, multipart and cut part as Python's email finds them ($(grep -c cut "$T/cuts.ref") cut, $(grep -c whole "$T/cuts.ref") whole)" \
+  diff "$T/cuts.ref" "$T/cuts.our"
 finish

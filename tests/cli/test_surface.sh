@@ -107,6 +107,42 @@ check "unknown password: the container counts it" \
 "$S" --no-yara --password s3cret "$T/z/enc2.zip" >"$T/enc3.jsonl"
 check "--password: the member is read" \
   test "$(jq -r 'select(.lineage.id == 1) | .lineage.password' "$T/enc3.jsonl")" = s3cret
+check "unknown password: the archive itself is flagged encrypted, password null" \
+  test "$(jq -r 'select(.lineage.id == 0) | "\(.flags | index("encrypted") != null) \(.container.encrypted) \(.container.password)"' "$T/enc2.jsonl")" = "true true null"
+
+# The passwords analysts exchange samples with, one per member (zip -P:
+# traditional PKWARE; bsdtar: ZipCrypto and WinZip AES-128/256), in an
+# order where libarchive opens later members with a password it already
+# holds: each member must name its own password, and hash as sha256sum
+# hashes the original.
+mkdir -p "$T/pw"
+for w in infected malware virus password s3cret; do
+  printf 'sample opened with %s\n' "$w" >"$T/pw/$w.txt"
+done
+(cd "$T/pw" &&
+  zip -q -P virus mixed.zip virus.txt && zip -q -P malware mixed.zip malware.txt &&
+  zip -q -P infected mixed.zip infected.txt && zip -q -P password mixed.zip password.txt &&
+  zip -q -P virus mixed.zip s3cret.txt &&
+  bsdtar --format zip --options zip:encryption=aes256 --passphrase malware -cf aes256.zip malware.txt &&
+  bsdtar --format zip --options zip:encryption=aes128 --passphrase virus -cf aes128.zip virus.txt &&
+  bsdtar --format zip --options zip:encryption=zipcrypt --passphrase infected -cf zipcrypt.zip infected.txt &&
+  zip -q -P s3cret custom.zip s3cret.txt)
+(cd "$T/pw" && for w in virus malware infected password; do printf '%s %s %s\n' "$w.txt" "$w" "$(sha256sum <"$w.txt" | cut -d' ' -f1)"; done
+  printf '%s %s %s\n' s3cret.txt virus "$(sha256sum <s3cret.txt | cut -d' ' -f1)") >"$T/pw/mixed.ref"
+"$S" --no-yara "$T/pw/mixed.zip" >"$T/pw/mixed.jsonl"
+check "mixed passwords: each member names the password that opened it, hashes = sha256sum" \
+  diff "$T/pw/mixed.ref" <(jq -r 'select(.lineage.id > 0) | "\(.name) \(.lineage.password) \(.hashes.sha256)"' "$T/pw/mixed.jsonl")
+check "mixed passwords: the container lists them in member order, all read" \
+  test "$(jq -r 'select(.lineage.id == 0) | "\(.container.encrypted) \(.container.decrypted_entries) \(.container.password) \(.container.passwords | join(",")) \(.flags | index("encrypted") == null)"' "$T/pw/mixed.jsonl")" = \
+  "true 5 virus virus,malware,infected,password true"
+for z in aes256:malware:malware aes128:virus:virus zipcrypt:infected:infected; do
+  IFS=: read -r f w m <<<"$z"
+  check "bsdtar $f zip: read with '$w', member sha256 = sha256sum" \
+    test "$("$S" --no-yara "$T/pw/$f.zip" | jq -r 'select(.lineage.id == 1) | "\(.lineage.password) \(.hashes.sha256) \(.flags | index("decrypted") != null)"')" = \
+    "$w $(sha256sum <"$T/pw/$m.txt" | cut -d' ' -f1) true"
+done
+check "--archive-password: tried after the defaults" \
+  test "$("$S" --no-yara --archive-password nope --archive-password s3cret "$T/pw/custom.zip" | jq -r 'select(.lineage.id == 0) | .container.password')" = s3cret
 python3 - "$T/z/trav.zip" <<'EOF'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w") as z:
