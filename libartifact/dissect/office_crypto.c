@@ -1,7 +1,8 @@
 /* Office decryption with the default password ("VelvetSweatshop", the one
  * Office itself tries): OOXML EncryptedPackage with agile and standard
- * encryption ([MS-OFFCRYPTO] 2.3.4.5-2.3.4.13) and Excel 97-2003 workbooks
- * with a FILEPASS record (RC4 CryptoAPI 2.3.5, Office 97 RC4 2.3.6), with
+ * encryption ([MS-OFFCRYPTO] 2.3.4.5-2.3.4.13), Excel 5.0-2003 workbooks
+ * with a FILEPASS record (RC4 CryptoAPI 2.3.5, Office 97 RC4 2.3.6, XOR
+ * obfuscation method 1 2.3.7) and Word 97-2003 documents, with
  * OpenSSL's ciphers and digests (RC4 from its legacy provider). The
  * decrypted package or Workbook stream is yielded as a child.
  * SPDX-License-Identifier: Apache-2.0
@@ -690,12 +691,133 @@ static int rc4_header_key(const uint8_t *e,
   return ok;
 }
 
-/* FILEPASS body FP (LEN bytes): XOR obfuscation or RC4. */
+/* ---- XOR obfuscation, method 1 ([MS-OFFCRYPTO] 2.3.7.1-2.3.7.3, [MS-XLS]
+ * 2.2.10): a 16-byte array from the password, no cipher ------------------
+ */
+
+/* The password's bytes for method 1: each character's low byte, its high
+ * byte when the low one is 0 (ASCII only here: the default password). */
+static size_t xor_password(const char *pw, uint8_t *out)
+{
+  size_t n = 0;
+  for (; *pw && n < 15; pw++)
+    out[n++] = (uint8_t)*pw;
+  return n;
+}
+
+/* 2.3.7.1: the 16-bit verifier FILEPASS keeps. */
+static uint16_t xor_verifier(const uint8_t *pw, size_t n)
+{
+  unsigned v = 0;
+  for (size_t i = n + 1; i-- > 0;) {
+    unsigned b = i == 0 ? (unsigned)n : pw[i - 1];
+    v = ((v & 0x4000) ? 1u : 0u) | ((v << 1) & 0x7fff);
+    v ^= b;
+  }
+  return (uint16_t)(v ^ 0xce4b);
+}
+
+/* 2.3.7.2: the 16-bit key. */
+static uint16_t xor_key(const uint8_t *pw, size_t n)
+{
+  static const uint16_t initial[15] = {0xe1f0, 0x1d0f, 0xcc9c, 0x84c0, 0x110c,
+                                       0x0e10, 0xf1ce, 0x313e, 0x1872, 0xe139,
+                                       0xd40f, 0x84f9, 0x280c, 0xa96a, 0x4ec3};
+  static const uint16_t matrix[105] = {
+      0xaefc, 0x4dd9, 0x9bb2, 0x2745, 0x4e8a, 0x9d14, 0x2a09, 0x7b61, 0xf6c2,
+      0xfda5, 0xeb6b, 0xc6f7, 0x9dcf, 0x2bbf, 0x4563, 0x8ac6, 0x05ad, 0x0b5a,
+      0x16b4, 0x2d68, 0x5ad0, 0x0375, 0x06ea, 0x0dd4, 0x1ba8, 0x3750, 0x6ea0,
+      0xdd40, 0xd849, 0xa0b3, 0x5147, 0xa28e, 0x553d, 0xaa7a, 0x44d5, 0x6f45,
+      0xde8a, 0xad35, 0x4a4b, 0x9496, 0x390d, 0x721a, 0xeb23, 0xc667, 0x9cef,
+      0x29ff, 0x53fe, 0xa7fc, 0x5fd9, 0x47d3, 0x8fa6, 0x0f6d, 0x1eda, 0x3db4,
+      0x7b68, 0xf6d0, 0xb861, 0x60e3, 0xc1c6, 0x93ad, 0x377b, 0x6ef6, 0xddec,
+      0x45a0, 0x8b40, 0x06a1, 0x0d42, 0x1a84, 0x3508, 0x6a10, 0xaa51, 0x4483,
+      0x8906, 0x022d, 0x045a, 0x08b4, 0x1168, 0x76b4, 0xed68, 0xcaf1, 0x85c3,
+      0x1ba7, 0x374e, 0x6e9c, 0x3730, 0x6e60, 0xdcc0, 0xa9a1, 0x4363, 0x86c6,
+      0x1dad, 0x3331, 0x6662, 0xccc4, 0x89a9, 0x0373, 0x06e6, 0x0dcc, 0x1021,
+      0x2042, 0x4084, 0x8108, 0x1231, 0x2462, 0x48c4};
+  unsigned key, el = 104;
+  if (n == 0 || n > 15)
+    return 0;
+  key = initial[n - 1];
+  for (size_t i = n; i-- > 0;) {
+    unsigned c = pw[i];
+    for (int j = 0; j < 7; j++, el--) {
+      if (c & 0x40)
+        key ^= matrix[el];
+      c <<= 1;
+    }
+  }
+  return (uint16_t)key;
+}
+
+static uint8_t xor_ror(uint8_t a, uint8_t b)
+{
+  uint8_t v = a ^ b;
+  return (uint8_t)(v >> 1 | v << 7);
+}
+
+/* 2.3.7.2: the obfuscation array. */
+static void xor_array(const uint8_t *pw, size_t n, uint8_t arr[16])
+{
+  static const uint8_t pad[15] = {0xbb, 0xff, 0xff, 0xba, 0xff,
+                                  0xff, 0xb9, 0x80, 0x00, 0xbe,
+                                  0x0f, 0x00, 0xbf, 0x0f, 0x00};
+  uint16_t key = xor_key(pw, n);
+  uint8_t hi = (uint8_t)(key >> 8), lo = (uint8_t)key;
+  size_t i = n;
+  memset(arr, 0, 16);
+  if (n == 0)
+    return;
+  if (i & 1) {
+    arr[i] = xor_ror(pad[0], hi);
+    i--;
+    arr[i] = xor_ror(pw[n - 1], lo);
+  }
+  while (i > 0) {
+    i--;
+    arr[i] = xor_ror(pw[i], hi);
+    i--;
+    arr[i] = xor_ror(pw[i], lo);
+  }
+  i = 15;
+  for (size_t pi = 15 - n; pi > 0;) {
+    arr[i--] = xor_ror(pad[pi--], hi);
+    arr[i--] = xor_ror(pad[pi--], lo);
+  }
+}
+
+/* The XOR obfuscation body (key, verificationBytes; LEN bytes): 1 when PW
+ * is the password, ARR its obfuscation array. */
+static int xor_check(const uint8_t *b,
+                     size_t len,
+                     const char *pw,
+                     uint8_t arr[16],
+                     crypt_result *cr)
+{
+  uint8_t p[16];
+  size_t n = xor_password(pw, p);
+  cr->method = "xor";
+  if (len < 4) {
+    cr->why = garbled;
+    return 0;
+  }
+  if (le16(b + 2) != xor_verifier(p, n)) {
+    cr->why = "wrong password";
+    return 0;
+  }
+  xor_array(p, n, arr);
+  return 1;
+}
+
+/* FILEPASS body FP (LEN bytes): XOR obfuscation (ARR set, *XOR 1) or RC4. */
 static int filepass_key(const uint8_t *fp,
                         size_t len,
                         const char *pw,
                         biff_rc4 *r,
-                        crypt_result *cr)
+                        uint8_t arr[16],
+                        int * xor
+                        , crypt_result *cr)
 {
   if (len < 2) {
     cr->why = garbled;
@@ -703,9 +825,8 @@ static int filepass_key(const uint8_t *fp,
   }
   uint16_t type = (uint16_t)(fp[0] | fp[1] << 8);
   if (type == 0) {
-    cr->method = "xor";
-    cr->why = "XOR obfuscation is not decrypted";
-    return 0;
+    *xor = 1;
+    return xor_check(fp + 2, len - 2, pw, arr, cr);
   }
   if (type != 1) {
     cr->why = "FILEPASS: unknown encryption type";
@@ -747,7 +868,8 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
   biff_rc4 r;
   uint8_t *out = NULL;
   size_t i = 0, fp = 0, fpl = 0;
-  int found = 0, ok = 0, cut = 0;
+  int found = 0, ok = 0, cut = 0, xor = 0;
+  uint8_t arr[16];
   memset(&cr, 0, sizeof cr);
   memset(&r, 0, sizeof r);
   *st = ART_OK;
@@ -769,12 +891,16 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
     cr.why = garbled; /* absent, or running past the stream */
   } else if (n >= 6 && (wb[4] | wb[5] << 8) < 0x0600) {
     /* BIFF5 (Excel 5.0/95): FILEPASS holds an XOR key and verifier */
-    cr.method = "xor";
-    cr.why = "XOR obfuscation is not decrypted";
+    xor = 1;
+    ok = xor_check(wb + fp + 4, fpl, DEFAULT_PASSWORD, arr, &cr);
+  } else if (fpl >= 2 && le16(wb + fp + 4) == 0) {
+    /* BIFF8 XOR obfuscation: no cipher needed */
+    ok = filepass_key(wb + fp + 4, fpl, DEFAULT_PASSWORD, &r, arr, &xor, &cr);
   } else if (!art__office_crypto_init()) {
     cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
   } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
-             filepass_key(wb + fp + 4, fpl, DEFAULT_PASSWORD, &r, &cr)) {
+             filepass_key(wb + fp + 4, fpl, DEFAULT_PASSWORD, &r, arr, &xor,
+                          &cr)) {
     ok = 1;
   }
   if (ok && (out = malloc(n ? n : 1)) != NULL) {
@@ -793,8 +919,16 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
         cut = 1;
       }
       size_t clr = clear_prefix(id, rl);
-      if (clr < rl)
+      if (xor) {
+        /* each byte XORed with the array at (its stream offset + the
+         * record's size) mod 16, then rotated left by 3 bits */
+        for (size_t o = i + 4 + clr; o < i + 4 + rl; o++) {
+          uint8_t v = out[o] ^ arr[(o + rl) & 15];
+          out[o] = (uint8_t)(v << 3 | v >> 5);
+        }
+      } else if (clr < rl) {
         ok = rc4_range(&r, out, i + 4 + clr, i + 4 + rl);
+      }
       i += 4 + rl;
     }
     if (i < n)
@@ -811,6 +945,7 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
   }
   EVP_CIPHER_CTX_free(r.x);
   OPENSSL_cleanse(&r, sizeof r);
+  OPENSSL_cleanse(arr, sizeof arr);
   if (!out && !cr.why)
     cr.why = "digest failed";
   json_object_set_new(sum, "encryption_method",

@@ -177,8 +177,44 @@ b[j:j + 2] = bytes([0x2F, 0])  # the record after BOF becomes a FILEPASS
 open(sys.argv[2], "wb").write(b)
 PY
   "$S" --no-yara "$T/biff5pass.xls" >"$T/biff5pass.jsonl"
-  check "BIFF5 workbook with a FILEPASS: xor, not decrypted, says so" \
-    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.encrypted) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/biff5pass.jsonl")" = "true xor null XOR obfuscation is not decrypted"
+  check "BIFF5 workbook with an empty FILEPASS (no XOR key, no verifier): xor, not decrypted, says why" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.encrypted) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/biff5pass.jsonl")" = "true xor null FILEPASS record cut or garbled"
+  # XOR obfuscation (method 1, [MS-OFFCRYPTO] 2.3.7), BIFF8 and BIFF5:
+  # make_encrypted_xls.py obfuscates the plain workbook as the
+  # specification says (checked below against Gnumeric, which reads such
+  # workbooks with VelvetSweatshop); the decrypted stream must be the plain
+  # one (FILEPASS blanked), the macro sheet's formulas olevba's
+  awk -F'\t' '$1 == "excel4-macros/excel4_sample_macro.xls" && $2 == "xlm_formula" { print $4 "\t" $5 }' "$GOLD" | sort >"$T/xlsxor.gold"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$D/excel4_sample_macro.xls" VelvetSweatshop "$T/xor.xls" xor
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$D/excel4_sample_macro.xls" another "$T/xor-2.xls" xor
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$ART_SOURCE_DIR/tests/fuzz/corpus/dissect_ole/xlm_biff5.xls" VelvetSweatshop "$T/xor5.xls" xor5
+  "$S" --no-yara "$T/xor.xls" "$T/xor-2.xls" "$T/xor5.xls" >"$T/xor.jsonl"
+  check "xls XOR obfuscation: the decrypted Workbook stream is the plain one, FILEPASS blanked (office-decrypted child)" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted" and (.path | contains("/xor.xls!"))) | "\(.name) \(.hashes.sha256)"' "$T/xor.jsonl")" = "Workbook $(sha256sum <"$T/xor.xls.plain" | cut -c1-64)"
+  check "xls XOR obfuscation: encrypted, method xor, decrypted_with, flags" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor.xls"))) | "\(.ole.encrypted) \(.ole.encryption) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error) \([.flags[] | select(. == "encrypted" or . == "decrypted_default_password" or startswith("xlm_"))] | join(","))"' "$T/xor.jsonl")" = "true excel_filepass xor VelvetSweatshop null encrypted,decrypted_default_password,xlm_macros,xlm_autoexec"
+  jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor.xls"))) | .ole.xlm.formula_list[]? | "\(.cell)\t\(.formula)"' "$T/xor.jsonl" | sort >"$T/xlsxor.ours"
+  check "xls XOR obfuscation: the macro sheet's formulas read from the decrypted stream = olevba's ($(wc -l <"$T/xlsxor.gold") formulas)" \
+    cmp -s "$T/xlsxor.gold" "$T/xlsxor.ours"
+  check "xls XOR obfuscation, another password: not decrypted, says why, no child" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor-2.xls"))) | "\(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/xor.jsonl") $(jq -r 'select(.path | contains("/xor-2.xls!"))' "$T/xor.jsonl" | wc -c)" = "xor null wrong password 0"
+  check "BIFF5 (Excel 5.0/95) XOR obfuscation: the decrypted Book stream is the plain one, its macro sheet read" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted" and (.path | contains("/xor5.xls!"))) | "\(.name) \(.hashes.sha256)"' "$T/xor.jsonl") $(jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor5.xls"))) | "\(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.xlm.biff) \(.ole.xlm.formulas)"' "$T/xor.jsonl")" = "Workbook $(sha256sum <"$T/xor5.xls.plain" | cut -c1-64) xor VelvetSweatshop 5 2"
+  # Gnumeric (its own XOR implementation) reads a workbook obfuscated by
+  # make_encrypted_xls.py as the plain one: strings (SST) and numbers of a
+  # sheet it wrote itself, so the obfuscation above is the real one
+  if command -v ssconvert >/dev/null; then
+    printf 'name,value,url\nalpha,1,http://198.51.100.7/payload.exe\nbeta,2.5,\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n' >"$T/g.csv"
+    ssconvert "$T/g.csv" "$T/g.xls" 2>/dev/null
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$T/g.xls" VelvetSweatshop "$T/gx.xls" xor
+    ssconvert "$T/g.xls" "$T/g.out.csv" 2>/dev/null
+    ssconvert "$T/gx.xls" "$T/gx.out.csv" 2>/dev/null
+    "$S" --no-yara "$T/gx.xls" >"$T/gx.jsonl"
+    check "Gnumeric reads the XOR-obfuscated workbook as the plain one, artifact decrypts it to the plain stream" \
+      test "$(cat "$T/gx.out.csv") $(jq -r 'select(.lineage.via == "office-decrypted") | .hashes.sha256' "$T/gx.jsonl")" = "$(cat "$T/g.out.csv") $(sha256sum <"$T/gx.xls.plain" | cut -c1-64)"
+  else
+    echo "skip - ssconvert (gnumeric) absent: the XOR obfuscation was not checked against Gnumeric"
+  fi
   # Word 97 (fEncrypted, the encryption header at the start of 1Table):
   # the decrypted WordDocument stream = msoffcrypto-tool's = the plain one
   for mode in cryptoapi rc4; do
