@@ -1060,3 +1060,257 @@ art_status art__office_decrypt_word(cfb *c,
   free(wd);
   return st;
 }
+
+/* ---- PowerPoint 97-2003: RC4 CryptoAPI persist objects ([MS-PPT] 2.3.7,
+ * 2.3.3 UserEditAtom, 2.3.4 PersistDirectoryAtom; [MS-OFFCRYPTO] 2.3.5) --
+ */
+
+#define PPT_MAX_EDITS   1024
+#define PPT_MAX_OBJECTS (1u << 20)
+
+typedef struct ppt_obj {
+  uint32_t id, off, seq;
+} ppt_obj;
+
+static int ppt_by_id(const void *a, const void *b)
+{
+  const ppt_obj *x = a, *y = b;
+  if (x->id != y->id)
+    return x->id < y->id ? -1 : 1;
+  return x->seq > y->seq ? -1 : x->seq < y->seq; /* the newest first */
+}
+
+static int ppt_by_off(const void *a, const void *b)
+{
+  const ppt_obj *x = a, *y = b;
+  return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The persist object directory of stream S (N bytes) from the
+ * UserEditAtom at EDIT and the ones before it, newer entries replacing
+ * older ones; *CRYPT the current edit's encryptSessionPersistIdRef (0:
+ * none). NULL with *WHY when it cannot be read. */
+static ppt_obj *ppt_directory(const uint8_t *s,
+                              size_t n,
+                              uint32_t edit,
+                              size_t *count,
+                              uint32_t *crypt,
+                              const char **why)
+{
+  uint32_t dirs[PPT_MAX_EDITS];
+  size_t nd = 0, no = 0, cap = 0;
+  ppt_obj *o = NULL;
+  *count = 0;
+  *crypt = 0;
+  for (uint32_t e = edit; nd < PPT_MAX_EDITS;) {
+    if (e > n || n - e < 8 + 28 || le16(s + e + 2) != 0x0ff5 ||
+        le32(s + e + 4) < 28 || le32(s + e + 4) > n - e - 8) {
+      *why = "UserEditAtom cut or garbled";
+      return NULL;
+    }
+    if (nd == 0 && le32(s + e + 4) >= 32)
+      *crypt = le32(s + e + 8 + 28);
+    dirs[nd++] = le32(s + e + 8 + 12);
+    uint32_t last = le32(s + e + 8 + 8);
+    if (last == 0)
+      break;
+    if (last >= e) { /* each edit is written after the one before it */
+      *why = "UserEditAtom chain loops";
+      return NULL;
+    }
+    e = last;
+  }
+  for (size_t k = nd; k-- > 0;) {
+    uint32_t d = dirs[k];
+    if (d > n || n - d < 8 || le16(s + d + 2) != 0x1772 ||
+        le32(s + d + 4) > n - d - 8) {
+      *why = "PersistDirectoryAtom cut or garbled";
+      free(o);
+      return NULL;
+    }
+    const uint8_t *p = s + d + 8, *end = p + le32(s + d + 4);
+    while (end - p >= 4) {
+      uint32_t v = le32(p), id = v & 0xfffff, cp = v >> 20;
+      p += 4;
+      if ((size_t)(end - p) / 4 < cp) {
+        *why = "PersistDirectoryAtom cut or garbled";
+        free(o);
+        return NULL;
+      }
+      for (uint32_t i = 0; i < cp; i++, p += 4) {
+        if (no == PPT_MAX_OBJECTS) {
+          *why = "more than 1048576 persist objects";
+          free(o);
+          return NULL;
+        }
+        if (no == cap) {
+          size_t nc = cap ? cap * 2 : 256;
+          ppt_obj *q = realloc(o, nc * sizeof *q);
+          if (!q) {
+            *why = "out of memory";
+            free(o);
+            return NULL;
+          }
+          o = q;
+          cap = nc;
+        }
+        o[no].id = id + i;
+        o[no].off = le32(p);
+        o[no].seq = (uint32_t)(nd - k);
+        no++;
+      }
+    }
+  }
+  if (no) {
+    size_t w = 0;
+    qsort(o, no, sizeof *o, ppt_by_id);
+    for (size_t i = 0; i < no; i++)
+      if (w == 0 || o[w - 1].id != o[i].id)
+        o[w++] = o[i];
+    no = w;
+  }
+  *count = no;
+  return o;
+}
+
+/* RC4 keyed for persist object ID, over D[0..LEN) in place. */
+static int rc4_object(biff_rc4 *r, uint32_t id, uint8_t *d, size_t len)
+{
+  uint8_t key[16];
+  int ok;
+  if (!rc4_block_key(r, id, key))
+    return 0;
+  ok = EVP_CipherInit_ex2(r->x, rc4_cipher, NULL, NULL, 1, NULL) == 1 &&
+       EVP_CIPHER_CTX_set_key_length(r->x, (int)r->key_len) == 1 &&
+       EVP_CipherInit_ex2(r->x, NULL, key, NULL, 1, NULL) == 1;
+  OPENSSL_cleanse(key, sizeof key);
+  for (size_t o = 0; ok && o < len;) {
+    int l = 0, want = len - o > (1u << 30) ? 1 << 30 : (int)(len - o);
+    ok = EVP_CipherUpdate(r->x, d + o, &l, d + o, want) == 1 && l == want;
+    o += (size_t)want;
+  }
+  return ok;
+}
+
+uint8_t *art__office_decrypt_ppt(cfb *c,
+                                 const art_dissect_input *in,
+                                 art_dissect_sink *sink,
+                                 json_t *sum,
+                                 size_t *out_len,
+                                 art_status *st)
+{
+  crypt_result cr;
+  biff_rc4 r;
+  long ui = art__cfb_find(c, "Current User"),
+       di = art__cfb_find(c, "PowerPoint Document");
+  size_t un = 0, n = 0, no = 0, bad = 0;
+  uint8_t *cu = NULL, *s = NULL;
+  ppt_obj *o = NULL;
+  uint32_t crypt = 0;
+  int ok = 0, damaged = 0;
+  memset(&cr, 0, sizeof cr);
+  memset(&r, 0, sizeof r);
+  *st = ART_OK;
+  *out_len = 0;
+  if (ui >= 0)
+    cu = art__cfb_read(c, (size_t)ui, 1u << 16, &un);
+  if (di >= 0)
+    s = art__cfb_read(c, (size_t)di, (uint64_t)1 << 30, &n);
+  if (!cu || un < 20 || !s) {
+    cr.why = "no Current User or PowerPoint Document stream";
+  } else if (!(o = ppt_directory(s, n, le32(cu + 16), &no, &crypt, &cr.why))) {
+    damaged = 1;
+  } else if (crypt == 0) {
+    cr.why = "no CryptSession10Container (encryptSessionPersistIdRef)";
+  } else {
+    const ppt_obj *cs = NULL;
+    for (size_t i = 0; i < no && !cs; i++)
+      if (o[i].id == crypt)
+        cs = &o[i];
+    size_t cl =
+        cs && cs->off <= n && n - cs->off >= 8 ? le32(s + cs->off + 4) : 0;
+    if (!cs || cl == 0 || cl > n - cs->off - 8 ||
+        le16(s + cs->off + 2) != 0x2f14) {
+      cr.why = "CryptSession10Container cut or garbled";
+      damaged = 1;
+    } else if (!art__office_crypto_init()) {
+      cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
+    } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
+               rc4_header_key(s + cs->off + 8, cl, DEFAULT_PASSWORD, &r, &cr,
+                              "CryptSession10Container cut or garbled")) {
+      if (strcmp(cr.method, "rc4_cryptoapi") != 0) {
+        cr.why = "not RC4 CryptoAPI";
+      } else {
+        /* the container stays as it is (in clear: msoffcrypto-tool blanks
+         * it, which leaves no record structure there) */
+        uint32_t cso = cs->off;
+        /* each persist object (header and body) decrypted with the key of
+         * its persist id, in stream order, never one twice */
+        qsort(o, no, sizeof *o, ppt_by_off);
+        size_t done = 0;
+        ok = 1;
+        for (size_t i = 0; i < no && ok; i++) {
+          size_t off = o[i].off;
+          if (off == cso)
+            continue;
+          if (off < done || off > n || n - off < 8) {
+            bad++;
+            continue;
+          }
+          uint8_t h[8];
+          memcpy(h, s + off, 8);
+          ok = rc4_object(&r, o[i].id, h, 8);
+          size_t len = 8 + (size_t)le32(h + 4);
+          if (len > n - off) {
+            bad++;
+            len = n - off;
+          }
+          if (ok)
+            ok = rc4_object(&r, o[i].id, s + off, len);
+          done = off + len;
+        }
+        if (!ok)
+          cr.why = "RC4 failed";
+      }
+    } else if (cr.why && strstr(cr.why, "cut")) {
+      damaged = 1;
+    }
+  }
+  EVP_CIPHER_CTX_free(r.x);
+  OPENSSL_cleanse(&r, sizeof r);
+  free(cu);
+  free(o);
+  if (!ok && !cr.why)
+    cr.why = "digest failed";
+  json_object_set_new(sum, "encryption_method",
+                      cr.method ? json_string(cr.method) : json_null());
+  json_object_set_new(sum, "decrypted_with",
+                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
+  json_object_set_new(sum, "decryption_error",
+                      ok ? json_null() : json_string(cr.why));
+  if (damaged) {
+    art_dissect_sink_error(sink,
+                           "%s: ole: PowerPoint Document: %s: not decrypted",
+                           in->name, cr.why);
+    *st = ART_ERR_CORRUPT;
+  }
+  if (!ok) {
+    free(s);
+    return NULL;
+  }
+  art_dissect_sink_flag(sink, "decrypted_default_password");
+  if (bad) {
+    art_dissect_sink_error(sink,
+                           "%s: ole: PowerPoint Document: %zu persist "
+                           "objects outside the stream or overlapping "
+                           "another: not all decrypted",
+                           in->name, bad);
+    *st = ART_ERR_CORRUPT;
+  }
+  art_dissect_child ch = {
+      "office-decrypted", "PowerPoint Document", s, n, NULL, NULL, bad != 0};
+  if (art_dissect_sink_child(sink, &ch) == ART_ERR_LIMIT)
+    *st = ART_ERR_LIMIT;
+  *out_len = n;
+  return s;
+}

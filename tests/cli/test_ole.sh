@@ -238,6 +238,55 @@ PY
     check "doc $mode, another password: not decrypted, says why, no child" \
       test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("w'"$mode"'-2.doc"))) | "\(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/w$mode.jsonl") $(jq -r 'select(.path | contains("w'"$mode"'-2.doc!"))' "$T/w$mode.jsonl" | wc -c)" = "null wrong password 0"
   done
+  # PowerPoint 97-2003, RC4 CryptoAPI (make_encrypted_ppt.py encrypts
+  # sample_with_vba.ppt's persist objects): the decrypted PowerPoint
+  # Document stream is the plain one, its persist objects byte-identical
+  # to what msoffcrypto-tool decrypts, and the VBA storage found in it
+  # gives olevba's modules and code for the plain presentation
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" VelvetSweatshop "$T/eppt.ppt"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" another "$T/eppt-2.ppt"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" VelvetSweatshop "$T/eppt-cut.ppt" cutdir
+  ref=$(/usr/bin/python3 - "$T/eppt.ppt" "$(cat "$T/eppt.ppt.objects")" <<'PY'
+import hashlib, io, sys, msoffcrypto, olefile
+o = msoffcrypto.OfficeFile(open(sys.argv[1], "rb"))
+o.load_key(password="VelvetSweatshop")
+b = io.BytesIO(); o.decrypt(b); b.seek(0)
+s = olefile.OleFileIO(b).openstream("PowerPoint Document").read()
+print(hashlib.sha256(s[:int(sys.argv[2])]).hexdigest())
+PY
+)
+  "$S" --no-yara "$T/eppt.ppt" "$T/eppt-2.ppt" "$T/eppt-cut.ppt" >"$T/eppt.jsonl"
+  check "ppt RC4 CryptoAPI: the decrypted PowerPoint Document stream is the plain one (office-decrypted child)" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted" and (.path | contains("/eppt.ppt!"))) | "\(.name) \(.hashes.sha256)"' "$T/eppt.jsonl")" = "PowerPoint Document $(sha256sum <"$T/eppt.ppt.plain" | cut -c1-64)"
+  check "ppt RC4 CryptoAPI: its persist objects as msoffcrypto-tool decrypts them" \
+    test "$(head -c "$(cat "$T/eppt.ppt.objects")" "$T/eppt.ppt.plain" | sha256sum | cut -c1-64)" = "$ref"
+  check "ppt RC4 CryptoAPI: encrypted, method, decrypted_with, flags" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt.ppt"))) | "\(.ole.encrypted) \(.ole.encryption) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error) \([.flags[] | select(. == "encrypted" or startswith("decrypted") or startswith("vba_"))] | join(",")) \(.errors | length)"' "$T/eppt.jsonl")" = "true powerpoint_current_user rc4_cryptoapi VelvetSweatshop null encrypted,decrypted_default_password 0"
+  awk -F'\t' '$1 == "olevba/sample_with_vba.ppt" && ($2 == "module" || $2 == "code") { $1 = ""; print }' "$GOLD" | sort >"$T/eppt.gold"
+  jq -c 'select(.path | contains("/eppt.ppt"))' "$T/eppt.jsonl" >"$T/eppt1.jsonl"
+  ours_tsv "$T" "$T/eppt1.jsonl"
+  awk -F'\t' '$2 == "module" || $2 == "code" { $1 = ""; print }' "$T/ours.tsv" | sort >"$T/eppt.ours"
+  check "ppt RC4 CryptoAPI: the VBA storage found in the decrypted stream, modules and code as olevba's for the plain presentation ($(wc -l <"$T/eppt.gold") facts)" \
+    cmp -s "$T/eppt.gold" "$T/eppt.ours"
+  check "ppt RC4 CryptoAPI: lineage ppt!VbaProject-0.bin!Module1.bas" \
+    test "$(jq -r 'select(.name == "Module1.bas") | .path' "$T/eppt1.jsonl")" = "$T/eppt.ppt!VbaProject-0.bin!Module1.bas"
+  OLETOOLS=${ART_OLETOOLS_REF:-$ART_SOURCE_DIR/../shared/ref/oletools}
+  if [ -d "$OLETOOLS/oletools" ]; then
+    PYTHONPATH=$OLETOOLS /usr/bin/python3 -m oletools.olevba --json "$T/eppt.ppt" >"$T/eppt.olevba.json" 2>/dev/null || true
+    /usr/bin/python3 -c 'import hashlib, json, sys
+for r in json.load(open(sys.argv[1])):
+    for m in r.get("macros") or []:
+        print(" " + m["vba_filename"] + " " + hashlib.sha256(m["code"].encode("utf-8", "surrogateescape")).hexdigest())' "$T/eppt.olevba.json" | sort >"$T/eppt.live"
+    awk -F'\t' '$2 == "code" { print " " $3 " " $4 }' "$T/ours.tsv" | sort >"$T/eppt.ourscode"
+    check "ppt RC4 CryptoAPI: olevba on the encrypted file (decrypting it through msoffcrypto-tool) shows the same modules and code" \
+      cmp -s "$T/eppt.live" "$T/eppt.ourscode"
+  else
+    echo "skip - $OLETOOLS absent: olevba was not run on the encrypted presentation"
+  fi
+  check "ppt RC4 CryptoAPI, another password: not decrypted, says why, no child" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt-2.ppt"))) | "\(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/eppt.jsonl") $(jq -r 'select(.path | contains("/eppt-2.ppt!"))' "$T/eppt.jsonl" | wc -c)" = "rc4_cryptoapi null wrong password 0"
+  check "ppt whose persist directory runs past its atom: not decrypted, the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt-cut.ppt"))) | "\(.ole.decrypted_with) \(.ole.decryption_error) \(.errors | map(select(test("PersistDirectoryAtom"))) | length)"' "$T/eppt.jsonl")" = "null PersistDirectoryAtom cut or garbled 1"
   # an lKey (encryption header size) beyond the Table stream
   /usr/bin/python3 - "$T/wcryptoapi.doc" "$T/wlkey.doc" <<'PY'
 import sys
