@@ -214,6 +214,23 @@ art_status art__xlm_dissect_stream(uint8_t *d,
 /* Append to KW the functions of formula text F that run, download or
  * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
 void art__xlm_keywords(const char *f, json_t *kw);
+/* The part an .xlsb workbook's relationship REL_ID names: its bytes (*LEN),
+ * *MACRO when the relationship is a macro sheet's; NULL when absent. */
+typedef const uint8_t *(*art__xlsb_part_fn)(void *ud,
+                                            const char *rel_id,
+                                            size_t *len,
+                                            int *macro);
+/* Excel 4.0 macros of an .xlsb package: its xl/workbook.bin WB (WN bytes,
+ * BIFF12 records: sheets, names), the macro sheet parts PART gives
+ * (BrtFmla* records, [MS-XLSB] 2.5.97 formula tokens) decompiled as for
+ * BIFF8, SUM's "xlm" as art__xlm_dissect_stream makes it ("biff": 12). */
+art_status art__xlm_dissect_xlsb(const uint8_t *wb,
+                                 size_t wn,
+                                 art__xlsb_part_fn part,
+                                 void *ud,
+                                 const art_dissect_input *in,
+                                 art_dissect_sink *sink,
+                                 json_t *sum);
 /* Raise the xlm_* flags of a workbook with macro sheets: xlm_macros, and
  * xlm_autoexec, xlm_hidden_sheet, xlm_suspicious (KW not empty) as found. */
 void art__xlm_flags(art_dissect_sink *sink,
