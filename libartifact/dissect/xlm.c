@@ -1331,6 +1331,14 @@ art_status art__xlm_dissect_xlsb(const uint8_t *wb,
   }
   if (cut)
     b.damaged = 1;
+  const uint8_t **read = calloc(b.n_sheets ? b.n_sheets : 1, sizeof *read);
+  if (!read) {
+    for (size_t s = 0; s < b.n_sheets; s++)
+      free(rel[s]);
+    free(rel);
+    book_free(&b);
+    return ART_ERR_NOMEM;
+  }
   out_init(&o);
   for (size_t s = 0; s < b.n_sheets; s++) {
     size_t pn = 0;
@@ -1338,6 +1346,11 @@ art_status art__xlm_dissect_xlsb(const uint8_t *wb,
     const uint8_t *p = rel[s] ? part(ud, rel[s], &pn, &macro) : NULL;
     b.sheets[s].type = macro ? 1 : 0;
     out_sheet(&o, b.sheets[s].name, b.sheets[s].type, b.sheets[s].state);
+    /* sheets may name the same part: each is read once */
+    for (size_t k = 0; p && k < s; k++)
+      if (read[k] == p)
+        p = NULL;
+    read[s] = p;
     if (!macro || !p)
       continue;
     /* the macro sheet part: rows (BrtRowHdr), then its cells */
@@ -1388,6 +1401,7 @@ art_status art__xlm_dissect_xlsb(const uint8_t *wb,
   for (size_t s = 0; s < b.n_sheets; s++)
     free(rel[s]);
   free(rel);
+  free(read);
   book_free(&b);
   return st;
 }
