@@ -134,9 +134,13 @@ art_status art__ole_ppt(cfb *c,
                         art_dissect_sink *sink,
                         json_t *sum);
 /* The same on a PowerPoint Document stream S (N bytes) already read (a
- * decrypted one). */
+ * decrypted one): its records from the start, or when OBJS is not NULL
+ * those of each of its N_OBJS ranges (offset, length: the persist objects
+ * that could be decrypted). */
 art_status art__ole_ppt_stream(const uint8_t *s,
                                size_t n,
+                               const size_t (*objs)[2],
+                               size_t n_objs,
                                const art_dissect_input *in,
                                art_dissect_sink *sink,
                                json_t *sum);
@@ -174,16 +178,20 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
 /* A PowerPoint 97-2003 presentation encrypted with RC4 CryptoAPI (the
  * CryptSession10Container its current UserEditAtom names), decrypted with
  * the default password: SUM as above; each persist object of the
- * PowerPoint Document stream decrypted with the key of its persist id (the
- * container, directory and edit atoms are in clear); the stream is yielded as a
- * child (via "office-decrypted") and returned (malloc'd, *OUT_LEN bytes), NULL
- * when not decrypted. *ST: ART_ERR_CORRUPT (a damaged directory, container or
- * object), ART_ERR_LIMIT. */
+ * PowerPoint Document stream decrypted with the key of its persist id
+ * (the container, directory and edit atoms are in clear); the stream is
+ * yielded as a child (via "office-decrypted") and returned (malloc'd,
+ * *OUT_LEN bytes), NULL when not decrypted; *OBJS (malloc'd, *N_OBJS) the
+ * offset and length of each persist object decrypted, in stream order.
+ * *ST: ART_ERR_CORRUPT (a damaged directory, container or object),
+ * ART_ERR_LIMIT. */
 uint8_t *art__office_decrypt_ppt(cfb *c,
                                  const art_dissect_input *in,
                                  art_dissect_sink *sink,
                                  json_t *sum,
                                  size_t *out_len,
+                                 size_t (**objs)[2],
+                                 size_t *n_objs,
                                  art_status *st);
 
 /* A Word 97-2003 document whose FIB says fEncrypted, decrypted with the

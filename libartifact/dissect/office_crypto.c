@@ -1197,6 +1197,8 @@ uint8_t *art__office_decrypt_ppt(cfb *c,
                                  art_dissect_sink *sink,
                                  json_t *sum,
                                  size_t *out_len,
+                                 size_t (**objs)[2],
+                                 size_t *n_objs,
                                  art_status *st)
 {
   crypt_result cr;
@@ -1212,6 +1214,8 @@ uint8_t *art__office_decrypt_ppt(cfb *c,
   memset(&r, 0, sizeof r);
   *st = ART_OK;
   *out_len = 0;
+  *objs = NULL;
+  *n_objs = 0;
   if (ui >= 0)
     cu = art__cfb_read(c, (size_t)ui, 1u << 16, &un);
   if (di >= 0)
@@ -1248,7 +1252,7 @@ uint8_t *art__office_decrypt_ppt(cfb *c,
          * its persist id, in stream order, never one twice */
         qsort(o, no, sizeof *o, ppt_by_off);
         size_t done = 0;
-        ok = 1;
+        ok = (*objs = malloc((no ? no : 1) * sizeof **objs)) != NULL;
         for (size_t i = 0; i < no && ok; i++) {
           size_t off = o[i].off;
           if (off == cso)
@@ -1267,6 +1271,8 @@ uint8_t *art__office_decrypt_ppt(cfb *c,
           }
           if (ok)
             ok = rc4_object(&r, o[i].id, s + off, len);
+          (*objs)[*n_objs][0] = off;
+          (*objs)[(*n_objs)++][1] = len;
           done = off + len;
         }
         if (!ok)
@@ -1295,6 +1301,9 @@ uint8_t *art__office_decrypt_ppt(cfb *c,
     *st = ART_ERR_CORRUPT;
   }
   if (!ok) {
+    free(*objs);
+    *objs = NULL;
+    *n_objs = 0;
     free(s);
     return NULL;
   }

@@ -189,12 +189,18 @@ records(ppt_walk *w, const uint8_t *p, size_t n, uint64_t base, int depth)
 
 art_status art__ole_ppt_stream(const uint8_t *s,
                                size_t n,
+                               const size_t (*objs)[2],
+                               size_t n_objs,
                                const art_dissect_input *in,
                                art_dissect_sink *sink,
                                json_t *sum)
 {
   ppt_walk w = {in, sink, json_array(), 0, 0, 0, 0};
-  records(&w, s, n, 0, 0);
+  if (!objs)
+    records(&w, s, n, 0, 0);
+  for (size_t i = 0; objs && i < n_objs; i++)
+    if (objs[i][0] <= n && objs[i][1] <= n - objs[i][0])
+      records(&w, s + objs[i][0], objs[i][1], objs[i][0], 0);
   json_object_set_new(sum, "ppt_storages", w.objs);
   if (w.damaged == 1)
     art_dissect_sink_error(sink,
@@ -218,7 +224,7 @@ art_status art__ole_ppt(cfb *c,
   s = art__cfb_read(c, (size_t)si, (uint64_t)1 << 30, &n);
   if (!s)
     return ART_OK;
-  st = art__ole_ppt_stream(s, n, in, sink, sum);
+  st = art__ole_ppt_stream(s, n, NULL, 0, in, sink, sum);
   free(s);
   return st;
 }

@@ -18,7 +18,8 @@
 # (msoffcrypto-tool also blanks the container and edits the directory and
 # edit atom: the same up to the container, whose offset goes to
 # OUT.objects). MODE "cutdir": the directory's
-# entry count made larger than the atom (a garbled directory).
+# entry count made larger than the atom (a garbled directory); "badobj":
+# the first persist object's offset past the end of the stream.
 # SPDX-License-Identifier: Apache-2.0
 import hashlib, os, struct, sys
 
@@ -84,6 +85,8 @@ open(out + ".objects", "w").write("%d\n" % len(stream))
 stream += crypt
 clear += crypt
 pd = len(stream)
+if mode == "badobj":  # the first persist object said to be past the stream
+    offsets[0] = 0x7FFFFFF0
 entries = struct.pack("<I", 1 | (n + (16 if mode == "cutdir" else 0)) << 20) + struct.pack("<%dI" % n, *offsets)
 persist = struct.pack("<HHI", 0, 0x1772, len(entries)) + entries
 last = edits[0]

@@ -286,6 +286,10 @@ for r in json.load(open(sys.argv[1])):
   fi
   check "ppt RC4 CryptoAPI, another password: not decrypted, says why, no child" \
     test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt-2.ppt"))) | "\(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/eppt.jsonl") $(jq -r 'select(.path | contains("/eppt-2.ppt!"))' "$T/eppt.jsonl" | wc -c)" = "rc4_cryptoapi null wrong password 0"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" VelvetSweatshop "$T/eppt-bad.ppt" badobj
+  expect_rc 0 "ppt with a persist object past the stream: examined, no crash" "$S" --no-yara -o "$T/eppt-bad.jsonl" "$T/eppt-bad.ppt"
+  check "ppt with a persist object past the stream: the others decrypted (VBA found), the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.errors | map(select(test("persist objects outside"))) | length)"' "$T/eppt-bad.jsonl") $(jq -r 'select(.name == "Module1.bas") | .lineage.via' "$T/eppt-bad.jsonl")" = "VelvetSweatshop 1 vba-module"
   check "ppt whose persist directory runs past its atom: not decrypted, the damage in errors" \
     test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt-cut.ppt"))) | "\(.ole.decrypted_with) \(.ole.decryption_error) \(.errors | map(select(test("PersistDirectoryAtom"))) | length)"' "$T/eppt.jsonl")" = "null PersistDirectoryAtom cut or garbled 1"
   # an lKey (encryption header size) beyond the Table stream
