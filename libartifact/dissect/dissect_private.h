@@ -133,6 +133,17 @@ art_status art__ole_ppt(cfb *c,
                         const art_dissect_input *in,
                         art_dissect_sink *sink,
                         json_t *sum);
+/* The same on a PowerPoint Document stream S (N bytes) already read (a
+ * decrypted one): its records from the start, or when OBJS is not NULL
+ * those of each of its N_OBJS ranges (offset, length: the persist objects
+ * that could be decrypted). */
+art_status art__ole_ppt_stream(const uint8_t *s,
+                               size_t n,
+                               const size_t (*objs)[2],
+                               size_t n_objs,
+                               const art_dissect_input *in,
+                               art_dissect_sink *sink,
+                               json_t *sum);
 
 /* ---- Office decryption (office_crypto.c) ---- */
 /* An encrypted OOXML package (EncryptionInfo, EncryptedPackage streams of
@@ -164,6 +175,25 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
                                   size_t *out_len,
                                   art_status *st);
 
+/* A PowerPoint 97-2003 presentation encrypted with RC4 CryptoAPI (the
+ * CryptSession10Container its current UserEditAtom names), decrypted with
+ * the default password: SUM as above; each persist object of the
+ * PowerPoint Document stream decrypted with the key of its persist id
+ * (the container, directory and edit atoms are in clear); the stream is
+ * yielded as a child (via "office-decrypted") and returned (malloc'd,
+ * *OUT_LEN bytes), NULL when not decrypted; *OBJS (malloc'd, *N_OBJS) the
+ * offset and length of each persist object decrypted, in stream order.
+ * *ST: ART_ERR_CORRUPT (a damaged directory, container or object),
+ * ART_ERR_LIMIT. */
+uint8_t *art__office_decrypt_ppt(cfb *c,
+                                 const art_dissect_input *in,
+                                 art_dissect_sink *sink,
+                                 json_t *sum,
+                                 size_t *out_len,
+                                 size_t (**objs)[2],
+                                 size_t *n_objs,
+                                 art_status *st);
+
 /* A Word 97-2003 document whose FIB says fEncrypted, decrypted with the
  * default password (RC4 CryptoAPI, Office 97 RC4; the key checked against
  * the Table stream's encryption header): SUM as above; the decrypted
@@ -192,6 +222,23 @@ art_status art__xlm_dissect_stream(uint8_t *d,
 /* Append to KW the functions of formula text F that run, download or
  * write code (EXEC, CALL, REGISTER, URLDownloadToFile...). */
 void art__xlm_keywords(const char *f, json_t *kw);
+/* The part an .xlsb workbook's relationship REL_ID names: its bytes (*LEN),
+ * *MACRO when the relationship is a macro sheet's; NULL when absent. */
+typedef const uint8_t *(*art__xlsb_part_fn)(void *ud,
+                                            const char *rel_id,
+                                            size_t *len,
+                                            int *macro);
+/* Excel 4.0 macros of an .xlsb package: its xl/workbook.bin WB (WN bytes,
+ * BIFF12 records: sheets, names), the macro sheet parts PART gives
+ * (BrtFmla* records, [MS-XLSB] 2.5.97 formula tokens) decompiled as for
+ * BIFF8, SUM's "xlm" as art__xlm_dissect_stream makes it ("biff": 12). */
+art_status art__xlm_dissect_xlsb(const uint8_t *wb,
+                                 size_t wn,
+                                 art__xlsb_part_fn part,
+                                 void *ud,
+                                 const art_dissect_input *in,
+                                 art_dissect_sink *sink,
+                                 json_t *sum);
 /* Raise the xlm_* flags of a workbook with macro sheets: xlm_macros, and
  * xlm_autoexec, xlm_hidden_sheet, xlm_suspicious (KW not empty) as found. */
 void art__xlm_flags(art_dissect_sink *sink,

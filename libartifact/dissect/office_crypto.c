@@ -1,7 +1,8 @@
 /* Office decryption with the default password ("VelvetSweatshop", the one
  * Office itself tries): OOXML EncryptedPackage with agile and standard
- * encryption ([MS-OFFCRYPTO] 2.3.4.5-2.3.4.13) and Excel 97-2003 workbooks
- * with a FILEPASS record (RC4 CryptoAPI 2.3.5, Office 97 RC4 2.3.6), with
+ * encryption ([MS-OFFCRYPTO] 2.3.4.5-2.3.4.13), Excel 5.0-2003 workbooks
+ * with a FILEPASS record (RC4 CryptoAPI 2.3.5, Office 97 RC4 2.3.6, XOR
+ * obfuscation method 1 2.3.7) and Word 97-2003 documents, with
  * OpenSSL's ciphers and digests (RC4 from its legacy provider). The
  * decrypted package or Workbook stream is yielded as a child.
  * SPDX-License-Identifier: Apache-2.0
@@ -690,12 +691,133 @@ static int rc4_header_key(const uint8_t *e,
   return ok;
 }
 
-/* FILEPASS body FP (LEN bytes): XOR obfuscation or RC4. */
+/* ---- XOR obfuscation, method 1 ([MS-OFFCRYPTO] 2.3.7.1-2.3.7.3, [MS-XLS]
+ * 2.2.10): a 16-byte array from the password, no cipher ------------------
+ */
+
+/* The password's bytes for method 1: each character's low byte, its high
+ * byte when the low one is 0 (ASCII only here: the default password). */
+static size_t xor_password(const char *pw, uint8_t *out)
+{
+  size_t n = 0;
+  for (; *pw && n < 15; pw++)
+    out[n++] = (uint8_t)*pw;
+  return n;
+}
+
+/* 2.3.7.1: the 16-bit verifier FILEPASS keeps. */
+static uint16_t xor_verifier(const uint8_t *pw, size_t n)
+{
+  unsigned v = 0;
+  for (size_t i = n + 1; i-- > 0;) {
+    unsigned b = i == 0 ? (unsigned)n : pw[i - 1];
+    v = ((v & 0x4000) ? 1u : 0u) | ((v << 1) & 0x7fff);
+    v ^= b;
+  }
+  return (uint16_t)(v ^ 0xce4b);
+}
+
+/* 2.3.7.2: the 16-bit key. */
+static uint16_t xor_key(const uint8_t *pw, size_t n)
+{
+  static const uint16_t initial[15] = {0xe1f0, 0x1d0f, 0xcc9c, 0x84c0, 0x110c,
+                                       0x0e10, 0xf1ce, 0x313e, 0x1872, 0xe139,
+                                       0xd40f, 0x84f9, 0x280c, 0xa96a, 0x4ec3};
+  static const uint16_t matrix[105] = {
+      0xaefc, 0x4dd9, 0x9bb2, 0x2745, 0x4e8a, 0x9d14, 0x2a09, 0x7b61, 0xf6c2,
+      0xfda5, 0xeb6b, 0xc6f7, 0x9dcf, 0x2bbf, 0x4563, 0x8ac6, 0x05ad, 0x0b5a,
+      0x16b4, 0x2d68, 0x5ad0, 0x0375, 0x06ea, 0x0dd4, 0x1ba8, 0x3750, 0x6ea0,
+      0xdd40, 0xd849, 0xa0b3, 0x5147, 0xa28e, 0x553d, 0xaa7a, 0x44d5, 0x6f45,
+      0xde8a, 0xad35, 0x4a4b, 0x9496, 0x390d, 0x721a, 0xeb23, 0xc667, 0x9cef,
+      0x29ff, 0x53fe, 0xa7fc, 0x5fd9, 0x47d3, 0x8fa6, 0x0f6d, 0x1eda, 0x3db4,
+      0x7b68, 0xf6d0, 0xb861, 0x60e3, 0xc1c6, 0x93ad, 0x377b, 0x6ef6, 0xddec,
+      0x45a0, 0x8b40, 0x06a1, 0x0d42, 0x1a84, 0x3508, 0x6a10, 0xaa51, 0x4483,
+      0x8906, 0x022d, 0x045a, 0x08b4, 0x1168, 0x76b4, 0xed68, 0xcaf1, 0x85c3,
+      0x1ba7, 0x374e, 0x6e9c, 0x3730, 0x6e60, 0xdcc0, 0xa9a1, 0x4363, 0x86c6,
+      0x1dad, 0x3331, 0x6662, 0xccc4, 0x89a9, 0x0373, 0x06e6, 0x0dcc, 0x1021,
+      0x2042, 0x4084, 0x8108, 0x1231, 0x2462, 0x48c4};
+  unsigned key, el = 104;
+  if (n == 0 || n > 15)
+    return 0;
+  key = initial[n - 1];
+  for (size_t i = n; i-- > 0;) {
+    unsigned c = pw[i];
+    for (int j = 0; j < 7; j++, el--) {
+      if (c & 0x40)
+        key ^= matrix[el];
+      c <<= 1;
+    }
+  }
+  return (uint16_t)key;
+}
+
+static uint8_t xor_ror(uint8_t a, uint8_t b)
+{
+  uint8_t v = a ^ b;
+  return (uint8_t)(v >> 1 | v << 7);
+}
+
+/* 2.3.7.2: the obfuscation array. */
+static void xor_array(const uint8_t *pw, size_t n, uint8_t arr[16])
+{
+  static const uint8_t pad[15] = {0xbb, 0xff, 0xff, 0xba, 0xff,
+                                  0xff, 0xb9, 0x80, 0x00, 0xbe,
+                                  0x0f, 0x00, 0xbf, 0x0f, 0x00};
+  uint16_t key = xor_key(pw, n);
+  uint8_t hi = (uint8_t)(key >> 8), lo = (uint8_t)key;
+  size_t i = n;
+  memset(arr, 0, 16);
+  if (n == 0)
+    return;
+  if (i & 1) {
+    arr[i] = xor_ror(pad[0], hi);
+    i--;
+    arr[i] = xor_ror(pw[n - 1], lo);
+  }
+  while (i > 0) {
+    i--;
+    arr[i] = xor_ror(pw[i], hi);
+    i--;
+    arr[i] = xor_ror(pw[i], lo);
+  }
+  i = 15;
+  for (size_t pi = 15 - n; pi > 0;) {
+    arr[i--] = xor_ror(pad[pi--], hi);
+    arr[i--] = xor_ror(pad[pi--], lo);
+  }
+}
+
+/* The XOR obfuscation body (key, verificationBytes; LEN bytes): 1 when PW
+ * is the password, ARR its obfuscation array. */
+static int xor_check(const uint8_t *b,
+                     size_t len,
+                     const char *pw,
+                     uint8_t arr[16],
+                     crypt_result *cr)
+{
+  uint8_t p[16];
+  size_t n = xor_password(pw, p);
+  cr->method = "xor";
+  if (len < 4) {
+    cr->why = garbled;
+    return 0;
+  }
+  if (le16(b + 2) != xor_verifier(p, n)) {
+    cr->why = "wrong password";
+    return 0;
+  }
+  xor_array(p, n, arr);
+  return 1;
+}
+
+/* FILEPASS body FP (LEN bytes): XOR obfuscation (ARR set, *XOR 1) or RC4. */
 static int filepass_key(const uint8_t *fp,
                         size_t len,
                         const char *pw,
                         biff_rc4 *r,
-                        crypt_result *cr)
+                        uint8_t arr[16],
+                        int * xor
+                        , crypt_result *cr)
 {
   if (len < 2) {
     cr->why = garbled;
@@ -703,9 +825,8 @@ static int filepass_key(const uint8_t *fp,
   }
   uint16_t type = (uint16_t)(fp[0] | fp[1] << 8);
   if (type == 0) {
-    cr->method = "xor";
-    cr->why = "XOR obfuscation is not decrypted";
-    return 0;
+    *xor = 1;
+    return xor_check(fp + 2, len - 2, pw, arr, cr);
   }
   if (type != 1) {
     cr->why = "FILEPASS: unknown encryption type";
@@ -747,7 +868,8 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
   biff_rc4 r;
   uint8_t *out = NULL;
   size_t i = 0, fp = 0, fpl = 0;
-  int found = 0, ok = 0, cut = 0;
+  int found = 0, ok = 0, cut = 0, xor = 0;
+  uint8_t arr[16];
   memset(&cr, 0, sizeof cr);
   memset(&r, 0, sizeof r);
   *st = ART_OK;
@@ -769,12 +891,16 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
     cr.why = garbled; /* absent, or running past the stream */
   } else if (n >= 6 && (wb[4] | wb[5] << 8) < 0x0600) {
     /* BIFF5 (Excel 5.0/95): FILEPASS holds an XOR key and verifier */
-    cr.method = "xor";
-    cr.why = "XOR obfuscation is not decrypted";
+    xor = 1;
+    ok = xor_check(wb + fp + 4, fpl, DEFAULT_PASSWORD, arr, &cr);
+  } else if (fpl >= 2 && le16(wb + fp + 4) == 0) {
+    /* BIFF8 XOR obfuscation: no cipher needed */
+    ok = filepass_key(wb + fp + 4, fpl, DEFAULT_PASSWORD, &r, arr, &xor, &cr);
   } else if (!art__office_crypto_init()) {
     cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
   } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
-             filepass_key(wb + fp + 4, fpl, DEFAULT_PASSWORD, &r, &cr)) {
+             filepass_key(wb + fp + 4, fpl, DEFAULT_PASSWORD, &r, arr, &xor,
+                          &cr)) {
     ok = 1;
   }
   if (ok && (out = malloc(n ? n : 1)) != NULL) {
@@ -793,8 +919,16 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
         cut = 1;
       }
       size_t clr = clear_prefix(id, rl);
-      if (clr < rl)
+      if (xor) {
+        /* each byte XORed with the array at (its stream offset + the
+         * record's size) mod 16, then rotated left by 3 bits */
+        for (size_t o = i + 4 + clr; o < i + 4 + rl; o++) {
+          uint8_t v = out[o] ^ arr[(o + rl) & 15];
+          out[o] = (uint8_t)(v << 3 | v >> 5);
+        }
+      } else if (clr < rl) {
         ok = rc4_range(&r, out, i + 4 + clr, i + 4 + rl);
+      }
       i += 4 + rl;
     }
     if (i < n)
@@ -811,6 +945,7 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
   }
   EVP_CIPHER_CTX_free(r.x);
   OPENSSL_cleanse(&r, sizeof r);
+  OPENSSL_cleanse(arr, sizeof arr);
   if (!out && !cr.why)
     cr.why = "digest failed";
   json_object_set_new(sum, "encryption_method",
@@ -924,4 +1059,267 @@ art_status art__office_decrypt_word(cfb *c,
   }
   free(wd);
   return st;
+}
+
+/* ---- PowerPoint 97-2003: RC4 CryptoAPI persist objects ([MS-PPT] 2.3.7,
+ * 2.3.3 UserEditAtom, 2.3.4 PersistDirectoryAtom; [MS-OFFCRYPTO] 2.3.5) --
+ */
+
+#define PPT_MAX_EDITS   1024
+#define PPT_MAX_OBJECTS (1u << 20)
+
+typedef struct ppt_obj {
+  uint32_t id, off, seq;
+} ppt_obj;
+
+static int ppt_by_id(const void *a, const void *b)
+{
+  const ppt_obj *x = a, *y = b;
+  if (x->id != y->id)
+    return x->id < y->id ? -1 : 1;
+  return x->seq > y->seq ? -1 : x->seq < y->seq; /* the newest first */
+}
+
+static int ppt_by_off(const void *a, const void *b)
+{
+  const ppt_obj *x = a, *y = b;
+  return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The persist object directory of stream S (N bytes) from the
+ * UserEditAtom at EDIT and the ones before it, newer entries replacing
+ * older ones; *CRYPT the current edit's encryptSessionPersistIdRef (0:
+ * none). NULL with *WHY when it cannot be read. */
+static ppt_obj *ppt_directory(const uint8_t *s,
+                              size_t n,
+                              uint32_t edit,
+                              size_t *count,
+                              uint32_t *crypt,
+                              const char **why)
+{
+  uint32_t dirs[PPT_MAX_EDITS];
+  size_t nd = 0, no = 0, cap = 0;
+  ppt_obj *o = NULL;
+  *count = 0;
+  *crypt = 0;
+  for (uint32_t e = edit; nd < PPT_MAX_EDITS;) {
+    if (e > n || n - e < 8 + 28 || le16(s + e + 2) != 0x0ff5 ||
+        le32(s + e + 4) < 28 || le32(s + e + 4) > n - e - 8) {
+      *why = "UserEditAtom cut or garbled";
+      return NULL;
+    }
+    if (nd == 0 && le32(s + e + 4) >= 32)
+      *crypt = le32(s + e + 8 + 28);
+    dirs[nd++] = le32(s + e + 8 + 12);
+    uint32_t last = le32(s + e + 8 + 8);
+    if (last == 0)
+      break;
+    if (last >= e) { /* each edit is written after the one before it */
+      *why = "UserEditAtom chain loops";
+      return NULL;
+    }
+    e = last;
+  }
+  for (size_t k = nd; k-- > 0;) {
+    uint32_t d = dirs[k];
+    if (d > n || n - d < 8 || le16(s + d + 2) != 0x1772 ||
+        le32(s + d + 4) > n - d - 8) {
+      *why = "PersistDirectoryAtom cut or garbled";
+      free(o);
+      return NULL;
+    }
+    const uint8_t *p = s + d + 8, *end = p + le32(s + d + 4);
+    while (end - p >= 4) {
+      uint32_t v = le32(p), id = v & 0xfffff, cp = v >> 20;
+      p += 4;
+      if ((size_t)(end - p) / 4 < cp) {
+        *why = "PersistDirectoryAtom cut or garbled";
+        free(o);
+        return NULL;
+      }
+      for (uint32_t i = 0; i < cp; i++, p += 4) {
+        if (no == PPT_MAX_OBJECTS) {
+          *why = "more than 1048576 persist objects";
+          free(o);
+          return NULL;
+        }
+        if (no == cap) {
+          size_t nc = cap ? cap * 2 : 256;
+          ppt_obj *q = realloc(o, nc * sizeof *q);
+          if (!q) {
+            *why = "out of memory";
+            free(o);
+            return NULL;
+          }
+          o = q;
+          cap = nc;
+        }
+        o[no].id = id + i;
+        o[no].off = le32(p);
+        o[no].seq = (uint32_t)(nd - k);
+        no++;
+      }
+    }
+  }
+  if (no) {
+    size_t w = 0;
+    qsort(o, no, sizeof *o, ppt_by_id);
+    for (size_t i = 0; i < no; i++)
+      if (w == 0 || o[w - 1].id != o[i].id)
+        o[w++] = o[i];
+    no = w;
+  }
+  *count = no;
+  return o;
+}
+
+/* RC4 keyed for persist object ID, over D[0..LEN) in place. */
+static int rc4_object(biff_rc4 *r, uint32_t id, uint8_t *d, size_t len)
+{
+  uint8_t key[16];
+  int ok;
+  if (!rc4_block_key(r, id, key))
+    return 0;
+  ok = EVP_CipherInit_ex2(r->x, rc4_cipher, NULL, NULL, 1, NULL) == 1 &&
+       EVP_CIPHER_CTX_set_key_length(r->x, (int)r->key_len) == 1 &&
+       EVP_CipherInit_ex2(r->x, NULL, key, NULL, 1, NULL) == 1;
+  OPENSSL_cleanse(key, sizeof key);
+  for (size_t o = 0; ok && o < len;) {
+    int l = 0, want = len - o > (1u << 30) ? 1 << 30 : (int)(len - o);
+    ok = EVP_CipherUpdate(r->x, d + o, &l, d + o, want) == 1 && l == want;
+    o += (size_t)want;
+  }
+  return ok;
+}
+
+uint8_t *art__office_decrypt_ppt(cfb *c,
+                                 const art_dissect_input *in,
+                                 art_dissect_sink *sink,
+                                 json_t *sum,
+                                 size_t *out_len,
+                                 size_t (**objs)[2],
+                                 size_t *n_objs,
+                                 art_status *st)
+{
+  crypt_result cr;
+  biff_rc4 r;
+  long ui = art__cfb_find(c, "Current User"),
+       di = art__cfb_find(c, "PowerPoint Document");
+  size_t un = 0, n = 0, no = 0, bad = 0;
+  uint8_t *cu = NULL, *s = NULL;
+  ppt_obj *o = NULL;
+  uint32_t crypt = 0;
+  int ok = 0, damaged = 0;
+  memset(&cr, 0, sizeof cr);
+  memset(&r, 0, sizeof r);
+  *st = ART_OK;
+  *out_len = 0;
+  *objs = NULL;
+  *n_objs = 0;
+  if (ui >= 0)
+    cu = art__cfb_read(c, (size_t)ui, 1u << 16, &un);
+  if (di >= 0)
+    s = art__cfb_read(c, (size_t)di, (uint64_t)1 << 30, &n);
+  if (!cu || un < 20 || !s) {
+    cr.why = "no Current User or PowerPoint Document stream";
+  } else if (!(o = ppt_directory(s, n, le32(cu + 16), &no, &crypt, &cr.why))) {
+    damaged = 1;
+  } else if (crypt == 0) {
+    cr.why = "no CryptSession10Container (encryptSessionPersistIdRef)";
+  } else {
+    const ppt_obj *cs = NULL;
+    for (size_t i = 0; i < no && !cs; i++)
+      if (o[i].id == crypt)
+        cs = &o[i];
+    size_t cl =
+        cs && cs->off <= n && n - cs->off >= 8 ? le32(s + cs->off + 4) : 0;
+    if (!cs || cl == 0 || cl > n - cs->off - 8 ||
+        le16(s + cs->off + 2) != 0x2f14) {
+      cr.why = "CryptSession10Container cut or garbled";
+      damaged = 1;
+    } else if (!art__office_crypto_init()) {
+      cr.why = "RC4 is not available (OpenSSL's legacy provider did not load)";
+    } else if ((r.x = EVP_CIPHER_CTX_new()) != NULL &&
+               rc4_header_key(s + cs->off + 8, cl, DEFAULT_PASSWORD, &r, &cr,
+                              "CryptSession10Container cut or garbled")) {
+      if (strcmp(cr.method, "rc4_cryptoapi") != 0) {
+        cr.why = "not RC4 CryptoAPI";
+      } else {
+        /* the container stays as it is (in clear: msoffcrypto-tool blanks
+         * it, which leaves no record structure there) */
+        uint32_t cso = cs->off;
+        /* each persist object (header and body) decrypted with the key of
+         * its persist id, in stream order, never one twice */
+        qsort(o, no, sizeof *o, ppt_by_off);
+        size_t done = 0;
+        ok = (*objs = malloc((no ? no : 1) * sizeof **objs)) != NULL;
+        for (size_t i = 0; i < no && ok; i++) {
+          size_t off = o[i].off;
+          if (off == cso)
+            continue;
+          if (off < done || off > n || n - off < 8) {
+            bad++;
+            continue;
+          }
+          uint8_t h[8];
+          memcpy(h, s + off, 8);
+          ok = rc4_object(&r, o[i].id, h, 8);
+          size_t len = 8 + (size_t)le32(h + 4);
+          if (len > n - off) {
+            bad++;
+            len = n - off;
+          }
+          if (ok)
+            ok = rc4_object(&r, o[i].id, s + off, len);
+          (*objs)[*n_objs][0] = off;
+          (*objs)[(*n_objs)++][1] = len;
+          done = off + len;
+        }
+        if (!ok)
+          cr.why = "RC4 failed";
+      }
+    } else if (cr.why && strstr(cr.why, "cut")) {
+      damaged = 1;
+    }
+  }
+  EVP_CIPHER_CTX_free(r.x);
+  OPENSSL_cleanse(&r, sizeof r);
+  free(cu);
+  free(o);
+  if (!ok && !cr.why)
+    cr.why = "digest failed";
+  json_object_set_new(sum, "encryption_method",
+                      cr.method ? json_string(cr.method) : json_null());
+  json_object_set_new(sum, "decrypted_with",
+                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
+  json_object_set_new(sum, "decryption_error",
+                      ok ? json_null() : json_string(cr.why));
+  if (damaged) {
+    art_dissect_sink_error(sink,
+                           "%s: ole: PowerPoint Document: %s: not decrypted",
+                           in->name, cr.why);
+    *st = ART_ERR_CORRUPT;
+  }
+  if (!ok) {
+    free(*objs);
+    *objs = NULL;
+    *n_objs = 0;
+    free(s);
+    return NULL;
+  }
+  art_dissect_sink_flag(sink, "decrypted_default_password");
+  if (bad) {
+    art_dissect_sink_error(sink,
+                           "%s: ole: PowerPoint Document: %zu persist "
+                           "objects outside the stream or overlapping "
+                           "another: not all decrypted",
+                           in->name, bad);
+    *st = ART_ERR_CORRUPT;
+  }
+  art_dissect_child ch = {
+      "office-decrypted", "PowerPoint Document", s, n, NULL, NULL, bad != 0};
+  if (art_dissect_sink_child(sink, &ch) == ART_ERR_LIMIT)
+    *st = ART_ERR_LIMIT;
+  *out_len = n;
+  return s;
 }

@@ -240,12 +240,23 @@ ole_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
       st = s3;
   } else if (enc) {
-    /* PowerPoint RC4: flagged, not decrypted */
-    json_object_set_new(sum, "encryption_method", json_null());
-    json_object_set_new(sum, "decrypted_with", json_null());
-    json_object_set_new(sum, "decryption_error",
-                        json_string("PowerPoint 97-2003 encryption is not "
-                                    "decrypted"));
+    /* PowerPoint RC4 CryptoAPI: the persist objects decrypted, the
+     * storages (VBA project, embedded objects) read from them */
+    size_t dn = 0, no = 0;
+    size_t(*pobj)[2] = NULL;
+    art_status s3 = ART_OK;
+    uint8_t *dec =
+        art__office_decrypt_ppt(c, in, sink, sum, &dn, &pobj, &no, &s3);
+    if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+      st = s3;
+    if (dec && st != ART_ERR_LIMIT) {
+      s3 = art__ole_ppt_stream(dec, dn, (const size_t(*)[2])pobj, no, in, sink,
+                               sum);
+      if (s3 != ART_OK && (st == ART_OK || s3 == ART_ERR_LIMIT))
+        st = s3;
+    }
+    free(pobj);
+    free(dec);
   }
   if (!xlm_done && st != ART_ERR_LIMIT) {
     art_status s4 = art__xlm_dissect(c, in, sink, sum);

@@ -13,14 +13,14 @@
 
 #include "dissect_private.h"
 
-#define RT_EXOLEOBJSTG 0x1011
-#define MAX_OBJECTS    1000
-#define MAX_DEPTH      16
-#define MAX_OBJECT     (64u << 20)  /* decompressed bytes of one storage */
-#define MAX_INFLATED   (256u << 20) /* decompressed bytes of all of them */
+#define RT_EXOLEOBJSTG    0x1011
+#define RT_CRYPTSESSION10 0x2f14
+#define MAX_OBJECTS       1000
+#define MAX_DEPTH         16
+#define MAX_OBJECT        (64u << 20)  /* decompressed bytes of one storage */
+#define MAX_INFLATED      (256u << 20) /* decompressed bytes of all of them */
 
 typedef struct ppt_walk {
-  cfb *c;
   const art_dissect_input *in;
   art_dissect_sink *sink;
   json_t *objs;
@@ -175,7 +175,9 @@ records(ppt_walk *w, const uint8_t *p, size_t n, uint64_t base, int depth)
         w->damaged = 1;
       rl = (uint32_t)(n - body);
     }
-    if (ver == 0xf && depth < MAX_DEPTH)
+    if (ver == 0xf && type == RT_CRYPTSESSION10)
+      ; /* a container of encryption data, not records */
+    else if (ver == 0xf && depth < MAX_DEPTH)
       records(w, p + body, rl, base + body, depth + 1);
     else if (type == RT_EXOLEOBJSTG && ver == 0) {
       object(w, p + body, rl, inst, base + i);
@@ -183,6 +185,29 @@ records(ppt_walk *w, const uint8_t *p, size_t n, uint64_t base, int depth)
     }
     i = body + rl;
   }
+}
+
+art_status art__ole_ppt_stream(const uint8_t *s,
+                               size_t n,
+                               const size_t (*objs)[2],
+                               size_t n_objs,
+                               const art_dissect_input *in,
+                               art_dissect_sink *sink,
+                               json_t *sum)
+{
+  ppt_walk w = {in, sink, json_array(), 0, 0, 0, 0};
+  if (!objs)
+    records(&w, s, n, 0, 0);
+  for (size_t i = 0; objs && i < n_objs; i++)
+    if (objs[i][0] <= n && objs[i][1] <= n - objs[i][0])
+      records(&w, s + objs[i][0], objs[i][1], objs[i][0], 0);
+  json_object_set_new(sum, "ppt_storages", w.objs);
+  if (w.damaged == 1)
+    art_dissect_sink_error(sink,
+                           "%s: ole: PowerPoint Document: a record runs past "
+                           "its container",
+                           in->name);
+  return w.limit ? ART_ERR_LIMIT : w.damaged ? ART_ERR_CORRUPT : ART_OK;
 }
 
 art_status art__ole_ppt(cfb *c,
@@ -193,19 +218,13 @@ art_status art__ole_ppt(cfb *c,
   long si = art__cfb_find(c, "PowerPoint Document");
   size_t n = 0;
   uint8_t *s;
+  art_status st;
   if (si < 0)
     return ART_OK;
   s = art__cfb_read(c, (size_t)si, (uint64_t)1 << 30, &n);
   if (!s)
     return ART_OK;
-  ppt_walk w = {c, in, sink, json_array(), 0, 0, 0, 0};
-  records(&w, s, n, 0, 0);
+  st = art__ole_ppt_stream(s, n, NULL, 0, in, sink, sum);
   free(s);
-  json_object_set_new(sum, "ppt_storages", w.objs);
-  if (w.damaged == 1)
-    art_dissect_sink_error(sink,
-                           "%s: ole: PowerPoint Document: a record runs past "
-                           "its container",
-                           in->name);
-  return w.limit ? ART_ERR_LIMIT : w.damaged ? ART_ERR_CORRUPT : ART_OK;
+  return st;
 }

@@ -45,7 +45,11 @@ static art_walk_action w_begin(void *ud, const art_archive_member *m)
     return ART_WALK_SKIP;
   if (ends_with(m->path, "vbaProject.bin"))
     w->vba = 1;
-  if (!ends_with(m->path, ".xml") && !ends_with(m->path, ".rels"))
+  /* .xlsb: the workbook and macro sheet parts (BIFF12) */
+  int xlsb = strcmp(m->path, "xl/workbook.bin") == 0 ||
+             (strncmp(m->path, "xl/macrosheets/", 15) == 0 &&
+              ends_with(m->path, ".bin") && !strstr(m->path, "binaryIndex"));
+  if (!xlsb && !ends_with(m->path, ".xml") && !ends_with(m->path, ".rels"))
     return ART_WALK_SKIP;
   return art__zip_parts_begin(&w->z, m->path) ? ART_WALK_STOP
                                               : ART_WALK_CONTINUE;
@@ -327,12 +331,69 @@ static void text_add(char **t, size_t *n, const char *s)
   *t = q;
 }
 
+/* The sheet relationship RID of the workbook's RELS: its kind
+ * ("worksheet", "macro", "chart", "dialog") and the part it targets (NULL
+ * when absent). */
+static part *
+sheet_rel(walk *w, const part *rels, const char *rid, const char **kind)
+{
+  const char *rl = rels->data + rels->len, *re;
+  part *found = NULL;
+  *kind = "worksheet";
+  for (const char *r = next_tag(rels->data, rl, "Relationship", &re); r && rid;
+       r = next_tag(re, rl, "Relationship", &re)) {
+    char *id = attr(r, re, "Id");
+    int match = id && strcmp(id, rid) == 0;
+    free(id);
+    if (!match)
+      continue;
+    char *ty = attr(r, re, "Type"), *target = attr(r, re, "Target");
+    const char *sty = short_type(ty);
+    if (sty && (strcmp(sty, "xlMacrosheet") == 0 ||
+                strcmp(sty, "xlIntlMacrosheet") == 0))
+      *kind = "macro";
+    else if (sty && strcmp(sty, "chartsheet") == 0)
+      *kind = "chart";
+    else if (sty && strcmp(sty, "dialogsheet") == 0)
+      *kind = "dialog";
+    if (target) {
+      char pn[1024];
+      snprintf(pn, sizeof pn, "%s%s", target[0] == '/' ? "" : "xl/",
+               target[0] == '/' ? target + 1 : target);
+      found = find_part(w, pn);
+    }
+    free(ty);
+    free(target);
+    break;
+  }
+  return found;
+}
+
+/* art__xlsb_part_fn over xl/_rels/workbook.bin.rels (.xlsb). */
+typedef struct xlsb_rels {
+  walk *w;
+  part *rels;
+} xlsb_rels;
+
+static const uint8_t *
+xlsb_part(void *ud, const char *rel_id, size_t *len, int *macro)
+{
+  xlsb_rels *x = ud;
+  const char *kind;
+  part *p = sheet_rel(x->w, x->rels, rel_id, &kind);
+  *macro = strcmp(kind, "macro") == 0;
+  *len = p ? p->len : 0;
+  return p ? (const uint8_t *)p->data : NULL;
+}
+
 /* Excel 4.0 macro sheets of a workbook package: the sheets of
  * xl/workbook.xml whose relationship is an xlMacrosheet, their state,
  * the Auto_Open names, and the <f> formulas of each (as the BIFF reader
  * in xlm.c gives them). */
-static art_status
-excel_macrosheets(walk *w, art_dissect_sink *sink, json_t *sum)
+static art_status excel_macrosheets(walk *w,
+                                    const art_dissect_input *in,
+                                    art_dissect_sink *sink,
+                                    json_t *sum)
 {
   part *wb = find_part(w, "xl/workbook.xml"),
        *rels = find_part(w, "xl/_rels/workbook.xml.rels");
@@ -342,6 +403,12 @@ excel_macrosheets(walk *w, art_dissect_sink *sink, json_t *sum)
   char *text = NULL;
   size_t tl = 0;
   art_status st = ART_OK;
+  if (!wb && (rels = find_part(w, "xl/_rels/workbook.bin.rels")) != NULL &&
+      (wb = find_part(w, "xl/workbook.bin")) != NULL) {
+    xlsb_rels x = {w, rels};
+    return art__xlm_dissect_xlsb((const uint8_t *)wb->data, wb->len, xlsb_part,
+                                 &x, in, sink, sum);
+  }
   if (!wb || !rels)
     return ART_OK;
   json_t *x = json_object(), *sheets = json_array(), *names = json_array(),
@@ -351,29 +418,8 @@ excel_macrosheets(walk *w, art_dissect_sink *sink, json_t *sum)
        t = next_tag(e, lim, "sheet", &e)) {
     char *nm = attr(t, e, "name"), *state = attr(t, e, "state"),
          *rid = attr(t, e, "id");
-    const char *kind = "worksheet";
-    char *target = NULL;
-    const char *rl = rels->data + rels->len, *re;
-    for (const char *r = next_tag(rels->data, rl, "Relationship", &re);
-         r && rid; r = next_tag(re, rl, "Relationship", &re)) {
-      char *id = attr(r, re, "Id");
-      int match = id && strcmp(id, rid) == 0;
-      free(id);
-      if (!match)
-        continue;
-      char *ty = attr(r, re, "Type");
-      const char *sty = short_type(ty);
-      if (sty && (strcmp(sty, "xlMacrosheet") == 0 ||
-                  strcmp(sty, "xlIntlMacrosheet") == 0))
-        kind = "macro";
-      else if (sty && strcmp(sty, "chartsheet") == 0)
-        kind = "chart";
-      else if (sty && strcmp(sty, "dialogsheet") == 0)
-        kind = "dialog";
-      free(ty);
-      target = attr(r, re, "Target");
-      break;
-    }
+    const char *kind;
+    part *ms = sheet_rel(w, rels, rid, &kind);
     const char *stn = !state || strcmp(state, "visible") == 0 ? "visible"
                       : strcmp(state, "veryHidden") == 0      ? "very_hidden"
                                                               : "hidden";
@@ -382,16 +428,10 @@ excel_macrosheets(walk *w, art_dissect_sink *sink, json_t *sum)
     json_object_set_new(o, "type", json_string(kind));
     json_object_set_new(o, "state", json_string(stn));
     json_array_append_new(sheets, o);
-    if (strcmp(kind, "macro") == 0 && target) {
-      char pn[1024];
+    if (strcmp(kind, "macro") == 0) {
       macro++;
       if (strcmp(stn, "visible") != 0)
         hidden = 1;
-      if (target[0] == '/')
-        snprintf(pn, sizeof pn, "%s", target + 1);
-      else
-        snprintf(pn, sizeof pn, "xl/%s", target);
-      part *ms = find_part(w, pn);
       const char *ml = ms ? ms->data + ms->len : NULL, *ce;
       for (const char *c = ms ? next_tag(ms->data, ml, "c", &ce) : NULL; c;
            c = next_tag(ce, ml, "c", &ce)) {
@@ -430,7 +470,6 @@ excel_macrosheets(walk *w, art_dissect_sink *sink, json_t *sum)
     free(nm);
     free(state);
     free(rid);
-    free(target);
   }
   for (const char *t = next_tag(wb->data, lim, "definedName", &e); t;
        t = next_tag(e, lim, "definedName", &e)) {
@@ -506,7 +545,7 @@ ooxml_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
   int ct_found = 0, macro_ct = 0, remote_template = 0;
   for (size_t i = 0; i < w.z.n; i++) {
     part *p = &w.z.parts[i];
-    if (!p->data)
+    if (!p->data || ends_with(p->name, ".bin"))
       continue;
     const char *lim = p->data + p->len, *e;
     if (strcmp(p->name, "[Content_Types].xml") == 0) {
@@ -591,7 +630,7 @@ ooxml_run(art_ctx *ctx, const art_dissect_input *in, art_dissect_sink *sink)
     art_dissect_sink_flag(sink, "ooxml_remote_content");
   if (json_array_size(dde))
     art_dissect_sink_flag(sink, "ooxml_dde");
-  art_status xs = excel_macrosheets(&w, sink, sum);
+  art_status xs = excel_macrosheets(&w, in, sink, sum);
   art__zip_parts_free(&w.z);
   art_status ss = art__dissect_summary(sink, sum);
   return ss != ART_OK ? ss : xs;

@@ -1,4 +1,5 @@
-/* Excel 4.0 (XLM) macros in BIFF5/BIFF8 workbooks: the sheets
+/* Excel 4.0 (XLM) macros in BIFF5/BIFF8 workbooks and .xlsb (BIFF12)
+ * macro sheets: the sheets
  * (BOUNDSHEET: macro sheets, their hidden / very hidden state), the
  * built-in names (Auto_Open...), and the formulas of the macro sheets
  * decompiled from their parsed tokens ([MS-XLS] 2.5.198) to text, yielded
@@ -323,6 +324,7 @@ typedef struct book {
   const uint8_t *d;
   size_t n;
   int biff8;
+  int biff12; /* .xlsb (BIFF12): wider cell references, UTF-16 strings */
   sheet *sheets;
   size_t n_sheets;
   char **names; /* NAME records in order (for ptgName), UTF-8 */
@@ -415,9 +417,12 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
     switch (base) {
     case 0x01: /* ptgExp, ptgTbl: a shared formula's anchor */
     case 0x02:
-      NEED(b->biff8 ? 4 : 4);
-      cell_ref(ref, sizeof ref, le16(p + i),
-               b->biff8 ? le16(p + i + 2) & 0x3fff : p[i + 2]);
+      NEED(4);
+      if (b->biff12) /* its row only */
+        snprintf(ref, sizeof ref, "R%lu", (unsigned long)le32(p + i) + 1);
+      else
+        cell_ref(ref, sizeof ref, le16(p + i),
+                 b->biff8 ? le16(p + i + 2) & 0x3fff : p[i + 2]);
       i += 4;
       PUSH();
       sb_str(&st[sp - 1], "{shared ", MAX_OPERAND);
@@ -452,10 +457,18 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
       PUSH();
       break;
     case 0x17: { /* string */
-      NEED(1);
-      size_t cch = p[i++];
+      size_t cch;
       int wide = 0;
-      if (b->biff8) {
+      if (b->biff12) { /* 16-bit count, UTF-16 */
+        NEED(2);
+        cch = le16(p + i);
+        i += 2;
+        wide = 1;
+      } else {
+        NEED(1);
+        cch = p[i++];
+      }
+      if (b->biff8 && !b->biff12) {
         NEED(1);
         wide = p[i++] & 1;
       }
@@ -535,8 +548,8 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
       break;
     }
     case 0x20: /* array constant: its values follow the formula */
-      NEED(7);
-      i += 7;
+      NEED(b->biff12 ? 14 : 7);
+      i += b->biff12 ? 14 : 7;
       PUSH();
       sb_str(&st[sp - 1], "{array}", MAX_OPERAND);
       break;
@@ -612,10 +625,13 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
     case 0x24: /* ptgRef */
     case 0x2c: /* ptgRefN */
     case 0x2a: /* ptgRefErr */ {
-      size_t k = b->biff8 ? 4 : 3;
+      size_t k = b->biff12 ? 6 : b->biff8 ? 4 : 3;
       NEED(k);
       if (base == 0x2a)
         snprintf(ref, sizeof ref, "#REF!");
+      else if (b->biff12)
+        cell_ref(ref, sizeof ref, le32(p + i) & 0xfffff,
+                 le16(p + i + 4) & 0x3fff);
       else
         cell_ref(ref, sizeof ref, le16(p + i) & (b->biff8 ? 0xffff : 0x3fff),
                  b->biff8 ? le16(p + i + 2) & 0x3fff : p[i + 2]);
@@ -627,11 +643,18 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
     case 0x25: /* ptgArea */
     case 0x2d: /* ptgAreaN */
     case 0x2b: /* ptgAreaErr */ {
-      size_t k = b->biff8 ? 8 : 6;
+      size_t k = b->biff12 ? 12 : b->biff8 ? 8 : 6;
       char r2[32];
       NEED(k);
       if (base == 0x2b) {
         snprintf(ref, sizeof ref, "#REF!");
+      } else if (b->biff12) {
+        cell_ref(ref, sizeof ref, le32(p + i) & 0xfffff,
+                 le16(p + i + 8) & 0x3fff);
+        cell_ref(r2, sizeof r2, le32(p + i + 4) & 0xfffff,
+                 le16(p + i + 10) & 0x3fff);
+        strncat(ref, ":", sizeof ref - strlen(ref) - 1);
+        strncat(ref, r2, sizeof ref - strlen(ref) - 1);
       } else if (b->biff8) {
         cell_ref(ref, sizeof ref, le16(p + i), le16(p + i + 4) & 0x3fff);
         cell_ref(r2, sizeof r2, le16(p + i + 2), le16(p + i + 6) & 0x3fff);
@@ -668,10 +691,14 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
       break;
     case 0x3a: /* ptgRef3d */
     case 0x3c: /* ptgRefErr3d */ {
-      size_t k = b->biff8 ? 6 : 17;
+      size_t k = b->biff12 ? 8 : b->biff8 ? 6 : 17;
       NEED(k);
       const char *sh = NULL;
-      if (b->biff8) {
+      if (b->biff12) {
+        sh = sheet_of_xti(b, le16(p + i));
+        cell_ref(ref, sizeof ref, le32(p + i + 2) & 0xfffff,
+                 le16(p + i + 6) & 0x3fff);
+      } else if (b->biff8) {
         sh = sheet_of_xti(b, le16(p + i));
         cell_ref(ref, sizeof ref, le16(p + i + 2), le16(p + i + 4) & 0x3fff);
       } else {
@@ -692,11 +719,17 @@ static int decompile(const book *b, const uint8_t *p, size_t cce, sbuf *out)
     }
     case 0x3b: /* ptgArea3d */
     case 0x3d: /* ptgAreaErr3d */ {
-      size_t k = b->biff8 ? 10 : 20;
+      size_t k = b->biff12 ? 14 : b->biff8 ? 10 : 20;
       char r2[32];
       NEED(k);
       const char *sh = NULL;
-      if (b->biff8) {
+      if (b->biff12) {
+        sh = sheet_of_xti(b, le16(p + i));
+        cell_ref(ref, sizeof ref, le32(p + i + 2) & 0xfffff,
+                 le16(p + i + 10) & 0x3fff);
+        cell_ref(r2, sizeof r2, le32(p + i + 6) & 0xfffff,
+                 le16(p + i + 12) & 0x3fff);
+      } else if (b->biff8) {
         sh = sheet_of_xti(b, le16(p + i));
         cell_ref(ref, sizeof ref, le16(p + i + 2), le16(p + i + 6) & 0x3fff);
         cell_ref(r2, sizeof r2, le16(p + i + 4), le16(p + i + 8) & 0x3fff);
@@ -937,40 +970,156 @@ void art__xlm_flags(art_dissect_sink *sink,
     art_dissect_sink_flag(sink, "xlm_suspicious");
 }
 
+/* ---- what a workbook's macro sheets give, BIFF5/8 and BIFF12 alike ---- */
+typedef struct xlm_out {
+  json_t *sheets, *flist, *kw;
+  sbuf text;
+  size_t macro_sheets, n_formulas, unparsed;
+  int hidden;
+} xlm_out;
+
+static void out_init(xlm_out *o)
+{
+  memset(o, 0, sizeof *o);
+  o->sheets = json_array();
+  o->flist = json_array();
+  o->kw = json_array();
+}
+
+static void out_sheet(xlm_out *o, const char *name, int type, int state)
+{
+  json_t *s = json_object();
+  json_object_set_new(s, "name", art__dissect_jstr(name));
+  json_object_set_new(s, "type", json_string(type_name(type)));
+  json_object_set_new(s, "state", json_string(state_name(state)));
+  json_array_append_new(o->sheets, s);
+  if (type == 1) {
+    o->macro_sheets++;
+    if (state != 0)
+      o->hidden = 1;
+  }
+}
+
+/* One decompiled formula F (OK: whole) of cell REF of SHEET_NAME. */
+static void out_formula(
+    xlm_out *o, const char *sheet_name, const char *ref, sbuf *f, int ok)
+{
+  if (!ok)
+    o->unparsed++;
+  sb_str(&o->text, sheet_name, MAX_TEXT);
+  sb_str(&o->text, "!", MAX_TEXT);
+  sb_str(&o->text, ref, MAX_TEXT);
+  sb_str(&o->text, ok ? "\t=" : "\t(not decompiled whole) =", MAX_TEXT);
+  if (f->p)
+    sb_add(&o->text, f->p, f->n, MAX_TEXT);
+  sb_str(&o->text, "\n", MAX_TEXT);
+  if (json_array_size(o->flist) < MAX_LISTED) {
+    json_t *fo = json_object();
+    json_object_set_new(fo, "sheet", art__dissect_jstr(sheet_name));
+    json_object_set_new(fo, "cell", json_string(ref));
+    json_object_set_new(fo, "formula", art__dissect_jstr(f->p ? f->p : ""));
+    json_object_set_new(fo, "complete", json_boolean(ok));
+    json_array_append_new(o->flist, fo);
+  }
+  if (f->p)
+    art__xlm_keywords(f->p, o->kw);
+  o->n_formulas++;
+}
+
+/* SUM's "xlm" (null without a macro sheet), the flags and the
+ * xlm_macro.txt child; the names of B that run macros by themselves. */
+static art_status out_finish(xlm_out *o,
+                             const book *b,
+                             int biff,
+                             int encrypted,
+                             art_dissect_sink *sink,
+                             json_t *sum)
+{
+  art_status st = ART_OK;
+  int autoexec = 0;
+  json_t *names = json_array();
+  for (size_t k = 0; k < b->n_names; k++) {
+    const char *nm = b->names[k];
+    if (strncasecmp(nm, "Auto_Open", 9) == 0 ||
+        strncasecmp(nm, "Auto_Close", 10) == 0 ||
+        strncasecmp(nm, "Auto_Activate", 13) == 0 ||
+        strncasecmp(nm, "Auto_Deactivate", 15) == 0) {
+      json_array_append_new(names, art__dissect_jstr(nm));
+      autoexec = 1;
+    }
+  }
+  if (o->macro_sheets == 0) {
+    json_decref(o->flist);
+    json_decref(o->kw);
+    json_decref(o->sheets);
+    json_decref(names);
+    free(o->text.p);
+    json_object_set_new(sum, "xlm", json_null());
+    return ART_OK;
+  }
+  json_t *x = json_object();
+  json_object_set_new(x, "biff", json_integer(biff));
+  json_object_set_new(x, "sheets", o->sheets);
+  json_object_set_new(x, "macro_sheets",
+                      json_integer((json_int_t)o->macro_sheets));
+  json_object_set_new(x, "autoexec_names", names);
+  json_object_set_new(x, "formulas", json_integer((json_int_t)o->n_formulas));
+  json_object_set_new(x, "formulas_not_decompiled",
+                      json_integer((json_int_t)o->unparsed));
+  json_object_set_new(x, "encrypted", json_boolean(encrypted));
+  json_object_set_new(x, "suspicious", o->kw);
+  json_object_set_new(x, "formula_list", o->flist);
+  json_object_set_new(sum, "xlm", x);
+  art__xlm_flags(sink, autoexec, o->hidden, o->kw);
+  if (o->text.n) {
+    art_dissect_child ch = {"xlm-macro", "xlm_macro.txt",         o->text.p,
+                            o->text.n,   "text/x-excel-formulas", NULL,
+                            o->text.over};
+    if (art_dissect_sink_child(sink, &ch) == ART_ERR_LIMIT)
+      st = ART_ERR_LIMIT;
+  }
+  free(o->text.p);
+  return st;
+}
+
+static void book_free(book *b)
+{
+  for (size_t s = 0; s < b->n_sheets; s++)
+    free(b->sheets[s].name);
+  for (size_t k = 0; k < b->n_names; k++)
+    free(b->names[k]);
+  free(b->sheets);
+  free(b->names);
+  free(b->xti);
+}
+
 art_status art__xlm_dissect_stream(uint8_t *d,
                                    size_t n,
                                    const art_dissect_input *in,
                                    art_dissect_sink *sink,
                                    json_t *sum)
 {
-  int filepass = 0, autoexec = 0, hidden = 0;
-  size_t macro_sheets = 0, n_formulas = 0, unparsed = 0, budget;
-  art_status st = ART_OK;
-  book b = {d, n, 0, NULL, 0, NULL, 0, NULL, 0, 0};
+  int filepass = 0;
+  size_t budget;
+  art_status st;
+  book b;
+  xlm_out o;
+  memset(&b, 0, sizeof b);
+  b.d = d;
+  b.n = n;
   budget = n; /* records are 4 bytes at least: n/4 per pass, 4 passes */
   globals(&b, &filepass);
-  json_t *x = json_object(), *sheets = json_array(), *names = json_array(),
-         *flist = json_array(), *kw = json_array();
-  sbuf text = {0};
+  out_init(&o);
   for (size_t s = 0; s < b.n_sheets; s++) {
-    json_t *o = json_object();
-    json_object_set_new(o, "name", art__dissect_jstr(b.sheets[s].name));
-    json_object_set_new(o, "type", json_string(type_name(b.sheets[s].type)));
-    json_object_set_new(o, "state", json_string(state_name(b.sheets[s].state)));
-    json_array_append_new(sheets, o);
-    if (b.sheets[s].type != 1)
-      continue;
-    macro_sheets++;
-    if (b.sheets[s].state != 0)
-      hidden = 1;
-    if (filepass)
-      continue; /* the sheet substreams are encrypted */
+    out_sheet(&o, b.sheets[s].name, b.sheets[s].type, b.sheets[s].state);
+    if (b.sheets[s].type != 1 || filepass)
+      continue; /* not a macro sheet, or its substream is encrypted */
     /* the macro sheet's substream: BOF ... EOF at lbPlyPos */
     size_t i = b.sheets[s].pos;
     int started = 0;
     /* sheets may point at the same substream: read at most four times the
      * stream's records in all */
-    while (i + 4 <= n && n_formulas < MAX_FORMULAS && budget > 0) {
+    while (i + 4 <= n && o.n_formulas < MAX_FORMULAS && budget > 0) {
       budget--;
       uint16_t id = le16(d + i), rl = le16(d + i + 2);
       const uint8_t *r = d + i + 4;
@@ -996,72 +1145,13 @@ art_status art__xlm_dissect_stream(uint8_t *d,
         cell_ref(ref, sizeof ref, le16(r), le16(r + 2) & 0x3fff);
         sbuf f = {0};
         int ok = decompile(&b, r + 22, cce, &f);
-        if (!ok)
-          unparsed++;
-        sb_str(&text, b.sheets[s].name, MAX_TEXT);
-        sb_str(&text, "!", MAX_TEXT);
-        sb_str(&text, ref, MAX_TEXT);
-        sb_str(&text, ok ? "\t=" : "\t(not decompiled whole) =", MAX_TEXT);
-        if (f.p)
-          sb_add(&text, f.p, f.n, MAX_TEXT);
-        sb_str(&text, "\n", MAX_TEXT);
-        if (json_array_size(flist) < MAX_LISTED) {
-          json_t *fo = json_object();
-          json_object_set_new(fo, "sheet", art__dissect_jstr(b.sheets[s].name));
-          json_object_set_new(fo, "cell", json_string(ref));
-          json_object_set_new(fo, "formula", art__dissect_jstr(f.p ? f.p : ""));
-          json_object_set_new(fo, "complete", json_boolean(ok));
-          json_array_append_new(flist, fo);
-        }
-        if (f.p)
-          art__xlm_keywords(f.p, kw);
+        out_formula(&o, b.sheets[s].name, ref, &f, ok);
         free(f.p);
-        n_formulas++;
       }
       i += 4u + rl;
     }
   }
-  for (size_t k = 0; k < b.n_names; k++) {
-    const char *nm = b.names[k];
-    if (strncasecmp(nm, "Auto_Open", 9) == 0 ||
-        strncasecmp(nm, "Auto_Close", 10) == 0 ||
-        strncasecmp(nm, "Auto_Activate", 13) == 0 ||
-        strncasecmp(nm, "Auto_Deactivate", 15) == 0) {
-      json_array_append_new(names, art__dissect_jstr(nm));
-      autoexec = 1;
-    }
-  }
-  if (macro_sheets == 0) {
-    json_decref(flist);
-    json_decref(kw);
-    json_decref(x);
-    json_decref(sheets);
-    json_decref(names);
-    free(text.p);
-    json_object_set_new(sum, "xlm", json_null());
-  } else {
-    json_object_set_new(x, "biff", json_integer(b.biff8 ? 8 : 5));
-    json_object_set_new(x, "sheets", sheets);
-    json_object_set_new(x, "macro_sheets",
-                        json_integer((json_int_t)macro_sheets));
-    json_object_set_new(x, "autoexec_names", names);
-    json_object_set_new(x, "formulas", json_integer((json_int_t)n_formulas));
-    json_object_set_new(x, "formulas_not_decompiled",
-                        json_integer((json_int_t)unparsed));
-    json_object_set_new(x, "encrypted", json_boolean(filepass));
-    json_object_set_new(x, "suspicious", kw);
-    json_object_set_new(x, "formula_list", flist);
-    json_object_set_new(sum, "xlm", x);
-    art__xlm_flags(sink, autoexec, hidden, kw);
-    if (text.n) {
-      art_dissect_child ch = {"xlm-macro", "xlm_macro.txt",         text.p,
-                              text.n,      "text/x-excel-formulas", NULL,
-                              text.over};
-      if (art_dissect_sink_child(sink, &ch) == ART_ERR_LIMIT)
-        st = ART_ERR_LIMIT;
-    }
-    free(text.p);
-  }
+  st = out_finish(&o, &b, b.biff8 ? 8 : 5, filepass, sink, sum);
   if (b.damaged) {
     art_dissect_sink_error(sink,
                            "%s: ole: Workbook: a record runs past the stream "
@@ -1070,13 +1160,248 @@ art_status art__xlm_dissect_stream(uint8_t *d,
     if (st == ART_OK)
       st = ART_ERR_CORRUPT;
   }
-  for (size_t s = 0; s < b.n_sheets; s++)
-    free(b.sheets[s].name);
-  for (size_t k = 0; k < b.n_names; k++)
-    free(b.names[k]);
-  free(b.sheets);
-  free(b.names);
-  free(b.xti);
+  book_free(&b);
   free(d);
+  return st;
+}
+
+/* ---- .xlsb: BIFF12 records ([MS-XLSB] 2.1.4) ------------------------------
+ */
+
+/* The record at D[*I] (N bytes): its type and body; 0 at the end or when
+ * the record is cut (*CUT set). Type and size are 7-bit groups, the high
+ * bit saying another byte follows (type 2 bytes, size 4 at most). */
+static int biff12_next(const uint8_t *d,
+                       size_t n,
+                       size_t *i,
+                       unsigned *type,
+                       const uint8_t **body,
+                       size_t *len,
+                       int *cut)
+{
+  size_t p = *i;
+  unsigned t = 0;
+  size_t l = 0;
+  if (p >= n)
+    return 0;
+  for (int k = 0; k < 2; k++) {
+    if (p >= n) {
+      *cut = 1;
+      return 0;
+    }
+    uint8_t c = d[p++];
+    t |= (unsigned)(c & (k == 0 ? 0xff : 0x7f)) << (7 * k);
+    if (!(c & 0x80))
+      break;
+    if (k == 0)
+      t &= 0x7f;
+  }
+  for (int k = 0; k < 4; k++) {
+    if (p >= n) {
+      *cut = 1;
+      return 0;
+    }
+    uint8_t c = d[p++];
+    l |= (size_t)(c & 0x7f) << (7 * k);
+    if (!(c & 0x80))
+      break;
+  }
+  if (l > n - p) {
+    *cut = 1;
+    return 0;
+  }
+  *type = t;
+  *body = d + p;
+  *len = l;
+  *i = p + l;
+  return 1;
+}
+
+/* An XLWideString (32-bit count, UTF-16LE) at P (LEN bytes) as UTF-8;
+ * *USED its bytes, 0 when it does not fit (0xFFFFFFFF: a null string). */
+static char *wide_string(const uint8_t *p, size_t len, size_t *used)
+{
+  sbuf s = {0};
+  *used = 0;
+  if (len < 4)
+    return NULL;
+  uint32_t cch = le32(p);
+  if (cch == 0xffffffffu) {
+    *used = 4;
+    return NULL;
+  }
+  if (cch > (len - 4) / 2)
+    return NULL;
+  put_chars(&s, p + 4, cch, 1, 1024);
+  if (!s.p)
+    sb_add(&s, "", 0, 1024);
+  *used = 4 + (size_t)cch * 2;
+  return s.p;
+}
+
+enum {
+  RT12_ROWHDR = 0x0000,
+  RT12_FMLASTRING = 0x0008,
+  RT12_FMLANUM = 0x0009,
+  RT12_FMLABOOL = 0x000a,
+  RT12_FMLAERROR = 0x000b,
+  RT12_NAME = 0x0027,
+  RT12_BUNDLESH = 0x009c,
+  RT12_EXTERNSHEET = 0x016a
+};
+
+art_status art__xlm_dissect_xlsb(const uint8_t *wb,
+                                 size_t wn,
+                                 art__xlsb_part_fn part,
+                                 void *ud,
+                                 const art_dissect_input *in,
+                                 art_dissect_sink *sink,
+                                 json_t *sum)
+{
+  book b;
+  xlm_out o;
+  size_t i = 0, len;
+  unsigned type;
+  const uint8_t *r;
+  int cut = 0;
+  char **rel = NULL; /* each sheet's relationship id */
+  art_status st;
+  memset(&b, 0, sizeof b);
+  b.d = wb;
+  b.n = wn;
+  b.biff8 = b.biff12 = 1;
+  /* the workbook part: sheets (BrtBundleSh), names (BrtName), XTIs */
+  while (biff12_next(wb, wn, &i, &type, &r, &len, &cut)) {
+    if (type == RT12_BUNDLESH && len >= 12 && b.n_sheets < MAX_SHEETS) {
+      size_t u1 = 0, u2 = 0;
+      char *id = wide_string(r + 8, len - 8, &u1);
+      char *nm = u1 ? wide_string(r + 8 + u1, len - 8 - u1, &u2) : NULL;
+      sheet *q = realloc(b.sheets, (b.n_sheets + 1) * sizeof *q);
+      char **qr = realloc(rel, (b.n_sheets + 1) * sizeof *qr);
+      if (qr)
+        rel = qr;
+      if (!q || !qr) {
+        if (q)
+          b.sheets = q;
+        free(id);
+        free(nm);
+        break;
+      }
+      b.sheets = q;
+      if (!nm) {
+        sbuf e = {0};
+        sb_add(&e, "", 0, 1024);
+        nm = e.p;
+      }
+      /* the sheet's kind comes from its relationship (macro sheet or
+       * not), its state from hsState */
+      b.sheets[b.n_sheets] = (sheet){nm, 0, (int)(le32(r) & 3), 0};
+      rel[b.n_sheets++] = id;
+    } else if (type == RT12_NAME && len >= 13 && b.n_names < MAX_NAMES) {
+      size_t u = 0;
+      char *nm = wide_string(r + 9, len - 9, &u);
+      if (!nm) {
+        sbuf e = {0};
+        sb_add(&e, "", 0, 1024);
+        nm = e.p;
+      }
+      if (strncmp(nm, "_xlnm.", 6) == 0)
+        memmove(nm, nm + 6, strlen(nm + 6) + 1);
+      char **q = realloc(b.names, (b.n_names + 1) * sizeof *q);
+      if (!q) {
+        free(nm);
+        break;
+      }
+      b.names = q;
+      b.names[b.n_names++] = nm;
+    } else if (type == RT12_EXTERNSHEET && len >= 4 && !b.xti) {
+      size_t k, cx = le32(r);
+      if (cx > (len - 4) / 12)
+        cx = (len - 4) / 12;
+      b.xti = calloc(cx ? cx : 1, sizeof *b.xti);
+      for (k = 0; b.xti && k < cx; k++) {
+        const uint8_t *x = r + 4 + 12 * k;
+        b.xti[k][0] = (uint16_t)le32(x);
+        b.xti[k][1] = le32(x + 4) > 0xffff ? 0xffff : (uint16_t)le32(x + 4);
+        b.xti[k][2] = le32(x + 8) > 0xffff ? 0xffff : (uint16_t)le32(x + 8);
+      }
+      if (b.xti)
+        b.n_xti = cx;
+    }
+  }
+  if (cut)
+    b.damaged = 1;
+  const uint8_t **read = calloc(b.n_sheets ? b.n_sheets : 1, sizeof *read);
+  if (!read) {
+    for (size_t s = 0; s < b.n_sheets; s++)
+      free(rel[s]);
+    free(rel);
+    book_free(&b);
+    return ART_ERR_NOMEM;
+  }
+  out_init(&o);
+  for (size_t s = 0; s < b.n_sheets; s++) {
+    size_t pn = 0;
+    int macro = 0;
+    const uint8_t *p = rel[s] ? part(ud, rel[s], &pn, &macro) : NULL;
+    b.sheets[s].type = macro ? 1 : 0;
+    out_sheet(&o, b.sheets[s].name, b.sheets[s].type, b.sheets[s].state);
+    /* sheets may name the same part: each is read once */
+    for (size_t k = 0; p && k < s; k++)
+      if (read[k] == p)
+        p = NULL;
+    read[s] = p;
+    if (!macro || !p)
+      continue;
+    /* the macro sheet part: rows (BrtRowHdr), then its cells */
+    uint32_t row = 0;
+    int scut = 0;
+    size_t j = 0;
+    while (o.n_formulas < MAX_FORMULAS &&
+           biff12_next(p, pn, &j, &type, &r, &len, &scut)) {
+      size_t v; /* the cell value's size */
+      if (type == RT12_ROWHDR && len >= 4) {
+        row = le32(r);
+        continue;
+      }
+      if (type == RT12_FMLANUM)
+        v = 8;
+      else if (type == RT12_FMLABOOL || type == RT12_FMLAERROR)
+        v = 1;
+      else if (type == RT12_FMLASTRING)
+        v = len >= 12 ? 4 + (size_t)le32(r + 8) * 2 : SIZE_MAX;
+      else
+        continue;
+      /* Cell (column, style), value, grbitFlags, cce, rgce */
+      if (v > len || len - v < 8 + 2 + 4 ||
+          le32(r + 8 + v + 2) > len - v - 14) {
+        b.damaged = 1;
+        continue;
+      }
+      char ref[32];
+      size_t cce = le32(r + 8 + v + 2);
+      cell_ref(ref, sizeof ref, row & 0xfffff, le32(r) & 0x3fff);
+      sbuf f = {0};
+      int ok = decompile(&b, r + 8 + v + 6, cce, &f);
+      out_formula(&o, b.sheets[s].name, ref, &f, ok);
+      free(f.p);
+    }
+    if (scut)
+      b.damaged = 1;
+  }
+  st = out_finish(&o, &b, 12, 0, sink, sum);
+  if (b.damaged) {
+    art_dissect_sink_error(sink,
+                           "%s: ooxml: xlsb: a BIFF12 record of the workbook "
+                           "or a macro sheet is cut or garbled",
+                           in->name);
+    if (st == ART_OK)
+      st = ART_ERR_CORRUPT;
+  }
+  for (size_t s = 0; s < b.n_sheets; s++)
+    free(rel[s]);
+  free(rel);
+  free(read);
+  book_free(&b);
   return st;
 }

@@ -19,7 +19,8 @@ ours_tsv() { # ours_tsv CORPUS_PREFIX JSONL -> $T/ours.tsv
 # ---- the fixtures (always) ---------------------------------------------
 FIXTURES="oleform/oleform-PR314.docm encrypted/encrypted.xls olevba/sample_with_vba.ppt
 encrypted/autostart-encrypt-standardpassword.xlsm encrypted/encrypted.docx
-excel4-macros/excel4_sample_macro.xls excel4-macros/excel4_sample_macro.xlsm"
+excel4-macros/excel4_sample_macro.xls excel4-macros/excel4_sample_macro.xlsm
+excel4-macros/excel4_sample_macro.xlsb"
 : >"$T/gold.fx"
 for f in $FIXTURES; do
   mkdir -p "$T/fx/${f%/*}"
@@ -177,8 +178,44 @@ b[j:j + 2] = bytes([0x2F, 0])  # the record after BOF becomes a FILEPASS
 open(sys.argv[2], "wb").write(b)
 PY
   "$S" --no-yara "$T/biff5pass.xls" >"$T/biff5pass.jsonl"
-  check "BIFF5 workbook with a FILEPASS: xor, not decrypted, says so" \
-    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.encrypted) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/biff5pass.jsonl")" = "true xor null XOR obfuscation is not decrypted"
+  check "BIFF5 workbook with an empty FILEPASS (no XOR key, no verifier): xor, not decrypted, says why" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.encrypted) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/biff5pass.jsonl")" = "true xor null FILEPASS record cut or garbled"
+  # XOR obfuscation (method 1, [MS-OFFCRYPTO] 2.3.7), BIFF8 and BIFF5:
+  # make_encrypted_xls.py obfuscates the plain workbook as the
+  # specification says (checked below against Gnumeric, which reads such
+  # workbooks with VelvetSweatshop); the decrypted stream must be the plain
+  # one (FILEPASS blanked), the macro sheet's formulas olevba's
+  awk -F'\t' '$1 == "excel4-macros/excel4_sample_macro.xls" && $2 == "xlm_formula" { print $4 "\t" $5 }' "$GOLD" | sort >"$T/xlsxor.gold"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$D/excel4_sample_macro.xls" VelvetSweatshop "$T/xor.xls" xor
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$D/excel4_sample_macro.xls" another "$T/xor-2.xls" xor
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$ART_SOURCE_DIR/tests/fuzz/corpus/dissect_ole/xlm_biff5.xls" VelvetSweatshop "$T/xor5.xls" xor5
+  "$S" --no-yara "$T/xor.xls" "$T/xor-2.xls" "$T/xor5.xls" >"$T/xor.jsonl"
+  check "xls XOR obfuscation: the decrypted Workbook stream is the plain one, FILEPASS blanked (office-decrypted child)" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted" and (.path | contains("/xor.xls!"))) | "\(.name) \(.hashes.sha256)"' "$T/xor.jsonl")" = "Workbook $(sha256sum <"$T/xor.xls.plain" | cut -c1-64)"
+  check "xls XOR obfuscation: encrypted, method xor, decrypted_with, flags" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor.xls"))) | "\(.ole.encrypted) \(.ole.encryption) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error) \([.flags[] | select(. == "encrypted" or . == "decrypted_default_password" or startswith("xlm_"))] | join(","))"' "$T/xor.jsonl")" = "true excel_filepass xor VelvetSweatshop null encrypted,decrypted_default_password,xlm_macros,xlm_autoexec"
+  jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor.xls"))) | .ole.xlm.formula_list[]? | "\(.cell)\t\(.formula)"' "$T/xor.jsonl" | sort >"$T/xlsxor.ours"
+  check "xls XOR obfuscation: the macro sheet's formulas read from the decrypted stream = olevba's ($(wc -l <"$T/xlsxor.gold") formulas)" \
+    cmp -s "$T/xlsxor.gold" "$T/xlsxor.ours"
+  check "xls XOR obfuscation, another password: not decrypted, says why, no child" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor-2.xls"))) | "\(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/xor.jsonl") $(jq -r 'select(.path | contains("/xor-2.xls!"))' "$T/xor.jsonl" | wc -c)" = "xor null wrong password 0"
+  check "BIFF5 (Excel 5.0/95) XOR obfuscation: the decrypted Book stream is the plain one, its macro sheet read" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted" and (.path | contains("/xor5.xls!"))) | "\(.name) \(.hashes.sha256)"' "$T/xor.jsonl") $(jq -r 'select(.lineage.id == 0 and (.path | endswith("/xor5.xls"))) | "\(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.xlm.biff) \(.ole.xlm.formulas)"' "$T/xor.jsonl")" = "Workbook $(sha256sum <"$T/xor5.xls.plain" | cut -c1-64) xor VelvetSweatshop 5 2"
+  # Gnumeric (its own XOR implementation) reads a workbook obfuscated by
+  # make_encrypted_xls.py as the plain one: strings (SST) and numbers of a
+  # sheet it wrote itself, so the obfuscation above is the real one
+  if command -v ssconvert >/dev/null; then
+    printf 'name,value,url\nalpha,1,http://198.51.100.7/payload.exe\nbeta,2.5,\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n' >"$T/g.csv"
+    ssconvert "$T/g.csv" "$T/g.xls" 2>/dev/null
+    /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_xls.py" "$T/g.xls" VelvetSweatshop "$T/gx.xls" xor
+    ssconvert "$T/g.xls" "$T/g.out.csv" 2>/dev/null
+    ssconvert "$T/gx.xls" "$T/gx.out.csv" 2>/dev/null
+    "$S" --no-yara "$T/gx.xls" >"$T/gx.jsonl"
+    check "Gnumeric reads the XOR-obfuscated workbook as the plain one, artifact decrypts it to the plain stream" \
+      test "$(cat "$T/gx.out.csv") $(jq -r 'select(.lineage.via == "office-decrypted") | .hashes.sha256' "$T/gx.jsonl")" = "$(cat "$T/g.out.csv") $(sha256sum <"$T/gx.xls.plain" | cut -c1-64)"
+  else
+    echo "skip - ssconvert (gnumeric) absent: the XOR obfuscation was not checked against Gnumeric"
+  fi
   # Word 97 (fEncrypted, the encryption header at the start of 1Table):
   # the decrypted WordDocument stream = msoffcrypto-tool's = the plain one
   for mode in cryptoapi rc4; do
@@ -202,6 +239,59 @@ PY
     check "doc $mode, another password: not decrypted, says why, no child" \
       test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("w'"$mode"'-2.doc"))) | "\(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/w$mode.jsonl") $(jq -r 'select(.path | contains("w'"$mode"'-2.doc!"))' "$T/w$mode.jsonl" | wc -c)" = "null wrong password 0"
   done
+  # PowerPoint 97-2003, RC4 CryptoAPI (make_encrypted_ppt.py encrypts
+  # sample_with_vba.ppt's persist objects): the decrypted PowerPoint
+  # Document stream is the plain one, its persist objects byte-identical
+  # to what msoffcrypto-tool decrypts, and the VBA storage found in it
+  # gives olevba's modules and code for the plain presentation
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" VelvetSweatshop "$T/eppt.ppt"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" another "$T/eppt-2.ppt"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" VelvetSweatshop "$T/eppt-cut.ppt" cutdir
+  ref=$(/usr/bin/python3 - "$T/eppt.ppt" "$(cat "$T/eppt.ppt.objects")" <<'PY'
+import hashlib, io, sys, msoffcrypto, olefile
+o = msoffcrypto.OfficeFile(open(sys.argv[1], "rb"))
+o.load_key(password="VelvetSweatshop")
+b = io.BytesIO(); o.decrypt(b); b.seek(0)
+s = olefile.OleFileIO(b).openstream("PowerPoint Document").read()
+print(hashlib.sha256(s[:int(sys.argv[2])]).hexdigest())
+PY
+)
+  "$S" --no-yara "$T/eppt.ppt" "$T/eppt-2.ppt" "$T/eppt-cut.ppt" >"$T/eppt.jsonl"
+  check "ppt RC4 CryptoAPI: the decrypted PowerPoint Document stream is the plain one (office-decrypted child)" \
+    test "$(jq -r 'select(.lineage.via == "office-decrypted" and (.path | contains("/eppt.ppt!"))) | "\(.name) \(.hashes.sha256)"' "$T/eppt.jsonl")" = "PowerPoint Document $(sha256sum <"$T/eppt.ppt.plain" | cut -c1-64)"
+  check "ppt RC4 CryptoAPI: its persist objects as msoffcrypto-tool decrypts them" \
+    test "$(head -c "$(cat "$T/eppt.ppt.objects")" "$T/eppt.ppt.plain" | sha256sum | cut -c1-64)" = "$ref"
+  check "ppt RC4 CryptoAPI: encrypted, method, decrypted_with, flags" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt.ppt"))) | "\(.ole.encrypted) \(.ole.encryption) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error) \([.flags[] | select(. == "encrypted" or startswith("decrypted") or startswith("vba_"))] | join(",")) \(.errors | length)"' "$T/eppt.jsonl")" = "true powerpoint_current_user rc4_cryptoapi VelvetSweatshop null encrypted,decrypted_default_password 0"
+  awk -F'\t' '$1 == "olevba/sample_with_vba.ppt" && ($2 == "module" || $2 == "code") { $1 = ""; print }' "$GOLD" | sort >"$T/eppt.gold"
+  jq -c 'select(.path | contains("/eppt.ppt"))' "$T/eppt.jsonl" >"$T/eppt1.jsonl"
+  ours_tsv "$T" "$T/eppt1.jsonl"
+  awk -F'\t' '$2 == "module" || $2 == "code" { $1 = ""; print }' "$T/ours.tsv" | sort >"$T/eppt.ours"
+  check "ppt RC4 CryptoAPI: the VBA storage found in the decrypted stream, modules and code as olevba's for the plain presentation ($(wc -l <"$T/eppt.gold") facts)" \
+    cmp -s "$T/eppt.gold" "$T/eppt.ours"
+  check "ppt RC4 CryptoAPI: lineage ppt!VbaProject-0.bin!Module1.bas" \
+    test "$(jq -r 'select(.name == "Module1.bas") | .path' "$T/eppt1.jsonl")" = "$T/eppt.ppt!VbaProject-0.bin!Module1.bas"
+  OLETOOLS=${ART_OLETOOLS_REF:-$ART_SOURCE_DIR/../shared/ref/oletools}
+  if [ -d "$OLETOOLS/oletools" ]; then
+    PYTHONPATH=$OLETOOLS /usr/bin/python3 -m oletools.olevba --json "$T/eppt.ppt" >"$T/eppt.olevba.json" 2>/dev/null || true
+    /usr/bin/python3 -c 'import hashlib, json, sys
+for r in json.load(open(sys.argv[1])):
+    for m in r.get("macros") or []:
+        print(" " + m["vba_filename"] + " " + hashlib.sha256(m["code"].encode("utf-8", "surrogateescape")).hexdigest())' "$T/eppt.olevba.json" | sort >"$T/eppt.live"
+    awk -F'\t' '$2 == "code" { print " " $3 " " $4 }' "$T/ours.tsv" | sort >"$T/eppt.ourscode"
+    check "ppt RC4 CryptoAPI: olevba on the encrypted file (decrypting it through msoffcrypto-tool) shows the same modules and code" \
+      cmp -s "$T/eppt.live" "$T/eppt.ourscode"
+  else
+    echo "skip - $OLETOOLS absent: olevba was not run on the encrypted presentation"
+  fi
+  check "ppt RC4 CryptoAPI, another password: not decrypted, says why, no child" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt-2.ppt"))) | "\(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error)"' "$T/eppt.jsonl") $(jq -r 'select(.path | contains("/eppt-2.ppt!"))' "$T/eppt.jsonl" | wc -c)" = "rc4_cryptoapi null wrong password 0"
+  /usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_encrypted_ppt.py" "$D/sample_with_vba.ppt" VelvetSweatshop "$T/eppt-bad.ppt" badobj
+  expect_rc 0 "ppt with a persist object past the stream: examined, no crash" "$S" --no-yara -o "$T/eppt-bad.jsonl" "$T/eppt-bad.ppt"
+  check "ppt with a persist object past the stream: the others decrypted (VBA found), the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0) | "\(.ole.decrypted_with) \(.errors | map(select(test("persist objects outside"))) | length)"' "$T/eppt-bad.jsonl") $(jq -r 'select(.name == "Module1.bas") | .lineage.via' "$T/eppt-bad.jsonl")" = "VelvetSweatshop 1 vba-module"
+  check "ppt whose persist directory runs past its atom: not decrypted, the damage in errors" \
+    test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt-cut.ppt"))) | "\(.ole.decrypted_with) \(.ole.decryption_error) \(.errors | map(select(test("PersistDirectoryAtom"))) | length)"' "$T/eppt.jsonl")" = "null PersistDirectoryAtom cut or garbled 1"
   # an lKey (encryption header size) beyond the Table stream
   /usr/bin/python3 - "$T/wcryptoapi.doc" "$T/wlkey.doc" <<'PY'
 import sys
@@ -226,6 +316,35 @@ check "xlsm macro sheet formulas = olevba's for the BIFF8 workbook ($(wc -l <"$T
   cmp -s "$T/xlm.gold" "$T/xlm.ours"
 check "xlsm: macro sheet, Auto_Open, xlm flags" \
   test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("excel4_sample_macro.xlsm"))) | "\(.ooxml.xlm.sheets[0].type) \(.ooxml.xlm.autoexec_names[0]) \([.flags[] | select(startswith("xlm_"))] | join(","))"' "$T/fx.jsonl")" = "macro Auto_Open xlm_macros,xlm_autoexec"
+# .xlsb: the BIFF12 macro sheet of the same workbook gives the same
+# formulas (olevba reads no .xlsb macro sheet: its facts for the BIFF8 one)
+jq -r 'select(.lineage.id == 0 and (.path | endswith(".xlsb"))) | .ooxml.xlm.formula_list[]? | "\(.cell)\t\(.formula)"' "$T/fx.jsonl" | sort >"$T/xlsb.ours"
+check "xlsb macro sheet (BIFF12 BrtFmla records) formulas = olevba's for the BIFF8 workbook ($(wc -l <"$T/xlm.gold") formulas)" \
+  cmp -s "$T/xlm.gold" "$T/xlsb.ours"
+check "xlsb: macro sheet, Auto_Open, biff 12, xlm flags" \
+  test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("excel4_sample_macro.xlsb"))) | "\(.ooxml.xlm.biff) \(.ooxml.xlm.sheets | map("\(.name):\(.type):\(.state)") | join(",")) \(.ooxml.xlm.autoexec_names[0]) \([.flags[] | select(startswith("xlm_"))] | join(","))"' "$T/fx.jsonl")" = "12 Macro1:macro:visible,Sheet1:worksheet:visible Auto_Open xlm_macros,xlm_autoexec"
+# an .xlsb built at test time (make_xlsb.py) with a very hidden macro sheet
+# of EXEC, CALL(URLDownloadToFileA), CHAR, references, a Japanese string:
+# every formula as SheetJS's BIFF12 formula reader reads these records
+# (golden xlsb_sheetjs.tsv, made by make_xlsb_golden.sh) and as
+# make_xlsb.py meant it, the keywords and flags as for BIFF8; a formula
+# whose cce runs past its record is reported
+/usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_xlsb.py" "$D/excel4_sample_macro.xlsb" "$T/m.xlsb"
+/usr/bin/python3 "$ART_SOURCE_DIR/tests/cli/make_xlsb.py" "$D/excel4_sample_macro.xlsb" "$T/mcut.xlsb" cut
+"$S" --no-yara "$T/m.xlsb" >"$T/m.jsonl"
+jq -r 'select(.lineage.id == 0) | .ooxml.xlm.formula_list[]? | "\(.cell)\t\(.formula)"' "$T/m.jsonl" >"$T/m.ours"
+grep -v '^#' "$D/xlsb_sheetjs.tsv" >"$T/m.gold"
+check "xlsb built: the $(wc -l <"$T/m.gold") formulas decompiled from BIFF12 tokens (strings, 32-bit rows, areas, UTF-16) = SheetJS's" \
+  cmp -s "$T/m.gold" "$T/m.ours"
+check "xlsb built: the SheetJS golden is the text make_xlsb.py encoded" \
+  cmp -s "$T/m.gold" "$T/m.xlsb.expected"
+check "xlsb built: very hidden macro sheet, suspicious calls, xlm flags" \
+  test "$(jq -r 'select(.lineage.id == 0) | "\(.ooxml.xlm.sheets[0].state) \(.ooxml.xlm.suspicious | join(",")) \(.ooxml.xlm.formulas_not_decompiled) \([.flags[] | select(startswith("xlm_"))] | join(","))"' "$T/m.jsonl")" = "very_hidden EXEC,CALL,URLDownloadToFileA,CHAR 0 xlm_macros,xlm_autoexec,xlm_hidden_sheet,xlm_suspicious"
+check "xlsb built: the formulas are a child xlm_macro.txt whose URL is an indicator" \
+  test "$(jq -r 'select(.name == "xlm_macro.txt") | "\(.lineage.via) \([.. | strings | select(. == "http://198.51.100.7/x.exe")] | length > 0)"' "$T/m.jsonl")" = "xlm-macro true"
+expect_rc 0 "xlsb whose formula runs past its record: examined, no crash" "$S" --no-yara -o "$T/mcut.jsonl" "$T/mcut.xlsb"
+check "xlsb whose formula runs past its record: the damage in errors, the other formulas read" \
+  test "$(jq -r 'select(.lineage.id == 0) | "\(.errors | map(select(test("BIFF12"))) | length) \(.ooxml.xlm.formulas)"' "$T/mcut.jsonl")" = "1 6"
 check "xls: the formulas are a child xlm_macro.txt (via xlm-macro)" \
   test "$(jq -r 'select(.path | endswith("excel4_sample_macro.xls!xlm_macro.txt")) | .lineage.via' "$T/fx.jsonl")" = xlm-macro
 
