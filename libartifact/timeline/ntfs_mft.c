@@ -29,6 +29,7 @@
 extern uint32_t tsk_fs_dir_hash(const char *str);
 extern const TSK_FS_ATTR *tsk_fs_attrlist_get(const TSK_FS_ATTRLIST *list,
                                               TSK_FS_ATTR_TYPE_ENUM type);
+extern TSK_FS_FILE *tsk_fs_file_alloc(TSK_FS_INFO *fs);
 typedef unsigned short UTF16;
 typedef unsigned char UTF8;
 enum { TSKconversionOK = 0 };
@@ -40,7 +41,9 @@ extern int tsk_UTF16toUTF8(TSK_ENDIAN_ENUM endian,
                            UTF8 *dst_end,
                            int flags);
 
-enum { NE_BAD = 0, NE_OK = 1 };
+/* NE_PARTIAL: libtsk failed part way through the entry's attributes; its
+ * walk still shows what it had read by then (no sequence check) */
+enum { NE_BAD = 0, NE_OK = 1, NE_PARTIAL = 2 };
 enum {
   NF_ALLOC = 1,
   NF_DIR = 2,  /* MFT flags: a directory (meta type) */
@@ -403,9 +406,10 @@ parse_attrs(const uint8_t *b, size_t rsize, uint64_t nblocks, prec *p)
       for (size_t i = 0; i < p->na; i++)
         if (p->a[i].type == type && p->a[i].id == id)
           return 2; /* libtsk merges the runs: its case */
-      uint64_t ssize = g64(a + 48);
-      if (ssize == 0 || ssize > (uint64_t)INT64_MAX)
-        return 2;
+      uint64_t ssize = g64(a + 48), alloc = g64(a + 40);
+      if (ssize == 0 || ssize > (uint64_t)INT64_MAX || alloc < ssize ||
+          alloc > (uint64_t)INT64_MAX)
+        return 2; /* libtsk refuses alloc < size (a partial entry) */
       pa->nonres = 1;
       pa->size = ssize;
       if (!(e->flags & NF_DIR) && type == NTFS_ATYPE_DATA && !pa->name[0])
@@ -499,9 +503,15 @@ static int keep(ntfs_rd *r, uint64_t i, prec *p)
 /* Entry I through libtsk (what this parser leaves to it). -1 no memory. */
 static int load_tsk(ntfs_rd *r, uint64_t i, uint8_t base_flags)
 {
-  TSK_FS_FILE *f = tsk_fs_file_open_meta(r->fs, NULL, (TSK_INUM_T)i);
-  if (!f || !f->meta) {
-    tsk_error_reset();
+  /* as the walk loads it (fs->file_add_meta keeps a partial entry) */
+  TSK_FS_FILE *f = tsk_fs_file_alloc(r->fs);
+  if (!f)
+    return -1;
+  int failed = r->fs->file_add_meta(r->fs, f, (TSK_INUM_T)i) != 0;
+  tsk_error_reset();
+  if (!f->meta || (failed && f->meta->type != TSK_FS_META_TYPE_REG &&
+                   f->meta->type != TSK_FS_META_TYPE_DIR)) {
+    /* nothing read: printed as an entry without metadata */
     tsk_fs_file_close(f);
     r->e[i].state = NE_BAD;
     return 0;
@@ -581,6 +591,8 @@ static int load_tsk(ntfs_rd *r, uint64_t i, uint8_t base_flags)
   }
   if (ret == 0 && keep(r, i, &p))
     ret = -1;
+  if (ret == 0 && failed)
+    r->e[i].state = NE_PARTIAL;
   free(p.a);
   free(p.f);
   tsk_fs_file_close(f);
@@ -1067,7 +1079,7 @@ static const nent *meta_of(ntfs_rd *r, uint64_t addr)
 {
   if (addr == r->nent)
     return &orphan_meta;
-  if (addr >= r->nent || r->e[addr].state != NE_OK)
+  if (addr >= r->nent || r->e[addr].state == NE_BAD)
     return NULL;
   return &r->e[addr];
 }
@@ -1298,7 +1310,7 @@ static int walk(ntfs_rd *r, wctx *w, uint64_t addr)
     const nent *e = NULL;
     if (n->addr || n->alloc) {
       e = meta_of(r, n->addr);
-      if (e && e != &orphan_meta) {
+      if (e && e != &orphan_meta && e->state == NE_OK) {
         uint16_t s = e->seq;
         if (!(e->flags & NF_ALLOC) && s > 0)
           s--;
@@ -1401,7 +1413,7 @@ static int find_orphans(ntfs_rd *r, dlist *l)
     int saved = r->collect_named;
     size_t plen = r->path.len;
     r->collect_named = 1;
-    walk(r, &w, r->fs->root_inum);
+    int c = walk(r, &w, r->fs->root_inum);
     r->collect_named = saved;
     r->path.len = plen;
     if (r->path.p)
@@ -1409,6 +1421,8 @@ static int find_orphans(ntfs_rd *r, dlist *l)
     free(stack);
     if (r->st != ART_OK)
       return -1;
+    if (c == W_ERROR)
+      return 1; /* libtsk: no orphan listing */
   }
   for (uint64_t i = 0; i < r->nent; i++) {
     const nent *e = &r->e[i];
@@ -1435,8 +1449,7 @@ static int find_orphans(ntfs_rd *r, dlist *l)
       int saved = r->collect_named;
       size_t plen = r->path.len;
       r->collect_named = 0;
-      stack[i] = 0;
-      walk(r, &w, i);
+      int c = walk(r, &w, i);
       r->collect_named = saved;
       r->path.len = plen;
       if (r->path.p)
@@ -1444,6 +1457,8 @@ static int find_orphans(ntfs_rd *r, dlist *l)
       free(stack);
       if (r->st != ART_OK)
         return -1;
+      if (c == W_ERROR)
+        return 1; /* libtsk's hunt stops when one cannot be listed */
     }
   }
   for (size_t i = 0; i < l->n; i++) {
