@@ -115,14 +115,21 @@ typedef struct ntfs_rd {
 typedef struct dname {
   char *name;
   uint64_t addr;
+  uint32_t hash; /* tsk_fs_dir_hash(name) */
+  uint32_t next; /* next name with the same address + 1, or 0 */
   uint16_t seq;
   uint8_t type;  /* TSK_FS_NAME_TYPE_* */
   uint8_t alloc; /* 1 ALLOC, 0 UNALLOC */
 } dname;
 
+/* A directory listing in libtsk's order, with the names of each address
+ * chained through a hash table (libtsk compares every pair: quadratic in
+ * the size of a directory). */
 typedef struct dlist {
   dname *v;
   size_t n, cap;
+  uint32_t *head; /* by address: first name + 1, or 0 */
+  size_t hcap;    /* a power of two */
 } dlist;
 
 static uint16_t g16(const uint8_t *p)
@@ -613,12 +620,11 @@ static int read_mft(ntfs_rd *r)
   if (bufsz < rsize)
     bufsz = rsize;
   uint8_t *buf = malloc(bufsz + rsize);
-  uint8_t *rec = malloc(rsize);
   uint8_t *secbad = calloc(1, (bufsz + rsize) / 512 + 2); /* per sector */
   prec p;
   memset(&p, 0, sizeof p);
   int ret = 0;
-  if (!buf || !rec || !secbad) {
+  if (!buf || !secbad) {
     ret = -1;
     goto out;
   }
@@ -661,7 +667,7 @@ static int read_mft(ntfs_rd *r)
       todo -= want;
       size_t whole = fill / rsize;
       for (size_t k = 0; k < whole; k++, inum++) {
-        memcpy(rec, buf + k * rsize, rsize);
+        uint8_t *rec = buf + k * rsize; /* fixed up in place */
         int bad = 0;
         for (size_t s = k * rsize / 512; s < ((k + 1) * rsize + 511) / 512; s++)
           bad |= secbad[s];
@@ -701,7 +707,6 @@ static int read_mft(ntfs_rd *r)
     r->e[inum].state = NE_BAD;
 out:
   free(buf);
-  free(rec);
   free(secbad);
   free(p.a);
   free(p.f);
@@ -874,8 +879,41 @@ static void dlist_free(dlist *l)
   for (size_t i = 0; i < l->n; i++)
     free(l->v[i].name);
   free(l->v);
+  free(l->head);
   l->v = NULL;
-  l->n = l->cap = 0;
+  l->head = NULL;
+  l->n = l->cap = l->hcap = 0;
+}
+
+static size_t slot(const dlist *l, uint64_t addr)
+{
+  return (size_t)((addr * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (l->hcap - 1);
+}
+
+/* Rebuild the address chains (after a growth or a removal). */
+static int dlist_rehash(dlist *l, size_t want)
+{
+  size_t cap = 64;
+  while (cap < want * 2)
+    cap *= 2;
+  uint32_t *h = calloc(cap, sizeof *h);
+  if (!h)
+    return -1;
+  free(l->head);
+  l->head = h;
+  l->hcap = cap;
+  for (size_t i = l->n; i-- > 0;) {
+    size_t k = slot(l, l->v[i].addr);
+    l->v[i].next = h[k];
+    h[k] = (uint32_t)(i + 1);
+  }
+  return 0;
+}
+
+/* The first name of ADDR + 1 (the chain mixes addresses of one slot). */
+static uint32_t dlist_first(const dlist *l, uint64_t addr)
+{
+  return l->hcap ? l->head[slot(l, addr)] : 0;
 }
 
 /* libtsk's tsk_fs_dir_add: a name with the same address and name is kept
@@ -887,16 +925,19 @@ static int dlist_add(dlist *l,
                      int type,
                      int alloc)
 {
-  for (size_t i = 0; i < l->n; i++) {
-    if (l->v[i].addr == addr && strcmp(l->v[i].name, name) == 0) {
-      if (!l->v[i].alloc && alloc) {
-        l->v[i].seq = seq;
-        l->v[i].type = (uint8_t)type;
-        l->v[i].alloc = 1;
+  for (uint32_t k = dlist_first(l, addr); k; k = l->v[k - 1].next) {
+    dname *d = &l->v[k - 1];
+    if (d->addr == addr && strcmp(d->name, name) == 0) {
+      if (!d->alloc && alloc) {
+        d->seq = seq;
+        d->type = (uint8_t)type;
+        d->alloc = 1;
       }
       return 0;
     }
   }
+  if (l->n >= UINT32_MAX - 1)
+    return -1;
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 64;
     dname *v = realloc(l->v, cap * sizeof *v);
@@ -908,7 +949,13 @@ static int dlist_add(dlist *l,
   char *s = strdup(name);
   if (!s)
     return -1;
-  l->v[l->n++] = (dname){s, addr, seq, (uint8_t)type, (uint8_t)(alloc != 0)};
+  l->v[l->n++] = (dname){s,   addr,          tsk_fs_dir_hash(name), 0,
+                         seq, (uint8_t)type, (uint8_t)(alloc != 0)};
+  if (l->n * 2 > l->hcap)
+    return dlist_rehash(l, l->n);
+  size_t k = slot(l, addr);
+  l->v[l->n - 1].next = l->head[k];
+  l->head[k] = (uint32_t)l->n;
   return 0;
 }
 
@@ -1075,6 +1122,34 @@ static TSK_WALK_RET_ENUM load_cb(TSK_FS_FILE *f,
   return lb->left ? TSK_WALK_CONT : TSK_WALK_STOP;
 }
 
+/* The index allocation ATTR (LEN bytes with its slack) read run by run
+ * straight from the image (libtsk reads it a cluster at a time through its
+ * 64 KiB cache). 0 read, 1 let libtsk's attribute walk read it (sparse or
+ * filler runs, runs outside the volume, a read error). */
+static int
+read_runs(ntfs_rd *r, const TSK_FS_ATTR *attr, uint8_t *buf, size_t len)
+{
+  TSK_IMG_INFO *img = r->fs->img_info;
+  uint64_t csize = r->ntfs->csize_b;
+  size_t off = 0;
+  for (const TSK_FS_ATTR_RUN *run = attr->nrd.run; run && off < len;
+       run = run->next) {
+    if ((run->flags &
+         (TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER)) ||
+        run->len == 0 || run->addr >= r->nblocks ||
+        run->len > r->nblocks - run->addr || run->offset * csize != off)
+      return 1;
+    uint64_t n = run->len * csize;
+    if (n > len - off)
+      n = len - off;
+    TSK_OFF_T at = r->fs->offset + (TSK_OFF_T)(run->addr * csize);
+    if (img->read(img, at, (char *)buf + off, (size_t)n) != (ssize_t)n)
+      return 1;
+    off += (size_t)n;
+  }
+  return off == len ? 0 : 1;
+}
+
 static const nent *meta_of(ntfs_rd *r, uint64_t addr)
 {
   if (addr == r->nent)
@@ -1142,8 +1217,9 @@ static int dir_open(ntfs_rd *r, uint64_t addr, dlist *l)
     if (!(ia = malloc((size_t)ilen)))
       goto nomem;
     loadbuf lb = {ia, (size_t)ilen, 0};
-    if (tsk_fs_attr_walk(ix, TSK_FS_FILE_WALK_FLAG_SLACK, load_cb, &lb) ||
-        lb.left) {
+    if (read_runs(r, ix, ia, (size_t)ilen) &&
+        (tsk_fs_attr_walk(ix, TSK_FS_FILE_WALK_FLAG_SLACK, load_cb, &lb) ||
+         lb.left)) {
       tsk_error_reset();
       goto out;
     }
@@ -1196,9 +1272,9 @@ static int dir_open(ntfs_rd *r, uint64_t addr, dlist *l)
         continue;
       uint32_t c = r->name_owner[ni];
       int best = 0; /* tsk_fs_dir_contains */
-      for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].addr == c && tsk_fs_dir_hash(l->v[i].name) == cn->hash) {
-          best = l->v[i].alloc ? 1 : 2;
+      for (uint32_t k = dlist_first(l, c); k; k = l->v[k - 1].next)
+        if (l->v[k - 1].addr == c && l->v[k - 1].hash == cn->hash) {
+          best = l->v[k - 1].alloc ? 1 : 2;
           if (best == 1)
             break;
         }
@@ -1475,7 +1551,7 @@ static int find_orphans(ntfs_rd *r, dlist *l)
       l->n--;
     }
   }
-  return 0;
+  return l->n ? dlist_rehash(l, l->n) : 0;
 }
 
 int art__tl_ntfs_walk(art_ctx *ctx,
