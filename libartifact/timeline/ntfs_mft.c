@@ -508,6 +508,15 @@ static int keep(ntfs_rd *r, uint64_t i, prec *p)
 }
 
 /* Entry I through libtsk (what this parser leaves to it). -1 no memory. */
+static TSK_WALK_RET_ENUM meta_noop(TSK_FS_FILE *f, void *arg)
+{
+  (void)f;
+  (void)arg;
+  return TSK_WALK_CONT;
+}
+
+/* Entry I through libtsk (what this parser leaves to it): 0 loaded (or
+ * marked as unreadable), 1 leave the volume to libtsk, -1 no memory. */
 static int load_tsk(ntfs_rd *r, uint64_t i, uint8_t base_flags)
 {
   /* as the walk loads it (fs->file_add_meta keeps a partial entry) */
@@ -516,6 +525,21 @@ static int load_tsk(ntfs_rd *r, uint64_t i, uint8_t base_flags)
     return -1;
   int failed = r->fs->file_add_meta(r->fs, f, (TSK_INUM_T)i) != 0;
   tsk_error_reset();
+  if (failed) {
+    /* libtsk's own inode walk over this entry: does it skip the entry
+     * (corruption) or stop (an error: a read error, an attribute list it
+     * cannot follow)? When it stops, its walk lists nothing of the volume
+     * (the parent map cannot be built): leave the volume to it. */
+    tsk_error_reset();
+    if (tsk_fs_meta_walk(r->fs, (TSK_INUM_T)i, (TSK_INUM_T)i,
+                         TSK_FS_META_FLAG_ALLOC | TSK_FS_META_FLAG_UNALLOC,
+                         meta_noop, NULL)) {
+      tsk_error_reset();
+      tsk_fs_file_close(f);
+      return 1;
+    }
+    tsk_error_reset();
+  }
   if (!f->meta || (failed && f->meta->type != TSK_FS_META_TYPE_REG &&
                    f->meta->type != TSK_FS_META_TYPE_DIR)) {
     /* nothing read: printed as an entry without metadata */
@@ -620,11 +644,10 @@ static int read_mft(ntfs_rd *r)
   if (bufsz < rsize)
     bufsz = rsize;
   uint8_t *buf = malloc(bufsz + rsize);
-  uint8_t *secbad = calloc(1, (bufsz + rsize) / 512 + 2); /* per sector */
   prec p;
   memset(&p, 0, sizeof p);
   int ret = 0;
-  if (!buf || !secbad) {
+  if (!buf) {
     ret = -1;
     goto out;
   }
@@ -641,7 +664,6 @@ static int read_mft(ntfs_rd *r)
         want = (size_t)(rb - ro);
       if (want > todo)
         want = (size_t)todo;
-      memset(secbad + fill / 512, 0, (want + 511) / 512);
       if (run->flags &
           (TSK_FS_ATTR_RUN_FLAG_SPARSE | TSK_FS_ATTR_RUN_FLAG_FILLER)) {
         memset(buf + fill, 0, want);
@@ -649,17 +671,11 @@ static int read_mft(ntfs_rd *r)
         TSK_OFF_T at = (TSK_OFF_T)(run->addr * csize + ro);
         ssize_t got = tsk_fs_read(r->fs, at, (char *)buf + fill, want);
         if (got != (ssize_t)want) {
-          /* a damaged range: sector by sector, so only the entries libtsk
-           * could not read either are lost */
+          /* libtsk cannot read the entries there: its walk stops (it
+           * lists nothing of the volume); leave the volume to it */
           tsk_error_reset();
-          for (size_t s = 0; s < want; s += 512) {
-            size_t n = want - s < 512 ? want - s : 512;
-            if (tsk_fs_read(r->fs, at + (TSK_OFF_T)s, (char *)buf + fill + s,
-                            n) != (ssize_t)n) {
-              tsk_error_reset();
-              secbad[(fill + s) / 512] = 1;
-            }
-          }
+          ret = 1;
+          goto out;
         }
       }
       fill += want;
@@ -668,13 +684,8 @@ static int read_mft(ntfs_rd *r)
       size_t whole = fill / rsize;
       for (size_t k = 0; k < whole; k++, inum++) {
         uint8_t *rec = buf + k * rsize; /* fixed up in place */
-        int bad = 0;
-        for (size_t s = k * rsize / 512; s < ((k + 1) * rsize + 511) / 512; s++)
-          bad |= secbad[s];
-        int v = bad ? 1
-                : mft_fixup(rec, rsize)
-                    ? 1
-                    : parse_attrs(rec, rsize, r->nblocks, &p);
+        int v =
+            mft_fixup(rec, rsize) ? 1 : parse_attrs(rec, rsize, r->nblocks, &p);
         if (v < 0) {
           ret = -1;
           goto out;
@@ -686,8 +697,9 @@ static int read_mft(ntfs_rd *r)
           }
         } else if (v == 2) {
           uint8_t base = g48(rec + 32) == 0 ? NF_BASE : 0;
-          if (load_tsk(r, inum, base)) {
-            ret = -1;
+          int lt = load_tsk(r, inum, base);
+          if (lt) {
+            ret = lt;
             goto out;
           }
         } else {
@@ -696,7 +708,6 @@ static int read_mft(ntfs_rd *r)
       }
       size_t rest = fill - whole * rsize;
       memmove(buf, buf + whole * rsize, rest);
-      memmove(secbad, secbad + whole * rsize / 512, (rest + 511) / 512);
       fill = rest;
       if (r->tl->relay)
         art__tl_relay_tick(r->tl);
@@ -707,7 +718,6 @@ static int read_mft(ntfs_rd *r)
     r->e[inum].state = NE_BAD;
 out:
   free(buf);
-  free(secbad);
   free(p.a);
   free(p.f);
   return ret;
