@@ -27,4 +27,9 @@ int art__tl_ntfs_walk(art_ctx *ctx,
  * Returns 0 parsed, 1 an entry libtsk cannot read, 2 one left to libtsk. */
 int art__tl_ntfs_parse_record(uint8_t *rec, size_t rsize, uint64_t nblocks);
 
+/* Read one $I30 index record (REC, LEN bytes, fixed up in place) of
+ * directory DIR as libtsk lists it, slack included; for the fuzz target
+ * and the tests. Returns the names listed, -1 when libtsk refuses it. */
+int art__tl_ntfs_parse_index(uint8_t *rec, size_t len, uint64_t dir);
+
 #endif
