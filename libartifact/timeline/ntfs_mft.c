@@ -1617,6 +1617,11 @@ int art__tl_ntfs_walk(art_ctx *ctx,
   /* every entry is at least one record of the MFT within the volume */
   if (r.nent > r.nblocks * r.ntfs->csize_b / r.rsize + 16)
     return 0;
+  /* the table (about 160 bytes an entry with its attributes and names,
+   * measured) within --memory (1.3 million entries at the default 256 MiB);
+   * beyond that libtsk's walk, which holds one directory at a time */
+  if (tl->memory && r.nent > tl->memory / 200)
+    return 0;
   r.e = calloc(r.nent + 1, sizeof *r.e);
   r.seen = calloc(1, r.nent + 1);
   r.named = calloc(1, r.nent + 1);
