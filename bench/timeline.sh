@@ -256,6 +256,17 @@ for run in $(seq "$RUNS"); do
     read -r k u s < <(tail -1 "$W/lib.mem")
     echo "  same with ART_EVTX_READER=libevtx run $run: $(awk -v a="$u" -v b="$s" 'BEGIN { printf "%.2f", a + b }') s CPU, peak RSS $k KB"
   fi
+  # the same with libtsk's own NTFS walk (ART_NTFS_READER=libtsk): the
+  # sequential MFT reader's share (timeline/ntfs_mft.c)
+  t0=$(now)
+  ART_NTFS_READER=libtsk /usr/bin/time -f "%M %U %S" -o "$W/lt.mem" "$BIN" -q --artifacts windows \
+    -f l2tcsv --memory 256M -T "$W" "$W/ntfs.img" >"$W/lt.l2t" 2>/dev/null || true
+  t1=$(now)
+  read -r k u s < <(tail -1 "$W/lt.mem")
+  c=$(awk -v a="$u" -v b="$s" 'BEGIN { printf "%.2f", a + b }')
+  if cmp -s "$W/lt.l2t" "$W/ours.l2t"; then same=identical; else same=DIFFERENT; fi
+  echo "  same with ART_NTFS_READER=libtsk run $run: $(secs "$t0" "$t1") s wall, $c s CPU, peak RSS $k KB (output $same)"
+  rm -f "$W/lt.l2t"
 done
 rows=$(($(wc -l <"$W/ours.l2t") - 1))
 arts=$(grep -vc ',FILE,File stat,' "$W/ours.l2t" || true)
@@ -295,15 +306,21 @@ rm -f "$W/evtx.l2t"
 echo "== NTFS: art-timeline --tsk-compat vs fls -r -m / (CPU seconds), --no-orphans, and -f mactime vs fls|mactime"
 for run in $(seq "$RUNS"); do
   /usr/bin/time -f "%U %S" -o "$W/f.mem" fls -r -m / "$W/ntfs.img" >"$W/fls.body"
-  /usr/bin/time -f "%U %S" -o "$W/o.mem" "$BIN" -q --tsk-compat "$W/ntfs.img" >"$W/ours.body"
+  /usr/bin/time -f "%U %S %M" -o "$W/o.mem" "$BIN" -q --tsk-compat "$W/ntfs.img" >"$W/ours.body"
+  ART_NTFS_READER=libtsk /usr/bin/time -f "%U %S %M" -o "$W/lt.mem" "$BIN" -q --tsk-compat "$W/ntfs.img" >"$W/lt.body"
+  if cmp -s "$W/fls.body" "$W/lt.body"; then lsame=identical; else lsame=DIFFERENT; fi
   /usr/bin/time -f "%U %S" -o "$W/n.mem" "$BIN" -q --tsk-compat --no-orphans "$W/ntfs.img" >/dev/null
   /usr/bin/time -f "%U %S" -o "$W/m1.mem" sh -c "fls -r -m / '$W/ntfs.img' | mactime -d -y >/dev/null"
   /usr/bin/time -f "%U %S" -o "$W/m2.mem" "$BIN" -q --artifacts none -f mactime "$W/ntfs.img" >/dev/null
   if cmp -s "$W/fls.body" "$W/ours.body"; then same=identical; else same=DIFFERENT; fi
   awk -v f="$(tail -1 "$W/f.mem")" -v o="$(tail -1 "$W/o.mem")" -v n="$(tail -1 "$W/n.mem")" \
-    -v m1="$(tail -1 "$W/m1.mem")" -v m2="$(tail -1 "$W/m2.mem")" -v s="$same" 'BEGIN {
+    -v m1="$(tail -1 "$W/m1.mem")" -v m2="$(tail -1 "$W/m2.mem")" -v s="$same" \
+    -v lt="$(tail -1 "$W/lt.mem")" -v ls="$lsame" 'BEGIN {
     split(f, a, " "); split(o, b, " "); split(n, c, " "); split(m1, d, " "); split(m2, e, " ")
     fa = a[1] + a[2]; ob = b[1] + b[2]; nc = c[1] + c[2]; md = d[1] + d[2]; me = e[1] + e[2]
+    split(lt, g, " "); lg = g[1] + g[2]
+    printf "  MFT reader: ours --tsk-compat %.2f s, peak RSS %d KB; libtsk walk (ART_NTFS_READER=libtsk) %.2f s (%s, %.2fx fls), peak RSS %d KB\n",
+      ob, b[3], lg, ls, fa / lg, g[3]
     printf "  fls %.2f s; ours --tsk-compat %.2f s (%s, %.2fx); --no-orphans %.2f s (%.2fx); fls|mactime %.2f s vs -f mactime %.2f s (%.1fx)\n",
       fa, ob, s, fa / ob, nc, fa / nc, md, me, md / me }'
 done

@@ -21,6 +21,7 @@
 #include <tsk/libtsk.h>
 #include <tsk/fs/tsk_ext2fs.h>
 
+#include "ntfs_mft_private.h"
 #include "timeline_private.h"
 
 /* Exported by libtsk (tsk/img/img_open.cpp) but not declared in its public
@@ -826,7 +827,12 @@ static int walk_open_fs(art_ctx *ctx,
     fs->load_attrs = guarded_load_attrs;
     cur_guard = &guard;
   }
-  uint8_t r = w.st == ART_OK
+  /* NTFS: one sequential MFT read (ntfs_mft.c); libtsk's own walk when
+   * that reader does not take the volume */
+  int ours = w.st == ART_OK && TSK_FS_TYPE_ISNTFS(fs->ftype)
+                 ? art__tl_ntfs_walk(ctx, tl, fs, w.src, mount, w.ws, &w.st)
+                 : 0;
+  uint8_t r = w.st == ART_OK && !ours
                   ? tsk_fs_dir_walk(fs, fs->root_inum, flags, dir_cb, &w)
                   : 0;
   if (w.ws && w.st == ART_OK)
