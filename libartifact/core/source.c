@@ -268,7 +268,7 @@ static unsigned split_later(const char *path, char **first)
     return 0;
   memcpy(f, path, n - d);
   for (int start = 1; start >= 0; start--) {
-    snprintf(f + n - d, 4, "%03d", start);
+    memcpy(f + n - d, start ? "001" : "000", 4);
     if (stat(f, &st) == 0 && S_ISREG(st.st_mode)) {
       *first = f;
       return start == 0 ? num + 1 : num;
