@@ -34,6 +34,9 @@
 /* A character device named as a target (/dev/zero) is read this far at
  * most unless --max-scan-size says otherwise. */
 #define DEVICE_MAX (64ull << 20)
+/* Results of archive members kept per worker to answer the same bytes met
+ * again without a second scan (art_yara_scanner_set_once). */
+#define ONCE_MAX (32u << 20)
 
 typedef struct modarg {
   const char *module;
@@ -630,6 +633,8 @@ static art_status worker_init(void *ud, art_ctx *ctx, void **out)
   st = scanner_new(r, ctx, &ws->top);
   if (st == ART_OK)
     st = scanner_new(r, ctx, &ws->member);
+  if (st == ART_OK) /* identical members (a .o in several .a) scanned once */
+    art_yara_scanner_set_once(ws->member, ONCE_MAX);
   if (st == ART_OK && !r->o->no_archives) {
     art_archive_opts ao;
     art_archive_opts_init(&ao);

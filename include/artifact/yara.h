@@ -228,6 +228,17 @@ ART_API art_status art_yara_scanner_set_module_data(art_ctx *ctx,
                                                     const char *module,
                                                     const void *data,
                                                     size_t len);
+/* Scan each content once: a scan of bytes this scanner has scanned before
+ * (same SHA-256 and size) gives a copy of the first result, with the new
+ * artifact's path, instead of a second libyara scan, whose fixed cost (the
+ * modules' object trees, every rule's condition) dominates for small
+ * archive members. Only when the outcome depends on the bytes alone (no
+ * name or owner external computed per artifact, no -D module data, a
+ * complete and clean scan); results kept in at most MAX_BYTES (0: off, the
+ * default). Changing the flags, matches or data kept empties the store. */
+ART_API void art_yara_scanner_set_once(art_yara_scanner *s, size_t max_bytes);
+/* Scans answered from that store so far. */
+ART_API uint64_t art_yara_scanner_once_hits(const art_yara_scanner *s);
 /* Set the artifact the next scan is about (and the externals from it). */
 ART_API art_status art_yara_scanner_set_artifact(art_ctx *ctx,
                                                  art_yara_scanner *s,
