@@ -2915,6 +2915,18 @@ static void sb_path(sbuf *b, const char *p)
   }
 }
 
+char *art__yara_path_text(const char *path)
+{
+  sbuf b = {0};
+  sb_path(&b, path);
+  sb_add(&b, "", 1);
+  if (b.oom) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
+}
+
 /* Meta strings as yara -m prints them: C escapes (\\n \\t \\" \\' ...) and
  * three-digit octal for other bytes that are not printable ASCII. */
 static void sb_meta_string(sbuf *b, const char *s)
