@@ -955,6 +955,95 @@ static void on_record(art_yara_result *res, int top, void *ud)
   art_yara_result_free(res);
 }
 
+/* Scan once per content: the same bytes again give a copy of the first
+ * result under the new artifact's name, equal in every printed field; other
+ * bytes, a cut scan or a name-dependent rule set are scanned again. */
+START_TEST(test_scan_once)
+{
+  fixture f;
+  art_yara_artifact a = {"one", NULL, NULL, 0, NULL, NULL};
+  art_yara_result *r1 = NULL, *r2 = NULL, *r3 = NULL;
+  static const char data[] = "xxhello MZ hello", other[] = "hello there";
+  unsigned fmt = ART_YARA_FMT_STRINGS | ART_YARA_FMT_META | ART_YARA_FMT_TAGS |
+                 ART_YARA_FMT_NS;
+  char *t1 = NULL, *t2 = NULL, *j1 = NULL, *j2 = NULL;
+  size_t shown = 0;
+  fx_open(&f, "a.yar", RULES_A, &a);
+  art_yara_scanner_set_once(f.s, 1u << 20);
+  ck_assert_int_eq(art_yara_scan_buffer(f.ctx, f.s, data, sizeof data - 1, &r1),
+                   ART_OK);
+  ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 0);
+  a.path = "two";
+  ck_assert_int_eq(art_yara_scanner_set_artifact(f.ctx, f.s, &a), ART_OK);
+  ck_assert_int_eq(art_yara_scan_buffer(f.ctx, f.s, data, sizeof data - 1, &r2),
+                   ART_OK);
+  ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 1);
+  ck_assert_str_eq(art_yara_result_path(r2), "two");
+  ck_assert_uint_eq(art_yara_result_bytes(r2), sizeof data - 1);
+  ck_assert_int_eq(
+      art_yara_result_text(f.ctx, r1, fmt, NULL, NULL, &t1, &shown), ART_OK);
+  ck_assert_int_eq(
+      art_yara_result_text(f.ctx, r2, fmt, NULL, NULL, &t2, &shown), ART_OK);
+  ck_assert_ptr_nonnull(strstr(t1, "author=\"tester\""));
+  ck_assert_ptr_nonnull(strstr(t2, "author=\"tester\""));
+  ck_assert_str_eq(strstr(t1, "\n"), strstr(t2, "\n")); /* the strings */
+  ck_assert_int_eq(strncmp(t1, t2, (size_t)(strstr(t1, " one") - t1)), 0);
+  ck_assert_int_eq(
+      art_yara_result_json_fmt(f.ctx, r1, fmt, NULL, NULL, &j1, &shown),
+      ART_OK);
+  ck_assert_int_eq(
+      art_yara_result_json_fmt(f.ctx, r2, fmt, NULL, NULL, &j2, &shown),
+      ART_OK);
+  ck_assert_str_eq(strstr(j1, "\"matches\""), strstr(j2, "\"matches\""));
+  /* Other bytes: scanned. */
+  ck_assert_int_eq(
+      art_yara_scan_buffer(f.ctx, f.s, other, sizeof other - 1, &r3), ART_OK);
+  ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 1);
+  ck_assert_uint_eq(art_yara_result_count(r3), 1);
+  art_yara_result_free(r3);
+  /* A scan cut at the maximum size is never kept nor answered. */
+  art_yara_scanner_set_max_size(f.s, 4);
+  for (int i = 0; i < 2; i++) {
+    r3 = NULL;
+    ck_assert_int_eq(
+        art_yara_scan_buffer(f.ctx, f.s, other, sizeof other - 1, &r3),
+        ART_ERR_LIMIT);
+    art_yara_result_free(r3);
+  }
+  ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 1);
+  art_yara_scanner_set_max_size(f.s, 0);
+  /* Other flags: the results kept are dropped. */
+  art_yara_scanner_set_flags(f.s, ART_YARA_SCAN_FAST);
+  r3 = NULL;
+  ck_assert_int_eq(art_yara_scan_buffer(f.ctx, f.s, data, sizeof data - 1, &r3),
+                   ART_OK);
+  ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 1);
+  art_yara_result_free(r3);
+  art_free(t1);
+  art_free(t2);
+  art_free(j1);
+  art_free(j2);
+  art_yara_result_free(r1);
+  art_yara_result_free(r2);
+  fx_close(&f);
+  /* A rule reading the name: every artifact is scanned. */
+  a.path = "x.exe";
+  fx_open(&f, "n.yar", "rule N { condition: extension == \".exe\" }\n", &a);
+  art_yara_scanner_set_once(f.s, 1u << 20);
+  for (int i = 0; i < 2; i++) {
+    r1 = NULL;
+    a.path = i ? "y.txt" : "x.exe";
+    ck_assert_int_eq(art_yara_scanner_set_artifact(f.ctx, f.s, &a), ART_OK);
+    ck_assert_int_eq(
+        art_yara_scan_buffer(f.ctx, f.s, data, sizeof data - 1, &r1), ART_OK);
+    ck_assert_uint_eq(art_yara_result_count(r1), i ? 0 : 1);
+    art_yara_result_free(r1);
+  }
+  ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 0);
+  fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_scan_artifact)
 {
   char *dir = tu_tmpdir();
@@ -1268,6 +1357,7 @@ static Suite *yara_suite(void)
   tcase_add_test(tc, test_threads_and_init);
   tcase_add_test(tc, test_bounded_matches);
   tcase_add_test(tc, test_scan_artifact);
+  tcase_add_test(tc, test_scan_once);
   tcase_add_test(tc, test_xor_key);
   suite_add_tcase(s, tc);
   tc = tcase_create("format");

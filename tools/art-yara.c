@@ -34,6 +34,9 @@
 /* A character device named as a target (/dev/zero) is read this far at
  * most unless --max-scan-size says otherwise. */
 #define DEVICE_MAX (64ull << 20)
+/* Results of archive members kept per worker to answer the same bytes met
+ * again without a second scan (art_yara_scanner_set_once). */
+#define ONCE_MAX (32u << 20)
 
 typedef struct modarg {
   const char *module;
@@ -59,34 +62,6 @@ typedef struct opts {
   art_sandbox_opts sandbox;
 } opts;
 
-/* The text output of a file with several hard links, rendered with a
- * placeholder for its path: its other names print the same lines with their
- * own path, without scanning the same bytes again (yara scans each name). */
-typedef struct tmpl {
-  char *text;            /* head then body */
-  size_t head_len, len;  /* head bytes; all bytes */
-  uint64_t *slots;       /* offsets in TEXT where the path goes */
-  size_t n_slots, width; /* slots; bytes each slot takes in TEXT */
-  unsigned long matches;
-} tmpl;
-
-enum { LINK_RUNNING, LINK_DONE, LINK_UNUSABLE };
-
-typedef struct link_ent {
-  uint64_t dev, ino;
-  uint64_t left; /* names not seen yet (the template is freed at 0) */
-  int state, used;
-  tmpl t;
-} link_ent;
-
-typedef struct links {
-  pthread_mutex_t lock;
-  pthread_cond_t done;
-  link_ent *tab;
-  size_t cap, n;
-  size_t bytes; /* template bytes held */
-} links;
-
 typedef struct run {
   opts *o;
   FILE *out;
@@ -99,10 +74,9 @@ typedef struct run {
   uint64_t deadline_ms; /* -a: one deadline for the run, as yara (monotonic) */
   int limit_hit;
   int single; /* one file named (yara's single-target mode: -c prints N) */
-  art_batch *batch;     /* for the progress line's byte count */
-  art_sandbox *sandbox; /* NULL with --no-sandbox */
-  int dedup;            /* hard links scanned once (see tmpl) */
-  links links;
+  art_batch *batch;      /* for the progress line's byte count */
+  art_sandbox *sandbox;  /* NULL with --no-sandbox */
+  art_yara_links *links; /* hard links scanned once; NULL: each name */
 } run;
 
 typedef struct wstate {
@@ -117,23 +91,12 @@ typedef struct stream {
   FILE *spill;
 } stream;
 
-/* Records with a placeholder path, and where the path goes. */
-typedef struct tpart {
-  char *p;
-  size_t len, cap;
-  uint64_t *slots;
-  size_t n_slots, cap_slots;
-} tpart;
-
 typedef struct output {
   stream head, body; /* the input's own record; its members' */
   unsigned long failures, matches;
-  /* With hard links: the same records with a placeholder path (see tmpl),
-   * serialised by tmpl_pack, unless something made them unusable. */
-  const char *base; /* the input's path, prefix of every record's path */
-  size_t width;     /* strlen(base): the placeholder's width */
-  tpart tp[2];      /* head, body */
-  int t_bad;
+  /* With hard links: the same records without the path, for the file's
+   * other names (art_yara_links), unless something made it unusable. */
+  art_yara_tmpl *tm;
 } output;
 
 static void usage(void)
@@ -630,6 +593,8 @@ static art_status worker_init(void *ud, art_ctx *ctx, void **out)
   st = scanner_new(r, ctx, &ws->top);
   if (st == ART_OK)
     st = scanner_new(r, ctx, &ws->member);
+  if (st == ART_OK) /* identical members (a .o in several .a) scanned once */
+    art_yara_scanner_set_once(ws->member, ONCE_MAX);
   if (st == ART_OK && !r->o->no_archives) {
     art_archive_opts ao;
     art_archive_opts_init(&ao);
@@ -750,286 +715,6 @@ static const char *reason_only(const char *msg, const char *path)
   return msg;
 }
 
-/* ---- hard links ---------------------------------------------------------- */
-
-static int tpart_add(tpart *t, const char *p, size_t n)
-{
-  if (t->len + n > t->cap) {
-    size_t cap = t->cap ? t->cap : 1024;
-    char *q;
-    while (cap < t->len + n)
-      cap *= 2;
-    if (!(q = realloc(t->p, cap)))
-      return -1;
-    t->p = q;
-    t->cap = cap;
-  }
-  memcpy(t->p + t->len, p, n);
-  t->len += n;
-  return 0;
-}
-
-static int tpart_slot(tpart *t, uint64_t off)
-{
-  if (t->n_slots == t->cap_slots) {
-    size_t cap = t->cap_slots ? t->cap_slots * 2 : 16;
-    uint64_t *q = realloc(t->slots, cap * sizeof *q);
-    if (!q)
-      return -1;
-    t->slots = q;
-    t->cap_slots = cap;
-  }
-  t->slots[t->n_slots++] = off;
-  return 0;
-}
-
-static void tpart_free(tpart *t)
-{
-  free(t->p);
-  free(t->slots);
-  memset(t, 0, sizeof *t);
-}
-
-/* Render RES again for the template of part PART: its path is the input's
- * (out->base) plus a member's lineage; the input's part is rendered once as
- * WIDTH 'a's and once as WIDTH 'b's, and the runs where the two texts differ
- * are exactly where the path goes (every other byte is the same in both,
- * and letters are printed as they are). */
-static void
-tmpl_add(run *r, art_ctx *ctx, output *out, int part, art_yara_result *res)
-{
-  const char *orig = art_yara_result_path(res);
-  size_t n = out->width, len, tl;
-  char *keep = NULL, *p = NULL, *ta = NULL, *tb = NULL;
-  size_t shown = 0;
-  tpart *t = &out->tp[part];
-  uint64_t base = t->len;
-  int ok = 0;
-  if (n == 0 || strncmp(orig, out->base, n) != 0)
-    goto done;
-  len = strlen(orig);
-  if (!(keep = strdup(orig)) || !(p = malloc(len + 1)))
-    goto done;
-  memcpy(p, orig, len + 1);
-  memset(p, 'a', n);
-  if (art_yara_result_set_path(ctx, res, p) != ART_OK ||
-      art_yara_result_text(ctx, res, r->o->fmt, filter, r->o, &ta, &shown) !=
-          ART_OK)
-    goto restore;
-  memset(p, 'b', n);
-  if (art_yara_result_set_path(ctx, res, p) != ART_OK ||
-      art_yara_result_text(ctx, res, r->o->fmt, filter, r->o, &tb, &shown) !=
-          ART_OK)
-    goto restore;
-  tl = strlen(ta);
-  if (strlen(tb) != tl)
-    goto restore;
-  ok = 1;
-  for (size_t i = 0; ok && i < tl;) {
-    if (ta[i] == tb[i]) {
-      i++;
-      continue;
-    }
-    for (size_t k = 0; ok && k < n; k++)
-      ok = i + k < tl && ta[i + k] == 'a' && tb[i + k] == 'b';
-    if (ok)
-      ok = tpart_slot(t, base + i) == 0;
-    i += n;
-  }
-  if (ok)
-    ok = tpart_add(t, ta, tl) == 0;
-restore:
-  if (art_yara_result_set_path(ctx, res, keep) != ART_OK)
-    ok = 0;
-done:
-  if (!ok)
-    out->t_bad = 1;
-  art_free(ta);
-  art_free(tb);
-  free(p);
-  free(keep);
-}
-
-static int put_u64(tpart *b, uint64_t v)
-{
-  return tpart_add(b, (const char *)&v, sizeof v);
-}
-
-/* The template as bytes after the records (nothing when unusable): width,
- * head and body lengths and slot counts, matches, head, body, slots. */
-static art_status tmpl_pack(output *out, tpart *b)
-{
-  tpart *h = &out->tp[0], *d = &out->tp[1];
-  int bad = 0;
-  if (out->base && !out->t_bad && out->failures == 0) {
-    bad = put_u64(b, out->width) || put_u64(b, h->len) || put_u64(b, d->len) ||
-          put_u64(b, h->n_slots) || put_u64(b, d->n_slots) ||
-          put_u64(b, out->matches) || tpart_add(b, h->p ? h->p : "", h->len) ||
-          tpart_add(b, d->p ? d->p : "", d->len);
-    for (size_t i = 0; !bad && i < h->n_slots; i++)
-      bad = put_u64(b, h->slots[i]);
-    for (size_t i = 0; !bad && i < d->n_slots; i++)
-      bad = put_u64(b, h->len + d->slots[i]);
-  }
-  tpart_free(h);
-  tpart_free(d);
-  return bad ? ART_ERR_NOMEM : ART_OK;
-}
-
-/* Read a template packed by tmpl_pack (LEN bytes at P) into T; -1 when
- * there is none or it does not hold together. */
-static int tmpl_unpack(const unsigned char *p, size_t len, tmpl *t)
-{
-  uint64_t v[6];
-  size_t n;
-  memset(t, 0, sizeof *t);
-  if (len < sizeof v)
-    return -1;
-  memcpy(v, p, sizeof v);
-  p += sizeof v;
-  len -= sizeof v;
-  if (v[1] > len || v[2] > len - v[1] || v[3] > SIZE_MAX / 8 ||
-      v[4] > SIZE_MAX / 8 - v[3] || (v[3] + v[4]) * 8 != len - v[1] - v[2])
-    return -1;
-  t->width = (size_t)v[0];
-  t->head_len = (size_t)v[1];
-  t->len = (size_t)(v[1] + v[2]);
-  t->n_slots = (size_t)(v[3] + v[4]);
-  t->matches = (unsigned long)v[5];
-  t->text = malloc(t->len ? t->len : 1);
-  t->slots = malloc(t->n_slots ? t->n_slots * sizeof *t->slots : 1);
-  if (!t->text || !t->slots) {
-    free(t->text);
-    free(t->slots);
-    return -1;
-  }
-  memcpy(t->text, p, t->len);
-  memcpy(t->slots, p + t->len, t->n_slots * sizeof *t->slots);
-  for (n = 0; n < t->n_slots; n++)
-    if (t->slots[n] > t->len || t->len - t->slots[n] < t->width ||
-        (n && t->slots[n] < t->slots[n - 1] + t->width)) {
-      free(t->text);
-      free(t->slots);
-      return -1;
-    }
-  return 0;
-}
-
-/* PATH as the text records print it (art_yara_result_text): control
- * characters as \xNN, a backslash doubled. */
-static char *path_escape(const char *path)
-{
-  size_t n = 0;
-  char *e, *q;
-  for (const char *p = path; *p; p++)
-    n += ((unsigned char)*p < 32 || *p == 127) ? 4 : *p == '\\' ? 2 : 1;
-  if (!(e = malloc(n + 1)))
-    return NULL;
-  q = e;
-  for (const char *p = path; *p; p++) {
-    unsigned char ch = (unsigned char)*p;
-    if (ch < 32 || ch == 127) {
-      snprintf(q, 5, "\\x%02X", ch);
-      q += 4;
-    } else if (ch == '\\') {
-      *q++ = '\\';
-      *q++ = '\\';
-    } else {
-      *q++ = (char)ch;
-    }
-  }
-  *q = '\0';
-  return e;
-}
-
-/* The output of IT, another name of the file whose template is T. */
-static output *tmpl_output(run *r, const tmpl *t, const art_batch_item *it)
-{
-  output *out = calloc(1, sizeof *out);
-  char *esc = path_escape(it->path);
-  size_t at = 0, el;
-  if (!out || !esc) {
-    free(out);
-    free(esc);
-    return NULL;
-  }
-  el = strlen(esc);
-  for (size_t i = 0; i <= t->n_slots; i++) {
-    size_t end = i < t->n_slots ? (size_t)t->slots[i] : t->len;
-    /* The text up to the slot, split at the end of the head. */
-    while (at < end) {
-      size_t stop = at < t->head_len && end > t->head_len ? t->head_len : end;
-      stream_add(r, at < t->head_len ? &out->head : &out->body, t->text + at,
-                 stop - at);
-      at = stop;
-    }
-    if (i < t->n_slots) {
-      stream_add(r, at < t->head_len ? &out->head : &out->body, esc, el);
-      at += t->width;
-    }
-  }
-  free(esc);
-  out->matches = t->matches;
-  atomic_fetch_add(&r->matches, t->matches);
-  if (r->batch)
-    art_batch_add_bytes(r->batch, it->size);
-  return out;
-}
-
-static int links_want(const run *r, const art_batch_item *it)
-{
-  return r->dedup && it->nlink > 1 && it->type == ART_ENTRY_FILE;
-}
-
-static size_t links_slot(const links *l, uint64_t dev, uint64_t ino)
-{
-  size_t i = (size_t)((ino * 0x9E3779B97F4A7C15ull) ^ dev) & (l->cap - 1);
-  while (l->tab[i].used && (l->tab[i].dev != dev || l->tab[i].ino != ino))
-    i = (i + 1) & (l->cap - 1);
-  return i;
-}
-
-/* Under the lock: the entry of IT's file, created (RUNNING) when new;
- * NULL when the table cannot grow. */
-static link_ent *links_get(links *l, const art_batch_item *it, int *created)
-{
-  size_t i;
-  *created = 0;
-  if (l->n + 1 > l->cap / 2) {
-    size_t cap = l->cap ? l->cap * 2 : 256;
-    link_ent *old = l->tab, *tab = calloc(cap, sizeof *tab);
-    size_t ocap = l->cap;
-    if (!tab)
-      return NULL;
-    l->tab = tab;
-    l->cap = cap;
-    for (size_t k = 0; k < ocap; k++)
-      if (old[k].used)
-        l->tab[links_slot(l, old[k].dev, old[k].ino)] = old[k];
-    free(old);
-  }
-  i = links_slot(l, it->dev, it->ino);
-  if (!l->tab[i].used) {
-    l->tab[i].used = 1;
-    l->tab[i].dev = it->dev;
-    l->tab[i].ino = it->ino;
-    l->tab[i].left = it->nlink - 1;
-    l->tab[i].state = LINK_RUNNING;
-    l->n++;
-    *created = 1;
-  }
-  return &l->tab[i];
-}
-
-static void links_free(links *l)
-{
-  for (size_t i = 0; i < l->cap; i++) {
-    free(l->tab[i].t.text);
-    free(l->tab[i].t.slots);
-  }
-  free(l->tab);
-}
-
 /* Format one result into S (and count it); frees it. SAID: an error
  * result's message translated for stderr (NULL: the record's C text). */
 static void put_result_said(run *r,
@@ -1044,7 +729,7 @@ static void put_result_said(run *r,
   size_t shown = 0;
   art_status rs = art_yara_result_status(res);
   if (rs != ART_OK || art_yara_result_skipped(res))
-    out->t_bad = 1; /* a message on stderr the other names would not get */
+    art_yara_tmpl_set_unusable(out->tm); /* a message the others lack */
   if (rs != ART_OK) {
     out->failures++;
     if (!r->o->json) {
@@ -1082,8 +767,8 @@ static void put_result_said(run *r,
       if (mod)
         stream_add(r, s, mod, strlen(mod));
       stream_add(r, s, text, strlen(text));
-      if (out->base && !out->t_bad)
-        tmpl_add(r, ctx, out, s == &out->head ? 0 : 1, res);
+      art_yara_tmpl_add(ctx, out->tm, s == &out->head ? 0 : 1, res, r->o->fmt,
+                        filter, r->o, shown);
     }
   }
   art_free(text);
@@ -1139,6 +824,12 @@ static unsigned remaining(const run *r)
                                                          : left;
 }
 
+/* Whether IT is one name of a file with several (scanned once). */
+static int links_want(const run *r, const art_batch_item *it)
+{
+  return r->links && it->nlink > 1 && it->type == ART_ENTRY_FILE;
+}
+
 /* Whether ITEM is settled without reading it (special files, -z, the run's
  * -a deadline passed): then scanned in this process, never opened. */
 static int settled_unread(const run *r, const art_batch_item *it)
@@ -1150,8 +841,12 @@ static int settled_unread(const run *r, const art_batch_item *it)
 
 /* Scan one input and its members (from SRC when given: a sandboxed
  * worker's descriptor) into an output. */
-static output *scan_item(
-    run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, art_source *src)
+static output *scan_item(run *r,
+                         wstate *ws,
+                         art_ctx *ctx,
+                         const art_batch_item *it,
+                         art_source *src,
+                         int want_tmpl)
 {
   output *out = calloc(1, sizeof *out);
   job j = {r, ctx, out};
@@ -1161,10 +856,8 @@ static output *scan_item(
   unsigned left;
   if (!out)
     return NULL;
-  if (links_want(r, it)) {
-    out->base = it->path;
-    out->width = strlen(it->path);
-  }
+  if (want_tmpl && art_yara_tmpl_new(ctx, it->path, &out->tm) != ART_OK)
+    out->tm = NULL; /* only the other names' reuse is lost */
   st = art_yara_scanner_set_artifact(ctx, ws->top, &a);
   if (st != ART_OK)
     goto failed;
@@ -1259,7 +952,7 @@ static art_status job_run(void *ud,
                           art_sandbox_buf *buf)
 {
   run *r = ud;
-  output *out = scan_item(r, wsp, ctx, it, src);
+  output *out = scan_item(r, wsp, ctx, it, src, links_want(r, it));
   uint64_t n[4];
   art_status st;
   if (!out)
@@ -1276,101 +969,97 @@ static art_status job_run(void *ud,
     st = s1 != ART_OK ? s1 : s2;
   /* Then the template for the file's other names, if any (an error here
    * costs only the reuse: the records above are complete). */
+  if (out->failures)
+    art_yara_tmpl_set_unusable(out->tm);
   {
-    tpart blob = {0};
-    if (tmpl_pack(out, &blob) == ART_OK && st == ART_OK && blob.len)
-      art_sandbox_buf_append(buf, blob.p, blob.len);
-    tpart_free(&blob);
+    void *blob = NULL;
+    size_t blen = 0;
+    if (art_yara_tmpl_pack(ctx, out->tm, &blob, &blen) == ART_OK &&
+        st == ART_OK && blen)
+      art_sandbox_buf_append(buf, blob, blen);
+    free(blob);
   }
+  art_yara_tmpl_free(out->tm);
   free(out);
   return st;
 }
 
 /* Scan IT (in a sandboxed worker unless disabled); *T gets the template
- * for its other names when the worker made one. */
-static output *
-scan_one(run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, tmpl *t);
+ * for its other names when one was made. */
+static output *scan_one(run *r,
+                        wstate *ws,
+                        art_ctx *ctx,
+                        const art_batch_item *it,
+                        art_yara_tmpl **t);
+
+/* The output of IT from its records rendered for its path. */
+static output *output_of(run *r,
+                         const art_batch_item *it,
+                         char *head,
+                         size_t head_len,
+                         char *body,
+                         size_t body_len,
+                         unsigned long matches)
+{
+  output *out = calloc(1, sizeof *out);
+  if (out) {
+    stream_add(r, &out->head, head, head_len);
+    stream_add(r, &out->body, body, body_len);
+    out->matches = matches;
+    atomic_fetch_add(&r->matches, matches);
+    if (r->batch)
+      art_batch_add_bytes(r->batch, it->size);
+  }
+  free(head);
+  free(body);
+  return out;
+}
 
 static void *work(void *ud, void *wsp, art_ctx *ctx, const art_batch_item *it)
 {
   run *r = ud;
-  links *l = &r->links;
-  link_ent *e;
-  output *out;
-  tmpl t;
-  int created = 0;
+  output *out = NULL;
+  art_yara_tmpl *t = NULL;
+  char *head = NULL, *body = NULL;
+  size_t hl = 0, bl = 0;
+  unsigned long m = 0;
   if (!links_want(r, it) || settled_unread(r, it))
     return scan_one(r, wsp, ctx, it, NULL);
-  /* A name of a file already scanned (or being scanned: wait for it). */
-  pthread_mutex_lock(&l->lock);
-  e = links_get(l, it, &created);
-  while (e && !created && e->state == LINK_RUNNING) {
-    pthread_cond_wait(&l->done, &l->lock);
-    e = links_get(l, it, &created); /* the table may have moved */
-  }
-  if (e && !created && e->state == LINK_DONE) {
-    out = tmpl_output(r, &e->t, it);
-    if (e->left)
-      e->left--;
-    if (e->left == 0) {
-      l->bytes -= e->t.len + e->t.n_slots * sizeof(uint64_t);
-      free(e->t.text);
-      free(e->t.slots);
-      memset(&e->t, 0, sizeof e->t);
-      e->state = LINK_UNUSABLE;
-    }
-    pthread_mutex_unlock(&l->lock);
-    if (out)
+  switch (art_yara_links_claim(r->links, it->dev, it->ino, it->nlink, it->path,
+                               &head, &hl, &body, &bl, &m)) {
+  case ART_YARA_LINK_AGAIN: /* a name of a file already scanned */
+    if ((out = output_of(r, it, head, hl, body, bl, m)) != NULL)
       return out;
     return scan_one(r, wsp, ctx, it, NULL);
-  }
-  pthread_mutex_unlock(&l->lock);
-  if (!created)
+  case ART_YARA_LINK_FIRST:
+    out = scan_one(r, wsp, ctx, it, &t);
+    if (!out || out->failures)
+      art_yara_tmpl_set_unusable(t);
+    art_yara_links_done(r->links, it->dev, it->ino, t);
+    return out;
+  case ART_YARA_LINK_SCAN:
+  default:
     return scan_one(r, wsp, ctx, it, NULL);
-  memset(&t, 0, sizeof t);
-  out = scan_one(r, wsp, ctx, it, &t);
-  pthread_mutex_lock(&l->lock);
-  e = links_get(l, it, &created);
-  if (e && t.text && out && out->failures == 0 &&
-      l->bytes + t.len + t.n_slots * sizeof(uint64_t) <= LINKS_MAX) {
-    e->t = t;
-    e->state = LINK_DONE;
-    l->bytes += t.len + t.n_slots * sizeof(uint64_t);
-  } else {
-    free(t.text);
-    free(t.slots);
-    if (e)
-      e->state = LINK_UNUSABLE;
   }
-  pthread_cond_broadcast(&l->done);
-  pthread_mutex_unlock(&l->lock);
-  return out;
 }
 
-/* The template in-process (--no-sandbox): packed and read back as a
- * worker's would be. */
-static void tmpl_local(output *out, tmpl *t)
-{
-  tpart b = {0};
-  if (tmpl_pack(out, &b) == ART_OK && b.len)
-    tmpl_unpack((const unsigned char *)b.p, b.len, t);
-  tpart_free(&b);
-}
-
-static output *
-scan_one(run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, tmpl *t)
+static output *scan_one(run *r,
+                        wstate *ws,
+                        art_ctx *ctx,
+                        const art_batch_item *it,
+                        art_yara_tmpl **t)
 {
   art_sandbox_result sr;
   output *out;
   uint64_t n[4];
   if (!r->sandbox || settled_unread(r, it)) {
-    out = scan_item(r, ws, ctx, it, NULL);
-    if (out && t) {
-      tmpl_local(out, t);
-    } else if (out) {
-      tpart_free(&out->tp[0]);
-      tpart_free(&out->tp[1]);
-    }
+    out = scan_item(r, ws, ctx, it, NULL, t != NULL);
+    if (out && t)
+      *t = out->tm;
+    else if (out)
+      art_yara_tmpl_free(out->tm);
+    if (out)
+      out->tm = NULL;
     return out;
   }
   if (art_sandbox_run(r->sandbox, ctx, it, &sr) != ART_OK)
@@ -1389,9 +1078,10 @@ scan_one(run *r, wstate *ws, art_ctx *ctx, const art_batch_item *it, tmpl *t)
     atomic_fetch_add(&r->matches, (unsigned long)n[1]);
     stream_add(r, &out->head, data, (size_t)n[2]);
     stream_add(r, &out->body, data + n[2], (size_t)n[3]);
-    if (t && len > n[2] + n[3])
-      tmpl_unpack((const unsigned char *)data + n[2] + n[3],
-                  len - (size_t)(n[2] + n[3]), t);
+    if (t && len > n[2] + n[3] &&
+        art_yara_tmpl_unpack(ctx, data + n[2] + n[3],
+                             len - (size_t)(n[2] + n[3]), t) != ART_OK)
+      art_ctx_clear(ctx); /* only the other names' reuse is lost */
     if (r->batch)
       art_batch_add_bytes(r->batch, it->size);
   } else if (out) {
@@ -1589,9 +1279,7 @@ static int read_modules(opts *o)
 static int yara_main(int argc, char **argv)
 {
   opts o = {0};
-  run r = {.o = &o,
-           .links = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                     .done = PTHREAD_COND_INITIALIZER}};
+  run r = {.o = &o};
   art_ctx *ctx = NULL;
   art_batch *batch = NULL;
   cli_progress *progress = NULL;
@@ -1669,9 +1357,11 @@ static int yara_main(int argc, char **argv)
   /* Hard links scanned once when the output cannot tell the difference:
    * text lines (not -c, -D, JSON), no rule reading the name, no run
    * deadline. Set before the workers are forked. */
-  r.dedup = !o.json && !o.count && !o.timeout &&
-            !(o.scan_flags & ART_YARA_SCAN_MODULE_DATA) &&
-            !art_yara_rules_name_dependent(r.rules);
+  if (st == ART_OK && !o.json && !o.count && !o.timeout &&
+      !(o.scan_flags & ART_YARA_SCAN_MODULE_DATA) &&
+      !art_yara_rules_name_dependent(r.rules) &&
+      art_yara_links_new(ctx, LINKS_MAX, &r.links) != ART_OK)
+    art_ctx_clear(ctx); /* each name is scanned */
   if (st == ART_OK && !o.sandbox.disabled) {
     /* Workers scan; forked now, they have the compiled rules. The wall-clock
      * limit leaves room for yara's own per-file timeout. */
@@ -1707,7 +1397,7 @@ out:
   art_sandbox_free(r.sandbox);
   art_yara_scanner_free(r.err_scanner);
   art_yara_rules_free(r.rules);
-  links_free(&r.links);
+  art_yara_links_free(r.links);
   art_ctx_free(ctx);
   for (size_t i = 0; i < o.n_modules; i++) {
     free((char *)(uintptr_t)o.mods[i].module);

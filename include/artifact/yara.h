@@ -228,6 +228,17 @@ ART_API art_status art_yara_scanner_set_module_data(art_ctx *ctx,
                                                     const char *module,
                                                     const void *data,
                                                     size_t len);
+/* Scan each content once: a scan of bytes this scanner has scanned before
+ * (same SHA-256 and size) gives a copy of the first result, with the new
+ * artifact's path, instead of a second libyara scan, whose fixed cost (the
+ * modules' object trees, every rule's condition) dominates for small
+ * archive members. Only when the outcome depends on the bytes alone (no
+ * name or owner external computed per artifact, no -D module data, a
+ * complete and clean scan); results kept in at most MAX_BYTES (0: off, the
+ * default). Changing the flags, matches or data kept empties the store. */
+ART_API void art_yara_scanner_set_once(art_yara_scanner *s, size_t max_bytes);
+/* Scans answered from that store so far. */
+ART_API uint64_t art_yara_scanner_once_hits(const art_yara_scanner *s);
 /* Set the artifact the next scan is about (and the externals from it). */
 ART_API art_status art_yara_scanner_set_artifact(art_ctx *ctx,
                                                  art_yara_scanner *s,
@@ -479,6 +490,91 @@ ART_API art_status art_yara_result_matches_json(art_ctx *ctx,
                                                 void *userdata,
                                                 char **out,
                                                 size_t *shown);
+
+/* ---- a file with several hard links scanned once ------------------------
+ * yara scans every name of a file; its text records differ only by the
+ * path. A template keeps the records of the first name with the path left
+ * out (built while they are printed), and the registry prints them for the
+ * file's other names with their own path instead of scanning again. Only
+ * valid when the output cannot tell (text lines, no rule reading the name:
+ * art_yara_rules_name_dependent()). */
+typedef struct art_yara_tmpl art_yara_tmpl;
+
+/* A template for the records of the input at BASE (its path). */
+ART_API art_status art_yara_tmpl_new(art_ctx *ctx,
+                                     const char *base,
+                                     art_yara_tmpl **out);
+ART_API void art_yara_tmpl_free(art_yara_tmpl *t);
+/* Add RES as printed by art_yara_result_text(FMT_FLAGS, FILTER, USERDATA)
+ * to PART (0: the input's own record, 1: its members'); SHOWN: its matches
+ * printed. A record that cannot be rendered makes the template unusable. */
+ART_API void art_yara_tmpl_add(art_ctx *ctx,
+                               art_yara_tmpl *t,
+                               int part,
+                               art_yara_result *res,
+                               unsigned fmt_flags,
+                               art_yara_filter_cb filter,
+                               void *userdata,
+                               size_t shown);
+/* Something the other names would not get (a message on stderr, a failed
+ * member): the template must not be used. */
+ART_API void art_yara_tmpl_set_unusable(art_yara_tmpl *t);
+ART_API int art_yara_tmpl_usable(const art_yara_tmpl *t);
+ART_API unsigned long art_yara_tmpl_matches(const art_yara_tmpl *t);
+/* As bytes (for a sandboxed worker's answer; *OUT NULL and *LEN 0 when the
+ * template is unusable), and back (ART_ERR_FORMAT when they do not hold
+ * together). *OUT is freed with free(). */
+ART_API art_status art_yara_tmpl_pack(art_ctx *ctx,
+                                      const art_yara_tmpl *t,
+                                      void **out,
+                                      size_t *len);
+ART_API art_status art_yara_tmpl_unpack(art_ctx *ctx,
+                                        const void *data,
+                                        size_t len,
+                                        art_yara_tmpl **out);
+/* The records for the name PATH: *HEAD (the input's record) and *BODY (its
+ * members'), NUL-terminated, freed with free(). */
+ART_API art_status art_yara_tmpl_render(art_ctx *ctx,
+                                        const art_yara_tmpl *t,
+                                        const char *path,
+                                        char **head,
+                                        size_t *head_len,
+                                        char **body,
+                                        size_t *body_len);
+
+/* The registry of files with several names, shared by the threads of a
+ * run; templates held in at most MAX_BYTES (beyond, names are scanned). */
+typedef struct art_yara_links art_yara_links;
+typedef enum art_yara_link_claim {
+  ART_YARA_LINK_SCAN,  /* scan this name as any file */
+  ART_YARA_LINK_FIRST, /* the first name: scan it with a template, then
+                          art_yara_links_done() */
+  ART_YARA_LINK_AGAIN  /* another name: its records are in *HEAD, *BODY */
+} art_yara_link_claim;
+
+ART_API art_status art_yara_links_new(art_ctx *ctx,
+                                      size_t max_bytes,
+                                      art_yara_links **out);
+ART_API void art_yara_links_free(art_yara_links *l);
+/* For the name PATH of the file (DEV, INO) with NLINK names. Waits while
+ * another thread scans the same file under its first name. With
+ * ART_YARA_LINK_AGAIN, *MATCHES is the number of matches printed. */
+ART_API art_yara_link_claim art_yara_links_claim(art_yara_links *l,
+                                                 uint64_t dev,
+                                                 uint64_t ino,
+                                                 uint64_t nlink,
+                                                 const char *path,
+                                                 char **head,
+                                                 size_t *head_len,
+                                                 char **body,
+                                                 size_t *body_len,
+                                                 unsigned long *matches);
+/* The first name's scan has ended: T (taken; NULL or unusable when the
+ * scan failed) serves the other names. */
+ART_API void art_yara_links_done(art_yara_links *l,
+                                 uint64_t dev,
+                                 uint64_t ino,
+                                 art_yara_tmpl *t);
 
 /* The libyara version the library runs with ("4.2.3"). */
 ART_API const char *art_yara_version(void);

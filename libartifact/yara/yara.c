@@ -1256,6 +1256,7 @@ int art_yara_rules_from_cache(const art_yara_rules *rules)
 }
 
 static int user_ext(const art_yara_rules *r, const char *name);
+static void once_clear(art_yara_scanner *s);
 
 int art_yara_rules_name_dependent(const art_yara_rules *rules)
 {
@@ -1292,6 +1293,7 @@ struct art_yara_result {
   art_yara_match *matches;
   size_t n_matches, cap_matches;
   arena_chunk *arena;
+  size_t chunk; /* arena chunk size (0: 64 KiB; copies kept for reuse: less) */
 };
 
 static void *arena_alloc(art_yara_result *r, size_t n)
@@ -1300,7 +1302,8 @@ static void *arena_alloc(art_yara_result *r, size_t n)
   void *p;
   n = (n + 15) & ~(size_t)15;
   if (!ch || ch->cap - ch->used < n) {
-    size_t cap = n > 65536 ? n : 65536;
+    size_t want = r->chunk ? r->chunk : 65536;
+    size_t cap = n > want ? n : want;
     ch = malloc(sizeof *ch + cap);
     if (!ch)
       return NULL;
@@ -1475,6 +1478,11 @@ struct art_yara_scanner {
   void *map;
   size_t map_len;
   int trycatch;
+  /* Scan once per content (art_yara_scanner_set_once): results by SHA-256
+   * and size, at most once_max bytes of them. */
+  struct once_ent *once;
+  size_t once_cap, once_n, once_bytes, once_max;
+  uint64_t once_hits;
 };
 
 static void artifact_clear(art_yara_scanner *s)
@@ -1539,6 +1547,7 @@ void art_yara_scanner_free(art_yara_scanner *s)
   free(s->buf);
   if (s->mime)
     magic_close(s->mime);
+  once_clear(s);
   free(s);
 }
 
@@ -1556,8 +1565,10 @@ void art_yara_scanner_set_max_size(art_yara_scanner *s, uint64_t bytes)
 
 void art_yara_scanner_set_flags(art_yara_scanner *s, unsigned flags)
 {
-  if (s)
+  if (s && s->flags != flags) {
+    once_clear(s); /* results kept were made with the old flags */
     s->flags = flags;
+  }
 }
 
 art_status art_yara_scanner_set_module_data(art_ctx *ctx,
@@ -1569,6 +1580,7 @@ art_status art_yara_scanner_set_module_data(art_ctx *ctx,
   void *p;
   if (!s || !module || (!data && len))
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
+  once_clear(s);
   p = realloc(s->mods, (s->n_mods + 1) * sizeof *s->mods);
   if (!p)
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
@@ -1588,14 +1600,18 @@ art_status art_yara_scanner_set_module_data(art_ctx *ctx,
 
 void art_yara_scanner_set_max_matches(art_yara_scanner *s, size_t n)
 {
-  if (s)
+  if (s && s->keep != n) {
+    once_clear(s);
     s->keep = n;
+  }
 }
 
 void art_yara_scanner_set_max_data(art_yara_scanner *s, size_t bytes)
 {
-  if (s)
+  if (s) {
+    once_clear(s);
     s->max_data = bytes > ART_YARA_DATA_MAX ? ART_YARA_DATA_MAX : bytes;
+  }
 }
 
 art_status art_yara_scanner_set_artifact(art_ctx *ctx,
@@ -2166,6 +2182,204 @@ result_new(art_ctx *ctx, art_yara_scanner *s, art_yara_result **out)
   return ART_OK;
 }
 
+/* ---- scan once per content ---------------------------------------------- */
+
+/* The result of a content already scanned, kept for the same bytes met
+ * again (a member found in several archives, or twice in one): the scan's
+ * outcome depends only on the bytes when no external depends on the name or
+ * the owner, so the copy is the very result another scan would give. */
+typedef struct once_ent {
+  char sha[65];
+  uint64_t len;
+  art_yara_result *res; /* path-less copy; NULL: slot free */
+} once_ent;
+
+/* Whether the scanner's results depend on the bytes alone. */
+static int once_usable(const art_yara_scanner *s)
+{
+  const art_yara_rules *r = s->rules;
+  if (!s->once_max || s->owner || s->filetype ||
+      (s->flags & ART_YARA_SCAN_MODULE_DATA) ||
+      art_yara_rules_name_dependent(r))
+    return 0;
+  return !((r->uses & ART__YARA_USES_OWNER) && !user_ext(r, "owner"));
+}
+
+static void once_clear(art_yara_scanner *s)
+{
+  for (size_t i = 0; i < s->once_cap; i++)
+    art_yara_result_free(s->once[i].res);
+  free(s->once);
+  s->once = NULL;
+  s->once_cap = s->once_n = s->once_bytes = 0;
+}
+
+static size_t
+once_slot(const art_yara_scanner *s, const char *sha, uint64_t len)
+{
+  size_t i = 0;
+  for (int k = 0; k < 16; k++) /* the digest's first 64 bits, as hex */
+    i = i * 16 + (size_t)(sha[k] <= '9' ? sha[k] - '0' : sha[k] - 'a' + 10);
+  i &= s->once_cap - 1;
+  while (s->once[i].res &&
+         (s->once[i].len != len || memcmp(s->once[i].sha, sha, 64) != 0))
+    i = (i + 1) & (s->once_cap - 1);
+  return i;
+}
+
+/* Copy SRC's matches (and its outcome) into D, whose own artifact fields
+ * (path, member, root, depth) are kept. -1 when memory runs out. */
+static int result_copy(art_yara_result *d, const art_yara_result *src)
+{
+  d->bytes = src->bytes;
+  if (!src->n_matches)
+    return 0;
+  if (!(d->matches = calloc(src->n_matches, sizeof *d->matches)))
+    return -1;
+  d->cap_matches = src->n_matches;
+  for (size_t i = 0; i < src->n_matches; i++, d->n_matches++) {
+    const art_yara_match *a = &src->matches[i];
+    art_yara_match *m = &d->matches[i];
+    char **tags;
+    art_yara_meta *metas;
+    art_yara_string *strs;
+    art_yara_ident *ids;
+    m->incomplete = a->incomplete;
+    if (!(m->rule = arena_strdup(d, a->rule)) ||
+        !(m->ns = arena_strdup(d, a->ns)) ||
+        !(tags = arena_alloc(d, (a->n_tags + 1) * sizeof *tags)) ||
+        !(metas =
+              arena_alloc(d, (a->n_meta ? a->n_meta : 1) * sizeof *metas)) ||
+        !(strs = arena_alloc(d, (a->n_strings ? a->n_strings : 1) *
+                                    sizeof *strs)) ||
+        !(ids = arena_alloc(d, (a->n_idents ? a->n_idents : 1) * sizeof *ids)))
+      return -1;
+    for (size_t k = 0; k < a->n_tags; k++)
+      if (!(tags[k] = arena_strdup(d, a->tags[k])))
+        return -1;
+    tags[a->n_tags] = NULL;
+    m->tags = (const char *const *)tags;
+    m->n_tags = a->n_tags;
+    for (size_t k = 0; k < a->n_meta; k++) {
+      metas[k] = a->meta[k];
+      if (!(metas[k].key = arena_strdup(d, a->meta[k].key)) ||
+          (a->meta[k].string &&
+           !(metas[k].string = arena_strdup(d, a->meta[k].string))))
+        return -1;
+    }
+    m->meta = metas;
+    m->n_meta = a->n_meta;
+    for (size_t k = 0; k < a->n_idents; k++) {
+      ids[k] = a->idents[k];
+      if (!(ids[k].id = arena_strdup(d, a->idents[k].id)))
+        return -1;
+      ids[k].matches = strs + (a->idents[k].matches - a->strings);
+      for (size_t j = 0; j < a->idents[k].n_matches; j++) {
+        const art_yara_string *as = &a->idents[k].matches[j];
+        art_yara_string *ds = &strs[as - a->strings];
+        uint8_t *data = arena_alloc(d, as->data_len ? as->data_len : 1);
+        if (!data)
+          return -1;
+        *ds = *as;
+        if (as->data_len)
+          memcpy(data, as->data, as->data_len);
+        ds->data = data;
+        ds->id = ids[k].id;
+      }
+    }
+    m->strings = strs;
+    m->n_strings = a->n_strings;
+    m->idents = ids;
+    m->n_idents = a->n_idents;
+  }
+  return 0;
+}
+
+static size_t result_size(const art_yara_result *r)
+{
+  size_t n = sizeof *r + r->cap_matches * sizeof *r->matches;
+  for (const arena_chunk *ch = r->arena; ch; ch = ch->next)
+    n += sizeof *ch + ch->cap;
+  return n;
+}
+
+/* A result for the bytes of SHA (LEN bytes) scanned before, made for the
+ * scanner's current artifact; NULL when there is none (or no memory). */
+static art_yara_result *
+once_find(art_yara_scanner *s, const char *sha, uint64_t len)
+{
+  art_yara_result *r;
+  size_t i;
+  if (!s->once_n)
+    return NULL;
+  i = once_slot(s, sha, len);
+  if (!s->once[i].res || result_new(NULL, s, &r) != ART_OK)
+    return NULL;
+  if (result_copy(r, s->once[i].res) != 0) {
+    art_yara_result_free(r);
+    return NULL;
+  }
+  s->once_hits++;
+  return r;
+}
+
+/* Keep a copy of RES (a complete, clean scan of LEN bytes of digest SHA);
+ * nothing is kept past the scanner's byte budget. */
+static void once_keep(art_yara_scanner *s,
+                      const char *sha,
+                      uint64_t len,
+                      const art_yara_result *res)
+{
+  art_yara_result *c;
+  size_t i, size;
+  if (res->status != ART_OK || res->skipped || res->moddata || res->image)
+    return;
+  if (s->once_n + 1 > s->once_cap / 2) {
+    size_t cap = s->once_cap ? s->once_cap * 2 : 1024;
+    once_ent *old = s->once, *tab = calloc(cap, sizeof *tab);
+    size_t ocap = s->once_cap;
+    if (!tab || cap * sizeof *tab > s->once_max / 4) {
+      free(tab);
+      return;
+    }
+    s->once = tab;
+    s->once_cap = cap;
+    for (size_t k = 0; k < ocap; k++)
+      if (old[k].res)
+        s->once[once_slot(s, old[k].sha, old[k].len)] = old[k];
+    free(old);
+  }
+  i = once_slot(s, sha, len);
+  if (s->once[i].res)
+    return;
+  if (!(c = calloc(1, sizeof *c)))
+    return;
+  c->chunk = 1024;
+  if (!(c->path = strdup("")) || result_copy(c, res) != 0 ||
+      s->once_bytes + (size = result_size(c)) > s->once_max) {
+    art_yara_result_free(c);
+    return;
+  }
+  memcpy(s->once[i].sha, sha, sizeof s->once[i].sha);
+  s->once[i].len = len;
+  s->once[i].res = c;
+  s->once_n++;
+  s->once_bytes += size;
+}
+
+void art_yara_scanner_set_once(art_yara_scanner *s, size_t max_bytes)
+{
+  if (!s)
+    return;
+  once_clear(s);
+  s->once_max = max_bytes;
+}
+
+uint64_t art_yara_scanner_once_hits(const art_yara_scanner *s)
+{
+  return s ? s->once_hits : 0;
+}
+
 /* Scan DATA (LEN bytes) that are the first bytes of an artifact of TOTAL
  * bytes (TOTAL > LEN when it was cut at the maximum size). */
 static art_status scan_mem(art_ctx *ctx,
@@ -2178,7 +2392,18 @@ static art_status scan_mem(art_ctx *ctx,
   static const uint8_t empty[1];
   art_status st;
   int rc, flags;
+  char sha[65];
+  int once = 0;
   *out = NULL;
+  /* Bytes scanned before give the same result again, without a scan:
+   * libyara's fixed cost per scan (its modules' object trees, every rule's
+   * condition) is most of the cost of a small archive member. */
+  if (total == len && once_usable(s) &&
+      art__yara_sha256(NULL, len ? data : empty, len, sha) == ART_OK) {
+    once = 1;
+    if ((*out = once_find(s, sha, len)) != NULL)
+      return ART_OK;
+  }
   if ((st = result_new(ctx, s, &s->cur)) != ART_OK)
     return st;
   s->cur->bytes = len;
@@ -2255,6 +2480,8 @@ static art_status scan_mem(art_ctx *ctx,
   st = (*out)->status;
   if (st != ART_OK)
     art__set_error(ctx, st, 0, "%s: %s", (*out)->path, (*out)->message);
+  else if (once)
+    once_keep(s, sha, len, *out);
   return st;
 }
 
@@ -2686,6 +2913,18 @@ static void sb_path(sbuf *b, const char *p)
     else
       sb_add(b, p, 1);
   }
+}
+
+char *art__yara_path_text(const char *path)
+{
+  sbuf b = {0};
+  sb_path(&b, path);
+  sb_add(&b, "", 1);
+  if (b.oom) {
+    free(b.p);
+    return NULL;
+  }
+  return b.p;
 }
 
 /* Meta strings as yara -m prints them: C escapes (\\n \\t \\" \\' ...) and

@@ -133,4 +133,8 @@ art__yara_dep_add(art_yara_compiler *c, const char *path, const char *sha256);
  * files), for the JSON record's via/image_format/segments. */
 void art__yara_result_set_image(art_yara_result *r, const art_source *src);
 
+/* PATH as text records print it (control characters as \xNN, a backslash
+ * doubled), NUL-terminated; NULL when memory runs out. */
+char *art__yara_path_text(const char *path);
+
 #endif

@@ -140,6 +140,36 @@ check "jsonl: one valid object per artifact, members with depth and root" \
 "$Y" --no-archives -R "$SIG" "$T/outer.tgz" > "$T/noarc.txt"
 check "--no-archives scans only the file" test ! -s "$T/noarc.txt"
 
+# The same member bytes met again (a .o in several .a archives, a file
+# twice in one) are scanned once: every name still gets yara's lines for
+# those bytes (yara -s on each member extracted by bsdtar -xO).
+if command -v ar > /dev/null; then
+  mkdir "$T/dup"
+  cp "$T/fx/eicar.com" "$T/dup/e1.com"
+  cp "$T/fx/eicar.com" "$T/dup/e2.com"
+  cp "$T/fx/upx.exe" "$T/dup/u.exe"
+  (cd "$T/dup" && ar rc one.a e1.com u.exe e2.com && ar rc two.a u.exe e1.com && rm e1.com e2.com u.exe)
+  "$Y" -s -r -R "$SIG" "$T/dup" | grep -v '^0x' | grep '!' | sort > "$T/dup_a.txt"
+  "$Y" -s -r -R "$SIG" "$T/dup" > "$T/dup_as.txt"
+  : > "$T/dup_y.txt"
+  : > "$T/dup_ys.txt"
+  for a in one.a two.a; do
+    for m in $(bsdtar -tf "$T/dup/$a" | grep -vx /); do # "/": the symbol table
+      bsdtar -xOf "$T/dup/$a" "$m" > "$T/dup_m"
+      yara -s -w "$SIG"/*.yar "$T/dup_m" | sed "s|$T/dup_m|$T/dup/$a!$m|" >> "$T/dup_ys.txt"
+    done
+  done
+  grep -v '^0x' "$T/dup_ys.txt" | sort > "$T/dup_y.txt"
+  check "identical members: the same (rule, member) pairs as yara on each member's bytes" \
+    diff "$T/dup_y.txt" "$T/dup_a.txt"
+  check "... with the same string offsets as yara -s" \
+    bash -c "diff <(norm '$T/dup_ys.txt' | grep '!') <(norm '$T/dup_as.txt' | grep '!')"
+  check "... and the run's lines do not depend on -j" \
+    bash -c "diff <('$Y' -s -r -j 1 --no-sandbox -R '$SIG' '$T/dup') '$T/dup_as.txt'"
+else
+  echo "note - ar (binutils) is not installed: identical members not checked"
+fi
+
 # Exit codes.
 expect_rc 0 "no match: 0" "$Y" "$T/good.yar" "$T/zeros.bin"
 expect_rc 0 "a match without --exit-on-match: 0" "$Y" "$T/good.yar" /usr/bin/true
