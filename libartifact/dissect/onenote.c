@@ -434,6 +434,8 @@ static void read_file_nodes(store *s, const uint8_t *d, size_t n)
     if (!m)
       break;
     size_t at = (size_t)(m - d), p = at + 16;
+    if (p > n) /* a header cut by the end of the file */
+      break;
     uint32_t list = le32(m + 8);
     o = at + 8;
     while (p + 4 <= n && s->nodes_read < MAX_NODES && !s->nomem) {
