@@ -1019,6 +1019,22 @@ START_TEST(test_scan_once)
                    ART_OK);
   ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 1);
   art_yara_result_free(r3);
+  /* Contents up to 1 MiB only: a bigger one is not hashed, so scanned each
+   * time it comes (1 MiB itself is answered the second time). */
+  {
+    size_t big_len = (1u << 20) + 1;
+    char *big = calloc(1, big_len);
+    ck_assert_ptr_nonnull(big);
+    for (int i = 0; i < 4; i++) {
+      r3 = NULL;
+      ck_assert_int_eq(
+          art_yara_scan_buffer(f.ctx, f.s, big, big_len - (i >= 2), &r3),
+          ART_OK);
+      art_yara_result_free(r3);
+    }
+    ck_assert_uint_eq(art_yara_scanner_once_hits(f.s), 2);
+    free(big);
+  }
   art_free(t1);
   art_free(t2);
   art_free(j1);

@@ -234,8 +234,10 @@ ART_API art_status art_yara_scanner_set_module_data(art_ctx *ctx,
  * modules' object trees, every rule's condition) dominates for small
  * archive members. Only when the outcome depends on the bytes alone (no
  * name or owner external computed per artifact, no -D module data, a
- * complete and clean scan); results kept in at most MAX_BYTES (0: off, the
- * default). Changing the flags, matches or data kept empties the store. */
+ * complete and clean scan of at most 1 MiB: beyond, the fixed cost is a
+ * small part of a scan and the SHA-256 pass would cost every content met
+ * only once); results kept in at most MAX_BYTES (0: off, the default). Changing
+ * the flags, matches or data kept empties the store. */
 ART_API void art_yara_scanner_set_once(art_yara_scanner *s, size_t max_bytes);
 /* Scans answered from that store so far. */
 ART_API uint64_t art_yara_scanner_once_hits(const art_yara_scanner *s);

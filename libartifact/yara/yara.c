@@ -2188,6 +2188,13 @@ result_new(art_ctx *ctx, art_yara_scanner *s, art_yara_result **out)
  * again (a member found in several archives, or twice in one): the scan's
  * outcome depends only on the bytes when no external depends on the name or
  * the owner, so the copy is the very result another scan would give. */
+/* Contents up to this size only: the store pays back libyara's fixed cost
+ * per scan, which is most of the cost of a small member; a bigger content
+ * costs its SHA-256 pass (as long as the scan's own pass, on a CPU without
+ * SHA instructions) whenever it is met only once, for a fixed cost that is
+ * a small part of its scan. */
+#define ONCE_LEN_MAX (1u << 20)
+
 typedef struct once_ent {
   char sha[65];
   uint64_t len;
@@ -2398,7 +2405,7 @@ static art_status scan_mem(art_ctx *ctx,
   /* Bytes scanned before give the same result again, without a scan:
    * libyara's fixed cost per scan (its modules' object trees, every rule's
    * condition) is most of the cost of a small archive member. */
-  if (total == len && once_usable(s) &&
+  if (total == len && len <= ONCE_LEN_MAX && once_usable(s) &&
       art__yara_sha256(NULL, len ? data : empty, len, sha) == ART_OK) {
     once = 1;
     if ((*out = once_find(s, sha, len)) != NULL)
