@@ -93,13 +93,7 @@ static char *dup_printf(const char *fmt, ...)
   return n < 0 ? NULL : s;
 }
 
-typedef struct sbuf {
-  char *p;
-  size_t len, cap;
-  int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
+void art__yara_sb_add(sbuf *b, const void *s, size_t n)
 {
   if (b->oom)
     return;
@@ -116,14 +110,15 @@ static void sb_add(sbuf *b, const char *s, size_t n)
     b->p = p;
     b->cap = ncap;
   }
-  memcpy(b->p + b->len, s, n);
+  if (n)
+    memcpy(b->p + b->len, s, n);
   b->len += n;
   b->p[b->len] = '\0';
 }
 
 static void sb_str(sbuf *b, const char *s)
 {
-  sb_add(b, s, strlen(s));
+  art__yara_sb_add(b, s, strlen(s));
 }
 
 static void sb_fmt(sbuf *b, const char *fmt, ...) ART_PRINTF(2, 3);
@@ -136,7 +131,8 @@ static void sb_fmt(sbuf *b, const char *fmt, ...)
   n = vsnprintf(tmp, sizeof tmp, fmt, ap);
   va_end(ap);
   if (n > 0)
-    sb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+    art__yara_sb_add(b, tmp,
+                     (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 static art_status read_fd_all(
@@ -2058,7 +2054,7 @@ static void print_object(sbuf *b, const YR_OBJECT *o, int indent, int named)
       for (uint32_t i = 0; i < o->value.ss->length; i++) {
         unsigned char ch = (unsigned char)o->value.ss->c_string[i];
         if (ch >= 32 && ch <= 126)
-          sb_add(b, (const char *)&ch, 1);
+          art__yara_sb_add(b, (const char *)&ch, 1);
         else
           sb_fmt(b, "\\x%02x", ch);
       }
@@ -2899,7 +2895,7 @@ static void sb_escaped(sbuf *b, const uint8_t *d, size_t n)
 {
   for (size_t i = 0; i < n; i++) {
     if (d[i] >= 32 && d[i] <= 126)
-      sb_add(b, (const char *)&d[i], 1);
+      art__yara_sb_add(b, (const char *)&d[i], 1);
     else
       sb_fmt(b, "\\x%02X", d[i]);
   }
@@ -2916,9 +2912,9 @@ static void sb_path(sbuf *b, const char *p)
     if (ch < 32 || ch == 127)
       sb_fmt(b, "\\x%02X", ch);
     else if (ch == '\\')
-      sb_add(b, "\\\\", 2);
+      art__yara_sb_add(b, "\\\\", 2);
     else
-      sb_add(b, p, 1);
+      art__yara_sb_add(b, p, 1);
   }
 }
 
@@ -2926,7 +2922,7 @@ char *art__yara_path_text(const char *path)
 {
   sbuf b = {0};
   sb_path(&b, path);
-  sb_add(&b, "", 1);
+  art__yara_sb_add(&b, "", 1);
   if (b.oom) {
     free(b.p);
     return NULL;
@@ -2945,11 +2941,11 @@ static void sb_meta_string(sbuf *b, const char *s)
     const char *k = ch ? strchr(from, ch) : NULL;
     if (k) {
       char esc[2] = {'\\', to[k - from]};
-      sb_add(b, esc, 2);
+      art__yara_sb_add(b, esc, 2);
     } else if (ch < 32 || ch > 126) {
       sb_fmt(b, "\\%03o", ch);
     } else {
-      sb_add(b, s, 1);
+      art__yara_sb_add(b, s, 1);
     }
   }
 }
@@ -2967,7 +2963,7 @@ art_status art_yara_result_text(art_ctx *ctx,
   if (!r || !out)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
   *out = NULL;
-  sb_add(&b, "", 0);
+  art__yara_sb_add(&b, "", 0);
   for (size_t i = 0; i < r->n_matches; i++) {
     const art_yara_match *m = &r->matches[i];
     if (filter && !filter(m, userdata))
@@ -3074,7 +3070,7 @@ static json_t *json_bytes_text(const uint8_t *d, size_t n)
 {
   sbuf b = {0};
   json_t *j;
-  sb_add(&b, "", 0);
+  art__yara_sb_add(&b, "", 0);
   sb_escaped(&b, d, n);
   if (b.oom)
     return NULL;

@@ -16,8 +16,7 @@
 /* One part of a template (the input's own record, or its members'): text
  * and where the path goes in it. */
 typedef struct tpart {
-  char *p;
-  size_t len, cap;
+  sbuf b;
   uint64_t *slots; /* offsets in P where the path goes, ascending */
   size_t n_slots, cap_slots;
 } tpart;
@@ -29,24 +28,6 @@ struct art_yara_tmpl {
   unsigned long matches;
   int bad;
 };
-
-static int tpart_add(tpart *t, const void *p, size_t n)
-{
-  if (t->len + n > t->cap) {
-    size_t cap = t->cap ? t->cap : 1024;
-    char *q;
-    while (cap < t->len + n)
-      cap *= 2;
-    if (!(q = realloc(t->p, cap)))
-      return -1;
-    t->p = q;
-    t->cap = cap;
-  }
-  if (n)
-    memcpy(t->p + t->len, p, n);
-  t->len += n;
-  return 0;
-}
 
 static int tpart_slot(tpart *t, uint64_t off)
 {
@@ -64,7 +45,7 @@ static int tpart_slot(tpart *t, uint64_t off)
 
 static size_t tmpl_bytes(const art_yara_tmpl *t)
 {
-  return t->part[0].len + t->part[1].len +
+  return t->part[0].b.len + t->part[1].b.len +
          (t->part[0].n_slots + t->part[1].n_slots) * sizeof(uint64_t);
 }
 
@@ -91,7 +72,7 @@ void art_yara_tmpl_free(art_yara_tmpl *t)
   if (!t)
     return;
   for (int i = 0; i < 2; i++) {
-    free(t->part[i].p);
+    free(t->part[i].b.p);
     free(t->part[i].slots);
   }
   free(t->base);
@@ -134,7 +115,7 @@ void art_yara_tmpl_add(art_ctx *ctx,
   orig = art_yara_result_path(res);
   n = t->width;
   tp = &t->part[part];
-  base = tp->len;
+  base = tp->b.len;
   if (strncmp(orig, t->base, n) != 0)
     goto done;
   len = strlen(orig);
@@ -166,8 +147,10 @@ void art_yara_tmpl_add(art_ctx *ctx,
       ok = tpart_slot(tp, base + i) == 0;
     i += n;
   }
-  if (ok)
-    ok = tpart_add(tp, ta, tl) == 0;
+  if (ok) {
+    art__yara_sb_add(&tp->b, ta, tl);
+    ok = !tp->b.oom;
+  }
 restore:
   if (art_yara_result_set_path(ctx, res, keep) != ART_OK)
     ok = 0;
@@ -182,9 +165,9 @@ done:
   free(keep);
 }
 
-static int put_u64(tpart *b, uint64_t v)
+static void put_u64(sbuf *b, uint64_t v)
 {
-  return tpart_add(b, &v, sizeof v);
+  art__yara_sb_add(b, &v, sizeof v);
 }
 
 /* Width, the parts' lengths and slot counts, matches, the texts, the
@@ -194,9 +177,8 @@ art_status art_yara_tmpl_pack(art_ctx *ctx,
                               void **out,
                               size_t *len)
 {
-  tpart b = {0};
+  sbuf b = {0};
   const tpart *h, *d;
-  int bad;
   if (!out || !len)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
   *out = NULL;
@@ -205,20 +187,22 @@ art_status art_yara_tmpl_pack(art_ctx *ctx,
     return ART_OK;
   h = &t->part[0];
   d = &t->part[1];
-  bad = put_u64(&b, t->width) || put_u64(&b, h->len) || put_u64(&b, d->len) ||
-        put_u64(&b, h->n_slots) || put_u64(&b, d->n_slots) ||
-        put_u64(&b, t->matches) || tpart_add(&b, h->p, h->len) ||
-        tpart_add(&b, d->p, d->len);
-  for (size_t i = 0; !bad && i < h->n_slots; i++)
-    bad = put_u64(&b, h->slots[i]);
-  for (size_t i = 0; !bad && i < d->n_slots; i++)
-    bad = put_u64(&b, d->slots[i]);
-  if (bad) {
+  put_u64(&b, t->width);
+  put_u64(&b, h->b.len);
+  put_u64(&b, d->b.len);
+  put_u64(&b, h->n_slots);
+  put_u64(&b, d->n_slots);
+  put_u64(&b, t->matches);
+  art__yara_sb_add(&b, h->b.p, h->b.len);
+  art__yara_sb_add(&b, d->b.p, d->b.len);
+  for (size_t i = 0; i < h->n_slots; i++)
+    put_u64(&b, h->slots[i]);
+  for (size_t i = 0; i < d->n_slots; i++)
+    put_u64(&b, d->slots[i]);
+  if (b.oom) {
     free(b.p);
-    free(b.slots);
     return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
   }
-  free(b.slots);
   *out = b.p;
   *len = b.len;
   return ART_OK;
@@ -228,7 +212,7 @@ art_status art_yara_tmpl_pack(art_ctx *ctx,
 static int slots_ok(const tpart *t, size_t width)
 {
   for (size_t i = 0; i < t->n_slots; i++)
-    if (t->slots[i] > t->len || t->len - t->slots[i] < width ||
+    if (t->slots[i] > t->b.len || t->b.len - t->slots[i] < width ||
         (i && t->slots[i] < t->slots[i - 1] + width))
       return 0;
   return 1;
@@ -262,8 +246,8 @@ art_status art_yara_tmpl_unpack(art_ctx *ctx,
     tpart *tp = &t->part[i];
     size_t n = (size_t)v[3 + i], tl = (size_t)v[1 + i];
     const unsigned char *slots = p + v[1] + v[2] + (i ? v[3] * 8 : 0);
-    if (tpart_add(tp, p + (i ? v[1] : 0), tl) != 0 ||
-        (n && !(tp->slots = malloc(n * sizeof *tp->slots)))) {
+    art__yara_sb_add(&tp->b, p + (i ? v[1] : 0), tl);
+    if (tp->b.oom || (n && !(tp->slots = malloc(n * sizeof *tp->slots)))) {
       art_yara_tmpl_free(t);
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "out of memory");
     }
@@ -284,21 +268,20 @@ unsigned long art_yara_tmpl_matches(const art_yara_tmpl *t)
   return t ? t->matches : 0;
 }
 
-static int render_part(const tpart *t, size_t width, const char *esc, tpart *o)
+static int render_part(const tpart *t, size_t width, const char *esc, sbuf *o)
 {
   size_t at = 0, el = strlen(esc);
+  art__yara_sb_add(o, "", 0); /* "" when there is nothing */
   for (size_t i = 0; i <= t->n_slots; i++) {
-    size_t end = i < t->n_slots ? (size_t)t->slots[i] : t->len;
-    if (tpart_add(o, t->p + at, end - at) != 0)
-      return -1;
+    size_t end = i < t->n_slots ? (size_t)t->slots[i] : t->b.len;
+    art__yara_sb_add(o, t->b.p + at, end - at);
     at = end;
     if (i < t->n_slots) {
-      if (tpart_add(o, esc, el) != 0)
-        return -1;
+      art__yara_sb_add(o, esc, el);
       at += width;
     }
   }
-  return tpart_add(o, "", 1); /* a terminating NUL, not counted */
+  return o->oom ? -1 : 0;
 }
 
 art_status art_yara_tmpl_render(art_ctx *ctx,
@@ -310,7 +293,7 @@ art_status art_yara_tmpl_render(art_ctx *ctx,
                                 size_t *body_len)
 {
   char *esc;
-  tpart o[2] = {{0}, {0}};
+  sbuf o[2] = {{0}, {0}};
   if (!art_yara_tmpl_usable(t) || !path || !head || !head_len || !body ||
       !body_len)
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "yara: bad arguments");
@@ -327,9 +310,9 @@ art_status art_yara_tmpl_render(art_ctx *ctx,
     }
   free(esc);
   *head = o[0].p;
-  *head_len = o[0].len - 1;
+  *head_len = o[0].len;
   *body = o[1].p;
-  *body_len = o[1].len - 1;
+  *body_len = o[1].len;
   return ART_OK;
 }
 

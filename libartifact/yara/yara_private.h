@@ -133,6 +133,15 @@ art__yara_dep_add(art_yara_compiler *c, const char *path, const char *sha256);
  * files), for the JSON record's via/image_format/segments. */
 void art__yara_result_set_image(art_yara_result *r, const art_source *src);
 
+/* A growing text, always NUL-terminated (not counted in LEN); when memory
+ * runs out OOM is set and nothing more is added. */
+typedef struct sbuf {
+  char *p;
+  size_t len, cap;
+  int oom;
+} sbuf;
+void art__yara_sb_add(sbuf *b, const void *s, size_t n);
+
 /* PATH as text records print it (control characters as \xNN, a backslash
  * doubled), NUL-terminated; NULL when memory runs out. */
 char *art__yara_path_text(const char *path);
