@@ -120,6 +120,7 @@ mkdir -p "$T/hl/sub"
 cp "$T/fx/hello.txt" "$T/fx/true.elf" "$T/hl/"
 ln "$T/hl/hello.txt" "$T/hl/sub/hello-link"
 ln "$T/hl/hello.txt" "$T/hl/aaaa"
+ln "$T/hl/hello.txt" "$T/hl/sub/日本語 リンク" # the path put in a template
 ln "$T/hl/true.elf" "$T/hl/sub/true-link"
 for opts in "-r" "-r -s -L -e -g -m" "-r -n" "-r -p 1 -s"; do
   # shellcheck disable=SC2086
