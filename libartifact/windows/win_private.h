@@ -69,8 +69,8 @@ art_status win_lib_fail(
 
 /* A read-only libbfio handle over N bytes at DATA (kept by the caller
  * until the handle is freed), every read bounds-checked. INIT is the
- * libbfio_handle_initialize of the libbfio the reader uses (evtx/evt load
- * theirs with dlmopen). 1, or -1 (out of memory). */
+ * libbfio_handle_initialize of the libbfio the reader uses (evt loads
+ * its own with dlmopen). 1, or -1 (out of memory). */
 typedef __typeof__(libbfio_handle_initialize) *win_bfio_init_fn;
 int win_bfio_open(win_bfio_init_fn init,
                   const void *data,
