@@ -97,6 +97,11 @@ art_status win_read_at(
 /* UTF-16LE (N code units at P) to UTF-8 appended to OUT (NUL-terminated);
  * unpaired surrogates become \uXXXX text. Stops at a NUL unit. */
 int win_utf16(const unsigned char *p, size_t n, char **out, size_t *outlen);
+/* The same into O (room for 6 bytes per unit, no NUL added): bytes
+ * written. */
+size_t win_utf16_to(char *o, const unsigned char *p, size_t n);
+/* Code point CP as UTF-8 into O (room for 4): bytes written. */
+int win_put_utf8(char *o, unsigned cp);
 /* A Windows-1252/ANSI string (stops at NUL) as UTF-8 (Latin-1 mapping for
  * 0x80-0xFF, so nothing is dropped). */
 int win_ansi(const unsigned char *p, size_t n, char **out);
