@@ -724,6 +724,13 @@ START_TEST(evtx_damaged_parts)
   /* a truncated log: the partial chunk is named, the whole one read */
   f = crafted_evtx(2, &n);
   expect_damage(f, n - 1000, 2, "truncated chunk");
+  expect_damage(f, n - 1000, 2, "1 of 2 chunks could not be read whole");
+  /* cut at a chunk boundary: fewer chunks than the header counts is no
+   * clean log (evtxinfo: "Is corrupted"), down to the file header alone */
+  expect_damage(f, 4096 + 65536, 2,
+                "1 of 2 chunks could not be read whole (first: the file "
+                "header counts 2 chunks, the file holds 1 (a truncated file))");
+  expect_damage(f, 4096, 0, "2 of 2 chunks could not be read whole");
   free(f);
 }
 END_TEST
