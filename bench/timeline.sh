@@ -250,12 +250,6 @@ for run in $(seq "$RUNS"); do
   our_cpu=$(awk -v a="$our_cpu" -v b="$c" 'BEGIN { print (b < a) ? b : a }')
   our_w=$(awk -v a="$our_w" -v b="$w" 'BEGIN { print (b < a) ? b : a }')
   [ "$k" -gt "$our_kb" ] && our_kb=$k
-  if [ -n "${LIBEVTX_TOO:-}" ]; then # the same run through libevtx (before our EVTX reader)
-    ART_EVTX_READER=libevtx /usr/bin/time -f "%M %U %S" -o "$W/lib.mem" "$BIN" -q --artifacts windows -f l2tcsv \
-      --memory 256M -T "$W" "$W/ntfs.img" >/dev/null 2>&1 || true
-    read -r k u s < <(tail -1 "$W/lib.mem")
-    echo "  same with ART_EVTX_READER=libevtx run $run: $(awk -v a="$u" -v b="$s" 'BEGIN { printf "%.2f", a + b }') s CPU, peak RSS $k KB"
-  fi
   # the same with libtsk's own NTFS walk (ART_NTFS_READER=libtsk): the
   # sequential MFT reader's share (timeline/ntfs_mft.c)
   t0=$(now)
@@ -277,30 +271,26 @@ awk -v r="$ref_cpu" -v o="$our_cpu" -v rw="$ref_w" -v ow="$our_w" -v n="$rows" -
   printf "art-timeline: %.0f events/s (CPU), %.0f events/s (wall); peak RSS %d KB (chain %d KB)\n", n / o, n / ow, k, rk }'
 rm -f "$W/ours.l2t"
 
-echo "== EVTX only: art-timeline -f l2tcsv on the $((EVTX_COPIES + 1)) logs vs evtxexport on each (our reader; ART_EVTX_READER=libevtx: the libevtx one)"
+echo "== EVTX only: art-timeline -f l2tcsv on the $((EVTX_COPIES + 1)) logs vs evtxexport on each"
 evtx_in=("$CORP/evtx/System2.evtx")
 for k in $(seq "$EVTX_COPIES"); do evtx_in+=("$CORP/evtx/System.evtx"); done
 evtx_chain() { for f in "$@"; do evtxexport "$f"; done; }
 export -f evtx_chain
-e_ref=999999 e_our=999999 e_lib=999999 e_kb=0 e_lkb=0 e_rkb=0
+e_ref=999999 e_our=999999 e_kb=0 e_rkb=0
 for run in $(seq "$RUNS"); do
   /usr/bin/time -f "%M %U %S" -o "$W/e1.mem" bash -c 'evtx_chain "$@"' _ "${evtx_in[@]}" >/dev/null 2>&1
   /usr/bin/time -f "%M %U %S" -o "$W/e2.mem" "$BIN" -q -f l2tcsv "${evtx_in[@]}" >"$W/evtx.l2t" 2>/dev/null || true
-  ART_EVTX_READER=libevtx /usr/bin/time -f "%M %U %S" -o "$W/e3.mem" "$BIN" -q -f l2tcsv "${evtx_in[@]}" >/dev/null 2>&1 || true
   read -r k1 u1 s1 < <(tail -1 "$W/e1.mem")
   read -r k2 u2 s2 < <(tail -1 "$W/e2.mem")
-  read -r k3 u3 s3 < <(tail -1 "$W/e3.mem")
   e_ref=$(awk -v a="$e_ref" -v u="$u1" -v s="$s1" 'BEGIN { b = u + s; print (b < a) ? b : a }')
   e_our=$(awk -v a="$e_our" -v u="$u2" -v s="$s2" 'BEGIN { b = u + s; print (b < a) ? b : a }')
-  e_lib=$(awk -v a="$e_lib" -v u="$u3" -v s="$s3" 'BEGIN { b = u + s; print (b < a) ? b : a }')
   [ "$k1" -gt "$e_rkb" ] && e_rkb=$k1
   [ "$k2" -gt "$e_kb" ] && e_kb=$k2
-  [ "$k3" -gt "$e_lkb" ] && e_lkb=$k3
 done
 e_rows=$(($(wc -l <"$W/evtx.l2t") - 1))
-awk -v r="$e_ref" -v o="$e_our" -v l="$e_lib" -v n="$e_rows" -v k="$e_kb" -v lk="$e_lkb" -v rk="$e_rkb" 'BEGIN {
-  printf "  %d records: evtxexport %.2f s CPU (peak %d KB); ours %.2f s (%.0f events/s, %.2fx evtxexport, peak %d KB); libevtx path %.2f s (%.2fx, peak %d KB)\n",
-    n, r, rk, o, n / (o > 0 ? o : 0.001), r / (o > 0 ? o : 0.001), k, l, r / l, lk }'
+awk -v r="$e_ref" -v o="$e_our" -v n="$e_rows" -v k="$e_kb" -v rk="$e_rkb" 'BEGIN {
+  printf "  %d records: evtxexport %.2f s CPU (peak %d KB); ours %.2f s (%.0f events/s, %.2fx evtxexport, peak %d KB)\n",
+    n, r, rk, o, n / (o > 0 ? o : 0.001), r / (o > 0 ? o : 0.001), k }'
 rm -f "$W/evtx.l2t"
 
 echo "== NTFS: art-timeline --tsk-compat vs fls -r -m / (CPU seconds), --no-orphans, and -f mactime vs fls|mactime"

@@ -659,23 +659,6 @@ START_TEST(evtx_crafted_fields)
   HASNT(b, "user_sid");
   HAS(b, "computer_name=WS-02;");
   HAS(b, "TargetUserName=bob&<x>;Opt=bob&<x>;string_3=0x00000000000003e7;");
-  /* libevtx reads the same log to the same fields (but for the provider
-   * GUID, which its 20181227 getter never returns) */
-  setenv("ART_EVTX_READER", "libevtx", 1);
-  evlog r;
-  art_status st = parse_evtx(ctx, f, n, &r);
-  unsetenv("ART_EVTX_READER");
-  ck_assert_int_eq(st, ART_OK);
-  ck_assert_int_eq(r.n, 2);
-  HAS(r.ev[0],
-      "record_number=1;event_identifier=4624;event_identifier_qualifiers=16384;"
-      "event_level=4;source_name=Test-Provider;channel=Security;"
-      "computer_name=WS-01;user_sid=S-1-5-18;");
-  HAS(r.ev[0], "TargetUserName=alice;string_2=0x00000000000003e7;"
-               "When=2015-11-30T21:15:27.000000000Z;"
-               "Logon={A3A2A1A0-A5A4-A7A6-A8A9-AAABACADAEAF};");
-  HAS(r.ev[1],
-      "TargetUserName=bob&<x>;Opt=bob&<x>;string_3=0x00000000000003e7;");
   art_ctx_free(ctx);
   free(f);
 }
@@ -741,13 +724,20 @@ START_TEST(evtx_damaged_parts)
   /* a truncated log: the partial chunk is named, the whole one read */
   f = crafted_evtx(2, &n);
   expect_damage(f, n - 1000, 2, "truncated chunk");
+  expect_damage(f, n - 1000, 2, "1 of 2 chunks could not be read whole");
+  /* cut at a chunk boundary: fewer chunks than the header counts is no
+   * clean log (evtxinfo: "Is corrupted"), down to the file header alone */
+  expect_damage(f, 4096 + 65536, 2,
+                "1 of 2 chunks could not be read whole (first: the file "
+                "header counts 2 chunks, the file holds 1 (a truncated file))");
+  expect_damage(f, 4096, 0, "2 of 2 chunks could not be read whole");
   free(f);
 }
 END_TEST
 
 /* Recovered records, as libevtx finds them: a whole record left in a
  * chunk's free space, and the records of a chunk past the header's chunk
- * count (file not dirty); the libevtx path agrees. */
+ * count (file not dirty). */
 START_TEST(evtx_recovered_records)
 {
   size_t n;
@@ -773,19 +763,6 @@ START_TEST(evtx_recovered_records)
   HAS(l.ev[3], "record_number=3;");
   HAS(l.ev[3], "recovered=true;");
   HAS(l.ev[4], "record_number=4;");
-  setenv("ART_EVTX_READER", "libevtx", 1);
-  evlog r;
-  art_status st = parse_evtx(ctx, f, n, &r);
-  unsetenv("ART_EVTX_READER");
-  ck_assert_int_eq(st, ART_OK);
-  ck_assert_int_eq(r.n, 5);
-  for (int i = 0; i < 5; i++) {
-    char *a = strstr(l.ev[i], "channel="), *b = strstr(r.ev[i], "channel=");
-    ck_assert_ptr_nonnull(a);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_str_eq(a, b);
-    ck_assert_int_eq(strncmp(l.ev[i], r.ev[i], 40), 0);
-  }
   art_ctx_free(ctx);
   free(f);
 }

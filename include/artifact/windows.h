@@ -15,9 +15,9 @@
  * ever written to the input. Times are UTC (seconds since 1970 and
  * nanoseconds); events whose time is 0 (not set) are not reported.
  *
- * Libraries: libevtx, libregf, libscca, liblnk, libolecf, libfwsi (libyal,
- * LGPL-3, dynamically linked) and SQLite; $UsnJrnl and the Recycle Bin
- * are read by our own code.
+ * Libraries: libevt, libregf, libscca, liblnk, libolecf, libfwsi (libyal,
+ * LGPL-3, dynamically linked) and SQLite; .evtx event logs, $UsnJrnl and
+ * the Recycle Bin are read by our own code.
  */
 #ifndef ART_WINDOWS_H
 #define ART_WINDOWS_H

@@ -22,7 +22,7 @@
 
 #include "win_private.h"
 
-/* libevt in its own link-map namespace, like libevtx (evtx.c): it exports
+/* libevt in its own link-map namespace (win_dlmopen): it exports
  * its bundled copies of libfdata/libfwnt/libcerror, which would otherwise
  * be bound against the other libyal libraries' copies (other versions). */
 #define EVT_FUNCS(X)                                                           \

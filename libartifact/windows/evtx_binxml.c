@@ -134,70 +134,6 @@ const char *evx_str_get(const evx_reader *rd, evx_str s)
   return s.n == EVX_ABSENT ? NULL : rd->arena + s.off;
 }
 
-/* ---- UTF-8 output ---------------------------------------------------- */
-
-static int put_cp(char *o, unsigned u)
-{
-  if (u < 0x80) {
-    o[0] = (char)u;
-    return 1;
-  }
-  if (u < 0x800) {
-    o[0] = (char)(0xC0 | u >> 6);
-    o[1] = (char)(0x80 | (u & 0x3F));
-    return 2;
-  }
-  if (u < 0x10000) {
-    o[0] = (char)(0xE0 | u >> 12);
-    o[1] = (char)(0x80 | ((u >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (u & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | u >> 18);
-  o[1] = (char)(0x80 | ((u >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((u >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (u & 0x3F));
-  return 4;
-}
-
-/* UTF-16LE (UNITS code units at P) as UTF-8 into O (room for 6 per unit),
- * stopping at a NUL unit; unpaired surrogates become "\uXXXX" text, as
- * everywhere in our Windows parsers. Bytes written. */
-static size_t utf16_to(char *o, const uint8_t *p, size_t units)
-{
-  size_t k = 0;
-  for (size_t i = 0; i < units; i++) {
-    unsigned u = (unsigned)p[2 * i] | (unsigned)p[2 * i + 1] << 8;
-    if (u < 0x80) {
-      if (!u)
-        break;
-      o[k++] = (char)u;
-      continue;
-    }
-    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < units) {
-      unsigned v = (unsigned)p[2 * i + 2] | (unsigned)p[2 * i + 3] << 8;
-      if (v >= 0xDC00 && v <= 0xDFFF) {
-        k += (size_t)put_cp(o + k,
-                            0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
-        i++;
-        continue;
-      }
-    }
-    if (u >= 0xD800 && u <= 0xDFFF) {
-      static const char hx[] = "0123456789abcdef";
-      o[k++] = '\\';
-      o[k++] = 'u';
-      o[k++] = hx[u >> 12];
-      o[k++] = hx[(u >> 8) & 15];
-      o[k++] = hx[(u >> 4) & 15];
-      o[k++] = hx[u & 15];
-      continue;
-    }
-    k += (size_t)put_cp(o + k, u);
-  }
-  return k;
-}
-
 #define EVX_MAX_TEXT (16u << 20) /* text kept of one record */
 #define EVX_MAX_WORK (1u << 20)  /* elements rendered for one record */
 
@@ -236,7 +172,7 @@ static int pool_utf16(
     rd->oom = 1;
     return -1;
   }
-  size_t k = utf16_to(rd->pool + rd->plen, p, units);
+  size_t k = win_utf16_to(rd->pool + rd->plen, p, units);
   *s = (uint32_t)rd->plen;
   *n = (uint32_t)k;
   rd->plen += k;
@@ -361,7 +297,7 @@ static int compile_piece(evx_reader *rd, cur *c, int *done)
     unsigned u = win_le16(rd->c + c->p);
     c->p += 2;
     char b[8];
-    int k = put_cp(b, u ? u : 0xFFFD);
+    int k = win_put_utf8(b, u ? u : 0xFFFD);
     evx_op *op = op_new(rd, OP_TEXT);
     return op ? pool_add(rd, b, (size_t)k, op) : -1;
   }
@@ -634,7 +570,7 @@ static int render(evx_reader *rd, const evx_val *v)
     char *o = arena_room(rd, size / 2 * 6);
     if (!o)
       return -1;
-    rd->alen += utf16_to(o, p, size / 2);
+    rd->alen += win_utf16_to(o, p, size / 2);
     return 0;
   }
   case 0x02: {
@@ -643,7 +579,7 @@ static int render(evx_reader *rd, const evx_val *v)
       return -1;
     size_t n = 0;
     for (size_t i = 0; i < size && p[i]; i++)
-      n += (size_t)put_cp(o + n, p[i]);
+      n += (size_t)win_put_utf8(o + n, p[i]);
     rd->alen += n;
     return 0;
   }

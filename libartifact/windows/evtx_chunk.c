@@ -111,6 +111,7 @@ int evx_read(const uint8_t *data,
   uint32_t hsize = win_le16(data + 40); /* header block size */
   uint16_t nchunks = win_le16(data + 42);
   uint32_t flags = win_le32(data + 120);
+  int hdr_ok = 0;
   if (hsize != EVX_FILE_HEADER) {
     note(pb->first, _("file header block size %" PRIu32 " (expected 4096)"),
          hsize);
@@ -119,7 +120,8 @@ int evx_read(const uint8_t *data,
   } else if (crc(data, 120, 0) != win_le32(data + 124)) {
     note(pb->first, _("file header checksum mismatch"));
     pb->bad_chunks++;
-  }
+  } else
+    hdr_ok = 1;
   int dirty = flags & 1;
   size_t whole = n >= hsize ? (n - hsize) / EVX_CHUNK : 0;
   /* pass 1: records; pass 2: recovered ones (libevtx's order) */
@@ -215,11 +217,23 @@ int evx_read(const uint8_t *data,
   }
   size_t tail = n >= hsize ? (n - hsize) % EVX_CHUNK : 0;
   if (tail && !all_zero(data + n - tail, tail)) {
+    pb->chunks++; /* the truncated one */
     pb->bad_chunks++;
     note(pb->first,
          _("%zu bytes after the last whole chunk (a truncated chunk) were not "
            "read"),
          tail);
+  }
+  /* a file cut at a chunk boundary: fewer chunks than its header counts
+   * (evtxinfo says "Is corrupted"); the missing ones are damaged too.
+   * A damaged header's count is not trusted (it is reported already). */
+  if (hdr_ok && pb->chunks < nchunks) {
+    note(pb->first,
+         _("the file header counts %u chunks, the file holds %zu (a truncated "
+           "file)"),
+         (unsigned)nchunks, whole);
+    pb->bad_chunks += nchunks - pb->chunks;
+    pb->chunks = nchunks;
   }
   return 0;
 }

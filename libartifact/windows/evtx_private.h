@@ -129,31 +129,4 @@ int evx_read(const uint8_t *data,
              void *user,
              evx_problems *pb);
 
-/* The fields of one record event, whichever reader found them (strings
- * may be NULL: absent). */
-typedef struct evx_fields {
-  uint64_t number, written;
-  uint32_t eid, qual;
-  uint8_t level;
-  int recovered;
-  const char *source, *guid, *channel, *computer, *sid;
-  size_t channel_len;
-} evx_fields;
-
-/* Start the event: reset R and add the record's own attributes. */
-void win_evtx_begin(win_rec *r, const evx_fields *f);
-/* Emit the event begun (event data added since) with plaso's message. */
-art_status win_evtx_emit(win_rec *r,
-                         art_ctx *ctx,
-                         art_win_event_fn fn,
-                         void *user,
-                         const evx_fields *f);
-/* Our reader behind art_win_parse_evtx (evtx.c): 1 when it is to be used
- * (ART_EVTX_READER=libevtx selects libevtx, for comparisons). */
-int win_evtx_own(void);
-art_status win_evtx_parse_own(art_ctx *ctx,
-                              const art_win_input *in,
-                              art_win_event_fn fn,
-                              void *user);
-
 #endif

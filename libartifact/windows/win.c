@@ -561,7 +561,7 @@ win_load(art_ctx *ctx, const art_win_input *in, unsigned char **out, size_t *n)
 
 /* ---------------------------------------------------------------- text */
 
-static int put_utf8(char *o, unsigned cp)
+int win_put_utf8(char *o, unsigned cp)
 {
   if (cp < 0x80) {
     o[0] = (char)cp;
@@ -585,31 +585,47 @@ static int put_utf8(char *o, unsigned cp)
   return 4;
 }
 
-int win_utf16(const unsigned char *p, size_t n, char **out, size_t *outlen)
+size_t win_utf16_to(char *o, const unsigned char *p, size_t n)
 {
-  char *o = malloc(n * 6 + 1);
-  if (!o)
-    return -1;
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned u = win_le16(p + 2 * i);
-    if (u == 0)
-      break;
+    if (u < 0x80) {
+      if (!u)
+        break;
+      o[k++] = (char)u;
+      continue;
+    }
     if (u >= 0xD800 && u <= 0xDBFF && i + 1 < n) {
       unsigned v = win_le16(p + 2 * i + 2);
       if (v >= 0xDC00 && v <= 0xDFFF) {
-        k += (size_t)put_utf8(o + k,
-                              0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+        k += (size_t)win_put_utf8(o + k, 0x10000 + ((u - 0xD800) << 10) +
+                                             (v - 0xDC00));
         i++;
         continue;
       }
     }
     if (u >= 0xD800 && u <= 0xDFFF) {
-      k += (size_t)snprintf(o + k, 7, "\\u%04x", u);
+      static const char hx[] = "0123456789abcdef";
+      o[k++] = '\\';
+      o[k++] = 'u';
+      o[k++] = hx[u >> 12];
+      o[k++] = hx[(u >> 8) & 15];
+      o[k++] = hx[(u >> 4) & 15];
+      o[k++] = hx[u & 15];
       continue;
     }
-    k += (size_t)put_utf8(o + k, u);
+    k += (size_t)win_put_utf8(o + k, u);
   }
+  return k;
+}
+
+int win_utf16(const unsigned char *p, size_t n, char **out, size_t *outlen)
+{
+  char *o = malloc(n * 6 + 1);
+  if (!o)
+    return -1;
+  size_t k = win_utf16_to(o, p, n);
   o[k] = '\0';
   *out = o;
   if (outlen)
@@ -624,7 +640,7 @@ int win_ansi(const unsigned char *p, size_t n, char **out)
     return -1;
   size_t k = 0;
   for (size_t i = 0; i < n && p[i]; i++)
-    k += (size_t)put_utf8(o + k, p[i]);
+    k += (size_t)win_put_utf8(o + k, p[i]);
   o[k] = '\0';
   *out = o;
   return 0;

@@ -69,8 +69,8 @@ art_status win_lib_fail(
 
 /* A read-only libbfio handle over N bytes at DATA (kept by the caller
  * until the handle is freed), every read bounds-checked. INIT is the
- * libbfio_handle_initialize of the libbfio the reader uses (evtx/evt load
- * theirs with dlmopen). 1, or -1 (out of memory). */
+ * libbfio_handle_initialize of the libbfio the reader uses (evt loads
+ * its own with dlmopen). 1, or -1 (out of memory). */
 typedef __typeof__(libbfio_handle_initialize) *win_bfio_init_fn;
 int win_bfio_open(win_bfio_init_fn init,
                   const void *data,
@@ -97,6 +97,11 @@ art_status win_read_at(
 /* UTF-16LE (N code units at P) to UTF-8 appended to OUT (NUL-terminated);
  * unpaired surrogates become \uXXXX text. Stops at a NUL unit. */
 int win_utf16(const unsigned char *p, size_t n, char **out, size_t *outlen);
+/* The same into O (room for 6 bytes per unit, no NUL added): bytes
+ * written. */
+size_t win_utf16_to(char *o, const unsigned char *p, size_t n);
+/* Code point CP as UTF-8 into O (room for 4): bytes written. */
+int win_put_utf8(char *o, unsigned cp);
 /* A Windows-1252/ANSI string (stops at NUL) as UTF-8 (Latin-1 mapping for
  * 0x80-0xFF, so nothing is dropped). */
 int win_ansi(const unsigned char *p, size_t n, char **out);

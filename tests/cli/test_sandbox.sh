@@ -328,17 +328,22 @@ mkdir -p "$T/wa"
 reg=$ART_SOURCE_DIR/tests/fuzz/regressions/windows/windows-crash-36fee94e4c9eccaead096ad65c5c100ff523bb49
 tail -c +2 "$reg" >"$T/wa/crafted.evtx"
 tail -c +2 "$ART_SOURCE_DIR/tests/fuzz/corpus/windows/evtx" >"$T/wa/good.evtx"
+# the seed is the first chunk of a 96-chunk log: its header made to count
+# that one chunk (and last chunk 0), or it is a truncated log (evtxinfo:
+# "Is corrupted"; ours: damaged, exit 3)
+python3 - "$T/wa/good.evtx" <<'PYEOF'
+import struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<Q", b, 16, 0)
+struct.pack_into("<H", b, 42, 1)
+struct.pack_into("<I", b, 124, zlib.crc32(bytes(b[:120])))
+open(sys.argv[1], "wb").write(b)
+PYEOF
 "$TL" -q "$T/wa/good.evtx" >"$T/wa/good.body"
 if command -v evtxexport >/dev/null; then
   check "timeline artifact: the good log has evtxexport's $(evtxexport "$T/wa/good.evtx" 2>/dev/null | grep -c '^Event number') records" \
     test "$(wc -l <"$T/wa/good.body")" -eq "$(evtxexport "$T/wa/good.evtx" 2>/dev/null | grep -c '^Event number')"
 fi
-# the libevtx path (ART_EVTX_READER=libevtx, kept for comparisons) refuses the
-# same record before libfwevt can read past its chunk
-rc=0
-ART_EVTX_READER=libevtx "$TL" -q --no-sandbox "$T/wa/crafted.evtx" "$T/wa/good.evtx" >"$T/wa/lib.body" 2>"$T/wa/lib.err" || rc=$?
-check "timeline artifact (libevtx path): crafted .evtx refused before libfwevt reads it, exit 3" \
-  bash -c "[ $rc -eq 3 ] && grep -q 'crafted.evtx: .*template instance claiming more values than its chunk holds, first: record 14, 1073741842 values' '$T/wa/lib.err'"
 for mode in sandbox no-sandbox; do
   flag=()
   [ $mode = no-sandbox ] && flag=(--no-sandbox)

@@ -6,49 +6,10 @@
  * records' Binary XML, the template cache and the value rendering. Every
  * event's text is read, as a writer would.
  */
-#include <artifact/artifact.h>
-#include <artifact/windows.h>
-#include <string.h>
+#include "fuzz_windows.h"
 
-typedef struct mem {
-  const uint8_t *p;
-  size_t n;
-} mem;
-
-static art_status
-mem_read(void *user, uint64_t off, void *buf, size_t len, size_t *got)
-{
-  const mem *m = user;
-  *got = 0;
-  if (off >= m->n)
-    return ART_OK;
-  size_t k = m->n - (size_t)off;
-  if (k > len)
-    k = len;
-  memcpy(buf, m->p + off, k);
-  *got = k;
-  return ART_OK;
-}
-
-static art_status on_event(void *user, const art_win_event *ev)
-{
-  size_t *n = user;
-  *n += strlen(ev->message);
-  for (size_t i = 0; i < ev->nattrs; i++)
-    *n += strlen(ev->attrs[i].key) + strlen(ev->attrs[i].value);
-  return ART_OK;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  mem m = {data, size};
-  art_win_input in = {"fuzz.evtx", size, mem_read, &m};
-  art_ctx *ctx = NULL;
-  if (art_ctx_new(&ctx) != ART_OK)
-    return 0;
-  size_t n = 0;
-  (void)art_win_parse(ctx, ART_WIN_EVTX, &in, on_event, &n);
-  art_ctx_free(ctx);
+  fuzz_win_parse(ART_WIN_EVTX, "fuzz.evtx", data, size);
   return 0;
 }
