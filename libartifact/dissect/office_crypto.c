@@ -23,11 +23,6 @@
 #define MAX_PACKAGE      ((uint64_t)1 << 30)
 #define MAX_SPIN         10000000u
 
-static uint64_t le64(const uint8_t *p)
-{
-  return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
   p[0] = (uint8_t)v;
