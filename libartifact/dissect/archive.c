@@ -1087,7 +1087,8 @@ typedef struct member_ctx {
   art_archive_member m;
   art_archive_result r;
   char msg[MSG_MAX];
-  uint8_t *keep; /* the whole member, when it may be a container */
+  char warn[MSG_MAX]; /* libarchive's first warning on the data */
+  uint8_t *keep;      /* the whole member, when it may be a container */
   size_t keep_len, keep_cap;
   int keeping;
   int out_fd;
@@ -1376,6 +1377,7 @@ static void read_member(member_ctx *mc, struct archive_entry *e)
   mc->staged = 0;
   mc->next_off = 0;
   lv->member_raw0 = archive_filter_bytes(lv->a, -1);
+  mc->warn[0] = '\0';
   for (;;) {
     const void *buf = NULL;
     size_t n = 0;
@@ -1383,6 +1385,14 @@ static void read_member(member_ctx *mc, struct archive_entry *e)
     int r = archive_read_data_block(lv->a, &buf, &n, &off);
     if (r == ARCHIVE_EOF)
       break;
+    if (r == ARCHIVE_WARN && !mc->warn[0]) {
+      /* a bad CRC (zip): damaged data, or ZipCrypto data decrypted with
+       * a wrong password that passed its one-byte check; the bytes are
+       * passed on, the member reported damaged once read */
+      const char *w = archive_error_string(lv->a);
+      snprintf(mc->warn, sizeof mc->warn, "%s",
+               w && *w ? w : "cannot read member data");
+    }
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
       if (mc->staging && mc->staged)
         flush_stage(mc);
@@ -1412,6 +1422,8 @@ static void read_member(member_ctx *mc, struct archive_entry *e)
   }
   if (mc->staging)
     flush_stage(mc);
+  if (mc->warn[0])
+    member_error(mc, ART_ERR_CORRUPT, ART_ARCHIVE_F_CORRUPT, "%s", mc->warn);
   return;
 cut:
   if (mc->staging && mc->staged)
@@ -1664,7 +1676,9 @@ static int process_entry(level *lv, struct archive_entry *e)
   }
   if (mc.m.encrypted && !(mc.r.flags & ART_ARCHIVE_F_ENCRYPTED)) {
     mc.r.flags |= ART_ARCHIVE_F_DECRYPTED;
-    mc.r.password = which_password(lv);
+    /* data that failed its check came from no password known to be
+     * right: none is named */
+    mc.r.password = mc.warn[0] ? NULL : which_password(lv);
   }
   if (ar->read_done) {
     art_walk_action a;

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-/* Little-endian reads of 2 and 4 bytes at P (the caller checks the
+/* Little-endian reads of 2, 4 and 8 bytes at P (the caller checks the
  * bounds). */
 static inline uint16_t le16(const uint8_t *p)
 {
@@ -19,6 +19,11 @@ static inline uint32_t le32(const uint8_t *p)
 {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
          (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t le64(const uint8_t *p)
+{
+  return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
 /* The built-in dissectors (one per file in libartifact/dissect/). */

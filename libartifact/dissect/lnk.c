@@ -26,11 +26,6 @@ static int lnk_recognise(const uint8_t *d, size_t n)
   return n >= 76 && memcmp(d, sig, sizeof sig) == 0;
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-  return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 static json_t *filetime(uint64_t ft)
 {
   if (ft == 0 || ft >= 2650467743990000000ull)

@@ -23,11 +23,6 @@
 #define MAX_PACKAGE      ((uint64_t)1 << 30)
 #define MAX_SPIN         10000000u
 
-static uint64_t le64(const uint8_t *p)
-{
-  return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
   p[0] = (uint8_t)v;
@@ -529,6 +524,21 @@ int art__office_crypto_init(void)
 
 static const char garbled[] = "FILEPASS record cut or garbled";
 
+/* SUM's "encryption_method", "decrypted_with" and "decryption_error"
+ * of an RC4/XOR attempt with the default password (OK: decrypted; CR's
+ * reason otherwise, "digest failed" when none was given). */
+static void rc4_summary(json_t *sum, crypt_result *cr, int ok)
+{
+  if (!ok && !cr->why)
+    cr->why = "digest failed";
+  json_object_set_new(sum, "encryption_method",
+                      cr->method ? json_string(cr->method) : json_null());
+  json_object_set_new(sum, "decrypted_with",
+                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
+  json_object_set_new(sum, "decryption_error",
+                      ok ? json_null() : json_string(cr->why));
+}
+
 typedef struct biff_rc4 {
   int cryptoapi;     /* SHA-1 based (2.3.5) or MD5 based (2.3.6) */
   unsigned key_len;  /* RC4 key bytes */
@@ -946,14 +956,7 @@ uint8_t *art__office_decrypt_biff(const uint8_t *wb,
   EVP_CIPHER_CTX_free(r.x);
   OPENSSL_cleanse(&r, sizeof r);
   OPENSSL_cleanse(arr, sizeof arr);
-  if (!out && !cr.why)
-    cr.why = "digest failed";
-  json_object_set_new(sum, "encryption_method",
-                      cr.method ? json_string(cr.method) : json_null());
-  json_object_set_new(sum, "decrypted_with",
-                      out ? json_string(DEFAULT_PASSWORD) : json_null());
-  json_object_set_new(sum, "decryption_error",
-                      out ? json_null() : json_string(cr.why));
+  rc4_summary(sum, &cr, out != NULL);
   if (!out) {
     if (cr.why == garbled) {
       art_dissect_sink_error(sink,
@@ -1035,14 +1038,7 @@ art_status art__office_decrypt_word(cfb *c,
   EVP_CIPHER_CTX_free(r.x);
   OPENSSL_cleanse(&r, sizeof r);
   free(tb);
-  if (!ok && !cr.why)
-    cr.why = "digest failed";
-  json_object_set_new(sum, "encryption_method",
-                      cr.method ? json_string(cr.method) : json_null());
-  json_object_set_new(sum, "decrypted_with",
-                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
-  json_object_set_new(sum, "decryption_error",
-                      ok ? json_null() : json_string(cr.why));
+  rc4_summary(sum, &cr, ok);
   if (!ok && cr.why == cut) {
     art_dissect_sink_error(sink,
                            "%s: ole: the Table stream's encryption header "
@@ -1286,14 +1282,7 @@ uint8_t *art__office_decrypt_ppt(cfb *c,
   OPENSSL_cleanse(&r, sizeof r);
   free(cu);
   free(o);
-  if (!ok && !cr.why)
-    cr.why = "digest failed";
-  json_object_set_new(sum, "encryption_method",
-                      cr.method ? json_string(cr.method) : json_null());
-  json_object_set_new(sum, "decrypted_with",
-                      ok ? json_string(DEFAULT_PASSWORD) : json_null());
-  json_object_set_new(sum, "decryption_error",
-                      ok ? json_null() : json_string(cr.why));
+  rc4_summary(sum, &cr, ok);
   if (damaged) {
     art_dissect_sink_error(sink,
                            "%s: ole: PowerPoint Document: %s: not decrypted",

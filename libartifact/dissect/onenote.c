@@ -35,14 +35,6 @@ static const uint8_t guid_footer[16] = {0x22, 0xa7, 0xfb, 0x71, 0x79, 0x0f,
                                         0x0b, 0x4a, 0xbb, 0x13, 0x89, 0x92,
                                         0x56, 0x42, 0x6b, 0x24};
 
-static uint64_t le64(const uint8_t *p)
-{
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = v << 8 | p[i];
-  return v;
-}
-
 /* ---- the file node lists: names of the embedded files ------------------ */
 
 #define FRAG_MAGIC                  0xA4567AB1F5F7F4C4ull /* FileNodeListFragment header */

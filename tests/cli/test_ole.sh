@@ -15,6 +15,13 @@ CORPUS=${ART_OLETOOLS_CORPUS:-$ART_SOURCE_DIR/../shared/corpora/oletools}
 ours_tsv() { # ours_tsv CORPUS_PREFIX JSONL -> $T/ours.tsv
   jq -s -r --arg corpus "$1" -f "$ART_SOURCE_DIR/tests/cli/ole_ours.jq" "$2" | sort -u >"$T/ours.tsv"
 }
+# vba_facts FILE JSONL NAME: the module and code facts of olevba's gold
+# for corpus FILE -> $T/NAME.gold, ours in JSONL (under $T) -> $T/NAME.ours
+vba_facts() {
+  awk -F'\t' -v f="$1" '$1 == f && ($2 == "module" || $2 == "code") { $1 = ""; print }' "$GOLD" | sort >"$T/$3.gold"
+  ours_tsv "$T" "$2"
+  awk -F'\t' '$2 == "module" || $2 == "code" { $1 = ""; print }' "$T/ours.tsv" | sort >"$T/$3.ours"
+}
 
 # ---- the fixtures (always) ---------------------------------------------
 FIXTURES="oleform/oleform-PR314.docm encrypted/encrypted.xls olevba/sample_with_vba.ppt
@@ -70,9 +77,7 @@ open(sys.argv[2], "w").write(
     '</w:docSuppData><w:body><w:p/></w:body></w:wordDocument>\n')
 PY
 "$S" --no-yara "$T/word2003.xml" >"$T/w2003.jsonl"
-awk -F'\t' '$1 == "oleform/oleform-PR314.docm" && ($2 == "module" || $2 == "code") { $1 = ""; print }' "$GOLD" | sort >"$T/w2003.gold"
-ours_tsv "$T" "$T/w2003.jsonl"
-awk -F'\t' '$2 == "module" || $2 == "code" { $1 = ""; print }' "$T/ours.tsv" | sort >"$T/w2003.ours"
+vba_facts oleform/oleform-PR314.docm "$T/w2003.jsonl" w2003
 check "Word 2003 XML: editdata.mso ActiveMime inflated, modules and code as olevba's for the same project ($(wc -l <"$T/w2003.gold") facts)" \
   cmp -s "$T/w2003.gold" "$T/w2003.ours"
 check "Word 2003 XML: lineage xml-bindata > activemime > vba-module" \
@@ -263,10 +268,8 @@ PY
     test "$(head -c "$(cat "$T/eppt.ppt.objects")" "$T/eppt.ppt.plain" | sha256sum | cut -c1-64)" = "$ref"
   check "ppt RC4 CryptoAPI: encrypted, method, decrypted_with, flags" \
     test "$(jq -r 'select(.lineage.id == 0 and (.path | endswith("/eppt.ppt"))) | "\(.ole.encrypted) \(.ole.encryption) \(.ole.encryption_method) \(.ole.decrypted_with) \(.ole.decryption_error) \([.flags[] | select(. == "encrypted" or startswith("decrypted") or startswith("vba_"))] | join(",")) \(.errors | length)"' "$T/eppt.jsonl")" = "true powerpoint_current_user rc4_cryptoapi VelvetSweatshop null encrypted,decrypted_default_password 0"
-  awk -F'\t' '$1 == "olevba/sample_with_vba.ppt" && ($2 == "module" || $2 == "code") { $1 = ""; print }' "$GOLD" | sort >"$T/eppt.gold"
   jq -c 'select(.path | contains("/eppt.ppt"))' "$T/eppt.jsonl" >"$T/eppt1.jsonl"
-  ours_tsv "$T" "$T/eppt1.jsonl"
-  awk -F'\t' '$2 == "module" || $2 == "code" { $1 = ""; print }' "$T/ours.tsv" | sort >"$T/eppt.ours"
+  vba_facts olevba/sample_with_vba.ppt "$T/eppt1.jsonl" eppt
   check "ppt RC4 CryptoAPI: the VBA storage found in the decrypted stream, modules and code as olevba's for the plain presentation ($(wc -l <"$T/eppt.gold") facts)" \
     cmp -s "$T/eppt.gold" "$T/eppt.ours"
   check "ppt RC4 CryptoAPI: lineage ppt!VbaProject-0.bin!Module1.bas" \

@@ -143,6 +143,18 @@ for z in aes256:malware:malware aes128:virus:virus zipcrypt:infected:infected; d
 done
 check "--archive-password: tried after the defaults" \
   test "$("$S" --no-yara --archive-password nope --archive-password s3cret "$T/pw/custom.zip" | jq -r 'select(.lineage.id == 0) | .container.password')" = s3cret
+# A stored member whose bytes no longer match its CRC (as ZipCrypto data
+# decrypted with a wrong password that passes its one-byte check reads):
+# bsdtar reports the bad CRC, so must we; no password is named for it.
+printf 'sample opened with infected\n' >"$T/pw/crc.txt"
+(cd "$T/pw" && zip -q -0 crc.zip crc.txt && zip -q -0 -P infected crcenc.zip crc.txt)
+for z in crc crcenc; do
+  python3 -c 'import sys, struct; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); n, m = struct.unpack_from("<HH", b, 26); b[30 + n + m + (12 if "enc" in p else 0) + 3] ^= 1; open(p, "wb").write(b)' "$T/pw/$z.zip"
+  bsdtar --passphrase infected -xOf "$T/pw/$z.zip" >/dev/null 2>"$T/pw/$z.bsdtar" || true
+  check "$z.zip: a member failing its CRC reports it as bsdtar does, flagged corrupt, no password named" \
+    test "$(grep -c 'ZIP bad CRC' "$T/pw/$z.bsdtar") $("$S" --no-yara "$T/pw/$z.zip" | jq -r 'select(.lineage.id == 1) | "\(.errors[0] | test("ZIP bad CRC")) \(.flags | index("corrupt_container") != null) \(.lineage.password)"')" = \
+    "1 true true null"
+done
 python3 - "$T/z/trav.zip" <<'EOF'
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w") as z:
