@@ -851,6 +851,19 @@ static int walk_open_fs(art_ctx *ctx,
                     ftype ? ftype : "?", tsk_msg());
     ret = -1;
   }
+  if (ret == 0 && fs->last_block_act < fs->last_block) {
+    /* the image ends inside the file system (libtsk's own measure, as
+     * fsstat's "Total Range in Image"): libtsk's walk skips whatever lies
+     * past the end without a word (fls exits 0), so the listing is
+     * incomplete and must not look clean */
+    art__tl_problem(tl, ART_ERR_CORRUPT,
+                    "%s (%s): the image ends at block %llu of %llu (truncated "
+                    "image): names and times stored past the end are missing",
+                    where, ftype ? ftype : "?",
+                    (unsigned long long)fs->last_block_act + 1,
+                    (unsigned long long)fs->last_block + 1);
+    ret = -1;
+  }
   tsk_error_reset();
   art__tl_buf_free(&w.path);
   art__tl_buf_free(&w.disp);
