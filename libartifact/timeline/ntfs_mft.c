@@ -828,22 +828,8 @@ static int line(ntfs_rd *r, const dname *n, const nent *e, const nattr *a)
     set_t(&x.t[TL_C], t[2]);
     set_t(&x.t[TL_B], t[3]);
   }
-  if (r->mount) {
-    art__tl_buf *d = &r->disp;
-    d->len = 0;
-    int bad =
-        art__tl_buf_adds(d, r->mount) || art__tl_buf_addc(d, '/') ||
-        art__tl_buf_add(d, x.path, x.path_len) ||
-        (x.ads && (art__tl_buf_addc(d, ':') || art__tl_buf_adds(d, x.ads))) ||
-        (x.fn && art__tl_buf_adds(d, " ($FILE_NAME)")) ||
-        (x.alloc == TL_DELETED && art__tl_buf_adds(d, " (deleted)")) ||
-        (x.alloc == TL_REALLOC && art__tl_buf_adds(d, " (deleted-realloc)"));
-    if (bad)
-      goto nomem;
-    x.path = d->p;
-    x.path_len = d->len;
-    x.verbatim = 1;
-  }
+  if (r->mount && art__tl_mount_name(&r->disp, r->mount, &x))
+    goto nomem;
   art_status st = art__tl_entry_emit(r->ctx, r->tl, &x);
   r->path.len = plen;
   r->path.p[plen] = '\0';
