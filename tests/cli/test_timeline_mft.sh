@@ -7,35 +7,17 @@
 # files), on the same volumes with damaged MFT records, through E01 and
 # QCOW2, and on ../shared/corpora/plaso's NTFS images when present.
 # SPDX-License-Identifier: Apache-2.0
-set -euo pipefail
-export TZ=UTC LC_ALL=C
+. "$(dirname "$0")/lib.sh"
+need fls mkntfs ntfscp
 
-BIN=${ART_BIN:?}/art-timeline
+BIN=$ART_BIN/art-timeline
 SAMPLES=/usr/share/forensics-samples
 CORP=${ART_SOURCE_DIR:?}/../shared/corpora/plaso
-T=$(mktemp -d "${TMPDIR:-/tmp}/art-tl-mft.XXXXXX")
-cleanup() {
-  mountpoint -q "$T/mnt" 2>/dev/null && umount "$T/mnt"
+cleanup() { # lib.sh's, after the ntfs-3g mount is gone
+  if mountpoint -q "$T/mnt" 2>/dev/null; then umount "$T/mnt"; fi
+  chmod -R u+rwX "$T" 2>/dev/null || true
   rm -rf "$T"
 }
-trap cleanup EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() {
-  echo "FAIL $*"
-  fails=$((fails + 1))
-}
-check() { # check "description" command...
-  local d=$1
-  shift
-  if "$@"; then pass "$d"; else fail "$d"; fi
-}
-for t in fls mkntfs ntfscp; do
-  command -v "$t" >/dev/null || {
-    echo "missing reference tool: $t" >&2
-    exit 1
-  }
-done
 
 # IMAGE (fls arguments before it in FLS_ARGS): ours --tsk-compat == fls,
 # and every other form equal to libtsk's walk
@@ -256,5 +238,4 @@ else
   echo "skip plaso NTFS images: $CORP absent (../shared is not part of a clone) or no qemu-img"
 fi
 
-echo "$fails failures"
-test "$fails" -eq 0
+finish
