@@ -181,6 +181,29 @@ utf16(const uint8_t *in, size_t units, char *out, size_t outsz, int sanitize)
   return len;
 }
 
+/* Room for NEED elements of SIZE bytes in the array at *ARRP (a pointer to
+ * the array pointer) of capacity *CAP, doubled from FIRST. 0, or -1 out of
+ * memory (the array unchanged). */
+static int grow(void *arrp, size_t *cap, size_t need, size_t size, size_t first)
+{
+  if (need <= *cap)
+    return 0;
+  size_t c = *cap ? *cap * 2 : first;
+  while (c < need)
+    c *= 2;
+  if (c > SIZE_MAX / size)
+    return -1;
+  void *v;
+  memcpy(&v, arrp, sizeof v);
+  if (!(v = realloc(v, c * size)))
+    return -1;
+  memcpy(arrp, &v, sizeof v);
+  *cap = c;
+  return 0;
+}
+#define GROW(arr, cap, need, first)                                            \
+  grow(&(arr), &(cap), (need), sizeof *(arr), (first))
+
 static uint32_t arena_add(ntfs_rd *r, const char *s, size_t n)
 {
   if (r->arlen + n + 1 > r->arcap) {
@@ -323,14 +346,8 @@ parse_attrs(const uint8_t *b, size_t rsize, uint64_t nblocks, prec *p)
     if (noff > alen || type == 0)
       return 2;
     uint16_t id = g16(a + 14);
-    if (p->na == p->capa) {
-      size_t cap = p->capa ? p->capa * 2 : 16;
-      pattr *na = realloc(p->a, cap * sizeof *na);
-      if (!na)
-        return -1;
-      p->a = na;
-      p->capa = cap;
-    }
+    if (GROW(p->a, p->capa, p->na + 1, 16))
+      return -1;
     pattr *pa = &p->a[p->na];
     pa->type = type;
     pa->id = id;
@@ -386,14 +403,8 @@ parse_attrs(const uint8_t *b, size_t rsize, uint64_t nblocks, prec *p)
           e->fn[2] = nt(g64(c + 24));
           e->fn[3] = nt(g64(c + 8));
           e->fn_id = id;
-          if (p->nf == p->capf) {
-            size_t cap = p->capf ? p->capf * 2 : 4;
-            pfn *nf = realloc(p->f, cap * sizeof *nf);
-            if (!nf)
-              return -1;
-            p->f = nf;
-            p->capf = cap;
-          }
+          if (GROW(p->f, p->capf, p->nf + 1, 4))
+            return -1;
           pfn *f = &p->f[p->nf++];
           utf16(c + 66, c[64], f->name, sizeof f->name, 0);
           f->par = g48(c);
@@ -459,26 +470,9 @@ static int keep(ntfs_rd *r, uint64_t i, prec *p)
         t == NTFS_ATYPE_FNAME)
       keepn++;
   }
-  if (r->na + keepn > r->capa) {
-    size_t cap = r->capa ? r->capa * 2 : 4096;
-    while (cap < r->na + keepn)
-      cap *= 2;
-    nattr *na = realloc(r->a, cap * sizeof *na);
-    if (!na)
-      return -1;
-    r->a = na;
-    r->capa = cap;
-  }
-  if (r->nn + p->nf > r->capn) {
-    size_t cap = r->capn ? r->capn * 2 : 4096;
-    while (cap < r->nn + p->nf)
-      cap *= 2;
-    nname *nn = realloc(r->n, cap * sizeof *nn);
-    if (!nn)
-      return -1;
-    r->n = nn;
-    r->capn = cap;
-  }
+  if (GROW(r->a, r->capa, r->na + keepn, 4096) ||
+      GROW(r->n, r->capn, r->nn + p->nf, 4096))
+    return -1;
   for (size_t k = 0; k < p->na; k++) {
     const pattr *pa = &p->a[k];
     if (pa->type != NTFS_ATYPE_DATA && pa->type != NTFS_ATYPE_IDXROOT &&
@@ -581,15 +575,9 @@ static int load_tsk(ntfs_rd *r, uint64_t i, uint8_t base_flags)
     const TSK_FS_ATTR *a = tsk_fs_file_attr_get_idx(f, k);
     if (!a)
       continue;
-    if (p.na == p.capa) {
-      size_t cap = p.capa ? p.capa * 2 : 16;
-      pattr *x = realloc(p.a, cap * sizeof *x);
-      if (!x) {
-        ret = -1;
-        break;
-      }
-      p.a = x;
-      p.capa = cap;
+    if (GROW(p.a, p.capa, p.na + 1, 16)) {
+      ret = -1;
+      break;
     }
     pattr *pa = &p.a[p.na++];
     pa->type = (uint32_t)a->type;
@@ -604,15 +592,9 @@ static int load_tsk(ntfs_rd *r, uint64_t i, uint8_t base_flags)
   }
   tsk_error_reset();
   for (const TSK_FS_META_NAME_LIST *n = m->name2; n && ret == 0; n = n->next) {
-    if (p.nf == p.capf) {
-      size_t cap = p.capf ? p.capf * 2 : 4;
-      pfn *x = realloc(p.f, cap * sizeof *x);
-      if (!x) {
-        ret = -1;
-        break;
-      }
-      p.f = x;
-      p.capf = cap;
+    if (GROW(p.f, p.capf, p.nf + 1, 4)) {
+      ret = -1;
+      break;
     }
     pfn *pf = &p.f[p.nf++];
     memcpy(pf->name, n->name, sizeof pf->name);
@@ -828,22 +810,8 @@ static int line(ntfs_rd *r, const dname *n, const nent *e, const nattr *a)
     set_t(&x.t[TL_C], t[2]);
     set_t(&x.t[TL_B], t[3]);
   }
-  if (r->mount) {
-    art__tl_buf *d = &r->disp;
-    d->len = 0;
-    int bad =
-        art__tl_buf_adds(d, r->mount) || art__tl_buf_addc(d, '/') ||
-        art__tl_buf_add(d, x.path, x.path_len) ||
-        (x.ads && (art__tl_buf_addc(d, ':') || art__tl_buf_adds(d, x.ads))) ||
-        (x.fn && art__tl_buf_adds(d, " ($FILE_NAME)")) ||
-        (x.alloc == TL_DELETED && art__tl_buf_adds(d, " (deleted)")) ||
-        (x.alloc == TL_REALLOC && art__tl_buf_adds(d, " (deleted-realloc)"));
-    if (bad)
-      goto nomem;
-    x.path = d->p;
-    x.path_len = d->len;
-    x.verbatim = 1;
-  }
+  if (r->mount && art__tl_mount_name(&r->disp, r->mount, &x))
+    goto nomem;
   art_status st = art__tl_entry_emit(r->ctx, r->tl, &x);
   r->path.len = plen;
   r->path.p[plen] = '\0';
@@ -948,14 +916,8 @@ static int dlist_add(dlist *l,
   }
   if (l->n >= UINT32_MAX - 1)
     return -1;
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 64;
-    dname *v = realloc(l->v, cap * sizeof *v);
-    if (!v)
-      return -1;
-    l->v = v;
-    l->cap = cap;
-  }
+  if (GROW(l->v, l->cap, l->n + 1, 64))
+    return -1;
   char *s = strdup(name);
   if (!s)
     return -1;

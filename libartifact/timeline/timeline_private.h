@@ -133,6 +133,10 @@ int art__tl_escape(art__tl_buf *b, const char *s, size_t n, int mode);
 /* The body-file name field of an entry: "/" path [:ads] [ ($FILE_NAME)]
  * [ -> link] [ (deleted|deleted-realloc)]. */
 int art__tl_display_name(art__tl_buf *b, const art__tl_entry *e, int mode);
+/* A volume layer's name (vss1:) before the name fls would print: the whole
+ * display name "MOUNT/path..." built in D (raw bytes), and E made to point
+ * at it as a verbatim name. 0, or -1 out of memory. */
+int art__tl_mount_name(art__tl_buf *d, const char *mount, art__tl_entry *e);
 /* Undo TL_ESC_BODY escapes in place; returns the new length. */
 size_t art__tl_unescape(char *s, size_t n);
 

@@ -320,26 +320,12 @@ static TSK_WALK_RET_ENUM line(walk *w, TSK_FS_FILE *f, const TSK_FS_ATTR *a)
   if (w->mount) {
     /* a volume layer's name (vss1:) before the name fls would print; the
      * whole display name is then taken as it is */
-    art__tl_buf *d = &w->disp;
-    d->len = 0;
-    int bad =
-        art__tl_buf_adds(d, w->mount) || art__tl_buf_addc(d, '/') ||
-        art__tl_buf_add(d, e.path, e.path_len) ||
-        (e.ads && (art__tl_buf_addc(d, ':') || art__tl_buf_adds(d, e.ads))) ||
-        (e.fn && art__tl_buf_adds(d, " ($FILE_NAME)")) ||
-        (e.link &&
-         (art__tl_buf_adds(d, " -> ") || art__tl_buf_adds(d, e.link))) ||
-        (e.alloc == TL_DELETED && art__tl_buf_adds(d, " (deleted)")) ||
-        (e.alloc == TL_REALLOC && art__tl_buf_adds(d, " (deleted-realloc)"));
-    if (bad) {
+    if (art__tl_mount_name(&w->disp, w->mount, &e)) {
       w->st = art__set_error(w->ctx, ART_ERR_NOMEM, ENOMEM, "timeline path");
       w->path.len = plen;
       w->path.p[plen] = '\0';
       return TSK_WALK_STOP;
     }
-    e.path = d->p;
-    e.path_len = d->len;
-    e.verbatim = 1;
   }
   art_status st = art__tl_entry_emit(w->ctx, w->tl, &e);
   w->path.len = plen;
@@ -849,6 +835,19 @@ static int walk_open_fs(art_ctx *ctx,
   } else if (r) {
     art__tl_problem(tl, ART_ERR_CORRUPT, "%s (%s): walk stopped: %s", where,
                     ftype ? ftype : "?", tsk_msg());
+    ret = -1;
+  }
+  if (ret == 0 && fs->last_block_act < fs->last_block) {
+    /* the image ends inside the file system (libtsk's own measure, as
+     * fsstat's "Total Range in Image"): libtsk's walk skips whatever lies
+     * past the end without a word (fls exits 0), so the listing is
+     * incomplete and must not look clean */
+    art__tl_problem(tl, ART_ERR_CORRUPT,
+                    "%s (%s): the image ends at block %llu of %llu (truncated "
+                    "image): names and times stored past the end are missing",
+                    where, ftype ? ftype : "?",
+                    (unsigned long long)fs->last_block_act + 1,
+                    (unsigned long long)fs->last_block + 1);
     ret = -1;
   }
   tsk_error_reset();

@@ -235,6 +235,17 @@ int art__tl_display_name(art__tl_buf *b, const art__tl_entry *e, int mode)
   return 0;
 }
 
+int art__tl_mount_name(art__tl_buf *d, const char *mount, art__tl_entry *e)
+{
+  d->len = 0;
+  if (art__tl_buf_adds(d, mount) || art__tl_display_name(d, e, TL_ESC_RAW))
+    return -1;
+  e->path = d->p;
+  e->path_len = d->len;
+  e->verbatim = 1;
+  return 0;
+}
+
 static const char *const kind_names[ART_TIMELINE_KIND_COUNT_] = {
     "m", "a", "c", "b", "d", "fn_m", "fn_a", "fn_c", "fn_b"};
 

@@ -7,35 +7,17 @@
 # files), on the same volumes with damaged MFT records, through E01 and
 # QCOW2, and on ../shared/corpora/plaso's NTFS images when present.
 # SPDX-License-Identifier: Apache-2.0
-set -euo pipefail
-export TZ=UTC LC_ALL=C
+. "$(dirname "$0")/lib.sh"
+need fls mkntfs ntfscp
 
-BIN=${ART_BIN:?}/art-timeline
+BIN=$ART_BIN/art-timeline
 SAMPLES=/usr/share/forensics-samples
 CORP=${ART_SOURCE_DIR:?}/../shared/corpora/plaso
-T=$(mktemp -d "${TMPDIR:-/tmp}/art-tl-mft.XXXXXX")
-cleanup() {
-  mountpoint -q "$T/mnt" 2>/dev/null && umount "$T/mnt"
+cleanup() { # lib.sh's, after the ntfs-3g mount is gone
+  if mountpoint -q "$T/mnt" 2>/dev/null; then umount "$T/mnt"; fi
+  chmod -R u+rwX "$T" 2>/dev/null || true
   rm -rf "$T"
 }
-trap cleanup EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() {
-  echo "FAIL $*"
-  fails=$((fails + 1))
-}
-check() { # check "description" command...
-  local d=$1
-  shift
-  if "$@"; then pass "$d"; else fail "$d"; fi
-}
-for t in fls mkntfs ntfscp; do
-  command -v "$t" >/dev/null || {
-    echo "missing reference tool: $t" >&2
-    exit 1
-  }
-done
 
 # IMAGE (fls arguments before it in FLS_ARGS): ours --tsk-compat == fls,
 # and every other form equal to libtsk's walk
@@ -57,6 +39,27 @@ same_as_libtsk() {
   check "$label: $* == libtsk's walk ($(wc -l <"$T/lt.out") lines, exit $r1/$r2)" \
     sh -c "cmp -s '$T/lt.out' '$T/our.out' && test $r1 -eq $r2"
 }
+# IMAGE cut short (arguments after PATTERN before it): exit 3 and a message
+# matching PATTERN (a grep regex), never a clean exit, in both readers,
+# sandboxed and not; with LINES=1 what lies before the cut is still listed
+truncated_is_reported() {
+  local label=$1 img=$2 lines=$3 pat=$4
+  shift 4
+  local rd m rc
+  for rd in ours libtsk; do
+    for m in --no-sandbox sandboxed; do
+      local -a opt=()
+      [ "$m" = sandboxed ] || opt=("$m")
+      rc=0
+      ART_NTFS_READER=$rd "$BIN" -q "${opt[@]}" "$@" "$img" >"$T/tr.out" 2>"$T/tr.err" || rc=$?
+      check "$label ($rd reader, $m): exit 3 (exit $rc)" test "$rc" -eq 3
+      check "$label ($rd reader, $m): the message says why ($(head -n 1 "$T/tr.err"))" \
+        grep -q "$pat" "$T/tr.err"
+      [ "$lines" = 1 ] || continue
+      check "$label ($rd reader, $m): lines before the end still listed" test -s "$T/tr.out"
+    done
+  done
+}
 
 # ----------------------------------------------------- forensics-samples
 if [ -f "$SAMPLES/fs.ntfs.xz" ]; then
@@ -64,6 +67,13 @@ if [ -f "$SAMPLES/fs.ntfs.xz" ]; then
   same_as_fls "fs.ntfs" "$T/fs.ntfs" -o 2048
   same_as_libtsk "fs.ntfs" "$T/fs.ntfs" -o 2048 -f jsonl
   same_as_libtsk "fs.ntfs" "$T/fs.ntfs" -o 2048 --no-orphans
+  # cut short after the MFT, inside a directory's index: fls lists less and
+  # exits 0; ours lists the same, says why and exits 3 (both reader paths,
+  # sandboxed or not)
+  head -c 30000000 "$T/fs.ntfs" >"$T/fscut.ntfs"
+  same_as_fls "fs.ntfs cut at 30 MB" "$T/fscut.ntfs" -o 2048
+  truncated_is_reported "fs.ntfs cut at 30 MB" "$T/fscut.ntfs" 1 \
+    "fscut.ntfs: partition at sector 2048 (-o) (ntfs): the image ends at block 7068 of 12543 (truncated image)" -o 2048
 else
   echo "skip fs.ntfs: $SAMPLES absent"
 fi
@@ -196,6 +206,7 @@ PYEOF
   # a volume cut short: what can be read, as libtsk reads it
   head -c 40000000 "$T/st.ntfs" >"$T/cut.ntfs"
   same_as_libtsk "volume cut at 40 MB" "$T/cut.ntfs"
+  truncated_is_reported "volume cut at 40 MB" "$T/cut.ntfs" 0 "cut.ntfs: partition at sector 0 (whole image)"
   if command -v ewfacquire >/dev/null; then
     ewfacquire -q -u -t "$T/st" -c deflate:fast -f encase6 "$T/st.ntfs" >/dev/null 2>&1
     fls -r -m / "$T/st.ntfs" >"$T/raw.fls"
@@ -227,5 +238,4 @@ else
   echo "skip plaso NTFS images: $CORP absent (../shared is not part of a clone) or no qemu-img"
 fi
 
-echo "$fails failures"
-test "$fails" -eq 0
+finish
