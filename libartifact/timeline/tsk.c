@@ -838,7 +838,7 @@ static int walk_open_fs(art_ctx *ctx,
     ret = -1;
   }
   if (ret == 0 && fs->last_block_act < fs->last_block) {
-    /* the image ends inside the file system (libtsk's own measure, as
+    /* the image ends inside its file system, by libtsk's own measure (as
      * fsstat's "Total Range in Image"): libtsk's walk skips whatever lies
      * past the end without a word (fls exits 0), so the listing is
      * incomplete and must not look clean */
