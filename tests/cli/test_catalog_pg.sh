@@ -169,7 +169,7 @@ check "verify on the round trip" "$CAT" --db back.db verify -q --checkpoint cp.t
 # Exports: each from a fresh twin, so both sides export the same chain; the
 # export's own checkpoint time and export time are the only words allowed
 # to differ (they are when the export was made).
-mask() { sed -E 's/(exported_at[^0-9]*)[0-9]{4}-[0-9-]+T[0-9:.]+Z/\1T/g; s/(time: )[0-9]{4}-[0-9-]+T[0-9:.]+Z/\1T/g' "$1"; }
+mask() { sed -E 's/(exported_at[^0-9]*)[0-9]{4}-[0-9-]+T[0-9:.]+Z/\1T/g; s/(time: )[0-9]{4}-[0-9-]+T[0-9:.]+Z/\1T/g; s/(, exported )[0-9]{4}-[0-9-]+T[0-9:.]+Z/\1T/g' "$1"; }
 n=0
 for f in csv custody-csv json jsonl html case; do
   n=$((n + 1))
