@@ -100,6 +100,7 @@ typedef struct level {
   int headers_only;    /* list members without reading them */
   uint64_t offset;     /* where the container starts in its input */
   int64_t member_raw0; /* compressed position when the member began */
+  unsigned retries;    /* members read again with each password alone */
 } level;
 
 /* Call back the caller with its own locale in force (libarchive runs
@@ -610,69 +611,107 @@ static const char *pw_cb(struct archive *a, void *cd)
 
 static void set_formats(struct archive *a, int raw_only);
 
+/* Read member number LV->header again, alone with password I, through
+ * a reader of its own. With OUT, its bytes are gathered (holes as zeros,
+ * at most CAP bytes) and it must read cleanly to its end and its CRC;
+ * without, reading cleanly for CAP bytes is enough. 1 when it did. */
+static int
+read_alone(level *lv, size_t i, uint64_t cap, uint8_t **out, size_t *out_len)
+{
+  input c = *lv->in;
+  struct archive *a;
+  struct archive_entry *e = NULL;
+  uint8_t *got = NULL;
+  size_t len = 0, gcap = 0;
+  uint64_t k = 0, total = 0;
+  int r, ok = 0;
+  if (!c.mem && !c.seekable)
+    return 0;
+  c.buf = c.mem ? NULL : malloc(MEM_CHUNK);
+  c.off = 0;
+  c.err = ART_OK;
+  a = (c.mem || c.buf) ? archive_read_new() : NULL;
+  if (!a) {
+    free(c.buf);
+    return 0;
+  }
+  set_formats(a, 0);
+  archive_read_add_passphrase(a, lv->ar->passwords[i]);
+  archive_read_set_read_callback(a, in_read);
+  if (c.seekable)
+    archive_read_set_seek_callback(a, in_seek);
+  archive_read_set_callback_data(a, &c);
+  if (archive_read_open1(a) == ARCHIVE_OK)
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+           r == ARCHIVE_WARN)
+      if (k++ == lv->header) {
+        ok = 1;
+        break;
+      }
+  while (ok && total < cap) {
+    const void *buf = NULL;
+    size_t n = 0;
+    la_int64_t off = 0;
+    r = archive_read_data_block(a, &buf, &n, &off);
+    if (r == ARCHIVE_EOF)
+      break;
+    if (r != ARCHIVE_OK || timed_out(lv->ar)) {
+      ok = 0; /* a bad CRC is a warning: not clean */
+      break;
+    }
+    total += n;
+    if (!out)
+      continue;
+    size_t at = off >= 0 && (uint64_t)off > len ? (size_t)off : len;
+    if ((uint64_t)at + n > cap) {
+      ok = 0;
+      break;
+    }
+    if (at + n > gcap) {
+      size_t nc = gcap ? gcap : MEM_CHUNK;
+      while (nc < at + n)
+        nc *= 2;
+      uint8_t *nb = realloc(got, nc);
+      if (!nb) {
+        ok = 0;
+        break;
+      }
+      got = nb;
+      gcap = nc;
+    }
+    memset(got + len, 0, at - len);
+    if (n)
+      memcpy(got + at, buf, n);
+    len = at + n;
+  }
+  archive_read_free(a);
+  free(c.buf);
+  if (ok && out) {
+    *out = got;
+    *out_len = len;
+  } else {
+    free(got);
+  }
+  return ok;
+}
+
 /* Which password opened member number LV->header. libarchive asks the
  * callback only once the passwords it holds all failed, and keeps trying
  * those first: when a member used none of the new ones and the reader
  * holds several, the password that opened it is found by reading it
  * again with each alone (in the order they were tried, up to its end and
- * its CRC, or PW_CHECK_MAX bytes) with a reader of its own. NULL when the
- * input cannot be read again. */
+ * its CRC, or PW_CHECK_MAX bytes). NULL when the input cannot be read
+ * again. */
 static const char *which_password(level *lv)
 {
-  input c = *lv->in;
-  const char *found = NULL;
   if (lv->pw_entry)
     return lv->pw_last; /* the callback's last one opened it */
   if (lv->pw_next == 1)
     return lv->ar->passwords[0];
-  if (!c.mem && !c.seekable)
-    return NULL;
-  c.buf = c.mem ? NULL : malloc(MEM_CHUNK);
-  uint8_t *scratch = malloc(MEM_CHUNK);
-  if ((!c.mem && !c.buf) || !scratch) {
-    free(c.buf);
-    free(scratch);
-    return NULL;
-  }
-  for (size_t i = 0; i < lv->pw_next && !found; i++) {
-    struct archive *a = archive_read_new();
-    struct archive_entry *e = NULL;
-    int ok = 0;
-    if (!a)
-      break;
-    c.off = 0;
-    c.err = ART_OK;
-    set_formats(a, 0);
-    archive_read_add_passphrase(a, lv->ar->passwords[i]);
-    archive_read_set_read_callback(a, in_read);
-    if (c.seekable)
-      archive_read_set_seek_callback(a, in_seek);
-    archive_read_set_callback_data(a, &c);
-    if (archive_read_open1(a) == ARCHIVE_OK) {
-      uint64_t k = 0;
-      int r;
-      while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
-             r == ARCHIVE_WARN) {
-        if (k++ == lv->header) {
-          ok = 1;
-          break;
-        }
-      }
-    }
-    if (ok) {
-      uint64_t total = 0;
-      la_ssize_t got;
-      while ((got = archive_read_data(a, scratch, MEM_CHUNK)) > 0 &&
-             total < PW_CHECK_MAX)
-        total += (uint64_t)got;
-      if (got >= 0)
-        found = lv->ar->passwords[i];
-    }
-    archive_read_free(a);
-  }
-  free(c.buf);
-  free(scratch);
-  return found;
+  for (size_t i = 0; i < lv->pw_next; i++)
+    if (read_alone(lv, i, PW_CHECK_MAX, NULL, NULL))
+      return lv->ar->passwords[i];
+  return NULL;
 }
 
 /* ---- names ---- */
@@ -1097,6 +1136,10 @@ typedef struct member_ctx {
   size_t staged; /* first bytes gathered in ar->block */
   int staging;
   uint64_t next_off; /* where the next data block should start */
+  uint8_t *hold;     /* an encrypted member held back (see hold_bytes) */
+  size_t hold_len, hold_cap;
+  int holding;
+  const char *pw_found; /* the password that read it after a failure */
 } member_ctx;
 
 static void
@@ -1366,6 +1409,85 @@ static int ratio_over(member_ctx *mc)
   return 1;
 }
 
+/* ZipCrypto checks a password with one byte of its header: a wrong one
+ * passes once in 256 and the member then fails its CRC or its
+ * decompression, while the right one may be next in the list. So an
+ * encrypted member of a container that can be read again is held (up to
+ * PW_CHECK_MAX bytes) before anything sees it; when its data fails, each
+ * password is tried alone (read_alone) and the bytes of the first that
+ * reads it cleanly replace the held ones. At most MAX_RETRIES members per
+ * container are read again so. */
+#define MAX_RETRIES 16u
+
+/* Hold a block: 0 held, 1 not (the member is too large to hold: what was
+ * held is passed on and the member streams from here), -1 cut. */
+static int hold_bytes(member_ctx *mc, la_int64_t off, const void *buf, size_t n)
+{
+  size_t at =
+      off >= 0 && (uint64_t)off > mc->hold_len ? (size_t)off : mc->hold_len;
+  if (at + n > PW_CHECK_MAX) {
+    int r = mc->hold_len ? put_bytes(mc, mc->hold, mc->hold_len) : 0;
+    mc->holding = 0;
+    return r ? -1 : 1;
+  }
+  if (at + n > mc->hold_cap) {
+    size_t nc = mc->hold_cap ? mc->hold_cap : MEM_CHUNK;
+    while (nc < at + n)
+      nc *= 2;
+    uint8_t *nb = realloc(mc->hold, nc);
+    if (!nb) {
+      int r = mc->hold_len ? put_bytes(mc, mc->hold, mc->hold_len) : 0;
+      mc->holding = 0;
+      return r ? -1 : 1;
+    }
+    mc->hold = nb;
+    mc->hold_cap = nc;
+  }
+  memset(mc->hold + mc->hold_len, 0, at - mc->hold_len);
+  if (n)
+    memcpy(mc->hold + at, buf, n);
+  mc->hold_len = at + n;
+  mc->next_off = mc->hold_len;
+  return 0;
+}
+
+/* The held member's data failed: read it with each password alone. 1 when
+ * one read it cleanly (its bytes are held now). */
+static int retry_passwords(member_ctx *mc)
+{
+  level *lv = mc->lv;
+  const char *msg = archive_error_string(lv->a);
+  if (!mc->holding || lv->retries >= MAX_RETRIES ||
+      (msg && strstr(msg, "assphrase")))
+    return 0; /* no password passed its check: nothing to retry */
+  lv->retries++;
+  for (size_t i = 0; i < lv->ar->n_passwords && !lv->ar->stop; i++) {
+    uint8_t *b = NULL;
+    size_t n = 0;
+    if (read_alone(lv, i, PW_CHECK_MAX, &b, &n)) {
+      free(mc->hold);
+      mc->hold = b;
+      mc->hold_len = mc->hold_cap = n;
+      mc->pw_found = lv->ar->passwords[i];
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Pass the held bytes on. 1 when cut. */
+static int release_hold(member_ctx *mc)
+{
+  int r = 0;
+  if (mc->holding && mc->hold_len)
+    r = put_bytes(mc, mc->hold, mc->hold_len);
+  mc->holding = 0;
+  free(mc->hold);
+  mc->hold = NULL;
+  mc->hold_len = mc->hold_cap = 0;
+  return r;
+}
+
 /* Read a member's data block by block (archive_read_data() pads some
  * formats' members with the previous member's size of NULs: XAR in
  * libarchive 3.6.2), holes of sparse members as zeros. */
@@ -1376,12 +1498,15 @@ static void read_member(member_ctx *mc, struct archive_entry *e)
   mc->staging = 1;
   mc->staged = 0;
   mc->next_off = 0;
+  mc->holding = mc->m.encrypted && ar->n_passwords > 1 &&
+                (lv->in->mem || lv->in->seekable);
   lv->member_raw0 = archive_filter_bytes(lv->a, -1);
   mc->warn[0] = '\0';
   for (;;) {
     const void *buf = NULL;
     size_t n = 0;
     la_int64_t off = 0;
+    int h = 1;
     int r = archive_read_data_block(lv->a, &buf, &n, &off);
     if (r == ARCHIVE_EOF)
       break;
@@ -1394,21 +1519,31 @@ static void read_member(member_ctx *mc, struct archive_entry *e)
                w && *w ? w : "cannot read member data");
     }
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      if (mc->staging && mc->staged)
+      if (r == ARCHIVE_FATAL)
+        lv->data_fatal = 1;
+      if (retry_passwords(mc)) {
+        mc->warn[0] = '\0';
+        break;
+      }
+      if (release_hold(mc) == 0 && mc->staging && mc->staged)
         flush_stage(mc);
       data_error(mc, e, r);
       return;
     }
-    if (off >= 0 && (uint64_t)off > mc->next_off) {
-      if (put_zeros(mc, (uint64_t)off - mc->next_off))
-        goto cut;
-      mc->next_off = (uint64_t)off;
-    }
-    if (n && put_bytes(mc, buf, n))
+    if (mc->holding && (h = hold_bytes(mc, off, buf, n)) < 0)
       goto cut;
-    mc->next_off += n;
+    if (h > 0) {
+      if (off >= 0 && (uint64_t)off > mc->next_off) {
+        if (put_zeros(mc, (uint64_t)off - mc->next_off))
+          goto cut;
+        mc->next_off = (uint64_t)off;
+      }
+      if (n && put_bytes(mc, buf, n))
+        goto cut;
+      mc->next_off += n;
+    }
     if (timed_out(ar)) {
-      if (mc->staging && mc->staged)
+      if (release_hold(mc) == 0 && mc->staging && mc->staged)
         flush_stage(mc);
       member_error(mc, ART_ERR_TIMEOUT,
                    ART_ARCHIVE_F_TIMEOUT | ART_ARCHIVE_F_SKIPPED_LIMIT,
@@ -1417,15 +1552,25 @@ static void read_member(member_ctx *mc, struct archive_entry *e)
       mc->keeping = 0;
       return;
     }
-    if (ratio_over(mc))
+    if (ratio_over(mc)) {
+      release_hold(mc);
       return;
+    }
   }
+  if (mc->warn[0] && retry_passwords(mc))
+    mc->warn[0] = '\0';
+  if (release_hold(mc))
+    goto cut;
   if (mc->staging)
     flush_stage(mc);
   if (mc->warn[0])
-    member_error(mc, ART_ERR_CORRUPT, ART_ARCHIVE_F_CORRUPT, "%s", mc->warn);
+    member_error(mc, ART_ERR_CORRUPT, ART_ARCHIVE_F_CORRUPT, "%s%s", mc->warn,
+                 mc->m.encrypted ? " (damaged data, or a wrong password that "
+                                   "passed the archive's password check)"
+                                 : "");
   return;
 cut:
+  release_hold(mc);
   if (mc->staging && mc->staged)
     flush_stage(mc);
 }
@@ -1675,10 +1820,15 @@ static int process_entry(level *lv, struct archive_entry *e)
     mc.out_fd = -1;
   }
   if (mc.m.encrypted && !(mc.r.flags & ART_ARCHIVE_F_ENCRYPTED)) {
-    mc.r.flags |= ART_ARCHIVE_F_DECRYPTED;
-    /* data that failed its check came from no password known to be
-     * right: none is named */
-    mc.r.password = mc.warn[0] ? NULL : which_password(lv);
+    if (mc.warn[0]) {
+      /* data that failed its check with every password: damaged, or
+       * decrypted with a wrong one; not claimed decrypted, none named */
+      mc.r.flags |= ART_ARCHIVE_F_ENCRYPTED;
+      lv->encrypted++;
+    } else {
+      mc.r.flags |= ART_ARCHIVE_F_DECRYPTED;
+      mc.r.password = mc.pw_found ? mc.pw_found : which_password(lv);
+    }
   }
   if (ar->read_done) {
     art_walk_action a;

@@ -93,7 +93,31 @@ check "--no-recurse: one record" test "$(wc -l <"$T/norec.jsonl")" -eq 1
 # ---- encrypted zip, unsafe names, symlink member -------------------------
 mkdir -p "$T/z"
 printf 'malware sample\n' >"$T/z/sample.txt"
-(cd "$T/z" && zip -q -P infected enc.zip sample.txt && zip -q -P s3cret enc2.zip sample.txt)
+# unzip's verdict on a password: "incorrect password" when it fails
+# ZipCrypto's one-byte check, "bad CRC ... (may instead be incorrect
+# password)" when a wrong one passes it (once in 256).
+refused() { # ZIP MEMBER PASSWORD
+  local out
+  out=$(unzip -t -P "$3" "$1" "$2" 2>&1 || true)
+  case $out in *'bad CRC'*) return 1 ;; *'incorrect password'*) return 0 ;; esac
+  return 1
+}
+# a zip with PASSWORD on MEMBER that every default password fails cleanly
+# (MODE refused), or that one of them passes (MODE passed)
+zip_pw() { # MODE ZIP PASSWORD MEMBER
+  local try w n
+  for try in $(seq 1 3000); do
+    rm -f "$2"
+    zip -q -P "$3" "$2" "$4" || return 1
+    n=0
+    for w in infected malware virus password; do refused "$2" "$4" "$w" || n=$((n + 1)); done
+    if [ "$1" = refused ] && [ $n -eq 0 ]; then return 0; fi
+    if [ "$1" = passed ] && [ $n -gt 0 ]; then return 0; fi
+  done
+  return 1
+}
+(cd "$T/z" && zip -q -P infected enc.zip sample.txt && zip_pw refused enc2.zip s3cret sample.txt &&
+  zip_pw passed falsepass.zip s3cret sample.txt)
 "$S" --no-yara "$T/z/enc.zip" >"$T/enc.jsonl"
 check "encrypted zip: opened with 'infected', flagged decrypted" \
   bash -c "jq -e 'select(.lineage.id == 1) | (.lineage.password == \"infected\") and (.flags | index(\"decrypted\") != null)' '$T/enc.jsonl' | grep -q true"
@@ -109,6 +133,16 @@ check "--password: the member is read" \
   test "$(jq -r 'select(.lineage.id == 1) | .lineage.password' "$T/enc3.jsonl")" = s3cret
 check "unknown password: the archive itself is flagged encrypted, password null" \
   test "$(jq -r 'select(.lineage.id == 0) | "\(.flags | index("encrypted") != null) \(.container.encrypted) \(.container.password)"' "$T/enc2.jsonl")" = "true true null"
+# A wrong default password that passes ZipCrypto's check must not hide
+# the right one: the member is read again with each password alone.
+"$S" --no-yara --password s3cret "$T/z/falsepass.zip" >"$T/fp.jsonl"
+check "a default password passing the check by chance: --password still reads the member (= sha256sum, unzip -t)" \
+  test "$(unzip -t -P s3cret "$T/z/falsepass.zip" | grep -c 'testing: sample.txt *OK') $(jq -r 'select(.lineage.id == 1) | "\(.lineage.password) \(.hashes.sha256) \(.errors | length) \(.flags | join(","))"' "$T/fp.jsonl")" = \
+  "1 s3cret $(sha256sum <"$T/z/sample.txt" | cut -d' ' -f1) 0 decrypted"
+"$S" --no-yara "$T/z/falsepass.zip" >"$T/fp2.jsonl"
+check "a default password passing the check by chance, no right one: bad CRC as unzip says, encrypted, not decrypted, none named" \
+  test "$(jq -r 'select(.lineage.id == 1) | "\(.errors[0] | test("bad CRC.*wrong password")) \(.flags | sort | join(",")) \(.lineage.password)"' "$T/fp2.jsonl")" = \
+  "true corrupt_container,encrypted null"
 
 # The passwords analysts exchange samples with, one per member (zip -P:
 # traditional PKWARE; bsdtar: ZipCrypto and WinZip AES-128/256), in an
@@ -120,12 +154,13 @@ for w in infected malware virus password s3cret; do
   printf 'sample opened with %s\n' "$w" >"$T/pw/$w.txt"
 done
 # ZipCrypto checks a password with one byte of a random header, so a wrong
-# password passes that check once in 256 (the member then fails its CRC and
-# is reported damaged: see the bad-CRC checks below). This case is about
-# attribution, so the archive is made again until unzip refuses every wrong
-# password on every member (the reference tool decides, not ours).
+# password passes that check once in 256 (the member is then read again
+# with each password alone: see falsepass.zip above). This case is about
+# attribution as libarchive reads it, so the archive is made again until
+# unzip refuses every wrong password on every member (the reference tool
+# decides, not ours).
 mixed_zip() {
-  local try m w out
+  local try m w
   for try in 1 2 3 4 5 6 7 8; do
     rm -f mixed.zip
     zip -q -P virus mixed.zip virus.txt && zip -q -P malware mixed.zip malware.txt &&
@@ -134,8 +169,7 @@ mixed_zip() {
     for m in virus malware infected password s3cret; do
       for w in infected malware virus password; do
         case $m:$w in virus:virus | malware:malware | infected:infected | password:password | s3cret:virus) continue ;; esac
-        out=$(unzip -t -P "$w" mixed.zip "$m.txt" 2>&1 || true)
-        case $out in *'incorrect password'*) ;; *) continue 3 ;; esac
+        refused mixed.zip "$m.txt" "$w" || continue 3
       done
     done
     return 0
