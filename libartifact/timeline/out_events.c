@@ -1,9 +1,14 @@
 /* Event records for the sorted writers (l2tcsv, jsonl, html).
  * SPDX-License-Identifier: Apache-2.0
  *
- * Each set, non-zero time of an entry becomes one event. The sort key is
- * (seconds, nanoseconds, name, inode, kind) in byte order: seconds are biased
- * to sort signed values, big-endian.
+ * Each set, non-zero time of an entry becomes one event. Rows come out in
+ * (seconds, nanoseconds, name, inode, kind) order, equal ones in arrival
+ * order. The times of a file-system entry that are equal (often all four)
+ * travel as one record whose kinds hold them all: the sort key is
+ * (seconds, nanoseconds, name, inode) in byte order (seconds biased to
+ * sort signed values, big-endian), and the records of equal key, which
+ * the sort leaves in arrival order, are written kind by kind
+ * (flush_group), so the rows are those of one record per time.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -115,9 +120,10 @@ art_status
 art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
 {
   int named = 0;
+  unsigned taken = 0; /* slots already in a record */
   for (int i = 0; i < TL_NSLOTS; i++) {
     const art__tl_time *t = &e->t[i];
-    if (!t->set || (t->sec == 0 && t->nsec == 0))
+    if ((taken & (1u << i)) || !t->set || (t->sec == 0 && t->nsec == 0))
       continue; /* body-file convention: 0 is "not set" */
     art_timeline_kind kind =
         (art_timeline_kind)(e->fn && i < TL_D ? ART_TIMELINE_FN_M + i : i);
@@ -125,6 +131,17 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
       continue;
     if ((tl->has_from && t->sec < tl->from) || (tl->has_to && t->sec >= tl->to))
       continue;
+    uint32_t kinds = ART_TIMELINE_KIND_BIT(kind);
+    for (int j = i + 1; j < TL_NSLOTS && !e->art; j++) {
+      const art__tl_time *u = &e->t[j];
+      unsigned kj =
+          e->fn && j < TL_D ? ART_TIMELINE_FN_M + (unsigned)j : (unsigned)j;
+      if (u->set && u->sec == t->sec && u->nsec == t->nsec &&
+          (tl->kinds & ART_TIMELINE_KIND_BIT(kj))) {
+        kinds |= ART_TIMELINE_KIND_BIT(kj);
+        taken |= 1u << j;
+      }
+    }
     if (!tl->sorter) {
       const char *dir = tl->tmpdir ? tl->tmpdir : getenv("TMPDIR");
       art_status st = art__tl_sorter_new(ctx, tl->memory, dir, &tl->sorter);
@@ -142,18 +159,17 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
     unsigned char k[12];
     put_be(k, (uint64_t)t->sec ^ (1ull << 63), 8);
     put_be(k + 8, t->nsec, 4);
-    char kb = (char)kind;
     if (art__tl_buf_add(&tl->key, k, sizeof k) ||
         art__tl_buf_add(&tl->key, name->p, name->len) ||
         art__tl_buf_addc(&tl->key, '\0') ||
         art__tl_buf_adds(&tl->key, e->inode) ||
-        art__tl_buf_addc(&tl->key, '\0') || art__tl_buf_addc(&tl->key, kb))
+        art__tl_buf_addc(&tl->key, '\0'))
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "timeline key");
     art__tl_event ev = {0};
     ev.sec = t->sec;
     ev.nsec = t->nsec;
     ev.src = e->src;
-    ev.kinds = ART_TIMELINE_KIND_BIT(kind);
+    ev.kinds = kinds;
     ev.alloc = (uint8_t)e->alloc;
     ev.size = e->size;
     ev.uid = e->uid;
@@ -189,7 +205,7 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
                                        tl->pay.p, tl->pay.len);
     if (st != ART_OK)
       return st;
-    tl->stats.events++;
+    tl->stats.events += (uint64_t)__builtin_popcount(kinds);
   }
   return ART_OK;
 }
@@ -199,6 +215,9 @@ typedef struct ev_state {
   art_ctx *ctx;
   const art__tl_writer *w;
   void *ws;
+  art__tl_buf gkey; /* the group of records of equal key being gathered */
+  art__tl_buf gpay; /* their payloads, each after its 32-bit length */
+  size_t gn;
 } ev_state;
 
 /* --merge-macb: the pending group (a packed event and its merged kinds). */
@@ -252,18 +271,11 @@ static int same_group(const art__tl_event *a, const art__tl_event *b)
          !memcmp(a->mode, b->mode, a->mode_len);
 }
 
-static art_status ev_emit(void *user,
-                          const unsigned char *key,
-                          size_t klen,
-                          const unsigned char *pay,
-                          size_t plen)
+/* One event of one kind (EV->kinds), PAY its record: a row, or a part of
+ * the --merge-macb group. */
+static art_status
+emit_one(ev_state *s, const art__tl_event *ev, const void *pay, size_t plen)
 {
-  (void)key;
-  (void)klen;
-  ev_state *s = user;
-  art__tl_event ev;
-  if (art__tl_event_unpack(pay, plen, &ev))
-    return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
   merge_state *m = s->tl->merge;
   if (m) {
     if (m->has) {
@@ -271,29 +283,77 @@ static art_status ev_emit(void *user,
       if (art__tl_event_unpack((const unsigned char *)m->pay.p, m->pay.len,
                                &prev))
         return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
-      if (!ev.dtype_len && same_group(&prev, &ev)) {
-        m->kinds |= ev.kinds;
+      if (!ev->dtype_len && same_group(&prev, ev)) {
+        m->kinds |= ev->kinds;
         return ART_OK;
       }
       art_status fst = merge_flush(s);
       if (fst != ART_OK)
         return fst;
     }
-    if (!ev.dtype_len) {
+    if (!ev->dtype_len) {
       m->pay.len = 0;
       if (art__tl_buf_add(&m->pay, pay, plen))
         return art__set_error(s->ctx, ART_ERR_NOMEM, ENOMEM, "merge");
-      m->kinds = ev.kinds;
+      m->kinds = ev->kinds;
       m->has = 1;
       return ART_OK;
     }
   }
-  return row_out(s, &ev);
+  return row_out(s, ev);
+}
+
+/* Write the gathered records of equal key kind by kind, each kind's in
+ * arrival order. */
+static art_status flush_group(ev_state *s)
+{
+  art_status st = ART_OK;
+  for (unsigned k = 0; k < ART_TIMELINE_KIND_COUNT_ && st == ART_OK; k++) {
+    size_t at = 0;
+    for (size_t i = 0; i < s->gn && st == ART_OK; i++) {
+      uint32_t plen;
+      memcpy(&plen, s->gpay.p + at, sizeof plen);
+      const unsigned char *pay = (const unsigned char *)s->gpay.p + at + 4;
+      at += sizeof plen + plen;
+      art__tl_event ev;
+      if (art__tl_event_unpack(pay, plen, &ev))
+        return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
+      if (!(ev.kinds & ART_TIMELINE_KIND_BIT(k)))
+        continue;
+      ev.kinds = ART_TIMELINE_KIND_BIT(k);
+      st = emit_one(s, &ev, pay, plen);
+    }
+  }
+  s->gn = 0;
+  s->gpay.len = 0;
+  return st;
+}
+
+static art_status ev_emit(void *user,
+                          const unsigned char *key,
+                          size_t klen,
+                          const unsigned char *pay,
+                          size_t plen)
+{
+  ev_state *s = user;
+  if (s->gn && (klen != s->gkey.len || memcmp(key, s->gkey.p, klen))) {
+    art_status st = flush_group(s);
+    if (st != ART_OK)
+      return st;
+  }
+  uint32_t l = (uint32_t)plen;
+  if ((!s->gn &&
+       (s->gkey.len = 0, art__tl_buf_add(&s->gkey, key, klen) != 0)) ||
+      art__tl_buf_add(&s->gpay, &l, sizeof l) ||
+      art__tl_buf_add(&s->gpay, pay, plen))
+    return art__set_error(s->ctx, ART_ERR_NOMEM, ENOMEM, "timeline group");
+  s->gn++;
+  return ART_OK;
 }
 
 art_status art__tl_events_finish(art_ctx *ctx, art_timeline *tl)
 {
-  ev_state s = {tl, ctx, NULL, NULL};
+  ev_state s = {tl, ctx, NULL, NULL, {0}, {0}, 0};
   switch (tl->format) {
   case ART_TIMELINE_L2TCSV:
     s.w = &art__tl_writer_l2tcsv;
@@ -314,7 +374,11 @@ art_status art__tl_events_finish(art_ctx *ctx, art_timeline *tl)
   if (tl->sorter)
     st = art__tl_sorter_finish(ctx, tl->sorter, ev_emit, &s);
   if (st == ART_OK)
+    st = flush_group(&s);
+  if (st == ART_OK)
     st = merge_flush(&s);
+  art__tl_buf_free(&s.gkey);
+  art__tl_buf_free(&s.gpay);
   art_status st2 = s.w->end(tl, s.ws);
   if (st == ART_OK && st2 != ART_OK)
     st = art__set_errno(ctx, errno ? errno : EIO, "writing output");

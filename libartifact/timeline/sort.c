@@ -3,8 +3,9 @@
  *
  * Records are appended to an arena; when the arena and its index would pass
  * the budget, they are sorted and spilled as a run to an unlinked temporary
- * file. finish() merges the runs with a binary heap (ties go to the earlier
- * run, so equal keys keep their arrival order).
+ * file. finish() merges the runs and the records still in the arena with a
+ * binary heap (ties go to the earlier run, so equal keys keep their arrival
+ * order).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -309,16 +310,32 @@ art_status art__tl_sorter_add(art_ctx *ctx,
   return ART_OK;
 }
 
+/* A merge cursor: a run on disk, or the last records, sorted in the arena
+ * (they are merged from memory, not written out and read back). */
 typedef struct run_cur {
-  FILE *f;
-  unsigned char *buf;
+  FILE *f;                 /* NULL: the arena */
+  const art__tl_sorter *s; /* the arena's sorter */
+  size_t pos;              /* next index entry of the arena */
+  unsigned char *buf;      /* a disk run's current record */
   size_t cap;
+  const unsigned char *rec; /* the current record: key, then payload */
   rec_hdr h;
   int live;
 } run_cur;
 
 static int run_next(run_cur *r)
 {
+  if (!r->f) {
+    if (r->pos >= r->s->n) {
+      r->live = 0;
+      return 0;
+    }
+    const unsigned char *p = r->s->arena + r->s->idx[r->pos++].off;
+    memcpy(&r->h, p, sizeof r->h);
+    r->rec = p + sizeof r->h;
+    r->live = 1;
+    return 0;
+  }
   if (fread(&r->h, sizeof r->h, 1, r->f) != 1) {
     r->live = 0;
     return 0;
@@ -333,6 +350,7 @@ static int run_next(run_cur *r)
   }
   if (need && fread(r->buf, need, 1, r->f) != 1)
     return -1;
+  r->rec = r->buf;
   r->live = 1;
   return 0;
 }
@@ -341,7 +359,7 @@ static int cur_less(const run_cur *c, size_t a, size_t b)
 {
   const run_cur *x = &c[a], *y = &c[b];
   size_t m = x->h.klen < y->h.klen ? x->h.klen : y->h.klen;
-  int r = memcmp(x->buf, y->buf, m);
+  int r = memcmp(x->rec, y->rec, m);
   if (r)
     return r < 0;
   if (x->h.klen != y->h.klen)
@@ -372,8 +390,8 @@ art_status art__tl_sorter_finish(art_ctx *ctx,
                                  void *user)
 {
   art_status st = ART_OK;
+  sort_arena(s);
   if (s->nruns == 0) {
-    sort_arena(s);
     for (size_t i = 0; i < s->n && st == ART_OK; i++) {
       rec_hdr h;
       const unsigned char *p = s->arena + s->idx[i].off;
@@ -384,16 +402,9 @@ art_status art__tl_sorter_finish(art_ctx *ctx,
     s->alen = 0;
     return st;
   }
-  if (s->n > 0 && (st = spill(ctx, s)) != ART_OK)
-    return st;
-  /* the arena is no longer needed: give its memory back before merging */
-  free(s->arena);
-  s->arena = NULL;
-  s->acap = 0;
-  free(s->idx);
-  s->idx = NULL;
-  s->capn = 0;
-  size_t k = s->nruns;
+  /* the runs on disk, then the arena: it arrived last, so equal keys in
+   * it go after theirs */
+  size_t k = s->nruns + 1;
   run_cur *c = calloc(k, sizeof *c);
   size_t *heap = calloc(k, sizeof *heap);
   if (!c || !heap) {
@@ -403,8 +414,9 @@ art_status art__tl_sorter_finish(art_ctx *ctx,
   }
   size_t n = 0;
   for (size_t i = 0; i < k; i++) {
-    c[i].f = s->runs[i];
-    if (fseeko(c[i].f, 0, SEEK_SET) || run_next(&c[i])) {
+    c[i].f = i < s->nruns ? s->runs[i] : NULL;
+    c[i].s = s;
+    if ((c[i].f && fseeko(c[i].f, 0, SEEK_SET)) || run_next(&c[i])) {
       st = art__set_errno(ctx, errno ? errno : EIO, "%s: reading sorted run",
                           s->tmpdir);
       goto out;
@@ -416,7 +428,7 @@ art_status art__tl_sorter_finish(art_ctx *ctx,
     heap_down(c, heap, n, i);
   while (n > 0) {
     run_cur *r = &c[heap[0]];
-    st = emit(user, r->buf, r->h.klen, r->buf + r->h.klen, r->h.plen);
+    st = emit(user, r->rec, r->h.klen, r->rec + r->h.klen, r->h.plen);
     if (st != ART_OK)
       goto out;
     if (run_next(r)) {
@@ -433,5 +445,7 @@ out:
     free(c[i].buf);
   free(c);
   free(heap);
+  s->n = 0;
+  s->alen = 0;
   return st;
 }

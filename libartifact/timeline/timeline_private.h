@@ -6,6 +6,7 @@
 
 #include <artifact/timeline.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ctx_private.h"
 #include "i18n.h"
@@ -107,10 +108,35 @@ typedef struct art__tl_buf {
   char *p;
   size_t len, cap;
 } art__tl_buf;
-int art__tl_buf_reserve(art__tl_buf *b, size_t extra);
-int art__tl_buf_add(art__tl_buf *b, const void *d, size_t n);
-int art__tl_buf_addc(art__tl_buf *b, char c);
-int art__tl_buf_adds(art__tl_buf *b, const char *s);
+/* Room for EXTRA more bytes and a NUL; 0 or -1 (no memory). The appends
+ * are inline: every field of every row goes through them. */
+int art__tl_buf_grow(art__tl_buf *b, size_t extra);
+static inline int art__tl_buf_reserve(art__tl_buf *b, size_t extra)
+{
+  return b->len + extra + 1 <= b->cap ? 0 : art__tl_buf_grow(b, extra);
+}
+static inline int art__tl_buf_add(art__tl_buf *b, const void *d, size_t n)
+{
+  if (art__tl_buf_reserve(b, n))
+    return -1;
+  if (n)
+    memcpy(b->p + b->len, d, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return 0;
+}
+static inline int art__tl_buf_addc(art__tl_buf *b, char c)
+{
+  if (art__tl_buf_reserve(b, 1))
+    return -1;
+  b->p[b->len++] = c;
+  b->p[b->len] = '\0';
+  return 0;
+}
+static inline int art__tl_buf_adds(art__tl_buf *b, const char *s)
+{
+  return art__tl_buf_add(b, s, strlen(s));
+}
 /* V in decimal (no printf: one call per field of every row). */
 int art__tl_buf_addu(art__tl_buf *b, uint64_t v);
 /* V in decimal at P (room for 20 digits, no NUL); returns the end. */

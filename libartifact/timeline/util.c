@@ -10,7 +10,7 @@
 
 #include "timeline_private.h"
 
-int art__tl_buf_reserve(art__tl_buf *b, size_t extra)
+int art__tl_buf_grow(art__tl_buf *b, size_t extra)
 {
   if (b->len + extra + 1 <= b->cap)
     return 0;
@@ -23,27 +23,6 @@ int art__tl_buf_reserve(art__tl_buf *b, size_t extra)
   b->p = p;
   b->cap = cap;
   return 0;
-}
-
-int art__tl_buf_add(art__tl_buf *b, const void *d, size_t n)
-{
-  if (art__tl_buf_reserve(b, n))
-    return -1;
-  if (n)
-    memcpy(b->p + b->len, d, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-  return 0;
-}
-
-int art__tl_buf_addc(art__tl_buf *b, char c)
-{
-  return art__tl_buf_add(b, &c, 1);
-}
-
-int art__tl_buf_adds(art__tl_buf *b, const char *s)
-{
-  return art__tl_buf_add(b, s, strlen(s));
 }
 
 char *art__tl_dec(char *p, uint64_t v)
