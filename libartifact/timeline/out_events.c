@@ -304,19 +304,35 @@ emit_one(ev_state *s, const art__tl_event *ev, const void *pay, size_t plen)
 }
 
 /* Write the gathered records of equal key kind by kind, each kind's in
- * arrival order. */
+ * arrival order (most groups are one record). */
 static art_status flush_group(ev_state *s)
 {
   art_status st = ART_OK;
+  uint32_t all = 0;
+  art__tl_event one;
+  size_t at = 0;
+  for (size_t i = 0; i < s->gn; i++) {
+    uint32_t plen;
+    memcpy(&plen, s->gpay.p + at, sizeof plen);
+    if (art__tl_event_unpack((const unsigned char *)s->gpay.p + at + 4, plen,
+                             &one))
+      return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
+    all |= one.kinds;
+    at += sizeof plen + plen;
+  }
   for (unsigned k = 0; k < ART_TIMELINE_KIND_COUNT_ && st == ART_OK; k++) {
-    size_t at = 0;
+    if (!(all & ART_TIMELINE_KIND_BIT(k)))
+      continue;
+    at = 0;
     for (size_t i = 0; i < s->gn && st == ART_OK; i++) {
       uint32_t plen;
       memcpy(&plen, s->gpay.p + at, sizeof plen);
       const unsigned char *pay = (const unsigned char *)s->gpay.p + at + 4;
       at += sizeof plen + plen;
       art__tl_event ev;
-      if (art__tl_event_unpack(pay, plen, &ev))
+      if (s->gn == 1)
+        ev = one; /* unpacked above */
+      else if (art__tl_event_unpack(pay, plen, &ev))
         return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
       if (!(ev.kinds & ART_TIMELINE_KIND_BIT(k)))
         continue;

@@ -30,6 +30,18 @@ static int add_clean(art__tl_buf *b, const char *s, size_t n)
   return 0;
 }
 
+/* Append again the N bytes at AT of B (after the room is made: the buffer
+ * may move). */
+static int add_again(art__tl_buf *b, size_t at, size_t n)
+{
+  if (art__tl_buf_reserve(b, n))
+    return -1;
+  memcpy(b->p + b->len, b->p + at, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+  return 0;
+}
+
 /* "MM/DD/YYYY,HH:MM:SS," written digit by digit (one row per event). */
 static int add_date(art__tl_buf *b, const struct tm *tm)
 {
@@ -272,13 +284,16 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
                       strlen(tm.tm_zone ? tm.tm_zone : "UTC")) ||
             art__tl_buf_addc(b, ',') || art__tl_buf_adds(b, macb) ||
             art__tl_buf_adds(b, ",FILE,File stat,") ||
-            art__tl_buf_adds(b, desc) || art__tl_buf_adds(b, ",-,-,") ||
-            add_clean(b, ev->name, ev->name_len) || art__tl_buf_addc(b, ',') ||
-            add_clean(b, ev->name, ev->name_len) ||
-            art__tl_buf_adds(b, " Type: ") || art__tl_buf_adds(b, desc) ||
-            (ev->alloc != TL_ALLOC && art__tl_buf_adds(b, " (unallocated)")) ||
-            art__tl_buf_adds(b, ",2,") || art__tl_buf_adds(b, scheme) ||
-            add_clean(b, ev->name, ev->name_len) || art__tl_buf_addc(b, ',');
+            art__tl_buf_adds(b, desc) || art__tl_buf_adds(b, ",-,-,");
+  /* the name three times: cleaned once, then copied */
+  size_t name_at = b->len;
+  bad = bad || add_clean(b, ev->name, ev->name_len);
+  size_t name_len = b->len - name_at;
+  bad = bad || art__tl_buf_addc(b, ',') || add_again(b, name_at, name_len) ||
+        art__tl_buf_adds(b, " Type: ") || art__tl_buf_adds(b, desc) ||
+        (ev->alloc != TL_ALLOC && art__tl_buf_adds(b, " (unallocated)")) ||
+        art__tl_buf_adds(b, ",2,") || art__tl_buf_adds(b, scheme) ||
+        add_again(b, name_at, name_len) || art__tl_buf_addc(b, ',');
   if (!bad)
     bad = ev->inode_len ? add_clean(b, ev->inode, ev->inode_len)
                         : art__tl_buf_addc(b, '-');
