@@ -20,14 +20,17 @@ typedef struct pack_fixed {
   int64_t sec;
   uint32_t nsec, src, kinds;
   uint8_t alloc;
-  uint8_t pad[3];
+  uint8_t in_key; /* name and inode are in the sort key, not here */
+  uint8_t pad[2];
   uint64_t size, uid, gid, meta_addr;
   uint32_t inode_len, mode_len, name_len;
   uint32_t dtype_len, tdesc_len, srcs_len, srcl_len, msg_len, file_len,
       attrs_len;
 } pack_fixed;
 
-int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev)
+#define KEY_TIME 12 /* a key's time: biased seconds and nanoseconds */
+
+static int pack(art__tl_buf *b, const art__tl_event *ev, int in_key)
 {
   pack_fixed f;
   memset(&f, 0, sizeof f);
@@ -36,6 +39,7 @@ int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev)
   f.src = ev->src;
   f.kinds = ev->kinds;
   f.alloc = ev->alloc;
+  f.in_key = (uint8_t)in_key;
   f.size = ev->size;
   f.uid = ev->uid;
   f.gid = ev->gid;
@@ -51,9 +55,9 @@ int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev)
   f.file_len = (uint32_t)ev->file_len;
   f.attrs_len = (uint32_t)ev->attrs_len;
   return art__tl_buf_add(b, &f, sizeof f) ||
-         art__tl_buf_add(b, ev->inode, ev->inode_len) ||
+         (!in_key && art__tl_buf_add(b, ev->inode, ev->inode_len)) ||
          art__tl_buf_add(b, ev->mode, ev->mode_len) ||
-         art__tl_buf_add(b, ev->name, ev->name_len) ||
+         (!in_key && art__tl_buf_add(b, ev->name, ev->name_len)) ||
          art__tl_buf_add(b, ev->dtype, ev->dtype_len) ||
          art__tl_buf_add(b, ev->tdesc, ev->tdesc_len) ||
          art__tl_buf_add(b, ev->srcs, ev->srcs_len) ||
@@ -63,16 +67,32 @@ int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev)
          art__tl_buf_add(b, ev->attrs, ev->attrs_len);
 }
 
-int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev)
+int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev)
+{
+  return pack(b, ev, 0);
+}
+
+/* A record of events_add: its name and inode are read back from its key
+ * (time, name, NUL, inode, NUL), not stored twice. */
+static int unpack_keyed(const unsigned char *p,
+                        size_t n,
+                        const unsigned char *key,
+                        size_t klen,
+                        art__tl_event *ev)
 {
   pack_fixed f;
   if (n < sizeof f)
     return -1;
   memcpy(&f, p, sizeof f);
-  if ((uint64_t)f.inode_len + f.mode_len + f.name_len + f.dtype_len +
-          f.tdesc_len + f.srcs_len + f.srcl_len + f.msg_len + f.file_len +
-          f.attrs_len !=
-      n - sizeof f)
+  uint64_t in_pay = (uint64_t)f.mode_len + f.dtype_len + f.tdesc_len +
+                    f.srcs_len + f.srcl_len + f.msg_len + f.file_len +
+                    f.attrs_len;
+  if (!f.in_key)
+    in_pay += (uint64_t)f.inode_len + f.name_len;
+  else if (!key ||
+           (uint64_t)KEY_TIME + f.name_len + 1 + f.inode_len + 1 != klen)
+    return -1;
+  if (in_pay != n - sizeof f)
     return -1;
   memset(ev, 0, sizeof *ev);
   ev->sec = f.sec;
@@ -84,15 +104,22 @@ int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev)
   ev->uid = f.uid;
   ev->gid = f.gid;
   ev->meta_addr = f.meta_addr;
-  const char *s = (const char *)p + sizeof f;
-  ev->inode = s;
   ev->inode_len = f.inode_len;
-  ev->mode = s + f.inode_len;
-  ev->mode_len = f.mode_len;
-  s += f.inode_len + f.mode_len;
-  ev->name = s;
   ev->name_len = f.name_len;
-  s += f.name_len;
+  ev->mode_len = f.mode_len;
+  const char *s = (const char *)p + sizeof f;
+  if (f.in_key) {
+    ev->name = (const char *)key + KEY_TIME;
+    ev->inode = ev->name + f.name_len + 1;
+    ev->mode = s;
+    s += f.mode_len;
+  } else {
+    ev->inode = s;
+    ev->mode = s + f.inode_len;
+    s += f.inode_len + f.mode_len;
+    ev->name = s;
+    s += f.name_len;
+  }
 #define TAKE(field, len)                                                       \
   ev->field = s;                                                               \
   ev->len = f.len;                                                             \
@@ -106,6 +133,11 @@ int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev)
   TAKE(attrs, attrs_len);
 #undef TAKE
   return 0;
+}
+
+int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev)
+{
+  return unpack_keyed(p, n, NULL, 0, ev);
 }
 
 static void put_be(unsigned char *p, uint64_t v, int n)
@@ -156,7 +188,7 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
       named = 1;
     }
     tl->key.len = 0;
-    unsigned char k[12];
+    unsigned char k[KEY_TIME];
     put_be(k, (uint64_t)t->sec ^ (1ull << 63), 8);
     put_be(k + 8, t->nsec, 4);
     if (art__tl_buf_add(&tl->key, k, sizeof k) ||
@@ -199,7 +231,7 @@ art__tl_events_add(art_ctx *ctx, art_timeline *tl, const art__tl_entry *e)
       ev.attrs_len = a->attrs_len;
     }
     tl->pay.len = 0;
-    if (art__tl_event_pack(&tl->pay, &ev))
+    if (pack(&tl->pay, &ev, 1))
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "timeline record");
     art_status st = art__tl_sorter_add(ctx, tl->sorter, tl->key.p, tl->key.len,
                                        tl->pay.p, tl->pay.len);
@@ -222,7 +254,7 @@ typedef struct ev_state {
 
 /* --merge-macb: the pending group (a packed event and its merged kinds). */
 typedef struct merge_state {
-  art__tl_buf pay;
+  art__tl_buf pay, key;
   uint32_t kinds;
   int has;
 } merge_state;
@@ -233,6 +265,7 @@ void art__tl_merge_free(art_timeline *tl)
   if (!m)
     return;
   art__tl_buf_free(&m->pay);
+  art__tl_buf_free(&m->key);
   free(m);
   tl->merge = NULL;
 }
@@ -253,7 +286,8 @@ static art_status merge_flush(ev_state *s)
     return ART_OK;
   art__tl_event ev;
   m->has = 0;
-  if (art__tl_event_unpack((const unsigned char *)m->pay.p, m->pay.len, &ev))
+  if (unpack_keyed((const unsigned char *)m->pay.p, m->pay.len,
+                   (const unsigned char *)m->key.p, m->key.len, &ev))
     return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
   ev.kinds = m->kinds;
   return row_out(s, &ev);
@@ -271,17 +305,18 @@ static int same_group(const art__tl_event *a, const art__tl_event *b)
          !memcmp(a->mode, b->mode, a->mode_len);
 }
 
-/* One event of one kind (EV->kinds), PAY its record: a row, or a part of
- * the --merge-macb group. */
+/* One event of one kind (EV->kinds), PAY its record (and the group's
+ * key): a row, or a part of the --merge-macb group. */
 static art_status
 emit_one(ev_state *s, const art__tl_event *ev, const void *pay, size_t plen)
 {
+  const art__tl_buf *key = &s->gkey;
   merge_state *m = s->tl->merge;
   if (m) {
     if (m->has) {
       art__tl_event prev;
-      if (art__tl_event_unpack((const unsigned char *)m->pay.p, m->pay.len,
-                               &prev))
+      if (unpack_keyed((const unsigned char *)m->pay.p, m->pay.len,
+                       (const unsigned char *)m->key.p, m->key.len, &prev))
         return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
       if (!ev->dtype_len && same_group(&prev, ev)) {
         m->kinds |= ev->kinds;
@@ -293,7 +328,9 @@ emit_one(ev_state *s, const art__tl_event *ev, const void *pay, size_t plen)
     }
     if (!ev->dtype_len) {
       m->pay.len = 0;
-      if (art__tl_buf_add(&m->pay, pay, plen))
+      m->key.len = 0;
+      if (art__tl_buf_add(&m->pay, pay, plen) ||
+          art__tl_buf_add(&m->key, key->p, key->len))
         return art__set_error(s->ctx, ART_ERR_NOMEM, ENOMEM, "merge");
       m->kinds = ev->kinds;
       m->has = 1;
@@ -314,8 +351,8 @@ static art_status flush_group(ev_state *s)
   for (size_t i = 0; i < s->gn; i++) {
     uint32_t plen;
     memcpy(&plen, s->gpay.p + at, sizeof plen);
-    if (art__tl_event_unpack((const unsigned char *)s->gpay.p + at + 4, plen,
-                             &one))
+    if (unpack_keyed((const unsigned char *)s->gpay.p + at + 4, plen,
+                     (const unsigned char *)s->gkey.p, s->gkey.len, &one))
       return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
     all |= one.kinds;
     at += sizeof plen + plen;
@@ -332,7 +369,8 @@ static art_status flush_group(ev_state *s)
       art__tl_event ev;
       if (s->gn == 1)
         ev = one; /* unpacked above */
-      else if (art__tl_event_unpack(pay, plen, &ev))
+      else if (unpack_keyed(pay, plen, (const unsigned char *)s->gkey.p,
+                            s->gkey.len, &ev))
         return art__set_error(s->ctx, ART_ERR_INTERNAL, 0, "timeline record");
       if (!(ev.kinds & ART_TIMELINE_KIND_BIT(k)))
         continue;

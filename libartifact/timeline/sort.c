@@ -257,20 +257,36 @@ art_status art__tl_sorter_add(art_ctx *ctx,
   size_t need = sizeof(rec_hdr) + klen + plen;
   if (klen > UINT32_MAX / 2 || plen > UINT32_MAX / 2)
     return art__set_error(ctx, ART_ERR_LIMIT, 0, "timeline record too large");
-  /* three quarters of the budget for records, one for the index */
-  size_t arena_max = s->budget / 4 * 3;
-  size_t idx_max = s->budget / 4 / sizeof(idx_ent);
-  if (s->n > 0 && (s->alen + need > arena_max || s->n + 1 > idx_max)) {
-    art_status st = spill(ctx, s);
-    if (st != ART_OK)
+  /* The records and their index share the budget. The arena grows to
+   * what leaves the index room for as many records again at their
+   * average size so far; when the index has no room left, the arena gives
+   * half back after the spill. */
+  const size_t isz = sizeof(idx_ent);
+  art_status st;
+again:
+  if (s->n > 0 && s->alen + need + (s->n + 1) * isz > s->budget) {
+    if ((st = spill(ctx, s)) != ART_OK)
       return st;
   }
   if (s->alen + need > s->acap) {
+    size_t avg = (s->alen + need) / (s->n + 1);
+    size_t soft = s->budget / (avg + isz) * avg;
+    size_t hard = s->budget > s->capn * isz ? s->budget - s->capn * isz : 0;
     size_t cap = s->acap ? s->acap : (1u << 16);
     while (cap < s->alen + need)
       cap *= 2;
-    if (cap > arena_max)
-      cap = s->alen + need > arena_max ? s->alen + need : arena_max;
+    if (cap > soft)
+      cap = soft;
+    if (cap > hard)
+      cap = hard;
+    if (cap < s->alen + need) {
+      if (s->n > 0) {
+        if ((st = spill(ctx, s)) != ART_OK)
+          return st;
+        goto again;
+      }
+      cap = need; /* one record larger than the budget */
+    }
     unsigned char *a = realloc(s->arena, cap);
     if (!a)
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort buffer");
@@ -278,9 +294,24 @@ art_status art__tl_sorter_add(art_ctx *ctx,
     s->acap = cap;
   }
   if (s->n == s->capn) {
+    size_t room = s->budget > s->acap ? (s->budget - s->acap) / isz : 0;
     size_t cap = s->capn ? s->capn * 2 : 4096;
-    if (cap > idx_max)
-      cap = idx_max > s->n ? idx_max : s->n + 1;
+    if (cap > room)
+      cap = room;
+    if (cap <= s->n) {
+      if (s->n > 0) {
+        if ((st = spill(ctx, s)) != ART_OK)
+          return st;
+        size_t half = s->acap / 2 > need ? s->acap / 2 : need;
+        unsigned char *a = realloc(s->arena, half);
+        if (a) {
+          s->arena = a;
+          s->acap = half;
+        }
+        goto again;
+      }
+      cap = 1;
+    }
     idx_ent *ix = realloc(s->idx, cap * sizeof *ix);
     if (!ix)
       return art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "sort index");
