@@ -19,11 +19,18 @@ static int add_clean(art__tl_buf *b, const char *s, size_t n)
   if (art__tl_buf_reserve(b, n))
     return -1;
   char *o = b->p + b->len;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '\r')
-      continue;
-    *o++ = c == ',' ? ' ' : c == '\n' ? '-' : c;
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i; /* a run without commas or line breaks, copied at once */
+    while (j < n && s[j] != ',' && s[j] != '\n' && s[j] != '\r')
+      j++;
+    memcpy(o, s + i, j - i);
+    o += j - i;
+    if (j == n)
+      break;
+    if (s[j] != '\r')
+      *o++ = s[j] == ',' ? ' ' : '-';
+    i = j + 1;
   }
   b->len = (size_t)(o - b->p);
   b->p[b->len] = '\0';

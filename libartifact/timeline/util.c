@@ -126,6 +126,16 @@ int art__tl_escape(art__tl_buf *b, const char *str, size_t n, int mode)
       i++;
       continue;
     }
+    if (c >= 0x20 && c < 0x7F && c != '\\' && c != '|') {
+      size_t j = i + 1; /* a run of plain ASCII, copied at once */
+      while (j < n && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '\\' &&
+             s[j] != '|')
+        j++;
+      if (art__tl_buf_add(b, s + i, j - i))
+        return -1;
+      i = j;
+      continue;
+    }
     if (c == '\\' || (c == '|' && mode == TL_ESC_BODY)) {
       char t[2] = {'\\', (char)c};
       if (art__tl_buf_add(b, t, 2))
