@@ -250,6 +250,7 @@ typedef struct ev_state {
   art__tl_buf gkey; /* the group of records of equal key being gathered */
   art__tl_buf gpay; /* their payloads, each after its 32-bit length */
   size_t gn;
+  uint64_t recs; /* records written so far (art__tl_event.rec) */
 } ev_state;
 
 /* --merge-macb: the pending group (a packed event and its merged kinds). */
@@ -357,6 +358,8 @@ static art_status flush_group(ev_state *s)
     all |= one.kinds;
     at += sizeof plen + plen;
   }
+  uint64_t first = s->recs + 1; /* the group's records: first, first+1.. */
+  s->recs += s->gn;
   for (unsigned k = 0; k < ART_TIMELINE_KIND_COUNT_ && st == ART_OK; k++) {
     if (!(all & ART_TIMELINE_KIND_BIT(k)))
       continue;
@@ -375,6 +378,7 @@ static art_status flush_group(ev_state *s)
       if (!(ev.kinds & ART_TIMELINE_KIND_BIT(k)))
         continue;
       ev.kinds = ART_TIMELINE_KIND_BIT(k);
+      ev.rec = first + i;
       st = emit_one(s, &ev, pay, plen);
     }
   }
@@ -407,7 +411,7 @@ static art_status ev_emit(void *user,
 
 art_status art__tl_events_finish(art_ctx *ctx, art_timeline *tl)
 {
-  ev_state s = {tl, ctx, NULL, NULL, {0}, {0}, 0};
+  ev_state s = {tl, ctx, NULL, NULL, {0}, {0}, 0, 0};
   switch (tl->format) {
   case ART_TIMELINE_L2TCSV:
     s.w = &art__tl_writer_l2tcsv;

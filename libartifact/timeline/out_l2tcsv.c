@@ -85,6 +85,10 @@ typedef struct l2t_state {
   time_t last_t;
   struct tm last_tm;
   int have;
+  /* what the rows of one file-system record share (fs_parts): */
+  uint64_t rec;     /* that record (art__tl_event.rec), 0: none held */
+  art__tl_buf part; /* its date and zone, name, and the two tails */
+  size_t end[4];    /* where each part ends in it */
 } l2t_state;
 
 static int local_tm(l2t_state *c, time_t t, struct tm *out)
@@ -236,6 +240,95 @@ l2t_art_row(art_timeline *tl, const art__tl_event *ev, const struct tm *tm)
   return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;
 }
 
+/* The parts of a file-system row that do not depend on its kind, in
+ * C->part: the date and zone; the cleaned name; the tail from the
+ * unallocated mark to "time_kind: "; and the rest of the line. The rows of
+ * one record's kinds reuse them (C->rec). */
+static int fs_parts(art_timeline *tl,
+                    l2t_state *c,
+                    const art__tl_event *ev,
+                    const struct tm *tm)
+{
+  art__tl_buf *b = &c->part;
+  const art__tl_source *src = &tl->srcs[ev->src];
+  const char *scheme = strcmp(src->origin, "tsk") == 0       ? "TSK:"
+                       : strcmp(src->origin, "statx") == 0   ? "OS:"
+                       : strcmp(src->origin, "archive") == 0 ? "ARCHIVE:"
+                                                             : "BODY:";
+  const char *tz = tm->tm_zone ? tm->tm_zone : "UTC";
+  char ns[48];
+  art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
+  b->len = 0;
+  c->rec = 0;
+  if (add_date(b, tm) || add_clean(b, tz, strlen(tz)))
+    return -1;
+  c->end[0] = b->len;
+  if (add_clean(b, ev->name, ev->name_len))
+    return -1;
+  c->end[1] = b->len;
+  size_t name_at = c->end[0], name_len = c->end[1] - c->end[0];
+  int bad = (ev->alloc != TL_ALLOC && art__tl_buf_adds(b, " (unallocated)")) ||
+            art__tl_buf_adds(b, ",2,") || art__tl_buf_adds(b, scheme) ||
+            add_again(b, name_at, name_len) || art__tl_buf_addc(b, ',') ||
+            (ev->inode_len ? add_clean(b, ev->inode, ev->inode_len)
+                           : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_adds(b, ",-,filestat,allocation: ") ||
+            art__tl_buf_adds(b, alloc_name(ev->alloc)) ||
+            art__tl_buf_adds(b, "; evidence: ") ||
+            add_clean(b, src->evidence, strlen(src->evidence)) ||
+            (src->sha256 && (art__tl_buf_adds(b, "; evidence_sha256: ") ||
+                             art__tl_buf_adds(b, src->sha256))) ||
+            art__tl_buf_adds(b, "; fs_offset: ") ||
+            (src->has_offset ? art__tl_buf_addu(b, src->fs_offset)
+                             : art__tl_buf_addc(b, '-')) ||
+            art__tl_buf_adds(b, "; fs_type: ") ||
+            add_clean(b, src->fs_type, strlen(src->fs_type)) ||
+            art__tl_buf_adds(b, "; gid: ") || art__tl_buf_addu(b, ev->gid) ||
+            art__tl_buf_adds(b, "; mode: ") ||
+            add_clean(b, ev->mode, ev->mode_len) ||
+            art__tl_buf_adds(b, "; size: ") || art__tl_buf_addu(b, ev->size) ||
+            art__tl_buf_adds(b, "; time_kind: ");
+  if (bad)
+    return -1;
+  c->end[2] = b->len;
+  if (art__tl_buf_adds(b, "; timestamp_ns: ") || art__tl_buf_adds(b, ns) ||
+      art__tl_buf_adds(b, "; uid: ") || art__tl_buf_addu(b, ev->uid) ||
+      art__tl_buf_addc(b, '\n'))
+    return -1;
+  c->end[3] = b->len;
+  c->rec = ev->rec;
+  return 0;
+}
+
+/* A file-system row: the kind's letters, description and name around the
+ * record's parts. */
+static art_status fs_row(art_timeline *tl,
+                         l2t_state *c,
+                         const art__tl_event *ev,
+                         const struct tm *tm,
+                         const char *macb,
+                         const char *kinds)
+{
+  if ((!ev->rec || ev->rec != c->rec) && fs_parts(tl, c, ev, tm))
+    return ART_ERR_NOMEM;
+  art__tl_buf *b = &tl->scratch;
+  const char *desc = tl->key.p; /* the kinds' descriptions */
+  const char *p = c->part.p;
+  const size_t *e = c->end;
+  int bad =
+      art__tl_buf_add(b, p, e[0]) || art__tl_buf_addc(b, ',') ||
+      art__tl_buf_adds(b, macb) || art__tl_buf_adds(b, ",FILE,File stat,") ||
+      art__tl_buf_adds(b, desc) || art__tl_buf_adds(b, ",-,-,") ||
+      art__tl_buf_add(b, p + e[0], e[1] - e[0]) || art__tl_buf_addc(b, ',') ||
+      art__tl_buf_add(b, p + e[0], e[1] - e[0]) ||
+      art__tl_buf_adds(b, " Type: ") || art__tl_buf_adds(b, desc) ||
+      art__tl_buf_add(b, p + e[1], e[2] - e[1]) || art__tl_buf_adds(b, kinds) ||
+      art__tl_buf_add(b, p + e[2], e[3] - e[2]);
+  if (bad)
+    return ART_ERR_NOMEM;
+  return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;
+}
+
 static art_status
 l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
 {
@@ -278,60 +371,21 @@ l2t_row(art_timeline *tl, void *state, const art__tl_event *ev)
   }
   if (kind == ART_TIMELINE_KIND_COUNT_)
     return ART_ERR_INTERNAL;
-  const art__tl_source *src = &tl->srcs[ev->src];
-  const char *scheme = strcmp(src->origin, "tsk") == 0       ? "TSK:"
-                       : strcmp(src->origin, "statx") == 0   ? "OS:"
-                       : strcmp(src->origin, "archive") == 0 ? "ARCHIVE:"
-                                                             : "BODY:";
-  const char *desc = d->p;
-  char ns[48];
-  art__tl_ns(ns, sizeof ns, ev->sec, ev->nsec);
-  int bad = add_date(b, &tm) ||
-            add_clean(b, tm.tm_zone ? tm.tm_zone : "UTC",
-                      strlen(tm.tm_zone ? tm.tm_zone : "UTC")) ||
-            art__tl_buf_addc(b, ',') || art__tl_buf_adds(b, macb) ||
-            art__tl_buf_adds(b, ",FILE,File stat,") ||
-            art__tl_buf_adds(b, desc) || art__tl_buf_adds(b, ",-,-,");
-  /* the name three times: cleaned once, then copied */
-  size_t name_at = b->len;
-  bad = bad || add_clean(b, ev->name, ev->name_len);
-  size_t name_len = b->len - name_at;
-  bad = bad || art__tl_buf_addc(b, ',') || add_again(b, name_at, name_len) ||
-        art__tl_buf_adds(b, " Type: ") || art__tl_buf_adds(b, desc) ||
-        (ev->alloc != TL_ALLOC && art__tl_buf_adds(b, " (unallocated)")) ||
-        art__tl_buf_adds(b, ",2,") || art__tl_buf_adds(b, scheme) ||
-        add_again(b, name_at, name_len) || art__tl_buf_addc(b, ',');
-  if (!bad)
-    bad = ev->inode_len ? add_clean(b, ev->inode, ev->inode_len)
-                        : art__tl_buf_addc(b, '-');
-  /* extra: key: value; ... sorted by key */
-  bad = bad || art__tl_buf_adds(b, ",-,filestat,allocation: ") ||
-        art__tl_buf_adds(b, alloc_name(ev->alloc)) ||
-        art__tl_buf_adds(b, "; evidence: ") ||
-        add_clean(b, src->evidence, strlen(src->evidence)) ||
-        (src->sha256 && (art__tl_buf_adds(b, "; evidence_sha256: ") ||
-                         art__tl_buf_adds(b, src->sha256))) ||
-        art__tl_buf_adds(b, "; fs_offset: ") ||
-        (src->has_offset ? art__tl_buf_addu(b, src->fs_offset)
-                         : art__tl_buf_addc(b, '-')) ||
-        art__tl_buf_adds(b, "; fs_type: ") ||
-        add_clean(b, src->fs_type, strlen(src->fs_type)) ||
-        art__tl_buf_adds(b, "; gid: ") || art__tl_buf_addu(b, ev->gid) ||
-        art__tl_buf_adds(b, "; mode: ") ||
-        add_clean(b, ev->mode, ev->mode_len) ||
-        art__tl_buf_adds(b, "; size: ") || art__tl_buf_addu(b, ev->size) ||
-        art__tl_buf_adds(b, "; time_kind: ") || art__tl_buf_adds(b, kinds) ||
-        art__tl_buf_adds(b, "; timestamp_ns: ") || art__tl_buf_adds(b, ns) ||
-        art__tl_buf_adds(b, "; uid: ") || art__tl_buf_addu(b, ev->uid) ||
-        art__tl_buf_addc(b, '\n');
-  if (bad)
-    return ART_ERR_NOMEM;
-  return fwrite(b->p, 1, b->len, tl->out) == b->len ? ART_OK : ART_ERR_IO;
+  if (!state) {
+    l2t_state one = {0}; /* no state: the parts made for this row only */
+    art_status st = fs_row(tl, &one, ev, &tm, macb, kinds);
+    art__tl_buf_free(&one.part);
+    return st;
+  }
+  return fs_row(tl, state, ev, &tm, macb, kinds);
 }
 
 static art_status l2t_end(art_timeline *tl, void *state)
 {
   (void)tl;
+  l2t_state *st = state;
+  if (st)
+    art__tl_buf_free(&st->part);
   free(state);
   return ART_OK;
 }

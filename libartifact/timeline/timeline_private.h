@@ -180,6 +180,10 @@ typedef struct art__tl_event {
    * attributes as key NUL value NUL ... */
   const char *dtype, *tdesc, *srcs, *srcl, *msg, *file, *attrs;
   size_t dtype_len, tdesc_len, srcs_len, srcl_len, msg_len, file_len, attrs_len;
+  /* the sorted record it comes from, numbered from 1 as written (0: not
+   * known): the rows of one record's kinds share all but their kind, and
+   * a writer may keep what they share */
+  uint64_t rec;
 } art__tl_event;
 int art__tl_event_pack(art__tl_buf *b, const art__tl_event *ev);
 int art__tl_event_unpack(const unsigned char *p, size_t n, art__tl_event *ev);
