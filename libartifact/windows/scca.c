@@ -2,6 +2,12 @@
  * the MAM-compressed form of Windows 10, which libscca decompresses).
  * SPDX-License-Identifier: Apache-2.0
  *
+ * Windows 11 writes version 31, which libscca 20200717 refuses by its
+ * version number alone: the layout is version 30's (plaso reads both with
+ * one code path). Such a file is decompressed here with libfwnt (the
+ * LZXPRESS Huffman decoder libscca itself uses), its version field set to
+ * 30 in the copy, and read by libscca; its events say format_version 31.
+ *
  * Events: each stored last run time (up to eight) as
  * windows:prefetch:execution "Last Time Executed" (LOG / WinPrefetch), and
  * each volume's creation time as windows:volume:creation "Creation Time".
@@ -9,6 +15,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libbfio.h>
+#include <libfwnt.h>
 #include <libscca.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +35,47 @@ static art_status scca_fail(art_ctx *ctx,
     libscca_error_free(&err);
   }
   return win_lib_fail(ctx, st, name, what, msg);
+}
+
+#define MAM_MAX (64u << 20) /* prefetch files are kilobytes */
+
+/* A version 31 file (MAM-compressed, as Windows 11 writes it, or already
+ * decompressed), its version set to 30: the copy in *OUT (freed by the
+ * caller), or 0 when DATA is not one. */
+static int v31_as_v30(const unsigned char *data,
+                      size_t n,
+                      unsigned char **out,
+                      size_t *out_n)
+{
+  if (n >= 84 && memcmp(data + 4, "SCCA", 4) == 0 && win_le32(data) == 31) {
+    unsigned char *c = malloc(n);
+    if (!c)
+      return 0;
+    memcpy(c, data, n);
+    c[0] = 30;
+    *out = c;
+    *out_n = n;
+    return 1;
+  }
+  if (n < 8 || memcmp(data, "MAM\x04", 4) != 0)
+    return 0;
+  uint32_t size = win_le32(data + 4);
+  if (size < 84 || size > MAM_MAX)
+    return 0;
+  unsigned char *u = malloc(size);
+  size_t un = size;
+  libfwnt_error_t *e = NULL;
+  if (!u ||
+      libfwnt_lzxpress_huffman_decompress(data + 8, n - 8, u, &un, &e) != 1 ||
+      un < 84 || memcmp(u + 4, "SCCA", 4) != 0 || win_le32(u) != 31) {
+    libfwnt_error_free(&e);
+    free(u);
+    return 0;
+  }
+  u[0] = 30;
+  *out = u;
+  *out_n = un;
+  return 1;
 }
 
 art_status art_win_parse_prefetch(art_ctx *ctx,
@@ -54,11 +102,40 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
     st = scca_fail(ctx, ART_ERR_NOMEM, in->name, "libscca", e);
     goto out;
   }
+  int v31 = 0;
   if (libscca_file_open_file_io_handle(file, h, LIBSCCA_OPEN_READ, &e) != 1) {
-    /* libscca decompresses Windows 10/11 prefetch files (MAM\x04 +
+    unsigned char *u = NULL;
+    size_t un = 0;
+    if (v31_as_v30(data, n, &u, &un)) {
+      libscca_error_free(&e);
+      libscca_file_free(&file, NULL);
+      libbfio_handle_free(&h, NULL);
+      free(data);
+      data = u;
+      n = un;
+      if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
+        st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
+        goto out;
+      }
+      if (libscca_file_initialize(&file, &e) != 1) {
+        st = scca_fail(ctx, ART_ERR_NOMEM, in->name, "libscca", e);
+        goto out;
+      }
+      if (libscca_file_open_file_io_handle(file, h, LIBSCCA_OPEN_READ, &e) !=
+          1) {
+        st = scca_fail(ctx, ART_ERR_FORMAT, in->name,
+                       "Windows 11 prefetch (format version 31) not readable "
+                       "with version 30's layout",
+                       e);
+        goto out;
+      }
+      v31 = 1;
+      goto opened;
+    }
+    /* libscca decompresses Windows 10 prefetch files (MAM\x04 +
      * LZXPRESS Huffman) itself; what it refuses is a format version it
-     * does not know (20200717 reads 17, 23, 26 and 30; Windows 11 writes
-     * 31). Say so rather than "unable to read from file handle". */
+     * does not know (20200717 reads 17, 23, 26 and 30; 31 is read above).
+     * Say so rather than "unable to read from file handle". */
     char chain[1024] = "";
     if (e)
       libscca_error_backtrace_sprint(e, chain, sizeof chain);
@@ -68,12 +145,12 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
     char what[160];
     if (badver && mam)
       snprintf(what, sizeof what,
-               "compressed prefetch (MAM) in a format version libscca does "
-               "not read (it reads 17, 23, 26, 30; Windows 11 writes 31)");
+               "compressed prefetch (MAM) in a format version neither "
+               "libscca nor we read (17, 23, 26, 30 and 31 are read)");
     else if (badver)
       snprintf(what, sizeof what,
                "prefetch format version %" PRIu32 " that libscca does not "
-               "read (it reads 17, 23, 26, 30)",
+               "read (17, 23, 26, 30 and 31 are read)",
                hv);
     else
       snprintf(what, sizeof what, "not a readable prefetch file");
@@ -81,9 +158,12 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
                    what, e);
     goto out;
   }
+opened:;
   uint32_t ver = 0, hash = 0, runs = 0;
   if (libscca_file_get_format_version(file, &ver, &e) != 1)
     libscca_error_free(&e);
+  if (v31)
+    ver = 31;
   if (libscca_file_get_prefetch_hash(file, &hash, &e) != 1)
     libscca_error_free(&e);
   if (libscca_file_get_run_count(file, &runs, &e) != 1)
@@ -118,10 +198,15 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
         libscca_file_get_utf8_filename(file, i, (uint8_t *)s, sn, &e) == 1) {
       s[sn - 1] = 0;
       fprintf(mf, "%s%s", i ? "; " : "", s);
-      /* the path of the executable itself (plaso's path_hints) */
-      size_t sl = strlen(s), el = exe ? strlen(exe) : 0;
-      if (!hint && el && sl > el && s[sl - el - 1] == '\\' &&
-          strcasecmp(s + sl - el, exe) == 0)
+      /* the path of the executable itself (plaso's path_hints): its
+       * name, or, when the header cut it at 29 characters, a name that
+       * begins so; the volume's device path is taken off below */
+      const char *base = strrchr(s, '\\');
+      base = base ? base + 1 : s;
+      size_t el = exe ? strlen(exe) : 0;
+      if (!hint && el &&
+          (strcasecmp(base, exe) == 0 ||
+           (el == 29 && strncasecmp(base, exe, el) == 0)))
         hint = strdup(s);
     } else {
       libscca_error_free(&e);
@@ -165,6 +250,10 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
     }
     fprintf(mf, "%sserial number: 0x%08" PRIx32 " device path: %s",
             i ? "; " : "", serial, dev ? dev : "-");
+    size_t dl = dev ? strlen(dev) : 0;
+    if (hint && path_hint == hint && dl && strncmp(hint, dev, dl) == 0 &&
+        hint[dl] == '\\')
+      path_hint = hint + dl;
     win_rec_reset(&r);
     win_attr(&r, "device_path", "%s", dev ? dev : "");
     win_attr(&r, "serial_number", "0x%08" PRIx32, serial);

@@ -518,6 +518,26 @@ ref = sorted(tuple(l.rstrip("\n").split("\t")) for l in open(sys.argv[2]))
 missing = [r for r in ref if r not in ours]
 assert not missing, missing[:3]
 PYEOF
+  # plaso's own expectations (tests/parsers/winprefetch.py): version 23
+  # files and Windows 11's version 31 with a name cut at 29 characters
+  check "prefetch: path hints, hash, run count, version and volume as plaso's tests expect (v23, v31)" python3 - "$T/corp.jsonl" <<'PYEOF'
+import json, sys, os
+ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("data_type", "").startswith(("windows:prefetch:", "windows:volume:"))]
+want = {
+    "PING.EXE-B29F6629.pf": ("PING.EXE", "\\WINDOWS\\SYSTEM32\\PING.EXE", 0xB29F6629, "14", "23"),
+    "WUAUCLT.EXE-830BCC14.pf": ("WUAUCLT.EXE", "\\WINDOWS\\SYSTEM32\\WUAUCLT.EXE", 0x830BCC14, "25", "23"),
+    "AM_DELTA_PATCH_1.443.990.0.EX-7037CF86.pf": ("AM_DELTA_PATCH_1.443.990.0.EX",
+        "\\WINDOWS\\SOFTWAREDISTRIBUTION\\DOWNLOAD\\INSTALL\\AM_DELTA_PATCH_1.443.990.0.EXE", 0x7037CF86, "1", "31"),
+}
+for f, (exe, hint, h, runs, ver) in want.items():
+    ex = [e for e in ev if os.path.basename(e["filename"]) == f and e["data_type"] == "windows:prefetch:execution"]
+    assert ex, f
+    for e in ex:
+        got = (e["executable"], e.get("path_hints"), int(e["prefetch_hash"], 16), e["run_count"], e["format_version"])
+        assert got == (exe, hint, h, runs, ver), (f, got)
+vol = [e for e in ev if os.path.basename(e["filename"]).startswith("AM_DELTA") and e["data_type"] == "windows:volume:creation"]
+assert [(e["device_path"], int(e["serial_number"], 16)) for e in vol] == [("\\VOLUME{01dc94cf1f08c4a4-bc1f1bfc}", 0xBC1F1BFC)], vol
+PYEOF
   check "lnk == lnkinfo (target times and path; golden)" python3 - "$T/corp.jsonl" "$D/lnk.tsv" <<'PYEOF'
 import json, sys, os
 ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:lnk:link"]

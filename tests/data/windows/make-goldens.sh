@@ -41,9 +41,33 @@ for path in open(sys.argv[2], encoding="utf-8"):
 PYEOF
 rm -f "$here/regf-keys.txt"
 
-# sccainfo: executable, run count, last run time (ns)
+# sccainfo: executable, run count, last run time (ns). sccainfo 20200717
+# refuses Windows 11's version 31 by its number alone (the layout is
+# version 30's): such a file is decompressed by libfwnt (through ctypes),
+# its version field set to 30, and that copy given to sccainfo.
+v31() {
+  $PY - "$1" "$2" <<'PYEOF'
+import ctypes, struct, sys
+d = open(sys.argv[1], "rb").read()
+if d[:4] != b"MAM\x04":
+    sys.exit(1)
+size = struct.unpack_from("<I", d, 4)[0]
+out = ctypes.create_string_buffer(size)
+n = ctypes.c_size_t(size)
+fwnt = ctypes.CDLL("libfwnt.so.1")
+if fwnt.libfwnt_lzxpress_huffman_decompress(d[8:], ctypes.c_size_t(len(d) - 8), out, ctypes.byref(n), None) != 1:
+    sys.exit(1)
+u = bytearray(out.raw[:n.value])
+if u[4:8] != b"SCCA" or struct.unpack_from("<I", u, 0)[0] != 31:
+    sys.exit(1)
+u[0] = 30
+open(sys.argv[2], "wb").write(u)
+PYEOF
+}
 for pf in "$C"/winprefetch/*.pf; do
-  { sccainfo "$pf" 2>/dev/null || true; } | $PY -c '
+  src=$pf
+  if ! sccainfo "$pf" >/dev/null 2>&1 && v31 "$pf" "$here/v31.pf"; then src=$here/v31.pf; fi
+  { sccainfo "$src" 2>/dev/null || true; } | $PY -c '
 import sys, datetime, os
 exe = runs = None; times = []
 for line in sys.stdin:
@@ -59,6 +83,7 @@ for t in times:
     print("%s\t%s\t%s\t%d" % (os.path.basename(sys.argv[1]), exe, runs, t))
 ' "$pf"
 done >"$here/scca.tsv"
+rm -f "$here/v31.pf"
 
 # lnkinfo: creation, modification, access (ns) and the target path
 for l in "$C"/example.lnk "$C"/NeroInfoTool.lnk; do
