@@ -304,9 +304,11 @@ static void rec_addn(win_rec *r, const char *s, size_t n)
   while (i < n) {
     unsigned c = u[i];
     size_t l = 0;
-    if (c >= 0x20 && c < 0x7F)
-      l = 1;
-    else if (c >= 0xC2 && c <= 0xF4) {
+    if (c >= 0x20 && c < 0x7F) {
+      l = 1; /* a run of printable ASCII, copied at once */
+      while (i + l < n && u[i + l] >= 0x20 && u[i + l] < 0x7F)
+        l++;
+    } else if (c >= 0xC2 && c <= 0xF4) {
       size_t want = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
       if (i + want <= n) {
         l = want;
@@ -358,6 +360,13 @@ void win_attr(win_rec *r, const char *key, const char *fmt, ...)
   size_t at = r->len;
   va_list ap;
   va_start(ap, fmt);
+  if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+    /* a string as it is: no printf (rec_addn makes it valid the same way) */
+    const char *v = va_arg(ap, const char *);
+    va_end(ap);
+    win_attrn(r, key, v, v ? strlen(v) : 0);
+    return;
+  }
   rec_vadd(r, fmt, ap);
   va_end(ap);
   if (r->oom)
