@@ -230,7 +230,8 @@ export W CORP EVTX_COPIES
 ref_cpu=999999 our_cpu=999999 ref_w=999999 our_w=999999 our_kb=0 ref_kb=0
 for run in $(seq "$RUNS"); do
   t0=$(now)
-  /usr/bin/time -f "%M %U %S" -o "$W/chain.mem" bash -c chain >/dev/null 2>&1
+  # both sides write their output to a file in the same folder
+  /usr/bin/time -f "%M %U %S" -o "$W/chain.mem" bash -c chain >"$W/chain.out" 2>/dev/null
   t1=$(now)
   read -r k u s < <(tail -1 "$W/chain.mem")
   c=$(awk -v a="$u" -v b="$s" 'BEGIN { printf "%.2f", a + b }')
@@ -262,6 +263,7 @@ for run in $(seq "$RUNS"); do
   echo "  same with ART_NTFS_READER=libtsk run $run: $(secs "$t0" "$t1") s wall, $c s CPU, peak RSS $k KB (output $same)"
   rm -f "$W/lt.l2t"
 done
+rm -f "$W/chain.out"
 rows=$(($(wc -l <"$W/ours.l2t") - 1))
 arts=$(grep -vc ',FILE,File stat,' "$W/ours.l2t" || true)
 evtx_rows=$(grep -c ',EVT,WinEVTX,' "$W/ours.l2t" || true)
