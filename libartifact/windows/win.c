@@ -361,7 +361,7 @@ void win_attr(win_rec *r, const char *key, const char *fmt, ...)
   va_list ap;
   va_start(ap, fmt);
   if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
-    /* a string as it is: no printf (rec_addn makes it valid the same way) */
+    /* a string as it is, unformatted (rec_addn validates it the same way) */
     const char *v = va_arg(ap, const char *);
     va_end(ap);
     win_attrn(r, key, v, v ? strlen(v) : 0);
