@@ -78,6 +78,29 @@ static int v31_as_v30(const unsigned char *data,
   return 1;
 }
 
+/* Open DATA with libscca through a memory handle: 1 open, 0 libscca
+ * refused it (its error in *E), -1 out of memory (*ST set). */
+static int scca_open(art_ctx *ctx,
+                     const char *name,
+                     unsigned char *data,
+                     size_t n,
+                     libbfio_handle_t **h,
+                     libscca_file_t **file,
+                     libscca_error_t **e,
+                     art_status *st)
+{
+  if (win_bfio_open(libbfio_handle_initialize, data, n, h) != 1) {
+    *st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", name);
+    return -1;
+  }
+  if (libscca_file_initialize(file, e) != 1) {
+    *st = scca_fail(ctx, ART_ERR_NOMEM, name, "libscca", *e);
+    *e = NULL;
+    return -1;
+  }
+  return libscca_file_open_file_io_handle(*file, *h, LIBSCCA_OPEN_READ, e) == 1;
+}
+
 art_status art_win_parse_prefetch(art_ctx *ctx,
                                   const art_win_input *in,
                                   art_win_event_fn fn,
@@ -94,16 +117,9 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
   win_rec r = {0};
   char *exe = NULL, *files = NULL, *vols = NULL, *hint = NULL;
   size_t fl = 0, vl = 0;
-  if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
-    st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
-    goto out;
-  }
-  if (libscca_file_initialize(&file, &e) != 1) {
-    st = scca_fail(ctx, ART_ERR_NOMEM, in->name, "libscca", e);
-    goto out;
-  }
   int v31 = 0;
-  if (libscca_file_open_file_io_handle(file, h, LIBSCCA_OPEN_READ, &e) != 1) {
+  int o = scca_open(ctx, in->name, data, n, &h, &file, &e, &st);
+  if (o == 0) {
     unsigned char *u = NULL;
     size_t un = 0;
     if (v31_as_v30(data, n, &u, &un)) {
@@ -113,22 +129,14 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
       free(data);
       data = u;
       n = un;
-      if (win_bfio_open(libbfio_handle_initialize, data, n, &h) != 1) {
-        st = art__set_error(ctx, ART_ERR_NOMEM, ENOMEM, "%s", in->name);
-        goto out;
-      }
-      if (libscca_file_initialize(&file, &e) != 1) {
-        st = scca_fail(ctx, ART_ERR_NOMEM, in->name, "libscca", e);
-        goto out;
-      }
-      if (libscca_file_open_file_io_handle(file, h, LIBSCCA_OPEN_READ, &e) !=
-          1) {
+      o = scca_open(ctx, in->name, data, n, &h, &file, &e, &st);
+      if (o == 0)
         st = scca_fail(ctx, ART_ERR_FORMAT, in->name,
                        "Windows 11 prefetch (format version 31) not readable "
                        "with version 30's layout",
                        e);
+      if (o <= 0)
         goto out;
-      }
       v31 = 1;
       goto opened;
     }
@@ -158,6 +166,8 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
                    what, e);
     goto out;
   }
+  if (o < 0)
+    goto out;
 opened:;
   uint32_t ver = 0, hash = 0, runs = 0;
   if (libscca_file_get_format_version(file, &ver, &e) != 1)
