@@ -679,7 +679,8 @@ read_alone(level *lv, size_t i, uint64_t cap, uint8_t **out, size_t *out_len)
       got = nb;
       gcap = nc;
     }
-    memset(got + len, 0, at - len);
+    if (at > len) /* a hole (nothing held yet may mean no buffer) */
+      memset(got + len, 0, at - len);
     if (n)
       memcpy(got + at, buf, n);
     len = at + n;
@@ -1443,7 +1444,8 @@ static int hold_bytes(member_ctx *mc, la_int64_t off, const void *buf, size_t n)
     mc->hold = nb;
     mc->hold_cap = nc;
   }
-  memset(mc->hold + mc->hold_len, 0, at - mc->hold_len);
+  if (at > mc->hold_len) /* a hole (an empty first block leaves no buffer) */
+    memset(mc->hold + mc->hold_len, 0, at - mc->hold_len);
   if (n)
     memcpy(mc->hold + at, buf, n);
   mc->hold_len = at + n;
