@@ -69,6 +69,10 @@ size_t art__email_html_links(const char *html, size_t len, json_t *links);
  * (malloc'd, NUL-terminated, *OUT_LEN without the NUL). */
 void art__email_charset_append(
     char **out, size_t *out_len, const char *cs, const char *in, size_t len);
+/* UTF-16LE bytes (a name in a file format) as UTF-8 through the same
+ * conversion, trailing NUL units dropped: malloc'd, NULL when nothing is
+ * left or on no memory. */
+char *art__dissect_utf16le(const uint8_t *p, size_t n);
 
 /* ---- scripts (script.c), for the other dissectors ---- */
 /* PowerShell -EncodedCommand arguments in TEXT decoded (UTF-16LE base64),

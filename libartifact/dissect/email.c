@@ -1411,6 +1411,16 @@ size_t art__email_html_links(const char *html, size_t len, json_t *links)
   return (size_t)html_links(html, len, links);
 }
 
+char *art__dissect_utf16le(const uint8_t *p, size_t n)
+{
+  char *s = NULL;
+  size_t sl = 0;
+  while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
+    n -= 2;
+  art__email_charset_append(&s, &sl, "UTF-16LE", (const char *)p, n);
+  return s;
+}
+
 void art__email_charset_append(
     char **out, size_t *out_len, const char *cs, const char *in, size_t len)
 {

@@ -106,13 +106,7 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t size, int *nomem)
 
 static char *utf16_name(const uint8_t *p, size_t n)
 {
-  char *s = NULL;
-  size_t sl = 0;
-  n &= ~(size_t)1;
-  while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
-    n -= 2;
-  art__email_charset_append(&s, &sl, "UTF-16LE", (const char *)p, n);
-  return s;
+  return art__dissect_utf16le(p, n & ~(size_t)1);
 }
 
 static xgid resolve(const store *s, uint32_t list, uint32_t cid)

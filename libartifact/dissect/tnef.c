@@ -66,11 +66,7 @@ static char *text(tstate *t, const uint8_t *p, size_t n)
 
 static char *utf16(const uint8_t *p, size_t n)
 {
-  char *s = NULL;
-  size_t sl = 0;
-  while (n >= 2 && p[n - 1] == 0 && p[n - 2] == 0)
-    n -= 2;
-  art__email_charset_append(&s, &sl, "UTF-16LE", (const char *)p, n);
+  char *s = art__dissect_utf16le(p, n);
   return s ? s : strdup("");
 }
 
