@@ -1060,6 +1060,59 @@ START_TEST(test_scan_once)
 }
 END_TEST
 
+/* A hard-linked file's template crosses the sandbox packed: one that
+ * matched nothing (no text, no slots) must come back whole, or every other
+ * name is scanned again; one with a record renders each name's path. */
+START_TEST(test_tmpl_pack)
+{
+  fixture f;
+  art_yara_artifact a = {"/d/first", NULL, NULL, 0, NULL, NULL};
+  art_yara_result *res = NULL;
+  art_yara_tmpl *t = NULL, *back = NULL;
+  void *blob = NULL;
+  size_t blen = 0, hl = 0, bl = 0;
+  char *head = NULL, *body = NULL;
+  fx_open(&f, "a.yar", RULES_A, &a);
+  ck_assert_int_eq(art_yara_tmpl_new(f.ctx, "/d/first", &t), ART_OK);
+  ck_assert_int_eq(art_yara_tmpl_pack(f.ctx, t, &blob, &blen), ART_OK);
+  ck_assert_uint_gt(blen, 0);
+  ck_assert_int_eq(art_yara_tmpl_unpack(f.ctx, blob, blen, &back), ART_OK);
+  ck_assert(art_yara_tmpl_usable(back));
+  ck_assert_int_eq(
+      art_yara_tmpl_render(f.ctx, back, "/d/other", &head, &hl, &body, &bl),
+      ART_OK);
+  ck_assert_uint_eq(hl + bl, 0);
+  ck_assert_uint_eq(art_yara_tmpl_matches(back), 0);
+  free(head);
+  free(body);
+  free(blob);
+  art_yara_tmpl_free(back);
+  /* A cut blob is refused. */
+  ck_assert_int_eq(art_yara_tmpl_pack(f.ctx, t, &blob, &blen), ART_OK);
+  ck_assert_int_eq(art_yara_tmpl_unpack(f.ctx, blob, blen - 1, &back),
+                   ART_ERR_FORMAT);
+  free(blob);
+  art_yara_tmpl_free(t);
+  /* One match: the other name's line carries its own path. */
+  ck_assert_int_eq(art_yara_tmpl_new(f.ctx, "/d/first", &t), ART_OK);
+  ck_assert_int_eq(art_yara_scan_buffer(f.ctx, f.s, "hello", 5, &res), ART_OK);
+  art_yara_tmpl_add(f.ctx, t, 0, res, 0, NULL, NULL, 1);
+  ck_assert_int_eq(art_yara_tmpl_pack(f.ctx, t, &blob, &blen), ART_OK);
+  ck_assert_int_eq(art_yara_tmpl_unpack(f.ctx, blob, blen, &back), ART_OK);
+  ck_assert_int_eq(
+      art_yara_tmpl_render(f.ctx, back, "/d/other", &head, &hl, &body, &bl),
+      ART_OK);
+  ck_assert_str_eq(head, "Hello /d/other\n");
+  free(head);
+  free(body);
+  free(blob);
+  art_yara_tmpl_free(back);
+  art_yara_tmpl_free(t);
+  art_yara_result_free(res);
+  fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_scan_artifact)
 {
   char *dir = tu_tmpdir();
@@ -1374,6 +1427,7 @@ static Suite *yara_suite(void)
   tcase_add_test(tc, test_bounded_matches);
   tcase_add_test(tc, test_scan_artifact);
   tcase_add_test(tc, test_scan_once);
+  tcase_add_test(tc, test_tmpl_pack);
   tcase_add_test(tc, test_xor_key);
   suite_add_tcase(s, tc);
   tc = tcase_create("format");

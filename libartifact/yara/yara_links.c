@@ -234,7 +234,9 @@ art_status art_yara_tmpl_unpack(art_ctx *ctx,
   memcpy(v, p, sizeof v);
   p += sizeof v;
   len -= sizeof v;
-  if (v[0] == 0 || v[0] > len || v[1] > len || v[2] > len - v[1] ||
+  /* The width is the first name's length: not bounded by LEN when the file
+   * matched nothing (no text, no slots); slots_ok() bounds it otherwise. */
+  if (v[0] == 0 || v[0] > SIZE_MAX / 2 || v[1] > len || v[2] > len - v[1] ||
       v[3] > SIZE_MAX / 8 || v[4] > SIZE_MAX / 8 - v[3] ||
       (v[3] + v[4]) * 8 != len - v[1] - v[2])
     return art__set_error(ctx, ART_ERR_FORMAT, 0, "yara: bad template");

@@ -131,6 +131,23 @@ done
 "$Y" -r --no-sandbox -s -d ext_var=x "$T/opt.yar" "$T/hl" > "$T/hl.out" 2>&1 || true
 check "a hard link's archive members are reported under each name" \
   bash -c "test \"\$(grep -c '^text_hello .*/z.zip!hello.txt\$' '$T/hl.out')\" = 1 && test \"\$(grep -c '^text_hello .*/sub/z-link.zip!hello.txt\$' '$T/hl.out')\" = 1"
+# ... and read once: a file that matches nothing (the common case) is not
+# opened again under its other names by the sandboxed default mode (a
+# template without records once failed to cross from the worker, so every
+# name was read and scanned again).
+if command -v strace > /dev/null; then
+  mkdir "$T/hl1"
+  head -c 300000 /dev/urandom > "$T/hl1/a"
+  ln "$T/hl1/a" "$T/hl1/b"
+  ln "$T/hl1/a" "$T/hl1/c"
+  printf 'rule no_match { strings: $n = "not in random bytes: 9f3e" condition: $n }\n' > "$T/none.yar"
+  strace -f -qq -e trace=openat,open -o "$T/hl1.trace" \
+    "$Y" -r "$T/none.yar" "$T/hl1" > "$T/hl1.out" 2>&1 || true
+  check "a hard-linked file that matches nothing is read under one name only" \
+    bash -c "test \"\$(grep -o '\"$T/hl1/[abc]\"' '$T/hl1.trace' | sort -u | wc -l)\" = 1 && test ! -s '$T/hl1.out'"
+else
+  echo "SKIP: strace is not installed (hard links read once)"
+fi
 # A rule reading the file name: every name is scanned (no reuse).
 printf 'rule named { condition: filename == "aaaa" }\n' > "$T/named.yar"
 "$Y" -r "$T/named.yar" "$T/hl" > "$T/named.out" 2>&1 || true
