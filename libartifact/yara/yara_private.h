@@ -5,6 +5,9 @@
 #ifndef ART_YARA_PRIVATE_H
 #define ART_YARA_PRIVATE_H
 
+#include <pthread.h>
+#include <sys/types.h>
+
 #include <yara.h>
 
 #include <artifact/yara.h>
@@ -84,6 +87,12 @@ struct art_yara_rules {
   /* Externals the user defined (-d): never overwritten per artifact. */
   char **user_ext;
   size_t n_user_ext;
+  /* The thread that built the rules, waiting (in its own allocator arena)
+   * until they are freed: closing KEEPER_FD ends it (art_yara_compiler_build
+   * in yara.c says why). */
+  int has_keeper, keeper_fd;
+  pthread_t keeper;
+  pid_t keeper_pid;
 };
 
 /* Evict the least recently used entries of the cache folder until it holds
