@@ -535,8 +535,11 @@ static int parse_opts(int argc, char **argv, opts *o)
     else
       o->max_matches = 0;
   }
+  /* Match data is printed only with -s (JSON Lines: cut at 64 bytes). */
   if (!o->max_data_set)
-    o->max_data = o->json ? ART_YARA_DATA_DEFAULT : ART_YARA_DATA_MAX;
+    o->max_data = !o->json                          ? ART_YARA_DATA_MAX
+                  : (o->fmt & ART_YARA_FMT_STRINGS) ? ART_YARA_DATA_DEFAULT
+                                                    : 0;
   return -1;
 }
 

@@ -2459,6 +2459,26 @@ uint64_t art_yara_scanner_once_hits(const art_yara_scanner *s)
   return s ? s->once_hits : 0;
 }
 
+/* How many bytes of each match libyara copies (YR_CONFIG_MAX_MATCH_DATA,
+ * 512 by default, one setting for the whole process): no more than the
+ * scanners of this process keep. A string matching 1,000,000 times (the
+ * most libyara holds) otherwise costs 570 MB during the scan, where text
+ * output without -s keeps no data at all. Only ever raised once set, so a
+ * scanner never gets less than it asked for whatever the others run. */
+static pthread_mutex_t match_data_mu = PTHREAD_MUTEX_INITIALIZER;
+static long match_data_set = -1;
+
+static void match_data_need(const art_yara_scanner *s)
+{
+  long need = s->keep ? (long)s->max_data : 0;
+  pthread_mutex_lock(&match_data_mu);
+  if (match_data_set < need || match_data_set < 0) {
+    match_data_set = need;
+    yr_set_configuration_uint32(YR_CONFIG_MAX_MATCH_DATA, (uint32_t)need);
+  }
+  pthread_mutex_unlock(&match_data_mu);
+}
+
 /* Scan DATA (LEN bytes) that are the first bytes of an artifact of TOTAL
  * bytes (TOTAL > LEN when it was cut at the maximum size). */
 static art_status scan_mem(art_ctx *ctx,
@@ -2500,6 +2520,7 @@ static art_status scan_mem(art_ctx *ctx,
   yr_scanner_set_flags(s->yr, flags);
   yr_scanner_set_timeout(s->yr, (int)s->timeout);
   set_externals(s, data, len);
+  match_data_need(s);
   rc = yr_scanner_scan_mem(s->yr, len ? data : empty, len);
   if (total > len) {
     /* TOTAL is LEN + 1 when the size is not known (a pipe, a device such
