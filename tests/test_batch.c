@@ -183,6 +183,83 @@ START_TEST(test_nul_list_and_stop)
 }
 END_TEST
 
+/* The window: while the first item is being worked, the other worker goes
+ * on with at most WINDOW - 1 items behind it (their results wait to be
+ * emitted in order), and no further. */
+typedef struct slow_first {
+  int others;      /* items worked while the first one was in progress */
+  int first_done;  /* the first item returned */
+  int seen_during; /* OTHERS when the first item gave up waiting */
+} slow_first;
+
+static void *
+work_slow_first(void *ud, void *ws, art_ctx *ctx, const art_batch_item *it)
+{
+  slow_first *sf = ud;
+  (void)ws;
+  (void)ctx;
+  if (it->seq == 0) {
+    /* Wait for the others to fill the window (at most 1 s). */
+    for (int i = 0;
+         i < 400 && __atomic_load_n(&sf->others, __ATOMIC_SEQ_CST) < 40; i++)
+      usleep(5000);
+    usleep(20000); /* anything beyond the window would be worked now */
+    sf->seen_during = __atomic_load_n(&sf->others, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sf->first_done, 1, __ATOMIC_SEQ_CST);
+  } else if (!__atomic_load_n(&sf->first_done, __ATOMIC_SEQ_CST)) {
+    __atomic_fetch_add(&sf->others, 1, __ATOMIC_SEQ_CST);
+  }
+  return strdup(it->path);
+}
+
+static int emit_free(void *ud, const art_batch_item *it, void *res)
+{
+  (void)ud;
+  (void)it;
+  free(res);
+  return 0;
+}
+
+static int window_run(unsigned window)
+{
+  char *d = tu_tmpdir();
+  art_ctx *ctx;
+  art_batch *b;
+  art_batch_opts o = {0};
+  art_batch_ops ops = {NULL, NULL, work_slow_first, emit_free};
+  slow_first sf = {0};
+  const char *paths[41];
+  char *owned[41];
+  for (int i = 0; i < 41; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "f%02d", i);
+    owned[i] = tu_path(d, name);
+    tu_write(owned[i], "x", 1);
+    paths[i] = owned[i];
+  }
+  o.jobs = 2;
+  o.window = window;
+  ck_assert_int_eq(art_ctx_new(&ctx), ART_OK);
+  ck_assert_int_eq(art_batch_new(ctx, &o, &b), ART_OK);
+  for (int i = 0; i < 41; i++)
+    ck_assert_int_eq(art_batch_add_path(b, paths[i]), ART_OK);
+  ck_assert_int_eq(art_batch_run(ctx, b, &ops, &sf), ART_OK);
+  art_batch_free(b);
+  art_ctx_free(ctx);
+  for (int i = 0; i < 41; i++)
+    free(owned[i]);
+  tu_rmtree(d);
+  free(d);
+  return sf.seen_during;
+}
+
+START_TEST(test_window)
+{
+  ck_assert_int_eq(window_run(8), 7);
+  ck_assert_int_eq(window_run(64), 40);
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
   Suite *s = suite_create("batch");
@@ -192,6 +269,7 @@ static Suite *batch_suite(void)
   tcase_add_test(tc, test_directory_without_recursion);
   tcase_add_test(tc, test_specials_in_trees_are_not_worked);
   tcase_add_test(tc, test_nul_list_and_stop);
+  tcase_add_test(tc, test_window);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -827,6 +828,22 @@ static unsigned remaining(const run *r)
                                                          : left;
 }
 
+/* Items in flight from the oldest one not yet printed. Results wait in
+ * bytes-bounded memory (HELD_MAX) or temporary files, so many can wait
+ * while one long input (node, libLLVM: seconds with signature-base) is
+ * scanned: with the batch's default (96 with two workers) the other worker
+ * ran out of items and idled 1.5 s under /usr/bin. Each waiting item may
+ * hold two temporary files: half the descriptors, at most. */
+static unsigned batch_window(void)
+{
+  struct rlimit rl;
+  rlim_t n = 2048;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      (rl.rlim_cur < 256 ? 64 : (rl.rlim_cur - 128) / 2) < n)
+    n = rl.rlim_cur < 256 ? 64 : (rl.rlim_cur - 128) / 2;
+  return (unsigned)n;
+}
+
 /* Whether IT is one name of a file with several (scanned once). */
 static int links_want(const run *r, const art_batch_item *it)
 {
@@ -1338,6 +1355,7 @@ static int yara_main(int argc, char **argv)
       fputs(text, r.out);
     art_free(text);
   }
+  o.batch.window = batch_window();
   if (!o.batch.recursive) {
     /* As yara: a folder named without -r is scanned one level deep. */
     o.batch.recursive = 1;

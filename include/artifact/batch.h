@@ -37,6 +37,11 @@ typedef struct art_batch_opts {
                           split raw image (ART_SOURCE_AUTO); without it a
                           named input is ART_SOURCE_NAMED: an image only when
                           its content says so (E01, virtual disks) */
+  unsigned window;     /* items in flight from the oldest one not yet
+                          emitted (results wait to be emitted in order);
+                          0: 16 per worker + 64. A tool whose held results
+                          are bounded in bytes sets more, so that one long
+                          input does not leave the other workers idle */
 } art_batch_opts;
 
 /* One input; valid only during the callback it is passed to. */

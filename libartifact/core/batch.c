@@ -472,7 +472,7 @@ art_status art_batch_run(art_ctx *ctx,
     return art__set_error(ctx, ART_ERR_INVALID_ARG, 0, "no work/emit callback");
   b->ops = ops;
   b->ud = userdata;
-  b->win_size = n_workers * 16 + 64;
+  b->win_size = b->opts.window ? b->opts.window : n_workers * 16 + 64;
   b->win = art__calloc(ctx, b->win_size, sizeof *b->win);
   ws = art__calloc(ctx, n_workers, sizeof *ws);
   if (!b->win || !ws) {
