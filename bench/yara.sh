@@ -5,7 +5,11 @@
 # given on the command line (they are not redistributed with the project),
 # or, without any, signatures/ plus a generated set of 2,000 rules.
 # For each set: `yara -r -N -p 2` against `art-yara -r -j 2` (which also walks
-# archives; and with --no-archives), wall and CPU (user+sys) ratios, peak
+# archives; and with --no-archives, the same work as yara, on which the
+# 1.1x goal is judged: yara never opens an archive, while art-yara's default
+# also scans every member, e.g. the 17,120 members of the .a archives under
+# /usr/lib/x86_64-linux-gnu, each a libyara scan with its fixed cost of about
+# 0.6-1 ms with signature-base), wall and CPU (user+sys) ratios, peak
 # memory of both, the (rule, file) pairs found by only one tool, and the
 # compiled-rules cache: the whole scan run twice, first with an empty cache
 # (art-yara compiles, as yara always does), then with it (the second must be
@@ -35,7 +39,7 @@ while getopts "b:s:xh" opt; do
     b) BUILD=$OPTARG ;;
     s) SETS+=("$OPTARG") ;;
     x) SANDBOX_COST=1 ;;
-    h) sed -n '2,27p' "$0"; exit 0 ;;
+    h) sed -n '2,31p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -171,10 +175,11 @@ for set in "${SETS[@]}"; do
   fi
   awk -v n="$name" -v y="$ysec" -v a="$asec" -v b="$nsec" -v f="$fsec" -v yc="$yusr $ysys" -v ac="$ausr $asys" -v bc="$nusr $nsys" -v fc="$fusr $fsys" -v ym="$ymem" -v am="$amem" 'BEGIN {
     split(yc, p, " "); split(ac, q, " "); split(bc, r, " "); split(fc, s, " ");
-    printf "%s: yara/art-yara %.2f wall, %.2f CPU (empty cache %.2f, %.2f; --no-archives %.2f, %.2f); peak RSS yara %d KiB, art-yara %d KiB\n",
-      n, y / a, (p[1] + p[2]) / (q[1] + q[2]), y / f, (p[1] + p[2]) / (s[1] + s[2]), y / b, (p[1] + p[2]) / (r[1] + r[2]), ym, am }' | tee -a "$W/summary"
+    nw = y / b; nc = (p[1] + p[2]) / (r[1] + r[2]);
+    printf "%s: the same work as yara (--no-archives) %.2f wall, %.2f CPU (%s); default, also scanning the archive members yara never opens, %.2f wall, %.2f CPU (empty cache %.2f, %.2f); peak RSS yara %d KiB, art-yara %d KiB\n",
+      n, nw, nc, (nw >= 1.1 && nc >= 1.1 ? "goal met" : "GOAL NOT MET"), y / a, (p[1] + p[2]) / (q[1] + q[2]), y / f, (p[1] + p[2]) / (s[1] + s[2]), ym, am }' | tee -a "$W/summary"
   grep -m3 -v '^$' "$W/$name.art.err" | sed 's/^/  art-yara stderr: /' || true
 done
 echo
-echo "== summary (ratio > 1: art-yara faster; the goal is >= 1.1 on every set)"
+echo "== summary (ratio > 1: art-yara faster; the goal is >= 1.1 on every set for the same work)"
 cat "$W/summary" 2>/dev/null || true
