@@ -39,7 +39,7 @@ while getopts "b:s:xh" opt; do
     b) BUILD=$OPTARG ;;
     s) SETS+=("$OPTARG") ;;
     x) SANDBOX_COST=1 ;;
-    h) sed -n '2,31p' "$0"; exit 0 ;;
+    h) sed -n '2,30p' "$0"; exit 0 ;;
     *) exit 2 ;;
   esac
 done
