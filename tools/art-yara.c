@@ -837,11 +837,10 @@ static unsigned remaining(const run *r)
 static unsigned batch_window(void)
 {
   struct rlimit rl;
-  rlim_t n = 2048;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-      (rl.rlim_cur < 256 ? 64 : (rl.rlim_cur - 128) / 2) < n)
-    n = rl.rlim_cur < 256 ? 64 : (rl.rlim_cur - 128) / 2;
-  return (unsigned)n;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return 2048;
+  rlim_t half = rl.rlim_cur < 256 ? 64 : (rl.rlim_cur - 128) / 2;
+  return half < 2048 ? (unsigned)half : 2048;
 }
 
 /* Whether IT is one name of a file with several (scanned once). */
