@@ -7,6 +7,9 @@
  * one code path). Such a file is decompressed here with libfwnt (the
  * LZXPRESS Huffman decoder libscca itself uses), its version field set to
  * 30 in the copy, and read by libscca; its events say format_version 31.
+ * libfwnt is loaded in a link-map namespace of its own (win_dlmopen):
+ * libscca and libregf export the copies they bundle, and a linked libfwnt
+ * would take their place.
  *
  * Events: each stored last run time (up to eight) as
  * windows:prefetch:execution "Last Time Executed" (LOG / WinPrefetch), and
@@ -17,6 +20,7 @@
 #include <libbfio.h>
 #include <libfwnt.h>
 #include <libscca.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,43 +43,65 @@ static art_status scca_fail(art_ctx *ctx,
 
 #define MAM_MAX (64u << 20) /* prefetch files are kilobytes */
 
-/* A version 31 file (MAM-compressed, as Windows 11 writes it, or already
- * decompressed), its version set to 30: the copy in *OUT (freed by the
- * caller), or 0 when DATA is not one. */
-static int v31_as_v30(const unsigned char *data,
-                      size_t n,
-                      unsigned char **out,
-                      size_t *out_n)
+static struct {
+  __typeof__(libfwnt_lzxpress_huffman_decompress) *decompress;
+  __typeof__(libfwnt_error_free) *error_free;
+} fwnt;
+static pthread_once_t fwnt_once = PTHREAD_ONCE_INIT;
+static char fwnt_err[256];
+
+static void fwnt_load(void)
 {
-  if (n >= 84 && memcmp(data + 4, "SCCA", 4) == 0 && win_le32(data) == 31) {
-    unsigned char *c = malloc(n);
-    if (!c)
+  void *h, *b;
+  if (win_dlmopen("libfwnt.so.1", &h, &b, fwnt_err, sizeof fwnt_err) ||
+      win_dlsym(h, b, "libfwnt_lzxpress_huffman_decompress",
+                (void **)&fwnt.decompress, fwnt_err, sizeof fwnt_err) ||
+      win_dlsym(h, b, "libfwnt_error_free", (void **)&fwnt.error_free, fwnt_err,
+                sizeof fwnt_err))
+    fwnt.decompress = NULL;
+}
+
+/* *DATA as libscca is given it. A MAM file (Windows 10 and 11 compress
+ * their prefetch files) is decompressed here, once, and must give the size
+ * its header announces: libscca's own decoder reads a cut file to garbage
+ * (half of ONEDRIVE.EXE's gives 3,453 file names, in sccainfo too). When
+ * libfwnt cannot be loaded or refuses the data, libscca decompresses it
+ * itself. Version 31 is then set to 30 (*V31). 0, or -1 with WHY (the
+ * data was cut). *DATA and *N may be replaced (the old buffer freed). */
+static int
+prefetch_plain(unsigned char **data, size_t *n, int *v31, char *why, size_t wn)
+{
+  unsigned char *d = *data;
+  if (*n >= 8 && memcmp(d, "MAM\x04", 4) == 0) {
+    uint32_t size = win_le32(d + 4);
+    size_t un = size;
+    unsigned char *u;
+    libfwnt_error_t *e = NULL;
+    pthread_once(&fwnt_once, fwnt_load);
+    if (!fwnt.decompress || size < 84 || size > MAM_MAX || !(u = malloc(size)))
       return 0;
-    memcpy(c, data, n);
-    c[0] = 30;
-    *out = c;
-    *out_n = n;
-    return 1;
+    if (fwnt.decompress(d + 8, *n - 8, u, &un, &e) != 1) {
+      fwnt.error_free(&e);
+      free(u);
+      return 0;
+    }
+    if (un != size) {
+      snprintf(why, wn,
+               "compressed prefetch (MAM) cut short: its data gives %zu of "
+               "the %" PRIu32 " bytes its header announces",
+               un, size);
+      free(u);
+      return -1;
+    }
+    free(d);
+    *data = d = u;
+    *n = un;
   }
-  if (n < 8 || memcmp(data, "MAM\x04", 4) != 0)
-    return 0;
-  uint32_t size = win_le32(data + 4);
-  if (size < 84 || size > MAM_MAX)
-    return 0;
-  unsigned char *u = malloc(size);
-  size_t un = size;
-  libfwnt_error_t *e = NULL;
-  if (!u ||
-      libfwnt_lzxpress_huffman_decompress(data + 8, n - 8, u, &un, &e) != 1 ||
-      un < 84 || memcmp(u + 4, "SCCA", 4) != 0 || win_le32(u) != 31) {
-    libfwnt_error_free(&e);
-    free(u);
-    return 0;
+  if (*n >= 84 && memcmp(d + 4, "SCCA", 4) == 0 && win_le32(d) == 31) {
+    d[0] = 30;
+    *v31 = 1;
   }
-  u[0] = 30;
-  *out = u;
-  *out_n = un;
-  return 1;
+  return 0;
 }
 
 /* Open DATA with libscca through a memory handle: 1 open, 0 libscca
@@ -118,40 +144,40 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
   char *exe = NULL, *files = NULL, *vols = NULL, *hint = NULL;
   size_t fl = 0, vl = 0;
   int v31 = 0;
+  char why[160];
+  if (prefetch_plain(&data, &n, &v31, why, sizeof why) < 0) {
+    char none[1] = "";
+    st = win_lib_fail(ctx, ART_ERR_FORMAT, in->name, why, none);
+    goto out;
+  }
   int o = scca_open(ctx, in->name, data, n, &h, &file, &e, &st);
+  if (o < 0)
+    goto out;
+  if (o == 0 && v31) {
+    st = scca_fail(ctx, ART_ERR_FORMAT, in->name,
+                   "Windows 11 prefetch (format version 31) not readable "
+                   "with version 30's layout",
+                   e);
+    goto out;
+  }
   if (o == 0) {
-    unsigned char *u = NULL;
-    size_t un = 0;
-    if (v31_as_v30(data, n, &u, &un)) {
-      libscca_error_free(&e);
-      libscca_file_free(&file, NULL);
-      libbfio_handle_free(&h, NULL);
-      free(data);
-      data = u;
-      n = un;
-      o = scca_open(ctx, in->name, data, n, &h, &file, &e, &st);
-      if (o == 0)
-        st = scca_fail(ctx, ART_ERR_FORMAT, in->name,
-                       "Windows 11 prefetch (format version 31) not readable "
-                       "with version 30's layout",
-                       e);
-      if (o <= 0)
-        goto out;
-      v31 = 1;
-      goto opened;
-    }
-    /* libscca decompresses Windows 10 prefetch files (MAM\x04 +
-     * LZXPRESS Huffman) itself; what it refuses is a format version it
-     * does not know (20200717 reads 17, 23, 26 and 30; 31 is read above).
-     * Say so rather than "unable to read from file handle". */
+    /* What libscca refuses here is mostly a format version it does not
+     * know (20200717 reads 17, 23, 26 and 30; 31 is read above), or a MAM
+     * file libfwnt could not decompress (libscca then tried itself). Say
+     * so rather than "unable to read from file handle". */
     char chain[1024] = "";
     if (e)
       libscca_error_backtrace_sprint(e, chain, sizeof chain);
     int mam = n >= 8 && memcmp(data, "MAM\x04", 4) == 0;
     int badver = strstr(chain, "unsupported format version") != NULL;
     uint32_t hv = n >= 8 && !mam ? win_le32(data) : 0;
-    char what[160];
-    if (badver && mam)
+    char what[384];
+    if (badver && mam && fwnt_err[0])
+      snprintf(what, sizeof what,
+               "compressed prefetch (MAM) of a version libscca does not read, "
+               "and version 31's reader is missing: %s",
+               fwnt_err);
+    else if (badver && mam)
       snprintf(what, sizeof what,
                "compressed prefetch (MAM) in a format version neither "
                "libscca nor we read (17, 23, 26, 30 and 31 are read)");
@@ -166,9 +192,6 @@ art_status art_win_parse_prefetch(art_ctx *ctx,
                    what, e);
     goto out;
   }
-  if (o < 0)
-    goto out;
-opened:;
   uint32_t ver = 0, hash = 0, runs = 0;
   if (libscca_file_get_format_version(file, &ver, &e) != 1)
     libscca_error_free(&e);

@@ -538,6 +538,17 @@ for f, (exe, hint, h, runs, ver) in want.items():
 vol = [e for e in ev if os.path.basename(e["filename"]).startswith("AM_DELTA") and e["data_type"] == "windows:volume:creation"]
 assert [(e["device_path"], int(e["serial_number"], 16)) for e in vol] == [("\\VOLUME{01dc94cf1f08c4a4-bc1f1bfc}", 0xBC1F1BFC)], vol
 PYEOF
+  # A compressed (MAM) prefetch file cut in half: libscca's own decoder
+  # reads two of these to garbage (sccainfo lists 3,453 file names for half
+  # of ONEDRIVE.EXE's); it must be reported as damaged, never read as clean.
+  for f in NOTEPAD.EXE-D8414F97.pf ONEDRIVE.EXE-7E152375.pf; do
+    sz=$(stat -c %s "$CORP/winprefetch/$f")
+    head -c $((sz / 2)) "$CORP/winprefetch/$f" >"$T/half-$f"
+    rc=0
+    "$BIN" "$T/half-$f" >"$T/half.out" 2>"$T/half.err" || rc=$?
+    check "prefetch: half of the compressed $f is damaged (exit 3, 'cut short', no event)" \
+      bash -c "test $rc = 3 && grep -q 'cut short' '$T/half.err' && test ! -s '$T/half.out'"
+  done
   check "lnk == lnkinfo (target times and path; golden)" python3 - "$T/corp.jsonl" "$D/lnk.tsv" <<'PYEOF'
 import json, sys, os
 ev = [e for e in map(json.loads, open(sys.argv[1])) if e.get("data_type") == "windows:lnk:link"]
